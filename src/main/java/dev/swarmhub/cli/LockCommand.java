@@ -1,0 +1,206 @@
+package dev.swarmhub.cli;
+
+import dev.swarmhub.core.Durations;
+import dev.swarmhub.core.Lease;
+import dev.swarmhub.core.Leases;
+import dev.swarmhub.core.Limits;
+import dev.swarmhub.core.Mode;
+import dev.swarmhub.core.Resource;
+import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.store.SqliteStore;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code swarm lock ...}: leases on files, globs and named resources. */
+@Command(name = "lock", description = "Lease files, globs (src/*.py, src/**) and named resources (name:build).",
+        subcommands = {LockCommand.Acquire.class, LockCommand.Release.class, LockCommand.Renew.class, LockCommand.Who.class,
+                LockCommand.ListLeases.class, LockCommand.Cleanup.class, LockCommand.ReleaseAgent.class})
+final class LockCommand {
+
+    @ParentCommand
+    Swarm swarm;
+
+    <T> T withLeases(Function<Leases, T> work) {
+        try (SqliteStore store = swarm.openStore()) {
+            return work.apply(new Leases(store));
+        }
+    }
+
+    List<Resource> resources(List<String> inputs) {
+        return swarm.resourceParser().parseAll(inputs);
+    }
+
+    String agent() {
+        return Limits.agentId(swarm.agentOrNull());
+    }
+
+    static Duration duration(String text) {
+        return text == null ? null : Durations.parse(text);
+    }
+
+    @Command(name = "acquire", description = "Take leases on all the resources or none; re-acquiring renews.")
+    static final class Acquire implements Callable<Integer> {
+        @ParentCommand
+        LockCommand lock;
+
+        @Parameters(arity = "1..*", paramLabel = "RESOURCE", description = "Paths, globs or name:NAME (paths relative to the project root).")
+        List<String> resources;
+
+        @Option(names = "--shared", description = "Shared lease: coexists with other shared leases.")
+        boolean shared;
+
+        @Option(names = "--ttl", paramLabel = "DURATION", description = "Lease time, 1s to 24h (default 300s).")
+        String ttl;
+
+        @Option(names = "--reason", paramLabel = "TEXT", description = "Why you hold it (shown to others).")
+        String reason;
+
+        @Option(names = "--wait", paramLabel = "DURATION", description = "Queue and keep trying this long (e.g. 30s).")
+        String wait;
+
+        @Override
+        public Integer call() {
+            Leases.Request request = new Leases.Request(lock.agent(), lock.resources(resources),
+                    shared ? Mode.SHARED : Mode.EXCLUSIVE, duration(ttl), reason);
+            Duration waitTime = duration(wait);
+            List<Lease> granted = lock.withLeases(leases -> leases.acquire(request, waitTime));
+            return lock.swarm.output.result(Output.document("granted", true, "leases", Output.leases(granted)),
+                    "granted\n" + Output.leaseLines(granted, ""));
+        }
+    }
+
+    @Command(name = "release", description = "Release your leases (what you do not hold is skipped).")
+    static final class Release implements Callable<Integer> {
+        @ParentCommand
+        LockCommand lock;
+
+        @Parameters(arity = "0..*", paramLabel = "RESOURCE")
+        List<String> resources;
+
+        @Option(names = "--all", description = "Release every lease you hold.")
+        boolean all;
+
+        @Override
+        public Integer call() {
+            String agent = lock.agent();
+            List<Resource> chosen = resourcesOrAll(lock, resources, all);
+            List<Lease> released = lock.withLeases(leases -> all ? leases.releaseAll(agent) : leases.release(agent, chosen));
+            return lock.swarm.output.result(Output.document("released", Output.leases(released)),
+                    released.isEmpty() ? "nothing held was released" : "released\n" + Output.leaseLines(released, ""));
+        }
+    }
+
+    @Command(name = "renew", description = "Extend your leases (same lease, same fencing token).")
+    static final class Renew implements Callable<Integer> {
+        @ParentCommand
+        LockCommand lock;
+
+        @Parameters(arity = "0..*", paramLabel = "RESOURCE")
+        List<String> resources;
+
+        @Option(names = "--all", description = "Renew every lease you hold.")
+        boolean all;
+
+        @Option(names = "--ttl", paramLabel = "DURATION", description = "New lease time from now, 1s to 24h (default 300s).")
+        String ttl;
+
+        @Override
+        public Integer call() {
+            String agent = lock.agent();
+            List<Resource> chosen = resourcesOrAll(lock, resources, all);
+            Duration newTtl = duration(ttl);
+            List<Lease> renewed = lock.withLeases(leases -> all ? leases.renewAll(agent, newTtl) : leases.renew(agent, chosen, newTtl));
+            return lock.swarm.output.result(Output.document("renewed", Output.leases(renewed)),
+                    "renewed\n" + Output.leaseLines(renewed, "(no leases held)\n"));
+        }
+    }
+
+    /** The parsed resources, or an empty list with --all; exactly one of the two must be given. */
+    private static List<Resource> resourcesOrAll(LockCommand lock, List<String> inputs, boolean all) {
+        boolean named = inputs != null && !inputs.isEmpty();
+        if (named == all) {
+            throw SwarmException.badInput(all ? "give resources or --all, not both" : "give resources, or --all for every lease you hold");
+        }
+        return named ? lock.resources(inputs) : List.of();
+    }
+
+    @Command(name = "who", description = "Who holds leases overlapping a path, glob or name (globs covering a path count).")
+    static final class Who implements Callable<Integer> {
+        @ParentCommand
+        LockCommand lock;
+
+        @Parameters(paramLabel = "RESOURCE")
+        String resource;
+
+        @Override
+        public Integer call() {
+            Resource asked = lock.swarm.resourceParser().parse(resource);
+            List<Lease> holders = lock.withLeases(leases -> leases.who(asked));
+            return lock.swarm.output.result(Output.document("resource", asked.text(), "leases", Output.leases(holders)),
+                    Output.leaseLines(holders, asked + " is free\n"));
+        }
+    }
+
+    @Command(name = "list", description = "List live leases (--all includes expired ones).")
+    static final class ListLeases implements Callable<Integer> {
+        @ParentCommand
+        LockCommand lock;
+
+        @Option(names = "--holder", paramLabel = "AGENT", description = "Only this agent's leases.")
+        String holder;
+
+        @Option(names = "--mine", description = "Only the acting agent's leases.")
+        boolean mine;
+
+        @Option(names = "--all", description = "Include expired leases that cleanup has not removed yet.")
+        boolean all;
+
+        @Override
+        public Integer call() {
+            String agent = mine ? lock.agent() : holder;
+            List<Lease> found = lock.withLeases(leases -> leases.list(agent, all));
+            return lock.swarm.output.result(Output.document("leases", Output.leases(found)),
+                    Output.leaseLines(found, "no leases\n"));
+        }
+    }
+
+    @Command(name = "cleanup", description = "Remove expired leases and abandoned waiters.")
+    static final class Cleanup implements Callable<Integer> {
+        @ParentCommand
+        LockCommand lock;
+
+        @Override
+        public Integer call() {
+            Leases.CleanupReport report = lock.withLeases(Leases::cleanup);
+            return lock.swarm.output.result(
+                    Output.document("expired", Output.leases(report.expired()), "deadWaiters", report.deadWaiters()),
+                    "removed " + report.expired().size() + " expired lease(s), " + report.deadWaiters() + " abandoned waiter(s)\n"
+                            + Output.leaseLines(report.expired(), ""));
+        }
+    }
+
+    @Command(name = "release-agent", description = "Force-release every lease of one agent, recording why.")
+    static final class ReleaseAgent implements Callable<Integer> {
+        @ParentCommand
+        LockCommand lock;
+
+        @Parameters(paramLabel = "AGENT")
+        String agent;
+
+        @Option(names = "--reason", paramLabel = "TEXT", description = "Why (recorded in the log).")
+        String reason;
+
+        @Override
+        public Integer call() {
+            List<Lease> released = lock.withLeases(leases -> leases.releaseAgent(agent, reason));
+            return lock.swarm.output.result(Output.document("agent", agent, "released", Output.leases(released)),
+                    "released " + released.size() + " lease(s) of " + agent + "\n" + Output.leaseLines(released, ""));
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package dev.swarmhub.cli;
+
+import dev.swarmhub.core.SwarmException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Finds the project root: --root, else SWARM_ROOT, else the nearest ancestor holding .swarm/ or .git/. */
+final class ProjectRoot {
+
+    private ProjectRoot() {
+    }
+
+    static Path find(String explicit, String fromEnvironment, Path workingDirectory) {
+        for (String given : new String[] {explicit, fromEnvironment}) {
+            if (given != null && !given.isBlank()) {
+                Path root = workingDirectory.resolve(given).toAbsolutePath().normalize();
+                if (!Files.isDirectory(root)) {
+                    throw SwarmException.badInput("project root is not a directory: " + root);
+                }
+                return root;
+            }
+        }
+        for (Path dir = workingDirectory.toAbsolutePath().normalize(); dir != null; dir = dir.getParent()) {
+            if (Files.isDirectory(dir.resolve(".swarm")) || Files.exists(dir.resolve(".git"))) {
+                return dir;
+            }
+        }
+        throw SwarmException.badInput("no project found: run inside a git repository (or a directory with .swarm/), "
+                + "or pass --root DIR / set SWARM_ROOT");
+    }
+}

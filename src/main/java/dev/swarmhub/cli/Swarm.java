@@ -1,0 +1,107 @@
+package dev.swarmhub.cli;
+
+import dev.swarmhub.core.ResourceParser;
+import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.store.SqliteStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Properties;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/** The {@code swarm} command line: global options and the entry point. */
+@Command(name = "swarm", mixinStandardHelpOptions = true, versionProvider = Swarm.Version.class,
+        description = "Coordination for AI coding agents sharing one repository: leases on files, globs and named resources.",
+        subcommands = {LockCommand.class, LogCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:done", "1:anything else failed", "2:bad usage or bad input",
+                "3:denied (conflict, not the holder, timed out waiting)"})
+public final class Swarm implements Runnable {
+
+    @Option(names = "--root", scope = ScopeType.INHERIT, paramLabel = "DIR",
+            description = "Project root (default: $SWARM_ROOT, else the nearest ancestor holding .swarm/ or .git/).")
+    String root;
+
+    @Option(names = "--agent", scope = ScopeType.INHERIT, paramLabel = "ID",
+            description = "The agent acting (default: $SWARM_AGENT).")
+    String agent;
+
+    @Option(names = "--json", scope = ScopeType.INHERIT,
+            description = "Print exactly one JSON document on stdout.")
+    boolean json;
+
+    private final Map<String, String> environment;
+    private final Path workingDirectory;
+    final Output output;
+
+    Swarm(Map<String, String> environment, Path workingDirectory, PrintWriter out, PrintWriter err) {
+        this.environment = environment;
+        this.workingDirectory = workingDirectory;
+        this.output = new Output(this, out, err);
+    }
+
+    public static void main(String[] args) {
+        PrintWriter out = new PrintWriter(System.out, true);
+        PrintWriter err = new PrintWriter(System.err, true);
+        System.exit(run(args, System.getenv(), Path.of("").toAbsolutePath(), out, err));
+    }
+
+    /** Runs one command line; returns the exit code. */
+    public static int run(String[] args, Map<String, String> environment, Path workingDirectory, PrintWriter out, PrintWriter err) {
+        Swarm swarm = new Swarm(environment, workingDirectory, out, err);
+        CommandLine commandLine = new CommandLine(swarm)
+                .setOut(out)
+                .setErr(err)
+                .setCaseInsensitiveEnumValuesAllowed(true)
+                .setExecutionExceptionHandler((failure, cmd, parsed) -> swarm.output.failure(failure))
+                .setParameterExceptionHandler((failure, failedArgs) -> {
+                    swarm.json |= Arrays.asList(failedArgs).contains("--json");
+                    return swarm.output.failure(SwarmException.badInput(failure.getMessage()), failure.getCommandLine());
+                });
+        int code = commandLine.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    @Override
+    public void run() {
+        throw SwarmException.badInput("missing command: try swarm --help");
+    }
+
+    Path projectRoot() {
+        return ProjectRoot.find(root, environment.get("SWARM_ROOT"), workingDirectory);
+    }
+
+    SqliteStore openStore() {
+        return SqliteStore.openProject(projectRoot());
+    }
+
+    ResourceParser resourceParser() {
+        return new ResourceParser(projectRoot());
+    }
+
+    /** The acting agent from --agent or SWARM_AGENT; null when neither is set. */
+    String agentOrNull() {
+        return agent != null ? agent : environment.get("SWARM_AGENT");
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties properties = new Properties();
+            try (InputStream in = Swarm.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    properties.load(in);
+                }
+            }
+            return new String[] {"swarm " + properties.getProperty("version", "unknown")};
+        }
+    }
+}

@@ -1,0 +1,324 @@
+package dev.swarmhub.core;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Leased locks on paths, globs and named resources. Every operation is one store transaction, so
+ * the conflict check and the grant cannot be separated by another writer, in this process or any
+ * other. Expiry is judged by the store's clock only.
+ */
+public final class Leases {
+
+    /** A waiter that has not polled for this long has given up (its process died or hung). */
+    static final long WAITER_SILENCE_MS = 3_000;
+    private static final long FIRST_POLL_MS = 5;
+    private static final long MAX_POLL_MS = 100;
+
+    private final Store store;
+
+    public Leases(Store store) {
+        this.store = store;
+    }
+
+    /** What to acquire; validated on construction. */
+    public record Request(String agent, List<Resource> resources, Mode mode, Duration ttl, String reason) {
+        public Request {
+            agent = Limits.agentId(agent);
+            if (resources == null || resources.isEmpty()) {
+                throw SwarmException.badInput("nothing to acquire: give at least one resource");
+            }
+            resources = List.copyOf(resources);
+            mode = mode == null ? Mode.EXCLUSIVE : mode;
+            ttl = Limits.ttl(ttl);
+            reason = Limits.reason(reason);
+        }
+    }
+
+    /** What cleanup removed. */
+    public record CleanupReport(List<Lease> expired, int deadWaiters) {
+    }
+
+    private record Attempt(List<Lease> granted, List<LeaseConflictException.Conflict> conflicts,
+                           List<Waiter> queuedAhead, long waiterId) {
+    }
+
+    /** Grants all resources or none; throws {@link LeaseConflictException} when something is in the way. */
+    public List<Lease> acquire(Request request) {
+        Attempt attempt = store.write(tx -> attempt(tx, request, 0, 0));
+        if (attempt.granted() != null) {
+            return attempt.granted();
+        }
+        throw new LeaseConflictException(attempt.conflicts(), attempt.queuedAhead(), false);
+    }
+
+    /**
+     * Like {@link #acquire(Request)}, but queues behind earlier requests for the same resources and
+     * keeps trying until granted or the wait passes. Waiters are served in arrival order; one
+     * that gives up is dequeued and never granted.
+     */
+    public List<Lease> acquire(Request request, Duration wait) {
+        Duration waitTime = Limits.waitTime(wait);
+        if (waitTime.isZero()) {
+            return acquire(request);
+        }
+        long deadline = System.nanoTime() + waitTime.toNanos();
+        long waiterId = 0;
+        long pause = FIRST_POLL_MS;
+        boolean granted = false;
+        try {
+            while (true) {
+                long queuedId = waiterId;
+                long remainingMs = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+                Attempt attempt = store.write(tx -> attempt(tx, request, queuedId, tx.now() + remainingMs));
+                if (attempt.granted() != null) {
+                    granted = true;
+                    return attempt.granted();
+                }
+                waiterId = attempt.waiterId();
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new LeaseConflictException(attempt.conflicts(), attempt.queuedAhead(), true);
+                }
+                Thread.sleep(Math.min(pause, Math.max(1, left / 1_000_000)));
+                pause = Math.min(MAX_POLL_MS, pause * 2);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SwarmException(SwarmException.Kind.INTERNAL, "interrupted while waiting for " + request.resources());
+        } finally {
+            if (!granted && waiterId != 0) {
+                long abandoned = waiterId;
+                store.write(tx -> {
+                    tx.deleteWaiter(abandoned);
+                    tx.appendEvent("lease.wait-abandoned", request.agent(), request.resources().get(0),
+                            details("waiter", abandoned, "resources", texts(request.resources())));
+                    return null;
+                });
+            }
+        }
+    }
+
+    /** One try inside one transaction; {@code waitDeadline > 0} queues the request when blocked. */
+    private Attempt attempt(Tx tx, Request request, long waiterId, long waitDeadline) {
+        List<LeaseConflictException.Conflict> conflicts = conflicts(tx, request);
+        List<Waiter> ahead = conflicts.isEmpty() ? waitersAhead(tx, request, waiterId) : List.of();
+        if (conflicts.isEmpty() && ahead.isEmpty()) {
+            if (waiterId != 0) {
+                tx.deleteWaiter(waiterId);
+            }
+            return new Attempt(grant(tx, request), null, null, 0);
+        }
+        long queuedId = waiterId;
+        if (waitDeadline > 0 && (waiterId == 0 || !tx.touchWaiter(waiterId))) {
+            queuedId = tx.insertWaiter(request.agent(), request.resources(), request.mode(), waitDeadline);
+            tx.appendEvent("lease.queued", request.agent(), request.resources().get(0),
+                    details("waiter", queuedId, "resources", texts(request.resources()), "mode", request.mode().label()));
+        }
+        return new Attempt(null, conflicts, ahead, queuedId);
+    }
+
+    private static List<LeaseConflictException.Conflict> conflicts(Tx tx, Request request) {
+        List<LeaseConflictException.Conflict> conflicts = new ArrayList<>();
+        for (Resource wanted : request.resources()) {
+            for (Lease held : tx.liveLeasesIn(wanted.scope())) {
+                if (!held.agent().equals(request.agent()) && held.mode().conflictsWith(request.mode())
+                        && held.resource().overlaps(wanted)) {
+                    conflicts.add(new LeaseConflictException.Conflict(wanted, held));
+                }
+            }
+        }
+        return conflicts;
+    }
+
+    /** Live waiters of other agents that arrived before this request and want an overlapping resource. */
+    private static List<Waiter> waitersAhead(Tx tx, Request request, long waiterId) {
+        long seenSince = tx.now() - WAITER_SILENCE_MS;
+        List<Waiter> ahead = new ArrayList<>();
+        for (Resource wanted : request.resources()) {
+            for (Waiter waiter : tx.liveWaitersIn(wanted.scope(), seenSince)) {
+                if ((waiterId == 0 || waiter.id() < waiterId) && !waiter.agent().equals(request.agent())
+                        && waiter.mode().conflictsWith(request.mode()) && waiter.resource().overlaps(wanted)) {
+                    ahead.add(waiter);
+                }
+            }
+        }
+        return ahead;
+    }
+
+    private static List<Lease> grant(Tx tx, Request request) {
+        long expiresAt = tx.now() + request.ttl().toMillis();
+        List<Lease> granted = new ArrayList<>();
+        for (Resource resource : request.resources()) {
+            Optional<Lease> own = tx.leaseOf(request.agent(), resource);
+            if (own.isPresent() && own.get().liveAt(tx.now())) {
+                Lease held = own.get();
+                tx.updateLease(held.id(), request.mode(), request.reason(), expiresAt);
+                Lease renewed = new Lease(held.id(), resource, request.mode(), held.agent(), held.token(),
+                        request.reason(), held.acquiredAt(), expiresAt);
+                tx.appendEvent("lease.renewed", request.agent(), resource, leaseDetails(renewed));
+                granted.add(renewed);
+                continue;
+            }
+            own.ifPresent(expired -> removeExpired(tx, expired));
+            Lease lease = tx.insertLease(resource, request.mode(), request.agent(), tx.nextFencingToken(),
+                    request.reason(), expiresAt);
+            tx.appendEvent("lease.acquired", request.agent(), resource, leaseDetails(lease));
+            granted.add(lease);
+        }
+        return granted;
+    }
+
+    /** Extends the agent's leases on these resources; denied (and nothing renewed) if any is not held. */
+    public List<Lease> renew(String agent, List<Resource> resources, Duration ttl) {
+        Limits.agentId(agent);
+        Duration validTtl = Limits.ttl(ttl);
+        return store.write(tx -> {
+            List<Lease> renewed = new ArrayList<>();
+            for (Resource resource : resources) {
+                Lease held = tx.leaseOf(agent, resource)
+                        .orElseThrow(() -> SwarmException.denied("cannot renew " + resource + ": you (" + agent
+                                + ") do not hold it" + heldBy(tx, agent, resource)));
+                if (!held.liveAt(tx.now())) {
+                    throw SwarmException.denied("cannot renew " + resource + ": your lease expired at "
+                            + Instant.ofEpochMilli(held.expiresAt()) + " and is no longer held"
+                            + heldBy(tx, agent, resource) + "; acquire it again");
+                }
+                renewed.add(renewLease(tx, held, validTtl));
+            }
+            return renewed;
+        });
+    }
+
+    /** Extends every live lease of the agent. */
+    public List<Lease> renewAll(String agent, Duration ttl) {
+        Limits.agentId(agent);
+        Duration validTtl = Limits.ttl(ttl);
+        return store.write(tx -> tx.leases(agent, false).stream().map(held -> renewLease(tx, held, validTtl)).toList());
+    }
+
+    private static Lease renewLease(Tx tx, Lease held, Duration ttl) {
+        long expiresAt = tx.now() + ttl.toMillis();
+        tx.updateLease(held.id(), held.mode(), held.reason(), expiresAt);
+        Lease renewed = new Lease(held.id(), held.resource(), held.mode(), held.agent(), held.token(), held.reason(),
+                held.acquiredAt(), expiresAt);
+        tx.appendEvent("lease.renewed", held.agent(), held.resource(), leaseDetails(renewed));
+        return renewed;
+    }
+
+    /**
+     * Releases the agent's leases on these resources. A resource the agent does not hold is
+     * skipped quietly, unless another agent holds exactly it: then nothing is released and the
+     * holder is named.
+     */
+    public List<Lease> release(String agent, List<Resource> resources) {
+        Limits.agentId(agent);
+        return store.write(tx -> {
+            List<Lease> released = new ArrayList<>();
+            for (Resource resource : resources) {
+                Optional<Lease> own = tx.leaseOf(agent, resource);
+                if (own.isEmpty()) {
+                    String holders = heldBy(tx, agent, resource);
+                    if (!holders.isEmpty()) {
+                        throw SwarmException.denied("cannot release " + resource + ": you (" + agent
+                                + ") do not hold it" + holders);
+                    }
+                    continue;
+                }
+                releaseLease(tx, own.get(), "lease.released", null);
+                released.add(own.get());
+            }
+            return released;
+        });
+    }
+
+    public List<Lease> releaseAll(String agent) {
+        Limits.agentId(agent);
+        return store.write(tx -> {
+            List<Lease> held = tx.leases(agent, true);
+            held.forEach(lease -> releaseLease(tx, lease, "lease.released", null));
+            return held;
+        });
+    }
+
+    /** Operator action: removes every lease of the agent, recording why. */
+    public List<Lease> releaseAgent(String agent, String reason) {
+        Limits.agentId(agent);
+        String why = Limits.reason(reason);
+        return store.write(tx -> {
+            List<Lease> held = tx.leases(agent, true);
+            held.forEach(lease -> releaseLease(tx, lease, "lease.force-released", why.isEmpty() ? "released by operator" : why));
+            return held;
+        });
+    }
+
+    /** Removes expired leases and waiters that gave up; reports what went. */
+    public CleanupReport cleanup() {
+        return store.write(tx -> {
+            List<Lease> expired = tx.expiredLeases(tx.now());
+            expired.forEach(lease -> removeExpired(tx, lease));
+            int waiters = tx.deleteDeadWaiters(tx.now() - WAITER_SILENCE_MS);
+            return new CleanupReport(expired, waiters);
+        });
+    }
+
+    /** Live leases overlapping the resource, including globs that cover a path. */
+    public List<Lease> who(Resource resource) {
+        return store.read(tx -> tx.liveLeasesIn(resource.scope()).stream()
+                .filter(lease -> lease.resource().overlaps(resource)).toList());
+    }
+
+    public List<Lease> list(String agent, boolean includeExpired) {
+        if (agent != null) {
+            Limits.agentId(agent);
+        }
+        return store.read(tx -> tx.leases(agent, includeExpired));
+    }
+
+    private static void releaseLease(Tx tx, Lease lease, String kind, String reason) {
+        tx.deleteLease(lease.id());
+        Map<String, Object> details = leaseDetails(lease);
+        if (!lease.liveAt(tx.now())) {
+            details.put("wasExpired", true);
+        }
+        if (reason != null) {
+            details.put("reason", reason);
+        }
+        tx.appendEvent(kind, lease.agent(), lease.resource(), details);
+    }
+
+    private static void removeExpired(Tx tx, Lease lease) {
+        tx.deleteLease(lease.id());
+        tx.appendEvent("lease.expired", lease.agent(), lease.resource(), leaseDetails(lease));
+    }
+
+    /** ", it is held by X" naming other agents' live leases on exactly this resource, or "". */
+    private static String heldBy(Tx tx, String agent, Resource resource) {
+        String holders = tx.liveLeasesOn(resource).stream().map(Lease::agent).filter(a -> !a.equals(agent))
+                .collect(Collectors.joining(", "));
+        return holders.isEmpty() ? "" : "; it is held by " + holders;
+    }
+
+    private static Map<String, Object> leaseDetails(Lease lease) {
+        return details("lease", lease.id(), "token", lease.token(), "mode", lease.mode().label(),
+                "expiresAt", lease.expiresAt(), "reason", lease.reason());
+    }
+
+    private static List<String> texts(List<Resource> resources) {
+        return resources.stream().map(Resource::text).toList();
+    }
+
+    private static Map<String, Object> details(Object... keysAndValues) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            details.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return details;
+    }
+}

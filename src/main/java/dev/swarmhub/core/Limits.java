@@ -1,0 +1,62 @@
+package dev.swarmhub.core;
+
+import java.time.Duration;
+import java.util.regex.Pattern;
+
+/** Input limits shared by every client; each check names what was wrong. */
+public final class Limits {
+
+    public static final Duration DEFAULT_TTL = Duration.ofSeconds(300);
+    public static final Duration MIN_TTL = Duration.ofSeconds(1);
+    public static final Duration MAX_TTL = Duration.ofHours(24);
+    public static final Duration MAX_WAIT = Duration.ofHours(24);
+    public static final int MAX_REASON = 512;
+    private static final Pattern AGENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+
+    private Limits() {
+    }
+
+    public static String agentId(String id) {
+        if (id == null || id.isEmpty()) {
+            throw SwarmException.badInput("no agent given: pass --agent ID or set SWARM_AGENT");
+        }
+        if (!AGENT_ID.matcher(id).matches()) {
+            throw SwarmException.badInput("bad agent id '" + id
+                    + "': use 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit");
+        }
+        return id;
+    }
+
+    public static String reason(String reason) {
+        if (reason == null) {
+            return "";
+        }
+        if (reason.length() > MAX_REASON) {
+            throw SwarmException.badInput("reason is " + reason.length() + " characters; at most " + MAX_REASON);
+        }
+        if (reason.chars().anyMatch(Character::isISOControl)) {
+            throw SwarmException.badInput("reason contains a control character (newline, tab, ...)");
+        }
+        return reason;
+    }
+
+    public static Duration ttl(Duration ttl) {
+        if (ttl == null) {
+            return DEFAULT_TTL;
+        }
+        if (ttl.compareTo(MIN_TTL) < 0 || ttl.compareTo(MAX_TTL) > 0) {
+            throw SwarmException.badInput("ttl " + Durations.format(ttl) + " is out of range: use 1s to 24h");
+        }
+        return ttl;
+    }
+
+    public static Duration waitTime(Duration wait) {
+        if (wait == null) {
+            return Duration.ZERO;
+        }
+        if (wait.isNegative() || wait.compareTo(MAX_WAIT) > 0) {
+            throw SwarmException.badInput("wait " + Durations.format(wait) + " is out of range: use 0s to 24h");
+        }
+        return wait;
+    }
+}

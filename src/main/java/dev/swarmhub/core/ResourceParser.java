@@ -1,0 +1,139 @@
+package dev.swarmhub.core;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Turns user input into canonical {@link Resource}s. Paths are normalised lexically and made
+ * relative to the project root, so {@code src/a.py}, {@code ./src/a.py}, {@code src/../src/a.py}
+ * and the absolute path are one resource. Relative paths are relative to the project root (not
+ * to the caller's working directory), because every client (CLI, HTTP, MCP) must name a file the
+ * same way.
+ */
+public final class ResourceParser {
+
+    public static final int MAX_LENGTH = 4096;
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:/@+-]{0,255}");
+
+    private final String root;
+    private final String realRoot;
+
+    public ResourceParser(Path projectRoot) {
+        Path absolute = projectRoot.toAbsolutePath().normalize();
+        this.root = absolute.toString();
+        String real;
+        try {
+            real = absolute.toRealPath().toString();
+        } catch (IOException e) {
+            real = root;
+        }
+        this.realRoot = real;
+    }
+
+    public Resource parse(String input) {
+        if (input == null || input.isEmpty()) {
+            throw SwarmException.badInput("empty resource: give a path, a glob or name:NAME");
+        }
+        if (input.length() > MAX_LENGTH) {
+            throw SwarmException.badInput("resource longer than " + MAX_LENGTH + " characters: "
+                    + input.substring(0, 60) + "...");
+        }
+        for (int i = 0; i < input.length(); i++) {
+            char c = input.charAt(i);
+            if (c == 0) {
+                throw SwarmException.badInput("resource contains a NUL character: " + printable(input));
+            }
+            if (Character.isISOControl(c)) {
+                throw SwarmException.badInput("resource contains a control character: " + printable(input));
+            }
+        }
+        if (input.startsWith(Resource.NAME_PREFIX)) {
+            String name = input.substring(Resource.NAME_PREFIX.length());
+            if (!NAME.matcher(name).matches()) {
+                throw SwarmException.badInput("bad resource name '" + input
+                        + "': after 'name:' use 1-256 of letters, digits and _ . : / @ + - (starting with a letter or digit)");
+            }
+            return new Resource(Resource.Kind.NAME, input);
+        }
+        String relative = relativeToRoot(input);
+        List<String> segments = normalise(input, relative);
+        boolean glob = segments.stream().anyMatch(Glob::hasWildcard);
+        return new Resource(glob ? Resource.Kind.GLOB : Resource.Kind.PATH, String.join("/", segments));
+    }
+
+    public List<Resource> parseAll(List<String> inputs) {
+        List<Resource> resources = new ArrayList<>();
+        for (String input : inputs) {
+            Resource resource = parse(input);
+            if (!resources.contains(resource)) {
+                resources.add(resource);
+            }
+        }
+        return resources;
+    }
+
+    private String relativeToRoot(String input) {
+        if (!input.startsWith("/")) {
+            return input;
+        }
+        String normalised = Path.of(input).normalize().toString();
+        for (String base : List.of(root, realRoot)) {
+            String prefix = base.endsWith("/") ? base : base + "/";
+            if (normalised.equals(base)) {
+                return "";
+            }
+            if (normalised.startsWith(prefix)) {
+                return normalised.substring(prefix.length());
+            }
+        }
+        throw SwarmException.badInput("path is outside the project root " + root + ": " + input);
+    }
+
+    private static List<String> normalise(String input, String relative) {
+        List<String> segments = new ArrayList<>();
+        boolean afterWildcard = false;
+        for (String segment : relative.split("/")) {
+            if (segment.isEmpty() || segment.equals(".")) {
+                continue;
+            }
+            if (segment.equals("..")) {
+                if (afterWildcard) {
+                    throw SwarmException.badInput("'..' after a wildcard segment is ambiguous: " + input);
+                }
+                if (segments.isEmpty()) {
+                    throw SwarmException.badInput("path leaves the project root: " + input);
+                }
+                segments.remove(segments.size() - 1);
+                continue;
+            }
+            if (segment.contains(Glob.ANY_SEGMENTS) && !segment.equals(Glob.ANY_SEGMENTS)) {
+                throw SwarmException.badInput("'**' must be a whole path segment (like src/**/x.py): " + input);
+            }
+            if (segment.equals(Glob.ANY_SEGMENTS) && !segments.isEmpty()
+                    && segments.get(segments.size() - 1).equals(Glob.ANY_SEGMENTS)) {
+                continue; // **/** means the same as **
+            }
+            afterWildcard |= Glob.hasWildcard(segment);
+            segments.add(segment);
+        }
+        if (segments.isEmpty()) {
+            throw SwarmException.badInput("resource names the project root itself, not a file: " + input);
+        }
+        return segments;
+    }
+
+    private static String printable(String input) {
+        StringBuilder out = new StringBuilder();
+        input.codePoints().limit(200).forEach(cp -> {
+            if (Character.isISOControl(cp)) {
+                out.append(String.format("\\u%04x", cp));
+            } else {
+                out.appendCodePoint(cp);
+            }
+        });
+        return out.toString();
+    }
+}

@@ -1,0 +1,20 @@
+package dev.swarmhub.core;
+
+import java.util.function.Function;
+
+/**
+ * The single source of truth and the single clock. Each call runs the work as one transaction:
+ * {@link #write} takes the store's write lock before the work starts (no read-then-upgrade), and
+ * commits when the work returns or rolls back when it throws. Implementations: SQLite (embedded
+ * default) and, later, PostgreSQL; nothing above this interface depends on which.
+ */
+public interface Store extends AutoCloseable {
+
+    <T> T write(Function<Tx, T> work);
+
+    /** A consistent read-only snapshot; the work must not change anything. */
+    <T> T read(Function<Tx, T> work);
+
+    @Override
+    void close();
+}

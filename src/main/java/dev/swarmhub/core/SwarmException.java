@@ -1,0 +1,46 @@
+package dev.swarmhub.core;
+
+/** A failure the caller can act on; {@link Kind} decides the CLI exit code and later the HTTP status. */
+public class SwarmException extends RuntimeException {
+
+    public enum Kind {
+        /** Malformed or out-of-range input; nothing was changed. */
+        BAD_INPUT("bad_input", 2),
+        /** Valid request refused by the current state: a conflict, not the holder, a wait timed out. */
+        DENIED("denied", 3),
+        /** The store or the machine failed. */
+        INTERNAL("internal", 1);
+
+        public final String code;
+        public final int exitCode;
+
+        Kind(String code, int exitCode) {
+            this.code = code;
+            this.exitCode = exitCode;
+        }
+    }
+
+    private final Kind kind;
+
+    public SwarmException(Kind kind, String message) {
+        super(message);
+        this.kind = kind;
+    }
+
+    public SwarmException(Kind kind, String message, Throwable cause) {
+        super(message, cause);
+        this.kind = kind;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public static SwarmException badInput(String message) {
+        return new SwarmException(Kind.BAD_INPUT, message);
+    }
+
+    public static SwarmException denied(String message) {
+        return new SwarmException(Kind.DENIED, message);
+    }
+}

@@ -1,0 +1,260 @@
+package dev.swarmhub.store;
+
+import dev.swarmhub.core.Event;
+import dev.swarmhub.core.Lease;
+import dev.swarmhub.core.Mode;
+import dev.swarmhub.core.Resource;
+import dev.swarmhub.core.Tx;
+import dev.swarmhub.core.Waiter;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The transaction operations in portable SQL (SQLite and PostgreSQL both run it): the caller
+ * has already begun the transaction on the connection and read the store clock.
+ */
+final class JdbcTx implements Tx {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final TypeReference<Map<String, Object>> DETAILS = new TypeReference<>() {
+    };
+    private static final String LEASE_COLUMNS = "id, resource, mode, agent, token, reason, acquired_at, expires_at";
+
+    private final Connection connection;
+    private final long now;
+
+    JdbcTx(Connection connection, long now) {
+        this.connection = connection;
+        this.now = now;
+    }
+
+    @Override
+    public long now() {
+        return now;
+    }
+
+    @Override
+    public long nextFencingToken() {
+        return queryLong("UPDATE counters SET value = value + 1 WHERE name = 'fencing_token' RETURNING value");
+    }
+
+    @Override
+    public List<Lease> liveLeasesIn(Resource.AnchorScope scope) {
+        List<Lease> leases = new ArrayList<>();
+        if (!scope.anchors().isEmpty()) {
+            List<Object> args = new ArrayList<>(scope.anchors());
+            args.add(now);
+            leases.addAll(queryLeases("SELECT " + LEASE_COLUMNS + " FROM leases WHERE anchor IN ("
+                    + placeholders(scope.anchors().size()) + ") AND expires_at > ?", args.toArray()));
+        }
+        if (scope.rangeFrom() != null) {
+            leases.addAll(scope.rangeTo() == null
+                    ? queryLeases("SELECT " + LEASE_COLUMNS + " FROM leases WHERE anchor >= ? AND expires_at > ?",
+                            scope.rangeFrom(), now)
+                    : queryLeases("SELECT " + LEASE_COLUMNS + " FROM leases WHERE anchor >= ? AND anchor < ? AND expires_at > ?",
+                            scope.rangeFrom(), scope.rangeTo(), now));
+        }
+        return leases;
+    }
+
+    @Override
+    public List<Lease> leases(String agent, boolean includeExpired) {
+        String where = (agent == null ? "1 = 1" : "agent = ?") + (includeExpired ? "" : " AND expires_at > ?");
+        List<Object> args = new ArrayList<>();
+        if (agent != null) {
+            args.add(agent);
+        }
+        if (!includeExpired) {
+            args.add(now);
+        }
+        return queryLeases("SELECT " + LEASE_COLUMNS + " FROM leases WHERE " + where + " ORDER BY resource, agent",
+                args.toArray());
+    }
+
+    @Override
+    public Optional<Lease> leaseOf(String agent, Resource resource) {
+        return queryLeases("SELECT " + LEASE_COLUMNS + " FROM leases WHERE agent = ? AND resource = ?", agent,
+                resource.text()).stream().findFirst();
+    }
+
+    @Override
+    public List<Lease> liveLeasesOn(Resource resource) {
+        return queryLeases("SELECT " + LEASE_COLUMNS + " FROM leases WHERE anchor = ? AND resource = ? AND expires_at > ?",
+                resource.anchor(), resource.text(), now);
+    }
+
+    @Override
+    public Lease insertLease(Resource resource, Mode mode, String agent, long token, String reason, long expiresAt) {
+        long id = queryLong("INSERT INTO leases (resource, anchor, mode, agent, token, reason, acquired_at, expires_at) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                resource.text(), resource.anchor(), mode.label(), agent, token, reason, now, expiresAt);
+        return new Lease(id, resource, mode, agent, token, reason, now, expiresAt);
+    }
+
+    @Override
+    public void updateLease(long id, Mode mode, String reason, long expiresAt) {
+        update("UPDATE leases SET mode = ?, reason = ?, expires_at = ? WHERE id = ?", mode.label(), reason, expiresAt, id);
+    }
+
+    @Override
+    public void deleteLease(long id) {
+        update("DELETE FROM leases WHERE id = ?", id);
+    }
+
+    @Override
+    public List<Lease> expiredLeases(long at) {
+        return queryLeases("SELECT " + LEASE_COLUMNS + " FROM leases WHERE expires_at <= ? ORDER BY id", at);
+    }
+
+    @Override
+    public long insertWaiter(String agent, List<Resource> resources, Mode mode, long deadline) {
+        long id = queryLong("INSERT INTO waiters (agent, mode, since, seen_at, deadline) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                agent, mode.label(), now, now, deadline);
+        for (Resource resource : resources) {
+            update("INSERT INTO waiter_claims (waiter_id, resource, anchor) VALUES (?, ?, ?)", id, resource.text(),
+                    resource.anchor());
+        }
+        return id;
+    }
+
+    @Override
+    public boolean touchWaiter(long waiterId) {
+        return update("UPDATE waiters SET seen_at = ? WHERE id = ?", now, waiterId) > 0;
+    }
+
+    @Override
+    public void deleteWaiter(long waiterId) {
+        update("DELETE FROM waiter_claims WHERE waiter_id = ?", waiterId);
+        update("DELETE FROM waiters WHERE id = ?", waiterId);
+    }
+
+    @Override
+    public List<Waiter> liveWaitersIn(Resource.AnchorScope scope, long seenSince) {
+        String select = "SELECT w.id, w.agent, c.resource, w.mode, w.since FROM waiter_claims c JOIN waiters w ON w.id = c.waiter_id "
+                + "WHERE w.seen_at >= ? AND w.deadline > ? AND ";
+        List<Waiter> waiters = new ArrayList<>();
+        if (!scope.anchors().isEmpty()) {
+            List<Object> args = new ArrayList<>(List.of(seenSince, now));
+            args.addAll(scope.anchors());
+            waiters.addAll(queryWaiters(select + "c.anchor IN (" + placeholders(scope.anchors().size()) + ")", args.toArray()));
+        }
+        if (scope.rangeFrom() != null) {
+            waiters.addAll(scope.rangeTo() == null
+                    ? queryWaiters(select + "c.anchor >= ?", seenSince, now, scope.rangeFrom())
+                    : queryWaiters(select + "c.anchor >= ? AND c.anchor < ?", seenSince, now, scope.rangeFrom(), scope.rangeTo()));
+        }
+        return waiters;
+    }
+
+    @Override
+    public int deleteDeadWaiters(long seenSince) {
+        update("DELETE FROM waiter_claims WHERE waiter_id IN (SELECT id FROM waiters WHERE seen_at < ? OR deadline <= ?)",
+                seenSince, now);
+        return update("DELETE FROM waiters WHERE seen_at < ? OR deadline <= ?", seenSince, now);
+    }
+
+    @Override
+    public void appendEvent(String kind, String agent, Resource resource, Map<String, Object> details) {
+        update("INSERT INTO events (at, kind, agent, resource, details) VALUES (?, ?, ?, ?, ?)", now, kind, agent,
+                resource == null ? null : resource.text(), JSON.writeValueAsString(details));
+    }
+
+    @Override
+    public List<Event> events(long afterId, String agent, String kind, int limit) {
+        List<Object> args = new ArrayList<>();
+        args.add(afterId);
+        String where = "id > ?" + eventFilters(agent, kind, args);
+        args.add(limit);
+        return queryEvents("SELECT id, at, kind, agent, resource, details FROM events WHERE " + where
+                + " ORDER BY id LIMIT ?", args.toArray());
+    }
+
+    @Override
+    public List<Event> latestEvents(String agent, String kind, int limit) {
+        List<Object> args = new ArrayList<>();
+        String where = "1 = 1" + eventFilters(agent, kind, args);
+        args.add(limit);
+        List<Event> newestFirst = queryEvents("SELECT id, at, kind, agent, resource, details FROM events WHERE " + where
+                + " ORDER BY id DESC LIMIT ?", args.toArray());
+        Collections.reverse(newestFirst);
+        return newestFirst;
+    }
+
+    private static String eventFilters(String agent, String kind, List<Object> args) {
+        StringBuilder where = new StringBuilder();
+        if (agent != null) {
+            where.append(" AND agent = ?");
+            args.add(agent);
+        }
+        if (kind != null) {
+            where.append(" AND kind = ?");
+            args.add(kind);
+        }
+        return where.toString();
+    }
+
+    private static String placeholders(int count) {
+        return String.join(", ", Collections.nCopies(count, "?"));
+    }
+
+    @FunctionalInterface
+    private interface RowMapper<T> {
+        T map(ResultSet row) throws SQLException;
+    }
+
+    private <T> List<T> query(String sql, RowMapper<T> mapper, Object... args) {
+        try (PreparedStatement statement = prepare(sql, args); ResultSet rows = statement.executeQuery()) {
+            List<T> result = new ArrayList<>();
+            while (rows.next()) {
+                result.add(mapper.map(rows));
+            }
+            return result;
+        } catch (SQLException e) {
+            throw new StoreException("store query failed", e);
+        }
+    }
+
+    private List<Lease> queryLeases(String sql, Object... args) {
+        return query(sql, row -> new Lease(row.getLong(1), Resource.ofCanonical(row.getString(2)), Mode.parse(row.getString(3)),
+                row.getString(4), row.getLong(5), row.getString(6), row.getLong(7), row.getLong(8)), args);
+    }
+
+    private List<Waiter> queryWaiters(String sql, Object... args) {
+        return query(sql, row -> new Waiter(row.getLong(1), row.getString(2), Resource.ofCanonical(row.getString(3)),
+                Mode.parse(row.getString(4)), row.getLong(5)), args);
+    }
+
+    private List<Event> queryEvents(String sql, Object... args) {
+        return query(sql, row -> new Event(row.getLong(1), row.getLong(2), row.getString(3), row.getString(4),
+                row.getString(5), JSON.readValue(row.getString(6), DETAILS)), args);
+    }
+
+    private long queryLong(String sql, Object... args) {
+        return query(sql, row -> row.getLong(1), args).get(0);
+    }
+
+    private int update(String sql, Object... args) {
+        try (PreparedStatement statement = prepare(sql, args)) {
+            return statement.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("store update failed", e);
+        }
+    }
+
+    private PreparedStatement prepare(String sql, Object... args) throws SQLException {
+        PreparedStatement statement = connection.prepareStatement(sql);
+        for (int i = 0; i < args.length; i++) {
+            statement.setObject(i + 1, args[i]);
+        }
+        return statement;
+    }
+}

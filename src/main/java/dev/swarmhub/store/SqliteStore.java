@@ -1,0 +1,229 @@
+package dev.swarmhub.store;
+
+import dev.swarmhub.core.Store;
+import dev.swarmhub.core.Tx;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import org.flywaydb.core.Flyway;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * The embedded store: one SQLite database in WAL mode at {@code <root>/.swarm/swarm.db}.
+ *
+ * <p>Writes begin with {@code BEGIN IMMEDIATE}, which takes the database's write lock before the
+ * work reads anything, so a check-then-write can never be overtaken by another process. Inside
+ * one process, writers queue on a fair lock for the single write connection (SQLite allows one
+ * writer anyway, and its busy handler sleeps instead of queueing); across processes the busy
+ * timeout makes them wait. Reads run on a small pool of snapshot connections and never block
+ * writers. The store clock is this machine's clock, read after the write lock is taken, so
+ * transaction time follows commit order.
+ */
+public final class SqliteStore implements Store {
+
+    /** The newest migration under db/migration/sqlite; opening skips Flyway when it is applied. */
+    static final String SCHEMA_VERSION = "1";
+    private static final int BUSY_TIMEOUT_MS = 30_000;
+    private static final int READERS = 4;
+
+    private final String url;
+    private final InstantSource clock;
+    private final ReentrantLock writeLock = new ReentrantLock(true);
+    private final BlockingQueue<Connection> idleReaders = new ArrayBlockingQueue<>(READERS);
+    private final List<Connection> opened = new ArrayList<>();
+    private Connection writer;
+    private boolean closed;
+
+    private SqliteStore(Path database, InstantSource clock) {
+        this.url = "jdbc:sqlite:" + database;
+        this.clock = clock;
+    }
+
+    /** Opens (creating and migrating on first use) the store of the project at {@code root}. */
+    public static SqliteStore openProject(Path root) {
+        return open(root.resolve(".swarm").resolve("swarm.db"), InstantSource.system());
+    }
+
+    public static SqliteStore open(Path database, InstantSource clock) {
+        SqliteStore store = new SqliteStore(database.toAbsolutePath(), clock);
+        store.prepare(database.toAbsolutePath());
+        return store;
+    }
+
+    @Override
+    public <T> T write(Function<Tx, T> work) {
+        writeLock.lock();
+        try {
+            return inTransaction(writer(), "BEGIN IMMEDIATE", work);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    @Override
+    public <T> T read(Function<Tx, T> work) {
+        Connection connection = takeReader();
+        try {
+            return inTransaction(connection, "BEGIN", work);
+        } finally {
+            idleReaders.add(connection);
+        }
+    }
+
+    /** Runs the work between begin and commit; rolls back when anything fails, then rethrows. */
+    private <T> T inTransaction(Connection connection, String begin, Function<Tx, T> work) {
+        execute(connection, begin);
+        try {
+            T result = work.apply(new JdbcTx(connection, clock.millis()));
+            execute(connection, "COMMIT");
+            return result;
+        } catch (RuntimeException | Error failure) {
+            try {
+                execute(connection, "ROLLBACK");
+            } catch (StoreException rollbackFailed) {
+                failure.addSuppressed(rollbackFailed);
+            }
+            throw failure;
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Connection connection : opened) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // closing is best effort: the database file stays consistent either way
+            }
+        }
+    }
+
+    private Connection writer() {
+        if (writer == null) {
+            writer = connect();
+        }
+        return writer;
+    }
+
+    private Connection takeReader() {
+        Connection idle = idleReaders.poll();
+        if (idle != null) {
+            return idle;
+        }
+        synchronized (this) {
+            if (opened.size() < READERS + 1) {
+                return connect();
+            }
+        }
+        try {
+            return idleReaders.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while waiting for a store connection", e);
+        }
+    }
+
+    private synchronized Connection connect() {
+        if (closed) {
+            throw new StoreException("store is closed", null);
+        }
+        SQLiteConfig config = new SQLiteConfig();
+        config.setBusyTimeout(BUSY_TIMEOUT_MS);
+        config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+        config.enforceForeignKeys(true);
+        try {
+            Connection connection = DriverManager.getConnection(url, config.toProperties());
+            opened.add(connection);
+            return connection;
+        } catch (SQLException e) {
+            throw new StoreException("cannot open the store " + url, e);
+        }
+    }
+
+    /**
+     * Creates the .swarm directory and the schema on first use. Opening an up-to-date store only
+     * reads; otherwise one process at a time (a file lock) switches to WAL and runs Flyway.
+     */
+    private void prepare(Path database) {
+        Path directory = database.getParent();
+        try {
+            Files.createDirectories(directory);
+            ignoreContents(directory);
+            if (schemaIsCurrent()) {
+                return;
+            }
+            try (FileChannel channel = FileChannel.open(directory.resolve("migrate.lock"), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE); FileLock ignored = channel.lock()) {
+                if (schemaIsCurrent()) {
+                    return;
+                }
+                try (Connection connection = DriverManager.getConnection(url); Statement statement = connection.createStatement()) {
+                    statement.execute("PRAGMA busy_timeout = " + BUSY_TIMEOUT_MS);
+                    statement.execute("PRAGMA journal_mode = WAL");
+                }
+                Flyway.configure(getClass().getClassLoader())
+                        .dataSource(url, null, null)
+                        .locations("classpath:db/migration/sqlite")
+                        .load()
+                        .migrate();
+            }
+        } catch (IOException | SQLException | RuntimeException e) {
+            throw new StoreException("cannot prepare the store " + database, e);
+        }
+    }
+
+    private boolean schemaIsCurrent() {
+        try (Connection connection = DriverManager.getConnection(url); Statement statement = connection.createStatement()) {
+            statement.execute("PRAGMA busy_timeout = " + BUSY_TIMEOUT_MS);
+            try (ResultSet mode = statement.executeQuery("PRAGMA journal_mode")) {
+                if (!mode.next() || !mode.getString(1).equalsIgnoreCase("wal")) {
+                    return false;
+                }
+            }
+            try (ResultSet applied = statement.executeQuery(
+                    "SELECT count(*) FROM flyway_schema_history WHERE version = '" + SCHEMA_VERSION + "' AND success = 1")) {
+                return applied.next() && applied.getInt(1) == 1;
+            }
+        } catch (SQLException e) {
+            return false; // no schema history yet
+        }
+    }
+
+    private static void ignoreContents(Path directory) throws IOException {
+        try {
+            Files.writeString(directory.resolve(".gitignore"), "# Swarmhub's local state: never commit it\n*\n",
+                    StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        } catch (FileAlreadyExistsException alreadyThere) {
+            // another process created it first: same content
+        }
+    }
+
+    private static void execute(Connection connection, String sql) {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        } catch (SQLException e) {
+            throw new StoreException("store " + sql.toLowerCase() + " failed", e);
+        }
+    }
+}
