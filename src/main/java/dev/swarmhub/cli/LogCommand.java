@@ -40,7 +40,7 @@ final class LogCommand implements Callable<Integer> {
         for (Event event : events) {
             text.append(String.format(Locale.ROOT, "%6d  %s  %-22s %-16s %s  %s%n", event.id(), Output.clock(event.at()),
                     event.kind(), event.agent() == null ? "-" : event.agent(), event.resource() == null ? "-" : event.resource(),
-                    event.details()));
+                    Output.json(event.details())));
         }
         return swarm.output.result(Output.document("events", events.stream().map(Output::event).toList()),
                 events.isEmpty() ? "no events\n" : text.toString());

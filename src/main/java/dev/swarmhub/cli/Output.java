@@ -39,7 +39,7 @@ final class Output {
     /** Prints a successful result; returns exit code 0. */
     int result(Map<String, Object> document, String human) {
         if (swarm.json) {
-            out.println(JSON.writeValueAsString(document));
+            out.println(json(document));
         } else if (!human.isEmpty()) {
             out.print(human.endsWith("\n") ? human : human + "\n");
         }
@@ -55,7 +55,7 @@ final class Output {
         SwarmException known = failure instanceof SwarmException swarmException ? swarmException
                 : new SwarmException(SwarmException.Kind.INTERNAL, String.valueOf(failure.getMessage()), failure);
         if (swarm.json) {
-            out.println(JSON.writeValueAsString(errorDocument(known)));
+            out.println(json(errorDocument(known)));
         }
         err.println("swarm: " + (known.kind() == SwarmException.Kind.DENIED ? "denied: " : "") + known.getMessage());
         if (usageOf != null && !swarm.json) {
@@ -133,6 +133,10 @@ final class Output {
         view.put("resource", event.resource());
         view.put("details", event.details());
         return view;
+    }
+
+    static String json(Object value) {
+        return JSON.writeValueAsString(value);
     }
 
     static String iso(long epochMillis) {

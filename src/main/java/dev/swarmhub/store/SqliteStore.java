@@ -49,6 +49,7 @@ public final class SqliteStore implements Store {
     private final BlockingQueue<Connection> idleReaders = new ArrayBlockingQueue<>(READERS);
     private final List<Connection> opened = new ArrayList<>();
     private Connection writer;
+    private int readers;
     private boolean closed;
 
     private SqliteStore(Path database, InstantSource clock) {
@@ -132,7 +133,8 @@ public final class SqliteStore implements Store {
             return idle;
         }
         synchronized (this) {
-            if (opened.size() < READERS + 1) {
+            if (readers < READERS) {
+                readers++;
                 return connect();
             }
         }

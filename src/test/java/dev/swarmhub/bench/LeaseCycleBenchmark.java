@@ -1,0 +1,82 @@
+package dev.swarmhub.bench;
+
+import dev.swarmhub.core.Leases;
+import dev.swarmhub.core.Mode;
+import dev.swarmhub.core.Resource;
+import dev.swarmhub.core.ResourceParser;
+import dev.swarmhub.store.SqliteStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One acquire + release of a file lease on the embedded store, with 0 or 10,000 leases of other
+ * agents held (files in many directories, plus globs over some of them). The overlap check reads
+ * only the candidates sharing an anchor, so the cost should barely grow with the held leases.
+ * Run: scripts/bench LeaseCycle
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(org.openjdk.jmh.annotations.Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class LeaseCycleBenchmark {
+
+    @Param({"0", "10000"})
+    int otherLeases;
+
+    private Path project;
+    private SqliteStore store;
+    private Leases leases;
+    private Leases.Request request;
+    private List<Resource> resources;
+
+    @Setup(Level.Trial)
+    public void setUp() throws IOException {
+        project = Files.createTempDirectory("swarm-bench");
+        store = SqliteStore.openProject(project);
+        leases = new Leases(store);
+        ResourceParser parser = new ResourceParser(project);
+        for (int i = 0; i < otherLeases; i++) {
+            String resource = i % 100 == 99 ? "other/d" + (i % 1000) + "/*.md" : "other/d" + (i % 1000) + "/f" + i + ".py";
+            leases.acquire(new Leases.Request("agent-" + (i % 50), List.of(parser.parse(resource)), Mode.EXCLUSIVE,
+                    Duration.ofHours(1), "held"));
+        }
+        resources = new ArrayList<>(List.of(parser.parse("src/bench/x.py")));
+        request = new Leases.Request("bencher", resources, Mode.EXCLUSIVE, Duration.ofMinutes(5), "bench");
+    }
+
+    @Benchmark
+    public int acquireAndRelease() {
+        int granted = leases.acquire(request).size();
+        return granted + leases.release("bencher", resources).size();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws IOException {
+        store.close();
+        try (var paths = Files.walk(project)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package dev.swarmhub.cli;
+
+import dev.swarmhub.core.LeaseConflictException;
+import dev.swarmhub.core.Leases;
+import dev.swarmhub.core.Mode;
+import dev.swarmhub.core.ResourceParser;
+import dev.swarmhub.store.SqliteStore;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Test helper process: acquires and releases leases in a loop until killed, printing the
+ * iteration count every few rounds so a test can kill it at an arbitrary point.
+ * Arguments: project root, agent id.
+ */
+public final class AcquireLoopWorker {
+
+    public static void main(String[] args) {
+        Path root = Path.of(args[0]);
+        String agent = args[1];
+        ResourceParser parser = new ResourceParser(root);
+        try (SqliteStore store = SqliteStore.openProject(root)) {
+            Leases leases = new Leases(store);
+            for (long i = 0; ; i++) {
+                var own = parser.parse("loop/" + agent + "/" + (i % 7) + ".py");
+                var common = parser.parse("loop/common.md");
+                try {
+                    leases.acquire(new Leases.Request(agent, List.of(own, common), Mode.SHARED, Duration.ofMinutes(5), "loop " + i));
+                    leases.acquire(new Leases.Request(agent, List.of(parser.parse("name:loop-mutex")), Mode.EXCLUSIVE,
+                            Duration.ofMinutes(5), "loop " + i));
+                    leases.release(agent, List.of(parser.parse("name:loop-mutex"), own));
+                } catch (LeaseConflictException contended) {
+                    // another looper holds the mutex: try again
+                }
+                if (i % 5 == 0) {
+                    System.out.println(i);
+                }
+            }
+        }
+    }
+}

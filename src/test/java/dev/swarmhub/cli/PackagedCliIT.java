@@ -1,0 +1,61 @@
+package dev.swarmhub.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The packaged launcher ./swarm (and target/swarm.jar), as agents call it: one process per command. */
+class PackagedCliIT {
+
+    private static final int PROCESSES = 8;
+    private static final int ROUNDS = 5;
+
+    @TempDir
+    Path project;
+
+    private Process start(String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(System.getProperty("swarm.launcher"));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(Path.of("/").toFile());
+        builder.environment().put("SWARM_ROOT", project.toString());
+        return builder.start();
+    }
+
+    @Test
+    void launcherProcessesRacingForOnePathHaveExactlyOneWinnerPerRound() throws Exception {
+        for (int round = 0; round < ROUNDS; round++) {
+            List<Process> racers = new ArrayList<>();
+            for (int i = 0; i < PROCESSES; i++) {
+                racers.add(start("lock", "acquire", "race/" + round + ".py", "--agent", "p" + i, "--json"));
+            }
+            int winners = 0;
+            for (Process racer : racers) {
+                int code = racer.waitFor();
+                String err = new String(racer.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(code).as("exit code (stderr: %s)", err).isIn(0, 3);
+                winners += code == 0 ? 1 : 0;
+            }
+            assertThat(winners).as("winners in round %d", round).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void launcherWorksFromAnyDirectoryAndPrintsVersion() throws Exception {
+        Process version = start("--version");
+        assertThat(version.waitFor()).isZero();
+        assertThat(new String(version.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).startsWith("swarm ");
+        assertThat(Path.of(System.getProperty("swarm.jar"))).exists();
+        Process demo = new ProcessBuilder(System.getProperty("swarm.launcher"), "demo").directory(Files.createTempDirectory("cwd").toFile()).start();
+        String narration = new String(demo.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(demo.waitFor()).isZero();
+        assertThat(narration).contains("bob is granted");
+    }
+}

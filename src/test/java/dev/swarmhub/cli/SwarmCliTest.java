@@ -1,0 +1,132 @@
+package dev.swarmhub.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The CLI's contract: options anywhere, exit codes, one JSON document, errors naming the problem. */
+class SwarmCliTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @TempDir
+    Path project;
+
+    private record Run(int exitCode, String out, String err) {
+        JsonNode json() {
+            return JSON.readTree(out);
+        }
+    }
+
+    private Run swarm(Map<String, String> environment, Path workingDirectory, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Swarm.run(args, environment, workingDirectory, new PrintWriter(out), new PrintWriter(err));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private Run swarm(String... args) {
+        return swarm(Map.of("SWARM_ROOT", project.toString()), project, args);
+    }
+
+    @Test
+    void globalOptionsWorkBeforeAndAfterTheSubcommand() {
+        Run before = swarm(Map.of(), Path.of("/"), "--root", project.toString(), "--agent", "A", "--json", "lock", "acquire", "a.py");
+        Run after = swarm(Map.of(), Path.of("/"), "lock", "acquire", "b.py", "--root", project.toString(), "--agent", "A", "--json");
+        assertThat(before.exitCode()).as(before.err()).isZero();
+        assertThat(after.exitCode()).as(after.err()).isZero();
+        assertThat(before.json().get("leases").get(0).get("resource").asString()).isEqualTo("a.py");
+        assertThat(after.json().get("leases").get(0).get("agent").asString()).isEqualTo("A");
+    }
+
+    @Test
+    void agentAndRootComeFromTheEnvironmentOrTheNearestProjectDirectory() throws Exception {
+        Files.createDirectories(project.resolve(".git"));
+        Path nested = Files.createDirectories(project.resolve("src/deep"));
+        Run run = swarm(Map.of("SWARM_AGENT", "envagent"), nested, "lock", "acquire", "x.py", "--json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.json().get("leases").get(0).get("agent").asString()).isEqualTo("envagent");
+        assertThat(project.resolve(".swarm/swarm.db")).exists();
+        assertThat(Files.readString(project.resolve(".swarm/.gitignore"))).contains("*");
+    }
+
+    @Test
+    void grantAndConflictAreSingleJsonDocumentsWithTheAgreedFields() {
+        Run grant = swarm("lock", "acquire", "test.py", "--agent", "A", "--reason", "first", "--json");
+        JsonNode lease = grant.json().get("leases").get(0);
+        assertThat(lease.propertyNames()).contains("resource", "mode", "agent", "token", "expiresAt", "reason");
+        assertThat(grant.out().strip()).doesNotContain("\n");
+
+        Run conflict = swarm("lock", "acquire", "./test.py", "--agent", "B", "--json");
+        assertThat(conflict.exitCode()).isEqualTo(3);
+        JsonNode held = conflict.json().get("conflicts").get(0);
+        assertThat(held.get("holder").asString()).isEqualTo("A");
+        assertThat(held.get("resource").asString()).isEqualTo("test.py");
+        assertThat(held.get("reason").asString()).isEqualTo("first");
+        assertThat(held.propertyNames()).contains("mode", "since", "expiresAt");
+        assertThat(conflict.err()).contains("held by A");
+    }
+
+    @Test
+    void exitCodesSeparateBadInputFromDenial() {
+        assertThat(swarm("lock", "acquire", "../etc/passwd", "--agent", "A").exitCode()).isEqualTo(2);
+        assertThat(swarm("lock", "acquire", "/etc/passwd", "--agent", "A").err()).contains("outside the project", "/etc/passwd");
+        assertThat(swarm("lock", "acquire", "a.py", "--agent", "bad agent!").err()).contains("bad agent id 'bad agent!'");
+        assertThat(swarm("lock", "acquire", "a.py").err()).contains("SWARM_AGENT");
+        assertThat(swarm("lock", "acquire", "a.py", "--agent", "A", "--ttl", "0s").err()).contains("ttl", "1s to 24h");
+        assertThat(swarm("lock", "acquire", "a.py", "--agent", "A", "--reason", "two\nlines").exitCode()).isEqualTo(2);
+        assertThat(swarm("lock", "frobnicate").exitCode()).isEqualTo(2);
+        Run badJson = swarm("lock", "acquire", "a.py", "--agent", "A", "--ttl", "soon", "--json");
+        assertThat(badJson.exitCode()).isEqualTo(2);
+        assertThat(badJson.json().get("error").get("code").asString()).isEqualTo("bad_input");
+        assertThat(badJson.json().get("error").get("message").asString()).contains("soon");
+
+        assertThat(swarm("lock", "acquire", "a.py", "--agent", "A").exitCode()).isZero();
+        assertThat(swarm("lock", "release", "a.py", "--agent", "B").exitCode()).isEqualTo(3);
+        assertThat(swarm("lock", "release", "never.py", "--agent", "B").exitCode()).isZero();
+        assertThat(swarm("lock", "renew", "a.py", "--agent", "B").exitCode()).isEqualTo(3);
+    }
+
+    @Test
+    void noProjectFoundIsABadInputNamingTheWayOut() throws Exception {
+        Path outside = Files.createTempDirectory("no-project");
+        Run run = swarm(new HashMap<>(), outside, "lock", "list");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--root");
+    }
+
+    @Test
+    void helpAndVersionWork() {
+        Run help = swarm("--help");
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.out()).contains("lock", "log", "Exit codes");
+        assertThat(swarm("lock", "acquire", "--help").out()).contains("--wait", "--shared", "--ttl");
+        Run version = swarm("--version");
+        assertThat(version.exitCode()).isZero();
+        assertThat(version.out()).matches("(?s)swarm \\d+\\.\\d+.*");
+    }
+
+    @Test
+    void whoListCleanupAndLogReportWhatHappened() {
+        swarm("lock", "acquire", "src/*.py", "--agent", "A", "--reason", "sweep");
+        Run who = swarm("lock", "who", "src/a.py", "--json");
+        assertThat(who.json().get("leases").get(0).get("resource").asString()).isEqualTo("src/*.py");
+        assertThat(swarm("lock", "who", "docs/x.md").out()).contains("is free");
+        assertThat(swarm("lock", "list", "--holder", "A", "--json").json().get("leases")).hasSize(1);
+        assertThat(swarm("lock", "release-agent", "A", "--reason", "crashed", "--json").json().get("released")).hasSize(1);
+        JsonNode events = swarm("log", "--json").json().get("events");
+        assertThat(events).hasSize(2);
+        assertThat(events.get(1).get("kind").asString()).isEqualTo("lease.force-released");
+        assertThat(events.get(1).get("details").get("reason").asString()).isEqualTo("crashed");
+        assertThat(swarm("lock", "cleanup", "--json").json().get("expired")).isEmpty();
+    }
+}

@@ -1,0 +1,92 @@
+package dev.swarmhub.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.swarmhub.core.Mode;
+import dev.swarmhub.core.Resource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SqliteStoreTest {
+
+    @TempDir
+    Path project;
+
+    @Test
+    void firstUseCreatesAWalDatabaseWithTheCurrentSchemaAndIgnoresItsDirectory() throws Exception {
+        try (SqliteStore ignored = SqliteStore.openProject(project)) {
+            assertThat(Files.readString(project.resolve(".swarm/.gitignore")).lines()).contains("*");
+        }
+        try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + project.resolve(".swarm/swarm.db"));
+             ResultSet mode = connection.createStatement().executeQuery("PRAGMA journal_mode")) {
+            assertThat(mode.next()).isTrue();
+            assertThat(mode.getString(1)).isEqualToIgnoringCase("wal");
+        }
+    }
+
+    @Test
+    void schemaVersionConstantIsTheNewestMigration() throws IOException {
+        try (Stream<Path> files = Files.list(Path.of("src/main/resources/db/migration/sqlite"))) {
+            int newest = files.map(file -> file.getFileName().toString())
+                    .map(name -> Integer.parseInt(name.substring(1, name.indexOf("__"))))
+                    .max(Integer::compare).orElseThrow();
+            assertThat(SqliteStore.SCHEMA_VERSION).isEqualTo(Integer.toString(newest));
+        }
+    }
+
+    @Test
+    void aFailingWriteLeavesNothingBehind() {
+        Resource file = Resource.ofCanonical("a.py");
+        try (SqliteStore store = SqliteStore.openProject(project)) {
+            assertThatThrownBy(() -> store.write(tx -> {
+                tx.insertLease(file, Mode.EXCLUSIVE, "A", tx.nextFencingToken(), "", tx.now() + 60_000);
+                throw new IllegalStateException("fail after the insert");
+            })).hasMessageContaining("fail after the insert");
+            List<dev.swarmhub.core.Lease> left = store.read(tx -> tx.leases(null, true));
+            assertThat(left).isEmpty();
+            // the token used by the rolled-back write is handed out again: nothing of it was committed
+            long next = store.write(tx -> tx.nextFencingToken());
+            assertThat(next).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void moreConcurrentReadersThanPooledConnectionsAllSucceed() throws Exception {
+        int threads = 16;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try (SqliteStore store = SqliteStore.openProject(project)) {
+            store.write(tx -> tx.insertLease(Resource.ofCanonical("a.py"), Mode.SHARED, "A", tx.nextFencingToken(), "", tx.now() + 60_000));
+            CyclicBarrier start = new CyclicBarrier(threads);
+            List<Future<Integer>> reads = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                reads.add(pool.submit(() -> {
+                    start.await();
+                    int seen = 0;
+                    for (int round = 0; round < 200; round++) {
+                        seen += store.read(tx -> tx.leases(null, false).size());
+                    }
+                    return seen;
+                }));
+            }
+            for (Future<Integer> read : reads) {
+                assertThat(read.get()).isEqualTo(200);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
