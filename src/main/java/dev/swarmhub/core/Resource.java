@@ -77,13 +77,15 @@ public record Resource(Kind kind, String text) {
         }
         if (kind == Kind.PATH) {
             anchors.add(anchor);
+            anchors.add(anchor + "/"); // globs such as a.py/** also match the path a.py itself
             return new AnchorScope(anchors, null, null);
         }
-        anchors.remove(anchor); // the range below covers the glob's own anchor
         if (anchor.isEmpty()) {
             return new AnchorScope(List.of(), "", null);
         }
-        // Every anchor starting with "a/b/" sorts at or after it and before "a/b0" ('0' follows '/').
+        anchors.add(anchor.substring(0, anchor.length() - 1)); // src/** also matches the path src
+        // The range holds the glob's anchor and all below it: anchors starting with "a/b/" sort
+        // at or after it and before "a/b0" ('0' follows '/').
         return new AnchorScope(anchors, anchor, anchor.substring(0, anchor.length() - 1) + '0');
     }
 
