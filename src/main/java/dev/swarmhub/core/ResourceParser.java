@@ -58,8 +58,14 @@ public final class ResourceParser {
             }
             return new Resource(Resource.Kind.NAME, input);
         }
-        String relative = relativeToRoot(input);
-        List<String> segments = normalise(input, relative);
+        boolean absolute = input.startsWith("/");
+        List<String> segments = normalise(input, absolute);
+        if (absolute) {
+            segments = relativeToRoot(input, segments);
+        }
+        if (segments.isEmpty()) {
+            throw SwarmException.badInput("resource names the project root itself, not a file: " + input);
+        }
         boolean glob = segments.stream().anyMatch(Glob::hasWildcard);
         return new Resource(glob ? Resource.Kind.GLOB : Resource.Kind.PATH, String.join("/", segments));
     }
@@ -75,27 +81,22 @@ public final class ResourceParser {
         return resources;
     }
 
-    private String relativeToRoot(String input) {
-        if (!input.startsWith("/")) {
-            return input;
-        }
-        String normalised = Path.of(input).normalize().toString();
+    /** The segments after the project root (or its real path), for an absolute input. */
+    private List<String> relativeToRoot(String input, List<String> absolute) {
         for (String base : List.of(root, realRoot)) {
-            String prefix = base.endsWith("/") ? base : base + "/";
-            if (normalised.equals(base)) {
-                return "";
-            }
-            if (normalised.startsWith(prefix)) {
-                return normalised.substring(prefix.length());
+            List<String> rootSegments = base.equals("/") ? List.of() : List.of(base.substring(1).split("/"));
+            if (absolute.size() >= rootSegments.size() && absolute.subList(0, rootSegments.size()).equals(rootSegments)) {
+                return absolute.subList(rootSegments.size(), absolute.size());
             }
         }
         throw SwarmException.badInput("path is outside the project root " + root + ": " + input);
     }
 
-    private static List<String> normalise(String input, String relative) {
+    /** Lexical normalisation: drops empty and "." segments, resolves "..", collapses "**" runs. */
+    private static List<String> normalise(String input, boolean absolute) {
         List<String> segments = new ArrayList<>();
         boolean afterWildcard = false;
-        for (String segment : relative.split("/")) {
+        for (String segment : input.split("/")) {
             if (segment.isEmpty() || segment.equals(".")) {
                 continue;
             }
@@ -104,7 +105,7 @@ public final class ResourceParser {
                     throw SwarmException.badInput("'..' after a wildcard segment is ambiguous: " + input);
                 }
                 if (segments.isEmpty()) {
-                    throw SwarmException.badInput("path leaves the project root: " + input);
+                    throw SwarmException.badInput((absolute ? "path is outside the project root: " : "path leaves the project root: ") + input);
                 }
                 segments.remove(segments.size() - 1);
                 continue;
@@ -118,9 +119,6 @@ public final class ResourceParser {
             }
             afterWildcard |= Glob.hasWildcard(segment);
             segments.add(segment);
-        }
-        if (segments.isEmpty()) {
-            throw SwarmException.badInput("resource names the project root itself, not a file: " + input);
         }
         return segments;
     }
