@@ -1,5 +1,7 @@
 package dev.swarmhub.cli;
 
+import dev.swarmhub.core.Agents;
+import dev.swarmhub.core.Caller;
 import dev.swarmhub.core.Event;
 import dev.swarmhub.core.EventLog;
 import dev.swarmhub.core.Lease;
@@ -8,7 +10,6 @@ import dev.swarmhub.core.Leases;
 import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.Resource;
 import dev.swarmhub.core.ResourceParser;
-import dev.swarmhub.store.SqliteStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -33,26 +34,28 @@ final class DemoCommand implements Callable<Integer> {
         Path project = Files.createTempDirectory("swarm-demo");
         PrintWriter out = new PrintWriter(System.out, true);
         out.println("A throw-away project at " + project + "; two agents, alice and bob, both want src/app.py.");
-        try (SqliteStore store = SqliteStore.openProject(project)) {
-            Leases leases = new Leases(store);
+        try (Session session = new Session(project)) {
+            Leases leases = session.leases;
+            Caller alice = register(session, "alice");
+            Caller bob = register(session, "bob");
             Resource file = new ResourceParser(project).parse("./src/../src/app.py");
-            Lease alice = leases.acquire(new Leases.Request("alice", List.of(file), Mode.EXCLUSIVE, null, "refactoring")).get(0);
-            out.printf("1. alice acquires ./src/../src/app.py (the same file as %s): fencing token %d%n", file, alice.token());
+            Lease alicesLease = leases.acquire(new Leases.Request(alice, List.of(file), Mode.EXCLUSIVE, null, "refactoring")).get(0);
+            out.printf("1. alice acquires ./src/../src/app.py (the same file as %s): fencing token %d%n", file, alicesLease.token());
             try {
-                leases.acquire(new Leases.Request("bob", List.of(file), Mode.EXCLUSIVE, null, "bug fix"));
+                leases.acquire(new Leases.Request(bob, List.of(file), Mode.EXCLUSIVE, null, "bug fix"));
             } catch (LeaseConflictException denied) {
                 out.println("2. bob tries too and is denied: " + denied.getMessage());
             }
             out.println("3. bob queues with a 10s wait; alice releases as soon as bob is in the queue");
             CompletableFuture<List<Lease>> bobWaits = CompletableFuture.supplyAsync(() -> leases.acquire(
-                    new Leases.Request("bob", List.of(file), Mode.EXCLUSIVE, null, "bug fix"), Duration.ofSeconds(10)));
-            awaitQueued(new EventLog(store), bobWaits);
-            leases.release("alice", List.of(file));
-            Lease bob = bobWaits.get().get(0);
+                    new Leases.Request(bob, List.of(file), Mode.EXCLUSIVE, null, "bug fix"), Duration.ofSeconds(10)));
+            awaitQueued(session.log, bobWaits);
+            leases.release(alice, List.of(file));
+            Lease bobsLease = bobWaits.get().get(0);
             out.printf("4. bob is granted src/app.py with fencing token %d (> %d: a storage layer can reject alice's late writes)%n",
-                    bob.token(), alice.token());
+                    bobsLease.token(), alicesLease.token());
             out.println("5. the event log:");
-            for (Event event : new EventLog(store).latest(null, null, 20)) {
+            for (Event event : session.log.latest(null, null, 20)) {
                 out.printf("   %-22s %-6s %s%n", event.kind(), event.agent(), event.resource());
             }
         } finally {
@@ -60,6 +63,11 @@ final class DemoCommand implements Callable<Integer> {
         }
         out.println("Try it yourself: ./swarm lock --help");
         return 0;
+    }
+
+    private static Caller register(Session session, String name) {
+        Agents.Registered registered = session.agents.register(new Agents.Registration(name, "other", null, null, "demo"));
+        return Caller.ofAgent(name, registered.token());
     }
 
     /** Follows the event log until bob's request is queued (or his wait ended some other way). */

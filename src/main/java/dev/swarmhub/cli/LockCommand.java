@@ -1,5 +1,6 @@
 package dev.swarmhub.cli;
 
+import dev.swarmhub.core.Caller;
 import dev.swarmhub.core.Durations;
 import dev.swarmhub.core.Lease;
 import dev.swarmhub.core.Leases;
@@ -7,7 +8,6 @@ import dev.swarmhub.core.Limits;
 import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.Resource;
 import dev.swarmhub.core.SwarmException;
-import dev.swarmhub.store.SqliteStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -27,8 +27,8 @@ final class LockCommand {
     Swarm swarm;
 
     <T> T withLeases(Function<Leases, T> work) {
-        try (SqliteStore store = swarm.openStore()) {
-            return work.apply(new Leases(store));
+        try (Session session = swarm.session()) {
+            return work.apply(session.leases);
         }
     }
 
@@ -36,8 +36,11 @@ final class LockCommand {
         return swarm.resourceParser().parseAll(inputs);
     }
 
-    String agent() {
-        return Limits.agentId(swarm.agentOrNull());
+    /** The acting agent with its token (checked in the operation's transaction). */
+    Caller caller() {
+        Caller caller = swarm.agentCaller();
+        Limits.agentId(caller.agent());
+        return caller;
     }
 
     static Duration duration(String text) {
@@ -66,7 +69,7 @@ final class LockCommand {
 
         @Override
         public Integer call() {
-            Leases.Request request = new Leases.Request(lock.agent(), lock.resources(resources),
+            Leases.Request request = new Leases.Request(lock.caller(), lock.resources(resources),
                     shared ? Mode.SHARED : Mode.EXCLUSIVE, duration(ttl), reason);
             Duration waitTime = duration(wait);
             List<Lease> granted = lock.withLeases(leases -> leases.acquire(request, waitTime));
@@ -88,9 +91,9 @@ final class LockCommand {
 
         @Override
         public Integer call() {
-            String agent = lock.agent();
+            Caller caller = lock.caller();
             List<Resource> chosen = resourcesOrAll(lock, resources, all);
-            List<Lease> released = lock.withLeases(leases -> all ? leases.releaseAll(agent) : leases.release(agent, chosen));
+            List<Lease> released = lock.withLeases(leases -> all ? leases.releaseAll(caller) : leases.release(caller, chosen));
             return lock.swarm.output.result(Output.document("released", Output.leases(released)),
                     released.isEmpty() ? "nothing held was released" : "released\n" + Output.leaseLines(released, ""));
         }
@@ -112,10 +115,10 @@ final class LockCommand {
 
         @Override
         public Integer call() {
-            String agent = lock.agent();
+            Caller caller = lock.caller();
             List<Resource> chosen = resourcesOrAll(lock, resources, all);
             Duration newTtl = duration(ttl);
-            List<Lease> renewed = lock.withLeases(leases -> all ? leases.renewAll(agent, newTtl) : leases.renew(agent, chosen, newTtl));
+            List<Lease> renewed = lock.withLeases(leases -> all ? leases.renewAll(caller, newTtl) : leases.renew(caller, chosen, newTtl));
             return lock.swarm.output.result(Output.document("renewed", Output.leases(renewed)),
                     "renewed\n" + Output.leaseLines(renewed, "(no leases held)\n"));
         }
@@ -163,7 +166,7 @@ final class LockCommand {
 
         @Override
         public Integer call() {
-            String agent = mine ? lock.agent() : holder;
+            String agent = mine ? lock.caller().agent() : holder;
             List<Lease> found = lock.withLeases(leases -> leases.list(agent, all));
             return lock.swarm.output.result(Output.document("leases", Output.leases(found)),
                     Output.leaseLines(found, "no leases\n"));
@@ -198,7 +201,8 @@ final class LockCommand {
 
         @Override
         public Integer call() {
-            List<Lease> released = lock.withLeases(leases -> leases.releaseAgent(agent, reason));
+            Caller operator = lock.swarm.operatorCaller();
+            List<Lease> released = lock.withLeases(leases -> leases.releaseAgent(operator, agent, reason));
             return lock.swarm.output.result(Output.document("agent", agent, "released", Output.leases(released)),
                     "released " + released.size() + " lease(s) of " + agent + "\n" + Output.leaseLines(released, ""));
         }

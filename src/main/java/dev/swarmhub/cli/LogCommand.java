@@ -1,8 +1,6 @@
 package dev.swarmhub.cli;
 
 import dev.swarmhub.core.Event;
-import dev.swarmhub.core.EventLog;
-import dev.swarmhub.store.SqliteStore;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -32,9 +30,8 @@ final class LogCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         List<Event> events;
-        try (SqliteStore store = swarm.openStore()) {
-            EventLog log = new EventLog(store);
-            events = after == null ? log.latest(holder, kind, limit) : log.after(after, holder, kind, limit);
+        try (Session session = swarm.session()) {
+            events = after == null ? session.log.latest(holder, kind, limit) : session.log.after(after, holder, kind, limit);
         }
         StringBuilder text = new StringBuilder();
         for (Event event : events) {

@@ -46,6 +46,18 @@ final class Output {
         return 0;
     }
 
+    /** A progress line for long-running commands (never with --json, which prints one document). */
+    void line(String text) {
+        if (!swarm.json) {
+            out.print(text.endsWith("\n") ? text : text + "\n");
+            out.flush();
+        }
+    }
+
+    void warning(String text) {
+        err.println(text);
+    }
+
     int failure(Exception failure) {
         return failure(failure, null);
     }

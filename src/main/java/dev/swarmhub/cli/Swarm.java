@@ -1,8 +1,9 @@
 package dev.swarmhub.cli;
 
+import dev.swarmhub.core.Caller;
 import dev.swarmhub.core.ResourceParser;
 import dev.swarmhub.core.SwarmException;
-import dev.swarmhub.store.SqliteStore;
+import dev.swarmhub.host.OperatorToken;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -18,10 +19,12 @@ import picocli.CommandLine.ScopeType;
 /** The {@code swarm} command line: global options and the entry point. */
 @Command(name = "swarm", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, versionProvider = Swarm.Version.class,
         description = "Coordination for AI coding agents sharing one repository: leases on files, globs and named resources.",
-        subcommands = {LockCommand.class, LogCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {LockCommand.class, AgentCommand.class, AgentsCommand.class, WhoamiCommand.class, GuardCommand.class,
+                LogCommand.class, ConfigCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:anything else failed", "2:bad usage or bad input",
-                "3:denied (conflict, not the holder, timed out waiting)"})
+                "3:denied (conflict, not the holder, timed out waiting)",
+                "4:unauthenticated (missing or wrong token)"})
 public final class Swarm implements Runnable {
 
     @Option(names = "--root", scope = ScopeType.INHERIT, paramLabel = "DIR",
@@ -31,6 +34,10 @@ public final class Swarm implements Runnable {
     @Option(names = "--agent", scope = ScopeType.INHERIT, paramLabel = "ID",
             description = "The agent acting (default: $SWARM_AGENT).")
     String agent;
+
+    @Option(names = "--token", scope = ScopeType.INHERIT, paramLabel = "TOKEN",
+            description = "The acting agent's token, or the operator's for force operations (default: $SWARM_TOKEN).")
+    String token;
 
     @Option(names = "--json", scope = ScopeType.INHERIT,
             description = "Print exactly one JSON document on stdout.")
@@ -79,8 +86,12 @@ public final class Swarm implements Runnable {
         return ProjectRoot.find(root, environment.get("SWARM_ROOT"), workingDirectory);
     }
 
-    SqliteStore openStore() {
-        return SqliteStore.openProject(projectRoot());
+    Session session() {
+        return new Session(projectRoot());
+    }
+
+    String environment(String name) {
+        return environment.get(name);
     }
 
     ResourceParser resourceParser() {
@@ -90,6 +101,38 @@ public final class Swarm implements Runnable {
     /** The acting agent from --agent or SWARM_AGENT; null when neither is set. */
     String agentOrNull() {
         return agent != null ? agent : environment.get("SWARM_AGENT");
+    }
+
+    private String tokenOrNull() {
+        return token != null ? token : environment.get("SWARM_TOKEN");
+    }
+
+    /** The acting agent with its token; the store checks both inside the operation's transaction. */
+    Caller agentCaller() {
+        return Caller.ofAgent(agentOrNull(), tokenOrNull());
+    }
+
+    /** The operator, after checking the token against .swarm/operator.token. */
+    Caller operatorCaller() {
+        if (!OperatorToken.matches(projectRoot(), tokenOrNull())) {
+            throw SwarmException.unauthenticated("this needs the operator token: SWARM_TOKEN=$(cat "
+                    + OperatorToken.file(projectRoot()) + ") or --token");
+        }
+        return Caller.ofOperator();
+    }
+
+    /** A shell command line that runs this CLI again, for the git hook. */
+    String selfCommand() {
+        String launcher = environment.get("SWARM_LAUNCHER");
+        if (launcher != null && !launcher.isBlank()) {
+            return shellQuote(launcher);
+        }
+        String java = ProcessHandle.current().info().command().orElse("java");
+        return shellQuote(java) + " -cp " + shellQuote(System.getProperty("java.class.path")) + " " + Swarm.class.getName();
+    }
+
+    private static String shellQuote(String text) {
+        return "'" + text.replace("'", "'\\''") + "'";
     }
 
     static final class Version implements CommandLine.IVersionProvider {

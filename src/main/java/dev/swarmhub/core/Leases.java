@@ -22,15 +22,17 @@ public final class Leases {
     private static final long MAX_POLL_MS = 100;
 
     private final Store store;
+    private final Gate gate;
 
-    public Leases(Store store) {
+    public Leases(Store store, Gate gate) {
         this.store = store;
+        this.gate = gate;
     }
 
-    /** What to acquire; validated on construction. */
-    public record Request(String agent, List<Resource> resources, Mode mode, Duration ttl, String reason) {
+    /** What to acquire, and who asks; validated on construction. */
+    public record Request(Caller caller, List<Resource> resources, Mode mode, Duration ttl, String reason) {
         public Request {
-            agent = Limits.agentId(agent);
+            Limits.agentId(caller.agent());
             if (resources == null || resources.isEmpty()) {
                 throw SwarmException.badInput("nothing to acquire: give at least one resource");
             }
@@ -38,6 +40,10 @@ public final class Leases {
             mode = mode == null ? Mode.EXCLUSIVE : mode;
             ttl = Limits.ttl(ttl);
             reason = Limits.reason(reason);
+        }
+
+        public String agent() {
+            return caller.agent();
         }
     }
 
@@ -107,6 +113,7 @@ public final class Leases {
 
     /** One try inside one transaction; {@code waitDeadline > 0} queues the request when blocked. */
     private Attempt attempt(Tx tx, Request request, long waiterId, long waitDeadline) {
+        gate.admit(tx, request.caller());
         List<LeaseConflictException.Conflict> conflicts = conflicts(tx, request);
         List<Waiter> ahead = conflicts.isEmpty() ? waitersAhead(tx, request, waiterId) : List.of();
         if (conflicts.isEmpty() && ahead.isEmpty()) {
@@ -137,11 +144,17 @@ public final class Leases {
         return conflicts;
     }
 
-    /** Live waiters of other agents that arrived before this request and want an overlapping resource. */
+    /**
+     * Live waiters of other agents that arrived before this request and want an overlapping
+     * resource. A resource the agent already holds is a renewal: nobody queues ahead of it.
+     */
     private static List<Waiter> waitersAhead(Tx tx, Request request, long waiterId) {
         long seenSince = tx.now() - WAITER_SILENCE_MS;
         List<Waiter> ahead = new ArrayList<>();
         for (Resource wanted : request.resources()) {
+            if (tx.leaseOf(request.agent(), wanted).filter(own -> own.liveAt(tx.now())).isPresent()) {
+                continue;
+            }
             for (Waiter waiter : tx.liveWaitersIn(wanted.scope(), seenSince)) {
                 if ((waiterId == 0 || waiter.id() < waiterId) && !waiter.agent().equals(request.agent())
                         && waiter.mode().conflictsWith(request.mode()) && waiter.resource().overlaps(wanted)) {
@@ -176,10 +189,11 @@ public final class Leases {
     }
 
     /** Extends the agent's leases on these resources; denied (and nothing renewed) if any is not held. */
-    public List<Lease> renew(String agent, List<Resource> resources, Duration ttl) {
-        Limits.agentId(agent);
+    public List<Lease> renew(Caller caller, List<Resource> resources, Duration ttl) {
+        String agent = Limits.agentId(caller.agent());
         Duration validTtl = Limits.ttl(ttl);
         return store.write(tx -> {
+            gate.admit(tx, caller);
             List<Lease> renewed = new ArrayList<>();
             for (Resource resource : resources) {
                 Lease held = tx.leaseOf(agent, resource)
@@ -197,10 +211,13 @@ public final class Leases {
     }
 
     /** Extends every live lease of the agent. */
-    public List<Lease> renewAll(String agent, Duration ttl) {
-        Limits.agentId(agent);
+    public List<Lease> renewAll(Caller caller, Duration ttl) {
+        String agent = Limits.agentId(caller.agent());
         Duration validTtl = Limits.ttl(ttl);
-        return store.write(tx -> tx.leases(agent, false).stream().map(held -> renewLease(tx, held, validTtl)).toList());
+        return store.write(tx -> {
+            gate.admit(tx, caller);
+            return tx.leases(agent, false).stream().map(held -> renewLease(tx, held, validTtl)).toList();
+        });
     }
 
     private static Lease renewLease(Tx tx, Lease held, Duration ttl) {
@@ -217,9 +234,10 @@ public final class Leases {
      * skipped quietly, unless another agent holds exactly it: then nothing is released and the
      * holder is named.
      */
-    public List<Lease> release(String agent, List<Resource> resources) {
-        Limits.agentId(agent);
+    public List<Lease> release(Caller caller, List<Resource> resources) {
+        String agent = Limits.agentId(caller.agent());
         return store.write(tx -> {
+            gate.admit(tx, caller);
             List<Lease> released = new ArrayList<>();
             for (Resource resource : resources) {
                 Optional<Lease> own = tx.leaseOf(agent, resource);
@@ -238,9 +256,10 @@ public final class Leases {
         });
     }
 
-    public List<Lease> releaseAll(String agent) {
-        Limits.agentId(agent);
+    public List<Lease> releaseAll(Caller caller) {
+        String agent = Limits.agentId(caller.agent());
         return store.write(tx -> {
+            gate.admit(tx, caller);
             List<Lease> held = tx.leases(agent, true);
             held.forEach(lease -> releaseLease(tx, lease, "lease.released", null));
             return held;
@@ -248,19 +267,29 @@ public final class Leases {
     }
 
     /** Operator action: removes every lease of the agent, recording why. */
-    public List<Lease> releaseAgent(String agent, String reason) {
+    public List<Lease> releaseAgent(Caller operator, String agent, String reason) {
+        if (!operator.operator()) {
+            throw SwarmException.unauthenticated("only the operator may release another agent's leases (token in .swarm/operator.token)");
+        }
         Limits.agentId(agent);
         String why = Limits.reason(reason);
         return store.write(tx -> {
-            List<Lease> held = tx.leases(agent, true);
-            held.forEach(lease -> releaseLease(tx, lease, "lease.force-released", why.isEmpty() ? "released by operator" : why));
-            return held;
+            gate.admit(tx, operator);
+            return forceReleaseAll(tx, agent, why.isEmpty() ? "released by operator" : why);
         });
+    }
+
+    /** Inside a transaction: removes every lease of the agent (expired ones too), recording why. */
+    static List<Lease> forceReleaseAll(Tx tx, String agent, String reason) {
+        List<Lease> held = tx.leases(agent, true);
+        held.forEach(lease -> releaseLease(tx, lease, "lease.force-released", reason));
+        return held;
     }
 
     /** Removes expired leases and waiters that gave up; reports what went. */
     public CleanupReport cleanup() {
         return store.write(tx -> {
+            gate.sweep(tx);
             List<Lease> expired = tx.expiredLeases(tx.now());
             expired.forEach(lease -> removeExpired(tx, lease));
             int waiters = tx.deleteDeadWaiters(tx.now() - WAITER_SILENCE_MS);

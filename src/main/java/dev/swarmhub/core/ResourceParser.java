@@ -66,6 +66,10 @@ public final class ResourceParser {
         if (segments.isEmpty()) {
             throw SwarmException.badInput("resource names the project root itself, not a file: " + input);
         }
+        if (segments.get(0).startsWith(Resource.NAME_PREFIX)) {
+            throw SwarmException.badInput("'" + input + "' would be read back as the named resource " + String.join("/", segments)
+                    + ": a path at the project root may not start with '" + Resource.NAME_PREFIX + "' (lease it with a glob such as name?*)");
+        }
         boolean glob = segments.stream().anyMatch(Glob::hasWildcard);
         return new Resource(glob ? Resource.Kind.GLOB : Resource.Kind.PATH, String.join("/", segments));
     }

@@ -8,6 +8,8 @@ public class SwarmException extends RuntimeException {
         BAD_INPUT("bad_input", 2),
         /** Valid request refused by the current state: a conflict, not the holder, a wait timed out. */
         DENIED("denied", 3),
+        /** Missing or wrong token, or a token of another agent: nothing was looked at or changed. */
+        UNAUTHENTICATED("unauthenticated", 4),
         /** The store or the machine failed. */
         INTERNAL("internal", 1);
 
@@ -42,5 +44,9 @@ public class SwarmException extends RuntimeException {
 
     public static SwarmException denied(String message) {
         return new SwarmException(Kind.DENIED, message);
+    }
+
+    public static SwarmException unauthenticated(String message) {
+        return new SwarmException(Kind.UNAUTHENTICATED, message);
     }
 }

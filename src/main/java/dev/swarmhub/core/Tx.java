@@ -55,4 +55,37 @@ public interface Tx {
 
     /** The newest {@code limit} events matching the filters, oldest first. */
     List<Event> latestEvents(String agent, String kind, int limit);
+
+    // --- agents ---
+
+    Optional<Agent> agent(String id);
+
+    /** The agent (not gone) that owns this tmux pane on this host. */
+    Optional<Agent> liveAgentOnPane(String host, String pane);
+
+    /** Every agent, gone ones included, by id. */
+    List<Agent> agents();
+
+    /** Agents not gone that were last seen before {@code seenBefore} or live on {@code host}. */
+    List<Agent> reapCandidates(long seenBefore, String host);
+
+    /** Inserts or replaces the agent; {@code tokenHash} null leaves it unclaimed. */
+    void saveAgent(Agent agent, String tokenHash);
+
+    Optional<String> agentTokenHash(String id);
+
+    void setAgentToken(String id, String tokenHash);
+
+    /** Records activity: last seen now. */
+    void touchAgent(String id);
+
+    void setAgentStatus(String id, Agent.Status status);
+
+    void deleteAgent(String id);
+
+    // --- settings ---
+
+    Optional<String> setting(String name);
+
+    void putSetting(String name, String value);
 }

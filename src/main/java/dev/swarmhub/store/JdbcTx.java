@@ -1,5 +1,6 @@
 package dev.swarmhub.store;
 
+import dev.swarmhub.core.Agent;
 import dev.swarmhub.core.Event;
 import dev.swarmhub.core.Lease;
 import dev.swarmhub.core.Mode;
@@ -189,6 +190,78 @@ final class JdbcTx implements Tx {
         return newestFirst;
     }
 
+    private static final String AGENT_COLUMNS = "id, kind, status, label, pane, pid, pid_started_at, host, registered_at, "
+            + "last_seen, status_since, token_hash IS NOT NULL";
+
+    @Override
+    public Optional<Agent> agent(String id) {
+        return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents WHERE id = ?", id).stream().findFirst();
+    }
+
+    @Override
+    public Optional<Agent> liveAgentOnPane(String host, String pane) {
+        return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents WHERE host = ? AND pane = ? AND status <> 'gone'", host, pane)
+                .stream().findFirst();
+    }
+
+    @Override
+    public List<Agent> agents() {
+        return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents ORDER BY id");
+    }
+
+    @Override
+    public List<Agent> reapCandidates(long seenBefore, String host) {
+        return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents WHERE status <> 'gone' AND (last_seen < ? OR host = ?) ORDER BY id",
+                seenBefore, host);
+    }
+
+    @Override
+    public void saveAgent(Agent agent, String tokenHash) {
+        update("INSERT INTO agents (id, kind, status, label, pane, pid, pid_started_at, host, token_hash, registered_at, last_seen, status_since) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, status = excluded.status, "
+                + "label = excluded.label, pane = excluded.pane, pid = excluded.pid, pid_started_at = excluded.pid_started_at, "
+                + "host = excluded.host, token_hash = excluded.token_hash, registered_at = excluded.registered_at, "
+                + "last_seen = excluded.last_seen, status_since = excluded.status_since",
+                agent.id(), agent.kind(), agent.status().label(), agent.label(), agent.pane(), agent.pid(), agent.pidStartedAt(),
+                agent.host(), tokenHash, agent.registeredAt(), agent.lastSeen(), agent.statusSince());
+    }
+
+    @Override
+    public Optional<String> agentTokenHash(String id) {
+        return query("SELECT token_hash FROM agents WHERE id = ? AND token_hash IS NOT NULL", row -> row.getString(1), id)
+                .stream().findFirst();
+    }
+
+    @Override
+    public void setAgentToken(String id, String tokenHash) {
+        update("UPDATE agents SET token_hash = ? WHERE id = ?", tokenHash, id);
+    }
+
+    @Override
+    public void touchAgent(String id) {
+        update("UPDATE agents SET last_seen = ? WHERE id = ?", now, id);
+    }
+
+    @Override
+    public void setAgentStatus(String id, Agent.Status status) {
+        update("UPDATE agents SET status = ?, status_since = ? WHERE id = ?", status.label(), now, id);
+    }
+
+    @Override
+    public void deleteAgent(String id) {
+        update("DELETE FROM agents WHERE id = ?", id);
+    }
+
+    @Override
+    public Optional<String> setting(String name) {
+        return query("SELECT value FROM settings WHERE name = ?", row -> row.getString(1), name).stream().findFirst();
+    }
+
+    @Override
+    public void putSetting(String name, String value) {
+        update("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", name, value);
+    }
+
     private static String eventFilters(String agent, String kind, List<Object> args) {
         StringBuilder where = new StringBuilder();
         if (agent != null) {
@@ -226,6 +299,17 @@ final class JdbcTx implements Tx {
     private List<Lease> queryLeases(String sql, Object... args) {
         return query(sql, row -> new Lease(row.getLong(1), Resource.ofCanonical(row.getString(2)), Mode.parse(row.getString(3)),
                 row.getString(4), row.getLong(5), row.getString(6), row.getLong(7), row.getLong(8)), args);
+    }
+
+    private List<Agent> queryAgents(String sql, Object... args) {
+        return query(sql, row -> new Agent(row.getString(1), row.getString(2), Agent.Status.parse(row.getString(3)),
+                row.getString(4), row.getString(5), nullableLong(row, 6), nullableLong(row, 7), row.getString(8),
+                row.getLong(9), row.getLong(10), row.getLong(11), row.getBoolean(12)), args);
+    }
+
+    private static Long nullableLong(ResultSet row, int column) throws SQLException {
+        long value = row.getLong(column);
+        return row.wasNull() ? null : value;
     }
 
     private List<Waiter> queryWaiters(String sql, Object... args) {

@@ -1,6 +1,8 @@
 package dev.swarmhub.bench;
 
+import static dev.swarmhub.core.TestGate.as;
 import dev.swarmhub.core.Leases;
+import dev.swarmhub.core.TestGate;
 import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.Resource;
 import dev.swarmhub.core.ResourceParser;
@@ -53,21 +55,21 @@ public class LeaseCycleBenchmark {
     public void setUp() throws IOException {
         project = Files.createTempDirectory("swarm-bench");
         store = SqliteStore.openProject(project);
-        leases = new Leases(store);
+        leases = new Leases(store, TestGate.OPEN);
         ResourceParser parser = new ResourceParser(project);
         for (int i = 0; i < otherLeases; i++) {
             String resource = i % 100 == 99 ? "other/d" + (i % 1000) + "/*.md" : "other/d" + (i % 1000) + "/f" + i + ".py";
-            leases.acquire(new Leases.Request("agent-" + (i % 50), List.of(parser.parse(resource)), Mode.EXCLUSIVE,
+            leases.acquire(new Leases.Request(as("agent-" + (i % 50)), List.of(parser.parse(resource)), Mode.EXCLUSIVE,
                     Duration.ofHours(1), "held"));
         }
         resources = new ArrayList<>(List.of(parser.parse("src/bench/x.py")));
-        request = new Leases.Request("bencher", resources, Mode.EXCLUSIVE, Duration.ofMinutes(5), "bench");
+        request = new Leases.Request(as("bencher"), resources, Mode.EXCLUSIVE, Duration.ofMinutes(5), "bench");
     }
 
     @Benchmark
     public int acquireAndRelease() {
         int granted = leases.acquire(request).size();
-        return granted + leases.release("bencher", resources).size();
+        return granted + leases.release(as("bencher"), resources).size();
     }
 
     @TearDown(Level.Trial)

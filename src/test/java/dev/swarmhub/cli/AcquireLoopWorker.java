@@ -1,7 +1,9 @@
 package dev.swarmhub.cli;
 
+import static dev.swarmhub.core.TestGate.as;
 import dev.swarmhub.core.LeaseConflictException;
 import dev.swarmhub.core.Leases;
+import dev.swarmhub.core.TestGate;
 import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.ResourceParser;
 import dev.swarmhub.store.SqliteStore;
@@ -21,15 +23,15 @@ public final class AcquireLoopWorker {
         String agent = args[1];
         ResourceParser parser = new ResourceParser(root);
         try (SqliteStore store = SqliteStore.openProject(root)) {
-            Leases leases = new Leases(store);
+            Leases leases = new Leases(store, TestGate.OPEN);
             for (long i = 0; ; i++) {
                 var own = parser.parse("loop/" + agent + "/" + (i % 7) + ".py");
                 var common = parser.parse("loop/common.md");
                 try {
-                    leases.acquire(new Leases.Request(agent, List.of(own, common), Mode.SHARED, Duration.ofMinutes(5), "loop " + i));
-                    leases.acquire(new Leases.Request(agent, List.of(parser.parse("name:loop-mutex")), Mode.EXCLUSIVE,
+                    leases.acquire(new Leases.Request(as(agent), List.of(own, common), Mode.SHARED, Duration.ofMinutes(5), "loop " + i));
+                    leases.acquire(new Leases.Request(as(agent), List.of(parser.parse("name:loop-mutex")), Mode.EXCLUSIVE,
                             Duration.ofMinutes(5), "loop " + i));
-                    leases.release(agent, List.of(parser.parse("name:loop-mutex"), own));
+                    leases.release(as(agent), List.of(parser.parse("name:loop-mutex"), own));
                 } catch (LeaseConflictException contended) {
                     // another looper holds the mutex: try again
                 }

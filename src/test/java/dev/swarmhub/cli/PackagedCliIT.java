@@ -31,10 +31,15 @@ class PackagedCliIT {
 
     @Test
     void launcherProcessesRacingForOnePathHaveExactlyOneWinnerPerRound() throws Exception {
+        CliRunner cli = new CliRunner(project);
+        List<String> tokens = new ArrayList<>();
+        for (int i = 0; i < PROCESSES; i++) {
+            tokens.add(cli.register("p" + i).get("SWARM_TOKEN"));
+        }
         for (int round = 0; round < ROUNDS; round++) {
             List<Process> racers = new ArrayList<>();
             for (int i = 0; i < PROCESSES; i++) {
-                racers.add(start("lock", "acquire", "race/" + round + ".py", "--agent", "p" + i, "--json"));
+                racers.add(start("lock", "acquire", "race/" + round + ".py", "--agent", "p" + i, "--token", tokens.get(i), "--json"));
             }
             int winners = 0;
             for (Process racer : racers) {

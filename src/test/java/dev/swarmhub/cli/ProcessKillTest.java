@@ -1,9 +1,11 @@
 package dev.swarmhub.cli;
 
+import static dev.swarmhub.core.TestGate.as;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.swarmhub.core.Lease;
 import dev.swarmhub.core.Leases;
+import dev.swarmhub.core.TestGate;
 import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.ResourceParser;
 import dev.swarmhub.store.SqliteStore;
@@ -34,10 +36,10 @@ class ProcessKillTest {
         ResourceParser parser = new ResourceParser(project);
         List<Lease> bystanderBefore;
         try (SqliteStore store = SqliteStore.openProject(project)) {
-            Leases leases = new Leases(store);
-            leases.acquire(new Leases.Request("bystander", List.of(parser.parse("keep/z.py"), parser.parse("name:keep")),
+            Leases leases = new Leases(store, TestGate.OPEN);
+            leases.acquire(new Leases.Request(as("bystander"), List.of(parser.parse("keep/z.py"), parser.parse("name:keep")),
                     Mode.EXCLUSIVE, Duration.ofHours(1), "must survive"));
-            leases.acquire(new Leases.Request("bystander", List.of(parser.parse("loop/common.md")), Mode.SHARED,
+            leases.acquire(new Leases.Request(as("bystander"), List.of(parser.parse("loop/common.md")), Mode.SHARED,
                     Duration.ofHours(1), "shared with the loopers"));
             bystanderBefore = leases.list("bystander", true);
         }
@@ -65,21 +67,21 @@ class ProcessKillTest {
             assertThat(check.getString(1)).as("integrity after kills (seed %d)", seed).isEqualTo("ok");
         }
         try (SqliteStore store = SqliteStore.openProject(project)) {
-            Leases leases = new Leases(store);
+            Leases leases = new Leases(store, TestGate.OPEN);
             assertThat(leases.list("bystander", true)).as("seed %d", seed).isEqualTo(bystanderBefore);
             // the store still grants and releases normally
-            List<Lease> fresh = leases.acquire(new Leases.Request("after", List.of(parser.parse("after.py")), Mode.EXCLUSIVE, null, ""));
+            List<Lease> fresh = leases.acquire(new Leases.Request(as("after"), List.of(parser.parse("after.py")), Mode.EXCLUSIVE, null, ""));
             assertThat(fresh.get(0).token()).isGreaterThan(bystanderBefore.stream().mapToLong(Lease::token).max().orElseThrow());
-            assertThat(leases.release("after", List.of(parser.parse("after.py")))).hasSize(1);
+            assertThat(leases.release(as("after"), List.of(parser.parse("after.py")))).hasSize(1);
         }
 
         // A killed process's leases stay until their TTL passes on the store clock; then they are free.
         Instant afterTtl = Instant.now().plus(Duration.ofMinutes(6));
         try (SqliteStore store = SqliteStore.open(project.resolve(".swarm/swarm.db"), () -> afterTtl)) {
-            Leases leases = new Leases(store);
+            Leases leases = new Leases(store, TestGate.OPEN);
             List<Lease> leftByLoopers = leases.list(null, true).stream().filter(l -> l.agent().startsWith("looper")).toList();
             assertThat(leases.list(null, false)).extracting(Lease::agent).containsOnly("bystander");
-            leases.acquire(new Leases.Request("heir", List.of(parser.parse("name:loop-mutex")), Mode.EXCLUSIVE, null, ""));
+            leases.acquire(new Leases.Request(as("heir"), List.of(parser.parse("name:loop-mutex")), Mode.EXCLUSIVE, null, ""));
             assertThat(leases.cleanup().expired()).containsExactlyInAnyOrderElementsOf(leftByLoopers);
         }
     }

@@ -1,10 +1,12 @@
 package dev.swarmhub.cli;
 
+import static dev.swarmhub.core.TestGate.as;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.swarmhub.core.Event;
 import dev.swarmhub.core.EventLog;
 import dev.swarmhub.core.Leases;
+import dev.swarmhub.core.TestGate;
 import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.ResourceParser;
 import dev.swarmhub.store.SqliteStore;
@@ -35,8 +37,15 @@ class ProcessRaceTest {
     Path project;
     private final List<JavaProcess> workers = new ArrayList<>();
 
+    /** Per agent id, the flags that act as it: --agent ID --token TOKEN. */
+    private final Map<String, String> identities = new java.util.HashMap<>();
+
     @BeforeEach
     void startWorkers() {
+        CliRunner cli = new CliRunner(project);
+        for (String agent : List.of("w0", "w1", "w2", "w3", "w4", "w5", "w6", "w7", "A", "B")) {
+            identities.put(agent, "--agent\t" + agent + "\t--token\t" + cli.register(agent).get("SWARM_TOKEN"));
+        }
         for (int i = 0; i < PROCESSES; i++) {
             workers.add(JavaProcess.start(CliWorker.class, Map.of("SWARM_ROOT", project.toString()), project.resolve("worker-" + i + ".err")));
         }
@@ -66,8 +75,8 @@ class ProcessRaceTest {
         return answers;
     }
 
-    private static String acquire(int worker, String resource) {
-        return String.join("\t", "lock", "acquire", resource, "--agent", "w" + worker, "--json");
+    private String acquire(int worker, String resource) {
+        return String.join("\t", "lock", "acquire", resource, identities.get("w" + worker), "--json");
     }
 
     @Test
@@ -121,18 +130,18 @@ class ProcessRaceTest {
     void processesWaitingForOneFileAreServedInArrivalOrder() throws Exception {
         ResourceParser parser = new ResourceParser(project);
         try (SqliteStore store = SqliteStore.openProject(project)) {
-            Leases leases = new Leases(store);
+            Leases leases = new Leases(store, TestGate.OPEN);
             EventLog log = new EventLog(store);
-            leases.acquire(new Leases.Request("holder", List.of(parser.parse("x.py")), Mode.EXCLUSIVE, null, "first"));
+            leases.acquire(new Leases.Request(as("holder"), List.of(parser.parse("x.py")), Mode.EXCLUSIVE, null, "first"));
             for (int i = 0; i < 3; i++) {
-                workers.get(i).send(String.join("\t", "lock", "acquire", "x.py", "--wait", "60s", "--agent", "w" + i, "--json"));
+                workers.get(i).send(String.join("\t", "lock", "acquire", "x.py", "--wait", "60s", identities.get("w" + i), "--json"));
                 awaitEvent(log, "lease.queued", "w" + i);
             }
-            leases.release("holder", List.of(parser.parse("x.py")));
+            leases.release(as("holder"), List.of(parser.parse("x.py")));
             for (int i = 0; i < 3; i++) {
                 String[] answer = workers.get(i).receive().split("\t", 2);
                 assertThat(answer[0]).as("w%d's exit code", i).isEqualTo("0");
-                workers.get(i).send(String.join("\t", "lock", "release", "x.py", "--agent", "w" + i));
+                workers.get(i).send(String.join("\t", "lock", "release", "x.py", identities.get("w" + i)));
                 assertThat(workers.get(i).receive()).startsWith("0\t");
             }
             List<String> grantOrder = log.latest(null, "lease.acquired", 100).stream()
@@ -146,7 +155,7 @@ class ProcessRaceTest {
         JavaProcess holder = workers.get(0);
         JavaProcess rival = workers.get(1);
         JavaProcess janitor = workers.get(2);
-        holder.send(String.join("\t", "lock", "acquire", "test.py", "--agent", "A", "--ttl", "2s", "--json"));
+        holder.send(String.join("\t", "lock", "acquire", "test.py", identities.get("A"), "--ttl", "2s", "--json"));
         String[] granted = holder.receive().split("\t", 2);
         assertThat(granted[0]).isEqualTo("0");
         long token = JSON.readTree(granted[1]).get("leases").get(0).get("token").asLong();
@@ -154,9 +163,9 @@ class ProcessRaceTest {
         ExecutorService drivers = Executors.newFixedThreadPool(3);
         long end = System.nanoTime() + Duration.ofSeconds(2).toNanos();
         Future<List<Answer>> renews = drivers.submit(() -> repeatUntil(end, holder,
-                String.join("\t", "lock", "renew", "test.py", "--agent", "A", "--ttl", "2s", "--json")));
+                String.join("\t", "lock", "renew", "test.py", identities.get("A"), "--ttl", "2s", "--json")));
         Future<List<Answer>> acquires = drivers.submit(() -> repeatUntil(end, rival,
-                String.join("\t", "lock", "acquire", "./test.py", "--agent", "B", "--json")));
+                String.join("\t", "lock", "acquire", "./test.py", identities.get("B"), "--json")));
         Future<List<Answer>> cleanups = drivers.submit(() -> repeatUntil(end, janitor,
                 String.join("\t", "lock", "cleanup", "--json")));
         drivers.shutdown();

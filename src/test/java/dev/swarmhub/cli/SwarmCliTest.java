@@ -38,10 +38,17 @@ class SwarmCliTest {
         return swarm(Map.of("SWARM_ROOT", project.toString()), project, args);
     }
 
+    private final Map<String, String> tokens = new HashMap<>();
+
+    /** The token of a registered agent (registering it on first use). */
+    private String token(String agent) {
+        return tokens.computeIfAbsent(agent, id -> new CliRunner(project).register(id).get("SWARM_TOKEN"));
+    }
+
     @Test
     void globalOptionsWorkBeforeAndAfterTheSubcommand() {
-        Run before = swarm(Map.of(), Path.of("/"), "--root", project.toString(), "--agent", "A", "--json", "lock", "acquire", "a.py");
-        Run after = swarm(Map.of(), Path.of("/"), "lock", "acquire", "b.py", "--root", project.toString(), "--agent", "A", "--json");
+        Run before = swarm(Map.of(), Path.of("/"), "--root", project.toString(), "--agent", "A", "--token", token("A"), "--json", "lock", "acquire", "a.py");
+        Run after = swarm(Map.of(), Path.of("/"), "lock", "acquire", "b.py", "--root", project.toString(), "--agent", "A", "--token", token("A"), "--json");
         assertThat(before.exitCode()).as(before.err()).isZero();
         assertThat(after.exitCode()).as(after.err()).isZero();
         assertThat(before.json().get("leases").get(0).get("resource").asString()).isEqualTo("a.py");
@@ -52,7 +59,8 @@ class SwarmCliTest {
     void agentAndRootComeFromTheEnvironmentOrTheNearestProjectDirectory() throws Exception {
         Files.createDirectories(project.resolve(".git"));
         Path nested = Files.createDirectories(project.resolve("src/deep"));
-        Run run = swarm(Map.of("SWARM_AGENT", "envagent"), nested, "lock", "acquire", "x.py", "--json");
+        String envToken = token("envagent");
+        Run run = swarm(Map.of("SWARM_AGENT", "envagent", "SWARM_TOKEN", envToken), nested, "lock", "acquire", "x.py", "--json");
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.json().get("leases").get(0).get("agent").asString()).isEqualTo("envagent");
         assertThat(project.resolve(".swarm/swarm.db")).exists();
@@ -61,12 +69,12 @@ class SwarmCliTest {
 
     @Test
     void grantAndConflictAreSingleJsonDocumentsWithTheAgreedFields() {
-        Run grant = swarm("lock", "acquire", "test.py", "--agent", "A", "--reason", "first", "--json");
+        Run grant = swarm("lock", "acquire", "test.py", "--agent", "A", "--token", token("A"), "--reason", "first", "--json");
         JsonNode lease = grant.json().get("leases").get(0);
         assertThat(lease.propertyNames()).contains("resource", "mode", "agent", "token", "expiresAt", "reason");
         assertThat(grant.out().strip()).doesNotContain("\n");
 
-        Run conflict = swarm("lock", "acquire", "./test.py", "--agent", "B", "--json");
+        Run conflict = swarm("lock", "acquire", "./test.py", "--agent", "B", "--token", token("B"), "--json");
         assertThat(conflict.exitCode()).isEqualTo(3);
         JsonNode held = conflict.json().get("conflicts").get(0);
         assertThat(held.get("holder").asString()).isEqualTo("A");
@@ -78,22 +86,22 @@ class SwarmCliTest {
 
     @Test
     void exitCodesSeparateBadInputFromDenial() {
-        assertThat(swarm("lock", "acquire", "../etc/passwd", "--agent", "A").exitCode()).isEqualTo(2);
-        assertThat(swarm("lock", "acquire", "/etc/passwd", "--agent", "A").err()).contains("outside the project", "/etc/passwd");
-        assertThat(swarm("lock", "acquire", "a.py", "--agent", "bad agent!").err()).contains("bad agent id 'bad agent!'");
+        assertThat(swarm("lock", "acquire", "../etc/passwd", "--agent", "A", "--token", token("A")).exitCode()).isEqualTo(2);
+        assertThat(swarm("lock", "acquire", "/etc/passwd", "--agent", "A", "--token", token("A")).err()).contains("outside the project", "/etc/passwd");
+        assertThat(swarm("lock", "acquire", "a.py", "--agent", "bad agent!", "--token", "x").err()).contains("bad agent id 'bad agent!'");
         assertThat(swarm("lock", "acquire", "a.py").err()).contains("SWARM_AGENT");
-        assertThat(swarm("lock", "acquire", "a.py", "--agent", "A", "--ttl", "0s").err()).contains("ttl", "1s to 24h");
-        assertThat(swarm("lock", "acquire", "a.py", "--agent", "A", "--reason", "two\nlines").exitCode()).isEqualTo(2);
+        assertThat(swarm("lock", "acquire", "a.py", "--agent", "A", "--token", token("A"), "--ttl", "0s").err()).contains("ttl", "1s to 24h");
+        assertThat(swarm("lock", "acquire", "a.py", "--agent", "A", "--token", token("A"), "--reason", "two\nlines").exitCode()).isEqualTo(2);
         assertThat(swarm("lock", "frobnicate").exitCode()).isEqualTo(2);
-        Run badJson = swarm("lock", "acquire", "a.py", "--agent", "A", "--ttl", "soon", "--json");
+        Run badJson = swarm("lock", "acquire", "a.py", "--agent", "A", "--token", token("A"), "--ttl", "soon", "--json");
         assertThat(badJson.exitCode()).isEqualTo(2);
         assertThat(badJson.json().get("error").get("code").asString()).isEqualTo("bad_input");
         assertThat(badJson.json().get("error").get("message").asString()).contains("soon");
 
-        assertThat(swarm("lock", "acquire", "a.py", "--agent", "A").exitCode()).isZero();
-        assertThat(swarm("lock", "release", "a.py", "--agent", "B").exitCode()).isEqualTo(3);
-        assertThat(swarm("lock", "release", "never.py", "--agent", "B").exitCode()).isZero();
-        assertThat(swarm("lock", "renew", "a.py", "--agent", "B").exitCode()).isEqualTo(3);
+        assertThat(swarm("lock", "acquire", "a.py", "--agent", "A", "--token", token("A")).exitCode()).isZero();
+        assertThat(swarm("lock", "release", "a.py", "--agent", "B", "--token", token("B")).exitCode()).isEqualTo(3);
+        assertThat(swarm("lock", "release", "never.py", "--agent", "B", "--token", token("B")).exitCode()).isZero();
+        assertThat(swarm("lock", "renew", "a.py", "--agent", "B", "--token", token("B")).exitCode()).isEqualTo(3);
     }
 
     @Test
@@ -117,16 +125,17 @@ class SwarmCliTest {
 
     @Test
     void whoListCleanupAndLogReportWhatHappened() {
-        swarm("lock", "acquire", "src/*.py", "--agent", "A", "--reason", "sweep");
+        swarm("lock", "acquire", "src/*.py", "--agent", "A", "--token", token("A"), "--reason", "sweep");
         Run who = swarm("lock", "who", "src/a.py", "--json");
         assertThat(who.json().get("leases").get(0).get("resource").asString()).isEqualTo("src/*.py");
         assertThat(swarm("lock", "who", "docs/x.md").out()).contains("is free");
         assertThat(swarm("lock", "list", "--holder", "A", "--json").json().get("leases")).hasSize(1);
-        assertThat(swarm("lock", "release-agent", "A", "--reason", "crashed", "--json").json().get("released")).hasSize(1);
-        JsonNode events = swarm("log", "--json").json().get("events");
-        assertThat(events).hasSize(2);
-        assertThat(events.get(1).get("kind").asString()).isEqualTo("lease.force-released");
-        assertThat(events.get(1).get("details").get("reason").asString()).isEqualTo("crashed");
+        String operator = new CliRunner(project).operatorToken();
+        assertThat(swarm("lock", "release-agent", "A", "--reason", "crashed", "--json").exitCode()).as("needs the operator").isEqualTo(4);
+        assertThat(swarm("lock", "release-agent", "A", "--reason", "crashed", "--token", operator, "--json").json().get("released")).hasSize(1);
+        JsonNode events = swarm("log", "--kind", "lease.force-released", "--json").json().get("events");
+        assertThat(events).hasSize(1);
+        assertThat(events.get(0).get("details").get("reason").asString()).isEqualTo("crashed");
         assertThat(swarm("lock", "cleanup", "--json").json().get("expired")).isEmpty();
     }
 }

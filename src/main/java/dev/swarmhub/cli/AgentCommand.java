@@ -1,0 +1,150 @@
+package dev.swarmhub.cli;
+
+import dev.swarmhub.core.Agent;
+import dev.swarmhub.core.Agents;
+import dev.swarmhub.core.Lease;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code swarm agent ...}: one agent's registration and presence. */
+@Command(name = "agent", description = "Register an agent, keep it alive, let it leave.",
+        subcommands = {AgentCommand.Register.class, AgentCommand.Heartbeat.class, AgentCommand.Leave.class,
+                AgentCommand.Env.class, AgentCommand.Remove.class})
+final class AgentCommand {
+
+    @ParentCommand
+    Swarm swarm;
+
+    static Map<String, Object> view(Agent agent, List<String> leases) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("id", agent.id());
+        view.put("kind", agent.kind());
+        view.put("status", agent.status().label());
+        view.put("lastSeen", Output.iso(agent.lastSeen()));
+        view.put("pane", agent.pane());
+        view.put("pid", agent.pid());
+        view.put("host", agent.host());
+        view.put("label", agent.label());
+        view.put("claimed", agent.claimed());
+        view.put("registeredAt", Output.iso(agent.registeredAt()));
+        if (leases != null) {
+            view.put("leases", leases);
+        }
+        return view;
+    }
+
+    static String exports(String id, String token) {
+        return "export SWARM_AGENT=" + id + "\nexport SWARM_TOKEN=" + token + "\n";
+    }
+
+    @Command(name = "register", description = "Register an agent and print its token (shown only once).")
+    static final class Register implements Callable<Integer> {
+        @ParentCommand
+        AgentCommand agent;
+
+        @Option(names = "--id", paramLabel = "ID", description = "The agent id (default: the next free agent-N).")
+        String id;
+
+        @Option(names = "--kind", paramLabel = "KIND", defaultValue = "other",
+                description = "claude, codex, aider, gemini, cursor, human or other (default: other).")
+        String kind;
+
+        @Option(names = "--pane", paramLabel = "%N", description = "Its tmux pane (registering on a discovered agent's pane claims it).")
+        String pane;
+
+        @Option(names = "--pid", paramLabel = "PID", description = "Its process on this host: when it exits, the agent is gone.")
+        Long pid;
+
+        @Option(names = "--label", paramLabel = "TEXT", description = "A note for people (what it works on).")
+        String label;
+
+        @Override
+        public Integer call() {
+            Agents.Registered registered;
+            try (Session session = agent.swarm.session()) {
+                registered = session.agents.register(new Agents.Registration(id, kind, pane, pid, label));
+            }
+            Map<String, Object> document = view(registered.agent(), null);
+            document.put("token", registered.token());
+            return agent.swarm.output.result(document, "registered " + registered.agent().id()
+                    + " (the token is shown only this once)\n" + exports(registered.agent().id(), registered.token()));
+        }
+    }
+
+    @Command(name = "heartbeat", description = "Tell the hub the agent is alive (any authenticated call does too).")
+    static final class Heartbeat implements Callable<Integer> {
+        @ParentCommand
+        AgentCommand agent;
+
+        @Override
+        public Integer call() {
+            Agent seen;
+            try (Session session = agent.swarm.session()) {
+                seen = session.agents.heartbeat(agent.swarm.agentCaller());
+            }
+            return agent.swarm.output.result(view(seen, null), seen.id() + " is " + seen.status().label());
+        }
+    }
+
+    @Command(name = "leave", description = "The agent leaves: its leases are released and it is gone.")
+    static final class Leave implements Callable<Integer> {
+        @ParentCommand
+        AgentCommand agent;
+
+        @Override
+        public Integer call() {
+            List<Lease> released;
+            try (Session session = agent.swarm.session()) {
+                released = session.agents.leave(agent.swarm.agentCaller());
+            }
+            return agent.swarm.output.result(Output.document("released", Output.leases(released)),
+                    "left; released " + released.size() + " lease(s)");
+        }
+    }
+
+    @Command(name = "env", description = "Operator: issue a fresh token for an agent and print the shell exports.")
+    static final class Env implements Callable<Integer> {
+        @ParentCommand
+        AgentCommand agent;
+
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        public Integer call() {
+            String token;
+            try (Session session = agent.swarm.session()) {
+                token = session.agents.issueToken(agent.swarm.operatorCaller(), id);
+            }
+            return agent.swarm.output.result(Output.document("id", id, "token", token), exports(id, token));
+        }
+    }
+
+    @Command(name = "remove", description = "Operator: release an agent's leases and delete it from the registry.")
+    static final class Remove implements Callable<Integer> {
+        @ParentCommand
+        AgentCommand agent;
+
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Option(names = "--reason", paramLabel = "TEXT", description = "Why (recorded in the log).")
+        String reason;
+
+        @Override
+        public Integer call() {
+            List<Lease> released;
+            try (Session session = agent.swarm.session()) {
+                released = session.agents.remove(agent.swarm.operatorCaller(), id, reason);
+            }
+            return agent.swarm.output.result(Output.document("removed", id, "released", Output.leases(released)),
+                    "removed " + id + "; released " + released.size() + " lease(s)");
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package dev.swarmhub.cli;
+
+import dev.swarmhub.core.Agents;
+import dev.swarmhub.host.AgentFinder;
+import dev.swarmhub.host.Tmux;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code swarm agents}: the registry, and discovery of agents running in tmux panes. */
+@Command(name = "agents", description = "List agents (active, stale, gone) with the leases they hold.",
+        subcommands = AgentsCommand.Discover.class)
+final class AgentsCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Swarm swarm;
+
+    @Override
+    public Integer call() {
+        List<Agents.Listed> listed;
+        try (Session session = swarm.session()) {
+            listed = session.agents.list();
+        }
+        StringBuilder text = new StringBuilder();
+        for (Agents.Listed entry : listed) {
+            var agent = entry.agent();
+            text.append(String.format(Locale.ROOT, "%-24s %-7s %-6s %-5s %-8s last seen %s%s%n", agent.id(), agent.kind(),
+                    agent.status().label(), agent.pane() == null ? "-" : agent.pane(), agent.pid() == null ? "-" : agent.pid(),
+                    Output.clock(agent.lastSeen()), entry.leases().isEmpty() ? "" : "  holds " + String.join(" ", entry.leases())));
+        }
+        return swarm.output.result(Output.document("agents", listed.stream().map(e -> AgentCommand.view(e.agent(), e.leases())).toList()),
+                listed.isEmpty() ? "no agents registered\n" : text.toString());
+    }
+
+    @Command(name = "discover", description = "Find agents in tmux panes working in this project and register them.")
+    static final class Discover implements Callable<Integer> {
+        @ParentCommand
+        AgentsCommand agents;
+
+        @Option(names = "--watch", description = "Keep discovering until interrupted.")
+        boolean watch;
+
+        @Option(names = "--interval", paramLabel = "DURATION", defaultValue = "2s", description = "Pause between rounds with --watch (default 2s).")
+        String interval;
+
+        @Option(names = "--tmux-socket", paramLabel = "PATH", description = "The tmux server's socket (default: tmux's own choice).")
+        String socket;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            Swarm swarm = agents.swarm;
+            Path root = swarm.projectRoot();
+            Duration pause = LockCommand.duration(interval);
+            AgentFinder finder = new AgentFinder(AgentFinder.patternsFor(root), root);
+            Tmux tmux = new Tmux(socket != null ? socket : swarm.environment("SWARM_TMUX_SOCKET"));
+            try (Session session = swarm.session()) {
+                while (true) {
+                    List<Tmux.Pane> panes = tmux.panes();
+                    Agents.Discovery found = session.agents.reconcile(finder.find(panes),
+                            panes.stream().map(Tmux.Pane::id).collect(Collectors.toSet()));
+                    String text = describe(found);
+                    if (!watch) {
+                        return swarm.output.result(Output.document(
+                                "registered", found.registered().stream().map(a -> AgentCommand.view(a, null)).toList(),
+                                "seenAgain", found.seenAgain().stream().map(a -> a.id()).toList(),
+                                "gone", found.gone()), text);
+                    }
+                    if (!found.registered().isEmpty() || !found.gone().isEmpty()) {
+                        swarm.output.line(text);
+                    }
+                    Thread.sleep(pause.toMillis());
+                }
+            }
+        }
+
+        private static String describe(Agents.Discovery found) {
+            StringBuilder text = new StringBuilder();
+            found.registered().forEach(a -> text.append("found ").append(a.id()).append(" (").append(a.kind())
+                    .append(") in pane ").append(a.pane()).append('\n'));
+            found.gone().forEach(id -> text.append("gone ").append(id).append('\n'));
+            text.append(found.seenAgain().size()).append(" known agent(s) still running\n");
+            return text.toString();
+        }
+    }
+}

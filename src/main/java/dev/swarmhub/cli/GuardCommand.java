@@ -1,0 +1,110 @@
+package dev.swarmhub.cli;
+
+import dev.swarmhub.core.Lease;
+import dev.swarmhub.core.LeaseConflictException;
+import dev.swarmhub.core.Resource;
+import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.host.GitGuard;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code swarm guard ...}: the git pre-commit hook that keeps commits off other agents' files. */
+@Command(name = "guard", description = "A git pre-commit hook refusing commits that touch files under another agent's exclusive lease.",
+        subcommands = {GuardCommand.Install.class, GuardCommand.Uninstall.class, GuardCommand.Status.class, GuardCommand.Check.class})
+final class GuardCommand {
+
+    @ParentCommand
+    Swarm swarm;
+
+    @Command(name = "install", description = "Install the hook (an existing pre-commit hook is kept and runs first).")
+    static final class Install implements Callable<Integer> {
+        @ParentCommand
+        GuardCommand guard;
+
+        @Override
+        public Integer call() {
+            Path hook = new GitGuard(guard.swarm.projectRoot()).install(guard.swarm.selfCommand());
+            return guard.swarm.output.result(Output.document("installed", hook.toString()), "installed " + hook);
+        }
+    }
+
+    @Command(name = "uninstall", description = "Remove the hook (restoring the one it kept).")
+    static final class Uninstall implements Callable<Integer> {
+        @ParentCommand
+        GuardCommand guard;
+
+        @Override
+        public Integer call() {
+            boolean removed = new GitGuard(guard.swarm.projectRoot()).uninstall();
+            return guard.swarm.output.result(Output.document("removed", removed), removed ? "uninstalled" : "the guard was not installed");
+        }
+    }
+
+    @Command(name = "status", description = "Is the hook installed?")
+    static final class Status implements Callable<Integer> {
+        @ParentCommand
+        GuardCommand guard;
+
+        @Override
+        public Integer call() {
+            GitGuard git = new GitGuard(guard.swarm.projectRoot());
+            GitGuard.State state = git.status();
+            return guard.swarm.output.result(Output.document("state", state.name().toLowerCase(java.util.Locale.ROOT), "hook", git.hook().toString()),
+                    switch (state) {
+                        case INSTALLED -> "installed at " + git.hook();
+                        case NOT_INSTALLED -> "not installed (swarm guard install)";
+                        case OTHER_HOOK -> "not installed; another pre-commit hook is there (install keeps it)";
+                    });
+        }
+    }
+
+    @Command(name = "check", description = "What the hook runs: refuse if a staged file is under another agent's exclusive lease.")
+    static final class Check implements Callable<Integer> {
+        @ParentCommand
+        GuardCommand guard;
+
+        @Override
+        public Integer call() {
+            Swarm swarm = guard.swarm;
+            boolean advisory = "warn".equals(swarm.environment("SWARM_GUARD"));
+            String committer = swarm.agentOrNull();
+            List<LeaseConflictException.Conflict> blocking = new ArrayList<>();
+            try (Session session = swarm.session()) {
+                var parser = swarm.resourceParser();
+                for (Path file : new GitGuard(swarm.projectRoot()).stagedFiles()) {
+                    Resource resource;
+                    try {
+                        resource = parser.parse(file.toString());
+                    } catch (SwarmException outsideTheProject) {
+                        continue;
+                    }
+                    for (Lease lease : session.leases.who(resource)) {
+                        if (lease.mode() == dev.swarmhub.core.Mode.EXCLUSIVE && !lease.agent().equals(committer)) {
+                            blocking.add(new LeaseConflictException.Conflict(resource, lease));
+                        }
+                    }
+                }
+            } catch (SwarmException unreachable) {
+                if (unreachable.kind() != SwarmException.Kind.INTERNAL) {
+                    throw unreachable;
+                }
+                throw new SwarmException(SwarmException.Kind.INTERNAL, "swarm guard cannot read the lease store, so it refuses the commit"
+                        + " (SWARM_GUARD=warn commits anyway): " + unreachable.getMessage(), unreachable);
+            }
+            if (blocking.isEmpty()) {
+                return swarm.output.result(Output.document("allowed", true), "");
+            }
+            LeaseConflictException refused = new LeaseConflictException(blocking, List.of(), false);
+            if (advisory) {
+                swarm.output.warning("swarm guard (advisory): " + refused.getMessage());
+                return swarm.output.result(Output.document("allowed", true, "warnings", refused.getMessage()), "");
+            }
+            throw SwarmException.denied("commit refused by swarm guard: " + refused.getMessage()
+                    + (committer == null ? " (no SWARM_AGENT set: every exclusive lease counts)" : ""));
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package dev.swarmhub.cli;
+
+import dev.swarmhub.core.Agent;
+import dev.swarmhub.core.SwarmException;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code swarm whoami}: the caller from SWARM_AGENT + SWARM_TOKEN (verified), else from $TMUX_PANE. */
+@Command(name = "whoami", description = "Show which agent you are: from SWARM_AGENT/SWARM_TOKEN, else from $TMUX_PANE.")
+final class WhoamiCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Swarm swarm;
+
+    @Override
+    public Integer call() {
+        String pane = swarm.environment("TMUX_PANE");
+        try (Session session = swarm.session()) {
+            Agent agent;
+            String how;
+            if (swarm.agentOrNull() != null) {
+                agent = session.agents.heartbeat(swarm.agentCaller());
+                how = "token";
+            } else if (pane != null) {
+                agent = session.agents.onPane(pane).orElseThrow(() -> SwarmException.badInput(
+                        "no agent registered on tmux pane " + pane + ": run swarm agent register --pane " + pane));
+                how = "tmux pane";
+            } else {
+                throw SwarmException.badInput("cannot tell who you are: set SWARM_AGENT and SWARM_TOKEN, or run inside tmux");
+            }
+            Map<String, Object> document = AgentCommand.view(agent, null);
+            document.put("resolvedBy", how);
+            return swarm.output.result(document, agent.id() + " (" + agent.kind() + ", " + agent.status().label()
+                    + (agent.pane() == null ? "" : ", pane " + agent.pane()) + "; known by " + how + ")");
+        }
+    }
+}

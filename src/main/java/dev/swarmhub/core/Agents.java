@@ -1,0 +1,358 @@
+package dev.swarmhub.core;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The agent registry: registration with tokens, activity, and the liveness reaper
+ * (active → stale → gone). Every transition happens inside a write transaction that re-reads
+ * the agent, so an agent whose activity commits first is never reaped by a reaper that
+ * commits after it; and a transition is recorded once, because the next reaper sees it done.
+ */
+public final class Agents implements Gate {
+
+    public static final String STALE_AFTER = "agents.stale-after";
+    public static final String GONE_AFTER = "agents.gone-after";
+    public static final Duration DEFAULT_STALE_AFTER = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_GONE_AFTER = Duration.ofSeconds(300);
+    /** Process start times from one host may differ by the clock-tick rounding of the probe. */
+    private static final long START_TIME_TOLERANCE_MS = 1_000;
+    private static final Pattern NUMBERED = Pattern.compile("agent-(\\d{1,9})");
+    private static final Pattern PANE = Pattern.compile("%\\d{1,9}");
+    private static final int MAX_LABEL = 128;
+
+    private final Store store;
+    private final ProcessProbe probe;
+
+    public Agents(Store store, ProcessProbe probe) {
+        this.store = store;
+        this.probe = probe;
+    }
+
+    /** What to register; {@code id} null picks the next free {@code agent-N}. */
+    public record Registration(String id, String kind, String pane, Long pid, String label) {
+        public Registration {
+            if (id != null) {
+                Limits.agentId(id);
+            }
+            kind = kind == null ? "other" : kind.toLowerCase(java.util.Locale.ROOT);
+            if (!Agent.KINDS.contains(kind)) {
+                throw SwarmException.badInput("unknown agent kind '" + kind + "': use one of " + String.join(", ", Agent.KINDS));
+            }
+            if (pane != null && !PANE.matcher(pane).matches()) {
+                throw SwarmException.badInput("bad tmux pane id '" + pane + "': expected % and a number, like %3");
+            }
+            if (pid != null && pid <= 0) {
+                throw SwarmException.badInput("bad pid " + pid + ": must be positive");
+            }
+            label = label == null ? "" : label;
+            if (label.length() > MAX_LABEL || label.chars().anyMatch(Character::isISOControl)) {
+                throw SwarmException.badInput("label must be at most " + MAX_LABEL + " characters without control characters");
+            }
+        }
+    }
+
+    /** A registered agent and its token, shown once. */
+    public record Registered(Agent agent, String token) {
+    }
+
+    /** An agent process seen in a tmux pane of this host. */
+    public record Sighting(String pane, String kind, long pid, long startedAt) {
+    }
+
+    /** What a discovery changed. */
+    public record Discovery(List<Agent> registered, List<Agent> seenAgain, List<String> gone) {
+    }
+
+    /** An agent with the resources it holds now. */
+    public record Listed(Agent agent, List<String> leases) {
+    }
+
+    public Registered register(Registration registration) {
+        return store.write(tx -> {
+            reap(tx);
+            String id = registration.id() != null ? registration.id() : claimablePaneAgent(tx, registration).orElseGet(() -> nextFreeId(tx));
+            Optional<Agent> existing = tx.agent(id);
+            if (existing.isPresent() && existing.get().status() != Agent.Status.GONE && !claimable(existing.get(), registration)) {
+                throw SwarmException.denied("agent id " + id + " is " + existing.get().status().label() + " (last seen "
+                        + java.time.Instant.ofEpochMilli(existing.get().lastSeen()) + "); choose another id or wait until it is gone");
+            }
+            if (registration.pane() != null) {
+                tx.liveAgentOnPane(probe.host(), registration.pane()).filter(owner -> !owner.id().equals(id)).ifPresent(owner -> {
+                    throw SwarmException.denied("tmux pane " + registration.pane() + " belongs to agent " + owner.id());
+                });
+            }
+            // claiming a discovered agent keeps the process discovery saw, unless another is named
+            Optional<Agent> claimed = existing.filter(a -> a.status() != Agent.Status.GONE);
+            Long pid = registration.pid() != null ? registration.pid() : claimed.map(Agent::pid).orElse(null);
+            Long started = claimed.filter(a -> registration.pid() == null).map(Agent::pidStartedAt).orElse(null);
+            if (registration.pid() != null) {
+                started = probe.startedAt(registration.pid()).stream().boxed().findFirst()
+                        .orElseThrow(() -> SwarmException.badInput("no process " + registration.pid() + " on this host"));
+            }
+            String token = Tokens.newToken();
+            long now = tx.now();
+            Agent agent = new Agent(id, registration.kind(), Agent.Status.ACTIVE, registration.label(), registration.pane(),
+                    pid, started, probe.host(), claimed.map(Agent::registeredAt).orElse(now), now, now, true);
+            tx.saveAgent(agent, Tokens.hash(token));
+            tx.appendEvent("agent.registered", id, null, details("kind", agent.kind(), "pane", agent.pane(), "pid", agent.pid(),
+                    "host", agent.host(), "label", agent.label()));
+            return new Registered(agent, token);
+        });
+    }
+
+    /** An unclaimed (discovered) agent on the pane being registered may be claimed by registering on that pane. */
+    private static boolean claimable(Agent agent, Registration registration) {
+        return !agent.claimed() && agent.pane() != null && agent.pane().equals(registration.pane());
+    }
+
+    private Optional<String> claimablePaneAgent(Tx tx, Registration registration) {
+        if (registration.pane() == null) {
+            return Optional.empty();
+        }
+        return tx.liveAgentOnPane(probe.host(), registration.pane()).filter(a -> claimable(a, registration)).map(Agent::id);
+    }
+
+    private static String nextFreeId(Tx tx) {
+        long highest = 0;
+        for (Agent agent : tx.agents()) {
+            Matcher numbered = NUMBERED.matcher(agent.id());
+            if (numbered.matches()) {
+                highest = Math.max(highest, Long.parseLong(numbered.group(1)));
+            }
+        }
+        return "agent-" + (highest + 1);
+    }
+
+    @Override
+    public void admit(Tx tx, Caller caller) {
+        if (caller.operator()) {
+            reap(tx);
+            return;
+        }
+        Agent agent = authenticated(tx, caller);
+        tx.touchAgent(agent.id());
+        if (agent.status() == Agent.Status.STALE) {
+            tx.setAgentStatus(agent.id(), Agent.Status.ACTIVE);
+            tx.appendEvent("agent.active", agent.id(), null, details("was", "stale"));
+        }
+        reap(tx);
+    }
+
+    private static Agent authenticated(Tx tx, Caller caller) {
+        String id = caller.agent();
+        if (id == null || id.isEmpty()) {
+            throw SwarmException.unauthenticated("no agent given: pass --agent ID or set SWARM_AGENT");
+        }
+        Limits.agentId(id);
+        if (caller.token() == null || caller.token().isEmpty()) {
+            throw SwarmException.unauthenticated("no token for agent " + id + ": set SWARM_TOKEN or pass --token");
+        }
+        String hash = tx.agentTokenHash(id).orElseThrow(() -> SwarmException.unauthenticated(
+                "agent " + id + " is not registered (or not claimed): run swarm agent register"));
+        if (!Tokens.matches(caller.token(), hash)) {
+            throw SwarmException.unauthenticated("wrong token for agent " + id);
+        }
+        Agent agent = tx.agent(id).orElseThrow();
+        if (agent.status() == Agent.Status.GONE) {
+            throw SwarmException.unauthenticated("agent " + id + " is gone: register again");
+        }
+        return agent;
+    }
+
+    public Agent heartbeat(Caller caller) {
+        return store.write(tx -> {
+            admit(tx, caller);
+            return tx.agent(caller.agent()).orElseThrow();
+        });
+    }
+
+    /** The agent leaves: its leases are released and it is gone (its id may be registered again). */
+    public List<Lease> leave(Caller caller) {
+        return store.write(tx -> {
+            admit(tx, caller);
+            List<Lease> released = Leases.forceReleaseAll(tx, caller.agent(), "agent left");
+            tx.setAgentStatus(caller.agent(), Agent.Status.GONE);
+            tx.appendEvent("agent.gone", caller.agent(), null, details("reason", "left", "released", released.size()));
+            return released;
+        });
+    }
+
+    /** Operator action: releases the agent's leases and deletes it from the registry. */
+    public List<Lease> remove(Caller operator, String id, String reason) {
+        requireOperator(operator, "remove an agent");
+        Limits.agentId(id);
+        String why = Limits.reason(reason).isEmpty() ? "removed by operator" : reason;
+        return store.write(tx -> {
+            tx.agent(id).orElseThrow(() -> SwarmException.badInput("no agent " + id));
+            List<Lease> released = Leases.forceReleaseAll(tx, id, why);
+            tx.deleteAgent(id);
+            tx.appendEvent("agent.removed", id, null, details("reason", why, "released", released.size()));
+            return released;
+        });
+    }
+
+    /** Operator action: a fresh token for the agent (the old one stops working); for `swarm agent env`. */
+    public String issueToken(Caller operator, String id) {
+        requireOperator(operator, "issue an agent's token");
+        Limits.agentId(id);
+        return store.write(tx -> {
+            Agent agent = tx.agent(id).orElseThrow(() -> SwarmException.badInput("no agent " + id));
+            if (agent.status() == Agent.Status.GONE) {
+                throw SwarmException.denied("agent " + id + " is gone: register it again");
+            }
+            String token = Tokens.newToken();
+            tx.setAgentToken(id, Tokens.hash(token));
+            tx.appendEvent("agent.token-issued", id, null, details());
+            return token;
+        });
+    }
+
+    private static void requireOperator(Caller caller, String what) {
+        if (!caller.operator()) {
+            throw SwarmException.unauthenticated("only the operator may " + what + " (token in .swarm/operator.token)");
+        }
+    }
+
+    /** Every agent with its live leases, after reaping. */
+    public List<Listed> list() {
+        reap();
+        return store.read(tx -> {
+            Map<String, List<String>> held = new LinkedHashMap<>();
+            for (Lease lease : tx.leases(null, false)) {
+                held.computeIfAbsent(lease.agent(), a -> new ArrayList<>()).add(lease.resource().text());
+            }
+            return tx.agents().stream().map(agent -> new Listed(agent, held.getOrDefault(agent.id(), List.of()))).toList();
+        });
+    }
+
+    /**
+     * Brings the registry in line with what tmux shows on this host: registers newly seen agents
+     * (unclaimed, with ids stable per pane such as claude-pane3), counts a seen agent as active,
+     * and marks gone the agents of panes that vanished or now run another process. One
+     * transaction, so concurrent discoveries never register one pane twice.
+     */
+    public Discovery reconcile(List<Sighting> sightings, java.util.Set<String> livePanes) {
+        return store.write(tx -> {
+            String host = probe.host();
+            List<Agent> registered = new ArrayList<>();
+            List<Agent> seenAgain = new ArrayList<>();
+            List<String> gone = new ArrayList<>();
+            for (Sighting sighting : sightings) {
+                Optional<Agent> owner = tx.liveAgentOnPane(host, sighting.pane());
+                if (owner.isPresent() && (owner.get().pid() == null || owner.get().pid() == sighting.pid())) {
+                    tx.touchAgent(owner.get().id());
+                    seenAgain.add(owner.get());
+                    continue;
+                }
+                owner.ifPresent(replaced -> {
+                    markGone(tx, replaced, "process " + replaced.pid() + " in pane " + sighting.pane() + " was replaced");
+                    gone.add(replaced.id());
+                });
+                String id = freeIdLike(tx, sighting.kind() + "-pane" + sighting.pane().substring(1));
+                Agent agent = new Agent(id, sighting.kind(), Agent.Status.ACTIVE, "", sighting.pane(), sighting.pid(),
+                        sighting.startedAt(), host, tx.now(), tx.now(), tx.now(), false);
+                tx.saveAgent(agent, null);
+                tx.appendEvent("agent.discovered", id, null, details("kind", agent.kind(), "pane", agent.pane(), "pid", agent.pid()));
+                registered.add(agent);
+            }
+            for (Agent agent : tx.reapCandidates(Long.MIN_VALUE, host)) {
+                if (agent.host().equals(host) && agent.pane() != null && !livePanes.contains(agent.pane())) {
+                    markGone(tx, agent, "tmux pane " + agent.pane() + " vanished");
+                    gone.add(agent.id());
+                }
+            }
+            reap(tx);
+            return new Discovery(registered, seenAgain, gone);
+        });
+    }
+
+    /** The id itself when free (or gone), else the id with the first free numeric suffix. */
+    private static String freeIdLike(Tx tx, String id) {
+        String candidate = id;
+        for (int suffix = 2; tx.agent(candidate).filter(a -> a.status() != Agent.Status.GONE).isPresent(); suffix++) {
+            candidate = id + "-" + suffix;
+        }
+        return candidate;
+    }
+
+    public Optional<Agent> find(String id) {
+        return store.read(tx -> tx.agent(id));
+    }
+
+    public Optional<Agent> onPane(String pane) {
+        return store.read(tx -> tx.liveAgentOnPane(probe.host(), pane));
+    }
+
+    /** Runs the reaper in its own transaction. */
+    public void reap() {
+        store.write(tx -> {
+            reap(tx);
+            return null;
+        });
+    }
+
+    @Override
+    public void sweep(Tx tx) {
+        reap(tx);
+    }
+
+    /** Moves agents along active → stale → gone by store time and by their processes on this host. */
+    void reap(Tx tx) {
+        long now = tx.now();
+        long staleAfter = threshold(tx, STALE_AFTER, DEFAULT_STALE_AFTER);
+        long goneAfter = threshold(tx, GONE_AFTER, DEFAULT_GONE_AFTER);
+        for (Agent agent : tx.reapCandidates(now - staleAfter, probe.host())) {
+            String goneBecause = processEnded(agent);
+            if (goneBecause == null && agent.lastSeen() <= now - goneAfter) {
+                goneBecause = "no activity for " + Durations.format(Duration.ofMillis(goneAfter));
+            }
+            if (goneBecause != null) {
+                markGone(tx, agent, goneBecause);
+            } else if (agent.status() == Agent.Status.ACTIVE && agent.lastSeen() <= now - staleAfter) {
+                tx.setAgentStatus(agent.id(), Agent.Status.STALE);
+                tx.appendEvent("agent.stale", agent.id(), null, details("lastSeen", agent.lastSeen()));
+            }
+        }
+    }
+
+    /** Why the agent's process is known to be over, or null. */
+    private String processEnded(Agent agent) {
+        if (agent.pid() == null || !agent.host().equals(probe.host())) {
+            return null;
+        }
+        OptionalLong started = probe.startedAt(agent.pid());
+        if (started.isEmpty()) {
+            return "process " + agent.pid() + " exited";
+        }
+        if (agent.pidStartedAt() != null && Math.abs(started.getAsLong() - agent.pidStartedAt()) > START_TIME_TOLERANCE_MS) {
+            return "process " + agent.pid() + " exited (the pid now belongs to another process)";
+        }
+        return null;
+    }
+
+    static void markGone(Tx tx, Agent agent, String reason) {
+        List<Lease> released = Leases.forceReleaseAll(tx, agent.id(), "agent gone: " + reason);
+        tx.setAgentStatus(agent.id(), Agent.Status.GONE);
+        tx.appendEvent("agent.gone", agent.id(), null, details("reason", reason, "released", released.size()));
+    }
+
+    public static long threshold(Tx tx, String name, Duration fallback) {
+        return tx.setting(name).map(value -> Durations.parse(value).toMillis()).orElse(fallback.toMillis());
+    }
+
+    static Map<String, Object> details(Object... keysAndValues) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            details.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return details;
+    }
+}

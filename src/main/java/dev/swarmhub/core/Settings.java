@@ -1,0 +1,54 @@
+package dev.swarmhub.core;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Project-wide settings kept in the store, so every process and hub applies the same values. */
+public final class Settings {
+
+    /** Known settings and their defaults. */
+    public static final Map<String, String> DEFAULTS = Map.of(
+            Agents.STALE_AFTER, Durations.format(Agents.DEFAULT_STALE_AFTER),
+            Agents.GONE_AFTER, Durations.format(Agents.DEFAULT_GONE_AFTER));
+
+    private final Store store;
+    private final Gate gate;
+
+    public Settings(Store store, Gate gate) {
+        this.store = store;
+        this.gate = gate;
+    }
+
+    /** Every known setting with its current value. */
+    public Map<String, String> all() {
+        return store.read(tx -> {
+            Map<String, String> values = new LinkedHashMap<>();
+            DEFAULTS.keySet().stream().sorted().forEach(name -> values.put(name, tx.setting(name).orElse(DEFAULTS.get(name))));
+            return values;
+        });
+    }
+
+    /** Operator action: changes a setting, recorded in the log. */
+    public void set(Caller operator, String name, String value) {
+        if (!DEFAULTS.containsKey(name)) {
+            throw SwarmException.badInput("unknown setting '" + name + "': known are " + String.join(", ", DEFAULTS.keySet()));
+        }
+        String canonical = Durations.format(Durations.parse(value));
+        if (!operator.operator()) {
+            throw SwarmException.unauthenticated("only the operator may change settings (token in .swarm/operator.token)");
+        }
+        store.write(tx -> {
+            gate.admit(tx, operator);
+            long stale = name.equals(Agents.STALE_AFTER) ? Durations.parse(canonical).toMillis()
+                    : Agents.threshold(tx, Agents.STALE_AFTER, Agents.DEFAULT_STALE_AFTER);
+            long gone = name.equals(Agents.GONE_AFTER) ? Durations.parse(canonical).toMillis()
+                    : Agents.threshold(tx, Agents.GONE_AFTER, Agents.DEFAULT_GONE_AFTER);
+            if (stale < 1000 || gone <= stale) {
+                throw SwarmException.badInput("need 1s <= " + Agents.STALE_AFTER + " < " + Agents.GONE_AFTER);
+            }
+            tx.putSetting(name, canonical);
+            tx.appendEvent("setting.changed", null, null, Agents.details("name", name, "value", canonical));
+            return null;
+        });
+    }
+}
