@@ -51,8 +51,8 @@ final class AgentCommand {
         @Option(names = "--id", paramLabel = "ID", description = "The agent id (default: the next free agent-N).")
         String id;
 
-        @Option(names = "--kind", paramLabel = "KIND", defaultValue = "other",
-                description = "claude, codex, aider, gemini, cursor, human or other (default: other).")
+        @Option(names = "--kind", paramLabel = "KIND",
+                description = "claude, codex, aider, gemini, cursor, human or other (default: other, or the claimed agent's kind).")
         String kind;
 
         @Option(names = "--pane", paramLabel = "%N", description = "Its tmux pane (registering on a discovered agent's pane claims it).")

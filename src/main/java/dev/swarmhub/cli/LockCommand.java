@@ -39,6 +39,9 @@ final class LockCommand {
     /** The acting agent with its token (checked in the operation's transaction). */
     Caller caller() {
         Caller caller = swarm.agentCaller();
+        if (caller.agent() == null || caller.agent().isEmpty()) {
+            throw SwarmException.unauthenticated("no agent given: pass --agent ID or set SWARM_AGENT (and SWARM_TOKEN)");
+        }
         Limits.agentId(caller.agent());
         return caller;
     }

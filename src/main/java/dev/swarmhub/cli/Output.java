@@ -3,6 +3,7 @@ package dev.swarmhub.cli;
 import dev.swarmhub.core.Event;
 import dev.swarmhub.core.Lease;
 import dev.swarmhub.core.LeaseConflictException;
+import dev.swarmhub.core.OrderedMap;
 import dev.swarmhub.core.SwarmException;
 import dev.swarmhub.core.Waiter;
 import java.io.PrintWriter;
@@ -175,10 +176,6 @@ final class Output {
     }
 
     static Map<String, Object> document(Object... keysAndValues) {
-        Map<String, Object> document = new LinkedHashMap<>();
-        for (int i = 0; i < keysAndValues.length; i += 2) {
-            document.put((String) keysAndValues[i], keysAndValues[i + 1]);
-        }
-        return document;
+        return OrderedMap.of(keysAndValues);
     }
 }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.regex.Matcher;
@@ -36,14 +37,17 @@ public final class Agents implements Gate {
         this.probe = probe;
     }
 
-    /** What to register; {@code id} null picks the next free {@code agent-N}. */
+    /**
+     * What to register; {@code id} null picks the next free {@code agent-N}; {@code kind} null
+     * keeps a claimed agent's kind, else means "other".
+     */
     public record Registration(String id, String kind, String pane, Long pid, String label) {
         public Registration {
             if (id != null) {
                 Limits.agentId(id);
             }
-            kind = kind == null ? "other" : kind.toLowerCase(java.util.Locale.ROOT);
-            if (!Agent.KINDS.contains(kind)) {
+            kind = kind == null ? null : kind.toLowerCase(Locale.ROOT);
+            if (kind != null && !Agent.KINDS.contains(kind)) {
                 throw SwarmException.badInput("unknown agent kind '" + kind + "': use one of " + String.join(", ", Agent.KINDS));
             }
             if (pane != null && !PANE.matcher(pane).matches()) {
@@ -99,10 +103,11 @@ public final class Agents implements Gate {
             }
             String token = Tokens.newToken();
             long now = tx.now();
-            Agent agent = new Agent(id, registration.kind(), Agent.Status.ACTIVE, registration.label(), registration.pane(),
+            String kind = registration.kind() != null ? registration.kind() : claimed.map(Agent::kind).orElse("other");
+            Agent agent = new Agent(id, kind, Agent.Status.ACTIVE, registration.label(), registration.pane(),
                     pid, started, probe.host(), claimed.map(Agent::registeredAt).orElse(now), now, now, true);
             tx.saveAgent(agent, Tokens.hash(token));
-            tx.appendEvent("agent.registered", id, null, details("kind", agent.kind(), "pane", agent.pane(), "pid", agent.pid(),
+            tx.appendEvent("agent.registered", id, null, OrderedMap.of("kind", agent.kind(), "pane", agent.pane(), "pid", agent.pid(),
                     "host", agent.host(), "label", agent.label()));
             return new Registered(agent, token);
         });
@@ -131,19 +136,22 @@ public final class Agents implements Gate {
         return "agent-" + (highest + 1);
     }
 
+    /**
+     * Reaps first, so an agent whose process ended or that stayed silent past the gone threshold
+     * cannot revive itself by calling; then checks the token and records the activity.
+     */
     @Override
     public void admit(Tx tx, Caller caller) {
+        reap(tx);
         if (caller.operator()) {
-            reap(tx);
             return;
         }
         Agent agent = authenticated(tx, caller);
         tx.touchAgent(agent.id());
         if (agent.status() == Agent.Status.STALE) {
             tx.setAgentStatus(agent.id(), Agent.Status.ACTIVE);
-            tx.appendEvent("agent.active", agent.id(), null, details("was", "stale"));
+            tx.appendEvent("agent.active", agent.id(), null, OrderedMap.of("was", "stale"));
         }
-        reap(tx);
     }
 
     private static Agent authenticated(Tx tx, Caller caller) {
@@ -180,7 +188,7 @@ public final class Agents implements Gate {
             admit(tx, caller);
             List<Lease> released = Leases.forceReleaseAll(tx, caller.agent(), "agent left");
             tx.setAgentStatus(caller.agent(), Agent.Status.GONE);
-            tx.appendEvent("agent.gone", caller.agent(), null, details("reason", "left", "released", released.size()));
+            tx.appendEvent("agent.gone", caller.agent(), null, OrderedMap.of("reason", "left", "released", released.size()));
             return released;
         });
     }
@@ -194,7 +202,7 @@ public final class Agents implements Gate {
             tx.agent(id).orElseThrow(() -> SwarmException.badInput("no agent " + id));
             List<Lease> released = Leases.forceReleaseAll(tx, id, why);
             tx.deleteAgent(id);
-            tx.appendEvent("agent.removed", id, null, details("reason", why, "released", released.size()));
+            tx.appendEvent("agent.removed", id, null, OrderedMap.of("reason", why, "released", released.size()));
             return released;
         });
     }
@@ -210,7 +218,7 @@ public final class Agents implements Gate {
             }
             String token = Tokens.newToken();
             tx.setAgentToken(id, Tokens.hash(token));
-            tx.appendEvent("agent.token-issued", id, null, details());
+            tx.appendEvent("agent.token-issued", id, null, OrderedMap.of());
             return token;
         });
     }
@@ -260,7 +268,7 @@ public final class Agents implements Gate {
                 Agent agent = new Agent(id, sighting.kind(), Agent.Status.ACTIVE, "", sighting.pane(), sighting.pid(),
                         sighting.startedAt(), host, tx.now(), tx.now(), tx.now(), false);
                 tx.saveAgent(agent, null);
-                tx.appendEvent("agent.discovered", id, null, details("kind", agent.kind(), "pane", agent.pane(), "pid", agent.pid()));
+                tx.appendEvent("agent.discovered", id, null, OrderedMap.of("kind", agent.kind(), "pane", agent.pane(), "pid", agent.pid()));
                 registered.add(agent);
             }
             for (Agent agent : tx.reapCandidates(Long.MIN_VALUE, host)) {
@@ -318,7 +326,7 @@ public final class Agents implements Gate {
                 markGone(tx, agent, goneBecause);
             } else if (agent.status() == Agent.Status.ACTIVE && agent.lastSeen() <= now - staleAfter) {
                 tx.setAgentStatus(agent.id(), Agent.Status.STALE);
-                tx.appendEvent("agent.stale", agent.id(), null, details("lastSeen", agent.lastSeen()));
+                tx.appendEvent("agent.stale", agent.id(), null, OrderedMap.of("lastSeen", agent.lastSeen()));
             }
         }
     }
@@ -341,18 +349,11 @@ public final class Agents implements Gate {
     static void markGone(Tx tx, Agent agent, String reason) {
         List<Lease> released = Leases.forceReleaseAll(tx, agent.id(), "agent gone: " + reason);
         tx.setAgentStatus(agent.id(), Agent.Status.GONE);
-        tx.appendEvent("agent.gone", agent.id(), null, details("reason", reason, "released", released.size()));
+        tx.appendEvent("agent.gone", agent.id(), null, OrderedMap.of("reason", reason, "released", released.size()));
     }
 
     public static long threshold(Tx tx, String name, Duration fallback) {
         return tx.setting(name).map(value -> Durations.parse(value).toMillis()).orElse(fallback.toMillis());
     }
 
-    static Map<String, Object> details(Object... keysAndValues) {
-        Map<String, Object> details = new LinkedHashMap<>();
-        for (int i = 0; i < keysAndValues.length; i += 2) {
-            details.put((String) keysAndValues[i], keysAndValues[i + 1]);
-        }
-        return details;
-    }
 }

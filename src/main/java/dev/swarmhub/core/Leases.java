@@ -3,7 +3,6 @@ package dev.swarmhub.core;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -104,7 +103,7 @@ public final class Leases {
                 store.write(tx -> {
                     tx.deleteWaiter(abandoned);
                     tx.appendEvent("lease.wait-abandoned", request.agent(), request.resources().get(0),
-                            details("waiter", abandoned, "resources", texts(request.resources())));
+                            OrderedMap.of("waiter", abandoned, "resources", texts(request.resources())));
                     return null;
                 });
             }
@@ -126,7 +125,7 @@ public final class Leases {
         if (waitDeadline > 0 && (waiterId == 0 || !tx.touchWaiter(waiterId))) {
             queuedId = tx.insertWaiter(request.agent(), request.resources(), request.mode(), waitDeadline);
             tx.appendEvent("lease.queued", request.agent(), request.resources().get(0),
-                    details("waiter", queuedId, "resources", texts(request.resources()), "mode", request.mode().label()));
+                    OrderedMap.of("waiter", queuedId, "resources", texts(request.resources()), "mode", request.mode().label()));
         }
         return new Attempt(null, conflicts, ahead, queuedId);
     }
@@ -335,7 +334,7 @@ public final class Leases {
     }
 
     private static Map<String, Object> leaseDetails(Lease lease) {
-        return details("lease", lease.id(), "token", lease.token(), "mode", lease.mode().label(),
+        return OrderedMap.of("lease", lease.id(), "token", lease.token(), "mode", lease.mode().label(),
                 "expiresAt", lease.expiresAt(), "reason", lease.reason());
     }
 
@@ -343,11 +342,4 @@ public final class Leases {
         return resources.stream().map(Resource::text).toList();
     }
 
-    private static Map<String, Object> details(Object... keysAndValues) {
-        Map<String, Object> details = new LinkedHashMap<>();
-        for (int i = 0; i < keysAndValues.length; i += 2) {
-            details.put((String) keysAndValues[i], keysAndValues[i + 1]);
-        }
-        return details;
-    }
 }

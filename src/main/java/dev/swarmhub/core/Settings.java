@@ -47,7 +47,7 @@ public final class Settings {
                 throw SwarmException.badInput("need 1s <= " + Agents.STALE_AFTER + " < " + Agents.GONE_AFTER);
             }
             tx.putSetting(name, canonical);
-            tx.appendEvent("setting.changed", null, null, Agents.details("name", name, "value", canonical));
+            tx.appendEvent("setting.changed", null, null, OrderedMap.of("name", name, "value", canonical));
             return null;
         });
     }

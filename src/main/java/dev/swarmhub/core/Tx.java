@@ -66,7 +66,7 @@ public interface Tx {
     /** Every agent, gone ones included, by id. */
     List<Agent> agents();
 
-    /** Agents not gone that were last seen before {@code seenBefore} or live on {@code host}. */
+    /** Agents not gone that were last seen at or before {@code seenBefore}, or live on {@code host}. */
     List<Agent> reapCandidates(long seenBefore, String host);
 
     /** Inserts or replaces the agent; {@code tokenHash} null leaves it unclaimed. */

@@ -211,7 +211,7 @@ final class JdbcTx implements Tx {
 
     @Override
     public List<Agent> reapCandidates(long seenBefore, String host) {
-        return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents WHERE status <> 'gone' AND (last_seen < ? OR host = ?) ORDER BY id",
+        return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents WHERE status <> 'gone' AND (last_seen <= ? OR host = ?) ORDER BY id",
                 seenBefore, host);
     }
 

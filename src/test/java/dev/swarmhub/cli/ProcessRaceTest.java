@@ -10,6 +10,7 @@ import dev.swarmhub.core.TestGate;
 import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.ResourceParser;
 import dev.swarmhub.store.SqliteStore;
+import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.JavaProcess;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -196,12 +197,8 @@ class ProcessRaceTest {
         return answers;
     }
 
-    /** Follows the event log until the event appears (or fails after a generous timeout). */
-    static void awaitEvent(EventLog log, String kind, String agent) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (log.latest(agent, kind, 1).isEmpty()) {
-            assertThat(System.nanoTime()).as("waiting for %s of %s", kind, agent).isLessThan(deadline);
-            Thread.sleep(2); // polling the store, not synchronising: the condition is re-checked
-        }
+    /** Follows the event log until the event appears. */
+    static void awaitEvent(EventLog log, String kind, String agent) {
+        Await.until(kind + " of " + agent, () -> !log.latest(agent, kind, 1).isEmpty());
     }
 }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.fail;
 import static org.assertj.core.api.Assertions.tuple;
 
 import dev.swarmhub.store.SqliteStore;
+import dev.swarmhub.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -41,7 +42,6 @@ class LeaseConcurrencyTest {
 
     private static final Duration TTL_LONG = Duration.ofMinutes(5);
     private static final long SEED = 20_300_101L;
-    private static final long AWAIT_TIMEOUT_MS = 15_000;
 
     @TempDir
     Path project;
@@ -452,7 +452,7 @@ class LeaseConcurrencyTest {
     }
 
     private static void awaitEvent(EventLog events, long afterId, String agent, String kind) {
-        await("event " + kind + " of " + agent, () -> !events.after(afterId, agent, kind, 1).isEmpty());
+        Await.until("event " + kind + " of " + agent, () -> !events.after(afterId, agent, kind, 1).isEmpty());
     }
 
     /**
@@ -463,23 +463,8 @@ class LeaseConcurrencyTest {
     private static void awaitRefusedPollAfterNow(SqliteStore store, MutableClock clock, Resource resource, String... agents) {
         long since = clock.advance(Duration.ofMillis(1));
         for (String agent : agents) {
-            await(agent + " polling again after " + since, () -> store.<List<Waiter>>read(
+            Await.until(agent + " polling again after " + since, () -> store.<List<Waiter>>read(
                     tx -> tx.liveWaitersIn(resource.scope(), since)).stream().anyMatch(w -> w.agent().equals(agent)));
-        }
-    }
-
-    private static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(AWAIT_TIMEOUT_MS);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("gave up after " + AWAIT_TIMEOUT_MS + " ms waiting for " + what);
-            }
-            try {
-                Thread.sleep(2); // polling pause, not synchronisation: the condition decides
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted while waiting for " + what);
-            }
         }
     }
 }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.fail;
 import static org.assertj.core.api.Assertions.tuple;
 
 import dev.swarmhub.store.SqliteStore;
+import dev.swarmhub.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,7 +33,6 @@ class LeaseScenariosTest {
     private static final Duration TTL_1S = Duration.ofSeconds(1);
     private static final Duration TTL_LONG = Duration.ofMinutes(5);
     private static final Duration WAIT_10S = Duration.ofSeconds(10);
-    private static final long AWAIT_TIMEOUT_MS = 10_000;
 
     @TempDir
     Path project;
@@ -547,7 +547,7 @@ class LeaseScenariosTest {
     /** Follows the event log until the agent's first event of that kind after {@code afterId}. */
     private Event awaitEvent(long afterId, String agent, String kind) {
         Event[] found = new Event[1];
-        await("event " + kind + " of " + agent, () -> {
+        Await.until("event " + kind + " of " + agent, () -> {
             List<Event> matching = events.after(afterId, agent, kind, 1);
             if (matching.isEmpty()) {
                 return false;
@@ -566,22 +566,7 @@ class LeaseScenariosTest {
     private void awaitRefusedPollAfterNow(String agent, String path) {
         long since = clock.advance(Duration.ofMillis(1));
         Resource wanted = resource(path);
-        await(agent + " polling again after " + since, () -> store.read(tx -> tx.liveWaitersIn(wanted.scope(), since))
+        Await.until(agent + " polling again after " + since, () -> store.read(tx -> tx.liveWaitersIn(wanted.scope(), since))
                 .stream().anyMatch(waiter -> waiter.agent().equals(agent)));
-    }
-
-    private static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(AWAIT_TIMEOUT_MS);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("gave up after " + AWAIT_TIMEOUT_MS + " ms waiting for " + what);
-            }
-            try {
-                Thread.sleep(2); // polling pause, not synchronisation: the condition decides
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted while waiting for " + what);
-            }
-        }
     }
 }
