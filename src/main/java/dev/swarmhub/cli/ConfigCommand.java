@@ -1,5 +1,6 @@
 package dev.swarmhub.cli;
 
+import dev.swarmhub.core.SwarmException;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -28,7 +29,7 @@ final class ConfigCommand implements Callable<Integer> {
             }
             Map<String, String> all = session.settings.all();
             if (name != null && !all.containsKey(name)) {
-                throw dev.swarmhub.core.SwarmException.badInput("unknown setting '" + name + "': known are " + String.join(", ", all.keySet()));
+                throw SwarmException.badInput("unknown setting '" + name + "': known are " + String.join(", ", all.keySet()));
             }
             Map<String, Object> document = name == null ? Map.copyOf(all) : Map.of(name, all.get(name));
             return swarm.output.result(Output.document("settings", document), document.entrySet().stream().sorted(Map.Entry.comparingByKey())

@@ -2,12 +2,14 @@ package dev.swarmhub.cli;
 
 import dev.swarmhub.core.Lease;
 import dev.swarmhub.core.LeaseConflictException;
+import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.Resource;
 import dev.swarmhub.core.SwarmException;
 import dev.swarmhub.host.GitGuard;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
@@ -53,7 +55,7 @@ final class GuardCommand {
         public Integer call() {
             GitGuard git = new GitGuard(guard.swarm.projectRoot());
             GitGuard.State state = git.status();
-            return guard.swarm.output.result(Output.document("state", state.name().toLowerCase(java.util.Locale.ROOT), "hook", git.hook().toString()),
+            return guard.swarm.output.result(Output.document("state", state.name().toLowerCase(Locale.ROOT), "hook", git.hook().toString()),
                     switch (state) {
                         case INSTALLED -> "installed at " + git.hook();
                         case NOT_INSTALLED -> "not installed (swarm guard install)";
@@ -74,6 +76,7 @@ final class GuardCommand {
             String committer = swarm.agentOrNull();
             List<LeaseConflictException.Conflict> blocking = new ArrayList<>();
             try (Session session = swarm.session()) {
+                session.agents.reap(); // a dead agent's leases must not block commits
                 var parser = swarm.resourceParser();
                 for (Path file : new GitGuard(swarm.projectRoot()).stagedFiles()) {
                     Resource resource;
@@ -83,7 +86,7 @@ final class GuardCommand {
                         continue;
                     }
                     for (Lease lease : session.leases.who(resource)) {
-                        if (lease.mode() == dev.swarmhub.core.Mode.EXCLUSIVE && !lease.agent().equals(committer)) {
+                        if (lease.mode() == Mode.EXCLUSIVE && !lease.agent().equals(committer)) {
                             blocking.add(new LeaseConflictException.Conflict(resource, lease));
                         }
                     }
