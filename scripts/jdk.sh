@@ -1,17 +1,22 @@
 # Sourced by ./swarm, ./run-tests and .ci/run: sets JAVA_HOME to a JDK of version 21 or newer,
 # $JAVA_HOME itself when it is new enough, else the newest JDK under /usr/lib/jvm.
-swarm_jdk_major() { # prints the major version of the JDK at $1, or nothing
+# Pure bash (no subprocesses): the launcher runs this on every CLI call.
+swarm_jdk_major() { # sets REPLY to the major version of the JDK at $1, or empty
+  REPLY=
   [ -x "$1/bin/java" ] && [ -f "$1/release" ] || return 0
-  sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release"
+  local line
+  while IFS= read -r line; do
+    if [[ $line =~ ^JAVA_VERSION=\"([0-9]+) ]]; then REPLY=${BASH_REMATCH[1]}; return 0; fi
+  done < "$1/release"
 }
 swarm_pick_jdk() {
-  local major best="" best_major=0 candidate
-  major=$(swarm_jdk_major "${JAVA_HOME:-/nonexistent}")
-  if [ -n "$major" ] && [ "$major" -ge 21 ]; then return 0; fi
+  local best="" best_major=0 candidate
+  swarm_jdk_major "${JAVA_HOME:-/nonexistent}"
+  if [ -n "$REPLY" ] && [ "$REPLY" -ge 21 ]; then return 0; fi
   for candidate in /usr/lib/jvm/*; do
-    major=$(swarm_jdk_major "$candidate")
-    if [ -n "$major" ] && [ "$major" -ge 21 ] && [ "$major" -gt "$best_major" ]; then
-      best=$candidate best_major=$major
+    swarm_jdk_major "$candidate"
+    if [ -n "$REPLY" ] && [ "$REPLY" -ge 21 ] && [ "$REPLY" -gt "$best_major" ]; then
+      best=$candidate best_major=$REPLY
     fi
   done
   if [ -z "$best" ]; then

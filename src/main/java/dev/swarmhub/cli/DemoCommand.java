@@ -10,6 +10,7 @@ import dev.swarmhub.core.Leases;
 import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.Resource;
 import dev.swarmhub.core.ResourceParser;
+import dev.swarmhub.hub.Services;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -34,7 +35,7 @@ final class DemoCommand implements Callable<Integer> {
         Path project = Files.createTempDirectory("swarm-demo");
         PrintWriter out = new PrintWriter(System.out, true);
         out.println("A throw-away project at " + project + "; two agents, alice and bob, both want src/app.py.");
-        try (Session session = new Session(project)) {
+        try (Session session = new Session(Services.open(project), true)) {
             Leases leases = session.leases;
             Caller alice = register(session, "alice");
             Caller bob = register(session, "bob");

@@ -4,29 +4,34 @@ import dev.swarmhub.core.Agents;
 import dev.swarmhub.core.EventLog;
 import dev.swarmhub.core.Leases;
 import dev.swarmhub.core.Settings;
-import dev.swarmhub.host.LocalProcesses;
-import dev.swarmhub.store.SqliteStore;
-import java.nio.file.Path;
+import dev.swarmhub.hub.Services;
 
-/** The domain services of one command, over the project's store; closing closes the store. */
+/**
+ * The services one command uses: the hub's shared ones when the command runs inside the hub
+ * (closing does nothing), else the command's own over the store (closing closes the store).
+ */
 final class Session implements AutoCloseable {
 
-    private final SqliteStore store;
+    private final Services services;
+    private final boolean owned;
     final Agents agents;
     final Leases leases;
     final EventLog log;
     final Settings settings;
 
-    Session(Path projectRoot) {
-        this.store = SqliteStore.openProject(projectRoot);
-        this.agents = new Agents(store, new LocalProcesses());
-        this.leases = new Leases(store, agents);
-        this.log = new EventLog(store);
-        this.settings = new Settings(store, agents);
+    Session(Services services, boolean owned) {
+        this.services = services;
+        this.owned = owned;
+        this.agents = services.agents;
+        this.leases = services.leases;
+        this.log = services.log;
+        this.settings = services.settings;
     }
 
     @Override
     public void close() {
-        store.close();
+        if (owned) {
+            services.close();
+        }
     }
 }

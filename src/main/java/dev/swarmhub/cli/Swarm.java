@@ -4,6 +4,7 @@ import dev.swarmhub.core.Caller;
 import dev.swarmhub.core.ResourceParser;
 import dev.swarmhub.core.SwarmException;
 import dev.swarmhub.host.OperatorToken;
+import dev.swarmhub.hub.Services;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -20,7 +21,8 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "swarm", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, versionProvider = Swarm.Version.class,
         description = "Coordination for AI coding agents sharing one repository: leases on files, globs and named resources.",
         subcommands = {LockCommand.class, AgentCommand.class, AgentsCommand.class, WhoamiCommand.class, GuardCommand.class,
-                LogCommand.class, ConfigCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+                LogCommand.class, ConfigCommand.class, HubCommands.Up.class, HubCommands.Down.class, HubCommands.Status.class,
+                DemoCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:anything else failed", "2:bad usage or bad input",
                 "3:denied (conflict, not the holder, timed out waiting)",
@@ -47,10 +49,14 @@ public final class Swarm implements Runnable {
     private final Path workingDirectory;
     final Output output;
 
-    Swarm(Map<String, String> environment, Path workingDirectory, PrintWriter out, PrintWriter err) {
+    /** The hub's services when this command runs inside the hub; null when it opens the store itself. */
+    private final Services hubServices;
+
+    Swarm(Map<String, String> environment, Path workingDirectory, PrintWriter out, PrintWriter err, Services hubServices) {
         this.environment = environment;
         this.workingDirectory = workingDirectory;
         this.output = new Output(this, out, err);
+        this.hubServices = hubServices;
     }
 
     public static void main(String[] args) {
@@ -59,9 +65,15 @@ public final class Swarm implements Runnable {
         System.exit(run(args, System.getenv(), Path.of("").toAbsolutePath(), out, err));
     }
 
-    /** Runs one command line; returns the exit code. */
+    /** Runs one command line on the project's store; returns the exit code. */
     public static int run(String[] args, Map<String, String> environment, Path workingDirectory, PrintWriter out, PrintWriter err) {
-        Swarm swarm = new Swarm(environment, workingDirectory, out, err);
+        return run(args, environment, workingDirectory, out, err, null);
+    }
+
+    /** Runs one command line inside the hub, on its shared services; returns the exit code. */
+    public static int run(String[] args, Map<String, String> environment, Path workingDirectory, PrintWriter out, PrintWriter err,
+                          Services hubServices) {
+        Swarm swarm = new Swarm(environment, workingDirectory, out, err, hubServices);
         CommandLine commandLine = new CommandLine(swarm)
                 .setOut(out)
                 .setErr(err)
@@ -87,7 +99,14 @@ public final class Swarm implements Runnable {
     }
 
     Session session() {
-        return new Session(projectRoot());
+        Path root = projectRoot();
+        if (hubServices == null) {
+            return new Session(Services.open(root), true);
+        }
+        if (!hubServices.root.equals(root)) {
+            throw SwarmException.badInput("this hub serves " + hubServices.root + ", not " + root);
+        }
+        return new Session(hubServices, false);
     }
 
     String environment(String name) {

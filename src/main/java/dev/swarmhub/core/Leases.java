@@ -51,7 +51,12 @@ public final class Leases {
     }
 
     private record Attempt(List<Lease> granted, List<LeaseConflictException.Conflict> conflicts,
-                           List<Waiter> queuedAhead, long waiterId) {
+                           List<Waiter> queuedAhead, long waiterId, long at) {
+
+        /** Store-clock milliseconds from the attempt until the first conflicting lease expires. */
+        long untilFirstExpiry() {
+            return conflicts.stream().mapToLong(c -> c.held().expiresAt() - at).min().orElse(Long.MAX_VALUE);
+        }
     }
 
     /** Grants all resources or none; throws {@link LeaseConflictException} when something is in the way. */
@@ -81,6 +86,7 @@ public final class Leases {
             while (true) {
                 long queuedId = waiterId;
                 long remainingMs = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+                long freedBefore = store.freedCount();
                 Attempt attempt = store.write(tx -> attempt(tx, request, queuedId, tx.now() + remainingMs));
                 if (attempt.granted() != null) {
                     granted = true;
@@ -91,7 +97,10 @@ public final class Leases {
                 if (left <= 0) {
                     throw new LeaseConflictException(attempt.conflicts(), attempt.queuedAhead(), true);
                 }
-                Thread.sleep(Math.min(pause, Math.max(1, left / 1_000_000)));
+                // Woken at once by a release in this process (the hub); by polling for other
+                // processes' releases; and right after the blocking lease expires.
+                long nap = Math.min(Math.min(pause, Math.max(1, left / 1_000_000)), Math.max(1, attempt.untilFirstExpiry() + 1));
+                store.awaitFreed(freedBefore, nap);
                 pause = Math.min(MAX_POLL_MS, pause * 2);
             }
         } catch (InterruptedException e) {
@@ -119,7 +128,7 @@ public final class Leases {
             if (waiterId != 0) {
                 tx.deleteWaiter(waiterId);
             }
-            return new Attempt(grant(tx, request), null, null, 0);
+            return new Attempt(grant(tx, request), null, null, 0, tx.now());
         }
         long queuedId = waiterId;
         if (waitDeadline > 0 && (waiterId == 0 || !tx.touchWaiter(waiterId))) {
@@ -127,7 +136,7 @@ public final class Leases {
             tx.appendEvent("lease.queued", request.agent(), request.resources().get(0),
                     OrderedMap.of("waiter", queuedId, "resources", texts(request.resources()), "mode", request.mode().label()));
         }
-        return new Attempt(null, conflicts, ahead, queuedId);
+        return new Attempt(null, conflicts, ahead, queuedId, tx.now());
     }
 
     private static List<LeaseConflictException.Conflict> conflicts(Tx tx, Request request) {

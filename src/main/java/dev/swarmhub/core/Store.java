@@ -15,6 +15,16 @@ public interface Store extends AutoCloseable {
     /** A consistent read-only snapshot; the work must not change anything. */
     <T> T read(Function<Tx, T> work);
 
+    /**
+     * How many writes through this store object have committed that freed something a waiter
+     * may want (a lease removed, a waiter dequeued). Waiters read it before trying, then
+     * {@link #awaitFreed} so that a release in this process wakes them at once.
+     */
+    long freedCount();
+
+    /** Returns when {@link #freedCount()} exceeds {@code seen}, or after the timeout. */
+    void awaitFreed(long seen, long timeoutMillis) throws InterruptedException;
+
     @Override
     void close();
 }

@@ -32,6 +32,8 @@ final class JdbcTx implements Tx {
 
     private final Connection connection;
     private final long now;
+    /** Whether this transaction removed a lease or a waiter: after commit, waiters should look again. */
+    private boolean freed;
 
     JdbcTx(Connection connection, long now) {
         this.connection = connection;
@@ -41,6 +43,10 @@ final class JdbcTx implements Tx {
     @Override
     public long now() {
         return now;
+    }
+
+    boolean freedSomething() {
+        return freed;
     }
 
     @Override
@@ -108,7 +114,7 @@ final class JdbcTx implements Tx {
 
     @Override
     public void deleteLease(long id) {
-        update("DELETE FROM leases WHERE id = ?", id);
+        freed |= update("DELETE FROM leases WHERE id = ?", id) > 0;
     }
 
     @Override
@@ -135,7 +141,7 @@ final class JdbcTx implements Tx {
     @Override
     public void deleteWaiter(long waiterId) {
         update("DELETE FROM waiter_claims WHERE waiter_id = ?", waiterId);
-        update("DELETE FROM waiters WHERE id = ?", waiterId);
+        freed |= update("DELETE FROM waiters WHERE id = ?", waiterId) > 0;
     }
 
     @Override
@@ -160,7 +166,9 @@ final class JdbcTx implements Tx {
     public int deleteDeadWaiters(long seenSince) {
         update("DELETE FROM waiter_claims WHERE waiter_id IN (SELECT id FROM waiters WHERE seen_at < ? OR deadline <= ?)",
                 seenSince, now);
-        return update("DELETE FROM waiters WHERE seen_at < ? OR deadline <= ?", seenSince, now);
+        int removed = update("DELETE FROM waiters WHERE seen_at < ? OR deadline <= ?", seenSince, now);
+        freed |= removed > 0;
+        return removed;
     }
 
     @Override

@@ -50,6 +50,8 @@ public final class SqliteStore implements Store {
     private final List<Connection> opened = new ArrayList<>();
     private Connection writer;
     private int readers;
+    private final Object freedSignal = new Object();
+    private long freedCount;
     private boolean closed;
 
     private SqliteStore(Path database, InstantSource clock) {
@@ -88,12 +90,36 @@ public final class SqliteStore implements Store {
         }
     }
 
+    @Override
+    public long freedCount() {
+        synchronized (freedSignal) {
+            return freedCount;
+        }
+    }
+
+    @Override
+    public void awaitFreed(long seen, long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+        synchronized (freedSignal) {
+            for (long left = timeoutMillis; freedCount <= seen && left > 0; left = (deadline - System.nanoTime()) / 1_000_000) {
+                freedSignal.wait(left);
+            }
+        }
+    }
+
     /** Runs the work between begin and commit; rolls back when anything fails, then rethrows. */
     private <T> T inTransaction(Connection connection, String begin, Function<Tx, T> work) {
         execute(connection, begin);
         try {
-            T result = work.apply(new JdbcTx(connection, clock.millis()));
+            JdbcTx tx = new JdbcTx(connection, clock.millis());
+            T result = work.apply(tx);
             execute(connection, "COMMIT");
+            if (tx.freedSomething()) {
+                synchronized (freedSignal) {
+                    freedCount++;
+                    freedSignal.notifyAll();
+                }
+            }
             return result;
         } catch (RuntimeException | Error failure) {
             try {

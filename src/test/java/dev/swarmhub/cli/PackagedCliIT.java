@@ -8,10 +8,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The packaged launcher ./swarm (and target/swarm.jar), as agents call it: one process per command. */
+/**
+ * The packaged launcher ./swarm (and target/swarm.jar), as agents call it: one process per
+ * command, through the project's hub (which the first command starts).
+ */
 class PackagedCliIT {
 
     private static final int PROCESSES = 8;
@@ -19,6 +23,11 @@ class PackagedCliIT {
 
     @TempDir
     Path project;
+
+    @AfterEach
+    void stopTheHub() throws Exception {
+        start("down").waitFor(); // the launcher started one for the project on first use
+    }
 
     private Process start(String... args) throws IOException {
         List<String> command = new ArrayList<>();

@@ -1,0 +1,140 @@
+package dev.swarmhub.cli;
+
+import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.hub.Hub;
+import dev.swarmhub.hub.HubFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code swarm up | down | status}: the project's hub. */
+final class HubCommands {
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
+
+    private HubCommands() {
+    }
+
+    @Command(name = "up", description = "Start the project's hub (foreground; -d: in the background).")
+    static final class Up implements Callable<Integer> {
+        @ParentCommand
+        Swarm swarm;
+
+        @Option(names = {"-d", "--detach"}, description = "Start it in the background and return once it serves.")
+        boolean detach;
+
+        @Override
+        public Integer call() throws Exception {
+            Path root = swarm.projectRoot();
+            if (detach) {
+                long pid = startInBackground(root);
+                return swarm.output.result(Output.document("pid", pid, "socket", HubFiles.socket(root).toString()),
+                        "hub started for " + root + " (pid " + pid + ")");
+            }
+            Hub hub = Hub.start(root, services -> (args, environment, cwd, out, err) ->
+                    Swarm.run(args, environment, cwd, out, err, services));
+            Runtime.getRuntime().addShutdownHook(new Thread(hub::close, "swarm-hub-shutdown"));
+            swarm.output.line("hub for " + root + " serving (pid " + ProcessHandle.current().pid() + "); stop with swarm down or Ctrl-C");
+            hub.awaitStop();
+            return 0;
+        }
+    }
+
+    /**
+     * Starts {@code swarm up} for the root as a detached process logging to .swarm/hub.log and
+     * waits until its CLI socket accepts; returns its pid. A second starter racing this one gets
+     * "a hub already runs" from its child and simply waits for the socket too.
+     */
+    static long startInBackground(Path root) throws IOException, InterruptedException {
+        Path log = root.resolve(".swarm").resolve("hub.log");
+        Files.createDirectories(log.getParent());
+        List<String> command = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            command.add("/usr/bin/setsid"); // its own session: the hub outlives the terminal that started it
+        }
+        command.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-XX:+UseSerialGC",
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Swarm.class.getName(),
+                "up", "--root", root.toString()));
+        Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        long childGaveUp = 0;
+        while (System.nanoTime() < deadline) {
+            Optional<Long> pid = runningHubPid(root);
+            if (pid.isPresent() && SwarmClient.accepts(HubFiles.socket(root))) {
+                return pid.get();
+            }
+            // Our child exits at once when another starter's hub won the lock; that hub needs a
+            // moment to serve. With no hub a few seconds after our child gave up, starting failed.
+            if (!process.isAlive() && childGaveUp == 0) {
+                childGaveUp = System.nanoTime();
+            }
+            if (childGaveUp != 0 && System.nanoTime() - childGaveUp > Duration.ofSeconds(5).toNanos()) {
+                throw new SwarmException(SwarmException.Kind.INTERNAL, "the hub did not start; see " + log);
+            }
+            Thread.sleep(20); // polling for the new process's socket
+        }
+        throw new SwarmException(SwarmException.Kind.INTERNAL, "the hub did not answer within " + START_TIMEOUT.toSeconds() + " s; see " + log);
+    }
+
+    /** The pid in .swarm/hub.json when that process is alive. */
+    static Optional<Long> runningHubPid(Path root) {
+        Object pid = Hub.readInfo(root).get("pid");
+        if (!(pid instanceof Number number)) {
+            return Optional.empty();
+        }
+        return ProcessHandle.of(number.longValue()).filter(ProcessHandle::isAlive).map(ProcessHandle::pid);
+    }
+
+    @Command(name = "down", description = "Stop the project's hub (it finishes in-flight commands first).")
+    static final class Down implements Callable<Integer> {
+        @ParentCommand
+        Swarm swarm;
+
+        @Override
+        public Integer call() {
+            Path root = swarm.projectRoot();
+            Optional<ProcessHandle> hub = runningHubPid(root).flatMap(ProcessHandle::of);
+            if (hub.isEmpty()) {
+                return swarm.output.result(Output.document("stopped", false), "no hub runs for " + root);
+            }
+            hub.get().destroy(); // SIGTERM: the hub's shutdown hook closes it cleanly
+            hub.get().onExit().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).join();
+            return swarm.output.result(Output.document("stopped", true, "pid", hub.get().pid()), "hub stopped (pid " + hub.get().pid() + ")");
+        }
+    }
+
+    @Command(name = "status", description = "Is a hub running? pid, uptime, store and counts.")
+    static final class Status implements Callable<Integer> {
+        @ParentCommand
+        Swarm swarm;
+
+        @Override
+        public Integer call() {
+            Path root = swarm.projectRoot();
+            Map<String, Object> info = Hub.readInfo(root);
+            Optional<Long> pid = runningHubPid(root);
+            try (Session session = swarm.session()) {
+                int agents = session.agents.list().size();
+                int leases = session.leases.list(null, false).size();
+                Map<String, Object> document = Output.document("running", pid.isPresent(), "pid", pid.orElse(null),
+                        "started", pid.isPresent() ? info.get("started") : null, "socket", HubFiles.socket(root).toString(),
+                        "store", root.resolve(".swarm/swarm.db").toString(), "agents", agents, "liveLeases", leases);
+                String uptime = pid.isPresent() && info.get("started") != null
+                        ? Duration.between(Instant.parse((String) info.get("started")), Instant.now()).toSeconds() + " s" : "-";
+                return swarm.output.result(document, (pid.isPresent() ? "hub running, pid " + pid.get() + ", up " + uptime : "no hub running")
+                        + "\nstore " + document.get("store") + "\n" + agents + " agent(s), " + leases + " live lease(s)");
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package dev.swarmhub.cli;
+
+import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.hub.CliFrames;
+import dev.swarmhub.hub.HubFiles;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The jar's entry point, kept lean because agents run it hundreds of times: it sends the command
+ * line to the project's hub over its Unix socket and prints the answer, starting the hub in the
+ * background when none runs. Commands that manage the hub, {@code --no-hub}, help and version
+ * run here in-process on the store ({@link Swarm}).
+ */
+public final class SwarmClient {
+
+    private static final Set<String> LOCAL_COMMANDS = Set.of("up", "down", "status", "demo", "help");
+    private static final Set<String> OPTIONS_WITH_VALUES = Set.of("--root", "--agent", "--token");
+
+    private SwarmClient() {
+    }
+
+    public static void main(String[] args) {
+        Map<String, String> environment = System.getenv();
+        Path workingDirectory = Path.of("").toAbsolutePath();
+        List<String> arguments = new ArrayList<>(List.of(args));
+        boolean noHub = arguments.remove("--no-hub");
+        if (noHub || runsLocally(arguments)) {
+            Swarm.main(arguments.toArray(String[]::new));
+            return;
+        }
+        Path root;
+        try {
+            root = ProjectRoot.find(optionValue(arguments, "--root"), environment.get("SWARM_ROOT"), workingDirectory);
+        } catch (SwarmException noProject) {
+            Swarm.main(args); // reports the problem the same way as every other command
+            return;
+        }
+        try {
+            Path socket = HubFiles.socket(root);
+            if (!accepts(socket)) {
+                HubCommands.startInBackground(root);
+            }
+            CliFrames.Response response = exchange(socket, arguments.toArray(String[]::new), environment, workingDirectory);
+            print(System.out, response.out());
+            print(System.err, response.err());
+            System.exit(response.exitCode());
+        } catch (IOException | InterruptedException | SwarmException e) {
+            System.err.println("swarm: cannot reach the hub of " + root + ": " + e.getMessage() + " (--no-hub works on the store directly)");
+            System.exit(1);
+        }
+    }
+
+    static CliFrames.Response exchange(Path socket, String[] args, Map<String, String> environment, Path workingDirectory) throws IOException {
+        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            CliFrames.writeRequest(new DataOutputStream(Channels.newOutputStream(channel)), args, environment, workingDirectory.toString());
+            return CliFrames.readResponse(new DataInputStream(Channels.newInputStream(channel)));
+        }
+    }
+
+    /** True when a hub answers on the socket. */
+    static boolean accepts(Path socket) {
+        try (SocketChannel ignored = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ignored.connect(UnixDomainSocketAddress.of(socket));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static boolean runsLocally(List<String> arguments) {
+        for (int i = 0; i < arguments.size(); i++) {
+            String argument = arguments.get(i);
+            if (argument.equals("-h") || argument.equals("--help") || argument.equals("-V") || argument.equals("--version")) {
+                return true;
+            }
+            if (OPTIONS_WITH_VALUES.contains(argument)) {
+                i++;
+            } else if (!argument.startsWith("-")) {
+                return LOCAL_COMMANDS.contains(argument);
+            }
+        }
+        return true; // no command: let the CLI explain
+    }
+
+    private static String optionValue(List<String> arguments, String option) {
+        for (int i = 0; i < arguments.size(); i++) {
+            if (arguments.get(i).equals(option) && i + 1 < arguments.size()) {
+                return arguments.get(i + 1);
+            }
+            if (arguments.get(i).startsWith(option + "=")) {
+                return arguments.get(i).substring(option.length() + 1);
+            }
+        }
+        return null;
+    }
+
+    private static void print(PrintStream stream, String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        stream.write(bytes, 0, bytes.length);
+        stream.flush();
+    }
+}

@@ -1,0 +1,104 @@
+package dev.swarmhub.hub;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The hub's CLI channel: a Unix socket in .swarm/ (mode 0600, so only the project's user can
+ * use it, as with the store file itself). Each connection carries one command line; the hub runs
+ * it on its shared services and answers with the exit code and output. When the client goes
+ * away mid-command (a blocking --wait), the command's thread is interrupted, so a waiter whose
+ * client disconnected is dequeued and never granted.
+ */
+final class CliChannel implements AutoCloseable {
+
+    private final Path socketFile;
+    private final ServerSocketChannel server;
+    private final CommandRunner runner;
+    private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+    private final Set<Future<?>> running = ConcurrentHashMap.newKeySet();
+
+    CliChannel(Path socketFile, CommandRunner runner) throws IOException {
+        this.socketFile = socketFile;
+        this.runner = runner;
+        Files.deleteIfExists(socketFile); // left by a hub that was killed; the hub lock says we are the only hub
+        this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(socketFile));
+        Files.setPosixFilePermissions(socketFile, PosixFilePermissions.fromString("rw-------"));
+        threads.submit(this::accept);
+    }
+
+    private void accept() {
+        while (server.isOpen()) {
+            try {
+                SocketChannel client = server.accept();
+                threads.submit(() -> serve(client));
+            } catch (ClosedChannelException closed) {
+                return;
+            } catch (IOException e) {
+                if (!server.isOpen()) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void serve(SocketChannel client) {
+        try (client) {
+            DataInputStream in = new DataInputStream(Channels.newInputStream(client));
+            CliFrames.Request request = CliFrames.readRequest(in);
+            Future<?> command = threads.submit(() -> {
+                StringWriter out = new StringWriter();
+                StringWriter err = new StringWriter();
+                int code = runner.run(request.args(), request.environment(), request.workingDirectory(), new PrintWriter(out), new PrintWriter(err));
+                CliFrames.writeResponse(new DataOutputStream(Channels.newOutputStream(client)), new CliFrames.Response(code, out.toString(), err.toString()));
+                return null;
+            });
+            running.add(command);
+            try {
+                // The client sends nothing more; end of stream means it went away (or read our answer).
+                while (client.read(ByteBuffer.allocate(1)) >= 0 && !command.isDone()) {
+                    // a well-behaved client sends no more bytes
+                }
+            } finally {
+                command.cancel(true); // interrupts a command still running for a client that left
+                running.remove(command);
+            }
+        } catch (IOException e) {
+            // the client went away before sending a whole command line: nothing to do
+        }
+    }
+
+    /** Stops accepting and interrupts running commands (their waits end and are dequeued). */
+    @Override
+    public void close() throws IOException {
+        server.close();
+        running.forEach(command -> command.cancel(true));
+        threads.shutdown();
+        try {
+            threads.awaitTermination(5, TimeUnit.SECONDS); // let interrupted commands dequeue their waits
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Files.deleteIfExists(socketFile);
+    }
+}

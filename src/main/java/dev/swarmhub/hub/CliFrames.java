@@ -1,0 +1,100 @@
+package dev.swarmhub.hub;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The CLI channel's wire format over the hub's Unix socket, kept to java.io so the client loads
+ * few classes. Request: args, environment (the variables the CLI reads), working directory.
+ * Response: exit code, stdout, stderr. Strings are length-prefixed UTF-8 (writeUTF is limited to
+ * 64 KB, so bytes are written explicitly).
+ */
+public final class CliFrames {
+
+    /** Environment variables a command may read; nothing else of the client's environment is sent. */
+    public static final String[] FORWARDED_VARIABLES = {"SWARM_AGENT", "SWARM_TOKEN", "SWARM_ROOT", "SWARM_GUARD",
+        "SWARM_TMUX_SOCKET", "SWARM_LAUNCHER", "TMUX", "TMUX_PANE"};
+    private static final int MAX_STRING = 1 << 24;
+    private static final int MAX_ITEMS = 10_000;
+
+    private CliFrames() {
+    }
+
+    public record Request(String[] args, Map<String, String> environment, Path workingDirectory) {
+    }
+
+    public record Response(int exitCode, String out, String err) {
+    }
+
+    public static void writeRequest(DataOutputStream out, String[] args, Map<String, String> environment, String workingDirectory)
+            throws IOException {
+        out.writeInt(args.length);
+        for (String arg : args) {
+            writeString(out, arg);
+        }
+        int present = 0;
+        for (String name : FORWARDED_VARIABLES) {
+            present += environment.get(name) != null ? 1 : 0;
+        }
+        out.writeInt(present);
+        for (String name : FORWARDED_VARIABLES) {
+            String value = environment.get(name);
+            if (value != null) {
+                writeString(out, name);
+                writeString(out, value);
+            }
+        }
+        writeString(out, workingDirectory);
+        out.flush();
+    }
+
+    public static Request readRequest(DataInputStream in) throws IOException {
+        String[] args = new String[count(in)];
+        for (int i = 0; i < args.length; i++) {
+            args[i] = readString(in);
+        }
+        Map<String, String> environment = new LinkedHashMap<>();
+        for (int i = count(in); i > 0; i--) {
+            environment.put(readString(in), readString(in));
+        }
+        return new Request(args, environment, Path.of(readString(in)));
+    }
+
+    public static void writeResponse(DataOutputStream out, Response response) throws IOException {
+        out.writeInt(response.exitCode());
+        writeString(out, response.out());
+        writeString(out, response.err());
+        out.flush();
+    }
+
+    public static Response readResponse(DataInputStream in) throws IOException {
+        return new Response(in.readInt(), readString(in), readString(in));
+    }
+
+    private static int count(DataInputStream in) throws IOException {
+        int count = in.readInt();
+        if (count < 0 || count > MAX_ITEMS) {
+            throw new IOException("bad frame: " + count + " items");
+        }
+        return count;
+    }
+
+    private static void writeString(DataOutputStream out, String text) throws IOException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(bytes.length);
+        out.write(bytes);
+    }
+
+    private static String readString(DataInputStream in) throws IOException {
+        int length = in.readInt();
+        if (length < 0 || length > MAX_STRING) {
+            throw new IOException("bad frame: string of " + length + " bytes");
+        }
+        return new String(in.readNBytes(length), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,41 @@
+package dev.swarmhub.hub;
+
+import dev.swarmhub.core.Agents;
+import dev.swarmhub.core.EventLog;
+import dev.swarmhub.core.Leases;
+import dev.swarmhub.core.Settings;
+import dev.swarmhub.host.LocalProcesses;
+import dev.swarmhub.store.SqliteStore;
+import java.nio.file.Path;
+
+/**
+ * A project's domain services wired over its store: one instance per hub (shared by every
+ * request), or one per command when the CLI works on the store directly.
+ */
+public final class Services implements AutoCloseable {
+
+    public final Path root;
+    public final SqliteStore store;
+    public final Agents agents;
+    public final Leases leases;
+    public final EventLog log;
+    public final Settings settings;
+
+    private Services(Path root, SqliteStore store) {
+        this.root = root;
+        this.store = store;
+        this.agents = new Agents(store, new LocalProcesses());
+        this.leases = new Leases(store, agents);
+        this.log = new EventLog(store);
+        this.settings = new Settings(store, agents);
+    }
+
+    public static Services open(Path projectRoot) {
+        return new Services(projectRoot, SqliteStore.openProject(projectRoot));
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+}
