@@ -1,9 +1,9 @@
 package dev.swarmhub.cli;
 
+import dev.swarmhub.hub.JsonViews;
 import dev.swarmhub.core.Agent;
 import dev.swarmhub.core.Agents;
 import dev.swarmhub.core.Lease;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -20,24 +20,6 @@ final class AgentCommand {
 
     @ParentCommand
     Swarm swarm;
-
-    static Map<String, Object> view(Agent agent, List<String> leases) {
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("id", agent.id());
-        view.put("kind", agent.kind());
-        view.put("status", agent.status().label());
-        view.put("lastSeen", Output.iso(agent.lastSeen()));
-        view.put("pane", agent.pane());
-        view.put("pid", agent.pid());
-        view.put("host", agent.host());
-        view.put("label", agent.label());
-        view.put("claimed", agent.claimed());
-        view.put("registeredAt", Output.iso(agent.registeredAt()));
-        if (leases != null) {
-            view.put("leases", leases);
-        }
-        return view;
-    }
 
     static String exports(String id, String token) {
         return "export SWARM_AGENT=" + id + "\nexport SWARM_TOKEN=" + token + "\n";
@@ -70,7 +52,7 @@ final class AgentCommand {
             try (Session session = agent.swarm.session()) {
                 registered = session.agents.register(new Agents.Registration(id, kind, pane, pid, label));
             }
-            Map<String, Object> document = view(registered.agent(), null);
+            Map<String, Object> document = JsonViews.agent(registered.agent(), null);
             document.put("token", registered.token());
             return agent.swarm.output.result(document, "registered " + registered.agent().id()
                     + " (the token is shown only this once)\n" + exports(registered.agent().id(), registered.token()));
@@ -88,7 +70,7 @@ final class AgentCommand {
             try (Session session = agent.swarm.session()) {
                 seen = session.agents.heartbeat(agent.swarm.agentCaller());
             }
-            return agent.swarm.output.result(view(seen, null), seen.id() + " is " + seen.status().label());
+            return agent.swarm.output.result(JsonViews.agent(seen, null), seen.id() + " is " + seen.status().label());
         }
     }
 
@@ -103,7 +85,7 @@ final class AgentCommand {
             try (Session session = agent.swarm.session()) {
                 released = session.agents.leave(agent.swarm.agentCaller());
             }
-            return agent.swarm.output.result(Output.document("released", Output.leases(released)),
+            return agent.swarm.output.result(Output.document("released", JsonViews.leases(released)),
                     "left; released " + released.size() + " lease(s)");
         }
     }
@@ -143,7 +125,7 @@ final class AgentCommand {
             try (Session session = agent.swarm.session()) {
                 released = session.agents.remove(agent.swarm.operatorCaller(), id, reason);
             }
-            return agent.swarm.output.result(Output.document("removed", id, "released", Output.leases(released)),
+            return agent.swarm.output.result(Output.document("removed", id, "released", JsonViews.leases(released)),
                     "removed " + id + "; released " + released.size() + " lease(s)");
         }
     }

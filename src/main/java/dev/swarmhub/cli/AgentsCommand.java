@@ -1,5 +1,6 @@
 package dev.swarmhub.cli;
 
+import dev.swarmhub.hub.JsonViews;
 import dev.swarmhub.core.Agents;
 import dev.swarmhub.host.AgentFinder;
 import dev.swarmhub.host.Tmux;
@@ -34,7 +35,7 @@ final class AgentsCommand implements Callable<Integer> {
                     agent.status().label(), agent.pane() == null ? "-" : agent.pane(), agent.pid() == null ? "-" : agent.pid(),
                     Output.clock(agent.lastSeen()), entry.leases().isEmpty() ? "" : "  holds " + String.join(" ", entry.leases())));
         }
-        return swarm.output.result(Output.document("agents", listed.stream().map(e -> AgentCommand.view(e.agent(), e.leases())).toList()),
+        return swarm.output.result(Output.document("agents", listed.stream().map(e -> JsonViews.agent(e.agent(), e.leases())).toList()),
                 listed.isEmpty() ? "no agents registered\n" : text.toString());
     }
 
@@ -67,7 +68,7 @@ final class AgentsCommand implements Callable<Integer> {
                     String text = describe(found);
                     if (!watch) {
                         return swarm.output.result(Output.document(
-                                "registered", found.registered().stream().map(a -> AgentCommand.view(a, null)).toList(),
+                                "registered", found.registered().stream().map(a -> JsonViews.agent(a, null)).toList(),
                                 "seenAgain", found.seenAgain().stream().map(a -> a.id()).toList(),
                                 "gone", found.gone()), text);
                     }

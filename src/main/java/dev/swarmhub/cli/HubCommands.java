@@ -33,18 +33,36 @@ final class HubCommands {
         @Option(names = {"-d", "--detach"}, description = "Start it in the background and return once it serves.")
         boolean detach;
 
+        @Option(names = "--port", paramLabel = "PORT", defaultValue = "0", description = "HTTP port (default: a free one, see .swarm/hub.json).")
+        int port;
+
+        @Option(names = "--bind", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+                description = "HTTP address (default 127.0.0.1). Another address needs --allow-remote.")
+        String bind;
+
+        @Option(names = "--allow-remote", description = "Allow a non-loopback --bind (every call still needs a token).")
+        boolean allowRemote;
+
         @Override
         public Integer call() throws Exception {
             Path root = swarm.projectRoot();
+            boolean loopback = bind.equals("127.0.0.1") || bind.equals("localhost") || bind.equals("::1");
+            if (!loopback && !allowRemote) {
+                throw SwarmException.badInput("--bind " + bind + " exposes the hub beyond this machine: add --allow-remote to mean it");
+            }
+            if (port < 0 || port > 65535) {
+                throw SwarmException.badInput("--port " + port + " is not a port number");
+            }
             if (detach) {
-                long pid = startInBackground(root);
+                long pid = startInBackground(root, List.of("--port", Integer.toString(port), "--bind", bind), allowRemote);
                 return swarm.output.result(Output.document("pid", pid, "socket", HubFiles.socket(root).toString()),
                         "hub started for " + root + " (pid " + pid + ")");
             }
             Hub hub = Hub.start(root, services -> (args, environment, cwd, out, err) ->
-                    Swarm.run(args, environment, cwd, out, err, services));
+                    Swarm.run(args, environment, cwd, out, err, services), new Hub.Address(bind, port));
             Runtime.getRuntime().addShutdownHook(new Thread(hub::close, "swarm-hub-shutdown"));
-            swarm.output.line("hub for " + root + " serving (pid " + ProcessHandle.current().pid() + "); stop with swarm down or Ctrl-C");
+            swarm.output.line("hub for " + root + " serving http://" + bind + ":" + hub.port() + "/api/v1 and "
+                    + HubFiles.socket(root) + " (pid " + ProcessHandle.current().pid() + "); stop with swarm down or Ctrl-C");
             hub.awaitStop();
             return 0;
         }
@@ -56,6 +74,10 @@ final class HubCommands {
      * "a hub already runs" from its child and simply waits for the socket too.
      */
     static long startInBackground(Path root) throws IOException, InterruptedException {
+        return startInBackground(root, List.of(), false);
+    }
+
+    static long startInBackground(Path root, List<String> httpOptions, boolean allowRemote) throws IOException, InterruptedException {
         Path log = root.resolve(".swarm").resolve("hub.log");
         Files.createDirectories(log.getParent());
         List<String> command = new ArrayList<>();
@@ -65,6 +87,10 @@ final class HubCommands {
         command.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-XX:+UseSerialGC",
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Swarm.class.getName(),
                 "up", "--root", root.toString()));
+        command.addAll(httpOptions);
+        if (allowRemote) {
+            command.add("--allow-remote");
+        }
         Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();

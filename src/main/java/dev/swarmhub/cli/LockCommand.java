@@ -1,5 +1,6 @@
 package dev.swarmhub.cli;
 
+import dev.swarmhub.hub.JsonViews;
 import dev.swarmhub.core.Caller;
 import dev.swarmhub.core.Durations;
 import dev.swarmhub.core.Lease;
@@ -84,7 +85,7 @@ final class LockCommand {
                     shared ? Mode.SHARED : Mode.EXCLUSIVE, duration(ttl), reason);
             Duration waitTime = duration(wait);
             List<Lease> granted = lock.withLeases(leases -> leases.acquire(request, waitTime));
-            return lock.swarm.output.result(Output.document("granted", true, "leases", Output.leases(granted)),
+            return lock.swarm.output.result(Output.document("granted", true, "leases", JsonViews.leases(granted)),
                     "granted\n" + Output.leaseLines(granted, ""));
         }
     }
@@ -105,7 +106,7 @@ final class LockCommand {
             Caller caller = lock.caller();
             List<Resource> chosen = resourcesOrAll(lock, resources, all);
             List<Lease> released = lock.withLeases(leases -> all ? leases.releaseAll(caller) : leases.release(caller, chosen));
-            return lock.swarm.output.result(Output.document("released", Output.leases(released)),
+            return lock.swarm.output.result(Output.document("released", JsonViews.leases(released)),
                     released.isEmpty() ? "nothing held was released" : "released\n" + Output.leaseLines(released, ""));
         }
     }
@@ -130,7 +131,7 @@ final class LockCommand {
             List<Resource> chosen = resourcesOrAll(lock, resources, all);
             Duration newTtl = duration(ttl);
             List<Lease> renewed = lock.withLeases(leases -> all ? leases.renewAll(caller, newTtl) : leases.renew(caller, chosen, newTtl));
-            return lock.swarm.output.result(Output.document("renewed", Output.leases(renewed)),
+            return lock.swarm.output.result(Output.document("renewed", JsonViews.leases(renewed)),
                     "renewed\n" + Output.leaseLines(renewed, "(no leases held)\n"));
         }
     }
@@ -156,7 +157,7 @@ final class LockCommand {
         public Integer call() {
             Resource asked = lock.swarm.resourceParser().parse(resource);
             List<Lease> holders = lock.withCurrentLeases(leases -> leases.who(asked));
-            return lock.swarm.output.result(Output.document("resource", asked.text(), "leases", Output.leases(holders)),
+            return lock.swarm.output.result(Output.document("resource", asked.text(), "leases", JsonViews.leases(holders)),
                     Output.leaseLines(holders, asked + " is free\n"));
         }
     }
@@ -179,7 +180,7 @@ final class LockCommand {
         public Integer call() {
             String agent = mine ? lock.caller().agent() : holder;
             List<Lease> found = lock.withCurrentLeases(leases -> leases.list(agent, all));
-            return lock.swarm.output.result(Output.document("leases", Output.leases(found)),
+            return lock.swarm.output.result(Output.document("leases", JsonViews.leases(found)),
                     Output.leaseLines(found, "no leases\n"));
         }
     }
@@ -193,7 +194,7 @@ final class LockCommand {
         public Integer call() {
             Leases.CleanupReport report = lock.withLeases(Leases::cleanup);
             return lock.swarm.output.result(
-                    Output.document("expired", Output.leases(report.expired()), "deadWaiters", report.deadWaiters()),
+                    Output.document("expired", JsonViews.leases(report.expired()), "deadWaiters", report.deadWaiters()),
                     "removed " + report.expired().size() + " expired lease(s), " + report.deadWaiters() + " abandoned waiter(s)\n"
                             + Output.leaseLines(report.expired(), ""));
         }
@@ -214,7 +215,7 @@ final class LockCommand {
         public Integer call() {
             Caller operator = lock.swarm.operatorCaller();
             List<Lease> released = lock.withLeases(leases -> leases.releaseAgent(operator, agent, reason));
-            return lock.swarm.output.result(Output.document("agent", agent, "released", Output.leases(released)),
+            return lock.swarm.output.result(Output.document("agent", agent, "released", JsonViews.leases(released)),
                     "released " + released.size() + " lease(s) of " + agent + "\n" + Output.leaseLines(released, ""));
         }
     }

@@ -1,5 +1,6 @@
 package dev.swarmhub.cli;
 
+import dev.swarmhub.hub.JsonViews;
 import dev.swarmhub.core.Event;
 import java.util.List;
 import java.util.Locale;
@@ -37,9 +38,9 @@ final class LogCommand implements Callable<Integer> {
         for (Event event : events) {
             text.append(String.format(Locale.ROOT, "%6d  %s  %-22s %-16s %s  %s%n", event.id(), Output.clock(event.at()),
                     event.kind(), event.agent() == null ? "-" : event.agent(), event.resource() == null ? "-" : event.resource(),
-                    Output.json(event.details())));
+                    JsonViews.json(event.details())));
         }
-        return swarm.output.result(Output.document("events", events.stream().map(Output::event).toList()),
+        return swarm.output.result(Output.document("events", events.stream().map(JsonViews::event).toList()),
                 events.isEmpty() ? "no events\n" : text.toString());
     }
 }

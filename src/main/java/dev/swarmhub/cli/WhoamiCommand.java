@@ -1,5 +1,6 @@
 package dev.swarmhub.cli;
 
+import dev.swarmhub.hub.JsonViews;
 import dev.swarmhub.core.Agent;
 import dev.swarmhub.core.SwarmException;
 import java.util.Map;
@@ -30,7 +31,7 @@ final class WhoamiCommand implements Callable<Integer> {
             } else {
                 throw SwarmException.badInput("cannot tell who you are: set SWARM_AGENT and SWARM_TOKEN, or run inside tmux");
             }
-            Map<String, Object> document = AgentCommand.view(agent, null);
+            Map<String, Object> document = JsonViews.agent(agent, null);
             document.put("resolvedBy", how);
             return swarm.output.result(document, agent.id() + " (" + agent.kind() + ", " + agent.status().label()
                     + (agent.pane() == null ? "" : ", pane " + agent.pane()) + "; known by " + how + ")");

@@ -291,6 +291,16 @@ public final class Agents implements Gate {
         return candidate;
     }
 
+    /** The agent whose token this is (for bearer tokens, which name no agent); unauthenticated otherwise. */
+    public Caller bearer(String token) {
+        if (token == null || token.isEmpty()) {
+            throw SwarmException.unauthenticated("no token: send Authorization: Bearer <agent or operator token>");
+        }
+        String hash = Tokens.hash(token);
+        return store.read(tx -> tx.agentWithTokenHash(hash)).map(id -> Caller.ofAgent(id, token))
+                .orElseThrow(() -> SwarmException.unauthenticated("unknown token"));
+    }
+
     public Optional<Agent> find(String id) {
         return store.read(tx -> tx.agent(id));
     }

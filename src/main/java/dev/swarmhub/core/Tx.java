@@ -88,4 +88,18 @@ public interface Tx {
     Optional<String> setting(String name);
 
     void putSetting(String name, String value);
+
+    /** The agent whose token has this hash. */
+    Optional<String> agentWithTokenHash(String tokenHash);
+
+    // --- idempotency ---
+
+    /** The stored answer (status, body) to the caller's earlier request with this key, with the request it answered. */
+    Optional<StoredAnswer> storedAnswer(String caller, String key);
+
+    void storeAnswer(String caller, String key, StoredAnswer answer);
+
+    /** An answer kept for an Idempotency-Key: the request fingerprint, HTTP status and JSON body. */
+    record StoredAnswer(String request, int status, String body) {
+    }
 }

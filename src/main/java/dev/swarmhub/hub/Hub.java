@@ -36,16 +36,20 @@ public final class Hub implements AutoCloseable {
     private final FileLock lock;
     private final Services services;
     private final CliChannel cli;
+    private final HttpServer http;
+    private final String urlHost;
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("swarm-timers").daemon().factory());
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Instant started = Instant.now();
 
-    private Hub(Path root, FileChannel lockChannel, FileLock lock, CommandRunnerFactory commands) throws IOException {
+    private Hub(Path root, FileChannel lockChannel, FileLock lock, CommandRunnerFactory commands, Address address) throws IOException {
         this.root = root;
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.services = Services.open(root);
+        this.http = new HttpServer(services, address.bind(), address.port());
+        this.urlHost = address.bind().equals("0.0.0.0") ? "127.0.0.1" : address.bind();
         this.cli = new CliChannel(HubFiles.socket(root), commands.forServices(services));
         timers.scheduleWithFixedDelay(this::tick, TIMER_PERIOD_MS, TIMER_PERIOD_MS, TimeUnit.MILLISECONDS);
         writeInfo();
@@ -57,8 +61,13 @@ public final class Hub implements AutoCloseable {
         CommandRunner forServices(Services services);
     }
 
+    /** Where the HTTP server listens: loopback by default; port 0 picks a free one. */
+    public record Address(String bind, int port) {
+        public static final Address LOOPBACK = new Address("127.0.0.1", 0);
+    }
+
     /** Starts the hub for the project, or refuses when one already runs. */
-    public static Hub start(Path root, CommandRunnerFactory commands) {
+    public static Hub start(Path root, CommandRunnerFactory commands, Address address) {
         Path swarm = root.resolve(".swarm");
         FileChannel channel = null;
         try {
@@ -69,7 +78,7 @@ public final class Hub implements AutoCloseable {
                 channel.close();
                 throw SwarmException.denied("a hub already runs for " + root + describeRunning(root));
             }
-            return new Hub(root, channel, lock, commands);
+            return new Hub(root, channel, lock, commands, address);
         } catch (IOException e) {
             closeQuietly(channel);
             throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot start the hub: " + e.getMessage(), e);
@@ -92,10 +101,15 @@ public final class Hub implements AutoCloseable {
 
     private void writeInfo() throws IOException {
         Map<String, Object> info = OrderedMap.of("pid", ProcessHandle.current().pid(), "socket", HubFiles.socket(root).toString(),
+                "port", http.port(), "url", "http://" + urlHost + ":" + http.port() + "/api/v1",
                 "started", started.toString(), "root", root.toString());
         Path draft = Files.createTempFile(root.resolve(".swarm"), "hub", ".json");
         Files.writeString(draft, JSON.writeValueAsString(info), StandardCharsets.UTF_8);
         Files.move(draft, HubFiles.info(root), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    public int port() {
+        return http.port();
     }
 
     /** The timers: expired leases are removed and recorded; agents move along active → stale → gone. */
@@ -131,6 +145,7 @@ public final class Hub implements AutoCloseable {
         } catch (IOException ignored) {
             // the socket file may already be gone
         }
+        http.close();
         timers.shutdownNow();
         services.close();
         try {

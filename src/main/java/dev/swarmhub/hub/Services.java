@@ -5,6 +5,7 @@ import dev.swarmhub.core.EventLog;
 import dev.swarmhub.core.Leases;
 import dev.swarmhub.core.Settings;
 import dev.swarmhub.host.LocalProcesses;
+import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.store.SqliteStore;
 import java.nio.file.Path;
 
@@ -30,8 +31,11 @@ public final class Services implements AutoCloseable {
         this.settings = new Settings(store, agents);
     }
 
+    /** Opens the project's store; on first use this also creates .swarm/operator.token. */
     public static Services open(Path projectRoot) {
-        return new Services(projectRoot, SqliteStore.openProject(projectRoot));
+        SqliteStore store = SqliteStore.openProject(projectRoot);
+        OperatorToken.readOrCreate(projectRoot);
+        return new Services(projectRoot, store);
     }
 
     @Override

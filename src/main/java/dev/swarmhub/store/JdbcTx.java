@@ -270,6 +270,23 @@ final class JdbcTx implements Tx {
         update("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", name, value);
     }
 
+    @Override
+    public Optional<String> agentWithTokenHash(String tokenHash) {
+        return query("SELECT id FROM agents WHERE token_hash = ?", row -> row.getString(1), tokenHash).stream().findFirst();
+    }
+
+    @Override
+    public Optional<StoredAnswer> storedAnswer(String caller, String key) {
+        return query("SELECT request, status, body FROM idempotency WHERE caller = ? AND key = ?",
+                row -> new StoredAnswer(row.getString(1), row.getInt(2), row.getString(3)), caller, key).stream().findFirst();
+    }
+
+    @Override
+    public void storeAnswer(String caller, String key, StoredAnswer answer) {
+        update("INSERT INTO idempotency (caller, key, request, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                caller, key, answer.request(), answer.status(), answer.body(), now);
+    }
+
     private static String eventFilters(String agent, String kind, List<Object> args) {
         StringBuilder where = new StringBuilder();
         if (agent != null) {

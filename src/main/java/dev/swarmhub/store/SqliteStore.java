@@ -39,7 +39,7 @@ import org.sqlite.SQLiteConfig;
 public final class SqliteStore implements Store {
 
     /** The newest migration under db/migration/sqlite; opening skips Flyway when it is applied. */
-    static final String SCHEMA_VERSION = "2";
+    static final String SCHEMA_VERSION = "3";
     private static final int BUSY_TIMEOUT_MS = 30_000;
     private static final int READERS = 4;
 
@@ -50,6 +50,7 @@ public final class SqliteStore implements Store {
     private final List<Connection> opened = new ArrayList<>();
     private Connection writer;
     private int readers;
+    private final ThreadLocal<JdbcTx> currentWrite = new ThreadLocal<>();
     private final Object freedSignal = new Object();
     private long freedCount;
     private boolean closed;
@@ -70,11 +71,19 @@ public final class SqliteStore implements Store {
         return store;
     }
 
+    /**
+     * A write (or read) started inside another write on the same thread joins it: the outer
+     * caller (for example the API storing an idempotent answer) commits both or neither.
+     */
     @Override
     public <T> T write(Function<Tx, T> work) {
+        JdbcTx outer = currentWrite.get();
+        if (outer != null) {
+            return work.apply(outer);
+        }
         writeLock.lock();
         try {
-            return inTransaction(writer(), "BEGIN IMMEDIATE", work);
+            return inTransaction(writer(), true, work);
         } finally {
             writeLock.unlock();
         }
@@ -82,9 +91,13 @@ public final class SqliteStore implements Store {
 
     @Override
     public <T> T read(Function<Tx, T> work) {
+        JdbcTx outer = currentWrite.get();
+        if (outer != null) {
+            return work.apply(outer);
+        }
         Connection connection = takeReader();
         try {
-            return inTransaction(connection, "BEGIN", work);
+            return inTransaction(connection, false, work);
         } finally {
             idleReaders.add(connection);
         }
@@ -108,10 +121,13 @@ public final class SqliteStore implements Store {
     }
 
     /** Runs the work between begin and commit; rolls back when anything fails, then rethrows. */
-    private <T> T inTransaction(Connection connection, String begin, Function<Tx, T> work) {
-        execute(connection, begin);
+    private <T> T inTransaction(Connection connection, boolean writing, Function<Tx, T> work) {
+        execute(connection, writing ? "BEGIN IMMEDIATE" : "BEGIN");
+        JdbcTx tx = new JdbcTx(connection, clock.millis());
+        if (writing) {
+            currentWrite.set(tx);
+        }
         try {
-            JdbcTx tx = new JdbcTx(connection, clock.millis());
             T result = work.apply(tx);
             execute(connection, "COMMIT");
             if (tx.freedSomething()) {
@@ -128,6 +144,10 @@ public final class SqliteStore implements Store {
                 failure.addSuppressed(rollbackFailed);
             }
             throw failure;
+        } finally {
+            if (writing) {
+                currentWrite.remove();
+            }
         }
     }
 

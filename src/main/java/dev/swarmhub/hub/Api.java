@@ -1,0 +1,319 @@
+package dev.swarmhub.hub;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.swarmhub.core.Agents;
+import dev.swarmhub.core.Caller;
+import dev.swarmhub.core.Durations;
+import dev.swarmhub.core.Event;
+import dev.swarmhub.core.Lease;
+import dev.swarmhub.core.Leases;
+import dev.swarmhub.core.Mode;
+import dev.swarmhub.core.OrderedMap;
+import dev.swarmhub.core.Resource;
+import dev.swarmhub.core.ResourceParser;
+import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.core.Tx;
+import dev.swarmhub.host.OperatorToken;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The HTTP JSON API under /api/v1. Order of checks: bearer token (401 before anything else),
+ * Host header, body size and JSON shape (400 naming the problem), then the operation. Errors
+ * are {"error":{"code","message"}} with the status of their class: 400 bad input, 401
+ * unauthenticated, 404 no such resource, 409 denied, 413 body too large, 500 internal.
+ */
+final class Api extends HttpServlet {
+
+    static final int MAX_BODY = 64 * 1024;
+    private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
+    private static final JsonMapper STRICT = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .build();
+
+    private final Services services;
+    private final Set<String> allowedHosts;
+    private final EventStream events;
+
+    Api(Services services, Set<String> allowedHosts) {
+        this.services = services;
+        this.allowedHosts = allowedHosts;
+        this.events = new EventStream(services.log);
+    }
+
+    void stopStreams() {
+        events.stop();
+    }
+
+    record AcquireBody(List<String> resources, String mode, String ttl, String reason, @JsonProperty("wait") String waitFor) {
+    }
+
+    record RenewBody(List<String> resources, Boolean all, String ttl) {
+    }
+
+    record ReleaseBody(List<String> resources, Boolean all) {
+    }
+
+    record ReleaseAgentBody(String agent, String reason) {
+    }
+
+    record RegisterBody(String id, String kind, String pane, Long pid, String label) {
+    }
+
+    /** A JSON answer: status and document. */
+    record Answer(int status, Object document) {
+    }
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        try {
+            Caller caller = authenticate(request);
+            checkHost(request);
+            String route = request.getMethod() + " " + (request.getPathInfo() == null ? "/" : request.getPathInfo());
+            if (route.equals("GET /events")) {
+                events.stream(request, response);
+                return;
+            }
+            String body = request.getMethod().equals("POST") ? readBody(request) : "";
+            String key = request.getHeader("Idempotency-Key");
+            Answer answer = key == null || !request.getMethod().equals("POST") || isWaiting(route, body)
+                    ? route(route, caller, request, body)
+                    : idempotent(key, caller, route + " " + body, () -> route(route, caller, request, body));
+            send(response, answer);
+        } catch (SwarmException failure) {
+            send(response, new Answer(status(failure), JsonViews.error(failure)));
+        } catch (RuntimeException unexpected) {
+            send(response, new Answer(500, JsonViews.error(new SwarmException(SwarmException.Kind.INTERNAL,
+                    "internal error: " + unexpected))));
+        }
+    }
+
+    private Caller authenticate(HttpServletRequest request) {
+        String header = request.getHeader("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw SwarmException.unauthenticated("missing bearer token: send Authorization: Bearer <agent or operator token>");
+        }
+        String token = header.substring(7).strip();
+        if (OperatorToken.matches(services.root, token)) {
+            return Caller.ofOperator();
+        }
+        return services.agents.bearer(token);
+    }
+
+    /** Refuses requests whose Host is not this server (DNS rebinding from a browser). */
+    private void checkHost(HttpServletRequest request) {
+        String host = request.getHeader("Host");
+        if (host == null || !allowedHosts.contains(host.toLowerCase(Locale.ROOT))) {
+            throw SwarmException.badInput("unexpected Host header '" + host + "': use the address the hub listens on");
+        }
+    }
+
+    private static String readBody(HttpServletRequest request) throws IOException {
+        if (request.getContentLengthLong() > MAX_BODY) {
+            throw new BodyTooLarge();
+        }
+        String type = request.getContentType();
+        if (type != null && !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+            throw SwarmException.badInput("content type must be application/json, not " + type);
+        }
+        try (InputStream in = request.getInputStream()) {
+            byte[] bytes = in.readNBytes(MAX_BODY + 1);
+            if (bytes.length > MAX_BODY) {
+                throw new BodyTooLarge();
+            }
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** A body over the limit; mapped to 413. */
+    private static final class BodyTooLarge extends SwarmException {
+        BodyTooLarge() {
+            super(Kind.BAD_INPUT, "request body larger than " + MAX_BODY + " bytes");
+        }
+    }
+
+    private static boolean isWaiting(String route, String body) {
+        return route.equals("POST /locks") && body.contains("\"wait\"");
+    }
+
+    /**
+     * Runs the write and stores its answer under the key in one transaction (the operation's own
+     * writes join it), so a retry after a timeout gets the first answer and applies nothing twice.
+     */
+    private Answer idempotent(String key, Caller caller, String fingerprint, Supplier<Answer> write) {
+        if (!IDEMPOTENCY_KEY.matcher(key).matches()) {
+            throw SwarmException.badInput("bad Idempotency-Key: use 1-128 letters, digits and _ . : -");
+        }
+        String who = caller.operator() ? "operator" : caller.agent();
+        return services.store.write(tx -> {
+            Tx.StoredAnswer earlier = tx.storedAnswer(who, key).orElse(null);
+            if (earlier != null) {
+                if (!earlier.request().equals(fingerprint)) {
+                    throw SwarmException.badInput("Idempotency-Key " + key + " was used for a different request");
+                }
+                return new Answer(earlier.status(), STRICT.readTree(earlier.body()));
+            }
+            Answer answer = write.get();
+            tx.storeAnswer(who, key, new Tx.StoredAnswer(fingerprint, answer.status(), JsonViews.json(answer.document())));
+            return answer;
+        });
+    }
+
+    private Answer route(String route, Caller caller, HttpServletRequest request, String body) {
+        ResourceParser parser = new ResourceParser(services.root);
+        Leases leases = services.leases;
+        Agents agents = services.agents;
+        return switch (route) {
+            case "GET /openapi.json" -> new Answer(200, OpenApi.document());
+            case "GET /locks" -> {
+                String resource = request.getParameter("resource");
+                agents.reap();
+                List<Lease> found = resource != null ? leases.who(parser.parse(resource))
+                        : leases.list(request.getParameter("holder"), "true".equals(request.getParameter("all")));
+                yield new Answer(200, OrderedMap.of("leases", JsonViews.leases(found)));
+            }
+            case "POST /locks" -> {
+                AcquireBody acquire = parse(body, AcquireBody.class);
+                Leases.Request wanted = new Leases.Request(caller, resources(parser, acquire.resources()),
+                        acquire.mode() == null ? Mode.EXCLUSIVE : Mode.parse(acquire.mode()), duration(acquire.ttl()), acquire.reason());
+                List<Lease> granted = leases.acquire(wanted, duration(acquire.waitFor()));
+                yield new Answer(200, OrderedMap.of("granted", true, "leases", JsonViews.leases(granted)));
+            }
+            case "POST /locks/renew" -> {
+                RenewBody renew = parse(body, RenewBody.class);
+                List<Lease> renewed = Boolean.TRUE.equals(renew.all()) ? leases.renewAll(caller, duration(renew.ttl()))
+                        : leases.renew(caller, resources(parser, renew.resources()), duration(renew.ttl()));
+                yield new Answer(200, OrderedMap.of("renewed", JsonViews.leases(renewed)));
+            }
+            case "POST /locks/release" -> {
+                ReleaseBody release = parse(body, ReleaseBody.class);
+                List<Lease> released = Boolean.TRUE.equals(release.all()) ? leases.releaseAll(caller)
+                        : leases.release(caller, resources(parser, release.resources()));
+                yield new Answer(200, OrderedMap.of("released", JsonViews.leases(released)));
+            }
+            case "POST /locks/cleanup" -> {
+                Leases.CleanupReport report = leases.cleanup();
+                yield new Answer(200, OrderedMap.of("expired", JsonViews.leases(report.expired()), "deadWaiters", report.deadWaiters()));
+            }
+            case "POST /locks/release-agent" -> {
+                ReleaseAgentBody force = parse(body, ReleaseAgentBody.class);
+                yield new Answer(200, OrderedMap.of("agent", force.agent(),
+                        "released", JsonViews.leases(leases.releaseAgent(caller, force.agent(), force.reason()))));
+            }
+            case "GET /agents" -> new Answer(200, OrderedMap.of("agents",
+                    agents.list().stream().map(listed -> JsonViews.agent(listed.agent(), listed.leases())).toList()));
+            case "POST /agents" -> {
+                RegisterBody register = parse(body, RegisterBody.class);
+                Agents.Registered registered = agents.register(new Agents.Registration(register.id(), register.kind(),
+                        register.pane(), register.pid(), register.label()));
+                Map<String, Object> document = JsonViews.agent(registered.agent(), null);
+                document.put("token", registered.token());
+                yield new Answer(201, document);
+            }
+            case "POST /agents/heartbeat" -> new Answer(200, JsonViews.agent(agents.heartbeat(caller), null));
+            case "POST /agents/leave" -> new Answer(200, OrderedMap.of("released", JsonViews.leases(agents.leave(caller))));
+            case "GET /log" -> {
+                int limit = intParameter(request, "limit", 50);
+                String after = request.getParameter("after");
+                List<Event> found = after == null
+                        ? services.log.latest(request.getParameter("agent"), request.getParameter("kind"), limit)
+                        : services.log.after(longValue("after", after), request.getParameter("agent"), request.getParameter("kind"), limit);
+                yield new Answer(200, OrderedMap.of("events", found.stream().map(JsonViews::event).toList()));
+            }
+            default -> new Answer(404, JsonViews.error(new SwarmException(SwarmException.Kind.BAD_INPUT,
+                    "no such operation: " + route + " (see /api/v1/openapi.json)")));
+        };
+    }
+
+    private static <T> T parse(String body, Class<T> type) {
+        if (body.isBlank()) {
+            throw SwarmException.badInput("missing JSON body");
+        }
+        try {
+            return STRICT.readValue(body, type);
+        } catch (UnrecognizedPropertyException unknown) {
+            throw SwarmException.badInput("unknown field '" + unknown.getPropertyName() + "'");
+        } catch (MismatchedInputException wrongType) {
+            String field = wrongType.getPath().stream()
+                    .map(step -> step.getPropertyName() != null ? step.getPropertyName() : "[" + step.getIndex() + "]")
+                    .collect(Collectors.joining("."));
+            throw SwarmException.badInput("wrong type for field '" + field + "': " + firstLine(wrongType.getOriginalMessage()));
+        } catch (JacksonException malformed) {
+            throw SwarmException.badInput("malformed JSON: " + firstLine(malformed.getOriginalMessage()));
+        }
+    }
+
+    private static String firstLine(String text) {
+        return text == null ? "" : text.lines().findFirst().orElse("");
+    }
+
+    private static List<Resource> resources(ResourceParser parser, List<String> inputs) {
+        if (inputs == null || inputs.isEmpty()) {
+            throw SwarmException.badInput("field 'resources' is missing or empty");
+        }
+        if (inputs.size() > 1000) {
+            throw SwarmException.badInput("at most 1000 resources per request");
+        }
+        return parser.parseAll(inputs);
+    }
+
+    private static Duration duration(String text) {
+        return text == null ? null : Durations.parse(text);
+    }
+
+    private static int intParameter(HttpServletRequest request, String name, int fallback) {
+        String value = request.getParameter(name);
+        return value == null ? fallback : (int) Math.min(Integer.MAX_VALUE, longValue(name, value));
+    }
+
+    private static long longValue(String name, String value) {
+        try {
+            return Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw SwarmException.badInput("parameter '" + name + "' must be a number, not '" + value + "'");
+        }
+    }
+
+    private static int status(SwarmException failure) {
+        if (failure instanceof BodyTooLarge) {
+            return 413;
+        }
+        return switch (failure.kind()) {
+            case BAD_INPUT -> 400;
+            case UNAUTHENTICATED -> 401;
+            case DENIED -> 409;
+            case INTERNAL -> 500;
+        };
+    }
+
+    static void send(HttpServletResponse response, Answer answer) throws IOException {
+        response.setStatus(answer.status());
+        response.setContentType("application/json");
+        response.setCharacterEncoding("UTF-8");
+        if (answer.status() == 401) {
+            response.setHeader("WWW-Authenticate", "Bearer");
+        }
+        PrintWriter writer = response.getWriter();
+        writer.write(JsonViews.json(answer.document()));
+        writer.flush();
+    }
+}

@@ -1,0 +1,70 @@
+package dev.swarmhub.hub;
+
+import dev.swarmhub.core.SwarmException;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/** The hub's one HTTP server (Jetty): the API now; MCP and the dashboard mount here later. */
+final class HttpServer implements AutoCloseable {
+
+    private static final long IDLE_TIMEOUT_MS = 30_000;
+
+    private final Server server;
+    private final Api api;
+    private final int port;
+
+    HttpServer(Services services, String bind, int requestedPort) {
+        QueuedThreadPool threads = new QueuedThreadPool();
+        threads.setName("swarm-http");
+        threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor()); // blocking waits cost no platform thread
+        server = new Server(threads);
+        HttpConfiguration config = new HttpConfiguration();
+        config.setSendServerVersion(false);
+        config.setRequestHeaderSize(16 * 1024);
+        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(config));
+        connector.setHost(bind);
+        connector.setPort(requestedPort);
+        connector.setIdleTimeout(IDLE_TIMEOUT_MS);
+        server.addConnector(connector);
+        Set<String> allowedHosts = ConcurrentHashMap.newKeySet();
+        api = new Api(services, allowedHosts);
+        ServletContextHandler context = new ServletContextHandler();
+        context.addServlet(new ServletHolder("api", api), "/api/v1/*");
+        server.setHandler(context);
+        server.setStopTimeout(5_000);
+        try {
+            server.start();
+        } catch (Exception e) {
+            throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot start the HTTP server on " + bind + ":" + requestedPort
+                    + ": " + e.getMessage(), e);
+        }
+        port = connector.getLocalPort();
+        for (String host : List.of("127.0.0.1", "localhost", "[::1]", bind)) {
+            allowedHosts.add(host + ":" + port);
+        }
+    }
+
+    int port() {
+        return port;
+    }
+
+    /** Lets in-flight requests finish (up to the stop timeout) and ends event streams. */
+    @Override
+    public void close() {
+        api.stopStreams();
+        try {
+            server.stop();
+        } catch (Exception e) {
+            System.err.println("swarm hub: HTTP server stopped uncleanly: " + e.getMessage());
+        }
+    }
+}

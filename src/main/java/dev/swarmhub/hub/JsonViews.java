@@ -1,0 +1,87 @@
+package dev.swarmhub.hub;
+
+import dev.swarmhub.core.Agent;
+import dev.swarmhub.core.Event;
+import dev.swarmhub.core.Lease;
+import dev.swarmhub.core.LeaseConflictException;
+import dev.swarmhub.core.OrderedMap;
+import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.core.Waiter;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The JSON shape of every result, shared by the CLI's --json output and the HTTP API. */
+public final class JsonViews {
+
+    public static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private JsonViews() {
+    }
+
+    public static String json(Object value) {
+        return JSON.writeValueAsString(value);
+    }
+
+    public static String iso(long epochMillis) {
+        return Instant.ofEpochMilli(epochMillis).toString();
+    }
+
+    public static Map<String, Object> lease(Lease lease) {
+        return OrderedMap.of("id", lease.id(), "resource", lease.resource().text(),
+                "kind", lease.resource().kind().name().toLowerCase(Locale.ROOT), "mode", lease.mode().label(),
+                "agent", lease.agent(), "token", lease.token(), "reason", lease.reason(),
+                "acquiredAt", iso(lease.acquiredAt()), "expiresAt", iso(lease.expiresAt()));
+    }
+
+    public static List<Map<String, Object>> leases(List<Lease> leases) {
+        return leases.stream().map(JsonViews::lease).toList();
+    }
+
+    public static Map<String, Object> agent(Agent agent, List<String> leases) {
+        Map<String, Object> view = OrderedMap.of("id", agent.id(), "kind", agent.kind(), "status", agent.status().label(),
+                "lastSeen", iso(agent.lastSeen()), "pane", agent.pane(), "pid", agent.pid(), "host", agent.host(),
+                "label", agent.label(), "claimed", agent.claimed(), "registeredAt", iso(agent.registeredAt()));
+        if (leases != null) {
+            view.put("leases", leases);
+        }
+        return view;
+    }
+
+    public static Map<String, Object> event(Event event) {
+        return OrderedMap.of("id", event.id(), "at", iso(event.at()), "kind", event.kind(), "agent", event.agent(),
+                "resource", event.resource(), "details", event.details());
+    }
+
+    /** {"error":{"code","message"}}, plus the conflicts and queue for a denied acquire. */
+    public static Map<String, Object> error(SwarmException failure) {
+        Map<String, Object> error = OrderedMap.of();
+        Map<String, Object> document = OrderedMap.of();
+        if (failure instanceof LeaseConflictException conflict) {
+            document.put("granted", false);
+            error.put("code", conflict.timedOut() ? "timeout" : "conflict");
+            document.put("error", error);
+            document.put("conflicts", conflict.conflicts().stream().map(JsonViews::conflict).toList());
+            document.put("queuedAhead", conflict.queuedAhead().stream().map(JsonViews::waiter).toList());
+        } else {
+            error.put("code", failure.kind().code);
+            document.put("error", error);
+        }
+        error.put("message", failure.getMessage());
+        return document;
+    }
+
+    private static Map<String, Object> conflict(LeaseConflictException.Conflict conflict) {
+        Lease held = conflict.held();
+        return OrderedMap.of("resource", conflict.requested().text(), "heldResource", held.resource().text(),
+                "holder", held.agent(), "mode", held.mode().label(), "reason", held.reason(),
+                "since", iso(held.acquiredAt()), "expiresAt", iso(held.expiresAt()));
+    }
+
+    private static Map<String, Object> waiter(Waiter waiter) {
+        return OrderedMap.of("resource", waiter.resource().text(), "agent", waiter.agent(), "mode", waiter.mode().label(),
+                "since", iso(waiter.since()));
+    }
+}
