@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import sun.misc.Signal;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -60,6 +61,11 @@ final class HubCommands {
             }
             Hub hub = Hub.start(root, services -> (args, environment, cwd, out, err) ->
                     Swarm.run(args, environment, cwd, out, err, services), new Hub.Address(bind, port));
+            // TERM and INT close the hub and let up return, so the process exits 0; the hook
+            // covers other ways the JVM may be asked to end.
+            for (String signal : List.of("TERM", "INT")) {
+                Signal.handle(new Signal(signal), received -> Thread.ofPlatform().name("swarm-hub-stop").start(hub::close));
+            }
             Runtime.getRuntime().addShutdownHook(new Thread(hub::close, "swarm-hub-shutdown"));
             swarm.output.line("hub for " + root + " serving http://" + bind + ":" + hub.port() + "/api/v1 and "
                     + HubFiles.socket(root) + " (pid " + ProcessHandle.current().pid() + "); stop with swarm down or Ctrl-C");

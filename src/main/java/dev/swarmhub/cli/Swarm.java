@@ -21,7 +21,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "swarm", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, versionProvider = Swarm.Version.class,
         description = "Coordination for AI coding agents sharing one repository: leases on files, globs and named resources.",
         subcommands = {LockCommand.class, AgentCommand.class, AgentsCommand.class, WhoamiCommand.class, GuardCommand.class,
-                LogCommand.class, ConfigCommand.class, HubCommands.Up.class, HubCommands.Down.class, HubCommands.Status.class,
+                LogCommand.class, ConfigCommand.class, HubCommands.Up.class, HubCommands.Down.class, HubCommands.Status.class, BenchCommand.class,
                 DemoCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:anything else failed", "2:bad usage or bad input",

@@ -26,7 +26,7 @@ import java.util.Set;
  */
 public final class SwarmClient {
 
-    private static final Set<String> LOCAL_COMMANDS = Set.of("up", "down", "status", "demo", "help");
+    private static final Set<String> LOCAL_COMMANDS = Set.of("up", "down", "status", "demo", "help", "bench");
     private static final Set<String> OPTIONS_WITH_VALUES = Set.of("--root", "--agent", "--token");
 
     private SwarmClient() {

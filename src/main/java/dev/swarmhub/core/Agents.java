@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,8 +30,11 @@ public final class Agents implements Gate {
     private static final Pattern PANE = Pattern.compile("%\\d{1,9}");
     private static final int MAX_LABEL = 128;
 
+    private static final long ADMIT_REAP_INTERVAL_MS = 250;
+
     private final Store store;
     private final ProcessProbe probe;
+    private final AtomicLong lastAdmitReap = new AtomicLong(Long.MIN_VALUE / 2);
 
     public Agents(Store store, ProcessProbe probe) {
         this.store = store;
@@ -137,16 +141,28 @@ public final class Agents implements Gate {
     }
 
     /**
-     * Reaps first, so an agent whose process ended or that stayed silent past the gone threshold
-     * cannot revive itself by calling; then checks the token and records the activity.
+     * Checks the token and records the activity; an agent whose process ended or that stayed
+     * silent past the gone threshold cannot revive itself by calling. The full reaper runs here
+     * at most every {@value #ADMIT_REAP_INTERVAL_MS} ms of store time (busy hubs write thousands
+     * of times a second; the hub's timer reaps every second anyway).
      */
     @Override
     public void admit(Tx tx, Caller caller) {
-        reap(tx);
+        long now = tx.now();
+        long last = lastAdmitReap.get();
+        if (now - last >= ADMIT_REAP_INTERVAL_MS || now < last) {
+            reap(tx);
+            lastAdmitReap.set(now);
+        }
         if (caller.operator()) {
             return;
         }
         Agent agent = authenticated(tx, caller);
+        String death = deathOf(tx, agent);
+        if (death != null) {
+            markGone(tx, agent, death);
+            throw SwarmException.unauthenticated("agent " + agent.id() + " is gone (" + death + "): register again");
+        }
         tx.touchAgent(agent.id());
         if (agent.status() == Agent.Status.STALE) {
             tx.setAgentStatus(agent.id(), Agent.Status.ACTIVE);
@@ -328,10 +344,7 @@ public final class Agents implements Gate {
         long staleAfter = threshold(tx, STALE_AFTER, DEFAULT_STALE_AFTER);
         long goneAfter = threshold(tx, GONE_AFTER, DEFAULT_GONE_AFTER);
         for (Agent agent : tx.reapCandidates(now - staleAfter, probe.host())) {
-            String goneBecause = processEnded(agent);
-            if (goneBecause == null && agent.lastSeen() <= now - goneAfter) {
-                goneBecause = "no activity for " + Durations.format(Duration.ofMillis(goneAfter));
-            }
+            String goneBecause = deathOf(tx, agent, goneAfter);
             if (goneBecause != null) {
                 markGone(tx, agent, goneBecause);
             } else if (agent.status() == Agent.Status.ACTIVE && agent.lastSeen() <= now - staleAfter) {
@@ -339,6 +352,19 @@ public final class Agents implements Gate {
                 tx.appendEvent("agent.stale", agent.id(), null, OrderedMap.of("lastSeen", agent.lastSeen()));
             }
         }
+    }
+
+    private String deathOf(Tx tx, Agent agent) {
+        return deathOf(tx, agent, threshold(tx, GONE_AFTER, DEFAULT_GONE_AFTER));
+    }
+
+    /** Why the agent is gone: its process ended, or it was silent for the gone threshold; null if alive. */
+    private String deathOf(Tx tx, Agent agent, long goneAfter) {
+        String ended = processEnded(agent);
+        if (ended == null && agent.lastSeen() <= tx.now() - goneAfter) {
+            return "no activity for " + Durations.format(Duration.ofMillis(goneAfter));
+        }
+        return ended;
     }
 
     /** Why the agent's process is known to be over, or null. */

@@ -105,7 +105,8 @@ public final class Leases {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SwarmException(SwarmException.Kind.INTERNAL, "interrupted while waiting for " + request.resources());
+            throw new SwarmException(SwarmException.Kind.INTERNAL, "the wait for " + texts(request.resources())
+                    + " was interrupted (the hub is stopping, or the client left); nothing was granted: retry");
         } finally {
             if (!granted && waiterId != 0) {
                 long abandoned = waiterId;

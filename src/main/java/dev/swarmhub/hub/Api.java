@@ -12,6 +12,7 @@ import dev.swarmhub.core.OrderedMap;
 import dev.swarmhub.core.Resource;
 import dev.swarmhub.core.ResourceParser;
 import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.core.Tokens;
 import dev.swarmhub.core.Tx;
 import dev.swarmhub.host.OperatorToken;
 import jakarta.servlet.http.HttpServlet;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -53,11 +55,14 @@ final class Api extends HttpServlet {
     private final Services services;
     private final Set<String> allowedHosts;
     private final EventStream events;
+    private final String operatorTokenHash;
+    private final Map<String, String> agentsByToken = new ConcurrentHashMap<>();
 
     Api(Services services, Set<String> allowedHosts) {
         this.services = services;
         this.allowedHosts = allowedHosts;
         this.events = new EventStream(services.log);
+        this.operatorTokenHash = Tokens.hash(OperatorToken.readOrCreate(services.root));
     }
 
     void stopStreams() {
@@ -113,10 +118,21 @@ final class Api extends HttpServlet {
             throw SwarmException.unauthenticated("missing bearer token: send Authorization: Bearer <agent or operator token>");
         }
         String token = header.substring(7).strip();
-        if (OperatorToken.matches(services.root, token)) {
+        if (Tokens.matches(token, operatorTokenHash)) {
             return Caller.ofOperator();
         }
-        return services.agents.bearer(token);
+        // Which agent a token names may be remembered: the operation's own transaction checks
+        // the token against the agent's current hash again (a rotated token is refused there).
+        String agent = agentsByToken.get(token);
+        if (agent != null) {
+            return Caller.ofAgent(agent, token);
+        }
+        Caller caller = services.agents.bearer(token);
+        if (agentsByToken.size() > 10_000) {
+            agentsByToken.clear();
+        }
+        agentsByToken.put(token, caller.agent());
+        return caller;
     }
 
     /** Refuses requests whose Host is not this server (DNS rebinding from a browser). */

@@ -70,6 +70,7 @@ final class CliChannel implements AutoCloseable {
                 StringWriter out = new StringWriter();
                 StringWriter err = new StringWriter();
                 int code = runner.run(request.args(), request.environment(), request.workingDirectory(), new PrintWriter(out), new PrintWriter(err));
+                Thread.interrupted(); // a cancelled wait still answers: writing with the flag set would close the channel
                 CliFrames.writeResponse(new DataOutputStream(Channels.newOutputStream(client)), new CliFrames.Response(code, out.toString(), err.toString()));
                 return null;
             });

@@ -7,7 +7,6 @@ import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.Resource;
 import dev.swarmhub.core.Tx;
 import dev.swarmhub.core.Waiter;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -30,13 +29,13 @@ final class JdbcTx implements Tx {
     };
     private static final String LEASE_COLUMNS = "id, resource, mode, agent, token, reason, acquired_at, expires_at";
 
-    private final Connection connection;
+    private final StatementCache statements;
     private final long now;
     /** Whether this transaction removed a lease or a waiter: after commit, waiters should look again. */
     private boolean freed;
 
-    JdbcTx(Connection connection, long now) {
-        this.connection = connection;
+    JdbcTx(StatementCache statements, long now) {
+        this.statements = statements;
         this.now = now;
     }
 
@@ -310,7 +309,7 @@ final class JdbcTx implements Tx {
     }
 
     private <T> List<T> query(String sql, RowMapper<T> mapper, Object... args) {
-        try (PreparedStatement statement = prepare(sql, args); ResultSet rows = statement.executeQuery()) {
+        try (ResultSet rows = bind(sql, args).executeQuery()) {
             List<T> result = new ArrayList<>();
             while (rows.next()) {
                 result.add(mapper.map(rows));
@@ -352,15 +351,15 @@ final class JdbcTx implements Tx {
     }
 
     private int update(String sql, Object... args) {
-        try (PreparedStatement statement = prepare(sql, args)) {
-            return statement.executeUpdate();
+        try {
+            return bind(sql, args).executeUpdate();
         } catch (SQLException e) {
             throw new StoreException("store update failed", e);
         }
     }
 
-    private PreparedStatement prepare(String sql, Object... args) throws SQLException {
-        PreparedStatement statement = connection.prepareStatement(sql);
+    private PreparedStatement bind(String sql, Object... args) throws SQLException {
+        PreparedStatement statement = statements.prepared(sql);
         for (int i = 0; i < args.length; i++) {
             statement.setObject(i + 1, args[i]);
         }

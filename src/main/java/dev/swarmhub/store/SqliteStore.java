@@ -46,9 +46,9 @@ public final class SqliteStore implements Store {
     private final String url;
     private final InstantSource clock;
     private final ReentrantLock writeLock = new ReentrantLock(true);
-    private final BlockingQueue<Connection> idleReaders = new ArrayBlockingQueue<>(READERS);
-    private final List<Connection> opened = new ArrayList<>();
-    private Connection writer;
+    private final BlockingQueue<StatementCache> idleReaders = new ArrayBlockingQueue<>(READERS);
+    private final List<StatementCache> opened = new ArrayList<>();
+    private StatementCache writer;
     private int readers;
     private final ThreadLocal<JdbcTx> currentWrite = new ThreadLocal<>();
     private final Object freedSignal = new Object();
@@ -95,7 +95,7 @@ public final class SqliteStore implements Store {
         if (outer != null) {
             return work.apply(outer);
         }
-        Connection connection = takeReader();
+        StatementCache connection = takeReader();
         try {
             return inTransaction(connection, false, work);
         } finally {
@@ -121,15 +121,15 @@ public final class SqliteStore implements Store {
     }
 
     /** Runs the work between begin and commit; rolls back when anything fails, then rethrows. */
-    private <T> T inTransaction(Connection connection, boolean writing, Function<Tx, T> work) {
-        execute(connection, writing ? "BEGIN IMMEDIATE" : "BEGIN");
+    private <T> T inTransaction(StatementCache connection, boolean writing, Function<Tx, T> work) {
+        execute(connection.connection, writing ? "BEGIN IMMEDIATE" : "BEGIN");
         JdbcTx tx = new JdbcTx(connection, clock.millis());
         if (writing) {
             currentWrite.set(tx);
         }
         try {
             T result = work.apply(tx);
-            execute(connection, "COMMIT");
+            execute(connection.connection, "COMMIT");
             if (tx.freedSomething()) {
                 synchronized (freedSignal) {
                     freedCount++;
@@ -139,7 +139,7 @@ public final class SqliteStore implements Store {
             return result;
         } catch (RuntimeException | Error failure) {
             try {
-                execute(connection, "ROLLBACK");
+                execute(connection.connection, "ROLLBACK");
             } catch (StoreException rollbackFailed) {
                 failure.addSuppressed(rollbackFailed);
             }
@@ -157,7 +157,7 @@ public final class SqliteStore implements Store {
             return;
         }
         closed = true;
-        for (Connection connection : opened) {
+        for (StatementCache connection : opened) {
             try {
                 connection.close();
             } catch (SQLException ignored) {
@@ -166,15 +166,15 @@ public final class SqliteStore implements Store {
         }
     }
 
-    private Connection writer() {
+    private StatementCache writer() {
         if (writer == null) {
             writer = connect();
         }
         return writer;
     }
 
-    private Connection takeReader() {
-        Connection idle = idleReaders.poll();
+    private StatementCache takeReader() {
+        StatementCache idle = idleReaders.poll();
         if (idle != null) {
             return idle;
         }
@@ -192,7 +192,7 @@ public final class SqliteStore implements Store {
         }
     }
 
-    private synchronized Connection connect() {
+    private synchronized StatementCache connect() {
         if (closed) {
             throw new StoreException("store is closed", null);
         }
@@ -201,7 +201,7 @@ public final class SqliteStore implements Store {
         config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
         config.enforceForeignKeys(true);
         try {
-            Connection connection = DriverManager.getConnection(url, config.toProperties());
+            StatementCache connection = new StatementCache(DriverManager.getConnection(url, config.toProperties()));
             opened.add(connection);
             return connection;
         } catch (SQLException e) {
