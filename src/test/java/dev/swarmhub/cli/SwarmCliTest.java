@@ -113,6 +113,20 @@ class SwarmCliTest {
     }
 
     @Test
+    void optionsOfOneRunNeverLeakIntoTheNext() {
+        // command lines are reused between runs: every option must start from its default again
+        Run shared = swarm("lock", "acquire", "one.py", "--shared", "--reason", "r1", "--ttl", "10m", "--agent", "A", "--token", token("A"), "--json");
+        assertThat(shared.json().get("leases").get(0).get("mode").asString()).isEqualTo("shared");
+        Run plain = swarm("lock", "acquire", "two.py", "--agent", "A", "--token", token("A"), "--json");
+        JsonNode lease = plain.json().get("leases").get(0);
+        assertThat(lease.get("mode").asString()).isEqualTo("exclusive");
+        assertThat(lease.get("reason").asString()).isEmpty();
+        assertThat(swarm("lock", "list").out()).doesNotStartWith("{");
+        Run noAgent = swarm("lock", "acquire", "three.py");
+        assertThat(noAgent.exitCode()).as("the previous run's --agent is gone").isEqualTo(4);
+    }
+
+    @Test
     void helpAndVersionWork() {
         Run help = swarm("--help");
         assertThat(help.exitCode()).isZero();
