@@ -23,6 +23,7 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -32,6 +33,7 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.exc.MismatchedInputException;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
@@ -47,6 +49,8 @@ final class Api extends HttpServlet {
 
     static final int MAX_BODY = 64 * 1024;
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
+    private static final TypeReference<Map<String, Object>> DOCUMENT = new TypeReference<>() {
+    };
     private static final JsonMapper STRICT = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
@@ -102,7 +106,7 @@ final class Api extends HttpServlet {
             String key = request.getHeader("Idempotency-Key");
             Answer answer = key == null || !request.getMethod().equals("POST") || isWaiting(route, body)
                     ? route(route, caller, request, body)
-                    : idempotent(key, caller, route + " " + body, () -> route(route, caller, request, body));
+                    : idempotent(key, caller, route, body, () -> route(route, caller, request, body));
             send(response, answer);
         } catch (SwarmException failure) {
             send(response, new Answer(status(failure), JsonViews.error(failure)));
@@ -174,22 +178,35 @@ final class Api extends HttpServlet {
     /**
      * Runs the write and stores its answer under the key in one transaction (the operation's own
      * writes join it), so a retry after a timeout gets the first answer and applies nothing twice.
+     * Tokens are never stored in plain text, here neither: a retried registration answers with
+     * the same agent and a freshly issued token (the lost first one stops working).
      */
-    private Answer idempotent(String key, Caller caller, String fingerprint, Supplier<Answer> write) {
+    private Answer idempotent(String key, Caller caller, String route, String body, Supplier<Answer> write) {
         if (!IDEMPOTENCY_KEY.matcher(key).matches()) {
             throw SwarmException.badInput("bad Idempotency-Key: use 1-128 letters, digits and _ . : -");
         }
         String who = caller.operator() ? "operator" : caller.agent();
+        String fingerprint = route + " " + body;
         return services.store.write(tx -> {
             Tx.StoredAnswer earlier = tx.storedAnswer(who, key).orElse(null);
             if (earlier != null) {
                 if (!earlier.request().equals(fingerprint)) {
                     throw SwarmException.badInput("Idempotency-Key " + key + " was used for a different request");
                 }
-                return new Answer(earlier.status(), STRICT.readTree(earlier.body()));
+                Map<String, Object> document = STRICT.readValue(earlier.body(), DOCUMENT);
+                if (document.containsKey("token")) {
+                    document.put("token", services.agents.reissueToken((String) document.get("id")));
+                }
+                return new Answer(earlier.status(), document);
             }
             Answer answer = write.get();
-            tx.storeAnswer(who, key, new Tx.StoredAnswer(fingerprint, answer.status(), JsonViews.json(answer.document())));
+            Object stored = answer.document();
+            if (stored instanceof Map<?, ?> document && document.containsKey("token")) {
+                Map<Object, Object> withoutToken = new LinkedHashMap<>(document);
+                withoutToken.put("token", null);
+                stored = withoutToken;
+            }
+            tx.storeAnswer(who, key, new Tx.StoredAnswer(fingerprint, answer.status(), JsonViews.json(stored)));
             return answer;
         });
     }
