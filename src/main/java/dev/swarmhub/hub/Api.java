@@ -16,6 +16,7 @@ import dev.swarmhub.core.Tokens;
 import dev.swarmhub.core.Tx;
 import dev.swarmhub.host.OperatorToken;
 import jakarta.servlet.http.HttpServlet;
+import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -228,6 +229,7 @@ final class Api extends HttpServlet {
                 AcquireBody acquire = parse(body, AcquireBody.class);
                 Leases.Request wanted = new Leases.Request(caller, resources(parser, acquire.resources()),
                         acquire.mode() == null ? Mode.EXCLUSIVE : Mode.parse(acquire.mode()), duration(acquire.ttl()), acquire.reason());
+                interruptWhenTheClientLeaves(request);
                 List<Lease> granted = leases.acquire(wanted, duration(acquire.waitFor()));
                 yield new Answer(200, OrderedMap.of("granted", true, "leases", JsonViews.leases(granted)));
             }
@@ -275,6 +277,16 @@ final class Api extends HttpServlet {
             default -> new Answer(404, JsonViews.error(new SwarmException(SwarmException.Kind.BAD_INPUT,
                     "no such operation: " + route + " (see /api/v1/openapi.json)")));
         };
+    }
+
+    /**
+     * A waiting acquire is interrupted, which dequeues it, when Jetty fails the request (the
+     * server stopping, an idle timeout). Jetty does not notice an HTTP/1.1 client closing its
+     * connection while the request waits; the CLI's socket does (see CliChannel).
+     */
+    private static void interruptWhenTheClientLeaves(HttpServletRequest request) {
+        Thread handler = Thread.currentThread();
+        ServletContextRequest.getServletContextRequest(request).addFailureListener(failure -> handler.interrupt());
     }
 
     private static <T> T parse(String body, Class<T> type) {
