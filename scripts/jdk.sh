@@ -12,7 +12,7 @@ swarm_jdk_major() { # sets REPLY to the major version of the JDK at $1, or empty
 swarm_pick_jdk() {
   local best="" best_major=0 candidate
   swarm_jdk_major "${JAVA_HOME:-/nonexistent}"
-  if [ -n "$REPLY" ] && [ "$REPLY" -ge 21 ]; then return 0; fi
+  if [ -n "$REPLY" ] && [ "$REPLY" -ge 21 ]; then swarm_quiet_maven; return 0; fi
   for candidate in /usr/lib/jvm/*; do
     swarm_jdk_major "$candidate"
     if [ -n "$REPLY" ] && [ "$REPLY" -ge 21 ] && [ "$REPLY" -gt "$best_major" ]; then
@@ -24,4 +24,11 @@ swarm_pick_jdk() {
     return 1
   fi
   export JAVA_HOME=$best
+  swarm_quiet_maven
+}
+swarm_quiet_maven() { # Maven's own libraries use sun.misc.Unsafe, which JDK 24+ warns about at every start
+  swarm_jdk_major "$JAVA_HOME"
+  if [ -n "$REPLY" ] && [ "$REPLY" -ge 24 ]; then
+    case " ${MAVEN_OPTS:-} " in *unsafe-memory-access*) ;; *) export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" ;; esac
+  fi
 }
