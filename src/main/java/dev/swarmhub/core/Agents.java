@@ -192,17 +192,19 @@ public final class Agents implements Gate {
     }
 
     public Agent heartbeat(Caller caller) {
+        String id = caller.agentId();
         return store.write(tx -> {
             admit(tx, caller);
-            return tx.agent(caller.agent()).orElseThrow();
+            return tx.agent(id).orElseThrow();
         });
     }
 
     /** The agent leaves: its leases are released and it is gone (its id may be registered again). */
     public List<Lease> leave(Caller caller) {
+        String id = caller.agentId();
         return store.write(tx -> {
             admit(tx, caller);
-            List<Lease> released = Leases.forceReleaseAll(tx, caller.agent(), "agent left");
+            List<Lease> released = Leases.forceReleaseAll(tx, id, "agent left");
             tx.setAgentStatus(caller.agent(), Agent.Status.GONE);
             tx.appendEvent("agent.gone", caller.agent(), null, OrderedMap.of("reason", "left", "released", released.size()));
             return released;
@@ -326,8 +328,10 @@ public final class Agents implements Gate {
             throw SwarmException.unauthenticated("no token: send Authorization: Bearer <agent or operator token>");
         }
         String hash = Tokens.hash(token);
-        return store.read(tx -> tx.agentWithTokenHash(hash)).map(id -> Caller.ofAgent(id, token))
-                .orElseThrow(() -> SwarmException.unauthenticated("unknown token"));
+        return store.read(tx -> tx.agentWithTokenHash(hash).flatMap(tx::agent))
+                .filter(agent -> agent.status() != Agent.Status.GONE)
+                .map(agent -> Caller.ofAgent(agent.id(), token))
+                .orElseThrow(() -> SwarmException.unauthenticated("unknown token, or its agent is gone"));
     }
 
     public Optional<Agent> find(String id) {

@@ -14,6 +14,17 @@ public record Caller(String agent, String token, boolean operator) {
         return new Caller(null, null, true);
     }
 
+    /** The acting agent's id; the operator acts for no agent, so agent operations refuse it. */
+    public String agentId() {
+        if (operator) {
+            throw SwarmException.badInput("the operator token acts for no agent: use the agent's own token");
+        }
+        if (agent == null || agent.isEmpty()) {
+            throw SwarmException.unauthenticated("no agent given: an agent's id and token are needed");
+        }
+        return Limits.agentId(agent);
+    }
+
     @Override
     public String toString() { // never print the token
         return operator ? "operator" : "agent " + agent;

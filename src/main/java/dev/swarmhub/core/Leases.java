@@ -31,7 +31,7 @@ public final class Leases {
     /** What to acquire, and who asks; validated on construction. */
     public record Request(Caller caller, List<Resource> resources, Mode mode, Duration ttl, String reason) {
         public Request {
-            Limits.agentId(caller.agent());
+            caller.agentId();
             if (resources == null || resources.isEmpty()) {
                 throw SwarmException.badInput("nothing to acquire: give at least one resource");
             }
@@ -199,7 +199,7 @@ public final class Leases {
 
     /** Extends the agent's leases on these resources; denied (and nothing renewed) if any is not held. */
     public List<Lease> renew(Caller caller, List<Resource> resources, Duration ttl) {
-        String agent = Limits.agentId(caller.agent());
+        String agent = caller.agentId();
         Duration validTtl = Limits.ttl(ttl);
         return store.write(tx -> {
             gate.admit(tx, caller);
@@ -221,7 +221,7 @@ public final class Leases {
 
     /** Extends every live lease of the agent. */
     public List<Lease> renewAll(Caller caller, Duration ttl) {
-        String agent = Limits.agentId(caller.agent());
+        String agent = caller.agentId();
         Duration validTtl = Limits.ttl(ttl);
         return store.write(tx -> {
             gate.admit(tx, caller);
@@ -244,7 +244,7 @@ public final class Leases {
      * holder is named.
      */
     public List<Lease> release(Caller caller, List<Resource> resources) {
-        String agent = Limits.agentId(caller.agent());
+        String agent = caller.agentId();
         return store.write(tx -> {
             gate.admit(tx, caller);
             List<Lease> released = new ArrayList<>();
@@ -266,7 +266,7 @@ public final class Leases {
     }
 
     public List<Lease> releaseAll(Caller caller) {
-        String agent = Limits.agentId(caller.agent());
+        String agent = caller.agentId();
         return store.write(tx -> {
             gate.admit(tx, caller);
             List<Lease> held = tx.leases(agent, true);

@@ -29,13 +29,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.MapperFeature;
 import tools.jackson.databind.exc.MismatchedInputException;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
 import tools.jackson.databind.json.JsonMapper;
@@ -55,13 +55,13 @@ final class Api extends HttpServlet {
     private static final JsonMapper STRICT = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .build();
 
     private final Services services;
     private final Set<String> allowedHosts;
     private final EventStream events;
     private final String operatorTokenHash;
-    private final Map<String, String> agentsByToken = new ConcurrentHashMap<>();
 
     Api(Services services, Set<String> allowedHosts) {
         this.services = services;
@@ -126,18 +126,7 @@ final class Api extends HttpServlet {
         if (Tokens.matches(token, operatorTokenHash)) {
             return Caller.ofOperator();
         }
-        // Which agent a token names may be remembered: the operation's own transaction checks
-        // the token against the agent's current hash again (a rotated token is refused there).
-        String agent = agentsByToken.get(token);
-        if (agent != null) {
-            return Caller.ofAgent(agent, token);
-        }
-        Caller caller = services.agents.bearer(token);
-        if (agentsByToken.size() > 10_000) {
-            agentsByToken.clear();
-        }
-        agentsByToken.put(token, caller.agent());
-        return caller;
+        return services.agents.bearer(token);
     }
 
     /** Refuses requests whose Host is not this server (DNS rebinding from a browser). */
@@ -294,21 +283,42 @@ final class Api extends HttpServlet {
             throw SwarmException.badInput("missing JSON body");
         }
         try {
-            return STRICT.readValue(body, type);
+            T value = STRICT.readValue(body, type);
+            if (value == null) {
+                throw SwarmException.badInput("the request body must be a JSON object, not null");
+            }
+            return value;
         } catch (UnrecognizedPropertyException unknown) {
             throw SwarmException.badInput("unknown field '" + unknown.getPropertyName() + "'");
         } catch (MismatchedInputException wrongType) {
             String field = wrongType.getPath().stream()
                     .map(step -> step.getPropertyName() != null ? step.getPropertyName() : "[" + step.getIndex() + "]")
                     .collect(Collectors.joining("."));
-            throw SwarmException.badInput("wrong type for field '" + field + "': " + firstLine(wrongType.getOriginalMessage()));
+            if (field.isEmpty()) {
+                throw SwarmException.badInput("the request body must be a JSON object, not "
+                        + (body.strip().startsWith("[") ? "an array" : "a single value"));
+            }
+            throw SwarmException.badInput("wrong type for field '" + field + "': expected " + jsonType(wrongType.getTargetType()));
         } catch (JacksonException malformed) {
-            throw SwarmException.badInput("malformed JSON: " + firstLine(malformed.getOriginalMessage()));
+            throw SwarmException.badInput("malformed JSON at line " + malformed.getLocation().getLineNr() + ", column "
+                    + malformed.getLocation().getColumnNr());
         }
     }
 
-    private static String firstLine(String text) {
-        return text == null ? "" : text.lines().findFirst().orElse("");
+    private static String jsonType(Class<?> target) {
+        if (target == null) {
+            return "another type";
+        }
+        if (List.class.isAssignableFrom(target)) {
+            return "an array";
+        }
+        if (target == String.class) {
+            return "a string";
+        }
+        if (target == Boolean.class || target == boolean.class) {
+            return "true or false";
+        }
+        return Number.class.isAssignableFrom(target) || target.isPrimitive() ? "a number" : "an object";
     }
 
     private static List<Resource> resources(ResourceParser parser, List<String> inputs) {

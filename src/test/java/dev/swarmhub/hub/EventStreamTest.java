@@ -1,0 +1,367 @@
+package dev.swarmhub.hub;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import dev.swarmhub.host.OperatorToken;
+import dev.swarmhub.hub.ApiTest.HubApi;
+import dev.swarmhub.hub.ApiTest.Reply;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * GET /api/v1/events over real HTTP/1.1: server-sent events of the event log, each with
+ * {@code id: N}, {@code event: kind} and {@code data: {json}}; live delivery, resuming with
+ * Last-Event-ID without a gap or a repeat, ?after=0 replay, kind and agent filters, and the end
+ * of every open stream when the hub closes.
+ */
+class EventStreamTest {
+
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
+
+    @TempDir
+    Path project;
+
+    private Hub hub;
+    private HubApi api;
+    private String operator;
+    private final List<Sse> streams = new ArrayList<>();
+
+    @BeforeEach
+    void startHub() {
+        hub = ApiTest.startHub(project);
+        api = new HubApi(hub.port());
+        operator = OperatorToken.readOrCreate(project);
+    }
+
+    @AfterEach
+    void stopHub() {
+        streams.forEach(Sse::close);
+        if (hub != null) {
+            hub.close();
+        }
+        if (api != null) {
+            api.close();
+        }
+    }
+
+    @Test
+    void subscriberReceivesANewEventWithinASecond() {
+        String alice = api.register(operator, "alice");
+        Sse stream = open(operator, "", null);
+        assertThat(stream.startedAfter).as("a stream without resume starts at the newest event")
+                .isEqualTo(newestId());
+
+        double worst = 0;
+        for (int round = 0; round < 5; round++) {
+            long writing = System.nanoTime();
+            Reply acquired = api.post(alice, "/locks", "{\"resources\":[\"src/live" + round + ".py\"]}");
+            long written = System.nanoTime();
+            assertThat(acquired.status()).as(acquired.body()).isEqualTo(200);
+            Sse.Event event = stream.next();
+            long received = System.nanoTime();
+            double latency = (received - writing) / 1e6;
+            worst = Math.max(worst, latency);
+            System.out.printf("EventStreamTest: event %d (%s) received %.1f ms after the write was sent, %.1f ms after it returned%n",
+                    event.id(), event.kind(), latency, (received - written) / 1e6);
+            assertThat(event.kind()).isEqualTo("lease.acquired");
+            assertThat(event.data().path("resource").asString()).isEqualTo("src/live" + round + ".py");
+            assertThat(event.data().path("agent").asString()).isEqualTo("alice");
+            assertThat(event.data().path("id").asLong()).as("data carries the event id").isEqualTo(event.id());
+            assertThat(event.data().path("kind").asString()).isEqualTo(event.kind());
+            assertThat(event.id()).isEqualTo(newestId());
+            assertThat(latency).as("ms from the write to the subscriber").isLessThan(1_000);
+        }
+        System.out.printf("EventStreamTest: worst live latency %.1f ms%n", worst);
+    }
+
+    @Test
+    void resumingWithLastEventIdDeliversExactlyTheLaterEvents() {
+        String alice = api.register(operator, "alice");
+        String bob = api.register(operator, "bob");
+        Sse first = open(operator, "", null);
+        long start = first.startedAfter;
+        api.ok(api.post(alice, "/locks", "{\"resources\":[\"src/a.py\"]}"));
+        api.ok(api.post(bob, "/locks", "{\"resources\":[\"src/b.py\"]}"));
+        api.ok(api.post(alice, "/locks/release", "{\"resources\":[\"src/a.py\"]}"));
+        List<Long> written = ids(api.events(operator, "?after=" + start));
+        assertThat(written).hasSize(3);
+
+        // read two of the three, then disconnect with the third perhaps already on its way
+        List<Long> seen = List.of(first.next().id(), first.next().id());
+        assertThat(seen).isEqualTo(written.subList(0, 2));
+        first.close();
+        long lastSeen = seen.get(1);
+
+        api.ok(api.post(bob, "/locks/renew", "{\"resources\":[\"src/b.py\"],\"ttl\":\"10m\"}"));
+        api.ok(api.post(alice, "/locks", "{\"resources\":[\"name:db\"]}"));
+        api.ok(api.post(bob, "/locks/release", "{\"all\":true}"));
+        api.ok(api.post(alice, "/agents/leave", ""));
+        List<Long> later = ids(api.events(operator, "?after=" + lastSeen));
+        assertThat(later).as("events written after the last one seen").hasSizeGreaterThanOrEqualTo(6);
+
+        Sse resumed = open(operator, "", Long.toString(lastSeen));
+        assertThat(resumed.startedAfter).isEqualTo(lastSeen);
+        List<Long> delivered = ids(resumed.next(later.size()));
+        assertThat(delivered).as("none missed, none repeated, in order").isEqualTo(later);
+        assertThat(resumed.poll(Duration.ofMillis(300))).as("nothing beyond the log").isNull();
+
+        // ?after=0 replays the whole log
+        List<Long> everything = ids(api.events(operator, "?after=0"));
+        Sse replay = open(operator, "?after=0", null);
+        assertThat(replay.startedAfter).isZero();
+        assertThat(ids(replay.next(everything.size()))).isEqualTo(everything);
+        assertThat(replay.poll(Duration.ofMillis(300))).isNull();
+
+        // Last-Event-ID wins over ?after (a browser's EventSource resends the original URL)
+        Sse both = open(operator, "?after=0", Long.toString(lastSeen));
+        assertThat(both.startedAfter).isEqualTo(lastSeen);
+        assertThat(ids(both.next(later.size()))).isEqualTo(later);
+    }
+
+    @Test
+    void kindAndAgentFiltersDeliverOnlyMatchingEvents() {
+        String alice = api.register(operator, "alice");
+        String bob = api.register(operator, "bob");
+        api.ok(api.post(alice, "/locks", "{\"resources\":[\"src/a.py\"]}"));
+        api.ok(api.post(bob, "/locks", "{\"resources\":[\"src/b.py\"]}"));
+        api.ok(api.post(bob, "/locks/renew", "{\"all\":true}"));
+        api.ok(api.post(alice, "/locks", "{\"resources\":[\"name:deploy\"],\"mode\":\"shared\"}"));
+        api.ok(api.post(bob, "/locks/release", "{\"resources\":[\"src/b.py\"]}"));
+        api.ok(api.post(bob, "/locks", "{\"resources\":[\"docs/**\"]}"));
+
+        Sse byKind = open(operator, "?kind=lease.acquired&after=0", null);
+        Sse byAgent = open(bob, "?agent=bob&after=0", null);
+        Sse byBoth = open(operator, "?kind=lease.acquired&agent=bob&after=0", null);
+        List<Long> acquired = ids(api.events(operator, "?kind=lease.acquired&after=0"));
+        List<Long> ofBob = ids(api.events(operator, "?agent=bob&after=0"));
+        List<Long> acquiredByBob = ids(api.events(operator, "?kind=lease.acquired&agent=bob&after=0"));
+        assertThat(acquired).hasSize(4);
+        assertThat(ofBob).hasSize(5); // registered, acquired, renewed, released, acquired
+        assertThat(acquiredByBob).hasSize(2);
+
+        List<Sse.Event> kindEvents = byKind.next(acquired.size());
+        assertThat(ids(kindEvents)).isEqualTo(acquired);
+        assertThat(kindEvents).allSatisfy(e -> {
+            assertThat(e.kind()).isEqualTo("lease.acquired");
+            assertThat(e.data().path("kind").asString()).isEqualTo("lease.acquired");
+        });
+        List<Sse.Event> agentEvents = byAgent.next(ofBob.size());
+        assertThat(ids(agentEvents)).isEqualTo(ofBob);
+        assertThat(agentEvents).allSatisfy(e -> assertThat(e.data().path("agent").asString()).isEqualTo("bob"));
+        assertThat(ids(byBoth.next(acquiredByBob.size()))).isEqualTo(acquiredByBob);
+
+        // live: events that do not match are skipped, the next matching one arrives
+        api.ok(api.post(alice, "/locks/release", "{\"all\":true}"));          // alice, lease.released x2
+        api.ok(api.post(alice, "/locks", "{\"resources\":[\"src/c.py\"]}")); // alice, lease.acquired
+        api.ok(api.post(bob, "/locks/renew", "{\"all\":true}"));             // bob, lease.renewed
+        api.ok(api.post(bob, "/locks", "{\"resources\":[\"src/d.py\"]}"));   // bob, lease.acquired
+        long aliceAcquired = api.events(operator, "?kind=lease.acquired&agent=alice").getLast().path("id").asLong();
+        List<JsonNode> bobLater = api.events(operator, "?agent=bob&after=" + ofBob.getLast());
+        long bobAcquired = api.events(operator, "?kind=lease.acquired&agent=bob").getLast().path("id").asLong();
+
+        assertThat(ids(byKind.next(2))).containsExactly(aliceAcquired, bobAcquired);
+        assertThat(ids(byAgent.next(bobLater.size()))).isEqualTo(ids(bobLater));
+        Sse.Event bothNext = byBoth.next();
+        assertThat(bothNext.id()).isEqualTo(bobAcquired);
+        assertThat(bothNext.data().path("resource").asString()).isEqualTo("src/d.py");
+        assertThat(byKind.poll(Duration.ofMillis(300))).isNull();
+        assertThat(byBoth.poll(Duration.ofMillis(50))).isNull();
+        assertThat(byAgent.poll(Duration.ofMillis(50))).isNull();
+    }
+
+    @Test
+    void closingTheHubEndsOpenStreams() throws Exception {
+        String alice = api.register(operator, "alice");
+        Sse plain = open(operator, "", null);
+        Sse filtered = open(alice, "?kind=lease.acquired&after=0", null);
+        api.ok(api.post(alice, "/locks", "{\"resources\":[\"src/a.py\"]}"));
+        assertThat(plain.next().kind()).isEqualTo("lease.acquired");
+        assertThat(filtered.next().kind()).isEqualTo("lease.acquired");
+
+        long closing = System.nanoTime();
+        Thread closer = Thread.ofPlatform().name("hub-closer").start(hub::close);
+        Sse.Event end = plain.poll(Duration.ofSeconds(10));
+        double plainEnded = (System.nanoTime() - closing) / 1e6;
+        Sse.Event endFiltered = filtered.poll(Duration.ofSeconds(10));
+        double filteredEnded = (System.nanoTime() - closing) / 1e6;
+        closer.join(TimeUnit.SECONDS.toMillis(30));
+        double closed = (System.nanoTime() - closing) / 1e6;
+        System.out.printf("EventStreamTest: streams ended %.1f ms and %.1f ms after close began (%s, %s); hub.close took %.1f ms%n",
+                plainEnded, filteredEnded, plain.endedBy, filtered.endedBy, closed);
+        assertThat(end).as("the plain stream ends").isSameAs(Sse.END);
+        assertThat(endFiltered).as("the filtered stream ends").isSameAs(Sse.END);
+        assertThat(plainEnded).isLessThan(5_000);
+        assertThat(filteredEnded).isLessThan(5_000);
+        assertThat(closer.isAlive()).as("hub.close returned").isFalse();
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private Sse open(String token, String query, String lastEventId) {
+        Sse stream = Sse.open(api, token, query, lastEventId);
+        streams.add(stream);
+        return stream;
+    }
+
+    private long newestId() {
+        return api.events(operator, "").getLast().path("id").asLong();
+    }
+
+    private static List<Long> ids(List<?> events) {
+        return events.stream().map(e -> e instanceof Sse.Event sse ? sse.id() : ((JsonNode) e).path("id").asLong()).toList();
+    }
+
+    /** One open event stream, parsed on its own thread into a queue; {@link #END} marks its end. */
+    static final class Sse implements AutoCloseable {
+
+        record Event(long id, String kind, JsonNode data) {
+        }
+
+        static final Event END = new Event(-1, "end of stream", null);
+
+        private final BlockingQueue<Event> events = new LinkedBlockingQueue<>();
+        private final InputStream body;
+        /** The id the server says it starts after (its opening comment). */
+        volatile Long startedAfter;
+        volatile String endedBy = "still open";
+        private volatile boolean closing;
+
+        private Sse(InputStream body) {
+            this.body = body;
+        }
+
+        static Sse open(HubApi api, String token, String query, String lastEventId) {
+            HttpRequest.Builder request = api.request("/events" + query, "Bearer " + token).header("Accept", "text/event-stream");
+            if (lastEventId != null) {
+                request.header("Last-Event-ID", lastEventId);
+            }
+            HttpResponse<InputStream> response;
+            try {
+                response = api.http.send(request.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+            Sse stream = new Sse(response.body());
+            Thread.ofPlatform().daemon().name("sse-reader").start(stream::read);
+            long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
+            synchronized (stream) {
+                while (stream.startedAfter == null && System.nanoTime() < deadline) {
+                    try {
+                        stream.wait(100); // woken by the reader when the opening comment arrives
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }
+            assertThat(stream.startedAfter).as("the stream's opening comment").isNotNull();
+            return stream;
+        }
+
+        private void read() {
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
+                Long id = null;
+                String kind = null;
+                StringBuilder data = null;
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    if (line.isEmpty()) {
+                        if (id != null || kind != null || data != null) {
+                            assertThat(id).as("every event has an id").isNotNull();
+                            assertThat(kind).as("every event has a kind").isNotNull();
+                            assertThat(data).as("every event has data").isNotNull();
+                            events.add(new Event(id, kind, HubApi.JSON.readTree(data.toString())));
+                        }
+                        id = null;
+                        kind = null;
+                        data = null;
+                    } else if (line.startsWith(":")) {
+                        String comment = line.substring(1).strip();
+                        if (comment.startsWith("swarm events after ")) {
+                            synchronized (this) {
+                                startedAfter = Long.parseLong(comment.substring("swarm events after ".length()));
+                                notifyAll();
+                            }
+                        }
+                    } else if (line.startsWith("id:")) {
+                        id = Long.parseLong(line.substring(3).strip());
+                    } else if (line.startsWith("event:")) {
+                        kind = line.substring(6).strip();
+                    } else if (line.startsWith("data:")) {
+                        data = (data == null ? new StringBuilder() : data.append('\n')).append(line.substring(5).strip());
+                    } else {
+                        throw new AssertionError("unexpected line in the event stream: " + line);
+                    }
+                }
+                endedBy = "end of stream";
+            } catch (IOException e) {
+                endedBy = closing ? "closed by the test" : "connection failed: " + e;
+            } catch (RuntimeException | AssertionError e) {
+                endedBy = "bad stream: " + e;
+            } finally {
+                events.add(END);
+            }
+        }
+
+        Event poll(Duration timeout) {
+            try {
+                return events.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+
+        Event next() {
+            Event event = poll(READ_TIMEOUT);
+            if (event == null) {
+                fail("no event within " + READ_TIMEOUT.toMillis() + " ms");
+            }
+            if (event == END) {
+                fail("the stream ended (" + endedBy + ") while an event was expected");
+            }
+            return event;
+        }
+
+        List<Event> next(int count) {
+            List<Event> read = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                read.add(next());
+            }
+            return read;
+        }
+
+        @Override
+        public void close() {
+            closing = true;
+            try {
+                body.close();
+            } catch (IOException ignored) {
+                // the connection is going away either way
+            }
+        }
+    }
+}
