@@ -1,7 +1,7 @@
 package dev.swarmhub.cli;
 
-import dev.swarmhub.hub.JsonViews;
 import dev.swarmhub.core.Event;
+import dev.swarmhub.hub.JsonViews;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -9,9 +9,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code swarm log}: the store's event log, oldest first. */
-@Command(name = "log", description = "Show the event log (every lease change, with store time).")
+/** {@code swarm log}: the store's event log, oldest first; {@code --follow} keeps printing new events. */
+@Command(name = "log", description = "Show the event log (every change, with store time); --follow keeps printing.")
 final class LogCommand implements Callable<Integer> {
+
+    private static final long FOLLOW_POLL_MS = 100;
 
     @ParentCommand
     Swarm swarm;
@@ -28,19 +30,43 @@ final class LogCommand implements Callable<Integer> {
     @Option(names = "--after", paramLabel = "ID", description = "Events after this id (oldest first) instead of the newest.")
     Long after;
 
+    @Option(names = {"-f", "--follow"}, description = "Keep printing new events until interrupted (one JSON document per line with --json).")
+    boolean follow;
+
     @Override
-    public Integer call() {
-        List<Event> events;
+    public Integer call() throws InterruptedException {
         try (Session session = swarm.session()) {
-            events = after == null ? session.log.latest(holder, kind, limit) : session.log.after(after, holder, kind, limit);
+            List<Event> events = after == null ? session.log.latest(holder, kind, limit) : session.log.after(after, holder, kind, limit);
+            if (!follow) {
+                return swarm.output.result(Output.document("events", events.stream().map(JsonViews::event).toList()),
+                        events.isEmpty() ? "no events\n" : lines(events));
+            }
+            long last = events.isEmpty() ? newestId(session) : events.get(events.size() - 1).id();
+            while (true) {
+                for (Event event : events) {
+                    swarm.output.stream(JsonViews.json(JsonViews.event(event)), lines(List.of(event)));
+                }
+                Thread.sleep(FOLLOW_POLL_MS); // following the log: the next read decides what is new
+                events = session.log.after(last, holder, kind, 1000);
+                if (!events.isEmpty()) {
+                    last = events.get(events.size() - 1).id();
+                }
+            }
         }
+    }
+
+    private static long newestId(Session session) {
+        List<Event> newest = session.log.latest(null, null, 1);
+        return newest.isEmpty() ? 0 : newest.get(0).id();
+    }
+
+    private static String lines(List<Event> events) {
         StringBuilder text = new StringBuilder();
         for (Event event : events) {
             text.append(String.format(Locale.ROOT, "%6d  %s  %-22s %-16s %s  %s%n", event.id(), Output.clock(event.at()),
                     event.kind(), event.agent() == null ? "-" : event.agent(), event.resource() == null ? "-" : event.resource(),
                     JsonViews.json(event.details())));
         }
-        return swarm.output.result(Output.document("events", events.stream().map(JsonViews::event).toList()),
-                events.isEmpty() ? "no events\n" : text.toString());
+        return text.toString();
     }
 }

@@ -50,6 +50,12 @@ final class Output {
         }
     }
 
+    /** One item of an endless stream: a JSON line with --json, else the human text. */
+    void stream(String json, String human) {
+        out.print(swarm.json ? json + "\n" : human);
+        out.flush();
+    }
+
     void warning(String text) {
         err.println(text);
     }

@@ -27,6 +27,8 @@ import java.util.Set;
 public final class SwarmClient {
 
     private static final Set<String> LOCAL_COMMANDS = Set.of("up", "down", "status", "demo", "help", "bench");
+    /** Help and version print here; endless commands (--follow, --watch) print as they go, reading the store here. */
+    private static final Set<String> LOCAL_FLAGS = Set.of("-h", "--help", "-V", "--version", "-f", "--follow", "--watch");
     private static final Set<String> OPTIONS_WITH_VALUES = Set.of("--root", "--agent", "--token");
 
     private SwarmClient() {
@@ -81,11 +83,13 @@ public final class SwarmClient {
     }
 
     private static boolean runsLocally(List<String> arguments) {
-        for (int i = 0; i < arguments.size(); i++) {
-            String argument = arguments.get(i);
-            if (argument.equals("-h") || argument.equals("--help") || argument.equals("-V") || argument.equals("--version")) {
+        for (String argument : arguments) {
+            if (LOCAL_FLAGS.contains(argument)) {
                 return true;
             }
+        }
+        for (int i = 0; i < arguments.size(); i++) {
+            String argument = arguments.get(i);
             if (OPTIONS_WITH_VALUES.contains(argument)) {
                 i++;
             } else if (!argument.startsWith("-")) {

@@ -7,6 +7,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -124,6 +125,26 @@ class SwarmCliTest {
         assertThat(swarm("lock", "list").out()).doesNotStartWith("{");
         Run noAgent = swarm("lock", "acquire", "three.py");
         assertThat(noAgent.exitCode()).as("the previous run's --agent is gone").isEqualTo(4);
+    }
+
+    @Test
+    void logFollowPrintsNewEventsAsTheyHappen() throws Exception {
+        swarm("lock", "acquire", "before.py", "--agent", "A", "--token", token("A"));
+        StringWriter followed = new StringWriter();
+        Thread follower = new Thread(() -> Swarm.run(new String[] {"log", "--follow", "--json", "--limit", "1"},
+                Map.of("SWARM_ROOT", project.toString()), project, new PrintWriter(followed), new PrintWriter(new StringWriter())));
+        follower.start();
+        try {
+            dev.swarmhub.testing.Await.until("the newest event", () -> followed.toString().contains("before.py"));
+            swarm("lock", "acquire", "after.py", "--agent", "A", "--token", token("A"));
+            dev.swarmhub.testing.Await.until("the new event", () -> followed.toString().contains("after.py"));
+        } finally {
+            follower.interrupt();
+            follower.join();
+        }
+        List<String> lines = followed.toString().lines().toList();
+        assertThat(lines).allSatisfy(line -> assertThat(JSON.readTree(line).get("kind")).isNotNull());
+        assertThat(lines.get(lines.size() - 1)).contains("after.py", "lease.acquired");
     }
 
     @Test
