@@ -34,7 +34,7 @@ final class LogCommand implements Callable<Integer> {
     boolean follow;
 
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() {
         try (Session session = swarm.session()) {
             List<Event> events = after == null ? session.log.latest(holder, kind, limit) : session.log.after(after, holder, kind, limit);
             if (!follow) {
@@ -46,7 +46,11 @@ final class LogCommand implements Callable<Integer> {
                 for (Event event : events) {
                     swarm.output.stream(JsonViews.json(JsonViews.event(event)), lines(List.of(event)));
                 }
-                Thread.sleep(FOLLOW_POLL_MS); // following the log: the next read decides what is new
+                try {
+                    Thread.sleep(FOLLOW_POLL_MS); // following the log: the next read decides what is new
+                } catch (InterruptedException stopped) {
+                    return 0; // following ends when asked to, not with an error
+                }
                 events = session.log.after(last, holder, kind, 1000);
                 if (!events.isEmpty()) {
                     last = events.get(events.size() - 1).id();
