@@ -31,6 +31,7 @@ public final class Agents implements Gate {
     private static final int MAX_LABEL = 128;
 
     private static final long ADMIT_REAP_INTERVAL_MS = 250;
+    private static final long ACTIVITY_RESOLUTION_MS = 1_000;
 
     private final Store store;
     private final ProcessProbe probe;
@@ -163,7 +164,9 @@ public final class Agents implements Gate {
             markGone(tx, agent, death);
             throw SwarmException.unauthenticated("agent " + agent.id() + " is gone (" + death + "): register again");
         }
-        tx.touchAgent(agent.id());
+        if (agent.status() == Agent.Status.STALE || tx.now() - agent.lastSeen() >= ACTIVITY_RESOLUTION_MS) {
+            tx.touchAgent(agent.id()); // at most once a second: thresholds are whole seconds, writes are not free
+        }
         if (agent.status() == Agent.Status.STALE) {
             tx.setAgentStatus(agent.id(), Agent.Status.ACTIVE);
             tx.appendEvent("agent.active", agent.id(), null, OrderedMap.of("was", "stale"));

@@ -18,7 +18,9 @@ import java.sql.Statement;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
@@ -42,6 +44,7 @@ public final class SqliteStore implements Store {
     static final String SCHEMA_VERSION = "3";
     private static final int BUSY_TIMEOUT_MS = 30_000;
     private static final int READERS = 4;
+    private static final int MAX_BATCH = 64;
 
     private final String url;
     private final InstantSource clock;
@@ -51,6 +54,7 @@ public final class SqliteStore implements Store {
     private StatementCache writer;
     private int readers;
     private final ThreadLocal<JdbcTx> currentWrite = new ThreadLocal<>();
+    private final Queue<Pending<?>> queued = new ConcurrentLinkedQueue<>();
     private final Object freedSignal = new Object();
     private long freedCount;
     private boolean closed;
@@ -74,6 +78,12 @@ public final class SqliteStore implements Store {
     /**
      * A write (or read) started inside another write on the same thread joins it: the outer
      * caller (for example the API storing an idempotent answer) commits both or neither.
+     *
+     * <p>Group commit: a writer queues its work and takes the write lock; whoever holds the lock
+     * runs every queued work in one transaction, each inside its own savepoint (a failing work
+     * rolls back alone and its caller gets its exception), and commits once. Waiting writers
+     * then find their work done. Under load, one commit serves many writers, which is what
+     * SQLite's WAL makes expensive; alone, a writer runs as before.
      */
     @Override
     public <T> T write(Function<Tx, T> work) {
@@ -81,11 +91,107 @@ public final class SqliteStore implements Store {
         if (outer != null) {
             return work.apply(outer);
         }
+        Pending<T> mine = new Pending<>(work);
+        queued.add(mine);
         writeLock.lock();
         try {
-            return inTransaction(writer(), true, work);
+            while (!mine.done) {
+                commitQueued();
+            }
         } finally {
             writeLock.unlock();
+        }
+        return mine.outcome();
+    }
+
+    /** A queued write and, once its transaction ended, its result or failure. */
+    private static final class Pending<T> {
+        final Function<Tx, T> work;
+        T result;
+        Throwable failure;
+        boolean applied;
+        volatile boolean done;
+
+        Pending(Function<Tx, T> work) {
+            this.work = work;
+        }
+
+        void apply(JdbcTx tx) {
+            result = work.apply(tx);
+            applied = true;
+        }
+
+        T outcome() {
+            if (failure instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (failure instanceof Error error) {
+                throw error;
+            }
+            return result;
+        }
+    }
+
+    /** With the write lock held: runs up to a batch of queued writes in one transaction. */
+    private void commitQueued() {
+        List<Pending<?>> batch = new ArrayList<>();
+        for (Pending<?> next = queued.poll(); next != null; next = batch.size() < MAX_BATCH ? queued.poll() : null) {
+            batch.add(next);
+        }
+        StatementCache connection = writer();
+        boolean freed = false;
+        try {
+            run(connection, "BEGIN IMMEDIATE");
+            for (Pending<?> item : batch) {
+                freed |= applyInSavepoint(connection, item);
+            }
+            run(connection, "COMMIT");
+        } catch (RuntimeException | Error storeFailed) {
+            try {
+                run(connection, "ROLLBACK");
+            } catch (RuntimeException rollbackFailed) {
+                storeFailed.addSuppressed(rollbackFailed);
+            }
+            for (Pending<?> item : batch) {
+                if (item.failure == null) {
+                    item.failure = storeFailed; // its work ran, but nothing of it was committed
+                }
+            }
+            freed = false;
+        }
+        batch.forEach(item -> item.done = true);
+        if (freed) {
+            synchronized (freedSignal) {
+                freedCount++;
+                freedSignal.notifyAll();
+            }
+        }
+    }
+
+    /** Runs one queued write in a savepoint; returns whether it freed something. */
+    private boolean applyInSavepoint(StatementCache connection, Pending<?> item) {
+        run(connection, "SAVEPOINT write");
+        JdbcTx tx = new JdbcTx(connection, clock.millis());
+        currentWrite.set(tx);
+        try {
+            item.apply(tx);
+            run(connection, "RELEASE write");
+            return tx.freedSomething();
+        } catch (RuntimeException | Error failure) {
+            item.failure = failure;
+            run(connection, "ROLLBACK TO write");
+            run(connection, "RELEASE write");
+            return false;
+        } finally {
+            currentWrite.remove();
+        }
+    }
+
+    private static void run(StatementCache connection, String sql) {
+        try {
+            connection.prepared(sql).execute();
+        } catch (SQLException e) {
+            throw new StoreException("store " + sql.toLowerCase() + " failed", e);
         }
     }
 
@@ -97,7 +203,7 @@ public final class SqliteStore implements Store {
         }
         StatementCache connection = takeReader();
         try {
-            return inTransaction(connection, false, work);
+            return inReadTransaction(connection, work);
         } finally {
             idleReaders.add(connection);
         }
@@ -120,34 +226,20 @@ public final class SqliteStore implements Store {
         }
     }
 
-    /** Runs the work between begin and commit; rolls back when anything fails, then rethrows. */
-    private <T> T inTransaction(StatementCache connection, boolean writing, Function<Tx, T> work) {
-        execute(connection.connection, writing ? "BEGIN IMMEDIATE" : "BEGIN");
-        JdbcTx tx = new JdbcTx(connection, clock.millis());
-        if (writing) {
-            currentWrite.set(tx);
-        }
+    /** Runs a read between begin and commit; rolls back when anything fails, then rethrows. */
+    private <T> T inReadTransaction(StatementCache connection, Function<Tx, T> work) {
+        run(connection, "BEGIN");
         try {
-            T result = work.apply(tx);
-            execute(connection.connection, "COMMIT");
-            if (tx.freedSomething()) {
-                synchronized (freedSignal) {
-                    freedCount++;
-                    freedSignal.notifyAll();
-                }
-            }
+            T result = work.apply(new JdbcTx(connection, clock.millis()));
+            run(connection, "COMMIT");
             return result;
         } catch (RuntimeException | Error failure) {
             try {
-                execute(connection.connection, "ROLLBACK");
+                run(connection, "ROLLBACK");
             } catch (StoreException rollbackFailed) {
                 failure.addSuppressed(rollbackFailed);
             }
             throw failure;
-        } finally {
-            if (writing) {
-                currentWrite.remove();
-            }
         }
     }
 
@@ -264,14 +356,6 @@ public final class SqliteStore implements Store {
                     StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         } catch (FileAlreadyExistsException alreadyThere) {
             // another process created it first: same content
-        }
-    }
-
-    private static void execute(Connection connection, String sql) {
-        try (Statement statement = connection.createStatement()) {
-            statement.execute(sql);
-        } catch (SQLException e) {
-            throw new StoreException("store " + sql.toLowerCase() + " failed", e);
         }
     }
 }

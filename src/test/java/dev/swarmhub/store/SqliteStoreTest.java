@@ -65,6 +65,54 @@ class SqliteStoreTest {
     }
 
     @Test
+    void concurrentWritesShareCommitsButAFailingOneRollsBackAlone() throws Exception {
+        int threads = 16;
+        int writesEach = 200;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try (SqliteStore store = SqliteStore.openProject(project)) {
+            CyclicBarrier start = new CyclicBarrier(threads);
+            List<Future<Integer>> results = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                results.add(pool.submit(() -> {
+                    start.await();
+                    int failed = 0;
+                    for (int n = 0; n < writesEach; n++) {
+                        int i = n;
+                        boolean fail = i % 7 == 3;
+                        Resource file = Resource.ofCanonical("t" + thread + "/f" + i + ".py");
+                        try {
+                            store.write(tx -> {
+                                tx.insertLease(file, Mode.EXCLUSIVE, "A" + thread, tx.nextFencingToken(), "", tx.now() + 60_000);
+                                if (fail) {
+                                    throw new IllegalStateException("write " + i + " of " + thread + " fails after its insert");
+                                }
+                                return null;
+                            });
+                            assertThat(fail).as("a failing write must throw to its caller").isFalse();
+                        } catch (IllegalStateException expected) {
+                            assertThat(fail).isTrue();
+                            assertThat(expected).hasMessageContaining("write " + i + " of " + thread);
+                            failed++;
+                        }
+                    }
+                    return failed;
+                }));
+            }
+            int failed = 0;
+            for (Future<Integer> result : results) {
+                failed += result.get();
+            }
+            List<dev.swarmhub.core.Lease> kept = store.read(tx -> tx.leases(null, true));
+            assertThat(kept).hasSize(threads * writesEach - failed);
+            assertThat(kept).noneMatch(lease -> Integer.parseInt(lease.resource().text().replaceAll(".*/f(\\d+)\\.py", "$1")) % 7 == 3);
+            assertThat(kept.stream().map(dev.swarmhub.core.Lease::token).distinct().count()).isEqualTo(kept.size());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void moreConcurrentReadersThanPooledConnectionsAllSucceed() throws Exception {
         int threads = 16;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
