@@ -48,6 +48,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--scenario", defaultValue = "disjoint", description = "disjoint, overlapping, registry or wait (default disjoint).")
     String scenario;
 
+    @Option(names = "--via", defaultValue = "http", description = "http (the API) or socket (the CLI's Unix socket; disjoint and overlapping).")
+    String via;
+
     private HttpClient http;
     private String url;
 
@@ -70,9 +73,17 @@ final class BenchCommand implements Callable<Integer> {
             tokens.add((String) registered.get("token"));
         }
         long millis = LockCommand.duration(duration).toMillis();
+        if (!via.equals("http") && !via.equals("socket")) {
+            throw SwarmException.badInput("unknown --via '" + via + "': use http or socket");
+        }
+        boolean socket = via.equals("socket");
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < tokens.size(); i++) {
+            ids.add("bench-" + runId + "-" + i);
+        }
         Result result = switch (scenario) {
-            case "disjoint" -> run(millis, i -> cycle(tokens.get(i), "bench/" + runId + "/" + i + ".py"));
-            case "overlapping" -> run(millis, i -> cycle(tokens.get(i), "bench/" + runId + "/shared.py"));
+            case "disjoint" -> run(millis, i -> cycle(socket, root, ids.get(i), tokens.get(i), "bench/" + runId + "/" + i + ".py"));
+            case "overlapping" -> run(millis, i -> cycle(socket, root, ids.get(i), tokens.get(i), "bench/" + runId + "/shared.py"));
             case "registry" -> run(millis, i -> call(tokens.get(i), "GET", "/agents", null));
             case "wait" -> waitGrants(tokens.get(0), tokens.get(1), "bench/" + runId + "/baton.py", (int) Math.max(1, millis / 50));
             default -> throw SwarmException.badInput("unknown scenario '" + scenario + "': use disjoint, overlapping, registry or wait");
@@ -166,8 +177,19 @@ final class BenchCommand implements Callable<Integer> {
         System.err.flush();
     }
 
-    /** One acquire + release; a denial (409) counts as a completed operation, as the store answered. */
-    private void cycle(String token, String resource) throws IOException, InterruptedException {
+    /** One acquire + release; a denial counts as a completed operation, as the store answered. */
+    private void cycle(boolean socket, Path root, String agent, String token, String resource) throws IOException, InterruptedException {
+        if (socket) {
+            Map<String, String> identity = Map.of("SWARM_AGENT", agent, "SWARM_TOKEN", token, "SWARM_ROOT", root.toString());
+            int code = SwarmClient.exchange(HubFiles.socket(root), new String[] {"lock", "acquire", resource, "--ttl", "60s"}, identity, root)
+                    .exitCode();
+            if (code == 0) {
+                SwarmClient.exchange(HubFiles.socket(root), new String[] {"lock", "release", resource}, identity, root);
+            } else if (code != 3) {
+                throw new IOException("acquire exited " + code);
+            }
+            return;
+        }
         int status = send(token, "POST", "/locks", Map.of("resources", List.of(resource), "ttl", "60s"));
         if (status == 200) {
             send(token, "POST", "/locks/release", Map.of("resources", List.of(resource)));

@@ -8,11 +8,13 @@ import dev.swarmhub.hub.Services;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -53,12 +55,40 @@ public final class Swarm implements Runnable {
     Output output;
     /** The hub's services when this command runs inside the hub; null when it opens the store itself. */
     private Services hubServices;
+    private Path foundRoot;
+    private static final Map<Path, ResourceParser> PARSERS = new ConcurrentHashMap<>();
 
     /**
      * Command lines ready for reuse: building picocli's model costs about 2 ms, running a
      * command through the hub about 30 µs. Picocli resets every option before each parse.
      */
     private static final Queue<CommandLine> IDLE = new ConcurrentLinkedQueue<>();
+
+    /**
+     * Where picocli prints help, version and usage errors: set once per command line (setting
+     * picocli's writers walks every subcommand), pointed at each run's own writers.
+     */
+    private final ForwardingWriter helpOut = new ForwardingWriter();
+    private final ForwardingWriter helpErr = new ForwardingWriter();
+
+    private static final class ForwardingWriter extends Writer {
+        Writer target;
+
+        @Override
+        public void write(char[] buffer, int offset, int length) throws IOException {
+            target.write(buffer, offset, length);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            target.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            target.flush();
+        }
+    }
 
     private Swarm() {
     }
@@ -86,14 +116,17 @@ public final class Swarm implements Runnable {
         swarm.workingDirectory = workingDirectory;
         swarm.output = new Output(swarm, out, err);
         swarm.hubServices = hubServices;
+        swarm.helpOut.target = out;
+        swarm.helpErr.target = err;
         try {
-            return commandLine.setOut(out).setErr(err).execute(args);
+            return commandLine.execute(args);
         } finally {
             out.flush();
             err.flush();
             swarm.environment = null;
             swarm.output = null;
             swarm.hubServices = null;
+            swarm.foundRoot = null;
             IDLE.offer(commandLine);
         }
     }
@@ -101,6 +134,8 @@ public final class Swarm implements Runnable {
     private static CommandLine newCommandLine() {
         Swarm swarm = new Swarm();
         return new CommandLine(swarm)
+                .setOut(new PrintWriter(swarm.helpOut, true))
+                .setErr(new PrintWriter(swarm.helpErr, true))
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((failure, cmd, parsed) -> swarm.output.failure(failure))
                 .setParameterExceptionHandler((failure, failedArgs) -> {
@@ -115,7 +150,10 @@ public final class Swarm implements Runnable {
     }
 
     Path projectRoot() {
-        return ProjectRoot.find(root, environment.get("SWARM_ROOT"), workingDirectory);
+        if (foundRoot == null) {
+            foundRoot = ProjectRoot.find(root, environment.get("SWARM_ROOT"), workingDirectory);
+        }
+        return foundRoot;
     }
 
     Session session() {
@@ -133,8 +171,9 @@ public final class Swarm implements Runnable {
         return environment.get(name);
     }
 
+    /** Parsers keep the root's real path, which costs file-system calls to find: one per root. */
     ResourceParser resourceParser() {
-        return new ResourceParser(projectRoot());
+        return PARSERS.computeIfAbsent(projectRoot(), ResourceParser::new);
     }
 
     /** The acting agent from --agent or SWARM_AGENT; null when neither is set. */
