@@ -49,6 +49,7 @@ import tools.jackson.databind.json.JsonMapper;
 final class Api extends HttpServlet {
 
     static final int MAX_BODY = 64 * 1024;
+    private static final int DISCARD_LIMIT = 1024 * 1024;
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
     private static final TypeReference<Map<String, Object>> DOCUMENT = new TypeReference<>() {
     };
@@ -110,10 +111,25 @@ final class Api extends HttpServlet {
                     : idempotent(key, caller, route, body, () -> route(route, caller, request, body));
             send(response, answer);
         } catch (SwarmException failure) {
+            discardBody(request);
             send(response, new Answer(status(failure), JsonViews.error(failure)));
         } catch (RuntimeException unexpected) {
+            discardBody(request);
             send(response, new Answer(500, JsonViews.error(new SwarmException(SwarmException.Kind.INTERNAL,
                     "internal error: " + unexpected))));
+        }
+    }
+
+    /**
+     * Reads and drops what is left of a refused request's body (up to 1 MB), so a client still
+     * uploading it gets the error answer instead of a broken connection.
+     */
+    private static void discardBody(HttpServletRequest request) {
+        try (InputStream in = request.getInputStream()) {
+            in.skipNBytes(Math.min(Math.max(0, request.getContentLengthLong()), DISCARD_LIMIT));
+            in.readNBytes(DISCARD_LIMIT); // a chunked body has no announced length
+        } catch (IOException | RuntimeException ignored) {
+            // the client is gone or sent less than it announced: nothing to keep for
         }
     }
 

@@ -248,7 +248,7 @@ class ApiTest {
         soft.assertThat(badHost.status()).as("bad Host header: " + badHost.body()).isEqualTo(400);
         soft.assertThat(badHost.body()).as("bad Host header").contains("bad_input").contains("evil.example");
         Reply badHostWrite = HubApi.raw(hub.port(), "POST /api/v1/locks HTTP/1.1\r\nHost: attacker.example\r\nAuthorization: Bearer "
-                + alice + "\r\nContent-Type: application/json\r\nContent-Length: 27\r\nConnection: close\r\n\r\n{\"resources\":[\"src/a.py\"]}");
+                + alice + "\r\nContent-Type: application/json\r\nContent-Length: 26\r\nConnection: close\r\n\r\n{\"resources\":[\"src/a.py\"]}");
         soft.assertThat(badHostWrite.status()).as("bad Host on a write: " + badHostWrite.body()).isEqualTo(400);
         soft.assertThat(badHostWrite.body()).as("bad Host on a write").contains("attacker.example");
         soft.assertThat(api.state(operator)).as("store after chunked oversized body and bad Host").isEqualTo(before);
