@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import sun.misc.Signal;
 import picocli.CommandLine.Option;
@@ -140,8 +141,8 @@ final class HubCommands {
             if (hub.isEmpty()) {
                 return swarm.output.result(Output.document("stopped", false), "no hub runs for " + root);
             }
-            hub.get().destroy(); // SIGTERM: the hub's shutdown hook closes it cleanly
-            hub.get().onExit().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).join();
+            hub.get().destroy(); // SIGTERM: the hub answers running commands, closes the store and exits 0
+            hub.get().onExit().orTimeout(30, TimeUnit.SECONDS).join();
             return swarm.output.result(Output.document("stopped", true, "pid", hub.get().pid()), "hub stopped (pid " + hub.get().pid() + ")");
         }
     }
