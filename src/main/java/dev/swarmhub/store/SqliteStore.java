@@ -109,7 +109,6 @@ public final class SqliteStore implements Store {
         final Function<Tx, T> work;
         T result;
         Throwable failure;
-        boolean applied;
         volatile boolean done;
 
         Pending(Function<Tx, T> work) {
@@ -118,7 +117,6 @@ public final class SqliteStore implements Store {
 
         void apply(JdbcTx tx) {
             result = work.apply(tx);
-            applied = true;
         }
 
         T outcome() {
