@@ -6,10 +6,6 @@ import dev.swarmhub.hub.Hub;
 import dev.swarmhub.hub.HubFiles;
 import dev.swarmhub.hub.JsonViews;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,7 +13,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -51,8 +49,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--via", defaultValue = "http", description = "http (the API) or socket (the CLI's Unix socket; disjoint and overlapping).")
     String via;
 
-    private HttpClient http;
     private String url;
+    /** Each client thread's own keep-alive connection, as a real agent would have; new for each run (picocli reuses this object). */
+    private ThreadLocal<BenchConnection> connection;
+    private ConcurrentLinkedQueue<BenchConnection> connections;
 
     @Override
     public Integer call() throws Exception {
@@ -60,38 +60,53 @@ final class BenchCommand implements Callable<Integer> {
         if (clients < 1 || clients > 512) {
             throw SwarmException.badInput("--clients must be 1 to 512");
         }
-        if (HubCommands.runningHubPid(root).isEmpty()) {
-            HubCommands.startInBackground(root);
+        if (!List.of("disjoint", "overlapping", "registry", "wait").contains(scenario)) {
+            throw SwarmException.badInput("unknown scenario '" + scenario + "': use disjoint, overlapping, registry or wait");
         }
-        url = String.valueOf(Hub.readInfo(root).get("url"));
-        http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-        String operator = OperatorToken.readOrCreate(root);
-        long runId = System.currentTimeMillis() % 100_000;
-        List<String> tokens = new ArrayList<>();
-        for (int i = 0; i < Math.max(clients, 2); i++) {
-            Map<String, Object> registered = call(operator, "POST", "/agents", Map.of("id", "bench-" + runId + "-" + i, "kind", "other"));
-            tokens.add((String) registered.get("token"));
-        }
-        long millis = LockCommand.duration(duration).toMillis();
         if (!via.equals("http") && !via.equals("socket")) {
             throw SwarmException.badInput("unknown --via '" + via + "': use http or socket");
         }
-        boolean socket = via.equals("socket");
+        long millis = LockCommand.duration(duration).toMillis();
+        if (HubCommands.runningHubPid(root).isEmpty()) {
+            HubCommands.startInBackground(root);
+        }
+        Map<String, Object> hub = Hub.readInfo(root);
+        url = String.valueOf(hub.get("url"));
+        Optional<ProcessHandle> hubProcess = ProcessHandle.of(((Number) hub.get("pid")).longValue());
+        connection = new ThreadLocal<>();
+        connections = new ConcurrentLinkedQueue<>();
+        String operator = OperatorToken.readOrCreate(root);
+        long runId = System.currentTimeMillis() % 100_000;
         List<String> ids = new ArrayList<>();
-        for (int i = 0; i < tokens.size(); i++) {
-            ids.add("bench-" + runId + "-" + i);
+        List<String> tokens = new ArrayList<>();
+        try {
+            for (int i = 0; i < Math.max(clients, 2); i++) {
+                ids.add("bench-" + runId + "-" + i);
+                tokens.add((String) call(operator, "POST", "/agents", Map.of("id", ids.get(i), "kind", "other")).get("token"));
+            }
+            boolean socket = via.equals("socket");
+            Duration hubCpuBefore = cpu(hubProcess);
+            Result result = switch (scenario) {
+                case "disjoint" -> run(millis, i -> cycle(socket, root, ids.get(i), tokens.get(i), "bench/" + runId + "/" + i + ".py"));
+                case "overlapping" -> run(millis, i -> cycle(socket, root, ids.get(i), tokens.get(i), "bench/" + runId + "/shared.py"));
+                case "registry" -> run(millis, i -> call(tokens.get(i), "GET", "/agents", null));
+                default -> waitGrants(tokens.get(0), tokens.get(1), "bench/" + runId + "/baton.py", (int) Math.max(1, millis / 50));
+            };
+            result = result.withHubCpu(cpu(hubProcess).minus(hubCpuBefore));
+            return swarm.output.result(result.document(scenario, clients), result.text(scenario, clients));
+        } finally {
+            for (String token : tokens) {
+                call(token, "POST", "/agents/leave", Map.of()); // releases what an interrupted run still holds
+            }
+            for (BenchConnection open : connections) {
+                open.close();
+            }
         }
-        Result result = switch (scenario) {
-            case "disjoint" -> run(millis, i -> cycle(socket, root, ids.get(i), tokens.get(i), "bench/" + runId + "/" + i + ".py"));
-            case "overlapping" -> run(millis, i -> cycle(socket, root, ids.get(i), tokens.get(i), "bench/" + runId + "/shared.py"));
-            case "registry" -> run(millis, i -> call(tokens.get(i), "GET", "/agents", null));
-            case "wait" -> waitGrants(tokens.get(0), tokens.get(1), "bench/" + runId + "/baton.py", (int) Math.max(1, millis / 50));
-            default -> throw SwarmException.badInput("unknown scenario '" + scenario + "': use disjoint, overlapping, registry or wait");
-        };
-        for (String token : tokens) {
-            call(token, "POST", "/agents/leave", Map.of());
-        }
-        return swarm.output.result(result.document(scenario, clients), result.text(scenario, clients));
+    }
+
+    /** The hub's CPU time so far (user + system, all threads), or zero where the OS does not tell. */
+    private static Duration cpu(Optional<ProcessHandle> process) {
+        return process.flatMap(p -> p.info().totalCpuDuration()).orElse(Duration.ZERO);
     }
 
     @FunctionalInterface
@@ -99,7 +114,16 @@ final class BenchCommand implements Callable<Integer> {
         void run(int client) throws IOException, InterruptedException;
     }
 
-    private record Result(long operations, long failures, double seconds, long[] latenciesNanos) {
+    private record Result(long operations, long failures, double seconds, long[] latenciesNanos, Duration hubCpu) {
+        Result withHubCpu(Duration spent) {
+            return new Result(operations, failures, seconds, latenciesNanos, spent);
+        }
+
+        /** The hub's CPU time per operation: what bounds throughput once the machine's cores are busy. */
+        double hubCpuMicrosPerOperation() {
+            return operations == 0 ? 0 : hubCpu.toNanos() / 1e3 / operations;
+        }
+
         long percentile(double p) {
             return latenciesNanos.length == 0 ? 0 : latenciesNanos[(int) Math.min(latenciesNanos.length - 1, Math.ceil(p * latenciesNanos.length) - 1)];
         }
@@ -107,13 +131,15 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, Object> document(String scenario, int clients) {
             return Output.document("scenario", scenario, "clients", clients, "operations", operations, "failures", failures,
                     "seconds", seconds, "perSecond", operations / seconds, "p50Ms", percentile(0.50) / 1e6, "p95Ms", percentile(0.95) / 1e6,
-                    "p99Ms", percentile(0.99) / 1e6, "maxMs", percentile(1.0) / 1e6);
+                    "p99Ms", percentile(0.99) / 1e6, "maxMs", percentile(1.0) / 1e6, "hubCpuMicrosPerOperation", hubCpuMicrosPerOperation());
         }
 
         String text(String scenario, int clients) {
             return String.format(Locale.ROOT, "%s, %d client(s): %d operations in %.1f s = %.0f/s, %d failed%n"
-                    + "latency ms: p50 %.2f  p95 %.2f  p99 %.2f  max %.2f", scenario, clients, operations, seconds,
-                    operations / seconds, failures, percentile(0.50) / 1e6, percentile(0.95) / 1e6, percentile(0.99) / 1e6, percentile(1.0) / 1e6);
+                    + "latency ms: p50 %.2f  p95 %.2f  p99 %.2f  max %.2f%n"
+                    + "hub CPU: %.0f µs per operation", scenario, clients, operations, seconds,
+                    operations / seconds, failures, percentile(0.50) / 1e6, percentile(0.95) / 1e6, percentile(0.99) / 1e6, percentile(1.0) / 1e6,
+                    hubCpuMicrosPerOperation());
         }
     }
 
@@ -166,7 +192,7 @@ final class BenchCommand implements Callable<Integer> {
         Arrays.sort(all);
         progress(1, done.get(), seconds);
         System.err.println();
-        return new Result(done.get(), failed.get(), seconds, all);
+        return new Result(done.get(), failed.get(), seconds, all, Duration.ZERO);
     }
 
     private static void progress(double fraction, long operations, double seconds) {
@@ -219,7 +245,7 @@ final class BenchCommand implements Callable<Integer> {
         pool.shutdown();
         System.err.println();
         Arrays.sort(latencies);
-        return new Result(rounds, 0, (System.nanoTime() - began) / 1e9, latencies);
+        return new Result(rounds, 0, (System.nanoTime() - began) / 1e9, latencies, Duration.ZERO);
     }
 
     private final AtomicLong lastQueuedEvent = new AtomicLong();
@@ -237,27 +263,26 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private int send(String token, String method, String path, Object body) throws IOException, InterruptedException {
-        return exchange(token, method, path, body).statusCode();
+    private int send(String token, String method, String path, Object body) throws IOException {
+        return exchange(token, method, path, body).status();
     }
 
     @SuppressWarnings("unchecked")
-    private Map<String, Object> call(String token, String method, String path, Object body) throws IOException, InterruptedException {
-        HttpResponse<String> response = exchange(token, method, path, body);
-        if (response.statusCode() >= 300) {
-            throw new SwarmException(SwarmException.Kind.INTERNAL, method + " " + path + " answered " + response.statusCode() + ": " + response.body());
+    private Map<String, Object> call(String token, String method, String path, Object body) throws IOException {
+        BenchConnection.Response response = exchange(token, method, path, body);
+        if (response.status() >= 300) {
+            throw new SwarmException(SwarmException.Kind.INTERNAL, method + " " + path + " answered " + response.status() + ": " + response.body());
         }
         return JsonViews.JSON.readValue(response.body(), Map.class);
     }
 
-    private HttpResponse<String> exchange(String token, String method, String path, Object body) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + path)).header("Authorization", "Bearer " + token)
-                .timeout(Duration.ofSeconds(30));
-        if (body == null) {
-            request.GET();
-        } else {
-            request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(JsonViews.json(body)));
+    private BenchConnection.Response exchange(String token, String method, String path, Object body) throws IOException {
+        BenchConnection open = connection.get();
+        if (open == null) {
+            open = new BenchConnection(url);
+            connection.set(open);
+            connections.add(open);
         }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return open.exchange(token, method, path, body == null ? null : JsonViews.json(body));
     }
 }

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,6 +37,9 @@ public final class Agents implements Gate {
     private final Store store;
     private final ProcessProbe probe;
     private final AtomicLong lastAdmitReap = new AtomicLong(Long.MIN_VALUE / 2);
+    /** Agent ids by the hashes of tokens {@link #bearer} accepted lately. */
+    private final Map<String, String> recentBearers = new ConcurrentHashMap<>();
+    private static final int MAX_RECENT_BEARERS = 10_000;
 
     public Agents(Store store, ProcessProbe probe) {
         this.store = store;
@@ -158,9 +162,16 @@ public final class Agents implements Gate {
         if (caller.operator()) {
             return;
         }
-        Agent agent = authenticated(tx, caller);
+        Agent agent;
+        try {
+            agent = authenticated(tx, caller);
+        } catch (SwarmException refused) {
+            forgetBearer(caller.token());
+            throw refused;
+        }
         String death = deathOf(tx, agent);
         if (death != null) {
+            forgetBearer(caller.token());
             markGone(tx, agent, death);
             throw SwarmException.unauthenticated("agent " + agent.id() + " is gone (" + death + "): register again");
         }
@@ -170,6 +181,12 @@ public final class Agents implements Gate {
         if (agent.status() == Agent.Status.STALE) {
             tx.setAgentStatus(agent.id(), Agent.Status.ACTIVE);
             tx.appendEvent("agent.active", agent.id(), null, OrderedMap.of("was", "stale"));
+        }
+    }
+
+    private void forgetBearer(String token) {
+        if (token != null && !token.isEmpty()) {
+            recentBearers.remove(Tokens.hash(token));
         }
     }
 
@@ -331,10 +348,25 @@ public final class Agents implements Gate {
             throw SwarmException.unauthenticated("no token: send Authorization: Bearer <agent or operator token>");
         }
         String hash = Tokens.hash(token);
-        return store.read(tx -> tx.agentWithTokenHash(hash).flatMap(tx::agent))
+        Caller caller = store.read(tx -> tx.agentWithTokenHash(hash).flatMap(tx::agent))
                 .filter(agent -> agent.status() != Agent.Status.GONE)
                 .map(agent -> Caller.ofAgent(agent.id(), token))
                 .orElseThrow(() -> SwarmException.unauthenticated("unknown token, or its agent is gone"));
+        if (recentBearers.size() >= MAX_RECENT_BEARERS) {
+            recentBearers.clear();
+        }
+        recentBearers.put(hash, caller.agent());
+        return caller;
+    }
+
+    /**
+     * {@link #bearer} for an operation that passes the caller to {@link #admit}, which checks the
+     * token again in the operation's own transaction: a token this process verified before needs
+     * no read of its own. Admit's refusal forgets it, so a revoked token costs one more read.
+     */
+    public Caller bearerCheckedAgainOnAdmit(String token) {
+        String agent = token == null || token.isEmpty() ? null : recentBearers.get(Tokens.hash(token));
+        return agent != null ? Caller.ofAgent(agent, token) : bearer(token);
     }
 
     public Optional<Agent> find(String id) {

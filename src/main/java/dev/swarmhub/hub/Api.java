@@ -21,7 +21,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -63,12 +62,14 @@ final class Api extends HttpServlet {
     private final Set<String> allowedHosts;
     private final EventStream events;
     private final String operatorTokenHash;
+    private final ResourceParser parser;
 
     Api(Services services, Set<String> allowedHosts) {
         this.services = services;
         this.allowedHosts = allowedHosts;
         this.events = new EventStream(services.log);
         this.operatorTokenHash = Tokens.hash(OperatorToken.readOrCreate(services.root));
+        this.parser = new ResourceParser(services.root); // resolves the root's real path once, not per request
     }
 
     void stopStreams() {
@@ -97,9 +98,9 @@ final class Api extends HttpServlet {
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
         try {
-            Caller caller = authenticate(request);
-            checkHost(request);
             String route = request.getMethod() + " " + (request.getPathInfo() == null ? "/" : request.getPathInfo());
+            Caller caller = authenticate(request, route);
+            checkHost(request);
             if (route.equals("GET /events")) {
                 events.stream(request, response);
                 return;
@@ -133,7 +134,11 @@ final class Api extends HttpServlet {
         }
     }
 
-    private Caller authenticate(HttpServletRequest request) {
+    /** Operations whose transaction checks the caller's token again (Gate.admit). */
+    private static final Set<String> ADMITTING_ROUTES = Set.of("POST /locks", "POST /locks/renew", "POST /locks/release",
+            "POST /agents/heartbeat", "POST /agents/leave");
+
+    private Caller authenticate(HttpServletRequest request, String route) {
         String header = request.getHeader("Authorization");
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw SwarmException.unauthenticated("missing bearer token: send Authorization: Bearer <agent or operator token>");
@@ -142,7 +147,7 @@ final class Api extends HttpServlet {
         if (Tokens.matches(token, operatorTokenHash)) {
             return Caller.ofOperator();
         }
-        return services.agents.bearer(token);
+        return ADMITTING_ROUTES.contains(route) ? services.agents.bearerCheckedAgainOnAdmit(token) : services.agents.bearer(token);
     }
 
     /** Refuses requests whose Host is not this server (DNS rebinding from a browser). */
@@ -194,6 +199,7 @@ final class Api extends HttpServlet {
         String who = caller.operator() ? "operator" : caller.agent();
         String fingerprint = route + " " + body;
         return services.store.write(tx -> {
+            services.agents.admit(tx, caller); // a remembered token must still be valid before an earlier answer is given
             Tx.StoredAnswer earlier = tx.storedAnswer(who, key).orElse(null);
             if (earlier != null) {
                 if (!earlier.request().equals(fingerprint)) {
@@ -218,7 +224,6 @@ final class Api extends HttpServlet {
     }
 
     private Answer route(String route, Caller caller, HttpServletRequest request, String body) {
-        ResourceParser parser = new ResourceParser(services.root);
         Leases leases = services.leases;
         Agents agents = services.agents;
         return switch (route) {
@@ -383,8 +388,8 @@ final class Api extends HttpServlet {
         if (answer.status() == 401) {
             response.setHeader("WWW-Authenticate", "Bearer");
         }
-        PrintWriter writer = response.getWriter();
-        writer.write(JsonViews.json(answer.document()));
-        writer.flush();
+        byte[] json = JsonViews.JSON.writeValueAsBytes(answer.document());
+        response.setContentLength(json.length); // framed by length, not chunks: one write carries head and body
+        response.getOutputStream().write(json);
     }
 }

@@ -523,6 +523,30 @@ class HubProcessTest {
     // ---------------------------------------------------------------------------------------------
     // helpers
 
+    // ---------------------------------------------------------------------------------------------
+    // 7. swarm bench drives the hub and leaves nothing behind
+
+    @Test
+    void benchRunsEveryScenarioWithoutFailuresAndCleansUp() {
+        startHub();
+        CliRunner cli = new CliRunner(project);
+        for (String[] run : List.of(new String[] {"disjoint", "http"}, new String[] {"disjoint", "socket"},
+                new String[] {"overlapping", "http"}, new String[] {"registry", "http"}, new String[] {"wait", "http"})) {
+            CliRunner.Result bench = cli.run("bench", "--scenario", run[0], "--via", run[1], "--clients", "3", "--duration", "500ms", "--json");
+            assertThat(bench.exitCode()).as(String.join(" ", run) + ": " + bench.err()).isZero();
+            JsonNode result = bench.json();
+            assertThat(result.get("operations").asLong()).as(run[0] + " operations").isPositive();
+            assertThat(result.get("failures").asLong()).as(run[0] + " failures").isZero();
+            assertThat(result.get("p50Ms").asDouble()).isLessThanOrEqualTo(result.get("p95Ms").asDouble());
+            assertThat(result.get("p95Ms").asDouble()).isLessThanOrEqualTo(result.get("p99Ms").asDouble());
+            assertThat(result.get("p99Ms").asDouble()).isLessThanOrEqualTo(result.get("maxMs").asDouble());
+        }
+        assertThat(cli.run("lock", "list", "--all", "--json").json().get("leases")).as("leases left by the bench").isEmpty();
+        for (JsonNode agent : cli.run("agents", "--json").json().get("agents")) {
+            assertThat(agent.get("status").asString()).as(agent.get("id").asString()).isEqualTo("gone");
+        }
+    }
+
     private record Timed(CliFrames.Response response, long arrived) {
     }
 

@@ -481,9 +481,10 @@ class ApiTest {
         Map<String, String> key = Map.of("Idempotency-Key", "register-carol");
         String replaced = api.post(operator, "/agents", "{\"id\":\"carol\"}", key).json().path("token").asString();
         assertThat(api.get(replaced, "/locks").status()).isEqualTo(200);
+        assertThat(api.post(replaced, "/agents/heartbeat", "").status()).as("remembered by the hub as verified").isEqualTo(200);
         String current = api.post(operator, "/agents", "{\"id\":\"carol\"}", key).json().path("token").asString();
         assertThat(current).isNotEqualTo(replaced);
-        // an agent that left, after using its token
+        // an agent that left, after using its token (the leave itself verifies it)
         String dave = api.register(operator, "dave");
         assertThat(api.get(dave, "/agents").status()).isEqualTo(200);
         api.ok(api.post(dave, "/agents/leave", ""));
@@ -491,8 +492,8 @@ class ApiTest {
 
         SoftAssertions soft = new SoftAssertions();
         for (Map.Entry<String, String> stale : Map.of("replaced token of carol", replaced, "token of dave, gone", dave).entrySet()) {
-            for (String route : List.of("GET /locks", "GET /agents", "GET /log", "GET /openapi.json", "GET /events?after=x",
-                    "POST /agents/heartbeat", "POST /locks")) {
+            for (String route : List.of("POST /locks", "GET /locks", "GET /agents", "GET /log", "GET /openapi.json", "GET /events?after=x",
+                    "POST /agents/heartbeat", "POST /locks/renew", "POST /locks/release")) {
                 String[] parts = route.split(" ");
                 Reply reply = parts[0].equals("GET") ? api.get(stale.getValue(), parts[1])
                         : api.post(stale.getValue(), parts[1], "{\"resources\":[\"src/a.py\"]}");

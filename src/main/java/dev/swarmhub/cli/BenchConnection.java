@@ -1,0 +1,101 @@
+package dev.swarmhub.cli;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * One persistent HTTP/1.1 connection of a bench client to the hub. A load generator sharing the
+ * machine with the hub must cost little CPU per request, or it measures itself: the JDK's
+ * HttpClient spends several times the hub's own work per request here. This speaks only what
+ * the hub answers (Content-Length framed JSON, keep-alive), and fails loudly on anything else.
+ */
+final class BenchConnection implements AutoCloseable {
+
+    /** A response: status and JSON body. */
+    record Response(int status, String body) {
+    }
+
+    private final String host;
+    private final String basePath;
+    private final Socket socket;
+    private final OutputStream out;
+    private final InputStream in;
+    private final StringBuilder line = new StringBuilder();
+
+    BenchConnection(String apiUrl) throws IOException {
+        URI uri = URI.create(apiUrl);
+        host = uri.getHost() + ":" + uri.getPort();
+        basePath = uri.getPath();
+        socket = new Socket();
+        socket.setTcpNoDelay(true);
+        socket.setSoTimeout(30_000);
+        socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 5_000);
+        out = socket.getOutputStream();
+        in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
+    }
+
+    /** Sends one request (body null: none) and reads its whole response. */
+    Response exchange(String token, String method, String path, String body) throws IOException {
+        byte[] payload = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+        StringBuilder head = new StringBuilder(256).append(method).append(' ').append(basePath).append(path).append(" HTTP/1.1\r\n")
+                .append("Host: ").append(host).append("\r\nAuthorization: Bearer ").append(token).append("\r\n");
+        if (body != null) {
+            head.append("Content-Type: application/json\r\nContent-Length: ").append(payload.length).append("\r\n");
+        }
+        byte[] headBytes = head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
+        byte[] request = new byte[headBytes.length + payload.length];
+        System.arraycopy(headBytes, 0, request, 0, headBytes.length);
+        System.arraycopy(payload, 0, request, headBytes.length, payload.length);
+        out.write(request);
+        out.flush();
+        return readResponse();
+    }
+
+    private Response readResponse() throws IOException {
+        String statusLine = readLine();
+        if (!statusLine.startsWith("HTTP/1.1 ") || statusLine.length() < 12) {
+            throw new IOException("unexpected status line from the hub: " + statusLine);
+        }
+        int status = Integer.parseInt(statusLine.substring(9, 12));
+        int length = -1;
+        for (String header = readLine(); !header.isEmpty(); header = readLine()) {
+            int colon = header.indexOf(':');
+            String name = colon < 0 ? header : header.substring(0, colon).toLowerCase(Locale.ROOT);
+            if (name.equals("content-length")) {
+                length = Integer.parseInt(header.substring(colon + 1).strip());
+            } else if (name.equals("transfer-encoding")) {
+                throw new IOException("the bench reads Content-Length framed answers only, got " + header);
+            }
+        }
+        if (length < 0) {
+            throw new IOException("answer without Content-Length (status " + status + ")");
+        }
+        return new Response(status, new String(in.readNBytes(length), StandardCharsets.UTF_8));
+    }
+
+    private String readLine() throws IOException {
+        line.setLength(0);
+        for (int c = in.read(); c != '\n'; c = in.read()) {
+            if (c < 0) {
+                throw new IOException("the hub closed the connection");
+            }
+            if (c != '\r') {
+                line.append((char) c);
+            }
+        }
+        return line.toString();
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
