@@ -235,7 +235,7 @@ final class BenchCommand implements Callable<Integer> {
                 send(waiter, "POST", "/locks", Map.of("resources", List.of(resource), "wait", "10s"));
                 return System.nanoTime();
             });
-            waitUntilQueued(waiter);
+            waitUntilQueued(waiter, granted);
             send(holder, "POST", "/locks/release", Map.of("resources", List.of(resource)));
             long released = System.nanoTime();
             latencies[round] = Math.max(0, granted.get() - released);
@@ -250,9 +250,9 @@ final class BenchCommand implements Callable<Integer> {
 
     private final AtomicLong lastQueuedEvent = new AtomicLong();
 
-    /** Follows the log until the waiter's next lease.queued event: then the release is contended. */
-    private void waitUntilQueued(String waiterToken) throws IOException, InterruptedException {
-        while (true) {
+    /** Follows the log until the waiter's next lease.queued event (then the release is contended), or its request ended. */
+    private void waitUntilQueued(String waiterToken, Future<?> waiting) throws IOException, InterruptedException {
+        while (!waiting.isDone()) {
             Map<String, Object> log = call(waiterToken, "GET", "/log?kind=lease.queued&after=" + lastQueuedEvent.get(), null);
             List<?> events = (List<?>) log.get("events");
             if (!events.isEmpty()) {

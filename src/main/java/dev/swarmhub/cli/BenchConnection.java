@@ -1,7 +1,6 @@
 package dev.swarmhub.cli;
 
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -23,27 +22,36 @@ final class BenchConnection implements AutoCloseable {
     record Response(int status, String body) {
     }
 
+    private final InetSocketAddress address;
     private final String host;
     private final String basePath;
-    private final Socket socket;
-    private final OutputStream out;
-    private final InputStream in;
     private final StringBuilder line = new StringBuilder();
+    private Socket socket;
+    private OutputStream out;
+    private InputStream in;
 
-    BenchConnection(String apiUrl) throws IOException {
+    BenchConnection(String apiUrl) {
         URI uri = URI.create(apiUrl);
+        address = new InetSocketAddress(uri.getHost(), uri.getPort());
         host = uri.getHost() + ":" + uri.getPort();
         basePath = uri.getPath();
+    }
+
+    /** Connects when there is no open connection: at first, and after the hub answered with Connection: close. */
+    private void connect() throws IOException {
         socket = new Socket();
         socket.setTcpNoDelay(true);
         socket.setSoTimeout(30_000);
-        socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 5_000);
+        socket.connect(address, 5_000);
         out = socket.getOutputStream();
         in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
     }
 
     /** Sends one request (body null: none) and reads its whole response. */
     Response exchange(String token, String method, String path, String body) throws IOException {
+        if (socket == null) {
+            connect();
+        }
         byte[] payload = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
         StringBuilder head = new StringBuilder(256).append(method).append(' ').append(basePath).append(path).append(" HTTP/1.1\r\n")
                 .append("Host: ").append(host).append("\r\nAuthorization: Bearer ").append(token).append("\r\n");
@@ -66,11 +74,14 @@ final class BenchConnection implements AutoCloseable {
         }
         int status = Integer.parseInt(statusLine.substring(9, 12));
         int length = -1;
+        boolean lastOnThisConnection = false;
         for (String header = readLine(); !header.isEmpty(); header = readLine()) {
             int colon = header.indexOf(':');
             String name = colon < 0 ? header : header.substring(0, colon).toLowerCase(Locale.ROOT);
             if (name.equals("content-length")) {
                 length = Integer.parseInt(header.substring(colon + 1).strip());
+            } else if (name.equals("connection")) {
+                lastOnThisConnection = header.substring(colon + 1).strip().equalsIgnoreCase("close");
             } else if (name.equals("transfer-encoding")) {
                 throw new IOException("the bench reads Content-Length framed answers only, got " + header);
             }
@@ -78,7 +89,11 @@ final class BenchConnection implements AutoCloseable {
         if (length < 0) {
             throw new IOException("answer without Content-Length (status " + status + ")");
         }
-        return new Response(status, new String(in.readNBytes(length), StandardCharsets.UTF_8));
+        Response response = new Response(status, new String(in.readNBytes(length), StandardCharsets.UTF_8));
+        if (lastOnThisConnection) {
+            close();
+        }
+        return response;
     }
 
     private String readLine() throws IOException {
@@ -96,6 +111,9 @@ final class BenchConnection implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        socket.close();
+        if (socket != null) {
+            socket.close();
+            socket = null;
+        }
     }
 }

@@ -17,6 +17,9 @@ import dev.swarmhub.core.Tx;
 import dev.swarmhub.host.OperatorToken;
 import jakarta.servlet.http.HttpServlet;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
+import org.eclipse.jetty.io.AbstractConnection;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.server.Request;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -108,8 +111,8 @@ final class Api extends HttpServlet {
             String body = request.getMethod().equals("POST") ? readBody(request) : "";
             String key = request.getHeader("Idempotency-Key");
             Answer answer = key == null || !request.getMethod().equals("POST") || isWaiting(route, body)
-                    ? route(route, caller, request, body)
-                    : idempotent(key, caller, route, body, () -> route(route, caller, request, body));
+                    ? route(route, caller, request, response, body)
+                    : idempotent(key, caller, route, body, () -> route(route, caller, request, response, body));
             send(response, answer);
         } catch (SwarmException failure) {
             discardBody(request);
@@ -223,7 +226,7 @@ final class Api extends HttpServlet {
         });
     }
 
-    private Answer route(String route, Caller caller, HttpServletRequest request, String body) {
+    private Answer route(String route, Caller caller, HttpServletRequest request, HttpServletResponse response, String body) {
         Leases leases = services.leases;
         Agents agents = services.agents;
         return switch (route) {
@@ -239,7 +242,9 @@ final class Api extends HttpServlet {
                 AcquireBody acquire = parse(body, AcquireBody.class);
                 Leases.Request wanted = new Leases.Request(caller, resources(parser, acquire.resources()),
                         acquire.mode() == null ? Mode.EXCLUSIVE : Mode.parse(acquire.mode()), duration(acquire.ttl()), acquire.reason());
-                interruptWhenTheClientLeaves(request);
+                if (acquire.waitFor() != null) {
+                    interruptWhenTheClientLeaves(request, response);
+                }
                 List<Lease> granted = leases.acquire(wanted, duration(acquire.waitFor()));
                 yield new Answer(200, OrderedMap.of("granted", true, "leases", JsonViews.leases(granted)));
             }
@@ -290,13 +295,29 @@ final class Api extends HttpServlet {
     }
 
     /**
-     * A waiting acquire is interrupted, which dequeues it, when Jetty fails the request (the
-     * server stopping, an idle timeout). Jetty does not notice an HTTP/1.1 client closing its
-     * connection while the request waits; the CLI's socket does (see CliChannel).
+     * A waiting acquire is interrupted, which dequeues it, when its client leaves or Jetty fails
+     * the request (the server stopping, an idle timeout). An HTTP/1.1 server reads nothing while
+     * it handles a request, so the hub asks Jetty to read on: a client's close then closes the
+     * connection, which interrupts the wait. Reading on is only safe on a connection that ends
+     * with this answer, so a waiting acquire answers with Connection: close.
      */
-    private static void interruptWhenTheClientLeaves(HttpServletRequest request) {
+    private static void interruptWhenTheClientLeaves(HttpServletRequest request, HttpServletResponse response) {
         Thread handler = Thread.currentThread();
-        ServletContextRequest.getServletContextRequest(request).addFailureListener(failure -> handler.interrupt());
+        ServletContextRequest jetty = ServletContextRequest.getServletContextRequest(request);
+        jetty.addFailureListener(failure -> handler.interrupt());
+        response.setHeader("Connection", "close");
+        Connection connection = jetty.getConnectionMetaData().getConnection();
+        Connection.Listener closed = new Connection.Listener() {
+            @Override
+            public void onClosed(Connection gone) {
+                handler.interrupt();
+            }
+        };
+        connection.addEventListener(closed);
+        Request.addCompletionListener(jetty, done -> connection.removeEventListener(closed));
+        if (connection instanceof AbstractConnection reader && !reader.isFillInterested()) {
+            reader.fillInterested();
+        }
     }
 
     private static <T> T parse(String body, Class<T> type) {

@@ -6,15 +6,18 @@ import static org.assertj.core.api.Assertions.fail;
 import dev.swarmhub.core.Event;
 import dev.swarmhub.core.EventLog;
 import dev.swarmhub.hub.CliFrames;
+import dev.swarmhub.hub.Hub;
 import dev.swarmhub.hub.HubFiles;
 import dev.swarmhub.store.SqliteStore;
 import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.HubProcess;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.net.Socket;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -242,7 +245,35 @@ class HubProcessTest {
     // 4. a waiter whose client disconnects is dropped and never granted
 
     @Test
-    void waiterWhoseClientDisconnectsIsDroppedAndNeverGranted() throws Exception {
+    void waiterWhoseSocketClientDisconnectsIsDroppedAndNeverGranted() throws Exception {
+        abandonedWaiterIsDroppedAndNeverGranted(gone -> {
+            SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(HubFiles.socket(project)));
+            CliFrames.writeRequest(new DataOutputStream(Channels.newOutputStream(channel)),
+                    new String[] {"lock", "acquire", "y.py", "--wait", "60s", "--json"}, environment(gone), project.toString());
+            return channel;
+        });
+    }
+
+    @Test
+    void waiterWhoseHttpClientDisconnectsIsDroppedAndNeverGranted() throws Exception {
+        abandonedWaiterIsDroppedAndNeverGranted(gone -> {
+            int port = ((Number) Hub.readInfo(project).get("port")).intValue();
+            Socket socket = new Socket("127.0.0.1", port);
+            String body = "{\"resources\":[\"y.py\"],\"wait\":\"60s\"}";
+            socket.getOutputStream().write(("POST /api/v1/locks HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nAuthorization: Bearer "
+                    + gone.get("SWARM_TOKEN") + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
+                    .getBytes(StandardCharsets.UTF_8));
+            return socket;
+        });
+    }
+
+    /** How a test's client starts G's waiting acquire of y.py; closing what it returns is G going away. */
+    @FunctionalInterface
+    private interface WaitingClient {
+        AutoCloseable startWaiting(Map<String, String> identity) throws IOException;
+    }
+
+    private void abandonedWaiterIsDroppedAndNeverGranted(WaitingClient client) throws Exception {
         CliRunner cli = new CliRunner(project);
         Map<String, String> holder = cli.register("H");
         Map<String, String> gone = cli.register("G");
@@ -250,14 +281,11 @@ class HubProcessTest {
         startHub();
         assertThat(send(holder, "lock", "acquire", "y.py", "--json").exitCode()).isZero();
 
-        SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(HubFiles.socket(project)));
-        try {
-            CliFrames.writeRequest(new DataOutputStream(Channels.newOutputStream(channel)),
-                    new String[] {"lock", "acquire", "y.py", "--wait", "60s", "--json"}, environment(gone), project.toString());
+        try (AutoCloseable waiting = client.startWaiting(gone)) {
             awaitEvent("lease.queued", "G");
             Future<Timed> laterWait = sendInBackground(later, "lock", "acquire", "y.py", "--wait", "30s", "--json");
             awaitEvent("lease.queued", "L"); // queued behind G
-            channel.close(); // G's client goes away
+            waiting.close(); // G's client goes away
 
             awaitEvent("lease.wait-abandoned", "G");
             assertThat(count("SELECT count(*) FROM waiters WHERE agent = 'G'")).as("G's waiter row").isZero();
@@ -270,8 +298,6 @@ class HubProcessTest {
             assertThat(leases.get(0).get("agent").asString()).isEqualTo("L");
             assertThat(json(send(Map.of(), "lock", "list", "--holder", "G", "--json")).get("leases")).isEmpty();
             assertThat(eventLog().latest("G", "lease.acquired", 10)).as("grants to G").isEmpty();
-        } finally {
-            channel.close();
         }
     }
 
