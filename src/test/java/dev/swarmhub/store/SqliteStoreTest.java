@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.Resource;
+import dev.swarmhub.testing.Await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -109,6 +111,59 @@ class SqliteStoreTest {
             assertThat(kept.stream().map(dev.swarmhub.core.Lease::token).distinct().count()).isEqualTo(kept.size());
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void queuedWritersGetTheirOwnResultOnceEvenWhenInterruptedWhileWaiting() throws Exception {
+        int writers = 12;
+        try (SqliteStore store = SqliteStore.openProject(project)) {
+            CountDownLatch leaderInside = new CountDownLatch(1);
+            CountDownLatch releaseLeader = new CountDownLatch(1);
+            Thread leader = Thread.ofPlatform().start(() -> store.write(tx -> {
+                leaderInside.countDown();
+                awaitUninterruptibly(releaseLeader); // holds the write lock while the others queue
+                return tx.nextFencingToken();
+            }));
+            leaderInside.await();
+            List<Thread> queued = new ArrayList<>();
+            long[] results = new long[writers];
+            boolean[] interruptKept = new boolean[writers];
+            for (int i = 0; i < writers; i++) {
+                int writer = i;
+                queued.add(Thread.ofPlatform().start(() -> {
+                    results[writer] = store.write(tx -> tx.nextFencingToken());
+                    interruptKept[writer] = Thread.currentThread().isInterrupted();
+                }));
+            }
+            for (Thread thread : queued) {
+                Await.until(thread.getName() + " to wait for the write lock", () -> thread.getState() == Thread.State.WAITING);
+            }
+            for (int i = 0; i < writers; i += 2) {
+                queued.get(i).interrupt();
+            }
+            releaseLeader.countDown();
+            leader.join();
+            for (Thread thread : queued) {
+                thread.join();
+            }
+            assertThat(results).as("each writer's own token, each once").doesNotHaveDuplicates().doesNotContain(0L);
+            try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + project.resolve(".swarm/swarm.db"));
+                 ResultSet counter = connection.createStatement().executeQuery("SELECT value FROM counters WHERE name = 'fencing_token'")) {
+                assertThat(counter.next()).isTrue();
+                assertThat(counter.getLong(1)).as("tokens handed out: the leader's and one per writer").isEqualTo(writers + 1L);
+            }
+            for (int i = 0; i < writers; i++) {
+                assertThat(interruptKept[i]).as("writer " + i + " keeps its interrupt").isEqualTo(i % 2 == 0);
+            }
+        }
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
         }
     }
 
