@@ -25,7 +25,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "swarm", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, versionProvider = Swarm.Version.class,
         description = "Coordination for AI coding agents sharing one repository: leases on files, globs and named resources.",
         subcommands = {LockCommand.class, AgentCommand.class, AgentsCommand.class, WhoamiCommand.class, GuardCommand.class,
-                LogCommand.class, ConfigCommand.class, HubCommands.Up.class, HubCommands.Down.class, HubCommands.Status.class, BenchCommand.class,
+                LogCommand.class, ConfigCommand.class, HubCommands.Up.class, HubCommands.Down.class, HubCommands.Status.class, BenchCommand.class, McpCommand.class,
                 DemoCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:anything else failed", "2:bad usage or bad input",
@@ -181,7 +181,7 @@ public final class Swarm implements Runnable {
         return agent != null ? agent : environment.get("SWARM_AGENT");
     }
 
-    private String tokenOrNull() {
+    String tokenOrNull() {
         return token != null ? token : environment.get("SWARM_TOKEN");
     }
 
@@ -209,7 +209,7 @@ public final class Swarm implements Runnable {
         return shellQuote(java) + " -cp " + shellQuote(System.getProperty("java.class.path")) + " " + Swarm.class.getName();
     }
 
-    private static String shellQuote(String text) {
+    static String shellQuote(String text) {
         return "'" + text.replace("'", "'\\''") + "'";
     }
 

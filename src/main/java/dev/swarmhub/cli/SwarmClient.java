@@ -26,7 +26,7 @@ import java.util.Set;
  */
 public final class SwarmClient {
 
-    private static final Set<String> LOCAL_COMMANDS = Set.of("up", "down", "status", "demo", "help", "bench");
+    private static final Set<String> LOCAL_COMMANDS = Set.of("up", "down", "status", "demo", "help", "bench", "mcp");
     /** Help and version print here; endless commands (--follow, --watch) print as they go, reading the store here. */
     private static final Set<String> LOCAL_FLAGS = Set.of("-h", "--help", "-V", "--version", "-f", "--follow", "--watch");
     private static final Set<String> OPTIONS_WITH_VALUES = Set.of("--root", "--agent", "--token");

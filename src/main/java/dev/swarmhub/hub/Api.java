@@ -12,9 +12,7 @@ import dev.swarmhub.core.OrderedMap;
 import dev.swarmhub.core.Resource;
 import dev.swarmhub.core.ResourceParser;
 import dev.swarmhub.core.SwarmException;
-import dev.swarmhub.core.Tokens;
 import dev.swarmhub.core.Tx;
-import dev.swarmhub.host.OperatorToken;
 import jakarta.servlet.http.HttpServlet;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.io.AbstractConnection;
@@ -55,6 +53,10 @@ final class Api extends HttpServlet {
     private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
     private static final TypeReference<Map<String, Object>> DOCUMENT = new TypeReference<>() {
     };
+    /** Operations whose transaction checks the caller's token again (Gate.admit). */
+    private static final Set<String> ADMITTING_ROUTES = Set.of("POST /locks", "POST /locks/renew", "POST /locks/release",
+            "POST /agents/heartbeat", "POST /agents/leave");
+
     private static final JsonMapper STRICT = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
@@ -62,16 +64,14 @@ final class Api extends HttpServlet {
             .build();
 
     private final Services services;
-    private final Set<String> allowedHosts;
+    private final RequestGuard guard;
     private final EventStream events;
-    private final String operatorTokenHash;
     private final ResourceParser parser;
 
-    Api(Services services, Set<String> allowedHosts) {
+    Api(Services services, RequestGuard guard) {
         this.services = services;
-        this.allowedHosts = allowedHosts;
+        this.guard = guard;
         this.events = new EventStream(services.log);
-        this.operatorTokenHash = Tokens.hash(OperatorToken.readOrCreate(services.root));
         this.parser = new ResourceParser(services.root); // resolves the root's real path once, not per request
     }
 
@@ -102,8 +102,8 @@ final class Api extends HttpServlet {
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
         try {
             String route = request.getMethod() + " " + (request.getPathInfo() == null ? "/" : request.getPathInfo());
-            Caller caller = authenticate(request, route);
-            checkHost(request);
+            Caller caller = guard.authenticate(request, ADMITTING_ROUTES.contains(route));
+            guard.checkHost(request);
             if (route.equals("GET /events")) {
                 events.stream(request, response);
                 return;
@@ -134,30 +134,6 @@ final class Api extends HttpServlet {
             in.readNBytes(DISCARD_LIMIT); // a chunked body has no announced length
         } catch (IOException | RuntimeException ignored) {
             // the client is gone or sent less than it announced: nothing to keep for
-        }
-    }
-
-    /** Operations whose transaction checks the caller's token again (Gate.admit). */
-    private static final Set<String> ADMITTING_ROUTES = Set.of("POST /locks", "POST /locks/renew", "POST /locks/release",
-            "POST /agents/heartbeat", "POST /agents/leave");
-
-    private Caller authenticate(HttpServletRequest request, String route) {
-        String header = request.getHeader("Authorization");
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            throw SwarmException.unauthenticated("missing bearer token: send Authorization: Bearer <agent or operator token>");
-        }
-        String token = header.substring(7).strip();
-        if (Tokens.matches(token, operatorTokenHash)) {
-            return Caller.ofOperator();
-        }
-        return ADMITTING_ROUTES.contains(route) ? services.agents.bearerCheckedAgainOnAdmit(token) : services.agents.bearer(token);
-    }
-
-    /** Refuses requests whose Host is not this server (DNS rebinding from a browser). */
-    private void checkHost(HttpServletRequest request) {
-        String host = request.getHeader("Host");
-        if (host == null || !allowedHosts.contains(host.toLowerCase(Locale.ROOT))) {
-            throw SwarmException.badInput("unexpected Host header '" + host + "': use the address the hub listens on");
         }
     }
 
@@ -390,7 +366,7 @@ final class Api extends HttpServlet {
         }
     }
 
-    private static int status(SwarmException failure) {
+    static int status(SwarmException failure) {
         if (failure instanceof BodyTooLarge) {
             return 413;
         }

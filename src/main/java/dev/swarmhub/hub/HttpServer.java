@@ -1,10 +1,15 @@
 package dev.swarmhub.hub;
 
 import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.core.Tokens;
+import dev.swarmhub.host.OperatorToken;
+import jakarta.servlet.DispatcherType;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -13,13 +18,14 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
-/** The hub's one HTTP server (Jetty): the API now; MCP and the dashboard mount here later. */
+/** The hub's one HTTP server (Jetty): the API, MCP, and later the dashboard. */
 final class HttpServer implements AutoCloseable {
 
     private static final long IDLE_TIMEOUT_MS = 30_000;
 
     private final Server server;
     private final Api api;
+    private final McpService mcp;
     private final int port;
 
     HttpServer(Services services, String bind, int requestedPort) {
@@ -36,9 +42,15 @@ final class HttpServer implements AutoCloseable {
         connector.setIdleTimeout(IDLE_TIMEOUT_MS);
         server.addConnector(connector);
         Set<String> allowedHosts = ConcurrentHashMap.newKeySet();
-        api = new Api(services, allowedHosts);
+        RequestGuard guard = new RequestGuard(Tokens.hash(OperatorToken.readOrCreate(services.root)), services.agents, allowedHosts);
+        api = new Api(services, guard);
+        mcp = new McpService(services, guard);
         ServletContextHandler context = new ServletContextHandler();
         context.addServlet(new ServletHolder("api", api), "/api/v1/*");
+        context.addFilter(new FilterHolder(mcp.guard()), McpService.PATH, EnumSet.of(DispatcherType.REQUEST));
+        ServletHolder mcpServlet = new ServletHolder("mcp", mcp.servlet());
+        mcpServlet.setAsyncSupported(true); // the transport answers with event streams
+        context.addServlet(mcpServlet, McpService.PATH);
         server.setHandler(context);
         server.setStopTimeout(5_000);
         try {
@@ -61,6 +73,7 @@ final class HttpServer implements AutoCloseable {
     @Override
     public void close() {
         api.stopStreams();
+        mcp.close();
         try {
             server.stop();
         } catch (Exception e) {

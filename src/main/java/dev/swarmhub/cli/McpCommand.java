@@ -1,0 +1,198 @@
+package dev.swarmhub.cli;
+
+import dev.swarmhub.core.OrderedMap;
+import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.host.OperatorToken;
+import dev.swarmhub.hub.Hub;
+import dev.swarmhub.hub.JsonViews;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code swarm mcp}: the hub's MCP server for clients that only launch stdio servers. It relays
+ * each JSON-RPC line from stdin to the hub's streamable-HTTP endpoint and writes every message
+ * the hub answers (a JSON body or an event stream's events) to stdout, one per line; a GET
+ * stream carries the hub's own notifications. Requests run concurrently, so a waiting
+ * acquire_locks does not hold up other calls. It starts the hub when none runs, acts with
+ * SWARM_TOKEN when set (that agent) and else with the operator's token (then register_agent
+ * picks the agent), and exits when stdin closes.
+ */
+@Command(name = "mcp", description = "Serve MCP over stdio, relayed to the project's hub (starting it when needed).",
+        subcommands = McpCommand.Config.class)
+final class McpCommand implements Callable<Integer> {
+
+    private static final String JSON_AND_EVENTS = "application/json, text/event-stream";
+
+    @ParentCommand
+    Swarm swarm;
+
+    private HttpClient http;
+    private URI endpoint;
+    private String token;
+    private volatile String session;
+    private final Object stdout = new Object();
+
+    @Override
+    public Integer call() throws Exception {
+        Path root = swarm.projectRoot();
+        if (HubCommands.runningHubPid(root).isEmpty()) {
+            HubCommands.startInBackground(root);
+        }
+        endpoint = mcpEndpoint(root);
+        token = swarm.tokenOrNull() != null ? swarm.tokenOrNull() : OperatorToken.readOrCreate(root);
+        http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        boolean listening = false;
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+            if (line.isBlank()) {
+                continue;
+            }
+            String message = line;
+            if (session == null) {
+                relay(message); // initialize: its answer names the session every later request carries
+            } else {
+                if (!listening) {
+                    listening = true;
+                    requests.submit(this::listen);
+                }
+                requests.submit(() -> relay(message));
+            }
+        }
+        endSession();
+        requests.shutdownNow();
+        return 0;
+    }
+
+    static URI mcpEndpoint(Path root) {
+        Object port = Hub.readInfo(root).get("port");
+        if (port == null) {
+            throw new SwarmException(SwarmException.Kind.INTERNAL, "the hub of " + root + " did not say its port (.swarm/hub.json)");
+        }
+        return URI.create("http://127.0.0.1:" + port + "/mcp");
+    }
+
+    /** Posts one message and writes whatever the hub answers with. */
+    private Void relay(String message) throws IOException, InterruptedException {
+        HttpRequest.Builder request = request().header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(message));
+        HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        response.headers().firstValue("Mcp-Session-Id").ifPresent(id -> session = id);
+        try (InputStream body = response.body()) {
+            String type = response.headers().firstValue("Content-Type").orElse("").toLowerCase(Locale.ROOT);
+            if (type.startsWith("text/event-stream")) {
+                copyEvents(body);
+            } else {
+                String answer = new String(body.readAllBytes(), StandardCharsets.UTF_8).strip();
+                if (!answer.isEmpty() && response.statusCode() < 300) {
+                    write(answer);
+                } else if (response.statusCode() >= 300) {
+                    System.err.println("swarm mcp: the hub answered " + response.statusCode() + ": " + answer);
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The hub's notifications outside any request (resource updates), for the session's life. */
+    private Void listen() throws IOException, InterruptedException {
+        HttpResponse<InputStream> response = http.send(request().GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream body = response.body()) {
+            if (response.statusCode() == 200) {
+                copyEvents(body);
+            }
+        }
+        return null;
+    }
+
+    private HttpRequest.Builder request() {
+        HttpRequest.Builder request = HttpRequest.newBuilder(endpoint).header("Authorization", "Bearer " + token)
+                .header("Accept", JSON_AND_EVENTS);
+        String id = session;
+        return id == null ? request : request.header("Mcp-Session-Id", id);
+    }
+
+    /** Writes the data of each server-sent event as one line. */
+    private void copyEvents(InputStream events) throws IOException {
+        BufferedReader reader = new BufferedReader(new InputStreamReader(events, StandardCharsets.UTF_8));
+        StringBuilder data = new StringBuilder();
+        for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+            if (line.startsWith("data:")) {
+                data.append(data.isEmpty() ? "" : "\n").append(line.substring(5).stripLeading());
+            } else if (line.isEmpty() && !data.isEmpty()) {
+                write(data.toString());
+                data.setLength(0);
+            }
+        }
+        if (!data.isEmpty()) {
+            write(data.toString());
+        }
+    }
+
+    private void write(String message) {
+        synchronized (stdout) {
+            PrintStream out = System.out;
+            out.print(message.replace("\n", " "));
+            out.print('\n');
+            out.flush();
+        }
+    }
+
+    private void endSession() {
+        if (session == null) {
+            return;
+        }
+        try {
+            http.send(request().DELETE().build(), HttpResponse.BodyHandlers.discarding());
+        } catch (IOException | InterruptedException ignored) {
+            // the hub ends idle sessions itself
+        }
+    }
+
+    /** {@code swarm mcp config --client C}: how to add Swarmhub to an MCP client. */
+    @Command(name = "config", description = "Print the configuration that adds Swarmhub to an MCP client (claude, codex or cursor).")
+    static final class Config implements Callable<Integer> {
+
+        @ParentCommand
+        McpCommand mcp;
+
+        @Option(names = "--client", required = true, description = "claude, codex or cursor.")
+        String client;
+
+        @Override
+        public Integer call() {
+            Swarm swarm = mcp.swarm;
+            String launcher = swarm.environment("SWARM_LAUNCHER") != null ? swarm.environment("SWARM_LAUNCHER") : "swarm";
+            String root = swarm.projectRoot().toString();
+            String arguments = JsonViews.json(List.of("mcp", "--root", root));
+            String text = switch (client.toLowerCase(Locale.ROOT)) {
+                case "claude" -> "claude mcp add swarmhub -- " + Swarm.shellQuote(launcher) + " mcp --root " + Swarm.shellQuote(root);
+                case "codex" -> "# ~/.codex/config.toml\n[mcp_servers.swarmhub]\ncommand = " + JsonViews.json(launcher)
+                        + "\nargs = " + arguments;
+                case "cursor" -> "// .cursor/mcp.json\n" + JsonViews.json(Map.of("mcpServers", Map.of("swarmhub",
+                        OrderedMap.of("command", launcher, "args", List.of("mcp", "--root", root)))));
+                default -> throw SwarmException.badInput("unknown --client '" + client + "': use claude, codex or cursor");
+            };
+            return swarm.output.result(Output.document("client", client.toLowerCase(Locale.ROOT), "config", text), text);
+        }
+    }
+}

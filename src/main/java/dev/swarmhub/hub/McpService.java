@@ -1,0 +1,326 @@
+package dev.swarmhub.hub;
+
+import dev.swarmhub.core.Agents;
+import dev.swarmhub.core.Caller;
+import dev.swarmhub.core.Durations;
+import dev.swarmhub.core.Lease;
+import dev.swarmhub.core.Leases;
+import dev.swarmhub.core.Mode;
+import dev.swarmhub.core.OrderedMap;
+import dev.swarmhub.core.ResourceParser;
+import dev.swarmhub.core.SwarmException;
+import io.modelcontextprotocol.common.McpTransportContext;
+import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
+import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpServerFeatures.SyncResourceSpecification;
+import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
+import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.server.McpSyncServerExchange;
+import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
+import io.modelcontextprotocol.spec.McpSchema;
+import jakarta.servlet.Filter;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Supplier;
+
+/**
+ * The hub's MCP server: streamable HTTP at {@code /mcp} (the official SDK's servlet transport),
+ * exposing Swarmhub's operations as tools and its state as resources. Every request passes the
+ * same bearer and Host checks as the API. A session acts as one agent: the agent whose token it
+ * connected with, or, for a session opened with the operator's token, the agent that
+ * {@code register_agent} registered or named by its token; it never acts as another.
+ */
+final class McpService implements AutoCloseable {
+
+    static final String PATH = "/mcp";
+    private static final String CALLER = "swarm.caller";
+    private static final int MAX_SESSIONS = 10_000;
+
+    private final Services services;
+    private final RequestGuard guard;
+    private final ResourceParser parser;
+    private final HttpServletStreamableServerTransportProvider transport;
+    private final McpSyncServer server;
+    /** The agent each operator-opened session acts as, once bound; oldest forgotten first past the cap. */
+    private final Map<String, Caller> boundSessions = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Caller> eldest) {
+            return size() > MAX_SESSIONS;
+        }
+    });
+
+    McpService(Services services, RequestGuard guard) {
+        this.services = services;
+        this.guard = guard;
+        this.parser = new ResourceParser(services.root);
+        JacksonMcpJsonMapper json = new JacksonMcpJsonMapper(JsonViews.JSON);
+        transport = HttpServletStreamableServerTransportProvider.builder()
+                .jsonMapper(json)
+                .mcpEndpoint(PATH)
+                .contextExtractor(request -> McpTransportContext.create(Map.of(CALLER, request.getAttribute(CALLER))))
+                .build();
+        server = McpServer.sync(transport)
+                .serverInfo("swarmhub", "0.1.0")
+                .jsonMapper(json)
+                .validateToolInputs(false) // Arguments checks them, answering with the API's error document
+                .immediateExecution(true) // tools run on the request's (virtual) thread: a waiting acquire holds no pool thread
+                .instructions("Swarmhub coordinates agents in one repository: register_agent first, lock files before editing "
+                        + "them, release when done.")
+                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).resources(false, false).build())
+                .tools(tools())
+                .resources(resources())
+                .build();
+    }
+
+    /** The MCP endpoint's servlet: the SDK's transport (async, for its event streams). */
+    HttpServlet servlet() {
+        return transport;
+    }
+
+    /** Runs the hub's request checks before the transport sees a request; refusals are the API's JSON errors. */
+    Filter guard() {
+        return (request, response, chain) -> {
+            HttpServletRequest http = (HttpServletRequest) request;
+            try {
+                Caller caller = guard.authenticate(http, false);
+                guard.checkHost(http);
+                request.setAttribute(CALLER, caller);
+            } catch (SwarmException refused) {
+                Api.send((HttpServletResponse) response, new Api.Answer(Api.status(refused), JsonViews.error(refused)));
+                return;
+            }
+            chain.doFilter(request, response);
+        };
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+
+    // ------------------------------------------------------------------------------------- tools
+
+    private List<SyncToolSpecification> tools() {
+        Leases leases = services.leases;
+        Agents agents = services.agents;
+        List<SyncToolSpecification> tools = new ArrayList<>();
+        tools.add(tool("register_agent", "Register this session's agent (or bind it to an agent by token). Call first.",
+                Schema.of().string("id", "Agent id (default: next agent-N)").string("kind", "claude, codex, aider, cursor or other")
+                        .string("label", "Short description").string("token", "Act as the agent owning this token instead"),
+                this::register));
+        tools.add(tool("whoami", "This session's agent.", Schema.of(),
+                (exchange, args) -> JsonViews.agent(agents.find(acting(exchange).agent()).orElseThrow(), null)));
+        tools.add(tool("list_agents", "Agents with status and held locks.", Schema.of(),
+                (exchange, args) -> OrderedMap.of("agents", agents.list().stream()
+                        .map(listed -> JsonViews.agent(listed.agent(), listed.leases())).toList())));
+        tools.add(tool("heartbeat", "Mark this agent active.", Schema.of(),
+                (exchange, args) -> JsonViews.agent(agents.heartbeat(acting(exchange)), null)));
+        tools.add(tool("acquire_locks", "Lock files, globs or name:X resources, all or none; wait queues in order.",
+                Schema.of().strings("resources", "Paths, globs (src/**/*.py) or name:NAME", true)
+                        .string("mode", "exclusive (default) or shared").string("ttl", "Lease time, e.g. 5m (default 5m)")
+                        .string("reason", "Why, shown to others").string("wait", "Wait up to this long, e.g. 30s"),
+                (exchange, args) -> {
+                    Leases.Request wanted = new Leases.Request(acting(exchange), parser.parseAll(args.strings("resources")),
+                            args.string("mode") == null ? Mode.EXCLUSIVE : Mode.parse(args.string("mode")),
+                            args.duration("ttl"), args.string("reason"));
+                    List<Lease> granted = leases.acquire(wanted, args.duration("wait"));
+                    return OrderedMap.of("granted", true, "leases", JsonViews.leases(granted));
+                }));
+        tools.add(tool("renew_locks", "Extend this agent's locks (given ones, or all).",
+                Schema.of().strings("resources", "Resources to renew (default: all held)", false).string("ttl", "New lease time"),
+                (exchange, args) -> {
+                    List<String> named = args.strings("resources");
+                    List<Lease> renewed = named == null ? leases.renewAll(acting(exchange), args.duration("ttl"))
+                            : leases.renew(acting(exchange), parser.parseAll(named), args.duration("ttl"));
+                    return OrderedMap.of("renewed", JsonViews.leases(renewed));
+                }));
+        tools.add(tool("release_locks", "Release this agent's locks (given ones, or all).",
+                Schema.of().strings("resources", "Resources to release (default: all held)", false),
+                (exchange, args) -> {
+                    List<String> named = args.strings("resources");
+                    List<Lease> released = named == null ? leases.releaseAll(acting(exchange))
+                            : leases.release(acting(exchange), parser.parseAll(named));
+                    return OrderedMap.of("released", JsonViews.leases(released));
+                }));
+        tools.add(tool("who_has_lock", "Who holds locks overlapping a resource.",
+                Schema.of().string("resource", "A path, glob or name:NAME").required("resource"),
+                (exchange, args) -> OrderedMap.of("leases", JsonViews.leases(leases.who(parser.parse(args.string("resource")))))));
+        tools.add(tool("list_locks", "Live locks, optionally of one holder.",
+                Schema.of().string("holder", "Only this agent's locks"),
+                (exchange, args) -> OrderedMap.of("leases", JsonViews.leases(leases.list(args.string("holder"), false)))));
+        return tools;
+    }
+
+    private Map<String, Object> register(McpSyncServerExchange exchange, Arguments args) {
+        Caller bearer = bearer(exchange);
+        Caller already = bearer.operator() ? boundSessions.get(exchange.sessionId()) : bearer;
+        Caller wanted;
+        String token = null;
+        if (args.string("token") != null) {
+            wanted = services.agents.bearer(args.string("token"));
+        } else if (already != null && (args.string("id") == null || args.string("id").equals(already.agent()))) {
+            wanted = already;
+        } else {
+            Agents.Registered registered = services.agents.register(new Agents.Registration(args.string("id"), args.string("kind"),
+                    null, null, args.string("label")));
+            token = registered.token();
+            wanted = Caller.ofAgent(registered.agent().id(), token);
+        }
+        if (already != null && !already.agent().equals(wanted.agent())) {
+            throw SwarmException.denied("this MCP session acts as agent " + already.agent() + "; it cannot act as " + wanted.agent());
+        }
+        boundSessions.put(exchange.sessionId(), wanted);
+        Map<String, Object> agent = JsonViews.agent(services.agents.find(wanted.agent()).orElseThrow(), null);
+        if (token != null) {
+            agent.put("token", token); // the new agent's own token, for its CLI calls (SWARM_TOKEN)
+        }
+        return agent;
+    }
+
+    private static Caller bearer(McpSyncServerExchange exchange) {
+        return (Caller) exchange.transportContext().get(CALLER);
+    }
+
+    /** The agent this session acts as. */
+    private Caller acting(McpSyncServerExchange exchange) {
+        Caller bearer = bearer(exchange);
+        if (!bearer.operator()) {
+            return bearer;
+        }
+        Caller bound = boundSessions.get(exchange.sessionId());
+        if (bound == null) {
+            throw SwarmException.unauthenticated("this MCP session acts for no agent yet: call register_agent first");
+        }
+        return bound;
+    }
+
+    @FunctionalInterface
+    private interface Operation {
+        Object apply(McpSyncServerExchange exchange, Arguments args);
+    }
+
+    /** A tool whose result is the operation's JSON document; a failure is an error result with the API's error document. */
+    private static SyncToolSpecification tool(String name, String description, Schema schema, Operation operation) {
+        McpSchema.Tool tool = McpSchema.Tool.builder().name(name).description(description).inputSchema(schema.document()).build();
+        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> {
+            Object document;
+            boolean failed = false;
+            try {
+                document = operation.apply(exchange, new Arguments(request.arguments(), schema));
+            } catch (SwarmException refused) {
+                document = JsonViews.error(refused);
+                failed = true;
+            }
+            return McpSchema.CallToolResult.builder().structuredContent(document).addTextContent(JsonViews.json(document))
+                    .isError(failed).build();
+        }).build();
+    }
+
+    // --------------------------------------------------------------------------------- resources
+
+    private List<SyncResourceSpecification> resources() {
+        return List.of(
+                resource("swarm://agents", "agents", "Registered agents and their locks",
+                        () -> OrderedMap.of("agents", services.agents.list().stream()
+                                .map(listed -> JsonViews.agent(listed.agent(), listed.leases())).toList())),
+                resource("swarm://locks", "locks", "Live locks",
+                        () -> OrderedMap.of("leases", JsonViews.leases(services.leases.list(null, false)))),
+                resource("swarm://log", "log", "The newest 50 events",
+                        () -> OrderedMap.of("events", services.log.latest(null, null, 50).stream().map(JsonViews::event).toList())));
+    }
+
+    private static SyncResourceSpecification resource(String uri, String name, String description, Supplier<Object> read) {
+        McpSchema.Resource resource = McpSchema.Resource.builder().uri(uri).name(name).description(description)
+                .mimeType("application/json").build();
+        BiFunction<McpSyncServerExchange, McpSchema.ReadResourceRequest, McpSchema.ReadResourceResult> reader = (exchange, request) ->
+                new McpSchema.ReadResourceResult(List.of(new McpSchema.TextResourceContents(uri, "application/json", JsonViews.json(read.get()))));
+        return new SyncResourceSpecification(resource, reader);
+    }
+
+    // ------------------------------------------------------------------------- arguments, schemas
+
+    /** A tool's input schema: an object of named string or string-array properties, nothing else allowed. */
+    private static final class Schema {
+        private final Map<String, Object> properties = new LinkedHashMap<>();
+        private final List<String> required = new ArrayList<>();
+
+        static Schema of() {
+            return new Schema();
+        }
+
+        Schema string(String name, String description) {
+            properties.put(name, OrderedMap.of("type", "string", "description", description));
+            return this;
+        }
+
+        Schema strings(String name, String description, boolean mandatory) {
+            properties.put(name, OrderedMap.of("type", "array", "items", Map.of("type", "string"), "description", description));
+            return mandatory ? required(name) : this;
+        }
+
+        Schema required(String name) {
+            required.add(name);
+            return this;
+        }
+
+        Map<String, Object> document() {
+            Map<String, Object> document = OrderedMap.of("type", "object", "properties", properties, "additionalProperties", false);
+            if (!required.isEmpty()) {
+                document.put("required", required);
+            }
+            return document;
+        }
+    }
+
+    /** A call's arguments, checked against the tool's schema: errors name the argument. */
+    private record Arguments(Map<String, Object> values, Schema schema) {
+        Arguments {
+            values = values == null ? Map.of() : values;
+            for (String name : values.keySet()) {
+                if (!schema.properties.containsKey(name)) {
+                    throw SwarmException.badInput("unknown argument '" + name + "'; this tool takes " + schema.properties.keySet());
+                }
+            }
+            for (String name : schema.required) {
+                if (values.get(name) == null) {
+                    throw SwarmException.badInput("missing argument '" + name + "'");
+                }
+            }
+        }
+
+        String string(String name) {
+            Object value = values.get(name);
+            if (value != null && !(value instanceof String)) {
+                throw SwarmException.badInput("argument '" + name + "' must be a string");
+            }
+            return (String) value;
+        }
+
+        List<String> strings(String name) {
+            Object value = values.get(name);
+            if (value == null) {
+                return null;
+            }
+            if (!(value instanceof List<?> list) || list.stream().anyMatch(item -> !(item instanceof String))) {
+                throw SwarmException.badInput("argument '" + name + "' must be an array of strings");
+            }
+            if (list.isEmpty() || list.size() > 1000) {
+                throw SwarmException.badInput("argument '" + name + "' must name 1 to 1000 resources");
+            }
+            return list.stream().map(String.class::cast).toList();
+        }
+
+        Duration duration(String name) {
+            String text = string(name);
+            return text == null ? null : Durations.parse(text);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.swarmhub.hub;
+
+import dev.swarmhub.core.Agents;
+import dev.swarmhub.core.Caller;
+import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.core.Tokens;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The checks every HTTP request to the hub passes first, API and MCP alike: a bearer token
+ * (the operator's, or an agent's), then a Host header naming this server (against DNS rebinding
+ * from a browser). Tokens never appear in URLs or logs.
+ */
+final class RequestGuard {
+
+    private final String operatorTokenHash;
+    private final Agents agents;
+    private final Set<String> allowedHosts;
+
+    RequestGuard(String operatorTokenHash, Agents agents, Set<String> allowedHosts) {
+        this.operatorTokenHash = operatorTokenHash;
+        this.agents = agents;
+        this.allowedHosts = allowedHosts;
+    }
+
+    /**
+     * The caller the request's bearer token names. {@code checkedAgainOnAdmit}: the operation's
+     * own transaction checks the token again, so a token accepted before needs no read here.
+     */
+    Caller authenticate(HttpServletRequest request, boolean checkedAgainOnAdmit) {
+        String header = request.getHeader("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw SwarmException.unauthenticated("missing bearer token: send Authorization: Bearer <agent or operator token>");
+        }
+        String token = header.substring(7).strip();
+        if (Tokens.matches(token, operatorTokenHash)) {
+            return Caller.ofOperator();
+        }
+        return checkedAgainOnAdmit ? agents.bearerCheckedAgainOnAdmit(token) : agents.bearer(token);
+    }
+
+    void checkHost(HttpServletRequest request) {
+        String host = request.getHeader("Host");
+        if (host == null || !allowedHosts.contains(host.toLowerCase(Locale.ROOT))) {
+            throw SwarmException.badInput("unexpected Host header '" + host + "': use the address the hub listens on");
+        }
+    }
+}
