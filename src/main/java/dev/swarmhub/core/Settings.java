@@ -9,7 +9,9 @@ public final class Settings {
     /** Known settings and their defaults. */
     public static final Map<String, String> DEFAULTS = Map.of(
             Agents.STALE_AFTER, Durations.format(Agents.DEFAULT_STALE_AFTER),
-            Agents.GONE_AFTER, Durations.format(Agents.DEFAULT_GONE_AFTER));
+            Agents.GONE_AFTER, Durations.format(Agents.DEFAULT_GONE_AFTER),
+            Messages.RATE_LIMIT, Messages.DEFAULT_RATE_LIMIT.text(),
+            Messages.MAX_TEXT_BYTES, Integer.toString(MessageText.DEFAULT_MAX_BYTES));
 
     private final Store store;
     private final Gate gate;
@@ -33,18 +35,24 @@ public final class Settings {
         if (!DEFAULTS.containsKey(name)) {
             throw SwarmException.badInput("unknown setting '" + name + "': known are " + String.join(", ", DEFAULTS.keySet()));
         }
-        String canonical = Durations.format(Durations.parse(value));
+        String canonical = switch (name) {
+            case Messages.RATE_LIMIT -> Messages.RateLimit.parse(value).text();
+            case Messages.MAX_TEXT_BYTES -> Integer.toString(Messages.maxTextBytes(value));
+            default -> Durations.format(Durations.parse(value));
+        };
         if (!operator.operator()) {
             throw SwarmException.unauthenticated("only the operator may change settings (token in .swarm/operator.token)");
         }
         store.write(tx -> {
             gate.admit(tx, operator);
-            long stale = name.equals(Agents.STALE_AFTER) ? Durations.parse(canonical).toMillis()
-                    : Agents.threshold(tx, Agents.STALE_AFTER, Agents.DEFAULT_STALE_AFTER);
-            long gone = name.equals(Agents.GONE_AFTER) ? Durations.parse(canonical).toMillis()
-                    : Agents.threshold(tx, Agents.GONE_AFTER, Agents.DEFAULT_GONE_AFTER);
-            if (stale < 1000 || gone <= stale) {
-                throw SwarmException.badInput("need 1s <= " + Agents.STALE_AFTER + " < " + Agents.GONE_AFTER);
+            if (name.equals(Agents.STALE_AFTER) || name.equals(Agents.GONE_AFTER)) {
+                long stale = name.equals(Agents.STALE_AFTER) ? Durations.parse(canonical).toMillis()
+                        : Agents.threshold(tx, Agents.STALE_AFTER, Agents.DEFAULT_STALE_AFTER);
+                long gone = name.equals(Agents.GONE_AFTER) ? Durations.parse(canonical).toMillis()
+                        : Agents.threshold(tx, Agents.GONE_AFTER, Agents.DEFAULT_GONE_AFTER);
+                if (stale < 1000 || gone <= stale) {
+                    throw SwarmException.badInput("need 1s <= " + Agents.STALE_AFTER + " < " + Agents.GONE_AFTER);
+                }
             }
             tx.putSetting(name, canonical);
             tx.appendEvent("setting.changed", null, null, OrderedMap.of("name", name, "value", canonical));

@@ -38,6 +38,11 @@ public class SwarmException extends RuntimeException {
         return kind;
     }
 
+    /** The error's code in JSON answers: its kind's, unless a subclass is more precise. */
+    public String code() {
+        return kind.code;
+    }
+
     public static SwarmException badInput(String message) {
         return new SwarmException(Kind.BAD_INPUT, message);
     }

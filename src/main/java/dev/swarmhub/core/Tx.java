@@ -92,6 +92,48 @@ public interface Tx {
     /** The agent whose token has this hash. */
     Optional<String> agentWithTokenHash(String tokenHash);
 
+    // --- messages ---
+
+    /** Stores a message with its recipients (each stored now, first attempt) and indexes its text for search. */
+    void insertMessage(Message message);
+
+    Optional<Message> message(String id);
+
+    /** Ids starting with the prefix, at most {@code limit}. */
+    List<String> messageIdsStartingWith(String prefix, int limit);
+
+    /** Messages to the recipient, oldest first; {@code unreadOnly}: not yet read. */
+    List<Message> inbox(String recipient, boolean unreadOnly, int limit);
+
+    List<Message> thread(String threadId);
+
+    /** Messages whose text matches the FTS5 query, best first, that the agent sent or received (null: all). */
+    List<Message> searchMessages(String ftsQuery, String visibleTo, int limit);
+
+    /** Creation times and recipient counts of the sender's messages created after {@code since}, oldest first. */
+    List<long[]> sentAfter(String sender, long since);
+
+    /** Sets the recipient's delivered (and read, acked) time where not set yet; false when no such row. */
+    boolean markReceived(String messageId, String recipient, boolean read, boolean acked);
+
+    /** Unacked recipient rows whose retry time has come: message id, recipient, attempts. */
+    List<RetryDue> retriesDue(long at);
+
+    record RetryDue(String messageId, String recipient, int attempts) {
+    }
+
+    /** Records a redelivery (attempts, next retry, pane typing pending) or the escalation (escalated, no more retries). */
+    void updateRetry(String messageId, String recipient, int attempts, Long nextRetryAt, boolean escalated, String pane);
+
+    /** Recipient rows waiting to be typed into the pane of a live agent on this host: message id, recipient, pane. */
+    List<PaneDelivery> pendingPaneDeliveries(String host, int limit);
+
+    record PaneDelivery(String messageId, String recipient, String pane) {
+    }
+
+    /** Records the outcome of typing into the pane; delivered also sets delivered_at where not set. */
+    void setPaneOutcome(String messageId, String recipient, String outcome, boolean delivered);
+
     // --- idempotency ---
 
     /** The stored answer (status, body) to the caller's earlier request with this key, with the request it answered. */

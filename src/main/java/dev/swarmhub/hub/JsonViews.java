@@ -5,6 +5,7 @@ import dev.swarmhub.core.Event;
 import dev.swarmhub.core.Lease;
 import dev.swarmhub.core.LeaseConflictException;
 import dev.swarmhub.core.OrderedMap;
+import dev.swarmhub.core.RateLimitedException;
 import dev.swarmhub.core.SwarmException;
 import dev.swarmhub.core.Waiter;
 import java.time.Instant;
@@ -66,8 +67,11 @@ public final class JsonViews {
             document.put("conflicts", conflict.conflicts().stream().map(JsonViews::conflict).toList());
             document.put("queuedAhead", conflict.queuedAhead().stream().map(JsonViews::waiter).toList());
         } else {
-            error.put("code", failure.kind().code);
+            error.put("code", failure.code());
             document.put("error", error);
+            if (failure instanceof RateLimitedException limited) {
+                error.put("retryAfterMs", limited.retryAfterMillis());
+            }
         }
         error.put("message", failure.getMessage());
         return document;

@@ -3,8 +3,11 @@ package dev.swarmhub.hub;
 import dev.swarmhub.core.Agents;
 import dev.swarmhub.core.EventLog;
 import dev.swarmhub.core.Leases;
+import dev.swarmhub.core.MessageSignature;
+import dev.swarmhub.core.Messages;
 import dev.swarmhub.core.Settings;
 import dev.swarmhub.host.LocalProcesses;
+import dev.swarmhub.host.MessageSecret;
 import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.store.SqliteStore;
 import java.nio.file.Path;
@@ -21,6 +24,7 @@ public final class Services implements AutoCloseable {
     public final Leases leases;
     public final EventLog log;
     public final Settings settings;
+    public final Messages messages;
 
     private Services(Path root, SqliteStore store) {
         this.root = root;
@@ -29,6 +33,7 @@ public final class Services implements AutoCloseable {
         this.leases = new Leases(store, agents);
         this.log = new EventLog(store);
         this.settings = new Settings(store, agents);
+        this.messages = new Messages(store, agents, new MessageSignature(MessageSecret.readOrCreate(root)));
     }
 
     /** Opens the project's store; on first use this also creates .swarm/operator.token. */

@@ -3,6 +3,8 @@ package dev.swarmhub.store;
 import dev.swarmhub.core.Agent;
 import dev.swarmhub.core.Event;
 import dev.swarmhub.core.Lease;
+import dev.swarmhub.core.Message;
+import dev.swarmhub.core.MessageType;
 import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.Resource;
 import dev.swarmhub.core.Tx;
@@ -297,6 +299,123 @@ final class JdbcTx implements Tx {
             args.add(kind);
         }
         return where.toString();
+    }
+
+    // --- messages ---
+
+    private static final String MESSAGE_COLUMNS = "id, sender, type, priority, thread, reply_to, text, ack_required, created_at, signature";
+    private static final String RECIPIENT_COLUMNS = "recipient, stored_at, delivered_at, read_at, acked_at, attempts, next_retry_at, "
+            + "escalated, pane";
+
+    @Override
+    public void insertMessage(Message message) {
+        update("INSERT INTO messages (" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", message.id(), message.sender(),
+                message.type().label(), message.priority(), message.thread(), message.replyTo(), message.text(),
+                message.ackRequired() ? 1 : 0, message.createdAt(), message.signature());
+        for (Message.Recipient recipient : message.recipients()) {
+            update("INSERT INTO message_recipients (message_id, recipient, stored_at, attempts, next_retry_at, pane) VALUES (?, ?, ?, 1, ?, "
+                    + "CASE WHEN EXISTS (SELECT 1 FROM agents WHERE id = ? AND pane IS NOT NULL AND status <> 'gone') THEN 'pending' END)",
+                    message.id(), recipient.agent(), recipient.storedAt(), recipient.nextRetryAt(), recipient.agent());
+        }
+        update("INSERT INTO messages_fts (id, text) VALUES (?, ?)", message.id(), message.text());
+        freed = true; // wakes inbox waiters in this process
+    }
+
+    @Override
+    public Optional<Message> message(String id) {
+        return queryMessages("SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE id = ?", id).stream().findFirst();
+    }
+
+    @Override
+    public List<String> messageIdsStartingWith(String prefix, int limit) {
+        return query("SELECT id FROM messages WHERE id >= ? AND id < ? ORDER BY id LIMIT ?", row -> row.getString(1),
+                prefix, prefix + Character.MAX_VALUE, limit);
+    }
+
+    @Override
+    public List<Message> inbox(String recipient, boolean unreadOnly, int limit) {
+        return queryMessages("SELECT m.id, m.sender, m.type, m.priority, m.thread, m.reply_to, m.text, m.ack_required, m.created_at, "
+                + "m.signature FROM message_recipients r JOIN messages m ON m.id = r.message_id WHERE r.recipient = ?"
+                + (unreadOnly ? " AND r.read_at IS NULL" : "") + " ORDER BY m.created_at, m.rowid LIMIT ?", recipient, limit);
+    }
+
+    @Override
+    public List<Message> thread(String threadId) {
+        return queryMessages("SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE thread = ? ORDER BY created_at, rowid", threadId);
+    }
+
+    @Override
+    public List<Message> searchMessages(String ftsQuery, String visibleTo, int limit) {
+        String visible = visibleTo == null ? "" : " AND (m.sender = ? OR EXISTS (SELECT 1 FROM message_recipients r "
+                + "WHERE r.message_id = m.id AND r.recipient = ?))";
+        List<Object> args = new ArrayList<>(List.of(ftsQuery));
+        if (visibleTo != null) {
+            args.addAll(List.of(visibleTo, visibleTo));
+        }
+        args.add(limit);
+        return queryMessages("SELECT m.id, m.sender, m.type, m.priority, m.thread, m.reply_to, m.text, m.ack_required, m.created_at, "
+                + "m.signature FROM messages_fts f JOIN messages m ON m.id = f.id WHERE messages_fts MATCH ?" + visible
+                + " ORDER BY f.rank LIMIT ?", args.toArray());
+    }
+
+    @Override
+    public List<long[]> sentAfter(String sender, long since) {
+        return query("SELECT m.created_at, (SELECT count(*) FROM message_recipients r WHERE r.message_id = m.id) FROM messages m "
+                + "WHERE m.sender = ? AND m.created_at > ? ORDER BY m.created_at", row -> new long[] {row.getLong(1), row.getLong(2)},
+                sender, since);
+    }
+
+    @Override
+    public boolean markReceived(String messageId, String recipient, boolean read, boolean acked) {
+        return update("UPDATE message_recipients SET delivered_at = coalesce(delivered_at, ?), "
+                + "read_at = CASE WHEN ? THEN coalesce(read_at, ?) ELSE read_at END, "
+                + "acked_at = CASE WHEN ? THEN coalesce(acked_at, ?) ELSE acked_at END, "
+                + "next_retry_at = CASE WHEN ? THEN NULL ELSE next_retry_at END "
+                + "WHERE message_id = ? AND recipient = ?", now, read || acked, now, acked, now, acked, messageId, recipient) > 0;
+    }
+
+    @Override
+    public List<RetryDue> retriesDue(long at) {
+        return query("SELECT message_id, recipient, attempts FROM message_recipients WHERE next_retry_at IS NOT NULL "
+                + "AND next_retry_at <= ? AND acked_at IS NULL ORDER BY next_retry_at", row -> new RetryDue(row.getString(1),
+                row.getString(2), row.getInt(3)), at);
+    }
+
+    @Override
+    public void updateRetry(String messageId, String recipient, int attempts, Long nextRetryAt, boolean escalated, String pane) {
+        update("UPDATE message_recipients SET attempts = ?, next_retry_at = ?, escalated = ?, "
+                + "pane = CASE WHEN ? IS NOT NULL AND EXISTS (SELECT 1 FROM agents WHERE id = ? AND pane IS NOT NULL AND status <> 'gone') "
+                + "THEN ? ELSE pane END WHERE message_id = ? AND recipient = ?",
+                attempts, nextRetryAt, escalated ? 1 : 0, pane, recipient, pane, messageId, recipient);
+    }
+
+    @Override
+    public List<PaneDelivery> pendingPaneDeliveries(String host, int limit) {
+        return query("SELECT r.message_id, r.recipient, a.pane FROM message_recipients r JOIN agents a ON a.id = r.recipient "
+                + "WHERE r.pane = 'pending' AND a.pane IS NOT NULL AND a.status <> 'gone' AND a.host = ? ORDER BY r.stored_at, r.rowid LIMIT ?",
+                row -> new PaneDelivery(row.getString(1), row.getString(2), row.getString(3)), host, limit);
+    }
+
+    @Override
+    public void setPaneOutcome(String messageId, String recipient, String outcome, boolean delivered) {
+        update("UPDATE message_recipients SET pane = ?, delivered_at = CASE WHEN ? THEN coalesce(delivered_at, ?) ELSE delivered_at END "
+                + "WHERE message_id = ? AND recipient = ?", outcome, delivered, now, messageId, recipient);
+    }
+
+    private List<Message> queryMessages(String sql, Object... args) {
+        List<Message> bare = query(sql, row -> new Message(row.getString(1), row.getString(2), MessageType.stored(row.getString(3)),
+                row.getString(4), row.getString(5), row.getString(6), row.getString(7), row.getInt(8) != 0, row.getLong(9),
+                row.getString(10), List.of()), args);
+        List<Message> complete = new ArrayList<>(bare.size());
+        for (Message message : bare) {
+            List<Message.Recipient> recipients = query("SELECT " + RECIPIENT_COLUMNS + " FROM message_recipients WHERE message_id = ? "
+                    + "ORDER BY recipient", row -> new Message.Recipient(row.getString(1), row.getLong(2), nullableLong(row, 3),
+                    nullableLong(row, 4), nullableLong(row, 5), row.getInt(6), nullableLong(row, 7), row.getInt(8) != 0,
+                    row.getString(9)), message.id());
+            complete.add(new Message(message.id(), message.sender(), message.type(), message.priority(), message.thread(),
+                    message.replyTo(), message.text(), message.ackRequired(), message.createdAt(), message.signature(), recipients));
+        }
+        return complete;
     }
 
     private static String placeholders(int count) {

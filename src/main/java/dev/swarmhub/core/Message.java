@@ -1,0 +1,24 @@
+package dev.swarmhub.core;
+
+import java.util.List;
+
+/**
+ * A stored message with every recipient's state. {@code thread} is the id of the thread's first
+ * message; {@code signature} the HMAC the store keeps with it (see {@link MessageSignature}).
+ */
+public record Message(String id, String sender, MessageType type, String priority, String thread, String replyTo,
+                      String text, boolean ackRequired, long createdAt, String signature, List<Recipient> recipients) {
+
+    /** One recipient's progress: stored → delivered → read → acked (store times; null: not yet). */
+    public record Recipient(String agent, long storedAt, Long deliveredAt, Long readAt, Long ackedAt, int attempts,
+                            Long nextRetryAt, boolean escalated, String pane) {
+    }
+
+    public List<String> recipientNames() {
+        return recipients.stream().map(Recipient::agent).sorted().toList();
+    }
+
+    public Recipient recipient(String agent) {
+        return recipients.stream().filter(r -> r.agent().equals(agent)).findFirst().orElse(null);
+    }
+}
