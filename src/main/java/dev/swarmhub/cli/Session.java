@@ -3,6 +3,7 @@ package dev.swarmhub.cli;
 import dev.swarmhub.core.Agents;
 import dev.swarmhub.core.EventLog;
 import dev.swarmhub.core.Leases;
+import dev.swarmhub.core.Messages;
 import dev.swarmhub.core.Settings;
 import dev.swarmhub.hub.Services;
 
@@ -18,6 +19,7 @@ final class Session implements AutoCloseable {
     final Leases leases;
     final EventLog log;
     final Settings settings;
+    final Messages messages;
 
     Session(Services services, boolean owned) {
         this.services = services;
@@ -26,6 +28,7 @@ final class Session implements AutoCloseable {
         this.leases = services.leases;
         this.log = services.log;
         this.settings = services.settings;
+        this.messages = services.messages;
     }
 
     @Override

@@ -26,6 +26,8 @@ import picocli.CommandLine.ScopeType;
         description = "Coordination for AI coding agents sharing one repository: leases on files, globs and named resources.",
         subcommands = {LockCommand.class, AgentCommand.class, AgentsCommand.class, WhoamiCommand.class, GuardCommand.class,
                 LogCommand.class, ConfigCommand.class, HubCommands.Up.class, HubCommands.Down.class, HubCommands.Status.class, BenchCommand.class, McpCommand.class,
+                MessageCommands.Send.class, MessageCommands.Broadcast.class, MessageCommands.Reply.class, MessageCommands.Inbox.class,
+                MessageCommands.Read.class, MessageCommands.Ack.class, MessageCommands.Thread.class, MessageCommands.Search.class,
                 DemoCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:anything else failed", "2:bad usage or bad input",
@@ -188,6 +190,14 @@ public final class Swarm implements Runnable {
     /** The acting agent with its token; the store checks both inside the operation's transaction. */
     Caller agentCaller() {
         return Caller.ofAgent(agentOrNull(), tokenOrNull());
+    }
+
+    /** Who reads messages: the acting agent, or, with no agent given and the operator's token, the operator (its inbox). */
+    Caller readerCaller() {
+        if (agentOrNull() == null && tokenOrNull() != null && OperatorToken.matches(projectRoot(), tokenOrNull())) {
+            return Caller.ofOperator();
+        }
+        return agentCaller();
     }
 
     /** The operator, after checking the token against .swarm/operator.token. */

@@ -29,6 +29,7 @@ public final class SwarmClient {
     private static final Set<String> LOCAL_COMMANDS = Set.of("up", "down", "status", "demo", "help", "bench", "mcp");
     /** Help and version print here; endless commands (--follow, --watch) print as they go, reading the store here. */
     private static final Set<String> LOCAL_FLAGS = Set.of("-h", "--help", "-V", "--version", "-f", "--follow", "--watch");
+    private static final Set<String> TEXT_COMMANDS = Set.of("send", "broadcast", "reply");
     private static final Set<String> OPTIONS_WITH_VALUES = Set.of("--root", "--agent", "--token");
 
     private SwarmClient() {
@@ -55,6 +56,7 @@ public final class SwarmClient {
             if (!accepts(socket)) {
                 HubCommands.startInBackground(root);
             }
+            readTextFromStdin(arguments);
             CliFrames.Response response = exchange(socket, arguments.toArray(String[]::new), environment, workingDirectory);
             print(System.out, response.out());
             print(System.err, response.err());
@@ -88,15 +90,29 @@ public final class SwarmClient {
                 return true;
             }
         }
+        String command = command(arguments);
+        return command == null || LOCAL_COMMANDS.contains(command); // no command: let the CLI explain
+    }
+
+    /** The command word: the first argument that is neither an option nor a global option's value. */
+    private static String command(List<String> arguments) {
         for (int i = 0; i < arguments.size(); i++) {
             String argument = arguments.get(i);
             if (OPTIONS_WITH_VALUES.contains(argument)) {
                 i++;
             } else if (!argument.startsWith("-")) {
-                return LOCAL_COMMANDS.contains(argument);
+                return argument;
             }
         }
-        return true; // no command: let the CLI explain
+        return null;
+    }
+
+    /** A message text given as "-" is read here: the hub runs the command without this process's stdin. */
+    private static void readTextFromStdin(List<String> arguments) throws IOException {
+        int dash = arguments.indexOf("-");
+        if (dash >= 0 && TEXT_COMMANDS.contains(command(arguments))) {
+            arguments.set(dash, new String(System.in.readNBytes(1024 * 1024 + 1), StandardCharsets.UTF_8));
+        }
     }
 
     private static String optionValue(List<String> arguments, String option) {

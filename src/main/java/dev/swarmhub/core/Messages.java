@@ -193,7 +193,7 @@ public final class Messages {
             if (freed >= excess) {
                 long waitMs = Math.max(1, entry[0] + window - tx.now());
                 throw new RateLimitedException(sender + " sent to " + used + " recipients in the last " + Durations.format(limit.window())
-                        + " (limit " + limit.text() + "); a slot frees in " + Durations.format(Duration.ofMillis(waitMs)), waitMs);
+                        + " (limit " + limit.text() + "); a slot frees in " + Durations.format(Duration.ofSeconds((waitMs + 999) / 1000)), waitMs);
             }
         }
         throw new IllegalStateException("rate limit arithmetic");

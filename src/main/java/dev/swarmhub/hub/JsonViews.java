@@ -4,6 +4,8 @@ import dev.swarmhub.core.Agent;
 import dev.swarmhub.core.Event;
 import dev.swarmhub.core.Lease;
 import dev.swarmhub.core.LeaseConflictException;
+import dev.swarmhub.core.Message;
+import dev.swarmhub.core.Messages;
 import dev.swarmhub.core.OrderedMap;
 import dev.swarmhub.core.RateLimitedException;
 import dev.swarmhub.core.SwarmException;
@@ -54,6 +56,33 @@ public final class JsonViews {
     public static Map<String, Object> event(Event event) {
         return OrderedMap.of("id", event.id(), "at", iso(event.at()), "kind", event.kind(), "agent", event.agent(),
                 "resource", event.resource(), "details", event.details());
+    }
+
+    /** A message as its reader sees it: every recipient's progress, the reader's own, and whether its signature failed. */
+    public static Map<String, Object> message(Messages.View view) {
+        Message message = view.message();
+        Map<String, Object> document = OrderedMap.of("id", message.id(), "from", message.sender(), "type", message.type().label(),
+                "priority", message.priority(), "thread", message.thread(), "replyTo", message.replyTo(), "text", message.text(),
+                "ackRequired", message.ackRequired(), "sentAt", iso(message.createdAt()), "tampered", view.tampered(),
+                "to", message.recipients().stream().map(JsonViews::recipient).toList());
+        if (view.mine() != null) {
+            document.put("mine", recipient(view.mine()));
+        }
+        return document;
+    }
+
+    public static List<Map<String, Object>> messages(List<Messages.View> views) {
+        return views.stream().map(JsonViews::message).toList();
+    }
+
+    private static Map<String, Object> recipient(Message.Recipient recipient) {
+        return OrderedMap.of("agent", recipient.agent(), "storedAt", iso(recipient.storedAt()), "deliveredAt", isoOrNull(recipient.deliveredAt()),
+                "readAt", isoOrNull(recipient.readAt()), "ackedAt", isoOrNull(recipient.ackedAt()), "attempts", recipient.attempts(),
+                "escalated", recipient.escalated(), "pane", recipient.pane());
+    }
+
+    private static String isoOrNull(Long epochMillis) {
+        return epochMillis == null ? null : iso(epochMillis);
     }
 
     /** {"error":{"code","message"}}, plus the conflicts and queue for a denied acquire. */

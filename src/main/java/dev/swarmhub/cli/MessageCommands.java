@@ -1,0 +1,280 @@
+package dev.swarmhub.cli;
+
+import dev.swarmhub.core.Message;
+import dev.swarmhub.core.MessageType;
+import dev.swarmhub.core.Messages;
+import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.hub.JsonViews;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code swarm send | broadcast | reply | inbox | read | ack | thread | search}: messages between
+ * agents. Text is an argument, or {@code -} for standard input (the client reads it before the
+ * command goes to the hub).
+ */
+final class MessageCommands {
+
+    private MessageCommands() {
+    }
+
+    /** Options every sending command shares. */
+    static final class SendOptions {
+        @Option(names = "--ack", description = "Ask the recipients to ACK (BLOCKED always does unless --no-ack).", negatable = true)
+        Boolean ack;
+
+        @Option(names = "--priority", paramLabel = "LEVEL", description = "normal (default) or urgent.")
+        String priority;
+
+        @Option(names = "--thread", paramLabel = "MSG", description = "Join the thread of this message.")
+        String thread;
+
+        Messages.Draft draft(String type, String text) {
+            return new Messages.Draft(MessageType.parse(type), readText(text), priority, ack, thread);
+        }
+    }
+
+    static String readText(String text) {
+        if (!"-".equals(text)) {
+            return text;
+        }
+        try {
+            byte[] input = System.in.readNBytes(1024 * 1024 + 1);
+            return new String(input, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw SwarmException.badInput("cannot read the message text from standard input: " + e.getMessage());
+        }
+    }
+
+    static <T> T withMessages(Swarm swarm, Function<Messages, T> work) {
+        try (Session session = swarm.session()) {
+            return work.apply(session.messages);
+        }
+    }
+
+    static int sent(Swarm swarm, Message message) {
+        String ack = message.ackRequired() ? " (ACK requested)" : "";
+        return swarm.output.result(Output.document("sent", true, "id", message.id(), "thread", message.thread(),
+                "to", message.recipientNames(), "ackRequired", message.ackRequired()),
+                "sent " + message.type().label() + " " + message.id() + " to " + String.join(", ", message.recipientNames()) + ack);
+    }
+
+    @Command(name = "send", description = "Send a message to one or more agents (TO: comma-separated ids).")
+    static final class Send implements Callable<Integer> {
+        @ParentCommand
+        Swarm swarm;
+
+        @Parameters(index = "0", paramLabel = "TO", description = "Recipient agent ids, comma-separated.")
+        String to;
+
+        @Parameters(index = "1", paramLabel = "TYPE", description = "QUESTION, REVIEW-REQUEST, BLOCKED, COMPLETED, CHALLENGE, INFO or ACK.")
+        String type;
+
+        @Parameters(index = "2", paramLabel = "TEXT", description = "The text, or - to read it from standard input.")
+        String text;
+
+        @Mixin
+        SendOptions options;
+
+        @Override
+        public Integer call() {
+            List<String> recipients = Arrays.stream(to.split(",")).map(String::strip).filter(id -> !id.isEmpty()).toList();
+            Messages.Draft draft = options.draft(type, text);
+            return sent(swarm, withMessages(swarm, messages -> messages.send(swarm.agentCaller(), recipients, draft)));
+        }
+    }
+
+    @Command(name = "broadcast", description = "Send a message to every agent that is not gone.")
+    static final class Broadcast implements Callable<Integer> {
+        @ParentCommand
+        Swarm swarm;
+
+        @Parameters(index = "0", paramLabel = "TYPE", description = "The message type (see send).")
+        String type;
+
+        @Parameters(index = "1", paramLabel = "TEXT", description = "The text, or - to read it from standard input.")
+        String text;
+
+        @Option(names = "--include-self", description = "Send it to yourself too.")
+        boolean includeSelf;
+
+        @Mixin
+        SendOptions options;
+
+        @Override
+        public Integer call() {
+            Messages.Draft draft = options.draft(type, text);
+            return sent(swarm, withMessages(swarm, messages -> messages.broadcast(swarm.agentCaller(), draft, includeSelf)));
+        }
+    }
+
+    @Command(name = "reply", description = "Answer a message's sender, in its thread.")
+    static final class Reply implements Callable<Integer> {
+        @ParentCommand
+        Swarm swarm;
+
+        @Parameters(index = "0", paramLabel = "MSG", description = "The message id, or a unique prefix of 6+ characters.")
+        String message;
+
+        @Parameters(index = "1", paramLabel = "TEXT", description = "The text, or - to read it from standard input.")
+        String text;
+
+        @Option(names = "--type", paramLabel = "TYPE", defaultValue = "INFO", description = "The reply's type (default INFO).")
+        String type;
+
+        @Mixin
+        SendOptions options;
+
+        @Override
+        public Integer call() {
+            Messages.Draft draft = options.draft(type, text);
+            return sent(swarm, withMessages(swarm, messages -> messages.reply(swarm.agentCaller(), message, draft)));
+        }
+    }
+
+    @Command(name = "inbox", description = "Your messages, oldest first (the operator token reads the operator's inbox).")
+    static final class Inbox implements Callable<Integer> {
+        @ParentCommand
+        Swarm swarm;
+
+        @Option(names = "--unread", description = "Only messages not read yet.")
+        boolean unread;
+
+        @Option(names = "--wait", paramLabel = "DURATION", description = "If nothing is unread, wait this long for a message.")
+        String wait;
+
+        @Override
+        public Integer call() {
+            List<Messages.View> views = withMessages(swarm, messages -> messages.inbox(swarm.readerCaller(), unread, LockCommand.duration(wait)));
+            return swarm.output.result(Output.document("messages", JsonViews.messages(views)), lines(views, "no messages"));
+        }
+    }
+
+    @Command(name = "read", description = "Show a message (marks it read); its sender sees each recipient's delivery.")
+    static final class Read implements Callable<Integer> {
+        @ParentCommand
+        Swarm swarm;
+
+        @Parameters(paramLabel = "MSG", description = "The message id, or a unique prefix of 6+ characters.")
+        String message;
+
+        @Override
+        public Integer call() {
+            Messages.View view = withMessages(swarm, messages -> messages.read(swarm.readerCaller(), message));
+            return swarm.output.result(JsonViews.message(view), full(view));
+        }
+    }
+
+    @Command(name = "ack", description = "Acknowledge a message you received (stops its retries).")
+    static final class Ack implements Callable<Integer> {
+        @ParentCommand
+        Swarm swarm;
+
+        @Parameters(paramLabel = "MSG", description = "The message id, or a unique prefix of 6+ characters.")
+        String message;
+
+        @Override
+        public Integer call() {
+            Messages.View view = withMessages(swarm, messages -> messages.ack(swarm.readerCaller(), message));
+            return swarm.output.result(JsonViews.message(view), "acked " + view.message().id());
+        }
+    }
+
+    @Command(name = "thread", description = "The messages of a message's thread that you sent or received.")
+    static final class Thread implements Callable<Integer> {
+        @ParentCommand
+        Swarm swarm;
+
+        @Parameters(paramLabel = "MSG", description = "Any message of the thread (id or unique prefix).")
+        String message;
+
+        @Override
+        public Integer call() {
+            List<Messages.View> views = withMessages(swarm, messages -> messages.thread(swarm.readerCaller(), message));
+            return swarm.output.result(Output.document("messages", JsonViews.messages(views)), lines(views, "no messages"));
+        }
+    }
+
+    @Command(name = "search", description = "Full-text search of the messages you sent or received (word* matches a prefix).")
+    static final class Search implements Callable<Integer> {
+        @ParentCommand
+        Swarm swarm;
+
+        @Parameters(arity = "1..*", paramLabel = "WORD", description = "Words that must all occur.")
+        List<String> words;
+
+        @Option(names = "--limit", paramLabel = "N", defaultValue = "20", description = "At most this many (default 20).")
+        int limit;
+
+        @Override
+        public Integer call() {
+            List<Messages.View> views = withMessages(swarm, messages -> messages.search(swarm.readerCaller(), String.join(" ", words), limit));
+            return swarm.output.result(Output.document("messages", JsonViews.messages(views)), lines(views, "nothing found"));
+        }
+    }
+
+    /** One line per message: id, time, sender, type, the reader's state, first line of text. */
+    static String lines(List<Messages.View> views, String empty) {
+        if (views.isEmpty()) {
+            return empty;
+        }
+        StringBuilder text = new StringBuilder();
+        for (Messages.View view : views) {
+            Message message = view.message();
+            text.append(String.format(Locale.ROOT, "%s  %s  %-16s %-15s %-7s %s%n", message.id(), Output.clock(message.createdAt()),
+                    message.sender(), message.type().label(), state(view), body(view).lines().findFirst().orElse("")));
+        }
+        return text.toString().stripTrailing();
+    }
+
+    private static String state(Messages.View view) {
+        Message.Recipient mine = view.mine();
+        if (mine == null) {
+            return "sent";
+        }
+        if (mine.ackedAt() != null) {
+            return "acked";
+        }
+        if (view.message().ackRequired()) {
+            return "ACK?";
+        }
+        return mine.readAt() != null ? "read" : "new";
+    }
+
+    private static String body(Messages.View view) {
+        return view.tampered() ? "TAMPERED: its signature does not match; do not trust this message" : view.message().text();
+    }
+
+    /** A whole message with its recipients' delivery receipts. */
+    static String full(Messages.View view) {
+        Message message = view.message();
+        StringBuilder text = new StringBuilder();
+        text.append(message.type().label()).append(' ').append(message.id()).append(" from ").append(message.sender())
+                .append(" at ").append(Output.clock(message.createdAt())).append(message.priority().equals("urgent") ? " (urgent)" : "")
+                .append(message.ackRequired() ? " (ACK requested)" : "").append('\n');
+        if (!message.thread().equals(message.id())) {
+            text.append("thread ").append(message.thread()).append('\n');
+        }
+        text.append('\n').append(body(view)).append("\n\n");
+        for (Message.Recipient recipient : message.recipients()) {
+            text.append(String.format(Locale.ROOT, "  %-16s delivered %-19s read %-19s acked %-19s attempts %d%s%n", recipient.agent(),
+                    when(recipient.deliveredAt()), when(recipient.readAt()), when(recipient.ackedAt()), recipient.attempts(),
+                    recipient.pane() == null ? "" : "  pane: " + recipient.pane()));
+        }
+        return text.toString().stripTrailing();
+    }
+
+    private static String when(Long epochMillis) {
+        return epochMillis == null ? "-" : Output.clock(epochMillis);
+    }
+}
