@@ -268,10 +268,20 @@ public final class Messages {
 
     /** Shows a message; a recipient's read marks it read (and delivered). */
     public View read(Caller who, String ref) {
+        return look(who, ref, true);
+    }
+
+    /** Shows a message, with every recipient's receipts, and changes nothing. */
+    public View show(Caller who, String ref) {
+        return look(who, ref, false);
+    }
+
+    private View look(Caller who, String ref, boolean markRead) {
         return store.write(tx -> {
             String me = reader(tx, who);
             Message message = visible(tx, resolve(tx, ref), who.operator() ? null : me);
-            if (message.recipient(me) != null) {
+            Message.Recipient mine = message.recipient(me);
+            if (markRead && mine != null && mine.readAt() == null) {
                 tx.markReceived(message.id(), me, true, false);
                 tx.appendEvent("message.read", who.operator() ? null : me, null, OrderedMap.of("id", message.id()));
             }

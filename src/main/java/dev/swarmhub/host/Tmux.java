@@ -43,15 +43,22 @@ public final class Tmux {
         return panes;
     }
 
-    private record Result(int exitCode, String out, String err) {
+    record Result(int exitCode, String out, String err) {
     }
 
     private Result run(String... args) {
+        return run(new byte[0], List.of(args));
+    }
+
+    /** Runs tmux with the arguments, writing {@code input} to its standard input. */
+    Result run(byte[] input, List<String> args) {
         List<String> full = new ArrayList<>(command);
-        full.addAll(List.of(args));
+        full.addAll(args);
         try {
             Process process = new ProcessBuilder(full).start();
-            process.getOutputStream().close();
+            try (var stdin = process.getOutputStream()) {
+                stdin.write(input);
+            }
             byte[] out = process.getInputStream().readAllBytes();
             byte[] err = process.getErrorStream().readAllBytes();
             if (!process.waitFor(10, TimeUnit.SECONDS)) {

@@ -7,8 +7,12 @@ import dev.swarmhub.core.Durations;
 import dev.swarmhub.core.Event;
 import dev.swarmhub.core.Lease;
 import dev.swarmhub.core.Leases;
+import dev.swarmhub.core.Message;
+import dev.swarmhub.core.MessageType;
+import dev.swarmhub.core.Messages;
 import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.OrderedMap;
+import dev.swarmhub.core.RateLimitedException;
 import dev.swarmhub.core.Resource;
 import dev.swarmhub.core.ResourceParser;
 import dev.swarmhub.core.SwarmException;
@@ -30,15 +34,19 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.MapperFeature;
+import tools.jackson.databind.cfg.CoercionAction;
+import tools.jackson.databind.cfg.CoercionInputShape;
 import tools.jackson.databind.exc.MismatchedInputException;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.type.LogicalType;
 
 /**
  * The HTTP JSON API under /api/v1. Order of checks: bearer token (401 before anything else),
@@ -56,11 +64,17 @@ final class Api extends HttpServlet {
     /** Operations whose transaction checks the caller's token again (Gate.admit). */
     private static final Set<String> ADMITTING_ROUTES = Set.of("POST /locks", "POST /locks/renew", "POST /locks/release",
             "POST /agents/heartbeat", "POST /agents/leave");
+    /** /messages/{id}/{action}: an operation on one message. */
+    private static final Pattern ONE_MESSAGE = Pattern.compile("(GET|POST) /messages/([^/]+)(?:/(read|ack|reply|thread))?");
 
     private static final JsonMapper STRICT = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .withCoercionConfig(LogicalType.Textual, strings -> strings // 5 is not "5": a number where text belongs is a mistake
+                    .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
             .build();
 
     private final Services services;
@@ -94,6 +108,30 @@ final class Api extends HttpServlet {
     record RegisterBody(String id, String kind, String pane, Long pid, String label) {
     }
 
+    /** A message to send: {@code to} for a direct message, {@code includeSelf} for a broadcast. */
+    record SendBody(List<String> to, String type, String text, String priority, Boolean ack, String thread, Boolean includeSelf) {
+        Messages.Draft draft() {
+            if (type == null) {
+                throw SwarmException.badInput("field 'type' is missing: use QUESTION, REVIEW-REQUEST, BLOCKED, COMPLETED, CHALLENGE, INFO or ACK");
+            }
+            return new Messages.Draft(MessageType.parse(type), required(text), priority, ack, thread);
+        }
+    }
+
+    /** A reply goes to the message's sender, in its thread; its type defaults to INFO. */
+    record ReplyBody(String type, String text, String priority, Boolean ack) {
+        Messages.Draft draft() {
+            return new Messages.Draft(type == null ? MessageType.INFO : MessageType.parse(type), required(text), priority, ack, null);
+        }
+    }
+
+    private static String required(String text) {
+        if (text == null) {
+            throw SwarmException.badInput("field 'text' is missing");
+        }
+        return text;
+    }
+
     /** A JSON answer: status and document. */
     record Answer(int status, Object document) {
     }
@@ -102,7 +140,7 @@ final class Api extends HttpServlet {
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
         try {
             String route = request.getMethod() + " " + (request.getPathInfo() == null ? "/" : request.getPathInfo());
-            Caller caller = guard.authenticate(request, ADMITTING_ROUTES.contains(route));
+            Caller caller = guard.authenticate(request, ADMITTING_ROUTES.contains(route) || route.startsWith("GET /messages") || route.startsWith("POST /messages"));
             guard.checkHost(request);
             if (route.equals("GET /events")) {
                 events.stream(request, response);
@@ -116,6 +154,9 @@ final class Api extends HttpServlet {
             send(response, answer);
         } catch (SwarmException failure) {
             discardBody(request);
+            if (failure instanceof RateLimitedException limited) {
+                response.setHeader("Retry-After", Long.toString((limited.retryAfterMillis() + 999) / 1000));
+            }
             send(response, new Answer(status(failure), JsonViews.error(failure)));
         } catch (RuntimeException unexpected) {
             discardBody(request);
@@ -161,7 +202,7 @@ final class Api extends HttpServlet {
         }
     }
 
-    private static boolean isWaiting(String route, String body) {
+    private static boolean isWaiting(String route, String body) { // a waiting inbox is a GET: never stored
         return route.equals("POST /locks") && body.contains("\"wait\"");
     }
 
@@ -265,9 +306,67 @@ final class Api extends HttpServlet {
                         : services.log.after(longValue("after", after), request.getParameter("agent"), request.getParameter("kind"), limit);
                 yield new Answer(200, OrderedMap.of("events", found.stream().map(JsonViews::event).toList()));
             }
+            case "GET /messages" -> {
+                if (request.getParameter("wait") != null) {
+                    interruptWhenTheClientLeaves(request, response);
+                }
+                yield messageList(services.messages.inbox(caller, "true".equals(request.getParameter("unread")),
+                        duration(request.getParameter("wait"))));
+            }
+            case "POST /messages" -> {
+                SendBody send = parse(body, SendBody.class);
+                if (send.includeSelf() != null) {
+                    throw SwarmException.badInput("field 'includeSelf' belongs to POST /messages/broadcast");
+                }
+                if (send.to() == null || send.to().isEmpty()) {
+                    throw SwarmException.badInput("field 'to' is missing or empty: name the recipient agents");
+                }
+                yield sent(services.messages.send(caller, send.to(), send.draft()));
+            }
+            case "POST /messages/broadcast" -> {
+                SendBody send = parse(body, SendBody.class);
+                if (send.to() != null) {
+                    throw SwarmException.badInput("field 'to' does not belong to a broadcast: it goes to every agent not gone");
+                }
+                yield sent(services.messages.broadcast(caller, send.draft(), Boolean.TRUE.equals(send.includeSelf())));
+            }
+            case "GET /messages/search" -> {
+                String query = request.getParameter("q");
+                if (query == null) {
+                    throw SwarmException.badInput("parameter 'q' is missing: give the words to search for");
+                }
+                yield messageList(services.messages.search(caller, query, intParameter(request, "limit", 20)));
+            }
+            default -> oneMessage(route, caller, body);
+        };
+    }
+
+    private Answer oneMessage(String route, Caller caller, String body) {
+        Matcher matcher = ONE_MESSAGE.matcher(route);
+        if (!matcher.matches()) {
+            return new Answer(404, JsonViews.error(new SwarmException(SwarmException.Kind.BAD_INPUT,
+                    "no such operation: " + route + " (see /api/v1/openapi.json)")));
+        }
+        Messages messages = services.messages;
+        String id = matcher.group(2);
+        String operation = matcher.group(1) + " " + (matcher.group(3) == null ? "" : matcher.group(3));
+        return switch (operation) {
+            case "GET " -> new Answer(200, JsonViews.message(messages.show(caller, id)));
+            case "GET thread" -> messageList(messages.thread(caller, id));
+            case "POST read" -> new Answer(200, JsonViews.message(messages.read(caller, id)));
+            case "POST ack" -> new Answer(200, JsonViews.message(messages.ack(caller, id)));
+            case "POST reply" -> sent(messages.reply(caller, id, parse(body, ReplyBody.class).draft()));
             default -> new Answer(404, JsonViews.error(new SwarmException(SwarmException.Kind.BAD_INPUT,
                     "no such operation: " + route + " (see /api/v1/openapi.json)")));
         };
+    }
+
+    private static Answer sent(Message message) {
+        return new Answer(201, JsonViews.message(new Messages.View(message, false, null)));
+    }
+
+    private static Answer messageList(List<Messages.View> views) {
+        return new Answer(200, OrderedMap.of("messages", JsonViews.messages(views)));
     }
 
     /**
@@ -369,6 +468,9 @@ final class Api extends HttpServlet {
     static int status(SwarmException failure) {
         if (failure instanceof BodyTooLarge) {
             return 413;
+        }
+        if (failure instanceof RateLimitedException) {
+            return 429;
         }
         return switch (failure.kind()) {
             case BAD_INPUT -> 400;

@@ -2,6 +2,9 @@ package dev.swarmhub.hub;
 
 import dev.swarmhub.core.OrderedMap;
 import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.host.LocalProcesses;
+import dev.swarmhub.host.PaneTyper;
+import dev.swarmhub.host.Tmux;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -37,13 +40,15 @@ public final class Hub implements AutoCloseable {
     private final Services services;
     private final CliChannel cli;
     private final HttpServer http;
+    private final PaneDeliveries paneDeliveries;
     private final String urlHost;
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("swarm-timers").daemon().factory());
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Instant started = Instant.now();
 
-    private Hub(Path root, FileChannel lockChannel, FileLock lock, CommandRunnerFactory commands, Address address) throws IOException {
+    private Hub(Path root, FileChannel lockChannel, FileLock lock, CommandRunnerFactory commands, Address address, Tmux tmux)
+            throws IOException {
         this.root = root;
         this.lockChannel = lockChannel;
         this.lock = lock;
@@ -51,6 +56,8 @@ public final class Hub implements AutoCloseable {
         this.http = new HttpServer(services, address.bind(), address.port());
         this.urlHost = address.bind().equals("0.0.0.0") ? "127.0.0.1" : address.bind();
         this.cli = new CliChannel(HubFiles.socket(root), commands.forServices(services));
+        this.paneDeliveries = new PaneDeliveries(services.messages, services.store, PaneTyper.forUser(tmux), new LocalProcesses().host());
+        paneDeliveries.start();
         timers.scheduleWithFixedDelay(this::tick, TIMER_PERIOD_MS, TIMER_PERIOD_MS, TimeUnit.MILLISECONDS);
         writeInfo();
     }
@@ -66,8 +73,8 @@ public final class Hub implements AutoCloseable {
         public static final Address LOOPBACK = new Address("127.0.0.1", 0);
     }
 
-    /** Starts the hub for the project, or refuses when one already runs. */
-    public static Hub start(Path root, CommandRunnerFactory commands, Address address) {
+    /** Starts the hub for the project, or refuses when one already runs; it types messages into panes of {@code tmux}. */
+    public static Hub start(Path root, CommandRunnerFactory commands, Address address, Tmux tmux) {
         Path swarm = root.resolve(".swarm");
         FileChannel channel = null;
         try {
@@ -78,7 +85,7 @@ public final class Hub implements AutoCloseable {
                 channel.close();
                 throw SwarmException.denied("a hub already runs for " + root + describeRunning(root));
             }
-            return new Hub(root, channel, lock, commands, address);
+            return new Hub(root, channel, lock, commands, address, tmux);
         } catch (IOException e) {
             closeQuietly(channel);
             throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot start the hub: " + e.getMessage(), e);
@@ -112,10 +119,14 @@ public final class Hub implements AutoCloseable {
         return http.port();
     }
 
-    /** The timers: expired leases are removed and recorded; agents move along active → stale → gone. */
+    /**
+     * The timers: expired leases are removed and recorded; agents move along active → stale → gone;
+     * unacked messages are delivered again, then escalated.
+     */
     private void tick() {
         try {
             services.leases.cleanup();
+            services.messages.retryDue();
         } catch (RuntimeException e) {
             System.err.println("swarm hub: timer failed: " + e.getMessage());
         }
@@ -147,6 +158,7 @@ public final class Hub implements AutoCloseable {
         }
         http.close();
         timers.shutdownNow();
+        paneDeliveries.close();
         services.close();
         try {
             Files.deleteIfExists(HubFiles.info(root));

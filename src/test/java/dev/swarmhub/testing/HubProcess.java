@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -41,6 +42,11 @@ public final class HubProcess implements AutoCloseable {
 
     /** Starts {@code swarm up} for the project without waiting for it (a second hub exits at once). */
     public static HubProcess launch(Path root) {
+        return launch(root, Map.of());
+    }
+
+    /** As {@link #launch(Path)}, with these environment variables (the test's own SWARM_* never leak in). */
+    public static HubProcess launch(Path root, Map<String, String> environment) {
         Path log = root.resolve("hub-" + STARTED.incrementAndGet() + ".log");
         List<String> command = new ArrayList<>(List.of(JavaProcess.javaBinary(), "-XX:+UseSerialGC",
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
@@ -49,6 +55,7 @@ public final class HubProcess implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         builder.environment().keySet().removeIf(name -> name.startsWith("SWARM_"));
+        builder.environment().putAll(environment);
         try {
             return new HubProcess(root, builder.start(), log);
         } catch (IOException e) {
@@ -58,7 +65,11 @@ public final class HubProcess implements AutoCloseable {
 
     /** Starts the hub and waits until it serves: its socket accepts and hub.json carries its pid. */
     public static HubProcess start(Path root) {
-        HubProcess hub = launch(root);
+        return start(root, Map.of());
+    }
+
+    public static HubProcess start(Path root, Map<String, String> environment) {
+        HubProcess hub = launch(root, environment);
         try {
             hub.awaitServing();
             return hub;

@@ -53,6 +53,16 @@ public final class TmuxServer implements AutoCloseable {
         return tmux("split-window", "-d", "-P", "-F", "#{pane_id}", "-c", directory.toString(), program(program));
     }
 
+    /** Opens a pane running a shell command in the directory; returns its pane id (%N). */
+    public String newShellPane(Path directory, String command) {
+        return tmux("split-window", "-d", "-P", "-F", "#{pane_id}", "-c", directory.toString(), command);
+    }
+
+    /** The pane's whole history and screen, wrapped lines joined. */
+    public List<String> capture(String pane) {
+        return tmux("capture-pane", "-p", "-J", "-S", "-", "-E", "-", "-t", pane).lines().toList();
+    }
+
     public List<String> paneIds() {
         return tmux("list-panes", "-a", "-F", "#{pane_id}").lines().toList();
     }

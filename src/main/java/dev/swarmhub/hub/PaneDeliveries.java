@@ -1,0 +1,79 @@
+package dev.swarmhub.hub;
+
+import dev.swarmhub.core.Messages;
+import dev.swarmhub.core.Store;
+import dev.swarmhub.host.PaneTyper;
+import java.util.List;
+
+/**
+ * The hub's typist: types each message waiting for a recipient's tmux pane on this host into that
+ * pane, oldest first, and records the outcome (typed: delivered; failed: the message stays in the
+ * inbox, the reason in its receipt). It wakes when this process stores a message, and every
+ * second for messages stored elsewhere and for retries.
+ */
+final class PaneDeliveries implements AutoCloseable {
+
+    private static final int BATCH = 50;
+    private static final long IDLE_MS = 1_000;
+
+    private final Messages messages;
+    private final Store store;
+    private final PaneTyper typer;
+    private final String host;
+    private final Thread worker;
+
+    PaneDeliveries(Messages messages, Store store, PaneTyper typer, String host) {
+        this.messages = messages;
+        this.store = store;
+        this.typer = typer;
+        this.host = host;
+        this.worker = Thread.ofPlatform().name("swarm-pane-typist").daemon().unstarted(this::run);
+    }
+
+    void start() {
+        worker.start();
+    }
+
+    private void run() {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                long seen = store.freedCount();
+                if (deliverPending() < BATCH) {
+                    store.awaitFreed(seen, IDLE_MS);
+                }
+            } catch (InterruptedException stopping) {
+                return;
+            } catch (RuntimeException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    return; // the store closed under a stopping hub
+                }
+                System.err.println("swarm hub: pane delivery failed: " + e.getMessage());
+                try {
+                    Thread.sleep(IDLE_MS); // do not spin on a failing store
+                } catch (InterruptedException stopping) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Types what is waiting; returns how many typings it handled. */
+    int deliverPending() {
+        List<Messages.PaneTyping> pending = messages.pendingPaneTypings(host, BATCH);
+        for (Messages.PaneTyping typing : pending) {
+            PaneTyper.Outcome outcome = typer.type(typing.pane(), typing.line());
+            messages.paneTyped(typing, outcome.typed(), outcome.failure());
+        }
+        return pending.size();
+    }
+
+    @Override
+    public void close() {
+        worker.interrupt();
+        try {
+            worker.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

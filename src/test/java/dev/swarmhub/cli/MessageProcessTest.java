@@ -1,0 +1,148 @@
+package dev.swarmhub.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.swarmhub.testing.JavaProcess;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Messaging across real OS processes, each on the project's store: the per-sender rate limit
+ * holds when 16 processes send as one agent at once; a message whose send returned survives
+ * the sender's SIGKILL; concurrent read and ack of one message end in one state.
+ */
+class MessageProcessTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final int PROCESSES = 16;
+
+    @TempDir
+    Path project;
+
+    private final List<JavaProcess> workers = new ArrayList<>();
+    private CliRunner cli;
+    private Map<String, String> a;
+    private Map<String, String> b;
+    private Map<String, String> c;
+
+    @BeforeEach
+    void registerAgents() {
+        cli = new CliRunner(project);
+        a = cli.register("A");
+        b = cli.register("B");
+        c = cli.register("C");
+    }
+
+    @AfterEach
+    void stopWorkers() throws InterruptedException {
+        for (JavaProcess worker : workers) {
+            worker.close();
+        }
+    }
+
+    private record Answer(int exitCode, String out) {
+        JsonNode json() {
+            return JSON.readTree(out);
+        }
+    }
+
+    private List<JavaProcess> startWorkers(int count) {
+        List<JavaProcess> started = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            JavaProcess worker = JavaProcess.start(CliWorker.class, Map.of("SWARM_ROOT", project.toString()),
+                    project.resolve("worker-" + workers.size() + ".err"));
+            workers.add(worker);
+            started.add(worker);
+        }
+        started.forEach(worker -> assertThat(worker.receive()).isEqualTo("ready"));
+        return started;
+    }
+
+    private static Answer answer(JavaProcess worker) {
+        String[] answer = worker.receive().split("\t", 2);
+        return new Answer(Integer.parseInt(answer[0]), answer.length > 1 ? answer[1] : "");
+    }
+
+    private static String as(Map<String, String> agent, String... command) {
+        return String.join("\t", command) + "\t--agent\t" + agent.get("SWARM_AGENT") + "\t--token\t" + agent.get("SWARM_TOKEN") + "\t--json";
+    }
+
+    @Test
+    void sixteenProcessesSendingAsOneAgentGetExactlyTheLimitAccepted() {
+        List<JavaProcess> senders = startWorkers(PROCESSES);
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < PROCESSES; i++) {
+                senders.get(i).send(as(a, "send", "B", "info", "process " + i + " round " + round));
+            }
+        }
+        List<Answer> answers = new ArrayList<>();
+        for (JavaProcess sender : senders) {
+            answers.add(answer(sender));
+            answers.add(answer(sender));
+        }
+        List<Answer> accepted = answers.stream().filter(answer -> answer.exitCode() == 0).toList();
+        assertThat(accepted).as("sends accepted out of %d", answers.size()).hasSize(10);
+        for (Answer refused : answers.stream().filter(answer -> answer.exitCode() != 0).toList()) {
+            assertThat(refused.exitCode()).as(refused.out()).isEqualTo(3);
+            assertThat(refused.json().path("error").path("code").asString()).isEqualTo("rate_limited");
+            assertThat(refused.json().path("error").path("retryAfterMs").asLong()).isBetween(1L, 60_000L);
+        }
+        Set<String> acceptedIds = accepted.stream().map(answer -> answer.json().path("id").asString()).collect(Collectors.toSet());
+        CliRunner.Result inbox = cli.run(b, "inbox", "--json");
+        assertThat(inbox.json().path("messages")).extracting(message -> message.path("id").asString())
+                .containsExactlyInAnyOrderElementsOf(acceptedIds);
+        // B's own limit is untouched by A's
+        assertThat(cli.run(b, "send", "A", "info", "B is not limited by A").exitCode()).isZero();
+    }
+
+    @Test
+    void aMessageWhoseSendReturnedSurvivesTheSendersSigkill() throws Exception {
+        List<String> sent = new ArrayList<>();
+        for (int round = 0; round < 4; round++) {
+            JavaProcess sender = startWorkers(1).get(0);
+            sender.send(as(a, "send", "B", "blocked", "sent just before the kill, round " + round));
+            Answer answer = answer(sender);
+            sender.kill(); // at once after the answer: no shutdown hook, no finally block runs
+            assertThat(answer.exitCode()).as(answer.out()).isZero();
+            sent.add(answer.json().path("id").asString());
+        }
+        JsonNode inbox = cli.run(b, "inbox", "--json").json();
+        assertThat(inbox.path("messages")).extracting(message -> message.path("id").asString()).containsExactlyElementsOf(sent);
+        assertThat(inbox.path("messages")).allSatisfy(message -> {
+            assertThat(message.path("tampered").asBoolean()).isFalse();
+            assertThat(message.path("ackRequired").asBoolean()).isTrue();
+        });
+    }
+
+    @Test
+    void processesReadingAndAckingOneMessageAtOnceEndInOneState() {
+        String id = cli.run(a, "send", "B", "blocked", "ack me", "--json").json().path("id").asString();
+        List<JavaProcess> readers = startWorkers(8);
+        for (int i = 0; i < readers.size(); i++) {
+            readers.get(i).send(as(b, i % 2 == 0 ? "read" : "ack", id.substring(0, 10 + i)));
+        }
+        List<Answer> answers = readers.stream().map(MessageProcessTest::answer).toList();
+        assertThat(answers).allSatisfy(answer -> assertThat(answer.exitCode()).as(answer.out()).isZero());
+        JsonNode acked = cli.run(b, "ack", id, "--json").json().path("mine");
+        assertThat(answers.stream().map(answer -> answer.json().path("mine").path("ackedAt").asString()).filter(at -> !at.isEmpty())
+                .collect(Collectors.toSet())).as("every ack saw the same ack time").containsExactly(acked.path("ackedAt").asString());
+        assertThat(cli.run(b, "log", "--kind", "message.acked", "--json").json().path("events")).hasSize(1);
+        assertThat(answers.stream().map(answer -> answer.json().path("mine").path("readAt").asString()).collect(Collectors.toSet()))
+                .as("every reader and acker saw the same read time (an ack reads too)").containsExactly(acked.path("readAt").asString());
+        assertThat(cli.run(b, "log", "--kind", "message.read", "--json").json().path("events")).hasSizeLessThanOrEqualTo(1);
+        // C is no recipient: its ack is refused, in any process
+        CliRunner.Result foreign = cli.run(c, "ack", id);
+        assertThat(foreign.exitCode()).as(foreign.err()).isEqualTo(3);
+        assertThat(foreign.err()).contains("only a recipient");
+    }
+}

@@ -1,0 +1,241 @@
+package dev.swarmhub.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.swarmhub.testing.Await;
+import dev.swarmhub.testing.HubProcess;
+import dev.swarmhub.testing.JavaProcess;
+import dev.swarmhub.testing.TmuxServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Messages typed into agents' real tmux panes. The panes run {@code cat > file} in an ordinary
+ * terminal, so each file holds exactly the lines the pane received, and the pane's screen
+ * (capture-pane) shows them as typed. Several OS processes type at once: every line must arrive
+ * whole, with its Enter, never interleaved with another.
+ */
+class PaneDeliveryTest {
+
+    private static final int PROCESSES = 8;
+    private static final int MESSAGES_EACH = 25;
+    private static final int PANES = 3;
+
+    @TempDir
+    Path project;
+
+    @TempDir
+    Path work;
+
+    private TmuxServer tmux;
+    private final List<String> panes = new ArrayList<>();
+    private final List<AutoCloseable> processes = new ArrayList<>();
+
+    @BeforeEach
+    void startPanes() {
+        tmux = TmuxServer.start(work, project, "node");
+        tmux.tmux("set-option", "-g", "history-limit", "100000");
+        for (int i = 0; i < PANES; i++) {
+            panes.add(tmux.newShellPane(project, "exec cat > " + paneFile(i)));
+        }
+        Await.until("the panes' cat processes to start", () -> java.util.stream.IntStream.range(0, PANES)
+                .allMatch(i -> Files.exists(paneFile(i))));
+    }
+
+    @AfterEach
+    void stopEverything() throws Exception {
+        for (AutoCloseable process : processes) {
+            process.close();
+        }
+        tmux.close();
+    }
+
+    // ------------------------------------------------------------- the typist, from 8 processes
+
+    @Test
+    void linesTypedByEightProcessesIntoThreePanesArriveWholeAndInOrder() throws Exception {
+        Path locks = work.resolve("pane-locks");
+        List<JavaProcess> typists = new ArrayList<>();
+        for (int w = 0; w < PROCESSES; w++) {
+            JavaProcess typist = JavaProcess.start(PaneTypeWorker.class, Map.of(), work.resolve("typist-" + w + ".log"),
+                    tmux.socket(), locks.toString());
+            processes.add(typist);
+            typists.add(typist);
+        }
+        typists.forEach(typist -> assertThat(typist.receive()).isEqualTo("ready"));
+
+        Map<Integer, List<String>> expected = new HashMap<>();
+        for (int w = 0; w < PROCESSES; w++) {
+            for (int k = 0; k < MESSAGES_EACH; k++) {
+                int pane = (w + k) % PANES;
+                String line = "[swarm] w" + w + " INFO " + k + ": " + awkwardText(w, k);
+                expected.computeIfAbsent(pane, p -> new ArrayList<>()).add(line);
+                typists.get(w).send(panes.get(pane) + "\t" + line); // all lines go out at once: the processes race
+            }
+        }
+        for (JavaProcess typist : typists) {
+            for (int k = 0; k < MESSAGES_EACH; k++) {
+                assertThat(typist.receive()).isEqualTo("typed");
+            }
+        }
+
+        for (int pane = 0; pane < PANES; pane++) {
+            assertPaneReceivedExactly(pane, expected.get(pane));
+        }
+    }
+
+    // ------------------------------------------------------------- through the hub, end to end
+
+    @Test
+    void messagesFromEightSendingProcessesAppearWholeInTheirRecipientsPanes() throws Exception {
+        CliRunner cli = new CliRunner(project);
+        String operator = cli.operatorToken();
+        assertThat(cli.run("config", "messages.rate-limit", "1000/60s", "--token", operator).exitCode()).isZero();
+        List<String> recipients = new ArrayList<>();
+        List<Map<String, String>> asRecipients = new ArrayList<>();
+        for (int i = 0; i < PANES; i++) {
+            recipients.add("r" + i);
+            CliRunner.Result registered = cli.run("agent", "register", "--id", "r" + i, "--pane", panes.get(i), "--json");
+            assertThat(registered.exitCode()).as(registered.err()).isZero();
+            asRecipients.add(Map.of("SWARM_AGENT", "r" + i, "SWARM_TOKEN", registered.json().path("token").asString()));
+        }
+        List<Map<String, String>> senders = new ArrayList<>();
+        for (int w = 0; w < PROCESSES; w++) {
+            senders.add(cli.register("w" + w));
+        }
+        processes.add(HubProcess.start(project, Map.of("SWARM_TMUX_SOCKET", tmux.socket())));
+
+        List<JavaProcess> workers = new ArrayList<>();
+        for (int w = 0; w < PROCESSES; w++) {
+            Map<String, String> environment = new HashMap<>(senders.get(w));
+            environment.put("SWARM_ROOT", project.toString());
+            JavaProcess worker = JavaProcess.start(HubCliWorker.class, environment, work.resolve("sender-" + w + ".log"), project.toString());
+            processes.add(worker);
+            workers.add(worker);
+        }
+        workers.forEach(worker -> assertThat(worker.receive()).isEqualTo("ready"));
+        Map<Integer, List<String>> texts = new HashMap<>();
+        for (int w = 0; w < PROCESSES; w++) {
+            for (int k = 0; k < MESSAGES_EACH; k++) {
+                int pane = (w + k) % PANES;
+                String text = awkwardText(w, k);
+                texts.computeIfAbsent(pane, p -> new ArrayList<>()).add(text);
+                workers.get(w).send(String.join("\t", "send", recipients.get(pane), k % 2 == 0 ? "info" : "question", text, "--json"));
+            }
+        }
+        Map<Integer, List<String>> expected = new HashMap<>();
+        for (int w = 0; w < PROCESSES; w++) {
+            for (int k = 0; k < MESSAGES_EACH; k++) {
+                String[] answer = workers.get(w).receive().split("\t", 2);
+                assertThat(answer[0]).as("send %d of w%d: %s", k, w, answer[1]).isEqualTo("0");
+                String id = JsonHolder.read(answer[1]).path("id").asString();
+                int pane = (w + k) % PANES;
+                expected.computeIfAbsent(pane, p -> new ArrayList<>())
+                        .add("[swarm] w" + w + " " + (k % 2 == 0 ? "INFO" : "QUESTION") + " " + id + ": " + awkwardText(w, k));
+            }
+        }
+
+        for (int pane = 0; pane < PANES; pane++) {
+            assertPaneReceivedExactly(pane, expected.get(pane));
+            JsonNode inbox = cli.run(asRecipients.get(pane), "inbox", "--json").json();
+            assertThat(inbox.path("messages")).hasSize(expected.get(pane).size());
+            for (JsonNode message : inbox.path("messages")) {
+                assertThat(message.path("tampered").asBoolean()).isFalse();
+                assertThat(message.path("to").get(0).path("pane").asString()).as("receipt of %s", message.path("id")).isEqualTo("delivered");
+            }
+        }
+    }
+
+    @Test
+    void aPaneInCopyModeIsLeftFirstAndAMissingPaneFailsTheTypingButKeepsTheMessage() throws Exception {
+        CliRunner cli = new CliRunner(project);
+        String operator = cli.operatorToken();
+        for (int i = 0; i < 2; i++) {
+            assertThat(cli.run("agent", "register", "--id", "r" + i, "--pane", panes.get(i)).exitCode()).isZero();
+        }
+        Map<String, String> sender = cli.register("sender");
+        processes.add(HubProcess.start(project, Map.of("SWARM_TMUX_SOCKET", tmux.socket())));
+
+        tmux.tmux("copy-mode", "-t", panes.get(0));
+        assertThat(tmux.tmux("display-message", "-p", "-t", panes.get(0), "#{pane_in_mode}")).isEqualTo("1");
+        String typed = cli.run(sender, "send", "r0", "info", "scroll back later; this arrives now", "--json").json().path("id").asString();
+        assertPaneReceivedExactly(0, List.of("[swarm] sender INFO " + typed + ": scroll back later; this arrives now"));
+        assertThat(tmux.tmux("display-message", "-p", "-t", panes.get(0), "#{pane_in_mode}")).isEqualTo("0");
+
+        tmux.tmux("kill-pane", "-t", panes.get(1));
+        String lost = cli.run(sender, "send", "r1", "blocked", "nobody types this", "--json").json().path("id").asString();
+        Map<String, String> asR1 = Map.of("SWARM_TOKEN", operator);
+        Await.until("the failed typing to be recorded", () -> cli.run(asR1, "thread", lost, "--json").json()
+                .path("messages").get(0).path("to").get(0).path("pane").asString().startsWith("failed"));
+        JsonNode receipt = cli.run(asR1, "thread", lost, "--json").json().path("messages").get(0).path("to").get(0);
+        assertThat(receipt.path("pane").asString()).contains(panes.get(1));
+        assertThat(receipt.path("deliveredAt").isNull()).as("a failed typing is no delivery").isTrue();
+        assertThat(cli.run(asR1, "log", "--kind", "message.pane-failed", "--json").out()).contains(lost);
+    }
+
+    // ------------------------------------------------------------------------------ helpers
+
+    /** Text that breaks naive typing: a trailing ";" (a tmux command separator), quotes, $, backslashes, flags, non-ASCII. */
+    private static String awkwardText(int w, int k) {
+        String[] tails = {"ends with a semicolon;", "back\\slash\\;", "\"double\" 'single' $HOME `cmd` $(x)", "-t %0 --flag -- -",
+                "ünïcødé ✓ — ok", "a;b;c;"};
+        return "from w" + w + " #" + k + " " + "x".repeat((w * 31 + k * 17) % 400) + " " + tails[(w + k) % tails.length];
+    }
+
+    private Path paneFile(int pane) {
+        return work.resolve("pane-" + pane + ".txt");
+    }
+
+    /** The pane's file and screen hold exactly these lines (in any order across senders, in order per sender). */
+    private void assertPaneReceivedExactly(int pane, List<String> expected) {
+        Await.until(expected.size() + " lines in pane " + pane, () -> lines(paneFile(pane)).size() >= expected.size());
+        List<String> received = lines(paneFile(pane));
+        assertThat(received).as("lines written by pane %d's program", pane).containsExactlyInAnyOrderElementsOf(expected);
+        for (Map.Entry<String, List<String>> sender : bySender(expected).entrySet()) {
+            assertThat(bySender(received).get(sender.getKey())).as("order of %s's lines in pane %d", sender.getKey(), pane)
+                    .containsExactlyElementsOf(sender.getValue());
+        }
+        List<String> screen = tmux.capture(panes.get(pane)).stream().filter(line -> !line.isBlank()).toList();
+        assertThat(screen).as("pane %d as capture-pane shows it", pane).containsExactlyElementsOf(received);
+    }
+
+    private static Map<String, List<String>> bySender(List<String> lines) {
+        Map<String, List<String>> bySender = new LinkedHashMap<>();
+        for (String line : lines) {
+            bySender.computeIfAbsent(line.split(" ", 3)[1], sender -> new ArrayList<>()).add(line);
+        }
+        return bySender;
+    }
+
+    private static List<String> lines(Path file) {
+        try {
+            String content = Files.readString(file, StandardCharsets.UTF_8);
+            int end = content.lastIndexOf('\n'); // a line still being typed is not counted yet
+            return end < 0 ? List.of() : content.substring(0, end).lines().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Parses one JSON answer. */
+    private static final class JsonHolder {
+        private static final tools.jackson.databind.json.JsonMapper JSON = tools.jackson.databind.json.JsonMapper.builder().build();
+
+        static JsonNode read(String text) {
+            return JSON.readTree(text);
+        }
+    }
+}
