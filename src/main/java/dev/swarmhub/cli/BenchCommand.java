@@ -1,5 +1,6 @@
 package dev.swarmhub.cli;
 
+import dev.swarmhub.core.Messages;
 import dev.swarmhub.core.SwarmException;
 import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.hub.Hub;
@@ -29,7 +30,8 @@ import picocli.CommandLine.ParentCommand;
  * {@code swarm bench}: drives concurrent HTTP clients against the project's hub and reports
  * throughput and latency percentiles. Scenarios: disjoint (each client cycles acquire+release
  * on its own file), overlapping (all clients on one file; denials count), registry (agent list
- * reads), wait (one holder releases, one waiter is granted: release-to-grant latency).
+ * reads), wait (one holder releases, one waiter is granted: release-to-grant latency), inbox
+ * (a reader waits on its inbox, another agent sends: send-answered to reader-answered latency).
  */
 @Command(name = "bench", description = "Measure the hub: throughput and latency percentiles of concurrent clients.")
 final class BenchCommand implements Callable<Integer> {
@@ -40,10 +42,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--clients", defaultValue = "16", description = "Concurrent clients (default 16).")
     int clients;
 
-    @Option(names = "--duration", defaultValue = "10s", description = "How long to run (default 10s; wait: rounds x 50 ms).")
+    @Option(names = "--duration", defaultValue = "10s", description = "How long to run (default 10s; wait and inbox: rounds x 50 ms).")
     String duration;
 
-    @Option(names = "--scenario", defaultValue = "disjoint", description = "disjoint, overlapping, registry or wait (default disjoint).")
+    @Option(names = "--scenario", defaultValue = "disjoint", description = "disjoint, overlapping, registry, wait or inbox (default disjoint).")
     String scenario;
 
     @Option(names = "--via", defaultValue = "http", description = "http (the API) or socket (the CLI's Unix socket; disjoint and overlapping).")
@@ -60,8 +62,8 @@ final class BenchCommand implements Callable<Integer> {
         if (clients < 1 || clients > 512) {
             throw SwarmException.badInput("--clients must be 1 to 512");
         }
-        if (!List.of("disjoint", "overlapping", "registry", "wait").contains(scenario)) {
-            throw SwarmException.badInput("unknown scenario '" + scenario + "': use disjoint, overlapping, registry or wait");
+        if (!List.of("disjoint", "overlapping", "registry", "wait", "inbox").contains(scenario)) {
+            throw SwarmException.badInput("unknown scenario '" + scenario + "': use disjoint, overlapping, registry, wait or inbox");
         }
         if (!via.equals("http") && !via.equals("socket")) {
             throw SwarmException.badInput("unknown --via '" + via + "': use http or socket");
@@ -90,6 +92,7 @@ final class BenchCommand implements Callable<Integer> {
                 case "disjoint" -> run(millis, i -> cycle(socket, root, ids.get(i), tokens.get(i), "bench/" + runId + "/" + i + ".py"));
                 case "overlapping" -> run(millis, i -> cycle(socket, root, ids.get(i), tokens.get(i), "bench/" + runId + "/shared.py"));
                 case "registry" -> run(millis, i -> call(tokens.get(i), "GET", "/agents", null));
+                case "inbox" -> inboxWakes(ids.get(0), tokens.get(0), tokens.subList(1, tokens.size()), (int) Math.max(1, millis / 50));
                 default -> waitGrants(tokens.get(0), tokens.get(1), "bench/" + runId + "/baton.py", (int) Math.max(1, millis / 50));
             };
             result = result.withHubCpu(cpu(hubProcess).minus(hubCpuBefore));
@@ -240,6 +243,34 @@ final class BenchCommand implements Callable<Integer> {
             long released = System.nanoTime();
             latencies[round] = Math.max(0, granted.get() - released);
             send(waiter, "POST", "/locks/release", Map.of("resources", List.of(resource)));
+            progress((round + 1.0) / rounds, round + 1, (System.nanoTime() - began) / 1e9);
+        }
+        pool.shutdown();
+        System.err.println();
+        Arrays.sort(latencies);
+        return new Result(rounds, 0, (System.nanoTime() - began) / 1e9, latencies, Duration.ZERO);
+    }
+
+    /**
+     * A reader waits on its inbox; the senders take turns sending it one message (each stays under
+     * its rate limit, so rounds are capped at 10 per sender); measures send-answered to
+     * inbox-answered. The reader marks each message read, so the next wait waits.
+     */
+    private Result inboxWakes(String reader, String readerToken, List<String> senders, int wantedRounds) throws Exception {
+        int rounds = Math.min(wantedRounds, senders.size() * Messages.DEFAULT_RATE_LIMIT.count());
+        long[] latencies = new long[rounds];
+        long began = System.nanoTime();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        for (int round = 0; round < rounds; round++) {
+            Future<Long> woken = pool.submit(() -> {
+                call(readerToken, "GET", "/messages?unread=true&wait=10s", null);
+                return System.nanoTime();
+            });
+            Map<String, Object> sent = call(senders.get(round % senders.size()), "POST", "/messages",
+                    Map.of("to", List.of(reader), "type", "info", "text", "bench round " + round));
+            long answered = System.nanoTime();
+            latencies[round] = Math.max(0, woken.get() - answered);
+            call(readerToken, "POST", "/messages/" + sent.get("id") + "/read", Map.of());
             progress((round + 1.0) / rounds, round + 1, (System.nanoTime() - began) / 1e9);
         }
         pool.shutdown();

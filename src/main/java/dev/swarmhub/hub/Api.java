@@ -178,7 +178,7 @@ final class Api extends HttpServlet {
         }
     }
 
-    private static String readBody(HttpServletRequest request) throws IOException {
+    static String readBody(HttpServletRequest request) throws IOException {
         if (request.getContentLengthLong() > MAX_BODY) {
             throw new BodyTooLarge();
         }
@@ -362,7 +362,7 @@ final class Api extends HttpServlet {
     }
 
     private static Answer sent(Message message) {
-        return new Answer(201, JsonViews.message(new Messages.View(message, false, null)));
+        return new Answer(201, JsonViews.sentMessage(message));
     }
 
     private static Answer messageList(List<Messages.View> views) {
@@ -376,7 +376,7 @@ final class Api extends HttpServlet {
      * connection, which interrupts the wait. Reading on is only safe on a connection that ends
      * with this answer, so a waiting acquire answers with Connection: close.
      */
-    private static void interruptWhenTheClientLeaves(HttpServletRequest request, HttpServletResponse response) {
+    static void interruptWhenTheClientLeaves(HttpServletRequest request, HttpServletResponse response) {
         Thread handler = Thread.currentThread();
         ServletContextRequest jetty = ServletContextRequest.getServletContextRequest(request);
         jetty.addFailureListener(failure -> handler.interrupt());

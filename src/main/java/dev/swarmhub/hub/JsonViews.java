@@ -71,6 +71,11 @@ public final class JsonViews {
         return document;
     }
 
+    /** A message just sent, as its sender sees it. */
+    public static Map<String, Object> sentMessage(Message message) {
+        return message(new Messages.View(message, false, null));
+    }
+
     public static List<Map<String, Object>> messages(List<Messages.View> views) {
         return views.stream().map(JsonViews::message).toList();
     }

@@ -3,8 +3,12 @@ package dev.swarmhub.hub;
 import dev.swarmhub.core.Agents;
 import dev.swarmhub.core.Caller;
 import dev.swarmhub.core.Durations;
+import dev.swarmhub.core.Event;
+import dev.swarmhub.core.EventLog;
 import dev.swarmhub.core.Lease;
 import dev.swarmhub.core.Leases;
+import dev.swarmhub.core.MessageType;
+import dev.swarmhub.core.Messages;
 import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.OrderedMap;
 import dev.swarmhub.core.ResourceParser;
@@ -13,15 +17,23 @@ import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncResourceSpecification;
+import io.modelcontextprotocol.server.McpServerFeatures.SyncResourceTemplateSpecification;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.server.McpSyncServerExchange;
 import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
 import io.modelcontextprotocol.spec.McpSchema;
 import jakarta.servlet.Filter;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -30,6 +42,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The hub's MCP server: streamable HTTP at {@code /mcp} (the official SDK's servlet transport),
@@ -41,6 +55,7 @@ import java.util.function.Supplier;
 final class McpService implements AutoCloseable {
 
     static final String PATH = "/mcp";
+    static final String INBOX = "swarm://inbox/";
     private static final String CALLER = "swarm.caller";
     private static final int MAX_SESSIONS = 10_000;
 
@@ -49,6 +64,9 @@ final class McpService implements AutoCloseable {
     private final ResourceParser parser;
     private final HttpServletStreamableServerTransportProvider transport;
     private final McpSyncServer server;
+    private final Thread arrivals;
+    /** The newest message.sent event whose recipients were notified (only the arrivals thread touches it). */
+    private long lastNoticed;
     /** The agent each operator-opened session acts as, once bound; oldest forgotten first past the cap. */
     private final Map<String, Caller> boundSessions = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -74,10 +92,13 @@ final class McpService implements AutoCloseable {
                 .immediateExecution(true) // tools run on the request's (virtual) thread: a waiting acquire holds no pool thread
                 .instructions("Swarmhub coordinates agents in one repository: register_agent first, lock files before editing "
                         + "them, release when done.")
-                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).resources(false, false).build())
+                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).resources(true, false).build())
                 .tools(tools())
                 .resources(resources())
+                .resourceTemplates(inbox())
                 .build();
+        lastNoticed = services.log.latest(null, null, 1).stream().mapToLong(Event::id).findFirst().orElse(0);
+        arrivals = BackgroundLoop.start("inbox notifications", this::noticeArrivals);
     }
 
     /** The MCP endpoint's servlet: the SDK's transport (async, for its event streams). */
@@ -85,24 +106,93 @@ final class McpService implements AutoCloseable {
         return transport;
     }
 
-    /** Runs the hub's request checks before the transport sees a request; refusals are the API's JSON errors. */
+    /**
+     * Runs the hub's request checks before the transport sees a request; refusals are the API's
+     * JSON errors. A POST's body is read here (at most the API's limit), so that a tool call that
+     * waits can be dequeued when its client leaves, as over the API.
+     */
     Filter guard() {
         return (request, response, chain) -> {
             HttpServletRequest http = (HttpServletRequest) request;
+            HttpServletRequest passed = http;
             try {
                 Caller caller = guard.authenticate(http, false);
                 guard.checkHost(http);
                 request.setAttribute(CALLER, caller);
+                if (http.getMethod().equals("POST")) {
+                    byte[] body = Api.readBody(http).getBytes(StandardCharsets.UTF_8);
+                    if (isWaitingToolCall(body)) {
+                        Api.interruptWhenTheClientLeaves(http, (HttpServletResponse) response);
+                    }
+                    passed = new ReadBody(http, body);
+                }
             } catch (SwarmException refused) {
                 Api.send((HttpServletResponse) response, new Api.Answer(Api.status(refused), JsonViews.error(refused)));
                 return;
             }
-            chain.doFilter(request, response);
+            chain.doFilter(passed, response);
         };
+    }
+
+    /** A tools/call whose arguments ask to wait (acquire_locks, fetch_inbox). */
+    private static boolean isWaitingToolCall(byte[] body) {
+        try {
+            JsonNode message = JsonViews.JSON.readTree(body);
+            return "tools/call".equals(message.path("method").asString(null)) && message.path("params").path("arguments").hasNonNull("wait");
+        } catch (JacksonException notJson) {
+            return false; // the transport answers it with its own error
+        }
+    }
+
+    /** The request with its body already read, served again to the transport. */
+    private static final class ReadBody extends HttpServletRequestWrapper {
+        private final byte[] body;
+
+        ReadBody(HttpServletRequest request, byte[] body) {
+            super(request);
+            this.body = body;
+        }
+
+        @Override
+        public ServletInputStream getInputStream() {
+            ByteArrayInputStream in = new ByteArrayInputStream(body);
+            return new ServletInputStream() {
+                @Override
+                public int read() {
+                    return in.read();
+                }
+
+                @Override
+                public int read(byte[] buffer, int offset, int length) {
+                    return in.read(buffer, offset, length);
+                }
+
+                @Override
+                public boolean isFinished() {
+                    return in.available() == 0;
+                }
+
+                @Override
+                public boolean isReady() {
+                    return true;
+                }
+
+                @Override
+                public void setReadListener(ReadListener listener) {
+                    throw new IllegalStateException("the body was read already; read it blocking");
+                }
+            };
+        }
+
+        @Override
+        public BufferedReader getReader() {
+            return new BufferedReader(new InputStreamReader(new ByteArrayInputStream(body), StandardCharsets.UTF_8));
+        }
     }
 
     @Override
     public void close() {
+        arrivals.interrupt();
         server.close();
     }
 
@@ -156,7 +246,46 @@ final class McpService implements AutoCloseable {
         tools.add(tool("list_locks", "Live locks, optionally of one holder.",
                 Schema.of().string("holder", "Only this agent's locks"),
                 (exchange, args) -> OrderedMap.of("leases", JsonViews.leases(leases.list(args.string("holder"), false)))));
+        messageTools(tools);
         return tools;
+    }
+
+    private void messageTools(List<SyncToolSpecification> tools) {
+        Messages messages = services.messages;
+        String types = "QUESTION, REVIEW-REQUEST, BLOCKED, COMPLETED, CHALLENGE, INFO or ACK";
+        tools.add(tool("send_message", "Send a message to agents (stored, signed; BLOCKED asks for an ACK).",
+                Schema.of().strings("to", "Recipient agent ids", true).string("type", types).string("text", "The message")
+                        .string("priority", "normal or urgent").bool("ack", "Ask recipients to ACK").string("thread", "Join this message's thread")
+                        .required("type").required("text"),
+                (exchange, args) -> JsonViews.sentMessage(messages.send(acting(exchange), args.strings("to"), draft(args, args.string("type"),
+                        args.string("thread"))))));
+        tools.add(tool("broadcast_message", "Send a message to every other agent.",
+                Schema.of().string("type", types).string("text", "The message").string("priority", "normal or urgent")
+                        .bool("ack", "Ask recipients to ACK").bool("include_self", "Send it to this agent too").required("type").required("text"),
+                (exchange, args) -> JsonViews.sentMessage(messages.broadcast(acting(exchange), draft(args, args.string("type"), null),
+                        Boolean.TRUE.equals(args.bool("include_self"))))));
+        tools.add(tool("reply_message", "Reply to a message's sender, in its thread.",
+                Schema.of().string("message", "Message id or unique prefix").string("text", "The reply").string("type", "Default INFO")
+                        .string("priority", "normal or urgent").bool("ack", "Ask for an ACK").required("message").required("text"),
+                (exchange, args) -> JsonViews.sentMessage(messages.reply(acting(exchange), args.string("message"),
+                        draft(args, args.string("type") == null ? "INFO" : args.string("type"), null)))));
+        tools.add(tool("fetch_inbox", "This agent's messages, oldest first; wait returns as soon as one arrives.",
+                Schema.of().bool("unread", "Only unread ones").string("wait", "If none is unread, wait up to this long, e.g. 30s"),
+                (exchange, args) -> OrderedMap.of("messages", JsonViews.messages(messages.inbox(acting(exchange),
+                        Boolean.TRUE.equals(args.bool("unread")), args.duration("wait"))))));
+        tools.add(tool("read_message", "Show a message and mark it read.", Schema.of().string("message", "Message id or unique prefix")
+                .required("message"), (exchange, args) -> JsonViews.message(messages.read(acting(exchange), args.string("message")))));
+        tools.add(tool("ack_message", "Acknowledge a received message (stops its retries).", Schema.of()
+                .string("message", "Message id or unique prefix").required("message"),
+                (exchange, args) -> JsonViews.message(messages.ack(acting(exchange), args.string("message")))));
+        tools.add(tool("search_messages", "Full-text search of this agent's messages (word* matches a prefix).",
+                Schema.of().string("query", "Words that must all occur").integer("limit", "At most this many (default 20)").required("query"),
+                (exchange, args) -> OrderedMap.of("messages", JsonViews.messages(messages.search(acting(exchange), args.string("query"),
+                        args.integer("limit") == null ? 20 : args.integer("limit"))))));
+    }
+
+    private static Messages.Draft draft(Arguments args, String type, String thread) {
+        return new Messages.Draft(MessageType.parse(type), args.string("text"), args.string("priority"), args.bool("ack"), thread);
     }
 
     private Map<String, Object> register(McpSyncServerExchange exchange, Arguments args) {
@@ -237,6 +366,41 @@ final class McpService implements AutoCloseable {
                         () -> OrderedMap.of("events", services.log.latest(null, null, 50).stream().map(JsonViews::event).toList())));
     }
 
+    /** swarm://inbox/{agent}: the session's own agent's inbox; reading it counts as delivery. */
+    private SyncResourceTemplateSpecification inbox() {
+        McpSchema.ResourceTemplate template = McpSchema.ResourceTemplate.builder().uriTemplate(INBOX + "{agent}").name("inbox")
+                .description("This agent's messages; subscribe to be notified when one arrives").mimeType("application/json").build();
+        return new SyncResourceTemplateSpecification(template, (exchange, request) -> {
+            Caller me = acting(exchange);
+            String agent = request.uri().substring(INBOX.length());
+            if (!agent.equals(me.agent())) {
+                throw SwarmException.denied("this MCP session acts as " + me.agent() + "; it cannot read the inbox of " + agent);
+            }
+            Object document = OrderedMap.of("messages", JsonViews.messages(services.messages.inbox(me, false, null)));
+            return new McpSchema.ReadResourceResult(List.of(new McpSchema.TextResourceContents(request.uri(), "application/json",
+                    JsonViews.json(document))));
+        });
+    }
+
+    /**
+     * Follows the event log for sent messages and notifies the sessions subscribed to each
+     * recipient's inbox. A send in the hub wakes it at once; sends by other processes are seen
+     * within 250 ms.
+     */
+    private void noticeArrivals() throws InterruptedException {
+        long seen = services.store.freedCount();
+        List<Event> sent = services.log.after(lastNoticed, null, "message.sent", EventLog.MAX_LIMIT);
+        for (Event event : sent) {
+            lastNoticed = event.id();
+            for (Object recipient : (List<?>) event.details().get("to")) {
+                server.notifyResourcesUpdated(new McpSchema.ResourcesUpdatedNotification(INBOX + recipient));
+            }
+        }
+        if (sent.isEmpty()) {
+            services.store.awaitFreed(seen, 250);
+        }
+    }
+
     private static SyncResourceSpecification resource(String uri, String name, String description, Supplier<Object> read) {
         McpSchema.Resource resource = McpSchema.Resource.builder().uri(uri).name(name).description(description)
                 .mimeType("application/json").build();
@@ -258,6 +422,16 @@ final class McpService implements AutoCloseable {
 
         Schema string(String name, String description) {
             properties.put(name, OrderedMap.of("type", "string", "description", description));
+            return this;
+        }
+
+        Schema bool(String name, String description) {
+            properties.put(name, OrderedMap.of("type", "boolean", "description", description));
+            return this;
+        }
+
+        Schema integer(String name, String description) {
+            properties.put(name, OrderedMap.of("type", "integer", "description", description));
             return this;
         }
 
@@ -304,6 +478,26 @@ final class McpService implements AutoCloseable {
             return (String) value;
         }
 
+        Boolean bool(String name) {
+            Object value = values.get(name);
+            if (value != null && !(value instanceof Boolean)) {
+                throw SwarmException.badInput("argument '" + name + "' must be true or false");
+            }
+            return (Boolean) value;
+        }
+
+        Integer integer(String name) {
+            Object value = values.get(name);
+            if (value == null) {
+                return null;
+            }
+            if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() < 1
+                    || ((Number) value).longValue() > Integer.MAX_VALUE) {
+                throw SwarmException.badInput("argument '" + name + "' must be a positive whole number");
+            }
+            return ((Number) value).intValue();
+        }
+
         List<String> strings(String name) {
             Object value = values.get(name);
             if (value == null) {
@@ -313,7 +507,7 @@ final class McpService implements AutoCloseable {
                 throw SwarmException.badInput("argument '" + name + "' must be an array of strings");
             }
             if (list.isEmpty() || list.size() > 1000) {
-                throw SwarmException.badInput("argument '" + name + "' must name 1 to 1000 resources");
+                throw SwarmException.badInput("argument '" + name + "' must hold 1 to 1000 items");
             }
             return list.stream().map(String.class::cast).toList();
         }

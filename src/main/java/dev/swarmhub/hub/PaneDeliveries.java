@@ -17,48 +17,25 @@ final class PaneDeliveries implements AutoCloseable {
     private static final long IDLE_MS = 1_000;
 
     private final Messages messages;
-    private final Store store;
     private final PaneTyper typer;
     private final String host;
     private final Thread worker;
 
+    /** Starts typing. */
     PaneDeliveries(Messages messages, Store store, PaneTyper typer, String host) {
         this.messages = messages;
-        this.store = store;
         this.typer = typer;
         this.host = host;
-        this.worker = Thread.ofPlatform().name("swarm-pane-typist").daemon().unstarted(this::run);
-    }
-
-    void start() {
-        worker.start();
-    }
-
-    private void run() {
-        while (!Thread.currentThread().isInterrupted()) {
-            try {
-                long seen = store.freedCount();
-                if (deliverPending() < BATCH) {
-                    store.awaitFreed(seen, IDLE_MS);
-                }
-            } catch (InterruptedException stopping) {
-                return;
-            } catch (RuntimeException e) {
-                if (Thread.currentThread().isInterrupted()) {
-                    return; // the store closed under a stopping hub
-                }
-                System.err.println("swarm hub: pane delivery failed: " + e.getMessage());
-                try {
-                    Thread.sleep(IDLE_MS); // do not spin on a failing store
-                } catch (InterruptedException stopping) {
-                    return;
-                }
+        this.worker = BackgroundLoop.start("pane typist", () -> {
+            long seen = store.freedCount();
+            if (deliverPending() < BATCH) {
+                store.awaitFreed(seen, IDLE_MS);
             }
-        }
+        });
     }
 
     /** Types what is waiting; returns how many typings it handled. */
-    int deliverPending() {
+    private int deliverPending() {
         List<Messages.PaneTyping> pending = messages.pendingPaneTypings(host, BATCH);
         for (Messages.PaneTyping typing : pending) {
             PaneTyper.Outcome outcome = typer.type(typing.pane(), typing.line());

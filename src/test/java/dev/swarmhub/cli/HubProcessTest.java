@@ -557,7 +557,8 @@ class HubProcessTest {
         startHub();
         CliRunner cli = new CliRunner(project);
         for (String[] run : List.of(new String[] {"disjoint", "http"}, new String[] {"disjoint", "socket"},
-                new String[] {"overlapping", "http"}, new String[] {"registry", "http"}, new String[] {"wait", "http"})) {
+                new String[] {"overlapping", "http"}, new String[] {"registry", "http"}, new String[] {"wait", "http"},
+                new String[] {"inbox", "http"})) {
             CliRunner.Result bench = cli.run("bench", "--scenario", run[0], "--via", run[1], "--clients", "3", "--duration", "500ms", "--json");
             assertThat(bench.exitCode()).as(String.join(" ", run) + ": " + bench.err()).isZero();
             JsonNode result = bench.json();
