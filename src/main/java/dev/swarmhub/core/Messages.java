@@ -234,12 +234,16 @@ public final class Messages {
      */
     public List<View> inbox(Caller who, boolean unreadOnly, Duration wait) {
         long deadline = System.nanoTime() + Limits.waitTime(wait).toNanos();
+        String me = who.operator() ? OPERATOR : who.agentId();
         long pause = FIRST_POLL_MS;
+        boolean admitted = false;
         while (true) {
             long seen = store.freedCount();
             boolean last = System.nanoTime() >= deadline;
-            List<View> found = store.write(tx -> {
-                String me = reader(tx, who);
+            // after the first look (a write: it admits the caller), a waiter looks read-only until there is mail
+            boolean look = !admitted || last || !store.read(tx -> tx.inbox(me, true, 1)).isEmpty();
+            List<View> found = !look ? null : store.write(tx -> {
+                reader(tx, who);
                 List<Message> unread = tx.inbox(me, true, MAX_LISTED);
                 if (unread.isEmpty() && !last) {
                     return null;
@@ -255,6 +259,7 @@ public final class Messages {
             if (found != null) {
                 return found;
             }
+            admitted = true;
             long left = (deadline - System.nanoTime()) / 1_000_000;
             try {
                 store.awaitFreed(seen, Math.max(1, Math.min(pause, left))); // a send in this process wakes it at once
