@@ -25,6 +25,8 @@ public final class Agents implements Gate {
     public static final String GONE_AFTER = "agents.gone-after";
     public static final Duration DEFAULT_STALE_AFTER = Duration.ofSeconds(60);
     public static final Duration DEFAULT_GONE_AFTER = Duration.ofSeconds(300);
+    /** The shortest stale-after the settings accept (gone-after must be longer). */
+    public static final Duration MIN_STALE_AFTER = Duration.ofSeconds(1);
     /** Process start times from one host may differ by the clock-tick rounding of the probe. */
     private static final long START_TIME_TOLERANCE_MS = 1_000;
     private static final Pattern NUMBERED = Pattern.compile("agent-(\\d{1,9})");
@@ -199,12 +201,12 @@ public final class Agents implements Gate {
         if (caller.token() == null || caller.token().isEmpty()) {
             throw SwarmException.unauthenticated("no token for agent " + id + ": set SWARM_TOKEN or pass --token");
         }
-        String hash = tx.agentTokenHash(id).orElseThrow(() -> SwarmException.unauthenticated(
+        Tx.Claimed claimed = tx.claimedAgent(id).orElseThrow(() -> SwarmException.unauthenticated(
                 "agent " + id + " is not registered (or not claimed): run swarm agent register"));
-        if (!Tokens.matches(caller.token(), hash)) {
+        if (!Tokens.matches(caller.token(), claimed.tokenHash())) {
             throw SwarmException.unauthenticated("wrong token for agent " + id);
         }
-        Agent agent = tx.agent(id).orElseThrow();
+        Agent agent = claimed.agent();
         if (agent.status() == Agent.Status.GONE) {
             throw SwarmException.unauthenticated("agent " + id + " is gone: register again");
         }
@@ -407,6 +409,9 @@ public final class Agents implements Gate {
     }
 
     private String deathOf(Tx tx, Agent agent) {
+        if (tx.now() - agent.lastSeen() <= MIN_STALE_AFTER.toMillis()) {
+            return processEnded(agent); // gone-after > stale-after >= 1 s: a recent caller needs no read of the setting
+        }
         return deathOf(tx, agent, threshold(tx, GONE_AFTER, DEFAULT_GONE_AFTER));
     }
 

@@ -3,6 +3,7 @@ package dev.swarmhub.core;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -86,7 +87,7 @@ public final class Leases {
             while (true) {
                 long queuedId = waiterId;
                 long remainingMs = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
-                long freedBefore = store.freedCount();
+                long freedBefore = store.signalCount(Store.Signal.FREED);
                 Attempt attempt = store.write(tx -> attempt(tx, request, queuedId, tx.now() + remainingMs));
                 if (attempt.granted() != null) {
                     granted = true;
@@ -100,7 +101,7 @@ public final class Leases {
                 // Woken at once by a release in this process (the hub); by polling for other
                 // processes' releases; and right after the blocking lease expires.
                 long nap = Math.min(Math.min(pause, Math.max(1, left / 1_000_000)), Math.max(1, attempt.untilFirstExpiry() + 1));
-                store.awaitFreed(freedBefore, nap);
+                store.awaitSignal(Store.Signal.FREED, freedBefore, nap);
                 pause = Math.min(MAX_POLL_MS, pause * 2);
             }
         } catch (InterruptedException e) {
@@ -123,13 +124,14 @@ public final class Leases {
     /** One try inside one transaction; {@code waitDeadline > 0} queues the request when blocked. */
     private Attempt attempt(Tx tx, Request request, long waiterId, long waitDeadline) {
         gate.admit(tx, request.caller());
-        List<LeaseConflictException.Conflict> conflicts = conflicts(tx, request);
-        List<Waiter> ahead = conflicts.isEmpty() ? waitersAhead(tx, request, waiterId) : List.of();
+        Map<Resource, Lease> ownLive = new HashMap<>();
+        List<LeaseConflictException.Conflict> conflicts = conflicts(tx, request, ownLive);
+        List<Waiter> ahead = conflicts.isEmpty() ? waitersAhead(tx, request, waiterId, ownLive) : List.of();
         if (conflicts.isEmpty() && ahead.isEmpty()) {
             if (waiterId != 0) {
                 tx.deleteWaiter(waiterId);
             }
-            return new Attempt(grant(tx, request), null, null, 0, tx.now());
+            return new Attempt(grant(tx, request, ownLive), null, null, 0, tx.now());
         }
         long queuedId = waiterId;
         if (waitDeadline > 0 && (waiterId == 0 || !tx.touchWaiter(waiterId))) {
@@ -140,12 +142,16 @@ public final class Leases {
         return new Attempt(null, conflicts, ahead, queuedId, tx.now());
     }
 
-    private static List<LeaseConflictException.Conflict> conflicts(Tx tx, Request request) {
+    /** Other agents' live leases in the way; collects the requester's own live lease on each wanted resource into {@code ownLive}. */
+    private static List<LeaseConflictException.Conflict> conflicts(Tx tx, Request request, Map<Resource, Lease> ownLive) {
         List<LeaseConflictException.Conflict> conflicts = new ArrayList<>();
         for (Resource wanted : request.resources()) {
             for (Lease held : tx.liveLeasesIn(wanted.scope())) {
-                if (!held.agent().equals(request.agent()) && held.mode().conflictsWith(request.mode())
-                        && held.resource().overlaps(wanted)) {
+                if (held.agent().equals(request.agent())) {
+                    if (held.resource().equals(wanted)) {
+                        ownLive.put(wanted, held);
+                    }
+                } else if (held.mode().conflictsWith(request.mode()) && held.resource().overlaps(wanted)) {
                     conflicts.add(new LeaseConflictException.Conflict(wanted, held));
                 }
             }
@@ -157,11 +163,11 @@ public final class Leases {
      * Live waiters of other agents that arrived before this request and want an overlapping
      * resource. A resource the agent already holds is a renewal: nobody queues ahead of it.
      */
-    private static List<Waiter> waitersAhead(Tx tx, Request request, long waiterId) {
+    private static List<Waiter> waitersAhead(Tx tx, Request request, long waiterId, Map<Resource, Lease> ownLive) {
         long seenSince = tx.now() - WAITER_SILENCE_MS;
         List<Waiter> ahead = new ArrayList<>();
         for (Resource wanted : request.resources()) {
-            if (tx.leaseOf(request.agent(), wanted).filter(own -> own.liveAt(tx.now())).isPresent()) {
+            if (ownLive.containsKey(wanted)) {
                 continue;
             }
             for (Waiter waiter : tx.liveWaitersIn(wanted.scope(), seenSince)) {
@@ -174,13 +180,12 @@ public final class Leases {
         return ahead;
     }
 
-    private static List<Lease> grant(Tx tx, Request request) {
+    private static List<Lease> grant(Tx tx, Request request, Map<Resource, Lease> ownLive) {
         long expiresAt = tx.now() + request.ttl().toMillis();
         List<Lease> granted = new ArrayList<>();
         for (Resource resource : request.resources()) {
-            Optional<Lease> own = tx.leaseOf(request.agent(), resource);
-            if (own.isPresent() && own.get().liveAt(tx.now())) {
-                Lease held = own.get();
+            Lease held = ownLive.get(resource);
+            if (held != null) {
                 tx.updateLease(held.id(), request.mode(), request.reason(), expiresAt);
                 Lease renewed = new Lease(held.id(), resource, request.mode(), held.agent(), held.token(),
                         request.reason(), held.acquiredAt(), expiresAt);
@@ -188,7 +193,7 @@ public final class Leases {
                 granted.add(renewed);
                 continue;
             }
-            own.ifPresent(expired -> removeExpired(tx, expired));
+            tx.leaseOf(request.agent(), resource).ifPresent(expired -> removeExpired(tx, expired)); // its row would block the insert
             Lease lease = tx.insertLease(resource, request.mode(), request.agent(), tx.nextFencingToken(),
                     request.reason(), expiresAt);
             tx.appendEvent("lease.acquired", request.agent(), resource, leaseDetails(lease));

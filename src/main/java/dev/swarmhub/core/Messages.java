@@ -238,7 +238,7 @@ public final class Messages {
         long pause = FIRST_POLL_MS;
         boolean admitted = false;
         while (true) {
-            long seen = store.freedCount();
+            long seen = store.signalCount(Store.Signal.MAIL);
             boolean last = System.nanoTime() >= deadline;
             // after the first look (a write: it admits the caller), a waiter looks read-only until there is mail
             boolean look = !admitted || last || !store.read(tx -> tx.inbox(me, true, 1)).isEmpty();
@@ -262,7 +262,7 @@ public final class Messages {
             admitted = true;
             long left = (deadline - System.nanoTime()) / 1_000_000;
             try {
-                store.awaitFreed(seen, Math.max(1, Math.min(pause, left))); // a send in this process wakes it at once
+                store.awaitSignal(Store.Signal.MAIL, seen, Math.max(1, Math.min(pause, left))); // a send in this process wakes it at once
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new SwarmException(SwarmException.Kind.INTERNAL, "the inbox wait was interrupted (the hub is stopping, or the client left)");

@@ -50,8 +50,9 @@ public final class Settings {
                         : Agents.threshold(tx, Agents.STALE_AFTER, Agents.DEFAULT_STALE_AFTER);
                 long gone = name.equals(Agents.GONE_AFTER) ? Durations.parse(canonical).toMillis()
                         : Agents.threshold(tx, Agents.GONE_AFTER, Agents.DEFAULT_GONE_AFTER);
-                if (stale < 1000 || gone <= stale) {
-                    throw SwarmException.badInput("need 1s <= " + Agents.STALE_AFTER + " < " + Agents.GONE_AFTER);
+                if (stale < Agents.MIN_STALE_AFTER.toMillis() || gone <= stale) {
+                    throw SwarmException.badInput("need " + Durations.format(Agents.MIN_STALE_AFTER) + " <= " + Agents.STALE_AFTER
+                            + " < " + Agents.GONE_AFTER);
                 }
             }
             tx.putSetting(name, canonical);

@@ -15,15 +15,23 @@ public interface Store extends AutoCloseable {
     /** A consistent read-only snapshot; the work must not change anything. */
     <T> T read(Function<Tx, T> work);
 
-    /**
-     * How many writes through this store object have committed that freed something a waiter
-     * may want (a lease removed, a waiter dequeued). Waiters read it before trying, then
-     * {@link #awaitFreed} so that a release in this process wakes them at once.
-     */
-    long freedCount();
+    /** What a committed write can tell waiters in this process, so that they look again at once. */
+    enum Signal {
+        /** A lease was removed or a waiter dequeued: lease waiters may be granted now. */
+        FREED,
+        /** A message was stored, or queued again for a pane: inbox waiters, the typist and MCP subscribers look. */
+        MAIL
+    }
 
-    /** Returns when {@link #freedCount()} exceeds {@code seen}, or after the timeout. */
-    void awaitFreed(long seen, long timeoutMillis) throws InterruptedException;
+    /**
+     * How many writes through this store object have committed that raised the signal. Waiters
+     * read it before looking, then {@link #awaitSignal} so that such a write in this process
+     * wakes them at once (writes by other processes are seen by polling).
+     */
+    long signalCount(Signal signal);
+
+    /** Returns when {@link #signalCount} of the signal exceeds {@code seen}, or after the timeout. */
+    void awaitSignal(Signal signal, long seen, long timeoutMillis) throws InterruptedException;
 
     @Override
     void close();

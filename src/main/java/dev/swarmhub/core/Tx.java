@@ -72,7 +72,12 @@ public interface Tx {
     /** Inserts or replaces the agent; {@code tokenHash} null leaves it unclaimed. */
     void saveAgent(Agent agent, String tokenHash);
 
-    Optional<String> agentTokenHash(String id);
+    /** A claimed agent with its token's hash: what admitting a caller checks, read at once. */
+    record Claimed(Agent agent, String tokenHash) {
+    }
+
+    /** The agent if it is claimed (has a token). */
+    Optional<Claimed> claimedAgent(String id);
 
     void setAgentToken(String id, String tokenHash);
 

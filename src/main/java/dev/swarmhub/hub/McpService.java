@@ -12,6 +12,7 @@ import dev.swarmhub.core.Messages;
 import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.OrderedMap;
 import dev.swarmhub.core.ResourceParser;
+import dev.swarmhub.core.Store;
 import dev.swarmhub.core.SwarmException;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
@@ -388,7 +389,7 @@ final class McpService implements AutoCloseable {
      * within 250 ms.
      */
     private void noticeArrivals() throws InterruptedException {
-        long seen = services.store.freedCount();
+        long seen = services.store.signalCount(Store.Signal.MAIL);
         List<Event> sent = services.log.after(lastNoticed, null, "message.sent", EventLog.MAX_LIMIT);
         for (Event event : sent) {
             lastNoticed = event.id();
@@ -397,7 +398,7 @@ final class McpService implements AutoCloseable {
             }
         }
         if (sent.isEmpty()) {
-            services.store.awaitFreed(seen, 250);
+            services.store.awaitSignal(Store.Signal.MAIL, seen, 250);
         }
     }
 

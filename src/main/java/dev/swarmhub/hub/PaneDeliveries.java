@@ -27,9 +27,9 @@ final class PaneDeliveries implements AutoCloseable {
         this.typer = typer;
         this.host = host;
         this.worker = BackgroundLoop.start("pane typist", () -> {
-            long seen = store.freedCount();
+            long seen = store.signalCount(Store.Signal.MAIL);
             if (deliverPending() < BATCH) {
-                store.awaitFreed(seen, IDLE_MS);
+                store.awaitSignal(Store.Signal.MAIL, seen, IDLE_MS);
             }
         });
     }

@@ -7,6 +7,7 @@ import dev.swarmhub.core.Message;
 import dev.swarmhub.core.MessageType;
 import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.Resource;
+import dev.swarmhub.core.Store;
 import dev.swarmhub.core.Tx;
 import dev.swarmhub.core.Waiter;
 import java.sql.PreparedStatement;
@@ -14,9 +15,11 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -33,8 +36,8 @@ final class JdbcTx implements Tx {
 
     private final StatementCache statements;
     private final long now;
-    /** Whether this transaction removed a lease or a waiter: after commit, waiters should look again. */
-    private boolean freed;
+    /** What this transaction did that waiters should look at again after commit. */
+    private final EnumSet<Store.Signal> raised = EnumSet.noneOf(Store.Signal.class);
 
     JdbcTx(StatementCache statements, long now) {
         this.statements = statements;
@@ -46,8 +49,14 @@ final class JdbcTx implements Tx {
         return now;
     }
 
-    boolean freedSomething() {
-        return freed;
+    Set<Store.Signal> raised() {
+        return raised;
+    }
+
+    private void raiseIf(boolean changed, Store.Signal signal) {
+        if (changed) {
+            raised.add(signal);
+        }
     }
 
     @Override
@@ -115,7 +124,7 @@ final class JdbcTx implements Tx {
 
     @Override
     public void deleteLease(long id) {
-        freed |= update("DELETE FROM leases WHERE id = ?", id) > 0;
+        raiseIf(update("DELETE FROM leases WHERE id = ?", id) > 0, Store.Signal.FREED);
     }
 
     @Override
@@ -142,7 +151,7 @@ final class JdbcTx implements Tx {
     @Override
     public void deleteWaiter(long waiterId) {
         update("DELETE FROM waiter_claims WHERE waiter_id = ?", waiterId);
-        freed |= update("DELETE FROM waiters WHERE id = ?", waiterId) > 0;
+        raiseIf(update("DELETE FROM waiters WHERE id = ?", waiterId) > 0, Store.Signal.FREED);
     }
 
     @Override
@@ -168,7 +177,7 @@ final class JdbcTx implements Tx {
         update("DELETE FROM waiter_claims WHERE waiter_id IN (SELECT id FROM waiters WHERE seen_at < ? OR deadline <= ?)",
                 seenSince, now);
         int removed = update("DELETE FROM waiters WHERE seen_at < ? OR deadline <= ?", seenSince, now);
-        freed |= removed > 0;
+        raiseIf(removed > 0, Store.Signal.FREED);
         return removed;
     }
 
@@ -236,9 +245,9 @@ final class JdbcTx implements Tx {
     }
 
     @Override
-    public Optional<String> agentTokenHash(String id) {
-        return query("SELECT token_hash FROM agents WHERE id = ? AND token_hash IS NOT NULL", row -> row.getString(1), id)
-                .stream().findFirst();
+    public Optional<Claimed> claimedAgent(String id) {
+        return query("SELECT " + AGENT_COLUMNS + ", token_hash FROM agents WHERE id = ? AND token_hash IS NOT NULL",
+                row -> new Claimed(agent(row), row.getString(13)), id).stream().findFirst();
     }
 
     @Override
@@ -318,7 +327,7 @@ final class JdbcTx implements Tx {
                     message.id(), recipient.agent(), recipient.storedAt(), recipient.nextRetryAt(), recipient.agent());
         }
         update("INSERT INTO messages_fts (id, text) VALUES (?, ?)", message.id(), message.text());
-        freed = true; // wakes inbox waiters in this process
+        raised.add(Store.Signal.MAIL);
     }
 
     @Override
@@ -383,6 +392,7 @@ final class JdbcTx implements Tx {
 
     @Override
     public void updateRetry(String messageId, String recipient, int attempts, Long nextRetryAt, boolean escalated, String pane) {
+        raiseIf(pane != null, Store.Signal.MAIL);
         update("UPDATE message_recipients SET attempts = ?, next_retry_at = ?, escalated = ?, "
                 + "pane = CASE WHEN ? IS NOT NULL AND EXISTS (SELECT 1 FROM agents WHERE id = ? AND pane IS NOT NULL AND status <> 'gone') "
                 + "THEN ? ELSE pane END WHERE message_id = ? AND recipient = ?",
@@ -445,9 +455,14 @@ final class JdbcTx implements Tx {
     }
 
     private List<Agent> queryAgents(String sql, Object... args) {
-        return query(sql, row -> new Agent(row.getString(1), row.getString(2), Agent.Status.parse(row.getString(3)),
-                row.getString(4), row.getString(5), nullableLong(row, 6), nullableLong(row, 7), row.getString(8),
-                row.getLong(9), row.getLong(10), row.getLong(11), row.getBoolean(12)), args);
+        return query(sql, JdbcTx::agent, args);
+    }
+
+    /** An agent from a row that starts with {@link #AGENT_COLUMNS}. */
+    private static Agent agent(ResultSet row) throws SQLException {
+        return new Agent(row.getString(1), row.getString(2), Agent.Status.parse(row.getString(3)), row.getString(4), row.getString(5),
+                nullableLong(row, 6), nullableLong(row, 7), row.getString(8), row.getLong(9), row.getLong(10), row.getLong(11),
+                row.getBoolean(12));
     }
 
     private static Long nullableLong(ResultSet row, int column) throws SQLException {

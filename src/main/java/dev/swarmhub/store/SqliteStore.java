@@ -17,8 +17,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.BlockingQueue;
@@ -55,8 +57,8 @@ public final class SqliteStore implements Store {
     private int readers;
     private final ThreadLocal<JdbcTx> currentWrite = new ThreadLocal<>();
     private final Queue<Pending<?>> queued = new ConcurrentLinkedQueue<>();
-    private final Object freedSignal = new Object();
-    private long freedCount;
+    /** Per signal, how many committed writes raised it; guarded by itself. */
+    private final long[] signalCounts = new long[Store.Signal.values().length];
     private boolean closed;
 
     private SqliteStore(Path database, InstantSource clock) {
@@ -137,11 +139,11 @@ public final class SqliteStore implements Store {
             batch.add(next);
         }
         StatementCache connection = writer();
-        boolean freed = false;
+        EnumSet<Store.Signal> raised = EnumSet.noneOf(Store.Signal.class);
         try {
             run(connection, "BEGIN IMMEDIATE");
             for (Pending<?> item : batch) {
-                freed |= applyInSavepoint(connection, item);
+                raised.addAll(applyInSavepoint(connection, item));
             }
             run(connection, "COMMIT");
         } catch (RuntimeException | Error storeFailed) {
@@ -155,31 +157,31 @@ public final class SqliteStore implements Store {
                     item.failure = storeFailed; // its work ran, but nothing of it was committed
                 }
             }
-            freed = false;
+            raised.clear();
         }
         batch.forEach(item -> item.done = true);
-        if (freed) {
-            synchronized (freedSignal) {
-                freedCount++;
-                freedSignal.notifyAll();
+        if (!raised.isEmpty()) {
+            synchronized (signalCounts) {
+                raised.forEach(signal -> signalCounts[signal.ordinal()]++);
+                signalCounts.notifyAll();
             }
         }
     }
 
-    /** Runs one queued write in a savepoint; returns whether it freed something. */
-    private boolean applyInSavepoint(StatementCache connection, Pending<?> item) {
+    /** Runs one queued write in a savepoint; returns the signals it raised. */
+    private Set<Store.Signal> applyInSavepoint(StatementCache connection, Pending<?> item) {
         run(connection, "SAVEPOINT write");
         JdbcTx tx = new JdbcTx(connection, clock.millis());
         currentWrite.set(tx);
         try {
             item.apply(tx);
             run(connection, "RELEASE write");
-            return tx.freedSomething();
+            return tx.raised();
         } catch (RuntimeException | Error failure) {
             item.failure = failure;
             run(connection, "ROLLBACK TO write");
             run(connection, "RELEASE write");
-            return false;
+            return Set.of();
         } finally {
             currentWrite.remove();
         }
@@ -208,18 +210,19 @@ public final class SqliteStore implements Store {
     }
 
     @Override
-    public long freedCount() {
-        synchronized (freedSignal) {
-            return freedCount;
+    public long signalCount(Store.Signal signal) {
+        synchronized (signalCounts) {
+            return signalCounts[signal.ordinal()];
         }
     }
 
     @Override
-    public void awaitFreed(long seen, long timeoutMillis) throws InterruptedException {
+    public void awaitSignal(Store.Signal signal, long seen, long timeoutMillis) throws InterruptedException {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
-        synchronized (freedSignal) {
-            for (long left = timeoutMillis; freedCount <= seen && left > 0; left = (deadline - System.nanoTime()) / 1_000_000) {
-                freedSignal.wait(left);
+        synchronized (signalCounts) {
+            for (long left = timeoutMillis; signalCounts[signal.ordinal()] <= seen && left > 0;
+                 left = (deadline - System.nanoTime()) / 1_000_000) {
+                signalCounts.wait(left);
             }
         }
     }
@@ -290,6 +293,7 @@ public final class SqliteStore implements Store {
         config.setBusyTimeout(BUSY_TIMEOUT_MS);
         config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
         config.enforceForeignKeys(true);
+        config.setGetGeneratedKeys(false); // else every INSERT/UPDATE prepares and runs "SELECT last_insert_rowid()"
         try {
             StatementCache connection = new StatementCache(DriverManager.getConnection(url, config.toProperties()));
             opened.add(connection);
