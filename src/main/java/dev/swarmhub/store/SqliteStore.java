@@ -132,20 +132,54 @@ public final class SqliteStore implements Store {
         }
     }
 
-    /** With the write lock held: runs up to a batch of queued writes in one transaction. */
+    /**
+     * With the write lock held: runs up to a batch of queued writes in one transaction. Works
+     * rarely fail, so they first run one after another without savepoints; when one fails, the
+     * transaction rolls back and the batch runs again with each work in its own savepoint, so
+     * that only the failing work's effects are undone.
+     */
     private void commitQueued() {
         List<Pending<?>> batch = new ArrayList<>();
         for (Pending<?> next = queued.poll(); next != null; next = batch.size() < MAX_BATCH ? queued.poll() : null) {
             batch.add(next);
         }
         StatementCache connection = writer();
+        Set<Store.Signal> raised = runBatch(connection, batch, false);
+        if (raised == null) {
+            raised = runBatch(connection, batch, true);
+        }
+        batch.forEach(item -> item.done = true);
+        if (!raised.isEmpty()) {
+            synchronized (signalCounts) {
+                raised.forEach(signal -> signalCounts[signal.ordinal()]++);
+                signalCounts.notifyAll();
+            }
+        }
+    }
+
+    /**
+     * One transaction over the batch; returns the signals its commit raised. Without savepoints
+     * ({@code isolated} false), a failing work of a larger batch rolls everything back and the
+     * answer is null: run the batch again, isolated. A lone work's failure is its own answer.
+     */
+    private Set<Store.Signal> runBatch(StatementCache connection, List<Pending<?>> batch, boolean isolated) {
         EnumSet<Store.Signal> raised = EnumSet.noneOf(Store.Signal.class);
         try {
             run(connection, "BEGIN IMMEDIATE");
             for (Pending<?> item : batch) {
-                raised.addAll(applyInSavepoint(connection, item));
+                if (isolated) {
+                    raised.addAll(applyInSavepoint(connection, item));
+                } else if (!applyDirectly(connection, item, raised)) {
+                    run(connection, "ROLLBACK");
+                    if (batch.size() == 1) {
+                        return Set.of();
+                    }
+                    item.failure = null; // it runs again, after the same works as now
+                    return null;
+                }
             }
             run(connection, "COMMIT");
+            return raised;
         } catch (RuntimeException | Error storeFailed) {
             try {
                 run(connection, "ROLLBACK");
@@ -157,14 +191,23 @@ public final class SqliteStore implements Store {
                     item.failure = storeFailed; // its work ran, but nothing of it was committed
                 }
             }
-            raised.clear();
+            return Set.of();
         }
-        batch.forEach(item -> item.done = true);
-        if (!raised.isEmpty()) {
-            synchronized (signalCounts) {
-                raised.forEach(signal -> signalCounts[signal.ordinal()]++);
-                signalCounts.notifyAll();
-            }
+    }
+
+    /** Runs one queued write as part of the transaction; false (its failure recorded) when it failed. */
+    private boolean applyDirectly(StatementCache connection, Pending<?> item, Set<Store.Signal> raised) {
+        JdbcTx tx = new JdbcTx(connection, clock.millis());
+        currentWrite.set(tx);
+        try {
+            item.apply(tx);
+            raised.addAll(tx.raised());
+            return true;
+        } catch (RuntimeException | Error failure) {
+            item.failure = failure;
+            return false;
+        } finally {
+            currentWrite.remove();
         }
     }
 
