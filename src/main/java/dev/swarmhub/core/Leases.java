@@ -124,14 +124,14 @@ public final class Leases {
     /** One try inside one transaction; {@code waitDeadline > 0} queues the request when blocked. */
     private Attempt attempt(Tx tx, Request request, long waiterId, long waitDeadline) {
         gate.admit(tx, request.caller());
-        Map<Resource, Lease> ownLive = new HashMap<>();
-        List<LeaseConflictException.Conflict> conflicts = conflicts(tx, request, ownLive);
-        List<Waiter> ahead = conflicts.isEmpty() ? waitersAhead(tx, request, waiterId, ownLive) : List.of();
+        Map<Resource, Lease> own = new HashMap<>();
+        List<LeaseConflictException.Conflict> conflicts = conflicts(tx, request, own);
+        List<Waiter> ahead = conflicts.isEmpty() ? waitersAhead(tx, request, waiterId, own) : List.of();
         if (conflicts.isEmpty() && ahead.isEmpty()) {
             if (waiterId != 0) {
                 tx.deleteWaiter(waiterId);
             }
-            return new Attempt(grant(tx, request, ownLive), null, null, 0, tx.now());
+            return new Attempt(grant(tx, request, own), null, null, 0, tx.now());
         }
         long queuedId = waiterId;
         if (waitDeadline > 0 && (waiterId == 0 || !tx.touchWaiter(waiterId))) {
@@ -142,16 +142,19 @@ public final class Leases {
         return new Attempt(null, conflicts, ahead, queuedId, tx.now());
     }
 
-    /** Other agents' live leases in the way; collects the requester's own live lease on each wanted resource into {@code ownLive}. */
-    private static List<LeaseConflictException.Conflict> conflicts(Tx tx, Request request, Map<Resource, Lease> ownLive) {
+    /**
+     * Other agents' live leases in the way; collects the requester's own lease (live or expired)
+     * on each wanted resource into {@code own}.
+     */
+    private static List<LeaseConflictException.Conflict> conflicts(Tx tx, Request request, Map<Resource, Lease> own) {
         List<LeaseConflictException.Conflict> conflicts = new ArrayList<>();
         for (Resource wanted : request.resources()) {
-            for (Lease held : tx.liveLeasesIn(wanted.scope())) {
+            for (Lease held : tx.leasesIn(wanted.scope())) {
                 if (held.agent().equals(request.agent())) {
                     if (held.resource().equals(wanted)) {
-                        ownLive.put(wanted, held);
+                        own.put(wanted, held);
                     }
-                } else if (held.mode().conflictsWith(request.mode()) && held.resource().overlaps(wanted)) {
+                } else if (held.liveAt(tx.now()) && held.mode().conflictsWith(request.mode()) && held.resource().overlaps(wanted)) {
                     conflicts.add(new LeaseConflictException.Conflict(wanted, held));
                 }
             }
@@ -163,11 +166,11 @@ public final class Leases {
      * Live waiters of other agents that arrived before this request and want an overlapping
      * resource. A resource the agent already holds is a renewal: nobody queues ahead of it.
      */
-    private static List<Waiter> waitersAhead(Tx tx, Request request, long waiterId, Map<Resource, Lease> ownLive) {
+    private static List<Waiter> waitersAhead(Tx tx, Request request, long waiterId, Map<Resource, Lease> own) {
         long seenSince = tx.now() - WAITER_SILENCE_MS;
         List<Waiter> ahead = new ArrayList<>();
         for (Resource wanted : request.resources()) {
-            if (ownLive.containsKey(wanted)) {
+            if (own.containsKey(wanted) && own.get(wanted).liveAt(tx.now())) {
                 continue;
             }
             for (Waiter waiter : tx.liveWaitersIn(wanted.scope(), seenSince)) {
@@ -180,12 +183,12 @@ public final class Leases {
         return ahead;
     }
 
-    private static List<Lease> grant(Tx tx, Request request, Map<Resource, Lease> ownLive) {
+    private static List<Lease> grant(Tx tx, Request request, Map<Resource, Lease> own) {
         long expiresAt = tx.now() + request.ttl().toMillis();
         List<Lease> granted = new ArrayList<>();
         for (Resource resource : request.resources()) {
-            Lease held = ownLive.get(resource);
-            if (held != null) {
+            Lease held = own.get(resource);
+            if (held != null && held.liveAt(tx.now())) {
                 tx.updateLease(held.id(), request.mode(), request.reason(), expiresAt);
                 Lease renewed = new Lease(held.id(), resource, request.mode(), held.agent(), held.token(),
                         request.reason(), held.acquiredAt(), expiresAt);
@@ -193,7 +196,9 @@ public final class Leases {
                 granted.add(renewed);
                 continue;
             }
-            tx.leaseOf(request.agent(), resource).ifPresent(expired -> removeExpired(tx, expired)); // its row would block the insert
+            if (held != null) {
+                removeExpired(tx, held); // its row would block the insert
+            }
             Lease lease = tx.insertLease(resource, request.mode(), request.agent(), tx.nextFencingToken(),
                     request.reason(), expiresAt);
             tx.appendEvent("lease.acquired", request.agent(), resource, leaseDetails(lease));
@@ -254,7 +259,7 @@ public final class Leases {
             gate.admit(tx, caller);
             List<Lease> released = new ArrayList<>();
             for (Resource resource : resources) {
-                Optional<Lease> own = tx.leaseOf(agent, resource);
+                Optional<Lease> own = tx.deleteLeaseOf(agent, resource);
                 if (own.isEmpty()) {
                     String holders = heldBy(tx, agent, resource);
                     if (!holders.isEmpty()) {
@@ -263,7 +268,7 @@ public final class Leases {
                     }
                     continue;
                 }
-                releaseLease(tx, own.get(), "lease.released", null);
+                recordRelease(tx, own.get(), "lease.released", null);
                 released.add(own.get());
             }
             return released;
@@ -313,8 +318,8 @@ public final class Leases {
 
     /** Live leases overlapping the resource, including globs that cover a path. */
     public List<Lease> who(Resource resource) {
-        return store.read(tx -> tx.liveLeasesIn(resource.scope()).stream()
-                .filter(lease -> lease.resource().overlaps(resource)).toList());
+        return store.read(tx -> tx.leasesIn(resource.scope()).stream()
+                .filter(lease -> lease.liveAt(tx.now()) && lease.resource().overlaps(resource)).toList());
     }
 
     public List<Lease> list(String agent, boolean includeExpired) {
@@ -326,6 +331,11 @@ public final class Leases {
 
     private static void releaseLease(Tx tx, Lease lease, String kind, String reason) {
         tx.deleteLease(lease.id());
+        recordRelease(tx, lease, kind, reason);
+    }
+
+    /** The event of a lease that was removed: released, force-released (with the reason), or found expired. */
+    private static void recordRelease(Tx tx, Lease lease, String kind, String reason) {
         Map<String, Object> details = leaseDetails(lease);
         if (!lease.liveAt(tx.now())) {
             details.put("wasExpired", true);

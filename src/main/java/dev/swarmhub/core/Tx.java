@@ -13,8 +13,11 @@ public interface Tx {
     /** The next fencing token: larger than every token this store has handed out, ever. */
     long nextFencingToken();
 
-    /** Unexpired leases whose anchor lies in the scope: the candidates for overlapping a resource. */
-    List<Lease> liveLeasesIn(Resource.AnchorScope scope);
+    /**
+     * Leases whose anchor lies in the scope, expired ones too (they stay until cleanup removes
+     * them): the candidates for overlapping a resource. Callers judge liveness by {@link #now()}.
+     */
+    List<Lease> leasesIn(Resource.AnchorScope scope);
 
     /** Leases of one agent (all agents when null), optionally including expired ones, by resource. */
     List<Lease> leases(String agent, boolean includeExpired);
@@ -30,6 +33,9 @@ public interface Tx {
     void updateLease(long id, Mode mode, String reason, long expiresAt);
 
     void deleteLease(long id);
+
+    /** Removes the agent's lease on exactly this resource, expired or not; returns it, if there was one. */
+    Optional<Lease> deleteLeaseOf(String agent, Resource resource);
 
     /** Leases whose expiry is at or before the given time. */
     List<Lease> expiredLeases(long at);

@@ -65,20 +65,17 @@ final class JdbcTx implements Tx {
     }
 
     @Override
-    public List<Lease> liveLeasesIn(Resource.AnchorScope scope) {
+    public List<Lease> leasesIn(Resource.AnchorScope scope) {
         List<Lease> leases = new ArrayList<>();
         if (!scope.anchors().isEmpty()) {
-            List<Object> args = new ArrayList<>(scope.anchors());
-            args.add(now);
             leases.addAll(queryLeases("SELECT " + LEASE_COLUMNS + " FROM leases WHERE anchor IN ("
-                    + placeholders(scope.anchors().size()) + ") AND expires_at > ?", args.toArray()));
+                    + placeholders(scope.anchors().size()) + ")", scope.anchors().toArray()));
         }
         if (scope.rangeFrom() != null) {
             leases.addAll(scope.rangeTo() == null
-                    ? queryLeases("SELECT " + LEASE_COLUMNS + " FROM leases WHERE anchor >= ? AND expires_at > ?",
-                            scope.rangeFrom(), now)
-                    : queryLeases("SELECT " + LEASE_COLUMNS + " FROM leases WHERE anchor >= ? AND anchor < ? AND expires_at > ?",
-                            scope.rangeFrom(), scope.rangeTo(), now));
+                    ? queryLeases("SELECT " + LEASE_COLUMNS + " FROM leases WHERE anchor >= ?", scope.rangeFrom())
+                    : queryLeases("SELECT " + LEASE_COLUMNS + " FROM leases WHERE anchor >= ? AND anchor < ?",
+                            scope.rangeFrom(), scope.rangeTo()));
         }
         return leases;
     }
@@ -125,6 +122,14 @@ final class JdbcTx implements Tx {
     @Override
     public void deleteLease(long id) {
         raiseIf(update("DELETE FROM leases WHERE id = ?", id) > 0, Store.Signal.FREED);
+    }
+
+    @Override
+    public Optional<Lease> deleteLeaseOf(String agent, Resource resource) {
+        Optional<Lease> deleted = queryLeases("DELETE FROM leases WHERE agent = ? AND resource = ? RETURNING " + LEASE_COLUMNS, agent,
+                resource.text()).stream().findFirst();
+        raiseIf(deleted.isPresent(), Store.Signal.FREED);
+        return deleted;
     }
 
     @Override
