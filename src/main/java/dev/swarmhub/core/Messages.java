@@ -434,15 +434,16 @@ public final class Messages {
 
     // --------------------------------------------------------------------------- pane delivery
 
-    /** A message to type into a recipient's tmux pane. */
-    public record PaneTyping(String messageId, String recipient, String pane, String line) {
+    /** A message to type into a recipient's tmux pane; a tampered one (its signature fails) must not be typed. */
+    public record PaneTyping(String messageId, String recipient, String pane, String line, boolean tampered) {
     }
 
     /** Messages waiting to be typed into panes of live agents on this host, oldest first. */
     public List<PaneTyping> pendingPaneTypings(String host, int limit) {
-        return store.read(tx -> tx.pendingPaneDeliveries(host, limit).stream()
-                .map(pending -> new PaneTyping(pending.messageId(), pending.recipient(), pending.pane(),
-                        MessageText.paneLine(tx.message(pending.messageId()).orElseThrow()))).toList());
+        return store.read(tx -> tx.pendingPaneDeliveries(host, limit).stream().map(pending -> {
+            Message message = tx.message(pending.messageId()).orElseThrow();
+            return new PaneTyping(message.id(), pending.recipient(), pending.pane(), MessageText.paneLine(message), !signature.verify(message));
+        }).toList());
     }
 
     /** Records a typing's outcome: typed (the message counts as delivered) or failed (it stays in the inbox). */

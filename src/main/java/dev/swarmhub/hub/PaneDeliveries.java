@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * The hub's typist: types each message waiting for a recipient's tmux pane on this host into that
  * pane, oldest first, and records the outcome (typed: delivered; failed: the message stays in the
- * inbox, the reason in its receipt). It wakes when this process stores a message, and every
+ * inbox, the reason in its receipt). A message whose signature fails is never typed. It wakes when this process stores a message, and every
  * second for messages stored elsewhere and for retries.
  */
 final class PaneDeliveries implements AutoCloseable {
@@ -38,6 +38,10 @@ final class PaneDeliveries implements AutoCloseable {
     private int deliverPending() {
         List<Messages.PaneTyping> pending = messages.pendingPaneTypings(host, BATCH);
         for (Messages.PaneTyping typing : pending) {
+            if (typing.tampered()) {
+                messages.paneTyped(typing, false, "not typed: its signature does not match (changed in the store)");
+                continue;
+            }
             PaneTyper.Outcome outcome = typer.type(typing.pane(), typing.line());
             messages.paneTyped(typing, outcome.typed(), outcome.failure());
         }

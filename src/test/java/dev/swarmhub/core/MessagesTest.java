@@ -290,14 +290,19 @@ class MessagesTest {
     // ------------------------------------------------------------------ signatures, concurrency, waiting
 
     @Test
-    void aMessageChangedInTheStoreIsReportedAsTampered() throws Exception {
-        Message genuine = send(a, "B", "deploy at 5");
+    void aMessageChangedInTheStoreIsReportedAsTamperedAndNeverTypedIntoAPane() throws Exception {
+        agents.register(new Agents.Registration("D", "other", "%5", null, null)); // an agent with a pane on this host
+        Message genuine = messages.send(a, List.of("B", "D"), draft(MessageType.INFO, "deploy at 5"));
+        Message forPane = send(a, "D", "untouched");
         try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + project.resolve(".swarm/swarm.db"));
              Statement statement = connection.createStatement()) {
             statement.executeUpdate("UPDATE messages SET text = 'deploy at 4' WHERE id = '" + genuine.id() + "'");
         }
         Messages.View read = messages.read(b, genuine.id());
         assertThat(read.tampered()).isTrue();
+        assertThat(messages.pendingPaneTypings(FakeProcesses.HOST, 10)).as("what the typist would type into D's pane")
+                .extracting(typing -> typing.messageId() + " tampered=" + typing.tampered())
+                .containsExactly(genuine.id() + " tampered=true", forPane.id() + " tampered=false");
         assertThat(messages.inbox(b, false, null).get(0).tampered()).isTrue();
         Message other = send(a, "B", "fine");
         assertThat(messages.read(b, other.id()).tampered()).isFalse();
