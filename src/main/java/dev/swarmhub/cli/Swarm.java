@@ -23,12 +23,13 @@ import picocli.CommandLine.ScopeType;
 
 /** The {@code swarm} command line: global options and the entry point. */
 @Command(name = "swarm", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, versionProvider = Swarm.Version.class,
-        description = "Coordination for AI coding agents sharing one repository: leases on files, globs and named resources.",
-        subcommands = {LockCommand.class, AgentCommand.class, AgentsCommand.class, WhoamiCommand.class, GuardCommand.class,
-                LogCommand.class, ConfigCommand.class, HubCommands.Up.class, HubCommands.Down.class, HubCommands.Status.class, BenchCommand.class, McpCommand.class,
+        description = "Coordination for AI coding agents sharing one repository: leases on files, globs and named resources, "
+                + "and messages between agents.",
+        subcommands = {LockCommand.class, AgentCommand.class, AgentsCommand.class, WhoamiCommand.class,
                 MessageCommands.Send.class, MessageCommands.Broadcast.class, MessageCommands.Reply.class, MessageCommands.Inbox.class,
                 MessageCommands.Read.class, MessageCommands.Ack.class, MessageCommands.Thread.class, MessageCommands.Search.class,
-                DemoCommand.class, CommandLine.HelpCommand.class},
+                GuardCommand.class, LogCommand.class, ConfigCommand.class, HubCommands.Up.class, HubCommands.Down.class,
+                HubCommands.Status.class, BenchCommand.class, McpCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:anything else failed", "2:bad usage or bad input",
                 "3:denied (conflict, not the holder, timed out waiting)",

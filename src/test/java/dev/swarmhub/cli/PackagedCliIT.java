@@ -62,6 +62,28 @@ class PackagedCliIT {
     }
 
     @Test
+    void messageTextFromStandardInputArrivesWholeThroughTheHubAndWithout() throws Exception {
+        CliRunner cli = new CliRunner(project);
+        String alice = cli.register("alice").get("SWARM_TOKEN");
+        String bob = cli.register("bob").get("SWARM_TOKEN");
+        String text = "line one\nline two; ends with a semicolon;\n\ttabbed \"quoted\" ünïcødé\n";
+        for (List<String> mode : List.of(List.<String>of(), List.of("--no-hub"))) {
+            List<String> args = new ArrayList<>(List.of("send", "bob", "review-request", "-", "--agent", "alice", "--token", alice, "--json"));
+            args.addAll(mode);
+            Process send = start(args.toArray(String[]::new));
+            send.getOutputStream().write(text.getBytes(StandardCharsets.UTF_8));
+            send.getOutputStream().close();
+            String sent = new String(send.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(send.waitFor()).as("send %s: %s %s", mode, sent, new String(send.getErrorStream().readAllBytes(),
+                    StandardCharsets.UTF_8)).isZero();
+            String id = new CliRunner.Result(0, sent, "").json().path("id").asString();
+            CliRunner.Result read = cli.run(java.util.Map.of("SWARM_AGENT", "bob", "SWARM_TOKEN", bob), "read", id, "--json");
+            assertThat(read.json().path("text").asString()).as("text sent %s", mode).isEqualTo(text);
+            assertThat(read.json().path("type").asString()).isEqualTo("REVIEW-REQUEST");
+        }
+    }
+
+    @Test
     void launcherWorksFromAnyDirectoryAndPrintsVersion() throws Exception {
         Process version = start("--version");
         assertThat(version.waitFor()).isZero();
