@@ -97,6 +97,38 @@ class PaneDeliveryTest {
         }
     }
 
+    @Test
+    void aTransientTmuxFailureIsTriedAgainAndTheLineArrivesOnce() throws Exception {
+        // a tmux on PATH that fails the first try of every typing, before tmux runs anything, as a server hiccup would
+        Path wrapped = Files.createDirectories(work.resolve("flaky-bin"));
+        Path tries = work.resolve("typing-tries");
+        Path flaky = wrapped.resolve("tmux");
+        Files.writeString(flaky, String.join("\n", "#!/bin/sh",
+                "case \" $* \" in *\" paste-buffer \"*)",
+                "  n=$(cat '" + tries + "' 2>/dev/null || echo 0); echo $((n + 1)) > '" + tries + "'",
+                "  if [ $((n % 2)) -eq 0 ]; then echo 'server exited unexpectedly' >&2; exit 1; fi ;;",
+                "esac",
+                "exec '" + realTmux() + "' \"$@\"", ""));
+        flaky.toFile().setExecutable(true);
+        JavaProcess typist = JavaProcess.start(PaneTypeWorker.class, Map.of("PATH", wrapped + ":" + System.getenv("PATH")),
+                work.resolve("flaky-typist.log"), tmux.socket(), work.resolve("pane-locks").toString());
+        processes.add(typist);
+        assertThat(typist.receive()).isEqualTo("ready");
+
+        List<String> lines = List.of("[swarm] w0 INFO 0: first try fails;", "[swarm] w0 INFO 1: so does this one's");
+        for (String line : lines) {
+            typist.send(panes.get(0) + "\t" + line);
+            assertThat(typist.receive()).isEqualTo("typed");
+        }
+        assertPaneReceivedExactly(0, lines);
+        assertThat(Files.readString(tries).strip()).as("typings tried: each line failed once, then went through").isEqualTo("4");
+    }
+
+    private static String realTmux() {
+        return java.util.Arrays.stream(System.getenv("PATH").split(":")).map(directory -> Path.of(directory, "tmux"))
+                .filter(Files::isExecutable).findFirst().orElseThrow().toString();
+    }
+
     // ------------------------------------------------------------- through the hub, end to end
 
     @Test
