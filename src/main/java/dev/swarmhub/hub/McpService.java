@@ -2,7 +2,6 @@ package dev.swarmhub.hub;
 
 import dev.swarmhub.core.Agents;
 import dev.swarmhub.core.Caller;
-import dev.swarmhub.core.Durations;
 import dev.swarmhub.core.Event;
 import dev.swarmhub.core.EventLog;
 import dev.swarmhub.core.Lease;
@@ -14,6 +13,8 @@ import dev.swarmhub.core.OrderedMap;
 import dev.swarmhub.core.ResourceParser;
 import dev.swarmhub.core.Store;
 import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.hub.ToolArguments.Arguments;
+import dev.swarmhub.hub.ToolArguments.Schema;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
@@ -35,7 +36,6 @@ import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -408,114 +408,5 @@ final class McpService implements AutoCloseable {
         BiFunction<McpSyncServerExchange, McpSchema.ReadResourceRequest, McpSchema.ReadResourceResult> reader = (exchange, request) ->
                 new McpSchema.ReadResourceResult(List.of(new McpSchema.TextResourceContents(uri, "application/json", JsonViews.json(read.get()))));
         return new SyncResourceSpecification(resource, reader);
-    }
-
-    // ------------------------------------------------------------------------- arguments, schemas
-
-    /** A tool's input schema: an object of named string or string-array properties, nothing else allowed. */
-    private static final class Schema {
-        private final Map<String, Object> properties = new LinkedHashMap<>();
-        private final List<String> required = new ArrayList<>();
-
-        static Schema of() {
-            return new Schema();
-        }
-
-        Schema string(String name, String description) {
-            properties.put(name, OrderedMap.of("type", "string", "description", description));
-            return this;
-        }
-
-        Schema bool(String name, String description) {
-            properties.put(name, OrderedMap.of("type", "boolean", "description", description));
-            return this;
-        }
-
-        Schema integer(String name, String description) {
-            properties.put(name, OrderedMap.of("type", "integer", "description", description));
-            return this;
-        }
-
-        Schema strings(String name, String description, boolean mandatory) {
-            properties.put(name, OrderedMap.of("type", "array", "items", Map.of("type", "string"), "description", description));
-            return mandatory ? required(name) : this;
-        }
-
-        Schema required(String name) {
-            required.add(name);
-            return this;
-        }
-
-        Map<String, Object> document() {
-            Map<String, Object> document = OrderedMap.of("type", "object", "properties", properties, "additionalProperties", false);
-            if (!required.isEmpty()) {
-                document.put("required", required);
-            }
-            return document;
-        }
-    }
-
-    /** A call's arguments, checked against the tool's schema: errors name the argument. */
-    private record Arguments(Map<String, Object> values, Schema schema) {
-        Arguments {
-            values = values == null ? Map.of() : values;
-            for (String name : values.keySet()) {
-                if (!schema.properties.containsKey(name)) {
-                    throw SwarmException.badInput("unknown argument '" + name + "'; this tool takes " + schema.properties.keySet());
-                }
-            }
-            for (String name : schema.required) {
-                if (values.get(name) == null) {
-                    throw SwarmException.badInput("missing argument '" + name + "'");
-                }
-            }
-        }
-
-        String string(String name) {
-            Object value = values.get(name);
-            if (value != null && !(value instanceof String)) {
-                throw SwarmException.badInput("argument '" + name + "' must be a string");
-            }
-            return (String) value;
-        }
-
-        Boolean bool(String name) {
-            Object value = values.get(name);
-            if (value != null && !(value instanceof Boolean)) {
-                throw SwarmException.badInput("argument '" + name + "' must be true or false");
-            }
-            return (Boolean) value;
-        }
-
-        Integer integer(String name) {
-            Object value = values.get(name);
-            if (value == null) {
-                return null;
-            }
-            if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() < 1
-                    || ((Number) value).longValue() > Integer.MAX_VALUE) {
-                throw SwarmException.badInput("argument '" + name + "' must be a positive whole number");
-            }
-            return ((Number) value).intValue();
-        }
-
-        List<String> strings(String name) {
-            Object value = values.get(name);
-            if (value == null) {
-                return null;
-            }
-            if (!(value instanceof List<?> list) || list.stream().anyMatch(item -> !(item instanceof String))) {
-                throw SwarmException.badInput("argument '" + name + "' must be an array of strings");
-            }
-            if (list.isEmpty() || list.size() > 1000) {
-                throw SwarmException.badInput("argument '" + name + "' must hold 1 to 1000 items");
-            }
-            return list.stream().map(String.class::cast).toList();
-        }
-
-        Duration duration(String name) {
-            String text = string(name);
-            return text == null ? null : Durations.parse(text);
-        }
     }
 }
