@@ -385,8 +385,8 @@ public final class Messages {
     // ------------------------------------------------------------------------------------ timers
 
     /**
-     * Redelivers every unacked message whose retry time has come (same id, attempt counted; its
-     * pane typing is queued again), and escalates one that stayed unacked after its third retry:
+     * Redelivers every unacked message whose retry time has come (same id, attempt counted, unread
+     * again, its pane typing queued again), and escalates one that stayed unacked after its third retry:
      * one ESCALATION to every agent not gone and the operator, naming sender, recipient and text.
      * The row's state changes in the same transaction, so concurrent timers never repeat one.
      * Returns how many retries and escalations it made.
@@ -397,12 +397,11 @@ public final class Messages {
             for (Tx.RetryDue due : tx.retriesDue(tx.now())) {
                 Message message = tx.message(due.messageId()).orElseThrow();
                 if (due.attempts() < RETRY_DELAYS_MS.length) {
-                    tx.updateRetry(due.messageId(), due.recipient(), due.attempts() + 1, tx.now() + RETRY_DELAYS_MS[due.attempts()],
-                            false, "pending");
+                    tx.redeliver(due.messageId(), due.recipient(), due.attempts() + 1, tx.now() + RETRY_DELAYS_MS[due.attempts()]);
                     tx.appendEvent("message.retried", null, null, OrderedMap.of("id", due.messageId(), "to", due.recipient(),
                             "attempt", due.attempts() + 1));
                 } else {
-                    tx.updateRetry(due.messageId(), due.recipient(), due.attempts(), null, true, null);
+                    tx.markEscalated(due.messageId(), due.recipient());
                     escalate(tx, message, due.recipient(), due.attempts() - 1);
                 }
                 done++;

@@ -133,8 +133,14 @@ public interface Tx {
     record RetryDue(String messageId, String recipient, int attempts) {
     }
 
-    /** Records a redelivery (attempts, next retry, pane typing pending) or the escalation (escalated, no more retries). */
-    void updateRetry(String messageId, String recipient, int attempts, Long nextRetryAt, boolean escalated, String pane);
+    /**
+     * Delivers an unacked message again: the attempt counted, the next retry set, unread again (so
+     * a waiting inbox returns it), and its typing queued when the recipient has a pane.
+     */
+    void redeliver(String messageId, String recipient, int attempts, long nextRetryAt);
+
+    /** Records the one escalation of an unacked message: no more retries. */
+    void markEscalated(String messageId, String recipient);
 
     /** Recipient rows waiting to be typed into the pane of a live agent on this host: message id, recipient, pane. */
     List<PaneDelivery> pendingPaneDeliveries(String host, int limit);

@@ -396,12 +396,18 @@ final class JdbcTx implements Tx {
     }
 
     @Override
-    public void updateRetry(String messageId, String recipient, int attempts, Long nextRetryAt, boolean escalated, String pane) {
-        raiseIf(pane != null, Store.Signal.MAIL);
-        update("UPDATE message_recipients SET attempts = ?, next_retry_at = ?, escalated = ?, "
-                + "pane = CASE WHEN ? IS NOT NULL AND EXISTS (SELECT 1 FROM agents WHERE id = ? AND pane IS NOT NULL AND status <> 'gone') "
-                + "THEN ? ELSE pane END WHERE message_id = ? AND recipient = ?",
-                attempts, nextRetryAt, escalated ? 1 : 0, pane, recipient, pane, messageId, recipient);
+    public void redeliver(String messageId, String recipient, int attempts, long nextRetryAt) {
+        update("UPDATE message_recipients SET attempts = ?, next_retry_at = ?, read_at = NULL, "
+                + "pane = CASE WHEN EXISTS (SELECT 1 FROM agents WHERE id = ? AND pane IS NOT NULL AND status <> 'gone') "
+                + "THEN 'pending' ELSE pane END WHERE message_id = ? AND recipient = ?",
+                attempts, nextRetryAt, recipient, messageId, recipient);
+        raised.add(Store.Signal.MAIL);
+    }
+
+    @Override
+    public void markEscalated(String messageId, String recipient) {
+        update("UPDATE message_recipients SET next_retry_at = NULL, escalated = 1 WHERE message_id = ? AND recipient = ?",
+                messageId, recipient);
     }
 
     @Override

@@ -217,6 +217,8 @@ class MessagesTest {
 
         int[] retryAfterSeconds = {30, 60, 120};
         for (int attempt = 2; attempt <= 4; attempt++) {
+            messages.read(b, blocked.id()); // read, but not acked
+            assertThat(messages.inbox(b, true, null)).as("B's unread inbox before retry " + (attempt - 1)).isEmpty();
             clock.advance(Duration.ofSeconds(retryAfterSeconds[attempt - 2]).minusMillis(1));
             assertThat(messages.retryDue()).as("not yet due").isZero();
             clock.advance(Duration.ofMillis(1));
@@ -224,6 +226,9 @@ class MessagesTest {
             Message.Recipient state = messages.read(a, blocked.id()).message().recipient("B");
             assertThat(state.attempts()).isEqualTo(attempt);
             assertThat(state.ackedAt()).isNull();
+            assertThat(state.readAt()).as("delivered again: unread again").isNull();
+            assertThat(messages.inbox(b, true, null)).extracting(view -> view.message().id()).as("B's unread inbox after the retry")
+                    .containsExactly(blocked.id());
         }
         assertThat(log.latest(null, "message.retried", 10)).extracting(event -> event.details().get("id"))
                 .containsOnly(blocked.id()).hasSize(3);
