@@ -18,10 +18,6 @@ import dev.swarmhub.core.ResourceParser;
 import dev.swarmhub.core.SwarmException;
 import dev.swarmhub.core.Tx;
 import jakarta.servlet.http.HttpServlet;
-import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
-import org.eclipse.jetty.io.AbstractConnection;
-import org.eclipse.jetty.io.Connection;
-import org.eclipse.jetty.server.Request;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
@@ -79,12 +75,14 @@ final class Api extends HttpServlet {
 
     private final Services services;
     private final RequestGuard guard;
+    private final WaitingRequests waits;
     private final EventStream events;
     private final ResourceParser parser;
 
-    Api(Services services, RequestGuard guard) {
+    Api(Services services, RequestGuard guard, WaitingRequests waits) {
         this.services = services;
         this.guard = guard;
+        this.waits = waits;
         this.events = new EventStream(services.log);
         this.parser = new ResourceParser(services.root); // resolves the root's real path once, not per request
     }
@@ -260,7 +258,7 @@ final class Api extends HttpServlet {
                 Leases.Request wanted = new Leases.Request(caller, resources(parser, acquire.resources()),
                         acquire.mode() == null ? Mode.EXCLUSIVE : Mode.parse(acquire.mode()), duration(acquire.ttl()), acquire.reason());
                 if (acquire.waitFor() != null) {
-                    interruptWhenTheClientLeaves(request, response);
+                    waits.watch(request, response);
                 }
                 List<Lease> granted = leases.acquire(wanted, duration(acquire.waitFor()));
                 yield new Answer(200, OrderedMap.of("granted", true, "leases", JsonViews.leases(granted)));
@@ -308,7 +306,7 @@ final class Api extends HttpServlet {
             }
             case "GET /messages" -> {
                 if (request.getParameter("wait") != null) {
-                    interruptWhenTheClientLeaves(request, response);
+                    waits.watch(request, response);
                 }
                 yield messageList(services.messages.inbox(caller, "true".equals(request.getParameter("unread")),
                         duration(request.getParameter("wait"))));
@@ -367,32 +365,6 @@ final class Api extends HttpServlet {
 
     private static Answer messageList(List<Messages.View> views) {
         return new Answer(200, OrderedMap.of("messages", JsonViews.messages(views)));
-    }
-
-    /**
-     * A waiting acquire is interrupted, which dequeues it, when its client leaves or Jetty fails
-     * the request (the server stopping, an idle timeout). An HTTP/1.1 server reads nothing while
-     * it handles a request, so the hub asks Jetty to read on: a client's close then closes the
-     * connection, which interrupts the wait. Reading on is only safe on a connection that ends
-     * with this answer, so a waiting acquire answers with Connection: close.
-     */
-    static void interruptWhenTheClientLeaves(HttpServletRequest request, HttpServletResponse response) {
-        Thread handler = Thread.currentThread();
-        ServletContextRequest jetty = ServletContextRequest.getServletContextRequest(request);
-        jetty.addFailureListener(failure -> handler.interrupt());
-        response.setHeader("Connection", "close");
-        Connection connection = jetty.getConnectionMetaData().getConnection();
-        Connection.Listener closed = new Connection.Listener() {
-            @Override
-            public void onClosed(Connection gone) {
-                handler.interrupt();
-            }
-        };
-        connection.addEventListener(closed);
-        Request.addCompletionListener(jetty, done -> connection.removeEventListener(closed));
-        if (connection instanceof AbstractConnection reader && !reader.isFillInterested()) {
-            reader.fillInterested();
-        }
     }
 
     private static <T> T parse(String body, Class<T> type) {

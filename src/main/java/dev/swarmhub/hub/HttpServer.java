@@ -4,6 +4,7 @@ import dev.swarmhub.core.SwarmException;
 import dev.swarmhub.core.Tokens;
 import dev.swarmhub.host.OperatorToken;
 import jakarta.servlet.DispatcherType;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -22,10 +23,13 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 final class HttpServer implements AutoCloseable {
 
     private static final long IDLE_TIMEOUT_MS = 30_000;
+    private static final long ANSWER_ON_STOP_MS = 3_000;
 
     private final Server server;
     private final Api api;
     private final McpService mcp;
+    private final WaitingRequests waits = new WaitingRequests();
+    private final ServerConnector connector;
     private final int port;
 
     HttpServer(Services services, String bind, int requestedPort) {
@@ -36,15 +40,15 @@ final class HttpServer implements AutoCloseable {
         HttpConfiguration config = new HttpConfiguration();
         config.setSendServerVersion(false);
         config.setRequestHeaderSize(16 * 1024);
-        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(config));
+        connector = new ServerConnector(server, new HttpConnectionFactory(config));
         connector.setHost(bind);
         connector.setPort(requestedPort);
         connector.setIdleTimeout(IDLE_TIMEOUT_MS);
         server.addConnector(connector);
         Set<String> allowedHosts = ConcurrentHashMap.newKeySet();
         RequestGuard guard = new RequestGuard(Tokens.hash(OperatorToken.readOrCreate(services.root)), services.agents, allowedHosts);
-        api = new Api(services, guard);
-        mcp = new McpService(services, guard);
+        api = new Api(services, guard, waits);
+        mcp = new McpService(services, guard, waits);
         ServletContextHandler context = new ServletContextHandler();
         context.addServlet(new ServletHolder("api", api), "/api/v1/*");
         context.addFilter(new FilterHolder(mcp.guard()), McpService.PATH, EnumSet.of(DispatcherType.REQUEST));
@@ -69,9 +73,14 @@ final class HttpServer implements AutoCloseable {
         return port;
     }
 
-    /** Lets in-flight requests finish (up to the stop timeout) and ends event streams. */
+    /**
+     * Stops taking connections, tells waiting requests (their waits end and they answer, for up
+     * to {@value #ANSWER_ON_STOP_MS} ms), ends event streams, then stops the server.
+     */
     @Override
     public void close() {
+        connector.setAccepting(false);
+        waits.answerAll(Duration.ofMillis(ANSWER_ON_STOP_MS));
         api.stopStreams();
         mcp.close();
         try {

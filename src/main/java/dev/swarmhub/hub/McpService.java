@@ -62,6 +62,7 @@ final class McpService implements AutoCloseable {
 
     private final Services services;
     private final RequestGuard guard;
+    private final WaitingRequests waits;
     private final ResourceParser parser;
     private final HttpServletStreamableServerTransportProvider transport;
     private final McpSyncServer server;
@@ -76,9 +77,10 @@ final class McpService implements AutoCloseable {
         }
     });
 
-    McpService(Services services, RequestGuard guard) {
+    McpService(Services services, RequestGuard guard, WaitingRequests waits) {
         this.services = services;
         this.guard = guard;
+        this.waits = waits;
         this.parser = new ResourceParser(services.root);
         JacksonMcpJsonMapper json = new JacksonMcpJsonMapper(JsonViews.JSON);
         transport = HttpServletStreamableServerTransportProvider.builder()
@@ -123,7 +125,7 @@ final class McpService implements AutoCloseable {
                 if (http.getMethod().equals("POST")) {
                     byte[] body = Api.readBody(http).getBytes(StandardCharsets.UTF_8);
                     if (isWaitingToolCall(body)) {
-                        Api.interruptWhenTheClientLeaves(http, (HttpServletResponse) response);
+                        waits.watch(http, (HttpServletResponse) response);
                     }
                     passed = new ReadBody(http, body);
                 }

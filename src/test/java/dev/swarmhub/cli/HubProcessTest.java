@@ -546,6 +546,29 @@ class HubProcessTest {
     private record Outcome(CliFrames.Response response, IOException dropped, long arrived) {
     }
 
+    @Test
+    void waitingHttpClientIsAnsweredWhenTheHubShutsDown() throws Exception {
+        CliRunner cli = new CliRunner(project);
+        Map<String, String> holder = cli.register("H");
+        Map<String, String> waiter = cli.register("W");
+        HubProcess hub = startHub();
+        assertThat(send(holder, "lock", "acquire", "z.py", "--json").exitCode()).isZero();
+        int port = ((Number) Hub.readInfo(project).get("port")).intValue();
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            String body = "{\"resources\":[\"z.py\"],\"wait\":\"60s\"}";
+            socket.getOutputStream().write(("POST /api/v1/locks HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nAuthorization: Bearer "
+                    + waiter.get("SWARM_TOKEN") + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n"
+                    + body).getBytes(StandardCharsets.UTF_8));
+            awaitEvent("lease.queued", "W");
+            socket.setSoTimeout((int) TimeUnit.SECONDS.toMillis(ANSWER_TIMEOUT_S)); // a hang fails here
+            hub.process().destroy(); // SIGTERM, as swarm down sends
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(answer).as("the waiting HTTP client's answer").startsWith("HTTP/1.1 5").contains("\"error\"").contains("interrupted");
+        }
+        hub.awaitExit();
+        assertThat(eventLog().latest("W", "lease.acquired", 10)).as("grants to W").isEmpty();
+    }
+
     // ---------------------------------------------------------------------------------------------
     // helpers
 

@@ -253,6 +253,38 @@ class McpTest {
     }
 
     @Test
+    void aWaitingToolCallIsAnsweredWhenTheHubStops() throws Exception {
+        McpSyncClient holder = http(operatorToken);
+        call(holder, "register_agent", Map.of("id", "holder"));
+        McpSyncClient waiter = http(operatorToken);
+        call(waiter, "register_agent", Map.of("id", "waiter"));
+        call(holder, "acquire_locks", Map.of("resources", List.of("z.py")));
+        ExecutorService waiting = Executors.newSingleThreadExecutor();
+        Future<Object> answer = waiting.submit(() -> {
+            try {
+                McpSchema.CallToolResult result = waiter.callTool(new McpSchema.CallToolRequest("acquire_locks",
+                        Map.of("resources", List.of("z.py"), "wait", "60s")));
+                return JSON.valueToTree(result.structuredContent());
+            } catch (RuntimeException dropped) {
+                return dropped;
+            }
+        });
+        waiting.shutdown();
+        try (SqliteStore store = SqliteStore.openProject(project)) {
+            EventLog log = new EventLog(store);
+            Await.until("the waiter's acquire to queue", () -> !log.latest("waiter", "lease.queued", 1).isEmpty());
+            hub.process().destroy(); // SIGTERM, as swarm down sends
+            Object outcome = answer.get(30, TimeUnit.SECONDS); // a hang fails here
+            hub.awaitExit();
+            System.out.println("McpTest: the waiting tool call after SIGTERM: " + outcome);
+            assertThat(log.latest("waiter", "lease.acquired", 10)).as("grants to the waiter").isEmpty();
+            assertThat(log.latest("waiter", "lease.wait-abandoned", 10)).as("the wait recorded as abandoned").hasSize(1);
+            assertThat(outcome).as("the waiting call gets an answer, not a dropped connection").isInstanceOf(JsonNode.class);
+            assertThat(((JsonNode) outcome).path("error").path("message").asString()).contains("interrupted");
+        }
+    }
+
+    @Test
     void twoSessionsContendingForOneFileTheSecondWaitsAndIsGrantedOnRelease() throws Exception {
         McpSyncClient first = http(operatorToken);
         call(first, "register_agent", Map.of("id", "first"));
