@@ -342,8 +342,7 @@ final class Api extends HttpServlet {
     private Answer oneMessage(String route, Caller caller, String body) {
         Matcher matcher = ONE_MESSAGE.matcher(route);
         if (!matcher.matches()) {
-            return new Answer(404, JsonViews.error(new SwarmException(SwarmException.Kind.BAD_INPUT,
-                    "no such operation: " + route + " (see /api/v1/openapi.json)")));
+            return noSuchOperation(route);
         }
         Messages messages = services.messages;
         String id = matcher.group(2);
@@ -354,9 +353,13 @@ final class Api extends HttpServlet {
             case "POST read" -> new Answer(200, JsonViews.message(messages.read(caller, id)));
             case "POST ack" -> new Answer(200, JsonViews.message(messages.ack(caller, id)));
             case "POST reply" -> sent(messages.reply(caller, id, parse(body, ReplyBody.class).draft()));
-            default -> new Answer(404, JsonViews.error(new SwarmException(SwarmException.Kind.BAD_INPUT,
-                    "no such operation: " + route + " (see /api/v1/openapi.json)")));
+            default -> noSuchOperation(route);
         };
+    }
+
+    private static Answer noSuchOperation(String route) {
+        return new Answer(404, JsonViews.error(new SwarmException(SwarmException.Kind.BAD_INPUT,
+                "no such operation: " + route + " (see /api/v1/openapi.json)")));
     }
 
     private static Answer sent(Message message) {
