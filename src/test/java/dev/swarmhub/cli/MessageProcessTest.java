@@ -2,13 +2,17 @@ package dev.swarmhub.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.swarmhub.host.MessageSecret;
 import dev.swarmhub.testing.JavaProcess;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -57,9 +61,13 @@ class MessageProcessTest {
     }
 
     private List<JavaProcess> startWorkers(int count) {
+        return startWorkers(count, project);
+    }
+
+    private List<JavaProcess> startWorkers(int count, Path root) {
         List<JavaProcess> started = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            JavaProcess worker = JavaProcess.start(CliWorker.class, Map.of("SWARM_ROOT", project.toString()),
+            JavaProcess worker = JavaProcess.start(CliWorker.class, Map.of("SWARM_ROOT", root.toString()),
                     project.resolve("worker-" + workers.size() + ".err"));
             workers.add(worker);
             started.add(worker);
@@ -103,6 +111,39 @@ class MessageProcessTest {
                 .containsExactlyInAnyOrderElementsOf(acceptedIds);
         // B's own limit is untouched by A's
         assertThat(cli.run(b, "send", "A", "info", "B is not limited by A").exitCode()).isZero();
+    }
+
+    @Test
+    void processesUsingAFreshProjectAtOnceShareOneSigningSecret() throws Exception {
+        Path fresh = Files.createDirectories(project.resolve("fresh"));
+        List<JavaProcess> first = startWorkers(6, fresh);
+        for (int i = 0; i < first.size(); i++) {
+            first.get(i).send(String.join("\t", "agent", "register", "--id", "w" + i, "--json")); // each one's first use of the store
+        }
+        List<String> tokens = new ArrayList<>();
+        for (JavaProcess worker : first) {
+            Answer registered = answer(worker);
+            assertThat(registered.exitCode()).as(registered.out()).isZero();
+            tokens.add(registered.json().path("token").asString());
+        }
+        for (int i = 0; i < first.size(); i++) {
+            first.get(i).send(as(Map.of("SWARM_AGENT", "w" + i, "SWARM_TOKEN", tokens.get(i)), "send", "w" + ((i + 1) % first.size()),
+                    "info", "signed by process " + i));
+        }
+        first.forEach(worker -> assertThat(answer(worker).exitCode()).isZero());
+
+        CliRunner reader = new CliRunner(fresh);
+        for (int i = 0; i < first.size(); i++) {
+            JsonNode inbox = reader.run(Map.of("SWARM_AGENT", "w" + i, "SWARM_TOKEN", tokens.get(i)), "inbox", "--json").json();
+            assertThat(inbox.path("messages")).as("w%d's inbox", i).hasSize(1);
+            assertThat(inbox.path("messages").get(0).path("tampered").asBoolean()).as("signed with the one secret").isFalse();
+        }
+        Path secret = MessageSecret.file(fresh);
+        assertThat(Files.getPosixFilePermissions(secret)).containsExactlyInAnyOrder(
+                PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+        try (Stream<Path> files = Files.list(secret.getParent())) {
+            assertThat(files.map(file -> file.getFileName().toString())).as("no draft left behind").noneMatch(name -> name.contains("draft"));
+        }
     }
 
     @Test
