@@ -20,7 +20,9 @@ public interface Store extends AutoCloseable {
         /** A lease was removed or a waiter dequeued: lease waiters may be granted now. */
         FREED,
         /** A message was stored, or queued again for a pane: inbox waiters, the typist and MCP subscribers look. */
-        MAIL
+        MAIL,
+        /** An event was appended to the log: event streams look. */
+        LOGGED
     }
 
     /**

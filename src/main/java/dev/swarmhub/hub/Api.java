@@ -83,7 +83,7 @@ final class Api extends HttpServlet {
         this.services = services;
         this.guard = guard;
         this.waits = waits;
-        this.events = new EventStream(services.log);
+        this.events = new EventStream(services.log, services.store);
         this.parser = new ResourceParser(services.root); // resolves the root's real path once, not per request
     }
 

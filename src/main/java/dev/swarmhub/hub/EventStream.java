@@ -2,6 +2,7 @@ package dev.swarmhub.hub;
 
 import dev.swarmhub.core.Event;
 import dev.swarmhub.core.EventLog;
+import dev.swarmhub.core.Store;
 import dev.swarmhub.core.SwarmException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -12,8 +13,9 @@ import java.util.List;
 /**
  * GET /api/v1/events: the event log as server-sent events, each with its log id as the event
  * id. A client resumes with Last-Event-ID (or ?after=ID) and gets every later event exactly once;
- * without either it gets only new events. Filters: ?kind=, ?agent=. The log is followed by
- * reading it every 50 ms, which also sees writes by processes that bypass the hub.
+ * without either it gets only new events. Filters: ?kind=, ?agent=. The log is read again as
+ * soon as a write in the hub appends to it, and at least every 50 ms for writes by processes
+ * that bypass the hub.
  */
 final class EventStream {
 
@@ -22,10 +24,12 @@ final class EventStream {
     private static final int BATCH = 500;
 
     private final EventLog log;
+    private final Store store;
     private volatile boolean stopping;
 
-    EventStream(EventLog log) {
+    EventStream(EventLog log, Store store) {
         this.log = log;
+        this.store = store;
     }
 
     void stop() {
@@ -45,6 +49,7 @@ final class EventStream {
         out.flush();
         long quietSince = System.nanoTime();
         while (!stopping) {
+            long logged = store.signalCount(Store.Signal.LOGGED);
             List<Event> events = log.after(after, agent, kind, BATCH);
             for (Event event : events) {
                 out.write("id: " + event.id() + "\nevent: " + event.kind() + "\ndata: " + JsonViews.json(JsonViews.event(event)) + "\n\n");
@@ -62,7 +67,7 @@ final class EventStream {
             }
             if (events.size() < BATCH) {
                 try {
-                    Thread.sleep(POLL_MS); // following the log: the next read decides
+                    store.awaitSignal(Store.Signal.LOGGED, logged, POLL_MS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;

@@ -190,6 +190,7 @@ final class JdbcTx implements Tx {
     public void appendEvent(String kind, String agent, Resource resource, Map<String, Object> details) {
         update("INSERT INTO events (at, kind, agent, resource, details) VALUES (?, ?, ?, ?, ?)", now, kind, agent,
                 resource == null ? null : resource.text(), JSON.writeValueAsString(details));
+        raised.add(Store.Signal.LOGGED);
     }
 
     @Override

@@ -94,6 +94,22 @@ class EventStreamTest {
     }
 
     @Test
+    void aSentMessageReachesTheStreamOfMessageEvents() {
+        String alice = api.register(operator, "alice");
+        api.register(operator, "bob");
+        Sse stream = open(operator, "?kind=message.sent", null);
+        long writing = System.nanoTime();
+        Reply sent = api.post(alice, "/messages", "{\"to\":[\"bob\"],\"type\":\"question\",\"text\":\"on the stream?\"}");
+        assertThat(sent.status()).as(sent.body()).isEqualTo(201);
+        Sse.Event event = stream.next();
+        System.out.printf("EventStreamTest: message.sent received %.1f ms after the send was sent%n", (System.nanoTime() - writing) / 1e6);
+        assertThat(event.kind()).isEqualTo("message.sent");
+        assertThat(event.data().path("agent").asString()).isEqualTo("alice");
+        assertThat(event.data().path("details").path("id").asString()).isEqualTo(sent.json().path("id").asString());
+        assertThat(event.data().path("details").path("to")).extracting(JsonNode::asString).containsExactly("bob");
+    }
+
+    @Test
     void resumingWithLastEventIdDeliversExactlyTheLaterEvents() {
         String alice = api.register(operator, "alice");
         String bob = api.register(operator, "bob");
