@@ -82,12 +82,16 @@ class McpTest {
     }
 
     private McpSyncClient stdio() {
+        return stdio(contents -> { });
+    }
+
+    private McpSyncClient stdio(java.util.function.Consumer<List<McpSchema.ResourceContents>> updates) {
         ServerParameters swarmMcp = ServerParameters.builder(JavaProcess.javaBinary())
                 .args("--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Swarm.class.getName(),
                         "mcp", "--root", project.toString())
                 .build();
         StdioClientTransport transport = new StdioClientTransport(swarmMcp, new JacksonMcpJsonMapper(JsonViews.JSON));
-        return started(McpClient.sync(transport).requestTimeout(Duration.ofSeconds(60)).build());
+        return started(McpClient.sync(transport).requestTimeout(Duration.ofSeconds(60)).resourcesUpdateConsumer(updates).build());
     }
 
     private McpSyncClient started(McpSyncClient client) {
@@ -215,6 +219,21 @@ class McpTest {
         assertThat(error(bob, "search_messages", Map.of("query", "x", "limit", 0)).get("message").asString()).contains("'limit'");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> bob.readResource(new McpSchema.ReadResourceRequest("swarm://inbox/alice")))
                 .hasMessageContaining("alice");
+    }
+
+    @Test
+    void aStdioSessionSubscribedToItsInboxIsNotifiedOfArrivalsToo() throws Exception {
+        java.util.concurrent.BlockingQueue<List<McpSchema.ResourceContents>> updates = new java.util.concurrent.LinkedBlockingQueue<>();
+        McpSyncClient overStdio = stdio(updates::add);
+        call(overStdio, "register_agent", Map.of("id", "stdio-agent"));
+        overStdio.subscribeResource(new McpSchema.SubscribeRequest("swarm://inbox/stdio-agent"));
+        McpSyncClient sender = http(operatorToken);
+        call(sender, "register_agent", Map.of("id", "sender"));
+        String id = call(sender, "send_message", Map.of("to", List.of("stdio-agent"), "type", "info", "text", "through the relay"))
+                .get("id").asString();
+        List<McpSchema.ResourceContents> update = updates.poll(30, TimeUnit.SECONDS);
+        assertThat(update).as("the stdio session's inbox update").isNotNull();
+        assertThat(((McpSchema.TextResourceContents) update.get(0)).text()).contains(id);
     }
 
     @Test
