@@ -387,7 +387,7 @@ public final class Messages {
     /**
      * Redelivers every unacked message whose retry time has come (same id, attempt counted, unread
      * again, its pane typing queued again), and escalates one that stayed unacked after its third retry:
-     * one ESCALATION to every agent not gone and the operator, naming sender, recipient and text.
+     * one ESCALATION to every active agent and the operator, naming sender, recipient and text.
      * The row's state changes in the same transaction, so concurrent timers never repeat one.
      * Returns how many retries and escalations it made.
      */
@@ -411,7 +411,8 @@ public final class Messages {
     }
 
     private void escalate(Tx tx, Message message, String recipient, int retries) {
-        List<String> everyone = new ArrayList<>(tx.agents().stream().filter(agent -> agent.status() != Agent.Status.GONE)
+        gate.sweep(tx); // statuses as of now: silent agents are stale, not active
+        List<String> everyone = new ArrayList<>(tx.agents().stream().filter(agent -> agent.status() == Agent.Status.ACTIVE)
                 .map(Agent::id).limit(MAX_RECIPIENTS - 1).toList());
         everyone.add(OPERATOR);
         String text = "No ACK from " + recipient + " for " + message.type().label() + " " + message.id() + " from " + message.sender()

@@ -210,7 +210,10 @@ class MessagesTest {
     // ------------------------------------------------------------------ ACK, retries, escalation
 
     @Test
-    void anUnackedBlockedMessageIsDeliveredAgainWithTheSameIdThenEscalatedOnce() {
+    void anUnackedBlockedMessageIsDeliveredAgainWithTheSameIdThenEscalatedOnceToTheActiveAgents() {
+        register("D"); // stays silent: stale by the time of the escalation
+        clock.advance(Duration.ofHours(6)); // past stale-after (5h) for everyone; A, B and C act again below
+        agents.heartbeat(c);
         Message blocked = messages.send(a, List.of("B"), draft(MessageType.BLOCKED, "need review of auth.py"));
         assertThat(blocked.ackRequired()).as("BLOCKED needs an ACK by default").isTrue();
         assertThat(messages.retryDue()).isZero();
@@ -244,7 +247,9 @@ class MessagesTest {
         assertThat(escalation.type()).isEqualTo(MessageType.ESCALATION);
         assertThat(escalation.sender()).isEqualTo(Messages.SYSTEM);
         assertThat(escalation.text()).contains("B", "A", blocked.id(), "need review of auth.py");
-        assertThat(escalation.recipientNames()).containsExactly("A", "B", "C", Messages.OPERATOR);
+        assertThat(escalation.recipientNames()).as("active agents and the operator, not the stale D")
+                .containsExactly("A", "B", "C", Messages.OPERATOR);
+        assertThat(agents.find("D").orElseThrow().status()).isEqualTo(Agent.Status.STALE);
         assertThat(escalations.get(0).tampered()).isFalse();
     }
 
