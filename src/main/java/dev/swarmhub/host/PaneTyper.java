@@ -128,6 +128,11 @@ public final class PaneTyper {
                     // another process made it first
                 }
             }
+            String me = System.getProperty("user.name");
+            if (!Files.isDirectory(lockDirectory, LinkOption.NOFOLLOW_LINKS)
+                    || !Files.getOwner(lockDirectory, LinkOption.NOFOLLOW_LINKS).getName().equals(me)) {
+                throw new IOException("it is not a directory of " + me + " (in a shared temporary directory someone else may have made it)");
+            }
             String key = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                     .digest((socket + "\n" + pane).getBytes(StandardCharsets.UTF_8)), 0, 12);
             return lockDirectory.resolve("pane-" + key + ".lock");
