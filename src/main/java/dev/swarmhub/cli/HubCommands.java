@@ -1,5 +1,8 @@
 package dev.swarmhub.cli;
 
+import dev.swarmhub.core.Agent;
+import dev.swarmhub.core.Agents;
+import dev.swarmhub.core.OrderedMap;
 import dev.swarmhub.core.SwarmException;
 import dev.swarmhub.host.Tmux;
 import dev.swarmhub.hub.Hub;
@@ -15,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import sun.misc.Signal;
 import picocli.CommandLine.Option;
@@ -160,15 +164,23 @@ final class HubCommands {
             Map<String, Object> info = Hub.readInfo(root);
             Optional<Long> pid = runningHubPid(root);
             try (Session session = swarm.session()) {
-                int agents = session.agents.list().size();
+                List<Agents.Listed> agents = session.agents.list();
+                Map<String, Object> byStatus = OrderedMap.of();
+                for (Agent.Status status : Agent.Status.values()) {
+                    byStatus.put(status.label(), agents.stream().filter(listed -> listed.agent().status() == status).count());
+                }
                 int leases = session.leases.list(null, false).size();
+                long awaitingAck = session.messages.awaitingAck();
                 Map<String, Object> document = Output.document("running", pid.isPresent(), "pid", pid.orElse(null),
                         "started", pid.isPresent() ? info.get("started") : null, "socket", HubFiles.socket(root).toString(),
-                        "store", root.resolve(".swarm/swarm.db").toString(), "agents", agents, "liveLeases", leases);
+                        "store", root.resolve(".swarm/swarm.db").toString(), "agents", agents.size(), "agentsByStatus", byStatus,
+                        "liveLeases", leases, "awaitingAck", awaitingAck);
                 String uptime = pid.isPresent() && info.get("started") != null
                         ? Duration.between(Instant.parse((String) info.get("started")), Instant.now()).toSeconds() + " s" : "-";
                 return swarm.output.result(document, (pid.isPresent() ? "hub running, pid " + pid.get() + ", up " + uptime : "no hub running")
-                        + "\nstore " + document.get("store") + "\n" + agents + " agent(s), " + leases + " live lease(s)");
+                        + "\nstore " + document.get("store") + "\n" + agents.size() + " agent(s) (" + byStatus.entrySet().stream()
+                        .map(entry -> entry.getValue() + " " + entry.getKey()).collect(Collectors.joining(", ")) + "), " + leases
+                        + " live lease(s), " + awaitingAck + " ACK(s) awaited");
             }
         }
     }

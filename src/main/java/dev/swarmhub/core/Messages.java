@@ -432,6 +432,11 @@ public final class Messages {
         return shortened;
     }
 
+    /** How many recipients owe an ACK they have not given. */
+    public long awaitingAck() {
+        return store.read(Tx::countAwaitingAck);
+    }
+
     // --------------------------------------------------------------------------- pane delivery
 
     /** A message to type into a recipient's tmux pane; a tampered one (its signature fails) must not be typed. */

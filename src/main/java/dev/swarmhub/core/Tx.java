@@ -145,6 +145,9 @@ public interface Tx {
     /** Recipient rows waiting to be typed into the pane of a live agent on this host: message id, recipient, pane. */
     List<PaneDelivery> pendingPaneDeliveries(String host, int limit);
 
+    /** How many recipients owe an ACK they have not given (escalated ones included). */
+    long countAwaitingAck();
+
     record PaneDelivery(String messageId, String recipient, String pane) {
     }
 

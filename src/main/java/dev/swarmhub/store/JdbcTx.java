@@ -419,6 +419,12 @@ final class JdbcTx implements Tx {
     }
 
     @Override
+    public long countAwaitingAck() {
+        return queryLong("SELECT count(*) FROM message_recipients r JOIN messages m ON m.id = r.message_id "
+                + "WHERE m.ack_required = 1 AND r.acked_at IS NULL");
+    }
+
+    @Override
     public void setPaneOutcome(String messageId, String recipient, String outcome, boolean delivered) {
         update("UPDATE message_recipients SET pane = ?, delivered_at = CASE WHEN ? THEN coalesce(delivered_at, ?) ELSE delivered_at END "
                 + "WHERE message_id = ? AND recipient = ?", outcome, delivered, now, messageId, recipient);

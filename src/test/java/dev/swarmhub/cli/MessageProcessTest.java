@@ -163,6 +163,9 @@ class MessageProcessTest {
             assertThat(message.path("tampered").asBoolean()).isFalse();
             assertThat(message.path("ackRequired").asBoolean()).isTrue();
         });
+        JsonNode status = cli.run("status", "--json").json();
+        assertThat(status.path("awaitingAck").asLong()).as("BLOCKED messages B has not acked").isEqualTo(sent.size());
+        assertThat(status.path("agentsByStatus").path("active").asLong()).isEqualTo(3);
     }
 
     @Test
