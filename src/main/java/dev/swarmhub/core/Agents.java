@@ -381,8 +381,14 @@ public final class Agents implements Gate {
 
     /** Runs the reaper in its own transaction. */
     public void reap() {
+        long now = store.read(Tx::now);
+        long last = lastAdmitReap.get();
+        if (now - last < ADMIT_REAP_INTERVAL_MS && now > last) {
+            return; // reaped a moment ago (reads call this before every listing; a busy hub lists often)
+        }
         store.write(tx -> {
             reap(tx);
+            lastAdmitReap.set(tx.now());
             return null;
         });
     }
