@@ -6,7 +6,6 @@ import dev.swarmhub.core.Messages;
 import dev.swarmhub.core.SwarmException;
 import dev.swarmhub.hub.JsonViews;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -49,8 +48,7 @@ final class MessageCommands {
             return text;
         }
         try {
-            byte[] input = System.in.readNBytes(1024 * 1024 + 1);
-            return new String(input, StandardCharsets.UTF_8);
+            return SwarmClient.standardInput();
         } catch (IOException e) {
             throw SwarmException.badInput("cannot read the message text from standard input: " + e.getMessage());
         }

@@ -1,5 +1,6 @@
 package dev.swarmhub.cli;
 
+import dev.swarmhub.core.Messages;
 import dev.swarmhub.core.SwarmException;
 import dev.swarmhub.hub.CliFrames;
 import dev.swarmhub.hub.HubFiles;
@@ -111,8 +112,13 @@ public final class SwarmClient {
     private static void readTextFromStdin(List<String> arguments) throws IOException {
         int dash = arguments.indexOf("-");
         if (dash >= 0 && TEXT_COMMANDS.contains(command(arguments))) {
-            arguments.set(dash, new String(System.in.readNBytes(1024 * 1024 + 1), StandardCharsets.UTF_8));
+            arguments.set(dash, standardInput());
         }
+    }
+
+    /** Standard input as text, up to one byte past the largest message text allowed (so a longer one is refused, not cut). */
+    static String standardInput() throws IOException {
+        return new String(System.in.readNBytes(Messages.LARGEST_TEXT_BYTES + 1), StandardCharsets.UTF_8);
     }
 
     private static String optionValue(List<String> arguments, String option) {

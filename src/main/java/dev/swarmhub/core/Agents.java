@@ -33,12 +33,12 @@ public final class Agents implements Gate {
     private static final Pattern PANE = Pattern.compile("%\\d{1,9}");
     private static final int MAX_LABEL = 128;
 
-    private static final long ADMIT_REAP_INTERVAL_MS = 250;
+    private static final long REAP_INTERVAL_MS = 250;
     private static final long ACTIVITY_RESOLUTION_MS = 1_000;
 
     private final Store store;
     private final ProcessProbe probe;
-    private final AtomicLong lastAdmitReap = new AtomicLong(Long.MIN_VALUE / 2);
+    private final AtomicLong lastReap = new AtomicLong(Long.MIN_VALUE / 2);
     /** Agent ids by the hashes of tokens {@link #bearer} accepted lately. */
     private final Map<String, String> recentBearers = new ConcurrentHashMap<>();
     private static final int MAX_RECENT_BEARERS = 10_000;
@@ -150,16 +150,16 @@ public final class Agents implements Gate {
     /**
      * Checks the token and records the activity; an agent whose process ended or that stayed
      * silent past the gone threshold cannot revive itself by calling. The full reaper runs here
-     * at most every {@value #ADMIT_REAP_INTERVAL_MS} ms of store time (busy hubs write thousands
+     * at most every {@value #REAP_INTERVAL_MS} ms of store time (busy hubs write thousands
      * of times a second; the hub's timer reaps every second anyway).
      */
     @Override
     public void admit(Tx tx, Caller caller) {
         long now = tx.now();
-        long last = lastAdmitReap.get();
-        if (now - last >= ADMIT_REAP_INTERVAL_MS || now < last) {
+        long last = lastReap.get();
+        if (now - last >= REAP_INTERVAL_MS || now < last) {
             reap(tx);
-            lastAdmitReap.set(now);
+            lastReap.set(now);
         }
         if (caller.operator()) {
             return;
@@ -382,13 +382,13 @@ public final class Agents implements Gate {
     /** Runs the reaper in its own transaction. */
     public void reap() {
         long now = store.read(Tx::now);
-        long last = lastAdmitReap.get();
-        if (now - last < ADMIT_REAP_INTERVAL_MS && now > last) {
+        long last = lastReap.get();
+        if (now - last < REAP_INTERVAL_MS && now > last) {
             return; // reaped a moment ago (reads call this before every listing; a busy hub lists often)
         }
         store.write(tx -> {
             reap(tx);
-            lastAdmitReap.set(tx.now());
+            lastReap.set(tx.now());
             return null;
         });
     }

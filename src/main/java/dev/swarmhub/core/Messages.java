@@ -20,6 +20,8 @@ public final class Messages {
 
     public static final String RATE_LIMIT = "messages.rate-limit";
     public static final String MAX_TEXT_BYTES = "messages.max-text-bytes";
+    /** The largest {@link #MAX_TEXT_BYTES} a project may set. */
+    public static final int LARGEST_TEXT_BYTES = 1_048_576;
     public static final RateLimit DEFAULT_RATE_LIMIT = new RateLimit(10, Duration.ofSeconds(60));
     /** The operator's inbox: escalations reach it. */
     public static final String OPERATOR = "operator";
@@ -72,13 +74,13 @@ public final class Messages {
     public static int maxTextBytes(String text) {
         try {
             int bytes = Integer.parseInt(text.strip());
-            if (bytes >= 1 && bytes <= 1_048_576) {
+            if (bytes >= 1 && bytes <= LARGEST_TEXT_BYTES) {
                 return bytes;
             }
         } catch (NumberFormatException ignored) {
             // reported below
         }
-        throw SwarmException.badInput("bad " + MAX_TEXT_BYTES + " '" + text + "': use a number of bytes from 1 to 1048576");
+        throw SwarmException.badInput("bad " + MAX_TEXT_BYTES + " '" + text + "': use a number of bytes from 1 to " + LARGEST_TEXT_BYTES);
     }
 
     /** What a sender writes: type, text and options (priority normal|urgent; ack null: the type's default; thread: join it). */
