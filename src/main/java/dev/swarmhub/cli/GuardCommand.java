@@ -1,5 +1,6 @@
 package dev.swarmhub.cli;
 
+import dev.swarmhub.core.Caller;
 import dev.swarmhub.core.Lease;
 import dev.swarmhub.core.LeaseConflictException;
 import dev.swarmhub.core.Mode;
@@ -73,10 +74,11 @@ final class GuardCommand {
         public Integer call() {
             Swarm swarm = guard.swarm;
             boolean advisory = "warn".equals(swarm.environment("SWARM_GUARD"));
-            String committer = swarm.agentOrNull();
+            String committer = null;
             List<LeaseConflictException.Conflict> blocking = new ArrayList<>();
             try (Session session = swarm.session()) {
                 session.agents.reap(); // a dead agent's leases must not block commits
+                committer = committer(swarm, session);
                 var parser = swarm.resourceParser();
                 for (Path file : new GitGuard(swarm.projectRoot()).stagedFiles()) {
                     Resource resource;
@@ -106,8 +108,26 @@ final class GuardCommand {
                 swarm.output.warning("swarm guard (advisory): " + refused.getMessage());
                 return swarm.output.result(Output.document("allowed", true, "warnings", refused.getMessage()), "");
             }
-            throw SwarmException.denied("commit refused by swarm guard: " + refused.getMessage()
-                    + (committer == null ? " (no SWARM_AGENT set: every exclusive lease counts)" : ""));
+            throw SwarmException.denied("commit refused by swarm guard: " + refused.getMessage() + (committer != null ? ""
+                    : swarm.agentOrNull() == null ? " (no SWARM_AGENT set: every exclusive lease counts)"
+                    : " (SWARM_AGENT=" + swarm.agentOrNull() + " without its valid SWARM_TOKEN: every exclusive lease counts)"));
+        }
+
+        /** The committing agent, only when its token proves it: a bare SWARM_AGENT would let anyone commit as the holder. */
+        private static String committer(Swarm swarm, Session session) {
+            String claimed = swarm.agentOrNull();
+            if (claimed == null || swarm.tokenOrNull() == null) {
+                return null;
+            }
+            try {
+                Caller caller = session.agents.bearer(swarm.tokenOrNull());
+                return claimed.equals(caller.agent()) ? claimed : null;
+            } catch (SwarmException refused) {
+                if (refused.kind() != SwarmException.Kind.UNAUTHENTICATED) {
+                    throw refused;
+                }
+                return null;
+            }
         }
     }
 }

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -32,6 +33,8 @@ public final class Agents implements Gate {
     private static final Pattern NUMBERED = Pattern.compile("agent-(\\d{1,9})");
     private static final Pattern PANE = Pattern.compile("%\\d{1,9}");
     private static final int MAX_LABEL = 128;
+    /** Ids the hub speaks or reads as: an agent under one of them would bypass rate limits or read the operator's inbox. */
+    private static final Set<String> RESERVED_IDS = Set.of(Messages.OPERATOR, Messages.SYSTEM);
 
     private static final long REAP_INTERVAL_MS = 250;
     private static final long ACTIVITY_RESOLUTION_MS = 1_000;
@@ -55,7 +58,7 @@ public final class Agents implements Gate {
     public record Registration(String id, String kind, String pane, Long pid, String label) {
         public Registration {
             if (id != null) {
-                Limits.agentId(id);
+                refuseReserved(Limits.agentId(id));
             }
             kind = kind == null ? null : kind.toLowerCase(Locale.ROOT);
             if (kind != null && !Agent.KINDS.contains(kind)) {
@@ -67,10 +70,14 @@ public final class Agents implements Gate {
             if (pid != null && pid <= 0) {
                 throw SwarmException.badInput("bad pid " + pid + ": must be positive");
             }
-            label = label == null ? "" : label;
-            if (label.length() > MAX_LABEL || label.chars().anyMatch(Character::isISOControl)) {
-                throw SwarmException.badInput("label must be at most " + MAX_LABEL + " characters without control characters");
-            }
+            label = Limits.visibleText("label", label == null ? "" : label, MAX_LABEL);
+        }
+    }
+
+    private static void refuseReserved(String id) {
+        if (RESERVED_IDS.contains(id.toLowerCase(Locale.ROOT))) {
+            throw SwarmException.badInput("agent id '" + id + "' is reserved (" + String.join(", ", RESERVED_IDS.stream().sorted().toList())
+                    + " name the operator and the hub): choose another id");
         }
     }
 
@@ -198,6 +205,9 @@ public final class Agents implements Gate {
             throw SwarmException.unauthenticated("no agent given: pass --agent ID or set SWARM_AGENT");
         }
         Limits.agentId(id);
+        if (RESERVED_IDS.contains(id.toLowerCase(Locale.ROOT))) {
+            throw SwarmException.unauthenticated("agent id " + id + " is reserved and cannot act as an agent (registered before ids were reserved): register another id");
+        }
         if (caller.token() == null || caller.token().isEmpty()) {
             throw SwarmException.unauthenticated("no token for agent " + id + ": set SWARM_TOKEN or pass --token");
         }
@@ -350,10 +360,17 @@ public final class Agents implements Gate {
             throw SwarmException.unauthenticated("no token: send Authorization: Bearer <agent or operator token>");
         }
         String hash = Tokens.hash(token);
-        Caller caller = store.read(tx -> tx.agentWithTokenHash(hash).flatMap(tx::agent))
-                .filter(agent -> agent.status() != Agent.Status.GONE)
-                .map(agent -> Caller.ofAgent(agent.id(), token))
+        Seen seen = store.read(tx -> tx.agentWithTokenHash(hash).flatMap(tx::agent)
+                        .filter(agent -> agent.status() != Agent.Status.GONE)
+                        .map(agent -> new Seen(agent, tx.now())))
                 .orElseThrow(() -> SwarmException.unauthenticated("unknown token, or its agent is gone"));
+        Caller caller = Caller.ofAgent(seen.agent().id(), token);
+        if (seen.agent().status() == Agent.Status.STALE || seen.at() - seen.agent().lastSeen() >= ACTIVITY_RESOLUTION_MS) {
+            store.write(tx -> { // a read is activity too; written at most once a second, like admit's own
+                admit(tx, caller);
+                return null;
+            });
+        }
         if (recentBearers.size() >= MAX_RECENT_BEARERS) {
             recentBearers.clear();
         }
@@ -369,6 +386,9 @@ public final class Agents implements Gate {
     public Caller bearerCheckedAgainOnAdmit(String token) {
         String agent = token == null || token.isEmpty() ? null : recentBearers.get(Tokens.hash(token));
         return agent != null ? Caller.ofAgent(agent, token) : bearer(token);
+    }
+
+    private record Seen(Agent agent, long at) {
     }
 
     public Optional<Agent> find(String id) {
@@ -404,10 +424,11 @@ public final class Agents implements Gate {
         long staleAfter = threshold(tx, STALE_AFTER, DEFAULT_STALE_AFTER);
         long goneAfter = threshold(tx, GONE_AFTER, DEFAULT_GONE_AFTER);
         for (Agent agent : tx.reapCandidates(now - staleAfter, probe.host())) {
-            String goneBecause = deathOf(tx, agent, goneAfter);
+            ProcessCheck process = processCheck(agent);
+            String goneBecause = deathOf(tx, agent, process, goneAfter);
             if (goneBecause != null) {
                 markGone(tx, agent, goneBecause);
-            } else if (agent.status() == Agent.Status.ACTIVE && agent.lastSeen() <= now - staleAfter) {
+            } else if (!process.alive() && agent.status() == Agent.Status.ACTIVE && agent.lastSeen() <= now - staleAfter) {
                 tx.setAgentStatus(agent.id(), Agent.Status.STALE);
                 tx.appendEvent("agent.stale", agent.id(), null, OrderedMap.of("lastSeen", agent.lastSeen()));
             }
@@ -415,34 +436,47 @@ public final class Agents implements Gate {
     }
 
     private String deathOf(Tx tx, Agent agent) {
-        if (tx.now() - agent.lastSeen() <= MIN_STALE_AFTER.toMillis()) {
-            return processEnded(agent); // gone-after > stale-after >= 1 s: a recent caller needs no read of the setting
+        ProcessCheck process = processCheck(agent);
+        if (process.ended() != null || process.alive() || tx.now() - agent.lastSeen() <= MIN_STALE_AFTER.toMillis()) {
+            return process.ended(); // gone-after > stale-after >= 1 s: a recent caller needs no read of the setting
         }
-        return deathOf(tx, agent, threshold(tx, GONE_AFTER, DEFAULT_GONE_AFTER));
+        return deathOf(tx, agent, process, threshold(tx, GONE_AFTER, DEFAULT_GONE_AFTER));
     }
 
-    /** Why the agent is gone: its process ended, or it was silent for the gone threshold; null if alive. */
-    private String deathOf(Tx tx, Agent agent, long goneAfter) {
-        String ended = processEnded(agent);
-        if (ended == null && agent.lastSeen() <= tx.now() - goneAfter) {
+    /**
+     * Why the agent is gone: its process ended, or, when no live process of it can be seen here, it
+     * was silent for the gone threshold; null if alive. A live registered process keeps its agent
+     * however long it is silent: an LLM agent may think for many minutes.
+     */
+    private static String deathOf(Tx tx, Agent agent, ProcessCheck process, long goneAfter) {
+        if (process.ended() == null && !process.alive() && agent.lastSeen() <= tx.now() - goneAfter) {
             return "no activity for " + Durations.format(Duration.ofMillis(goneAfter));
         }
-        return ended;
+        return process.ended();
     }
 
-    /** Why the agent's process is known to be over, or null. */
-    private String processEnded(Agent agent) {
+    /** What the agent's registered process says: alive, ended (why), or nothing (no pid, or a pid on another host). */
+    private record ProcessCheck(boolean alive, String ended) {
+        static final ProcessCheck UNKNOWN = new ProcessCheck(false, null);
+        static final ProcessCheck ALIVE = new ProcessCheck(true, null);
+
+        static ProcessCheck ended(String why) {
+            return new ProcessCheck(false, why);
+        }
+    }
+
+    private ProcessCheck processCheck(Agent agent) {
         if (agent.pid() == null || !agent.host().equals(probe.host())) {
-            return null;
+            return ProcessCheck.UNKNOWN;
         }
         OptionalLong started = probe.startedAt(agent.pid());
         if (started.isEmpty()) {
-            return "process " + agent.pid() + " exited";
+            return ProcessCheck.ended("process " + agent.pid() + " exited");
         }
         if (agent.pidStartedAt() != null && Math.abs(started.getAsLong() - agent.pidStartedAt()) > START_TIME_TOLERANCE_MS) {
-            return "process " + agent.pid() + " exited (the pid now belongs to another process)";
+            return ProcessCheck.ended("process " + agent.pid() + " exited (the pid now belongs to another process)");
         }
-        return null;
+        return ProcessCheck.ALIVE;
     }
 
     static void markGone(Tx tx, Agent agent, String reason) {

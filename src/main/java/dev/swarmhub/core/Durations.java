@@ -17,7 +17,7 @@ public final class Durations {
             throw SwarmException.badInput("empty duration: use e.g. 30s, 5m, 1h");
         }
         String trimmed = text.trim();
-        if (trimmed.chars().allMatch(Character::isDigit) && trimmed.length() <= 9) {
+        if (Limits.digits(trimmed, 9)) {
             return Duration.ofSeconds(Long.parseLong(trimmed));
         }
         Matcher part = PART.matcher(trimmed);

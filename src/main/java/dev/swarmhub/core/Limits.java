@@ -28,16 +28,36 @@ public final class Limits {
     }
 
     public static String reason(String reason) {
-        if (reason == null) {
-            return "";
+        return reason == null ? "" : visibleText("reason", reason, MAX_REASON);
+    }
+
+    /**
+     * One line of text shown to people as it is: refused when longer than {@code max} characters or
+     * holding a control character, a character that hides or reorders text ({@link
+     * MessageText#hides}), or half of a surrogate pair (stored as '?', it would read back as
+     * something else).
+     */
+    public static String visibleText(String what, String text, int max) {
+        if (text.length() > max) {
+            throw SwarmException.badInput(what + " is " + text.length() + " characters; at most " + max);
         }
-        if (reason.length() > MAX_REASON) {
-            throw SwarmException.badInput("reason is " + reason.length() + " characters; at most " + MAX_REASON);
-        }
-        if (reason.chars().anyMatch(Character::isISOControl)) {
-            throw SwarmException.badInput("reason contains a control character (newline, tab, ...)");
-        }
-        return reason;
+        text.codePoints().filter(Limits::unsafeInLine).findFirst().ifPresent(c -> {
+            throw SwarmException.badInput(what + " contains " + MessageText.describe(c) + ": remove it");
+        });
+        return text;
+    }
+
+    /**
+     * Whether the text is 1 to {@code max} of the digits 0-9 (Long.parseLong also reads other
+     * scripts' digits and a sign, which nobody types as a number here).
+     */
+    public static boolean digits(String text, int max) {
+        return !text.isEmpty() && text.length() <= max && text.chars().allMatch(c -> c >= '0' && c <= '9');
+    }
+
+    /** A control character, or one that hides or reorders text: refused in one-line text shown to people. */
+    static boolean unsafeInLine(int c) {
+        return Character.isISOControl(c) || MessageText.hides(c);
     }
 
     public static Duration ttl(Duration ttl) {

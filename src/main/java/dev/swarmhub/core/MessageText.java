@@ -35,15 +35,24 @@ public final class MessageText {
     }
 
     private static boolean allowed(int c) {
-        if (c == '\n' || c == '\t') {
-            return true;
-        }
-        if (Character.isISOControl(c)) {
-            return false;
-        }
+        return c == '\n' || c == '\t' || !(Character.isISOControl(c) || hides(c));
+    }
+
+    /**
+     * A character that makes text read differently from what it is: a bidirectional override or
+     * isolate, a zero-width character, or an unpaired surrogate (not a character at all: UTF-8
+     * storage turns it into '?', so the text read back differs from the text checked).
+     */
+    public static boolean hides(int c) {
         boolean bidi = (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E || c == 0x200F || c == 0x061C;
         boolean zeroWidth = (c >= 0x200B && c <= 0x200D) || c == 0x2060 || c == 0xFEFF || c == 0x180E;
-        return !bidi && !zeroWidth;
+        return bidi || zeroWidth || c <= 0xFFFF && Character.isSurrogate((char) c);
+    }
+
+    /** Names a refused character for an error message, e.g. "U+202E (a control or invisible character)". */
+    static String describe(int c) {
+        return String.format("U+%04X (%s)", c, c == 0 ? "NUL" : c <= 0xFFFF && Character.isSurrogate((char) c) ? "half of a surrogate pair"
+                : Character.isISOControl(c) ? "a control character" : "an invisible or direction-changing character");
     }
 
     /** The one line typed into a recipient's terminal: {@code [swarm] <from> <TYPE> <id>: <text>}. */

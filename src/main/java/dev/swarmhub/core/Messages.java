@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -72,13 +73,10 @@ public final class Messages {
     }
 
     public static int maxTextBytes(String text) {
-        try {
-            int bytes = Integer.parseInt(text.strip());
-            if (bytes >= 1 && bytes <= LARGEST_TEXT_BYTES) {
-                return bytes;
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
+        String digits = text.strip();
+        int bytes = Limits.digits(digits, 7) ? Integer.parseInt(digits) : 0;
+        if (bytes >= 1 && bytes <= LARGEST_TEXT_BYTES) {
+            return bytes;
         }
         throw SwarmException.badInput("bad " + MAX_TEXT_BYTES + " '" + text + "': use a number of bytes from 1 to " + LARGEST_TEXT_BYTES);
     }
@@ -394,33 +392,52 @@ public final class Messages {
      * Returns how many retries and escalations it made.
      */
     public int retryDue() {
-        return store.write(tx -> {
-            int done = 0;
-            for (Tx.RetryDue due : tx.retriesDue(tx.now())) {
-                Message message = tx.message(due.messageId()).orElseThrow();
-                if (due.attempts() < RETRY_DELAYS_MS.length) {
-                    tx.redeliver(due.messageId(), due.recipient(), due.attempts() + 1, tx.now() + RETRY_DELAYS_MS[due.attempts()]);
-                    tx.appendEvent("message.retried", null, null, OrderedMap.of("id", due.messageId(), "to", due.recipient(),
-                            "attempt", due.attempts() + 1));
+        List<Tx.RetryDue> listed = store.read(tx -> tx.retriesDue(tx.now()));
+        int done = 0;
+        RuntimeException failed = null;
+        for (Tx.RetryDue due : listed) {
+            try {
+                done += store.write(tx -> retryIfStillDue(tx, due)) ? 1 : 0; // its own transaction: one failure stops no other
+            } catch (RuntimeException e) {
+                if (failed == null) {
+                    failed = e;
                 } else {
-                    tx.markEscalated(due.messageId(), due.recipient());
-                    escalate(tx, message, due.recipient(), due.attempts() - 1);
+                    failed.addSuppressed(e);
                 }
-                done++;
             }
-            return done;
-        });
+        }
+        if (failed != null) {
+            throw failed;
+        }
+        return done;
+    }
+
+    /** Retries or escalates one delivery, unless another timer did since it was listed (its attempts changed). */
+    private boolean retryIfStillDue(Tx tx, Tx.RetryDue listed) {
+        if (!tx.retriesDue(tx.now()).contains(listed)) {
+            return false;
+        }
+        Message message = tx.message(listed.messageId()).orElseThrow();
+        if (listed.attempts() < RETRY_DELAYS_MS.length) {
+            tx.redeliver(listed.messageId(), listed.recipient(), listed.attempts() + 1, tx.now() + RETRY_DELAYS_MS[listed.attempts()]);
+            tx.appendEvent("message.retried", null, null, OrderedMap.of("id", listed.messageId(), "to", listed.recipient(),
+                    "attempt", listed.attempts() + 1));
+        } else {
+            tx.markEscalated(listed.messageId(), listed.recipient());
+            escalate(tx, message, listed.recipient(), listed.attempts() - 1);
+        }
+        return true;
     }
 
     private void escalate(Tx tx, Message message, String recipient, int retries) {
         gate.sweep(tx); // statuses as of now: silent agents are stale, not active
-        List<String> everyone = new ArrayList<>(tx.agents().stream().filter(agent -> agent.status() == Agent.Status.ACTIVE)
+        Set<String> everyone = new LinkedHashSet<>(tx.agents().stream().filter(agent -> agent.status() == Agent.Status.ACTIVE)
                 .map(Agent::id).limit(MAX_RECIPIENTS - 1).toList());
         everyone.add(OPERATOR);
         String text = "No ACK from " + recipient + " for " + message.type().label() + " " + message.id() + " from " + message.sender()
                 + " after " + retries + " retries. Original text: " + message.text();
         int maxBytes = tx.setting(MAX_TEXT_BYTES).map(Messages::maxTextBytes).orElse(MessageText.DEFAULT_MAX_BYTES);
-        Message escalation = post(tx, SYSTEM, everyone, new Draft(MessageType.ESCALATION, shorten(text, maxBytes), "urgent", false,
+        Message escalation = post(tx, SYSTEM, List.copyOf(everyone), new Draft(MessageType.ESCALATION, shorten(text, maxBytes), "urgent", false,
                 message.id()), message.id());
         tx.appendEvent("message.escalated", null, null, OrderedMap.of("id", message.id(), "to", recipient, "sender", message.sender(),
                 "escalation", escalation.id()));

@@ -41,15 +41,9 @@ public final class ResourceParser {
             throw SwarmException.badInput("resource longer than " + MAX_LENGTH + " characters: "
                     + input.substring(0, 60) + "...");
         }
-        for (int i = 0; i < input.length(); i++) {
-            char c = input.charAt(i);
-            if (c == 0) {
-                throw SwarmException.badInput("resource contains a NUL character: " + printable(input));
-            }
-            if (Character.isISOControl(c)) {
-                throw SwarmException.badInput("resource contains a control character: " + printable(input));
-            }
-        }
+        input.codePoints().filter(Limits::unsafeInLine).findFirst().ifPresent(c -> {
+            throw SwarmException.badInput("resource contains " + MessageText.describe(c) + ": " + printable(input));
+        });
         if (input.startsWith(Resource.NAME_PREFIX)) {
             String name = input.substring(Resource.NAME_PREFIX.length());
             if (!NAME.matcher(name).matches()) {
@@ -130,7 +124,7 @@ public final class ResourceParser {
     private static String printable(String input) {
         StringBuilder out = new StringBuilder();
         input.codePoints().limit(200).forEach(cp -> {
-            if (Character.isISOControl(cp)) {
+            if (Limits.unsafeInLine(cp)) {
                 out.append(String.format("\\u%04x", cp));
             } else {
                 out.appendCodePoint(cp);

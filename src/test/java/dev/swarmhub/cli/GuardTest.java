@@ -79,8 +79,18 @@ class GuardTest {
 
     @Test
     void theHolderMayCommitAndUnleasedFilesPass() throws Exception {
-        assertThat(commit(Map.of("SWARM_AGENT", "A"), "src/a.py").exitCode()).isZero();
+        assertThat(commit(Map.of("SWARM_AGENT", "A", "SWARM_TOKEN", tokenOfA), "src/a.py").exitCode()).isZero();
         assertThat(commit(Map.of("SWARM_AGENT", "B"), "docs/readme.md").exitCode()).isZero();
+    }
+
+    @Test
+    void namingTheHolderWithoutItsTokenDoesNotMakeACommitTheHolders() throws Exception {
+        for (Map<String, String> claim : List.of(Map.of("SWARM_AGENT", "A"), Map.of("SWARM_AGENT", "A", "SWARM_TOKEN", "forged"))) {
+            Result refused = commit(claim, "src/a.py");
+            assertThat(refused.exitCode()).as(claim.toString()).isNotZero();
+            assertThat(refused.err()).contains("held by A", "SWARM_AGENT=A without its valid SWARM_TOKEN");
+        }
+        assertThat(run(Map.of(), "git", "log", "--oneline").out()).isEmpty();
     }
 
     @Test

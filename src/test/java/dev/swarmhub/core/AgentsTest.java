@@ -349,22 +349,92 @@ class AgentsTest {
     }
 
     @Test
-    void anAgentWhoseProcessLivesIsReapedOnlyByTheTimeThresholds() {
+    void anAgentWhoseProcessLivesIsNeitherStaleNorGoneHoweverLongItIsSilent() {
         processes.start(4444, clock.millis() - 1_000);
-        registerWithPid("agent-a", 4444);
+        Agents.Registered a = registerWithPid("agent-a", 4444);
+        acquire(as(a), "src/a.py");
+        register("agent-silent"); // no process: the silence rules still apply to it
 
-        clock.advance(Duration.ofSeconds(59));
+        clock.advance(Duration.ofMinutes(59)); // an LLM agent thinking, far past stale-after and gone-after (within the lease TTL)
         agents.reap();
         assertThat(status("agent-a")).isEqualTo(Agent.Status.ACTIVE);
-        clock.advance(Duration.ofSeconds(200));
-        agents.reap();
-        assertThat(status("agent-a")).isEqualTo(Agent.Status.STALE);
-        assertThat(events("agent.gone")).isEmpty();
-        clock.advance(Duration.ofSeconds(42));
+        assertThat(events("agent.stale", "agent-a")).isEmpty();
+        assertThat(leases.list("agent-a", false)).extracting(lease -> lease.resource().text()).containsExactly("src/a.py");
+        assertThat(status("agent-silent")).as("the same silence without a process").isEqualTo(Agent.Status.GONE);
+
+        processes.end(4444);
         agents.reap();
         assertThat(status("agent-a")).isEqualTo(Agent.Status.GONE);
         assertThat(events("agent.gone", "agent-a")).singleElement()
-                .satisfies(event -> assertThat(String.valueOf(event.details().get("reason"))).contains("no activity"));
+                .satisfies(event -> assertThat(String.valueOf(event.details().get("reason"))).contains("process 4444 exited"));
+    }
+
+    @Test
+    void aSilentAgentWhoseProcessLivesIsAdmittedAndItsCallsCount() {
+        processes.start(4545, clock.millis() - 1_000);
+        Agents.Registered a = registerWithPid("agent-a", 4545);
+
+        clock.advance(Duration.ofMinutes(61));
+        acquire(as(a), "src/a.py");
+        assertThat(agents.find("agent-a")).get().extracting(Agent::lastSeen).isEqualTo(clock.millis());
+    }
+
+    @Test
+    void aReadWithTheAgentsBearerTokenIsAHeartbeatWrittenAtMostOncePerSecond() {
+        Agents.Registered a = register("agent-a");
+        clock.advance(Duration.ofSeconds(61));
+        agents.reap();
+        assertThat(status("agent-a")).isEqualTo(Agent.Status.STALE);
+
+        assertThat(agents.bearer(a.token()).agent()).isEqualTo("agent-a");
+        assertThat(status("agent-a")).as("a read brings a stale agent back").isEqualTo(Agent.Status.ACTIVE);
+        assertThat(agents.find("agent-a")).get().extracting(Agent::lastSeen).isEqualTo(clock.millis());
+
+        long seen = clock.millis();
+        clock.advance(Duration.ofMillis(999));
+        agents.bearer(a.token());
+        assertThat(agents.find("agent-a")).get().extracting(Agent::lastSeen).as("within a second: no write").isEqualTo(seen);
+        clock.advance(Duration.ofMillis(1));
+        agents.bearer(a.token());
+        assertThat(agents.find("agent-a")).get().extracting(Agent::lastSeen).isEqualTo(clock.millis());
+
+        clock.advance(Duration.ofMinutes(10));
+        agents.reap();
+        unauthenticated(() -> agents.bearer(a.token()));
+    }
+
+    @Test
+    void reservedIdsAreRefusedInAnyCase() {
+        for (String reserved : List.of("operator", "swarm", "Operator", "SWARM", "sWaRm")) {
+            SwarmException refused = catchThrowableOfType(SwarmException.class, () -> register(reserved));
+            assertThat(refused.kind()).as(reserved).isEqualTo(SwarmException.Kind.BAD_INPUT);
+            assertThat(refused.getMessage()).contains("'" + reserved + "' is reserved");
+        }
+        assertThat(agents.list()).isEmpty();
+        assertThat(register("operators").agent().id()).as("only the ids themselves").isEqualTo("operators");
+    }
+
+    @Test
+    void anAgentRegisteredUnderAReservedIdBeforeTheyWereReservedCannotAct() {
+        store.write(tx -> {
+            tx.saveAgent(new Agent("swarm", "other", Agent.Status.ACTIVE, "", null, null, null, FakeProcesses.HOST,
+                    tx.now(), tx.now(), tx.now(), true), Tokens.hash("old-token"));
+            return null;
+        });
+        SwarmException refused = catchThrowableOfType(SwarmException.class, () -> agents.heartbeat(Caller.ofAgent("swarm", "old-token")));
+        assertThat(refused.kind()).isEqualTo(SwarmException.Kind.UNAUTHENTICATED);
+        assertThat(refused.getMessage()).contains("reserved");
+    }
+
+    @Test
+    void labelsWithControlInvisibleOrHalfCharactersAreRefusedNamingTheCharacter() {
+        for (String label : List.of("a\nb", "rtl\u202Eexe", "zero\u200Bwidth", "half\uD800")) {
+            SwarmException refused = catchThrowableOfType(SwarmException.class,
+                    () -> agents.register(new Agents.Registration("agent-a", null, null, null, label)));
+            assertThat(refused.kind()).as(label).isEqualTo(SwarmException.Kind.BAD_INPUT);
+            assertThat(refused.getMessage()).startsWith("label contains U+");
+        }
+        assertThat(agents.list()).isEmpty();
     }
 
     @Test

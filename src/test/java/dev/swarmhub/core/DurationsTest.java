@@ -48,6 +48,13 @@ class DurationsTest {
     }
 
     @Test
+    void digitsOfOtherScriptsAndSignsAreNotNumbers() {
+        for (String input : List.of("\u0663\u0660", "\u0663\u0660s", "\uFF13\uFF10", "\u096A", "+30", "+30s")) {
+            assertBadInput(() -> Durations.parse(input), input);
+        }
+    }
+
+    @Test
     void emptyDurationIsRejected() {
         assertBadInput(() -> Durations.parse(""), "empty");
         assertBadInput(() -> Durations.parse("   "), "empty");
@@ -132,6 +139,14 @@ class DurationsTest {
         for (String reason : List.of("line one\nline two", "trailing\n", "cr\r", "tab\there", "nul\0")) {
             assertBadInput(() -> Limits.reason(reason), "control character");
         }
+    }
+
+    @Test
+    void reasonWithInvisibleDirectionChangingOrHalfCharactersIsRejected() {
+        assertBadInput(() -> Limits.reason("fix \u202Egnp.exe"), "reason contains U+202E");
+        assertBadInput(() -> Limits.reason("zero\u200Dwidth"), "U+200D");
+        assertBadInput(() -> Limits.reason("half \uDBFF"), "U+DBFF (half of a surrogate pair)");
+        assertThat(Limits.reason("emoji \uD83D\uDE00 is fine")).isEqualTo("emoji \uD83D\uDE00 is fine");
     }
 
     @Test

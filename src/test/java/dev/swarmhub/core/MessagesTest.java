@@ -108,6 +108,9 @@ class MessagesTest {
     void textIsCleanedOfControlBidiAndZeroWidthCharactersAndBadInputNamesTheProblem() {
         Message cleaned = send(a, "B", "rm\u001b[2J -rf\u202E/ ok\u200B\nline two\tend");
         assertThat(cleaned.text()).isEqualTo("rm[2J -rf/ ok\nline two\tend");
+        Message halves = send(a, "B", "half \uD800 pair \uD83D\uDE00 half \uDC00");
+        assertThat(halves.text()).as("lone surrogates removed, a whole pair kept").isEqualTo("half  pair \uD83D\uDE00 half ");
+        assertThat(messages.read(b, halves.id()).tampered()).as("read back as signed: no '?' in place of a half").isFalse();
 
         assertThat(catchThrowableOfType(SwarmException.class, () -> send(a, "B", "\u200B\u202E ")).getMessage()).contains("empty");
         assertThat(catchThrowableOfType(SwarmException.class, () -> send(a, "B", "x".repeat(10 * 1024 + 1))).getMessage())
@@ -123,7 +126,7 @@ class MessagesTest {
         assertThat(MessageType.parse("review_request")).isEqualTo(MessageType.REVIEW_REQUEST);
         assertThat(MessageType.parse("Review-Request")).isEqualTo(MessageType.REVIEW_REQUEST);
         assertThat(catchThrowableOfType(SwarmException.class, () -> MessageType.parse("escalation"))).isNotNull();
-        assertThat(log.latest(null, "message.sent", 100)).as("refused sends store nothing").hasSize(1);
+        assertThat(log.latest(null, "message.sent", 100)).as("refused sends store nothing").hasSize(2);
     }
 
     // ------------------------------------------------------------------ rate limit
@@ -295,6 +298,55 @@ class MessagesTest {
         assertThat(log.latest(null, "message.escalated", 10)).hasSize(2);
         assertThat(messages.inbox(Caller.ofOperator(), false, null)).hasSize(2);
         assertThat(messages.read(a, blocked.id()).message().recipients()).allMatch(Message.Recipient::escalated);
+    }
+
+    @Test
+    void aRetryThatFailsStopsNoOtherRetryAndIsTriedAgainLater() {
+        RuntimeException brokenSweep = new IllegalStateException("the reaper failed");
+        Gate failingOnEscalation = new Gate() {
+            @Override
+            public void admit(Tx tx, Caller caller) {
+                agents.admit(tx, caller);
+            }
+
+            @Override
+            public void sweep(Tx tx) {
+                throw brokenSweep; // escalations sweep first; retries do not
+            }
+        };
+        Messages failing = new Messages(store, failingOnEscalation, new MessageSignature(SECRET));
+        Message first = failing.send(a, List.of("B"), draft(MessageType.BLOCKED, "first"));
+        for (long seconds : new long[] {30, 60, 120}) {
+            clock.advance(Duration.ofSeconds(seconds));
+            assertThat(failing.retryDue()).isEqualTo(1);
+        }
+        clock.advance(Duration.ofSeconds(90));
+        Message second = failing.send(a, List.of("C"), draft(MessageType.BLOCKED, "second"));
+        clock.advance(Duration.ofSeconds(30)); // the first's escalation and the second's first retry are both due
+
+        assertThat(catchThrowableOfType(IllegalStateException.class, failing::retryDue)).isSameAs(brokenSweep);
+        assertThat(failing.read(a, second.id()).message().recipient("C").attempts()).as("retried though another failed").isEqualTo(2);
+        assertThat(failing.read(a, first.id()).message().recipient("B").escalated()).as("rolled back alone").isFalse();
+
+        assertThat(messages.retryDue()).as("the failed escalation, tried again by a working timer").isEqualTo(1);
+        assertThat(messages.read(a, first.id()).message().recipient("B").escalated()).isTrue();
+    }
+
+    @Test
+    void anAgentNamedLikeTheOperatorFromAnOlderStoreGetsOneEscalationCopyAndBreaksNothing() {
+        store.write(tx -> { // registered before the id was reserved
+            tx.saveAgent(new Agent(Messages.OPERATOR, "other", Agent.Status.ACTIVE, "", null, null, null, FakeProcesses.HOST,
+                    tx.now(), tx.now(), tx.now(), true), Tokens.hash("old-token"));
+            return null;
+        });
+        Message blocked = messages.send(a, List.of("B"), draft(MessageType.BLOCKED, "stuck"));
+        for (long seconds : new long[] {30, 60, 120, 120}) {
+            clock.advance(Duration.ofSeconds(seconds));
+            assertThat(messages.retryDue()).isEqualTo(1);
+        }
+        assertThat(messages.read(a, blocked.id()).message().recipient("B").escalated()).isTrue();
+        assertThat(messages.inbox(Caller.ofOperator(), false, null)).singleElement()
+                .satisfies(view -> assertThat(view.message().recipientNames()).containsOnlyOnce(Messages.OPERATOR));
     }
 
     // ------------------------------------------------------------------ signatures, concurrency, waiting

@@ -135,6 +135,18 @@ class ResourceParserTest {
     }
 
     @Test
+    void bidiZeroWidthAndLoneSurrogatesAreRejectedNamingTheCharacter() {
+        assertBadInput("src/\u202Eyp.a", "U+202E (an invisible or direction-changing character): src/\\u202eyp.a");
+        assertBadInput("src/\u2066a.py", "U+2066");
+        assertBadInput("src/a\u200B.py", "U+200B");
+        assertBadInput("src/\uFEFFa.py", "U+FEFF");
+        // stored as UTF-8 a lone surrogate becomes '?', which would read back as a glob covering other files
+        assertBadInput("src/a\uD800.py", "U+D800 (half of a surrogate pair): src/a\\ud800.py");
+        assertBadInput("src/a\uDC00.py", "U+DC00");
+        assertThat(parser.parse("src/\uD83D\uDE00.py").text()).as("a whole pair is one character").isEqualTo("src/\uD83D\uDE00.py");
+    }
+
+    @Test
     void inputLongerThanTheLimitIsRejectedButTheLimitItselfIsAccepted() {
         String atLimit = "a/".repeat(ResourceParser.MAX_LENGTH / 2 - 1) + "ab";
         assertThat(atLimit).hasSize(ResourceParser.MAX_LENGTH);
