@@ -337,6 +337,14 @@ public final class Messages {
         if (query == null || query.isBlank()) {
             throw SwarmException.badInput("empty search query");
         }
+        // stored text never holds them (MessageText removes them), and SQLite's FTS5 cannot parse a NUL
+        for (int i = 0; i < query.length(); i++) {
+            char c = query.charAt(i);
+            if (Character.isISOControl(c) && !Character.isWhitespace(c)) {
+                throw SwarmException.badInput(String.format(Locale.ROOT, "the search query has a control character (U+%04X) at "
+                        + "position %d: search for words only", (int) c, i + 1));
+            }
+        }
         List<String> terms = new ArrayList<>();
         for (String word : query.strip().split("\\s+")) {
             boolean prefix = word.endsWith("*") && word.length() > 1;

@@ -207,6 +207,15 @@ class MessagesTest {
         assertThat(messages.search(a, "plan", 10)).as("A was not part of it").isEmpty();
     }
 
+    @Test
+    void aSearchWithAControlCharacterIsBadInputNamingItAndSearchKeepsWorking() {
+        send(a, "B", "deploy notes");
+        SwarmException refused = catchThrowableOfType(SwarmException.class, () -> messages.search(b, "deploy\u0000", 10));
+        assertThat(refused.kind()).isEqualTo(SwarmException.Kind.BAD_INPUT);
+        assertThat(refused).hasMessageContaining("control character (U+0000) at position 7");
+        assertThat(messages.search(b, "deploy", 10)).extracting(view -> view.message().text()).containsExactly("deploy notes");
+    }
+
     // ------------------------------------------------------------------ ACK, retries, escalation
 
     @Test
