@@ -54,13 +54,17 @@ final class StatementCache implements AutoCloseable {
 
     /**
      * Forgets the statement that just failed and marks this connection for replacement; returns
-     * the exception to throw, saying what failed (a full disk in plain words).
+     * the exception to throw: {@link StoreBusyException} when another process kept the database
+     * locked, else a {@link StoreException} saying what failed (a full disk in plain words).
      */
     StoreException failure(String sql, String what, SQLException cause) {
         failed = true;
         PreparedStatement statement = statements.remove(sql);
         if (statement != null) {
             closeQuietly(statement);
+        }
+        if (StoreBusyException.isBusy(cause)) {
+            return new StoreBusyException(database, cause);
         }
         if ((cause.getErrorCode() & 0xFF) == SQLITE_FULL) {
             return new StoreException("the disk holding the store " + database + " is full, so nothing of this operation was stored;"
