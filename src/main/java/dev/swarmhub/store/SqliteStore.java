@@ -1,5 +1,6 @@
 package dev.swarmhub.store;
 
+import dev.swarmhub.core.PrivateFiles;
 import dev.swarmhub.core.Store;
 import dev.swarmhub.core.Tx;
 import java.io.IOException;
@@ -9,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -389,13 +389,14 @@ public final class SqliteStore implements Store {
     private void prepare(Path database) {
         Path directory = database.getParent();
         try {
-            Files.createDirectories(directory);
+            PrivateFiles.directory(directory);
+            PrivateFiles.tighten(directory);
+            PrivateFiles.file(database); // before SQLite creates it 0644; its -wal and -shm take its mode
             ignoreContents(directory);
             if (schemaIsCurrent()) {
                 return;
             }
-            try (FileChannel channel = FileChannel.open(directory.resolve("migrate.lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE); FileLock ignored = channel.lock()) {
+            try (FileChannel channel = PrivateFiles.openForWriting(directory.resolve("migrate.lock")); FileLock ignored = channel.lock()) {
                 if (schemaIsCurrent()) {
                     return;
                 }
@@ -433,8 +434,8 @@ public final class SqliteStore implements Store {
 
     private static void ignoreContents(Path directory) throws IOException {
         try {
-            Files.writeString(directory.resolve(".gitignore"), "# Swarmhub's local state: never commit it\n*\n",
-                    StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            Files.writeString(PrivateFiles.newFile(directory.resolve(".gitignore")), "# Swarmhub's local state: never commit it\n*\n",
+                    StandardCharsets.UTF_8);
         } catch (FileAlreadyExistsException alreadyThere) {
             // another process created it first: same content
         }
