@@ -94,10 +94,10 @@ final class GuardCommand {
                     }
                 }
             } catch (SwarmException unreachable) {
-                if (unreachable.kind() != SwarmException.Kind.INTERNAL) {
+                if (unreachable.kind() != SwarmException.Kind.INTERNAL && unreachable.kind() != SwarmException.Kind.UNAVAILABLE) {
                     throw unreachable;
                 }
-                throw new SwarmException(SwarmException.Kind.INTERNAL, "swarm guard cannot read the lease store, so it refuses the commit"
+                throw new SwarmException(unreachable.kind(), "swarm guard cannot read the lease store, so it refuses the commit"
                         + " (SWARM_GUARD=warn commits anyway): " + unreachable.getMessage(), unreachable);
             }
             if (blocking.isEmpty()) {

@@ -3,6 +3,7 @@ package dev.swarmhub.cli;
 import dev.swarmhub.core.Agent;
 import dev.swarmhub.core.Agents;
 import dev.swarmhub.core.OrderedMap;
+import dev.swarmhub.core.PrivateFiles;
 import dev.swarmhub.core.SwarmException;
 import dev.swarmhub.host.Tmux;
 import dev.swarmhub.hub.Hub;
@@ -92,7 +93,8 @@ final class HubCommands {
 
     static long startInBackground(Path root, List<String> httpOptions, boolean allowRemote) throws IOException, InterruptedException {
         Path log = root.resolve(".swarm").resolve("hub.log");
-        Files.createDirectories(log.getParent());
+        PrivateFiles.directory(log.getParent());
+        PrivateFiles.file(log); // the redirect would create it 0644
         List<String> command = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             command.add("/usr/bin/setsid"); // its own session: the hub outlives the terminal that started it

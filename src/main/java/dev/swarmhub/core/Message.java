@@ -14,6 +14,16 @@ public record Message(String id, String sender, MessageType type, String priorit
                             Long nextRetryAt, boolean escalated, String pane) {
     }
 
+    /** This message with its signature set. */
+    public Message signed(String signature) {
+        return new Message(id, sender, type, priority, thread, replyTo, text, ackRequired, createdAt, signature, recipients);
+    }
+
+    /** This message with its text withheld (null): what readers get of a message whose signature fails. */
+    public Message withoutText() {
+        return new Message(id, sender, type, priority, thread, replyTo, null, ackRequired, createdAt, signature, recipients);
+    }
+
     public List<String> recipientNames() {
         return recipients.stream().map(Recipient::agent).sorted().toList();
     }

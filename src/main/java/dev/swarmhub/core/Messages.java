@@ -94,7 +94,10 @@ public final class Messages {
         }
     }
 
-    /** A message as one reader sees it: whether its signature failed, and that reader's own state when a recipient. */
+    /**
+     * A message as one reader sees it: whether its signature failed (then its text is withheld:
+     * null), and that reader's own state when a recipient.
+     */
     public record View(Message message, boolean tampered, Message.Recipient mine) {
     }
 
@@ -162,8 +165,8 @@ public final class Messages {
         Long firstRetry = ack ? tx.now() + RETRY_DELAYS_MS[0] : null;
         List<Message.Recipient> rows = sorted.stream()
                 .map(name -> new Message.Recipient(name, tx.now(), null, null, null, 1, firstRetry, false, null)).toList();
-        Message message = new Message(id, sender, draft.type(), draft.priority(), thread, replyTo, text, ack, tx.now(),
-                signature.sign(id, sender, tx.now(), draft.type(), sorted, thread, text), rows);
+        Message unsigned = new Message(id, sender, draft.type(), draft.priority(), thread, replyTo, text, ack, tx.now(), null, rows);
+        Message message = unsigned.signed(signature.sign(unsigned));
         tx.insertMessage(message);
         tx.appendEvent("message.sent", sender.equals(SYSTEM) ? null : sender, null, OrderedMap.of("id", id, "type", draft.type().label(),
                 "to", sorted, "thread", thread, "ack", ack, "priority", draft.priority()));
@@ -335,6 +338,14 @@ public final class Messages {
         if (query == null || query.isBlank()) {
             throw SwarmException.badInput("empty search query");
         }
+        // stored text never holds them (MessageText removes them), and SQLite's FTS5 cannot parse a NUL
+        for (int i = 0; i < query.length(); i++) {
+            char c = query.charAt(i);
+            if (Character.isISOControl(c) && !Character.isWhitespace(c)) {
+                throw SwarmException.badInput(String.format(Locale.ROOT, "the search query has a control character (U+%04X) at "
+                        + "position %d: search for words only", (int) c, i + 1));
+            }
+        }
         List<String> terms = new ArrayList<>();
         for (String word : query.strip().split("\\s+")) {
             boolean prefix = word.endsWith("*") && word.length() > 1;
@@ -378,8 +389,10 @@ public final class Messages {
         return tx.message(ids.get(0)).orElseThrow();
     }
 
+    /** Every adapter shows messages through this: a tampered message's text reaches no reader. */
     private View view(Message message, String reader) {
-        return new View(message, !signature.verify(message), message.recipient(reader));
+        boolean tampered = !signature.verify(message);
+        return new View(tampered ? message.withoutText() : message, tampered, message.recipient(reader));
     }
 
     // ------------------------------------------------------------------------------------ timers
@@ -435,7 +448,8 @@ public final class Messages {
                 .map(Agent::id).limit(MAX_RECIPIENTS - 1).toList());
         everyone.add(OPERATOR);
         String text = "No ACK from " + recipient + " for " + message.type().label() + " " + message.id() + " from " + message.sender()
-                + " after " + retries + " retries. Original text: " + message.text();
+                + " after " + retries + " retries. " + (signature.verify(message) ? "Original text: " + message.text()
+                : "Its stored text fails its signature (changed in the store) and is withheld.");
         int maxBytes = tx.setting(MAX_TEXT_BYTES).map(Messages::maxTextBytes).orElse(MessageText.DEFAULT_MAX_BYTES);
         Message escalation = post(tx, SYSTEM, List.copyOf(everyone), new Draft(MessageType.ESCALATION, shorten(text, maxBytes), "urgent", false,
                 message.id()), message.id());
@@ -458,7 +472,7 @@ public final class Messages {
 
     // --------------------------------------------------------------------------- pane delivery
 
-    /** A message to type into a recipient's tmux pane; a tampered one (its signature fails) must not be typed. */
+    /** A message to type into a recipient's tmux pane; a tampered one (its signature fails) has no line and must not be typed. */
     public record PaneTyping(String messageId, String recipient, String pane, String line, boolean tampered) {
     }
 
@@ -466,7 +480,8 @@ public final class Messages {
     public List<PaneTyping> pendingPaneTypings(String host, int limit) {
         return store.read(tx -> tx.pendingPaneDeliveries(host, limit).stream().map(pending -> {
             Message message = tx.message(pending.messageId()).orElseThrow();
-            return new PaneTyping(message.id(), pending.recipient(), pending.pane(), MessageText.paneLine(message), !signature.verify(message));
+            boolean tampered = !signature.verify(message);
+            return new PaneTyping(message.id(), pending.recipient(), pending.pane(), tampered ? null : MessageText.paneLine(message), tampered);
         }).toList());
     }
 

@@ -11,7 +11,9 @@ public class SwarmException extends RuntimeException {
         /** Missing or wrong token, or a token of another agent: nothing was looked at or changed. */
         UNAUTHENTICATED("unauthenticated", 4),
         /** The store or the machine failed. */
-        INTERNAL("internal", 1);
+        INTERNAL("internal", 1),
+        /** A resource is held by someone else for longer than the wait (the database's write lock): retry later. */
+        UNAVAILABLE("unavailable", 1);
 
         public final String code;
         public final int exitCode;

@@ -1,5 +1,6 @@
 package dev.swarmhub.host;
 
+import dev.swarmhub.core.PrivateFiles;
 import dev.swarmhub.core.SwarmException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +27,7 @@ public final class SecretFile {
             if (Files.exists(file)) {
                 return read(file);
             }
-            Files.createDirectories(file.getParent());
+            PrivateFiles.directory(file.getParent());
             Path draft = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".draft",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             try {

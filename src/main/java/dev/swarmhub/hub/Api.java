@@ -452,6 +452,7 @@ final class Api extends HttpServlet {
             case UNAUTHENTICATED -> 401;
             case DENIED -> 409;
             case INTERNAL -> 500;
+            case UNAVAILABLE -> 503;
         };
     }
 

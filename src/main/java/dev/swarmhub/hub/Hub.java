@@ -1,6 +1,7 @@
 package dev.swarmhub.hub;
 
 import dev.swarmhub.core.OrderedMap;
+import dev.swarmhub.core.PrivateFiles;
 import dev.swarmhub.core.SwarmException;
 import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.host.PaneTyper;
@@ -12,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -77,8 +77,8 @@ public final class Hub implements AutoCloseable {
         Path swarm = root.resolve(".swarm");
         FileChannel channel = null;
         try {
-            Files.createDirectories(swarm);
-            channel = FileChannel.open(swarm.resolve("hub.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            PrivateFiles.directory(swarm);
+            channel = PrivateFiles.openForWriting(swarm.resolve("hub.lock"));
             FileLock lock = channel.tryLock();
             if (lock == null) {
                 channel.close();

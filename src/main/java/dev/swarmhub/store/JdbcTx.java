@@ -463,7 +463,7 @@ final class JdbcTx implements Tx {
             }
             return result;
         } catch (SQLException e) {
-            throw new StoreException("store query failed", e);
+            throw statements.failure(sql, "store query failed", e);
         }
     }
 
@@ -506,7 +506,7 @@ final class JdbcTx implements Tx {
         try {
             return bind(sql, args).executeUpdate();
         } catch (SQLException e) {
-            throw new StoreException("store update failed", e);
+            throw statements.failure(sql, "store update failed", e);
         }
     }
 

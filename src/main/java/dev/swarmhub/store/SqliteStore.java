@@ -1,5 +1,6 @@
 package dev.swarmhub.store;
 
+import dev.swarmhub.core.PrivateFiles;
 import dev.swarmhub.core.Store;
 import dev.swarmhub.core.Tx;
 import java.io.IOException;
@@ -9,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -19,11 +19,13 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.flywaydb.core.Flyway;
@@ -39,22 +41,30 @@ import org.sqlite.SQLiteConfig;
  * timeout makes them wait. Reads run on a small pool of snapshot connections and never block
  * writers. The store clock is this machine's clock, read after the write lock is taken, so
  * transaction time follows commit order.
+ *
+ * <p>A failure never outlives its operation: a transaction that failed is rolled back, and a
+ * connection on which any statement failed is closed once its transaction is over (closing
+ * rolls back whatever is still open and frees SQLite's locks), then opened afresh on next use.
+ * So a full disk or one bad query fails that operation only, and never leaves other processes
+ * waiting on a write lock this one forgot to release.
  */
 public final class SqliteStore implements Store {
 
     /** The newest migration under db/migration/sqlite; opening skips Flyway when it is applied. */
     static final String SCHEMA_VERSION = "4";
-    private static final int BUSY_TIMEOUT_MS = 30_000;
+    static final int BUSY_TIMEOUT_MS = 30_000;
     private static final int READERS = 4;
     private static final int MAX_BATCH = 64;
 
+    private final Path database;
     private final String url;
     private final InstantSource clock;
     private final ReentrantLock writeLock = new ReentrantLock(true);
     private final BlockingQueue<StatementCache> idleReaders = new ArrayBlockingQueue<>(READERS);
+    /** One per reader connection, idle or not: a reader retired after a failure frees its permit for a new one. */
+    private final Semaphore readerPermits = new Semaphore(READERS);
     private final List<StatementCache> opened = new ArrayList<>();
     private StatementCache writer;
-    private int readers;
     private final ThreadLocal<JdbcTx> currentWrite = new ThreadLocal<>();
     private final Queue<Pending<?>> queued = new ConcurrentLinkedQueue<>();
     /** Per signal, how many committed writes raised it; guarded by itself. */
@@ -62,6 +72,7 @@ public final class SqliteStore implements Store {
     private boolean closed;
 
     private SqliteStore(Path database, InstantSource clock) {
+        this.database = database;
         this.url = "jdbc:sqlite:" + database;
         this.clock = clock;
     }
@@ -143,10 +154,9 @@ public final class SqliteStore implements Store {
         for (Pending<?> next = queued.poll(); next != null; next = batch.size() < MAX_BATCH ? queued.poll() : null) {
             batch.add(next);
         }
-        StatementCache connection = writer();
-        Set<Store.Signal> raised = runBatch(connection, batch, false);
+        Set<Store.Signal> raised = runBatch(batch, false);
         if (raised == null) {
-            raised = runBatch(connection, batch, true);
+            raised = runBatch(batch, true);
         }
         batch.forEach(item -> item.done = true);
         if (!raised.isEmpty()) {
@@ -162,15 +172,16 @@ public final class SqliteStore implements Store {
      * ({@code isolated} false), a failing work of a larger batch rolls everything back and the
      * answer is null: run the batch again, isolated. A lone work's failure is its own answer.
      */
-    private Set<Store.Signal> runBatch(StatementCache connection, List<Pending<?>> batch, boolean isolated) {
+    private Set<Store.Signal> runBatch(List<Pending<?>> batch, boolean isolated) {
         EnumSet<Store.Signal> raised = EnumSet.noneOf(Store.Signal.class);
+        StatementCache connection = writer();
         try {
             run(connection, "BEGIN IMMEDIATE");
             for (Pending<?> item : batch) {
                 if (isolated) {
                     raised.addAll(applyInSavepoint(connection, item));
                 } else if (!applyDirectly(connection, item, raised)) {
-                    run(connection, "ROLLBACK");
+                    rollback(connection);
                     if (batch.size() == 1) {
                         return Set.of();
                     }
@@ -181,17 +192,31 @@ public final class SqliteStore implements Store {
             run(connection, "COMMIT");
             return raised;
         } catch (RuntimeException | Error storeFailed) {
-            try {
-                run(connection, "ROLLBACK");
-            } catch (RuntimeException rollbackFailed) {
-                storeFailed.addSuppressed(rollbackFailed);
-            }
+            rollback(connection);
             for (Pending<?> item : batch) {
                 if (item.failure == null) {
                     item.failure = storeFailed; // its work ran, but nothing of it was committed
                 }
             }
             return Set.of();
+        } finally {
+            if (connection.failed()) {
+                writer = null;
+                retire(connection);
+            }
+        }
+    }
+
+    /**
+     * Ends the connection's transaction, if one is open. SQLite may have rolled it back already
+     * (it does on a full disk), and then ROLLBACK fails: the connection is marked failed either
+     * way, and closing it afterwards rolls back anything still open.
+     */
+    private static void rollback(StatementCache connection) {
+        try {
+            run(connection, "ROLLBACK");
+        } catch (StoreException noTransactionLeft) {
+            // marked failed by run: retired when the transaction is over
         }
     }
 
@@ -234,7 +259,7 @@ public final class SqliteStore implements Store {
         try {
             connection.prepared(sql).execute();
         } catch (SQLException e) {
-            throw new StoreException("store " + sql.toLowerCase() + " failed", e);
+            throw connection.failure(sql, "store " + sql.toLowerCase(Locale.ROOT) + " failed", e);
         }
     }
 
@@ -248,7 +273,12 @@ public final class SqliteStore implements Store {
         try {
             return inReadTransaction(connection, work);
         } finally {
-            idleReaders.add(connection);
+            if (connection.failed()) {
+                retire(connection);
+            } else {
+                idleReaders.add(connection);
+            }
+            readerPermits.release();
         }
     }
 
@@ -278,12 +308,18 @@ public final class SqliteStore implements Store {
             run(connection, "COMMIT");
             return result;
         } catch (RuntimeException | Error failure) {
-            try {
-                run(connection, "ROLLBACK");
-            } catch (StoreException rollbackFailed) {
-                failure.addSuppressed(rollbackFailed);
-            }
+            rollback(connection);
             throw failure;
+        }
+    }
+
+    /** Closes a failed connection: that rolls back what it left open and releases its locks. */
+    private synchronized void retire(StatementCache connection) {
+        opened.remove(connection);
+        try {
+            connection.close();
+        } catch (SQLException ignored) {
+            // the connection is given up either way; SQLite releases its locks when the handle goes
         }
     }
 
@@ -310,21 +346,21 @@ public final class SqliteStore implements Store {
     }
 
     private StatementCache takeReader() {
+        try {
+            readerPermits.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted while waiting for a store connection", e);
+        }
         StatementCache idle = idleReaders.poll();
         if (idle != null) {
             return idle;
         }
-        synchronized (this) {
-            if (readers < READERS) {
-                readers++;
-                return connect();
-            }
-        }
         try {
-            return idleReaders.take();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StoreException("interrupted while waiting for a store connection", e);
+            return connect();
+        } catch (RuntimeException | Error failed) {
+            readerPermits.release();
+            throw failed;
         }
     }
 
@@ -338,7 +374,7 @@ public final class SqliteStore implements Store {
         config.enforceForeignKeys(true);
         config.setGetGeneratedKeys(false); // else every INSERT/UPDATE prepares and runs "SELECT last_insert_rowid()"
         try {
-            StatementCache connection = new StatementCache(DriverManager.getConnection(url, config.toProperties()));
+            StatementCache connection = new StatementCache(DriverManager.getConnection(url, config.toProperties()), database);
             opened.add(connection);
             return connection;
         } catch (SQLException e) {
@@ -353,13 +389,14 @@ public final class SqliteStore implements Store {
     private void prepare(Path database) {
         Path directory = database.getParent();
         try {
-            Files.createDirectories(directory);
+            PrivateFiles.directory(directory);
+            PrivateFiles.tighten(directory);
+            PrivateFiles.file(database); // before SQLite creates it 0644; its -wal and -shm take its mode
             ignoreContents(directory);
             if (schemaIsCurrent()) {
                 return;
             }
-            try (FileChannel channel = FileChannel.open(directory.resolve("migrate.lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE); FileLock ignored = channel.lock()) {
+            try (FileChannel channel = PrivateFiles.openForWriting(directory.resolve("migrate.lock")); FileLock ignored = channel.lock()) {
                 if (schemaIsCurrent()) {
                     return;
                 }
@@ -397,8 +434,8 @@ public final class SqliteStore implements Store {
 
     private static void ignoreContents(Path directory) throws IOException {
         try {
-            Files.writeString(directory.resolve(".gitignore"), "# Swarmhub's local state: never commit it\n*\n",
-                    StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            Files.writeString(PrivateFiles.newFile(directory.resolve(".gitignore")), "# Swarmhub's local state: never commit it\n*\n",
+                    StandardCharsets.UTF_8);
         } catch (FileAlreadyExistsException alreadyThere) {
             // another process created it first: same content
         }

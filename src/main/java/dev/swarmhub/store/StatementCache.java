@@ -1,5 +1,6 @@
 package dev.swarmhub.store;
 
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -10,12 +11,20 @@ import java.util.Map;
  * One connection with its prepared statements kept for reuse: preparing costs more than running
  * most of this store's statements. Used by one transaction at a time; the least recently used
  * statement is closed when more than {@link #CAPACITY} distinct ones are kept.
+ *
+ * <p>A statement that failed is never reused: SQLite's driver finalizes it on most errors, and
+ * every later run of it would fail with "statement is not executing". The connection itself is
+ * marked {@link #failed()}: its owner replaces it once the transaction is over, so no state a
+ * failure may leave behind (an open transaction, SQLite's write lock) outlives the failure.
  */
 final class StatementCache implements AutoCloseable {
 
     private static final int CAPACITY = 256;
+    private static final int SQLITE_FULL = 13;
 
     final Connection connection;
+    private final Path database;
+    private boolean failed;
     private final Map<String, PreparedStatement> statements = new LinkedHashMap<>(64, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, PreparedStatement> eldest) {
@@ -27,8 +36,9 @@ final class StatementCache implements AutoCloseable {
         }
     };
 
-    StatementCache(Connection connection) {
+    StatementCache(Connection connection, Path database) {
         this.connection = connection;
+        this.database = database;
     }
 
     PreparedStatement prepared(String sql) throws SQLException {
@@ -42,6 +52,32 @@ final class StatementCache implements AutoCloseable {
         return statement;
     }
 
+    /**
+     * Forgets the statement that just failed and marks this connection for replacement; returns
+     * the exception to throw: {@link StoreBusyException} when another process kept the database
+     * locked, else a {@link StoreException} saying what failed (a full disk in plain words).
+     */
+    StoreException failure(String sql, String what, SQLException cause) {
+        failed = true;
+        PreparedStatement statement = statements.remove(sql);
+        if (statement != null) {
+            closeQuietly(statement);
+        }
+        if (StoreBusyException.isBusy(cause)) {
+            return new StoreBusyException(database, cause);
+        }
+        if ((cause.getErrorCode() & 0xFF) == SQLITE_FULL) {
+            return new StoreException("the disk holding the store " + database + " is full, so nothing of this operation was stored;"
+                    + " free space and retry", cause);
+        }
+        return new StoreException(what, cause);
+    }
+
+    /** Whether a statement failed on this connection since it was opened. */
+    boolean failed() {
+        return failed;
+    }
+
     @Override
     public void close() throws SQLException {
         statements.values().forEach(StatementCache::closeQuietly);
@@ -53,7 +89,7 @@ final class StatementCache implements AutoCloseable {
         try {
             statement.close();
         } catch (SQLException ignored) {
-            // closing a statement of a connection being given up
+            // closing a statement that failed, or of a connection being given up
         }
     }
 }

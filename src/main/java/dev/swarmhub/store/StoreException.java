@@ -2,10 +2,14 @@ package dev.swarmhub.store;
 
 import dev.swarmhub.core.SwarmException;
 
-/** The database failed (I/O, corruption, busy beyond the timeout). */
-public final class StoreException extends SwarmException {
+/** The database failed (I/O, corruption, a full disk); see {@link StoreBusyException} for a lock held too long. */
+public class StoreException extends SwarmException {
 
     public StoreException(String message, Throwable cause) {
-        super(Kind.INTERNAL, message + (cause != null && cause.getMessage() != null ? ": " + cause.getMessage() : ""), cause);
+        this(Kind.INTERNAL, message, cause);
+    }
+
+    StoreException(Kind kind, String message, Throwable cause) {
+        super(kind, message + (cause != null && cause.getMessage() != null ? ": " + cause.getMessage() : ""), cause);
     }
 }

@@ -210,6 +210,15 @@ class MessagesTest {
         assertThat(messages.search(a, "plan", 10)).as("A was not part of it").isEmpty();
     }
 
+    @Test
+    void aSearchWithAControlCharacterIsBadInputNamingItAndSearchKeepsWorking() {
+        send(a, "B", "deploy notes");
+        SwarmException refused = catchThrowableOfType(SwarmException.class, () -> messages.search(b, "deploy\u0000", 10));
+        assertThat(refused.kind()).isEqualTo(SwarmException.Kind.BAD_INPUT);
+        assertThat(refused).hasMessageContaining("control character (U+0000) at position 7");
+        assertThat(messages.search(b, "deploy", 10)).extracting(view -> view.message().text()).containsExactly("deploy notes");
+    }
+
     // ------------------------------------------------------------------ ACK, retries, escalation
 
     @Test
@@ -362,14 +371,61 @@ class MessagesTest {
         }
         Messages.View read = messages.read(b, genuine.id());
         assertThat(read.tampered()).isTrue();
+        assertThat(read.message().text()).as("the changed text is served to nobody").isNull();
         assertThat(messages.pendingPaneTypings(FakeProcesses.HOST, 10)).as("what the typist would type into D's pane")
-                .extracting(typing -> typing.messageId() + " tampered=" + typing.tampered())
-                .containsExactly(genuine.id() + " tampered=true", forPane.id() + " tampered=false");
-        assertThat(messages.inbox(b, false, null).get(0).tampered()).isTrue();
+                .extracting(typing -> typing.messageId() + " tampered=" + typing.tampered() + " line=" + typing.line())
+                .containsExactly(genuine.id() + " tampered=true line=null",
+                        forPane.id() + " tampered=false line=[swarm] A INFO " + forPane.id() + ": untouched");
+        assertThat(messages.inbox(b, false, null).get(0)).extracting(Messages.View::tampered, view -> view.message().text())
+                .containsExactly(true, null);
+        assertThat(messages.search(b, "deploy", 10)).as("its text is still indexed, but not served")
+                .extracting(view -> view.message().text()).containsExactly((String) null);
         Message other = send(a, "B", "fine");
         assertThat(messages.read(b, other.id()).tampered()).isFalse();
         assertThat(new Messages(store, agents, new MessageSignature("another-secret-of-32-bytes-long!".getBytes()))
                 .read(b, other.id()).tampered()).as("a different secret").isTrue();
+    }
+
+    @Test
+    void theSignatureCoversPriorityAckAndReplyToAndMessagesSignedBeforeStillVerify() throws Exception {
+        Message question = send(a, "B", "ship it?");
+        Message answer = messages.reply(b, question.id(), draft(MessageType.INFO, "yes"));
+        assertThat(answer.signature()).startsWith("v2:");
+        updateMessage(answer.id(), "reply_to = NULL");
+        assertThat(messages.read(a, answer.id()).tampered()).as("reply-to removed").isTrue();
+        for (String change : List.of("priority = 'urgent'", "ack_required = 1 - ack_required", "reply_to = '" + question.id() + "'")) {
+            Message target = send(b, "A", "covered: " + change);
+            updateMessage(target.id(), change);
+            assertThat(messages.read(a, target.id()).tampered()).as(change).isTrue();
+        }
+
+        // a signature made before version 2: no prefix, over id, sender, time, type, recipients, thread and text
+        Message old = send(a, "B", "signed the old way");
+        String legacy = legacySignature(old.id(), old.sender(), Long.toString(old.createdAt()), old.type().label(), "B", old.thread(), old.text());
+        updateMessage(old.id(), "signature = '" + legacy + "'");
+        Messages.View stillGenuine = messages.read(b, old.id());
+        assertThat(stillGenuine.tampered()).isFalse();
+        assertThat(stillGenuine.message().text()).isEqualTo("signed the old way");
+        updateMessage(old.id(), "text = 'changed the old way'");
+        assertThat(messages.read(b, old.id()).tampered()).isTrue();
+    }
+
+    private void updateMessage(String id, String assignment) throws Exception {
+        try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + project.resolve(".swarm/swarm.db"));
+             Statement statement = connection.createStatement()) {
+            assertThat(statement.executeUpdate("UPDATE messages SET " + assignment + " WHERE id = '" + id + "'")).isEqualTo(1);
+        }
+    }
+
+    /** The version-1 encoding, spelled out: each field as its length, ':', the field, ';'. */
+    private static String legacySignature(String... fields) throws Exception {
+        StringBuilder canonical = new StringBuilder();
+        for (String field : fields) {
+            canonical.append(field.length()).append(':').append(field).append(';');
+        }
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(SECRET, "HmacSHA256"));
+        return java.util.HexFormat.of().formatHex(mac.doFinal(canonical.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     @Test

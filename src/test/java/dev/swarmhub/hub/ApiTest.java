@@ -274,6 +274,7 @@ class ApiTest {
                 new Bad("inbox wait nonsense", "bob", "GET", "/messages?wait=forever", Map.of(), null, 400, "forever"),
                 new Bad("search without words", "bob", "GET", "/messages/search", Map.of(), null, 400, "q"),
                 new Bad("search with blank words", "bob", "GET", "/messages/search?q=%20", Map.of(), null, 400, "empty"),
+                new Bad("search with a NUL byte", "bob", "GET", "/messages/search?q=a%00b", Map.of(), null, 400, "U+0000"),
                 // idempotency keys
                 new Bad("bad Idempotency-Key", "operator", "POST", "/agents", Map.of("Content-Type", "application/json",
                         "Idempotency-Key", "has spaces in it"), "{\"id\":\"carol\"}", 400, "Idempotency-Key"),

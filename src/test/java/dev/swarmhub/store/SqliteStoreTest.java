@@ -3,6 +3,7 @@ package dev.swarmhub.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.swarmhub.core.Message;
 import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.Resource;
 import dev.swarmhub.testing.Await;
@@ -14,6 +15,7 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -63,6 +65,30 @@ class SqliteStoreTest {
             // the token used by the rolled-back write is handed out again: nothing of it was committed
             long next = store.write(tx -> tx.nextFencingToken());
             assertThat(next).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aStatementSQLiteRefusesFailsAloneAndRunsAgainAfterwards() {
+        try (SqliteStore store = SqliteStore.openProject(project)) {
+            String unparsable = "\"unterminated\u0000"; // FTS5 stops at the NUL: "unterminated string"
+            for (int round = 0; round < 3; round++) {
+                assertThatThrownBy(() -> store.read(tx -> tx.searchMessages(unparsable, null, 5)))
+                        .isInstanceOf(StoreException.class).hasMessageContaining("unterminated string");
+                List<Message> read = store.read(tx -> tx.searchMessages("\"word\"", null, 5));
+                assertThat(read).as("the same statement, read").isEmpty();
+                assertThatThrownBy(() -> store.write(tx -> tx.searchMessages(unparsable, null, 5)))
+                        .isInstanceOf(StoreException.class).hasMessageContaining("unterminated string");
+                List<Message> written = store.write(tx -> tx.searchMessages("\"word\"", null, 5));
+                assertThat(written).as("the same statement, written").isEmpty();
+                int round0 = round;
+                store.write(tx -> {
+                    tx.putSetting("round", Integer.toString(round0));
+                    return null;
+                });
+            }
+            Optional<String> last = store.read(tx -> tx.setting("round"));
+            assertThat(last).contains("2");
         }
     }
 

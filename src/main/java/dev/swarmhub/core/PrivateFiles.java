@@ -1,0 +1,86 @@
+package dev.swarmhub.core;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * The project's {@code .swarm/} holds every private message, the tokens and the secret, so only
+ * its owner may read it: the directory is 0700 and every file in it 0600, created so (never
+ * loosened and fixed afterwards), whoever creates them. SQLite gives its -wal and -shm files the
+ * database file's mode, so the database file is created here first.
+ */
+public final class PrivateFiles {
+
+    private static final Set<PosixFilePermission> DIRECTORY = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
+
+    private PrivateFiles() {
+    }
+
+    /** Creates the directory 0700 (with missing parents); an existing one is set to 0700. */
+    public static Path directory(Path directory) throws IOException {
+        Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(DIRECTORY));
+        Files.setPosixFilePermissions(directory, DIRECTORY);
+        return directory;
+    }
+
+    /** Creates the file empty and 0600; fails with {@link FileAlreadyExistsException} when it exists. */
+    public static Path newFile(Path file) throws IOException {
+        return Files.createFile(file, PosixFilePermissions.asFileAttribute(FILE));
+    }
+
+    /** Creates the file empty and 0600 unless it exists. */
+    public static Path file(Path file) throws IOException {
+        try {
+            newFile(file);
+        } catch (FileAlreadyExistsException alreadyThere) {
+            // created before (by us, or by another process racing us): tighten() covers an old one
+        }
+        return file;
+    }
+
+    /** Opens the file for writing, creating it 0600 when missing. */
+    public static FileChannel openForWriting(Path file) throws IOException {
+        return FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(FILE));
+    }
+
+    /**
+     * What older versions left looser: every directory under (and including) {@code directory}
+     * becomes 0700, every other entry 0600. Symbolic links are not followed.
+     */
+    public static void tighten(Path directory) throws IOException {
+        Files.walkFileTree(directory, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) throws IOException {
+                Files.setPosixFilePermissions(dir, DIRECTORY);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
+                if (!attributes.isSymbolicLink()) {
+                    Files.setPosixFilePermissions(file, FILE);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException gone) throws IOException {
+                if (Files.notExists(file)) {
+                    return FileVisitResult.CONTINUE; // removed meanwhile (a hub's draft of hub.json)
+                }
+                throw gone;
+            }
+        });
+    }
+}

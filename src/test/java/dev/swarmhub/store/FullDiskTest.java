@@ -1,0 +1,110 @@
+package dev.swarmhub.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.swarmhub.cli.CliWorker;
+import dev.swarmhub.core.Agent;
+import dev.swarmhub.testing.JavaProcess;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real full disk: the project lives on a 4 MB tmpfs (tests run as root; skipped where mounting
+ * is not permitted). A write that finds no space fails alone and says so; once space is freed,
+ * this store and other processes write again, and nothing acknowledged before is lost.
+ */
+class FullDiskTest {
+
+    private static final int ACKNOWLEDGED = 20;
+
+    @TempDir
+    Path scratch;
+    private Path project;
+    private boolean mounted;
+
+    @BeforeEach
+    void mountSmallTmpfs() throws Exception {
+        project = Files.createDirectories(scratch.resolve("project"));
+        mounted = run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", project.toString()) == 0;
+        assumeTrue(mounted, "mounting a tmpfs is not permitted here");
+    }
+
+    @AfterEach
+    void unmount() throws Exception {
+        if (mounted) {
+            run("umount", project.toString());
+        }
+    }
+
+    @Test
+    void aWriteOnAFullDiskFailsAloneAndWritesSucceedOnceSpaceIsFreed() throws Exception {
+        try (SqliteStore store = SqliteStore.openProject(project)) {
+            for (int i = 0; i < ACKNOWLEDGED; i++) {
+                put(store, "acknowledged-" + i, "value-" + i);
+            }
+            Path filler = project.resolve("filler");
+            fillTheDisk(filler);
+
+            String larger = "x".repeat(1 << 20);
+            for (int attempt = 0; attempt < 2; attempt++) {
+                assertThatThrownBy(() -> put(store, "larger", larger)).isInstanceOf(StoreException.class)
+                        .hasMessageContaining("the disk holding the store").hasMessageContaining("is full");
+            }
+
+            Files.delete(filler);
+            try (JavaProcess other = JavaProcess.start(CliWorker.class, Map.of("SWARM_ROOT", project.toString()),
+                    scratch.resolve("other.err"))) {
+                assertThat(other.receive()).isEqualTo("ready");
+                other.send(String.join("\t", "agent", "register", "--id", "other", "--json"));
+                assertThat(other.receive()).as("another process writes: no write lock was left behind").startsWith("0\t");
+            }
+            put(store, "after", "space freed");
+        }
+        try (SqliteStore reopened = SqliteStore.openProject(project)) {
+            for (int i = 0; i < ACKNOWLEDGED; i++) {
+                String name = "acknowledged-" + i;
+                assertThat(setting(reopened, name)).contains("value-" + i);
+            }
+            assertThat(setting(reopened, "larger")).isEmpty();
+            assertThat(setting(reopened, "after")).contains("space freed");
+            Optional<Agent> registeredMeanwhile = reopened.read(tx -> tx.agent("other"));
+            assertThat(registeredMeanwhile).isPresent();
+        }
+    }
+
+    private static void put(SqliteStore store, String name, String value) {
+        store.write(tx -> {
+            tx.putSetting(name, value);
+            return null;
+        });
+    }
+
+    private static Optional<String> setting(SqliteStore store, String name) {
+        return store.read(tx -> tx.setting(name));
+    }
+
+    private static void fillTheDisk(Path filler) throws IOException {
+        byte[] block = new byte[64 * 1024];
+        try (OutputStream out = Files.newOutputStream(filler)) {
+            while (true) {
+                out.write(block);
+            }
+        } catch (IOException noSpaceLeft) {
+            assertThat(noSpaceLeft).hasMessageContaining("No space left");
+        }
+    }
+
+    private static int run(String... command) throws Exception {
+        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+    }
+}
