@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 final class CliChannel implements AutoCloseable {
 
     private final Path socketFile;
+    private final Object socketFileKey;
     private final ServerSocketChannel server;
     private final CommandRunner runner;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
@@ -44,6 +45,7 @@ final class CliChannel implements AutoCloseable {
         this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socketFile));
         Files.setPosixFilePermissions(socketFile, PosixFilePermissions.fromString("rw-------"));
+        socketFileKey = Hub.fileKey(socketFile);
         threads.submit(this::accept);
     }
 
@@ -100,6 +102,8 @@ final class CliChannel implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        Files.deleteIfExists(socketFile);
+        if (socketFileKey.equals(Hub.fileKey(socketFile))) {
+            Files.deleteIfExists(socketFile); // ours; one at the same name after .swarm/ was replaced is another hub's
+        }
     }
 }

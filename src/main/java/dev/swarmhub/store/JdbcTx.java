@@ -59,9 +59,17 @@ final class JdbcTx implements Tx {
         }
     }
 
+    /**
+     * Tokens follow the store clock, in microseconds (its milliseconds × 1,000: room for 1,000
+     * grants per millisecond, far beyond what one store commits), unless the counter is already
+     * ahead of it: so they grow strictly within the store, and a store that replaced a deleted
+     * one (git clean of .swarm/) starts above every token the old one granted.
+     */
     @Override
     public long nextFencingToken() {
-        return queryLong("UPDATE counters SET value = value + 1 WHERE name = 'fencing_token' RETURNING value");
+        long clockFloor = Math.multiplyExact(now, 1_000L);
+        return queryLong("UPDATE counters SET value = CASE WHEN value + 1 > ? THEN value + 1 ELSE ? END "
+                + "WHERE name = 'fencing_token' RETURNING value", clockFloor, clockFloor);
     }
 
     @Override

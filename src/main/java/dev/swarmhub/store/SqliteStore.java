@@ -10,6 +10,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -48,8 +49,11 @@ public final class SqliteStore implements Store {
     private static final int READERS = 4;
     private static final int MAX_BATCH = 64;
 
+    private final Path database;
     private final String url;
     private final InstantSource clock;
+    /** The database file as opened (device and inode): a commit into a file no longer at its path would be lost. */
+    private Object fileKey;
     private final ReentrantLock writeLock = new ReentrantLock(true);
     private final BlockingQueue<StatementCache> idleReaders = new ArrayBlockingQueue<>(READERS);
     private final List<StatementCache> opened = new ArrayList<>();
@@ -62,6 +66,7 @@ public final class SqliteStore implements Store {
     private boolean closed;
 
     private SqliteStore(Path database, InstantSource clock) {
+        this.database = database;
         this.url = "jdbc:sqlite:" + database;
         this.clock = clock;
     }
@@ -74,6 +79,7 @@ public final class SqliteStore implements Store {
     public static SqliteStore open(Path database, InstantSource clock) {
         SqliteStore store = new SqliteStore(database.toAbsolutePath(), clock);
         store.prepare(database.toAbsolutePath());
+        store.fileKey = store.currentFileKey();
         return store;
     }
 
@@ -178,6 +184,7 @@ public final class SqliteStore implements Store {
                     return null;
                 }
             }
+            refuseIfFileReplaced();
             run(connection, "COMMIT");
             return raised;
         } catch (RuntimeException | Error storeFailed) {
@@ -227,6 +234,27 @@ public final class SqliteStore implements Store {
             return Set.of();
         } finally {
             currentWrite.remove();
+        }
+    }
+
+    /**
+     * SQLite (in WAL mode) keeps writing into a database file that was deleted or replaced under
+     * it (git clean of .swarm/); such a commit would be lost, and a grant from it would overlap
+     * the new store's. Checked before each commit; reads of the old file stay possible.
+     */
+    private void refuseIfFileReplaced() {
+        if (!fileKey.equals(currentFileKey())) {
+            throw new StoreException("the store " + database + " was deleted or replaced after this process opened it: "
+                    + "nothing was written", null);
+        }
+    }
+
+    /** The database file's identity (device and inode); a fresh object when it is gone. */
+    private Object currentFileKey() {
+        try {
+            return Files.readAttributes(database, BasicFileAttributes.class).fileKey();
+        } catch (IOException gone) {
+            return new Object();
         }
     }
 

@@ -1,0 +1,126 @@
+package dev.swarmhub.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.swarmhub.hub.CliFrames;
+import dev.swarmhub.hub.Hub;
+import dev.swarmhub.hub.HubFiles;
+import dev.swarmhub.testing.HubProcess;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The hub's life as real processes under faults: its files deleted under it (split brain), the
+ * process paused (SIGSTOP), hub.json gone, the root reached through a symlink.
+ */
+class HubLifecycleTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @TempDir
+    Path project;
+
+    private final List<HubProcess> hubs = new ArrayList<>();
+
+    @AfterEach
+    void stopHubs() {
+        hubs.forEach(HubProcess::close);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // split brain: a hub that lost its lock file or its store stops; tokens never repeat
+
+    @Test
+    void hubWhoseLockFileIsDeletedStopsAndANewHubServes() throws Exception {
+        HubProcess first = startHub();
+        Files.delete(project.resolve(".swarm/hub.lock"));
+
+        assertThat(first.awaitExit()).as("exit code of the hub whose lock file was deleted; its output:\n%s", first.log()).isNotZero();
+        assertThat(first.log()).contains("hub.lock was deleted or replaced");
+        HubProcess second = startHub();
+        assertThat(send(Map.of(), "lock", "list", "--json").exitCode()).isZero();
+        assertThat(second.infoPid()).isEqualTo(second.pid());
+    }
+
+    @Test
+    void hubWhoseSwarmDirectoryIsWipedStopsAndTokensNeverRepeat() throws Exception {
+        HubProcess first = startHub();
+        Map<String, String> a = identity(json(send(Map.of(), "agent", "register", "--id", "A", "--json")));
+        long firstToken = json(send(a, "lock", "acquire", "f.py", "--json")).get("leases").get(0).get("token").asLong();
+        int oldPort = ((Number) Hub.readInfo(project).get("port")).intValue();
+
+        deleteRecursively(project.resolve(".swarm")); // as git clean -fdX does
+        HubProcess second = startHub();
+        Map<String, String> b = identity(json(send(Map.of(), "agent", "register", "--id", "B", "--json")));
+        CliFrames.Response acquired = send(b, "lock", "acquire", "f.py", "--json");
+        assertThat(acquired.exitCode()).as(acquired.toString()).isZero();
+        long secondToken = json(acquired).get("leases").get(0).get("token").asLong();
+        assertThat(secondToken).as("B's token from the new store, after A's from the wiped one").isGreaterThan(firstToken);
+
+        // A, still talking to the old hub's HTTP port, is never granted from the wiped store.
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpRequest renew = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + oldPort + "/api/v1/locks"))
+                    .header("Authorization", "Bearer " + a.get("SWARM_TOKEN")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"resources\":[\"g.py\"]}")).timeout(Duration.ofSeconds(30)).build();
+            try {
+                HttpResponse<String> answer = http.send(renew, HttpResponse.BodyHandlers.ofString());
+                assertThat(answer.statusCode()).as("the old hub's answer: %s", answer.body()).isNotEqualTo(200);
+            } catch (IOException refused) {
+                // the old hub already stopped
+            }
+        }
+        assertThat(first.awaitExit()).as("exit code of the hub whose .swarm/ was wiped; its output:\n%s", first.log()).isNotZero();
+        assertThat(first.log()).contains("was deleted or replaced");
+        assertThat(second.process().isAlive()).as("the new hub keeps serving").isTrue();
+        assertThat(HubFiles.socket(project)).as("the new hub's socket, left alone by the old hub").exists();
+        assertThat(send(Map.of(), "lock", "list", "--json").exitCode()).isZero();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // helpers
+
+    private HubProcess startHub() {
+        HubProcess hub = HubProcess.start(project);
+        hubs.add(hub);
+        return hub;
+    }
+
+    private CliFrames.Response send(Map<String, String> identity, String... args) throws IOException {
+        Map<String, String> environment = new HashMap<>(identity);
+        environment.put("SWARM_ROOT", project.toString());
+        return SwarmClient.exchange(HubFiles.socket(project), args, environment, project);
+    }
+
+    private static JsonNode json(CliFrames.Response response) {
+        return JSON.readTree(response.out());
+    }
+
+    private static Map<String, String> identity(JsonNode registered) {
+        return Map.of("SWARM_AGENT", registered.get("id").asString(), "SWARM_TOKEN", registered.get("token").asString());
+    }
+
+    private static void deleteRecursively(Path directory) throws IOException {
+        try (Stream<Path> files = Files.walk(directory)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(file);
+            }
+        }
+    }
+}
