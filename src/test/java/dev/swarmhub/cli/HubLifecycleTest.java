@@ -2,9 +2,13 @@ package dev.swarmhub.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.swarmhub.core.Event;
+import dev.swarmhub.core.EventLog;
 import dev.swarmhub.hub.CliFrames;
 import dev.swarmhub.hub.Hub;
 import dev.swarmhub.hub.HubFiles;
+import dev.swarmhub.store.SqliteStore;
+import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.HubProcess;
 import java.io.IOException;
 import java.net.URI;
@@ -13,12 +17,20 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -38,10 +50,12 @@ class HubLifecycleTest {
     Path project;
 
     private final List<HubProcess> hubs = new ArrayList<>();
+    private final ExecutorService clients = Executors.newCachedThreadPool();
 
     @AfterEach
     void stopHubs() {
         hubs.forEach(HubProcess::close);
+        clients.shutdownNow();
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -94,7 +108,84 @@ class HubLifecycleTest {
     }
 
     // ---------------------------------------------------------------------------------------------
+    // FIFO across a pause of the hub: the waiters' silence was the hub's own
+
+    @Test
+    void waitersAreGrantedInArrivalOrderAfterTheHubWasPaused() throws Exception {
+        CliRunner cli = new CliRunner(project);
+        Map<String, String> holder = cli.register("H");
+        List<String> waiters = List.of("W1", "W2", "W3", "W4");
+        Map<String, Map<String, String>> agents = new HashMap<>();
+        for (String id : waiters) {
+            agents.put(id, cli.register(id));
+        }
+        HubProcess hub = startHub();
+        assertThat(send(holder, "lock", "acquire", "x.py", "--json").exitCode()).isZero();
+        Map<String, Future<CliFrames.Response>> waiting = new HashMap<>();
+        for (String id : waiters) {
+            waiting.put(id, clients.submit(() -> send(agents.get(id), "lock", "acquire", "x.py", "--wait", "60s", "--json")));
+            awaitEvent("lease.queued", id); // queued before the next one asks: a known order
+        }
+
+        hub.pause();
+        long lastPoll = releaseWhilePaused(hub, "H");
+        // paused for longer than a waiter may stay silent, judged by the store clock (this machine's)
+        Await.until("the waiters' silence to pass 3 s", () -> System.currentTimeMillis() > lastPoll + 3_500);
+        hub.resume();
+
+        for (int i = 0; i < waiters.size(); i++) {
+            String next = waiters.get(i);
+            CliFrames.Response granted = waiting.get(next).get(30, TimeUnit.SECONDS);
+            assertThat(granted.exitCode()).as("%s's wait: %s", next, granted).isZero();
+            for (String later : waiters.subList(i + 1, waiters.size())) {
+                assertThat(waiting.get(later)).as("%s still waits while %s holds x.py", later, next).isNotDone();
+            }
+            assertThat(send(agents.get(next), "lock", "release", "x.py", "--json").exitCode()).isZero();
+        }
+        try (SqliteStore store = SqliteStore.openProject(project)) {
+            List<String> order = new EventLog(store).latest(null, "lease.acquired", 100).stream()
+                    .filter(event -> "x.py".equals(event.resource())).map(Event::agent).toList();
+            assertThat(order).containsExactly("H", "W1", "W2", "W3", "W4");
+        }
+    }
+
+    /**
+     * Removes the agent's leases from the store beside the paused hub (as a --no-hub process
+     * would); returns the waiters' latest poll time. A hub paused inside a write holds SQLite's
+     * write lock: it then runs on until the write is done.
+     */
+    private long releaseWhilePaused(HubProcess hub, String agent) throws SQLException {
+        try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + project.resolve(".swarm/swarm.db"))) {
+            connection.setAutoCommit(true);
+            while (true) {
+                try {
+                    connection.createStatement().execute("BEGIN IMMEDIATE");
+                    break;
+                } catch (SQLException busy) {
+                    hub.resume();
+                    hub.pause();
+                }
+            }
+            connection.createStatement().execute("DELETE FROM leases WHERE agent = '" + agent + "'");
+            long lastPoll;
+            try (ResultSet polled = connection.createStatement().executeQuery("SELECT max(seen_at) FROM waiters")) {
+                polled.next();
+                lastPoll = polled.getLong(1);
+            }
+            connection.createStatement().execute("COMMIT");
+            return lastPoll;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
     // helpers
+
+    private void awaitEvent(String kind, String agent) {
+        try (SqliteStore store = SqliteStore.openProject(project)) {
+            EventLog events = new EventLog(store);
+            Await.until(kind + " of " + agent, () -> !events.latest(agent, kind, 1).isEmpty());
+        }
+    }
 
     private HubProcess startHub() {
         HubProcess hub = HubProcess.start(project);
