@@ -77,7 +77,7 @@ final class HubCommands {
             swarm.output.line("hub for " + root + " serving http://" + bind + ":" + hub.port() + "/api/v1 and "
                     + HubFiles.socket(root) + " (pid " + ProcessHandle.current().pid() + "); stop with swarm down or Ctrl-C");
             hub.awaitStop();
-            return 0;
+            return hub.stopReason().isPresent() ? 1 : 0;
         }
     }
 
