@@ -61,8 +61,13 @@ final class HubCommands {
                 throw SwarmException.badInput("--port " + port + " is not a port number");
             }
             if (detach) {
+                Optional<Hub.Running> running = Hub.running(root);
+                if (running.isPresent()) {
+                    return swarm.output.result(Output.document("pid", running.get().pid(), "socket", HubFiles.socket(root).toString(),
+                            "alreadyRunning", true), "a hub already runs for " + root + " (pid " + running.get().pid() + ")");
+                }
                 long pid = startInBackground(root, List.of("--port", Integer.toString(port), "--bind", bind), allowRemote);
-                return swarm.output.result(Output.document("pid", pid, "socket", HubFiles.socket(root).toString()),
+                return swarm.output.result(Output.document("pid", pid, "socket", HubFiles.socket(root).toString(), "alreadyRunning", false),
                         "hub started for " + root + " (pid " + pid + ")");
             }
             Hub hub = Hub.start(root, services -> (args, environment, cwd, out, err) ->
@@ -126,13 +131,9 @@ final class HubCommands {
         throw new SwarmException(SwarmException.Kind.INTERNAL, "the hub did not answer within " + START_TIMEOUT.toSeconds() + " s; see " + log);
     }
 
-    /** The pid in .swarm/hub.json when that process is alive. */
+    /** The pid of the project's running hub (named in its lock file). */
     static Optional<Long> runningHubPid(Path root) {
-        Object pid = Hub.readInfo(root).get("pid");
-        if (!(pid instanceof Number number)) {
-            return Optional.empty();
-        }
-        return ProcessHandle.of(number.longValue()).filter(ProcessHandle::isAlive).map(ProcessHandle::pid);
+        return Hub.running(root).map(Hub.Running::pid);
     }
 
     @Command(name = "down", description = "Stop the project's hub (it finishes in-flight commands first).")
@@ -161,8 +162,8 @@ final class HubCommands {
         @Override
         public Integer call() {
             Path root = swarm.projectRoot();
-            Map<String, Object> info = Hub.readInfo(root);
-            Optional<Long> pid = runningHubPid(root);
+            Optional<Hub.Running> hub = Hub.running(root);
+            Optional<Long> pid = hub.map(Hub.Running::pid);
             try (Session session = swarm.session()) {
                 List<Agents.Listed> agents = session.agents.list();
                 Map<String, Object> byStatus = OrderedMap.of();
@@ -172,11 +173,10 @@ final class HubCommands {
                 int leases = session.leases.list(null, false).size();
                 long awaitingAck = session.messages.awaitingAck();
                 Map<String, Object> document = Output.document("running", pid.isPresent(), "pid", pid.orElse(null),
-                        "started", pid.isPresent() ? info.get("started") : null, "socket", HubFiles.socket(root).toString(),
+                        "started", hub.map(running -> running.started().toString()).orElse(null), "socket", HubFiles.socket(root).toString(),
                         "store", root.resolve(".swarm/swarm.db").toString(), "agents", agents.size(), "agentsByStatus", byStatus,
                         "liveLeases", leases, "awaitingAck", awaitingAck);
-                String uptime = pid.isPresent() && info.get("started") != null
-                        ? Duration.between(Instant.parse((String) info.get("started")), Instant.now()).toSeconds() + " s" : "-";
+                String uptime = hub.map(running -> Duration.between(running.started(), Instant.now()).toSeconds() + " s").orElse("-");
                 return swarm.output.result(document, (pid.isPresent() ? "hub running, pid " + pid.get() + ", up " + uptime : "no hub running")
                         + "\nstore " + document.get("store") + "\n" + agents.size() + " agent(s) (" + byStatus.entrySet().stream()
                         .map(entry -> entry.getValue() + " " + entry.getKey()).collect(Collectors.joining(", ")) + "), " + leases
