@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -28,6 +30,8 @@ import picocli.CommandLine.ParentCommand;
 final class HubCommands {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
+    /** Longer than a hub's own shutdown (waiting commands and HTTP requests answer first). */
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
     private HubCommands() {
     }
@@ -142,15 +146,25 @@ final class HubCommands {
         Swarm swarm;
 
         @Override
-        public Integer call() {
+        public Integer call() throws IOException, InterruptedException {
             Path root = swarm.projectRoot();
             Optional<ProcessHandle> hub = runningHubPid(root).flatMap(ProcessHandle::of);
             if (hub.isEmpty()) {
                 return swarm.output.result(Output.document("stopped", false), "no hub runs for " + root);
             }
+            long pid = hub.get().pid();
             hub.get().destroy(); // SIGTERM: the hub answers running commands, closes the store and exits 0
-            hub.get().onExit().orTimeout(30, TimeUnit.SECONDS).join();
-            return swarm.output.result(Output.document("stopped", true, "pid", hub.get().pid()), "hub stopped (pid " + hub.get().pid() + ")");
+            // A paused hub (SIGSTOP, a suspended job) handles the SIGTERM only once continued.
+            new ProcessBuilder("kill", "-s", "CONT", Long.toString(pid)).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+            try {
+                hub.get().onExit().get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            } catch (TimeoutException | ExecutionException stillRunning) {
+                throw new SwarmException(SwarmException.Kind.INTERNAL, "the hub (pid " + pid + ") did not stop within "
+                        + STOP_TIMEOUT.toSeconds() + " s of SIGTERM: it is hung; kill -9 " + pid
+                        + " stops it (committed work is kept)");
+            }
+            return swarm.output.result(Output.document("stopped", true, "pid", pid), "hub stopped (pid " + pid + ")");
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.swarmhub.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.swarmhub.core.Event;
 import dev.swarmhub.core.EventLog;
@@ -175,6 +176,71 @@ class HubLifecycleTest {
             connection.createStatement().execute("COMMIT");
             return lastPoll;
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // a paused hub: clients give up with a clear message, long waits still work, down stops it
+
+    @Test
+    void clientGivesUpOnAPausedHubAndDownStopsIt() throws Exception {
+        HubProcess hub = startHub();
+        hub.pause();
+        Future<CliFrames.Response> command = clients.submit(() -> SwarmClient.exchange(HubFiles.socket(project),
+                new String[] {"lock", "list", "--json"}, Map.of("SWARM_ROOT", project.toString()), project, Duration.ofSeconds(2)));
+        assertThatThrownBy(() -> command.get(30, TimeUnit.SECONDS)).as("a command sent to the paused hub")
+                .hasCauseInstanceOf(SwarmClient.HubSilentException.class);
+
+        CliRunner.Result down = new CliRunner(project).run("down", "--json");
+        assertThat(down.exitCode()).as(down.err()).isZero();
+        assertThat(down.json().get("stopped").asBoolean()).isTrue();
+        assertThat(hub.awaitExit()).as("the paused hub stops cleanly; its output:\n%s", hub.log()).isZero();
+    }
+
+    @Test
+    void waitsLongerThanTheSilenceLimitAreAnswered() throws Exception {
+        CliRunner cli = new CliRunner(project);
+        Map<String, String> holder = cli.register("H");
+        Map<String, String> waiter = cli.register("W");
+        startHub();
+        assertThat(send(holder, "lock", "acquire", "x.py", "--json").exitCode()).isZero();
+        Map<String, String> environment = new HashMap<>(waiter);
+        environment.put("SWARM_ROOT", project.toString());
+        CliFrames.Response timedOut = SwarmClient.exchange(HubFiles.socket(project), new String[] {"lock", "acquire", "x.py", "--wait", "6s",
+                "--json"}, environment, project, Duration.ofSeconds(3));
+        assertThat(timedOut.exitCode()).as("a 6 s wait under a 3 s silence limit: %s", timedOut).isEqualTo(3);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // finding the hub: without hub.json, through a symlinked root
+
+    @Test
+    void statusUpAndDownFindTheHubWhenHubJsonIsDeleted() throws Exception {
+        HubProcess hub = startHub();
+        Files.delete(HubFiles.info(project));
+        CliRunner cli = new CliRunner(project);
+
+        CliRunner.Result status = cli.run("status", "--json");
+        assertThat(status.json().get("running").asBoolean()).as(status.out()).isTrue();
+        assertThat(status.json().get("pid").asLong()).isEqualTo(hub.pid());
+        CliRunner.Result up = cli.run("up", "-d", "--json");
+        assertThat(up.exitCode()).as(up.err()).isZero();
+        assertThat(up.json().get("alreadyRunning").asBoolean()).isTrue();
+        assertThat(up.json().get("pid").asLong()).isEqualTo(hub.pid());
+        assertThat(cli.run("up", "-d").out()).contains("a hub already runs").contains("pid " + hub.pid());
+        CliRunner.Result down = cli.run("down", "--json");
+        assertThat(down.json().get("stopped").asBoolean()).as(down.out()).isTrue();
+        assertThat(hub.awaitExit()).isZero();
+    }
+
+    @Test
+    void rootThroughASymlinkIsTheSameProject(@TempDir Path elsewhere) throws Exception {
+        Path link = Files.createSymbolicLink(elsewhere.resolve("link"), project);
+        startHub();
+        CliFrames.Response listed = SwarmClient.exchange(HubFiles.socket(project), new String[] {"--root", link.toString(), "lock", "list",
+                "--json"}, Map.of("SWARM_ROOT", link.toString()), link);
+        assertThat(listed.exitCode()).as(listed.toString()).isZero();
+        CliRunner.Result status = new CliRunner(project).run(Map.of("SWARM_ROOT", link.toString()), "status", "--json");
+        assertThat(status.json().get("running").asBoolean()).as(status.out()).isTrue();
     }
 
     // ---------------------------------------------------------------------------------------------
