@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -29,6 +31,8 @@ import picocli.CommandLine.ParentCommand;
 final class HubCommands {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
+    /** Longer than a hub's own shutdown (waiting commands and HTTP requests answer first). */
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
     private HubCommands() {
     }
@@ -62,8 +66,13 @@ final class HubCommands {
                 throw SwarmException.badInput("--port " + port + " is not a port number");
             }
             if (detach) {
+                Optional<Hub.Running> running = Hub.running(root);
+                if (running.isPresent()) {
+                    return swarm.output.result(Output.document("pid", running.get().pid(), "socket", HubFiles.socket(root).toString(),
+                            "alreadyRunning", true), "a hub already runs for " + root + " (pid " + running.get().pid() + ")");
+                }
                 long pid = startInBackground(root, List.of("--port", Integer.toString(port), "--bind", bind), allowRemote);
-                return swarm.output.result(Output.document("pid", pid, "socket", HubFiles.socket(root).toString()),
+                return swarm.output.result(Output.document("pid", pid, "socket", HubFiles.socket(root).toString(), "alreadyRunning", false),
                         "hub started for " + root + " (pid " + pid + ")");
             }
             Hub hub = Hub.start(root, services -> (args, environment, cwd, out, err) ->
@@ -78,7 +87,7 @@ final class HubCommands {
             swarm.output.line("hub for " + root + " serving http://" + bind + ":" + hub.port() + "/api/v1 and "
                     + HubFiles.socket(root) + " (pid " + ProcessHandle.current().pid() + "); stop with swarm down or Ctrl-C");
             hub.awaitStop();
-            return 0;
+            return hub.stopReason().isPresent() ? 1 : 0;
         }
     }
 
@@ -128,13 +137,9 @@ final class HubCommands {
         throw new SwarmException(SwarmException.Kind.INTERNAL, "the hub did not answer within " + START_TIMEOUT.toSeconds() + " s; see " + log);
     }
 
-    /** The pid in .swarm/hub.json when that process is alive. */
+    /** The pid of the project's running hub (named in its lock file). */
     static Optional<Long> runningHubPid(Path root) {
-        Object pid = Hub.readInfo(root).get("pid");
-        if (!(pid instanceof Number number)) {
-            return Optional.empty();
-        }
-        return ProcessHandle.of(number.longValue()).filter(ProcessHandle::isAlive).map(ProcessHandle::pid);
+        return Hub.running(root).map(Hub.Running::pid);
     }
 
     @Command(name = "down", description = "Stop the project's hub (it finishes in-flight commands first).")
@@ -143,15 +148,25 @@ final class HubCommands {
         Swarm swarm;
 
         @Override
-        public Integer call() {
+        public Integer call() throws IOException, InterruptedException {
             Path root = swarm.projectRoot();
             Optional<ProcessHandle> hub = runningHubPid(root).flatMap(ProcessHandle::of);
             if (hub.isEmpty()) {
                 return swarm.output.result(Output.document("stopped", false), "no hub runs for " + root);
             }
+            long pid = hub.get().pid();
             hub.get().destroy(); // SIGTERM: the hub answers running commands, closes the store and exits 0
-            hub.get().onExit().orTimeout(30, TimeUnit.SECONDS).join();
-            return swarm.output.result(Output.document("stopped", true, "pid", hub.get().pid()), "hub stopped (pid " + hub.get().pid() + ")");
+            // A paused hub (SIGSTOP, a suspended job) handles the SIGTERM only once continued.
+            new ProcessBuilder("kill", "-s", "CONT", Long.toString(pid)).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+            try {
+                hub.get().onExit().get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            } catch (TimeoutException | ExecutionException stillRunning) {
+                throw new SwarmException(SwarmException.Kind.INTERNAL, "the hub (pid " + pid + ") did not stop within "
+                        + STOP_TIMEOUT.toSeconds() + " s of SIGTERM: it is hung; kill -9 " + pid
+                        + " stops it (committed work is kept)");
+            }
+            return swarm.output.result(Output.document("stopped", true, "pid", pid), "hub stopped (pid " + pid + ")");
         }
     }
 
@@ -163,8 +178,8 @@ final class HubCommands {
         @Override
         public Integer call() {
             Path root = swarm.projectRoot();
-            Map<String, Object> info = Hub.readInfo(root);
-            Optional<Long> pid = runningHubPid(root);
+            Optional<Hub.Running> hub = Hub.running(root);
+            Optional<Long> pid = hub.map(Hub.Running::pid);
             try (Session session = swarm.session()) {
                 List<Agents.Listed> agents = session.agents.list();
                 Map<String, Object> byStatus = OrderedMap.of();
@@ -174,11 +189,10 @@ final class HubCommands {
                 int leases = session.leases.list(null, false).size();
                 long awaitingAck = session.messages.awaitingAck();
                 Map<String, Object> document = Output.document("running", pid.isPresent(), "pid", pid.orElse(null),
-                        "started", pid.isPresent() ? info.get("started") : null, "socket", HubFiles.socket(root).toString(),
+                        "started", hub.map(running -> running.started().toString()).orElse(null), "socket", HubFiles.socket(root).toString(),
                         "store", root.resolve(".swarm/swarm.db").toString(), "agents", agents.size(), "agentsByStatus", byStatus,
                         "liveLeases", leases, "awaitingAck", awaitingAck);
-                String uptime = pid.isPresent() && info.get("started") != null
-                        ? Duration.between(Instant.parse((String) info.get("started")), Instant.now()).toSeconds() + " s" : "-";
+                String uptime = hub.map(running -> Duration.between(running.started(), Instant.now()).toSeconds() + " s").orElse("-");
                 return swarm.output.result(document, (pid.isPresent() ? "hub running, pid " + pid.get() + ", up " + uptime : "no hub running")
                         + "\nstore " + document.get("store") + "\n" + agents.size() + " agent(s) (" + byStatus.entrySet().stream()
                         .map(entry -> entry.getValue() + " " + entry.getKey()).collect(Collectors.joining(", ")) + "), " + leases

@@ -1,6 +1,7 @@
 package dev.swarmhub.cli;
 
 import dev.swarmhub.core.SwarmException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -10,6 +11,18 @@ final class ProjectRoot {
     private ProjectRoot() {
     }
 
+    /**
+     * The root through a symlink is the same project: one spelling (the real path, as the
+     * working directory already is) everywhere, so the hub, its files and the CLI agree on it.
+     */
+    private static Path realPath(Path root) {
+        try {
+            return root.toRealPath();
+        } catch (IOException e) {
+            throw SwarmException.badInput("cannot resolve the project root " + root + ": " + e.getMessage());
+        }
+    }
+
     static Path find(String explicit, String fromEnvironment, Path workingDirectory) {
         for (String given : new String[] {explicit, fromEnvironment}) {
             if (given != null && !given.isBlank()) {
@@ -17,7 +30,7 @@ final class ProjectRoot {
                 if (!Files.isDirectory(root)) {
                     throw SwarmException.badInput("project root is not a directory: " + root);
                 }
-                return root;
+                return realPath(root);
             }
         }
         for (Path dir = workingDirectory.toAbsolutePath().normalize(); dir != null; dir = dir.getParent()) {

@@ -10,10 +10,12 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +34,8 @@ public final class SwarmClient {
     private static final Set<String> LOCAL_FLAGS = Set.of("-h", "--help", "-V", "--version", "-f", "--follow", "--watch");
     private static final Set<String> TEXT_COMMANDS = Set.of("send", "broadcast", "reply");
     private static final Set<String> OPTIONS_WITH_VALUES = Set.of("--root", "--agent", "--token");
+    /** A hub marks a running command every second; this long without a word from it, it is paused or hung. */
+    static final Duration HUB_SILENCE_LIMIT = Duration.ofSeconds(10);
 
     private SwarmClient() {
     }
@@ -62,6 +66,11 @@ public final class SwarmClient {
             print(System.out, response.out());
             print(System.err, response.err());
             System.exit(response.exitCode());
+        } catch (HubSilentException silent) {
+            String pid = HubCommands.runningHubPid(root).map(Object::toString).orElse("?");
+            System.err.println("swarm: the hub of " + root + " (pid " + pid + ") has not answered for " + HUB_SILENCE_LIMIT.toSeconds()
+                    + " s: it is paused (kill -CONT " + pid + " resumes it) or hung (swarm down stops it); --no-hub works on the store directly");
+            System.exit(1);
         } catch (IOException | InterruptedException | SwarmException e) {
             System.err.println("swarm: cannot reach the hub of " + root + ": " + e.getMessage() + " (--no-hub works on the store directly)");
             System.exit(1);
@@ -69,9 +78,69 @@ public final class SwarmClient {
     }
 
     static CliFrames.Response exchange(Path socket, String[] args, Map<String, String> environment, Path workingDirectory) throws IOException {
-        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
-            CliFrames.writeRequest(new DataOutputStream(Channels.newOutputStream(channel)), args, environment, workingDirectory.toString());
-            return CliFrames.readResponse(new DataInputStream(Channels.newInputStream(channel)));
+        return exchange(socket, args, environment, workingDirectory, HUB_SILENCE_LIMIT);
+    }
+
+    /** One command through the hub; fails with {@link HubSilentException} when the hub says nothing for {@code silenceLimit}. */
+    static CliFrames.Response exchange(Path socket, String[] args, Map<String, String> environment, Path workingDirectory,
+                                       Duration silenceLimit) throws IOException {
+        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX); SilenceWatch watch = new SilenceWatch(channel, silenceLimit)) {
+            try {
+                channel.connect(UnixDomainSocketAddress.of(socket));
+                CliFrames.writeRequest(new DataOutputStream(Channels.newOutputStream(channel)), args, environment, workingDirectory.toString());
+                return CliFrames.readResponse(new DataInputStream(Channels.newInputStream(channel)), watch::heard);
+            } catch (AsynchronousCloseException closedByTheWatch) {
+                throw new HubSilentException();
+            }
+        }
+    }
+
+    /** The hub accepted the command but then said nothing for the silence limit. */
+    static final class HubSilentException extends IOException {
+        HubSilentException() {
+            super("the hub has not answered: it is paused or hung");
+        }
+    }
+
+    /**
+     * Closes the channel once the hub has been silent for the limit (no connection, no mark that
+     * the command still runs, no answer), which ends the client's blocked connect or read. Long
+     * waits (--wait 30s) are not cut: the hub marks them every second.
+     */
+    private static final class SilenceWatch implements AutoCloseable {
+        private final SocketChannel channel;
+        private final long limitNanos;
+        private long lastHeard = System.nanoTime();
+        private boolean done;
+
+        SilenceWatch(SocketChannel channel, Duration limit) {
+            this.channel = channel;
+            this.limitNanos = limit.toNanos();
+            Thread.ofPlatform().daemon().name("swarm-hub-silence").start(this::watch);
+        }
+
+        synchronized void heard() {
+            lastHeard = System.nanoTime();
+        }
+
+        private synchronized void watch() {
+            try {
+                for (long left = limitNanos; !done; left = lastHeard + limitNanos - System.nanoTime()) {
+                    if (left <= 0) {
+                        channel.close();
+                        return;
+                    }
+                    wait(left / 1_000_000 + 1);
+                }
+            } catch (IOException | InterruptedException ignored) {
+                // closing failed or the process ends: nothing left to watch
+            }
+        }
+
+        @Override
+        public synchronized void close() {
+            done = true;
+            notifyAll();
         }
     }
 

@@ -7,6 +7,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
@@ -16,13 +18,23 @@ import java.util.stream.Collectors;
  */
 public final class Leases {
 
-    /** A waiter that has not polled for this long has given up (its process died or hung). */
+    /**
+     * A waiter that has not polled for this long has given up (its process died or hung), unless
+     * this process serves it: see {@link #waitingHere}.
+     */
     static final long WAITER_SILENCE_MS = 3_000;
     private static final long FIRST_POLL_MS = 5;
     private static final long MAX_POLL_MS = 100;
 
     private final Store store;
     private final Gate gate;
+    /**
+     * The waiter rows of waits running in this process (the hub's, for every client it serves).
+     * They wait as long as their thread does: when this process was paused (SIGSTOP, a long GC),
+     * their silence was its own, so it never counts against them here; this process's cleanup
+     * refreshes them. Other processes still judge them by their last poll.
+     */
+    private final Set<Long> waitingHere = ConcurrentHashMap.newKeySet();
 
     public Leases(Store store, Gate gate) {
         this.store = store;
@@ -62,7 +74,7 @@ public final class Leases {
 
     /** Grants all resources or none; throws {@link LeaseConflictException} when something is in the way. */
     public List<Lease> acquire(Request request) {
-        Attempt attempt = store.write(tx -> attempt(tx, request, 0, 0));
+        Attempt attempt = store.write(tx -> attempt(tx, request, 0, 0, null));
         if (attempt.granted() != null) {
             return attempt.granted();
         }
@@ -83,12 +95,13 @@ public final class Leases {
         long waiterId = 0;
         long pause = FIRST_POLL_MS;
         boolean granted = false;
+        QueuedWait queued = new QueuedWait();
         try {
             while (true) {
                 long queuedId = waiterId;
                 long remainingMs = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
                 long freedBefore = store.signalCount(Store.Signal.FREED);
-                Attempt attempt = store.write(tx -> attempt(tx, request, queuedId, tx.now() + remainingMs));
+                Attempt attempt = store.write(tx -> attempt(tx, request, queuedId, tx.now() + remainingMs, queued));
                 if (attempt.granted() != null) {
                     granted = true;
                     return attempt.granted();
@@ -109,6 +122,7 @@ public final class Leases {
             throw new SwarmException(SwarmException.Kind.INTERNAL, "the wait for " + texts(request.resources())
                     + " was interrupted (the hub is stopping, or the client left); nothing was granted: retry");
         } finally {
+            queued.ended(); // its row, if left behind by a failure here, is judged by its silence again
             if (!granted && waiterId != 0) {
                 long abandoned = waiterId;
                 store.write(tx -> {
@@ -121,8 +135,27 @@ public final class Leases {
         }
     }
 
-    /** One try inside one transaction; {@code waitDeadline > 0} queues the request when blocked. */
-    private Attempt attempt(Tx tx, Request request, long waiterId, long waitDeadline) {
+    /** The waiter row one wait of this process has queued, kept in {@link #waitingHere} until the wait ends. */
+    private final class QueuedWait {
+        private long waiterId;
+
+        /** Set inside the queuing transaction (a rolled-back row is replaced when its batch runs again). */
+        void is(long id) {
+            waitingHere.remove(waiterId);
+            waiterId = id;
+            waitingHere.add(id);
+        }
+
+        void ended() {
+            waitingHere.remove(waiterId);
+        }
+    }
+
+    /**
+     * One try inside one transaction; {@code waitDeadline > 0} queues the request when blocked,
+     * as {@code queued} (a row queued here counts as live in this process from its transaction on).
+     */
+    private Attempt attempt(Tx tx, Request request, long waiterId, long waitDeadline, QueuedWait queued) {
         gate.admit(tx, request.caller());
         Map<Resource, Lease> own = new HashMap<>();
         List<LeaseConflictException.Conflict> conflicts = conflicts(tx, request, own);
@@ -136,6 +169,7 @@ public final class Leases {
         long queuedId = waiterId;
         if (waitDeadline > 0 && (waiterId == 0 || !tx.touchWaiter(waiterId))) {
             queuedId = tx.insertWaiter(request.agent(), request.resources(), request.mode(), waitDeadline);
+            queued.is(queuedId);
             tx.appendEvent("lease.queued", request.agent(), request.resources().get(0),
                     OrderedMap.of("waiter", queuedId, "resources", texts(request.resources()), "mode", request.mode().label()));
         }
@@ -166,15 +200,16 @@ public final class Leases {
      * Live waiters of other agents that arrived before this request and want an overlapping
      * resource. A resource the agent already holds is a renewal: nobody queues ahead of it.
      */
-    private static List<Waiter> waitersAhead(Tx tx, Request request, long waiterId, Map<Resource, Lease> own) {
+    private List<Waiter> waitersAhead(Tx tx, Request request, long waiterId, Map<Resource, Lease> own) {
         long seenSince = tx.now() - WAITER_SILENCE_MS;
         List<Waiter> ahead = new ArrayList<>();
         for (Resource wanted : request.resources()) {
             if (own.containsKey(wanted) && own.get(wanted).liveAt(tx.now())) {
                 continue;
             }
-            for (Waiter waiter : tx.liveWaitersIn(wanted.scope(), seenSince)) {
-                if ((waiterId == 0 || waiter.id() < waiterId) && !waiter.agent().equals(request.agent())
+            for (Waiter waiter : tx.liveWaitersIn(wanted.scope(), Long.MIN_VALUE)) {
+                boolean live = waiter.seenAt() >= seenSince || waitingHere.contains(waiter.id());
+                if (live && (waiterId == 0 || waiter.id() < waiterId) && !waiter.agent().equals(request.agent())
                         && waiter.mode().conflictsWith(request.mode()) && waiter.resource().overlaps(wanted)) {
                     ahead.add(waiter);
                 }
@@ -311,6 +346,7 @@ public final class Leases {
             gate.sweep(tx);
             List<Lease> expired = tx.expiredLeases(tx.now());
             expired.forEach(lease -> removeExpired(tx, lease));
+            waitingHere.forEach(tx::touchWaiter);
             int waiters = tx.deleteDeadWaiters(tx.now() - WAITER_SILENCE_MS);
             return new CleanupReport(expired, waiters);
         });

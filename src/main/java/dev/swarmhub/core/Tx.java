@@ -10,7 +10,11 @@ public interface Tx {
     /** The store's clock, read once when the transaction started. */
     long now();
 
-    /** The next fencing token: larger than every token this store has handed out, ever. */
+    /**
+     * The next fencing token: larger than every token this store has handed out, ever, and not
+     * below the store clock in microseconds, so a store created after another was wiped still
+     * grants larger tokens than the wiped one did (unless the clock went back).
+     */
     long nextFencingToken();
 
     /**

@@ -16,22 +16,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The hub's CLI channel: a Unix socket in .swarm/ (mode 0600, so only the project's user can
  * use it, as with the store file itself). Each connection carries one command line; the hub runs
- * it on its shared services and answers with the exit code and output. When the client goes
+ * it on its shared services and answers with the exit code and output, sending a mark every
+ * second while it runs (so a client can tell a long wait from a frozen hub). When the client goes
  * away mid-command (a blocking --wait), the command's thread is interrupted, so a waiter whose
  * client disconnected is dequeued and never granted.
  */
 final class CliChannel implements AutoCloseable {
 
     private final Path socketFile;
+    private final Object socketFileKey;
     private final ServerSocketChannel server;
     private final CommandRunner runner;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
@@ -44,6 +49,7 @@ final class CliChannel implements AutoCloseable {
         this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socketFile));
         Files.setPosixFilePermissions(socketFile, PosixFilePermissions.fromString("rw-------"));
+        socketFileKey = Hub.fileKey(socketFile);
         threads.submit(this::accept);
     }
 
@@ -66,18 +72,23 @@ final class CliChannel implements AutoCloseable {
         try (client) {
             DataInputStream in = new DataInputStream(Channels.newInputStream(client));
             CliFrames.Request request = CliFrames.readRequest(in);
+            CompletableFuture<CliFrames.Response> answer = new CompletableFuture<>();
             Future<?> command = threads.submit(() -> {
                 StringWriter out = new StringWriter();
                 StringWriter err = new StringWriter();
-                int code = runner.run(request.args(), request.environment(), request.workingDirectory(), new PrintWriter(out), new PrintWriter(err));
-                Thread.interrupted(); // a cancelled wait still answers: writing with the flag set would close the channel
-                CliFrames.writeResponse(new DataOutputStream(Channels.newOutputStream(client)), new CliFrames.Response(code, out.toString(), err.toString()));
-                return null;
+                try {
+                    int code = runner.run(request.args(), request.environment(), request.workingDirectory(), new PrintWriter(out), new PrintWriter(err));
+                    answer.complete(new CliFrames.Response(code, out.toString(), err.toString()));
+                } catch (RuntimeException | Error failure) {
+                    answer.complete(new CliFrames.Response(1, out.toString(), err + "swarm: the hub failed: " + failure + "\n"));
+                }
             });
             running.add(command);
+            // A cancelled command still answers; it never writes itself (an interrupted writer would close the channel).
+            Future<?> answering = threads.submit(() -> answer(client, answer));
             try {
                 // The client sends nothing more; end of stream means it went away (or read our answer).
-                while (client.read(ByteBuffer.allocate(1)) >= 0 && !command.isDone()) {
+                while (client.read(ByteBuffer.allocate(1)) >= 0 && !answering.isDone()) {
                     // a well-behaved client sends no more bytes
                 }
             } finally {
@@ -86,6 +97,21 @@ final class CliChannel implements AutoCloseable {
             }
         } catch (IOException e) {
             // the client went away before sending a whole command line: nothing to do
+        }
+    }
+
+    /** Marks the command as still running every second until its answer is ready, then writes the answer. */
+    private static Void answer(SocketChannel client, CompletableFuture<CliFrames.Response> answer) throws IOException, InterruptedException {
+        DataOutputStream out = new DataOutputStream(Channels.newOutputStream(client));
+        while (true) {
+            try {
+                CliFrames.writeResponse(out, answer.get(CliFrames.KEEPALIVE_MS, TimeUnit.MILLISECONDS));
+                return null;
+            } catch (TimeoutException stillRunning) {
+                CliFrames.writeStillRunning(out);
+            } catch (ExecutionException impossible) {
+                throw new IllegalStateException(impossible); // the command completes its answer normally, even on failure
+            }
         }
     }
 
@@ -100,6 +126,8 @@ final class CliChannel implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        Files.deleteIfExists(socketFile);
+        if (socketFileKey.equals(Hub.fileKey(socketFile))) {
+            Files.deleteIfExists(socketFile); // ours; one at the same name after .swarm/ was replaced is another hub's
+        }
     }
 }

@@ -11,14 +11,18 @@ import java.util.Map;
 /**
  * The CLI channel's wire format over the hub's Unix socket, kept to java.io so the client loads
  * few classes. Request: args, environment (the variables the CLI reads), working directory.
- * Response: exit code, stdout, stderr. Strings are length-prefixed UTF-8 (writeUTF is limited to
- * 64 KB, so bytes are written explicitly).
+ * Response: while the command runs, a {@link #STILL_RUNNING} mark every {@link #KEEPALIVE_MS} ms
+ * (the client's evidence that the hub is alive), then exit code, stdout, stderr. Strings are
+ * length-prefixed UTF-8 (writeUTF is limited to 64 KB, so bytes are written explicitly).
  */
 public final class CliFrames {
 
     /** Environment variables a command may read; nothing else of the client's environment is sent. */
     public static final String[] FORWARDED_VARIABLES = {"SWARM_AGENT", "SWARM_TOKEN", "SWARM_ROOT", "SWARM_GUARD",
         "SWARM_TMUX_SOCKET", "SWARM_LAUNCHER", "TMUX", "TMUX_PANE"};
+    /** Sent in place of an exit code (which is never negative) while the command still runs. */
+    public static final int STILL_RUNNING = -1;
+    public static final long KEEPALIVE_MS = 1_000;
     private static final int MAX_STRING = 1 << 24;
     private static final int MAX_ITEMS = 10_000;
 
@@ -72,8 +76,19 @@ public final class CliFrames {
         out.flush();
     }
 
-    public static Response readResponse(DataInputStream in) throws IOException {
-        return new Response(in.readInt(), readString(in), readString(in));
+    public static void writeStillRunning(DataOutputStream out) throws IOException {
+        out.writeInt(STILL_RUNNING);
+        out.flush();
+    }
+
+    /** Reads the answer, calling {@code heard} for each mark that the command still runs. */
+    public static Response readResponse(DataInputStream in, Runnable heard) throws IOException {
+        int exitCode = in.readInt();
+        while (exitCode == STILL_RUNNING) {
+            heard.run();
+            exitCode = in.readInt();
+        }
+        return new Response(exitCode, readString(in), readString(in));
     }
 
     private static int count(DataInputStream in) throws IOException {

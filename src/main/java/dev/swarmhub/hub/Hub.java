@@ -7,14 +7,19 @@ import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.host.PaneTyper;
 import dev.swarmhub.host.Tmux;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -25,12 +30,17 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * One long-running process per project: holds the store open, serves the CLI channel (and the
  * HTTP API), and runs the timers (lease expiry, agent liveness). A file lock on .swarm/hub.lock,
- * held for the hub's life and released by the OS when it dies, makes a second hub refuse.
+ * held for the hub's life and released by the OS when it dies, makes a second hub refuse; the
+ * lock file names the hub's process. A hub whose lock file, store or .swarm/ directory is
+ * deleted or replaced (a second hub could then start) stops.
  */
 public final class Hub implements AutoCloseable {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final long TIMER_PERIOD_MS = 1_000;
+    private static final long WATCH_PERIOD_MS = 250;
+    /** Hubs running in this process, by root: this process must never open their lock files (closing any descriptor of a file drops the process's locks on it). */
+    private static final Map<Path, Hub> IN_THIS_PROCESS = new ConcurrentHashMap<>();
     private static final TypeReference<Map<String, Object>> INFO = new TypeReference<>() {
     };
 
@@ -42,10 +52,14 @@ public final class Hub implements AutoCloseable {
     private final HttpServer http;
     private final PaneDeliveries paneDeliveries;
     private final String urlHost;
-    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().name("swarm-timers").daemon().factory());
+    /** The timers and the watch of the hub's files, on their own threads: a slow store does not delay the watch. */
+    private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(2,
+            Thread.ofPlatform().name("swarm-timers-", 0).daemon().factory());
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Instant started = Instant.now();
+    private final Map<Path, Object> openedFiles;
+    private Object infoFileKey;
+    private volatile String stopReason;
 
     private Hub(Path root, FileChannel lockChannel, FileLock lock, CommandRunnerFactory commands, Address address, Tmux tmux)
             throws IOException {
@@ -53,12 +67,17 @@ public final class Hub implements AutoCloseable {
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.services = Services.open(root);
+        Path swarm = root.resolve(".swarm");
+        this.openedFiles = Map.of(swarm, fileKey(swarm), swarm.resolve("hub.lock"), fileKey(swarm.resolve("hub.lock")),
+                swarm.resolve("swarm.db"), fileKey(swarm.resolve("swarm.db")));
         this.http = new HttpServer(services, address.bind(), address.port());
         this.urlHost = address.bind().equals("0.0.0.0") ? "127.0.0.1" : address.bind();
         this.cli = new CliChannel(HubFiles.socket(root), commands.forServices(services));
         this.paneDeliveries = new PaneDeliveries(services.messages, services.store, PaneTyper.forUser(tmux), new LocalProcesses().host());
-        timers.scheduleWithFixedDelay(this::tick, TIMER_PERIOD_MS, TIMER_PERIOD_MS, TimeUnit.MILLISECONDS);
+        writeLockOwner();
         writeInfo();
+        timers.scheduleWithFixedDelay(this::tick, TIMER_PERIOD_MS, TIMER_PERIOD_MS, TimeUnit.MILLISECONDS);
+        timers.scheduleWithFixedDelay(this::watchFiles, WATCH_PERIOD_MS, WATCH_PERIOD_MS, TimeUnit.MILLISECONDS);
     }
 
     /** Builds the command runner over the hub's services (the CLI supplies it). */
@@ -82,9 +101,12 @@ public final class Hub implements AutoCloseable {
             FileLock lock = channel.tryLock();
             if (lock == null) {
                 channel.close();
-                throw SwarmException.denied("a hub already runs for " + root + describeRunning(root));
+                throw SwarmException.denied("a hub already runs for " + root
+                        + running(root).map(hub -> " (pid " + hub.pid() + ")").orElse(""));
             }
-            return new Hub(root, channel, lock, commands, address, tmux);
+            Hub hub = new Hub(root, channel, lock, commands, address, tmux);
+            IN_THIS_PROCESS.put(root, hub);
+            return hub;
         } catch (IOException e) {
             closeQuietly(channel);
             throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot start the hub: " + e.getMessage(), e);
@@ -100,9 +122,76 @@ public final class Hub implements AutoCloseable {
         }
     }
 
-    private static String describeRunning(Path root) {
-        Map<String, Object> info = readInfo(root);
-        return info.isEmpty() ? "" : " (pid " + info.get("pid") + ")";
+    /** A running hub: its process and when it started serving. */
+    public record Running(long pid, Instant started) {
+    }
+
+    /**
+     * The hub running for the project, found by its lock file (hub.json is only its published
+     * address): the process named there, if it still runs with the same start time.
+     */
+    public static Optional<Running> running(Path root) {
+        Hub here = IN_THIS_PROCESS.get(root);
+        if (here != null) {
+            return Optional.of(new Running(ProcessHandle.current().pid(), here.started));
+        }
+        try {
+            Map<String, Object> owner = JSON.readValue(Files.readString(root.resolve(".swarm").resolve("hub.lock")), INFO);
+            long pid = ((Number) owner.get("pid")).longValue();
+            String processStart = (String) owner.get("processStart");
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                    .filter(process -> process.info().startInstant().map(Instant::toString).orElse("").equals(processStart))
+                    .map(process -> new Running(pid, Instant.parse((String) owner.get("started"))));
+        } catch (IOException | RuntimeException noHub) {
+            return Optional.empty(); // no lock file, or one no hub has written yet
+        }
+    }
+
+    /** Names this process in the lock file, through the locked channel (any other descriptor's close would drop the lock). */
+    private void writeLockOwner() throws IOException {
+        ProcessHandle self = ProcessHandle.current();
+        Map<String, Object> owner = OrderedMap.of("pid", self.pid(),
+                "processStart", self.info().startInstant().map(Instant::toString).orElse(""), "started", started.toString());
+        lockChannel.truncate(0);
+        lockChannel.write(ByteBuffer.wrap(JSON.writeValueAsBytes(owner)), 0);
+    }
+
+    /**
+     * Stops the hub when its lock file, store or .swarm/ directory is no longer the one it
+     * opened (deleted or replaced, e.g. by git clean -fdX): a second hub can then lock a new lock
+     * file, and two hubs would serve one project from two stores.
+     */
+    private void watchFiles() {
+        for (Map.Entry<Path, Object> file : openedFiles.entrySet()) {
+            if (!file.getValue().equals(fileKey(file.getKey()))) {
+                stopReason = file.getKey() + " was deleted or replaced after the hub opened it: stopping, so that one hub "
+                        + "serves the project (a new one starts on the next command)";
+                System.err.println("swarm hub: " + stopReason);
+                Thread.ofPlatform().name("swarm-hub-stop").start(this::close);
+                return;
+            }
+        }
+        if (!infoFileKey.equals(fileKey(HubFiles.info(root)))) {
+            try {
+                writeInfo(); // deleted by hand: this hub still serves, and clients find its address there
+            } catch (IOException e) {
+                System.err.println("swarm hub: cannot write " + HubFiles.info(root) + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** Why the hub stopped by itself, if it did. */
+    public Optional<String> stopReason() {
+        return Optional.ofNullable(stopReason);
+    }
+
+    /** A file's identity (device and inode); a fresh object, equal to nothing, when it is gone. */
+    static Object fileKey(Path file) {
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+        } catch (IOException gone) {
+            return new Object();
+        }
     }
 
     private void writeInfo() throws IOException {
@@ -112,6 +201,7 @@ public final class Hub implements AutoCloseable {
         Path draft = Files.createTempFile(root.resolve(".swarm"), "hub", ".json");
         Files.writeString(draft, JSON.writeValueAsString(info), StandardCharsets.UTF_8);
         Files.move(draft, HubFiles.info(root), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        infoFileKey = fileKey(HubFiles.info(root));
     }
 
     public int port() {
@@ -144,12 +234,17 @@ public final class Hub implements AutoCloseable {
         stopped.await();
     }
 
-    /** Stops accepting, tells running commands (their waits end), closes the store, releases the lock. */
+    /**
+     * Stops accepting, tells running commands (their waits end), closes the store, releases the
+     * lock. It removes only the files it created itself: after losing .swarm/, those at the same
+     * names may be another hub's.
+     */
     @Override
     public synchronized void close() {
         if (stopped.getCount() == 0) {
             return;
         }
+        IN_THIS_PROCESS.remove(root, this);
         try {
             cli.close();
         } catch (IOException ignored) {
@@ -160,7 +255,9 @@ public final class Hub implements AutoCloseable {
         paneDeliveries.close();
         services.close();
         try {
-            Files.deleteIfExists(HubFiles.info(root));
+            if (infoFileKey != null && infoFileKey.equals(fileKey(HubFiles.info(root)))) {
+                Files.deleteIfExists(HubFiles.info(root));
+            }
             lock.release();
         } catch (IOException ignored) {
             // the OS releases the lock when the process ends anyway

@@ -59,9 +59,17 @@ final class JdbcTx implements Tx {
         }
     }
 
+    /**
+     * Tokens follow the store clock, in microseconds (its milliseconds × 1,000: room for 1,000
+     * grants per millisecond, far beyond what one store commits), unless the counter is already
+     * ahead of it: so they grow strictly within the store, and a store that replaced a deleted
+     * one (git clean of .swarm/) starts above every token the old one granted.
+     */
     @Override
     public long nextFencingToken() {
-        return queryLong("UPDATE counters SET value = value + 1 WHERE name = 'fencing_token' RETURNING value");
+        long clockFloor = Math.multiplyExact(now, 1_000L);
+        return queryLong("UPDATE counters SET value = CASE WHEN value + 1 > ? THEN value + 1 ELSE ? END "
+                + "WHERE name = 'fencing_token' RETURNING value", clockFloor, clockFloor);
     }
 
     @Override
@@ -161,7 +169,7 @@ final class JdbcTx implements Tx {
 
     @Override
     public List<Waiter> liveWaitersIn(Resource.AnchorScope scope, long seenSince) {
-        String select = "SELECT w.id, w.agent, c.resource, w.mode, w.since FROM waiter_claims c JOIN waiters w ON w.id = c.waiter_id "
+        String select = "SELECT w.id, w.agent, c.resource, w.mode, w.since, w.seen_at FROM waiter_claims c JOIN waiters w ON w.id = c.waiter_id "
                 + "WHERE w.seen_at >= ? AND w.deadline > ? AND ";
         List<Waiter> waiters = new ArrayList<>();
         if (!scope.anchors().isEmpty()) {
@@ -490,7 +498,7 @@ final class JdbcTx implements Tx {
 
     private List<Waiter> queryWaiters(String sql, Object... args) {
         return query(sql, row -> new Waiter(row.getLong(1), row.getString(2), Resource.ofCanonical(row.getString(3)),
-                Mode.parse(row.getString(4)), row.getLong(5)), args);
+                Mode.parse(row.getString(4)), row.getLong(5), row.getLong(6)), args);
     }
 
     private List<Event> queryEvents(String sql, Object... args) {

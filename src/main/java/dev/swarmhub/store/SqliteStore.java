@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -59,6 +61,8 @@ public final class SqliteStore implements Store {
     private final Path database;
     private final String url;
     private final InstantSource clock;
+    /** The database file as opened (device and inode): a commit into a file no longer at its path would be lost. */
+    private Object fileKey;
     private final ReentrantLock writeLock = new ReentrantLock(true);
     private final BlockingQueue<StatementCache> idleReaders = new ArrayBlockingQueue<>(READERS);
     /** One per reader connection, idle or not: a reader retired after a failure frees its permit for a new one. */
@@ -85,6 +89,7 @@ public final class SqliteStore implements Store {
     public static SqliteStore open(Path database, InstantSource clock) {
         SqliteStore store = new SqliteStore(database.toAbsolutePath(), clock);
         store.prepare(database.toAbsolutePath());
+        store.fileKey = store.currentFileKey();
         return store;
     }
 
@@ -189,6 +194,7 @@ public final class SqliteStore implements Store {
                     return null;
                 }
             }
+            refuseIfFileReplaced();
             run(connection, "COMMIT");
             return raised;
         } catch (RuntimeException | Error storeFailed) {
@@ -252,6 +258,27 @@ public final class SqliteStore implements Store {
             return Set.of();
         } finally {
             currentWrite.remove();
+        }
+    }
+
+    /**
+     * SQLite (in WAL mode) keeps writing into a database file that was deleted or replaced under
+     * it (git clean of .swarm/); such a commit would be lost, and a grant from it would overlap
+     * the new store's. Checked before each commit; reads of the old file stay possible.
+     */
+    private void refuseIfFileReplaced() {
+        if (!fileKey.equals(currentFileKey())) {
+            throw new StoreException("the store " + database + " was deleted or replaced after this process opened it: "
+                    + "nothing was written", null);
+        }
+    }
+
+    /** The database file's identity (device and inode); a fresh object when it is gone. */
+    private Object currentFileKey() {
+        try {
+            return Files.readAttributes(database, BasicFileAttributes.class).fileKey();
+        } catch (IOException gone) {
+            return new Object();
         }
     }
 

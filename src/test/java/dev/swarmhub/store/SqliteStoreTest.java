@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -55,7 +57,8 @@ class SqliteStoreTest {
     @Test
     void aFailingWriteLeavesNothingBehind() {
         Resource file = Resource.ofCanonical("a.py");
-        try (SqliteStore store = SqliteStore.openProject(project)) {
+        // the store clock at the epoch: fencing tokens then count grants only (no clock floor above them)
+        try (SqliteStore store = SqliteStore.open(project.resolve(".swarm/swarm.db"), InstantSource.fixed(Instant.EPOCH))) {
             assertThatThrownBy(() -> store.write(tx -> {
                 tx.insertLease(file, Mode.EXCLUSIVE, "A", tx.nextFencingToken(), "", tx.now() + 60_000);
                 throw new IllegalStateException("fail after the insert");
@@ -143,7 +146,8 @@ class SqliteStoreTest {
     @Test
     void queuedWritersGetTheirOwnResultOnceEvenWhenInterruptedWhileWaiting() throws Exception {
         int writers = 12;
-        try (SqliteStore store = SqliteStore.openProject(project)) {
+        // the store clock at the epoch: fencing tokens then count grants only (no clock floor above them)
+        try (SqliteStore store = SqliteStore.open(project.resolve(".swarm/swarm.db"), InstantSource.fixed(Instant.EPOCH))) {
             CountDownLatch leaderInside = new CountDownLatch(1);
             CountDownLatch releaseLeader = new CountDownLatch(1);
             Thread leader = Thread.ofPlatform().start(() -> store.write(tx -> {

@@ -145,6 +145,30 @@ public final class HubProcess implements AutoCloseable {
         awaitExit();
     }
 
+    /** SIGSTOP: the process is frozen (it neither runs nor exits) until {@link #resume()}. */
+    public void pause() {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #pause()}. */
+    public void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-s", name, Long.toString(pid())).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                fail("kill -s " + name + " " + pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** What the hub printed so far. */
     public String log() {
         try {

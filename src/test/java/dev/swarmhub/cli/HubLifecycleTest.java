@@ -1,0 +1,283 @@
+package dev.swarmhub.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.swarmhub.core.Event;
+import dev.swarmhub.core.EventLog;
+import dev.swarmhub.hub.CliFrames;
+import dev.swarmhub.hub.Hub;
+import dev.swarmhub.hub.HubFiles;
+import dev.swarmhub.store.SqliteStore;
+import dev.swarmhub.testing.Await;
+import dev.swarmhub.testing.HubProcess;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The hub's life as real processes under faults: its files deleted under it (split brain), the
+ * process paused (SIGSTOP), hub.json gone, the root reached through a symlink.
+ */
+class HubLifecycleTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @TempDir
+    Path project;
+
+    private final List<HubProcess> hubs = new ArrayList<>();
+    private final ExecutorService clients = Executors.newCachedThreadPool();
+
+    @AfterEach
+    void stopHubs() {
+        hubs.forEach(HubProcess::close);
+        clients.shutdownNow();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // split brain: a hub that lost its lock file or its store stops; tokens never repeat
+
+    @Test
+    void hubWhoseLockFileIsDeletedStopsAndANewHubServes() throws Exception {
+        HubProcess first = startHub();
+        Files.delete(project.resolve(".swarm/hub.lock"));
+
+        assertThat(first.awaitExit()).as("exit code of the hub whose lock file was deleted; its output:\n%s", first.log()).isNotZero();
+        assertThat(first.log()).contains("hub.lock was deleted or replaced");
+        HubProcess second = startHub();
+        assertThat(send(Map.of(), "lock", "list", "--json").exitCode()).isZero();
+        assertThat(second.infoPid()).isEqualTo(second.pid());
+    }
+
+    @Test
+    void hubWhoseSwarmDirectoryIsWipedStopsAndTokensNeverRepeat() throws Exception {
+        HubProcess first = startHub();
+        Map<String, String> a = identity(json(send(Map.of(), "agent", "register", "--id", "A", "--json")));
+        long firstToken = json(send(a, "lock", "acquire", "f.py", "--json")).get("leases").get(0).get("token").asLong();
+        int oldPort = ((Number) Hub.readInfo(project).get("port")).intValue();
+
+        deleteRecursively(project.resolve(".swarm")); // as git clean -fdX does
+        HubProcess second = startHub();
+        Map<String, String> b = identity(json(send(Map.of(), "agent", "register", "--id", "B", "--json")));
+        CliFrames.Response acquired = send(b, "lock", "acquire", "f.py", "--json");
+        assertThat(acquired.exitCode()).as(acquired.toString()).isZero();
+        long secondToken = json(acquired).get("leases").get(0).get("token").asLong();
+        assertThat(secondToken).as("B's token from the new store, after A's from the wiped one").isGreaterThan(firstToken);
+
+        // A, still talking to the old hub's HTTP port, is never granted from the wiped store.
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpRequest renew = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + oldPort + "/api/v1/locks"))
+                    .header("Authorization", "Bearer " + a.get("SWARM_TOKEN")).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"resources\":[\"g.py\"]}")).timeout(Duration.ofSeconds(30)).build();
+            try {
+                HttpResponse<String> answer = http.send(renew, HttpResponse.BodyHandlers.ofString());
+                assertThat(answer.statusCode()).as("the old hub's answer: %s", answer.body()).isNotEqualTo(200);
+            } catch (IOException refused) {
+                // the old hub already stopped
+            }
+        }
+        assertThat(first.awaitExit()).as("exit code of the hub whose .swarm/ was wiped; its output:\n%s", first.log()).isNotZero();
+        assertThat(first.log()).contains("was deleted or replaced");
+        assertThat(second.process().isAlive()).as("the new hub keeps serving").isTrue();
+        assertThat(HubFiles.socket(project)).as("the new hub's socket, left alone by the old hub").exists();
+        assertThat(send(Map.of(), "lock", "list", "--json").exitCode()).isZero();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // FIFO across a pause of the hub: the waiters' silence was the hub's own
+
+    @Test
+    void waitersAreGrantedInArrivalOrderAfterTheHubWasPaused() throws Exception {
+        CliRunner cli = new CliRunner(project);
+        Map<String, String> holder = cli.register("H");
+        List<String> waiters = List.of("W1", "W2", "W3", "W4");
+        Map<String, Map<String, String>> agents = new HashMap<>();
+        for (String id : waiters) {
+            agents.put(id, cli.register(id));
+        }
+        HubProcess hub = startHub();
+        assertThat(send(holder, "lock", "acquire", "x.py", "--json").exitCode()).isZero();
+        Map<String, Future<CliFrames.Response>> waiting = new HashMap<>();
+        for (String id : waiters) {
+            waiting.put(id, clients.submit(() -> send(agents.get(id), "lock", "acquire", "x.py", "--wait", "60s", "--json")));
+            awaitEvent("lease.queued", id); // queued before the next one asks: a known order
+        }
+
+        hub.pause();
+        long lastPoll = releaseWhilePaused(hub, "H");
+        // paused for longer than a waiter may stay silent, judged by the store clock (this machine's)
+        Await.until("the waiters' silence to pass 3 s", () -> System.currentTimeMillis() > lastPoll + 3_500);
+        hub.resume();
+
+        for (int i = 0; i < waiters.size(); i++) {
+            String next = waiters.get(i);
+            CliFrames.Response granted = waiting.get(next).get(30, TimeUnit.SECONDS);
+            assertThat(granted.exitCode()).as("%s's wait: %s", next, granted).isZero();
+            for (String later : waiters.subList(i + 1, waiters.size())) {
+                assertThat(waiting.get(later)).as("%s still waits while %s holds x.py", later, next).isNotDone();
+            }
+            assertThat(send(agents.get(next), "lock", "release", "x.py", "--json").exitCode()).isZero();
+        }
+        try (SqliteStore store = SqliteStore.openProject(project)) {
+            List<String> order = new EventLog(store).latest(null, "lease.acquired", 100).stream()
+                    .filter(event -> "x.py".equals(event.resource())).map(Event::agent).toList();
+            assertThat(order).containsExactly("H", "W1", "W2", "W3", "W4");
+        }
+    }
+
+    /**
+     * Removes the agent's leases from the store beside the paused hub (as a --no-hub process
+     * would); returns the waiters' latest poll time. A hub paused inside a write holds SQLite's
+     * write lock: it then runs on until the write is done.
+     */
+    private long releaseWhilePaused(HubProcess hub, String agent) throws SQLException {
+        try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + project.resolve(".swarm/swarm.db"))) {
+            connection.setAutoCommit(true);
+            while (true) {
+                try {
+                    connection.createStatement().execute("BEGIN IMMEDIATE");
+                    break;
+                } catch (SQLException busy) {
+                    hub.resume();
+                    hub.pause();
+                }
+            }
+            connection.createStatement().execute("DELETE FROM leases WHERE agent = '" + agent + "'");
+            long lastPoll;
+            try (ResultSet polled = connection.createStatement().executeQuery("SELECT max(seen_at) FROM waiters")) {
+                polled.next();
+                lastPoll = polled.getLong(1);
+            }
+            connection.createStatement().execute("COMMIT");
+            return lastPoll;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // a paused hub: clients give up with a clear message, long waits still work, down stops it
+
+    @Test
+    void clientGivesUpOnAPausedHubAndDownStopsIt() throws Exception {
+        HubProcess hub = startHub();
+        hub.pause();
+        Future<CliFrames.Response> command = clients.submit(() -> SwarmClient.exchange(HubFiles.socket(project),
+                new String[] {"lock", "list", "--json"}, Map.of("SWARM_ROOT", project.toString()), project, Duration.ofSeconds(2)));
+        assertThatThrownBy(() -> command.get(30, TimeUnit.SECONDS)).as("a command sent to the paused hub")
+                .hasCauseInstanceOf(SwarmClient.HubSilentException.class);
+
+        CliRunner.Result down = new CliRunner(project).run("down", "--json");
+        assertThat(down.exitCode()).as(down.err()).isZero();
+        assertThat(down.json().get("stopped").asBoolean()).isTrue();
+        assertThat(hub.awaitExit()).as("the paused hub stops cleanly; its output:\n%s", hub.log()).isZero();
+    }
+
+    @Test
+    void waitsLongerThanTheSilenceLimitAreAnswered() throws Exception {
+        CliRunner cli = new CliRunner(project);
+        Map<String, String> holder = cli.register("H");
+        Map<String, String> waiter = cli.register("W");
+        startHub();
+        assertThat(send(holder, "lock", "acquire", "x.py", "--json").exitCode()).isZero();
+        Map<String, String> environment = new HashMap<>(waiter);
+        environment.put("SWARM_ROOT", project.toString());
+        CliFrames.Response timedOut = SwarmClient.exchange(HubFiles.socket(project), new String[] {"lock", "acquire", "x.py", "--wait", "6s",
+                "--json"}, environment, project, Duration.ofSeconds(3));
+        assertThat(timedOut.exitCode()).as("a 6 s wait under a 3 s silence limit: %s", timedOut).isEqualTo(3);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // finding the hub: without hub.json, through a symlinked root
+
+    @Test
+    void statusUpAndDownFindTheHubWhenHubJsonIsDeleted() throws Exception {
+        HubProcess hub = startHub();
+        Files.delete(HubFiles.info(project));
+        CliRunner cli = new CliRunner(project);
+
+        CliRunner.Result status = cli.run("status", "--json");
+        assertThat(status.json().get("running").asBoolean()).as(status.out()).isTrue();
+        assertThat(status.json().get("pid").asLong()).isEqualTo(hub.pid());
+        CliRunner.Result up = cli.run("up", "-d", "--json");
+        assertThat(up.exitCode()).as(up.err()).isZero();
+        assertThat(up.json().get("alreadyRunning").asBoolean()).isTrue();
+        assertThat(up.json().get("pid").asLong()).isEqualTo(hub.pid());
+        assertThat(cli.run("up", "-d").out()).contains("a hub already runs").contains("pid " + hub.pid());
+        CliRunner.Result down = cli.run("down", "--json");
+        assertThat(down.json().get("stopped").asBoolean()).as(down.out()).isTrue();
+        assertThat(hub.awaitExit()).isZero();
+    }
+
+    @Test
+    void rootThroughASymlinkIsTheSameProject(@TempDir Path elsewhere) throws Exception {
+        Path link = Files.createSymbolicLink(elsewhere.resolve("link"), project);
+        startHub();
+        CliFrames.Response listed = SwarmClient.exchange(HubFiles.socket(project), new String[] {"--root", link.toString(), "lock", "list",
+                "--json"}, Map.of("SWARM_ROOT", link.toString()), link);
+        assertThat(listed.exitCode()).as(listed.toString()).isZero();
+        CliRunner.Result status = new CliRunner(project).run(Map.of("SWARM_ROOT", link.toString()), "status", "--json");
+        assertThat(status.json().get("running").asBoolean()).as(status.out()).isTrue();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // helpers
+
+    private void awaitEvent(String kind, String agent) {
+        try (SqliteStore store = SqliteStore.openProject(project)) {
+            EventLog events = new EventLog(store);
+            Await.until(kind + " of " + agent, () -> !events.latest(agent, kind, 1).isEmpty());
+        }
+    }
+
+    private HubProcess startHub() {
+        HubProcess hub = HubProcess.start(project);
+        hubs.add(hub);
+        return hub;
+    }
+
+    private CliFrames.Response send(Map<String, String> identity, String... args) throws IOException {
+        Map<String, String> environment = new HashMap<>(identity);
+        environment.put("SWARM_ROOT", project.toString());
+        return SwarmClient.exchange(HubFiles.socket(project), args, environment, project);
+    }
+
+    private static JsonNode json(CliFrames.Response response) {
+        return JSON.readTree(response.out());
+    }
+
+    private static Map<String, String> identity(JsonNode registered) {
+        return Map.of("SWARM_AGENT", registered.get("id").asString(), "SWARM_TOKEN", registered.get("token").asString());
+    }
+
+    private static void deleteRecursively(Path directory) throws IOException {
+        try (Stream<Path> files = Files.walk(directory)) {
+            for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(file);
+            }
+        }
+    }
+}
