@@ -34,7 +34,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.MapperFeature;
 import tools.jackson.databind.cfg.CoercionAction;
@@ -64,6 +66,7 @@ final class Api extends HttpServlet {
     private static final Pattern ONE_MESSAGE = Pattern.compile("(GET|POST) /messages/([^/]+)(?:/(read|ack|reply|thread))?");
 
     private static final JsonMapper STRICT = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION) // {"ttl":"1m","ttl":"1h"} is ambiguous, not "the last wins"
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
@@ -392,9 +395,22 @@ final class Api extends HttpServlet {
             }
             throw SwarmException.badInput("wrong type for field '" + field + "': expected " + jsonType(wrongType.getTargetType()));
         } catch (JacksonException malformed) {
-            throw SwarmException.badInput("malformed JSON at line " + malformed.getLocation().getLineNr() + ", column "
-                    + malformed.getLocation().getColumnNr());
+            throw malformedJson(malformed);
         }
+    }
+
+    /** A request body as a JSON tree, read as strictly as the API's bodies (a duplicate key is refused). */
+    static JsonNode tree(byte[] body) {
+        try {
+            return STRICT.readTree(body);
+        } catch (JacksonException malformed) {
+            throw malformedJson(malformed);
+        }
+    }
+
+    private static SwarmException malformedJson(JacksonException malformed) {
+        return SwarmException.badInput("malformed JSON at line " + malformed.getLocation().getLineNr() + ", column "
+                + malformed.getLocation().getColumnNr() + ": " + malformed.getOriginalMessage());
     }
 
     private static String jsonType(Class<?> target) {

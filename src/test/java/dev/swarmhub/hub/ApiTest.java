@@ -173,6 +173,11 @@ class ApiTest {
                 new Bad("empty body", "alice", "POST", "/locks", json, "", 400, "body"),
                 new Bad("blank body", "alice", "POST", "/locks/release", json, "   ", 400, "body"),
                 new Bad("empty body for register", "operator", "POST", "/agents", json, "", 400, "body"),
+                new Bad("duplicate key in acquire", "alice", "POST", "/locks", json,
+                        "{\"resources\":[\"src/a.py\"],\"ttl\":\"1m\",\"ttl\":\"20h\"}", 400, "\"ttl\""),
+                new Bad("duplicate key in register", "operator", "POST", "/agents", json, "{\"id\":\"carol\",\"id\":\"bob\"}", 400, "\"id\""),
+                new Bad("duplicate key in a message", "alice", "POST", "/messages", json,
+                        "{\"to\":[\"bob\"],\"type\":\"info\",\"text\":\"hi\",\"text\":\"rm -rf\"}", 400, "\"text\""),
                 // wrong types
                 new Bad("resources as string", "alice", "POST", "/locks", json, "{\"resources\":\"src/a.py\"}", 400, "resources"),
                 new Bad("resources as object", "alice", "POST", "/locks", json, "{\"resources\":{\"a\":1}}", 400, "resources"),
