@@ -308,6 +308,38 @@ class ApiTest {
     }
 
     @Test
+    void aHubListeningOnEveryAddressAnswersToThisMachinesAddressesAndNamesOnly(@TempDir Path remoteProject) throws Exception {
+        List<String> ownAddresses = java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
+                .flatMap(NetworkInterface -> java.util.Collections.list(NetworkInterface.getInetAddresses()).stream())
+                .filter(address -> !address.isLoopbackAddress() && !address.isLinkLocalAddress())
+                .map(address -> address instanceof java.net.Inet6Address ? "[" + address.getHostAddress().replaceFirst("%.*", "") + "]" : address.getHostAddress())
+                .toList();
+        org.junit.jupiter.api.Assumptions.assumeFalse(ownAddresses.isEmpty(), "this machine has only loopback addresses");
+        Hub remote = Hub.start(remoteProject, services -> (args, env, cwd, out, err) -> 1, new Hub.Address("0.0.0.0", 0),
+                new Tmux(remoteProject.resolve("no-tmux-server.sock").toString()));
+        try {
+            String token = OperatorToken.readOrCreate(remoteProject);
+            java.util.function.Function<String, Reply> withHost = host -> HubApi.raw(remote.port(), "GET /api/v1/agents HTTP/1.1\r\nHost: "
+                    + host + "\r\nAuthorization: Bearer " + token + "\r\nConnection: close\r\n\r\n");
+            SoftAssertions soft = new SoftAssertions();
+            List<String> served = new ArrayList<>(List.of("127.0.0.1", "localhost", java.net.InetAddress.getLocalHost().getHostName()));
+            served.addAll(ownAddresses);
+            for (String host : served) {
+                Reply reply = withHost.apply(host + ":" + remote.port());
+                soft.assertThat(reply.status()).as("Host " + host + ": " + reply.body()).isEqualTo(200);
+            }
+            for (String host : List.of("evil.example:" + remote.port(), ownAddresses.get(0) + ":" + (remote.port() + 1),
+                    "192.0.2.254:" + remote.port(), ownAddresses.get(0))) {
+                Reply reply = withHost.apply(host);
+                soft.assertThat(reply.status()).as("Host " + host + ": " + reply.body()).isEqualTo(400);
+            }
+            soft.assertAll();
+        } finally {
+            remote.close();
+        }
+    }
+
+    @Test
     void agentOperationsWithTheOperatorTokenAreRefusedAndChangeNothing() {
         String alice = api.register(operator, "alice");
         String bob = api.register(operator, "bob");
