@@ -260,10 +260,10 @@ final class Api extends HttpServlet {
                 AcquireBody acquire = parse(body, AcquireBody.class);
                 Leases.Request wanted = new Leases.Request(caller, resources(parser, acquire.resources()),
                         acquire.mode() == null ? Mode.EXCLUSIVE : Mode.parse(acquire.mode()), duration(acquire.ttl()), acquire.reason());
-                if (acquire.waitFor() != null) {
-                    waits.watch(request, response);
+                List<Lease> granted;
+                try (WaitingRequests.Watch watch = acquire.waitFor() == null ? null : waits.watch(request, response)) {
+                    granted = leases.acquire(wanted, duration(acquire.waitFor()));
                 }
-                List<Lease> granted = leases.acquire(wanted, duration(acquire.waitFor()));
                 yield new Answer(200, OrderedMap.of("granted", true, "leases", JsonViews.leases(granted)));
             }
             case "POST /locks/renew" -> {
@@ -308,11 +308,11 @@ final class Api extends HttpServlet {
                 yield new Answer(200, OrderedMap.of("events", found.stream().map(JsonViews::event).toList()));
             }
             case "GET /messages" -> {
-                if (request.getParameter("wait") != null) {
-                    waits.watch(request, response);
+                List<Messages.View> inbox;
+                try (WaitingRequests.Watch watch = request.getParameter("wait") == null ? null : waits.watch(request, response)) {
+                    inbox = services.messages.inbox(caller, "true".equals(request.getParameter("unread")), duration(request.getParameter("wait")));
                 }
-                yield messageList(services.messages.inbox(caller, "true".equals(request.getParameter("unread")),
-                        duration(request.getParameter("wait"))));
+                yield messageList(inbox);
             }
             case "POST /messages" -> {
                 SendBody send = parse(body, SendBody.class);

@@ -120,6 +120,7 @@ final class McpService implements AutoCloseable {
         return (request, response, chain) -> {
             HttpServletRequest http = (HttpServletRequest) request;
             HttpServletRequest passed = http;
+            boolean waiting = false;
             try {
                 Caller caller = guard.authenticate(http, false);
                 guard.checkHost(http);
@@ -127,21 +128,22 @@ final class McpService implements AutoCloseable {
                 if (http.getMethod().equals("POST")) {
                     byte[] body = Api.readBody(http).getBytes(StandardCharsets.UTF_8);
                     JsonNode message = Api.tree(body);
-                    if (isWaitingToolCall(message)) {
-                        waits.watch(http, (HttpServletResponse) response);
-                    }
                     String refusal = othersInboxSubscription(message, caller, http.getHeader(SESSION_HEADER));
                     if (refusal != null) {
                         refuseRequest((HttpServletResponse) response, message, refusal);
                         return;
                     }
+                    waiting = isWaitingToolCall(message);
                     passed = new ReadBody(http, body);
                 }
             } catch (SwarmException refused) {
                 Api.send((HttpServletResponse) response, new Api.Answer(Api.status(refused), JsonViews.error(refused)));
                 return;
             }
-            chain.doFilter(passed, response);
+            // the transport writes the answer inside the chain: the watch ends after it, before the request completes
+            try (WaitingRequests.Watch watch = waiting ? waits.watch(http, (HttpServletResponse) response) : null) {
+                chain.doFilter(passed, response);
+            }
         };
     }
 
