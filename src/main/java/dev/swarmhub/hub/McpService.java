@@ -274,9 +274,9 @@ final class McpService implements AutoCloseable {
                 Schema.of().strings("resources", "Resources to release (default: all held)", false),
                 (exchange, args) -> {
                     List<String> named = args.strings("resources");
-                    List<Lease> released = named == null ? leases.releaseAll(acting(exchange))
+                    List<Leases.Released> released = named == null ? leases.releaseAll(acting(exchange))
                             : leases.release(acting(exchange), parser.parseAll(named));
-                    return OrderedMap.of("released", JsonViews.leases(released));
+                    return OrderedMap.of("released", JsonViews.released(released));
                 }));
         tools.add(tool("who_has_lock", "Who holds locks overlapping a resource.",
                 Schema.of().string("resource", "A path, glob or name:NAME").required("resource"),

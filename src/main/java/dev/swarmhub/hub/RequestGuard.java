@@ -28,15 +28,20 @@ final class RequestGuard {
      * own transaction checks the token again, so a token accepted before needs no read here.
      */
     Caller authenticate(HttpServletRequest request, boolean checkedAgainOnAdmit) {
-        String header = request.getHeader("Authorization");
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            throw SwarmException.unauthenticated("missing bearer token: send Authorization: Bearer <agent or operator token>");
-        }
-        String token = header.substring(7).strip();
+        String token = bearerToken(request);
         if (Tokens.matches(token, operatorTokenHash)) {
             return Caller.ofOperator();
         }
         return checkedAgainOnAdmit ? agents.bearerCheckedAgainOnAdmit(token) : agents.bearer(token);
+    }
+
+    /** The token of the request's Authorization: Bearer header. */
+    static String bearerToken(HttpServletRequest request) {
+        String header = request.getHeader("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw SwarmException.unauthenticated("missing bearer token: send Authorization: Bearer <agent or operator token>");
+        }
+        return header.substring(7).strip();
     }
 
     void checkHost(HttpServletRequest request) {
