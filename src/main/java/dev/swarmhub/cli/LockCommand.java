@@ -105,9 +105,14 @@ final class LockCommand {
         public Integer call() {
             Caller caller = lock.caller();
             List<Resource> chosen = resourcesOrAll(lock, resources, all);
-            List<Lease> released = lock.withLeases(leases -> all ? leases.releaseAll(caller) : leases.release(caller, chosen));
-            return lock.swarm.output.result(Output.document("released", JsonViews.leases(released)),
-                    released.isEmpty() ? "nothing held was released" : "released\n" + Output.leaseLines(released, ""));
+            List<Leases.Released> released = lock.withLeases(leases -> all ? leases.releaseAll(caller) : leases.release(caller, chosen));
+            StringBuilder text = new StringBuilder(Output.leaseLines(released.stream().map(Leases.Released::lease).toList(), ""));
+            for (Leases.Released expired : released.stream().filter(Leases.Released::hadExpired).toList()) {
+                text.append(expired.lease().resource()).append(": your lease had expired before this release")
+                        .append(expired.heldNowBy().isEmpty() ? "" : "; it is held now by " + String.join(", ", expired.heldNowBy())).append('\n');
+            }
+            return lock.swarm.output.result(Output.document("released", JsonViews.released(released)),
+                    released.isEmpty() ? "nothing held was released" : "released\n" + text);
         }
     }
 

@@ -273,19 +273,6 @@ public final class Agents implements Gate {
         });
     }
 
-    /**
-     * A fresh token for an agent whose registration is being answered again (an idempotent retry
-     * by the same caller with the same key): the first answer's token was lost with it.
-     */
-    public String reissueToken(String id) {
-        return store.write(tx -> {
-            String token = Tokens.newToken();
-            tx.setAgentToken(id, Tokens.hash(token));
-            tx.appendEvent("agent.token-issued", id, null, OrderedMap.of("why", "registration retried"));
-            return token;
-        });
-    }
-
     private static void requireOperator(Caller caller, String what) {
         if (!caller.operator()) {
             throw SwarmException.unauthenticated("only the operator may " + what + " (token in .swarm/operator.token)");

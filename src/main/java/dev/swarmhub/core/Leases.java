@@ -288,11 +288,18 @@ public final class Leases {
      * skipped quietly, unless another agent holds exactly it: then nothing is released and the
      * holder is named.
      */
-    public List<Lease> release(Caller caller, List<Resource> resources) {
+    /**
+     * A lease the caller released. One that had expired before says so, with the agents that
+     * hold its resource now: the caller lost it earlier, and another may be editing the file.
+     */
+    public record Released(Lease lease, boolean hadExpired, List<String> heldNowBy) {
+    }
+
+    public List<Released> release(Caller caller, List<Resource> resources) {
         String agent = caller.agentId();
         return store.write(tx -> {
             gate.admit(tx, caller);
-            List<Lease> released = new ArrayList<>();
+            List<Released> released = new ArrayList<>();
             for (Resource resource : resources) {
                 Optional<Lease> own = tx.deleteLeaseOf(agent, resource);
                 if (own.isEmpty()) {
@@ -304,20 +311,26 @@ public final class Leases {
                     continue;
                 }
                 recordRelease(tx, own.get(), "lease.released", null);
-                released.add(own.get());
+                released.add(released(tx, own.get()));
             }
             return released;
         });
     }
 
-    public List<Lease> releaseAll(Caller caller) {
+    public List<Released> releaseAll(Caller caller) {
         String agent = caller.agentId();
         return store.write(tx -> {
             gate.admit(tx, caller);
             List<Lease> held = tx.leases(agent, true);
             held.forEach(lease -> releaseLease(tx, lease, "lease.released", null));
-            return held;
+            return held.stream().map(lease -> released(tx, lease)).toList();
         });
+    }
+
+    private static Released released(Tx tx, Lease lease) {
+        boolean hadExpired = !lease.liveAt(tx.now());
+        List<String> holders = hadExpired ? tx.liveLeasesOn(lease.resource()).stream().map(Lease::agent).toList() : List.of();
+        return new Released(lease, hadExpired, holders);
     }
 
     /** Operator action: removes every lease of the agent, recording why. */

@@ -160,10 +160,17 @@ public interface Tx {
 
     // --- idempotency ---
 
-    /** The stored answer (status, body) to the caller's earlier request with this key, with the request it answered. */
-    Optional<StoredAnswer> storedAnswer(String caller, String key);
+    /**
+     * The stored answer (status, body) to the caller's earlier request with this key, with the
+     * request it answered; only one stored after {@code storedAfter} (older ones have expired).
+     */
+    Optional<StoredAnswer> storedAnswer(String caller, String key, long storedAfter);
 
+    /** Stores the answer at the transaction's time, replacing an expired one under the same key. */
     void storeAnswer(String caller, String key, StoredAnswer answer);
+
+    /** Deletes the answers stored at or before the time; returns how many. */
+    int forgetAnswersStoredBefore(long time);
 
     /** An answer kept for an Idempotency-Key: the request fingerprint, HTTP status and JSON body. */
     record StoredAnswer(String request, int status, String body) {

@@ -16,7 +16,6 @@ import dev.swarmhub.core.RateLimitedException;
 import dev.swarmhub.core.Resource;
 import dev.swarmhub.core.ResourceParser;
 import dev.swarmhub.core.SwarmException;
-import dev.swarmhub.core.Tx;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -24,17 +23,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.MapperFeature;
 import tools.jackson.databind.cfg.CoercionAction;
@@ -54,7 +53,6 @@ final class Api extends HttpServlet {
 
     static final int MAX_BODY = 64 * 1024;
     private static final int DISCARD_LIMIT = 1024 * 1024;
-    private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
     private static final TypeReference<Map<String, Object>> DOCUMENT = new TypeReference<>() {
     };
     /** Operations whose transaction checks the caller's token again (Gate.admit). */
@@ -64,6 +62,7 @@ final class Api extends HttpServlet {
     private static final Pattern ONE_MESSAGE = Pattern.compile("(GET|POST) /messages/([^/]+)(?:/(read|ack|reply|thread))?");
 
     private static final JsonMapper STRICT = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION) // {"ttl":"1m","ttl":"1h"} is ambiguous, not "the last wins"
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
@@ -78,6 +77,7 @@ final class Api extends HttpServlet {
     private final WaitingRequests waits;
     private final EventStream events;
     private final ResourceParser parser;
+    private final IdempotentAnswers answers;
 
     Api(Services services, RequestGuard guard, WaitingRequests waits) {
         this.services = services;
@@ -85,6 +85,7 @@ final class Api extends HttpServlet {
         this.waits = waits;
         this.events = new EventStream(services.log, services.store);
         this.parser = new ResourceParser(services.root); // resolves the root's real path once, not per request
+        this.answers = new IdempotentAnswers(services, parser);
     }
 
     void stopStreams() {
@@ -148,7 +149,8 @@ final class Api extends HttpServlet {
             String key = request.getHeader("Idempotency-Key");
             Answer answer = key == null || !request.getMethod().equals("POST") || isWaiting(route, body)
                     ? route(route, caller, request, response, body)
-                    : idempotent(key, caller, route, body, () -> route(route, caller, request, response, body));
+                    : answers.answer(key, caller, RequestGuard.bearerToken(request), route, body,
+                            () -> route(route, caller, request, response, body));
             send(response, answer);
         } catch (SwarmException failure) {
             discardBody(request);
@@ -204,41 +206,9 @@ final class Api extends HttpServlet {
         return route.equals("POST /locks") && body.contains("\"wait\"");
     }
 
-    /**
-     * Runs the write and stores its answer under the key in one transaction (the operation's own
-     * writes join it), so a retry after a timeout gets the first answer and applies nothing twice.
-     * Tokens are never stored in plain text, here neither: a retried registration answers with
-     * the same agent and a freshly issued token (the lost first one stops working).
-     */
-    private Answer idempotent(String key, Caller caller, String route, String body, Supplier<Answer> write) {
-        if (!IDEMPOTENCY_KEY.matcher(key).matches()) {
-            throw SwarmException.badInput("bad Idempotency-Key: use 1-128 letters, digits and _ . : -");
-        }
-        String who = caller.operator() ? "operator" : caller.agent();
-        String fingerprint = route + " " + body;
-        return services.store.write(tx -> {
-            services.agents.admit(tx, caller); // a remembered token must still be valid before an earlier answer is given
-            Tx.StoredAnswer earlier = tx.storedAnswer(who, key).orElse(null);
-            if (earlier != null) {
-                if (!earlier.request().equals(fingerprint)) {
-                    throw SwarmException.badInput("Idempotency-Key " + key + " was used for a different request");
-                }
-                Map<String, Object> document = STRICT.readValue(earlier.body(), DOCUMENT);
-                if (document.containsKey("token")) {
-                    document.put("token", services.agents.reissueToken((String) document.get("id")));
-                }
-                return new Answer(earlier.status(), document);
-            }
-            Answer answer = write.get();
-            Object stored = answer.document();
-            if (stored instanceof Map<?, ?> document && document.containsKey("token")) {
-                Map<Object, Object> withoutToken = new LinkedHashMap<>(document);
-                withoutToken.put("token", null);
-                stored = withoutToken;
-            }
-            tx.storeAnswer(who, key, new Tx.StoredAnswer(fingerprint, answer.status(), JsonViews.json(stored)));
-            return answer;
-        });
+    /** A stored JSON document (an answer kept for an Idempotency-Key), as a mutable map. */
+    static Map<String, Object> document(String json) {
+        return STRICT.readValue(json, DOCUMENT);
     }
 
     private Answer route(String route, Caller caller, HttpServletRequest request, HttpServletResponse response, String body) {
@@ -257,10 +227,10 @@ final class Api extends HttpServlet {
                 AcquireBody acquire = parse(body, AcquireBody.class);
                 Leases.Request wanted = new Leases.Request(caller, resources(parser, acquire.resources()),
                         acquire.mode() == null ? Mode.EXCLUSIVE : Mode.parse(acquire.mode()), duration(acquire.ttl()), acquire.reason());
-                if (acquire.waitFor() != null) {
-                    waits.watch(request, response);
+                List<Lease> granted;
+                try (WaitingRequests.Watch watch = acquire.waitFor() == null ? null : waits.watch(request, response)) {
+                    granted = leases.acquire(wanted, duration(acquire.waitFor()));
                 }
-                List<Lease> granted = leases.acquire(wanted, duration(acquire.waitFor()));
                 yield new Answer(200, OrderedMap.of("granted", true, "leases", JsonViews.leases(granted)));
             }
             case "POST /locks/renew" -> {
@@ -271,9 +241,9 @@ final class Api extends HttpServlet {
             }
             case "POST /locks/release" -> {
                 ReleaseBody release = parse(body, ReleaseBody.class);
-                List<Lease> released = Boolean.TRUE.equals(release.all()) ? leases.releaseAll(caller)
+                List<Leases.Released> released = Boolean.TRUE.equals(release.all()) ? leases.releaseAll(caller)
                         : leases.release(caller, resources(parser, release.resources()));
-                yield new Answer(200, OrderedMap.of("released", JsonViews.leases(released)));
+                yield new Answer(200, OrderedMap.of("released", JsonViews.released(released)));
             }
             case "POST /locks/cleanup" -> {
                 Leases.CleanupReport report = leases.cleanup();
@@ -305,11 +275,11 @@ final class Api extends HttpServlet {
                 yield new Answer(200, OrderedMap.of("events", found.stream().map(JsonViews::event).toList()));
             }
             case "GET /messages" -> {
-                if (request.getParameter("wait") != null) {
-                    waits.watch(request, response);
+                List<Messages.View> inbox;
+                try (WaitingRequests.Watch watch = request.getParameter("wait") == null ? null : waits.watch(request, response)) {
+                    inbox = services.messages.inbox(caller, "true".equals(request.getParameter("unread")), duration(request.getParameter("wait")));
                 }
-                yield messageList(services.messages.inbox(caller, "true".equals(request.getParameter("unread")),
-                        duration(request.getParameter("wait"))));
+                yield messageList(inbox);
             }
             case "POST /messages" -> {
                 SendBody send = parse(body, SendBody.class);
@@ -392,9 +362,22 @@ final class Api extends HttpServlet {
             }
             throw SwarmException.badInput("wrong type for field '" + field + "': expected " + jsonType(wrongType.getTargetType()));
         } catch (JacksonException malformed) {
-            throw SwarmException.badInput("malformed JSON at line " + malformed.getLocation().getLineNr() + ", column "
-                    + malformed.getLocation().getColumnNr());
+            throw malformedJson(malformed);
         }
+    }
+
+    /** A request body as a JSON tree, read as strictly as the API's bodies (a duplicate key is refused). */
+    static JsonNode tree(byte[] body) {
+        try {
+            return STRICT.readTree(body);
+        } catch (JacksonException malformed) {
+            throw malformedJson(malformed);
+        }
+    }
+
+    private static SwarmException malformedJson(JacksonException malformed) {
+        return SwarmException.badInput("malformed JSON at line " + malformed.getLocation().getLineNr() + ", column "
+                + malformed.getLocation().getColumnNr() + ": " + malformed.getOriginalMessage());
     }
 
     private static String jsonType(Class<?> target) {

@@ -6,9 +6,6 @@ import dev.swarmhub.host.OperatorToken;
 import jakarta.servlet.DispatcherType;
 import java.time.Duration;
 import java.util.EnumSet;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
@@ -45,8 +42,8 @@ final class HttpServer implements AutoCloseable {
         connector.setPort(requestedPort);
         connector.setIdleTimeout(IDLE_TIMEOUT_MS);
         server.addConnector(connector);
-        Set<String> allowedHosts = ConcurrentHashMap.newKeySet();
-        RequestGuard guard = new RequestGuard(Tokens.hash(OperatorToken.readOrCreate(services.root)), services.agents, allowedHosts);
+        ServedHosts servedHosts = new ServedHosts(bind);
+        RequestGuard guard = new RequestGuard(Tokens.hash(OperatorToken.readOrCreate(services.root)), services.agents, servedHosts);
         api = new Api(services, guard, waits);
         mcp = new McpService(services, guard, waits);
         ServletContextHandler context = new ServletContextHandler();
@@ -64,9 +61,7 @@ final class HttpServer implements AutoCloseable {
                     + ": " + e.getMessage(), e);
         }
         port = connector.getLocalPort();
-        for (String host : List.of("127.0.0.1", "localhost", "[::1]", bind)) {
-            allowedHosts.add(host + ":" + port);
-        }
+        servedHosts.servingOn(port);
     }
 
     int port() {

@@ -210,12 +210,13 @@ public final class Hub implements AutoCloseable {
 
     /**
      * The timers: expired leases are removed and recorded; agents move along active → stale → gone;
-     * unacked messages are delivered again, then escalated.
+     * unacked messages are delivered again, then escalated; answers kept for Idempotency-Keys expire.
      */
     private void tick() {
         try {
             services.leases.cleanup();
             services.messages.retryDue();
+            IdempotentAnswers.forgetExpired(services.store);
         } catch (RuntimeException e) {
             System.err.println("swarm hub: timer failed: " + e.getMessage());
         }

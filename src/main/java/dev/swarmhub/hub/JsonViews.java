@@ -4,6 +4,7 @@ import dev.swarmhub.core.Agent;
 import dev.swarmhub.core.Event;
 import dev.swarmhub.core.Lease;
 import dev.swarmhub.core.LeaseConflictException;
+import dev.swarmhub.core.Leases;
 import dev.swarmhub.core.Message;
 import dev.swarmhub.core.Messages;
 import dev.swarmhub.core.OrderedMap;
@@ -41,6 +42,18 @@ public final class JsonViews {
 
     public static List<Map<String, Object>> leases(List<Lease> leases) {
         return leases.stream().map(JsonViews::lease).toList();
+    }
+
+    /** Released leases; one that had expired says so, with who holds its resource now. */
+    public static List<Map<String, Object>> released(List<Leases.Released> released) {
+        return released.stream().map(one -> {
+            Map<String, Object> view = lease(one.lease());
+            if (one.hadExpired()) {
+                view.put("hadExpired", true);
+                view.put("heldNowBy", one.heldNowBy());
+            }
+            return view;
+        }).toList();
     }
 
     public static Map<String, Object> agent(Agent agent, List<String> leases) {

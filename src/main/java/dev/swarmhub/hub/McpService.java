@@ -34,6 +34,7 @@ import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -43,7 +44,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -58,6 +58,7 @@ final class McpService implements AutoCloseable {
     static final String PATH = "/mcp";
     static final String INBOX = "swarm://inbox/";
     private static final String CALLER = "swarm.caller";
+    private static final String SESSION_HEADER = "Mcp-Session-Id";
     private static final int MAX_SESSIONS = 10_000;
 
     private final Services services;
@@ -111,40 +112,74 @@ final class McpService implements AutoCloseable {
 
     /**
      * Runs the hub's request checks before the transport sees a request; refusals are the API's
-     * JSON errors. A POST's body is read here (at most the API's limit), so that a tool call that
-     * waits can be dequeued when its client leaves, as over the API.
+     * JSON errors. A POST's body is read here (at most the API's limit, as strictly as the API's:
+     * a repeated key is refused), so that a tool call that waits can be dequeued when its client
+     * leaves, as over the API, and a subscription to another agent's inbox is refused.
      */
     Filter guard() {
         return (request, response, chain) -> {
             HttpServletRequest http = (HttpServletRequest) request;
             HttpServletRequest passed = http;
+            boolean waiting = false;
             try {
                 Caller caller = guard.authenticate(http, false);
                 guard.checkHost(http);
                 request.setAttribute(CALLER, caller);
                 if (http.getMethod().equals("POST")) {
                     byte[] body = Api.readBody(http).getBytes(StandardCharsets.UTF_8);
-                    if (isWaitingToolCall(body)) {
-                        waits.watch(http, (HttpServletResponse) response);
+                    JsonNode message = Api.tree(body);
+                    String refusal = othersInboxSubscription(message, caller, http.getHeader(SESSION_HEADER));
+                    if (refusal != null) {
+                        refuseRequest((HttpServletResponse) response, message, refusal);
+                        return;
                     }
+                    waiting = isWaitingToolCall(message);
                     passed = new ReadBody(http, body);
                 }
             } catch (SwarmException refused) {
                 Api.send((HttpServletResponse) response, new Api.Answer(Api.status(refused), JsonViews.error(refused)));
                 return;
             }
-            chain.doFilter(passed, response);
+            // the transport writes the answer inside the chain: the watch ends after it, before the request completes
+            try (WaitingRequests.Watch watch = waiting ? waits.watch(http, (HttpServletResponse) response) : null) {
+                chain.doFilter(passed, response);
+            }
         };
     }
 
     /** A tools/call whose arguments ask to wait (acquire_locks, fetch_inbox). */
-    private static boolean isWaitingToolCall(byte[] body) {
-        try {
-            JsonNode message = JsonViews.JSON.readTree(body);
-            return "tools/call".equals(message.path("method").asString(null)) && message.path("params").path("arguments").hasNonNull("wait");
-        } catch (JacksonException notJson) {
-            return false; // the transport answers it with its own error
+    private static boolean isWaitingToolCall(JsonNode message) {
+        return "tools/call".equals(message.path("method").asString(null)) && message.path("params").path("arguments").hasNonNull("wait");
+    }
+
+    /**
+     * Why a resources/subscribe request is refused, or null: the SDK notifies every subscriber of
+     * a URI, so a subscription to another agent's inbox would tell its subscriber of each message
+     * that agent receives. Reading such an inbox is refused by the inbox resource itself.
+     */
+    private String othersInboxSubscription(JsonNode message, Caller bearer, String sessionId) {
+        String uri = message.path("params").path("uri").asString("");
+        if (!"resources/subscribe".equals(message.path("method").asString(null)) || !uri.startsWith(INBOX)) {
+            return null;
         }
+        Caller me = actingOrNull(bearer, sessionId);
+        String agent = uri.substring(INBOX.length());
+        if (me == null) {
+            return "this MCP session acts for no agent yet: call register_agent before subscribing to " + uri;
+        }
+        return agent.equals(me.agent()) ? null : "this MCP session acts as " + me.agent() + "; it cannot subscribe to the inbox of " + agent;
+    }
+
+    /** Answers a JSON-RPC request with an error (invalid params), as the SDK answers a refused request. */
+    private static void refuseRequest(HttpServletResponse response, JsonNode request, String why) throws IOException {
+        Map<String, Object> error = OrderedMap.of("jsonrpc", "2.0", "id", request.get("id"),
+                "error", OrderedMap.of("code", McpSchema.ErrorCodes.INVALID_PARAMS, "message", why));
+        byte[] json = JsonViews.JSON.writeValueAsBytes(error);
+        response.setStatus(200);
+        response.setContentType("application/json");
+        response.setCharacterEncoding("UTF-8");
+        response.setContentLength(json.length);
+        response.getOutputStream().write(json);
     }
 
     /** The request with its body already read, served again to the transport. */
@@ -239,9 +274,9 @@ final class McpService implements AutoCloseable {
                 Schema.of().strings("resources", "Resources to release (default: all held)", false),
                 (exchange, args) -> {
                     List<String> named = args.strings("resources");
-                    List<Lease> released = named == null ? leases.releaseAll(acting(exchange))
+                    List<Leases.Released> released = named == null ? leases.releaseAll(acting(exchange))
                             : leases.release(acting(exchange), parser.parseAll(named));
-                    return OrderedMap.of("released", JsonViews.leases(released));
+                    return OrderedMap.of("released", JsonViews.released(released));
                 }));
         tools.add(tool("who_has_lock", "Who holds locks overlapping a resource.",
                 Schema.of().string("resource", "A path, glob or name:NAME").required("resource"),
@@ -298,8 +333,11 @@ final class McpService implements AutoCloseable {
         String token = null;
         if (args.string("token") != null) {
             wanted = services.agents.bearer(args.string("token"));
-        } else if (already != null && (args.string("id") == null || args.string("id").equals(already.agent()))) {
+        } else if (already != null) {
             wanted = already;
+            if (args.string("id") != null && !args.string("id").equals(already.agent())) {
+                throw actsAsAnother(already, args.string("id")); // before registering: a refused call creates nothing
+            }
         } else {
             Agents.Registered registered = services.agents.register(new Agents.Registration(args.string("id"), args.string("kind"),
                     null, null, args.string("label")));
@@ -307,7 +345,7 @@ final class McpService implements AutoCloseable {
             wanted = Caller.ofAgent(registered.agent().id(), token);
         }
         if (already != null && !already.agent().equals(wanted.agent())) {
-            throw SwarmException.denied("this MCP session acts as agent " + already.agent() + "; it cannot act as " + wanted.agent());
+            throw actsAsAnother(already, wanted.agent());
         }
         boundSessions.put(exchange.sessionId(), wanted);
         Map<String, Object> agent = JsonViews.agent(services.agents.find(wanted.agent()).orElseThrow(), null);
@@ -317,21 +355,26 @@ final class McpService implements AutoCloseable {
         return agent;
     }
 
+    private static SwarmException actsAsAnother(Caller already, String other) {
+        return SwarmException.denied("this MCP session acts as agent " + already.agent() + "; it cannot act as " + other);
+    }
+
     private static Caller bearer(McpSyncServerExchange exchange) {
         return (Caller) exchange.transportContext().get(CALLER);
     }
 
     /** The agent this session acts as. */
     private Caller acting(McpSyncServerExchange exchange) {
-        Caller bearer = bearer(exchange);
-        if (!bearer.operator()) {
-            return bearer;
-        }
-        Caller bound = boundSessions.get(exchange.sessionId());
-        if (bound == null) {
+        Caller acting = actingOrNull(bearer(exchange), exchange.sessionId());
+        if (acting == null) {
             throw SwarmException.unauthenticated("this MCP session acts for no agent yet: call register_agent first");
         }
-        return bound;
+        return acting;
+    }
+
+    /** The agent a session opened with this bearer acts as; null for an operator's session not bound yet. */
+    private Caller actingOrNull(Caller bearer, String sessionId) {
+        return !bearer.operator() ? bearer : sessionId == null ? null : boundSessions.get(sessionId);
     }
 
     @FunctionalInterface

@@ -5,8 +5,6 @@ import dev.swarmhub.core.Caller;
 import dev.swarmhub.core.SwarmException;
 import dev.swarmhub.core.Tokens;
 import jakarta.servlet.http.HttpServletRequest;
-import java.util.Locale;
-import java.util.Set;
 
 /**
  * The checks every HTTP request to the hub passes first, API and MCP alike: a bearer token
@@ -17,12 +15,12 @@ final class RequestGuard {
 
     private final String operatorTokenHash;
     private final Agents agents;
-    private final Set<String> allowedHosts;
+    private final ServedHosts servedHosts;
 
-    RequestGuard(String operatorTokenHash, Agents agents, Set<String> allowedHosts) {
+    RequestGuard(String operatorTokenHash, Agents agents, ServedHosts servedHosts) {
         this.operatorTokenHash = operatorTokenHash;
         this.agents = agents;
-        this.allowedHosts = allowedHosts;
+        this.servedHosts = servedHosts;
     }
 
     /**
@@ -30,20 +28,25 @@ final class RequestGuard {
      * own transaction checks the token again, so a token accepted before needs no read here.
      */
     Caller authenticate(HttpServletRequest request, boolean checkedAgainOnAdmit) {
-        String header = request.getHeader("Authorization");
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            throw SwarmException.unauthenticated("missing bearer token: send Authorization: Bearer <agent or operator token>");
-        }
-        String token = header.substring(7).strip();
+        String token = bearerToken(request);
         if (Tokens.matches(token, operatorTokenHash)) {
             return Caller.ofOperator();
         }
         return checkedAgainOnAdmit ? agents.bearerCheckedAgainOnAdmit(token) : agents.bearer(token);
     }
 
+    /** The token of the request's Authorization: Bearer header. */
+    static String bearerToken(HttpServletRequest request) {
+        String header = request.getHeader("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw SwarmException.unauthenticated("missing bearer token: send Authorization: Bearer <agent or operator token>");
+        }
+        return header.substring(7).strip();
+    }
+
     void checkHost(HttpServletRequest request) {
         String host = request.getHeader("Host");
-        if (host == null || !allowedHosts.contains(host.toLowerCase(Locale.ROOT))) {
+        if (host == null || !servedHosts.allows(host)) {
             throw SwarmException.badInput("unexpected Host header '" + host + "': use the address the hub listens on");
         }
     }

@@ -300,15 +300,21 @@ final class JdbcTx implements Tx {
     }
 
     @Override
-    public Optional<StoredAnswer> storedAnswer(String caller, String key) {
-        return query("SELECT request, status, body FROM idempotency WHERE caller = ? AND key = ?",
-                row -> new StoredAnswer(row.getString(1), row.getInt(2), row.getString(3)), caller, key).stream().findFirst();
+    public Optional<StoredAnswer> storedAnswer(String caller, String key, long storedAfter) {
+        return query("SELECT request, status, body FROM idempotency WHERE caller = ? AND key = ? AND created_at > ?",
+                row -> new StoredAnswer(row.getString(1), row.getInt(2), row.getString(3)), caller, key, storedAfter).stream().findFirst();
     }
 
     @Override
     public void storeAnswer(String caller, String key, StoredAnswer answer) {
-        update("INSERT INTO idempotency (caller, key, request, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                caller, key, answer.request(), answer.status(), answer.body(), now);
+        update("INSERT INTO idempotency (caller, key, request, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?) "
+                + "ON CONFLICT (caller, key) DO UPDATE SET request = excluded.request, status = excluded.status, body = excluded.body, "
+                + "created_at = excluded.created_at", caller, key, answer.request(), answer.status(), answer.body(), now);
+    }
+
+    @Override
+    public int forgetAnswersStoredBefore(long time) {
+        return update("DELETE FROM idempotency WHERE created_at <= ?", time);
     }
 
     private static String eventFilters(String agent, String kind, List<Object> args) {

@@ -121,7 +121,7 @@ class LeaseConcurrencyTest {
                         ledger.enter(agent, choice, granted);
                         ledger.checkStoreView(agent, granted, leases);
                         ledger.leave(agent);
-                        List<Lease> released = leases.release(as(agent), choice.resources());
+                        List<Leases.Released> released = leases.release(as(agent), choice.resources());
                         if (released.size() != granted.size()) {
                             ledger.violation(agent + " released " + released + " after being granted " + granted);
                         }

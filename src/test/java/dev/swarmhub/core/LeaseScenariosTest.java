@@ -186,8 +186,25 @@ class LeaseScenariosTest {
         assertThat(leases.release(as("A"), List.of(resource("never/held.py")))).isEmpty();
         assertThat(leases.who(resource("test.py"))).containsExactly(a);
 
-        assertThat(leases.release(as("A"), List.of(resource("test.py")))).containsExactly(a);
+        assertThat(leases.release(as("A"), List.of(resource("test.py")))).containsExactly(new Leases.Released(a, false, List.of()));
         assertThat(leases.who(resource("test.py"))).isEmpty();
+    }
+
+    @Test
+    void scenario05b_releasingOnesOwnExpiredLeaseSaysItHadExpiredAndWhoHoldsTheFileNow() {
+        Lease a = acquire("A", Mode.EXCLUSIVE, TTL_1S, "", "test.py").get(0);
+        clock.advance(Duration.ofSeconds(2));
+        Lease b = acquire("B", Mode.EXCLUSIVE, TTL_LONG, "", "test.py").get(0);
+
+        assertThat(leases.release(as("A"), List.of(resource("test.py"))))
+                .as("A's release of its lease that expired before B took the file")
+                .containsExactly(new Leases.Released(a, true, List.of("B")));
+        assertThat(leases.who(resource("test.py"))).as("B's lease is untouched").containsExactly(b);
+
+        acquire("A", Mode.EXCLUSIVE, TTL_1S, "", "other.py");
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(leases.releaseAll(as("A"))).extracting(Leases.Released::hadExpired, Leases.Released::heldNowBy)
+                .containsExactly(tuple(true, List.of()));
     }
 
     // ---------------------------------------------------------------- 6. globs

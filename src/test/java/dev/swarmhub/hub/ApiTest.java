@@ -173,6 +173,11 @@ class ApiTest {
                 new Bad("empty body", "alice", "POST", "/locks", json, "", 400, "body"),
                 new Bad("blank body", "alice", "POST", "/locks/release", json, "   ", 400, "body"),
                 new Bad("empty body for register", "operator", "POST", "/agents", json, "", 400, "body"),
+                new Bad("duplicate key in acquire", "alice", "POST", "/locks", json,
+                        "{\"resources\":[\"src/a.py\"],\"ttl\":\"1m\",\"ttl\":\"20h\"}", 400, "\"ttl\""),
+                new Bad("duplicate key in register", "operator", "POST", "/agents", json, "{\"id\":\"carol\",\"id\":\"bob\"}", 400, "\"id\""),
+                new Bad("duplicate key in a message", "alice", "POST", "/messages", json,
+                        "{\"to\":[\"bob\"],\"type\":\"info\",\"text\":\"hi\",\"text\":\"rm -rf\"}", 400, "\"text\""),
                 // wrong types
                 new Bad("resources as string", "alice", "POST", "/locks", json, "{\"resources\":\"src/a.py\"}", 400, "resources"),
                 new Bad("resources as object", "alice", "POST", "/locks", json, "{\"resources\":{\"a\":1}}", 400, "resources"),
@@ -301,6 +306,38 @@ class ApiTest {
         soft.assertThat(badHostWrite.body()).as("bad Host on a write").contains("attacker.example");
         soft.assertThat(api.state(operator)).as("store after chunked oversized body and bad Host").isEqualTo(before);
         soft.assertAll();
+    }
+
+    @Test
+    void aHubListeningOnEveryAddressAnswersToThisMachinesAddressesAndNamesOnly(@TempDir Path remoteProject) throws Exception {
+        List<String> ownAddresses = java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces()).stream()
+                .flatMap(NetworkInterface -> java.util.Collections.list(NetworkInterface.getInetAddresses()).stream())
+                .filter(address -> !address.isLoopbackAddress() && !address.isLinkLocalAddress())
+                .map(address -> address instanceof java.net.Inet6Address ? "[" + address.getHostAddress().replaceFirst("%.*", "") + "]" : address.getHostAddress())
+                .toList();
+        org.junit.jupiter.api.Assumptions.assumeFalse(ownAddresses.isEmpty(), "this machine has only loopback addresses");
+        Hub remote = Hub.start(remoteProject, services -> (args, env, cwd, out, err) -> 1, new Hub.Address("0.0.0.0", 0),
+                new Tmux(remoteProject.resolve("no-tmux-server.sock").toString()));
+        try {
+            String token = OperatorToken.readOrCreate(remoteProject);
+            java.util.function.Function<String, Reply> withHost = host -> HubApi.raw(remote.port(), "GET /api/v1/agents HTTP/1.1\r\nHost: "
+                    + host + "\r\nAuthorization: Bearer " + token + "\r\nConnection: close\r\n\r\n");
+            SoftAssertions soft = new SoftAssertions();
+            List<String> served = new ArrayList<>(List.of("127.0.0.1", "localhost", java.net.InetAddress.getLocalHost().getHostName()));
+            served.addAll(ownAddresses);
+            for (String host : served) {
+                Reply reply = withHost.apply(host + ":" + remote.port());
+                soft.assertThat(reply.status()).as("Host " + host + ": " + reply.body()).isEqualTo(200);
+            }
+            for (String host : List.of("evil.example:" + remote.port(), ownAddresses.get(0) + ":" + (remote.port() + 1),
+                    "192.0.2.254:" + remote.port(), ownAddresses.get(0))) {
+                Reply reply = withHost.apply(host);
+                soft.assertThat(reply.status()).as("Host " + host + ": " + reply.body()).isEqualTo(400);
+            }
+            soft.assertAll();
+        } finally {
+            remote.close();
+        }
     }
 
     @Test
@@ -559,14 +596,13 @@ class ApiTest {
         assertThat(retry.json().path("registeredAt").asString()).isEqualTo(first.json().path("registeredAt").asString());
         assertThat(api.agents(operator).keySet()).containsExactly("agent-1");
         assertThat(api.events(operator, "?kind=agent.registered")).hasSize(1);
-        // Tokens are never stored in plain text (Api.idempotent): the retry answers with the same
-        // agent and a fresh token; the first answer's token (lost with it, as far as the hub knows) stops working.
+        // the retry gives back the first answer's own token (kept sealed, IdempotentAnswers): no new token is issued
         String token = retry.json().path("token").asString();
-        assertThat(token).isNotBlank();
+        assertThat(token).isEqualTo(first.json().path("token").asString());
+        assertThat(retry.json().path("replayed").asBoolean()).isTrue();
+        assertThat(first.json().has("replayed")).isFalse();
         assertThat(api.post(token, "/agents/heartbeat", "").status()).isEqualTo(200);
-        if (!token.equals(first.json().path("token").asString())) {
-            assertThat(api.post(first.json().path("token").asString(), "/agents/heartbeat", "").status()).isEqualTo(401);
-        }
+        assertThat(api.events(operator, "?kind=agent.token-issued")).isEmpty();
 
         Reply reused = api.post(operator, "/agents", "{\"kind\":\"codex\"}", key);
         assertThat(reused.status()).as(reused.body()).isEqualTo(400);
@@ -594,6 +630,9 @@ class ApiTest {
         assertThat(replayed.path("id").asLong()).isEqualTo(lease.path("id").asLong());
         assertThat(replayed.path("token").asLong()).isEqualTo(lease.path("token").asLong());
         assertThat(replayed.path("expiresAt").asString()).as("not renewed by the retry").isEqualTo(lease.path("expiresAt").asString());
+        assertThat(again.json().path("replayed").asBoolean()).isTrue();
+        assertThat(again.json().path("granted").asBoolean()).isTrue();
+        assertThat(replayed.path("state").asString()).isEqualTo("held");
         assertThat(api.events(operator, "?kind=lease.acquired")).hasSize(1);
         assertThat(api.events(operator, "?kind=lease.renewed")).isEmpty();
         assertThat(api.leases(operator, "?all=true")).hasSize(1);
@@ -608,13 +647,86 @@ class ApiTest {
     }
 
     @Test
+    void aReplayedRegistrationNeverHandsOutAnotherRegistrationsIdentityAndStoredAnswersExpire() throws Exception {
+        // carol registered with a key, left, and registered again: the replay must not take carol from her new owner
+        Map<String, String> carolKey = Map.of("Idempotency-Key", "register-carol");
+        String firstCarol = api.ok(api.post(operator, "/agents", "{\"id\":\"carol\"}", carolKey)).json().path("token").asString();
+        api.ok(api.post(firstCarol, "/agents/leave", ""));
+        String newCarol = api.register(operator, "carol");
+        Reply stolen = api.post(operator, "/agents", "{\"id\":\"carol\"}", carolKey);
+        assertThat(stolen.status()).as(stolen.body()).isEqualTo(409);
+        assertThat(stolen.json().path("error").path("message").asString()).contains("register-carol", "carol", "no longer");
+        assertThat(stolen.body()).doesNotContain("swt_");
+        assertThat(api.post(newCarol, "/agents/heartbeat", "").status()).as("the live carol keeps her token").isEqualTo(200);
+
+        // the operator rotated dave's token: a replay must not undo the rotation
+        Map<String, String> daveKey = Map.of("Idempotency-Key", "register-dave");
+        api.ok(api.post(operator, "/agents", "{\"id\":\"dave\"}", daveKey));
+        String rotated = hub.services().agents.issueToken(dev.swarmhub.core.Caller.ofOperator(), "dave");
+        Reply undone = api.post(operator, "/agents", "{\"id\":\"dave\"}", daveKey);
+        assertThat(undone.status()).as(undone.body()).isEqualTo(409);
+        assertThat(api.post(rotated, "/agents/heartbeat", "").status()).isEqualTo(200);
+        assertThat(api.events(operator, "?kind=agent.token-issued")).as("only the rotation issued a token").hasSize(1);
+
+        // another caller with the same key has a key of its own: no answer of the operator's
+        String erin = api.register(operator, "erin");
+        Reply othersKey = api.post(erin, "/agents", "{\"id\":\"dave\"}", daveKey);
+        assertThat(othersKey.status()).as(othersKey.body()).isEqualTo(409); // dave is active: a fresh registration is refused
+        assertThat(othersKey.json().path("error").path("message").asString()).doesNotContain("register-dave");
+
+        // stored answers expire after 24 hours of store time: then the key names a new request
+        Map<String, String> oldKey = Map.of("Idempotency-Key", "register-old");
+        String firstOld = api.ok(api.post(operator, "/agents", "{\"kind\":\"codex\"}", oldKey)).json().path("id").asString();
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + project.resolve(".swarm/swarm.db"))) {
+            db.createStatement().execute("PRAGMA busy_timeout = 30000");
+            db.createStatement().executeUpdate("UPDATE idempotency SET created_at = created_at - " + (IdempotentAnswers.KEPT.toMillis() + 1)
+                    + " WHERE key = 'register-old'");
+        }
+        Reply afterExpiry = api.ok(api.post(operator, "/agents", "{\"kind\":\"codex\"}", oldKey));
+        assertThat(afterExpiry.json().path("id").asString()).as("a new registration, not the expired answer").isNotEqualTo(firstOld);
+        assertThat(afterExpiry.json().has("replayed")).isFalse();
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + project.resolve(".swarm/swarm.db"))) {
+            db.createStatement().execute("PRAGMA busy_timeout = 30000");
+            db.createStatement().executeUpdate("UPDATE idempotency SET created_at = created_at - " + (IdempotentAnswers.KEPT.toMillis() + 1)
+                    + " WHERE key = 'register-dave'");
+        }
+        assertThat(IdempotentAnswers.forgetExpired(hub.services().store)).as("answers the timer forgets").isEqualTo(1);
+    }
+
+    @Test
+    void aReplayedAcquireSaysItIsAReplayAndGivesTheLeasesStateNowAndAnExpiredReleaseSaysSo() {
+        String alice = api.register(operator, "alice");
+        String bob = api.register(operator, "bob");
+        Map<String, String> key = Map.of("Idempotency-Key", "acquire-short");
+        String body = "{\"resources\":[\"src/short.py\"],\"ttl\":\"1s\"}";
+        JsonNode first = api.ok(api.post(alice, "/locks", body, key)).json();
+        Await.until("alice's lease to expire", () -> api.leases(operator, "?resource=src/short.py").isEmpty());
+        JsonNode bobs = api.ok(api.post(bob, "/locks", "{\"resources\":[\"src/short.py\"]}")).json().path("leases").get(0);
+
+        JsonNode replay = api.ok(api.post(alice, "/locks", body, key)).json();
+        assertThat(replay.path("replayed").asBoolean()).isTrue();
+        assertThat(replay.path("granted").asBoolean()).as("alice holds nothing now: " + replay).isFalse();
+        JsonNode lease = replay.path("leases").get(0);
+        assertThat(lease.path("id").asLong()).isEqualTo(first.path("leases").get(0).path("id").asLong());
+        assertThat(lease.path("state").asString()).isEqualTo("ended");
+        assertThat(lease.path("heldNowBy")).extracting(JsonNode::asString).containsExactly("bob");
+
+        // releasing her expired lease tells alice it had expired and that bob holds the file; bob's lease stays
+        JsonNode released = api.ok(api.post(alice, "/locks/release", "{\"resources\":[\"src/short.py\"]}")).json().path("released");
+        assertThat(released).hasSize(1);
+        assertThat(released.get(0).path("hadExpired").asBoolean()).as(released.toString()).isTrue();
+        assertThat(released.get(0).path("heldNowBy")).extracting(JsonNode::asString).containsExactly("bob");
+        assertThat(api.leases(operator, "?resource=src/short.py")).extracting(held -> held.path("id").asLong())
+                .containsExactly(bobs.path("id").asLong());
+    }
+
+    @Test
     void tokensOfGoneAgentsAndReplacedTokensAreRefusedOnEveryRoute() {
-        // a token replaced by a retried registration, after it was used once (so the hub has seen it)
-        Map<String, String> key = Map.of("Idempotency-Key", "register-carol");
-        String replaced = api.post(operator, "/agents", "{\"id\":\"carol\"}", key).json().path("token").asString();
+        // a token replaced by the operator, after it was used once (so the hub has seen it)
+        String replaced = api.register(operator, "carol");
         assertThat(api.get(replaced, "/locks").status()).isEqualTo(200);
         assertThat(api.post(replaced, "/agents/heartbeat", "").status()).as("remembered by the hub as verified").isEqualTo(200);
-        String current = api.post(operator, "/agents", "{\"id\":\"carol\"}", key).json().path("token").asString();
+        String current = hub.services().agents.issueToken(dev.swarmhub.core.Caller.ofOperator(), "carol");
         assertThat(current).isNotEqualTo(replaced);
         // an agent that left, after using its token (the leave itself verifies it)
         String dave = api.register(operator, "dave");

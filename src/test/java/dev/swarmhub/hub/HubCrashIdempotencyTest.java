@@ -73,14 +73,19 @@ class HubCrashIdempotencyTest {
                 JsonNode first = firstAnswers.get(i).json();
                 assertThat(retry.json().get("id")).as("retry %d names the same agent", i).isEqualTo(first.get("id"));
                 assertThat(retry.json().get("registeredAt")).isEqualTo(first.get("registeredAt"));
-                // tokens are never stored in plain text: the retry carries a fresh one, which works
-                String fresh = retry.json().get("token").asString();
-                assertThat(fresh).isNotEqualTo(first.get("token").asString());
-                assertThat(post(url, fresh, null, "/agents/heartbeat", Map.of()).status()).isEqualTo(200);
+                // the token is stored only sealed: the retry gives back the first answer's own token, which works
+                String same = retry.json().get("token").asString();
+                assertThat(same).isEqualTo(first.get("token").asString());
+                assertThat(retry.json().get("replayed").asBoolean()).isTrue();
+                assertThat(post(url, same, null, "/agents/heartbeat", Map.of()).status()).isEqualTo(200);
             }
             agentToken = post(url, operator, "register-0", "/agents", Map.of("kind", "codex")).json().get("token").asString();
             Reply acquireAgain = post(url, agentToken, "acquire-1", "/locks", Map.of("resources", List.of("src/a.py"), "reason", "once"));
-            assertThat(acquireAgain.json()).isEqualTo(firstAnswers.get(5).json());
+            JsonNode firstLease = firstAnswers.get(5).json().get("leases").get(0);
+            assertThat(acquireAgain.json().get("replayed").asBoolean()).isTrue();
+            assertThat(acquireAgain.json().get("leases").get(0).get("id")).isEqualTo(firstLease.get("id"));
+            assertThat(acquireAgain.json().get("leases").get(0).get("token")).isEqualTo(firstLease.get("token"));
+            assertThat(acquireAgain.json().get("leases").get(0).get("state").asString()).isEqualTo("held");
             assertThat(get(url, operator, "/agents").get("agents")).as("five registrations, not ten").hasSize(5);
             assertThat(get(url, operator, "/log?kind=lease.acquired").get("events")).hasSize(1);
             assertThat(get(url, operator, "/log?kind=agent.registered").get("events")).hasSize(5);

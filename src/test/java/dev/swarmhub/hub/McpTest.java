@@ -151,6 +151,8 @@ class McpTest {
         JsonNode other = error(alice, "register_agent", Map.of("id", "mallory"));
         assertThat(other.get("code").asString()).isEqualTo("denied");
         assertThat(other.get("message").asString()).contains("alice");
+        assertThat(call(alice, "list_agents", Map.of()).get("agents")).as("refused registrations create no agent")
+                .extracting(agent -> agent.get("id").asString()).containsExactly("alice");
 
         assertThat(error(alice, "acquire_locks", Map.of("resources", "a.py")).get("message").asString())
                 .contains("'resources'", "array of strings");
@@ -172,6 +174,13 @@ class McpTest {
             assertThat(refused.statusCode()).as(String.valueOf(authorization)).isEqualTo(401);
             assertThat(JSON.readTree(refused.body()).get("error").get("code").asString()).isEqualTo("unauthenticated");
         }
+        HttpResponse<String> repeatedKey = raw.send(HttpRequest.newBuilder(URI.create(endpoint() + McpService.PATH))
+                .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
+                .header("Authorization", "Bearer " + aliceToken)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"method\":\"ping\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(repeatedKey.statusCode()).as(repeatedKey.body()).isEqualTo(400);
+        assertThat(JSON.readTree(repeatedKey.body()).get("error").get("message").asString()).contains("\"method\"");
     }
 
     @Test
@@ -183,6 +192,10 @@ class McpTest {
         java.util.concurrent.BlockingQueue<List<McpSchema.ResourceContents>> bobsUpdates = new java.util.concurrent.LinkedBlockingQueue<>();
         McpSyncClient bob = http(bobToken, bobsUpdates::add);
         bob.subscribeResource(new McpSchema.SubscribeRequest("swarm://inbox/bob"));
+        java.util.concurrent.BlockingQueue<List<McpSchema.ResourceContents>> evesUpdates = new java.util.concurrent.LinkedBlockingQueue<>();
+        McpSyncClient eve = http(call(http(operatorToken), "register_agent", Map.of("id", "eve")).get("token").asString(), evesUpdates::add);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> eve.subscribeResource(new McpSchema.SubscribeRequest("swarm://inbox/bob")))
+                .hasMessageContaining("inbox of bob");
 
         JsonNode sent = call(alice, "send_message", Map.of("to", List.of("bob"), "type", "blocked", "text", "need the db lock"));
         String id = sent.get("id").asString();
@@ -190,6 +203,7 @@ class McpTest {
         List<McpSchema.ResourceContents> update = bobsUpdates.poll(30, TimeUnit.SECONDS);
         assertThat(update).as("bob's inbox update after alice's send").isNotNull();
         assertThat(((McpSchema.TextResourceContents) update.get(0)).text()).contains(id);
+        assertThat(evesUpdates).as("eve is told nothing of bob's mail").isEmpty();
 
         JsonNode inbox = call(bob, "fetch_inbox", Map.of("unread", true));
         assertThat(inbox.get("messages")).extracting(message -> message.get("id").asString()).containsExactly(id);
@@ -201,7 +215,7 @@ class McpTest {
         assertThat(call(alice, "search_messages", Map.of("query", "releas*")).get("messages"))
                 .extracting(message -> message.get("id").asString()).containsExactly(reply.get("id").asString());
         assertThat(call(alice, "broadcast_message", Map.of("type", "info", "text", "all clear")).get("to"))
-                .extracting(recipient -> recipient.get("agent").asString()).containsExactly("bob");
+                .extracting(recipient -> recipient.get("agent").asString()).containsExactlyInAnyOrder("bob", "eve");
 
         // a waiting fetch returns when a message arrives from another session
         ExecutorService waiting = Executors.newSingleThreadExecutor();

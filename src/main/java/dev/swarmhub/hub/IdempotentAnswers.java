@@ -1,0 +1,124 @@
+package dev.swarmhub.hub;
+
+import dev.swarmhub.core.Agent;
+import dev.swarmhub.core.Caller;
+import dev.swarmhub.core.Lease;
+import dev.swarmhub.core.Resource;
+import dev.swarmhub.core.ResourceParser;
+import dev.swarmhub.core.Store;
+import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.core.Tokens;
+import dev.swarmhub.core.Tx;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * Answers to API writes sent with an Idempotency-Key. The write and its stored answer commit in
+ * one transaction (the operation's own writes join it), so a retry after a timeout gets the first
+ * answer and applies nothing twice. An answer is kept for {@link #KEPT} of store time; the hub's
+ * timer forgets older ones, and an older one is never replayed.
+ *
+ * <p>A replay says so ({@code "replayed": true}) and corrects what time may have made false: an
+ * acquire's leases come with their state now (held, or ended and who holds the resource now), and
+ * "granted" says whether the caller still holds them all. A registration's token is kept only
+ * sealed ({@link TokenSeal}) under the caller's own bearer token and the key; the replay gives back
+ * that same token, and only while that registration is still the agent's current one (not gone,
+ * not registered again, its token not replaced): it never issues a token, so it can never hand
+ * the identity of whoever owns the id now to the replaying caller.
+ */
+final class IdempotentAnswers {
+
+    static final Duration KEPT = Duration.ofHours(24);
+    private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
+
+    private final Services services;
+    private final ResourceParser parser;
+
+    IdempotentAnswers(Services services, ResourceParser parser) {
+        this.services = services;
+        this.parser = parser;
+    }
+
+    /** Forgets the answers stored longer ago than {@link #KEPT}; the hub's timer calls it. */
+    static int forgetExpired(Store store) {
+        return store.write(tx -> tx.forgetAnswersStoredBefore(tx.now() - KEPT.toMillis()));
+    }
+
+    /** Runs the write once per caller and key; {@code bearer}: the caller's token as sent, which seals a registration's token. */
+    Api.Answer answer(String key, Caller caller, String bearer, String route, String body, Supplier<Api.Answer> write) {
+        if (!KEY.matcher(key).matches()) {
+            throw SwarmException.badInput("bad Idempotency-Key: use 1-128 letters, digits and _ . : -");
+        }
+        String who = caller.operator() ? "operator" : caller.agent();
+        String fingerprint = route + " " + body;
+        return services.store.write(tx -> {
+            services.agents.admit(tx, caller); // a remembered token must still be valid before an earlier answer is given
+            Optional<Tx.StoredAnswer> earlier = tx.storedAnswer(who, key, tx.now() - KEPT.toMillis());
+            if (earlier.isPresent()) {
+                if (!earlier.get().request().equals(fingerprint)) {
+                    throw SwarmException.badInput("Idempotency-Key " + key + " was used for a different request");
+                }
+                return replay(tx, key, bearer, route, earlier.get());
+            }
+            Api.Answer answer = write.get();
+            Object stored = answer.document();
+            if (stored instanceof Map<?, ?> document && document.get("token") instanceof String token) {
+                Map<Object, Object> sealed = new LinkedHashMap<>(document);
+                sealed.put("token", TokenSeal.seal(token, bearer, key));
+                stored = sealed;
+            }
+            tx.storeAnswer(who, key, new Tx.StoredAnswer(fingerprint, answer.status(), JsonViews.json(stored)));
+            return answer;
+        });
+    }
+
+    private Api.Answer replay(Tx tx, String key, String bearer, String route, Tx.StoredAnswer earlier) {
+        Map<String, Object> document = Api.document(earlier.body());
+        if (document.containsKey("token")) {
+            document.put("token", currentRegistrationToken(tx, key, bearer, (String) document.get("id"), document.get("token")));
+        }
+        if (route.equals("POST /locks") && document.get("leases") instanceof List<?> leases) {
+            List<Map<String, Object>> now = new ArrayList<>();
+            for (Object lease : leases) {
+                now.add(leaseNow(tx, (Map<?, ?>) lease));
+            }
+            document.put("granted", now.stream().allMatch(lease -> "held".equals(lease.get("state"))));
+            document.put("leases", now);
+        }
+        document.put("replayed", true);
+        return new Api.Answer(earlier.status(), document);
+    }
+
+    /** The token the first answer gave, while that registration is still the agent's current one. */
+    private static String currentRegistrationToken(Tx tx, String key, String bearer, String id, Object sealed) {
+        Optional<String> token = TokenSeal.open(sealed, bearer, key)
+                .filter(first -> tx.agent(id).filter(agent -> agent.status() != Agent.Status.GONE).isPresent())
+                .filter(first -> tx.agentWithTokenHash(Tokens.hash(first)).filter(id::equals).isPresent());
+        return token.orElseThrow(() -> SwarmException.denied("Idempotency-Key " + key + " answered the registration of agent " + id
+                + ", which is no longer its current one (it is gone, was registered again, or its token was replaced): "
+                + "that answer's token is not given again, and no other; register with a new Idempotency-Key"));
+    }
+
+    /** A lease of the first answer as it is now: held (with its current expiry), or ended and who holds the resource now. */
+    private Map<String, Object> leaseNow(Tx tx, Map<?, ?> first) {
+        Resource resource = parser.parse((String) first.get("resource"));
+        long id = ((Number) first.get("id")).longValue();
+        Optional<Lease> same = tx.leaseOf((String) first.get("agent"), resource).filter(lease -> lease.id() == id && lease.liveAt(tx.now()));
+        if (same.isPresent()) {
+            Map<String, Object> held = JsonViews.lease(same.get());
+            held.put("state", "held");
+            return held;
+        }
+        Map<String, Object> ended = new LinkedHashMap<>();
+        first.forEach((name, value) -> ended.put((String) name, value));
+        ended.put("state", "ended");
+        ended.put("heldNowBy", tx.liveLeasesOn(resource).stream().map(Lease::agent).toList());
+        return ended;
+    }
+}
