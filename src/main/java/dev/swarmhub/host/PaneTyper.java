@@ -13,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,7 +26,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * text and Enter of one line are never split by another's. The text goes through a tmux paste
  * buffer, not send-keys arguments, because tmux reads an argument ending in ";" as a command
  * separator. A pane in copy mode leaves it first (the text would otherwise be read as copy-mode
- * keys). A missing pane or tmux server is a failure at once; other tmux errors are tried again.
+ * keys). A missing pane or tmux server is a failure at once; other tmux errors are tried again,
+ * but a line is never typed twice: the paste deletes its buffer, so after a failure the buffer's
+ * presence tells whether the paste happened.
  */
 public final class PaneTyper {
 
@@ -78,29 +81,63 @@ public final class PaneTyper {
         }
     }
 
+    /**
+     * Loads the text into a buffer, then pastes it (deleting the buffer) and presses Enter. After
+     * a failure, the buffer's presence tells whether the paste happened; a retry repeats only what
+     * did not (at worst Enter, which types no text).
+     */
     private Outcome typeHoldingTheLock(String pane, String line) {
-        byte[] text = line.getBytes(StandardCharsets.UTF_8);
+        String buffer = "swarm-" + ProcessHandle.current().pid() + "-" + BUFFERS.incrementAndGet();
+        boolean loaded = false;
+        boolean pasted = false;
         String failure = null;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
-            String buffer = "swarm-" + ProcessHandle.current().pid() + "-" + BUFFERS.incrementAndGet();
-            Tmux.Result result = tmux.run(text, List.of(
+            if (attempt > 1) {
+                pause(FIRST_BACKOFF_MS << (attempt - 2));
+            }
+            if (!loaded) {
+                Tmux.Result load = tmux.run(line.getBytes(StandardCharsets.UTF_8), List.of("load-buffer", "-b", buffer, "-"));
+                loaded = load.exitCode() == 0;
+                if (!loaded) {
+                    failure = load.err().strip();
+                    if (permanent(failure)) {
+                        break;
+                    }
+                    continue;
+                }
+            }
+            List<String> keys = List.of("send-keys", "-t", pane, "Enter");
+            Tmux.Result typed = tmux.run(new byte[0], pasted ? keys : concat(List.of(
                     "if-shell", "-F", "-t", pane, "#{pane_in_mode}", "send-keys -t " + pane + " -X cancel", ";",
-                    "load-buffer", "-b", buffer, "-", ";",
-                    "paste-buffer", "-d", "-b", buffer, "-t", pane, ";",
-                    "send-keys", "-t", pane, "Enter"));
-            if (result.exitCode() == 0) {
+                    "paste-buffer", "-d", "-b", buffer, "-t", pane, ";"), keys));
+            if (typed.exitCode() == 0) {
                 return Outcome.TYPED;
             }
-            tmux.run(new byte[0], List.of("delete-buffer", "-b", buffer)); // left behind when the paste failed
-            failure = result.err().strip();
+            pasted = pasted || Boolean.FALSE.equals(bufferExists(buffer)); // -d: gone once pasted; unknown: not pasted
+            failure = (pasted ? "the text was typed but not Enter: " : "") + typed.err().strip();
             if (permanent(failure)) {
-                return Outcome.failed(failure);
-            }
-            if (attempt < ATTEMPTS) {
-                pause(FIRST_BACKOFF_MS << (attempt - 1));
+                break;
             }
         }
-        return Outcome.failed("tmux failed " + ATTEMPTS + " times: " + failure);
+        if (loaded && !pasted) {
+            tmux.run(new byte[0], List.of("delete-buffer", "-b", buffer));
+        }
+        return Outcome.failed(failure);
+    }
+
+    private static List<String> concat(List<String> first, List<String> second) {
+        List<String> both = new ArrayList<>(first);
+        both.addAll(second);
+        return both;
+    }
+
+    /** Whether the buffer exists; null when tmux cannot tell. */
+    private Boolean bufferExists(String buffer) {
+        Tmux.Result shown = tmux.run(new byte[0], List.of("list-buffers", "-F", "#{buffer_name}"));
+        if (shown.exitCode() != 0) {
+            return null;
+        }
+        return shown.out().lines().anyMatch(buffer::equals);
     }
 
     private static boolean permanent(String error) {

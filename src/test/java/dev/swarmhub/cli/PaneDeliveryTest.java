@@ -19,6 +19,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
@@ -33,6 +34,7 @@ class PaneDeliveryTest {
     private static final int PROCESSES = 8;
     private static final int MESSAGES_EACH = 25;
     private static final int PANES = 3;
+    private static final String TMUX_TIMEOUT_MS = "10000";
 
     @TempDir
     Path project;
@@ -71,7 +73,7 @@ class PaneDeliveryTest {
         List<JavaProcess> typists = new ArrayList<>();
         for (int w = 0; w < PROCESSES; w++) {
             JavaProcess typist = JavaProcess.start(PaneTypeWorker.class, Map.of(), work.resolve("typist-" + w + ".log"),
-                    tmux.socket(), locks.toString());
+                    tmux.socket(), locks.toString(), TMUX_TIMEOUT_MS);
             processes.add(typist);
             typists.add(typist);
         }
@@ -111,7 +113,7 @@ class PaneDeliveryTest {
                 "exec '" + realTmux() + "' \"$@\"", ""));
         flaky.toFile().setExecutable(true);
         JavaProcess typist = JavaProcess.start(PaneTypeWorker.class, Map.of("PATH", wrapped + ":" + System.getenv("PATH")),
-                work.resolve("flaky-typist.log"), tmux.socket(), work.resolve("pane-locks").toString());
+                work.resolve("flaky-typist.log"), tmux.socket(), work.resolve("pane-locks").toString(), TMUX_TIMEOUT_MS);
         processes.add(typist);
         assertThat(typist.receive()).isEqualTo("ready");
 
@@ -122,6 +124,56 @@ class PaneDeliveryTest {
         }
         assertPaneReceivedExactly(0, lines);
         assertThat(Files.readString(tries).strip()).as("typings tried: each line failed once, then went through").isEqualTo("4");
+    }
+
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // before the fix, a hung tmux stopped the typist for good
+    void aHungTmuxTimesOutTheTypingWithoutTypingAndTheNextLineArrives() throws Exception {
+        Path hang = work.resolve("hang");
+        Path wrapped = fakeTmux("hung-bin", "[ -e '" + hang + "' ] && exec sleep 3600"); // hangs like a wedged server, output open
+        Files.createFile(hang);
+        JavaProcess typist = JavaProcess.start(PaneTypeWorker.class, Map.of("PATH", wrapped + ":" + System.getenv("PATH")),
+                work.resolve("hung-typist.log"), tmux.socket(), work.resolve("pane-locks").toString(), "500");
+        processes.add(typist);
+        assertThat(typist.receive()).isEqualTo("ready");
+
+        typist.send(panes.get(0) + "\t[swarm] w0 INFO 0: never pasted");
+        assertThat(typist.receive()).startsWith("failed: ").contains("did not answer within 500 ms");
+
+        Files.delete(hang);
+        typist.send(panes.get(0) + "\t[swarm] w0 INFO 1: after the hang");
+        assertThat(typist.receive()).isEqualTo("typed");
+        assertPaneReceivedExactly(0, List.of("[swarm] w0 INFO 1: after the hang"));
+    }
+
+    @Test
+    void aTmuxFailureAfterThePasteNeverTypesTheLineAgain() throws Exception {
+        // the paste happens, then tmux reports a failure (as when its client loses the server's answer)
+        Path wrapped = fakeTmux("lossy-bin", "'" + realTmux() + "' \"$@\"; echo 'lost server' >&2; exit 1");
+        JavaProcess typist = JavaProcess.start(PaneTypeWorker.class, Map.of("PATH", wrapped + ":" + System.getenv("PATH")),
+                work.resolve("lossy-typist.log"), tmux.socket(), work.resolve("pane-locks").toString(), TMUX_TIMEOUT_MS);
+        processes.add(typist);
+        assertThat(typist.receive()).isEqualTo("ready");
+
+        List<String> lines = List.of("[swarm] w0 INFO 0: typed once;", "[swarm] w0 INFO 1: and once more");
+        for (String line : lines) {
+            typist.send(panes.get(0) + "\t" + line);
+            assertThat(typist.receive()).isEqualTo("typed");
+        }
+        // whether Enter went through before the failure cannot be told: it may come twice, which types no text
+        Await.until("both lines", () -> lines(paneFile(0)).stream().filter(line -> !line.isEmpty()).count() >= 2);
+        assertThat(lines(paneFile(0)).stream().filter(line -> !line.isEmpty())).containsExactlyElementsOf(lines);
+    }
+
+    /** A tmux on PATH that runs {@code pasteCommand} for a paste (a shell line; "$@" are tmux's arguments) and is tmux otherwise. */
+    private Path fakeTmux(String directory, String pasteCommand) throws IOException {
+        Path wrapped = Files.createDirectories(work.resolve(directory));
+        Path fake = wrapped.resolve("tmux");
+        Files.writeString(fake, String.join("\n", "#!/bin/sh",
+                "case \" $* \" in *\" paste-buffer \"*) " + pasteCommand + " ;; esac",
+                "exec '" + realTmux() + "' \"$@\"", ""));
+        fake.toFile().setExecutable(true);
+        return wrapped;
     }
 
     private static String realTmux() {
