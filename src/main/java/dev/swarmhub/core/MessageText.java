@@ -51,7 +51,7 @@ public final class MessageText {
 
     /** Names a refused character for an error message, e.g. "U+202E (a control or invisible character)". */
     static String describe(int c) {
-        return String.format("U+%04X (%s)", c, c == 0 ? "NUL" : c <= 0xFFFF && Character.isSurrogate((char) c) ? "half of a surrogate pair"
+        return String.format("U+%04X (%s)", c, c == 0 ? "NUL, a control character" : c <= 0xFFFF && Character.isSurrogate((char) c) ? "half of a surrogate pair"
                 : Character.isISOControl(c) ? "a control character" : "an invisible or direction-changing character");
     }
 
