@@ -5,6 +5,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
@@ -69,17 +70,21 @@ public final class PrivateFiles {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
                 if (!attributes.isSymbolicLink()) {
-                    Files.setPosixFilePermissions(file, FILE);
+                    try {
+                        Files.setPosixFilePermissions(file, FILE);
+                    } catch (NoSuchFileException removedMeanwhile) {
+                        // another process removed it since the listing: SQLite's -wal and -shm, a draft of hub.json
+                    }
                 }
                 return FileVisitResult.CONTINUE;
             }
 
             @Override
-            public FileVisitResult visitFileFailed(Path file, IOException gone) throws IOException {
-                if (Files.notExists(file)) {
-                    return FileVisitResult.CONTINUE; // removed meanwhile (a hub's draft of hub.json)
+            public FileVisitResult visitFileFailed(Path file, IOException failure) throws IOException {
+                if (failure instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE; // removed between the listing and the look
                 }
-                throw gone;
+                throw failure;
             }
         });
     }
