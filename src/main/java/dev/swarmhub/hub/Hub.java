@@ -171,12 +171,18 @@ public final class Hub implements AutoCloseable {
                 return;
             }
         }
-        if (!infoFileKey.equals(fileKey(HubFiles.info(root)))) {
-            try {
-                writeInfo(); // deleted by hand: this hub still serves, and clients find its address there
-            } catch (IOException e) {
-                System.err.println("swarm hub: cannot write " + HubFiles.info(root) + ": " + e.getMessage());
-            }
+        restoreInfo();
+    }
+
+    /** Writes hub.json again when it was deleted by hand: this hub still serves, and clients find its address there. */
+    private synchronized void restoreInfo() {
+        if (stopped.getCount() == 0 || infoFileKey.equals(fileKey(HubFiles.info(root)))) {
+            return; // closed (close holds this monitor, and removes hub.json), or still in place
+        }
+        try {
+            writeInfo();
+        } catch (IOException e) {
+            System.err.println("swarm hub: cannot write " + HubFiles.info(root) + ": " + e.getMessage());
         }
     }
 

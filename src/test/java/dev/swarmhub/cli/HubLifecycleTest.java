@@ -227,9 +227,12 @@ class HubLifecycleTest {
         assertThat(up.json().get("alreadyRunning").asBoolean()).isTrue();
         assertThat(up.json().get("pid").asLong()).isEqualTo(hub.pid());
         assertThat(cli.run("up", "-d").out()).contains("a hub already runs").contains("pid " + hub.pid());
+        Await.until("the hub to write hub.json again", () -> hub.infoPid() == hub.pid()); // clients read its HTTP address there
+
         CliRunner.Result down = cli.run("down", "--json");
         assertThat(down.json().get("stopped").asBoolean()).as(down.out()).isTrue();
         assertThat(hub.awaitExit()).isZero();
+        assertThat(HubFiles.info(project)).as("hub.json after down").doesNotExist();
     }
 
     @Test
