@@ -66,7 +66,7 @@ class EventStreamLoadTest {
             for (int s = 0; s < streams; s++) {
                 Socket socket = new Socket("127.0.0.1", port);
                 sockets.add(socket);
-                socket.getOutputStream().write(("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nAuthorization: Bearer "
+                socket.getOutputStream().write(("GET /api/v1/events HTTP/1.0\r\nHost: 127.0.0.1:" + port + "\r\nAuthorization: Bearer "
                         + tokens.get(s % STREAMING_AGENTS) + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
                 int stream = s;
                 Thread.ofVirtual().start(() -> follow(socket, stream, lastSeen, opened));
@@ -111,7 +111,7 @@ class EventStreamLoadTest {
         }
     }
 
-    /** Reads one stream: its start, then the id of each event. */
+    /** Reads one stream (HTTP/1.0: the body is the events as sent, not chunked): its start, then the id of each event. */
     private static void follow(Socket socket, int stream, AtomicLongArray lastSeen, CountDownLatch opened) {
         try (BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8))) {
             String status = in.readLine();
