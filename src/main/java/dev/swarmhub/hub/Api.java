@@ -83,7 +83,7 @@ final class Api extends HttpServlet {
         this.services = services;
         this.guard = guard;
         this.waits = waits;
-        this.events = new EventStream(services.log, services.store);
+        this.events = new EventStream(services.log, services.store, services.settings);
         this.parser = new ResourceParser(services.root); // resolves the root's real path once, not per request
         this.answers = new IdempotentAnswers(services, parser);
     }
@@ -142,7 +142,7 @@ final class Api extends HttpServlet {
             Caller caller = guard.authenticate(request, ADMITTING_ROUTES.contains(route) || route.startsWith("GET /messages") || route.startsWith("POST /messages"));
             guard.checkHost(request);
             if (route.equals("GET /events")) {
-                events.stream(request, response);
+                events.stream(caller, request, response);
                 return;
             }
             String body = request.getMethod().equals("POST") ? readBody(request) : "";

@@ -71,8 +71,7 @@ public final class SqliteStore implements Store {
     private StatementCache writer;
     private final ThreadLocal<JdbcTx> currentWrite = new ThreadLocal<>();
     private final Queue<Pending<?>> queued = new ConcurrentLinkedQueue<>();
-    /** Per signal, how many committed writes raised it; guarded by itself. */
-    private final long[] signalCounts = new long[Store.Signal.values().length];
+    private final Signals signals = new Signals();
     private boolean closed;
 
     private SqliteStore(Path database, InstantSource clock) {
@@ -164,12 +163,7 @@ public final class SqliteStore implements Store {
             raised = runBatch(batch, true);
         }
         batch.forEach(item -> item.done = true);
-        if (!raised.isEmpty()) {
-            synchronized (signalCounts) {
-                raised.forEach(signal -> signalCounts[signal.ordinal()]++);
-                signalCounts.notifyAll();
-            }
-        }
+        raised.forEach(signals::raise);
     }
 
     /**
@@ -311,20 +305,12 @@ public final class SqliteStore implements Store {
 
     @Override
     public long signalCount(Store.Signal signal) {
-        synchronized (signalCounts) {
-            return signalCounts[signal.ordinal()];
-        }
+        return signals.count(signal);
     }
 
     @Override
     public void awaitSignal(Store.Signal signal, long seen, long timeoutMillis) throws InterruptedException {
-        long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
-        synchronized (signalCounts) {
-            for (long left = timeoutMillis; signalCounts[signal.ordinal()] <= seen && left > 0;
-                 left = (deadline - System.nanoTime()) / 1_000_000) {
-                signalCounts.wait(left);
-            }
-        }
+        signals.await(signal, seen, timeoutMillis);
     }
 
     /** Runs a read between begin and commit; rolls back when anything fails, then rethrows. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.fail;
 import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.hub.ApiTest.HubApi;
 import dev.swarmhub.hub.ApiTest.Reply;
+import dev.swarmhub.testing.Await;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -231,6 +232,42 @@ class EventStreamTest {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    @Test
+    void oneTokenMayHoldOnlyTheSettingsNumberOfStreamsAndOneMoreIsRefusedWith429() {
+        String alice = api.register(operator, "alice");
+        String bob = api.register(operator, "bob");
+        hub.services().settings.set(dev.swarmhub.core.Caller.ofOperator(), "events.streams-per-token", "2");
+        Sse first = open(alice, "", null);
+        open(alice, "", null);
+        Reply refused = api.get(alice, "/events");
+        assertThat(refused.status()).as(refused.body()).isEqualTo(429);
+        assertThat(refused.json().path("error").path("message").asString()).contains("alice", "2", "events.streams-per-token");
+        assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+        open(bob, "", null); // another token has its own streams
+
+        // a closed stream frees its place once the hub notices (its next write fails): events make it write
+        first.close();
+        Await.until("alice's closed stream to free its place", () -> {
+            api.ok(api.post(bob, "/locks", "{\"resources\":[\"src/tick.py\"]}"));
+            return streamOpens(alice);
+        });
+    }
+
+    /** True when a stream for the token opens now (it is closed again at once). */
+    private boolean streamOpens(String token) {
+        HttpRequest request = api.request("/events", "Bearer " + token).GET().build();
+        try {
+            HttpResponse<InputStream> response = api.http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            response.body().close();
+            return response.statusCode() == 200;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
 
     private Sse open(String token, String query, String lastEventId) {
         Sse stream = Sse.open(api, token, query, lastEventId);
