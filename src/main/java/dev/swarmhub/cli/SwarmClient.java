@@ -15,6 +15,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,6 +33,9 @@ public final class SwarmClient {
     private static final Set<String> LOCAL_FLAGS = Set.of("-h", "--help", "-V", "--version", "-f", "--follow", "--watch");
     private static final Set<String> TEXT_COMMANDS = Set.of("send", "broadcast", "reply");
     private static final Set<String> OPTIONS_WITH_VALUES = Set.of("--root", "--agent", "--token");
+
+    /** Sent with the environment: this client's pid, so the hub can tell the command's own process from an agent's. */
+    static final String CLIENT_PID = "SWARM_CLIENT_PID";
 
     private SwarmClient() {
     }
@@ -58,7 +62,9 @@ public final class SwarmClient {
                 HubCommands.startInBackground(root);
             }
             readTextFromStdin(arguments);
-            CliFrames.Response response = exchange(socket, arguments.toArray(String[]::new), environment, workingDirectory);
+            Map<String, String> sent = new HashMap<>(environment);
+            sent.put(CLIENT_PID, Long.toString(ProcessHandle.current().pid()));
+            CliFrames.Response response = exchange(socket, arguments.toArray(String[]::new), sent, workingDirectory);
             print(System.out, response.out());
             print(System.err, response.err());
             System.exit(response.exitCode());

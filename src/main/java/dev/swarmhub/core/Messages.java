@@ -441,15 +441,21 @@ public final class Messages {
 
     // --------------------------------------------------------------------------- pane delivery
 
-    /** A message to type into a recipient's tmux pane; a tampered one (its signature fails) must not be typed. */
-    public record PaneTyping(String messageId, String recipient, String pane, String line, boolean tampered) {
+    /**
+     * A message to type into a recipient's tmux pane; a tampered one (its signature fails) must not
+     * be typed, nor one whose recipient has no complete pane binding (null: registered before
+     * bindings named their server and processes).
+     */
+    public record PaneTyping(String messageId, String recipient, String pane, PaneBinding binding, String line, boolean tampered) {
     }
 
     /** Messages waiting to be typed into panes of live agents on this host, oldest first. */
     public List<PaneTyping> pendingPaneTypings(String host, int limit) {
         return store.read(tx -> tx.pendingPaneDeliveries(host, limit).stream().map(pending -> {
             Message message = tx.message(pending.messageId()).orElseThrow();
-            return new PaneTyping(message.id(), pending.recipient(), pending.pane(), MessageText.paneLine(message), !signature.verify(message));
+            PaneBinding binding = tx.agent(pending.recipient()).map(Agent::paneBinding).orElse(null);
+            return new PaneTyping(message.id(), pending.recipient(), pending.pane(), binding, MessageText.paneLine(message),
+                    !signature.verify(message));
         }).toList());
     }
 

@@ -66,8 +66,8 @@ public interface Tx {
 
     Optional<Agent> agent(String id);
 
-    /** The agent (not gone) that owns this tmux pane on this host. */
-    Optional<Agent> liveAgentOnPane(String host, String pane);
+    /** The agent (not gone) that owns this pane of the tmux server at {@code socket} on this host. */
+    Optional<Agent> liveAgentOnPane(String host, String socket, String pane);
 
     /** Every agent, gone ones included, by id. */
     List<Agent> agents();

@@ -18,7 +18,7 @@ public final class CliFrames {
 
     /** Environment variables a command may read; nothing else of the client's environment is sent. */
     public static final String[] FORWARDED_VARIABLES = {"SWARM_AGENT", "SWARM_TOKEN", "SWARM_ROOT", "SWARM_GUARD",
-        "SWARM_TMUX_SOCKET", "SWARM_LAUNCHER", "TMUX", "TMUX_PANE"};
+        "SWARM_TMUX_SOCKET", "SWARM_LAUNCHER", "TMUX", "TMUX_PANE", "TMUX_TMPDIR", "SWARM_CLIENT_PID"};
     private static final int MAX_STRING = 1 << 24;
     private static final int MAX_ITEMS = 10_000;
 

@@ -4,7 +4,6 @@ import dev.swarmhub.core.OrderedMap;
 import dev.swarmhub.core.SwarmException;
 import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.host.PaneTyper;
-import dev.swarmhub.host.Tmux;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -47,7 +46,7 @@ public final class Hub implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Instant started = Instant.now();
 
-    private Hub(Path root, FileChannel lockChannel, FileLock lock, CommandRunnerFactory commands, Address address, Tmux tmux)
+    private Hub(Path root, FileChannel lockChannel, FileLock lock, CommandRunnerFactory commands, Address address)
             throws IOException {
         this.root = root;
         this.lockChannel = lockChannel;
@@ -56,7 +55,7 @@ public final class Hub implements AutoCloseable {
         this.http = new HttpServer(services, address.bind(), address.port());
         this.urlHost = address.bind().equals("0.0.0.0") ? "127.0.0.1" : address.bind();
         this.cli = new CliChannel(HubFiles.socket(root), commands.forServices(services));
-        this.paneDeliveries = new PaneDeliveries(services.messages, services.store, PaneTyper.forUser(tmux), new LocalProcesses().host());
+        this.paneDeliveries = new PaneDeliveries(services.messages, services.store, PaneTyper.forUser(), new LocalProcesses().host());
         timers.scheduleWithFixedDelay(this::tick, TIMER_PERIOD_MS, TIMER_PERIOD_MS, TimeUnit.MILLISECONDS);
         writeInfo();
     }
@@ -72,8 +71,8 @@ public final class Hub implements AutoCloseable {
         public static final Address LOOPBACK = new Address("127.0.0.1", 0);
     }
 
-    /** Starts the hub for the project, or refuses when one already runs; it types messages into panes of {@code tmux}. */
-    public static Hub start(Path root, CommandRunnerFactory commands, Address address, Tmux tmux) {
+    /** Starts the hub for the project, or refuses when one already runs; it types messages into the panes agents are bound to. */
+    public static Hub start(Path root, CommandRunnerFactory commands, Address address) {
         Path swarm = root.resolve(".swarm");
         FileChannel channel = null;
         try {
@@ -84,7 +83,7 @@ public final class Hub implements AutoCloseable {
                 channel.close();
                 throw SwarmException.denied("a hub already runs for " + root + describeRunning(root));
             }
-            return new Hub(root, channel, lock, commands, address, tmux);
+            return new Hub(root, channel, lock, commands, address);
         } catch (IOException e) {
             closeQuietly(channel);
             throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot start the hub: " + e.getMessage(), e);

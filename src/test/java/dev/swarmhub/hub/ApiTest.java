@@ -3,7 +3,6 @@ package dev.swarmhub.hub;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.swarmhub.host.OperatorToken;
-import dev.swarmhub.host.Tmux;
 import dev.swarmhub.testing.Await;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -71,7 +70,7 @@ class ApiTest {
 
     static Hub startHub(Path root) {
         return Hub.start(root, services -> (args, env, cwd, out, err) -> dev.swarmhub.cli.Swarm.run(args, env, cwd, out, err, services),
-                Hub.Address.LOOPBACK, new Tmux(root.resolve("no-tmux-server.sock").toString())); // never the user's own panes
+                Hub.Address.LOOPBACK);
     }
 
     // ---------------------------------------------------------------- 1. authentication first
