@@ -102,7 +102,18 @@ public final class Messages {
 
     // ------------------------------------------------------------------------------------ sending
 
+    /**
+     * Sends wait this long for the hub's typist, so that their answer tells per recipient whether
+     * the message was typed into its pane or why not; a message still untyped by then is "queued".
+     */
+    public static final Duration TYPING_WAIT = Duration.ofSeconds(2);
+    private static final long TYPING_POLL_MS = 25;
+
     public Message send(Caller from, List<String> to, Draft draft) {
+        return withTypings(sendWithoutWaiting(from, to, draft));
+    }
+
+    private Message sendWithoutWaiting(Caller from, List<String> to, Draft draft) {
         if (to == null || to.isEmpty()) {
             throw SwarmException.badInput("no recipients given");
         }
@@ -126,7 +137,7 @@ public final class Messages {
 
     public Message broadcast(Caller from, Draft draft, boolean includeSelf) {
         String sender = from.agentId();
-        return store.write(tx -> {
+        return withTypings(store.write(tx -> {
             gate.admit(tx, from);
             List<String> everyone = tx.agents().stream().filter(agent -> agent.status() != Agent.Status.GONE)
                     .map(Agent::id).filter(id -> includeSelf || !id.equals(sender)).limit(MAX_RECIPIENTS).toList();
@@ -134,13 +145,13 @@ public final class Messages {
                 throw SwarmException.badInput("nobody to broadcast to: no other agent is registered and not gone");
             }
             return post(tx, sender, everyone, draft, null);
-        });
+        }));
     }
 
     /** Answers a message to its sender, in its thread. */
     public Message reply(Caller from, String ref, Draft draft) {
         String sender = from.agentId();
-        return store.write(tx -> {
+        return withTypings(store.write(tx -> {
             gate.admit(tx, from);
             Message original = visible(tx, resolve(tx, ref), sender);
             if (original.sender().equals(SYSTEM)) {
@@ -148,7 +159,28 @@ public final class Messages {
             }
             Draft inThread = new Draft(draft.type(), draft.text(), draft.priority(), draft.ack(), original.thread());
             return post(tx, sender, List.of(original.sender()), inThread, original.id());
-        });
+        }));
+    }
+
+    /**
+     * The message as stored once its pane typings are done, or after {@link #TYPING_WAIT}: the
+     * typist (a hub's thread, perhaps in another process) records each outcome in the receipt.
+     */
+    private Message withTypings(Message sent) {
+        long deadline = System.nanoTime() + TYPING_WAIT.toNanos();
+        while (true) {
+            long seen = store.signalCount(Store.Signal.LOGGED);
+            Message stored = store.read(tx -> tx.message(sent.id()).orElseThrow());
+            if (stored.recipients().stream().noneMatch(r -> Message.Recipient.PANE_PENDING.equals(r.pane())) || System.nanoTime() >= deadline) {
+                return stored;
+            }
+            try {
+                store.awaitSignal(Store.Signal.LOGGED, seen, TYPING_POLL_MS); // a failed typing logs an event; a typed one is polled for
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return stored; // sent all the same: the answer says what is known
+            }
+        }
     }
 
     private Message post(Tx tx, String sender, List<String> recipients, Draft draft, String replyTo) {

@@ -240,7 +240,9 @@ class PaneDeliveryTest {
             Map<String, String> sender = cli.register("sender");
             processes.add(HubProcess.start(project, Map.of("SWARM_TMUX_SOCKET", tmux.socket()))); // the hub's "own" server is the first
 
-            String id = cli.run(sender, "send", "away", "info", "for the other server", "--json").json().path("id").asString();
+            JsonNode sent = cli.run(sender, "send", "away", "info", "for the other server", "--json").json();
+            String id = sent.path("id").asString();
+            assertThat(sent.path("delivery").get(0).path("delivery").asString()).as("the send's answer").isEqualTo("typed");
 
             Await.until("the line in the other server's pane", () -> lines(otherFile).size() == 1);
             assertThat(lines(otherFile)).containsExactly("[swarm] sender INFO " + id + ": for the other server");
@@ -341,7 +343,12 @@ class PaneDeliveryTest {
         tmux.tmux("send-keys", "-t", shellPane, "C-z"); // r1's program stops: its shell's prompt is back in the pane
         awaitForeground(shellPane, "bash");
         Path marker = work.resolve("ran-as-a-command");
-        String lost = cli.run(sender, "send", "r1", "blocked", "hi; touch " + marker, "--json").json().path("id").asString();
+        JsonNode sent = cli.run(sender, "send", "r1", "blocked", "hi; touch " + marker, "--json").json();
+        String lost = sent.path("id").asString();
+        assertThat(sent.path("delivery").get(0).path("delivery").asString()).as("the send's answer")
+                .startsWith("failed: ").contains("foreground");
+        assertThat(cli.run(sender, "send", "r1", "info", "and this one").out()).as("the send's text answer")
+                .contains("r1 (failed: ").contains("foreground");
         Map<String, String> asOperator = Map.of("SWARM_TOKEN", operator);
         Await.until("the failed typing to be recorded", () -> cli.run(asOperator, "thread", lost, "--json").json()
                 .path("messages").get(0).path("to").get(0).path("pane").asString().startsWith("failed"));
