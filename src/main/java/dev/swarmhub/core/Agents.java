@@ -340,7 +340,9 @@ public final class Agents implements Gate {
             for (Sighting sighting : sightings) {
                 PaneBinding binding = sighting.binding();
                 Optional<Agent> owner = tx.liveAgentOnPane(host, socket, binding.pane());
-                if (owner.isPresent() && (owner.get().pid() == null || owner.get().pid() == binding.agentPid())) {
+                // discovery may see another process of the agent's tree (a wrapper's child): a live bound process keeps its agent
+                if (owner.isPresent() && (owner.get().pid() == null || owner.get().pid() == binding.agentPid()
+                        || processEnded(owner.get()) == null)) {
                     tx.touchAgent(owner.get().id());
                     seenAgain.add(owner.get());
                     continue;

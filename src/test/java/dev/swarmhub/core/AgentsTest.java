@@ -545,6 +545,7 @@ class AgentsTest {
         assertThat(events("agent.discovered")).hasSize(1);
 
         long restarted = clock.millis();
+        processes.end(1003); // the agent exited and another one started in its pane
         processes.start(2003, restarted);
         Agents.Discovery third = agents.reconcile(SERVER, List.of(sighting(SERVER, "%3", 2003, restarted)), Set.of("%3"));
 
@@ -608,6 +609,22 @@ class AgentsTest {
         assertThat(other.gone()).containsExactly("theirs");
         assertThat(status(mine.agent().id())).as("an agent of a server the discovery did not list").isEqualTo(Agent.Status.ACTIVE);
         assertThat(status(theirs.agent().id())).isEqualTo(Agent.Status.GONE);
+    }
+
+    @Test
+    void aDiscoverySeeingAnotherProcessInTheTreeOfARegisteredLiveAgentKeepsIt() {
+        long started = clock.millis() - 10_000;
+        processes.start(1007, started); // the pane's foreground program, bound at registration (say npx)
+        processes.start(1008, started); // its child that discovery recognises (say claude's node process)
+        Agents.Registered registered = agents.register(new Agents.Registration("wrapped", "claude", "%7", null, null,
+                binding(SERVER, "%7", 1007, started)));
+
+        Agents.Discovery seen = agents.reconcile(SERVER, List.of(sighting(SERVER, "%7", 1008, started)), Set.of("%7"));
+
+        assertThat(seen.gone()).isEmpty();
+        assertThat(seen.registered()).isEmpty();
+        assertThat(seen.seenAgain()).extracting(Agent::id).containsExactly("wrapped");
+        assertThat(agents.heartbeat(as(registered)).status()).isEqualTo(Agent.Status.ACTIVE);
     }
 
     private static final String SERVER = "/run/tmux-test/default";
