@@ -167,6 +167,9 @@ public final class Messages {
      * typist (a hub's thread, perhaps in another process) records each outcome in the receipt.
      */
     private Message withTypings(Message sent) {
+        if (sent.recipients().stream().noneMatch(r -> Message.Recipient.PANE_PENDING.equals(r.pane()))) {
+            return sent; // nothing to type: the answer is known
+        }
         long deadline = System.nanoTime() + TYPING_WAIT.toNanos();
         while (true) {
             long seen = store.signalCount(Store.Signal.LOGGED);
@@ -194,8 +197,9 @@ public final class Messages {
         boolean ack = draft.ack() != null ? draft.ack() : draft.type().needsAckByDefault();
         List<String> sorted = recipients.stream().sorted().toList();
         Long firstRetry = ack ? tx.now() + RETRY_DELAYS_MS[0] : null;
-        List<Message.Recipient> rows = sorted.stream()
-                .map(name -> new Message.Recipient(name, tx.now(), null, null, null, 1, firstRetry, false, null)).toList();
+        List<Message.Recipient> rows = sorted.stream().map(name -> new Message.Recipient(name, tx.now(), null, null, null, 1, firstRetry,
+                false, tx.agent(name).filter(agent -> agent.pane() != null && agent.status() != Agent.Status.GONE)
+                        .map(agent -> Message.Recipient.PANE_PENDING).orElse(null))).toList();
         Message message = new Message(id, sender, draft.type(), draft.priority(), thread, replyTo, text, ack, tx.now(),
                 signature.sign(id, sender, tx.now(), draft.type(), sorted, thread, text), rows);
         tx.insertMessage(message);

@@ -105,7 +105,7 @@ public interface Tx {
 
     // --- messages ---
 
-    /** Stores a message with its recipients (each stored now, first attempt) and indexes its text for search. */
+    /** Stores a message with its recipients (each stored now, first attempt, its pane receipt as given) and indexes its text for search. */
     void insertMessage(Message message);
 
     Optional<Message> message(String id);

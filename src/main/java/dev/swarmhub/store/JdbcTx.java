@@ -330,9 +330,8 @@ final class JdbcTx implements Tx {
                 message.type().label(), message.priority(), message.thread(), message.replyTo(), message.text(),
                 message.ackRequired() ? 1 : 0, message.createdAt(), message.signature());
         for (Message.Recipient recipient : message.recipients()) {
-            update("INSERT INTO message_recipients (message_id, recipient, stored_at, attempts, next_retry_at, pane) VALUES (?, ?, ?, 1, ?, "
-                    + "CASE WHEN EXISTS (SELECT 1 FROM agents WHERE id = ? AND pane IS NOT NULL AND status <> 'gone') THEN 'pending' END)",
-                    message.id(), recipient.agent(), recipient.storedAt(), recipient.nextRetryAt(), recipient.agent());
+            update("INSERT INTO message_recipients (message_id, recipient, stored_at, attempts, next_retry_at, pane) VALUES (?, ?, ?, 1, ?, ?)",
+                    message.id(), recipient.agent(), recipient.storedAt(), recipient.nextRetryAt(), recipient.pane());
         }
         update("INSERT INTO messages_fts (id, text) VALUES (?, ?)", message.id(), message.text());
         raised.add(Store.Signal.MAIL);
