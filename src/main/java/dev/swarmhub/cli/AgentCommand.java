@@ -4,6 +4,10 @@ import dev.swarmhub.hub.JsonViews;
 import dev.swarmhub.core.Agent;
 import dev.swarmhub.core.Agents;
 import dev.swarmhub.core.Lease;
+import dev.swarmhub.core.PaneBinding;
+import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.host.PaneGuard;
+import dev.swarmhub.host.Tmux;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -37,10 +41,16 @@ final class AgentCommand {
                 description = "claude, codex, aider, gemini, cursor, human or other (default: other, or the claimed agent's kind).")
         String kind;
 
-        @Option(names = "--pane", paramLabel = "%N", description = "Its tmux pane (registering on a discovered agent's pane claims it).")
+        @Option(names = "--pane", paramLabel = "%N", description = "Its tmux pane, where messages are typed while the agent runs "
+                + "in its foreground (registering on a discovered agent's pane claims it).")
         String pane;
 
-        @Option(names = "--pid", paramLabel = "PID", description = "Its process on this host: when it exits, the agent is gone.")
+        @Option(names = "--tmux-socket", paramLabel = "PATH",
+                description = "The pane's tmux server (default: the one of this terminal, $TMUX, else $SWARM_TMUX_SOCKET).")
+        String socket;
+
+        @Option(names = "--pid", paramLabel = "PID", description = "Its process on this host: when it exits, the agent is gone "
+                + "(with --pane, default: the pane's foreground process).")
         Long pid;
 
         @Option(names = "--label", paramLabel = "TEXT", description = "A note for people (what it works on).")
@@ -49,8 +59,16 @@ final class AgentCommand {
         @Override
         public Integer call() {
             Agents.Registered registered;
-            try (Session session = agent.swarm.session()) {
-                registered = session.agents.register(new Agents.Registration(id, kind, pane, pid, label));
+            Swarm swarm = agent.swarm;
+            PaneBinding binding = null;
+            if (pane != null) {
+                Agents.Registration.checkPane(pane); // a bad id is refused before tmux sees it
+                binding = new PaneGuard().bind(new Tmux(swarm.tmuxSocket(socket)), pane, pid, swarm.callerPid());
+            } else if (socket != null) {
+                throw SwarmException.badInput("--tmux-socket names the server of a --pane: give the pane too");
+            }
+            try (Session session = swarm.session()) {
+                registered = session.agents.register(new Agents.Registration(id, kind, pane, pid, label, binding));
             }
             Map<String, Object> document = JsonViews.agent(registered.agent(), null);
             document.put("token", registered.token());

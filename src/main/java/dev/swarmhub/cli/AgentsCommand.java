@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
@@ -50,7 +51,8 @@ final class AgentsCommand implements Callable<Integer> {
         @Option(names = "--interval", paramLabel = "DURATION", defaultValue = "2s", description = "Pause between rounds with --watch (default 2s).")
         String interval;
 
-        @Option(names = "--tmux-socket", paramLabel = "PATH", description = "The tmux server's socket (default: tmux's own choice).")
+        @Option(names = "--tmux-socket", paramLabel = "PATH",
+                description = "The tmux server's socket (default: the one of this terminal, $TMUX, else $SWARM_TMUX_SOCKET, else tmux's default).")
         String socket;
 
         @Override
@@ -59,20 +61,25 @@ final class AgentsCommand implements Callable<Integer> {
             Path root = swarm.projectRoot();
             Duration pause = LockCommand.duration(interval);
             AgentFinder finder = new AgentFinder(AgentFinder.patternsFor(root), root);
-            Tmux tmux = new Tmux(socket != null ? socket : swarm.environment("SWARM_TMUX_SOCKET"));
+            Tmux tmux = new Tmux(swarm.tmuxSocket(socket));
             try (Session session = swarm.session()) {
                 while (true) {
-                    List<Tmux.Pane> panes = tmux.panes();
-                    Agents.Discovery found = session.agents.reconcile(finder.find(panes),
-                            panes.stream().map(Tmux.Pane::id).collect(Collectors.toSet()));
-                    String text = describe(found);
+                    Optional<List<Tmux.Pane>> panes = tmux.panes();
+                    // an unreachable server tells nothing about its panes: no agent is marked gone for it
+                    Agents.Discovery found = panes.isEmpty() ? null : session.agents.reconcile(tmux.socket(), finder.find(tmux.socket(), panes.get()),
+                            panes.get().stream().map(Tmux.Pane::id).collect(Collectors.toSet()));
+                    String text = found == null ? "tmux server " + tmux.socket() + " cannot be reached: its agents' state is unknown, "
+                            + "none marked gone\n" : describe(found);
                     if (!watch) {
-                        return swarm.output.result(Output.document(
-                                "registered", found.registered().stream().map(a -> JsonViews.agent(a, null)).toList(),
-                                "seenAgain", found.seenAgain().stream().map(a -> a.id()).toList(),
-                                "gone", found.gone()), text);
+                        return swarm.output.result(found == null
+                                ? Output.document("tmuxSocket", tmux.socket(), "reachable", false, "registered", List.of(),
+                                        "seenAgain", List.of(), "gone", List.of())
+                                : Output.document("tmuxSocket", tmux.socket(), "reachable", true,
+                                        "registered", found.registered().stream().map(a -> JsonViews.agent(a, null)).toList(),
+                                        "seenAgain", found.seenAgain().stream().map(a -> a.id()).toList(),
+                                        "gone", found.gone()), text);
                     }
-                    if (!found.registered().isEmpty() || !found.gone().isEmpty()) {
+                    if (found == null || !found.registered().isEmpty() || !found.gone().isEmpty()) {
                         swarm.output.line(text);
                     }
                     Thread.sleep(pause.toMillis());

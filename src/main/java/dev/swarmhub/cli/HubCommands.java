@@ -5,7 +5,6 @@ import dev.swarmhub.core.Agents;
 import dev.swarmhub.core.OrderedMap;
 import dev.swarmhub.core.PrivateFiles;
 import dev.swarmhub.core.SwarmException;
-import dev.swarmhub.host.Tmux;
 import dev.swarmhub.hub.Hub;
 import dev.swarmhub.hub.HubFiles;
 import java.io.IOException;
@@ -76,8 +75,7 @@ final class HubCommands {
                         "hub started for " + root + " (pid " + pid + ")");
             }
             Hub hub = Hub.start(root, services -> (args, environment, cwd, out, err) ->
-                    Swarm.run(args, environment, cwd, out, err, services), new Hub.Address(bind, port),
-                    new Tmux(swarm.environment("SWARM_TMUX_SOCKET")));
+                    Swarm.run(args, environment, cwd, out, err, services), new Hub.Address(bind, port));
             // TERM and INT close the hub and let up return, so the process exits 0; the hook
             // covers other ways the JVM may be asked to end.
             for (String signal : List.of("TERM", "INT")) {

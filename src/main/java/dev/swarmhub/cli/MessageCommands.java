@@ -62,9 +62,11 @@ final class MessageCommands {
 
     static int sent(Swarm swarm, Message message) {
         String ack = message.ackRequired() ? " (ACK requested)" : "";
+        String deliveries = message.recipients().stream().map(recipient -> recipient.agent() + " (" + recipient.delivery() + ")")
+                .collect(java.util.stream.Collectors.joining(", "));
         return swarm.output.result(Output.document("sent", true, "id", message.id(), "thread", message.thread(),
-                "to", message.recipientNames(), "ackRequired", message.ackRequired()),
-                "sent " + message.type().label() + " " + message.id() + " to " + String.join(", ", message.recipientNames()) + ack);
+                "to", message.recipientNames(), "ackRequired", message.ackRequired(), "delivery", JsonViews.deliveries(message)),
+                "sent " + message.type().label() + " " + message.id() + " to " + deliveries + ack);
     }
 
     @Command(name = "send", description = "Send a message to one or more agents (TO: comma-separated ids).")

@@ -4,6 +4,7 @@ import dev.swarmhub.core.Caller;
 import dev.swarmhub.core.ResourceParser;
 import dev.swarmhub.core.SwarmException;
 import dev.swarmhub.host.OperatorToken;
+import dev.swarmhub.host.Tmux;
 import dev.swarmhub.hub.Services;
 import java.io.IOException;
 import java.io.InputStream;
@@ -177,6 +178,23 @@ public final class Swarm implements Runnable {
     /** Parsers keep the root's real path, which costs file-system calls to find: one per root. */
     ResourceParser resourceParser() {
         return PARSERS.computeIfAbsent(projectRoot(), ResourceParser::new);
+    }
+
+    /** The tmux server the caller means: {@code explicit}, else its terminal's, SWARM_TMUX_SOCKET or its default one. */
+    String tmuxSocket(String explicit) {
+        return Tmux.socketPath(explicit, environment, workingDirectory);
+    }
+
+    /** The process that ran this command: the client that sent it to the hub, or this process. */
+    long callerPid() {
+        if (hubServices == null) {
+            return ProcessHandle.current().pid();
+        }
+        try {
+            return Long.parseLong(environment.getOrDefault(SwarmClient.CLIENT_PID, ""));
+        } catch (NumberFormatException unknown) {
+            return -1; // an older client: no process can be told apart as the caller
+        }
     }
 
     /** The acting agent from --agent or SWARM_AGENT; null when neither is set. */

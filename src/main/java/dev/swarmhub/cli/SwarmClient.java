@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,6 +37,9 @@ public final class SwarmClient {
     private static final Set<String> OPTIONS_WITH_VALUES = Set.of("--root", "--agent", "--token");
     /** A hub marks a running command every second; this long without a word from it, it is paused or hung. */
     static final Duration HUB_SILENCE_LIMIT = Duration.ofSeconds(10);
+
+    /** Sent with the environment: this client's pid, so the hub can tell the command's own process from an agent's. */
+    static final String CLIENT_PID = "SWARM_CLIENT_PID";
 
     private SwarmClient() {
     }
@@ -62,7 +66,9 @@ public final class SwarmClient {
                 HubCommands.startInBackground(root);
             }
             readTextFromStdin(arguments);
-            CliFrames.Response response = exchange(socket, arguments.toArray(String[]::new), environment, workingDirectory);
+            Map<String, String> sent = new HashMap<>(environment);
+            sent.put(CLIENT_PID, Long.toString(ProcessHandle.current().pid()));
+            CliFrames.Response response = exchange(socket, arguments.toArray(String[]::new), sent, workingDirectory);
             print(System.out, response.out());
             print(System.err, response.err());
             System.exit(response.exitCode());

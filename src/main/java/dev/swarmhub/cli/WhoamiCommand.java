@@ -25,8 +25,9 @@ final class WhoamiCommand implements Callable<Integer> {
                 agent = session.agents.heartbeat(swarm.agentCaller());
                 how = "token";
             } else if (pane != null) {
-                agent = session.agents.onPane(pane).orElseThrow(() -> SwarmException.badInput(
-                        "no agent registered on tmux pane " + pane + ": run swarm agent register --pane " + pane));
+                String socket = swarm.tmuxSocket(null);
+                agent = session.agents.onPane(socket, pane).orElseThrow(() -> SwarmException.badInput(
+                        "no agent registered on tmux pane " + pane + " of " + socket + ": run swarm agent register --pane " + pane));
                 how = "tmux pane";
             } else {
                 throw SwarmException.badInput("cannot tell who you are: set SWARM_AGENT and SWARM_TOKEN, or run inside tmux");

@@ -53,9 +53,23 @@ public final class Agents implements Gate {
 
     /**
      * What to register; {@code id} null picks the next free {@code agent-N}; {@code kind} null
-     * keeps a claimed agent's kind, else means "other".
+     * keeps a claimed agent's kind, else means "other". A {@code pane} needs its {@code binding}
+     * (the server and processes, checked on this host where the pane is): the pane id alone names
+     * no terminal; the binding's agent process is the agent's process.
      */
-    public record Registration(String id, String kind, String pane, Long pid, String label) {
+    public record Registration(String id, String kind, String pane, Long pid, String label, PaneBinding binding) {
+
+        /** Without a pane binding. */
+        public Registration(String id, String kind, String pane, Long pid, String label) {
+            this(id, kind, pane, pid, label, null);
+        }
+
+        public static void checkPane(String pane) {
+            if (!PANE.matcher(pane).matches()) {
+                throw SwarmException.badInput("bad tmux pane id '" + pane + "': expected % and a number, like %3");
+            }
+        }
+
         public Registration {
             if (id != null) {
                 refuseReserved(Limits.agentId(id));
@@ -64,11 +78,18 @@ public final class Agents implements Gate {
             if (kind != null && !Agent.KINDS.contains(kind)) {
                 throw SwarmException.badInput("unknown agent kind '" + kind + "': use one of " + String.join(", ", Agent.KINDS));
             }
-            if (pane != null && !PANE.matcher(pane).matches()) {
-                throw SwarmException.badInput("bad tmux pane id '" + pane + "': expected % and a number, like %3");
+            if (pane != null) {
+                checkPane(pane);
             }
             if (pid != null && pid <= 0) {
                 throw SwarmException.badInput("bad pid " + pid + ": must be positive");
+            }
+            if (pane != null && binding == null) {
+                throw SwarmException.badInput("tmux pane " + pane + " needs its tmux server: register from inside the pane's tmux "
+                        + "($TMUX), or name the server's socket");
+            }
+            if (binding != null && (!binding.pane().equals(pane) || pid != null && pid != binding.agentPid())) {
+                throw new IllegalArgumentException("the pane binding " + binding + " is not for pane " + pane + " and pid " + pid);
             }
             label = Limits.visibleText("label", label == null ? "" : label, MAX_LABEL);
         }
@@ -85,8 +106,8 @@ public final class Agents implements Gate {
     public record Registered(Agent agent, String token) {
     }
 
-    /** An agent process seen in a tmux pane of this host. */
-    public record Sighting(String pane, String kind, long pid, long startedAt) {
+    /** An agent process seen in a tmux pane of this host: the pane's binding to it, and its kind. */
+    public record Sighting(PaneBinding binding, String kind) {
     }
 
     /** What a discovery changed. */
@@ -106,16 +127,20 @@ public final class Agents implements Gate {
                 throw SwarmException.denied("agent id " + id + " is " + existing.get().status().label() + " (last seen "
                         + java.time.Instant.ofEpochMilli(existing.get().lastSeen()) + "); choose another id or wait until it is gone");
             }
-            if (registration.pane() != null) {
-                tx.liveAgentOnPane(probe.host(), registration.pane()).filter(owner -> !owner.id().equals(id)).ifPresent(owner -> {
-                    throw SwarmException.denied("tmux pane " + registration.pane() + " belongs to agent " + owner.id());
+            PaneBinding binding = registration.binding();
+            if (binding != null) {
+                tx.liveAgentOnPane(probe.host(), binding.socket(), binding.pane()).filter(owner -> !owner.id().equals(id)).ifPresent(owner -> {
+                    throw SwarmException.denied("tmux pane " + binding.pane() + " belongs to agent " + owner.id());
                 });
             }
             // claiming a discovered agent keeps the process discovery saw, unless another is named
             Optional<Agent> claimed = existing.filter(a -> a.status() != Agent.Status.GONE);
             Long pid = registration.pid() != null ? registration.pid() : claimed.map(Agent::pid).orElse(null);
             Long started = claimed.filter(a -> registration.pid() == null).map(Agent::pidStartedAt).orElse(null);
-            if (registration.pid() != null) {
+            if (binding != null) {
+                pid = binding.agentPid();
+                started = binding.agentStartedAt();
+            } else if (registration.pid() != null) {
                 started = probe.startedAt(registration.pid()).stream().boxed().findFirst()
                         .orElseThrow(() -> SwarmException.badInput("no process " + registration.pid() + " on this host"));
             }
@@ -123,24 +148,28 @@ public final class Agents implements Gate {
             long now = tx.now();
             String kind = registration.kind() != null ? registration.kind() : claimed.map(Agent::kind).orElse("other");
             Agent agent = new Agent(id, kind, Agent.Status.ACTIVE, registration.label(), registration.pane(),
-                    pid, started, probe.host(), claimed.map(Agent::registeredAt).orElse(now), now, now, true);
+                    binding == null ? null : binding.socket(), binding == null ? null : binding.panePid(),
+                    binding == null ? null : binding.panePidStartedAt(), pid, started, probe.host(),
+                    claimed.map(Agent::registeredAt).orElse(now), now, now, true);
             tx.saveAgent(agent, Tokens.hash(token));
-            tx.appendEvent("agent.registered", id, null, OrderedMap.of("kind", agent.kind(), "pane", agent.pane(), "pid", agent.pid(),
-                    "host", agent.host(), "label", agent.label()));
+            tx.appendEvent("agent.registered", id, null, OrderedMap.of("kind", agent.kind(), "pane", agent.pane(),
+                    "tmuxSocket", agent.tmuxSocket(), "pid", agent.pid(), "host", agent.host(), "label", agent.label()));
             return new Registered(agent, token);
         });
     }
 
-    /** An unclaimed (discovered) agent on the pane being registered may be claimed by registering on that pane. */
+    /** An unclaimed (discovered) agent on the pane being registered (same server) may be claimed by registering on that pane. */
     private static boolean claimable(Agent agent, Registration registration) {
-        return !agent.claimed() && agent.pane() != null && agent.pane().equals(registration.pane());
+        return !agent.claimed() && registration.binding() != null && agent.pane() != null && agent.pane().equals(registration.pane())
+                && registration.binding().socket().equals(agent.tmuxSocket());
     }
 
     private Optional<String> claimablePaneAgent(Tx tx, Registration registration) {
-        if (registration.pane() == null) {
+        if (registration.binding() == null) {
             return Optional.empty();
         }
-        return tx.liveAgentOnPane(probe.host(), registration.pane()).filter(a -> claimable(a, registration)).map(Agent::id);
+        return tx.liveAgentOnPane(probe.host(), registration.binding().socket(), registration.pane())
+                .filter(a -> claimable(a, registration)).map(Agent::id);
     }
 
     private static String nextFreeId(Tx tx) {
@@ -292,37 +321,44 @@ public final class Agents implements Gate {
     }
 
     /**
-     * Brings the registry in line with what tmux shows on this host: registers newly seen agents
-     * (unclaimed, with ids stable per pane such as claude-pane3), counts a seen agent as active,
-     * and marks gone the agents of panes that vanished or now run another process. One
-     * transaction, so concurrent discoveries never register one pane twice.
+     * Brings the registry in line with what the tmux server at {@code socket} shows on this host:
+     * registers newly seen agents (unclaimed, with ids stable per pane such as claude-pane3),
+     * counts a seen agent as active, and marks gone the agents of that server's panes that
+     * vanished or now run another process. Agents of other servers are left alone: this listing
+     * says nothing about them. One transaction, so concurrent discoveries never register one pane
+     * twice.
      */
-    public Discovery reconcile(List<Sighting> sightings, java.util.Set<String> livePanes) {
+    public Discovery reconcile(String socket, List<Sighting> sightings, java.util.Set<String> livePanes) {
         return store.write(tx -> {
             String host = probe.host();
             List<Agent> registered = new ArrayList<>();
             List<Agent> seenAgain = new ArrayList<>();
             List<String> gone = new ArrayList<>();
             for (Sighting sighting : sightings) {
-                Optional<Agent> owner = tx.liveAgentOnPane(host, sighting.pane());
-                if (owner.isPresent() && (owner.get().pid() == null || owner.get().pid() == sighting.pid())) {
+                PaneBinding binding = sighting.binding();
+                Optional<Agent> owner = tx.liveAgentOnPane(host, socket, binding.pane());
+                // discovery may see another process of the agent's tree (a wrapper's child): a live bound process keeps its agent
+                if (owner.isPresent() && (owner.get().pid() == null || owner.get().pid() == binding.agentPid()
+                        || processCheck(owner.get()).ended() == null)) {
                     tx.touchAgent(owner.get().id());
                     seenAgain.add(owner.get());
                     continue;
                 }
                 owner.ifPresent(replaced -> {
-                    markGone(tx, replaced, "process " + replaced.pid() + " in pane " + sighting.pane() + " was replaced");
+                    markGone(tx, replaced, "process " + replaced.pid() + " in pane " + binding.pane() + " was replaced");
                     gone.add(replaced.id());
                 });
-                String id = freeIdLike(tx, sighting.kind() + "-pane" + sighting.pane().substring(1));
-                Agent agent = new Agent(id, sighting.kind(), Agent.Status.ACTIVE, "", sighting.pane(), sighting.pid(),
-                        sighting.startedAt(), host, tx.now(), tx.now(), tx.now(), false);
+                String id = freeIdLike(tx, sighting.kind() + "-pane" + binding.pane().substring(1));
+                Agent agent = new Agent(id, sighting.kind(), Agent.Status.ACTIVE, "", binding.pane(), socket, binding.panePid(),
+                        binding.panePidStartedAt(), binding.agentPid(), binding.agentStartedAt(), host, tx.now(), tx.now(), tx.now(), false);
                 tx.saveAgent(agent, null);
-                tx.appendEvent("agent.discovered", id, null, OrderedMap.of("kind", agent.kind(), "pane", agent.pane(), "pid", agent.pid()));
+                tx.appendEvent("agent.discovered", id, null, OrderedMap.of("kind", agent.kind(), "pane", agent.pane(),
+                        "tmuxSocket", socket, "pid", agent.pid()));
                 registered.add(agent);
             }
             for (Agent agent : tx.reapCandidates(Long.MIN_VALUE, host)) {
-                if (agent.host().equals(host) && agent.pane() != null && !livePanes.contains(agent.pane())) {
+                if (agent.host().equals(host) && agent.pane() != null && socket.equals(agent.tmuxSocket())
+                        && !livePanes.contains(agent.pane())) {
                     markGone(tx, agent, "tmux pane " + agent.pane() + " vanished");
                     gone.add(agent.id());
                 }
@@ -382,8 +418,9 @@ public final class Agents implements Gate {
         return store.read(tx -> tx.agent(id));
     }
 
-    public Optional<Agent> onPane(String pane) {
-        return store.read(tx -> tx.liveAgentOnPane(probe.host(), pane));
+    /** The live agent bound to this pane of the tmux server at {@code socket}. */
+    public Optional<Agent> onPane(String socket, String pane) {
+        return store.read(tx -> tx.liveAgentOnPane(probe.host(), socket, pane));
     }
 
     /** Runs the reaper in its own transaction. */

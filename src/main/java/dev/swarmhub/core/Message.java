@@ -12,6 +12,24 @@ public record Message(String id, String sender, MessageType type, String priorit
     /** One recipient's progress: stored → delivered → read → acked (store times; null: not yet). */
     public record Recipient(String agent, long storedAt, Long deliveredAt, Long readAt, Long ackedAt, int attempts,
                             Long nextRetryAt, boolean escalated, String pane) {
+
+        /** The pane receipt of a typing the typist has not done yet. */
+        public static final String PANE_PENDING = "pending";
+
+        /**
+         * What became of the last delivery to its pane: typed; queued (the typist has not typed it
+         * yet); failed: why (it stays in the inbox); inbox (no pane: it waits in the inbox only).
+         */
+        public String delivery() {
+            if (pane == null) {
+                return "inbox";
+            }
+            return switch (pane) {
+                case PANE_PENDING -> "queued";
+                case "delivered" -> "typed";
+                default -> pane;
+            };
+        }
     }
 
     /** This message with its signature set. */

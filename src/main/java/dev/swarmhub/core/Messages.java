@@ -103,7 +103,18 @@ public final class Messages {
 
     // ------------------------------------------------------------------------------------ sending
 
+    /**
+     * Sends wait this long for the hub's typist, so that their answer tells per recipient whether
+     * the message was typed into its pane or why not; a message still untyped by then is "queued".
+     */
+    public static final Duration TYPING_WAIT = Duration.ofSeconds(2);
+    private static final long TYPING_POLL_MS = 25;
+
     public Message send(Caller from, List<String> to, Draft draft) {
+        return withTypings(sendWithoutWaiting(from, to, draft));
+    }
+
+    private Message sendWithoutWaiting(Caller from, List<String> to, Draft draft) {
         if (to == null || to.isEmpty()) {
             throw SwarmException.badInput("no recipients given");
         }
@@ -127,7 +138,7 @@ public final class Messages {
 
     public Message broadcast(Caller from, Draft draft, boolean includeSelf) {
         String sender = from.agentId();
-        return store.write(tx -> {
+        return withTypings(store.write(tx -> {
             gate.admit(tx, from);
             List<String> everyone = tx.agents().stream().filter(agent -> agent.status() != Agent.Status.GONE)
                     .map(Agent::id).filter(id -> includeSelf || !id.equals(sender)).limit(MAX_RECIPIENTS).toList();
@@ -135,13 +146,13 @@ public final class Messages {
                 throw SwarmException.badInput("nobody to broadcast to: no other agent is registered and not gone");
             }
             return post(tx, sender, everyone, draft, null);
-        });
+        }));
     }
 
     /** Answers a message to its sender, in its thread. */
     public Message reply(Caller from, String ref, Draft draft) {
         String sender = from.agentId();
-        return store.write(tx -> {
+        return withTypings(store.write(tx -> {
             gate.admit(tx, from);
             Message original = visible(tx, resolve(tx, ref), sender);
             if (original.sender().equals(SYSTEM)) {
@@ -149,7 +160,31 @@ public final class Messages {
             }
             Draft inThread = new Draft(draft.type(), draft.text(), draft.priority(), draft.ack(), original.thread());
             return post(tx, sender, List.of(original.sender()), inThread, original.id());
-        });
+        }));
+    }
+
+    /**
+     * The message as stored once its pane typings are done, or after {@link #TYPING_WAIT}: the
+     * typist (a hub's thread, perhaps in another process) records each outcome in the receipt.
+     */
+    private Message withTypings(Message sent) {
+        if (sent.recipients().stream().noneMatch(r -> Message.Recipient.PANE_PENDING.equals(r.pane()))) {
+            return sent; // nothing to type: the answer is known
+        }
+        long deadline = System.nanoTime() + TYPING_WAIT.toNanos();
+        while (true) {
+            long seen = store.signalCount(Store.Signal.LOGGED);
+            Message stored = store.read(tx -> tx.message(sent.id()).orElseThrow());
+            if (stored.recipients().stream().noneMatch(r -> Message.Recipient.PANE_PENDING.equals(r.pane())) || System.nanoTime() >= deadline) {
+                return stored;
+            }
+            try {
+                store.awaitSignal(Store.Signal.LOGGED, seen, TYPING_POLL_MS); // a failed typing logs an event; a typed one is polled for
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return stored; // sent all the same: the answer says what is known
+            }
+        }
     }
 
     private Message post(Tx tx, String sender, List<String> recipients, Draft draft, String replyTo) {
@@ -163,8 +198,9 @@ public final class Messages {
         boolean ack = draft.ack() != null ? draft.ack() : draft.type().needsAckByDefault();
         List<String> sorted = recipients.stream().sorted().toList();
         Long firstRetry = ack ? tx.now() + RETRY_DELAYS_MS[0] : null;
-        List<Message.Recipient> rows = sorted.stream()
-                .map(name -> new Message.Recipient(name, tx.now(), null, null, null, 1, firstRetry, false, null)).toList();
+        List<Message.Recipient> rows = sorted.stream().map(name -> new Message.Recipient(name, tx.now(), null, null, null, 1, firstRetry,
+                false, tx.agent(name).filter(agent -> agent.pane() != null && agent.status() != Agent.Status.GONE)
+                        .map(agent -> Message.Recipient.PANE_PENDING).orElse(null))).toList();
         Message unsigned = new Message(id, sender, draft.type(), draft.priority(), thread, replyTo, text, ack, tx.now(), null, rows);
         Message message = unsigned.signed(signature.sign(unsigned));
         tx.insertMessage(message);
@@ -472,16 +508,22 @@ public final class Messages {
 
     // --------------------------------------------------------------------------- pane delivery
 
-    /** A message to type into a recipient's tmux pane; a tampered one (its signature fails) has no line and must not be typed. */
-    public record PaneTyping(String messageId, String recipient, String pane, String line, boolean tampered) {
+    /**
+     * A message to type into a recipient's tmux pane; a tampered one (its signature fails) has no
+     * line and must not be typed, nor one whose recipient has no complete pane binding (null:
+     * registered before bindings named their server and processes).
+     */
+    public record PaneTyping(String messageId, String recipient, String pane, PaneBinding binding, String line, boolean tampered) {
     }
 
     /** Messages waiting to be typed into panes of live agents on this host, oldest first. */
     public List<PaneTyping> pendingPaneTypings(String host, int limit) {
         return store.read(tx -> tx.pendingPaneDeliveries(host, limit).stream().map(pending -> {
             Message message = tx.message(pending.messageId()).orElseThrow();
+            PaneBinding binding = tx.agent(pending.recipient()).map(Agent::paneBinding).orElse(null);
             boolean tampered = !signature.verify(message);
-            return new PaneTyping(message.id(), pending.recipient(), pending.pane(), tampered ? null : MessageText.paneLine(message), tampered);
+            return new PaneTyping(message.id(), pending.recipient(), pending.pane(), binding, tampered ? null : MessageText.paneLine(message),
+                    tampered);
         }).toList());
     }
 

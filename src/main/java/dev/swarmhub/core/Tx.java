@@ -70,8 +70,8 @@ public interface Tx {
 
     Optional<Agent> agent(String id);
 
-    /** The agent (not gone) that owns this tmux pane on this host. */
-    Optional<Agent> liveAgentOnPane(String host, String pane);
+    /** The agent (not gone) that owns this pane of the tmux server at {@code socket} on this host. */
+    Optional<Agent> liveAgentOnPane(String host, String socket, String pane);
 
     /** Every agent, gone ones included, by id. */
     List<Agent> agents();
@@ -109,7 +109,7 @@ public interface Tx {
 
     // --- messages ---
 
-    /** Stores a message with its recipients (each stored now, first attempt) and indexes its text for search. */
+    /** Stores a message with its recipients (each stored now, first attempt, its pane receipt as given) and indexes its text for search. */
     void insertMessage(Message message);
 
     Optional<Message> message(String id);

@@ -2,6 +2,7 @@ package dev.swarmhub.host;
 
 import dev.swarmhub.core.Agent;
 import dev.swarmhub.core.Agents;
+import dev.swarmhub.core.PaneBinding;
 import dev.swarmhub.core.SwarmException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -84,11 +85,13 @@ public final class AgentFinder {
         return patterns;
     }
 
-    public List<Agents.Sighting> find(List<Tmux.Pane> panes) {
+    /** The agents in these panes of the tmux server at {@code socket}, each bound to its pane. */
+    public List<Agents.Sighting> find(String socket, List<Tmux.Pane> panes) {
         List<Agents.Sighting> sightings = new ArrayList<>();
         for (Tmux.Pane pane : panes) {
             Optional<ProcessHandle> shell = ProcessHandle.of(pane.pid());
-            if (shell.isEmpty()) {
+            Optional<Instant> shellStarted = shell.flatMap(process -> process.info().startInstant());
+            if (shellStarted.isEmpty()) {
                 continue;
             }
             List<ProcessHandle> tree = Stream.concat(Stream.of(shell.get()), shell.get().descendants()).toList();
@@ -96,7 +99,8 @@ public final class AgentFinder {
                 Optional<String> kind = kindOf(process);
                 Optional<Instant> started = process.info().startInstant();
                 if (kind.isPresent() && started.isPresent() && insideProject(workingDirectory(process).orElse(Path.of(pane.currentPath())))) {
-                    sightings.add(new Agents.Sighting(pane.id(), kind.get(), process.pid(), started.get().toEpochMilli()));
+                    sightings.add(new Agents.Sighting(new PaneBinding(socket, pane.id(), pane.pid(), shellStarted.get().toEpochMilli(),
+                            process.pid(), started.get().toEpochMilli()), kind.get()));
                     break;
                 }
             }

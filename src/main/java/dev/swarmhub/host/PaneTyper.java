@@ -1,5 +1,6 @@
 package dev.swarmhub.host;
 
+import dev.swarmhub.core.PaneBinding;
 import dev.swarmhub.core.SwarmException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -13,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -21,14 +23,15 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Types one line into a tmux pane, then Enter, as if a person typed it. Typings into one pane are
- * serialised across every process of this user: each holds the pane's lock file (flock), so the
- * text and Enter of one line are never split by another's. The text goes through a tmux paste
- * buffer, not send-keys arguments, because tmux reads an argument ending in ";" as a command
- * separator. A pane in copy mode leaves it first (the text would otherwise be read as copy-mode
- * keys). A missing pane or tmux server is a failure at once; other tmux errors are tried again,
- * but a line is never typed twice: the paste deletes its buffer, so after a failure the buffer's
- * presence tells whether the paste happened.
+ * Types one line into an agent's tmux pane, then Enter, as if a person typed it, but only while
+ * the pane is bound to that agent ({@link PaneGuard}): never into a shell, another process or
+ * another server's pane with the same id. Typings into one pane are serialised across every
+ * process of this user: each holds the pane's lock file (flock), so the text and Enter of one
+ * line are never split by another's. The text goes through a tmux paste buffer, not send-keys
+ * arguments, because tmux reads an argument ending in ";" as a command separator. A pane in copy
+ * mode leaves it first (the text would otherwise be read as copy-mode keys). A line is never
+ * typed twice: the paste deletes its buffer, so after a failure the buffer's presence tells
+ * whether the paste happened, and a retry repeats only what did not.
  */
 public final class PaneTyper {
 
@@ -38,20 +41,21 @@ public final class PaneTyper {
     private static final int ATTEMPTS = 3;
     private static final long FIRST_BACKOFF_MS = 50;
 
-    private final Tmux tmux;
     private final Path lockDirectory;
+    private final Duration tmuxTimeout;
+    private final PaneGuard guard = new PaneGuard();
 
-    public PaneTyper(Tmux tmux, Path lockDirectory) {
-        this.tmux = tmux;
+    public PaneTyper(Path lockDirectory, Duration tmuxTimeout) {
         this.lockDirectory = lockDirectory;
+        this.tmuxTimeout = tmuxTimeout;
     }
 
     /** Locks in $XDG_RUNTIME_DIR/swarmhub/panes, else in the temporary directory, private to this user. */
-    public static PaneTyper forUser(Tmux tmux) {
+    public static PaneTyper forUser() {
         String runtime = System.getenv("XDG_RUNTIME_DIR");
         Path base = runtime != null && Files.isDirectory(Path.of(runtime)) ? Path.of(runtime, "swarmhub")
                 : Path.of(System.getProperty("java.io.tmpdir"), "swarmhub-" + System.getProperty("user.name"));
-        return new PaneTyper(tmux, base.resolve("panes"));
+        return new PaneTyper(base.resolve("panes"), Tmux.TIMEOUT);
     }
 
     /** What became of a typing: typed, or why not. */
@@ -63,30 +67,28 @@ public final class PaneTyper {
         }
     }
 
-    public Outcome type(String pane, String line) {
-        String socket = serverSocket(pane);
-        if (socket == null) {
-            return Outcome.failed("pane " + pane + " does not exist (or no tmux server runs)");
-        }
-        Path lockFile = lockFile(socket, pane);
+    public Outcome type(PaneBinding binding, String line) {
+        Tmux tmux = new Tmux(binding.socket(), tmuxTimeout);
+        Path lockFile = lockFile(binding.socket(), binding.pane());
         ReentrantLock local = IN_PROCESS.computeIfAbsent(lockFile, file -> new ReentrantLock());
         local.lock();
         try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock held = channel.lock()) {
-            return typeHoldingTheLock(pane, line);
+            return typeHoldingTheLock(tmux, binding, line);
         } catch (IOException e) {
-            throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot lock pane " + pane + " (" + lockFile + "): " + e.getMessage(), e);
+            throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot lock pane " + binding.pane() + " (" + lockFile + "): " + e.getMessage(), e);
         } finally {
             local.unlock();
         }
     }
 
     /**
-     * Loads the text into a buffer, then pastes it (deleting the buffer) and presses Enter. After
-     * a failure, the buffer's presence tells whether the paste happened; a retry repeats only what
-     * did not (at worst Enter, which types no text).
+     * Loads the text into a buffer (with a look at the pane), checks the binding, then pastes
+     * (deleting the buffer) and presses Enter. After a failure, the buffer's presence tells whether
+     * the paste happened; a retry repeats only what did not (at worst Enter, which types no text).
      */
-    private Outcome typeHoldingTheLock(String pane, String line) {
+    private Outcome typeHoldingTheLock(Tmux tmux, PaneBinding binding, String line) {
+        String pane = binding.pane();
         String buffer = "swarm-" + ProcessHandle.current().pid() + "-" + BUFFERS.incrementAndGet();
         boolean loaded = false;
         boolean pasted = false;
@@ -95,16 +97,21 @@ public final class PaneTyper {
             if (attempt > 1) {
                 pause(FIRST_BACKOFF_MS << (attempt - 2));
             }
-            if (!loaded) {
-                Tmux.Result load = tmux.run(line.getBytes(StandardCharsets.UTF_8), List.of("load-buffer", "-b", buffer, "-"));
-                loaded = load.exitCode() == 0;
-                if (!loaded) {
-                    failure = load.err().strip();
-                    if (permanent(failure)) {
-                        break;
-                    }
-                    continue;
-                }
+            Tmux.PaneTerminal terminal;
+            try {
+                terminal = loaded ? tmux.pane(pane) : tmux.paneLoadingBuffer(pane, buffer, line.getBytes(StandardCharsets.UTF_8));
+            } catch (SwarmException missingOrUnreachable) {
+                failure = missingOrUnreachable.getMessage();
+                break;
+            } catch (Tmux.Failure tmuxFailed) {
+                failure = tmuxFailed.getMessage();
+                continue;
+            }
+            loaded = true;
+            String refused = guard.refusal(binding, terminal); // checked on every try: the pane may have changed meanwhile
+            if (refused != null) {
+                failure = (pasted ? "the text was typed but not Enter: " : "") + refused;
+                break;
             }
             List<String> keys = List.of("send-keys", "-t", pane, "Enter");
             Tmux.Result typed = tmux.run(new byte[0], pasted ? keys : concat(List.of(
@@ -113,11 +120,8 @@ public final class PaneTyper {
             if (typed.exitCode() == 0) {
                 return Outcome.TYPED;
             }
-            pasted = pasted || Boolean.FALSE.equals(bufferExists(buffer)); // -d: gone once pasted; unknown: not pasted
+            pasted = pasted || Boolean.FALSE.equals(bufferExists(tmux, buffer)); // -d: gone once pasted; unknown: not pasted
             failure = (pasted ? "the text was typed but not Enter: " : "") + typed.err().strip();
-            if (permanent(failure)) {
-                break;
-            }
         }
         if (loaded && !pasted) {
             tmux.run(new byte[0], List.of("delete-buffer", "-b", buffer));
@@ -131,28 +135,13 @@ public final class PaneTyper {
         return both;
     }
 
-    /** Whether the buffer exists; null when tmux cannot tell. */
-    private Boolean bufferExists(String buffer) {
+    /** Whether the buffer exists; null when tmux cannot tell (then the step counts as not done, unless repeating it could type twice). */
+    private static Boolean bufferExists(Tmux tmux, String buffer) {
         Tmux.Result shown = tmux.run(new byte[0], List.of("list-buffers", "-F", "#{buffer_name}"));
-        if (shown.exitCode() != 0) {
+        if (shown.exitCode() != 0 && !shown.err().contains("no buffers")) {
             return null;
         }
         return shown.out().lines().anyMatch(buffer::equals);
-    }
-
-    private static boolean permanent(String error) {
-        return error.contains("can't find") || error.contains("no server running") || error.contains("error connecting")
-                || error.contains("not installed");
-    }
-
-    /** The tmux server's socket (which names the server in lock files), or null when the pane does not exist. */
-    private String serverSocket(String pane) {
-        Tmux.Result found = tmux.run(new byte[0], List.of("display-message", "-p", "-t", pane, "#{pane_id}\t#{socket_path}"));
-        String[] fields = found.out().strip().split("\t", 2);
-        if (found.exitCode() != 0 || fields.length != 2 || !fields[0].equals(pane)) {
-            return null; // tmux 3.3 answers 0 with empty output for a missing pane
-        }
-        return fields[1];
     }
 
     private Path lockFile(String socket, String pane) {

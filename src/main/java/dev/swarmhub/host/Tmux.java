@@ -8,27 +8,34 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The tmux server of this user (or the one at an explicit socket). Listing panes of a machine
- * without a running server gives no panes, not an error. Every command is bounded by a timeout:
- * a hung tmux fails the command instead of stopping its caller.
+ * One tmux server, named by its socket: pane ids (%0, %1, ...) are per server and reused, so
+ * every command names the server ({@code tmux -S}), never tmux's default choice, which depends on
+ * the environment of whoever runs it. Every command is bounded by a timeout: a hung tmux fails
+ * the command instead of stopping its caller.
  */
 public final class Tmux {
+
+    public static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     /** A pane: id such as %3, the pid of the process tmux started in it, its current directory. */
     public record Pane(String id, long pid, String currentPath) {
     }
 
-    public static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /** A pane as tmux describes it: its id, the process tmux started in it, and its terminal. */
+    public record PaneTerminal(String id, long pid, String tty) {
+    }
 
-    private final List<String> command;
+    private final String socket;
     private final Duration timeout;
 
-    /** {@code socket} null: tmux's default server (the one $TMUX points at, or the user's default). */
+    /** The server at {@code socket} (an absolute path, see {@link #socketPath}). */
     public Tmux(String socket, Duration timeout) {
-        this.command = socket == null ? List.of("tmux") : List.of("tmux", "-S", socket);
+        this.socket = socket;
         this.timeout = timeout;
     }
 
@@ -36,12 +43,53 @@ public final class Tmux {
         this(socket, TIMEOUT);
     }
 
-    public List<Pane> panes() {
+    public String socket() {
+        return socket;
+    }
+
+    /**
+     * The tmux server a caller's environment names, as an absolute socket path: an explicit
+     * socket, else the server of the caller's terminal ($TMUX's first field), else
+     * SWARM_TMUX_SOCKET, else tmux's default server for this user ($TMUX_TMPDIR or /tmp, then
+     * tmux-UID/default). Relative paths are taken from the caller's working directory.
+     */
+    public static String socketPath(String explicit, Map<String, String> environment, Path workingDirectory) {
+        String chosen = explicit;
+        if (chosen == null && environment.get("TMUX") != null && !environment.get("TMUX").isBlank()) {
+            chosen = environment.get("TMUX").split(",", 2)[0];
+        }
+        if (chosen == null) {
+            chosen = environment.get("SWARM_TMUX_SOCKET");
+        }
+        if (chosen == null) {
+            String directory = environment.getOrDefault("TMUX_TMPDIR", "/tmp");
+            chosen = Path.of(directory.isEmpty() ? "/tmp" : directory, "tmux-" + userId(), "default").toString();
+        }
+        if (chosen.isBlank()) {
+            throw SwarmException.badInput("empty tmux socket path");
+        }
+        Path path = workingDirectory.resolve(chosen).normalize();
+        try {
+            return path.toRealPath().toString(); // one server, one name, however it was reached
+        } catch (IOException absent) {
+            return path.toString();
+        }
+    }
+
+    private static long userId() {
+        try {
+            return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).longValue();
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot tell this user's id for tmux's default socket: " + e.getMessage(), e);
+        }
+    }
+
+    /** The server's panes; empty when the server cannot be reached (not running, no socket, no tmux), which says nothing about its panes. */
+    public Optional<List<Pane>> panes() {
         Result listed = run("list-panes", "-a", "-F", "#{pane_id}\t#{pane_pid}\t#{pane_current_path}");
         if (listed.exitCode() != 0) {
-            if (listed.err().contains("no server running") || listed.err().contains("error connecting")
-                    || listed.err().contains("No such file or directory")) {
-                return List.of();
+            if (listed.unreachable()) {
+                return Optional.empty();
             }
             throw new SwarmException(SwarmException.Kind.INTERNAL, "tmux list-panes failed: " + listed.err().strip());
         }
@@ -52,11 +100,59 @@ public final class Tmux {
                 panes.add(new Pane(fields[0], Long.parseLong(fields[1]), fields[2]));
             }
         }
-        return panes;
+        return Optional.of(panes);
+    }
+
+    private static final String DESCRIBE_PANE = "#{pane_id}\t#{pane_pid}\t#{pane_tty}";
+
+    /** The pane with this id on this server; a bad-input error when the pane or the server is missing. */
+    public PaneTerminal pane(String pane) {
+        Result found = run("display-message", "-p", "-t", pane, DESCRIBE_PANE);
+        if (found.exitCode() != 0 && !found.err().contains("can't find")) {
+            throw SwarmException.badInput("tmux server " + socket + " does not answer: " + found.err().strip());
+        }
+        return described(pane, found);
+    }
+
+    /**
+     * {@link #pane}, and in the same tmux command loads {@code text} into the named buffer (one
+     * command instead of two: typing runs this for every line).
+     * @throws Failure when the buffer could not be loaded (another try may work)
+     */
+    PaneTerminal paneLoadingBuffer(String pane, String buffer, byte[] text) {
+        Result found = run(text, List.of("display-message", "-p", "-t", pane, DESCRIBE_PANE, ";", "load-buffer", "-b", buffer, "-"));
+        if (found.exitCode() != 0 && (found.err().contains("can't find") || found.unreachable())) {
+            throw SwarmException.badInput(found.unreachable() ? "tmux server " + socket + " does not answer: " + found.err().strip()
+                    : "tmux pane " + pane + " does not exist on the server " + socket);
+        }
+        if (found.exitCode() != 0) {
+            throw new Failure(found.err().strip());
+        }
+        return described(pane, found);
+    }
+
+    private PaneTerminal described(String pane, Result found) {
+        String[] fields = found.out().strip().split("\t", 3);
+        if (found.exitCode() != 0 || fields.length != 3 || !fields[0].equals(pane)) { // tmux 3.3 answers 0 with empty output for a missing pane
+            throw SwarmException.badInput("tmux pane " + pane + " does not exist on the server " + socket);
+        }
+        return new PaneTerminal(pane, Long.parseLong(fields[1]), fields[2]);
+    }
+
+    /** A tmux command that failed in a way another try may not repeat (a timeout, a server hiccup). */
+    static final class Failure extends RuntimeException {
+        Failure(String message) {
+            super(message);
+        }
     }
 
     /** Exit code -1 with {@link #TIMED_OUT} in err: tmux did not answer in time and was killed. */
     record Result(int exitCode, String out, String err) {
+        /** No server at the socket, or no tmux at all. */
+        boolean unreachable() {
+            return err.contains("no server running") || err.contains("error connecting") || err.contains("No such file or directory")
+                    || err.contains("not installed");
+        }
     }
 
     static final String TIMED_OUT = "tmux did not answer within ";
@@ -71,7 +167,7 @@ public final class Tmux {
      * its input nor the read of its output, and the timed wait really ends it.
      */
     Result run(byte[] input, List<String> args) {
-        List<String> full = new ArrayList<>(command);
+        List<String> full = new ArrayList<>(List.of("tmux", "-S", socket));
         full.addAll(args);
         Path in = null;
         Path out = null;
@@ -84,7 +180,7 @@ public final class Tmux {
                     .start();
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
-                return new Result(-1, "", TIMED_OUT + timeout.toMillis() + " ms (tmux " + args.get(0) + ")");
+                return new Result(-1, "", TIMED_OUT + timeout.toMillis() + " ms (tmux " + args.get(0) + " on " + socket + ")");
             }
             return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
         } catch (IOException e) {

@@ -5,7 +5,6 @@ import dev.swarmhub.core.PrivateFiles;
 import dev.swarmhub.core.SwarmException;
 import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.host.PaneTyper;
-import dev.swarmhub.host.Tmux;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -61,7 +60,7 @@ public final class Hub implements AutoCloseable {
     private Object infoFileKey;
     private volatile String stopReason;
 
-    private Hub(Path root, FileChannel lockChannel, FileLock lock, CommandRunnerFactory commands, Address address, Tmux tmux)
+    private Hub(Path root, FileChannel lockChannel, FileLock lock, CommandRunnerFactory commands, Address address)
             throws IOException {
         this.root = root;
         this.lockChannel = lockChannel;
@@ -73,7 +72,7 @@ public final class Hub implements AutoCloseable {
         this.http = new HttpServer(services, address.bind(), address.port());
         this.urlHost = address.bind().equals("0.0.0.0") ? "127.0.0.1" : address.bind();
         this.cli = new CliChannel(HubFiles.socket(root), commands.forServices(services));
-        this.paneDeliveries = new PaneDeliveries(services.messages, services.store, PaneTyper.forUser(tmux), new LocalProcesses().host());
+        this.paneDeliveries = new PaneDeliveries(services.messages, services.store, PaneTyper.forUser(), new LocalProcesses().host());
         writeLockOwner();
         writeInfo();
         timers.scheduleWithFixedDelay(this::tick, TIMER_PERIOD_MS, TIMER_PERIOD_MS, TimeUnit.MILLISECONDS);
@@ -91,8 +90,8 @@ public final class Hub implements AutoCloseable {
         public static final Address LOOPBACK = new Address("127.0.0.1", 0);
     }
 
-    /** Starts the hub for the project, or refuses when one already runs; it types messages into panes of {@code tmux}. */
-    public static Hub start(Path root, CommandRunnerFactory commands, Address address, Tmux tmux) {
+    /** Starts the hub for the project, or refuses when one already runs; it types messages into the panes agents are bound to. */
+    public static Hub start(Path root, CommandRunnerFactory commands, Address address) {
         Path swarm = root.resolve(".swarm");
         FileChannel channel = null;
         try {
@@ -104,7 +103,7 @@ public final class Hub implements AutoCloseable {
                 throw SwarmException.denied("a hub already runs for " + root
                         + running(root).map(hub -> " (pid " + hub.pid() + ")").orElse(""));
             }
-            Hub hub = new Hub(root, channel, lock, commands, address, tmux);
+            Hub hub = new Hub(root, channel, lock, commands, address);
             IN_THIS_PROCESS.put(root, hub);
             return hub;
         } catch (IOException e) {

@@ -84,9 +84,17 @@ public final class JsonViews {
         return document;
     }
 
-    /** A message just sent, as its sender sees it. */
+    /** A message just sent, as its sender sees it, with what became of it per recipient. */
     public static Map<String, Object> sentMessage(Message message) {
-        return message(new Messages.View(message, false, null));
+        Map<String, Object> document = message(new Messages.View(message, false, null));
+        document.put("delivery", deliveries(message));
+        return document;
+    }
+
+    /** Per recipient: typed, queued, failed: why, or inbox (see Message.Recipient.delivery). */
+    public static List<Map<String, Object>> deliveries(Message message) {
+        return message.recipients().stream().map(recipient -> OrderedMap.of("agent", recipient.agent(), "delivery", recipient.delivery()))
+                .toList();
     }
 
     public static List<Map<String, Object>> messages(List<Messages.View> views) {
@@ -96,7 +104,7 @@ public final class JsonViews {
     private static Map<String, Object> recipient(Message.Recipient recipient) {
         return OrderedMap.of("agent", recipient.agent(), "storedAt", iso(recipient.storedAt()), "deliveredAt", isoOrNull(recipient.deliveredAt()),
                 "readAt", isoOrNull(recipient.readAt()), "ackedAt", isoOrNull(recipient.ackedAt()), "attempts", recipient.attempts(),
-                "escalated", recipient.escalated(), "pane", recipient.pane());
+                "escalated", recipient.escalated(), "pane", recipient.pane(), "delivery", recipient.delivery());
     }
 
     private static String isoOrNull(Long epochMillis) {

@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * The hub's typist: types each message waiting for a recipient's tmux pane on this host into that
  * pane, oldest first, and records the outcome (typed: delivered; failed: the message stays in the
- * inbox, the reason in its receipt). A message whose signature fails is never typed. It wakes when this process stores a message, and every
+ * inbox, the reason in its receipt). A message whose signature fails is never typed, nor one
+ * whose pane is no longer bound to its agent (see PaneGuard). It wakes when this process stores a message, and every
  * second for messages stored elsewhere and for retries.
  */
 final class PaneDeliveries implements AutoCloseable {
@@ -42,7 +43,12 @@ final class PaneDeliveries implements AutoCloseable {
                 messages.paneTyped(typing, false, "not typed: its signature does not match (changed in the store)");
                 continue;
             }
-            PaneTyper.Outcome outcome = typer.type(typing.pane(), typing.line());
+            if (typing.binding() == null) {
+                messages.paneTyped(typing, false, "not typed: pane " + typing.pane() + " was registered without its tmux server and "
+                        + "processes; register the agent again from its pane");
+                continue;
+            }
+            PaneTyper.Outcome outcome = typer.type(typing.binding(), typing.line());
             messages.paneTyped(typing, outcome.typed(), outcome.failure());
         }
         return pending.size();

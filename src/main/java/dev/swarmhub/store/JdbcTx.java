@@ -222,8 +222,8 @@ final class JdbcTx implements Tx {
         return newestFirst;
     }
 
-    private static final String AGENT_COLUMNS = "id, kind, status, label, pane, pid, pid_started_at, host, registered_at, "
-            + "last_seen, status_since, token_hash IS NOT NULL";
+    private static final String AGENT_COLUMNS = "id, kind, status, label, pane, tmux_socket, pane_pid, pane_pid_started_at, pid, "
+            + "pid_started_at, host, registered_at, last_seen, status_since, token_hash IS NOT NULL";
 
     @Override
     public Optional<Agent> agent(String id) {
@@ -231,9 +231,9 @@ final class JdbcTx implements Tx {
     }
 
     @Override
-    public Optional<Agent> liveAgentOnPane(String host, String pane) {
-        return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents WHERE host = ? AND pane = ? AND status <> 'gone'", host, pane)
-                .stream().findFirst();
+    public Optional<Agent> liveAgentOnPane(String host, String socket, String pane) {
+        return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents WHERE host = ? AND tmux_socket = ? AND pane = ? AND status <> 'gone'",
+                host, socket, pane).stream().findFirst();
     }
 
     @Override
@@ -249,19 +249,21 @@ final class JdbcTx implements Tx {
 
     @Override
     public void saveAgent(Agent agent, String tokenHash) {
-        update("INSERT INTO agents (id, kind, status, label, pane, pid, pid_started_at, host, token_hash, registered_at, last_seen, status_since) "
-                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, status = excluded.status, "
-                + "label = excluded.label, pane = excluded.pane, pid = excluded.pid, pid_started_at = excluded.pid_started_at, "
+        update("INSERT INTO agents (id, kind, status, label, pane, tmux_socket, pane_pid, pane_pid_started_at, pid, pid_started_at, host, "
+                + "token_hash, registered_at, last_seen, status_since) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                + "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, status = excluded.status, label = excluded.label, "
+                + "pane = excluded.pane, tmux_socket = excluded.tmux_socket, pane_pid = excluded.pane_pid, "
+                + "pane_pid_started_at = excluded.pane_pid_started_at, pid = excluded.pid, pid_started_at = excluded.pid_started_at, "
                 + "host = excluded.host, token_hash = excluded.token_hash, registered_at = excluded.registered_at, "
                 + "last_seen = excluded.last_seen, status_since = excluded.status_since",
-                agent.id(), agent.kind(), agent.status().label(), agent.label(), agent.pane(), agent.pid(), agent.pidStartedAt(),
-                agent.host(), tokenHash, agent.registeredAt(), agent.lastSeen(), agent.statusSince());
+                agent.id(), agent.kind(), agent.status().label(), agent.label(), agent.pane(), agent.tmuxSocket(), agent.panePid(),
+                agent.panePidStartedAt(), agent.pid(), agent.pidStartedAt(), agent.host(), tokenHash, agent.registeredAt(), agent.lastSeen(), agent.statusSince());
     }
 
     @Override
     public Optional<Claimed> claimedAgent(String id) {
         return query("SELECT " + AGENT_COLUMNS + ", token_hash FROM agents WHERE id = ? AND token_hash IS NOT NULL",
-                row -> new Claimed(agent(row), row.getString(13)), id).stream().findFirst();
+                row -> new Claimed(agent(row), row.getString(16)), id).stream().findFirst();
     }
 
     @Override
@@ -342,9 +344,8 @@ final class JdbcTx implements Tx {
                 message.type().label(), message.priority(), message.thread(), message.replyTo(), message.text(),
                 message.ackRequired() ? 1 : 0, message.createdAt(), message.signature());
         for (Message.Recipient recipient : message.recipients()) {
-            update("INSERT INTO message_recipients (message_id, recipient, stored_at, attempts, next_retry_at, pane) VALUES (?, ?, ?, 1, ?, "
-                    + "CASE WHEN EXISTS (SELECT 1 FROM agents WHERE id = ? AND pane IS NOT NULL AND status <> 'gone') THEN 'pending' END)",
-                    message.id(), recipient.agent(), recipient.storedAt(), recipient.nextRetryAt(), recipient.agent());
+            update("INSERT INTO message_recipients (message_id, recipient, stored_at, attempts, next_retry_at, pane) VALUES (?, ?, ?, 1, ?, ?)",
+                    message.id(), recipient.agent(), recipient.storedAt(), recipient.nextRetryAt(), recipient.pane());
         }
         update("INSERT INTO messages_fts (id, text) VALUES (?, ?)", message.id(), message.text());
         raised.add(Store.Signal.MAIL);
@@ -493,8 +494,8 @@ final class JdbcTx implements Tx {
     /** An agent from a row that starts with {@link #AGENT_COLUMNS}. */
     private static Agent agent(ResultSet row) throws SQLException {
         return new Agent(row.getString(1), row.getString(2), Agent.Status.parse(row.getString(3)), row.getString(4), row.getString(5),
-                nullableLong(row, 6), nullableLong(row, 7), row.getString(8), row.getLong(9), row.getLong(10), row.getLong(11),
-                row.getBoolean(12));
+                row.getString(6), nullableLong(row, 7), nullableLong(row, 8), nullableLong(row, 9), nullableLong(row, 10),
+                row.getString(11), row.getLong(12), row.getLong(13), row.getLong(14), row.getBoolean(15));
     }
 
     private static Long nullableLong(ResultSet row, int column) throws SQLException {

@@ -2,6 +2,10 @@ package dev.swarmhub.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.swarmhub.core.PaneBinding;
+import dev.swarmhub.host.PaneGuard;
+import dev.swarmhub.host.PaneTyper;
+import dev.swarmhub.host.Tmux;
 import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.HubProcess;
 import dev.swarmhub.testing.JavaProcess;
@@ -11,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -18,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -176,6 +182,76 @@ class PaneDeliveryTest {
         return wrapped;
     }
 
+    // ------------------------------------------------------------- only ever into the bound agent
+
+    @Test
+    void aPaneBackAtItsShellPromptIsNeverTypedIntoSoTypedTextNeverRunsAsACommand() throws Exception {
+        Path agentFile = work.resolve("agent.txt");
+        Path marker = work.resolve("typed-into-the-shell");
+        String pane = tmux.newShellPane(project, "exec bash --norc --noprofile -i");
+        tmux.tmux("send-keys", "-t", pane, "cat > " + agentFile, "Enter"); // the "agent" runs in the foreground of the pane's shell
+        awaitForeground(pane, "cat");
+        PaneBinding binding = new PaneGuard().bind(new Tmux(tmux.socket()), pane, null, null);
+        PaneTyper typer = new PaneTyper(work.resolve("pane-locks"), Duration.ofSeconds(10));
+
+        assertThat(typer.type(binding, "for the agent").typed()).isTrue();
+        Await.until("the agent to read its line", () -> lines(agentFile).equals(List.of("for the agent")));
+
+        tmux.tmux("send-keys", "-t", pane, "C-z"); // the agent stops; the shell's prompt is back in the pane
+        awaitForeground(pane, "bash");
+        PaneTyper.Outcome atPrompt = typer.type(binding, "hi; touch " + marker);
+        assertThat(atPrompt.typed()).isFalse();
+        assertThat(atPrompt.failure()).contains("foreground").contains("bash");
+        assertThat(Assertions.catchThrowable(() -> new PaneGuard().bind(new Tmux(tmux.socket()), pane, null, null)))
+                .as("binding a pane at a shell prompt").hasMessageContaining("is a shell");
+
+        ProcessHandle.of(binding.agentPid()).orElseThrow().destroyForcibly(); // the agent ends; only the shell is left
+        Await.until("the agent to end", () -> ProcessHandle.of(binding.agentPid()).isEmpty());
+        PaneTyper.Outcome afterExit = typer.type(binding, "hi; touch " + marker);
+        assertThat(afterExit.typed()).isFalse();
+        assertThat(afterExit.failure()).contains("exited");
+
+        Path sentinel = work.resolve("sentinel");
+        tmux.tmux("send-keys", "-t", pane, "touch " + sentinel, "Enter"); // the shell runs its input in order
+        Await.until("the shell to run the sentinel command", () -> Files.exists(sentinel));
+        assertThat(marker).as("a command typed into the shell").doesNotExist();
+        assertThat(lines(agentFile)).containsExactly("for the agent");
+    }
+
+    private void awaitForeground(String pane, String program) {
+        Await.until(program + " in the foreground of " + pane,
+                () -> tmux.tmux("display-message", "-p", "-t", pane, "#{pane_current_command}").equals(program));
+    }
+
+    @Test
+    void anAgentOfAnotherTmuxServerGetsItsLinesThereNeverInThePaneWithItsIdOnTheHubsServer() throws Exception {
+        Path otherWork = Files.createDirectories(work.resolve("other-server"));
+        Path otherFile = work.resolve("other-pane.txt");
+        try (TmuxServer other = TmuxServer.start(otherWork, project, "node")) {
+            String otherPane = other.newShellPane(project, "exec cat > " + otherFile);
+            assertThat(otherPane).as("pane ids are per server").isEqualTo(panes.get(0));
+            Await.until("the other server's cat to start", () -> Files.exists(otherFile));
+            CliRunner cli = new CliRunner(project);
+            String operator = cli.operatorToken();
+            // registered from inside the other server's pane: its $TMUX names that server
+            CliRunner.Result registered = cli.run(Map.of("TMUX", other.socket() + ",1,0", "TMUX_PANE", otherPane),
+                    "agent", "register", "--id", "away", "--pane", otherPane, "--json");
+            assertThat(registered.exitCode()).as(registered.err()).isZero();
+            Map<String, String> sender = cli.register("sender");
+            processes.add(HubProcess.start(project, Map.of("SWARM_TMUX_SOCKET", tmux.socket()))); // the hub's "own" server is the first
+
+            JsonNode sent = cli.run(sender, "send", "away", "info", "for the other server", "--json").json();
+            String id = sent.path("id").asString();
+            assertThat(sent.path("delivery").get(0).path("delivery").asString()).as("the send's answer").isEqualTo("typed");
+
+            Await.until("the line in the other server's pane", () -> lines(otherFile).size() == 1);
+            assertThat(lines(otherFile)).containsExactly("[swarm] sender INFO " + id + ": for the other server");
+            assertThat(lines(paneFile(0))).as("the pane with the same id on the hub's server").isEmpty();
+            Await.until("the typing's receipt", () -> "delivered".equals(cli.run(Map.of("SWARM_TOKEN", operator), "thread", id, "--json")
+                    .json().path("messages").get(0).path("to").get(0).path("pane").asString()));
+        }
+    }
+
     private static String realTmux() {
         return java.util.Arrays.stream(System.getenv("PATH").split(":")).map(directory -> Path.of(directory, "tmux"))
                 .filter(Files::isExecutable).findFirst().orElseThrow().toString();
@@ -192,7 +268,8 @@ class PaneDeliveryTest {
         List<Map<String, String>> asRecipients = new ArrayList<>();
         for (int i = 0; i < PANES; i++) {
             recipients.add("r" + i);
-            CliRunner.Result registered = cli.run("agent", "register", "--id", "r" + i, "--pane", panes.get(i), "--json");
+            CliRunner.Result registered = cli.run("agent", "register", "--id", "r" + i, "--pane", panes.get(i),
+                    "--tmux-socket", tmux.socket(), "--json");
             assertThat(registered.exitCode()).as(registered.err()).isZero();
             asRecipients.add(Map.of("SWARM_AGENT", "r" + i, "SWARM_TOKEN", registered.json().path("token").asString()));
         }
@@ -200,7 +277,7 @@ class PaneDeliveryTest {
         for (int w = 0; w < PROCESSES; w++) {
             senders.add(cli.register("w" + w));
         }
-        processes.add(HubProcess.start(project, Map.of("SWARM_TMUX_SOCKET", tmux.socket())));
+        processes.add(HubProcess.start(project, Map.of()));
 
         List<JavaProcess> workers = new ArrayList<>();
         for (int w = 0; w < PROCESSES; w++) {
@@ -244,14 +321,18 @@ class PaneDeliveryTest {
     }
 
     @Test
-    void aPaneInCopyModeIsLeftFirstAndAMissingPaneFailsTheTypingButKeepsTheMessage() throws Exception {
+    void aPaneInCopyModeIsLeftFirstAndAPaneBackAtItsShellPromptFailsTheTypingButKeepsTheMessage() throws Exception {
         CliRunner cli = new CliRunner(project);
         String operator = cli.operatorToken();
-        for (int i = 0; i < 2; i++) {
-            assertThat(cli.run("agent", "register", "--id", "r" + i, "--pane", panes.get(i)).exitCode()).isZero();
-        }
+        assertThat(cli.run("agent", "register", "--id", "r0", "--pane", panes.get(0), "--tmux-socket", tmux.socket()).exitCode()).isZero();
+        Path agentFile = work.resolve("r1.txt");
+        String shellPane = tmux.newShellPane(project, "exec bash --norc --noprofile -i");
+        tmux.tmux("send-keys", "-t", shellPane, "cat > " + agentFile, "Enter");
+        awaitForeground(shellPane, "cat");
+        CliRunner.Result r1 = cli.run("agent", "register", "--id", "r1", "--pane", shellPane, "--tmux-socket", tmux.socket(), "--json");
+        assertThat(r1.exitCode()).as(r1.err()).isZero();
         Map<String, String> sender = cli.register("sender");
-        processes.add(HubProcess.start(project, Map.of("SWARM_TMUX_SOCKET", tmux.socket())));
+        processes.add(HubProcess.start(project, Map.of()));
 
         tmux.tmux("copy-mode", "-t", panes.get(0));
         assertThat(tmux.tmux("display-message", "-p", "-t", panes.get(0), "#{pane_in_mode}")).isEqualTo("1");
@@ -259,15 +340,29 @@ class PaneDeliveryTest {
         assertPaneReceivedExactly(0, List.of("[swarm] sender INFO " + typed + ": scroll back later; this arrives now"));
         assertThat(tmux.tmux("display-message", "-p", "-t", panes.get(0), "#{pane_in_mode}")).isEqualTo("0");
 
-        tmux.tmux("kill-pane", "-t", panes.get(1));
-        String lost = cli.run(sender, "send", "r1", "blocked", "nobody types this", "--json").json().path("id").asString();
-        Map<String, String> asR1 = Map.of("SWARM_TOKEN", operator);
-        Await.until("the failed typing to be recorded", () -> cli.run(asR1, "thread", lost, "--json").json()
+        tmux.tmux("send-keys", "-t", shellPane, "C-z"); // r1's program stops: its shell's prompt is back in the pane
+        awaitForeground(shellPane, "bash");
+        Path marker = work.resolve("ran-as-a-command");
+        JsonNode sent = cli.run(sender, "send", "r1", "blocked", "hi; touch " + marker, "--json").json();
+        String lost = sent.path("id").asString();
+        assertThat(sent.path("delivery").get(0).path("delivery").asString()).as("the send's answer")
+                .startsWith("failed: ").contains("foreground");
+        assertThat(cli.run(sender, "send", "r1", "info", "and this one").out()).as("the send's text answer")
+                .contains("r1 (failed: ").contains("foreground");
+        Map<String, String> asOperator = Map.of("SWARM_TOKEN", operator);
+        Await.until("the failed typing to be recorded", () -> cli.run(asOperator, "thread", lost, "--json").json()
                 .path("messages").get(0).path("to").get(0).path("pane").asString().startsWith("failed"));
-        JsonNode receipt = cli.run(asR1, "thread", lost, "--json").json().path("messages").get(0).path("to").get(0);
-        assertThat(receipt.path("pane").asString()).contains(panes.get(1));
+        JsonNode receipt = cli.run(asOperator, "thread", lost, "--json").json().path("messages").get(0).path("to").get(0);
+        assertThat(receipt.path("pane").asString()).contains(shellPane).contains("foreground").contains("bash");
         assertThat(receipt.path("deliveredAt").isNull()).as("a failed typing is no delivery").isTrue();
-        assertThat(cli.run(asR1, "log", "--kind", "message.pane-failed", "--json").out()).contains(lost);
+        assertThat(cli.run(asOperator, "log", "--kind", "message.pane-failed", "--json").out()).contains(lost);
+        Map<String, String> asR1 = Map.of("SWARM_AGENT", "r1", "SWARM_TOKEN", r1.json().path("token").asString());
+        assertThat(cli.run(asR1, "inbox", "--json").json().path("messages").get(0).path("id").asString()).isEqualTo(lost);
+
+        Path sentinel = work.resolve("sentinel");
+        tmux.tmux("send-keys", "-t", shellPane, "touch " + sentinel, "Enter"); // the shell runs its input in order
+        Await.until("the shell to run the sentinel command", () -> Files.exists(sentinel));
+        assertThat(marker).as("the message typed into the shell").doesNotExist();
     }
 
     // ------------------------------------------------------------------------------ helpers

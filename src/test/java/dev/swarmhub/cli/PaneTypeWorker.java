@@ -1,5 +1,7 @@
 package dev.swarmhub.cli;
 
+import dev.swarmhub.core.PaneBinding;
+import dev.swarmhub.host.PaneGuard;
 import dev.swarmhub.host.PaneTyper;
 import dev.swarmhub.host.Tmux;
 import java.io.BufferedReader;
@@ -9,22 +11,28 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
- * Test helper process: types lines into tmux panes with {@link PaneTyper}. Arguments: the tmux
- * socket, the pane lock directory and the tmux timeout in milliseconds. Each input line is {@code <pane>\t<text>}; each answer is
+ * Test helper process: types lines into tmux panes with {@link PaneTyper}, each pane bound to its
+ * foreground process when first named. Arguments: the tmux socket, the pane lock directory and
+ * the tmux timeout in milliseconds. Each input line is {@code <pane>\t<text>}; each answer is
  * {@code typed} or {@code failed: why}.
  */
 public final class PaneTypeWorker {
 
     public static void main(String[] args) throws IOException {
-        PaneTyper typer = new PaneTyper(new Tmux(args[0], Duration.ofMillis(Long.parseLong(args[2]))), Path.of(args[1]));
+        Tmux tmux = new Tmux(args[0]);
+        PaneTyper typer = new PaneTyper(Path.of(args[1]), Duration.ofMillis(Long.parseLong(args[2])));
+        Map<String, PaneBinding> bindings = new HashMap<>();
         BufferedReader typings = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         PrintWriter answers = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         answers.println("ready");
         for (String line = typings.readLine(); line != null; line = typings.readLine()) {
             String[] typing = line.split("\t", 2);
-            PaneTyper.Outcome outcome = typer.type(typing[0], typing[1]);
+            PaneBinding binding = bindings.computeIfAbsent(typing[0], pane -> new PaneGuard().bind(tmux, pane, null, null));
+            PaneTyper.Outcome outcome = typer.type(binding, typing[1]);
             answers.println(outcome.typed() ? "typed" : "failed: " + outcome.failure());
         }
     }

@@ -42,6 +42,11 @@ class TmuxDiscoveryTest {
         return found.json();
     }
 
+    /** The environment tmux gives a program in the pane. */
+    private Map<String, String> tmuxEnvironment(String pane) {
+        return Map.of("TMUX", tmux.socket() + ",1,0", "TMUX_PANE", pane);
+    }
+
     @Test
     void findsAgentsInTheProjectButNotBareInterpretersOrOtherDirectories() {
         String firstPane = tmux.paneIds().get(0);
@@ -73,12 +78,13 @@ class TmuxDiscoveryTest {
         String id = "codex-pane" + codexPane.substring(1);
 
         // the pane's own agent claims its discovered identity by registering on the pane
-        CliRunner.Result claimed = cli.run(Map.of("TMUX_PANE", codexPane), "agent", "register", "--pane", codexPane, "--kind", "codex", "--json");
+        CliRunner.Result claimed = cli.run(tmuxEnvironment(codexPane), "agent", "register", "--pane", codexPane, "--kind", "codex",
+                "--json");
         assertThat(claimed.exitCode()).as(claimed.err()).isZero();
         assertThat(claimed.json().get("id").asString()).isEqualTo(id);
         Map<String, String> asCodex = Map.of("SWARM_AGENT", id, "SWARM_TOKEN", claimed.json().get("token").asString());
         assertThat(cli.run(asCodex, "lock", "acquire", "src/x.py").exitCode()).isZero();
-        assertThat(cli.run(Map.of("TMUX_PANE", codexPane), "whoami", "--json").json().get("id").asString()).isEqualTo(id);
+        assertThat(cli.run(tmuxEnvironment(codexPane), "whoami", "--json").json().get("id").asString()).isEqualTo(id);
 
         tmux.tmux("kill-pane", "-t", codexPane);
         JsonNode after = discover();
@@ -88,5 +94,33 @@ class TmuxDiscoveryTest {
         assertThat(cli.run("lock", "who", "src/x.py").out()).contains("is free");
         JsonNode events = cli.run("log", "--holder", id, "--json").json().get("events");
         assertThat(events.get(events.size() - 1).get("details").get("reason").asString()).contains("vanished");
+    }
+
+    @Test
+    void discoveryFromAShellOfAnotherServerOrWithNoServerMarksNoAgentOfThisServerGone() {
+        String codexPane = tmux.newPane(project, "codex");
+        discover();
+        String id = "codex-pane" + codexPane.substring(1);
+        CliRunner.Result claimed = cli.run(tmuxEnvironment(codexPane), "agent", "register", "--pane", codexPane, "--kind", "codex", "--json");
+        assertThat(claimed.exitCode()).as(claimed.err()).isZero();
+        Map<String, String> asCodex = Map.of("SWARM_AGENT", id, "SWARM_TOKEN", claimed.json().get("token").asString());
+        assertThat(cli.run(asCodex, "lock", "acquire", "src/x.py").exitCode()).isZero();
+
+        try (TmuxServer other = TmuxServer.start(work.resolve("other-server"), project, "node")) {
+            CliRunner.Result fromOther = cli.run(Map.of("TMUX", other.socket() + ",1,0"), "agents", "discover", "--json");
+            assertThat(fromOther.exitCode()).as(fromOther.err()).isZero();
+            assertThat(fromOther.json().get("tmuxSocket").asString()).as("the caller's server").isEqualTo(other.socket());
+            assertThat(fromOther.json().get("gone")).isEmpty();
+        }
+        String noServer = work.resolve("no-server.sock").toString();
+        CliRunner.Result unreachable = cli.run(Map.of("TMUX", noServer + ",1,0"), "agents", "discover", "--json");
+        assertThat(unreachable.exitCode()).as(unreachable.err()).isZero();
+        assertThat(unreachable.json().get("reachable").asBoolean()).isFalse();
+        assertThat(unreachable.json().get("gone")).isEmpty();
+        assertThat(cli.run(Map.of("TMUX", noServer + ",1,0"), "agents", "discover").out()).contains("cannot be reached").contains("unknown");
+
+        cli.run("agents", "--json").json().get("agents")
+                .forEach(agent -> assertThat(agent.get("status").asString()).as(agent.get("id").asString()).isEqualTo("active"));
+        assertThat(cli.run("lock", "who", "src/x.py").out()).contains(id);
     }
 }

@@ -417,7 +417,7 @@ class AgentsTest {
     @Test
     void anAgentRegisteredUnderAReservedIdBeforeTheyWereReservedCannotAct() {
         store.write(tx -> {
-            tx.saveAgent(new Agent("swarm", "other", Agent.Status.ACTIVE, "", null, null, null, FakeProcesses.HOST,
+            tx.saveAgent(new Agent("swarm", "other", Agent.Status.ACTIVE, "", null, null, null, null, null, null, FakeProcesses.HOST,
                     tx.now(), tx.now(), tx.now(), true), Tokens.hash("old-token"));
             return null;
         });
@@ -595,7 +595,7 @@ class AgentsTest {
         long started = clock.millis() - 10_000;
         processes.start(1003, started);
 
-        Agents.Discovery first = agents.reconcile(List.of(new Agents.Sighting("%3", "claude", 1003, started)), Set.of("%3"));
+        Agents.Discovery first = agents.reconcile(SERVER, List.of(sighting(SERVER, "%3", 1003, started)), Set.of("%3"));
 
         assertThat(first.registered()).extracting(Agent::id).containsExactly("claude-pane3");
         Agent discovered = agents.find("claude-pane3").orElseThrow();
@@ -605,7 +605,7 @@ class AgentsTest {
         unauthenticated(() -> agents.heartbeat(Caller.ofAgent("claude-pane3", "guess")));
 
         clock.advance(Duration.ofSeconds(5));
-        Agents.Discovery second = agents.reconcile(List.of(new Agents.Sighting("%3", "claude", 1003, started)), Set.of("%3"));
+        Agents.Discovery second = agents.reconcile(SERVER, List.of(sighting(SERVER, "%3", 1003, started)), Set.of("%3"));
 
         assertThat(second.registered()).isEmpty();
         assertThat(second.seenAgain()).extracting(Agent::id).containsExactly("claude-pane3");
@@ -615,8 +615,9 @@ class AgentsTest {
         assertThat(events("agent.discovered")).hasSize(1);
 
         long restarted = clock.millis();
+        processes.end(1003); // the agent exited and another one started in its pane
         processes.start(2003, restarted);
-        Agents.Discovery third = agents.reconcile(List.of(new Agents.Sighting("%3", "claude", 2003, restarted)), Set.of("%3"));
+        Agents.Discovery third = agents.reconcile(SERVER, List.of(sighting(SERVER, "%3", 2003, restarted)), Set.of("%3"));
 
         assertThat(third.gone()).containsExactly("claude-pane3");
         assertThat(third.registered()).singleElement().satisfies(agent -> {
@@ -625,15 +626,15 @@ class AgentsTest {
         });
         assertThat(events("agent.gone")).singleElement()
                 .satisfies(event -> assertThat(String.valueOf(event.details().get("reason"))).contains("1003"));
-        assertThat(agents.onPane("%3")).get().extracting(Agent::pid).isEqualTo(2003L);
+        assertThat(agents.onPane(SERVER, "%3")).get().extracting(Agent::pid).isEqualTo(2003L);
         assertThat(agents.list()).filteredOn(listed -> listed.agent().status() != Agent.Status.GONE).hasSize(1);
         String replacement = third.registered().get(0).id();
 
-        Agents.Discovery fourth = agents.reconcile(List.of(), Set.of());
+        Agents.Discovery fourth = agents.reconcile(SERVER, List.of(), Set.of());
 
         assertThat(fourth.gone()).containsExactly(replacement);
         assertThat(status(replacement)).isEqualTo(Agent.Status.GONE);
-        assertThat(agents.onPane("%3")).isEmpty();
+        assertThat(agents.onPane(SERVER, "%3")).isEmpty();
         List<Event> replacementGone = events("agent.gone", replacement);
         assertThat(String.valueOf(replacementGone.get(replacementGone.size() - 1).details().get("reason"))).contains("%3");
     }
@@ -642,9 +643,9 @@ class AgentsTest {
     void registeringOnAPaneClaimsItsUnclaimedAgentButNotAClaimedOne() {
         long started = clock.millis() - 10_000;
         processes.start(1005, started);
-        agents.reconcile(List.of(new Agents.Sighting("%5", "claude", 1005, started)), Set.of("%5"));
+        agents.reconcile(SERVER, List.of(sighting(SERVER, "%5", 1005, started)), Set.of("%5"));
 
-        Agents.Registered claimed = agents.register(new Agents.Registration(null, "claude", "%5", null, null));
+        Agents.Registered claimed = agents.register(new Agents.Registration(null, "claude", "%5", null, null, binding(SERVER, "%5", 1005, started)));
 
         assertThat(claimed.agent().id()).isEqualTo("claude-pane5");
         assertThat(claimed.agent().claimed()).isTrue();
@@ -652,14 +653,59 @@ class AgentsTest {
         assertThat(agents.heartbeat(as(claimed)).id()).isEqualTo("claude-pane5");
         assertThat(agents.list()).hasSize(1);
 
-        SwarmException second = denied(() -> agents.register(new Agents.Registration(null, "codex", "%5", null, null)));
+        SwarmException second = denied(() -> agents.register(new Agents.Registration(null, "codex", "%5", null, null, binding(SERVER, "%5", 1005, started))));
         assertThat(second.getMessage()).contains("%5").contains("claude-pane5");
-        SwarmException named = denied(() -> agents.register(new Agents.Registration("intruder", "codex", "%5", null, null)));
+        SwarmException named = denied(() -> agents.register(new Agents.Registration("intruder", "codex", "%5", null, null, binding(SERVER, "%5", 1005, started))));
         assertThat(named.getMessage()).contains("claude-pane5");
-        SwarmException sameId = denied(() -> agents.register(new Agents.Registration("claude-pane5", "claude", "%5", null, null)));
+        SwarmException sameId = denied(() -> agents.register(new Agents.Registration("claude-pane5", "claude", "%5", null, null, binding(SERVER, "%5", 1005, started))));
         assertThat(sameId.getMessage()).contains("claude-pane5");
         assertThat(agents.heartbeat(as(claimed)).id()).as("the claimer's token still works").isEqualTo("claude-pane5");
         assertThat(agents.list()).extracting(listed -> listed.agent().id()).containsExactly("claude-pane5");
+    }
+
+    @Test
+    void aDiscoveryOfOneTmuxServerLeavesTheAgentsOfAnotherAloneAndOnePaneIdNamesTwoPanes() {
+        long started = clock.millis() - 10_000;
+        processes.start(1003, started);
+        processes.start(2003, started);
+        Agents.Registered mine = agents.register(new Agents.Registration("mine", "claude", "%3", null, null, binding(SERVER, "%3", 1003, started)));
+        Agents.Registered theirs = agents.register(new Agents.Registration("theirs", "claude", "%3", null, null,
+                binding(OTHER_SERVER, "%3", 2003, started)));
+        assertThat(agents.onPane(SERVER, "%3")).get().extracting(Agent::id).isEqualTo("mine");
+        assertThat(agents.onPane(OTHER_SERVER, "%3")).get().extracting(Agent::id).isEqualTo("theirs");
+
+        Agents.Discovery other = agents.reconcile(OTHER_SERVER, List.of(), Set.of());
+
+        assertThat(other.gone()).containsExactly("theirs");
+        assertThat(status(mine.agent().id())).as("an agent of a server the discovery did not list").isEqualTo(Agent.Status.ACTIVE);
+        assertThat(status(theirs.agent().id())).isEqualTo(Agent.Status.GONE);
+    }
+
+    @Test
+    void aDiscoverySeeingAnotherProcessInTheTreeOfARegisteredLiveAgentKeepsIt() {
+        long started = clock.millis() - 10_000;
+        processes.start(1007, started); // the pane's foreground program, bound at registration (say npx)
+        processes.start(1008, started); // its child that discovery recognises (say claude's node process)
+        Agents.Registered registered = agents.register(new Agents.Registration("wrapped", "claude", "%7", null, null,
+                binding(SERVER, "%7", 1007, started)));
+
+        Agents.Discovery seen = agents.reconcile(SERVER, List.of(sighting(SERVER, "%7", 1008, started)), Set.of("%7"));
+
+        assertThat(seen.gone()).isEmpty();
+        assertThat(seen.registered()).isEmpty();
+        assertThat(seen.seenAgain()).extracting(Agent::id).containsExactly("wrapped");
+        assertThat(agents.heartbeat(as(registered)).status()).isEqualTo(Agent.Status.ACTIVE);
+    }
+
+    private static final String SERVER = "/run/tmux-test/default";
+    private static final String OTHER_SERVER = "/run/tmux-test/work";
+
+    private static PaneBinding binding(String socket, String pane, long pid, long started) {
+        return new PaneBinding(socket, pane, pid, started, pid, started);
+    }
+
+    private static Agents.Sighting sighting(String socket, String pane, long pid, long started) {
+        return new Agents.Sighting(binding(socket, pane, pid, started), "claude");
     }
 
     // ------------------------------------------------------------------ concurrent registration

@@ -45,11 +45,13 @@ class MessagesTest {
     private Caller b;
     private Caller c;
 
+    private final FakeProcesses processes = new FakeProcesses();
+
     @BeforeEach
     void openStore() {
         clock = MutableClock.startingAt2030();
         store = SqliteStore.open(project.resolve(".swarm/swarm.db"), clock);
-        agents = new Agents(store, new FakeProcesses());
+        agents = new Agents(store, processes);
         messages = new Messages(store, agents, new MessageSignature(SECRET));
         log = new EventLog(store);
         Settings settings = new Settings(store, agents);
@@ -344,7 +346,7 @@ class MessagesTest {
     @Test
     void anAgentNamedLikeTheOperatorFromAnOlderStoreGetsOneEscalationCopyAndBreaksNothing() {
         store.write(tx -> { // registered before the id was reserved
-            tx.saveAgent(new Agent(Messages.OPERATOR, "other", Agent.Status.ACTIVE, "", null, null, null, FakeProcesses.HOST,
+            tx.saveAgent(new Agent(Messages.OPERATOR, "other", Agent.Status.ACTIVE, "", null, null, null, null, null, null, FakeProcesses.HOST,
                     tx.now(), tx.now(), tx.now(), true), Tokens.hash("old-token"));
             return null;
         });
@@ -362,7 +364,9 @@ class MessagesTest {
 
     @Test
     void aMessageChangedInTheStoreIsReportedAsTamperedAndNeverTypedIntoAPane() throws Exception {
-        agents.register(new Agents.Registration("D", "other", "%5", null, null)); // an agent with a pane on this host
+        processes.start(1005, 0);
+        agents.register(new Agents.Registration("D", "other", "%5", null, null,
+                new PaneBinding("/run/tmux-test/default", "%5", 1005, 0, 1005, 0))); // an agent with a pane on this host
         Message genuine = messages.send(a, List.of("B", "D"), draft(MessageType.INFO, "deploy at 5"));
         Message forPane = send(a, "D", "untouched");
         try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + project.resolve(".swarm/swarm.db"));

@@ -3,7 +3,6 @@ package dev.swarmhub.hub;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.swarmhub.host.OperatorToken;
-import dev.swarmhub.host.Tmux;
 import dev.swarmhub.testing.Await;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -71,7 +70,7 @@ class ApiTest {
 
     static Hub startHub(Path root) {
         return Hub.start(root, services -> (args, env, cwd, out, err) -> dev.swarmhub.cli.Swarm.run(args, env, cwd, out, err, services),
-                Hub.Address.LOOPBACK, new Tmux(root.resolve("no-tmux-server.sock").toString())); // never the user's own panes
+                Hub.Address.LOOPBACK);
     }
 
     // ---------------------------------------------------------------- 1. authentication first
@@ -316,8 +315,7 @@ class ApiTest {
                 .map(address -> address instanceof java.net.Inet6Address ? "[" + address.getHostAddress().replaceFirst("%.*", "") + "]" : address.getHostAddress())
                 .toList();
         org.junit.jupiter.api.Assumptions.assumeFalse(ownAddresses.isEmpty(), "this machine has only loopback addresses");
-        Hub remote = Hub.start(remoteProject, services -> (args, env, cwd, out, err) -> 1, new Hub.Address("0.0.0.0", 0),
-                new Tmux(remoteProject.resolve("no-tmux-server.sock").toString()));
+        Hub remote = Hub.start(remoteProject, services -> (args, env, cwd, out, err) -> 1, new Hub.Address("0.0.0.0", 0));
         try {
             String token = OperatorToken.readOrCreate(remoteProject);
             java.util.function.Function<String, Reply> withHost = host -> HubApi.raw(remote.port(), "GET /api/v1/agents HTTP/1.1\r\nHost: "
