@@ -3,6 +3,7 @@ package dev.swarmhub.hub;
 import dev.swarmhub.core.Agent;
 import dev.swarmhub.core.Caller;
 import dev.swarmhub.core.Lease;
+import dev.swarmhub.core.Leases;
 import dev.swarmhub.core.Resource;
 import dev.swarmhub.core.ResourceParser;
 import dev.swarmhub.core.Store;
@@ -118,7 +119,7 @@ final class IdempotentAnswers {
         Map<String, Object> ended = new LinkedHashMap<>();
         first.forEach((name, value) -> ended.put((String) name, value));
         ended.put("state", "ended");
-        ended.put("heldNowBy", tx.liveLeasesOn(resource).stream().map(Lease::agent).toList());
+        ended.put("heldNowBy", Leases.holdersNow(tx, resource));
         return ended;
     }
 }

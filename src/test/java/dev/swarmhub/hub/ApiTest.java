@@ -720,6 +720,27 @@ class ApiTest {
     }
 
     @Test
+    void whoHoldsAnEndedLeasesFileNowCountsAGlobCoveringIt() {
+        String alice = api.register(operator, "alice");
+        String bob = api.register(operator, "bob");
+        Map<String, String> key = Map.of("Idempotency-Key", "acquire-a");
+        String body = "{\"resources\":[\"src/a.py\"],\"ttl\":\"1s\"}";
+        api.ok(api.post(alice, "/locks", body, key));
+        Await.until("alice's lease to expire", () -> api.leases(operator, "?resource=src/a.py").isEmpty());
+        api.ok(api.post(bob, "/locks", "{\"resources\":[\"src/**\"]}"));
+
+        JsonNode replayed = api.ok(api.post(alice, "/locks", body, key)).json().path("leases").get(0);
+        assertThat(replayed.path("state").asString()).isEqualTo("ended");
+        assertThat(replayed.path("heldNowBy")).as("bob's src/** covers src/a.py: " + replayed)
+                .extracting(JsonNode::asString).containsExactly("bob");
+
+        JsonNode released = api.ok(api.post(alice, "/locks/release", "{\"resources\":[\"src/a.py\"]}")).json().path("released").get(0);
+        assertThat(released.path("hadExpired").asBoolean()).as(released.toString()).isTrue();
+        assertThat(released.path("heldNowBy")).as("bob's src/** covers src/a.py: " + released)
+                .extracting(JsonNode::asString).containsExactly("bob");
+    }
+
+    @Test
     void tokensOfGoneAgentsAndReplacedTokensAreRefusedOnEveryRoute() {
         // a token replaced by the operator, after it was used once (so the hub has seen it)
         String replaced = api.register(operator, "carol");
