@@ -720,6 +720,19 @@ class ApiTest {
     }
 
     @Test
+    void anAcquireWhoseReasonIsWaitIsStillIdempotent() {
+        String alice = api.register(operator, "alice");
+        Map<String, String> key = Map.of("Idempotency-Key", "acquire-reason-wait");
+        String body = "{\"resources\":[\"src/w.py\"],\"reason\":\"wait\"}";
+        JsonNode first = api.ok(api.post(alice, "/locks", body, key)).json();
+        JsonNode retry = api.ok(api.post(alice, "/locks", body, key)).json();
+        assertThat(retry.path("replayed").asBoolean()).as(retry.toString()).isTrue();
+        assertThat(retry.path("leases").get(0).path("expiresAt").asString()).as("the retry renewed nothing")
+                .isEqualTo(first.path("leases").get(0).path("expiresAt").asString());
+        assertThat(api.events(operator, "?kind=lease.renewed")).isEmpty();
+    }
+
+    @Test
     void aReplayedRenewOrReleaseGivesTheLeasesStateNow() {
         String alice = api.register(operator, "alice");
         String bob = api.register(operator, "bob");
