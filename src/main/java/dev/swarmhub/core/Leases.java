@@ -183,17 +183,23 @@ public final class Leases {
     private static List<LeaseConflictException.Conflict> conflicts(Tx tx, Request request, Map<Resource, Lease> own) {
         List<LeaseConflictException.Conflict> conflicts = new ArrayList<>();
         for (Resource wanted : request.resources()) {
-            for (Lease held : tx.leasesIn(wanted.scope())) {
-                if (held.agent().equals(request.agent())) {
-                    if (held.resource().equals(wanted)) {
-                        own.put(wanted, held);
-                    }
-                } else if (held.liveAt(tx.now()) && held.mode().conflictsWith(request.mode()) && held.resource().overlaps(wanted)) {
+            tx.leaseOf(request.agent(), wanted).ifPresent(held -> own.put(wanted, held));
+            for (Lease held : liveLeasesOverlapping(tx, wanted)) {
+                if (!held.agent().equals(request.agent()) && held.mode().conflictsWith(request.mode())) {
                     conflicts.add(new LeaseConflictException.Conflict(wanted, held));
                 }
             }
         }
         return conflicts;
+    }
+
+    /**
+     * The leases live now whose resource overlaps this one (a glob covering the path, the path
+     * under a glob, the same path): who holds the resource now, as an acquire would see them.
+     */
+    public static List<Lease> liveLeasesOverlapping(Tx tx, Resource resource) {
+        return tx.leasesIn(resource.scope()).stream()
+                .filter(lease -> lease.liveAt(tx.now()) && lease.resource().overlaps(resource)).toList();
     }
 
     /**
@@ -284,16 +290,17 @@ public final class Leases {
     }
 
     /**
-     * Releases the agent's leases on these resources. A resource the agent does not hold is
-     * skipped quietly, unless another agent holds exactly it: then nothing is released and the
-     * holder is named.
-     */
-    /**
      * A lease the caller released. One that had expired before says so, with the agents that
      * hold its resource now: the caller lost it earlier, and another may be editing the file.
      */
     public record Released(Lease lease, boolean hadExpired, List<String> heldNowBy) {
     }
+
+    /**
+     * Releases the agent's leases on these resources. A resource the agent does not hold is
+     * skipped quietly, unless another agent holds exactly it: then nothing is released and the
+     * holder is named.
+     */
 
     public List<Released> release(Caller caller, List<Resource> resources) {
         String agent = caller.agentId();
@@ -329,8 +336,13 @@ public final class Leases {
 
     private static Released released(Tx tx, Lease lease) {
         boolean hadExpired = !lease.liveAt(tx.now());
-        List<String> holders = hadExpired ? tx.liveLeasesOn(lease.resource()).stream().map(Lease::agent).toList() : List.of();
+        List<String> holders = hadExpired ? holdersNow(tx, lease.resource()) : List.of();
         return new Released(lease, hadExpired, holders);
+    }
+
+    /** The agents whose live leases overlap the resource now, each once. */
+    public static List<String> holdersNow(Tx tx, Resource resource) {
+        return liveLeasesOverlapping(tx, resource).stream().map(Lease::agent).distinct().toList();
     }
 
     /** Operator action: removes every lease of the agent, recording why. */
@@ -367,8 +379,7 @@ public final class Leases {
 
     /** Live leases overlapping the resource, including globs that cover a path. */
     public List<Lease> who(Resource resource) {
-        return store.read(tx -> tx.leasesIn(resource.scope()).stream()
-                .filter(lease -> lease.liveAt(tx.now()) && lease.resource().overlaps(resource)).toList());
+        return store.read(tx -> liveLeasesOverlapping(tx, resource));
     }
 
     public List<Lease> list(String agent, boolean includeExpired) {

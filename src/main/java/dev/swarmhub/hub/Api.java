@@ -202,8 +202,9 @@ final class Api extends HttpServlet {
         }
     }
 
-    private static boolean isWaiting(String route, String body) { // a waiting inbox is a GET: never stored
-        return route.equals("POST /locks") && body.contains("\"wait\"");
+    /** An acquire with a "wait" field (read from the parsed body, not its text); a waiting inbox is a GET: never stored. */
+    private static boolean isWaiting(String route, String body) {
+        return route.equals("POST /locks") && parse(body, AcquireBody.class).waitFor() != null;
     }
 
     /** A stored JSON document (an answer kept for an Idempotency-Key), as a mutable map. */

@@ -3,6 +3,7 @@ package dev.swarmhub.hub;
 import dev.swarmhub.core.Agent;
 import dev.swarmhub.core.Caller;
 import dev.swarmhub.core.Lease;
+import dev.swarmhub.core.Leases;
 import dev.swarmhub.core.Resource;
 import dev.swarmhub.core.ResourceParser;
 import dev.swarmhub.core.Store;
@@ -24,9 +25,10 @@ import java.util.regex.Pattern;
  * answer and applies nothing twice. An answer is kept for {@link #KEPT} of store time; the hub's
  * timer forgets older ones, and an older one is never replayed.
  *
- * <p>A replay says so ({@code "replayed": true}) and corrects what time may have made false: an
- * acquire's leases come with their state now (held, or ended and who holds the resource now), and
- * "granted" says whether the caller still holds them all. A registration's token is kept only
+ * <p>A replay says so ({@code "replayed": true}) and corrects what time may have made false: the
+ * leases of every answer that carries some (acquire, renew, release, leave, cleanup) come with
+ * their state now (held with their current expiry, or ended and who holds the resource now), and
+ * an acquire's "granted" (a renew's "held") says whether the caller still holds them all. A registration's token is kept only
  * sealed ({@link TokenSeal}) under the caller's own bearer token and the key; the replay gives back
  * that same token, and only while that registration is still the agent's current one (not gone,
  * not registered again, its token not replaced): it never issues a token, so it can never hand
@@ -36,6 +38,10 @@ final class IdempotentAnswers {
 
     static final Duration KEPT = Duration.ofHours(24);
     private static final Pattern KEY = Pattern.compile("[A-Za-z0-9_.:-]{1,128}");
+    /** The stored answers that carry leases, by route: the name of their list of leases. */
+    private static final Map<String, String> LEASE_LISTS = Map.of("POST /locks", "leases", "POST /locks/renew", "renewed",
+            "POST /locks/release", "released", "POST /locks/release-agent", "released", "POST /agents/leave", "released",
+            "POST /locks/cleanup", "expired");
 
     private final Services services;
     private final ResourceParser parser;
@@ -83,13 +89,20 @@ final class IdempotentAnswers {
         if (document.containsKey("token")) {
             document.put("token", currentRegistrationToken(tx, key, bearer, (String) document.get("id"), document.get("token")));
         }
-        if (route.equals("POST /locks") && document.get("leases") instanceof List<?> leases) {
+        String leaseList = LEASE_LISTS.get(route);
+        if (leaseList != null && document.get(leaseList) instanceof List<?> leases) {
             List<Map<String, Object>> now = new ArrayList<>();
             for (Object lease : leases) {
                 now.add(leaseNow(tx, (Map<?, ?>) lease));
             }
-            document.put("granted", now.stream().allMatch(lease -> "held".equals(lease.get("state"))));
-            document.put("leases", now);
+            document.put(leaseList, now);
+            boolean allHeld = now.stream().allMatch(lease -> "held".equals(lease.get("state")));
+            switch (route) {
+                case "POST /locks" -> document.put("granted", allHeld);
+                case "POST /locks/renew" -> document.put("held", allHeld);
+                default -> { // released or expired leases: each one's state ("ended") and who holds its resource now say it all
+                }
+            }
         }
         document.put("replayed", true);
         return new Api.Answer(earlier.status(), document);
@@ -118,7 +131,7 @@ final class IdempotentAnswers {
         Map<String, Object> ended = new LinkedHashMap<>();
         first.forEach((name, value) -> ended.put((String) name, value));
         ended.put("state", "ended");
-        ended.put("heldNowBy", tx.liveLeasesOn(resource).stream().map(Lease::agent).toList());
+        ended.put("heldNowBy", Leases.holdersNow(tx, resource));
         return ended;
     }
 }

@@ -60,25 +60,41 @@ final class WaitingRequests {
         private final EndPoint endPoint;
         /** Guarded by this: once closed, nothing interrupts the handler any more (it may be writing its answer). */
         private boolean open = true;
+        /**
+         * Guarded by this: the end point's read interest is this watch's own and has not fired.
+         * Only then may close() withdraw it; any other interest there is Jetty's (its connection's
+         * read callback), and failing that one would fail the connection and lose the answer.
+         */
+        private boolean ownInterestPending;
+        /** Guarded by this: this watch's read interest fired (it may fire while start() registers it). */
+        private boolean interestFired;
 
-        private Watch(Thread handler, EndPoint endPoint) {
+        Watch(Thread handler, EndPoint endPoint) {
             this.handler = handler;
             this.endPoint = endPoint;
         }
 
-        private void start() {
-            endPoint.tryFillInterested(this); // false: Jetty reads this connection itself (it then sees the close)
+        synchronized void start() {
+            // false: Jetty already reads this connection itself; it sees the close and fails the request (the failure listener)
+            boolean registered = endPoint.tryFillInterested(this);
+            ownInterestPending = registered && !interestFired;
         }
 
         /** Readable: the client closed its side (or sent what a waiting client never sends). */
         @Override
         public void succeeded() {
-            clientGone();
+            interestFired();
         }
 
         /** The end point failed or closed. */
         @Override
         public void failed(Throwable cause) {
+            interestFired();
+        }
+
+        private synchronized void interestFired() {
+            interestFired = true;
+            ownInterestPending = false;
             clientGone();
         }
 
@@ -93,13 +109,18 @@ final class WaitingRequests {
             }
         }
 
-        /** Ends the watch: withdraws its read interest (Jetty expects none pending when the answer completes). */
+        /**
+         * Ends the watch: withdraws its own read interest if it is still pending (Jetty expects
+         * none pending when the answer completes), and never one that is Jetty's. Held under this
+         * watch's monitor, the interest cannot turn into Jetty's meanwhile: only a fired interest
+         * leaves the end point free, and Jetty registers its own only from this handler thread or
+         * after the answer.
+         */
         @Override
-        public void close() {
-            synchronized (this) {
-                open = false;
-            }
-            if (endPoint instanceof AbstractEndPoint ownEndPoint) {
+        public synchronized void close() {
+            open = false;
+            if (ownInterestPending && endPoint instanceof AbstractEndPoint ownEndPoint) {
+                ownInterestPending = false;
                 ownEndPoint.getFillInterest().onFail(new WatchEnded()); // calls failed(): closed already, so nothing happens
             }
             Thread.interrupted(); // an interrupt that came as the wait ended must not fail the answer's write

@@ -719,6 +719,80 @@ class ApiTest {
     }
 
     @Test
+    void anAcquireWhoseReasonIsWaitIsStillIdempotent() {
+        String alice = api.register(operator, "alice");
+        Map<String, String> key = Map.of("Idempotency-Key", "acquire-reason-wait");
+        String body = "{\"resources\":[\"src/w.py\"],\"reason\":\"wait\"}";
+        JsonNode first = api.ok(api.post(alice, "/locks", body, key)).json();
+        JsonNode retry = api.ok(api.post(alice, "/locks", body, key)).json();
+        assertThat(retry.path("replayed").asBoolean()).as(retry.toString()).isTrue();
+        assertThat(retry.path("leases").get(0).path("expiresAt").asString()).as("the retry renewed nothing")
+                .isEqualTo(first.path("leases").get(0).path("expiresAt").asString());
+        assertThat(api.events(operator, "?kind=lease.renewed")).isEmpty();
+    }
+
+    @Test
+    void aReplayedRenewOrReleaseGivesTheLeasesStateNow() {
+        String alice = api.register(operator, "alice");
+        String bob = api.register(operator, "bob");
+        api.ok(api.post(alice, "/locks", "{\"resources\":[\"src/r.py\"],\"ttl\":\"1s\"}"));
+        Map<String, String> renewKey = Map.of("Idempotency-Key", "renew-r");
+        String renew = "{\"resources\":[\"src/r.py\"],\"ttl\":\"1s\"}";
+        JsonNode renewed = api.ok(api.post(alice, "/locks/renew", renew, renewKey)).json().path("renewed").get(0);
+        Await.until("alice's renewed lease to expire", () -> api.leases(operator, "?resource=src/r.py").isEmpty());
+        api.ok(api.post(bob, "/locks", "{\"resources\":[\"src/r.py\"]}"));
+
+        // the renew's answer was lost; its retry comes after the lease went to bob
+        JsonNode replay = api.ok(api.post(alice, "/locks/renew", renew, renewKey)).json();
+        assertThat(replay.path("replayed").asBoolean()).isTrue();
+        assertThat(replay.path("held").asBoolean()).as("alice holds nothing now: " + replay).isFalse();
+        JsonNode lease = replay.path("renewed").get(0);
+        assertThat(lease.path("id").asLong()).isEqualTo(renewed.path("id").asLong());
+        assertThat(lease.path("state").asString()).as(replay.toString()).isEqualTo("ended");
+        assertThat(lease.path("heldNowBy")).extracting(JsonNode::asString).containsExactly("bob");
+
+        // a renew replayed while the lease lives says held, with the expiry it has now
+        api.ok(api.post(bob, "/locks/renew", "{\"resources\":[\"src/r.py\"],\"ttl\":\"1m\"}", renewKey));
+        JsonNode bobsNow = api.ok(api.post(bob, "/locks/renew", "{\"resources\":[\"src/r.py\"],\"ttl\":\"10m\"}")).json().path("renewed").get(0);
+        JsonNode bobsReplay = api.ok(api.post(bob, "/locks/renew", "{\"resources\":[\"src/r.py\"],\"ttl\":\"1m\"}", renewKey)).json();
+        assertThat(bobsReplay.path("held").asBoolean()).as(bobsReplay.toString()).isTrue();
+        assertThat(bobsReplay.path("renewed").get(0).path("state").asString()).isEqualTo("held");
+        assertThat(bobsReplay.path("renewed").get(0).path("expiresAt").asString()).isEqualTo(bobsNow.path("expiresAt").asString());
+
+        // a release replayed after another agent took the file says so
+        api.ok(api.post(alice, "/locks", "{\"resources\":[\"src/q.py\"]}"));
+        Map<String, String> releaseKey = Map.of("Idempotency-Key", "release-q");
+        api.ok(api.post(alice, "/locks/release", "{\"resources\":[\"src/q.py\"]}", releaseKey));
+        api.ok(api.post(bob, "/locks", "{\"resources\":[\"src/q.py\"]}"));
+        JsonNode releaseReplay = api.ok(api.post(alice, "/locks/release", "{\"resources\":[\"src/q.py\"]}", releaseKey)).json();
+        assertThat(releaseReplay.path("replayed").asBoolean()).isTrue();
+        JsonNode released = releaseReplay.path("released").get(0);
+        assertThat(released.path("state").asString()).as(releaseReplay.toString()).isEqualTo("ended");
+        assertThat(released.path("heldNowBy")).extracting(JsonNode::asString).containsExactly("bob");
+    }
+
+    @Test
+    void whoHoldsAnEndedLeasesFileNowCountsAGlobCoveringIt() {
+        String alice = api.register(operator, "alice");
+        String bob = api.register(operator, "bob");
+        Map<String, String> key = Map.of("Idempotency-Key", "acquire-a");
+        String body = "{\"resources\":[\"src/a.py\"],\"ttl\":\"1s\"}";
+        api.ok(api.post(alice, "/locks", body, key));
+        Await.until("alice's lease to expire", () -> api.leases(operator, "?resource=src/a.py").isEmpty());
+        api.ok(api.post(bob, "/locks", "{\"resources\":[\"src/**\"]}"));
+
+        JsonNode replayed = api.ok(api.post(alice, "/locks", body, key)).json().path("leases").get(0);
+        assertThat(replayed.path("state").asString()).isEqualTo("ended");
+        assertThat(replayed.path("heldNowBy")).as("bob's src/** covers src/a.py: " + replayed)
+                .extracting(JsonNode::asString).containsExactly("bob");
+
+        JsonNode released = api.ok(api.post(alice, "/locks/release", "{\"resources\":[\"src/a.py\"]}")).json().path("released").get(0);
+        assertThat(released.path("hadExpired").asBoolean()).as(released.toString()).isTrue();
+        assertThat(released.path("heldNowBy")).as("bob's src/** covers src/a.py: " + released)
+                .extracting(JsonNode::asString).containsExactly("bob");
+    }
+
+    @Test
     void tokensOfGoneAgentsAndReplacedTokensAreRefusedOnEveryRoute() {
         // a token replaced by the operator, after it was used once (so the hub has seen it)
         String replaced = api.register(operator, "carol");

@@ -31,12 +31,22 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A thousand open event streams and ordinary traffic against a hub process: no request starves
  * (each is answered within a generous failure timeout), every stream receives the traffic's
- * events, and the latency of the ordinary requests is reported (p50, p99, max). The verdict does
- * not depend on the machine's speed; the issue's figure (p99 under 50 ms) is printed for the
- * record, measured here on whatever machine runs the test.
+ * events, and the p99 latency of the ordinary requests beside the streams is at most
+ * max(50 ms, {@link #SLOWDOWN_ALLOWED} x the p99 of the same traffic without streams, measured
+ * in the same run against the same hub). Relative to that baseline, the verdict does not depend on
+ * the machine's speed; 50 ms is the issue's figure, the floor for a fast machine.
  */
 class EventStreamLoadTest {
 
+    /**
+     * Streams are not free: each acquire and release appends an event that the hub writes to 1,000
+     * sockets and this JVM reads 1,000 times, on the same cores as the requests (about 10 ms of
+     * CPU per event against 1-2 ms per request), so on a machine whose cores are all busy the
+     * requests beside the streams do several times the work of the baseline and wait accordingly.
+     * 10 x leaves room for that honest cost, and still catches starvation: the stall the issue
+     * reported held requests 30 s, hundreds of times any baseline.
+     */
+    private static final int SLOWDOWN_ALLOWED = 10;
     private static final int STREAMING_AGENTS = 20;
     private static final int STREAMS_PER_AGENT = 50; // 1,000 streams, within the default cap of 64 per token
     private static final int WORKERS = 4;
@@ -60,6 +70,9 @@ class EventStreamLoadTest {
                 tokens.add(JsonViews.JSON.readTree(registered).path("token").asString());
             }
 
+            trafficLatencies(workers, http, base, tokens); // warms the hub up (JIT, caches): not measured
+            long[] baseline = trafficLatencies(workers, http, base, tokens);
+
             int streams = STREAMING_AGENTS * STREAMS_PER_AGENT;
             AtomicLongArray lastSeen = new AtomicLongArray(streams);
             CountDownLatch opened = new CountDownLatch(streams);
@@ -73,27 +86,15 @@ class EventStreamLoadTest {
             }
             assertThat(opened.await(120, TimeUnit.SECONDS)).as("all %d streams open", streams).isTrue();
 
-            ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
-            List<Future<?>> traffic = new ArrayList<>();
-            for (int w = 0; w < WORKERS; w++) {
-                String token = tokens.get(w);
-                String file = "{\"resources\":[\"src/w" + w + ".py\"]}";
-                traffic.add(workers.submit(() -> {
-                    for (int cycle = 0; cycle < CYCLES; cycle++) {
-                        latencies.add(timed(() -> send(http, base, token, "POST", "/locks", file)));
-                        latencies.add(timed(() -> send(http, base, token, "GET", "/locks", null)));
-                        latencies.add(timed(() -> send(http, base, token, "POST", "/locks/release", file)));
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> worker : traffic) {
-                worker.get(ANSWER_TIMEOUT.toSeconds() * CYCLES * 3, TimeUnit.SECONDS);
-            }
-            long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+            long[] withStreams = trafficLatencies(workers, http, base, tokens);
+            double baselineP99 = percentile(baseline, 99);
+            double withStreamsP99 = percentile(withStreams, 99);
+            System.out.printf("EventStreamLoadTest: %d requests without streams: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+                    baseline.length, percentile(baseline, 50), baselineP99, baseline[baseline.length - 1] / 1e6);
             System.out.printf("EventStreamLoadTest: %d requests beside %d streams: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
-                    sorted.length, streams, percentile(sorted, 50), percentile(sorted, 99), sorted[sorted.length - 1] / 1e6);
-            assertThat(sorted).as("every request answered").hasSize(WORKERS * CYCLES * 3);
+                    withStreams.length, streams, percentile(withStreams, 50), withStreamsP99, withStreams[withStreams.length - 1] / 1e6);
+            assertThat(withStreamsP99).as("p99 beside %d streams (ms), against max(50 ms, %d x p99 without streams = %.1f ms)",
+                    streams, SLOWDOWN_ALLOWED, baselineP99).isLessThanOrEqualTo(Math.max(50.0, SLOWDOWN_ALLOWED * baselineP99));
 
             long newest = JsonViews.JSON.readTree(send(http, base, operator, "GET", "/log?limit=1", null)).path("events").get(0).path("id").asLong();
             Await.until("every stream to receive event " + newest, () -> {
@@ -109,6 +110,34 @@ class EventStreamLoadTest {
                 socket.close();
             }
         }
+    }
+
+    /**
+     * Runs the request mix (acquire, list, release a file of each worker's own, {@link #CYCLES}
+     * times per worker) and returns each request's latency in nanoseconds, sorted; every
+     * request is answered within the failure timeout.
+     */
+    private static long[] trafficLatencies(ExecutorService workers, HttpClient http, String base, List<String> tokens) throws Exception {
+        ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+        List<Future<?>> traffic = new ArrayList<>();
+        for (int w = 0; w < WORKERS; w++) {
+            String token = tokens.get(w);
+            String file = "{\"resources\":[\"src/w" + w + ".py\"]}";
+            traffic.add(workers.submit(() -> {
+                for (int cycle = 0; cycle < CYCLES; cycle++) {
+                    latencies.add(timed(() -> send(http, base, token, "POST", "/locks", file)));
+                    latencies.add(timed(() -> send(http, base, token, "GET", "/locks", null)));
+                    latencies.add(timed(() -> send(http, base, token, "POST", "/locks/release", file)));
+                }
+                return null;
+            }));
+        }
+        for (Future<?> worker : traffic) {
+            worker.get(ANSWER_TIMEOUT.toSeconds() * CYCLES * 3, TimeUnit.SECONDS);
+        }
+        long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+        assertThat(sorted).as("every request answered").hasSize(WORKERS * CYCLES * 3);
+        return sorted;
     }
 
     /** Reads one stream (HTTP/1.0: the body is the events as sent, not chunked): its start, then the id of each event. */
