@@ -150,6 +150,33 @@ class HubLifecycleTest {
         }
     }
 
+    @Test
+    void anotherProcessQueuesBehindThePausedHubsWaiters() throws Exception {
+        CliRunner cli = new CliRunner(project);
+        Map<String, String> holder = cli.register("H");
+        Map<String, String> waiter = cli.register("W");
+        Map<String, String> latecomer = cli.register("L");
+        HubProcess hub = startHub();
+        assertThat(send(holder, "lock", "acquire", "x.py", "--json").exitCode()).isZero();
+        Future<CliFrames.Response> waiting = clients.submit(() -> send(waiter, "lock", "acquire", "x.py", "--wait", "60s", "--json"));
+        awaitEvent("lease.queued", "W");
+
+        hub.pause();
+        long lastPoll = releaseWhilePaused(hub, "H");
+        Await.until("the waiter's silence to pass 3 s", () -> System.currentTimeMillis() > lastPoll + 3_500);
+        // as swarm --no-hub: this test's process works on the store directly while the hub is frozen
+        CliRunner.Result cleanup = cli.run(latecomer, "lock", "cleanup", "--json");
+        assertThat(cleanup.exitCode()).as(cleanup.err()).isZero();
+        assertThat(cleanup.json().get("deadWaiters").asInt()).as("waiters of the paused hub removed").isZero();
+        CliRunner.Result jumped = cli.run(latecomer, "lock", "acquire", "x.py", "--json");
+        assertThat(jumped.exitCode()).as("an acquire past the paused hub's waiter: %s", jumped.out()).isNotZero();
+        assertThat(jumped.json().get("queuedAhead").get(0).get("agent").asString()).as(jumped.out()).isEqualTo("W");
+        hub.resume();
+
+        CliFrames.Response granted = waiting.get(30, TimeUnit.SECONDS);
+        assertThat(granted.exitCode()).as("W's wait: %s", granted).isZero();
+    }
+
     /**
      * Removes the agent's leases from the store beside the paused hub (as a --no-hub process
      * would); returns the waiters' latest poll time. A hub paused inside a write holds SQLite's
