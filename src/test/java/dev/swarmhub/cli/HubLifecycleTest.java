@@ -7,15 +7,23 @@ import dev.swarmhub.core.Event;
 import dev.swarmhub.core.EventLog;
 import dev.swarmhub.hub.CliFrames;
 import dev.swarmhub.hub.Hub;
+import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.hub.HubFiles;
 import dev.swarmhub.store.SqliteStore;
 import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.HubProcess;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
 import java.net.URI;
+import java.net.UnixDomainSocketAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -260,6 +268,24 @@ class HubLifecycleTest {
         assertThat(down.json().get("stopped").asBoolean()).as(down.out()).isTrue();
         assertThat(hub.awaitExit()).isZero();
         assertThat(HubFiles.info(project)).as("hub.json after down").doesNotExist();
+    }
+
+    @Test
+    void aLockFileFindsTheHubOnlyByItsPidAndStartTime() throws Exception {
+        LocalProcesses processes = new LocalProcesses();
+        long pid = ProcessHandle.current().pid(); // a live process that is no hub
+        long start = processes.startedAt(pid).orElseThrow();
+        Files.createDirectories(project.resolve(".swarm"));
+        Path lockFile = project.resolve(".swarm").resolve("hub.lock");
+        String started = "\"started\":\"2026-01-01T00:00:00Z\"";
+
+        Files.writeString(lockFile, "{\"host\":\"" + processes.host() + "\",\"pid\":" + pid + ",\"processStart\":" + start + "," + started + "}");
+        assertThat(Hub.running(project)).as("the process named with its start time").map(Hub.Running::pid).contains(pid);
+        Files.writeString(lockFile, "{\"host\":\"" + processes.host() + "\",\"pid\":" + pid + ",\"processStart\":" + (start - 60_000)
+                + "," + started + "}");
+        assertThat(Hub.running(project)).as("its pid, taken over by another process").isEmpty();
+        Files.writeString(lockFile, "{\"host\":\"" + processes.host() + "\",\"pid\":" + pid + ",\"processStart\":null," + started + "}");
+        assertThat(Hub.running(project)).as("its pid, with the hub's start time unknown").isEmpty();
     }
 
     @Test
