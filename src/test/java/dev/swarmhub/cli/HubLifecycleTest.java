@@ -245,6 +245,28 @@ class HubLifecycleTest {
         assertThat(timedOut.exitCode()).as("a 6 s wait under a 3 s silence limit: %s", timedOut).isEqualTo(3);
     }
 
+    @Test
+    void aHubOfAnOlderJarThatSendsNoMarksIsNotCutOff() throws Exception {
+        Path socket = HubFiles.socket(project);
+        Files.createDirectories(socket.getParent());
+        Files.writeString(HubFiles.info(project), "{\"pid\":1,\"socket\":\"" + socket + "\"}"); // no keepAliveMs
+        Duration silenceLimit = Duration.ofSeconds(1);
+        try (ServerSocketChannel olderHub = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            olderHub.bind(UnixDomainSocketAddress.of(socket));
+            Future<CliFrames.Response> waited = clients.submit(() -> SwarmClient.exchange(socket, new String[] {"lock", "acquire", "x.py",
+                    "--wait", "60s"}, Map.of("SWARM_ROOT", project.toString()), project, silenceLimit));
+            try (SocketChannel client = olderHub.accept()) {
+                CliFrames.readRequest(new DataInputStream(Channels.newInputStream(client)));
+                long silentSince = System.nanoTime();
+                // a long wait, answered without a mark: the client must not have given up meanwhile
+                Await.until("three silence limits to pass", () -> System.nanoTime() - silentSince > 3 * silenceLimit.toNanos());
+                assertThat(waited).as("the client's exchange during the older hub's silence").isNotDone();
+                CliFrames.writeResponse(new DataOutputStream(Channels.newOutputStream(client)), new CliFrames.Response(0, "granted\n", ""));
+            }
+            assertThat(waited.get(30, TimeUnit.SECONDS)).isEqualTo(new CliFrames.Response(0, "granted\n", ""));
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------
     // finding the hub: without hub.json, through a symlinked root
 
