@@ -87,10 +87,16 @@ public final class SwarmClient {
         return exchange(socket, args, environment, workingDirectory, HUB_SILENCE_LIMIT);
     }
 
-    /** One command through the hub; fails with {@link HubSilentException} when the hub says nothing for {@code silenceLimit}. */
+    /**
+     * One command through the hub; fails with {@link HubSilentException} when the hub says nothing
+     * for {@code silenceLimit}. The limit holds only for a hub known to send marks (announced in
+     * its hub.json, or by a mark heard): a hub of an older jar sends none, and its long waits must
+     * not be cut.
+     */
     static CliFrames.Response exchange(Path socket, String[] args, Map<String, String> environment, Path workingDirectory,
                                        Duration silenceLimit) throws IOException {
-        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX); SilenceWatch watch = new SilenceWatch(channel, silenceLimit)) {
+        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+             SilenceWatch watch = new SilenceWatch(channel, silenceLimit, HubFiles.announcesKeepAlive(socket))) {
             try {
                 channel.connect(UnixDomainSocketAddress.of(socket));
                 CliFrames.writeRequest(new DataOutputStream(Channels.newOutputStream(channel)), args, environment, workingDirectory.toString());
@@ -111,32 +117,40 @@ public final class SwarmClient {
     /**
      * Closes the channel once the hub has been silent for the limit (no connection, no mark that
      * the command still runs, no answer), which ends the client's blocked connect or read. Long
-     * waits (--wait 30s) are not cut: the hub marks them every second.
+     * waits (--wait 30s) are not cut: the hub marks them every second. Armed only once the hub is
+     * known to send marks.
      */
     private static final class SilenceWatch implements AutoCloseable {
         private final SocketChannel channel;
         private final long limitNanos;
         private long lastHeard = System.nanoTime();
+        private boolean armed;
         private boolean done;
 
-        SilenceWatch(SocketChannel channel, Duration limit) {
+        SilenceWatch(SocketChannel channel, Duration limit, boolean armed) {
             this.channel = channel;
             this.limitNanos = limit.toNanos();
+            this.armed = armed;
             Thread.ofPlatform().daemon().name("swarm-hub-silence").start(this::watch);
         }
 
         synchronized void heard() {
             lastHeard = System.nanoTime();
+            armed = true; // this hub sends marks (also when its hub.json was missing)
+            notifyAll();
         }
 
         private synchronized void watch() {
             try {
                 for (long left = limitNanos; !done; left = lastHeard + limitNanos - System.nanoTime()) {
-                    if (left <= 0) {
+                    if (!armed) {
+                        wait();
+                    } else if (left <= 0) {
                         channel.close();
                         return;
+                    } else {
+                        wait(left / 1_000_000 + 1);
                     }
-                    wait(left / 1_000_000 + 1);
                 }
             } catch (IOException | InterruptedException ignored) {
                 // closing failed or the process ends: nothing left to watch

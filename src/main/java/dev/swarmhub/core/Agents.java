@@ -28,8 +28,6 @@ public final class Agents implements Gate {
     public static final Duration DEFAULT_GONE_AFTER = Duration.ofSeconds(300);
     /** The shortest stale-after the settings accept (gone-after must be longer). */
     public static final Duration MIN_STALE_AFTER = Duration.ofSeconds(1);
-    /** Process start times from one host may differ by the clock-tick rounding of the probe. */
-    private static final long START_TIME_TOLERANCE_MS = 1_000;
     private static final Pattern NUMBERED = Pattern.compile("agent-(\\d{1,9})");
     private static final Pattern PANE = Pattern.compile("%\\d{1,9}");
     private static final int MAX_LABEL = 128;
@@ -497,7 +495,7 @@ public final class Agents implements Gate {
         if (started.isEmpty()) {
             return ProcessCheck.ended("process " + agent.pid() + " exited");
         }
-        if (agent.pidStartedAt() != null && Math.abs(started.getAsLong() - agent.pidStartedAt()) > START_TIME_TOLERANCE_MS) {
+        if (agent.pidStartedAt() != null && !ProcessProbe.sameStart(agent.pidStartedAt(), started.getAsLong())) {
             return ProcessCheck.ended("process " + agent.pid() + " exited (the pid now belongs to another process)");
         }
         return ProcessCheck.ALIVE;

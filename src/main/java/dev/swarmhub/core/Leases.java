@@ -20,7 +20,7 @@ public final class Leases {
 
     /**
      * A waiter that has not polled for this long has given up (its process died or hung), unless
-     * this process serves it: see {@link #waitingHere}.
+     * the process serving it is known to run: see {@link #live}.
      */
     static final long WAITER_SILENCE_MS = 3_000;
     private static final long FIRST_POLL_MS = 5;
@@ -28,17 +28,21 @@ public final class Leases {
 
     private final Store store;
     private final Gate gate;
+    private final ProcessProbe processes;
+    /** This process, recorded in the waiter rows it queues (null when its start time is unknown). */
+    private final ProcessIdentity self;
     /**
      * The waiter rows of waits running in this process (the hub's, for every client it serves).
      * They wait as long as their thread does: when this process was paused (SIGSTOP, a long GC),
-     * their silence was its own, so it never counts against them here; this process's cleanup
-     * refreshes them. Other processes still judge them by their last poll.
+     * their silence was its own; this process's cleanup refreshes them.
      */
     private final Set<Long> waitingHere = ConcurrentHashMap.newKeySet();
 
-    public Leases(Store store, Gate gate) {
+    public Leases(Store store, Gate gate, ProcessProbe processes) {
         this.store = store;
         this.gate = gate;
+        this.processes = processes;
+        this.self = processes.current().orElse(null);
     }
 
     /** What to acquire, and who asks; validated on construction. */
@@ -168,7 +172,7 @@ public final class Leases {
         }
         long queuedId = waiterId;
         if (waitDeadline > 0 && (waiterId == 0 || !tx.touchWaiter(waiterId))) {
-            queuedId = tx.insertWaiter(request.agent(), request.resources(), request.mode(), waitDeadline);
+            queuedId = tx.insertWaiter(request.agent(), request.resources(), request.mode(), waitDeadline, self);
             queued.is(queuedId);
             tx.appendEvent("lease.queued", request.agent(), request.resources().get(0),
                     OrderedMap.of("waiter", queuedId, "resources", texts(request.resources()), "mode", request.mode().label()));
@@ -214,14 +218,28 @@ public final class Leases {
                 continue;
             }
             for (Waiter waiter : tx.liveWaitersIn(wanted.scope(), Long.MIN_VALUE)) {
-                boolean live = waiter.seenAt() >= seenSince || waitingHere.contains(waiter.id());
-                if (live && (waiterId == 0 || waiter.id() < waiterId) && !waiter.agent().equals(request.agent())
+                if (live(waiter, seenSince) && (waiterId == 0 || waiter.id() < waiterId) && !waiter.agent().equals(request.agent())
                         && waiter.mode().conflictsWith(request.mode()) && waiter.resource().overlaps(wanted)) {
                     ahead.add(waiter);
                 }
             }
         }
         return ahead;
+    }
+
+    /**
+     * Whether a waiter (not past its deadline) still waits. Its process knows: this process by its
+     * running waits; any other process of this host by whether the serving process runs, however
+     * long its waiters were silent (it may have been paused). Silence only counts for waiters served
+     * on another host or by an unknown process, which may be hung, and for a row this process left
+     * behind (its wait ended but could not dequeue it).
+     */
+    private boolean live(Waiter waiter, long seenSince) {
+        if (waitingHere.contains(waiter.id()) || waiter.seenAt() >= seenSince) {
+            return true;
+        }
+        ProcessIdentity server = waiter.servedBy();
+        return server != null && !server.equals(self) && processes.runs(server);
     }
 
     private static List<Lease> grant(Tx tx, Request request, Map<Resource, Lease> own) {
@@ -372,8 +390,12 @@ public final class Leases {
             List<Lease> expired = tx.expiredLeases(tx.now());
             expired.forEach(lease -> removeExpired(tx, lease));
             waitingHere.forEach(tx::touchWaiter);
-            int waiters = tx.deleteDeadWaiters(tx.now() - WAITER_SILENCE_MS);
-            return new CleanupReport(expired, waiters);
+            long seenSince = tx.now() - WAITER_SILENCE_MS;
+            Set<Long> dead = tx.silentWaiters(seenSince).stream()
+                    .filter(waiter -> waiter.deadline() <= tx.now() || !live(waiter, seenSince))
+                    .map(Waiter::id).collect(Collectors.toSet());
+            dead.forEach(tx::deleteWaiter);
+            return new CleanupReport(expired, dead.size());
         });
     }
 

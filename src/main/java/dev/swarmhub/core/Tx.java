@@ -44,8 +44,11 @@ public interface Tx {
     /** Leases whose expiry is at or before the given time. */
     List<Lease> expiredLeases(long at);
 
-    /** Queues an acquire of these resources; returns the waiter id (arrival order). */
-    long insertWaiter(String agent, List<Resource> resources, Mode mode, long deadline);
+    /**
+     * Queues an acquire of these resources, served by that process (null: unknown); returns the
+     * waiter id (arrival order).
+     */
+    long insertWaiter(String agent, List<Resource> resources, Mode mode, long deadline, ProcessIdentity servedBy);
 
     /** Marks the waiter as still polling; false when it no longer exists. */
     boolean touchWaiter(long waiterId);
@@ -55,8 +58,8 @@ public interface Tx {
     /** Claims of waiters seen since {@code seenSince} and not past their deadline, in the scope. */
     List<Waiter> liveWaitersIn(Resource.AnchorScope scope, long seenSince);
 
-    /** Removes waiters not seen since the given time or past their deadline; returns how many. */
-    int deleteDeadWaiters(long seenSince);
+    /** Claims of waiters not seen since {@code seenSince} or past their deadline. */
+    List<Waiter> silentWaiters(long seenSince);
 
     void appendEvent(String kind, String agent, Resource resource, Map<String, Object> details);
 

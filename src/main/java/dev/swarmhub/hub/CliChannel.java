@@ -1,5 +1,6 @@
 package dev.swarmhub.hub;
 
+import dev.swarmhub.host.FileIdentity;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -49,7 +50,7 @@ final class CliChannel implements AutoCloseable {
         this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socketFile));
         Files.setPosixFilePermissions(socketFile, PosixFilePermissions.fromString("rw-------"));
-        socketFileKey = Hub.fileKey(socketFile);
+        socketFileKey = FileIdentity.of(socketFile);
         threads.submit(this::accept);
     }
 
@@ -126,7 +127,7 @@ final class CliChannel implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (socketFileKey.equals(Hub.fileKey(socketFile))) {
+        if (socketFileKey.equals(FileIdentity.of(socketFile))) {
             Files.deleteIfExists(socketFile); // ours; one at the same name after .swarm/ was replaced is another hub's
         }
     }

@@ -2,7 +2,9 @@ package dev.swarmhub.hub;
 
 import dev.swarmhub.core.OrderedMap;
 import dev.swarmhub.core.PrivateFiles;
+import dev.swarmhub.core.ProcessIdentity;
 import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.host.FileIdentity;
 import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.host.PaneTyper;
 import java.io.IOException;
@@ -14,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -40,6 +41,7 @@ public final class Hub implements AutoCloseable {
     private static final long WATCH_PERIOD_MS = 250;
     /** Hubs running in this process, by root: this process must never open their lock files (closing any descriptor of a file drops the process's locks on it). */
     private static final Map<Path, Hub> IN_THIS_PROCESS = new ConcurrentHashMap<>();
+    private static final LocalProcesses PROCESSES = new LocalProcesses();
     private static final TypeReference<Map<String, Object>> INFO = new TypeReference<>() {
     };
 
@@ -67,12 +69,12 @@ public final class Hub implements AutoCloseable {
         this.lock = lock;
         this.services = Services.open(root);
         Path swarm = root.resolve(".swarm");
-        this.openedFiles = Map.of(swarm, fileKey(swarm), swarm.resolve("hub.lock"), fileKey(swarm.resolve("hub.lock")),
-                swarm.resolve("swarm.db"), fileKey(swarm.resolve("swarm.db")));
+        this.openedFiles = Map.of(swarm, FileIdentity.of(swarm), swarm.resolve("hub.lock"), FileIdentity.of(swarm.resolve("hub.lock")),
+                swarm.resolve("swarm.db"), FileIdentity.of(swarm.resolve("swarm.db")));
         this.http = new HttpServer(services, address.bind(), address.port());
         this.urlHost = address.bind().equals("0.0.0.0") ? "127.0.0.1" : address.bind();
         this.cli = new CliChannel(HubFiles.socket(root), commands.forServices(services));
-        this.paneDeliveries = new PaneDeliveries(services.messages, services.store, PaneTyper.forUser(), new LocalProcesses().host());
+        this.paneDeliveries = new PaneDeliveries(services.messages, services.store, PaneTyper.forUser(), PROCESSES.host());
         writeLockOwner();
         writeInfo();
         timers.scheduleWithFixedDelay(this::tick, TIMER_PERIOD_MS, TIMER_PERIOD_MS, TimeUnit.MILLISECONDS);
@@ -136,11 +138,12 @@ public final class Hub implements AutoCloseable {
         }
         try {
             Map<String, Object> owner = JSON.readValue(Files.readString(root.resolve(".swarm").resolve("hub.lock")), INFO);
-            long pid = ((Number) owner.get("pid")).longValue();
-            String processStart = (String) owner.get("processStart");
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
-                    .filter(process -> process.info().startInstant().map(Instant::toString).orElse("").equals(processStart))
-                    .map(process -> new Running(pid, Instant.parse((String) owner.get("started"))));
+            if (!(owner.get("processStart") instanceof Number processStart)) {
+                return Optional.empty(); // a hub whose start time is unknown cannot be told from a later process with its pid
+            }
+            ProcessIdentity hub = new ProcessIdentity((String) owner.get("host"), ((Number) owner.get("pid")).longValue(),
+                    processStart.longValue());
+            return PROCESSES.runs(hub) ? Optional.of(new Running(hub.pid(), Instant.parse((String) owner.get("started")))) : Optional.empty();
         } catch (IOException | RuntimeException noHub) {
             return Optional.empty(); // no lock file, or one no hub has written yet
         }
@@ -148,9 +151,9 @@ public final class Hub implements AutoCloseable {
 
     /** Names this process in the lock file, through the locked channel (any other descriptor's close would drop the lock). */
     private void writeLockOwner() throws IOException {
-        ProcessHandle self = ProcessHandle.current();
-        Map<String, Object> owner = OrderedMap.of("pid", self.pid(),
-                "processStart", self.info().startInstant().map(Instant::toString).orElse(""), "started", started.toString());
+        long pid = ProcessHandle.current().pid();
+        Map<String, Object> owner = OrderedMap.of("host", PROCESSES.host(), "pid", pid,
+                "processStart", PROCESSES.startedAt(pid).stream().boxed().findFirst().orElse(null), "started", started.toString());
         lockChannel.truncate(0);
         lockChannel.write(ByteBuffer.wrap(JSON.writeValueAsBytes(owner)), 0);
     }
@@ -162,7 +165,7 @@ public final class Hub implements AutoCloseable {
      */
     private void watchFiles() {
         for (Map.Entry<Path, Object> file : openedFiles.entrySet()) {
-            if (!file.getValue().equals(fileKey(file.getKey()))) {
+            if (!file.getValue().equals(FileIdentity.of(file.getKey()))) {
                 stopReason = file.getKey() + " was deleted or replaced after the hub opened it: stopping, so that one hub "
                         + "serves the project (a new one starts on the next command)";
                 System.err.println("swarm hub: " + stopReason);
@@ -175,7 +178,7 @@ public final class Hub implements AutoCloseable {
 
     /** Writes hub.json again when it was deleted by hand: this hub still serves, and clients find its address there. */
     private synchronized void restoreInfo() {
-        if (stopped.getCount() == 0 || infoFileKey.equals(fileKey(HubFiles.info(root)))) {
+        if (stopped.getCount() == 0 || infoFileKey.equals(FileIdentity.of(HubFiles.info(root)))) {
             return; // closed (close holds this monitor, and removes hub.json), or still in place
         }
         try {
@@ -190,23 +193,14 @@ public final class Hub implements AutoCloseable {
         return Optional.ofNullable(stopReason);
     }
 
-    /** A file's identity (device and inode); a fresh object, equal to nothing, when it is gone. */
-    static Object fileKey(Path file) {
-        try {
-            return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
-        } catch (IOException gone) {
-            return new Object();
-        }
-    }
-
     private void writeInfo() throws IOException {
         Map<String, Object> info = OrderedMap.of("pid", ProcessHandle.current().pid(), "socket", HubFiles.socket(root).toString(),
                 "port", http.port(), "url", "http://" + urlHost + ":" + http.port() + "/api/v1",
-                "started", started.toString(), "root", root.toString());
+                "started", started.toString(), "root", root.toString(), HubFiles.KEEPALIVE_FIELD, CliFrames.KEEPALIVE_MS);
         Path draft = Files.createTempFile(root.resolve(".swarm"), "hub", ".json");
         Files.writeString(draft, JSON.writeValueAsString(info), StandardCharsets.UTF_8);
         Files.move(draft, HubFiles.info(root), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        infoFileKey = fileKey(HubFiles.info(root));
+        infoFileKey = FileIdentity.of(HubFiles.info(root));
     }
 
     public int port() {
@@ -261,7 +255,7 @@ public final class Hub implements AutoCloseable {
         paneDeliveries.close();
         services.close();
         try {
-            if (infoFileKey != null && infoFileKey.equals(fileKey(HubFiles.info(root)))) {
+            if (infoFileKey != null && infoFileKey.equals(FileIdentity.of(HubFiles.info(root)))) {
                 Files.deleteIfExists(HubFiles.info(root));
             }
             lock.release();

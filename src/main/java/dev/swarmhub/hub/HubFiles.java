@@ -1,9 +1,17 @@
 package dev.swarmhub.hub;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Pattern;
 
 /** Where a project's hub keeps its files; free of heavy dependencies, for the lean CLI client. */
 public final class HubFiles {
+
+    private static final String INFO = "hub.json";
+    /** The hub.json field by which a hub announces that it marks running commands (older hubs did not). */
+    static final String KEEPALIVE_FIELD = "keepAliveMs";
+    private static final Pattern KEEPALIVE_ANNOUNCED = Pattern.compile("\"" + KEEPALIVE_FIELD + "\"\\s*:\\s*\\d+");
 
     private HubFiles() {
     }
@@ -13,6 +21,15 @@ public final class HubFiles {
     }
 
     public static Path info(Path root) {
-        return root.resolve(".swarm").resolve("hub.json");
+        return root.resolve(".swarm").resolve(INFO);
+    }
+
+    /** Whether the hub.json beside this hub socket announces that its hub marks running commands. */
+    public static boolean announcesKeepAlive(Path socket) {
+        try {
+            return KEEPALIVE_ANNOUNCED.matcher(Files.readString(socket.resolveSibling(INFO))).find();
+        } catch (IOException noHubJson) {
+            return false;
+        }
     }
 }

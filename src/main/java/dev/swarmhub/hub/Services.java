@@ -29,8 +29,9 @@ public final class Services implements AutoCloseable {
     private Services(Path root, SqliteStore store) {
         this.root = root;
         this.store = store;
-        this.agents = new Agents(store, new LocalProcesses());
-        this.leases = new Leases(store, agents);
+        LocalProcesses processes = new LocalProcesses();
+        this.agents = new Agents(store, processes);
+        this.leases = new Leases(store, agents, processes);
         this.log = new EventLog(store);
         this.settings = new Settings(store, agents);
         this.messages = new Messages(store, agents, new MessageSignature(MessageSecret.readOrCreate(root)));

@@ -9,6 +9,7 @@ import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.Resource;
 import dev.swarmhub.core.Store;
 import dev.swarmhub.core.Tx;
+import dev.swarmhub.core.ProcessIdentity;
 import dev.swarmhub.core.Waiter;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -146,9 +147,11 @@ final class JdbcTx implements Tx {
     }
 
     @Override
-    public long insertWaiter(String agent, List<Resource> resources, Mode mode, long deadline) {
-        long id = queryLong("INSERT INTO waiters (agent, mode, since, seen_at, deadline) VALUES (?, ?, ?, ?, ?) RETURNING id",
-                agent, mode.label(), now, now, deadline);
+    public long insertWaiter(String agent, List<Resource> resources, Mode mode, long deadline, ProcessIdentity servedBy) {
+        long id = queryLong("INSERT INTO waiters (agent, mode, since, seen_at, deadline, served_by_host, served_by_pid, served_by_started_at) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", agent, mode.label(), now, now, deadline,
+                servedBy == null ? null : servedBy.host(), servedBy == null ? null : servedBy.pid(),
+                servedBy == null ? null : servedBy.startedAt());
         for (Resource resource : resources) {
             update("INSERT INTO waiter_claims (waiter_id, resource, anchor) VALUES (?, ?, ?)", id, resource.text(),
                     resource.anchor());
@@ -169,8 +172,7 @@ final class JdbcTx implements Tx {
 
     @Override
     public List<Waiter> liveWaitersIn(Resource.AnchorScope scope, long seenSince) {
-        String select = "SELECT w.id, w.agent, c.resource, w.mode, w.since, w.seen_at FROM waiter_claims c JOIN waiters w ON w.id = c.waiter_id "
-                + "WHERE w.seen_at >= ? AND w.deadline > ? AND ";
+        String select = WAITER_COLUMNS + "WHERE w.seen_at >= ? AND w.deadline > ? AND ";
         List<Waiter> waiters = new ArrayList<>();
         if (!scope.anchors().isEmpty()) {
             List<Object> args = new ArrayList<>(List.of(seenSince, now));
@@ -186,12 +188,8 @@ final class JdbcTx implements Tx {
     }
 
     @Override
-    public int deleteDeadWaiters(long seenSince) {
-        update("DELETE FROM waiter_claims WHERE waiter_id IN (SELECT id FROM waiters WHERE seen_at < ? OR deadline <= ?)",
-                seenSince, now);
-        int removed = update("DELETE FROM waiters WHERE seen_at < ? OR deadline <= ?", seenSince, now);
-        raiseIf(removed > 0, Store.Signal.FREED);
-        return removed;
+    public List<Waiter> silentWaiters(long seenSince) {
+        return queryWaiters(WAITER_COLUMNS + "WHERE w.seen_at < ? OR w.deadline <= ?", seenSince, now);
     }
 
     @Override
@@ -503,9 +501,16 @@ final class JdbcTx implements Tx {
         return row.wasNull() ? null : value;
     }
 
+    private static final String WAITER_COLUMNS = "SELECT w.id, w.agent, c.resource, w.mode, w.since, w.seen_at, w.deadline, "
+            + "w.served_by_host, w.served_by_pid, w.served_by_started_at FROM waiter_claims c JOIN waiters w ON w.id = c.waiter_id ";
+
     private List<Waiter> queryWaiters(String sql, Object... args) {
-        return query(sql, row -> new Waiter(row.getLong(1), row.getString(2), Resource.ofCanonical(row.getString(3)),
-                Mode.parse(row.getString(4)), row.getLong(5), row.getLong(6)), args);
+        return query(sql, row -> {
+            String servingHost = row.getString(8);
+            ProcessIdentity servedBy = servingHost == null ? null : new ProcessIdentity(servingHost, row.getLong(9), row.getLong(10));
+            return new Waiter(row.getLong(1), row.getString(2), Resource.ofCanonical(row.getString(3)),
+                    Mode.parse(row.getString(4)), row.getLong(5), row.getLong(6), row.getLong(7), servedBy);
+        }, args);
     }
 
     private List<Event> queryEvents(String sql, Object... args) {

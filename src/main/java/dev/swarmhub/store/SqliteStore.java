@@ -3,6 +3,7 @@ package dev.swarmhub.store;
 import dev.swarmhub.core.PrivateFiles;
 import dev.swarmhub.core.Store;
 import dev.swarmhub.core.Tx;
+import dev.swarmhub.host.FileIdentity;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -11,7 +12,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -53,7 +53,7 @@ import org.sqlite.SQLiteConfig;
 public final class SqliteStore implements Store {
 
     /** The newest migration under db/migration/sqlite; opening skips Flyway when it is applied. */
-    static final String SCHEMA_VERSION = "5";
+    static final String SCHEMA_VERSION = "8";
     static final int BUSY_TIMEOUT_MS = 30_000;
     private static final int READERS = 4;
     private static final int MAX_BATCH = 64;
@@ -88,7 +88,7 @@ public final class SqliteStore implements Store {
     public static SqliteStore open(Path database, InstantSource clock) {
         SqliteStore store = new SqliteStore(database.toAbsolutePath(), clock);
         store.prepare(database.toAbsolutePath());
-        store.fileKey = store.currentFileKey();
+        store.fileKey = FileIdentity.of(store.database);
         return store;
     }
 
@@ -261,18 +261,9 @@ public final class SqliteStore implements Store {
      * the new store's. Checked before each commit; reads of the old file stay possible.
      */
     private void refuseIfFileReplaced() {
-        if (!fileKey.equals(currentFileKey())) {
+        if (!fileKey.equals(FileIdentity.of(database))) {
             throw new StoreException("the store " + database + " was deleted or replaced after this process opened it: "
                     + "nothing was written", null);
-        }
-    }
-
-    /** The database file's identity (device and inode); a fresh object when it is gone. */
-    private Object currentFileKey() {
-        try {
-            return Files.readAttributes(database, BasicFileAttributes.class).fileKey();
-        } catch (IOException gone) {
-            return new Object();
         }
     }
 

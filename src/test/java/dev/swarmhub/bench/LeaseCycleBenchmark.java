@@ -6,6 +6,7 @@ import dev.swarmhub.core.TestGate;
 import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.Resource;
 import dev.swarmhub.core.ResourceParser;
+import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.store.SqliteStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -55,7 +56,7 @@ public class LeaseCycleBenchmark {
     public void setUp() throws IOException {
         project = Files.createTempDirectory("swarm-bench");
         store = SqliteStore.openProject(project);
-        leases = new Leases(store, TestGate.OPEN);
+        leases = new Leases(store, TestGate.OPEN, new LocalProcesses());
         ResourceParser parser = new ResourceParser(project);
         for (int i = 0; i < otherLeases; i++) {
             String resource = i % 100 == 99 ? "other/d" + (i % 1000) + "/*.md" : "other/d" + (i % 1000) + "/f" + i + ".py";

@@ -6,6 +6,7 @@ import dev.swarmhub.core.Leases;
 import dev.swarmhub.core.TestGate;
 import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.ResourceParser;
+import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.store.SqliteStore;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +24,7 @@ public final class AcquireLoopWorker {
         String agent = args[1];
         ResourceParser parser = new ResourceParser(root);
         try (SqliteStore store = SqliteStore.openProject(root)) {
-            Leases leases = new Leases(store, TestGate.OPEN);
+            Leases leases = new Leases(store, TestGate.OPEN, new LocalProcesses());
             for (long i = 0; ; i++) {
                 var own = parser.parse("loop/" + agent + "/" + (i % 7) + ".py");
                 var common = parser.parse("loop/common.md");

@@ -7,15 +7,23 @@ import dev.swarmhub.core.Event;
 import dev.swarmhub.core.EventLog;
 import dev.swarmhub.hub.CliFrames;
 import dev.swarmhub.hub.Hub;
+import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.hub.HubFiles;
 import dev.swarmhub.store.SqliteStore;
 import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.HubProcess;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
 import java.net.URI;
+import java.net.UnixDomainSocketAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -150,6 +158,33 @@ class HubLifecycleTest {
         }
     }
 
+    @Test
+    void anotherProcessQueuesBehindThePausedHubsWaiters() throws Exception {
+        CliRunner cli = new CliRunner(project);
+        Map<String, String> holder = cli.register("H");
+        Map<String, String> waiter = cli.register("W");
+        Map<String, String> latecomer = cli.register("L");
+        HubProcess hub = startHub();
+        assertThat(send(holder, "lock", "acquire", "x.py", "--json").exitCode()).isZero();
+        Future<CliFrames.Response> waiting = clients.submit(() -> send(waiter, "lock", "acquire", "x.py", "--wait", "60s", "--json"));
+        awaitEvent("lease.queued", "W");
+
+        hub.pause();
+        long lastPoll = releaseWhilePaused(hub, "H");
+        Await.until("the waiter's silence to pass 3 s", () -> System.currentTimeMillis() > lastPoll + 3_500);
+        // as swarm --no-hub: this test's process works on the store directly while the hub is frozen
+        CliRunner.Result cleanup = cli.run(latecomer, "lock", "cleanup", "--json");
+        assertThat(cleanup.exitCode()).as(cleanup.err()).isZero();
+        assertThat(cleanup.json().get("deadWaiters").asInt()).as("waiters of the paused hub removed").isZero();
+        CliRunner.Result jumped = cli.run(latecomer, "lock", "acquire", "x.py", "--json");
+        assertThat(jumped.exitCode()).as("an acquire past the paused hub's waiter: %s", jumped.out()).isNotZero();
+        assertThat(jumped.json().get("queuedAhead").get(0).get("agent").asString()).as(jumped.out()).isEqualTo("W");
+        hub.resume();
+
+        CliFrames.Response granted = waiting.get(30, TimeUnit.SECONDS);
+        assertThat(granted.exitCode()).as("W's wait: %s", granted).isZero();
+    }
+
     /**
      * Removes the agent's leases from the store beside the paused hub (as a --no-hub process
      * would); returns the waiters' latest poll time. A hub paused inside a write holds SQLite's
@@ -210,6 +245,28 @@ class HubLifecycleTest {
         assertThat(timedOut.exitCode()).as("a 6 s wait under a 3 s silence limit: %s", timedOut).isEqualTo(3);
     }
 
+    @Test
+    void aHubOfAnOlderJarThatSendsNoMarksIsNotCutOff() throws Exception {
+        Path socket = HubFiles.socket(project);
+        Files.createDirectories(socket.getParent());
+        Files.writeString(HubFiles.info(project), "{\"pid\":1,\"socket\":\"" + socket + "\"}"); // no keepAliveMs
+        Duration silenceLimit = Duration.ofSeconds(1);
+        try (ServerSocketChannel olderHub = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            olderHub.bind(UnixDomainSocketAddress.of(socket));
+            Future<CliFrames.Response> waited = clients.submit(() -> SwarmClient.exchange(socket, new String[] {"lock", "acquire", "x.py",
+                    "--wait", "60s"}, Map.of("SWARM_ROOT", project.toString()), project, silenceLimit));
+            try (SocketChannel client = olderHub.accept()) {
+                CliFrames.readRequest(new DataInputStream(Channels.newInputStream(client)));
+                long silentSince = System.nanoTime();
+                // a long wait, answered without a mark: the client must not have given up meanwhile
+                Await.until("three silence limits to pass", () -> System.nanoTime() - silentSince > 3 * silenceLimit.toNanos());
+                assertThat(waited).as("the client's exchange during the older hub's silence").isNotDone();
+                CliFrames.writeResponse(new DataOutputStream(Channels.newOutputStream(client)), new CliFrames.Response(0, "granted\n", ""));
+            }
+            assertThat(waited.get(30, TimeUnit.SECONDS)).isEqualTo(new CliFrames.Response(0, "granted\n", ""));
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------
     // finding the hub: without hub.json, through a symlinked root
 
@@ -233,6 +290,24 @@ class HubLifecycleTest {
         assertThat(down.json().get("stopped").asBoolean()).as(down.out()).isTrue();
         assertThat(hub.awaitExit()).isZero();
         assertThat(HubFiles.info(project)).as("hub.json after down").doesNotExist();
+    }
+
+    @Test
+    void aLockFileFindsTheHubOnlyByItsPidAndStartTime() throws Exception {
+        LocalProcesses processes = new LocalProcesses();
+        long pid = ProcessHandle.current().pid(); // a live process that is no hub
+        long start = processes.startedAt(pid).orElseThrow();
+        Files.createDirectories(project.resolve(".swarm"));
+        Path lockFile = project.resolve(".swarm").resolve("hub.lock");
+        String started = "\"started\":\"2026-01-01T00:00:00Z\"";
+
+        Files.writeString(lockFile, "{\"host\":\"" + processes.host() + "\",\"pid\":" + pid + ",\"processStart\":" + start + "," + started + "}");
+        assertThat(Hub.running(project)).as("the process named with its start time").map(Hub.Running::pid).contains(pid);
+        Files.writeString(lockFile, "{\"host\":\"" + processes.host() + "\",\"pid\":" + pid + ",\"processStart\":" + (start - 60_000)
+                + "," + started + "}");
+        assertThat(Hub.running(project)).as("its pid, taken over by another process").isEmpty();
+        Files.writeString(lockFile, "{\"host\":\"" + processes.host() + "\",\"pid\":" + pid + ",\"processStart\":null," + started + "}");
+        assertThat(Hub.running(project)).as("its pid, with the hub's start time unknown").isEmpty();
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.swarmhub.core.Leases;
 import dev.swarmhub.core.TestGate;
 import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.ResourceParser;
+import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.store.SqliteStore;
 import dev.swarmhub.testing.JavaProcess;
 import java.nio.file.Path;
@@ -36,7 +37,7 @@ class ProcessKillTest {
         ResourceParser parser = new ResourceParser(project);
         List<Lease> bystanderBefore;
         try (SqliteStore store = SqliteStore.openProject(project)) {
-            Leases leases = new Leases(store, TestGate.OPEN);
+            Leases leases = new Leases(store, TestGate.OPEN, new LocalProcesses());
             leases.acquire(new Leases.Request(as("bystander"), List.of(parser.parse("keep/z.py"), parser.parse("name:keep")),
                     Mode.EXCLUSIVE, Duration.ofHours(1), "must survive"));
             leases.acquire(new Leases.Request(as("bystander"), List.of(parser.parse("loop/common.md")), Mode.SHARED,
@@ -67,7 +68,7 @@ class ProcessKillTest {
             assertThat(check.getString(1)).as("integrity after kills (seed %d)", seed).isEqualTo("ok");
         }
         try (SqliteStore store = SqliteStore.openProject(project)) {
-            Leases leases = new Leases(store, TestGate.OPEN);
+            Leases leases = new Leases(store, TestGate.OPEN, new LocalProcesses());
             assertThat(leases.list("bystander", true)).as("seed %d", seed).isEqualTo(bystanderBefore);
             // the store still grants and releases normally
             List<Lease> fresh = leases.acquire(new Leases.Request(as("after"), List.of(parser.parse("after.py")), Mode.EXCLUSIVE, null, ""));
@@ -78,7 +79,7 @@ class ProcessKillTest {
         // A killed process's leases stay until their TTL passes on the store clock; then they are free.
         Instant afterTtl = Instant.now().plus(Duration.ofMinutes(6));
         try (SqliteStore store = SqliteStore.open(project.resolve(".swarm/swarm.db"), () -> afterTtl)) {
-            Leases leases = new Leases(store, TestGate.OPEN);
+            Leases leases = new Leases(store, TestGate.OPEN, new LocalProcesses());
             List<Lease> leftByLoopers = leases.list(null, true).stream().filter(l -> l.agent().startsWith("looper")).toList();
             assertThat(leases.list(null, false)).extracting(Lease::agent).containsOnly("bystander");
             leases.acquire(new Leases.Request(as("heir"), List.of(parser.parse("name:loop-mutex")), Mode.EXCLUSIVE, null, ""));

@@ -9,6 +9,7 @@ import dev.swarmhub.core.Leases;
 import dev.swarmhub.core.TestGate;
 import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.ResourceParser;
+import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.store.SqliteStore;
 import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.JavaProcess;
@@ -131,7 +132,7 @@ class ProcessRaceTest {
     void processesWaitingForOneFileAreServedInArrivalOrder() throws Exception {
         ResourceParser parser = new ResourceParser(project);
         try (SqliteStore store = SqliteStore.openProject(project)) {
-            Leases leases = new Leases(store, TestGate.OPEN);
+            Leases leases = new Leases(store, TestGate.OPEN, new LocalProcesses());
             EventLog log = new EventLog(store);
             leases.acquire(new Leases.Request(as("holder"), List.of(parser.parse("x.py")), Mode.EXCLUSIVE, null, "first"));
             for (int i = 0; i < 3; i++) {

@@ -63,7 +63,7 @@ class AgentsTest {
         processes = new FakeProcesses();
         store = SqliteStore.open(project.resolve(".swarm/swarm.db"), clock);
         agents = new Agents(store, processes);
-        leases = new Leases(store, agents);
+        leases = new Leases(store, agents, processes);
         settings = new Settings(store, agents);
         log = new EventLog(store);
         parser = new ResourceParser(project);

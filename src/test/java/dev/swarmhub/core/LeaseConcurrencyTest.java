@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.fail;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.store.SqliteStore;
 import dev.swarmhub.testing.Await;
 import java.nio.file.Path;
@@ -75,7 +76,7 @@ class LeaseConcurrencyTest {
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void sixteenThreadsNeverHoldOverlappingResourcesAtOnceAndTokensGrowPerResource() throws Exception {
         store = SqliteStore.open(project.resolve(".swarm/swarm.db"), InstantSource.system());
-        Leases leases = new Leases(store, TestGate.OPEN);
+        Leases leases = new Leases(store, TestGate.OPEN, new LocalProcesses());
         List<Choice> menu = List.of(
                 choice(Mode.EXCLUSIVE, "hot/a.py"),
                 choice(Mode.EXCLUSIVE, "hot/b.py"),
@@ -261,7 +262,7 @@ class LeaseConcurrencyTest {
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void scenario03_renewingHolderKeepsItsLeaseWhileAnotherAgentTriesToAcquireAndCleanupRuns() throws Exception {
         store = SqliteStore.open(project.resolve(".swarm/swarm.db"), InstantSource.system());
-        Leases leases = new Leases(store, TestGate.OPEN);
+        Leases leases = new Leases(store, TestGate.OPEN, new LocalProcesses());
         Resource file = parser.parse("test.py");
         Duration ttl = Duration.ofSeconds(1); // the test runs for 2 s: only renewals keep the lease
         Lease original = leases.acquire(new Leases.Request(as("A"), List.of(file), Mode.EXCLUSIVE, ttl, "renewing")).get(0);
@@ -358,7 +359,7 @@ class LeaseConcurrencyTest {
     void exclusiveWaitersAreGrantedInTheOrderTheyQueued() throws Exception {
         MutableClock clock = MutableClock.startingAt2030();
         store = SqliteStore.open(project.resolve(".swarm/swarm.db"), clock);
-        Leases leases = new Leases(store, TestGate.OPEN);
+        Leases leases = new Leases(store, TestGate.OPEN, new LocalProcesses());
         EventLog events = new EventLog(store);
         Resource file = parser.parse("queue.py");
         leases.acquire(new Leases.Request(as("holder"), List.of(file), Mode.EXCLUSIVE, TTL_LONG, ""));
@@ -393,7 +394,7 @@ class LeaseConcurrencyTest {
     void mixedSharedAndExclusiveWaitersAreServedInArrivalOrder() throws Exception {
         MutableClock clock = MutableClock.startingAt2030();
         store = SqliteStore.open(project.resolve(".swarm/swarm.db"), clock);
-        Leases leases = new Leases(store, TestGate.OPEN);
+        Leases leases = new Leases(store, TestGate.OPEN, new LocalProcesses());
         EventLog events = new EventLog(store);
         Resource file = parser.parse("q.py");
         leases.acquire(new Leases.Request(as("A"), List.of(file), Mode.EXCLUSIVE, TTL_LONG, ""));

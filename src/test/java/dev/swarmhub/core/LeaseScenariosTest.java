@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.fail;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.store.SqliteStore;
 import dev.swarmhub.testing.Await;
 import java.nio.file.Path;
@@ -48,7 +49,7 @@ class LeaseScenariosTest {
     void openStore() {
         clock = MutableClock.startingAt2030();
         store = SqliteStore.open(project.resolve(".swarm/swarm.db"), clock);
-        leases = new Leases(store, TestGate.OPEN);
+        leases = new Leases(store, TestGate.OPEN, new LocalProcesses());
         events = new EventLog(store);
         parser = new ResourceParser(project);
         waiters = Executors.newCachedThreadPool();
@@ -386,8 +387,8 @@ class LeaseScenariosTest {
     @Test
     void scenario10_aWaiterThatStopsPollingIsSkippedAndCleanedUp() {
         acquire("A", Mode.EXCLUSIVE, TTL_LONG, "", "x.py");
-        // D queued and then its process died: it never polls again
-        store.write(tx -> tx.insertWaiter("D", List.of(resource("x.py")), Mode.EXCLUSIVE, tx.now() + 60_000));
+        // D queued from a process this host cannot see (another host's), then died: it never polls again
+        store.write(tx -> tx.insertWaiter("D", List.of(resource("x.py")), Mode.EXCLUSIVE, tx.now() + 60_000, null));
         leases.release(as("A"), List.of(resource("x.py")));
 
         LeaseConflictException behindD = deniedConflict(() -> acquire("E", Mode.EXCLUSIVE, TTL_LONG, "", "x.py"));
@@ -506,7 +507,7 @@ class LeaseScenariosTest {
         store.close();
 
         store = SqliteStore.open(project.resolve(".swarm/swarm.db"), clock);
-        leases = new Leases(store, TestGate.OPEN);
+        leases = new Leases(store, TestGate.OPEN, new LocalProcesses());
         events = new EventLog(store);
         assertThat(leases.list(null, true)).isEmpty();
 
