@@ -1,6 +1,6 @@
 package dev.swarmhub.hub;
 
-import dev.swarmhub.host.FileIdentity;
+import dev.swarmhub.store.FileIdentity;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

@@ -4,7 +4,7 @@ import dev.swarmhub.core.OrderedMap;
 import dev.swarmhub.core.PrivateFiles;
 import dev.swarmhub.core.ProcessIdentity;
 import dev.swarmhub.core.SwarmException;
-import dev.swarmhub.host.FileIdentity;
+import dev.swarmhub.store.FileIdentity;
 import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.host.PaneTyper;
 import java.io.IOException;

@@ -3,7 +3,6 @@ package dev.swarmhub.store;
 import dev.swarmhub.core.PrivateFiles;
 import dev.swarmhub.core.Store;
 import dev.swarmhub.core.Tx;
-import dev.swarmhub.host.FileIdentity;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;

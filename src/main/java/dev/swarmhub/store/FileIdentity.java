@@ -1,4 +1,4 @@
-package dev.swarmhub.host;
+package dev.swarmhub.store;
 
 import java.io.IOException;
 import java.nio.file.Files;
