@@ -130,8 +130,11 @@ final class Api extends HttpServlet {
         return text;
     }
 
-    /** A JSON answer: status and document. */
-    record Answer(int status, Object document) {
+    /** A JSON answer: status and document; {@code sent}: the message a send stored, whose typings the answer reports. */
+    record Answer(int status, Object document, Message sent) {
+        Answer(int status, Object document) {
+            this(status, document, null);
+        }
     }
 
     @Override
@@ -149,7 +152,7 @@ final class Api extends HttpServlet {
             Answer answer = key == null || !request.getMethod().equals("POST") || isWaiting(route, body)
                     ? route(route, caller, request, response, body)
                     : idempotent(key, caller, route, body, () -> route(route, caller, request, response, body));
-            send(response, answer);
+            send(response, answer.sent() == null ? answer : sent(services.withTypings(answer.sent()))); // committed: the typist can see it
         } catch (SwarmException failure) {
             discardBody(request);
             if (failure instanceof RateLimitedException limited) {
@@ -363,7 +366,7 @@ final class Api extends HttpServlet {
     }
 
     private static Answer sent(Message message) {
-        return new Answer(201, JsonViews.sentMessage(message));
+        return new Answer(201, JsonViews.sentMessage(message), message);
     }
 
     private static Answer messageList(List<Messages.View> views) {
