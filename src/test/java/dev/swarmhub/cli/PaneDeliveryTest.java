@@ -220,6 +220,32 @@ class PaneDeliveryTest {
         assertThat(lines(agentFile)).containsExactly("for the agent");
     }
 
+    @Test
+    void anAgentStoppedBetweenTheCheckAndThePasteLeavesTheTextUnsentAtTheShellPrompt() throws Exception {
+        Path agentFile = work.resolve("agent.txt");
+        Path marker = work.resolve("ran-as-a-command");
+        String pane = tmux.newShellPane(project, "exec bash --norc --noprofile -i");
+        tmux.tmux("send-keys", "-t", pane, "cat > " + agentFile, "Enter");
+        awaitForeground(pane, "cat");
+        long agent = new PaneGuard().bind(new Tmux(tmux.socket()), pane, null, null).agentPid();
+        // the agent stops right after the typist's check, before its keystrokes: the shell takes the foreground
+        Path wrapped = fakeTmux("stopping-bin", "kill -STOP " + agent + "; until [ \"$('" + realTmux() + "' -S '" + tmux.socket()
+                + "' display-message -p -t '" + pane + "' '#{pane_current_command}')\" = bash ]; do sleep 0.01; done");
+        JavaProcess typist = JavaProcess.start(PaneTypeWorker.class, Map.of("PATH", wrapped + ":" + System.getenv("PATH")),
+                work.resolve("stopping-typist.log"), tmux.socket(), work.resolve("pane-locks").toString(), TMUX_TIMEOUT_MS);
+        processes.add(typist);
+        assertThat(typist.receive()).isEqualTo("ready");
+
+        typist.send(pane + "\thi; touch " + marker);
+        assertThat(typist.receive()).startsWith("failed: the pasted text was cleared, not sent: ").contains("foreground").contains("bash");
+
+        Path sentinel = work.resolve("sentinel");
+        tmux.tmux("send-keys", "-t", pane, "touch " + sentinel, "Enter"); // the shell runs its input in order
+        Await.until("the shell to run the sentinel command", () -> Files.exists(sentinel));
+        assertThat(marker).as("the message run as a command by the shell").doesNotExist();
+        assertThat(agentFile).isEmptyFile();
+    }
+
     private void awaitForeground(String pane, String program) {
         Await.until(program + " in the foreground of " + pane,
                 () -> tmux.tmux("display-message", "-p", "-t", pane, "#{pane_current_command}").equals(program));
