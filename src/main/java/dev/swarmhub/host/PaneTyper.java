@@ -51,12 +51,17 @@ public final class PaneTyper {
         this.tmuxTimeout = tmuxTimeout;
     }
 
-    /** Locks in $XDG_RUNTIME_DIR/swarmhub/panes, else in the temporary directory, private to this user. */
+    /** Locks in {@link #userDirectory()}. */
     public static PaneTyper forUser() {
+        return new PaneTyper(userDirectory(), Tmux.TIMEOUT);
+    }
+
+    /** $XDG_RUNTIME_DIR/swarmhub/panes, else swarmhub-USER/panes in the temporary directory: made private to this user when used. */
+    static Path userDirectory() {
         String runtime = System.getenv("XDG_RUNTIME_DIR");
         Path base = runtime != null && Files.isDirectory(Path.of(runtime)) ? Path.of(runtime, "swarmhub")
                 : Path.of(System.getProperty("java.io.tmpdir"), "swarmhub-" + System.getProperty("user.name"));
-        return new PaneTyper(base.resolve("panes"), Tmux.TIMEOUT);
+        return base.resolve("panes");
     }
 
     /** What became of a typing: typed, or why not. */
@@ -69,7 +74,7 @@ public final class PaneTyper {
     }
 
     public Outcome type(PaneBinding binding, String line) {
-        Tmux tmux = new Tmux(binding.socket(), tmuxTimeout);
+        Tmux tmux = new Tmux(binding.socket(), tmuxTimeout, lockDirectory); // the text's files too stay in this private directory
         Path lockFile = lockFile(binding.socket(), binding.pane());
         ReentrantLock local = IN_PROCESS.computeIfAbsent(lockFile, file -> new ReentrantLock());
         local.lock();
@@ -166,24 +171,33 @@ public final class PaneTyper {
 
     private Path lockFile(String socket, String pane) {
         try {
-            if (!Files.isDirectory(lockDirectory, LinkOption.NOFOLLOW_LINKS)) {
-                Files.createDirectories(lockDirectory.getParent());
+            String key = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest((socket + "\n" + pane).getBytes(StandardCharsets.UTF_8)), 0, 12);
+            return privateDirectory(lockDirectory).resolve("pane-" + key + ".lock");
+        } catch (NoSuchAlgorithmException e) {
+            throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot name pane locks: " + e.getMessage(), e);
+        }
+    }
+
+    /** The directory, made if missing as 0700; refused unless it is a directory of this user (not a link). */
+    static Path privateDirectory(Path directory) {
+        try {
+            if (!Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectories(directory.getParent());
                 try {
-                    Files.createDirectory(lockDirectory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                    Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
                 } catch (FileAlreadyExistsException raced) {
                     // another process made it first
                 }
             }
             String me = System.getProperty("user.name");
-            if (!Files.isDirectory(lockDirectory, LinkOption.NOFOLLOW_LINKS)
-                    || !Files.getOwner(lockDirectory, LinkOption.NOFOLLOW_LINKS).getName().equals(me)) {
+            if (!Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)
+                    || !Files.getOwner(directory, LinkOption.NOFOLLOW_LINKS).getName().equals(me)) {
                 throw new IOException("it is not a directory of " + me + " (in a shared temporary directory someone else may have made it)");
             }
-            String key = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest((socket + "\n" + pane).getBytes(StandardCharsets.UTF_8)), 0, 12);
-            return lockDirectory.resolve("pane-" + key + ".lock");
-        } catch (IOException | NoSuchAlgorithmException e) {
-            throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot prepare pane locks in " + lockDirectory + ": " + e.getMessage(), e);
+            return directory;
+        } catch (IOException e) {
+            throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot prepare the private directory " + directory + ": " + e.getMessage(), e);
         }
     }
 

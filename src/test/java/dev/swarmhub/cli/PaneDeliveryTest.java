@@ -173,6 +173,25 @@ class PaneDeliveryTest {
         assertThat(lines(paneFile(0)).stream().filter(line -> !line.isEmpty())).containsExactlyElementsOf(lines);
     }
 
+    @Test
+    void theTextGoesToTmuxThroughTheUsersPrivateDirectoryNotTheSharedTemporaryOne() throws Exception {
+        Path unusable = Files.writeString(work.resolve("tmp-is-full"), ""); // no file can be made under it, as in a full /tmp
+        Path locks = work.resolve("pane-locks");
+        JavaProcess typist = JavaProcess.start(PaneTypeWorker.class, Map.of("JAVA_TOOL_OPTIONS", "-Djava.io.tmpdir=" + unusable),
+                work.resolve("private-typist.log"), tmux.socket(), locks.toString(), TMUX_TIMEOUT_MS);
+        processes.add(typist);
+        assertThat(typist.receive()).isEqualTo("ready");
+
+        typist.send(panes.get(0) + "\t[swarm] w0 INFO 0: private text");
+        assertThat(typist.receive()).isEqualTo("typed");
+        assertPaneReceivedExactly(0, List.of("[swarm] w0 INFO 0: private text"));
+        assertThat(Files.getPosixFilePermissions(locks)).as("the directory's permissions")
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        try (var files = Files.list(locks)) {
+            assertThat(files.map(file -> file.getFileName().toString())).as("left in the directory").allMatch(name -> name.endsWith(".lock"));
+        }
+    }
+
     /** A tmux on PATH that runs {@code pasteCommand} for a paste (a shell line; "$@" are tmux's arguments) and is tmux otherwise. */
     private Path fakeTmux(String directory, String pasteCommand) throws IOException {
         Path wrapped = Files.createDirectories(work.resolve(directory));

@@ -24,7 +24,7 @@ import java.util.Map;
 public final class PaneTypeWorker {
 
     public static void main(String[] args) throws IOException {
-        Tmux tmux = new Tmux(args[0]);
+        Tmux tmux = new Tmux(args[0], Tmux.TIMEOUT, Path.of(args[1]));
         PaneTyper typer = new PaneTyper(Path.of(args[1]), Duration.ofMillis(Long.parseLong(args[2])));
         Map<String, PaneBinding> bindings = new HashMap<>();
         BufferedReader typings = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
