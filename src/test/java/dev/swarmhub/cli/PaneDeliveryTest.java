@@ -300,6 +300,35 @@ class PaneDeliveryTest {
         }
     }
 
+    @Test
+    void anAgentRegisteredOverHttpNamesItsPanesServerAndGetsItsLinesTyped() throws Exception {
+        CliRunner cli = new CliRunner(project);
+        String operator = cli.operatorToken();
+        Map<String, String> sender = cli.register("sender");
+        processes.add(HubProcess.start(project, Map.of()));
+        int port = ((Number) dev.swarmhub.hub.Hub.readInfo(project).get("port")).intValue();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.util.function.Function<String, java.net.http.HttpResponse<String>> register = body -> {
+            try {
+                return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/api/v1/agents"))
+                        .header("Authorization", "Bearer " + operator).header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+
+        java.net.http.HttpResponse<String> withoutServer = register.apply("{\"id\":\"r0\",\"pane\":\"" + panes.get(0) + "\"}");
+        assertThat(withoutServer.statusCode()).isEqualTo(400);
+        assertThat(withoutServer.body()).as("what to send").contains("tmuxSocket").doesNotContain("$TMUX");
+        java.net.http.HttpResponse<String> registered = register.apply("{\"id\":\"r0\",\"pane\":\"" + panes.get(0)
+                + "\",\"tmuxSocket\":\"" + tmux.socket() + "\"}");
+        assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
+
+        String id = cli.run(sender, "send", "r0", "info", "over http", "--json").json().path("id").asString();
+        assertPaneReceivedExactly(0, List.of("[swarm] sender INFO " + id + ": over http"));
+    }
+
     private static String realTmux() {
         return java.util.Arrays.stream(System.getenv("PATH").split(":")).map(directory -> Path.of(directory, "tmux"))
                 .filter(Files::isExecutable).findFirst().orElseThrow().toString();
