@@ -60,7 +60,14 @@ final class MessageCommands {
         }
     }
 
-    static int sent(Swarm swarm, Message message) {
+    /** Sends, then answers with the message's deliveries: typed or why not when the hub's typist tells in time. */
+    static int sent(Swarm swarm, Function<Messages, Message> sending) {
+        try (Session session = swarm.session()) {
+            return sent(swarm, session.withTypings(sending.apply(session.messages)));
+        }
+    }
+
+    private static int sent(Swarm swarm, Message message) {
         String ack = message.ackRequired() ? " (ACK requested)" : "";
         String deliveries = message.recipients().stream().map(recipient -> recipient.agent() + " (" + recipient.delivery() + ")")
                 .collect(java.util.stream.Collectors.joining(", "));
@@ -90,7 +97,7 @@ final class MessageCommands {
         public Integer call() {
             List<String> recipients = Arrays.stream(to.split(",")).map(String::strip).filter(id -> !id.isEmpty()).toList();
             Messages.Draft draft = options.draft(type, text);
-            return sent(swarm, withMessages(swarm, messages -> messages.send(swarm.agentCaller(), recipients, draft)));
+            return sent(swarm, messages -> messages.send(swarm.agentCaller(), recipients, draft));
         }
     }
 
@@ -114,7 +121,7 @@ final class MessageCommands {
         @Override
         public Integer call() {
             Messages.Draft draft = options.draft(type, text);
-            return sent(swarm, withMessages(swarm, messages -> messages.broadcast(swarm.agentCaller(), draft, includeSelf)));
+            return sent(swarm, messages -> messages.broadcast(swarm.agentCaller(), draft, includeSelf));
         }
     }
 
@@ -138,7 +145,7 @@ final class MessageCommands {
         @Override
         public Integer call() {
             Messages.Draft draft = options.draft(type, text);
-            return sent(swarm, withMessages(swarm, messages -> messages.reply(swarm.agentCaller(), message, draft)));
+            return sent(swarm, messages -> messages.reply(swarm.agentCaller(), message, draft));
         }
     }
 

@@ -3,6 +3,7 @@ package dev.swarmhub.cli;
 import dev.swarmhub.core.Agents;
 import dev.swarmhub.core.EventLog;
 import dev.swarmhub.core.Leases;
+import dev.swarmhub.core.Message;
 import dev.swarmhub.core.Messages;
 import dev.swarmhub.core.Settings;
 import dev.swarmhub.hub.Services;
@@ -29,6 +30,11 @@ final class Session implements AutoCloseable {
         this.log = services.log;
         this.settings = services.settings;
         this.messages = services.messages;
+    }
+
+    /** The sent message with its typings, when the hub's typist runs in this process (see Services#withTypings). */
+    Message withTypings(Message sent) {
+        return services.withTypings(sent);
     }
 
     @Override

@@ -104,17 +104,11 @@ public final class Messages {
     // ------------------------------------------------------------------------------------ sending
 
     /**
-     * Sends wait this long for the hub's typist, so that their answer tells per recipient whether
-     * the message was typed into its pane or why not; a message still untyped by then is "queued".
+     * Stores the message and returns at once: each recipient's delivery as known at commit (inbox,
+     * or queued for its pane's typist). Waiting for a typist's outcome is the adapters' business,
+     * after the commit (see the hub's Services#withTypings).
      */
-    public static final Duration TYPING_WAIT = Duration.ofSeconds(2);
-    private static final long TYPING_POLL_MS = 25;
-
     public Message send(Caller from, List<String> to, Draft draft) {
-        return withTypings(sendWithoutWaiting(from, to, draft));
-    }
-
-    private Message sendWithoutWaiting(Caller from, List<String> to, Draft draft) {
         if (to == null || to.isEmpty()) {
             throw SwarmException.badInput("no recipients given");
         }
@@ -138,7 +132,7 @@ public final class Messages {
 
     public Message broadcast(Caller from, Draft draft, boolean includeSelf) {
         String sender = from.agentId();
-        return withTypings(store.write(tx -> {
+        return store.write(tx -> {
             gate.admit(tx, from);
             List<String> everyone = tx.agents().stream().filter(agent -> agent.status() != Agent.Status.GONE)
                     .map(Agent::id).filter(id -> includeSelf || !id.equals(sender)).limit(MAX_RECIPIENTS).toList();
@@ -146,13 +140,13 @@ public final class Messages {
                 throw SwarmException.badInput("nobody to broadcast to: no other agent is registered and not gone");
             }
             return post(tx, sender, everyone, draft, null);
-        }));
+        });
     }
 
     /** Answers a message to its sender, in its thread. */
     public Message reply(Caller from, String ref, Draft draft) {
         String sender = from.agentId();
-        return withTypings(store.write(tx -> {
+        return store.write(tx -> {
             gate.admit(tx, from);
             Message original = visible(tx, resolve(tx, ref), sender);
             if (original.sender().equals(SYSTEM)) {
@@ -160,31 +154,7 @@ public final class Messages {
             }
             Draft inThread = new Draft(draft.type(), draft.text(), draft.priority(), draft.ack(), original.thread());
             return post(tx, sender, List.of(original.sender()), inThread, original.id());
-        }));
-    }
-
-    /**
-     * The message as stored once its pane typings are done, or after {@link #TYPING_WAIT}: the
-     * typist (a hub's thread, perhaps in another process) records each outcome in the receipt.
-     */
-    private Message withTypings(Message sent) {
-        if (sent.recipients().stream().noneMatch(r -> Message.Recipient.PANE_PENDING.equals(r.pane()))) {
-            return sent; // nothing to type: the answer is known
-        }
-        long deadline = System.nanoTime() + TYPING_WAIT.toNanos();
-        while (true) {
-            long seen = store.signalCount(Store.Signal.LOGGED);
-            Message stored = store.read(tx -> tx.message(sent.id()).orElseThrow());
-            if (stored.recipients().stream().noneMatch(r -> Message.Recipient.PANE_PENDING.equals(r.pane())) || System.nanoTime() >= deadline) {
-                return stored;
-            }
-            try {
-                store.awaitSignal(Store.Signal.LOGGED, seen, TYPING_POLL_MS); // a failed typing logs an event; a typed one is polled for
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return stored; // sent all the same: the answer says what is known
-            }
-        }
+        });
     }
 
     private Message post(Tx tx, String sender, List<String> recipients, Draft draft, String replyTo) {
@@ -527,15 +497,46 @@ public final class Messages {
         }).toList());
     }
 
-    /** Records a typing's outcome: typed (the message counts as delivered) or failed (it stays in the inbox). */
+    /**
+     * Records a typing's outcome: typed (the message counts as delivered) or failed (it stays in the
+     * inbox), with a {@code message.pane-typed} or {@code message.pane-failed} event.
+     */
     public void paneTyped(PaneTyping typing, boolean typed, String failure) {
         store.write(tx -> {
             tx.setPaneOutcome(typing.messageId(), typing.recipient(), typed ? "delivered" : "failed: " + failure, typed);
-            if (!typed) {
-                tx.appendEvent("message.pane-failed", typing.recipient(), null, OrderedMap.of("id", typing.messageId(),
-                        "pane", typing.pane(), "reason", failure));
-            }
+            tx.appendEvent(typed ? "message.pane-typed" : "message.pane-failed", typing.recipient(), null, typed
+                    ? OrderedMap.of("id", typing.messageId(), "pane", typing.pane())
+                    : OrderedMap.of("id", typing.messageId(), "pane", typing.pane(), "reason", failure));
             return null;
         });
+    }
+
+    /**
+     * The message as stored once every typing into panes of {@code host} is done, or after
+     * {@code wait}; only a process whose own typist serves that host may wait for it (a typing
+     * logs an event, which wakes this wait at once). Recipients without a pane, and those whose
+     * pane is on another host, are not waited for.
+     */
+    public Message awaitTypings(Message sent, String host, Duration wait) {
+        List<String> local = store.read(tx -> sent.recipients().stream().filter(r -> Message.Recipient.PANE_PENDING.equals(r.pane()))
+                .map(Message.Recipient::agent).filter(name -> tx.agent(name).map(agent -> host.equals(agent.host())).orElse(false)).toList());
+        if (local.isEmpty()) {
+            return sent;
+        }
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            long seen = store.signalCount(Store.Signal.LOGGED);
+            Message stored = store.read(tx -> tx.message(sent.id()).orElseThrow());
+            long left = (deadline - System.nanoTime()) / 1_000_000;
+            if (local.stream().noneMatch(name -> Message.Recipient.PANE_PENDING.equals(stored.recipient(name).pane())) || left <= 0) {
+                return stored;
+            }
+            try {
+                store.awaitSignal(Store.Signal.LOGGED, seen, left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return stored; // sent all the same: the answer says what is known
+            }
+        }
     }
 }

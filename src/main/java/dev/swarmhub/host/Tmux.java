@@ -32,15 +32,21 @@ public final class Tmux {
 
     private final String socket;
     private final Duration timeout;
+    private final Path scratch;
 
-    /** The server at {@code socket} (an absolute path, see {@link #socketPath}). */
-    public Tmux(String socket, Duration timeout) {
+    /**
+     * The server at {@code socket} (an absolute path, see {@link #socketPath}); each command's input
+     * and output pass through files in {@code scratch}, a directory private to this user.
+     */
+    public Tmux(String socket, Duration timeout, Path scratch) {
         this.socket = socket;
         this.timeout = timeout;
+        this.scratch = scratch;
     }
 
+    /** The server at {@code socket}, its commands' files in the user's pane directory (see PaneTyper#userDirectory). */
     public Tmux(String socket) {
-        this(socket, TIMEOUT);
+        this(socket, TIMEOUT, PaneTyper.userDirectory());
     }
 
     public String socket() {
@@ -163,8 +169,10 @@ public final class Tmux {
 
     /**
      * Runs tmux with the arguments, {@code input} as its standard input. Input and output go
-     * through private temporary files, not pipes: a hung tmux can then neither block the write of
-     * its input nor the read of its output, and the timed wait really ends it.
+     * through files, not pipes: a hung tmux can then neither block the write of its input nor the
+     * read of its output, and the timed wait really ends it. The files are 0600 in the user's 0700
+     * scratch directory (message text is private; a full shared /tmp does not stop typing) and
+     * are deleted when the command ends.
      */
     Result run(byte[] input, List<String> args) {
         List<String> full = new ArrayList<>(List.of("tmux", "-S", socket));
@@ -173,9 +181,10 @@ public final class Tmux {
         Path out = null;
         Path err = null;
         try {
-            in = Files.write(Files.createTempFile("swarm-tmux-", ".in"), input); // 0600: message text is private
-            out = Files.createTempFile("swarm-tmux-", ".out");
-            err = Files.createTempFile("swarm-tmux-", ".err");
+            Path directory = PaneTyper.privateDirectory(scratch);
+            in = Files.write(Files.createTempFile(directory, "tmux-", ".in"), input);
+            out = Files.createTempFile(directory, "tmux-", ".out");
+            err = Files.createTempFile(directory, "tmux-", ".err");
             Process process = new ProcessBuilder(full).redirectInput(in.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile())
                     .start();
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

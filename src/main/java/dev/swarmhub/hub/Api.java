@@ -12,16 +12,21 @@ import dev.swarmhub.core.MessageType;
 import dev.swarmhub.core.Messages;
 import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.OrderedMap;
+import dev.swarmhub.core.PaneBinding;
 import dev.swarmhub.core.RateLimitedException;
 import dev.swarmhub.core.Resource;
 import dev.swarmhub.core.ResourceParser;
 import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.core.Tx;
+import dev.swarmhub.host.PaneGuard;
+import dev.swarmhub.host.Tmux;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -104,7 +109,7 @@ final class Api extends HttpServlet {
     record ReleaseAgentBody(String agent, String reason) {
     }
 
-    record RegisterBody(String id, String kind, String pane, Long pid, String label) {
+    record RegisterBody(String id, String kind, String pane, String tmuxSocket, Long pid, String label) {
     }
 
     /** A message to send: {@code to} for a direct message, {@code includeSelf} for a broadcast. */
@@ -131,8 +136,11 @@ final class Api extends HttpServlet {
         return text;
     }
 
-    /** A JSON answer: status and document. */
-    record Answer(int status, Object document) {
+    /** A JSON answer: status and document; {@code sent}: the message a send stored, whose typings the answer reports. */
+    record Answer(int status, Object document, Message sent) {
+        Answer(int status, Object document) {
+            this(status, document, null);
+        }
     }
 
     @Override
@@ -151,7 +159,7 @@ final class Api extends HttpServlet {
                     ? route(route, caller, request, response, body)
                     : answers.answer(key, caller, RequestGuard.bearerToken(request), route, body,
                             () -> route(route, caller, request, response, body));
-            send(response, answer);
+            send(response, answer.sent() == null ? answer : sent(services.withTypings(answer.sent()))); // committed: the typist can see it
         } catch (SwarmException failure) {
             discardBody(request);
             if (failure instanceof RateLimitedException limited) {
@@ -260,7 +268,7 @@ final class Api extends HttpServlet {
             case "POST /agents" -> {
                 RegisterBody register = parse(body, RegisterBody.class);
                 Agents.Registered registered = agents.register(new Agents.Registration(register.id(), register.kind(),
-                        register.pane(), register.pid(), register.label()));
+                        register.pane(), register.pid(), register.label(), paneBinding(register)));
                 Map<String, Object> document = JsonViews.agent(registered.agent(), null);
                 document.put("token", registered.token());
                 yield new Answer(201, document);
@@ -333,8 +341,29 @@ final class Api extends HttpServlet {
                 "no such operation: " + route + " (see /api/v1/openapi.json)")));
     }
 
+    /**
+     * The binding of a registration's pane, like the CLI's --pane/--tmux-socket/--pid: an HTTP
+     * request has no terminal ($TMUX) to name the pane's server, so the body must. The hub checks
+     * the pane and process on its own host.
+     */
+    private static PaneBinding paneBinding(RegisterBody register) {
+        if (register.pane() == null) {
+            if (register.tmuxSocket() != null) {
+                throw SwarmException.badInput("field 'tmuxSocket' names the server of a 'pane': give the pane too");
+            }
+            return null;
+        }
+        Agents.Registration.checkPane(register.pane());
+        if (register.tmuxSocket() == null || !Path.of(register.tmuxSocket()).isAbsolute()) {
+            throw SwarmException.badInput("field 'pane' needs 'tmuxSocket': the absolute path of the pane's tmux server socket (in the pane: "
+                    + "tmux display-message -p '#{socket_path}'); add 'pid' when the agent's process is not the pane's foreground");
+        }
+        return new PaneGuard().bind(new Tmux(Tmux.socketPath(register.tmuxSocket(), Map.of(), Path.of("/"))), register.pane(),
+                register.pid(), null);
+    }
+
     private static Answer sent(Message message) {
-        return new Answer(201, JsonViews.sentMessage(message));
+        return new Answer(201, JsonViews.sentMessage(message), message);
     }
 
     private static Answer messageList(List<Messages.View> views) {

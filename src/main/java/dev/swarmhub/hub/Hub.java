@@ -75,6 +75,7 @@ public final class Hub implements AutoCloseable {
         this.urlHost = address.bind().equals("0.0.0.0") ? "127.0.0.1" : address.bind();
         this.cli = new CliChannel(HubFiles.socket(root), commands.forServices(services));
         this.paneDeliveries = new PaneDeliveries(services.messages, services.store, PaneTyper.forUser(), PROCESSES.host());
+        services.typeWith(paneDeliveries);
         writeLockOwner();
         writeInfo();
         timers.scheduleWithFixedDelay(this::tick, TIMER_PERIOD_MS, TIMER_PERIOD_MS, TimeUnit.MILLISECONDS);

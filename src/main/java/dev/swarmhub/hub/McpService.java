@@ -7,6 +7,7 @@ import dev.swarmhub.core.EventLog;
 import dev.swarmhub.core.Lease;
 import dev.swarmhub.core.Leases;
 import dev.swarmhub.core.MessageType;
+import dev.swarmhub.core.Message;
 import dev.swarmhub.core.Messages;
 import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.OrderedMap;
@@ -288,6 +289,11 @@ final class McpService implements AutoCloseable {
         return tools;
     }
 
+    /** A sent message's answer, with its typings into panes once known (after the send committed). */
+    private Map<String, Object> sent(Message message) {
+        return JsonViews.sentMessage(services.withTypings(message));
+    }
+
     private void messageTools(List<SyncToolSpecification> tools) {
         Messages messages = services.messages;
         String types = "QUESTION, REVIEW-REQUEST, BLOCKED, COMPLETED, CHALLENGE, INFO or ACK";
@@ -295,17 +301,17 @@ final class McpService implements AutoCloseable {
                 Schema.of().strings("to", "Recipient agent ids", true).string("type", types).string("text", "The message")
                         .string("priority", "normal or urgent").bool("ack", "Ask recipients to ACK").string("thread", "Join this message's thread")
                         .required("type").required("text"),
-                (exchange, args) -> JsonViews.sentMessage(messages.send(acting(exchange), args.strings("to"), draft(args, args.string("type"),
+                (exchange, args) -> sent(messages.send(acting(exchange), args.strings("to"), draft(args, args.string("type"),
                         args.string("thread"))))));
         tools.add(tool("broadcast_message", "Send a message to every other agent.",
                 Schema.of().string("type", types).string("text", "The message").string("priority", "normal or urgent")
                         .bool("ack", "Ask recipients to ACK").bool("include_self", "Send it to this agent too").required("type").required("text"),
-                (exchange, args) -> JsonViews.sentMessage(messages.broadcast(acting(exchange), draft(args, args.string("type"), null),
+                (exchange, args) -> sent(messages.broadcast(acting(exchange), draft(args, args.string("type"), null),
                         Boolean.TRUE.equals(args.bool("include_self"))))));
         tools.add(tool("reply_message", "Reply to a message's sender, in its thread.",
                 Schema.of().string("message", "Message id or unique prefix").string("text", "The reply").string("type", "Default INFO")
                         .string("priority", "normal or urgent").bool("ack", "Ask for an ACK").required("message").required("text"),
-                (exchange, args) -> JsonViews.sentMessage(messages.reply(acting(exchange), args.string("message"),
+                (exchange, args) -> sent(messages.reply(acting(exchange), args.string("message"),
                         draft(args, args.string("type") == null ? "INFO" : args.string("type"), null)))));
         tools.add(tool("fetch_inbox", "This agent's messages, oldest first; wait returns as soon as one arrives.",
                 Schema.of().bool("unread", "Only unread ones").string("wait", "If none is unread, wait up to this long, e.g. 30s"),

@@ -1,8 +1,10 @@
 package dev.swarmhub.hub;
 
+import dev.swarmhub.core.Message;
 import dev.swarmhub.core.Messages;
 import dev.swarmhub.core.Store;
 import dev.swarmhub.host.PaneTyper;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -14,6 +16,8 @@ import java.util.List;
  */
 final class PaneDeliveries implements AutoCloseable {
 
+    /** How long a send's answer waits for its typings, so that it says per recipient whether the message was typed or why not. */
+    static final Duration TYPING_WAIT = Duration.ofSeconds(2);
     private static final int BATCH = 50;
     private static final long IDLE_MS = 1_000;
 
@@ -33,6 +37,11 @@ final class PaneDeliveries implements AutoCloseable {
                 store.awaitSignal(Store.Signal.MAIL, seen, IDLE_MS);
             }
         });
+    }
+
+    /** The sent message once this typist has typed it into its recipients' panes on this host, or after {@link #TYPING_WAIT}. */
+    Message awaitOutcomes(Message sent) {
+        return messages.awaitTypings(sent, host, TYPING_WAIT);
     }
 
     /** Types what is waiting; returns how many typings it handled. */

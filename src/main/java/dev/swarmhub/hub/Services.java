@@ -3,6 +3,7 @@ package dev.swarmhub.hub;
 import dev.swarmhub.core.Agents;
 import dev.swarmhub.core.EventLog;
 import dev.swarmhub.core.Leases;
+import dev.swarmhub.core.Message;
 import dev.swarmhub.core.MessageSignature;
 import dev.swarmhub.core.Messages;
 import dev.swarmhub.core.Settings;
@@ -25,6 +26,8 @@ public final class Services implements AutoCloseable {
     public final EventLog log;
     public final Settings settings;
     public final Messages messages;
+    /** The hub's typist when this process is a hub (null otherwise: nobody here types, so nobody waits). */
+    private volatile PaneDeliveries typist;
 
     private Services(Path root, SqliteStore store) {
         this.root = root;
@@ -42,6 +45,22 @@ public final class Services implements AutoCloseable {
         SqliteStore store = SqliteStore.openProject(projectRoot);
         OperatorToken.readOrCreate(projectRoot);
         return new Services(projectRoot, store);
+    }
+
+    void typeWith(PaneDeliveries typist) {
+        this.typist = typist;
+    }
+
+    /**
+     * The sent message with what this process's typist did with it: each of its typings into a
+     * pane on this host, or "queued" when it takes longer than {@link PaneDeliveries#TYPING_WAIT}.
+     * Called by every adapter after the send committed (and after an idempotent answer was
+     * stored): a wait inside the send's transaction would hold the store's write lock and could
+     * never see the typing. Without a typist in this process (--no-hub) it returns at once.
+     */
+    public Message withTypings(Message sent) {
+        PaneDeliveries here = typist;
+        return here == null ? sent : here.awaitOutcomes(sent);
     }
 
     @Override

@@ -147,6 +147,8 @@ class PaneDeliveryTest {
         assertThat(typist.receive()).startsWith("failed: ").contains("did not answer within 500 ms");
 
         Files.delete(hang);
+        typist.send("timeout\t" + TMUX_TIMEOUT_MS); // the same typist, with a timeout no busy machine reaches: only the hang may time out
+        assertThat(typist.receive()).isEqualTo("ok");
         typist.send(panes.get(0) + "\t[swarm] w0 INFO 1: after the hang");
         assertThat(typist.receive()).isEqualTo("typed");
         assertPaneReceivedExactly(0, List.of("[swarm] w0 INFO 1: after the hang"));
@@ -169,6 +171,25 @@ class PaneDeliveryTest {
         // whether Enter went through before the failure cannot be told: it may come twice, which types no text
         Await.until("both lines", () -> lines(paneFile(0)).stream().filter(line -> !line.isEmpty()).count() >= 2);
         assertThat(lines(paneFile(0)).stream().filter(line -> !line.isEmpty())).containsExactlyElementsOf(lines);
+    }
+
+    @Test
+    void theTextGoesToTmuxThroughTheUsersPrivateDirectoryNotTheSharedTemporaryOne() throws Exception {
+        Path unusable = Files.writeString(work.resolve("tmp-is-full"), ""); // no file can be made under it, as in a full /tmp
+        Path locks = work.resolve("pane-locks");
+        JavaProcess typist = JavaProcess.start(PaneTypeWorker.class, Map.of("JAVA_TOOL_OPTIONS", "-Djava.io.tmpdir=" + unusable),
+                work.resolve("private-typist.log"), tmux.socket(), locks.toString(), TMUX_TIMEOUT_MS);
+        processes.add(typist);
+        assertThat(typist.receive()).isEqualTo("ready");
+
+        typist.send(panes.get(0) + "\t[swarm] w0 INFO 0: private text");
+        assertThat(typist.receive()).isEqualTo("typed");
+        assertPaneReceivedExactly(0, List.of("[swarm] w0 INFO 0: private text"));
+        assertThat(Files.getPosixFilePermissions(locks)).as("the directory's permissions")
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        try (var files = Files.list(locks)) {
+            assertThat(files.map(file -> file.getFileName().toString())).as("left in the directory").allMatch(name -> name.endsWith(".lock"));
+        }
     }
 
     /** A tmux on PATH that runs {@code pasteCommand} for a paste (a shell line; "$@" are tmux's arguments) and is tmux otherwise. */
@@ -218,6 +239,32 @@ class PaneDeliveryTest {
         assertThat(lines(agentFile)).containsExactly("for the agent");
     }
 
+    @Test
+    void anAgentStoppedBetweenTheCheckAndThePasteLeavesTheTextUnsentAtTheShellPrompt() throws Exception {
+        Path agentFile = work.resolve("agent.txt");
+        Path marker = work.resolve("ran-as-a-command");
+        String pane = tmux.newShellPane(project, "exec bash --norc --noprofile -i");
+        tmux.tmux("send-keys", "-t", pane, "cat > " + agentFile, "Enter");
+        awaitForeground(pane, "cat");
+        long agent = new PaneGuard().bind(new Tmux(tmux.socket()), pane, null, null).agentPid();
+        // the agent stops right after the typist's check, before its keystrokes: the shell takes the foreground
+        Path wrapped = fakeTmux("stopping-bin", "kill -STOP " + agent + "; until [ \"$('" + realTmux() + "' -S '" + tmux.socket()
+                + "' display-message -p -t '" + pane + "' '#{pane_current_command}')\" = bash ]; do sleep 0.01; done");
+        JavaProcess typist = JavaProcess.start(PaneTypeWorker.class, Map.of("PATH", wrapped + ":" + System.getenv("PATH")),
+                work.resolve("stopping-typist.log"), tmux.socket(), work.resolve("pane-locks").toString(), TMUX_TIMEOUT_MS);
+        processes.add(typist);
+        assertThat(typist.receive()).isEqualTo("ready");
+
+        typist.send(pane + "\thi; touch " + marker);
+        assertThat(typist.receive()).startsWith("failed: the pasted text was cleared, not sent: ").contains("foreground").contains("bash");
+
+        Path sentinel = work.resolve("sentinel");
+        tmux.tmux("send-keys", "-t", pane, "touch " + sentinel, "Enter"); // the shell runs its input in order
+        Await.until("the shell to run the sentinel command", () -> Files.exists(sentinel));
+        assertThat(marker).as("the message run as a command by the shell").doesNotExist();
+        assertThat(agentFile).isEmptyFile();
+    }
+
     private void awaitForeground(String pane, String program) {
         Await.until(program + " in the foreground of " + pane,
                 () -> tmux.tmux("display-message", "-p", "-t", pane, "#{pane_current_command}").equals(program));
@@ -242,7 +289,8 @@ class PaneDeliveryTest {
 
             JsonNode sent = cli.run(sender, "send", "away", "info", "for the other server", "--json").json();
             String id = sent.path("id").asString();
-            assertThat(sent.path("delivery").get(0).path("delivery").asString()).as("the send's answer").isEqualTo("typed");
+            assertThat(sent.path("delivery").get(0).path("delivery").asString()).as("the send's answer (queued: not known yet)")
+                    .isIn("typed", "queued");
 
             Await.until("the line in the other server's pane", () -> lines(otherFile).size() == 1);
             assertThat(lines(otherFile)).containsExactly("[swarm] sender INFO " + id + ": for the other server");
@@ -250,6 +298,35 @@ class PaneDeliveryTest {
             Await.until("the typing's receipt", () -> "delivered".equals(cli.run(Map.of("SWARM_TOKEN", operator), "thread", id, "--json")
                     .json().path("messages").get(0).path("to").get(0).path("pane").asString()));
         }
+    }
+
+    @Test
+    void anAgentRegisteredOverHttpNamesItsPanesServerAndGetsItsLinesTyped() throws Exception {
+        CliRunner cli = new CliRunner(project);
+        String operator = cli.operatorToken();
+        Map<String, String> sender = cli.register("sender");
+        processes.add(HubProcess.start(project, Map.of()));
+        int port = ((Number) dev.swarmhub.hub.Hub.readInfo(project).get("port")).intValue();
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        java.util.function.Function<String, java.net.http.HttpResponse<String>> register = body -> {
+            try {
+                return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/api/v1/agents"))
+                        .header("Authorization", "Bearer " + operator).header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+
+        java.net.http.HttpResponse<String> withoutServer = register.apply("{\"id\":\"r0\",\"pane\":\"" + panes.get(0) + "\"}");
+        assertThat(withoutServer.statusCode()).isEqualTo(400);
+        assertThat(withoutServer.body()).as("what to send").contains("tmuxSocket").doesNotContain("$TMUX");
+        java.net.http.HttpResponse<String> registered = register.apply("{\"id\":\"r0\",\"pane\":\"" + panes.get(0)
+                + "\",\"tmuxSocket\":\"" + tmux.socket() + "\"}");
+        assertThat(registered.statusCode()).as(registered.body()).isEqualTo(201);
+
+        String id = cli.run(sender, "send", "r0", "info", "over http", "--json").json().path("id").asString();
+        assertPaneReceivedExactly(0, List.of("[swarm] sender INFO " + id + ": over http"));
     }
 
     private static String realTmux() {
@@ -345,17 +422,16 @@ class PaneDeliveryTest {
         Path marker = work.resolve("ran-as-a-command");
         JsonNode sent = cli.run(sender, "send", "r1", "blocked", "hi; touch " + marker, "--json").json();
         String lost = sent.path("id").asString();
-        assertThat(sent.path("delivery").get(0).path("delivery").asString()).as("the send's answer")
-                .startsWith("failed: ").contains("foreground");
+        assertThat(sent.path("delivery").get(0).path("delivery").asString()).as("the send's answer (queued: not known yet)")
+                .matches("queued|failed: .*foreground.*");
         assertThat(cli.run(sender, "send", "r1", "info", "and this one").out()).as("the send's text answer")
-                .contains("r1 (failed: ").contains("foreground");
+                .containsPattern("r1 \\((queued|failed: .*foreground.*)\\)");
         Map<String, String> asOperator = Map.of("SWARM_TOKEN", operator);
-        Await.until("the failed typing to be recorded", () -> cli.run(asOperator, "thread", lost, "--json").json()
-                .path("messages").get(0).path("to").get(0).path("pane").asString().startsWith("failed"));
+        Await.until("the failed typing's event", () -> cli.run(asOperator, "log", "--kind", "message.pane-failed", "--json").out()
+                .contains(lost)); // the verdict: the typist's event and receipt, whatever the send's answer knew
         JsonNode receipt = cli.run(asOperator, "thread", lost, "--json").json().path("messages").get(0).path("to").get(0);
         assertThat(receipt.path("pane").asString()).contains(shellPane).contains("foreground").contains("bash");
         assertThat(receipt.path("deliveredAt").isNull()).as("a failed typing is no delivery").isTrue();
-        assertThat(cli.run(asOperator, "log", "--kind", "message.pane-failed", "--json").out()).contains(lost);
         Map<String, String> asR1 = Map.of("SWARM_AGENT", "r1", "SWARM_TOKEN", r1.json().path("token").asString());
         assertThat(cli.run(asR1, "inbox", "--json").json().path("messages").get(0).path("id").asString()).isEqualTo(lost);
 

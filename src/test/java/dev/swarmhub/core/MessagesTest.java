@@ -363,6 +363,42 @@ class MessagesTest {
     // ------------------------------------------------------------------ signatures, concurrency, waiting
 
     @Test
+    void aSendToAnAgentWithAPaneReturnsAtOnceWithItsTypingQueuedAndNeverWaitsForATypist() {
+        processes.start(1005, 0);
+        agents.register(new Agents.Registration("D", "other", "%5", null, null,
+                new PaneBinding("/run/tmux-test/default", "%5", 1005, 0, 1005, 0))); // an agent with a pane on this host
+        Store neverWaits = new Store() { // a wait in the send would run in the caller's transaction (the HTTP idempotent path) or for nobody (--no-hub)
+            public <T> T write(java.util.function.Function<Tx, T> work) {
+                return store.write(work);
+            }
+
+            public <T> T read(java.util.function.Function<Tx, T> work) {
+                return store.read(work);
+            }
+
+            public long signalCount(Signal signal) {
+                return store.signalCount(signal);
+            }
+
+            public void awaitSignal(Signal signal, long seen, long timeoutMillis) {
+                throw new AssertionError("the send waited for " + signal);
+            }
+
+            public void close() {
+            }
+        };
+        Messages sending = new Messages(neverWaits, agents, new MessageSignature(SECRET));
+
+        Message sent = sending.send(a, List.of("B", "D"), draft(MessageType.INFO, "typed later"));
+        Message broadcast = sending.broadcast(a, draft(MessageType.INFO, "to all"), false);
+        Message reply = sending.reply(b, broadcast.id(), draft(MessageType.INFO, "no pane here"));
+
+        assertThat(sent.recipients()).extracting(Message.Recipient::delivery).containsExactly("inbox", "queued");
+        assertThat(broadcast.recipient("D").delivery()).isEqualTo("queued");
+        assertThat(reply.recipient("A").delivery()).isEqualTo("inbox");
+    }
+
+    @Test
     void aMessageChangedInTheStoreIsReportedAsTamperedAndNeverTypedIntoAPane() throws Exception {
         processes.start(1005, 0);
         agents.register(new Agents.Registration("D", "other", "%5", null, null,
