@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.swarmhub.core.Message;
 import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.Resource;
+import dev.swarmhub.core.Tx;
 import dev.swarmhub.testing.Await;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -89,6 +90,36 @@ class SqliteStoreTest {
             }
             Optional<String> last = store.read(tx -> tx.setting("round"));
             assertThat(last).contains("2");
+        }
+    }
+
+    @Test
+    void aDuplicateKeyOrABadQueryFailsItsStatementButKeepsTheConnection() {
+        try (SqliteStore store = SqliteStore.openProject(project)) {
+            Tx.StoredAnswer answer = new Tx.StoredAnswer("POST /x", 200, "{}");
+            store.write(tx -> {
+                tx.storeAnswer("alice", "k1", answer);
+                return null;
+            });
+            List<Message> found = store.read(tx -> tx.searchMessages("\"word\"", null, 5));
+            assertThat(found).isEmpty();
+            int opened = store.connectionsOpened();
+            for (int round = 0; round < 3; round++) {
+                assertThatThrownBy(() -> store.write(tx -> {
+                    tx.storeAnswer("alice", "k1", answer);
+                    return null;
+                })).isInstanceOf(StoreException.class).hasMessageContaining("UNIQUE constraint failed");
+                assertThatThrownBy(() -> store.read(tx -> tx.searchMessages("\"unterminated\u0000", null, 5)))
+                        .isInstanceOf(StoreException.class).hasMessageContaining("unterminated string");
+                int key = round;
+                store.write(tx -> {
+                    tx.storeAnswer("alice", "k2-" + key, answer);
+                    return null;
+                });
+            }
+            assertThat(store.connectionsOpened()).as("connections opened after the failures").isEqualTo(opened);
+            Optional<Tx.StoredAnswer> stored = store.read(tx -> tx.storedAnswer("alice", "k2-2"));
+            assertThat(stored).contains(answer);
         }
     }
 
