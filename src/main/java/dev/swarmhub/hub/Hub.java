@@ -1,11 +1,11 @@
 package dev.swarmhub.hub;
 
 import dev.swarmhub.core.OrderedMap;
-import dev.swarmhub.core.PrivateFiles;
 import dev.swarmhub.core.SwarmException;
 import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.host.PaneTyper;
 import dev.swarmhub.host.Tmux;
+import dev.swarmhub.store.PrivateFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;

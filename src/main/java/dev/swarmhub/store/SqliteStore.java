@@ -1,6 +1,5 @@
 package dev.swarmhub.store;
 
-import dev.swarmhub.core.PrivateFiles;
 import dev.swarmhub.core.Store;
 import dev.swarmhub.core.Tx;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.swarmhub.core;
+package dev.swarmhub.store;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
