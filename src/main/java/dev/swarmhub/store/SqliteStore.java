@@ -393,13 +393,14 @@ public final class SqliteStore implements Store {
 
     /**
      * Creates the .swarm directory and the schema on first use. Opening an up-to-date store only
-     * reads; otherwise one process at a time (a file lock) switches to WAL and runs Flyway.
+     * reads; otherwise one process at a time (a file lock) tightens the files' modes, switches to
+     * WAL and runs Flyway. Modes are tightened there and when the directory itself is found
+     * loose, not on every open: every --no-hub run and commit-guard run opens the store.
      */
     private void prepare(Path database) {
         Path directory = database.getParent();
         try {
             PrivateFiles.directory(directory);
-            PrivateFiles.tighten(directory);
             PrivateFiles.file(database); // before SQLite creates it 0644; its -wal and -shm take its mode
             ignoreContents(directory);
             if (schemaIsCurrent()) {
@@ -409,6 +410,7 @@ public final class SqliteStore implements Store {
                 if (schemaIsCurrent()) {
                     return;
                 }
+                PrivateFiles.tighten(directory); // once per new schema: files an older version left looser in a private directory
                 try (Connection connection = DriverManager.getConnection(url); Statement statement = connection.createStatement()) {
                     statement.execute("PRAGMA busy_timeout = " + BUSY_TIMEOUT_MS);
                     statement.execute("PRAGMA journal_mode = WAL");

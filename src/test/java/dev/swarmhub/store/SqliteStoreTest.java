@@ -11,12 +11,15 @@ import dev.swarmhub.testing.Await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -41,6 +44,22 @@ class SqliteStoreTest {
             assertThat(mode.next()).isTrue();
             assertThat(mode.getString(1)).isEqualToIgnoringCase("wal");
         }
+    }
+
+    @Test
+    void openingAPrivateStoreDoesNotWalkItsDirectory() throws IOException {
+        SqliteStore.openProject(project).close();
+        Path gitignore = project.resolve(".swarm/.gitignore");
+        Set<PosixFilePermission> ownerReadOnly = PosixFilePermissions.fromString("r--------");
+        Files.setPosixFilePermissions(gitignore, ownerReadOnly); // stricter than 0600: a walk would reset it
+        SqliteStore.openProject(project).close();
+        assertThat(Files.getPosixFilePermissions(gitignore)).isEqualTo(ownerReadOnly);
+
+        Files.setPosixFilePermissions(project.resolve(".swarm"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        SqliteStore.openProject(project).close();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(project.resolve(".swarm")))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(gitignore))).as("tightened with its loose directory")
+                .isEqualTo("rw-------");
     }
 
     @Test
