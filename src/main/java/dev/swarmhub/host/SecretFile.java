@@ -1,6 +1,5 @@
 package dev.swarmhub.host;
 
-import dev.swarmhub.core.PrivateFiles;
 import dev.swarmhub.core.SwarmException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +26,8 @@ public final class SecretFile {
             if (Files.exists(file)) {
                 return read(file);
             }
-            PrivateFiles.directory(file.getParent());
+            // the store's PrivateFiles keeps an existing directory private; a missing one is created so
+            Files.createDirectories(file.getParent(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Path draft = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".draft",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             try {

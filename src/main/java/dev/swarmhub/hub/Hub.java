@@ -1,12 +1,12 @@
 package dev.swarmhub.hub;
 
 import dev.swarmhub.core.OrderedMap;
-import dev.swarmhub.core.PrivateFiles;
 import dev.swarmhub.core.ProcessIdentity;
 import dev.swarmhub.core.SwarmException;
-import dev.swarmhub.store.FileIdentity;
 import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.host.PaneTyper;
+import dev.swarmhub.store.FileIdentity;
+import dev.swarmhub.store.PrivateFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

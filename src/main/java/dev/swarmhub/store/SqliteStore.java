@@ -1,6 +1,5 @@
 package dev.swarmhub.store;
 
-import dev.swarmhub.core.PrivateFiles;
 import dev.swarmhub.core.Store;
 import dev.swarmhub.core.Tx;
 import java.io.IOException;
@@ -44,9 +43,11 @@ import org.sqlite.SQLiteConfig;
  * transaction time follows commit order.
  *
  * <p>A failure never outlives its operation: a transaction that failed is rolled back, and a
- * connection on which any statement failed is closed once its transaction is over (closing
- * rolls back whatever is still open and frees SQLite's locks), then opened afresh on next use.
- * So a full disk or one bad query fails that operation only, and never leaves other processes
+ * connection that a failure may have left unusable (a full disk, an I/O error, a rollback that
+ * failed; see {@link StatementCache}) is closed once its transaction is over (closing rolls back
+ * whatever is still open and frees SQLite's locks), then opened afresh on next use. A duplicate
+ * key or a bad query fails its statement only and keeps the connection with its prepared
+ * statements. So one failure fails that operation only, and never leaves other processes
  * waiting on a write lock this one forgot to release.
  */
 public final class SqliteStore implements Store {
@@ -67,6 +68,8 @@ public final class SqliteStore implements Store {
     /** One per reader connection, idle or not: a reader retired after a failure frees its permit for a new one. */
     private final Semaphore readerPermits = new Semaphore(READERS);
     private final List<StatementCache> opened = new ArrayList<>();
+    /** Connections opened since the store was, including replacements of retired ones. */
+    private int connectionsOpened;
     private StatementCache writer;
     private final ThreadLocal<JdbcTx> currentWrite = new ThreadLocal<>();
     private final Queue<Pending<?>> queued = new ConcurrentLinkedQueue<>();
@@ -208,14 +211,14 @@ public final class SqliteStore implements Store {
 
     /**
      * Ends the connection's transaction, if one is open. SQLite may have rolled it back already
-     * (it does on a full disk), and then ROLLBACK fails: the connection is marked failed either
-     * way, and closing it afterwards rolls back anything still open.
+     * (it does on a full disk), and then ROLLBACK fails: as nothing then says the transaction is
+     * over, the connection is retired, and closing it rolls back anything still open.
      */
     private static void rollback(StatementCache connection) {
         try {
             run(connection, "ROLLBACK");
-        } catch (StoreException noTransactionLeft) {
-            // marked failed by run: retired when the transaction is over
+        } catch (StoreException transactionStateUnknown) {
+            connection.markFailed();
         }
     }
 
@@ -341,6 +344,11 @@ public final class SqliteStore implements Store {
         }
     }
 
+    /** How many connections this store opened, replacements of retired ones included. */
+    synchronized int connectionsOpened() {
+        return connectionsOpened;
+    }
+
     private StatementCache writer() {
         if (writer == null) {
             writer = connect();
@@ -379,6 +387,7 @@ public final class SqliteStore implements Store {
         try {
             StatementCache connection = new StatementCache(DriverManager.getConnection(url, config.toProperties()), database);
             opened.add(connection);
+            connectionsOpened++;
             return connection;
         } catch (SQLException e) {
             throw new StoreException("cannot open the store " + url, e);
@@ -387,13 +396,14 @@ public final class SqliteStore implements Store {
 
     /**
      * Creates the .swarm directory and the schema on first use. Opening an up-to-date store only
-     * reads; otherwise one process at a time (a file lock) switches to WAL and runs Flyway.
+     * reads; otherwise one process at a time (a file lock) tightens the files' modes, switches to
+     * WAL and runs Flyway. Modes are tightened there and when the directory itself is found
+     * loose, not on every open: every --no-hub run and commit-guard run opens the store.
      */
     private void prepare(Path database) {
         Path directory = database.getParent();
         try {
             PrivateFiles.directory(directory);
-            PrivateFiles.tighten(directory);
             PrivateFiles.file(database); // before SQLite creates it 0644; its -wal and -shm take its mode
             ignoreContents(directory);
             if (schemaIsCurrent()) {
@@ -403,6 +413,7 @@ public final class SqliteStore implements Store {
                 if (schemaIsCurrent()) {
                     return;
                 }
+                PrivateFiles.tighten(directory); // once per new schema: files an older version left looser in a private directory
                 try (Connection connection = DriverManager.getConnection(url); Statement statement = connection.createStatement()) {
                     statement.execute("PRAGMA busy_timeout = " + BUSY_TIMEOUT_MS);
                     statement.execute("PRAGMA journal_mode = WAL");

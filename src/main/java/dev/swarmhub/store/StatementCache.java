@@ -6,6 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One connection with its prepared statements kept for reuse: preparing costs more than running
@@ -14,13 +15,22 @@ import java.util.Map;
  *
  * <p>A statement that failed is never reused: SQLite's driver finalizes it on most errors, and
  * every later run of it would fail with "statement is not executing". The connection itself is
- * marked {@link #failed()}: its owner replaces it once the transaction is over, so no state a
- * failure may leave behind (an open transaction, SQLite's write lock) outlives the failure.
+ * marked {@link #failed()} when the error may have left it unusable (a full disk, I/O errors,
+ * corruption, the driver's own errors, anything not known to be harmless): its owner replaces it
+ * once the transaction is over, so no state such a failure leaves behind (an open transaction,
+ * SQLite's write lock) outlives it. Errors in one statement's input or SQL (a duplicate key, a
+ * bad full-text query) leave the connection as it was, so it and its statements are kept.
  */
 final class StatementCache implements AutoCloseable {
 
     private static final int CAPACITY = 256;
     private static final int SQLITE_FULL = 13;
+    /**
+     * Primary result codes after which SQLite has undone the failing statement and left the
+     * connection as it was: SQL or query error, value too big, constraint, type mismatch, bind
+     * index out of range.
+     */
+    private static final Set<Integer> STATEMENT_ONLY_FAILURES = Set.of(1, 18, 19, 20, 25);
 
     final Connection connection;
     private final Path database;
@@ -53,12 +63,15 @@ final class StatementCache implements AutoCloseable {
     }
 
     /**
-     * Forgets the statement that just failed and marks this connection for replacement; returns
-     * the exception to throw: {@link StoreBusyException} when another process kept the database
-     * locked, else a {@link StoreException} saying what failed (a full disk in plain words).
+     * Forgets the statement that just failed and, unless the error was the statement's alone,
+     * marks this connection for replacement; returns the exception to throw:
+     * {@link StoreBusyException} when another process kept the database locked, else a
+     * {@link StoreException} saying what failed (a full disk in plain words).
      */
     StoreException failure(String sql, String what, SQLException cause) {
-        failed = true;
+        if (!STATEMENT_ONLY_FAILURES.contains(cause.getErrorCode() & 0xFF)) {
+            markFailed();
+        }
         PreparedStatement statement = statements.remove(sql);
         if (statement != null) {
             closeQuietly(statement);
@@ -73,7 +86,12 @@ final class StatementCache implements AutoCloseable {
         return new StoreException(what, cause);
     }
 
-    /** Whether a statement failed on this connection since it was opened. */
+    /** Marks the connection for replacement once its transaction is over. */
+    void markFailed() {
+        failed = true;
+    }
+
+    /** Whether a failure on this connection since it was opened may have left it unusable. */
     boolean failed() {
         return failed;
     }

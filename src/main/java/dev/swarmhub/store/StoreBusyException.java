@@ -28,7 +28,7 @@ public final class StoreBusyException extends StoreException {
         return (failure.getErrorCode() & 0xFF) == SQLITE_BUSY;
     }
 
-    /** "process 4242 (sqlite3 .swarm/swarm.db)" for the process holding the write lock, when /proc/locks names it. */
+    /** "process 4242 (sqlite3)" for the process holding the write lock, when /proc/locks names it. */
     private static Optional<String> writeLockHolder(Path database) {
         try {
             Path sharedMemory = database.resolveSibling(database.getFileName() + "-shm");
@@ -45,7 +45,7 @@ public final class StoreBusyException extends StoreException {
                 long end = fields[7].equals("EOF") ? Long.MAX_VALUE : Long.parseLong(fields[7]);
                 if (device.length == 3 && Long.parseLong(device[2]) == inode && pid != self
                         && Long.parseLong(fields[6]) <= WAL_WRITE_LOCK_BYTE && WAL_WRITE_LOCK_BYTE <= end) {
-                    return Optional.of("process " + pid + commandOf(pid));
+                    return Optional.of("process " + pid + executableOf(pid));
                 }
             }
         } catch (IOException | RuntimeException unknown) {
@@ -54,10 +54,14 @@ public final class StoreBusyException extends StoreException {
         return Optional.empty();
     }
 
-    private static String commandOf(long pid) {
+    /**
+     * The holder's executable name (/proc/<pid>/comm), never its command line: this message goes
+     * to every HTTP and MCP caller, and a command line may carry a token ({@code swarm --token …}).
+     */
+    private static String executableOf(long pid) {
         try {
-            String command = Files.readString(Path.of("/proc/" + pid + "/cmdline"), StandardCharsets.UTF_8).replace('\0', ' ').strip();
-            return command.isEmpty() ? "" : " (" + (command.length() > 120 ? command.substring(0, 120) + "…" : command) + ")";
+            String name = Files.readString(Path.of("/proc/" + pid + "/comm"), StandardCharsets.UTF_8).strip();
+            return name.isEmpty() ? "" : " (" + name + ")";
         } catch (IOException gone) {
             return "";
         }

@@ -6,10 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.swarmhub.core.Message;
 import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.Resource;
+import dev.swarmhub.core.Tx;
 import dev.swarmhub.testing.Await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -18,6 +21,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -42,6 +46,22 @@ class SqliteStoreTest {
             assertThat(mode.next()).isTrue();
             assertThat(mode.getString(1)).isEqualToIgnoringCase("wal");
         }
+    }
+
+    @Test
+    void openingAPrivateStoreDoesNotWalkItsDirectory() throws IOException {
+        SqliteStore.openProject(project).close();
+        Path gitignore = project.resolve(".swarm/.gitignore");
+        Set<PosixFilePermission> ownerReadOnly = PosixFilePermissions.fromString("r--------");
+        Files.setPosixFilePermissions(gitignore, ownerReadOnly); // stricter than 0600: a walk would reset it
+        SqliteStore.openProject(project).close();
+        assertThat(Files.getPosixFilePermissions(gitignore)).isEqualTo(ownerReadOnly);
+
+        Files.setPosixFilePermissions(project.resolve(".swarm"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        SqliteStore.openProject(project).close();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(project.resolve(".swarm")))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(gitignore))).as("tightened with its loose directory")
+                .isEqualTo("rw-------");
     }
 
     @Test
@@ -92,6 +112,37 @@ class SqliteStoreTest {
             }
             Optional<String> last = store.read(tx -> tx.setting("round"));
             assertThat(last).contains("2");
+        }
+    }
+
+    @Test
+    void aDuplicateKeyOrABadQueryFailsItsStatementButKeepsTheConnection() {
+        try (SqliteStore store = SqliteStore.openProject(project)) {
+            Resource held = Resource.ofCanonical("held.py");
+            store.write(tx -> {
+                tx.insertLease(held, Mode.EXCLUSIVE, "A", tx.nextFencingToken(), "", tx.now() + 60_000);
+                return null;
+            });
+            List<Message> found = store.read(tx -> tx.searchMessages("\"word\"", null, 5));
+            assertThat(found).isEmpty();
+            int opened = store.connectionsOpened();
+            for (int round = 0; round < 3; round++) {
+                assertThatThrownBy(() -> store.write(tx -> {
+                    tx.insertLease(held, Mode.EXCLUSIVE, "A", tx.nextFencingToken(), "", tx.now() + 60_000); // (agent, resource) is unique
+                    return null;
+                })).isInstanceOf(StoreException.class).hasMessageContaining("UNIQUE constraint failed");
+                assertThatThrownBy(() -> store.read(tx -> tx.searchMessages("\"unterminated\u0000", null, 5)))
+                        .isInstanceOf(StoreException.class).hasMessageContaining("unterminated string");
+                int key = round;
+                store.write(tx -> {
+                    tx.insertLease(Resource.ofCanonical("next-" + key + ".py"), Mode.EXCLUSIVE, "A", tx.nextFencingToken(), "", tx.now() + 60_000);
+                    return null;
+                });
+            }
+            assertThat(store.connectionsOpened()).as("connections opened after the failures").isEqualTo(opened);
+            List<dev.swarmhub.core.Lease> leases = store.read(tx -> tx.leases(null, true));
+            assertThat(leases).extracting(lease -> lease.resource().text())
+                    .containsExactlyInAnyOrder("held.py", "next-0.py", "next-1.py", "next-2.py");
         }
     }
 

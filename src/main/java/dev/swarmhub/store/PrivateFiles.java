@@ -1,10 +1,11 @@
-package dev.swarmhub.core;
+package dev.swarmhub.store;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
@@ -28,10 +29,16 @@ public final class PrivateFiles {
     private PrivateFiles() {
     }
 
-    /** Creates the directory 0700 (with missing parents); an existing one is set to 0700. */
+    /**
+     * Creates the directory 0700 (with missing parents). An existing one with another mode was
+     * left by an older version (or loosened by hand): it and everything in it are tightened. A
+     * private one is left alone, so this costs one stat on every use, not a walk.
+     */
     public static Path directory(Path directory) throws IOException {
         Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(DIRECTORY));
-        Files.setPosixFilePermissions(directory, DIRECTORY);
+        if (!Files.getPosixFilePermissions(directory, LinkOption.NOFOLLOW_LINKS).equals(DIRECTORY)) {
+            tighten(directory);
+        }
         return directory;
     }
 
@@ -59,7 +66,7 @@ public final class PrivateFiles {
      * What older versions left looser: every directory under (and including) {@code directory}
      * becomes 0700, every other entry 0600. Symbolic links are not followed.
      */
-    public static void tighten(Path directory) throws IOException {
+    static void tighten(Path directory) throws IOException {
         Files.walkFileTree(directory, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) throws IOException {
