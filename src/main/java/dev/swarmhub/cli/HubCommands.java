@@ -18,8 +18,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import sun.misc.Signal;
@@ -74,14 +76,24 @@ final class HubCommands {
                 return swarm.output.result(Output.document("pid", pid, "socket", HubFiles.socket(root).toString(), "alreadyRunning", false),
                         "hub started for " + root + " (pid " + pid + ")");
             }
+            // TERM and INT close the hub and let up return, so the process exits 0. They are handled
+            // before the hub opens its socket: a client may stop it as soon as it answers.
+            AtomicReference<Hub> running = new AtomicReference<>();
+            AtomicBoolean stopAsked = new AtomicBoolean();
+            Runnable stop = () -> {
+                stopAsked.set(true);
+                Optional.ofNullable(running.get()).ifPresent(Hub::close);
+            };
+            for (String signal : List.of("TERM", "INT")) {
+                Signal.handle(new Signal(signal), received -> Thread.ofPlatform().name("swarm-hub-stop").start(stop));
+            }
             Hub hub = Hub.start(root, services -> (args, environment, cwd, out, err) ->
                     Swarm.run(args, environment, cwd, out, err, services), new Hub.Address(bind, port));
-            // TERM and INT close the hub and let up return, so the process exits 0; the hook
-            // covers other ways the JVM may be asked to end.
-            for (String signal : List.of("TERM", "INT")) {
-                Signal.handle(new Signal(signal), received -> Thread.ofPlatform().name("swarm-hub-stop").start(hub::close));
+            running.set(hub);
+            if (stopAsked.get()) {
+                hub.close(); // asked while it started (close is idempotent, so a handler closing it too is harmless)
             }
-            Runtime.getRuntime().addShutdownHook(new Thread(hub::close, "swarm-hub-shutdown"));
+            Runtime.getRuntime().addShutdownHook(new Thread(hub::close, "swarm-hub-shutdown")); // other ways the JVM may end
             swarm.output.line("hub for " + root + " serving http://" + bind + ":" + hub.port() + "/api/v1 and "
                     + HubFiles.socket(root) + " (pid " + ProcessHandle.current().pid() + "); stop with swarm down or Ctrl-C");
             hub.awaitStop();
