@@ -411,7 +411,7 @@ public final class Messages {
      * Returns how many retries and escalations it made.
      */
     public int retryDue() {
-        List<Tx.RetryDue> listed = store.read(tx -> tx.retriesDue(tx.now()));
+        List<Tx.RetryDue> listed = store.read(tx -> tx.retriesDue(tx.now(), null));
         int done = 0;
         RuntimeException failed = null;
         for (Tx.RetryDue due : listed) {
@@ -433,7 +433,7 @@ public final class Messages {
 
     /** Retries or escalates one delivery, unless another timer did since it was listed (its attempts changed). */
     private boolean retryIfStillDue(Tx tx, Tx.RetryDue listed) {
-        if (!tx.retriesDue(tx.now()).contains(listed)) {
+        if (!tx.retriesDue(tx.now(), listed.messageId()).contains(listed)) { // its own rows only
             return false;
         }
         Message message = tx.message(listed.messageId()).orElseThrow();

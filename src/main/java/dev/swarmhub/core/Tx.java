@@ -134,8 +134,8 @@ public interface Tx {
     /** Sets the recipient's delivered (and read, acked) time where not set yet; false when no such row. */
     boolean markReceived(String messageId, String recipient, boolean read, boolean acked);
 
-    /** Unacked recipient rows whose retry time has come: message id, recipient, attempts. */
-    List<RetryDue> retriesDue(long at);
+    /** Unacked recipient rows whose retry time has come (of one message, or of all: null), oldest due first. */
+    List<RetryDue> retriesDue(long at, String messageId);
 
     record RetryDue(String messageId, String recipient, int attempts) {
     }

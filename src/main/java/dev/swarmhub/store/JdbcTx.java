@@ -403,10 +403,10 @@ final class JdbcTx implements Tx {
     }
 
     @Override
-    public List<RetryDue> retriesDue(long at) {
+    public List<RetryDue> retriesDue(long at, String messageId) {
         return query("SELECT message_id, recipient, attempts FROM message_recipients WHERE next_retry_at IS NOT NULL "
-                + "AND next_retry_at <= ? AND acked_at IS NULL ORDER BY next_retry_at", row -> new RetryDue(row.getString(1),
-                row.getString(2), row.getInt(3)), at);
+                + "AND next_retry_at <= ? AND acked_at IS NULL AND (CAST(? AS TEXT) IS NULL OR message_id = ?) ORDER BY next_retry_at",
+                row -> new RetryDue(row.getString(1), row.getString(2), row.getInt(3)), at, messageId, messageId);
     }
 
     @Override
