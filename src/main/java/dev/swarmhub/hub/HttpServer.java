@@ -47,7 +47,9 @@ final class HttpServer implements AutoCloseable {
         api = new Api(services, guard, waits);
         mcp = new McpService(services, guard, waits);
         ServletContextHandler context = new ServletContextHandler();
-        context.addServlet(new ServletHolder("api", api), "/api/v1/*");
+        ServletHolder apiServlet = new ServletHolder("api", api);
+        apiServlet.setAsyncSupported(true); // event streams are written without a thread each
+        context.addServlet(apiServlet, "/api/v1/*");
         context.addFilter(new FilterHolder(mcp.guard()), McpService.PATH, EnumSet.of(DispatcherType.REQUEST));
         ServletHolder mcpServlet = new ServletHolder("mcp", mcp.servlet());
         mcpServlet.setAsyncSupported(true); // the transport answers with event streams

@@ -12,6 +12,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -231,6 +234,51 @@ class EventStreamTest {
         assertThat(closer.isAlive()).as("hub.close returned").isFalse();
     }
 
+    /**
+     * A client that stops reading holds up no one: the hub keeps writing every other stream, and
+     * when the client reads again it gets every event after its start exactly once, in order,
+     * including those that fell out of what the hub holds in memory (it reads them from the log),
+     * and a filtered one gets exactly the matching ones.
+     */
+    @Test
+    void aClientThatStopsReadingStallsNoOtherStreamAndLaterGetsEveryEventOnce() throws Exception {
+        String alice = api.register(operator, "alice");
+        try (RawStream stalled = RawStream.open(hub.port(), alice, ""); RawStream stalledFiltered = RawStream.open(hub.port(), alice, "?kind=test.bulk")) {
+            Sse reading = open(alice, "", null);
+            long start = reading.startedAfter;
+            assertThat(stalled.startedAfter).isEqualTo(start);
+
+            // ~12 MB of events in transactions of 500: more than the clients' sockets and the hub's memory hold
+            List<Long> bulk = new ArrayList<>();
+            String pad = "x".repeat(2_000);
+            for (int round = 0; round < 12; round++) {
+                hub.services().store.write(tx -> {
+                    for (int i = 0; i < 500; i++) {
+                        tx.appendEvent(i % 5 == 0 ? "test.other" : "test.bulk", "alice", null, Map.of("pad", pad));
+                    }
+                    return null;
+                });
+            }
+            List<Long> all = new ArrayList<>();
+            for (JsonNode event : api.events(operator, "?after=" + start)) {
+                all.add(event.path("id").asLong());
+                if (event.path("kind").asString().equals("test.bulk")) {
+                    bulk.add(event.path("id").asLong());
+                }
+            }
+            assertThat(all).hasSize(6_000);
+
+            assertThat(ids(reading.next(all.size()))).as("the reading stream, while two others do not read").isEqualTo(all);
+            assertThat(stalled.readIds(all.size())).as("the stalled stream, reading again").isEqualTo(all);
+            assertThat(stalledFiltered.readIds(bulk.size())).as("the stalled filtered stream, reading again").isEqualTo(bulk);
+
+            api.ok(api.post(alice, "/locks", "{\"resources\":[\"src/after.py\"]}"));
+            long acquired = newestId();
+            assertThat(stalled.readIds(1)).as("and it follows again").containsExactly(acquired);
+            assertThat(reading.next().id()).isEqualTo(acquired);
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     @Test
@@ -281,6 +329,57 @@ class EventStreamTest {
 
     private static List<Long> ids(List<?> events) {
         return events.stream().map(e -> e instanceof Sse.Event sse ? sse.id() : ((JsonNode) e).path("id").asLong()).toList();
+    }
+
+    /**
+     * An event stream read only when the test asks, over a socket with a small receive buffer (HTTP/1.0:
+     * the body is the events as sent): until then the hub's writes to it fill its sockets.
+     */
+    static final class RawStream implements AutoCloseable {
+        private final Socket socket;
+        private final BufferedReader lines;
+        final long startedAfter;
+
+        private RawStream(Socket socket, BufferedReader lines, long startedAfter) {
+            this.socket = socket;
+            this.lines = lines;
+            this.startedAfter = startedAfter;
+        }
+
+        static RawStream open(int port, String token, String query) throws IOException {
+            Socket socket = new Socket();
+            socket.setReceiveBufferSize(4_096); // before connecting: it bounds the window the hub may fill
+            socket.connect(new InetSocketAddress("127.0.0.1", port));
+            socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
+            socket.getOutputStream().write(("GET /api/v1/events" + query + " HTTP/1.0\r\nHost: 127.0.0.1:" + port
+                    + "\r\nAuthorization: Bearer " + token + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            BufferedReader lines = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(lines.readLine()).contains(" 200 ");
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                if (line.startsWith(": swarm events after ")) {
+                    return new RawStream(socket, lines, Long.parseLong(line.substring(": swarm events after ".length())));
+                }
+            }
+            throw new AssertionError("the stream ended before its opening comment");
+        }
+
+        /** The ids of the next {@code count} events. */
+        List<Long> readIds(int count) throws IOException {
+            List<Long> ids = new ArrayList<>();
+            while (ids.size() < count) {
+                String line = lines.readLine();
+                assertThat(line).as("stream ended after %d of %d events", ids.size(), count).isNotNull();
+                if (line.startsWith("id: ")) {
+                    ids.add(Long.parseLong(line.substring(4)));
+                }
+            }
+            return ids;
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
     }
 
     /** One open event stream, parsed on its own thread into a queue; {@link #END} marks its end. */
