@@ -257,7 +257,7 @@ final class BenchCommand implements Callable<Integer> {
      * inbox-answered. The reader marks each message read, so the next wait waits.
      */
     private Result inboxWakes(String reader, String readerToken, List<String> senders, int wantedRounds) throws Exception {
-        int rounds = Math.min(wantedRounds, senders.size() * Messages.DEFAULT_RATE_LIMIT.count());
+        int rounds = Math.min(wantedRounds, senders.size() * Messages.RATE_LIMIT.defaultValue().count());
         long[] latencies = new long[rounds];
         long began = System.nanoTime();
         ExecutorService pool = Executors.newSingleThreadExecutor();

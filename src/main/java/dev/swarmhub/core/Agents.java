@@ -22,12 +22,15 @@ import java.util.regex.Pattern;
  */
 public final class Agents implements Gate {
 
-    public static final String STALE_AFTER = "agents.stale-after";
-    public static final String GONE_AFTER = "agents.gone-after";
-    public static final Duration DEFAULT_STALE_AFTER = Duration.ofSeconds(60);
-    public static final Duration DEFAULT_GONE_AFTER = Duration.ofSeconds(300);
     /** The shortest stale-after the settings accept (gone-after must be longer). */
     public static final Duration MIN_STALE_AFTER = Duration.ofSeconds(1);
+    /** Silence after which an agent whose process the hub cannot watch is stale. */
+    public static final Setting<Duration> STALE_AFTER = Setting.duration("agents.stale-after", Duration.ofSeconds(60))
+            .checkedBy((tx, stale) -> checkThresholds(stale, Agents.GONE_AFTER.in(tx)));
+    /** Silence after which such an agent is gone (its leases released). */
+    public static final Setting<Duration> GONE_AFTER = Setting.duration("agents.gone-after", Duration.ofSeconds(300))
+            .checkedBy((tx, gone) -> checkThresholds(Agents.STALE_AFTER.in(tx), gone));
+    public static final List<Setting<?>> SETTINGS = List.of(STALE_AFTER, GONE_AFTER);
     private static final Pattern NUMBERED = Pattern.compile("agent-(\\d{1,9})");
     private static final Pattern PANE = Pattern.compile("%\\d{1,9}");
     private static final int MAX_LABEL = 128;
@@ -443,8 +446,8 @@ public final class Agents implements Gate {
     /** Moves agents along active → stale → gone by store time and by their processes on this host. */
     void reap(Tx tx) {
         long now = tx.now();
-        long staleAfter = threshold(tx, STALE_AFTER, DEFAULT_STALE_AFTER);
-        long goneAfter = threshold(tx, GONE_AFTER, DEFAULT_GONE_AFTER);
+        long staleAfter = STALE_AFTER.in(tx).toMillis();
+        long goneAfter = GONE_AFTER.in(tx).toMillis();
         for (Agent agent : tx.reapCandidates(now - staleAfter, probe.host())) {
             ProcessCheck process = processCheck(agent);
             String goneBecause = deathOf(tx, agent, process, goneAfter);
@@ -462,7 +465,7 @@ public final class Agents implements Gate {
         if (process.ended() != null || process.alive() || tx.now() - agent.lastSeen() <= MIN_STALE_AFTER.toMillis()) {
             return process.ended(); // gone-after > stale-after >= 1 s: a recent caller needs no read of the setting
         }
-        return deathOf(tx, agent, process, threshold(tx, GONE_AFTER, DEFAULT_GONE_AFTER));
+        return deathOf(tx, agent, process, GONE_AFTER.in(tx).toMillis());
     }
 
     /**
@@ -507,8 +510,10 @@ public final class Agents implements Gate {
         tx.appendEvent("agent.gone", agent.id(), null, OrderedMap.of("reason", reason, "released", released.size()));
     }
 
-    public static long threshold(Tx tx, String name, Duration fallback) {
-        return tx.setting(name).map(value -> Durations.parse(value).toMillis()).orElse(fallback.toMillis());
+    private static void checkThresholds(Duration stale, Duration gone) {
+        if (stale.compareTo(MIN_STALE_AFTER) < 0 || gone.compareTo(stale) <= 0) {
+            throw SwarmException.badInput("need " + Durations.format(MIN_STALE_AFTER) + " <= " + STALE_AFTER.name() + " < " + GONE_AFTER.name());
+        }
     }
 
 }

@@ -19,11 +19,15 @@ import java.util.regex.Pattern;
  */
 public final class Messages {
 
-    public static final String RATE_LIMIT = "messages.rate-limit";
-    public static final String MAX_TEXT_BYTES = "messages.max-text-bytes";
+    /** Recipients per window per sender. */
+    public static final Setting<RateLimit> RATE_LIMIT = new Setting<>("messages.rate-limit", new RateLimit(10, Duration.ofSeconds(60)),
+            RateLimit::parse, RateLimit::text, (tx, limit) -> { });
     /** The largest {@link #MAX_TEXT_BYTES} a project may set. */
     public static final int LARGEST_TEXT_BYTES = 1_048_576;
-    public static final RateLimit DEFAULT_RATE_LIMIT = new RateLimit(10, Duration.ofSeconds(60));
+    /** The longest message text, in UTF-8 bytes. */
+    public static final Setting<Integer> MAX_TEXT_BYTES = Setting.count("messages.max-text-bytes", MessageText.DEFAULT_MAX_BYTES,
+            LARGEST_TEXT_BYTES, "bytes");
+    public static final List<Setting<?>> SETTINGS = List.of(RATE_LIMIT, MAX_TEXT_BYTES);
     /** The operator's inbox: escalations reach it. */
     public static final String OPERATOR = "operator";
     /** The sender of the hub's own messages (escalations). */
@@ -70,15 +74,6 @@ public final class Messages {
         public String text() {
             return count + "/" + Durations.format(window);
         }
-    }
-
-    public static int maxTextBytes(String text) {
-        String digits = text.strip();
-        int bytes = Limits.digits(digits, 7) ? Integer.parseInt(digits) : 0;
-        if (bytes >= 1 && bytes <= LARGEST_TEXT_BYTES) {
-            return bytes;
-        }
-        throw SwarmException.badInput("bad " + MAX_TEXT_BYTES + " '" + text + "': use a number of bytes from 1 to " + LARGEST_TEXT_BYTES);
     }
 
     /** What a sender writes: type, text and options (priority normal|urgent; ack null: the type's default; thread: join it). */
@@ -158,8 +153,7 @@ public final class Messages {
     }
 
     private Message post(Tx tx, String sender, List<String> recipients, Draft draft, String replyTo) {
-        String text = MessageText.clean(draft.text(), tx.setting(MAX_TEXT_BYTES).map(Messages::maxTextBytes)
-                .orElse(MessageText.DEFAULT_MAX_BYTES));
+        String text = MessageText.clean(draft.text(), MAX_TEXT_BYTES.in(tx));
         if (!sender.equals(SYSTEM)) {
             checkRateLimit(tx, sender, recipients.size());
         }
@@ -184,11 +178,11 @@ public final class Messages {
     }
 
     private void checkRateLimit(Tx tx, String sender, int recipients) {
-        RateLimit limit = tx.setting(RATE_LIMIT).map(RateLimit::parse).orElse(DEFAULT_RATE_LIMIT);
+        RateLimit limit = RATE_LIMIT.in(tx);
         long window = limit.window().toMillis();
         if (recipients > limit.count()) {
             throw new RateLimitedException("a message to " + recipients + " recipients exceeds the limit of " + limit.text()
-                    + " per sender (setting " + RATE_LIMIT + ")", window);
+                    + " per sender (setting " + RATE_LIMIT.name() + ")", window);
         }
         List<long[]> sent = tx.sentAfter(sender, tx.now() - window);
         long used = sent.stream().mapToLong(entry -> entry[1]).sum();
@@ -456,7 +450,7 @@ public final class Messages {
         String text = "No ACK from " + recipient + " for " + message.type().label() + " " + message.id() + " from " + message.sender()
                 + " after " + retries + " retries. " + (signature.verify(message) ? "Original text: " + message.text()
                 : "Its stored text fails its signature (changed in the store) and is withheld.");
-        int maxBytes = tx.setting(MAX_TEXT_BYTES).map(Messages::maxTextBytes).orElse(MessageText.DEFAULT_MAX_BYTES);
+        int maxBytes = MAX_TEXT_BYTES.in(tx);
         Message escalation = post(tx, SYSTEM, List.copyOf(everyone), new Draft(MessageType.ESCALATION, shorten(text, maxBytes), "urgent", false,
                 message.id()), message.id());
         tx.appendEvent("message.escalated", null, null, OrderedMap.of("id", message.id(), "to", recipient, "sender", message.sender(),

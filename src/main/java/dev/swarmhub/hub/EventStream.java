@@ -4,6 +4,7 @@ import dev.swarmhub.core.Caller;
 import dev.swarmhub.core.Event;
 import dev.swarmhub.core.EventLog;
 import dev.swarmhub.core.RateLimitedException;
+import dev.swarmhub.core.Setting;
 import dev.swarmhub.core.Settings;
 import dev.swarmhub.core.Store;
 import dev.swarmhub.core.SwarmException;
@@ -37,11 +38,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * beside the request threads, instead of a thousand wake-ups queued on the carrier threads the
  * requests run on (p99 of requests beside 1,000 streams: 149 ms that way, 25-37 ms this way). A
  * new stream first catches up from its starting point by reading the log. Each token (an agent's,
- * or the operator's) may hold at most {@link Settings#STREAMS_PER_TOKEN} streams open at once; one
+ * or the operator's) may hold at most {@link #STREAMS_PER_TOKEN} streams open at once; one
  * more is refused with 429.
  */
 final class EventStream {
 
+    /** How many streams one token may hold open at once. */
+    static final Setting<Integer> STREAMS_PER_TOKEN = Setting.count("events.streams-per-token", 64, 10_000, "streams");
     private static final long POLL_MS = 50;
     private static final long KEEPALIVE_MS = 15_000;
     private static final int BATCH = 500;
@@ -257,11 +260,11 @@ final class EventStream {
         String agent = request.getParameter("agent");
         long after = startingPoint(request);
         String who = caller.operator() ? "operator" : caller.agent();
-        int limit = settings.streamsPerToken();
+        int limit = settings.value(STREAMS_PER_TOKEN);
         if (openByCaller.merge(who, 1, Integer::sum) > limit) {
             countClosed(who);
             throw new RateLimitedException(who + " has " + limit + " event streams open already (setting "
-                    + Settings.STREAMS_PER_TOKEN + "): close one first", KEEPALIVE_MS);
+                    + STREAMS_PER_TOKEN.name() + "): close one first", KEEPALIVE_MS);
         }
         response.setStatus(200);
         response.setContentType("text/event-stream");

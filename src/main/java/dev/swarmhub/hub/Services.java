@@ -6,12 +6,15 @@ import dev.swarmhub.core.Leases;
 import dev.swarmhub.core.Message;
 import dev.swarmhub.core.MessageSignature;
 import dev.swarmhub.core.Messages;
+import dev.swarmhub.core.Setting;
 import dev.swarmhub.core.Settings;
 import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.host.MessageSecret;
 import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.store.SqliteStore;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * A project's domain services wired over its store: one instance per hub (shared by every
@@ -36,7 +39,8 @@ public final class Services implements AutoCloseable {
         this.agents = new Agents(store, processes);
         this.leases = new Leases(store, agents, processes);
         this.log = new EventLog(store);
-        this.settings = new Settings(store, agents);
+        this.settings = new Settings(store, agents, Stream.<List<Setting<?>>>of(Agents.SETTINGS, Messages.SETTINGS, List.of(EventStream.STREAMS_PER_TOKEN))
+                .flatMap(List::stream).toList());
         this.messages = new Messages(store, agents, new MessageSignature(MessageSecret.readOrCreate(root)));
     }
 

@@ -64,7 +64,7 @@ class AgentsTest {
         store = SqliteStore.open(project.resolve(".swarm/swarm.db"), clock);
         agents = new Agents(store, processes);
         leases = new Leases(store, agents, processes);
-        settings = new Settings(store, agents);
+        settings = new Settings(store, agents, Agents.SETTINGS);
         log = new EventLog(store);
         parser = new ResourceParser(project);
         threads = Executors.newCachedThreadPool();
@@ -256,9 +256,9 @@ class AgentsTest {
 
     @Test
     void thresholdsSetThroughSettingsApplyToTheReaper() {
-        settings.set(Caller.ofOperator(), Agents.STALE_AFTER, "10s");
-        settings.set(Caller.ofOperator(), Agents.GONE_AFTER, "30s");
-        assertThat(settings.all()).containsEntry(Agents.STALE_AFTER, "10s").containsEntry(Agents.GONE_AFTER, "30s");
+        settings.set(Caller.ofOperator(), Agents.STALE_AFTER.name(), "10s");
+        settings.set(Caller.ofOperator(), Agents.GONE_AFTER.name(), "30s");
+        assertThat(settings.all()).containsEntry(Agents.STALE_AFTER.name(), "10s").containsEntry(Agents.GONE_AFTER.name(), "30s");
         Agents.Registered a = register("agent-a");
         acquire(as(a), "name:build");
 
@@ -283,9 +283,9 @@ class AgentsTest {
         Agents.Registered a = register("agent-a");
         long lastEvent = lastEventId();
 
-        unauthenticated(() -> settings.set(as(a), Agents.STALE_AFTER, "10s"));
+        unauthenticated(() -> settings.set(as(a), Agents.STALE_AFTER.name(), "10s"));
 
-        assertThat(settings.all()).containsEntry(Agents.STALE_AFTER, "1m");
+        assertThat(settings.all()).containsEntry(Agents.STALE_AFTER.name(), "1m");
         assertThat(lastEventId()).isEqualTo(lastEvent);
     }
 
@@ -464,8 +464,8 @@ class AgentsTest {
 
     @Test
     void anAgentThatHeartbeatsWithinTheStaleThresholdIsNeverStaleWhileReapsRun() {
-        settings.set(Caller.ofOperator(), Agents.STALE_AFTER, "10s");
-        settings.set(Caller.ofOperator(), Agents.GONE_AFTER, "30s");
+        settings.set(Caller.ofOperator(), Agents.STALE_AFTER.name(), "10s");
+        settings.set(Caller.ofOperator(), Agents.GONE_AFTER.name(), "30s");
         Agents.Registered busy = register("busy");
         register("idle");
 
@@ -483,8 +483,8 @@ class AgentsTest {
 
     @Test
     void concurrentReapersNeverReapAnAgentThatHeartbeatsWithinTheThreshold() throws Exception {
-        settings.set(Caller.ofOperator(), Agents.STALE_AFTER, "10s");
-        settings.set(Caller.ofOperator(), Agents.GONE_AFTER, "30s");
+        settings.set(Caller.ofOperator(), Agents.STALE_AFTER.name(), "10s");
+        settings.set(Caller.ofOperator(), Agents.GONE_AFTER.name(), "30s");
         Agents.Registered busy = register("busy");
         acquire(as(busy), "name:build");
         register("idle");

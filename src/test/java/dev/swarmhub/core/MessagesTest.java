@@ -54,9 +54,9 @@ class MessagesTest {
         agents = new Agents(store, processes);
         messages = new Messages(store, agents, new MessageSignature(SECRET));
         log = new EventLog(store);
-        Settings settings = new Settings(store, agents);
-        settings.set(Caller.ofOperator(), Agents.GONE_AFTER, "10h"); // the timers' tests move the clock by minutes
-        settings.set(Caller.ofOperator(), Agents.STALE_AFTER, "5h");
+        Settings settings = new Settings(store, agents, java.util.stream.Stream.concat(Agents.SETTINGS.stream(), Messages.SETTINGS.stream()).toList());
+        settings.set(Caller.ofOperator(), Agents.GONE_AFTER.name(), "10h"); // the timers' tests move the clock by minutes
+        settings.set(Caller.ofOperator(), Agents.STALE_AFTER.name(), "5h");
         threads = Executors.newCachedThreadPool();
         a = register("A");
         b = register("B");

@@ -22,8 +22,8 @@ class ReadsAreActivityTest {
     void eachReadRouteBringsAStaleAgentBack() {
         try (Hub hub = ApiTest.startHub(project); ApiTest.HubApi api = new ApiTest.HubApi(hub.port())) {
             Services services = hub.services();
-            services.settings.set(Caller.ofOperator(), Agents.STALE_AFTER, "1s"); // the hub's timer makes it stale within seconds
-            services.settings.set(Caller.ofOperator(), Agents.GONE_AFTER, "1h");
+            services.settings.set(Caller.ofOperator(), Agents.STALE_AFTER.name(), "1s"); // the hub's timer makes it stale within seconds
+            services.settings.set(Caller.ofOperator(), Agents.GONE_AFTER.name(), "1h");
             String token = api.register(OperatorToken.readOrCreate(project), "reader");
             List<String> reads = List.of("/locks", "/agents", "/log?limit=1", "/messages", "/messages/search?q=x", "/openapi.json");
             for (int i = 0; i < reads.size(); i++) {
