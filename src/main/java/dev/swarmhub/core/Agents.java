@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -123,14 +123,14 @@ public final class Agents implements Gate {
         return store.write(tx -> {
             reap(tx);
             String id = registration.id() != null ? registration.id() : claimablePaneAgent(tx, registration).orElseGet(() -> nextFreeId(tx));
-            Optional<Agent> existing = tx.agent(id);
+            Optional<Agent> existing = AgentStore.in(tx).agent(id);
             if (existing.isPresent() && existing.get().status() != Agent.Status.GONE && !claimable(existing.get(), registration)) {
                 throw SwarmException.denied("agent id " + id + " is " + existing.get().status().label() + " (last seen "
                         + java.time.Instant.ofEpochMilli(existing.get().lastSeen()) + "); choose another id or wait until it is gone");
             }
             PaneBinding binding = registration.binding();
             if (binding != null) {
-                tx.liveAgentOnPane(probe.host(), binding.socket(), binding.pane()).filter(owner -> !owner.id().equals(id)).ifPresent(owner -> {
+                AgentStore.in(tx).liveAgentOnPane(probe.host(), binding.socket(), binding.pane()).filter(owner -> !owner.id().equals(id)).ifPresent(owner -> {
                     throw SwarmException.denied("tmux pane " + binding.pane() + " belongs to agent " + owner.id());
                 });
             }
@@ -152,7 +152,7 @@ public final class Agents implements Gate {
                     binding == null ? null : binding.socket(), binding == null ? null : binding.panePid(),
                     binding == null ? null : binding.panePidStartedAt(), pid, started, probe.host(),
                     claimed.map(Agent::registeredAt).orElse(now), now, now, true);
-            tx.saveAgent(agent, Tokens.hash(token));
+            AgentStore.in(tx).saveAgent(agent, Tokens.hash(token));
             tx.appendEvent("agent.registered", id, null, OrderedMap.of("kind", agent.kind(), "pane", agent.pane(),
                     "tmuxSocket", agent.tmuxSocket(), "pid", agent.pid(), "host", agent.host(), "label", agent.label()));
             return new Registered(agent, token);
@@ -169,13 +169,13 @@ public final class Agents implements Gate {
         if (registration.binding() == null) {
             return Optional.empty();
         }
-        return tx.liveAgentOnPane(probe.host(), registration.binding().socket(), registration.pane())
+        return AgentStore.in(tx).liveAgentOnPane(probe.host(), registration.binding().socket(), registration.pane())
                 .filter(a -> claimable(a, registration)).map(Agent::id);
     }
 
     private static String nextFreeId(Tx tx) {
         long highest = 0;
-        for (Agent agent : tx.agents()) {
+        for (Agent agent : AgentStore.in(tx).agents()) {
             Matcher numbered = NUMBERED.matcher(agent.id());
             if (numbered.matches()) {
                 highest = Math.max(highest, Long.parseLong(numbered.group(1)));
@@ -215,10 +215,10 @@ public final class Agents implements Gate {
             throw SwarmException.unauthenticated("agent " + agent.id() + " is gone (" + death + "): register again");
         }
         if (agent.status() == Agent.Status.STALE || tx.now() - agent.lastSeen() >= ACTIVITY_RESOLUTION_MS) {
-            tx.touchAgent(agent.id()); // at most once a second: thresholds are whole seconds, writes are not free
+            AgentStore.in(tx).touchAgent(agent.id()); // at most once a second: thresholds are whole seconds, writes are not free
         }
         if (agent.status() == Agent.Status.STALE) {
-            tx.setAgentStatus(agent.id(), Agent.Status.ACTIVE);
+            AgentStore.in(tx).setAgentStatus(agent.id(), Agent.Status.ACTIVE);
             tx.appendEvent("agent.active", agent.id(), null, OrderedMap.of("was", "stale"));
         }
     }
@@ -241,7 +241,7 @@ public final class Agents implements Gate {
         if (caller.token() == null || caller.token().isEmpty()) {
             throw SwarmException.unauthenticated("no token for agent " + id + ": set SWARM_TOKEN or pass --token");
         }
-        Tx.Claimed claimed = tx.claimedAgent(id).orElseThrow(() -> SwarmException.unauthenticated(
+        AgentStore.Claimed claimed = AgentStore.in(tx).claimedAgent(id).orElseThrow(() -> SwarmException.unauthenticated(
                 "agent " + id + " is not registered (or not claimed): run swarm agent register"));
         if (!Tokens.matches(caller.token(), claimed.tokenHash())) {
             throw SwarmException.unauthenticated("wrong token for agent " + id);
@@ -257,7 +257,7 @@ public final class Agents implements Gate {
         String id = caller.agentId();
         return store.write(tx -> {
             admit(tx, caller);
-            return tx.agent(id).orElseThrow();
+            return AgentStore.in(tx).agent(id).orElseThrow();
         });
     }
 
@@ -267,7 +267,7 @@ public final class Agents implements Gate {
         return store.write(tx -> {
             admit(tx, caller);
             List<Lease> released = Leases.forceReleaseAll(tx, id, "agent left");
-            tx.setAgentStatus(caller.agent(), Agent.Status.GONE);
+            AgentStore.in(tx).setAgentStatus(caller.agent(), Agent.Status.GONE);
             tx.appendEvent("agent.gone", caller.agent(), null, OrderedMap.of("reason", "left", "released", released.size()));
             return released;
         });
@@ -279,9 +279,9 @@ public final class Agents implements Gate {
         Limits.agentId(id);
         String why = Limits.reason(reason).isEmpty() ? "removed by operator" : reason;
         return store.write(tx -> {
-            tx.agent(id).orElseThrow(() -> SwarmException.badInput("no agent " + id));
+            AgentStore.in(tx).agent(id).orElseThrow(() -> SwarmException.badInput("no agent " + id));
             List<Lease> released = Leases.forceReleaseAll(tx, id, why);
-            tx.deleteAgent(id);
+            AgentStore.in(tx).deleteAgent(id);
             tx.appendEvent("agent.removed", id, null, OrderedMap.of("reason", why, "released", released.size()));
             return released;
         });
@@ -292,12 +292,12 @@ public final class Agents implements Gate {
         requireOperator(operator, "issue an agent's token");
         Limits.agentId(id);
         return store.write(tx -> {
-            Agent agent = tx.agent(id).orElseThrow(() -> SwarmException.badInput("no agent " + id));
+            Agent agent = AgentStore.in(tx).agent(id).orElseThrow(() -> SwarmException.badInput("no agent " + id));
             if (agent.status() == Agent.Status.GONE) {
                 throw SwarmException.denied("agent " + id + " is gone: register it again");
             }
             String token = Tokens.newToken();
-            tx.setAgentToken(id, Tokens.hash(token));
+            AgentStore.in(tx).setAgentToken(id, Tokens.hash(token));
             tx.appendEvent("agent.token-issued", id, null, OrderedMap.of());
             return token;
         });
@@ -314,10 +314,10 @@ public final class Agents implements Gate {
         reap();
         return store.read(tx -> {
             Map<String, List<String>> held = new LinkedHashMap<>();
-            for (Lease lease : tx.leases(null, false)) {
+            for (Lease lease : LeaseStore.in(tx).leases(null, false)) {
                 held.computeIfAbsent(lease.agent(), a -> new ArrayList<>()).add(lease.resource().text());
             }
-            return tx.agents().stream().map(agent -> new Listed(agent, held.getOrDefault(agent.id(), List.of()))).toList();
+            return AgentStore.in(tx).agents().stream().map(agent -> new Listed(agent, held.getOrDefault(agent.id(), List.of()))).toList();
         });
     }
 
@@ -337,11 +337,11 @@ public final class Agents implements Gate {
             List<String> gone = new ArrayList<>();
             for (Sighting sighting : sightings) {
                 PaneBinding binding = sighting.binding();
-                Optional<Agent> owner = tx.liveAgentOnPane(host, socket, binding.pane());
+                Optional<Agent> owner = AgentStore.in(tx).liveAgentOnPane(host, socket, binding.pane());
                 // discovery may see another process of the agent's tree (a wrapper's child): a live bound process keeps its agent
                 if (owner.isPresent() && (owner.get().pid() == null || owner.get().pid() == binding.agentPid()
                         || processCheck(owner.get()).ended() == null)) {
-                    tx.touchAgent(owner.get().id());
+                    AgentStore.in(tx).touchAgent(owner.get().id());
                     seenAgain.add(owner.get());
                     continue;
                 }
@@ -352,12 +352,12 @@ public final class Agents implements Gate {
                 String id = freeIdLike(tx, sighting.kind() + "-pane" + binding.pane().substring(1));
                 Agent agent = new Agent(id, sighting.kind(), Agent.Status.ACTIVE, "", binding.pane(), socket, binding.panePid(),
                         binding.panePidStartedAt(), binding.agentPid(), binding.agentStartedAt(), host, tx.now(), tx.now(), tx.now(), false);
-                tx.saveAgent(agent, null);
+                AgentStore.in(tx).saveAgent(agent, null);
                 tx.appendEvent("agent.discovered", id, null, OrderedMap.of("kind", agent.kind(), "pane", agent.pane(),
                         "tmuxSocket", socket, "pid", agent.pid()));
                 registered.add(agent);
             }
-            for (Agent agent : tx.reapCandidates(Long.MIN_VALUE, host)) {
+            for (Agent agent : AgentStore.in(tx).reapCandidates(Long.MIN_VALUE, host)) {
                 if (agent.host().equals(host) && agent.pane() != null && socket.equals(agent.tmuxSocket())
                         && !livePanes.contains(agent.pane())) {
                     markGone(tx, agent, "tmux pane " + agent.pane() + " vanished");
@@ -372,7 +372,7 @@ public final class Agents implements Gate {
     /** The id itself when free (or gone), else the id with the first free numeric suffix. */
     private static String freeIdLike(Tx tx, String id) {
         String candidate = id;
-        for (int suffix = 2; tx.agent(candidate).filter(a -> a.status() != Agent.Status.GONE).isPresent(); suffix++) {
+        for (int suffix = 2; AgentStore.in(tx).agent(candidate).filter(a -> a.status() != Agent.Status.GONE).isPresent(); suffix++) {
             candidate = id + "-" + suffix;
         }
         return candidate;
@@ -384,7 +384,7 @@ public final class Agents implements Gate {
             throw SwarmException.unauthenticated("no token: send Authorization: Bearer <agent or operator token>");
         }
         String hash = Tokens.hash(token);
-        Seen seen = store.read(tx -> tx.agentWithTokenHash(hash).flatMap(tx::agent)
+        Seen seen = store.read(tx -> AgentStore.in(tx).agentWithTokenHash(hash).flatMap(AgentStore.in(tx)::agent)
                         .filter(agent -> agent.status() != Agent.Status.GONE)
                         .map(agent -> new Seen(agent, tx.now())))
                 .orElseThrow(() -> SwarmException.unauthenticated("unknown token, or its agent is gone"));
@@ -416,12 +416,12 @@ public final class Agents implements Gate {
     }
 
     public Optional<Agent> find(String id) {
-        return store.read(tx -> tx.agent(id));
+        return store.read(tx -> AgentStore.in(tx).agent(id));
     }
 
     /** The live agent bound to this pane of the tmux server at {@code socket}. */
     public Optional<Agent> onPane(String socket, String pane) {
-        return store.read(tx -> tx.liveAgentOnPane(probe.host(), socket, pane));
+        return store.read(tx -> AgentStore.in(tx).liveAgentOnPane(probe.host(), socket, pane));
     }
 
     /** Runs the reaper in its own transaction. */
@@ -448,13 +448,13 @@ public final class Agents implements Gate {
         long now = tx.now();
         long staleAfter = STALE_AFTER.in(tx).toMillis();
         long goneAfter = GONE_AFTER.in(tx).toMillis();
-        for (Agent agent : tx.reapCandidates(now - staleAfter, probe.host())) {
+        for (Agent agent : AgentStore.in(tx).reapCandidates(now - staleAfter, probe.host())) {
             ProcessCheck process = processCheck(agent);
             String goneBecause = deathOf(tx, agent, process, goneAfter);
             if (goneBecause != null) {
                 markGone(tx, agent, goneBecause);
             } else if (!process.alive() && agent.status() == Agent.Status.ACTIVE && agent.lastSeen() <= now - staleAfter) {
-                tx.setAgentStatus(agent.id(), Agent.Status.STALE);
+                AgentStore.in(tx).setAgentStatus(agent.id(), Agent.Status.STALE);
                 tx.appendEvent("agent.stale", agent.id(), null, OrderedMap.of("lastSeen", agent.lastSeen()));
             }
         }
@@ -506,7 +506,7 @@ public final class Agents implements Gate {
 
     static void markGone(Tx tx, Agent agent, String reason) {
         List<Lease> released = Leases.forceReleaseAll(tx, agent.id(), "agent gone: " + reason);
-        tx.setAgentStatus(agent.id(), Agent.Status.GONE);
+        AgentStore.in(tx).setAgentStatus(agent.id(), Agent.Status.GONE);
         tx.appendEvent("agent.gone", agent.id(), null, OrderedMap.of("reason", reason, "released", released.size()));
     }
 

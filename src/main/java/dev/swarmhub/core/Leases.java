@@ -130,8 +130,8 @@ public final class Leases {
             if (!granted && waiterId != 0) {
                 long abandoned = waiterId;
                 store.write(tx -> {
-                    tx.deleteWaiter(abandoned);
-                    tx.appendEvent("lease.wait-abandoned", request.agent(), request.resources().get(0),
+                    LeaseStore.in(tx).deleteWaiter(abandoned);
+                    tx.appendEvent("lease.wait-abandoned", request.agent(), request.resources().get(0).text(),
                             OrderedMap.of("waiter", abandoned, "resources", texts(request.resources())));
                     return null;
                 });
@@ -166,15 +166,15 @@ public final class Leases {
         List<Waiter> ahead = conflicts.isEmpty() ? waitersAhead(tx, request, waiterId, own) : List.of();
         if (conflicts.isEmpty() && ahead.isEmpty()) {
             if (waiterId != 0) {
-                tx.deleteWaiter(waiterId);
+                LeaseStore.in(tx).deleteWaiter(waiterId);
             }
             return new Attempt(grant(tx, request, own), null, null, 0, tx.now());
         }
         long queuedId = waiterId;
-        if (waitDeadline > 0 && (waiterId == 0 || !tx.touchWaiter(waiterId))) {
-            queuedId = tx.insertWaiter(request.agent(), request.resources(), request.mode(), waitDeadline, self);
+        if (waitDeadline > 0 && (waiterId == 0 || !LeaseStore.in(tx).touchWaiter(waiterId))) {
+            queuedId = LeaseStore.in(tx).insertWaiter(request.agent(), request.resources(), request.mode(), waitDeadline, self);
             queued.is(queuedId);
-            tx.appendEvent("lease.queued", request.agent(), request.resources().get(0),
+            tx.appendEvent("lease.queued", request.agent(), request.resources().get(0).text(),
                     OrderedMap.of("waiter", queuedId, "resources", texts(request.resources()), "mode", request.mode().label()));
         }
         return new Attempt(null, conflicts, ahead, queuedId, tx.now());
@@ -187,7 +187,7 @@ public final class Leases {
     private static List<LeaseConflictException.Conflict> conflicts(Tx tx, Request request, Map<Resource, Lease> own) {
         List<LeaseConflictException.Conflict> conflicts = new ArrayList<>();
         for (Resource wanted : request.resources()) {
-            tx.leaseOf(request.agent(), wanted).ifPresent(held -> own.put(wanted, held));
+            LeaseStore.in(tx).leaseOf(request.agent(), wanted).ifPresent(held -> own.put(wanted, held));
             for (Lease held : liveLeasesOverlapping(tx, wanted)) {
                 if (!held.agent().equals(request.agent()) && held.mode().conflictsWith(request.mode())) {
                     conflicts.add(new LeaseConflictException.Conflict(wanted, held));
@@ -202,7 +202,7 @@ public final class Leases {
      * under a glob, the same path): who holds the resource now, as an acquire would see them.
      */
     public static List<Lease> liveLeasesOverlapping(Tx tx, Resource resource) {
-        return tx.leasesIn(resource.scope()).stream()
+        return LeaseStore.in(tx).leasesIn(resource.scope()).stream()
                 .filter(lease -> lease.liveAt(tx.now()) && lease.resource().overlaps(resource)).toList();
     }
 
@@ -217,7 +217,7 @@ public final class Leases {
             if (own.containsKey(wanted) && own.get(wanted).liveAt(tx.now())) {
                 continue;
             }
-            for (Waiter waiter : tx.liveWaitersIn(wanted.scope(), Long.MIN_VALUE)) {
+            for (Waiter waiter : LeaseStore.in(tx).liveWaitersIn(wanted.scope(), Long.MIN_VALUE)) {
                 if (live(waiter, seenSince) && (waiterId == 0 || waiter.id() < waiterId) && !waiter.agent().equals(request.agent())
                         && waiter.mode().conflictsWith(request.mode()) && waiter.resource().overlaps(wanted)) {
                     ahead.add(waiter);
@@ -248,19 +248,19 @@ public final class Leases {
         for (Resource resource : request.resources()) {
             Lease held = own.get(resource);
             if (held != null && held.liveAt(tx.now())) {
-                tx.updateLease(held.id(), request.mode(), request.reason(), expiresAt);
+                LeaseStore.in(tx).updateLease(held.id(), request.mode(), request.reason(), expiresAt);
                 Lease renewed = new Lease(held.id(), resource, request.mode(), held.agent(), held.token(),
                         request.reason(), held.acquiredAt(), expiresAt);
-                tx.appendEvent("lease.renewed", request.agent(), resource, leaseDetails(renewed));
+                tx.appendEvent("lease.renewed", request.agent(), resource.text(), leaseDetails(renewed));
                 granted.add(renewed);
                 continue;
             }
             if (held != null) {
                 removeExpired(tx, held); // its row would block the insert
             }
-            Lease lease = tx.insertLease(resource, request.mode(), request.agent(), tx.nextFencingToken(),
+            Lease lease = LeaseStore.in(tx).insertLease(resource, request.mode(), request.agent(), LeaseStore.in(tx).nextFencingToken(),
                     request.reason(), expiresAt);
-            tx.appendEvent("lease.acquired", request.agent(), resource, leaseDetails(lease));
+            tx.appendEvent("lease.acquired", request.agent(), resource.text(), leaseDetails(lease));
             granted.add(lease);
         }
         return granted;
@@ -274,7 +274,7 @@ public final class Leases {
             gate.admit(tx, caller);
             List<Lease> renewed = new ArrayList<>();
             for (Resource resource : resources) {
-                Lease held = tx.leaseOf(agent, resource)
+                Lease held = LeaseStore.in(tx).leaseOf(agent, resource)
                         .orElseThrow(() -> SwarmException.denied("cannot renew " + resource + ": you (" + agent
                                 + ") do not hold it" + heldBy(tx, agent, resource)));
                 if (!held.liveAt(tx.now())) {
@@ -294,16 +294,16 @@ public final class Leases {
         Duration validTtl = Limits.ttl(ttl);
         return store.write(tx -> {
             gate.admit(tx, caller);
-            return tx.leases(agent, false).stream().map(held -> renewLease(tx, held, validTtl)).toList();
+            return LeaseStore.in(tx).leases(agent, false).stream().map(held -> renewLease(tx, held, validTtl)).toList();
         });
     }
 
     private static Lease renewLease(Tx tx, Lease held, Duration ttl) {
         long expiresAt = tx.now() + ttl.toMillis();
-        tx.updateLease(held.id(), held.mode(), held.reason(), expiresAt);
+        LeaseStore.in(tx).updateLease(held.id(), held.mode(), held.reason(), expiresAt);
         Lease renewed = new Lease(held.id(), held.resource(), held.mode(), held.agent(), held.token(), held.reason(),
                 held.acquiredAt(), expiresAt);
-        tx.appendEvent("lease.renewed", held.agent(), held.resource(), leaseDetails(renewed));
+        tx.appendEvent("lease.renewed", held.agent(), held.resource().text(), leaseDetails(renewed));
         return renewed;
     }
 
@@ -326,7 +326,7 @@ public final class Leases {
             gate.admit(tx, caller);
             List<Released> released = new ArrayList<>();
             for (Resource resource : resources) {
-                Optional<Lease> own = tx.deleteLeaseOf(agent, resource);
+                Optional<Lease> own = LeaseStore.in(tx).deleteLeaseOf(agent, resource);
                 if (own.isEmpty()) {
                     String holders = heldBy(tx, agent, resource);
                     if (!holders.isEmpty()) {
@@ -346,7 +346,7 @@ public final class Leases {
         String agent = caller.agentId();
         return store.write(tx -> {
             gate.admit(tx, caller);
-            List<Lease> held = tx.leases(agent, true);
+            List<Lease> held = LeaseStore.in(tx).leases(agent, true);
             held.forEach(lease -> releaseLease(tx, lease, "lease.released", null));
             return held.stream().map(lease -> released(tx, lease)).toList();
         });
@@ -378,7 +378,7 @@ public final class Leases {
 
     /** Inside a transaction: removes every lease of the agent (expired ones too), recording why. */
     static List<Lease> forceReleaseAll(Tx tx, String agent, String reason) {
-        List<Lease> held = tx.leases(agent, true);
+        List<Lease> held = LeaseStore.in(tx).leases(agent, true);
         held.forEach(lease -> releaseLease(tx, lease, "lease.force-released", reason));
         return held;
     }
@@ -387,14 +387,14 @@ public final class Leases {
     public CleanupReport cleanup() {
         return store.write(tx -> {
             gate.sweep(tx);
-            List<Lease> expired = tx.expiredLeases(tx.now());
+            List<Lease> expired = LeaseStore.in(tx).expiredLeases(tx.now());
             expired.forEach(lease -> removeExpired(tx, lease));
-            waitingHere.forEach(tx::touchWaiter);
+            waitingHere.forEach(LeaseStore.in(tx)::touchWaiter);
             long seenSince = tx.now() - WAITER_SILENCE_MS;
-            Set<Long> dead = tx.silentWaiters(seenSince).stream()
+            Set<Long> dead = LeaseStore.in(tx).silentWaiters(seenSince).stream()
                     .filter(waiter -> waiter.deadline() <= tx.now() || !live(waiter, seenSince))
                     .map(Waiter::id).collect(Collectors.toSet());
-            dead.forEach(tx::deleteWaiter);
+            dead.forEach(LeaseStore.in(tx)::deleteWaiter);
             return new CleanupReport(expired, dead.size());
         });
     }
@@ -408,11 +408,11 @@ public final class Leases {
         if (agent != null) {
             Limits.agentId(agent);
         }
-        return store.read(tx -> tx.leases(agent, includeExpired));
+        return store.read(tx -> LeaseStore.in(tx).leases(agent, includeExpired));
     }
 
     private static void releaseLease(Tx tx, Lease lease, String kind, String reason) {
-        tx.deleteLease(lease.id());
+        LeaseStore.in(tx).deleteLease(lease.id());
         recordRelease(tx, lease, kind, reason);
     }
 
@@ -425,17 +425,17 @@ public final class Leases {
         if (reason != null) {
             details.put("reason", reason);
         }
-        tx.appendEvent(kind, lease.agent(), lease.resource(), details);
+        tx.appendEvent(kind, lease.agent(), lease.resource().text(), details);
     }
 
     private static void removeExpired(Tx tx, Lease lease) {
-        tx.deleteLease(lease.id());
-        tx.appendEvent("lease.expired", lease.agent(), lease.resource(), leaseDetails(lease));
+        LeaseStore.in(tx).deleteLease(lease.id());
+        tx.appendEvent("lease.expired", lease.agent(), lease.resource().text(), leaseDetails(lease));
     }
 
     /** ", it is held by X" naming other agents' live leases on exactly this resource, or "". */
     private static String heldBy(Tx tx, String agent, Resource resource) {
-        String holders = tx.liveLeasesOn(resource).stream().map(Lease::agent).filter(a -> !a.equals(agent))
+        String holders = LeaseStore.in(tx).liveLeasesOn(resource).stream().map(Lease::agent).filter(a -> !a.equals(agent))
                 .collect(Collectors.joining(", "));
         return holders.isEmpty() ? "" : "; it is held by " + holders;
     }

@@ -115,7 +115,7 @@ public final class Messages {
         String sender = from.agentId();
         return store.write(tx -> {
             gate.admit(tx, from);
-            List<String> unknown = recipients.stream().filter(name -> tx.agent(name).map(a -> a.status() == Agent.Status.GONE)
+            List<String> unknown = recipients.stream().filter(name -> AgentStore.in(tx).agent(name).map(a -> a.status() == Agent.Status.GONE)
                     .orElse(true)).toList();
             if (!unknown.isEmpty()) {
                 throw SwarmException.badInput("unknown or gone recipient" + (unknown.size() == 1 ? "" : "s") + ": "
@@ -129,7 +129,7 @@ public final class Messages {
         String sender = from.agentId();
         return store.write(tx -> {
             gate.admit(tx, from);
-            List<String> everyone = tx.agents().stream().filter(agent -> agent.status() != Agent.Status.GONE)
+            List<String> everyone = AgentStore.in(tx).agents().stream().filter(agent -> agent.status() != Agent.Status.GONE)
                     .map(Agent::id).filter(id -> includeSelf || !id.equals(sender)).limit(MAX_RECIPIENTS).toList();
             if (everyone.isEmpty()) {
                 throw SwarmException.badInput("nobody to broadcast to: no other agent is registered and not gone");
@@ -163,11 +163,11 @@ public final class Messages {
         List<String> sorted = recipients.stream().sorted().toList();
         Long firstRetry = ack ? tx.now() + RETRY_DELAYS_MS[0] : null;
         List<Message.Recipient> rows = sorted.stream().map(name -> new Message.Recipient(name, tx.now(), null, null, null, 1, firstRetry,
-                false, tx.agent(name).filter(agent -> agent.pane() != null && agent.status() != Agent.Status.GONE)
+                false, AgentStore.in(tx).agent(name).filter(agent -> agent.pane() != null && agent.status() != Agent.Status.GONE)
                         .map(agent -> Message.Recipient.PANE_PENDING).orElse(null))).toList();
         Message unsigned = new Message(id, sender, draft.type(), draft.priority(), thread, replyTo, text, ack, tx.now(), null, rows);
         Message message = unsigned.signed(signature.sign(unsigned));
-        tx.insertMessage(message);
+        MessageStore.in(tx).insertMessage(message);
         tx.appendEvent("message.sent", sender.equals(SYSTEM) ? null : sender, null, OrderedMap.of("id", id, "type", draft.type().label(),
                 "to", sorted, "thread", thread, "ack", ack, "priority", draft.priority()));
         return message;
@@ -184,7 +184,7 @@ public final class Messages {
             throw new RateLimitedException("a message to " + recipients + " recipients exceeds the limit of " + limit.text()
                     + " per sender (setting " + RATE_LIMIT.name() + ")", window);
         }
-        List<long[]> sent = tx.sentAfter(sender, tx.now() - window);
+        List<long[]> sent = MessageStore.in(tx).sentAfter(sender, tx.now() - window);
         long used = sent.stream().mapToLong(entry -> entry[1]).sum();
         long excess = used + recipients - limit.count();
         if (excess <= 0) {
@@ -244,18 +244,18 @@ public final class Messages {
             long seen = store.signalCount(Store.Signal.MAIL);
             boolean last = System.nanoTime() >= deadline;
             // after the first look (a write: it admits the caller), a waiter looks read-only until there is mail
-            boolean look = !admitted || last || !store.read(tx -> tx.inbox(me, true, 1)).isEmpty();
+            boolean look = !admitted || last || !store.read(tx -> MessageStore.in(tx).inbox(me, true, 1)).isEmpty();
             List<View> found = !look ? null : store.write(tx -> {
                 reader(tx, who);
-                List<Message> unread = tx.inbox(me, true, MAX_LISTED);
+                List<Message> unread = MessageStore.in(tx).inbox(me, true, MAX_LISTED);
                 if (unread.isEmpty() && !last) {
                     return null;
                 }
-                List<Message> listed = unreadOnly ? unread : tx.inbox(me, false, MAX_LISTED);
+                List<Message> listed = unreadOnly ? unread : MessageStore.in(tx).inbox(me, false, MAX_LISTED);
                 List<View> views = new ArrayList<>();
                 for (Message message : listed) {
-                    tx.markReceived(message.id(), me, false, false);
-                    views.add(view(tx.message(message.id()).orElseThrow(), me));
+                    MessageStore.in(tx).markReceived(message.id(), me, false, false);
+                    views.add(view(MessageStore.in(tx).message(message.id()).orElseThrow(), me));
                 }
                 return views;
             });
@@ -290,10 +290,10 @@ public final class Messages {
             Message message = visible(tx, resolve(tx, ref), who.operator() ? null : me);
             Message.Recipient mine = message.recipient(me);
             if (markRead && mine != null && mine.readAt() == null) {
-                tx.markReceived(message.id(), me, true, false);
+                MessageStore.in(tx).markReceived(message.id(), me, true, false);
                 tx.appendEvent("message.read", who.operator() ? null : me, null, OrderedMap.of("id", message.id()));
             }
-            return view(tx.message(message.id()).orElseThrow(), me);
+            return view(MessageStore.in(tx).message(message.id()).orElseThrow(), me);
         });
     }
 
@@ -307,10 +307,10 @@ public final class Messages {
                 throw SwarmException.denied("only a recipient can ack message " + message.id() + "; " + me + " is not one");
             }
             if (mine.ackedAt() == null) {
-                tx.markReceived(message.id(), me, true, true);
+                MessageStore.in(tx).markReceived(message.id(), me, true, true);
                 tx.appendEvent("message.acked", who.operator() ? null : me, null, OrderedMap.of("id", message.id(), "sender", message.sender()));
             }
-            return view(tx.message(message.id()).orElseThrow(), me);
+            return view(MessageStore.in(tx).message(message.id()).orElseThrow(), me);
         });
     }
 
@@ -319,7 +319,7 @@ public final class Messages {
         return store.write(tx -> {
             String me = reader(tx, who);
             Message start = visible(tx, resolve(tx, ref), who.operator() ? null : me);
-            return tx.thread(start.thread()).stream().filter(m -> who.operator() || participates(m, me)).map(m -> view(m, me)).toList();
+            return MessageStore.in(tx).thread(start.thread()).stream().filter(m -> who.operator() || participates(m, me)).map(m -> view(m, me)).toList();
         });
     }
 
@@ -329,7 +329,7 @@ public final class Messages {
         int capped = Math.max(1, Math.min(limit, MAX_LISTED));
         return store.write(tx -> {
             String me = reader(tx, who);
-            return tx.searchMessages(match, who.operator() ? null : me, capped).stream().map(m -> view(m, me)).toList();
+            return MessageStore.in(tx).searchMessages(match, who.operator() ? null : me, capped).stream().map(m -> view(m, me)).toList();
         });
     }
 
@@ -378,7 +378,7 @@ public final class Messages {
         if (prefix.length() < MIN_PREFIX) {
             throw SwarmException.badInput("message id '" + ref + "' is too short: give at least " + MIN_PREFIX + " characters");
         }
-        List<String> ids = tx.messageIdsStartingWith(prefix, 4);
+        List<String> ids = MessageStore.in(tx).messageIdsStartingWith(prefix, 4);
         if (ids.isEmpty()) {
             throw SwarmException.badInput("no message " + ref);
         }
@@ -386,7 +386,7 @@ public final class Messages {
             throw SwarmException.badInput("message id '" + ref + "' is ambiguous: it starts " + String.join(", ", ids.subList(0, Math.min(3, ids.size())))
                     + (ids.size() > 3 ? ", ..." : "") + "; give more characters");
         }
-        return tx.message(ids.get(0)).orElseThrow();
+        return MessageStore.in(tx).message(ids.get(0)).orElseThrow();
     }
 
     /** Every adapter shows messages through this: a tampered message's text reaches no reader. */
@@ -405,10 +405,10 @@ public final class Messages {
      * Returns how many retries and escalations it made.
      */
     public int retryDue() {
-        List<Tx.RetryDue> listed = store.read(tx -> tx.retriesDue(tx.now(), null));
+        List<MessageStore.RetryDue> listed = store.read(tx -> MessageStore.in(tx).retriesDue(tx.now(), null));
         int done = 0;
         RuntimeException failed = null;
-        for (Tx.RetryDue due : listed) {
+        for (MessageStore.RetryDue due : listed) {
             try {
                 done += store.write(tx -> retryIfStillDue(tx, due)) ? 1 : 0; // its own transaction: one failure stops no other
             } catch (RuntimeException e) {
@@ -426,17 +426,17 @@ public final class Messages {
     }
 
     /** Retries or escalates one delivery, unless another timer did since it was listed (its attempts changed). */
-    private boolean retryIfStillDue(Tx tx, Tx.RetryDue listed) {
-        if (!tx.retriesDue(tx.now(), listed.messageId()).contains(listed)) { // its own rows only
+    private boolean retryIfStillDue(Tx tx, MessageStore.RetryDue listed) {
+        if (!MessageStore.in(tx).retriesDue(tx.now(), listed.messageId()).contains(listed)) { // its own rows only
             return false;
         }
-        Message message = tx.message(listed.messageId()).orElseThrow();
+        Message message = MessageStore.in(tx).message(listed.messageId()).orElseThrow();
         if (listed.attempts() < RETRY_DELAYS_MS.length) {
-            tx.redeliver(listed.messageId(), listed.recipient(), listed.attempts() + 1, tx.now() + RETRY_DELAYS_MS[listed.attempts()]);
+            MessageStore.in(tx).redeliver(listed.messageId(), listed.recipient(), listed.attempts() + 1, tx.now() + RETRY_DELAYS_MS[listed.attempts()]);
             tx.appendEvent("message.retried", null, null, OrderedMap.of("id", listed.messageId(), "to", listed.recipient(),
                     "attempt", listed.attempts() + 1));
         } else {
-            tx.markEscalated(listed.messageId(), listed.recipient());
+            MessageStore.in(tx).markEscalated(listed.messageId(), listed.recipient());
             escalate(tx, message, listed.recipient(), listed.attempts() - 1);
         }
         return true;
@@ -444,7 +444,7 @@ public final class Messages {
 
     private void escalate(Tx tx, Message message, String recipient, int retries) {
         gate.sweep(tx); // statuses as of now: silent agents are stale, not active
-        Set<String> everyone = new LinkedHashSet<>(tx.agents().stream().filter(agent -> agent.status() == Agent.Status.ACTIVE)
+        Set<String> everyone = new LinkedHashSet<>(AgentStore.in(tx).agents().stream().filter(agent -> agent.status() == Agent.Status.ACTIVE)
                 .map(Agent::id).limit(MAX_RECIPIENTS - 1).toList());
         everyone.add(OPERATOR);
         String text = "No ACK from " + recipient + " for " + message.type().label() + " " + message.id() + " from " + message.sender()
@@ -467,7 +467,7 @@ public final class Messages {
 
     /** How many recipients owe an ACK they have not given. */
     public long awaitingAck() {
-        return store.read(Tx::countAwaitingAck);
+        return store.read(tx -> MessageStore.in(tx).countAwaitingAck());
     }
 
     // --------------------------------------------------------------------------- pane delivery
@@ -482,9 +482,9 @@ public final class Messages {
 
     /** Messages waiting to be typed into panes of live agents on this host, oldest first. */
     public List<PaneTyping> pendingPaneTypings(String host, int limit) {
-        return store.read(tx -> tx.pendingPaneDeliveries(host, limit).stream().map(pending -> {
-            Message message = tx.message(pending.messageId()).orElseThrow();
-            PaneBinding binding = tx.agent(pending.recipient()).map(Agent::paneBinding).orElse(null);
+        return store.read(tx -> MessageStore.in(tx).pendingPaneDeliveries(host, limit).stream().map(pending -> {
+            Message message = MessageStore.in(tx).message(pending.messageId()).orElseThrow();
+            PaneBinding binding = AgentStore.in(tx).agent(pending.recipient()).map(Agent::paneBinding).orElse(null);
             boolean tampered = !signature.verify(message);
             return new PaneTyping(message.id(), pending.recipient(), pending.pane(), binding, tampered ? null : MessageText.paneLine(message),
                     tampered);
@@ -497,7 +497,7 @@ public final class Messages {
      */
     public void paneTyped(PaneTyping typing, boolean typed, String failure) {
         store.write(tx -> {
-            tx.setPaneOutcome(typing.messageId(), typing.recipient(), typed ? "delivered" : "failed: " + failure, typed);
+            MessageStore.in(tx).setPaneOutcome(typing.messageId(), typing.recipient(), typed ? "delivered" : "failed: " + failure, typed);
             tx.appendEvent(typed ? "message.pane-typed" : "message.pane-failed", typing.recipient(), null, typed
                     ? OrderedMap.of("id", typing.messageId(), "pane", typing.pane())
                     : OrderedMap.of("id", typing.messageId(), "pane", typing.pane(), "reason", failure));
@@ -513,14 +513,14 @@ public final class Messages {
      */
     public Message awaitTypings(Message sent, String host, Duration wait) {
         List<String> local = store.read(tx -> sent.recipients().stream().filter(r -> Message.Recipient.PANE_PENDING.equals(r.pane()))
-                .map(Message.Recipient::agent).filter(name -> tx.agent(name).map(agent -> host.equals(agent.host())).orElse(false)).toList());
+                .map(Message.Recipient::agent).filter(name -> AgentStore.in(tx).agent(name).map(agent -> host.equals(agent.host())).orElse(false)).toList());
         if (local.isEmpty()) {
             return sent;
         }
         long deadline = System.nanoTime() + wait.toNanos();
         while (true) {
             long seen = store.signalCount(Store.Signal.LOGGED);
-            Message stored = store.read(tx -> tx.message(sent.id()).orElseThrow());
+            Message stored = store.read(tx -> MessageStore.in(tx).message(sent.id()).orElseThrow());
             long left = (deadline - System.nanoTime()) / 1_000_000;
             if (local.stream().noneMatch(name -> Message.Recipient.PANE_PENDING.equals(stored.recipient(name).pane())) || left <= 0) {
                 return stored;

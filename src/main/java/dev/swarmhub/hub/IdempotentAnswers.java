@@ -1,8 +1,10 @@
 package dev.swarmhub.hub;
 
 import dev.swarmhub.core.Agent;
+import dev.swarmhub.core.AgentStore;
 import dev.swarmhub.core.Caller;
 import dev.swarmhub.core.Lease;
+import dev.swarmhub.core.LeaseStore;
 import dev.swarmhub.core.Leases;
 import dev.swarmhub.core.Resource;
 import dev.swarmhub.core.ResourceParser;
@@ -111,8 +113,8 @@ final class IdempotentAnswers {
     /** The token the first answer gave, while that registration is still the agent's current one. */
     private static String currentRegistrationToken(Tx tx, String key, String bearer, String id, Object sealed) {
         Optional<String> token = TokenSeal.open(sealed, bearer, key)
-                .filter(first -> tx.agent(id).filter(agent -> agent.status() != Agent.Status.GONE).isPresent())
-                .filter(first -> tx.agentWithTokenHash(Tokens.hash(first)).filter(id::equals).isPresent());
+                .filter(first -> AgentStore.in(tx).agent(id).filter(agent -> agent.status() != Agent.Status.GONE).isPresent())
+                .filter(first -> AgentStore.in(tx).agentWithTokenHash(Tokens.hash(first)).filter(id::equals).isPresent());
         return token.orElseThrow(() -> SwarmException.denied("Idempotency-Key " + key + " answered the registration of agent " + id
                 + ", which is no longer its current one (it is gone, was registered again, or its token was replaced): "
                 + "that answer's token is not given again, and no other; register with a new Idempotency-Key"));
@@ -122,7 +124,7 @@ final class IdempotentAnswers {
     private Map<String, Object> leaseNow(Tx tx, Map<?, ?> first) {
         Resource resource = parser.parse((String) first.get("resource"));
         long id = ((Number) first.get("id")).longValue();
-        Optional<Lease> same = tx.leaseOf((String) first.get("agent"), resource).filter(lease -> lease.id() == id && lease.liveAt(tx.now()));
+        Optional<Lease> same = LeaseStore.in(tx).leaseOf((String) first.get("agent"), resource).filter(lease -> lease.id() == id && lease.liveAt(tx.now()));
         if (same.isPresent()) {
             Map<String, Object> held = JsonViews.lease(same.get());
             held.put("state", "held");

@@ -1,5 +1,8 @@
 package dev.swarmhub.store;
 
+import dev.swarmhub.core.AgentStore;
+import dev.swarmhub.core.LeaseStore;
+import dev.swarmhub.core.MessageStore;
 import dev.swarmhub.core.Store;
 import dev.swarmhub.core.Tx;
 import java.io.IOException;
@@ -9,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -20,11 +22,12 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
@@ -55,6 +58,9 @@ public final class SqliteStore implements Store {
     /** The newest migration under db/migration/sqlite; opening skips Flyway when it is applied. */
     static final String SCHEMA_VERSION = "8";
     static final int BUSY_TIMEOUT_MS = 30_000;
+    /** Each domain's part of a transaction: the domain's interface and this store's SQL for it. */
+    private static final Map<Class<?>, Function<JdbcTx, ?>> PARTS = Map.of(LeaseStore.class, LeaseSql::new,
+            AgentStore.class, AgentSql::new, MessageStore.class, MessageSql::new);
     private static final int READERS = 4;
     private static final int MAX_BATCH = 64;
 
@@ -224,7 +230,7 @@ public final class SqliteStore implements Store {
 
     /** Runs one queued write as part of the transaction; false (its failure recorded) when it failed. */
     private boolean applyDirectly(StatementCache connection, Pending<?> item, Set<Store.Signal> raised) {
-        JdbcTx tx = new JdbcTx(connection, clock.millis());
+        JdbcTx tx = new JdbcTx(connection, clock.millis(), PARTS);
         currentWrite.set(tx);
         try {
             item.apply(tx);
@@ -241,7 +247,7 @@ public final class SqliteStore implements Store {
     /** Runs one queued write in a savepoint; returns the signals it raised. */
     private Set<Store.Signal> applyInSavepoint(StatementCache connection, Pending<?> item) {
         run(connection, "SAVEPOINT write");
-        JdbcTx tx = new JdbcTx(connection, clock.millis());
+        JdbcTx tx = new JdbcTx(connection, clock.millis(), PARTS);
         currentWrite.set(tx);
         try {
             item.apply(tx);
@@ -310,7 +316,7 @@ public final class SqliteStore implements Store {
     private <T> T inReadTransaction(StatementCache connection, Function<Tx, T> work) {
         run(connection, "BEGIN");
         try {
-            T result = work.apply(new JdbcTx(connection, clock.millis()));
+            T result = work.apply(new JdbcTx(connection, clock.millis(), PARTS));
             run(connection, "COMMIT");
             return result;
         } catch (RuntimeException | Error failure) {

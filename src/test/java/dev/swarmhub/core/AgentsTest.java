@@ -417,7 +417,7 @@ class AgentsTest {
     @Test
     void anAgentRegisteredUnderAReservedIdBeforeTheyWereReservedCannotAct() {
         store.write(tx -> {
-            tx.saveAgent(new Agent("swarm", "other", Agent.Status.ACTIVE, "", null, null, null, null, null, null, FakeProcesses.HOST,
+            AgentStore.in(tx).saveAgent(new Agent("swarm", "other", Agent.Status.ACTIVE, "", null, null, null, null, null, null, FakeProcesses.HOST,
                     tx.now(), tx.now(), tx.now(), true), Tokens.hash("old-token"));
             return null;
         });
@@ -742,7 +742,7 @@ class AgentsTest {
     }
 
     private State state() {
-        return store.read(tx -> new State(tx.agents(), tx.leases(null, true),
+        return store.read(tx -> new State(AgentStore.in(tx).agents(), LeaseStore.in(tx).leases(null, true),
                 tx.latestEvents(null, null, 1).stream().mapToLong(Event::id).max().orElse(0)));
     }
 

@@ -28,7 +28,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -480,7 +479,7 @@ class LeaseConcurrencyTest {
         long since = clock.advance(Duration.ofMillis(1));
         for (String agent : agents) {
             Await.until(agent + " polling again after " + since, () -> store.<List<Waiter>>read(
-                    tx -> tx.liveWaitersIn(resource.scope(), since)).stream().anyMatch(w -> w.agent().equals(agent)));
+                    tx -> LeaseStore.in(tx).liveWaitersIn(resource.scope(), since)).stream().anyMatch(w -> w.agent().equals(agent)));
         }
     }
 }

@@ -3,7 +3,6 @@ package dev.swarmhub.core;
 import static dev.swarmhub.core.TestGate.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
-import static org.assertj.core.api.Assertions.fail;
 import static org.assertj.core.api.Assertions.tuple;
 
 import dev.swarmhub.host.LocalProcesses;
@@ -17,7 +16,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -388,7 +386,7 @@ class LeaseScenariosTest {
     void scenario10_aWaiterThatStopsPollingIsSkippedAndCleanedUp() {
         acquire("A", Mode.EXCLUSIVE, TTL_LONG, "", "x.py");
         // D queued from a process this host cannot see (another host's), then died: it never polls again
-        store.write(tx -> tx.insertWaiter("D", List.of(resource("x.py")), Mode.EXCLUSIVE, tx.now() + 60_000, null));
+        store.write(tx -> LeaseStore.in(tx).insertWaiter("D", List.of(resource("x.py")), Mode.EXCLUSIVE, tx.now() + 60_000, null));
         leases.release(as("A"), List.of(resource("x.py")));
 
         LeaseConflictException behindD = deniedConflict(() -> acquire("E", Mode.EXCLUSIVE, TTL_LONG, "", "x.py"));
@@ -554,7 +552,7 @@ class LeaseScenariosTest {
     /** Every waiter still queued on the path, polling or not. */
     private List<Waiter> queuedOn(String path) {
         Resource wanted = resource(path);
-        return store.<List<Waiter>>read(tx -> tx.liveWaitersIn(wanted.scope(), Long.MIN_VALUE));
+        return store.<List<Waiter>>read(tx -> LeaseStore.in(tx).liveWaitersIn(wanted.scope(), Long.MIN_VALUE));
     }
 
     private long lastEventId() {
@@ -584,7 +582,7 @@ class LeaseScenariosTest {
     private void awaitRefusedPollAfterNow(String agent, String path) {
         long since = clock.advance(Duration.ofMillis(1));
         Resource wanted = resource(path);
-        Await.until(agent + " polling again after " + since, () -> store.read(tx -> tx.liveWaitersIn(wanted.scope(), since))
+        Await.until(agent + " polling again after " + since, () -> store.read(tx -> LeaseStore.in(tx).liveWaitersIn(wanted.scope(), since))
                 .stream().anyMatch(waiter -> waiter.agent().equals(agent)));
     }
 }

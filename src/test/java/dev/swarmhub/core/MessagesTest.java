@@ -346,7 +346,7 @@ class MessagesTest {
     @Test
     void anAgentNamedLikeTheOperatorFromAnOlderStoreGetsOneEscalationCopyAndBreaksNothing() {
         store.write(tx -> { // registered before the id was reserved
-            tx.saveAgent(new Agent(Messages.OPERATOR, "other", Agent.Status.ACTIVE, "", null, null, null, null, null, null, FakeProcesses.HOST,
+            AgentStore.in(tx).saveAgent(new Agent(Messages.OPERATOR, "other", Agent.Status.ACTIVE, "", null, null, null, null, null, null, FakeProcesses.HOST,
                     tx.now(), tx.now(), tx.now(), true), Tokens.hash("old-token"));
             return null;
         });

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.swarmhub.cli.CliWorker;
 import dev.swarmhub.core.Agent;
+import dev.swarmhub.core.AgentStore;
 import dev.swarmhub.testing.JavaProcess;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -77,7 +78,7 @@ class FullDiskTest {
             }
             assertThat(setting(reopened, "larger")).isEmpty();
             assertThat(setting(reopened, "after")).contains("space freed");
-            Optional<Agent> registeredMeanwhile = reopened.read(tx -> tx.agent("other"));
+            Optional<Agent> registeredMeanwhile = reopened.read(tx -> AgentStore.in(tx).agent("other"));
             assertThat(registeredMeanwhile).isPresent();
         }
     }

@@ -3,6 +3,7 @@ package dev.swarmhub.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.swarmhub.core.LeaseStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,16 +30,16 @@ class ReplacedStoreTest {
         try (SqliteStore old = SqliteStore.open(database, clock)) {
             long[] oldTokens = new long[50];
             for (int i = 0; i < oldTokens.length; i++) {
-                oldTokens[i] = old.write(tx -> tx.nextFencingToken()); // many grants in one millisecond
+                oldTokens[i] = old.write(tx -> LeaseStore.in(tx).nextFencingToken()); // many grants in one millisecond
             }
             deleteRecursively(project.resolve(".swarm"));
             millis.incrementAndGet();
             try (SqliteStore fresh = SqliteStore.open(database, clock)) {
-                assertThatThrownBy(() -> old.write(tx -> tx.nextFencingToken())).isInstanceOf(StoreException.class)
+                assertThatThrownBy(() -> old.write(tx -> LeaseStore.in(tx).nextFencingToken())).isInstanceOf(StoreException.class)
                         .hasMessageContaining("was deleted or replaced");
-                long freshToken = fresh.write(tx -> tx.nextFencingToken());
+                long freshToken = fresh.write(tx -> LeaseStore.in(tx).nextFencingToken());
                 assertThat(freshToken).as("the new store's first token").isGreaterThan(oldTokens[oldTokens.length - 1]);
-                long next = fresh.write(tx -> tx.nextFencingToken());
+                long next = fresh.write(tx -> LeaseStore.in(tx).nextFencingToken());
                 assertThat(next).isGreaterThan(freshToken);
             }
         }

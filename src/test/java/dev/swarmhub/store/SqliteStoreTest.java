@@ -3,10 +3,11 @@ package dev.swarmhub.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.swarmhub.core.LeaseStore;
 import dev.swarmhub.core.Message;
+import dev.swarmhub.core.MessageStore;
 import dev.swarmhub.core.Mode;
 import dev.swarmhub.core.Resource;
-import dev.swarmhub.core.Tx;
 import dev.swarmhub.testing.Await;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -80,13 +81,13 @@ class SqliteStoreTest {
         // the store clock at the epoch: fencing tokens then count grants only (no clock floor above them)
         try (SqliteStore store = SqliteStore.open(project.resolve(".swarm/swarm.db"), InstantSource.fixed(Instant.EPOCH))) {
             assertThatThrownBy(() -> store.write(tx -> {
-                tx.insertLease(file, Mode.EXCLUSIVE, "A", tx.nextFencingToken(), "", tx.now() + 60_000);
+                LeaseStore.in(tx).insertLease(file, Mode.EXCLUSIVE, "A", LeaseStore.in(tx).nextFencingToken(), "", tx.now() + 60_000);
                 throw new IllegalStateException("fail after the insert");
             })).hasMessageContaining("fail after the insert");
-            List<dev.swarmhub.core.Lease> left = store.read(tx -> tx.leases(null, true));
+            List<dev.swarmhub.core.Lease> left = store.read(tx -> LeaseStore.in(tx).leases(null, true));
             assertThat(left).isEmpty();
             // the token used by the rolled-back write is handed out again: nothing of it was committed
-            long next = store.write(tx -> tx.nextFencingToken());
+            long next = store.write(tx -> LeaseStore.in(tx).nextFencingToken());
             assertThat(next).isEqualTo(1);
         }
     }
@@ -96,13 +97,13 @@ class SqliteStoreTest {
         try (SqliteStore store = SqliteStore.openProject(project)) {
             String unparsable = "\"unterminated\u0000"; // FTS5 stops at the NUL: "unterminated string"
             for (int round = 0; round < 3; round++) {
-                assertThatThrownBy(() -> store.read(tx -> tx.searchMessages(unparsable, null, 5)))
+                assertThatThrownBy(() -> store.read(tx -> MessageStore.in(tx).searchMessages(unparsable, null, 5)))
                         .isInstanceOf(StoreException.class).hasMessageContaining("unterminated string");
-                List<Message> read = store.read(tx -> tx.searchMessages("\"word\"", null, 5));
+                List<Message> read = store.read(tx -> MessageStore.in(tx).searchMessages("\"word\"", null, 5));
                 assertThat(read).as("the same statement, read").isEmpty();
-                assertThatThrownBy(() -> store.write(tx -> tx.searchMessages(unparsable, null, 5)))
+                assertThatThrownBy(() -> store.write(tx -> MessageStore.in(tx).searchMessages(unparsable, null, 5)))
                         .isInstanceOf(StoreException.class).hasMessageContaining("unterminated string");
-                List<Message> written = store.write(tx -> tx.searchMessages("\"word\"", null, 5));
+                List<Message> written = store.write(tx -> MessageStore.in(tx).searchMessages("\"word\"", null, 5));
                 assertThat(written).as("the same statement, written").isEmpty();
                 int round0 = round;
                 store.write(tx -> {
@@ -120,27 +121,27 @@ class SqliteStoreTest {
         try (SqliteStore store = SqliteStore.openProject(project)) {
             Resource held = Resource.ofCanonical("held.py");
             store.write(tx -> {
-                tx.insertLease(held, Mode.EXCLUSIVE, "A", tx.nextFencingToken(), "", tx.now() + 60_000);
+                LeaseStore.in(tx).insertLease(held, Mode.EXCLUSIVE, "A", LeaseStore.in(tx).nextFencingToken(), "", tx.now() + 60_000);
                 return null;
             });
-            List<Message> found = store.read(tx -> tx.searchMessages("\"word\"", null, 5));
+            List<Message> found = store.read(tx -> MessageStore.in(tx).searchMessages("\"word\"", null, 5));
             assertThat(found).isEmpty();
             int opened = store.connectionsOpened();
             for (int round = 0; round < 3; round++) {
                 assertThatThrownBy(() -> store.write(tx -> {
-                    tx.insertLease(held, Mode.EXCLUSIVE, "A", tx.nextFencingToken(), "", tx.now() + 60_000); // (agent, resource) is unique
+                    LeaseStore.in(tx).insertLease(held, Mode.EXCLUSIVE, "A", LeaseStore.in(tx).nextFencingToken(), "", tx.now() + 60_000); // (agent, resource) is unique
                     return null;
                 })).isInstanceOf(StoreException.class).hasMessageContaining("UNIQUE constraint failed");
-                assertThatThrownBy(() -> store.read(tx -> tx.searchMessages("\"unterminated\u0000", null, 5)))
+                assertThatThrownBy(() -> store.read(tx -> MessageStore.in(tx).searchMessages("\"unterminated\u0000", null, 5)))
                         .isInstanceOf(StoreException.class).hasMessageContaining("unterminated string");
                 int key = round;
                 store.write(tx -> {
-                    tx.insertLease(Resource.ofCanonical("next-" + key + ".py"), Mode.EXCLUSIVE, "A", tx.nextFencingToken(), "", tx.now() + 60_000);
+                    LeaseStore.in(tx).insertLease(Resource.ofCanonical("next-" + key + ".py"), Mode.EXCLUSIVE, "A", LeaseStore.in(tx).nextFencingToken(), "", tx.now() + 60_000);
                     return null;
                 });
             }
             assertThat(store.connectionsOpened()).as("connections opened after the failures").isEqualTo(opened);
-            List<dev.swarmhub.core.Lease> leases = store.read(tx -> tx.leases(null, true));
+            List<dev.swarmhub.core.Lease> leases = store.read(tx -> LeaseStore.in(tx).leases(null, true));
             assertThat(leases).extracting(lease -> lease.resource().text())
                     .containsExactlyInAnyOrder("held.py", "next-0.py", "next-1.py", "next-2.py");
         }
@@ -165,7 +166,7 @@ class SqliteStoreTest {
                         Resource file = Resource.ofCanonical("t" + thread + "/f" + i + ".py");
                         try {
                             store.write(tx -> {
-                                tx.insertLease(file, Mode.EXCLUSIVE, "A" + thread, tx.nextFencingToken(), "", tx.now() + 60_000);
+                                LeaseStore.in(tx).insertLease(file, Mode.EXCLUSIVE, "A" + thread, LeaseStore.in(tx).nextFencingToken(), "", tx.now() + 60_000);
                                 if (fail) {
                                     throw new IllegalStateException("write " + i + " of " + thread + " fails after its insert");
                                 }
@@ -185,7 +186,7 @@ class SqliteStoreTest {
             for (Future<Integer> result : results) {
                 failed += result.get();
             }
-            List<dev.swarmhub.core.Lease> kept = store.read(tx -> tx.leases(null, true));
+            List<dev.swarmhub.core.Lease> kept = store.read(tx -> LeaseStore.in(tx).leases(null, true));
             assertThat(kept).hasSize(threads * writesEach - failed);
             assertThat(kept).noneMatch(lease -> Integer.parseInt(lease.resource().text().replaceAll(".*/f(\\d+)\\.py", "$1")) % 7 == 3);
             assertThat(kept.stream().map(dev.swarmhub.core.Lease::token).distinct().count()).isEqualTo(kept.size());
@@ -204,7 +205,7 @@ class SqliteStoreTest {
             Thread leader = Thread.ofPlatform().start(() -> store.write(tx -> {
                 leaderInside.countDown();
                 awaitUninterruptibly(releaseLeader); // holds the write lock while the others queue
-                return tx.nextFencingToken();
+                return LeaseStore.in(tx).nextFencingToken();
             }));
             leaderInside.await();
             List<Thread> queued = new ArrayList<>();
@@ -213,7 +214,7 @@ class SqliteStoreTest {
             for (int i = 0; i < writers; i++) {
                 int writer = i;
                 queued.add(Thread.ofPlatform().start(() -> {
-                    results[writer] = store.write(tx -> tx.nextFencingToken());
+                    results[writer] = store.write(tx -> LeaseStore.in(tx).nextFencingToken());
                     interruptKept[writer] = Thread.currentThread().isInterrupted();
                 }));
             }
@@ -253,7 +254,7 @@ class SqliteStoreTest {
         int threads = 16;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try (SqliteStore store = SqliteStore.openProject(project)) {
-            store.write(tx -> tx.insertLease(Resource.ofCanonical("a.py"), Mode.SHARED, "A", tx.nextFencingToken(), "", tx.now() + 60_000));
+            store.write(tx -> LeaseStore.in(tx).insertLease(Resource.ofCanonical("a.py"), Mode.SHARED, "A", LeaseStore.in(tx).nextFencingToken(), "", tx.now() + 60_000));
             CyclicBarrier start = new CyclicBarrier(threads);
             List<Future<Integer>> reads = new ArrayList<>();
             for (int i = 0; i < threads; i++) {
@@ -261,7 +262,7 @@ class SqliteStoreTest {
                     start.await();
                     int seen = 0;
                     for (int round = 0; round < 200; round++) {
-                        seen += store.read(tx -> tx.leases(null, false).size());
+                        seen += store.read(tx -> LeaseStore.in(tx).leases(null, false).size());
                     }
                     return seen;
                 }));

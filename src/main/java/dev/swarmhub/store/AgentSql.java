@@ -1,0 +1,98 @@
+package dev.swarmhub.store;
+
+import dev.swarmhub.core.Agent;
+import dev.swarmhub.core.AgentStore;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Optional;
+
+/** The agent rows in portable SQL. */
+final class AgentSql implements AgentStore {
+
+    private static final String AGENT_COLUMNS = "id, kind, status, label, pane, tmux_socket, pane_pid, pane_pid_started_at, pid, "
+            + "pid_started_at, host, registered_at, last_seen, status_since, token_hash IS NOT NULL";
+
+    private final JdbcTx tx;
+
+    AgentSql(JdbcTx tx) {
+        this.tx = tx;
+    }
+
+    @Override
+    public Optional<Agent> agent(String id) {
+        return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents WHERE id = ?", id).stream().findFirst();
+    }
+
+    @Override
+    public Optional<Agent> liveAgentOnPane(String host, String socket, String pane) {
+        return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents WHERE host = ? AND tmux_socket = ? AND pane = ? AND status <> 'gone'",
+                host, socket, pane).stream().findFirst();
+    }
+
+    @Override
+    public List<Agent> agents() {
+        return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents ORDER BY id");
+    }
+
+    @Override
+    public List<Agent> reapCandidates(long seenBefore, String host) {
+        return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents WHERE status <> 'gone' AND (last_seen <= ? OR host = ?) ORDER BY id",
+                seenBefore, host);
+    }
+
+    @Override
+    public void saveAgent(Agent agent, String tokenHash) {
+        tx.update("INSERT INTO agents (id, kind, status, label, pane, tmux_socket, pane_pid, pane_pid_started_at, pid, pid_started_at, host, "
+                + "token_hash, registered_at, last_seen, status_since) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                + "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, status = excluded.status, label = excluded.label, "
+                + "pane = excluded.pane, tmux_socket = excluded.tmux_socket, pane_pid = excluded.pane_pid, "
+                + "pane_pid_started_at = excluded.pane_pid_started_at, pid = excluded.pid, pid_started_at = excluded.pid_started_at, "
+                + "host = excluded.host, token_hash = excluded.token_hash, registered_at = excluded.registered_at, "
+                + "last_seen = excluded.last_seen, status_since = excluded.status_since",
+                agent.id(), agent.kind(), agent.status().label(), agent.label(), agent.pane(), agent.tmuxSocket(), agent.panePid(),
+                agent.panePidStartedAt(), agent.pid(), agent.pidStartedAt(), agent.host(), tokenHash, agent.registeredAt(), agent.lastSeen(), agent.statusSince());
+    }
+
+    @Override
+    public Optional<Claimed> claimedAgent(String id) {
+        return tx.query("SELECT " + AGENT_COLUMNS + ", token_hash FROM agents WHERE id = ? AND token_hash IS NOT NULL",
+                row -> new Claimed(agent(row), row.getString(16)), id).stream().findFirst();
+    }
+
+    @Override
+    public void setAgentToken(String id, String tokenHash) {
+        tx.update("UPDATE agents SET token_hash = ? WHERE id = ?", tokenHash, id);
+    }
+
+    @Override
+    public void touchAgent(String id) {
+        tx.update("UPDATE agents SET last_seen = ? WHERE id = ?", tx.now(), id);
+    }
+
+    @Override
+    public void setAgentStatus(String id, Agent.Status status) {
+        tx.update("UPDATE agents SET status = ?, status_since = ? WHERE id = ?", status.label(), tx.now(), id);
+    }
+
+    @Override
+    public void deleteAgent(String id) {
+        tx.update("DELETE FROM agents WHERE id = ?", id);
+    }
+
+    @Override
+    public Optional<String> agentWithTokenHash(String tokenHash) {
+        return tx.query("SELECT id FROM agents WHERE token_hash = ?", row -> row.getString(1), tokenHash).stream().findFirst();
+    }
+
+    private List<Agent> queryAgents(String sql, Object... args) {
+        return tx.query(sql, AgentSql::agent, args);
+    }
+
+    /** An agent from a row that starts with {@link #AGENT_COLUMNS}. */
+    private static Agent agent(ResultSet row) throws SQLException {
+        return new Agent(row.getString(1), row.getString(2), Agent.Status.parse(row.getString(3)), row.getString(4), row.getString(5),
+                row.getString(6), JdbcTx.nullableLong(row, 7), JdbcTx.nullableLong(row, 8), JdbcTx.nullableLong(row, 9), JdbcTx.nullableLong(row, 10),
+                row.getString(11), row.getLong(12), row.getLong(13), row.getLong(14), row.getBoolean(15));
+    }
+}

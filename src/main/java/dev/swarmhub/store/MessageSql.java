@@ -1,0 +1,146 @@
+package dev.swarmhub.store;
+
+import dev.swarmhub.core.Message;
+import dev.swarmhub.core.MessageStore;
+import dev.swarmhub.core.MessageType;
+import dev.swarmhub.core.Store;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** The message rows in SQL: portable but for the full-text index (SQLite's FTS5) and insertion order (rowid). */
+final class MessageSql implements MessageStore {
+
+    private static final String MESSAGE_COLUMNS = "id, sender, type, priority, thread, reply_to, text, ack_required, created_at, signature";
+    private static final String RECIPIENT_COLUMNS = "recipient, stored_at, delivered_at, read_at, acked_at, attempts, next_retry_at, "
+            + "escalated, pane";
+
+    private final JdbcTx tx;
+
+    MessageSql(JdbcTx tx) {
+        this.tx = tx;
+    }
+
+    @Override
+    public void insertMessage(Message message) {
+        tx.update("INSERT INTO messages (" + MESSAGE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", message.id(), message.sender(),
+                message.type().label(), message.priority(), message.thread(), message.replyTo(), message.text(),
+                message.ackRequired() ? 1 : 0, message.createdAt(), message.signature());
+        for (Message.Recipient recipient : message.recipients()) {
+            tx.update("INSERT INTO message_recipients (message_id, recipient, stored_at, attempts, next_retry_at, pane) VALUES (?, ?, ?, 1, ?, ?)",
+                    message.id(), recipient.agent(), recipient.storedAt(), recipient.nextRetryAt(), recipient.pane());
+        }
+        tx.update("INSERT INTO messages_fts (id, text) VALUES (?, ?)", message.id(), message.text());
+        tx.raise(Store.Signal.MAIL);
+    }
+
+    @Override
+    public Optional<Message> message(String id) {
+        return queryMessages("SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE id = ?", id).stream().findFirst();
+    }
+
+    @Override
+    public List<String> messageIdsStartingWith(String prefix, int limit) {
+        return tx.query("SELECT id FROM messages WHERE id >= ? AND id < ? ORDER BY id LIMIT ?", row -> row.getString(1),
+                prefix, prefix + Character.MAX_VALUE, limit);
+    }
+
+    @Override
+    public List<Message> inbox(String recipient, boolean unreadOnly, int limit) {
+        return queryMessages("SELECT m.id, m.sender, m.type, m.priority, m.thread, m.reply_to, m.text, m.ack_required, m.created_at, "
+                + "m.signature FROM message_recipients r JOIN messages m ON m.id = r.message_id WHERE r.recipient = ?"
+                + (unreadOnly ? " AND r.read_at IS NULL" : "") + " ORDER BY m.created_at, m.rowid LIMIT ?", recipient, limit);
+    }
+
+    @Override
+    public List<Message> thread(String threadId) {
+        return queryMessages("SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE thread = ? ORDER BY created_at, rowid", threadId);
+    }
+
+    @Override
+    public List<Message> searchMessages(String ftsQuery, String visibleTo, int limit) {
+        String visible = visibleTo == null ? "" : " AND (m.sender = ? OR EXISTS (SELECT 1 FROM message_recipients r "
+                + "WHERE r.message_id = m.id AND r.recipient = ?))";
+        List<Object> args = new ArrayList<>(List.of(ftsQuery));
+        if (visibleTo != null) {
+            args.addAll(List.of(visibleTo, visibleTo));
+        }
+        args.add(limit);
+        return queryMessages("SELECT m.id, m.sender, m.type, m.priority, m.thread, m.reply_to, m.text, m.ack_required, m.created_at, "
+                + "m.signature FROM messages_fts f JOIN messages m ON m.id = f.id WHERE messages_fts MATCH ?" + visible
+                + " ORDER BY f.rank LIMIT ?", args.toArray());
+    }
+
+    @Override
+    public List<long[]> sentAfter(String sender, long since) {
+        return tx.query("SELECT m.created_at, (SELECT count(*) FROM message_recipients r WHERE r.message_id = m.id) FROM messages m "
+                + "WHERE m.sender = ? AND m.created_at > ? ORDER BY m.created_at", row -> new long[] {row.getLong(1), row.getLong(2)},
+                sender, since);
+    }
+
+    @Override
+    public boolean markReceived(String messageId, String recipient, boolean read, boolean acked) {
+        return tx.update("UPDATE message_recipients SET delivered_at = coalesce(delivered_at, ?), "
+                + "read_at = CASE WHEN ? THEN coalesce(read_at, ?) ELSE read_at END, "
+                + "acked_at = CASE WHEN ? THEN coalesce(acked_at, ?) ELSE acked_at END, "
+                + "next_retry_at = CASE WHEN ? THEN NULL ELSE next_retry_at END "
+                + "WHERE message_id = ? AND recipient = ?", tx.now(), read || acked, tx.now(), acked, tx.now(), acked, messageId, recipient) > 0;
+    }
+
+    @Override
+    public List<RetryDue> retriesDue(long at, String messageId) {
+        return tx.query("SELECT message_id, recipient, attempts FROM message_recipients WHERE next_retry_at IS NOT NULL "
+                + "AND next_retry_at <= ? AND acked_at IS NULL AND (CAST(? AS TEXT) IS NULL OR message_id = ?) ORDER BY next_retry_at",
+                row -> new RetryDue(row.getString(1), row.getString(2), row.getInt(3)), at, messageId, messageId);
+    }
+
+    @Override
+    public void redeliver(String messageId, String recipient, int attempts, long nextRetryAt) {
+        tx.update("UPDATE message_recipients SET attempts = ?, next_retry_at = ?, read_at = NULL, "
+                + "pane = CASE WHEN EXISTS (SELECT 1 FROM agents WHERE id = ? AND pane IS NOT NULL AND status <> 'gone') "
+                + "THEN 'pending' ELSE pane END WHERE message_id = ? AND recipient = ?",
+                attempts, nextRetryAt, recipient, messageId, recipient);
+        tx.raise(Store.Signal.MAIL);
+    }
+
+    @Override
+    public void markEscalated(String messageId, String recipient) {
+        tx.update("UPDATE message_recipients SET next_retry_at = NULL, escalated = 1 WHERE message_id = ? AND recipient = ?",
+                messageId, recipient);
+    }
+
+    @Override
+    public List<PaneDelivery> pendingPaneDeliveries(String host, int limit) {
+        return tx.query("SELECT r.message_id, r.recipient, a.pane FROM message_recipients r JOIN agents a ON a.id = r.recipient "
+                + "WHERE r.pane = 'pending' AND a.pane IS NOT NULL AND a.status <> 'gone' AND a.host = ? ORDER BY r.stored_at, r.rowid LIMIT ?",
+                row -> new PaneDelivery(row.getString(1), row.getString(2), row.getString(3)), host, limit);
+    }
+
+    @Override
+    public long countAwaitingAck() {
+        return tx.queryLong("SELECT count(*) FROM message_recipients r JOIN messages m ON m.id = r.message_id "
+                + "WHERE m.ack_required = 1 AND r.acked_at IS NULL");
+    }
+
+    @Override
+    public void setPaneOutcome(String messageId, String recipient, String outcome, boolean delivered) {
+        tx.update("UPDATE message_recipients SET pane = ?, delivered_at = CASE WHEN ? THEN coalesce(delivered_at, ?) ELSE delivered_at END "
+                + "WHERE message_id = ? AND recipient = ?", outcome, delivered, tx.now(), messageId, recipient);
+    }
+
+    private List<Message> queryMessages(String sql, Object... args) {
+        List<Message> bare = tx.query(sql, row -> new Message(row.getString(1), row.getString(2), MessageType.stored(row.getString(3)),
+                row.getString(4), row.getString(5), row.getString(6), row.getString(7), row.getInt(8) != 0, row.getLong(9),
+                row.getString(10), List.of()), args);
+        List<Message> complete = new ArrayList<>(bare.size());
+        for (Message message : bare) {
+            List<Message.Recipient> recipients = tx.query("SELECT " + RECIPIENT_COLUMNS + " FROM message_recipients WHERE message_id = ? "
+                    + "ORDER BY recipient", row -> new Message.Recipient(row.getString(1), row.getLong(2), JdbcTx.nullableLong(row, 3),
+                    JdbcTx.nullableLong(row, 4), JdbcTx.nullableLong(row, 5), row.getInt(6), JdbcTx.nullableLong(row, 7), row.getInt(8) != 0,
+                    row.getString(9)), message.id());
+            complete.add(new Message(message.id(), message.sender(), message.type(), message.priority(), message.thread(),
+                    message.replyTo(), message.text(), message.ackRequired(), message.createdAt(), message.signature(), recipients));
+        }
+        return complete;
+    }
+}
