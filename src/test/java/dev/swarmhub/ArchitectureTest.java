@@ -1,64 +1,72 @@
 package dev.swarmhub;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** The package rules of docs/ARCHITECTURE.md, checked on the sources. */
+/**
+ * The package rules of docs/ARCHITECTURE.md, checked on the compiled classes (so a fully
+ * qualified name counts as much as an import): the kernel depends on nothing of ours, each domain
+ * only on the kernel and the domains below it, the store and the adapters on what they serve, and
+ * no package on one that depends on it.
+ */
 class ArchitectureTest {
 
-    private static final Path SOURCES = Path.of("src/main/java/dev/swarmhub");
-    private static final Map<String, Set<String>> MAY_IMPORT = Map.of(
-            "cli", Set.of("hub", "host", "store", "core"),
-            "hub", Set.of("host", "store", "core"),
-            "host", Set.of("core"),
-            "store", Set.of("core"),
-            "core", Set.of());
-    private static final Pattern OURS = Pattern.compile("^import (?:static )?dev\\.swarmhub\\.(\\w+)\\.", Pattern.MULTILINE);
-    /** What reaches this machine's files; {@code Path} alone is a value and allowed. */
-    private static final Pattern FILE_IO = Pattern.compile(
-            "^import (?:static )?java\\.(?:nio\\.file\\.(?:Files|attribute\\.)|nio\\.channels\\.|io\\.File)", Pattern.MULTILINE);
+    private static final JavaClasses CLASSES = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("dev.swarmhub");
+
+    /** Each package of ours, and the packages of ours it may use besides itself. */
+    private static final Map<String, List<String>> MAY_USE = Map.of(
+            "kernel", List.of(),
+            "leases", List.of("kernel"),
+            "agents", List.of("kernel", "leases"),
+            "messages", List.of("kernel", "leases", "agents"),
+            "store", List.of("kernel", "leases", "agents", "messages"),
+            "host", List.of("kernel", "leases", "agents", "messages"),
+            "hub", List.of("kernel", "leases", "agents", "messages", "store", "host"),
+            "cli", List.of("kernel", "leases", "agents", "messages", "store", "host", "hub"));
+    private static final List<String> DOMAIN = List.of("kernel", "leases", "agents", "messages");
 
     @Test
-    void importsGoOneWay() throws IOException {
-        List<String> wrong = new ArrayList<>();
-        for (Path source : sources()) {
-            String from = SOURCES.relativize(source).getName(0).toString();
-            Matcher imported = OURS.matcher(Files.readString(source));
-            while (imported.find()) {
-                String to = imported.group(1);
-                if (!to.equals(from) && !MAY_IMPORT.getOrDefault(from, Set.of()).contains(to)) {
-                    wrong.add(SOURCES.relativize(source) + " imports " + to);
-                }
-            }
-        }
-        assertThat(wrong).isEmpty();
+    void eachPackageUsesOnlyThePackagesBelowIt() {
+        MAY_USE.forEach((from, allowed) -> {
+            List<String> others = new ArrayList<>(MAY_USE.keySet());
+            others.remove(from);
+            others.removeAll(allowed);
+            noClasses().that().resideInAPackage("dev.swarmhub." + from + "..")
+                    .should().dependOnClassesThat().resideInAnyPackage(others.stream().map(p -> "dev.swarmhub." + p + "..").toArray(String[]::new))
+                    .because(from + " may use only " + (allowed.isEmpty() ? "itself" : String.join(", ", allowed)))
+                    .check(CLASSES);
+        });
     }
 
     @Test
-    void theDomainTouchesNoFiles() throws IOException {
-        List<String> touching = new ArrayList<>();
-        for (Path source : sources()) {
-            if (SOURCES.relativize(source).startsWith("core") && FILE_IO.matcher(Files.readString(source)).find()) {
-                touching.add(SOURCES.relativize(source).toString());
-            }
-        }
-        assertThat(touching).isEmpty();
+    void everyClassIsInAKnownPackage() {
+        classes().should().resideInAnyPackage(MAY_USE.keySet().stream().map(p -> "dev.swarmhub." + p + "..").toArray(String[]::new))
+                .because("a new package needs its place in the rules").check(CLASSES);
     }
 
-    private static List<Path> sources() throws IOException {
-        try (Stream<Path> files = Files.walk(SOURCES)) {
-            return files.filter(file -> file.toString().endsWith(".java")).toList();
-        }
+    @Test
+    void packagesHaveNoCycles() {
+        slices().matching("dev.swarmhub.(*)..").should().beFreeOfCycles().check(CLASSES);
+    }
+
+    /** The domain is plain Java over the store: files, sockets and processes belong to the store and the adapters. */
+    @Test
+    void theDomainTouchesNoFiles() {
+        noClasses().that().resideInAnyPackage(DOMAIN.stream().map(p -> "dev.swarmhub." + p + "..").toArray(String[]::new))
+                .should().dependOnClassesThat().haveFullyQualifiedName("java.nio.file.Files")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("java.io.File")
+                .orShould().dependOnClassesThat().resideInAnyPackage("java.nio.file.attribute..", "java.nio.channels..", "java.net..")
+                .orShould().dependOnClassesThat().haveFullyQualifiedName("java.lang.ProcessBuilder")
+                .check(CLASSES);
     }
 }

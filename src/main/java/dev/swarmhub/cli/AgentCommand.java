@@ -1,13 +1,13 @@
 package dev.swarmhub.cli;
 
-import dev.swarmhub.hub.JsonViews;
-import dev.swarmhub.core.Agent;
-import dev.swarmhub.core.Agents;
-import dev.swarmhub.core.Lease;
-import dev.swarmhub.core.PaneBinding;
-import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.agents.Agent;
+import dev.swarmhub.agents.Agents;
+import dev.swarmhub.agents.PaneBinding;
 import dev.swarmhub.host.PaneGuard;
 import dev.swarmhub.host.Tmux;
+import dev.swarmhub.hub.JsonViews;
+import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.leases.Lease;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;

@@ -1,9 +1,9 @@
 package dev.swarmhub.cli;
 
-import dev.swarmhub.hub.JsonViews;
-import dev.swarmhub.core.Agents;
+import dev.swarmhub.agents.Agents;
 import dev.swarmhub.host.AgentFinder;
 import dev.swarmhub.host.Tmux;
+import dev.swarmhub.hub.JsonViews;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -1,11 +1,11 @@
 package dev.swarmhub.cli;
 
-import dev.swarmhub.core.Messages;
-import dev.swarmhub.core.SwarmException;
 import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.hub.Hub;
 import dev.swarmhub.hub.HubFiles;
 import dev.swarmhub.hub.JsonViews;
+import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.messages.Messages;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package dev.swarmhub.cli;
 
-import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.kernel.SwarmException;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;

@@ -1,16 +1,16 @@
 package dev.swarmhub.cli;
 
-import dev.swarmhub.core.Agents;
-import dev.swarmhub.core.Caller;
-import dev.swarmhub.core.Event;
-import dev.swarmhub.core.EventLog;
-import dev.swarmhub.core.Lease;
-import dev.swarmhub.core.LeaseConflictException;
-import dev.swarmhub.core.Leases;
-import dev.swarmhub.core.Mode;
-import dev.swarmhub.core.Resource;
-import dev.swarmhub.core.ResourceParser;
+import dev.swarmhub.agents.Agents;
 import dev.swarmhub.hub.Services;
+import dev.swarmhub.kernel.Caller;
+import dev.swarmhub.kernel.Event;
+import dev.swarmhub.kernel.EventLog;
+import dev.swarmhub.leases.Lease;
+import dev.swarmhub.leases.LeaseConflictException;
+import dev.swarmhub.leases.Leases;
+import dev.swarmhub.leases.Mode;
+import dev.swarmhub.leases.Resource;
+import dev.swarmhub.leases.ResourceParser;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -18,8 +18,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 

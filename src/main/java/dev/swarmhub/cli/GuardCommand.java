@@ -1,12 +1,12 @@
 package dev.swarmhub.cli;
 
-import dev.swarmhub.core.Caller;
-import dev.swarmhub.core.Lease;
-import dev.swarmhub.core.LeaseConflictException;
-import dev.swarmhub.core.Mode;
-import dev.swarmhub.core.Resource;
-import dev.swarmhub.core.SwarmException;
 import dev.swarmhub.host.GitGuard;
+import dev.swarmhub.kernel.Caller;
+import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.leases.Lease;
+import dev.swarmhub.leases.LeaseConflictException;
+import dev.swarmhub.leases.Mode;
+import dev.swarmhub.leases.Resource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

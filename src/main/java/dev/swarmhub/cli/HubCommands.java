@@ -1,11 +1,11 @@
 package dev.swarmhub.cli;
 
-import dev.swarmhub.core.Agent;
-import dev.swarmhub.core.Agents;
-import dev.swarmhub.core.OrderedMap;
-import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.agents.Agent;
+import dev.swarmhub.agents.Agents;
 import dev.swarmhub.hub.Hub;
 import dev.swarmhub.hub.HubFiles;
+import dev.swarmhub.kernel.OrderedMap;
+import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.store.PrivateFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,9 +24,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
-import sun.misc.Signal;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
+import sun.misc.Signal;
 
 /** {@code swarm up | down | status}: the project's hub. */
 final class HubCommands {

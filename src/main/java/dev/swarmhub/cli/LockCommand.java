@@ -1,14 +1,14 @@
 package dev.swarmhub.cli;
 
 import dev.swarmhub.hub.JsonViews;
-import dev.swarmhub.core.Caller;
-import dev.swarmhub.core.Durations;
-import dev.swarmhub.core.Lease;
-import dev.swarmhub.core.Leases;
-import dev.swarmhub.core.Limits;
-import dev.swarmhub.core.Mode;
-import dev.swarmhub.core.Resource;
-import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.kernel.Caller;
+import dev.swarmhub.kernel.Durations;
+import dev.swarmhub.kernel.Limits;
+import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.leases.Lease;
+import dev.swarmhub.leases.Leases;
+import dev.swarmhub.leases.Mode;
+import dev.swarmhub.leases.Resource;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;

@@ -1,7 +1,7 @@
 package dev.swarmhub.cli;
 
-import dev.swarmhub.core.Event;
 import dev.swarmhub.hub.JsonViews;
+import dev.swarmhub.kernel.Event;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;

@@ -1,10 +1,10 @@
 package dev.swarmhub.cli;
 
-import dev.swarmhub.core.OrderedMap;
-import dev.swarmhub.core.SwarmException;
 import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.hub.Hub;
 import dev.swarmhub.hub.JsonViews;
+import dev.swarmhub.kernel.OrderedMap;
+import dev.swarmhub.kernel.SwarmException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

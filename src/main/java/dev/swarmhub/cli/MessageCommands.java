@@ -1,10 +1,10 @@
 package dev.swarmhub.cli;
 
-import dev.swarmhub.core.Message;
-import dev.swarmhub.core.MessageType;
-import dev.swarmhub.core.Messages;
-import dev.swarmhub.core.SwarmException;
 import dev.swarmhub.hub.JsonViews;
+import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.messages.Message;
+import dev.swarmhub.messages.MessageType;
+import dev.swarmhub.messages.Messages;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;

@@ -1,9 +1,9 @@
 package dev.swarmhub.cli;
 
-import dev.swarmhub.core.OrderedMap;
-import dev.swarmhub.core.Lease;
-import dev.swarmhub.core.SwarmException;
 import dev.swarmhub.hub.JsonViews;
+import dev.swarmhub.kernel.OrderedMap;
+import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.leases.Lease;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.ZoneId;

@@ -1,6 +1,6 @@
 package dev.swarmhub.cli;
 
-import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.kernel.SwarmException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

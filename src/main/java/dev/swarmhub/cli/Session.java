@@ -1,12 +1,12 @@
 package dev.swarmhub.cli;
 
-import dev.swarmhub.core.Agents;
-import dev.swarmhub.core.EventLog;
-import dev.swarmhub.core.Leases;
-import dev.swarmhub.core.Message;
-import dev.swarmhub.core.Messages;
-import dev.swarmhub.core.Settings;
+import dev.swarmhub.agents.Agents;
 import dev.swarmhub.hub.Services;
+import dev.swarmhub.kernel.EventLog;
+import dev.swarmhub.kernel.Settings;
+import dev.swarmhub.leases.Leases;
+import dev.swarmhub.messages.Message;
+import dev.swarmhub.messages.Messages;
 
 /**
  * The services one command uses: the hub's shared ones when the command runs inside the hub

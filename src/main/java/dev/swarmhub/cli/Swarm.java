@@ -1,11 +1,11 @@
 package dev.swarmhub.cli;
 
-import dev.swarmhub.core.Caller;
-import dev.swarmhub.core.ResourceParser;
-import dev.swarmhub.core.SwarmException;
 import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.host.Tmux;
 import dev.swarmhub.hub.Services;
+import dev.swarmhub.kernel.Caller;
+import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.leases.ResourceParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -17,10 +17,10 @@ import java.util.Properties;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
+import picocli.CommandLine;
 
 /** The {@code swarm} command line: global options and the entry point. */
 @Command(name = "swarm", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, versionProvider = Swarm.Version.class,

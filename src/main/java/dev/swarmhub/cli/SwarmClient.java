@@ -1,9 +1,9 @@
 package dev.swarmhub.cli;
 
-import dev.swarmhub.core.Messages;
-import dev.swarmhub.core.SwarmException;
 import dev.swarmhub.hub.CliFrames;
 import dev.swarmhub.hub.HubFiles;
+import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.messages.Messages;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

@@ -1,8 +1,8 @@
 package dev.swarmhub.cli;
 
+import dev.swarmhub.agents.Agent;
 import dev.swarmhub.hub.JsonViews;
-import dev.swarmhub.core.Agent;
-import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.kernel.SwarmException;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,9 +1,9 @@
 package dev.swarmhub.host;
 
-import dev.swarmhub.core.Agent;
-import dev.swarmhub.core.Agents;
-import dev.swarmhub.core.PaneBinding;
-import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.agents.Agent;
+import dev.swarmhub.agents.Agents;
+import dev.swarmhub.agents.PaneBinding;
+import dev.swarmhub.kernel.SwarmException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.swarmhub.host;
 
-import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.kernel.SwarmException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

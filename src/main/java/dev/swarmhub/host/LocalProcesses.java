@@ -1,6 +1,6 @@
 package dev.swarmhub.host;
 
-import dev.swarmhub.core.ProcessProbe;
+import dev.swarmhub.kernel.ProcessProbe;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;

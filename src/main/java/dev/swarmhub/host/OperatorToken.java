@@ -1,6 +1,6 @@
 package dev.swarmhub.host;
 
-import dev.swarmhub.core.Tokens;
+import dev.swarmhub.kernel.Tokens;
 import java.nio.file.Path;
 
 /** The project's operator token in .swarm/operator.token (mode 0600, created once). */

@@ -1,7 +1,7 @@
 package dev.swarmhub.host;
 
-import dev.swarmhub.core.PaneBinding;
-import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.agents.PaneBinding;
+import dev.swarmhub.kernel.SwarmException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,13 +1,13 @@
 package dev.swarmhub.hub;
 
-import dev.swarmhub.core.Caller;
-import dev.swarmhub.core.Event;
-import dev.swarmhub.core.EventLog;
-import dev.swarmhub.core.RateLimitedException;
-import dev.swarmhub.core.Setting;
-import dev.swarmhub.core.Settings;
-import dev.swarmhub.core.Store;
-import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.kernel.Caller;
+import dev.swarmhub.kernel.Event;
+import dev.swarmhub.kernel.EventLog;
+import dev.swarmhub.kernel.RateLimitedException;
+import dev.swarmhub.kernel.Setting;
+import dev.swarmhub.kernel.Settings;
+import dev.swarmhub.kernel.Store;
+import dev.swarmhub.kernel.SwarmException;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;

@@ -1,8 +1,8 @@
 package dev.swarmhub.hub;
 
-import dev.swarmhub.core.SwarmException;
-import dev.swarmhub.core.Tokens;
 import dev.swarmhub.host.OperatorToken;
+import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.kernel.Tokens;
 import jakarta.servlet.DispatcherType;
 import java.time.Duration;
 import java.util.EnumSet;

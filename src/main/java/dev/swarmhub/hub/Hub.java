@@ -1,10 +1,10 @@
 package dev.swarmhub.hub;
 
-import dev.swarmhub.core.OrderedMap;
-import dev.swarmhub.core.ProcessIdentity;
-import dev.swarmhub.core.SwarmException;
 import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.host.PaneTyper;
+import dev.swarmhub.kernel.OrderedMap;
+import dev.swarmhub.kernel.ProcessIdentity;
+import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.store.FileIdentity;
 import dev.swarmhub.store.PrivateFiles;
 import java.io.IOException;

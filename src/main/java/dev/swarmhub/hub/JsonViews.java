@@ -1,16 +1,16 @@
 package dev.swarmhub.hub;
 
-import dev.swarmhub.core.Agent;
-import dev.swarmhub.core.Event;
-import dev.swarmhub.core.Lease;
-import dev.swarmhub.core.LeaseConflictException;
-import dev.swarmhub.core.Leases;
-import dev.swarmhub.core.Message;
-import dev.swarmhub.core.Messages;
-import dev.swarmhub.core.OrderedMap;
-import dev.swarmhub.core.RateLimitedException;
-import dev.swarmhub.core.SwarmException;
-import dev.swarmhub.core.Waiter;
+import dev.swarmhub.agents.Agent;
+import dev.swarmhub.kernel.Event;
+import dev.swarmhub.kernel.OrderedMap;
+import dev.swarmhub.kernel.RateLimitedException;
+import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.leases.Lease;
+import dev.swarmhub.leases.LeaseConflictException;
+import dev.swarmhub.leases.Leases;
+import dev.swarmhub.leases.Waiter;
+import dev.swarmhub.messages.Message;
+import dev.swarmhub.messages.Messages;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;

@@ -1,6 +1,6 @@
 package dev.swarmhub.hub;
 
-import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.kernel.SwarmException;
 import java.io.IOException;
 import java.io.InputStream;
 import tools.jackson.databind.JsonNode;

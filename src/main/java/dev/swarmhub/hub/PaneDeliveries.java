@@ -1,9 +1,9 @@
 package dev.swarmhub.hub;
 
-import dev.swarmhub.core.Message;
-import dev.swarmhub.core.Messages;
-import dev.swarmhub.core.Store;
 import dev.swarmhub.host.PaneTyper;
+import dev.swarmhub.kernel.Store;
+import dev.swarmhub.messages.Message;
+import dev.swarmhub.messages.Messages;
 import java.time.Duration;
 import java.util.List;
 

@@ -1,6 +1,6 @@
 package dev.swarmhub.hub;
 
-import dev.swarmhub.core.Event;
+import dev.swarmhub.kernel.Event;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -1,9 +1,9 @@
 package dev.swarmhub.hub;
 
-import dev.swarmhub.core.Agents;
-import dev.swarmhub.core.Caller;
-import dev.swarmhub.core.SwarmException;
-import dev.swarmhub.core.Tokens;
+import dev.swarmhub.agents.Agents;
+import dev.swarmhub.kernel.Caller;
+import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.kernel.Tokens;
 import jakarta.servlet.http.HttpServletRequest;
 
 /**

@@ -1,16 +1,16 @@
 package dev.swarmhub.hub;
 
-import dev.swarmhub.core.Agents;
-import dev.swarmhub.core.EventLog;
-import dev.swarmhub.core.Leases;
-import dev.swarmhub.core.Message;
-import dev.swarmhub.core.MessageSignature;
-import dev.swarmhub.core.Messages;
-import dev.swarmhub.core.Setting;
-import dev.swarmhub.core.Settings;
+import dev.swarmhub.agents.Agents;
 import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.host.MessageSecret;
 import dev.swarmhub.host.OperatorToken;
+import dev.swarmhub.kernel.EventLog;
+import dev.swarmhub.kernel.Setting;
+import dev.swarmhub.kernel.Settings;
+import dev.swarmhub.leases.Leases;
+import dev.swarmhub.messages.Message;
+import dev.swarmhub.messages.MessageSignature;
+import dev.swarmhub.messages.Messages;
 import dev.swarmhub.store.SqliteStore;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.swarmhub.hub;
 
-import dev.swarmhub.core.Durations;
-import dev.swarmhub.core.OrderedMap;
-import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.kernel.Durations;
+import dev.swarmhub.kernel.OrderedMap;
+import dev.swarmhub.kernel.SwarmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

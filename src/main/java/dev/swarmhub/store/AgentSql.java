@@ -1,7 +1,7 @@
 package dev.swarmhub.store;
 
-import dev.swarmhub.core.Agent;
-import dev.swarmhub.core.AgentStore;
+import dev.swarmhub.agents.Agent;
+import dev.swarmhub.agents.AgentStore;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.swarmhub.store;
 
-import dev.swarmhub.core.Event;
-import dev.swarmhub.core.Store;
-import dev.swarmhub.core.Tx;
+import dev.swarmhub.kernel.Event;
+import dev.swarmhub.kernel.Store;
+import dev.swarmhub.kernel.Tx;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;

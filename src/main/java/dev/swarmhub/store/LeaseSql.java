@@ -1,12 +1,12 @@
 package dev.swarmhub.store;
 
-import dev.swarmhub.core.Lease;
-import dev.swarmhub.core.LeaseStore;
-import dev.swarmhub.core.Mode;
-import dev.swarmhub.core.ProcessIdentity;
-import dev.swarmhub.core.Resource;
-import dev.swarmhub.core.Store;
-import dev.swarmhub.core.Waiter;
+import dev.swarmhub.kernel.ProcessIdentity;
+import dev.swarmhub.kernel.Store;
+import dev.swarmhub.leases.Lease;
+import dev.swarmhub.leases.LeaseStore;
+import dev.swarmhub.leases.Mode;
+import dev.swarmhub.leases.Resource;
+import dev.swarmhub.leases.Waiter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -1,9 +1,9 @@
 package dev.swarmhub.store;
 
-import dev.swarmhub.core.Message;
-import dev.swarmhub.core.MessageStore;
-import dev.swarmhub.core.MessageType;
-import dev.swarmhub.core.Store;
+import dev.swarmhub.kernel.Store;
+import dev.swarmhub.messages.Message;
+import dev.swarmhub.messages.MessageStore;
+import dev.swarmhub.messages.MessageType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

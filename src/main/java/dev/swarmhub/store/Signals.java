@@ -1,6 +1,6 @@
 package dev.swarmhub.store;
 
-import dev.swarmhub.core.Store;
+import dev.swarmhub.kernel.Store;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;

@@ -1,10 +1,10 @@
 package dev.swarmhub.store;
 
-import dev.swarmhub.core.AgentStore;
-import dev.swarmhub.core.LeaseStore;
-import dev.swarmhub.core.MessageStore;
-import dev.swarmhub.core.Store;
-import dev.swarmhub.core.Tx;
+import dev.swarmhub.agents.AgentStore;
+import dev.swarmhub.kernel.Store;
+import dev.swarmhub.kernel.Tx;
+import dev.swarmhub.leases.LeaseStore;
+import dev.swarmhub.messages.MessageStore;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;

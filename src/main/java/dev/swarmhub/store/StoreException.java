@@ -1,6 +1,6 @@
 package dev.swarmhub.store;
 
-import dev.swarmhub.core.SwarmException;
+import dev.swarmhub.kernel.SwarmException;
 
 /** The database failed (I/O, corruption, a full disk); see {@link StoreBusyException} for a lock held too long. */
 public class StoreException extends SwarmException {

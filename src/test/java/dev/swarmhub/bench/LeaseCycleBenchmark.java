@@ -1,13 +1,14 @@
 package dev.swarmhub.bench;
 
-import static dev.swarmhub.core.TestGate.as;
-import dev.swarmhub.core.Leases;
-import dev.swarmhub.core.TestGate;
-import dev.swarmhub.core.Mode;
-import dev.swarmhub.core.Resource;
-import dev.swarmhub.core.ResourceParser;
+import static dev.swarmhub.testing.TestGate.as;
+
 import dev.swarmhub.host.LocalProcesses;
+import dev.swarmhub.leases.Leases;
+import dev.swarmhub.leases.Mode;
+import dev.swarmhub.leases.Resource;
+import dev.swarmhub.leases.ResourceParser;
 import dev.swarmhub.store.SqliteStore;
+import dev.swarmhub.testing.TestGate;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

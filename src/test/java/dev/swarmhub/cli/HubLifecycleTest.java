@@ -3,12 +3,12 @@ package dev.swarmhub.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.swarmhub.core.Event;
-import dev.swarmhub.core.EventLog;
+import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.hub.CliFrames;
 import dev.swarmhub.hub.Hub;
-import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.hub.HubFiles;
+import dev.swarmhub.kernel.Event;
+import dev.swarmhub.kernel.EventLog;
 import dev.swarmhub.store.SqliteStore;
 import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.HubProcess;

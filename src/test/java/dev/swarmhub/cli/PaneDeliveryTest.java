@@ -2,7 +2,7 @@ package dev.swarmhub.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.swarmhub.core.PaneBinding;
+import dev.swarmhub.agents.PaneBinding;
 import dev.swarmhub.host.PaneGuard;
 import dev.swarmhub.host.PaneTyper;
 import dev.swarmhub.host.Tmux;
@@ -21,9 +21,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,6 +1,6 @@
 package dev.swarmhub.cli;
 
-import dev.swarmhub.core.PaneBinding;
+import dev.swarmhub.agents.PaneBinding;
 import dev.swarmhub.host.PaneGuard;
 import dev.swarmhub.host.PaneTyper;
 import dev.swarmhub.host.Tmux;

@@ -1,16 +1,16 @@
 package dev.swarmhub.cli;
 
-import static dev.swarmhub.core.TestGate.as;
+import static dev.swarmhub.testing.TestGate.as;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.swarmhub.core.Lease;
-import dev.swarmhub.core.Leases;
-import dev.swarmhub.core.TestGate;
-import dev.swarmhub.core.Mode;
-import dev.swarmhub.core.ResourceParser;
 import dev.swarmhub.host.LocalProcesses;
+import dev.swarmhub.leases.Lease;
+import dev.swarmhub.leases.Leases;
+import dev.swarmhub.leases.Mode;
+import dev.swarmhub.leases.ResourceParser;
 import dev.swarmhub.store.SqliteStore;
 import dev.swarmhub.testing.JavaProcess;
+import dev.swarmhub.testing.TestGate;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;

@@ -1,18 +1,18 @@
 package dev.swarmhub.cli;
 
-import static dev.swarmhub.core.TestGate.as;
+import static dev.swarmhub.testing.TestGate.as;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.swarmhub.core.Event;
-import dev.swarmhub.core.EventLog;
-import dev.swarmhub.core.Leases;
-import dev.swarmhub.core.TestGate;
-import dev.swarmhub.core.Mode;
-import dev.swarmhub.core.ResourceParser;
 import dev.swarmhub.host.LocalProcesses;
+import dev.swarmhub.kernel.Event;
+import dev.swarmhub.kernel.EventLog;
+import dev.swarmhub.leases.Leases;
+import dev.swarmhub.leases.Mode;
+import dev.swarmhub.leases.ResourceParser;
 import dev.swarmhub.store.SqliteStore;
 import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.JavaProcess;
+import dev.swarmhub.testing.TestGate;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;

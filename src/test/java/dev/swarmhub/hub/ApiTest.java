@@ -660,7 +660,7 @@ class ApiTest {
         // the operator rotated dave's token: a replay must not undo the rotation
         Map<String, String> daveKey = Map.of("Idempotency-Key", "register-dave");
         api.ok(api.post(operator, "/agents", "{\"id\":\"dave\"}", daveKey));
-        String rotated = hub.services().agents.issueToken(dev.swarmhub.core.Caller.ofOperator(), "dave");
+        String rotated = hub.services().agents.issueToken(dev.swarmhub.kernel.Caller.ofOperator(), "dave");
         Reply undone = api.post(operator, "/agents", "{\"id\":\"dave\"}", daveKey);
         assertThat(undone.status()).as(undone.body()).isEqualTo(409);
         assertThat(api.post(rotated, "/agents/heartbeat", "").status()).isEqualTo(200);
@@ -798,7 +798,7 @@ class ApiTest {
         String replaced = api.register(operator, "carol");
         assertThat(api.get(replaced, "/locks").status()).isEqualTo(200);
         assertThat(api.post(replaced, "/agents/heartbeat", "").status()).as("remembered by the hub as verified").isEqualTo(200);
-        String current = hub.services().agents.issueToken(dev.swarmhub.core.Caller.ofOperator(), "carol");
+        String current = hub.services().agents.issueToken(dev.swarmhub.kernel.Caller.ofOperator(), "carol");
         assertThat(current).isNotEqualTo(replaced);
         // an agent that left, after using its token (the leave itself verifies it)
         String dave = api.register(operator, "dave");

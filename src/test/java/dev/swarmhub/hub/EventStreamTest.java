@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.fail;
 import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.hub.ApiTest.HubApi;
 import dev.swarmhub.hub.ApiTest.Reply;
+import dev.swarmhub.kernel.Event;
 import dev.swarmhub.testing.Await;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -285,7 +286,7 @@ class EventStreamTest {
     void oneTokenMayHoldOnlyTheSettingsNumberOfStreamsAndOneMoreIsRefusedWith429() {
         String alice = api.register(operator, "alice");
         String bob = api.register(operator, "bob");
-        hub.services().settings.set(dev.swarmhub.core.Caller.ofOperator(), "events.streams-per-token", "2");
+        hub.services().settings.set(dev.swarmhub.kernel.Caller.ofOperator(), "events.streams-per-token", "2");
         Sse first = open(alice, "", null);
         open(alice, "", null);
         Reply refused = api.get(alice, "/events");

@@ -3,9 +3,9 @@ package dev.swarmhub.hub;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.swarmhub.cli.Swarm;
-import dev.swarmhub.core.Event;
-import dev.swarmhub.core.EventLog;
 import dev.swarmhub.host.OperatorToken;
+import dev.swarmhub.kernel.Event;
+import dev.swarmhub.kernel.EventLog;
 import dev.swarmhub.store.SqliteStore;
 import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.HubProcess;

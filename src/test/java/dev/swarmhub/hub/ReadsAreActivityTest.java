@@ -2,10 +2,10 @@ package dev.swarmhub.hub;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.swarmhub.core.Agent;
-import dev.swarmhub.core.Agents;
-import dev.swarmhub.core.Caller;
+import dev.swarmhub.agents.Agent;
+import dev.swarmhub.agents.Agents;
 import dev.swarmhub.host.OperatorToken;
+import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.testing.Await;
 import java.nio.file.Path;
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.swarmhub.hub;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.swarmhub.core.Event;
+import dev.swarmhub.kernel.Event;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

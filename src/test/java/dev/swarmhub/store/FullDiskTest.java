@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.swarmhub.agents.Agent;
+import dev.swarmhub.agents.AgentStore;
 import dev.swarmhub.cli.CliWorker;
-import dev.swarmhub.core.Agent;
-import dev.swarmhub.core.AgentStore;
 import dev.swarmhub.testing.JavaProcess;
 import java.io.IOException;
 import java.io.OutputStream;

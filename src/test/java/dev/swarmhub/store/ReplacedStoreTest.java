@@ -3,7 +3,7 @@ package dev.swarmhub.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.swarmhub.core.LeaseStore;
+import dev.swarmhub.leases.LeaseStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

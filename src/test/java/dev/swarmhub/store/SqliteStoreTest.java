@@ -3,11 +3,11 @@ package dev.swarmhub.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.swarmhub.core.LeaseStore;
-import dev.swarmhub.core.Message;
-import dev.swarmhub.core.MessageStore;
-import dev.swarmhub.core.Mode;
-import dev.swarmhub.core.Resource;
+import dev.swarmhub.leases.LeaseStore;
+import dev.swarmhub.leases.Mode;
+import dev.swarmhub.leases.Resource;
+import dev.swarmhub.messages.Message;
+import dev.swarmhub.messages.MessageStore;
 import dev.swarmhub.testing.Await;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -84,7 +84,7 @@ class SqliteStoreTest {
                 LeaseStore.in(tx).insertLease(file, Mode.EXCLUSIVE, "A", LeaseStore.in(tx).nextFencingToken(), "", tx.now() + 60_000);
                 throw new IllegalStateException("fail after the insert");
             })).hasMessageContaining("fail after the insert");
-            List<dev.swarmhub.core.Lease> left = store.read(tx -> LeaseStore.in(tx).leases(null, true));
+            List<dev.swarmhub.leases.Lease> left = store.read(tx -> LeaseStore.in(tx).leases(null, true));
             assertThat(left).isEmpty();
             // the token used by the rolled-back write is handed out again: nothing of it was committed
             long next = store.write(tx -> LeaseStore.in(tx).nextFencingToken());
@@ -141,7 +141,7 @@ class SqliteStoreTest {
                 });
             }
             assertThat(store.connectionsOpened()).as("connections opened after the failures").isEqualTo(opened);
-            List<dev.swarmhub.core.Lease> leases = store.read(tx -> LeaseStore.in(tx).leases(null, true));
+            List<dev.swarmhub.leases.Lease> leases = store.read(tx -> LeaseStore.in(tx).leases(null, true));
             assertThat(leases).extracting(lease -> lease.resource().text())
                     .containsExactlyInAnyOrder("held.py", "next-0.py", "next-1.py", "next-2.py");
         }
@@ -186,10 +186,10 @@ class SqliteStoreTest {
             for (Future<Integer> result : results) {
                 failed += result.get();
             }
-            List<dev.swarmhub.core.Lease> kept = store.read(tx -> LeaseStore.in(tx).leases(null, true));
+            List<dev.swarmhub.leases.Lease> kept = store.read(tx -> LeaseStore.in(tx).leases(null, true));
             assertThat(kept).hasSize(threads * writesEach - failed);
             assertThat(kept).noneMatch(lease -> Integer.parseInt(lease.resource().text().replaceAll(".*/f(\\d+)\\.py", "$1")) % 7 == 3);
-            assertThat(kept.stream().map(dev.swarmhub.core.Lease::token).distinct().count()).isEqualTo(kept.size());
+            assertThat(kept.stream().map(dev.swarmhub.leases.Lease::token).distinct().count()).isEqualTo(kept.size());
         } finally {
             pool.shutdownNow();
         }

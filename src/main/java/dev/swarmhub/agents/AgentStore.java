@@ -1,0 +1,46 @@
+package dev.swarmhub.agents;
+
+import dev.swarmhub.kernel.Tx;
+import java.util.List;
+import java.util.Optional;
+
+/** The agent rows of a transaction ({@link Tx#part}): what the agent domain reads and writes in the store. */
+public interface AgentStore {
+
+    static AgentStore in(Tx tx) {
+        return tx.part(AgentStore.class);
+    }
+
+    Optional<Agent> agent(String id);
+
+    /** The agent (not gone) that owns this pane of the tmux server at {@code socket} on this host. */
+    Optional<Agent> liveAgentOnPane(String host, String socket, String pane);
+
+    /** Every agent, gone ones included, by id. */
+    List<Agent> agents();
+
+    /** Agents not gone that were last seen at or before {@code seenBefore}, or live on {@code host}. */
+    List<Agent> reapCandidates(long seenBefore, String host);
+
+    /** Inserts or replaces the agent; {@code tokenHash} null leaves it unclaimed. */
+    void saveAgent(Agent agent, String tokenHash);
+
+    /** A claimed agent with its token's hash: what admitting a caller checks, read at once. */
+    record Claimed(Agent agent, String tokenHash) {
+    }
+
+    /** The agent if it is claimed (has a token). */
+    Optional<Claimed> claimedAgent(String id);
+
+    void setAgentToken(String id, String tokenHash);
+
+    /** Records activity: last seen now. */
+    void touchAgent(String id);
+
+    void setAgentStatus(String id, Agent.Status status);
+
+    void deleteAgent(String id);
+
+    /** The agent whose token has this hash. */
+    Optional<String> agentWithTokenHash(String tokenHash);
+}

@@ -1,0 +1,533 @@
+package dev.swarmhub.agents;
+
+import dev.swarmhub.kernel.Caller;
+import dev.swarmhub.kernel.Durations;
+import dev.swarmhub.kernel.Gate;
+import dev.swarmhub.kernel.Limits;
+import dev.swarmhub.kernel.OrderedMap;
+import dev.swarmhub.kernel.ProcessProbe;
+import dev.swarmhub.kernel.Setting;
+import dev.swarmhub.kernel.Store;
+import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.kernel.Tokens;
+import dev.swarmhub.kernel.Tx;
+import dev.swarmhub.leases.Lease;
+import dev.swarmhub.leases.LeaseStore;
+import dev.swarmhub.leases.Leases;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The agent registry: registration with tokens, activity, and the liveness reaper
+ * (active → stale → gone). Every transition happens inside a write transaction that re-reads
+ * the agent, so an agent whose activity commits first is never reaped by a reaper that
+ * commits after it; and a transition is recorded once, because the next reaper sees it done.
+ */
+public final class Agents implements Gate {
+
+    /** The shortest stale-after the settings accept (gone-after must be longer). */
+    public static final Duration MIN_STALE_AFTER = Duration.ofSeconds(1);
+    /** Silence after which an agent whose process the hub cannot watch is stale. */
+    public static final Setting<Duration> STALE_AFTER = Setting.duration("agents.stale-after", Duration.ofSeconds(60))
+            .checkedBy((tx, stale) -> checkThresholds(stale, Agents.GONE_AFTER.in(tx)));
+    /** Silence after which such an agent is gone (its leases released). */
+    public static final Setting<Duration> GONE_AFTER = Setting.duration("agents.gone-after", Duration.ofSeconds(300))
+            .checkedBy((tx, gone) -> checkThresholds(Agents.STALE_AFTER.in(tx), gone));
+    public static final List<Setting<?>> SETTINGS = List.of(STALE_AFTER, GONE_AFTER);
+    private static final Pattern NUMBERED = Pattern.compile("agent-(\\d{1,9})");
+    private static final Pattern PANE = Pattern.compile("%\\d{1,9}");
+    private static final int MAX_LABEL = 128;
+    /** Ids the hub speaks or reads as: an agent under one of them would bypass rate limits or read the operator's inbox. */
+    private static final Set<String> RESERVED_IDS = Set.of(Caller.OPERATOR_ID, Caller.HUB_ID);
+
+    private static final long REAP_INTERVAL_MS = 250;
+    private static final long ACTIVITY_RESOLUTION_MS = 1_000;
+
+    private final Store store;
+    private final ProcessProbe probe;
+    private final AtomicLong lastReap = new AtomicLong(Long.MIN_VALUE / 2);
+    /** Agent ids by the hashes of tokens {@link #bearer} accepted lately. */
+    private final Map<String, String> recentBearers = new ConcurrentHashMap<>();
+    private static final int MAX_RECENT_BEARERS = 10_000;
+
+    public Agents(Store store, ProcessProbe probe) {
+        this.store = store;
+        this.probe = probe;
+    }
+
+    /**
+     * What to register; {@code id} null picks the next free {@code agent-N}; {@code kind} null
+     * keeps a claimed agent's kind, else means "other". A {@code pane} needs its {@code binding}
+     * (the server and processes, checked on this host where the pane is): the pane id alone names
+     * no terminal; the binding's agent process is the agent's process.
+     */
+    public record Registration(String id, String kind, String pane, Long pid, String label, PaneBinding binding) {
+
+        /** Without a pane binding. */
+        public Registration(String id, String kind, String pane, Long pid, String label) {
+            this(id, kind, pane, pid, label, null);
+        }
+
+        public static void checkPane(String pane) {
+            if (!PANE.matcher(pane).matches()) {
+                throw SwarmException.badInput("bad tmux pane id '" + pane + "': expected % and a number, like %3");
+            }
+        }
+
+        public Registration {
+            if (id != null) {
+                refuseReserved(Limits.agentId(id));
+            }
+            kind = kind == null ? null : kind.toLowerCase(Locale.ROOT);
+            if (kind != null && !Agent.KINDS.contains(kind)) {
+                throw SwarmException.badInput("unknown agent kind '" + kind + "': use one of " + String.join(", ", Agent.KINDS));
+            }
+            if (pane != null) {
+                checkPane(pane);
+            }
+            if (pid != null && pid <= 0) {
+                throw SwarmException.badInput("bad pid " + pid + ": must be positive");
+            }
+            if (pane != null && binding == null) {
+                throw SwarmException.badInput("tmux pane " + pane + " needs its tmux server: register from inside the pane's tmux "
+                        + "($TMUX), or name the server's socket");
+            }
+            if (binding != null && (!binding.pane().equals(pane) || pid != null && pid != binding.agentPid())) {
+                throw new IllegalArgumentException("the pane binding " + binding + " is not for pane " + pane + " and pid " + pid);
+            }
+            label = Limits.visibleText("label", label == null ? "" : label, MAX_LABEL);
+        }
+    }
+
+    private static void refuseReserved(String id) {
+        if (RESERVED_IDS.contains(id.toLowerCase(Locale.ROOT))) {
+            throw SwarmException.badInput("agent id '" + id + "' is reserved (" + String.join(", ", RESERVED_IDS.stream().sorted().toList())
+                    + " name the operator and the hub): choose another id");
+        }
+    }
+
+    /** A registered agent and its token, shown once. */
+    public record Registered(Agent agent, String token) {
+    }
+
+    /** An agent process seen in a tmux pane of this host: the pane's binding to it, and its kind. */
+    public record Sighting(PaneBinding binding, String kind) {
+    }
+
+    /** What a discovery changed. */
+    public record Discovery(List<Agent> registered, List<Agent> seenAgain, List<String> gone) {
+    }
+
+    /** An agent with the resources it holds now. */
+    public record Listed(Agent agent, List<String> leases) {
+    }
+
+    public Registered register(Registration registration) {
+        return store.write(tx -> {
+            reap(tx);
+            String id = registration.id() != null ? registration.id() : claimablePaneAgent(tx, registration).orElseGet(() -> nextFreeId(tx));
+            Optional<Agent> existing = AgentStore.in(tx).agent(id);
+            if (existing.isPresent() && existing.get().status() != Agent.Status.GONE && !claimable(existing.get(), registration)) {
+                throw SwarmException.denied("agent id " + id + " is " + existing.get().status().label() + " (last seen "
+                        + java.time.Instant.ofEpochMilli(existing.get().lastSeen()) + "); choose another id or wait until it is gone");
+            }
+            PaneBinding binding = registration.binding();
+            if (binding != null) {
+                AgentStore.in(tx).liveAgentOnPane(probe.host(), binding.socket(), binding.pane()).filter(owner -> !owner.id().equals(id)).ifPresent(owner -> {
+                    throw SwarmException.denied("tmux pane " + binding.pane() + " belongs to agent " + owner.id());
+                });
+            }
+            // claiming a discovered agent keeps the process discovery saw, unless another is named
+            Optional<Agent> claimed = existing.filter(a -> a.status() != Agent.Status.GONE);
+            Long pid = registration.pid() != null ? registration.pid() : claimed.map(Agent::pid).orElse(null);
+            Long started = claimed.filter(a -> registration.pid() == null).map(Agent::pidStartedAt).orElse(null);
+            if (binding != null) {
+                pid = binding.agentPid();
+                started = binding.agentStartedAt();
+            } else if (registration.pid() != null) {
+                started = probe.startedAt(registration.pid()).stream().boxed().findFirst()
+                        .orElseThrow(() -> SwarmException.badInput("no process " + registration.pid() + " on this host"));
+            }
+            String token = Tokens.newToken();
+            long now = tx.now();
+            String kind = registration.kind() != null ? registration.kind() : claimed.map(Agent::kind).orElse("other");
+            Agent agent = new Agent(id, kind, Agent.Status.ACTIVE, registration.label(), registration.pane(),
+                    binding == null ? null : binding.socket(), binding == null ? null : binding.panePid(),
+                    binding == null ? null : binding.panePidStartedAt(), pid, started, probe.host(),
+                    claimed.map(Agent::registeredAt).orElse(now), now, now, true);
+            AgentStore.in(tx).saveAgent(agent, Tokens.hash(token));
+            tx.appendEvent("agent.registered", id, null, OrderedMap.of("kind", agent.kind(), "pane", agent.pane(),
+                    "tmuxSocket", agent.tmuxSocket(), "pid", agent.pid(), "host", agent.host(), "label", agent.label()));
+            return new Registered(agent, token);
+        });
+    }
+
+    /** An unclaimed (discovered) agent on the pane being registered (same server) may be claimed by registering on that pane. */
+    private static boolean claimable(Agent agent, Registration registration) {
+        return !agent.claimed() && registration.binding() != null && agent.pane() != null && agent.pane().equals(registration.pane())
+                && registration.binding().socket().equals(agent.tmuxSocket());
+    }
+
+    private Optional<String> claimablePaneAgent(Tx tx, Registration registration) {
+        if (registration.binding() == null) {
+            return Optional.empty();
+        }
+        return AgentStore.in(tx).liveAgentOnPane(probe.host(), registration.binding().socket(), registration.pane())
+                .filter(a -> claimable(a, registration)).map(Agent::id);
+    }
+
+    private static String nextFreeId(Tx tx) {
+        long highest = 0;
+        for (Agent agent : AgentStore.in(tx).agents()) {
+            Matcher numbered = NUMBERED.matcher(agent.id());
+            if (numbered.matches()) {
+                highest = Math.max(highest, Long.parseLong(numbered.group(1)));
+            }
+        }
+        return "agent-" + (highest + 1);
+    }
+
+    /**
+     * Checks the token and records the activity; an agent whose process ended or that stayed
+     * silent past the gone threshold cannot revive itself by calling. The full reaper runs here
+     * at most every {@value #REAP_INTERVAL_MS} ms of store time (busy hubs write thousands
+     * of times a second; the hub's timer reaps every second anyway).
+     */
+    @Override
+    public void admit(Tx tx, Caller caller) {
+        long now = tx.now();
+        long last = lastReap.get();
+        if (now - last >= REAP_INTERVAL_MS || now < last) {
+            reap(tx);
+            lastReap.set(now);
+        }
+        if (caller.operator()) {
+            return;
+        }
+        Agent agent;
+        try {
+            agent = authenticated(tx, caller);
+        } catch (SwarmException refused) {
+            forgetBearer(caller.token());
+            throw refused;
+        }
+        String death = deathOf(tx, agent);
+        if (death != null) {
+            forgetBearer(caller.token());
+            markGone(tx, agent, death);
+            throw SwarmException.unauthenticated("agent " + agent.id() + " is gone (" + death + "): register again");
+        }
+        if (agent.status() == Agent.Status.STALE || tx.now() - agent.lastSeen() >= ACTIVITY_RESOLUTION_MS) {
+            AgentStore.in(tx).touchAgent(agent.id()); // at most once a second: thresholds are whole seconds, writes are not free
+        }
+        if (agent.status() == Agent.Status.STALE) {
+            AgentStore.in(tx).setAgentStatus(agent.id(), Agent.Status.ACTIVE);
+            tx.appendEvent("agent.active", agent.id(), null, OrderedMap.of("was", "stale"));
+        }
+    }
+
+    private void forgetBearer(String token) {
+        if (token != null && !token.isEmpty()) {
+            recentBearers.remove(Tokens.hash(token));
+        }
+    }
+
+    private static Agent authenticated(Tx tx, Caller caller) {
+        String id = caller.agent();
+        if (id == null || id.isEmpty()) {
+            throw SwarmException.unauthenticated("no agent given: pass --agent ID or set SWARM_AGENT");
+        }
+        Limits.agentId(id);
+        if (RESERVED_IDS.contains(id.toLowerCase(Locale.ROOT))) {
+            throw SwarmException.unauthenticated("agent id " + id + " is reserved and cannot act as an agent (registered before ids were reserved): register another id");
+        }
+        if (caller.token() == null || caller.token().isEmpty()) {
+            throw SwarmException.unauthenticated("no token for agent " + id + ": set SWARM_TOKEN or pass --token");
+        }
+        AgentStore.Claimed claimed = AgentStore.in(tx).claimedAgent(id).orElseThrow(() -> SwarmException.unauthenticated(
+                "agent " + id + " is not registered (or not claimed): run swarm agent register"));
+        if (!Tokens.matches(caller.token(), claimed.tokenHash())) {
+            throw SwarmException.unauthenticated("wrong token for agent " + id);
+        }
+        Agent agent = claimed.agent();
+        if (agent.status() == Agent.Status.GONE) {
+            throw SwarmException.unauthenticated("agent " + id + " is gone: register again");
+        }
+        return agent;
+    }
+
+    public Agent heartbeat(Caller caller) {
+        String id = caller.agentId();
+        return store.write(tx -> {
+            admit(tx, caller);
+            return AgentStore.in(tx).agent(id).orElseThrow();
+        });
+    }
+
+    /** The agent leaves: its leases are released and it is gone (its id may be registered again). */
+    public List<Lease> leave(Caller caller) {
+        String id = caller.agentId();
+        return store.write(tx -> {
+            admit(tx, caller);
+            List<Lease> released = Leases.forceReleaseAll(tx, id, "agent left");
+            AgentStore.in(tx).setAgentStatus(caller.agent(), Agent.Status.GONE);
+            tx.appendEvent("agent.gone", caller.agent(), null, OrderedMap.of("reason", "left", "released", released.size()));
+            return released;
+        });
+    }
+
+    /** Operator action: releases the agent's leases and deletes it from the registry. */
+    public List<Lease> remove(Caller operator, String id, String reason) {
+        requireOperator(operator, "remove an agent");
+        Limits.agentId(id);
+        String why = Limits.reason(reason).isEmpty() ? "removed by operator" : reason;
+        return store.write(tx -> {
+            AgentStore.in(tx).agent(id).orElseThrow(() -> SwarmException.badInput("no agent " + id));
+            List<Lease> released = Leases.forceReleaseAll(tx, id, why);
+            AgentStore.in(tx).deleteAgent(id);
+            tx.appendEvent("agent.removed", id, null, OrderedMap.of("reason", why, "released", released.size()));
+            return released;
+        });
+    }
+
+    /** Operator action: a fresh token for the agent (the old one stops working); for `swarm agent env`. */
+    public String issueToken(Caller operator, String id) {
+        requireOperator(operator, "issue an agent's token");
+        Limits.agentId(id);
+        return store.write(tx -> {
+            Agent agent = AgentStore.in(tx).agent(id).orElseThrow(() -> SwarmException.badInput("no agent " + id));
+            if (agent.status() == Agent.Status.GONE) {
+                throw SwarmException.denied("agent " + id + " is gone: register it again");
+            }
+            String token = Tokens.newToken();
+            AgentStore.in(tx).setAgentToken(id, Tokens.hash(token));
+            tx.appendEvent("agent.token-issued", id, null, OrderedMap.of());
+            return token;
+        });
+    }
+
+    private static void requireOperator(Caller caller, String what) {
+        if (!caller.operator()) {
+            throw SwarmException.unauthenticated("only the operator may " + what + " (token in .swarm/operator.token)");
+        }
+    }
+
+    /** Every agent with its live leases, after reaping. */
+    public List<Listed> list() {
+        reap();
+        return store.read(tx -> {
+            Map<String, List<String>> held = new LinkedHashMap<>();
+            for (Lease lease : LeaseStore.in(tx).leases(null, false)) {
+                held.computeIfAbsent(lease.agent(), a -> new ArrayList<>()).add(lease.resource().text());
+            }
+            return AgentStore.in(tx).agents().stream().map(agent -> new Listed(agent, held.getOrDefault(agent.id(), List.of()))).toList();
+        });
+    }
+
+    /**
+     * Brings the registry in line with what the tmux server at {@code socket} shows on this host:
+     * registers newly seen agents (unclaimed, with ids stable per pane such as claude-pane3),
+     * counts a seen agent as active, and marks gone the agents of that server's panes that
+     * vanished or now run another process. Agents of other servers are left alone: this listing
+     * says nothing about them. One transaction, so concurrent discoveries never register one pane
+     * twice.
+     */
+    public Discovery reconcile(String socket, List<Sighting> sightings, java.util.Set<String> livePanes) {
+        return store.write(tx -> {
+            String host = probe.host();
+            List<Agent> registered = new ArrayList<>();
+            List<Agent> seenAgain = new ArrayList<>();
+            List<String> gone = new ArrayList<>();
+            for (Sighting sighting : sightings) {
+                PaneBinding binding = sighting.binding();
+                Optional<Agent> owner = AgentStore.in(tx).liveAgentOnPane(host, socket, binding.pane());
+                // discovery may see another process of the agent's tree (a wrapper's child): a live bound process keeps its agent
+                if (owner.isPresent() && (owner.get().pid() == null || owner.get().pid() == binding.agentPid()
+                        || processCheck(owner.get()).ended() == null)) {
+                    AgentStore.in(tx).touchAgent(owner.get().id());
+                    seenAgain.add(owner.get());
+                    continue;
+                }
+                owner.ifPresent(replaced -> {
+                    markGone(tx, replaced, "process " + replaced.pid() + " in pane " + binding.pane() + " was replaced");
+                    gone.add(replaced.id());
+                });
+                String id = freeIdLike(tx, sighting.kind() + "-pane" + binding.pane().substring(1));
+                Agent agent = new Agent(id, sighting.kind(), Agent.Status.ACTIVE, "", binding.pane(), socket, binding.panePid(),
+                        binding.panePidStartedAt(), binding.agentPid(), binding.agentStartedAt(), host, tx.now(), tx.now(), tx.now(), false);
+                AgentStore.in(tx).saveAgent(agent, null);
+                tx.appendEvent("agent.discovered", id, null, OrderedMap.of("kind", agent.kind(), "pane", agent.pane(),
+                        "tmuxSocket", socket, "pid", agent.pid()));
+                registered.add(agent);
+            }
+            for (Agent agent : AgentStore.in(tx).reapCandidates(Long.MIN_VALUE, host)) {
+                if (agent.host().equals(host) && agent.pane() != null && socket.equals(agent.tmuxSocket())
+                        && !livePanes.contains(agent.pane())) {
+                    markGone(tx, agent, "tmux pane " + agent.pane() + " vanished");
+                    gone.add(agent.id());
+                }
+            }
+            reap(tx);
+            return new Discovery(registered, seenAgain, gone);
+        });
+    }
+
+    /** The id itself when free (or gone), else the id with the first free numeric suffix. */
+    private static String freeIdLike(Tx tx, String id) {
+        String candidate = id;
+        for (int suffix = 2; AgentStore.in(tx).agent(candidate).filter(a -> a.status() != Agent.Status.GONE).isPresent(); suffix++) {
+            candidate = id + "-" + suffix;
+        }
+        return candidate;
+    }
+
+    /** The agent whose token this is (for bearer tokens, which name no agent); unauthenticated otherwise. */
+    public Caller bearer(String token) {
+        if (token == null || token.isEmpty()) {
+            throw SwarmException.unauthenticated("no token: send Authorization: Bearer <agent or operator token>");
+        }
+        String hash = Tokens.hash(token);
+        Seen seen = store.read(tx -> AgentStore.in(tx).agentWithTokenHash(hash).flatMap(AgentStore.in(tx)::agent)
+                        .filter(agent -> agent.status() != Agent.Status.GONE)
+                        .map(agent -> new Seen(agent, tx.now())))
+                .orElseThrow(() -> SwarmException.unauthenticated("unknown token, or its agent is gone"));
+        Caller caller = Caller.ofAgent(seen.agent().id(), token);
+        if (seen.agent().status() == Agent.Status.STALE || seen.at() - seen.agent().lastSeen() >= ACTIVITY_RESOLUTION_MS) {
+            store.write(tx -> { // a read is activity too; written at most once a second, like admit's own
+                admit(tx, caller);
+                return null;
+            });
+        }
+        if (recentBearers.size() >= MAX_RECENT_BEARERS) {
+            recentBearers.clear();
+        }
+        recentBearers.put(hash, caller.agent());
+        return caller;
+    }
+
+    /**
+     * {@link #bearer} for an operation that passes the caller to {@link #admit}, which checks the
+     * token again in the operation's own transaction: a token this process verified before needs
+     * no read of its own. Admit's refusal forgets it, so a revoked token costs one more read.
+     */
+    public Caller bearerCheckedAgainOnAdmit(String token) {
+        String agent = token == null || token.isEmpty() ? null : recentBearers.get(Tokens.hash(token));
+        return agent != null ? Caller.ofAgent(agent, token) : bearer(token);
+    }
+
+    private record Seen(Agent agent, long at) {
+    }
+
+    public Optional<Agent> find(String id) {
+        return store.read(tx -> AgentStore.in(tx).agent(id));
+    }
+
+    /** The live agent bound to this pane of the tmux server at {@code socket}. */
+    public Optional<Agent> onPane(String socket, String pane) {
+        return store.read(tx -> AgentStore.in(tx).liveAgentOnPane(probe.host(), socket, pane));
+    }
+
+    /** Runs the reaper in its own transaction. */
+    public void reap() {
+        long now = store.read(Tx::now);
+        long last = lastReap.get();
+        if (now - last < REAP_INTERVAL_MS && now > last) {
+            return; // reaped a moment ago (reads call this before every listing; a busy hub lists often)
+        }
+        store.write(tx -> {
+            reap(tx);
+            lastReap.set(tx.now());
+            return null;
+        });
+    }
+
+    @Override
+    public void sweep(Tx tx) {
+        reap(tx);
+    }
+
+    /** Moves agents along active → stale → gone by store time and by their processes on this host. */
+    void reap(Tx tx) {
+        long now = tx.now();
+        long staleAfter = STALE_AFTER.in(tx).toMillis();
+        long goneAfter = GONE_AFTER.in(tx).toMillis();
+        for (Agent agent : AgentStore.in(tx).reapCandidates(now - staleAfter, probe.host())) {
+            ProcessCheck process = processCheck(agent);
+            String goneBecause = deathOf(tx, agent, process, goneAfter);
+            if (goneBecause != null) {
+                markGone(tx, agent, goneBecause);
+            } else if (!process.alive() && agent.status() == Agent.Status.ACTIVE && agent.lastSeen() <= now - staleAfter) {
+                AgentStore.in(tx).setAgentStatus(agent.id(), Agent.Status.STALE);
+                tx.appendEvent("agent.stale", agent.id(), null, OrderedMap.of("lastSeen", agent.lastSeen()));
+            }
+        }
+    }
+
+    private String deathOf(Tx tx, Agent agent) {
+        ProcessCheck process = processCheck(agent);
+        if (process.ended() != null || process.alive() || tx.now() - agent.lastSeen() <= MIN_STALE_AFTER.toMillis()) {
+            return process.ended(); // gone-after > stale-after >= 1 s: a recent caller needs no read of the setting
+        }
+        return deathOf(tx, agent, process, GONE_AFTER.in(tx).toMillis());
+    }
+
+    /**
+     * Why the agent is gone: its process ended, or, when no live process of it can be seen here, it
+     * was silent for the gone threshold; null if alive. A live registered process keeps its agent
+     * however long it is silent: an LLM agent may think for many minutes.
+     */
+    private static String deathOf(Tx tx, Agent agent, ProcessCheck process, long goneAfter) {
+        if (process.ended() == null && !process.alive() && agent.lastSeen() <= tx.now() - goneAfter) {
+            return "no activity for " + Durations.format(Duration.ofMillis(goneAfter));
+        }
+        return process.ended();
+    }
+
+    /** What the agent's registered process says: alive, ended (why), or nothing (no pid, or a pid on another host). */
+    private record ProcessCheck(boolean alive, String ended) {
+        static final ProcessCheck UNKNOWN = new ProcessCheck(false, null);
+        static final ProcessCheck ALIVE = new ProcessCheck(true, null);
+
+        static ProcessCheck ended(String why) {
+            return new ProcessCheck(false, why);
+        }
+    }
+
+    private ProcessCheck processCheck(Agent agent) {
+        if (agent.pid() == null || !agent.host().equals(probe.host())) {
+            return ProcessCheck.UNKNOWN;
+        }
+        OptionalLong started = probe.startedAt(agent.pid());
+        if (started.isEmpty()) {
+            return ProcessCheck.ended("process " + agent.pid() + " exited");
+        }
+        if (agent.pidStartedAt() != null && !ProcessProbe.sameStart(agent.pidStartedAt(), started.getAsLong())) {
+            return ProcessCheck.ended("process " + agent.pid() + " exited (the pid now belongs to another process)");
+        }
+        return ProcessCheck.ALIVE;
+    }
+
+    static void markGone(Tx tx, Agent agent, String reason) {
+        List<Lease> released = Leases.forceReleaseAll(tx, agent.id(), "agent gone: " + reason);
+        AgentStore.in(tx).setAgentStatus(agent.id(), Agent.Status.GONE);
+        tx.appendEvent("agent.gone", agent.id(), null, OrderedMap.of("reason", reason, "released", released.size()));
+    }
+
+    private static void checkThresholds(Duration stale, Duration gone) {
+        if (stale.compareTo(MIN_STALE_AFTER) < 0 || gone.compareTo(stale) <= 0) {
+            throw SwarmException.badInput("need " + Durations.format(MIN_STALE_AFTER) + " <= " + STALE_AFTER.name() + " < " + GONE_AFTER.name());
+        }
+    }
+
+}

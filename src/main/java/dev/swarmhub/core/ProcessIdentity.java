@@ -1,8 +1,0 @@
-package dev.swarmhub.core;
-
-/**
- * One process: its pid on {@code host} and its start time (epoch ms), which tells a reused pid
- * apart.
- */
-public record ProcessIdentity(String host, long pid, long startedAt) {
-}

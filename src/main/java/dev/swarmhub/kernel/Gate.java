@@ -1,0 +1,11 @@
+package dev.swarmhub.kernel;
+
+/** Admits callers inside write transactions and keeps the registry current (the agent reaper). */
+public interface Gate {
+
+    /** Checks the caller's identity and records its activity; throws (unauthenticated) when it may not act. */
+    void admit(Tx tx, Caller caller);
+
+    /** Housekeeping that runs whenever the store is written: moves dead agents along. */
+    void sweep(Tx tx);
+}

@@ -1,0 +1,47 @@
+package dev.swarmhub.kernel;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** What the domain can do inside one store transaction. Times are store-clock epoch milliseconds. */
+public interface Tx {
+
+    /** The store's clock, read once when the transaction started. */
+    long now();
+
+    /**
+     * This transaction's part for a domain's own rows ({@code LeaseStore}, {@code AgentStore},
+     * {@code MessageStore}): the store implements each domain's interface, the domain asks for it here.
+     */
+    <T> T part(Class<T> domainPart);
+
+    void appendEvent(String kind, String agent, String resource, Map<String, Object> details);
+
+    /** Events with id greater than {@code afterId}, oldest first, filtered when the filters are non-null. */
+    List<Event> events(long afterId, String agent, String kind, int limit);
+
+    /** The newest {@code limit} events matching the filters, oldest first. */
+    List<Event> latestEvents(String agent, String kind, int limit);
+
+    Optional<String> setting(String name);
+
+    void putSetting(String name, String value);
+
+    /**
+     * The stored answer (status, body) to the caller's earlier request with this key, with the
+     * request it answered; only one stored after {@code storedAfter} (older ones have expired).
+     */
+    Optional<StoredAnswer> storedAnswer(String caller, String key, long storedAfter);
+
+    /** Stores the answer at the transaction's time, replacing an expired one under the same key. */
+    void storeAnswer(String caller, String key, StoredAnswer answer);
+
+    /** Deletes the answers stored at or before the time; returns how many. */
+    int forgetAnswersStoredBefore(long time);
+
+    /** An answer kept for an Idempotency-Key: the request fingerprint, HTTP status and JSON body. */
+    record StoredAnswer(String request, int status, String body) {
+    }
+
+}

@@ -1,0 +1,62 @@
+package dev.swarmhub.messages;
+
+import dev.swarmhub.kernel.Tx;
+import java.util.List;
+import java.util.Optional;
+
+/** The message rows of a transaction ({@link Tx#part}): what the message domain reads and writes in the store. */
+public interface MessageStore {
+
+    static MessageStore in(Tx tx) {
+        return tx.part(MessageStore.class);
+    }
+
+    /** Stores a message with its recipients (each stored now, first attempt, its pane receipt as given) and indexes its text for search. */
+    void insertMessage(Message message);
+
+    Optional<Message> message(String id);
+
+    /** Ids starting with the prefix, at most {@code limit}. */
+    List<String> messageIdsStartingWith(String prefix, int limit);
+
+    /** Messages to the recipient, oldest first; {@code unreadOnly}: not yet read. */
+    List<Message> inbox(String recipient, boolean unreadOnly, int limit);
+
+    List<Message> thread(String threadId);
+
+    /** Messages whose text matches the FTS5 query, best first, that the agent sent or received (null: all). */
+    List<Message> searchMessages(String ftsQuery, String visibleTo, int limit);
+
+    /** Creation times and recipient counts of the sender's messages created after {@code since}, oldest first. */
+    List<long[]> sentAfter(String sender, long since);
+
+    /** Sets the recipient's delivered (and read, acked) time where not set yet; false when no such row. */
+    boolean markReceived(String messageId, String recipient, boolean read, boolean acked);
+
+    /** Unacked recipient rows whose retry time has come (of one message, or of all: null), oldest due first. */
+    List<RetryDue> retriesDue(long at, String messageId);
+
+    record RetryDue(String messageId, String recipient, int attempts) {
+    }
+
+    /**
+     * Delivers an unacked message again: the attempt counted, the next retry set, unread again (so
+     * a waiting inbox returns it), and its typing queued when the recipient has a pane.
+     */
+    void redeliver(String messageId, String recipient, int attempts, long nextRetryAt);
+
+    /** Records the one escalation of an unacked message: no more retries. */
+    void markEscalated(String messageId, String recipient);
+
+    /** Recipient rows waiting to be typed into the pane of a live agent on this host: message id, recipient, pane. */
+    List<PaneDelivery> pendingPaneDeliveries(String host, int limit);
+
+    /** How many recipients owe an ACK they have not given (escalated ones included). */
+    long countAwaitingAck();
+
+    record PaneDelivery(String messageId, String recipient, String pane) {
+    }
+
+    /** Records the outcome of typing into the pane; delivered also sets delivered_at where not set. */
+    void setPaneOutcome(String messageId, String recipient, String outcome, boolean delivered);
+}

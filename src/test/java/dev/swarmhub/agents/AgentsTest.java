@@ -1,0 +1,876 @@
+package dev.swarmhub.agents;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.swarmhub.leases.LeaseStore;
+import dev.swarmhub.leases.Mode;
+import dev.swarmhub.leases.Lease;
+import dev.swarmhub.leases.Resource;
+import dev.swarmhub.kernel.Caller;
+import dev.swarmhub.kernel.Event;
+import dev.swarmhub.kernel.EventLog;
+import dev.swarmhub.kernel.Settings;
+import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.kernel.Tokens;
+import dev.swarmhub.leases.Leases;
+import dev.swarmhub.leases.ResourceParser;
+import dev.swarmhub.store.SqliteStore;
+import dev.swarmhub.testing.FakeProcesses;
+import dev.swarmhub.testing.MutableClock;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent registry in process: ids, tokens, authentication of every agent operation, the
+ * reaper (by store time and by process), leave/remove/issueToken, tmux reconciliation
+ * bookkeeping and concurrent registration. Time is a {@link MutableClock} the test moves and
+ * processes are {@link FakeProcesses}: nothing sleeps.
+ */
+class AgentsTest {
+
+    private static final Duration LONG_TTL = Duration.ofHours(1);
+    private static final int ALL = EventLog.MAX_LIMIT;
+
+    @TempDir
+    Path project;
+
+    private MutableClock clock;
+    private FakeProcesses processes;
+    private SqliteStore store;
+    private Agents agents;
+    private Leases leases;
+    private Settings settings;
+    private EventLog log;
+    private ResourceParser parser;
+    private ExecutorService threads;
+
+    @BeforeEach
+    void openStore() {
+        clock = MutableClock.startingAt2030();
+        processes = new FakeProcesses();
+        store = SqliteStore.open(project.resolve(".swarm/swarm.db"), clock);
+        agents = new Agents(store, processes);
+        leases = new Leases(store, agents, processes);
+        settings = new Settings(store, agents, Agents.SETTINGS);
+        log = new EventLog(store);
+        parser = new ResourceParser(project);
+        threads = Executors.newCachedThreadPool();
+    }
+
+    @AfterEach
+    void closeStore() throws InterruptedException {
+        threads.shutdownNow();
+        assertThat(threads.awaitTermination(10, TimeUnit.SECONDS)).as("test threads ended").isTrue();
+        store.close();
+    }
+
+    // ------------------------------------------------------------------ ids and tokens
+
+    @Test
+    void registeringWithoutIdTakesTheNextNumberAfterTheHighestAgentNumber() {
+        assertThat(register(null).agent().id()).isEqualTo("agent-1");
+        assertThat(register(null).agent().id()).isEqualTo("agent-2");
+        assertThat(register("agent-7").agent().id()).isEqualTo("agent-7");
+        assertThat(register(null).agent().id()).isEqualTo("agent-8");
+        assertThat(register("alice").agent().id()).isEqualTo("alice");
+        assertThat(register(null).agent().id()).as("a non-numbered id does not change the numbering").isEqualTo("agent-9");
+    }
+
+    @Test
+    void tokensAreDistinctLongRandomAndStoredOnlyAsTheirHash() throws SQLException {
+        List<Agents.Registered> registered = List.of(register("a1"), register("a2"), register("a3"), register(null));
+        List<String> tokens = registered.stream().map(Agents.Registered::token).toList();
+
+        assertThat(tokens).doesNotHaveDuplicates();
+        int commonPrefix = commonPrefixLength(tokens);
+        for (String token : tokens) {
+            assertThat(token).as("shell-safe token").matches("[A-Za-z0-9_-]+");
+            // Whatever fixed prefix a token has, the varying part needs >= 22 base64 characters for 128 bits.
+            assertThat(token.length() - commonPrefix).as("random characters in " + token.length() + "-character token")
+                    .isGreaterThanOrEqualTo(22);
+        }
+        for (Agents.Registered one : registered) {
+            assertThat(one.agent().toString()).as("the agent record carries no token").doesNotContain(one.token());
+            assertThat(tokenHashInDatabase(one.agent().id())).isEqualTo(Tokens.hash(one.token()));
+        }
+        List<String> cells = everyCellOfEveryTable();
+        assertThat(cells).as("database cells").isNotEmpty();
+        for (String token : tokens) {
+            assertThat(cells).as("no table cell holds the token itself").noneMatch(cell -> cell.contains(token));
+        }
+    }
+
+    @Test
+    void registeringAnIdThatIsActiveOrStaleIsDeniedNamingIt() {
+        register("agent-a");
+
+        SwarmException active = denied(() -> register("agent-a"));
+        assertThat(active.getMessage()).contains("agent-a").contains("active");
+
+        clock.advance(Duration.ofSeconds(61));
+        agents.reap();
+        assertThat(status("agent-a")).isEqualTo(Agent.Status.STALE);
+        SwarmException stale = denied(() -> register("agent-a"));
+        assertThat(stale.getMessage()).contains("agent-a").contains("stale");
+        assertThat(events("agent.registered")).hasSize(1);
+    }
+
+    @Test
+    void anIdThatLeftCanBeRegisteredAgainAndOnlyTheNewTokenWorks() {
+        Agents.Registered first = register("agent-a");
+        agents.leave(as(first));
+
+        Agents.Registered second = register("agent-a");
+
+        assertThat(second.token()).isNotEqualTo(first.token());
+        assertThat(agents.heartbeat(as(second)).status()).isEqualTo(Agent.Status.ACTIVE);
+        assertThat(unauthenticated(() -> agents.heartbeat(as(first))).getMessage()).contains("agent-a");
+        assertThat(unauthenticated(() -> acquire(as(first), "name:build")).getMessage()).contains("agent-a");
+    }
+
+    @Test
+    void anIdThatWasReapedCanBeRegisteredAgainAndOnlyTheNewTokenWorks() {
+        Agents.Registered first = register("agent-a");
+        clock.advance(Duration.ofSeconds(301));
+        agents.reap();
+        assertThat(status("agent-a")).isEqualTo(Agent.Status.GONE);
+
+        Agents.Registered second = register("agent-a");
+
+        assertThat(status("agent-a")).isEqualTo(Agent.Status.ACTIVE);
+        assertThat(agents.heartbeat(as(second)).id()).isEqualTo("agent-a");
+        unauthenticated(() -> agents.heartbeat(as(first)));
+        unauthenticated(() -> acquire(as(first), "name:build"));
+    }
+
+    // ------------------------------------------------------------------ authentication
+
+    @Test
+    void everyAgentOperationWithAWrongMissingOrForeignTokenIsUnauthenticatedAndChangesNothing() {
+        Agents.Registered a = register("agent-a");
+        Agents.Registered b = register("agent-b");
+        acquire(as(a), "name:held", "src/held.py");
+        acquire(as(b), "name:b-held");
+        clock.advance(Duration.ofSeconds(5)); // any accepted call would now move lastSeen and lease expiries
+
+        List<Caller> impostors = List.of(
+                Caller.ofAgent("agent-a", b.token()),
+                Caller.ofAgent("agent-a", null),
+                Caller.ofAgent("agent-a", ""),
+                Caller.ofAgent("agent-a", "swt_" + "x".repeat(43)),
+                Caller.ofAgent("agent-a", a.token() + "x"),
+                Caller.ofAgent("nobody", a.token()),
+                Caller.ofAgent("nobody", "garbage"));
+        List<Named> operations = List.of(
+                new Named("heartbeat", agents::heartbeat),
+                new Named("leave", agents::leave),
+                new Named("acquire new", caller -> acquire(caller, "name:new")),
+                new Named("acquire held (renewal)", caller -> acquire(caller, "name:held")),
+                new Named("acquire with wait", caller -> leases.acquire(request(caller, "name:new"), Duration.ofMillis(300))),
+                new Named("renew", caller -> leases.renew(caller, resources("name:held"), LONG_TTL)),
+                new Named("renew all", caller -> leases.renewAll(caller, LONG_TTL)),
+                new Named("release", caller -> leases.release(caller, resources("name:held"))),
+                new Named("release all", leases::releaseAll));
+
+        State before = state();
+        for (Named operation : operations) {
+            for (int i = 0; i < impostors.size(); i++) {
+                Caller impostor = impostors.get(i);
+                String attempt = operation.name() + " by impostor #" + i + " (" + impostor + ")";
+                SwarmException refused = catchThrowableOfType(SwarmException.class, () -> operation.run().accept(impostor));
+                assertThat(refused).as(attempt).isNotNull();
+                assertThat(refused.kind()).as(attempt + ": " + refused.getMessage()).isEqualTo(SwarmException.Kind.UNAUTHENTICATED);
+                assertThat(refused.getMessage()).as(attempt).contains(impostor.agent());
+                assertThat(state()).as("store after " + attempt).isEqualTo(before);
+            }
+        }
+        // The same operations with the right token do change the store: the check above can fail.
+        leases.renew(as(a), resources("name:held"), LONG_TTL);
+        assertThat(state()).isNotEqualTo(before);
+    }
+
+    // ------------------------------------------------------------------ the reaper by store time
+
+    @Test
+    void byDefaultAnAgentTurnsStaleAfterSixtySecondsOnceAndGoneAfterFiveMinutesReleasingItsLeases() {
+        Agents.Registered a = register("agent-a");
+        acquire(as(a), "name:build", "src/a.py");
+        Agents.Registered other = register("agent-other");
+
+        clock.advance(Duration.ofSeconds(59));
+        agents.reap();
+        assertThat(status("agent-a")).isEqualTo(Agent.Status.ACTIVE);
+
+        clock.advance(Duration.ofSeconds(2));
+        for (int i = 0; i < 5; i++) {
+            agents.reap();
+        }
+        assertThat(status("agent-a")).isEqualTo(Agent.Status.STALE);
+        assertThat(events("agent.stale", "agent-a")).as("one transition, one event, however many reaps").hasSize(1);
+
+        agents.heartbeat(as(a)); // any authenticated call brings it back
+        assertThat(status("agent-a")).isEqualTo(Agent.Status.ACTIVE);
+        assertThat(events("agent.active", "agent-a")).hasSize(1);
+        assertThat(events("agent.gone")).isEmpty();
+
+        agents.heartbeat(as(other));
+        clock.advance(Duration.ofSeconds(299));
+        agents.heartbeat(as(other));
+        agents.reap();
+        assertThat(status("agent-a")).isEqualTo(Agent.Status.STALE);
+        assertThat(events("agent.stale", "agent-a")).hasSize(2);
+
+        clock.advance(Duration.ofSeconds(2));
+        for (int i = 0; i < 5; i++) {
+            agents.reap();
+        }
+        assertThat(status("agent-a")).isEqualTo(Agent.Status.GONE);
+        List<Event> gone = events("agent.gone", "agent-a");
+        assertThat(gone).as("exactly one agent.gone").hasSize(1);
+        assertThat(String.valueOf(gone.get(0).details().get("reason"))).contains("no activity");
+        assertThat(leases.list("agent-a", true)).as("its leases are released").isEmpty();
+        List<Event> released = events("lease.force-released", "agent-a");
+        assertThat(released).extracting(Event::resource).containsExactlyInAnyOrder("name:build", "src/a.py");
+        assertThat(released).allSatisfy(event -> assertThat(String.valueOf(event.details().get("reason")))
+                .contains("agent gone").contains("no activity"));
+        assertThat(status("agent-other")).as("the agent that kept calling").isEqualTo(Agent.Status.ACTIVE);
+
+        unauthenticated(() -> agents.heartbeat(as(a)));
+        unauthenticated(() -> acquire(as(a), "name:build"));
+        unauthenticated(() -> leases.releaseAll(as(a)));
+        assertThat(events("agent.active", "agent-a")).hasSize(1);
+    }
+
+    @Test
+    void thresholdsSetThroughSettingsApplyToTheReaper() {
+        settings.set(Caller.ofOperator(), Agents.STALE_AFTER.name(), "10s");
+        settings.set(Caller.ofOperator(), Agents.GONE_AFTER.name(), "30s");
+        assertThat(settings.all()).containsEntry(Agents.STALE_AFTER.name(), "10s").containsEntry(Agents.GONE_AFTER.name(), "30s");
+        Agents.Registered a = register("agent-a");
+        acquire(as(a), "name:build");
+
+        clock.advance(Duration.ofSeconds(9));
+        agents.reap();
+        assertThat(status("agent-a")).isEqualTo(Agent.Status.ACTIVE);
+        clock.advance(Duration.ofSeconds(2));
+        agents.reap();
+        assertThat(status("agent-a")).isEqualTo(Agent.Status.STALE);
+        clock.advance(Duration.ofSeconds(18));
+        agents.reap();
+        assertThat(status("agent-a")).as("29 s silent").isEqualTo(Agent.Status.STALE);
+        clock.advance(Duration.ofSeconds(2));
+        agents.reap();
+        assertThat(status("agent-a")).as("31 s silent").isEqualTo(Agent.Status.GONE);
+        assertThat(events("lease.force-released", "agent-a")).singleElement()
+                .satisfies(event -> assertThat(String.valueOf(event.details().get("reason"))).contains("30s"));
+    }
+
+    @Test
+    void onlyTheOperatorChangesSettings() {
+        Agents.Registered a = register("agent-a");
+        long lastEvent = lastEventId();
+
+        unauthenticated(() -> settings.set(as(a), Agents.STALE_AFTER.name(), "10s"));
+
+        assertThat(settings.all()).containsEntry(Agents.STALE_AFTER.name(), "1m");
+        assertThat(lastEventId()).isEqualTo(lastEvent);
+    }
+
+    /**
+     * Time alone decides that an agent silent past the gone threshold is gone: its own call must
+     * not revive it just because no reaper happened to run since. Its old leases must not
+     * survive and it must not be granted new ones.
+     */
+    @Test
+    void anAgentSilentPastTheGoneThresholdIsRefusedEvenWhenItsCallIsTheFirstStoreUseSince() {
+        Agents.Registered a = register("agent-a");
+        acquire(as(a), "name:old");
+        clock.advance(Duration.ofSeconds(301)); // no reap runs in between
+
+        SwarmException refused = catchThrowableOfType(SwarmException.class, () -> acquire(as(a), "name:new"));
+
+        assertThat(leases.list("agent-a", true)).extracting(lease -> lease.resource().text())
+                .as("no lease granted to an agent that is gone by time").doesNotContain("name:new");
+        assertThat(refused).as("acquire by an agent silent for 301 s").isNotNull();
+        assertThat(refused.kind()).isEqualTo(SwarmException.Kind.UNAUTHENTICATED);
+        agents.reap();
+        assertThat(status("agent-a")).isEqualTo(Agent.Status.GONE);
+        assertThat(leases.list("agent-a", true)).isEmpty();
+        assertThat(events("agent.gone", "agent-a")).hasSize(1);
+    }
+
+    // ------------------------------------------------------------------ the reaper by process
+
+    @Test
+    void anAgentWhoseProcessEndedIsGoneAtTheNextReapWithAReasonNamingThePid() {
+        processes.start(4242, clock.millis() - 5_000);
+        Agents.Registered a = registerWithPid("agent-a", 4242);
+        acquire(as(a), "name:build");
+        processes.end(4242);
+
+        agents.reap(); // no time passed
+
+        assertThat(status("agent-a")).isEqualTo(Agent.Status.GONE);
+        assertThat(events("agent.gone", "agent-a")).singleElement()
+                .satisfies(event -> assertThat(String.valueOf(event.details().get("reason"))).contains("4242"));
+        assertThat(events("lease.force-released", "agent-a")).singleElement()
+                .satisfies(event -> assertThat(String.valueOf(event.details().get("reason"))).contains("4242"));
+        assertThat(leases.list("agent-a", true)).isEmpty();
+        unauthenticated(() -> agents.heartbeat(as(a)));
+    }
+
+    @Test
+    void aPidReusedByAProcessWithAnotherStartTimeCountsAsEnded() {
+        long started = clock.millis() - 60_000;
+        processes.start(4343, started);
+        Agents.Registered a = registerWithPid("agent-a", 4343);
+        acquire(as(a), "name:build");
+        processes.replace(4343, started + 30_000);
+
+        agents.reap();
+
+        assertThat(status("agent-a")).isEqualTo(Agent.Status.GONE);
+        assertThat(events("agent.gone", "agent-a")).singleElement()
+                .satisfies(event -> assertThat(String.valueOf(event.details().get("reason"))).contains("4343"));
+        assertThat(leases.list("agent-a", true)).isEmpty();
+    }
+
+    @Test
+    void anAgentWhoseProcessLivesIsNeitherStaleNorGoneHoweverLongItIsSilent() {
+        processes.start(4444, clock.millis() - 1_000);
+        Agents.Registered a = registerWithPid("agent-a", 4444);
+        acquire(as(a), "src/a.py");
+        register("agent-silent"); // no process: the silence rules still apply to it
+
+        clock.advance(Duration.ofMinutes(59)); // an LLM agent thinking, far past stale-after and gone-after (within the lease TTL)
+        agents.reap();
+        assertThat(status("agent-a")).isEqualTo(Agent.Status.ACTIVE);
+        assertThat(events("agent.stale", "agent-a")).isEmpty();
+        assertThat(leases.list("agent-a", false)).extracting(lease -> lease.resource().text()).containsExactly("src/a.py");
+        assertThat(status("agent-silent")).as("the same silence without a process").isEqualTo(Agent.Status.GONE);
+
+        processes.end(4444);
+        agents.reap();
+        assertThat(status("agent-a")).isEqualTo(Agent.Status.GONE);
+        assertThat(events("agent.gone", "agent-a")).singleElement()
+                .satisfies(event -> assertThat(String.valueOf(event.details().get("reason"))).contains("process 4444 exited"));
+    }
+
+    @Test
+    void aSilentAgentWhoseProcessLivesIsAdmittedAndItsCallsCount() {
+        processes.start(4545, clock.millis() - 1_000);
+        Agents.Registered a = registerWithPid("agent-a", 4545);
+
+        clock.advance(Duration.ofMinutes(61));
+        acquire(as(a), "src/a.py");
+        assertThat(agents.find("agent-a")).get().extracting(Agent::lastSeen).isEqualTo(clock.millis());
+    }
+
+    @Test
+    void aReadWithTheAgentsBearerTokenIsAHeartbeatWrittenAtMostOncePerSecond() {
+        Agents.Registered a = register("agent-a");
+        clock.advance(Duration.ofSeconds(61));
+        agents.reap();
+        assertThat(status("agent-a")).isEqualTo(Agent.Status.STALE);
+
+        assertThat(agents.bearer(a.token()).agent()).isEqualTo("agent-a");
+        assertThat(status("agent-a")).as("a read brings a stale agent back").isEqualTo(Agent.Status.ACTIVE);
+        assertThat(agents.find("agent-a")).get().extracting(Agent::lastSeen).isEqualTo(clock.millis());
+
+        long seen = clock.millis();
+        clock.advance(Duration.ofMillis(999));
+        agents.bearer(a.token());
+        assertThat(agents.find("agent-a")).get().extracting(Agent::lastSeen).as("within a second: no write").isEqualTo(seen);
+        clock.advance(Duration.ofMillis(1));
+        agents.bearer(a.token());
+        assertThat(agents.find("agent-a")).get().extracting(Agent::lastSeen).isEqualTo(clock.millis());
+
+        clock.advance(Duration.ofMinutes(10));
+        agents.reap();
+        unauthenticated(() -> agents.bearer(a.token()));
+    }
+
+    @Test
+    void reservedIdsAreRefusedInAnyCase() {
+        for (String reserved : List.of("operator", "swarm", "Operator", "SWARM", "sWaRm")) {
+            SwarmException refused = catchThrowableOfType(SwarmException.class, () -> register(reserved));
+            assertThat(refused.kind()).as(reserved).isEqualTo(SwarmException.Kind.BAD_INPUT);
+            assertThat(refused.getMessage()).contains("'" + reserved + "' is reserved");
+        }
+        assertThat(agents.list()).isEmpty();
+        assertThat(register("operators").agent().id()).as("only the ids themselves").isEqualTo("operators");
+    }
+
+    @Test
+    void anAgentRegisteredUnderAReservedIdBeforeTheyWereReservedCannotAct() {
+        store.write(tx -> {
+            AgentStore.in(tx).saveAgent(new Agent("swarm", "other", Agent.Status.ACTIVE, "", null, null, null, null, null, null, FakeProcesses.HOST,
+                    tx.now(), tx.now(), tx.now(), true), Tokens.hash("old-token"));
+            return null;
+        });
+        SwarmException refused = catchThrowableOfType(SwarmException.class, () -> agents.heartbeat(Caller.ofAgent("swarm", "old-token")));
+        assertThat(refused.kind()).isEqualTo(SwarmException.Kind.UNAUTHENTICATED);
+        assertThat(refused.getMessage()).contains("reserved");
+    }
+
+    @Test
+    void labelsWithControlInvisibleOrHalfCharactersAreRefusedNamingTheCharacter() {
+        for (String label : List.of("a\nb", "rtl\u202Eexe", "zero\u200Bwidth", "half\uD800")) {
+            SwarmException refused = catchThrowableOfType(SwarmException.class,
+                    () -> agents.register(new Agents.Registration("agent-a", null, null, null, label)));
+            assertThat(refused.kind()).as(label).isEqualTo(SwarmException.Kind.BAD_INPUT);
+            assertThat(refused.getMessage()).startsWith("label contains U+");
+        }
+        assertThat(agents.list()).isEmpty();
+    }
+
+    @Test
+    void registeringWithAPidThatDoesNotRunIsBadInput() {
+        SwarmException refused = catchThrowableOfType(SwarmException.class, () -> registerWithPid("agent-a", 999));
+        assertThat(refused.kind()).isEqualTo(SwarmException.Kind.BAD_INPUT);
+        assertThat(refused.getMessage()).contains("999");
+        assertThat(agents.find("agent-a")).isEmpty();
+    }
+
+    /** A call by an agent whose process is over must not be granted anything, reaper or not. */
+    @Test
+    void anAgentWhoseProcessEndedIsNotGrantedALeaseByItsNextCall() {
+        processes.start(4646, clock.millis() - 5_000);
+        Agents.Registered a = registerWithPid("agent-a", 4646);
+        processes.end(4646); // no reap runs in between
+
+        SwarmException refused = catchThrowableOfType(SwarmException.class, () -> acquire(as(a), "name:build"));
+
+        assertThat(leases.list("agent-a", true)).as("leases of an agent whose process ended").isEmpty();
+        assertThat(leases.who(resource("name:build"))).as("name:build is free").isEmpty();
+        assertThat(refused).as("acquire by an agent whose process ended").isNotNull();
+        assertThat(refused.kind()).isEqualTo(SwarmException.Kind.UNAUTHENTICATED);
+    }
+
+    // ------------------------------------------------------------------ heartbeats against reapers
+
+    @Test
+    void anAgentThatHeartbeatsWithinTheStaleThresholdIsNeverStaleWhileReapsRun() {
+        settings.set(Caller.ofOperator(), Agents.STALE_AFTER.name(), "10s");
+        settings.set(Caller.ofOperator(), Agents.GONE_AFTER.name(), "30s");
+        Agents.Registered busy = register("busy");
+        register("idle");
+
+        for (int i = 0; i < 50; i++) {
+            clock.advance(Duration.ofMillis(9_999));
+            agents.reap();
+            agents.reap();
+            agents.heartbeat(as(busy));
+        }
+
+        assertThat(status("busy")).isEqualTo(Agent.Status.ACTIVE);
+        assertThat(events(null, "busy")).extracting(Event::kind).doesNotContain("agent.stale", "agent.gone");
+        assertThat(status("idle")).as("the control agent that never heartbeats").isEqualTo(Agent.Status.GONE);
+    }
+
+    @Test
+    void concurrentReapersNeverReapAnAgentThatHeartbeatsWithinTheThreshold() throws Exception {
+        settings.set(Caller.ofOperator(), Agents.STALE_AFTER.name(), "10s");
+        settings.set(Caller.ofOperator(), Agents.GONE_AFTER.name(), "30s");
+        Agents.Registered busy = register("busy");
+        acquire(as(busy), "name:build");
+        register("idle");
+
+        int reapers = 4;
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong reaps = new AtomicLong();
+        CountDownLatch everyReaperRan = new CountDownLatch(reapers);
+        List<Future<?>> running = new ArrayList<>();
+        for (int r = 0; r < reapers; r++) {
+            running.add(threads.submit(() -> {
+                agents.reap();
+                everyReaperRan.countDown();
+                while (!stop.get()) {
+                    agents.reap();
+                    reaps.incrementAndGet();
+                }
+                return null;
+            }));
+        }
+        Future<Integer> heartbeats = threads.submit(() -> {
+            assertThat(everyReaperRan.await(10, TimeUnit.SECONDS)).isTrue();
+            int beats = 0;
+            for (; beats < 200; beats++) {
+                agents.heartbeat(as(busy));
+                clock.advance(Duration.ofSeconds(9));
+            }
+            return beats;
+        });
+        try {
+            assertThat(heartbeats.get(15, TimeUnit.SECONDS)).isEqualTo(200);
+        } finally {
+            stop.set(true);
+        }
+        for (Future<?> reaper : running) {
+            reaper.get(10, TimeUnit.SECONDS);
+        }
+
+        assertThat(reaps.get()).as("reaps that ran while the agent heartbeated").isPositive();
+        assertThat(events(null, "busy")).extracting(Event::kind).doesNotContain("agent.stale", "agent.gone", "lease.force-released");
+        assertThat(status("busy")).isEqualTo(Agent.Status.ACTIVE);
+        assertThat(leases.list("busy", true)).hasSize(1);
+        assertThat(events("agent.gone", "idle")).as("the silent control agent was reaped once").hasSize(1);
+        assertThat(events("agent.stale", "idle")).hasSize(1);
+    }
+
+    // ------------------------------------------------------------------ leave, remove, issueToken
+
+    @Test
+    void leaveReleasesTheLeasesWithARecordedReasonAndTheAgentIsGone() {
+        Agents.Registered a = register("agent-a");
+        acquire(as(a), "name:build", "src/**");
+
+        List<Lease> released = agents.leave(as(a));
+
+        assertThat(released).extracting(lease -> lease.resource().text()).containsExactlyInAnyOrder("name:build", "src/**");
+        assertThat(status("agent-a")).isEqualTo(Agent.Status.GONE);
+        assertThat(leases.list("agent-a", true)).isEmpty();
+        assertThat(events("lease.force-released", "agent-a")).hasSize(2)
+                .allSatisfy(event -> assertThat(String.valueOf(event.details().get("reason"))).contains("left"));
+        assertThat(events("agent.gone", "agent-a")).singleElement()
+                .satisfies(event -> assertThat(String.valueOf(event.details().get("reason"))).contains("left"));
+        unauthenticated(() -> agents.leave(as(a)));
+        assertThat(events("agent.gone", "agent-a")).hasSize(1);
+    }
+
+    @Test
+    void removeIssueTokenAndReleaseAgentRequireTheOperator() {
+        Agents.Registered a = register("agent-a");
+        Agents.Registered b = register("agent-b");
+        acquire(as(b), "name:build");
+        State before = state();
+
+        assertThat(unauthenticated(() -> agents.remove(as(a), "agent-b", "mine now")).getMessage()).contains("operator");
+        assertThat(unauthenticated(() -> agents.remove(as(b), "agent-b", null)).getMessage()).contains("operator");
+        assertThat(unauthenticated(() -> agents.issueToken(as(a), "agent-b")).getMessage()).contains("operator");
+        assertThat(unauthenticated(() -> agents.issueToken(as(b), "agent-b")).getMessage()).contains("operator");
+        assertThat(unauthenticated(() -> leases.releaseAgent(as(a), "agent-b", null)).getMessage()).contains("operator");
+        assertThat(state()).isEqualTo(before);
+
+        List<Lease> released = agents.remove(Caller.ofOperator(), "agent-b", "crashed");
+
+        assertThat(released).extracting(lease -> lease.resource().text()).containsExactly("name:build");
+        assertThat(agents.find("agent-b")).isEmpty();
+        assertThat(events("lease.force-released", "agent-b")).singleElement()
+                .satisfies(event -> assertThat(event.details()).containsEntry("reason", "crashed"));
+        assertThat(events("agent.removed", "agent-b")).hasSize(1);
+        unauthenticated(() -> agents.heartbeat(as(b)));
+        assertThat(register("agent-b").agent().id()).as("a removed id is free again").isEqualTo("agent-b");
+    }
+
+    @Test
+    void issuingATokenMakesTheOldTokenStopWorking() {
+        Agents.Registered a = register("agent-a");
+
+        String fresh = agents.issueToken(Caller.ofOperator(), "agent-a");
+
+        assertThat(fresh).isNotEqualTo(a.token());
+        unauthenticated(() -> agents.heartbeat(as(a)));
+        assertThat(agents.heartbeat(Caller.ofAgent("agent-a", fresh)).id()).isEqualTo("agent-a");
+        assertThat(events("agent.token-issued", "agent-a")).hasSize(1);
+    }
+
+    // ------------------------------------------------------------------ discovery bookkeeping
+
+    @Test
+    void reconcileRegistersSeesAgainReplacesAndMarksVanishedPanesGone() {
+        long started = clock.millis() - 10_000;
+        processes.start(1003, started);
+
+        Agents.Discovery first = agents.reconcile(SERVER, List.of(sighting(SERVER, "%3", 1003, started)), Set.of("%3"));
+
+        assertThat(first.registered()).extracting(Agent::id).containsExactly("claude-pane3");
+        Agent discovered = agents.find("claude-pane3").orElseThrow();
+        assertThat(discovered.claimed()).as("discovered agents start unclaimed").isFalse();
+        assertThat(discovered.pid()).isEqualTo(1003L);
+        assertThat(discovered.status()).isEqualTo(Agent.Status.ACTIVE);
+        unauthenticated(() -> agents.heartbeat(Caller.ofAgent("claude-pane3", "guess")));
+
+        clock.advance(Duration.ofSeconds(5));
+        Agents.Discovery second = agents.reconcile(SERVER, List.of(sighting(SERVER, "%3", 1003, started)), Set.of("%3"));
+
+        assertThat(second.registered()).isEmpty();
+        assertThat(second.seenAgain()).extracting(Agent::id).containsExactly("claude-pane3");
+        assertThat(second.gone()).isEmpty();
+        assertThat(agents.list()).hasSize(1);
+        assertThat(agents.find("claude-pane3").orElseThrow().lastSeen()).as("seen again counts as activity").isEqualTo(clock.millis());
+        assertThat(events("agent.discovered")).hasSize(1);
+
+        long restarted = clock.millis();
+        processes.end(1003); // the agent exited and another one started in its pane
+        processes.start(2003, restarted);
+        Agents.Discovery third = agents.reconcile(SERVER, List.of(sighting(SERVER, "%3", 2003, restarted)), Set.of("%3"));
+
+        assertThat(third.gone()).containsExactly("claude-pane3");
+        assertThat(third.registered()).singleElement().satisfies(agent -> {
+            assertThat(agent.pid()).isEqualTo(2003L);
+            assertThat(agent.pane()).isEqualTo("%3");
+        });
+        assertThat(events("agent.gone")).singleElement()
+                .satisfies(event -> assertThat(String.valueOf(event.details().get("reason"))).contains("1003"));
+        assertThat(agents.onPane(SERVER, "%3")).get().extracting(Agent::pid).isEqualTo(2003L);
+        assertThat(agents.list()).filteredOn(listed -> listed.agent().status() != Agent.Status.GONE).hasSize(1);
+        String replacement = third.registered().get(0).id();
+
+        Agents.Discovery fourth = agents.reconcile(SERVER, List.of(), Set.of());
+
+        assertThat(fourth.gone()).containsExactly(replacement);
+        assertThat(status(replacement)).isEqualTo(Agent.Status.GONE);
+        assertThat(agents.onPane(SERVER, "%3")).isEmpty();
+        List<Event> replacementGone = events("agent.gone", replacement);
+        assertThat(String.valueOf(replacementGone.get(replacementGone.size() - 1).details().get("reason"))).contains("%3");
+    }
+
+    @Test
+    void registeringOnAPaneClaimsItsUnclaimedAgentButNotAClaimedOne() {
+        long started = clock.millis() - 10_000;
+        processes.start(1005, started);
+        agents.reconcile(SERVER, List.of(sighting(SERVER, "%5", 1005, started)), Set.of("%5"));
+
+        Agents.Registered claimed = agents.register(new Agents.Registration(null, "claude", "%5", null, null, binding(SERVER, "%5", 1005, started)));
+
+        assertThat(claimed.agent().id()).isEqualTo("claude-pane5");
+        assertThat(claimed.agent().claimed()).isTrue();
+        assertThat(agents.find("claude-pane5").orElseThrow().claimed()).isTrue();
+        assertThat(agents.heartbeat(as(claimed)).id()).isEqualTo("claude-pane5");
+        assertThat(agents.list()).hasSize(1);
+
+        SwarmException second = denied(() -> agents.register(new Agents.Registration(null, "codex", "%5", null, null, binding(SERVER, "%5", 1005, started))));
+        assertThat(second.getMessage()).contains("%5").contains("claude-pane5");
+        SwarmException named = denied(() -> agents.register(new Agents.Registration("intruder", "codex", "%5", null, null, binding(SERVER, "%5", 1005, started))));
+        assertThat(named.getMessage()).contains("claude-pane5");
+        SwarmException sameId = denied(() -> agents.register(new Agents.Registration("claude-pane5", "claude", "%5", null, null, binding(SERVER, "%5", 1005, started))));
+        assertThat(sameId.getMessage()).contains("claude-pane5");
+        assertThat(agents.heartbeat(as(claimed)).id()).as("the claimer's token still works").isEqualTo("claude-pane5");
+        assertThat(agents.list()).extracting(listed -> listed.agent().id()).containsExactly("claude-pane5");
+    }
+
+    @Test
+    void aDiscoveryOfOneTmuxServerLeavesTheAgentsOfAnotherAloneAndOnePaneIdNamesTwoPanes() {
+        long started = clock.millis() - 10_000;
+        processes.start(1003, started);
+        processes.start(2003, started);
+        Agents.Registered mine = agents.register(new Agents.Registration("mine", "claude", "%3", null, null, binding(SERVER, "%3", 1003, started)));
+        Agents.Registered theirs = agents.register(new Agents.Registration("theirs", "claude", "%3", null, null,
+                binding(OTHER_SERVER, "%3", 2003, started)));
+        assertThat(agents.onPane(SERVER, "%3")).get().extracting(Agent::id).isEqualTo("mine");
+        assertThat(agents.onPane(OTHER_SERVER, "%3")).get().extracting(Agent::id).isEqualTo("theirs");
+
+        Agents.Discovery other = agents.reconcile(OTHER_SERVER, List.of(), Set.of());
+
+        assertThat(other.gone()).containsExactly("theirs");
+        assertThat(status(mine.agent().id())).as("an agent of a server the discovery did not list").isEqualTo(Agent.Status.ACTIVE);
+        assertThat(status(theirs.agent().id())).isEqualTo(Agent.Status.GONE);
+    }
+
+    @Test
+    void aDiscoverySeeingAnotherProcessInTheTreeOfARegisteredLiveAgentKeepsIt() {
+        long started = clock.millis() - 10_000;
+        processes.start(1007, started); // the pane's foreground program, bound at registration (say npx)
+        processes.start(1008, started); // its child that discovery recognises (say claude's node process)
+        Agents.Registered registered = agents.register(new Agents.Registration("wrapped", "claude", "%7", null, null,
+                binding(SERVER, "%7", 1007, started)));
+
+        Agents.Discovery seen = agents.reconcile(SERVER, List.of(sighting(SERVER, "%7", 1008, started)), Set.of("%7"));
+
+        assertThat(seen.gone()).isEmpty();
+        assertThat(seen.registered()).isEmpty();
+        assertThat(seen.seenAgain()).extracting(Agent::id).containsExactly("wrapped");
+        assertThat(agents.heartbeat(as(registered)).status()).isEqualTo(Agent.Status.ACTIVE);
+    }
+
+    private static final String SERVER = "/run/tmux-test/default";
+    private static final String OTHER_SERVER = "/run/tmux-test/work";
+
+    private static PaneBinding binding(String socket, String pane, long pid, long started) {
+        return new PaneBinding(socket, pane, pid, started, pid, started);
+    }
+
+    private static Agents.Sighting sighting(String socket, String pane, long pid, long started) {
+        return new Agents.Sighting(binding(socket, pane, pid, started), "claude");
+    }
+
+    // ------------------------------------------------------------------ concurrent registration
+
+    @Test
+    void sixteenThreadsRegisteringAtOnceGetSixteenDistinctNumberedIds() throws Exception {
+        int count = 16;
+        CyclicBarrier start = new CyclicBarrier(count);
+        List<Future<Agents.Registered>> registrations = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            registrations.add(threads.submit((Callable<Agents.Registered>) () -> {
+                start.await(10, TimeUnit.SECONDS);
+                return register(null);
+            }));
+        }
+        List<String> ids = new ArrayList<>();
+        for (Future<Agents.Registered> registration : registrations) {
+            ids.add(registration.get(15, TimeUnit.SECONDS).agent().id());
+        }
+
+        assertThat(ids).doesNotHaveDuplicates()
+                .containsExactlyInAnyOrderElementsOf(IntStream.rangeClosed(1, count).mapToObj(n -> "agent-" + n).toList());
+        assertThat(agents.list()).hasSize(count);
+        assertThat(events("agent.registered")).hasSize(count);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private record Named(String name, Consumer<Caller> run) {
+    }
+
+    /** Everything an unauthenticated call must leave alone. */
+    private record State(List<Agent> agents, List<Lease> leases, long lastEventId) {
+    }
+
+    private State state() {
+        return store.read(tx -> new State(AgentStore.in(tx).agents(), LeaseStore.in(tx).leases(null, true),
+                tx.latestEvents(null, null, 1).stream().mapToLong(Event::id).max().orElse(0)));
+    }
+
+    private long lastEventId() {
+        return state().lastEventId();
+    }
+
+    private Agents.Registered register(String id) {
+        return agents.register(new Agents.Registration(id, "claude", null, null, null));
+    }
+
+    private Agents.Registered registerWithPid(String id, long pid) {
+        return agents.register(new Agents.Registration(id, "claude", null, pid, null));
+    }
+
+    private static Caller as(Agents.Registered registered) {
+        return Caller.ofAgent(registered.agent().id(), registered.token());
+    }
+
+    private Agent.Status status(String id) {
+        return agents.find(id).orElseThrow(() -> new AssertionError("no agent " + id)).status();
+    }
+
+    private Resource resource(String text) {
+        return parser.parse(text);
+    }
+
+    private List<Resource> resources(String... texts) {
+        return parser.parseAll(List.of(texts));
+    }
+
+    private Leases.Request request(Caller caller, String... resources) {
+        return new Leases.Request(caller, resources(resources), Mode.EXCLUSIVE, LONG_TTL, "test");
+    }
+
+    private List<Lease> acquire(Caller caller, String... resources) {
+        return leases.acquire(request(caller, resources));
+    }
+
+    private List<Event> events(String kind) {
+        return log.latest(null, kind, ALL);
+    }
+
+    private List<Event> events(String kind, String agent) {
+        return log.latest(agent, kind, ALL);
+    }
+
+    private static SwarmException unauthenticated(ThrowingCallable call) {
+        return refused(call, SwarmException.Kind.UNAUTHENTICATED);
+    }
+
+    private static SwarmException denied(ThrowingCallable call) {
+        return refused(call, SwarmException.Kind.DENIED);
+    }
+
+    private static SwarmException refused(ThrowingCallable call, SwarmException.Kind kind) {
+        SwarmException refused = catchThrowableOfType(SwarmException.class, call);
+        assertThat(refused).as("expected a refusal (" + kind + ")").isNotNull();
+        assertThat(refused.kind()).as(refused.getMessage()).isEqualTo(kind);
+        return refused;
+    }
+
+    private static int commonPrefixLength(List<String> texts) {
+        int length = 0;
+        while (true) {
+            int at = length;
+            if (texts.stream().anyMatch(text -> text.length() <= at)
+                    || texts.stream().map(text -> text.charAt(at)).collect(Collectors.toSet()).size() > 1) {
+                return length;
+            }
+            length++;
+        }
+    }
+
+    private String tokenHashInDatabase(String id) throws SQLException {
+        try (Connection connection = DriverManager.getConnection(databaseUrl());
+             PreparedStatement query = connection.prepareStatement("SELECT token_hash FROM agents WHERE id = ?")) {
+            query.setString(1, id);
+            try (ResultSet row = query.executeQuery()) {
+                assertThat(row.next()).as("row of " + id).isTrue();
+                return row.getString(1);
+            }
+        }
+    }
+
+    /** Every non-null cell of every table, as text. */
+    private List<String> everyCellOfEveryTable() throws SQLException {
+        List<String> cells = new ArrayList<>();
+        try (Connection connection = DriverManager.getConnection(databaseUrl()); Statement statement = connection.createStatement()) {
+            List<String> tables = new ArrayList<>();
+            try (ResultSet rows = statement.executeQuery("SELECT name FROM sqlite_master WHERE type = 'table'")) {
+                while (rows.next()) {
+                    tables.add(rows.getString(1));
+                }
+            }
+            assertThat(tables).contains("agents", "events");
+            for (String table : tables) {
+                try (ResultSet rows = statement.executeQuery("SELECT * FROM \"" + table + "\"")) {
+                    int columns = rows.getMetaData().getColumnCount();
+                    while (rows.next()) {
+                        for (int column = 1; column <= columns; column++) {
+                            String cell = rows.getString(column);
+                            if (cell != null) {
+                                cells.add(cell);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return cells;
+    }
+
+    private String databaseUrl() {
+        return "jdbc:sqlite:" + project.resolve(".swarm/swarm.db").toAbsolutePath();
+    }
+}

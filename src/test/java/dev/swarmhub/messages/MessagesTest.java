@@ -1,0 +1,522 @@
+package dev.swarmhub.messages;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.swarmhub.agents.Agent;
+import dev.swarmhub.agents.AgentStore;
+import dev.swarmhub.agents.Agents;
+import dev.swarmhub.agents.PaneBinding;
+import dev.swarmhub.kernel.Caller;
+import dev.swarmhub.kernel.EventLog;
+import dev.swarmhub.kernel.Gate;
+import dev.swarmhub.kernel.RateLimitedException;
+import dev.swarmhub.kernel.Settings;
+import dev.swarmhub.kernel.Store;
+import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.kernel.Tokens;
+import dev.swarmhub.kernel.Tx;
+import dev.swarmhub.store.SqliteStore;
+import dev.swarmhub.testing.FakeProcesses;
+import dev.swarmhub.testing.MutableClock;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Messaging in process over a real store: ids, signatures, validation, the rate limit under
+ * concurrent senders, broadcast, replies and threads, search, ACK retries and escalation on a
+ * {@link MutableClock} (nothing sleeps), and concurrent readers.
+ */
+class MessagesTest {
+
+    private static final byte[] SECRET = "0123456789abcdef0123456789abcdef".getBytes();
+
+    @TempDir
+    Path project;
+
+    private MutableClock clock;
+    private SqliteStore store;
+    private Agents agents;
+    private Messages messages;
+    private EventLog log;
+    private ExecutorService threads;
+    private Caller a;
+    private Caller b;
+    private Caller c;
+
+    private final FakeProcesses processes = new FakeProcesses();
+
+    @BeforeEach
+    void openStore() {
+        clock = MutableClock.startingAt2030();
+        store = SqliteStore.open(project.resolve(".swarm/swarm.db"), clock);
+        agents = new Agents(store, processes);
+        messages = new Messages(store, agents, new MessageSignature(SECRET));
+        log = new EventLog(store);
+        Settings settings = new Settings(store, agents, java.util.stream.Stream.concat(Agents.SETTINGS.stream(), Messages.SETTINGS.stream()).toList());
+        settings.set(Caller.ofOperator(), Agents.GONE_AFTER.name(), "10h"); // the timers' tests move the clock by minutes
+        settings.set(Caller.ofOperator(), Agents.STALE_AFTER.name(), "5h");
+        threads = Executors.newCachedThreadPool();
+        a = register("A");
+        b = register("B");
+        c = register("C");
+    }
+
+    @AfterEach
+    void closeStore() throws InterruptedException {
+        threads.shutdownNow();
+        assertThat(threads.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+        store.close();
+    }
+
+    private Caller register(String id) {
+        Agents.Registered registered = agents.register(new Agents.Registration(id, "other", null, null, null));
+        return Caller.ofAgent(id, registered.token());
+    }
+
+    private static Messages.Draft draft(MessageType type, String text) {
+        return new Messages.Draft(type, text, null, null, null);
+    }
+
+    private Message send(Caller from, String to, String text) {
+        return messages.send(from, List.of(to), draft(MessageType.INFO, text));
+    }
+
+    // ------------------------------------------------------------------ storing, ids, validation
+
+    @Test
+    void aSentMessageIsStoredSignedWithASortableIdAndFoundByAnyUniquePrefix() {
+        Message first = send(a, "B", "hello");
+        clock.advance(Duration.ofMillis(5));
+        Message second = send(a, "B", "again");
+        assertThat(first.id()).hasSize(26).matches("[0-9A-Z]+");
+        assertThat(second.id()).as("ids sort by sending time").isGreaterThan(first.id());
+        assertThat(new MessageSignature(SECRET).verify(first)).isTrue();
+
+        Messages.View read = messages.read(b, first.id().substring(0, 20).toLowerCase());
+        assertThat(read.message().text()).isEqualTo("hello");
+        assertThat(read.tampered()).isFalse();
+        assertThat(read.mine().readAt()).isNotNull();
+        assertThat(read.mine().deliveredAt()).isNotNull();
+        assertThat(catchThrowableOfType(SwarmException.class, () -> messages.read(b, first.id().substring(0, 5))).getMessage())
+                .contains("at least 6");
+        SwarmException ambiguous = catchThrowableOfType(SwarmException.class, () -> messages.read(b, first.id().substring(0, 6)));
+        assertThat(ambiguous.getMessage()).contains("ambiguous", first.id(), second.id());
+        assertThat(catchThrowableOfType(SwarmException.class, () -> messages.read(b, "ZZZZZZZZ")).getMessage()).contains("no message");
+    }
+
+    @Test
+    void textIsCleanedOfControlBidiAndZeroWidthCharactersAndBadInputNamesTheProblem() {
+        Message cleaned = send(a, "B", "rm\u001b[2J -rf\u202E/ ok\u200B\nline two\tend");
+        assertThat(cleaned.text()).isEqualTo("rm[2J -rf/ ok\nline two\tend");
+        Message halves = send(a, "B", "half \uD800 pair \uD83D\uDE00 half \uDC00");
+        assertThat(halves.text()).as("lone surrogates removed, a whole pair kept").isEqualTo("half  pair \uD83D\uDE00 half ");
+        assertThat(messages.read(b, halves.id()).tampered()).as("read back as signed: no '?' in place of a half").isFalse();
+
+        assertThat(catchThrowableOfType(SwarmException.class, () -> send(a, "B", "\u200B\u202E ")).getMessage()).contains("empty");
+        assertThat(catchThrowableOfType(SwarmException.class, () -> send(a, "B", "x".repeat(10 * 1024 + 1))).getMessage())
+                .contains("10241 bytes", "at most 10240");
+        SwarmException unknown = catchThrowableOfType(SwarmException.class,
+                () -> messages.send(a, List.of("B", "nobody", "ghost"), draft(MessageType.INFO, "hi")));
+        assertThat(unknown.kind()).isEqualTo(SwarmException.Kind.BAD_INPUT);
+        assertThat(unknown.getMessage()).contains("nobody", "ghost").doesNotContain("B,");
+        List<String> many = IntStream.range(0, 101).mapToObj(i -> "agent-" + i).toList();
+        assertThat(catchThrowableOfType(SwarmException.class, () -> messages.send(a, many, draft(MessageType.INFO, "hi"))).getMessage())
+                .contains("at most 100");
+        assertThat(catchThrowableOfType(SwarmException.class, () -> MessageType.parse("shout")).getMessage()).contains("REVIEW-REQUEST");
+        assertThat(MessageType.parse("review_request")).isEqualTo(MessageType.REVIEW_REQUEST);
+        assertThat(MessageType.parse("Review-Request")).isEqualTo(MessageType.REVIEW_REQUEST);
+        assertThat(catchThrowableOfType(SwarmException.class, () -> MessageType.parse("escalation"))).isNotNull();
+        assertThat(log.latest(null, "message.sent", 100)).as("refused sends store nothing").hasSize(2);
+    }
+
+    // ------------------------------------------------------------------ rate limit
+
+    @Test
+    void tenSendsPerMinutePassTheEleventhIsDeniedWithTheWaitAndOthersAreNotAffected() {
+        for (int i = 0; i < 10; i++) {
+            send(a, "B", "message " + i);
+            clock.advance(Duration.ofSeconds(1));
+        }
+        RateLimitedException denied = catchThrowableOfType(RateLimitedException.class, () -> send(a, "B", "eleventh"));
+        assertThat(denied.kind()).isEqualTo(SwarmException.Kind.DENIED);
+        assertThat(denied.retryAfterMillis()).as("the first send frees its slot 60 s after it").isEqualTo(50_000);
+        assertThat(denied.getMessage()).contains("50s");
+        send(b, "A", "B has its own limit");
+
+        clock.advance(Duration.ofMillis(50_000));
+        send(a, "B", "a slot freed");
+        assertThat(catchThrowableOfType(RateLimitedException.class, () -> send(a, "B", "still full"))).isNotNull();
+    }
+
+    @Test
+    void aBroadcastToThreeAgentsUsesThreeSlots() {
+        register("D");
+        messages.broadcast(a, draft(MessageType.INFO, "to B, C and D"), false);
+        for (int i = 0; i < 7; i++) {
+            send(a, "B", "direct " + i);
+        }
+        assertThat(catchThrowableOfType(RateLimitedException.class, () -> send(a, "C", "the 11th recipient"))).isNotNull();
+    }
+
+    @Test
+    void concurrentSendersAsOneAgentNeverGetMoreThanTheLimitAccepted() throws Exception {
+        int senders = 16;
+        CyclicBarrier start = new CyclicBarrier(senders);
+        List<Future<Boolean>> outcomes = new ArrayList<>();
+        for (int i = 0; i < senders; i++) {
+            int n = i;
+            outcomes.add(threads.submit(() -> {
+                start.await();
+                try {
+                    send(a, "B", "racing " + n);
+                    return true;
+                } catch (RateLimitedException limited) {
+                    return false;
+                }
+            }));
+        }
+        long accepted = 0;
+        for (Future<Boolean> outcome : outcomes) {
+            accepted += outcome.get(30, TimeUnit.SECONDS) ? 1 : 0;
+        }
+        assertThat(accepted).isEqualTo(10);
+        assertThat(messages.inbox(b, false, null)).hasSize(10);
+    }
+
+    // ------------------------------------------------------------------ broadcast, replies, threads, search
+
+    @Test
+    void broadcastReachesEveryoneButTheSenderUnlessIncludeSelfAndRepliesShareTheThread() {
+        Message broadcast = messages.broadcast(a, draft(MessageType.QUESTION, "who owns auth?"), false);
+        assertThat(broadcast.recipientNames()).containsExactly("B", "C");
+        assertThat(messages.broadcast(a, draft(MessageType.INFO, "me too"), true).recipientNames()).containsExactly("A", "B", "C");
+        assertThat(messages.inbox(a, false, null)).extracting(view -> view.message().text()).containsExactly("me too");
+
+        Message reply = messages.reply(b, broadcast.id(), draft(MessageType.INFO, "I do"));
+        assertThat(reply.recipientNames()).containsExactly("A");
+        assertThat(reply.thread()).isEqualTo(broadcast.id());
+        assertThat(reply.replyTo()).isEqualTo(broadcast.id());
+        Message joined = messages.send(c, List.of("A"), new Messages.Draft(MessageType.INFO, "me too, partly", null, null, reply.id()));
+        assertThat(joined.thread()).isEqualTo(broadcast.id());
+        assertThat(messages.thread(a, reply.id())).extracting(view -> view.message().text())
+                .containsExactly("who owns auth?", "I do", "me too, partly");
+        assertThat(messages.thread(b, broadcast.id())).as("B sees what it sent or received")
+                .extracting(view -> view.message().text()).containsExactly("who owns auth?", "I do");
+
+        assertThat(messages.search(a, "auth", 10)).extracting(view -> view.message().id()).containsExactly(broadcast.id());
+        assertThat(messages.search(c, "partl*", 10)).extracting(view -> view.message().text()).containsExactly("me too, partly");
+        assertThat(messages.search(a, "owns-auth \"NOT", 10)).as("user text is never FTS syntax").isEmpty();
+        send(b, "C", "secret auth plan");
+        assertThat(messages.search(a, "plan", 10)).as("A was not part of it").isEmpty();
+    }
+
+    @Test
+    void aSearchWithAControlCharacterIsBadInputNamingItAndSearchKeepsWorking() {
+        send(a, "B", "deploy notes");
+        SwarmException refused = catchThrowableOfType(SwarmException.class, () -> messages.search(b, "deploy\u0000", 10));
+        assertThat(refused.kind()).isEqualTo(SwarmException.Kind.BAD_INPUT);
+        assertThat(refused).hasMessageContaining("control character (U+0000) at position 7");
+        assertThat(messages.search(b, "deploy", 10)).extracting(view -> view.message().text()).containsExactly("deploy notes");
+    }
+
+    // ------------------------------------------------------------------ ACK, retries, escalation
+
+    @Test
+    void anUnackedBlockedMessageIsDeliveredAgainWithTheSameIdThenEscalatedOnceToTheActiveAgents() {
+        register("D"); // stays silent: stale by the time of the escalation
+        clock.advance(Duration.ofHours(6)); // past stale-after (5h) for everyone; A, B and C act again below
+        agents.heartbeat(c);
+        Message blocked = messages.send(a, List.of("B"), draft(MessageType.BLOCKED, "need review of auth.py"));
+        assertThat(blocked.ackRequired()).as("BLOCKED needs an ACK by default").isTrue();
+        assertThat(messages.retryDue()).isZero();
+
+        int[] retryAfterSeconds = {30, 60, 120};
+        for (int attempt = 2; attempt <= 4; attempt++) {
+            messages.read(b, blocked.id()); // read, but not acked
+            assertThat(messages.inbox(b, true, null)).as("B's unread inbox before retry " + (attempt - 1)).isEmpty();
+            clock.advance(Duration.ofSeconds(retryAfterSeconds[attempt - 2]).minusMillis(1));
+            assertThat(messages.retryDue()).as("not yet due").isZero();
+            clock.advance(Duration.ofMillis(1));
+            assertThat(messages.retryDue()).as("retry " + (attempt - 1)).isEqualTo(1);
+            Message.Recipient state = messages.read(a, blocked.id()).message().recipient("B");
+            assertThat(state.attempts()).isEqualTo(attempt);
+            assertThat(state.ackedAt()).isNull();
+            assertThat(state.readAt()).as("delivered again: unread again").isNull();
+            assertThat(messages.inbox(b, true, null)).extracting(view -> view.message().id()).as("B's unread inbox after the retry")
+                    .containsExactly(blocked.id());
+        }
+        assertThat(log.latest(null, "message.retried", 10)).extracting(event -> event.details().get("id"))
+                .containsOnly(blocked.id()).hasSize(3);
+
+        clock.advance(Duration.ofSeconds(120));
+        assertThat(messages.retryDue()).as("the escalation").isEqualTo(1);
+        clock.advance(Duration.ofHours(1));
+        assertThat(messages.retryDue()).as("never a second escalation").isZero();
+
+        List<Messages.View> escalations = messages.inbox(Caller.ofOperator(), false, null);
+        assertThat(escalations).hasSize(1);
+        Message escalation = escalations.get(0).message();
+        assertThat(escalation.type()).isEqualTo(MessageType.ESCALATION);
+        assertThat(escalation.sender()).isEqualTo(Caller.HUB_ID);
+        assertThat(escalation.text()).contains("B", "A", blocked.id(), "need review of auth.py");
+        assertThat(escalation.recipientNames()).as("active agents and the operator, not the stale D")
+                .containsExactly("A", "B", "C", Caller.OPERATOR_ID);
+        assertThat(agents.find("D").orElseThrow().status()).isEqualTo(Agent.Status.STALE);
+        assertThat(escalations.get(0).tampered()).isFalse();
+    }
+
+    @Test
+    void theRecipientsAckStopsRetriesAtOnceAndNobodyElseCanAck() {
+        Message blocked = messages.send(a, List.of("B"), draft(MessageType.BLOCKED, "stuck"));
+        SwarmException foreign = catchThrowableOfType(SwarmException.class, () -> messages.ack(c, blocked.id()));
+        assertThat(foreign.kind()).isEqualTo(SwarmException.Kind.DENIED);
+        assertThat(foreign.getMessage()).contains("only a recipient");
+        assertThat(catchThrowableOfType(SwarmException.class, () -> messages.ack(a, blocked.id())).kind())
+                .as("not even its sender").isEqualTo(SwarmException.Kind.DENIED);
+        assertThat(catchThrowableOfType(SwarmException.class, () -> messages.ack(b, "0000000000")).kind())
+                .isEqualTo(SwarmException.Kind.BAD_INPUT);
+
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(messages.retryDue()).isEqualTo(1);
+        Messages.View acked = messages.ack(b, blocked.id());
+        assertThat(acked.mine().ackedAt()).isEqualTo(clock.millis());
+        clock.advance(Duration.ofHours(1));
+        assertThat(messages.retryDue()).isZero();
+        assertThat(messages.inbox(Caller.ofOperator(), false, null)).as("no escalation").isEmpty();
+    }
+
+    @Test
+    void concurrentTimersNeverRetryOrEscalateTwice() throws Exception {
+        Message blocked = messages.send(a, List.of("B", "C"), draft(MessageType.BLOCKED, "stuck"));
+        int total = 0;
+        for (long seconds : new long[] {30, 60, 120, 120}) {
+            clock.advance(Duration.ofSeconds(seconds));
+            CyclicBarrier start = new CyclicBarrier(8);
+            List<Future<Integer>> timers = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                timers.add(threads.submit(() -> {
+                    start.await();
+                    return messages.retryDue();
+                }));
+            }
+            for (Future<Integer> timer : timers) {
+                total += timer.get(30, TimeUnit.SECONDS);
+            }
+        }
+        assertThat(total).as("3 retries and 1 escalation per recipient").isEqualTo(8);
+        assertThat(log.latest(null, "message.escalated", 10)).hasSize(2);
+        assertThat(messages.inbox(Caller.ofOperator(), false, null)).hasSize(2);
+        assertThat(messages.read(a, blocked.id()).message().recipients()).allMatch(Message.Recipient::escalated);
+    }
+
+    @Test
+    void aRetryThatFailsStopsNoOtherRetryAndIsTriedAgainLater() {
+        RuntimeException brokenSweep = new IllegalStateException("the reaper failed");
+        Gate failingOnEscalation = new Gate() {
+            @Override
+            public void admit(Tx tx, Caller caller) {
+                agents.admit(tx, caller);
+            }
+
+            @Override
+            public void sweep(Tx tx) {
+                throw brokenSweep; // escalations sweep first; retries do not
+            }
+        };
+        Messages failing = new Messages(store, failingOnEscalation, new MessageSignature(SECRET));
+        Message first = failing.send(a, List.of("B"), draft(MessageType.BLOCKED, "first"));
+        for (long seconds : new long[] {30, 60, 120}) {
+            clock.advance(Duration.ofSeconds(seconds));
+            assertThat(failing.retryDue()).isEqualTo(1);
+        }
+        clock.advance(Duration.ofSeconds(90));
+        Message second = failing.send(a, List.of("C"), draft(MessageType.BLOCKED, "second"));
+        clock.advance(Duration.ofSeconds(30)); // the first's escalation and the second's first retry are both due
+
+        assertThat(catchThrowableOfType(IllegalStateException.class, failing::retryDue)).isSameAs(brokenSweep);
+        assertThat(failing.read(a, second.id()).message().recipient("C").attempts()).as("retried though another failed").isEqualTo(2);
+        assertThat(failing.read(a, first.id()).message().recipient("B").escalated()).as("rolled back alone").isFalse();
+
+        assertThat(messages.retryDue()).as("the failed escalation, tried again by a working timer").isEqualTo(1);
+        assertThat(messages.read(a, first.id()).message().recipient("B").escalated()).isTrue();
+    }
+
+    @Test
+    void anAgentNamedLikeTheOperatorFromAnOlderStoreGetsOneEscalationCopyAndBreaksNothing() {
+        store.write(tx -> { // registered before the id was reserved
+            AgentStore.in(tx).saveAgent(new Agent(Caller.OPERATOR_ID, "other", Agent.Status.ACTIVE, "", null, null, null, null, null, null, FakeProcesses.HOST,
+                    tx.now(), tx.now(), tx.now(), true), Tokens.hash("old-token"));
+            return null;
+        });
+        Message blocked = messages.send(a, List.of("B"), draft(MessageType.BLOCKED, "stuck"));
+        for (long seconds : new long[] {30, 60, 120, 120}) {
+            clock.advance(Duration.ofSeconds(seconds));
+            assertThat(messages.retryDue()).isEqualTo(1);
+        }
+        assertThat(messages.read(a, blocked.id()).message().recipient("B").escalated()).isTrue();
+        assertThat(messages.inbox(Caller.ofOperator(), false, null)).singleElement()
+                .satisfies(view -> assertThat(view.message().recipientNames()).containsOnlyOnce(Caller.OPERATOR_ID));
+    }
+
+    // ------------------------------------------------------------------ signatures, concurrency, waiting
+
+    @Test
+    void aSendToAnAgentWithAPaneReturnsAtOnceWithItsTypingQueuedAndNeverWaitsForATypist() {
+        processes.start(1005, 0);
+        agents.register(new Agents.Registration("D", "other", "%5", null, null,
+                new PaneBinding("/run/tmux-test/default", "%5", 1005, 0, 1005, 0))); // an agent with a pane on this host
+        Store neverWaits = new Store() { // a wait in the send would run in the caller's transaction (the HTTP idempotent path) or for nobody (--no-hub)
+            public <T> T write(java.util.function.Function<Tx, T> work) {
+                return store.write(work);
+            }
+
+            public <T> T read(java.util.function.Function<Tx, T> work) {
+                return store.read(work);
+            }
+
+            public long signalCount(Signal signal) {
+                return store.signalCount(signal);
+            }
+
+            public void awaitSignal(Signal signal, long seen, long timeoutMillis) {
+                throw new AssertionError("the send waited for " + signal);
+            }
+
+            public void close() {
+            }
+        };
+        Messages sending = new Messages(neverWaits, agents, new MessageSignature(SECRET));
+
+        Message sent = sending.send(a, List.of("B", "D"), draft(MessageType.INFO, "typed later"));
+        Message broadcast = sending.broadcast(a, draft(MessageType.INFO, "to all"), false);
+        Message reply = sending.reply(b, broadcast.id(), draft(MessageType.INFO, "no pane here"));
+
+        assertThat(sent.recipients()).extracting(Message.Recipient::delivery).containsExactly("inbox", "queued");
+        assertThat(broadcast.recipient("D").delivery()).isEqualTo("queued");
+        assertThat(reply.recipient("A").delivery()).isEqualTo("inbox");
+    }
+
+    @Test
+    void aMessageChangedInTheStoreIsReportedAsTamperedAndNeverTypedIntoAPane() throws Exception {
+        processes.start(1005, 0);
+        agents.register(new Agents.Registration("D", "other", "%5", null, null,
+                new PaneBinding("/run/tmux-test/default", "%5", 1005, 0, 1005, 0))); // an agent with a pane on this host
+        Message genuine = messages.send(a, List.of("B", "D"), draft(MessageType.INFO, "deploy at 5"));
+        Message forPane = send(a, "D", "untouched");
+        try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + project.resolve(".swarm/swarm.db"));
+             Statement statement = connection.createStatement()) {
+            statement.executeUpdate("UPDATE messages SET text = 'deploy at 4' WHERE id = '" + genuine.id() + "'");
+        }
+        Messages.View read = messages.read(b, genuine.id());
+        assertThat(read.tampered()).isTrue();
+        assertThat(read.message().text()).as("the changed text is served to nobody").isNull();
+        assertThat(messages.pendingPaneTypings(FakeProcesses.HOST, 10)).as("what the typist would type into D's pane")
+                .extracting(typing -> typing.messageId() + " tampered=" + typing.tampered() + " line=" + typing.line())
+                .containsExactly(genuine.id() + " tampered=true line=null",
+                        forPane.id() + " tampered=false line=[swarm] A INFO " + forPane.id() + ": untouched");
+        assertThat(messages.inbox(b, false, null).get(0)).extracting(Messages.View::tampered, view -> view.message().text())
+                .containsExactly(true, null);
+        assertThat(messages.search(b, "deploy", 10)).as("its text is still indexed, but not served")
+                .extracting(view -> view.message().text()).containsExactly((String) null);
+        Message other = send(a, "B", "fine");
+        assertThat(messages.read(b, other.id()).tampered()).isFalse();
+        assertThat(new Messages(store, agents, new MessageSignature("another-secret-of-32-bytes-long!".getBytes()))
+                .read(b, other.id()).tampered()).as("a different secret").isTrue();
+    }
+
+    @Test
+    void theSignatureCoversPriorityAckAndReplyToAndMessagesSignedBeforeStillVerify() throws Exception {
+        Message question = send(a, "B", "ship it?");
+        Message answer = messages.reply(b, question.id(), draft(MessageType.INFO, "yes"));
+        assertThat(answer.signature()).startsWith("v2:");
+        updateMessage(answer.id(), "reply_to = NULL");
+        assertThat(messages.read(a, answer.id()).tampered()).as("reply-to removed").isTrue();
+        for (String change : List.of("priority = 'urgent'", "ack_required = 1 - ack_required", "reply_to = '" + question.id() + "'")) {
+            Message target = send(b, "A", "covered: " + change);
+            updateMessage(target.id(), change);
+            assertThat(messages.read(a, target.id()).tampered()).as(change).isTrue();
+        }
+
+        // a signature made before version 2: no prefix, over id, sender, time, type, recipients, thread and text
+        Message old = send(a, "B", "signed the old way");
+        String legacy = legacySignature(old.id(), old.sender(), Long.toString(old.createdAt()), old.type().label(), "B", old.thread(), old.text());
+        updateMessage(old.id(), "signature = '" + legacy + "'");
+        Messages.View stillGenuine = messages.read(b, old.id());
+        assertThat(stillGenuine.tampered()).isFalse();
+        assertThat(stillGenuine.message().text()).isEqualTo("signed the old way");
+        updateMessage(old.id(), "text = 'changed the old way'");
+        assertThat(messages.read(b, old.id()).tampered()).isTrue();
+    }
+
+    private void updateMessage(String id, String assignment) throws Exception {
+        try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + project.resolve(".swarm/swarm.db"));
+             Statement statement = connection.createStatement()) {
+            assertThat(statement.executeUpdate("UPDATE messages SET " + assignment + " WHERE id = '" + id + "'")).isEqualTo(1);
+        }
+    }
+
+    /** The version-1 encoding, spelled out: each field as its length, ':', the field, ';'. */
+    private static String legacySignature(String... fields) throws Exception {
+        StringBuilder canonical = new StringBuilder();
+        for (String field : fields) {
+            canonical.append(field.length()).append(':').append(field).append(';');
+        }
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(SECRET, "HmacSHA256"));
+        return java.util.HexFormat.of().formatHex(mac.doFinal(canonical.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void concurrentReadersMarkingOneMessageReadAndAckedEndInOneStateWithoutErrors() throws Exception {
+        Message blocked = messages.send(a, List.of("B"), draft(MessageType.BLOCKED, "please ack"));
+        CyclicBarrier start = new CyclicBarrier(12);
+        List<Future<Messages.View>> readers = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            boolean acking = i % 2 == 0;
+            readers.add(threads.submit(() -> {
+                start.await();
+                return acking ? messages.ack(b, blocked.id()) : messages.read(b, blocked.id());
+            }));
+        }
+        for (Future<Messages.View> reader : readers) {
+            reader.get(30, TimeUnit.SECONDS);
+        }
+        Message.Recipient state = messages.read(a, blocked.id()).message().recipient("B");
+        assertThat(state.ackedAt()).isNotNull();
+        assertThat(state.readAt()).isNotNull().isLessThanOrEqualTo(state.ackedAt());
+        assertThat(state.nextRetryAt()).isNull();
+        assertThat(log.latest(null, "message.acked", 10)).as("acked once").hasSize(1);
+    }
+
+    @Test
+    void aWaitingInboxReturnsWhenAMessageArrives() throws Exception {
+        Callable<List<Messages.View>> waiting = () -> messages.inbox(c, true, Duration.ofSeconds(30));
+        Future<List<Messages.View>> inbox = threads.submit(waiting);
+        send(a, "B", "not for C");
+        long sent = System.nanoTime();
+        send(b, "C", "for C");
+        List<Messages.View> got = inbox.get(30, TimeUnit.SECONDS);
+        long tookMs = (System.nanoTime() - sent) / 1_000_000;
+        assertThat(got).extracting(view -> view.message().text()).containsExactly("for C");
+        assertThat(got.get(0).mine().deliveredAt()).isNotNull();
+        System.out.printf("MessagesTest: a waiting inbox returned %d ms after the send%n", tookMs);
+        assertThat(messages.inbox(c, true, Duration.ZERO)).as("delivered is not read").hasSize(1);
+    }
+}
