@@ -16,6 +16,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,6 +51,8 @@ final class EventStream {
     private static final int BATCH = 500;
     /** Rendered events held for the streams to read (shared by all): beyond it, a stream that fell behind reads the log. */
     private static final long RECENT_BYTES = 4 * 1024 * 1024;
+    /** What a stream takes from what is held at a time (at least one batch): its writes are of shared batches, or of its own filtered ones, this big. */
+    private static final long TAKE_BYTES = 256 * 1024;
     private static final byte[] KEEPALIVE = ": keepalive\n\n".getBytes(StandardCharsets.UTF_8);
 
     private final EventLog log;
@@ -121,7 +124,8 @@ final class EventStream {
         // touched only by the draining thread:
         /** The newest event this stream has passed (sent, or filtered out). */
         private long after;
-        private byte[] unwritten;
+        /** What the stream took and has not written: the held batches themselves (shared, not copied), or its own filtered frames. */
+        private final ArrayDeque<byte[]> unwritten = new ArrayDeque<>();
         private boolean unflushed;
 
         Subscriber(AsyncContext async, ServletOutputStream out, String who, long after, String kind, String agent) {
@@ -131,7 +135,7 @@ final class EventStream {
             this.after = after;
             this.kind = kind;
             this.agent = agent;
-            this.unwritten = (": swarm events after " + after + "\n\n").getBytes(StandardCharsets.UTF_8);
+            this.unwritten.add((": swarm events after " + after + "\n\n").getBytes(StandardCharsets.UTF_8));
         }
 
         /** The follower's call after a new batch. */
@@ -184,9 +188,8 @@ final class EventStream {
 
         private void writeWhileReady(boolean onFollower) throws IOException {
             while (!closed.get() && out.isReady()) { // not ready: the container calls onWritePossible when it is
-                if (unwritten != null) {
-                    out.write(unwritten);
-                    unwritten = null;
+                if (!unwritten.isEmpty()) {
+                    out.write(unwritten.poll());
                     unflushed = true;
                     lastWriteAt = System.nanoTime();
                 } else if (unflushed) {
@@ -198,45 +201,69 @@ final class EventStream {
             }
         }
 
-        /** Takes what comes after {@link #after} into {@link #unwritten}; false when there is nothing to take (now, or on this thread). */
+        /**
+         * Takes what comes after {@link #after} into {@link #unwritten}, a bounded piece at a time;
+         * false when there is nothing to take (now, or on this thread).
+         */
         private boolean moveOn(boolean onFollower) {
-            ByteArrayOutputStream next = new ByteArrayOutputStream();
-            List<RecentEvents.Batch> held = recent.after(after);
-            behind = held == null;
-            if (behind && onFollower) {
-                return false;
-            }
-            if (held == null) {
-                long completeAfter = recent.completeAfter(); // read before the log: every event up to it is logged
-                List<Event> events = log.after(after, agent, kind, BATCH);
-                events.forEach(event -> next.writeBytes(RecentEvents.Frame.of(event).bytes()));
-                if (!events.isEmpty()) {
-                    after = events.getLast().id();
+            for (;;) {
+                List<RecentEvents.Batch> held = recent.after(after, TAKE_BYTES);
+                behind = held == null;
+                if (behind && onFollower) {
+                    return false;
                 }
-                if (events.size() < BATCH) {
-                    after = Math.max(after, completeAfter); // no match up to it is left unread
+                if (held == null) {
+                    readLog();
+                } else {
+                    held.forEach(this::take);
                 }
-            } else {
-                held.forEach(batch -> take(batch, next));
+                if (!unwritten.isEmpty()) {
+                    keepAliveDue = false;
+                    return true;
+                }
+                if (held == null) {
+                    return true; // after a log read, look at what is held again
+                }
+                if (held.isEmpty()) {
+                    break; // else: all filtered out, look further
+                }
             }
-            if (next.size() == 0 && keepAliveDue) {
-                next.writeBytes(KEEPALIVE);
+            if (keepAliveDue) {
+                keepAliveDue = false;
+                unwritten.add(KEEPALIVE);
+                return true;
             }
-            keepAliveDue = false;
-            if (next.size() > 0) {
-                unwritten = next.toByteArray();
-            }
-            return next.size() > 0 || held == null; // after a log read, look at what is held again
+            return false;
         }
 
-        private void take(RecentEvents.Batch batch, ByteArrayOutputStream next) {
+        private void readLog() {
+            long completeAfter = recent.completeAfter(); // read before the log: every event up to it is logged
+            List<Event> events = log.after(after, agent, kind, BATCH);
+            ByteArrayOutputStream next = new ByteArrayOutputStream();
+            events.forEach(event -> next.writeBytes(RecentEvents.Frame.of(event).bytes()));
+            if (!events.isEmpty()) {
+                after = events.getLast().id();
+            }
+            if (events.size() < BATCH) {
+                after = Math.max(after, completeAfter); // no match up to it is left unread
+            }
+            if (next.size() > 0) {
+                unwritten.add(next.toByteArray());
+            }
+        }
+
+        private void take(RecentEvents.Batch batch) {
             if (kind == null && agent == null && batch.firstId() > after) {
-                next.writeBytes(batch.bytes());
+                unwritten.add(batch.bytes()); // shared by every stream: written as it is, never copied
             } else {
+                ByteArrayOutputStream next = new ByteArrayOutputStream();
                 for (RecentEvents.Frame frame : batch.frames()) {
                     if (frame.event().id() > after && frame.matches(kind, agent)) {
                         next.writeBytes(frame.bytes());
                     }
+                }
+                if (next.size() > 0) {
+                    unwritten.add(next.toByteArray());
                 }
             }
             after = Math.max(after, batch.lastId());

@@ -75,10 +75,27 @@ final class RecentEvents {
      * earlier ones); null when some of those events are no longer held: read them from the log.
      */
     List<Batch> after(long after) {
+        return after(after, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #after(long)}, but only the oldest of those batches, as many as it takes to reach
+     * {@code atLeastBytes} (at least one): a reader takes what it has not sent a bounded piece at
+     * a time, so that a thousand slow readers do not each hold a copy of all that is held.
+     */
+    List<Batch> after(long after, long atLeastBytes) {
         if (after < completeAfter) {
             return null;
         }
-        List<Batch> held = new ArrayList<>(byLastId.tailMap(after, false).values());
+        List<Batch> held = new ArrayList<>();
+        long taken = 0;
+        for (Batch batch : byLastId.tailMap(after, false).values()) {
+            held.add(batch);
+            taken += batch.bytes().length;
+            if (taken >= atLeastBytes) {
+                break;
+            }
+        }
         return after < completeAfter ? null : held; // dropped while being read: the batch may be missing
     }
 
