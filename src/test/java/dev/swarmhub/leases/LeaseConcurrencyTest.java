@@ -6,14 +6,14 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.fail;
 import static org.assertj.core.api.Assertions.tuple;
 
-import dev.swarmhub.kernel.SwarmException;
-import dev.swarmhub.kernel.Tx;
+import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.EventLog;
-import dev.swarmhub.testing.MutableClock;
-import dev.swarmhub.host.LocalProcesses;
+import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.kernel.Tx;
 import dev.swarmhub.store.SqliteStore;
 import dev.swarmhub.testing.Await;
+import dev.swarmhub.testing.MutableClock;
 import dev.swarmhub.testing.TestGate;
 import java.nio.file.Path;
 import java.time.Duration;
