@@ -457,6 +457,11 @@ public final class Agents implements Gate {
         reap(tx);
     }
 
+    @Override
+    public void sweepBeforeRead() {
+        reap();
+    }
+
     /** Moves agents along active → stale → gone by store time and by their processes on this host. */
     void reap(Tx tx) {
         long now = tx.now();

@@ -77,7 +77,6 @@ final class GuardCommand {
             String committer = null;
             List<LeaseConflictException.Conflict> blocking = new ArrayList<>();
             try (Session session = swarm.session()) {
-                session.agents.reap(); // a dead agent's leases must not block commits
                 committer = committer(swarm, session);
                 var parser = swarm.resourceParser();
                 for (Path file : new GitGuard(swarm.projectRoot()).stagedFiles()) {

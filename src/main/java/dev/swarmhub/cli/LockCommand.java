@@ -33,14 +33,6 @@ final class LockCommand {
         }
     }
 
-    /** For reads: first lets the reaper release what dead agents held, so no dead holder is reported. */
-    <T> T withCurrentLeases(Function<Leases, T> read) {
-        try (Session session = swarm.session()) {
-            session.agents.reap();
-            return read.apply(session.leases);
-        }
-    }
-
     List<Resource> resources(List<String> inputs) {
         return swarm.resourceParser().parseAll(inputs);
     }
@@ -161,7 +153,7 @@ final class LockCommand {
         @Override
         public Integer call() {
             Resource asked = lock.swarm.resourceParser().parse(resource);
-            List<Lease> holders = lock.withCurrentLeases(leases -> leases.who(asked));
+            List<Lease> holders = lock.withLeases(leases -> leases.who(asked));
             return lock.swarm.output.result(Output.document("resource", asked.text(), "leases", JsonViews.leases(holders)),
                     Output.leaseLines(holders, asked + " is free\n"));
         }
@@ -184,7 +176,7 @@ final class LockCommand {
         @Override
         public Integer call() {
             String agent = mine ? lock.caller().agent() : holder;
-            List<Lease> found = lock.withCurrentLeases(leases -> leases.list(agent, all));
+            List<Lease> found = lock.withLeases(leases -> leases.list(agent, all));
             return lock.swarm.output.result(Output.document("leases", JsonViews.leases(found)),
                     Output.leaseLines(found, "no leases\n"));
         }

@@ -1,6 +1,5 @@
 package dev.swarmhub.hub;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.swarmhub.agents.Agents;
 import dev.swarmhub.agents.PaneBinding;
 import dev.swarmhub.host.PaneGuard;
@@ -11,10 +10,7 @@ import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.OrderedMap;
 import dev.swarmhub.kernel.RateLimitedException;
 import dev.swarmhub.kernel.SwarmException;
-import dev.swarmhub.leases.Lease;
 import dev.swarmhub.leases.Leases;
-import dev.swarmhub.leases.Mode;
-import dev.swarmhub.leases.Resource;
 import dev.swarmhub.leases.ResourceParser;
 import dev.swarmhub.messages.Message;
 import dev.swarmhub.messages.MessageType;
@@ -27,6 +23,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -59,9 +56,8 @@ final class Api extends HttpServlet {
     private static final int DISCARD_LIMIT = 1024 * 1024;
     private static final TypeReference<Map<String, Object>> DOCUMENT = new TypeReference<>() {
     };
-    /** Operations whose transaction checks the caller's token again (Gate.admit). */
-    private static final Set<String> ADMITTING_ROUTES = Set.of("POST /locks", "POST /locks/renew", "POST /locks/release",
-            "POST /agents/heartbeat", "POST /agents/leave");
+    /** Routes not yet defined as operations whose transaction checks the caller's token again (Gate.admit). */
+    private static final Set<String> ADMITTING_ROUTES = Set.of("POST /agents/heartbeat", "POST /agents/leave");
     /** /messages/{id}/{action}: an operation on one message. */
     private static final Pattern ONE_MESSAGE = Pattern.compile("(GET|POST) /messages/([^/]+)(?:/(read|ack|reply|thread))?");
 
@@ -82,6 +78,10 @@ final class Api extends HttpServlet {
     private final EventStream events;
     private final ResourceParser parser;
     private final IdempotentAnswers answers;
+    private final LeaseEndpoints lease;
+    /** POST routes defined as operations: the body's fields are the operation's arguments. */
+    private final Map<String, Exposed<?, ?>> postedOperations;
+    private final JsonNode openApi;
 
     Api(Services services, RequestGuard guard, WaitingRequests waits) {
         this.services = services;
@@ -90,22 +90,14 @@ final class Api extends HttpServlet {
         this.events = new EventStream(services.log, services.store, services.settings);
         this.parser = new ResourceParser(services.root); // resolves the root's real path once, not per request
         this.answers = new IdempotentAnswers(services, parser);
+        this.lease = new LeaseEndpoints(services.leaseOperations);
+        this.postedOperations = Map.of("POST /locks", lease.acquire, "POST /locks/renew", lease.renew, "POST /locks/release", lease.release,
+                "POST /locks/cleanup", lease.cleanup, "POST /locks/release-agent", lease.releaseAgent);
+        this.openApi = OpenApi.document(postedOperations);
     }
 
     void stopStreams() {
         events.stop();
-    }
-
-    record AcquireBody(List<String> resources, String mode, String ttl, String reason, @JsonProperty("wait") String waitFor) {
-    }
-
-    record RenewBody(List<String> resources, Boolean all, String ttl) {
-    }
-
-    record ReleaseBody(List<String> resources, Boolean all) {
-    }
-
-    record ReleaseAgentBody(String agent, String reason) {
     }
 
     record RegisterBody(String id, String kind, String pane, String tmuxSocket, Long pid, String label) {
@@ -146,7 +138,9 @@ final class Api extends HttpServlet {
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
         try {
             String route = request.getMethod() + " " + (request.getPathInfo() == null ? "/" : request.getPathInfo());
-            Caller caller = guard.authenticate(request, ADMITTING_ROUTES.contains(route) || route.startsWith("GET /messages") || route.startsWith("POST /messages"));
+            Exposed<?, ?> posted = postedOperations.get(route);
+            boolean admitting = posted != null ? posted.operation().admitting() : ADMITTING_ROUTES.contains(route);
+            Caller caller = guard.authenticate(request, admitting || route.startsWith("GET /messages") || route.startsWith("POST /messages"));
             guard.checkHost(request);
             if (route.equals("GET /events")) {
                 events.stream(caller, request, response);
@@ -210,8 +204,35 @@ final class Api extends HttpServlet {
     }
 
     /** An acquire with a "wait" field (read from the parsed body, not its text); a waiting inbox is a GET: never stored. */
-    private static boolean isWaiting(String route, String body) {
-        return route.equals("POST /locks") && parse(body, AcquireBody.class).waitFor() != null;
+    private boolean isWaiting(String route, String body) {
+        Exposed<?, ?> posted = postedOperations.get(route);
+        return posted != null && waits(posted, fields(body, posted));
+    }
+
+    private static <A extends Record> boolean waits(Exposed<A, ?> exposed, Map<String, Object> body) {
+        return exposed.waits().test(exposed.arguments(body, OperationArguments.Wording.BODY));
+    }
+
+    /** Calls an operation with the request body's fields, watching the client while it waits. */
+    private <A extends Record> Answer posted(Exposed<A, ?> exposed, Caller caller, HttpServletRequest request, HttpServletResponse response,
+            String body) {
+        A arguments = exposed.arguments(fields(body, exposed), OperationArguments.Wording.BODY);
+        try (WaitingRequests.Watch watch = exposed.waits().test(arguments) ? waits.watch(request, response) : null) {
+            return new Answer(200, exposed.call(caller, arguments));
+        }
+    }
+
+    /** The body's fields; an operation without arguments may have no body. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> fields(String body, Exposed<?, ?> exposed) {
+        return body.isBlank() && exposed.operation().arguments().getRecordComponents().length == 0 ? Map.of() : parse(body, Map.class);
+    }
+
+    /** Calls an operation with the request's query parameters. */
+    private static <A extends Record> Answer queried(Exposed<A, ?> exposed, Caller caller, HttpServletRequest request) {
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        request.getParameterMap().forEach((name, values) -> parameters.put(name, values[0]));
+        return new Answer(200, exposed.call(caller, exposed.arguments(parameters, OperationArguments.Wording.QUERY)));
     }
 
     /** A stored JSON document (an answer kept for an Idempotency-Key), as a mutable map. */
@@ -223,45 +244,8 @@ final class Api extends HttpServlet {
         Leases leases = services.leases;
         Agents agents = services.agents;
         return switch (route) {
-            case "GET /openapi.json" -> new Answer(200, OpenApi.document());
-            case "GET /locks" -> {
-                String resource = request.getParameter("resource");
-                agents.reap();
-                List<Lease> found = resource != null ? leases.who(parser.parse(resource))
-                        : leases.list(request.getParameter("holder"), "true".equals(request.getParameter("all")));
-                yield new Answer(200, OrderedMap.of("leases", JsonViews.leases(found)));
-            }
-            case "POST /locks" -> {
-                AcquireBody acquire = parse(body, AcquireBody.class);
-                Leases.Request wanted = new Leases.Request(caller, resources(parser, acquire.resources()),
-                        acquire.mode() == null ? Mode.EXCLUSIVE : Mode.parse(acquire.mode()), duration(acquire.ttl()), acquire.reason());
-                List<Lease> granted;
-                try (WaitingRequests.Watch watch = acquire.waitFor() == null ? null : waits.watch(request, response)) {
-                    granted = leases.acquire(wanted, duration(acquire.waitFor()));
-                }
-                yield new Answer(200, OrderedMap.of("granted", true, "leases", JsonViews.leases(granted)));
-            }
-            case "POST /locks/renew" -> {
-                RenewBody renew = parse(body, RenewBody.class);
-                List<Lease> renewed = Boolean.TRUE.equals(renew.all()) ? leases.renewAll(caller, duration(renew.ttl()))
-                        : leases.renew(caller, resources(parser, renew.resources()), duration(renew.ttl()));
-                yield new Answer(200, OrderedMap.of("renewed", JsonViews.leases(renewed)));
-            }
-            case "POST /locks/release" -> {
-                ReleaseBody release = parse(body, ReleaseBody.class);
-                List<Leases.Released> released = Boolean.TRUE.equals(release.all()) ? leases.releaseAll(caller)
-                        : leases.release(caller, resources(parser, release.resources()));
-                yield new Answer(200, OrderedMap.of("released", JsonViews.released(released)));
-            }
-            case "POST /locks/cleanup" -> {
-                Leases.CleanupReport report = leases.cleanup();
-                yield new Answer(200, OrderedMap.of("expired", JsonViews.leases(report.expired()), "deadWaiters", report.deadWaiters()));
-            }
-            case "POST /locks/release-agent" -> {
-                ReleaseAgentBody force = parse(body, ReleaseAgentBody.class);
-                yield new Answer(200, OrderedMap.of("agent", force.agent(),
-                        "released", JsonViews.leases(leases.releaseAgent(caller, force.agent(), force.reason()))));
-            }
+            case "GET /openapi.json" -> new Answer(200, openApi);
+            case "GET /locks" -> request.getParameter("resource") != null ? queried(lease.who, caller, request) : queried(lease.holders, caller, request);
             case "GET /agents" -> new Answer(200, OrderedMap.of("agents",
                     agents.list().stream().map(listed -> JsonViews.agent(listed.agent(), listed.leases())).toList()));
             case "POST /agents" -> {
@@ -313,7 +297,8 @@ final class Api extends HttpServlet {
                 }
                 yield messageList(services.messages.search(caller, query, intParameter(request, "limit", 20)));
             }
-            default -> oneMessage(route, caller, body);
+            default -> postedOperations.containsKey(route) ? posted(postedOperations.get(route), caller, request, response, body)
+                    : oneMessage(route, caller, body);
         };
     }
 
@@ -423,16 +408,6 @@ final class Api extends HttpServlet {
             return "true or false";
         }
         return Number.class.isAssignableFrom(target) || target.isPrimitive() ? "a number" : "an object";
-    }
-
-    private static List<Resource> resources(ResourceParser parser, List<String> inputs) {
-        if (inputs == null || inputs.isEmpty()) {
-            throw SwarmException.badInput("field 'resources' is missing or empty");
-        }
-        if (inputs.size() > 1000) {
-            throw SwarmException.badInput("at most 1000 resources per request");
-        }
-        return parser.parseAll(inputs);
     }
 
     private static Duration duration(String text) {

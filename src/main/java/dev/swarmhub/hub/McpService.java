@@ -10,9 +10,7 @@ import dev.swarmhub.kernel.EventLog;
 import dev.swarmhub.kernel.OrderedMap;
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.SwarmException;
-import dev.swarmhub.leases.Lease;
 import dev.swarmhub.leases.Leases;
-import dev.swarmhub.leases.Mode;
 import dev.swarmhub.leases.ResourceParser;
 import dev.swarmhub.messages.Message;
 import dev.swarmhub.messages.MessageType;
@@ -253,39 +251,12 @@ final class McpService implements AutoCloseable {
                         .map(listed -> JsonViews.agent(listed.agent(), listed.leases())).toList())));
         tools.add(tool("heartbeat", "Mark this agent active.", Schema.of(),
                 (exchange, args) -> JsonViews.agent(agents.heartbeat(acting(exchange)), null)));
-        tools.add(tool("acquire_locks", "Lock files, globs or name:X resources, all or none; wait queues in order.",
-                Schema.of().strings("resources", "Paths, globs (src/**/*.py) or name:NAME", true)
-                        .string("mode", "exclusive (default) or shared").string("ttl", "Lease time, e.g. 5m (default 5m)")
-                        .string("reason", "Why, shown to others").string("wait", "Wait up to this long, e.g. 30s"),
-                (exchange, args) -> {
-                    Leases.Request wanted = new Leases.Request(acting(exchange), parser.parseAll(args.strings("resources")),
-                            args.string("mode") == null ? Mode.EXCLUSIVE : Mode.parse(args.string("mode")),
-                            args.duration("ttl"), args.string("reason"));
-                    List<Lease> granted = leases.acquire(wanted, args.duration("wait"));
-                    return OrderedMap.of("granted", true, "leases", JsonViews.leases(granted));
-                }));
-        tools.add(tool("renew_locks", "Extend this agent's locks (given ones, or all).",
-                Schema.of().strings("resources", "Resources to renew (default: all held)", false).string("ttl", "New lease time"),
-                (exchange, args) -> {
-                    List<String> named = args.strings("resources");
-                    List<Lease> renewed = named == null ? leases.renewAll(acting(exchange), args.duration("ttl"))
-                            : leases.renew(acting(exchange), parser.parseAll(named), args.duration("ttl"));
-                    return OrderedMap.of("renewed", JsonViews.leases(renewed));
-                }));
-        tools.add(tool("release_locks", "Release this agent's locks (given ones, or all).",
-                Schema.of().strings("resources", "Resources to release (default: all held)", false),
-                (exchange, args) -> {
-                    List<String> named = args.strings("resources");
-                    List<Leases.Released> released = named == null ? leases.releaseAll(acting(exchange))
-                            : leases.release(acting(exchange), parser.parseAll(named));
-                    return OrderedMap.of("released", JsonViews.released(released));
-                }));
-        tools.add(tool("who_has_lock", "Who holds locks overlapping a resource.",
-                Schema.of().string("resource", "A path, glob or name:NAME").required("resource"),
-                (exchange, args) -> OrderedMap.of("leases", JsonViews.leases(leases.who(parser.parse(args.string("resource")))))));
-        tools.add(tool("list_locks", "Live locks, optionally of one holder.",
-                Schema.of().string("holder", "Only this agent's locks"),
-                (exchange, args) -> OrderedMap.of("leases", JsonViews.leases(leases.list(args.string("holder"), false)))));
+        LeaseEndpoints lease = new LeaseEndpoints(services.leaseOperations);
+        tools.add(tool("acquire_locks", lease.acquire));
+        tools.add(tool("renew_locks", lease.renew));
+        tools.add(tool("release_locks", lease.release));
+        tools.add(tool("who_has_lock", lease.who));
+        tools.add(tool("list_locks", lease.holders));
         messageTools(tools);
         return tools;
     }
@@ -390,20 +361,29 @@ final class McpService implements AutoCloseable {
     }
 
     /** A tool whose result is the operation's JSON document; a failure is an error result with the API's error document. */
+    /** A tool for a domain operation: its summary, its arguments' schema, its view. */
+    private <A extends Record> SyncToolSpecification tool(String name, Exposed<A, ?> exposed) {
+        McpSchema.Tool tool = McpSchema.Tool.builder().name(name).description(exposed.operation().summary()).inputSchema(exposed.schema()).build();
+        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> answer(() -> exposed.call(acting(exchange),
+                exposed.arguments(request.arguments() == null ? Map.of() : request.arguments(), OperationArguments.Wording.TOOL)))).build();
+    }
+
+    private static McpSchema.CallToolResult answer(Supplier<Object> call) {
+        Object document;
+        boolean failed = false;
+        try {
+            document = call.get();
+        } catch (SwarmException refused) {
+            document = JsonViews.error(refused);
+            failed = true;
+        }
+        return McpSchema.CallToolResult.builder().structuredContent(document).addTextContent(JsonViews.json(document)).isError(failed).build();
+    }
+
     private static SyncToolSpecification tool(String name, String description, Schema schema, Operation operation) {
         McpSchema.Tool tool = McpSchema.Tool.builder().name(name).description(description).inputSchema(schema.document()).build();
-        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> {
-            Object document;
-            boolean failed = false;
-            try {
-                document = operation.apply(exchange, new Arguments(request.arguments(), schema));
-            } catch (SwarmException refused) {
-                document = JsonViews.error(refused);
-                failed = true;
-            }
-            return McpSchema.CallToolResult.builder().structuredContent(document).addTextContent(JsonViews.json(document))
-                    .isError(failed).build();
-        }).build();
+        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) ->
+                answer(() -> operation.apply(exchange, new Arguments(request.arguments(), schema)))).build();
     }
 
     // --------------------------------------------------------------------------------- resources

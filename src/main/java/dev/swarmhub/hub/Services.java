@@ -7,7 +7,9 @@ import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.kernel.EventLog;
 import dev.swarmhub.kernel.Setting;
 import dev.swarmhub.kernel.Settings;
+import dev.swarmhub.leases.LeaseOperations;
 import dev.swarmhub.leases.Leases;
+import dev.swarmhub.leases.ResourceParser;
 import dev.swarmhub.messages.Message;
 import dev.swarmhub.messages.MessageSignature;
 import dev.swarmhub.messages.Messages;
@@ -26,6 +28,7 @@ public final class Services implements AutoCloseable {
     public final SqliteStore store;
     public final Agents agents;
     public final Leases leases;
+    public final LeaseOperations leaseOperations;
     public final EventLog log;
     public final Settings settings;
     public final Messages messages;
@@ -38,6 +41,7 @@ public final class Services implements AutoCloseable {
         LocalProcesses processes = new LocalProcesses();
         this.agents = new Agents(store, processes);
         this.leases = new Leases(store, agents, processes);
+        this.leaseOperations = new LeaseOperations(leases, new ResourceParser(root));
         this.log = new EventLog(store);
         this.settings = new Settings(store, agents, Stream.<List<Setting<?>>>of(Agents.SETTINGS, Messages.SETTINGS, List.of(EventStream.STREAMS_PER_TOKEN))
                 .flatMap(List::stream).toList());

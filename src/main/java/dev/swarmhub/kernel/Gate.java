@@ -8,4 +8,8 @@ public interface Gate {
 
     /** Housekeeping that runs whenever the store is written: moves dead agents along. */
     void sweep(Tx tx);
+
+    /** Housekeeping before a read that reports holders: moves dead agents along, so that none is reported. */
+    default void sweepBeforeRead() {
+    }
 }

@@ -408,15 +408,18 @@ public final class Leases {
         });
     }
 
-    /** Live leases overlapping the resource, including globs that cover a path. */
+    /** Live leases overlapping the resource, including globs that cover a path; no dead agent's. */
     public List<Lease> who(Resource resource) {
+        gate.sweepBeforeRead();
         return store.read(tx -> liveLeasesOverlapping(tx, resource));
     }
 
+    /** Leases (of one agent: non-null), live ones unless {@code includeExpired}; no dead agent's. */
     public List<Lease> list(String agent, boolean includeExpired) {
         if (agent != null) {
             Limits.agentId(agent);
         }
+        gate.sweepBeforeRead();
         return store.read(tx -> LeaseStore.in(tx).leases(agent, includeExpired));
     }
 

@@ -136,8 +136,28 @@ class McpTest {
             String locks = ((McpSchema.TextResourceContents) client.readResource(new McpSchema.ReadResourceRequest("swarm://locks"))
                     .contents().get(0)).text();
             assertThat(locks).contains(id + ".py");
-            assertThat(call(client, "release_locks", Map.of()).get("released")).hasSize(1);
+            assertThat(error(client, "release_locks", Map.of()).get("message").asString()).as("release all is asked for, as over HTTP and the CLI")
+                    .contains("'resources'", "'all'");
+            assertThat(call(client, "release_locks", Map.of("all", true)).get("released")).hasSize(1);
         }
+    }
+
+    /** One definition per operation: the tool's input schema is the API's request schema, both from the operation's arguments. */
+    @Test
+    void aLeaseOperationIsDescribedAlikeByItsToolAndItsRoute() throws Exception {
+        McpSyncClient client = http(operatorToken);
+        McpSchema.Tool tool = client.listTools().tools().stream().filter(listed -> listed.name().equals("acquire_locks")).findFirst().orElseThrow();
+        JsonNode toolSchema = JSON.valueToTree(tool.inputSchema());
+        HttpResponse<String> openApi = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(endpoint() + "/api/v1/openapi.json"))
+                .header("Authorization", "Bearer " + operatorToken).build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode acquire = JSON.readTree(openApi.body()).path("paths").path("/locks").path("post");
+        JsonNode routeSchema = acquire.path("requestBody").path("content").path("application/json").path("schema");
+
+        assertThat(toolSchema).isEqualTo(routeSchema);
+        assertThat(routeSchema.path("required")).extracting(JsonNode::asString).containsExactly("resources");
+        assertThat(routeSchema.path("properties").propertyNames()).containsExactly("resources", "mode", "ttl", "reason", "wait");
+        assertThat(routeSchema.path("additionalProperties").asBoolean(true)).isFalse();
+        assertThat(acquire.path("summary").asString()).isEqualTo(tool.description());
     }
 
     @Test
@@ -279,7 +299,7 @@ class McpTest {
                 Await.until("gone's acquire to queue", () -> !log.latest("gone", "lease.queued", 1).isEmpty());
             } // gone's client goes away
             Await.until("gone's wait to be abandoned", () -> !log.latest("gone", "lease.wait-abandoned", 1).isEmpty());
-            call(holder, "release_locks", Map.of());
+            call(holder, "release_locks", Map.of("all", true));
             assertThat(call(holder, "who_has_lock", Map.of("resource", "y.py")).get("leases")).as("y.py after the release").isEmpty();
             assertThat(log.latest("gone", "lease.acquired", 10)).as("grants to gone").isEmpty();
         }

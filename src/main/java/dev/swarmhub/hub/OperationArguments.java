@@ -1,0 +1,196 @@
+package dev.swarmhub.hub;
+
+import dev.swarmhub.kernel.Doc;
+import dev.swarmhub.kernel.Durations;
+import dev.swarmhub.kernel.Limits;
+import dev.swarmhub.kernel.OrderedMap;
+import dev.swarmhub.kernel.SwarmException;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An operation's arguments from a transport's named values (a JSON body's fields, an MCP call's
+ * arguments, query parameters), and their JSON schema: both read from the argument record and its
+ * {@link Doc}s, so every adapter takes the same names and types and names the same argument in its
+ * errors. A value's type is checked strictly: 5 is not "5", "true" is not true, except in query
+ * parameters, which are all text.
+ */
+final class OperationArguments {
+
+    private OperationArguments() {
+    }
+
+    /** How a transport calls one value in its errors: "field", "argument", "parameter". */
+    record Wording(String noun, boolean textOnly) {
+        static final Wording BODY = new Wording("field", false);
+        static final Wording TOOL = new Wording("argument", false);
+        static final Wording QUERY = new Wording("parameter", true);
+    }
+
+    static <A extends Record> A bind(Class<A> type, Map<String, ?> values, Wording wording) {
+        RecordComponent[] components = type.getRecordComponents();
+        Map<String, RecordComponent> byName = new LinkedHashMap<>();
+        for (RecordComponent component : components) {
+            byName.put(name(component), component);
+        }
+        for (String given : values.keySet()) {
+            if (!byName.containsKey(given)) {
+                throw SwarmException.badInput("unknown " + wording.noun() + " '" + given + "'"
+                        + (byName.isEmpty() ? ": this operation takes none" : "; this operation takes " + String.join(", ", byName.keySet())));
+            }
+        }
+        Object[] arguments = new Object[components.length];
+        for (int i = 0; i < components.length; i++) {
+            RecordComponent component = components[i];
+            Object value = values.get(name(component));
+            if (value == null && doc(component).required()) {
+                throw SwarmException.badInput("missing " + wording.noun() + " '" + name(component) + "': " + doc(component).value());
+            }
+            arguments[i] = value == null ? null : convert(component, value, wording);
+        }
+        try {
+            Constructor<A> constructor = type.getDeclaredConstructor(Arrays.stream(components).map(RecordComponent::getType).toArray(Class<?>[]::new));
+            return constructor.newInstance(arguments);
+        } catch (InvocationTargetException thrown) {
+            if (thrown.getCause() instanceof RuntimeException failure) {
+                throw failure; // the record's own check: a SwarmException naming the argument
+            }
+            throw new IllegalStateException(thrown.getCause());
+        } catch (ReflectiveOperationException unusable) {
+            throw new IllegalStateException(type + " is not an operation's argument record", unusable);
+        }
+    }
+
+    private static Object convert(RecordComponent component, Object value, Wording wording) {
+        Class<?> type = component.getType();
+        String name = name(component);
+        if (type == List.class) {
+            if (!(value instanceof List<?> list) || list.stream().anyMatch(item -> !(item instanceof String))) {
+                throw wrongType(wording, name, "an array of strings");
+            }
+            return List.copyOf(list.stream().map(String.class::cast).toList());
+        }
+        if (type == Boolean.class) {
+            if (wording.textOnly() && value instanceof String text && (text.equals("true") || text.equals("false"))) {
+                return Boolean.valueOf(text);
+            }
+            if (!(value instanceof Boolean)) {
+                throw wrongType(wording, name, "true or false");
+            }
+            return value;
+        }
+        if (type == Integer.class) {
+            long number = wholeNumber(wording, name, value);
+            if (number < 1 || number > Integer.MAX_VALUE) {
+                throw SwarmException.badInput(wording.noun() + " '" + name + "' must be a positive whole number, not " + number);
+            }
+            return (int) number;
+        }
+        if (type == Long.class) {
+            return wholeNumber(wording, name, value);
+        }
+        if (!(value instanceof String text)) {
+            throw wrongType(wording, name, "a string");
+        }
+        if (type == String.class) {
+            return text;
+        }
+        if (type == Duration.class) {
+            return Durations.parse(text);
+        }
+        return parsed(type, text);
+    }
+
+    private static long wholeNumber(Wording wording, String name, Object value) {
+        if (value instanceof Integer || value instanceof Long) {
+            return ((Number) value).longValue();
+        }
+        if (wording.textOnly() && value instanceof String text && Limits.digits(text.startsWith("-") ? text.substring(1) : text, 18)) {
+            return Long.parseLong(text);
+        }
+        throw wrongType(wording, name, "a whole number");
+    }
+
+    /** A value of a domain type read from its text by the type's own {@code parse(String)} (Mode, MessageType). */
+    private static Object parsed(Class<?> type, String text) {
+        try {
+            Method parse = type.getMethod("parse", String.class);
+            if (!Modifier.isStatic(parse.getModifiers()) || parse.getReturnType() != type) {
+                throw new IllegalStateException(type + " has no static parse(String)");
+            }
+            return parse.invoke(null, text);
+        } catch (InvocationTargetException thrown) {
+            if (thrown.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            throw new IllegalStateException(thrown.getCause());
+        } catch (ReflectiveOperationException missing) {
+            throw new IllegalStateException(type + " has no static parse(String)", missing);
+        }
+    }
+
+    private static SwarmException wrongType(Wording wording, String name, String expected) {
+        return SwarmException.badInput("wrong type for " + wording.noun() + " '" + name + "': expected " + expected);
+    }
+
+    /** The JSON schema of the arguments: an object of the documented properties, nothing else allowed. */
+    static Map<String, Object> schema(Class<? extends Record> type) {
+        Map<String, Object> properties = new LinkedHashMap<>();
+        List<String> required = new ArrayList<>();
+        for (RecordComponent component : type.getRecordComponents()) {
+            Doc doc = doc(component);
+            Map<String, Object> property = OrderedMap.of("type", jsonType(component.getGenericType()));
+            if (component.getType() == List.class) {
+                property.put("items", Map.of("type", "string"));
+                property.put("minItems", 1);
+            }
+            property.put("description", doc.value());
+            if (!doc.example().isEmpty()) {
+                property.put("examples", List.of(doc.example()));
+            }
+            properties.put(name(component), property);
+            if (doc.required()) {
+                required.add(name(component));
+            }
+        }
+        Map<String, Object> schema = OrderedMap.of("type", "object", "properties", properties, "additionalProperties", false);
+        if (!required.isEmpty()) {
+            schema.put("required", required);
+        }
+        return schema;
+    }
+
+    private static String jsonType(Type type) {
+        if (type instanceof ParameterizedType) {
+            return "array";
+        }
+        if (type == Boolean.class) {
+            return "boolean";
+        }
+        return type == Integer.class || type == Long.class ? "integer" : "string";
+    }
+
+    private static String name(RecordComponent component) {
+        String wire = doc(component).name();
+        return wire.isEmpty() ? component.getName() : wire;
+    }
+
+    private static Doc doc(RecordComponent component) {
+        Doc doc = component.getAnnotation(Doc.class);
+        if (doc == null) {
+            throw new IllegalStateException(component.getDeclaringRecord().getName() + "." + component.getName() + " has no @Doc");
+        }
+        return doc;
+    }
+}

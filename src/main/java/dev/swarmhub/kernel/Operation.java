@@ -1,0 +1,22 @@
+package dev.swarmhub.kernel;
+
+/**
+ * An operation of a domain, defined once: its name, what it does, its arguments (a record whose
+ * components carry {@link Doc} and whose constructor applies the defaults and limits, each error
+ * naming the argument), whether its transaction checks the caller's token again, and what it
+ * does. The adapters (HTTP, MCP, the CLI) only convert their transport's fields into the
+ * arguments, call {@link #run}, and render the answer with one shared view.
+ *
+ * @param admitting whether the operation's write transaction checks the caller's token again (through the {@link Gate})
+ */
+public record Operation<A extends Record, R>(String name, String summary, Class<A> arguments, boolean admitting, Call<A, R> call) {
+
+    @FunctionalInterface
+    public interface Call<A, R> {
+        R run(Caller caller, A arguments);
+    }
+
+    public R run(Caller caller, A arguments) {
+        return call.run(caller, arguments);
+    }
+}

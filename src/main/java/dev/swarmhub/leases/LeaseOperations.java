@@ -1,0 +1,117 @@
+package dev.swarmhub.leases;
+
+import dev.swarmhub.kernel.Doc;
+import dev.swarmhub.kernel.Limits;
+import dev.swarmhub.kernel.Operation;
+import dev.swarmhub.kernel.SwarmException;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The lease operations as every adapter offers them: arguments with their defaults and limits,
+ * and what each does. The CLI verb {@code lock} and the MCP tools {@code *_locks} name these.
+ */
+public final class LeaseOperations {
+
+    /** The most resources one request may name. */
+    public static final int MAX_RESOURCES = 1000;
+
+    public record Acquire(
+            @Doc(value = "Paths, globs (src/**/*.py) or name:NAME: all are granted or none", required = true) List<String> resources,
+            @Doc(value = "exclusive (default) or shared", example = "exclusive") Mode mode,
+            @Doc(value = "Lease time (default 5m, 1s to 24h)", example = "5m") Duration ttl,
+            @Doc("Why, shown to others") String reason,
+            @Doc(value = "Wait up to this long for conflicting leases to go, in order of asking", example = "30s", name = "wait")
+            Duration waitFor) {
+        public Acquire {
+            resources = named(resources);
+            mode = mode == null ? Mode.EXCLUSIVE : mode;
+        }
+    }
+
+    public record Renew(
+            @Doc("The held resources to renew") List<String> resources,
+            @Doc("true: every lease the agent holds (instead of resources)") Boolean all,
+            @Doc(value = "New lease time (default 5m)", example = "5m") Duration ttl) {
+        public Renew {
+            resources = namedOrAll(resources, all);
+        }
+    }
+
+    public record Release(
+            @Doc("The held resources to release (what is not held is skipped)") List<String> resources,
+            @Doc("true: every lease the agent holds (instead of resources)") Boolean all) {
+        public Release {
+            resources = namedOrAll(resources, all);
+        }
+    }
+
+    public record Who(@Doc(value = "A path, glob or name:NAME", required = true) String resource) {
+    }
+
+    public record Holders(
+            @Doc("Only this agent's leases") String holder,
+            @Doc("true: expired leases too") Boolean all) {
+    }
+
+    public record ReleaseAgent(
+            @Doc(value = "The agent whose leases all go", required = true) String agent,
+            @Doc("Why, recorded in the log") String reason) {
+        public ReleaseAgent {
+            Limits.agentId(agent);
+        }
+    }
+
+    public record Cleanup() {
+    }
+
+    public final Operation<Acquire, List<Lease>> acquire;
+    public final Operation<Renew, List<Lease>> renew;
+    public final Operation<Release, List<Leases.Released>> release;
+    public final Operation<Who, List<Lease>> who;
+    public final Operation<Holders, List<Lease>> holders;
+    public final Operation<ReleaseAgent, List<Lease>> releaseAgent;
+    public final Operation<Cleanup, Leases.CleanupReport> cleanup;
+
+    public LeaseOperations(Leases leases, ResourceParser parser) {
+        acquire = new Operation<>("lease.acquire", "Take leases on all the resources or none; re-acquiring renews; wait queues in order.",
+                Acquire.class, true, (caller, a) -> leases.acquire(new Leases.Request(caller, parser.parseAll(a.resources()), a.mode(),
+                        a.ttl(), a.reason()), a.waitFor()));
+        renew = new Operation<>("lease.renew", "Extend the agent's leases (same lease, same fencing token).", Renew.class, true,
+                (caller, a) -> a.resources() == null ? leases.renewAll(caller, a.ttl()) : leases.renew(caller, parser.parseAll(a.resources()), a.ttl()));
+        release = new Operation<>("lease.release", "Release the agent's leases.", Release.class, true,
+                (caller, a) -> a.resources() == null ? leases.releaseAll(caller) : leases.release(caller, parser.parseAll(a.resources())));
+        who = new Operation<>("lease.who", "Who holds leases overlapping a resource (globs included).", Who.class, false,
+                (caller, a) -> leases.who(parser.parse(a.resource())));
+        holders = new Operation<>("lease.list", "Live leases, optionally of one holder.", Holders.class, false,
+                (caller, a) -> leases.list(a.holder(), Boolean.TRUE.equals(a.all())));
+        releaseAgent = new Operation<>("lease.release-agent", "Operator: force-release every lease of one agent, recording why.",
+                ReleaseAgent.class, false, (caller, a) -> leases.releaseAgent(caller, a.agent(), a.reason()));
+        cleanup = new Operation<>("lease.cleanup", "Remove expired leases and dead waiters now (the hub does it every second).",
+                Cleanup.class, false, (caller, a) -> leases.cleanup());
+    }
+
+    private static List<String> named(List<String> resources) {
+        if (resources == null || resources.isEmpty()) {
+            throw SwarmException.badInput("'resources' is missing or empty: name the paths, globs or name:NAME resources");
+        }
+        if (resources.size() > MAX_RESOURCES) {
+            throw SwarmException.badInput("'resources' names " + resources.size() + "; at most " + MAX_RESOURCES + " per request");
+        }
+        return List.copyOf(resources);
+    }
+
+    /** The named resources, or null for all of the agent's: one of the two, never both or neither. */
+    private static List<String> namedOrAll(List<String> resources, Boolean all) {
+        if (Boolean.TRUE.equals(all)) {
+            if (resources != null) {
+                throw SwarmException.badInput("give 'resources' or 'all', not both");
+            }
+            return null;
+        }
+        if (resources == null) {
+            throw SwarmException.badInput("'resources' is missing: name the resources, or give 'all': true for every lease held");
+        }
+        return named(resources);
+    }
+}
