@@ -12,9 +12,6 @@ import dev.swarmhub.kernel.RateLimitedException;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.leases.Leases;
 import dev.swarmhub.leases.ResourceParser;
-import dev.swarmhub.messages.Message;
-import dev.swarmhub.messages.MessageType;
-import dev.swarmhub.messages.Messages;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -27,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -79,6 +77,7 @@ final class Api extends HttpServlet {
     private final ResourceParser parser;
     private final IdempotentAnswers answers;
     private final LeaseEndpoints lease;
+    private final MessageEndpoints message;
     /** POST routes defined as operations: the body's fields are the operation's arguments. */
     private final Map<String, Exposed<?, ?>> postedOperations;
     private final JsonNode openApi;
@@ -91,8 +90,10 @@ final class Api extends HttpServlet {
         this.parser = new ResourceParser(services.root); // resolves the root's real path once, not per request
         this.answers = new IdempotentAnswers(services, parser);
         this.lease = new LeaseEndpoints(services.leaseOperations);
+        this.message = new MessageEndpoints(services.messageOperations, services);
         this.postedOperations = Map.of("POST /locks", lease.acquire, "POST /locks/renew", lease.renew, "POST /locks/release", lease.release,
-                "POST /locks/cleanup", lease.cleanup, "POST /locks/release-agent", lease.releaseAgent);
+                "POST /locks/cleanup", lease.cleanup, "POST /locks/release-agent", lease.releaseAgent,
+                "POST /messages", message.send, "POST /messages/broadcast", message.broadcast);
         this.openApi = OpenApi.document(postedOperations);
     }
 
@@ -103,32 +104,8 @@ final class Api extends HttpServlet {
     record RegisterBody(String id, String kind, String pane, String tmuxSocket, Long pid, String label) {
     }
 
-    /** A message to send: {@code to} for a direct message, {@code includeSelf} for a broadcast. */
-    record SendBody(List<String> to, String type, String text, String priority, Boolean ack, String thread, Boolean includeSelf) {
-        Messages.Draft draft() {
-            if (type == null) {
-                throw SwarmException.badInput("field 'type' is missing: use QUESTION, REVIEW-REQUEST, BLOCKED, COMPLETED, CHALLENGE, INFO or ACK");
-            }
-            return new Messages.Draft(MessageType.parse(type), required(text), priority, ack, thread);
-        }
-    }
-
-    /** A reply goes to the message's sender, in its thread; its type defaults to INFO. */
-    record ReplyBody(String type, String text, String priority, Boolean ack) {
-        Messages.Draft draft() {
-            return new Messages.Draft(type == null ? MessageType.INFO : MessageType.parse(type), required(text), priority, ack, null);
-        }
-    }
-
-    private static String required(String text) {
-        if (text == null) {
-            throw SwarmException.badInput("field 'text' is missing");
-        }
-        return text;
-    }
-
-    /** A JSON answer: status and document; {@code sent}: the message a send stored, whose typings the answer reports. */
-    record Answer(int status, Object document, Message sent) {
+    /** A JSON answer: status and document; {@code committed}: the document to send instead once the write committed (a send's typings). */
+    record Answer(int status, Object document, Supplier<Object> committed) {
         Answer(int status, Object document) {
             this(status, document, null);
         }
@@ -152,7 +129,7 @@ final class Api extends HttpServlet {
                     ? route(route, caller, request, response, body)
                     : answers.answer(key, caller, RequestGuard.bearerToken(request), route, body,
                             () -> route(route, caller, request, response, body));
-            send(response, answer.sent() == null ? answer : sent(services.withTypings(answer.sent()))); // committed: the typist can see it
+            send(response, answer.committed() == null ? answer : new Answer(answer.status(), answer.committed().get())); // the typist can see it now
         } catch (SwarmException failure) {
             discardBody(request);
             if (failure instanceof RateLimitedException limited) {
@@ -216,10 +193,19 @@ final class Api extends HttpServlet {
     /** Calls an operation with the request body's fields, watching the client while it waits. */
     private <A extends Record> Answer posted(Exposed<A, ?> exposed, Caller caller, HttpServletRequest request, HttpServletResponse response,
             String body) {
-        A arguments = exposed.arguments(fields(body, exposed), OperationArguments.Wording.BODY);
+        return answer(exposed, caller, exposed.arguments(fields(body, exposed), OperationArguments.Wording.BODY), request, response);
+    }
+
+    /** Runs the operation, watching the client while it waits; an answer completed after the commit is completed then. */
+    private <A extends Record, R> Answer answer(Exposed<A, R> exposed, Caller caller, A arguments, HttpServletRequest request,
+            HttpServletResponse response) {
+        R result;
         try (WaitingRequests.Watch watch = exposed.waits().test(arguments) ? waits.watch(request, response) : null) {
-            return new Answer(200, exposed.call(caller, arguments));
+            result = exposed.operation().run(caller, arguments);
         }
+        Map<String, Object> document = exposed.view().apply(arguments, result);
+        return exposed.committedView() == null ? new Answer(exposed.status(), document)
+                : new Answer(exposed.status(), document, () -> exposed.committedView().apply(result));
     }
 
     /** The body's fields; an operation without arguments may have no body. */
@@ -228,11 +214,23 @@ final class Api extends HttpServlet {
         return body.isBlank() && exposed.operation().arguments().getRecordComponents().length == 0 ? Map.of() : parse(body, Map.class);
     }
 
-    /** Calls an operation with the request's query parameters. */
-    private static <A extends Record> Answer queried(Exposed<A, ?> exposed, Caller caller, HttpServletRequest request) {
+    /** Calls an operation with the request's query parameters ({@code renamed}: a parameter's name to the argument's). */
+    private <A extends Record> Answer queried(Exposed<A, ?> exposed, Caller caller, HttpServletRequest request, HttpServletResponse response,
+            Map<String, String> renamed) {
         Map<String, Object> parameters = new LinkedHashMap<>();
-        request.getParameterMap().forEach((name, values) -> parameters.put(name, values[0]));
-        return new Answer(200, exposed.call(caller, exposed.arguments(parameters, OperationArguments.Wording.QUERY)));
+        request.getParameterMap().forEach((name, values) -> parameters.put(renamed.getOrDefault(name, name), values[0]));
+        return answer(exposed, caller, exposed.arguments(parameters, OperationArguments.Wording.QUERY), request, response);
+    }
+
+    /** Calls an operation on one message, named in the path; {@code fields}: the body's, for a reply. */
+    private <A extends Record> Answer onMessage(Exposed<A, ?> exposed, Caller caller, String id, Map<String, Object> fields,
+            HttpServletRequest request, HttpServletResponse response) {
+        if (fields.containsKey("message")) {
+            throw SwarmException.badInput("unknown field 'message': the message is named in the path");
+        }
+        Map<String, Object> arguments = new LinkedHashMap<>(fields);
+        arguments.put("message", id);
+        return answer(exposed, caller, exposed.arguments(arguments, OperationArguments.Wording.BODY), request, response);
     }
 
     /** A stored JSON document (an answer kept for an Idempotency-Key), as a mutable map. */
@@ -245,7 +243,8 @@ final class Api extends HttpServlet {
         Agents agents = services.agents;
         return switch (route) {
             case "GET /openapi.json" -> new Answer(200, openApi);
-            case "GET /locks" -> request.getParameter("resource") != null ? queried(lease.who, caller, request) : queried(lease.holders, caller, request);
+            case "GET /locks" -> request.getParameter("resource") != null ? queried(lease.who, caller, request, response, Map.of())
+                    : queried(lease.holders, caller, request, response, Map.of());
             case "GET /agents" -> new Answer(200, OrderedMap.of("agents",
                     agents.list().stream().map(listed -> JsonViews.agent(listed.agent(), listed.leases())).toList()));
             case "POST /agents" -> {
@@ -266,56 +265,26 @@ final class Api extends HttpServlet {
                         : services.log.after(longValue("after", after), request.getParameter("agent"), request.getParameter("kind"), limit);
                 yield new Answer(200, OrderedMap.of("events", found.stream().map(JsonViews::event).toList()));
             }
-            case "GET /messages" -> {
-                List<Messages.View> inbox;
-                try (WaitingRequests.Watch watch = request.getParameter("wait") == null ? null : waits.watch(request, response)) {
-                    inbox = services.messages.inbox(caller, "true".equals(request.getParameter("unread")), duration(request.getParameter("wait")));
-                }
-                yield messageList(inbox);
-            }
-            case "POST /messages" -> {
-                SendBody send = parse(body, SendBody.class);
-                if (send.includeSelf() != null) {
-                    throw SwarmException.badInput("field 'includeSelf' belongs to POST /messages/broadcast");
-                }
-                if (send.to() == null || send.to().isEmpty()) {
-                    throw SwarmException.badInput("field 'to' is missing or empty: name the recipient agents");
-                }
-                yield sent(services.messages.send(caller, send.to(), send.draft()));
-            }
-            case "POST /messages/broadcast" -> {
-                SendBody send = parse(body, SendBody.class);
-                if (send.to() != null) {
-                    throw SwarmException.badInput("field 'to' does not belong to a broadcast: it goes to every agent not gone");
-                }
-                yield sent(services.messages.broadcast(caller, send.draft(), Boolean.TRUE.equals(send.includeSelf())));
-            }
-            case "GET /messages/search" -> {
-                String query = request.getParameter("q");
-                if (query == null) {
-                    throw SwarmException.badInput("parameter 'q' is missing: give the words to search for");
-                }
-                yield messageList(services.messages.search(caller, query, intParameter(request, "limit", 20)));
-            }
+            case "GET /messages" -> queried(message.inbox, caller, request, response, Map.of());
+            case "GET /messages/search" -> queried(message.search, caller, request, response, Map.of("q", "query"));
             default -> postedOperations.containsKey(route) ? posted(postedOperations.get(route), caller, request, response, body)
-                    : oneMessage(route, caller, body);
+                    : oneMessage(route, caller, body, request, response);
         };
     }
 
-    private Answer oneMessage(String route, Caller caller, String body) {
+    private Answer oneMessage(String route, Caller caller, String body, HttpServletRequest request, HttpServletResponse response) {
         Matcher matcher = ONE_MESSAGE.matcher(route);
         if (!matcher.matches()) {
             return noSuchOperation(route);
         }
-        Messages messages = services.messages;
         String id = matcher.group(2);
         String operation = matcher.group(1) + " " + (matcher.group(3) == null ? "" : matcher.group(3));
         return switch (operation) {
-            case "GET " -> new Answer(200, JsonViews.message(messages.show(caller, id)));
-            case "GET thread" -> messageList(messages.thread(caller, id));
-            case "POST read" -> new Answer(200, JsonViews.message(messages.read(caller, id)));
-            case "POST ack" -> new Answer(200, JsonViews.message(messages.ack(caller, id)));
-            case "POST reply" -> sent(messages.reply(caller, id, parse(body, ReplyBody.class).draft()));
+            case "GET " -> onMessage(message.show, caller, id, Map.of(), request, response);
+            case "GET thread" -> onMessage(message.thread, caller, id, Map.of(), request, response);
+            case "POST read" -> onMessage(message.read, caller, id, Map.of(), request, response);
+            case "POST ack" -> onMessage(message.ack, caller, id, Map.of(), request, response);
+            case "POST reply" -> onMessage(message.reply, caller, id, fields(body, message.reply), request, response);
             default -> noSuchOperation(route);
         };
     }
@@ -344,14 +313,6 @@ final class Api extends HttpServlet {
         }
         return new PaneGuard().bind(new Tmux(Tmux.socketPath(register.tmuxSocket(), Map.of(), Path.of("/"))), register.pane(),
                 register.pid(), null);
-    }
-
-    private static Answer sent(Message message) {
-        return new Answer(201, JsonViews.sentMessage(message), message);
-    }
-
-    private static Answer messageList(List<Messages.View> views) {
-        return new Answer(200, OrderedMap.of("messages", JsonViews.messages(views)));
     }
 
     private static <T> T parse(String body, Class<T> type) {

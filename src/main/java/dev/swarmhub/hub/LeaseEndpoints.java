@@ -25,7 +25,7 @@ final class LeaseEndpoints {
     final Exposed<Cleanup, Leases.CleanupReport> cleanup;
 
     LeaseEndpoints(LeaseOperations operations) {
-        acquire = new Exposed<>(operations.acquire, (a, granted) -> OrderedMap.of("granted", true, "leases", JsonViews.leases(granted)),
+        acquire = Exposed.waiting(operations.acquire, (a, granted) -> OrderedMap.of("granted", true, "leases", JsonViews.leases(granted)),
                 a -> a.waitFor() != null);
         renew = Exposed.of(operations.renew, (a, renewed) -> OrderedMap.of("renewed", JsonViews.leases(renewed)));
         release = Exposed.of(operations.release, (a, released) -> OrderedMap.of("released", JsonViews.released(released)));

@@ -12,9 +12,6 @@ import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.leases.Leases;
 import dev.swarmhub.leases.ResourceParser;
-import dev.swarmhub.messages.Message;
-import dev.swarmhub.messages.MessageType;
-import dev.swarmhub.messages.Messages;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
@@ -261,47 +258,15 @@ final class McpService implements AutoCloseable {
         return tools;
     }
 
-    /** A sent message's answer, with its typings into panes once known (after the send committed). */
-    private Map<String, Object> sent(Message message) {
-        return JsonViews.sentMessage(services.withTypings(message));
-    }
-
     private void messageTools(List<SyncToolSpecification> tools) {
-        Messages messages = services.messages;
-        String types = "QUESTION, REVIEW-REQUEST, BLOCKED, COMPLETED, CHALLENGE, INFO or ACK";
-        tools.add(tool("send_message", "Send a message to agents (stored, signed; BLOCKED asks for an ACK).",
-                Schema.of().strings("to", "Recipient agent ids", true).string("type", types).string("text", "The message")
-                        .string("priority", "normal or urgent").bool("ack", "Ask recipients to ACK").string("thread", "Join this message's thread")
-                        .required("type").required("text"),
-                (exchange, args) -> sent(messages.send(acting(exchange), args.strings("to"), draft(args, args.string("type"),
-                        args.string("thread"))))));
-        tools.add(tool("broadcast_message", "Send a message to every other agent.",
-                Schema.of().string("type", types).string("text", "The message").string("priority", "normal or urgent")
-                        .bool("ack", "Ask recipients to ACK").bool("include_self", "Send it to this agent too").required("type").required("text"),
-                (exchange, args) -> sent(messages.broadcast(acting(exchange), draft(args, args.string("type"), null),
-                        Boolean.TRUE.equals(args.bool("include_self"))))));
-        tools.add(tool("reply_message", "Reply to a message's sender, in its thread.",
-                Schema.of().string("message", "Message id or unique prefix").string("text", "The reply").string("type", "Default INFO")
-                        .string("priority", "normal or urgent").bool("ack", "Ask for an ACK").required("message").required("text"),
-                (exchange, args) -> sent(messages.reply(acting(exchange), args.string("message"),
-                        draft(args, args.string("type") == null ? "INFO" : args.string("type"), null)))));
-        tools.add(tool("fetch_inbox", "This agent's messages, oldest first; wait returns as soon as one arrives.",
-                Schema.of().bool("unread", "Only unread ones").string("wait", "If none is unread, wait up to this long, e.g. 30s"),
-                (exchange, args) -> OrderedMap.of("messages", JsonViews.messages(messages.inbox(acting(exchange),
-                        Boolean.TRUE.equals(args.bool("unread")), args.duration("wait"))))));
-        tools.add(tool("read_message", "Show a message and mark it read.", Schema.of().string("message", "Message id or unique prefix")
-                .required("message"), (exchange, args) -> JsonViews.message(messages.read(acting(exchange), args.string("message")))));
-        tools.add(tool("ack_message", "Acknowledge a received message (stops its retries).", Schema.of()
-                .string("message", "Message id or unique prefix").required("message"),
-                (exchange, args) -> JsonViews.message(messages.ack(acting(exchange), args.string("message")))));
-        tools.add(tool("search_messages", "Full-text search of this agent's messages (word* matches a prefix).",
-                Schema.of().string("query", "Words that must all occur").integer("limit", "At most this many (default 20)").required("query"),
-                (exchange, args) -> OrderedMap.of("messages", JsonViews.messages(messages.search(acting(exchange), args.string("query"),
-                        args.integer("limit") == null ? 20 : args.integer("limit"))))));
-    }
-
-    private static Messages.Draft draft(Arguments args, String type, String thread) {
-        return new Messages.Draft(MessageType.parse(type), args.string("text"), args.string("priority"), args.bool("ack"), thread);
+        MessageEndpoints message = new MessageEndpoints(services.messageOperations, services);
+        tools.add(tool("send_message", message.send));
+        tools.add(tool("broadcast_message", message.broadcast));
+        tools.add(tool("reply_message", message.reply));
+        tools.add(tool("fetch_inbox", message.inbox));
+        tools.add(tool("read_message", message.read));
+        tools.add(tool("ack_message", message.ack));
+        tools.add(tool("search_messages", message.search));
     }
 
     private Map<String, Object> register(McpSyncServerExchange exchange, Arguments args) {
@@ -355,16 +320,10 @@ final class McpService implements AutoCloseable {
         return !bearer.operator() ? bearer : sessionId == null ? null : boundSessions.get(sessionId);
     }
 
-    @FunctionalInterface
-    private interface Operation {
-        Object apply(McpSyncServerExchange exchange, Arguments args);
-    }
-
-    /** A tool whose result is the operation's JSON document; a failure is an error result with the API's error document. */
     /** A tool for a domain operation: its summary, its arguments' schema, its view. */
     private <A extends Record> SyncToolSpecification tool(String name, Exposed<A, ?> exposed) {
-        McpSchema.Tool tool = McpSchema.Tool.builder().name(name).description(exposed.operation().summary()).inputSchema(exposed.schema()).build();
-        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> answer(() -> exposed.call(acting(exchange),
+        McpSchema.Tool tool = McpSchema.Tool.builder().name(name).description(exposed.operation().summary()).inputSchema(exposed.schema(OperationArguments.Wording.TOOL)).build();
+        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> answer(() -> exposed.callCommitted(acting(exchange),
                 exposed.arguments(request.arguments() == null ? Map.of() : request.arguments(), OperationArguments.Wording.TOOL)))).build();
     }
 
@@ -380,7 +339,13 @@ final class McpService implements AutoCloseable {
         return McpSchema.CallToolResult.builder().structuredContent(document).addTextContent(JsonViews.json(document)).isError(failed).build();
     }
 
-    private static SyncToolSpecification tool(String name, String description, Schema schema, Operation operation) {
+    /** A tool not (yet) defined as a domain operation: its own schema and call. */
+    @FunctionalInterface
+    private interface ToolCall {
+        Object apply(McpSyncServerExchange exchange, Arguments args);
+    }
+
+    private static SyncToolSpecification tool(String name, String description, Schema schema, ToolCall operation) {
         McpSchema.Tool tool = McpSchema.Tool.builder().name(name).description(description).inputSchema(schema.document()).build();
         return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) ->
                 answer(() -> operation.apply(exchange, new Arguments(request.arguments(), schema)))).build();

@@ -27,7 +27,7 @@ final class OpenApi {
                     .replace("~", "~0").replace("/", "~1"))).withObject("/post");
             post.put("summary", exposed.operation().summary());
             post.withObject("/requestBody").withObject("/content").withObject(JsonPointer.compile("/application~1json"))
-                    .set("schema", JsonViews.JSON.valueToTree(exposed.schema()));
+                    .set("schema", JsonViews.JSON.valueToTree(exposed.schema(OperationArguments.Wording.BODY)));
         });
         return document;
     }

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -31,18 +32,23 @@ final class OperationArguments {
     private OperationArguments() {
     }
 
-    /** How a transport calls one value in its errors: "field", "argument", "parameter". */
-    record Wording(String noun, boolean textOnly) {
-        static final Wording BODY = new Wording("field", false);
-        static final Wording TOOL = new Wording("argument", false);
-        static final Wording QUERY = new Wording("parameter", true);
+    /**
+     * How a transport names and types values: what it calls one in errors ("field", "argument",
+     * "parameter"), whether all values come as text, whether names are snake_case (MCP tools:
+     * includeSelf is include_self there), and whether schemas show examples (a tool list stays
+     * compact: agents read it in every session).
+     */
+    record Wording(String noun, boolean textOnly, boolean snakeCase, boolean examples) {
+        static final Wording BODY = new Wording("field", false, false, true);
+        static final Wording TOOL = new Wording("argument", false, true, false);
+        static final Wording QUERY = new Wording("parameter", true, false, true);
     }
 
     static <A extends Record> A bind(Class<A> type, Map<String, ?> values, Wording wording) {
         RecordComponent[] components = type.getRecordComponents();
         Map<String, RecordComponent> byName = new LinkedHashMap<>();
         for (RecordComponent component : components) {
-            byName.put(name(component), component);
+            byName.put(name(component, wording), component);
         }
         for (String given : values.keySet()) {
             if (!byName.containsKey(given)) {
@@ -53,9 +59,9 @@ final class OperationArguments {
         Object[] arguments = new Object[components.length];
         for (int i = 0; i < components.length; i++) {
             RecordComponent component = components[i];
-            Object value = values.get(name(component));
+            Object value = values.get(name(component, wording));
             if (value == null && doc(component).required()) {
-                throw SwarmException.badInput("missing " + wording.noun() + " '" + name(component) + "': " + doc(component).value());
+                throw SwarmException.badInput("missing " + wording.noun() + " '" + name(component, wording) + "': " + doc(component).value());
             }
             arguments[i] = value == null ? null : convert(component, value, wording);
         }
@@ -74,7 +80,7 @@ final class OperationArguments {
 
     private static Object convert(RecordComponent component, Object value, Wording wording) {
         Class<?> type = component.getType();
-        String name = name(component);
+        String name = name(component, wording);
         if (type == List.class) {
             if (!(value instanceof List<?> list) || list.stream().anyMatch(item -> !(item instanceof String))) {
                 throw wrongType(wording, name, "an array of strings");
@@ -145,7 +151,7 @@ final class OperationArguments {
     }
 
     /** The JSON schema of the arguments: an object of the documented properties, nothing else allowed. */
-    static Map<String, Object> schema(Class<? extends Record> type) {
+    static Map<String, Object> schema(Class<? extends Record> type, Wording wording) {
         Map<String, Object> properties = new LinkedHashMap<>();
         List<String> required = new ArrayList<>();
         for (RecordComponent component : type.getRecordComponents()) {
@@ -153,15 +159,18 @@ final class OperationArguments {
             Map<String, Object> property = OrderedMap.of("type", jsonType(component.getGenericType()));
             if (component.getType() == List.class) {
                 property.put("items", Map.of("type", "string"));
-                property.put("minItems", 1);
+            }
+            List<String> names = names(component.getType());
+            if (names != null) {
+                property.put("enum", names);
             }
             property.put("description", doc.value());
-            if (!doc.example().isEmpty()) {
+            if (!doc.example().isEmpty() && wording.examples()) {
                 property.put("examples", List.of(doc.example()));
             }
-            properties.put(name(component), property);
+            properties.put(name(component, wording), property);
             if (doc.required()) {
-                required.add(name(component));
+                required.add(name(component, wording));
             }
         }
         Map<String, Object> schema = OrderedMap.of("type", "object", "properties", properties, "additionalProperties", false);
@@ -181,9 +190,22 @@ final class OperationArguments {
         return type == Integer.class || type == Long.class ? "integer" : "string";
     }
 
-    private static String name(RecordComponent component) {
-        String wire = doc(component).name();
-        return wire.isEmpty() ? component.getName() : wire;
+    /** The values a domain type accepts, when it lists them ({@code static List<String> names()}: Mode, MessageType). */
+    @SuppressWarnings("unchecked")
+    private static List<String> names(Class<?> type) {
+        try {
+            Method names = type.getMethod("names");
+            return Modifier.isStatic(names.getModifiers()) ? (List<String>) names.invoke(null) : null;
+        } catch (NoSuchMethodException none) {
+            return null;
+        } catch (ReflectiveOperationException unusable) {
+            throw new IllegalStateException(type + ".names() failed", unusable);
+        }
+    }
+
+    private static String name(RecordComponent component, Wording wording) {
+        String wire = doc(component).name().isEmpty() ? component.getName() : doc(component).name();
+        return wording.snakeCase() ? wire.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT) : wire;
     }
 
     private static Doc doc(RecordComponent component) {

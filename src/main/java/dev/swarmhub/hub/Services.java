@@ -11,6 +11,7 @@ import dev.swarmhub.leases.LeaseOperations;
 import dev.swarmhub.leases.Leases;
 import dev.swarmhub.leases.ResourceParser;
 import dev.swarmhub.messages.Message;
+import dev.swarmhub.messages.MessageOperations;
 import dev.swarmhub.messages.MessageSignature;
 import dev.swarmhub.messages.Messages;
 import dev.swarmhub.store.SqliteStore;
@@ -32,6 +33,7 @@ public final class Services implements AutoCloseable {
     public final EventLog log;
     public final Settings settings;
     public final Messages messages;
+    public final MessageOperations messageOperations;
     /** The hub's typist when this process is a hub (null otherwise: nobody here types, so nobody waits). */
     private volatile PaneDeliveries typist;
 
@@ -46,6 +48,7 @@ public final class Services implements AutoCloseable {
         this.settings = new Settings(store, agents, Stream.<List<Setting<?>>>of(Agents.SETTINGS, Messages.SETTINGS, List.of(EventStream.STREAMS_PER_TOKEN))
                 .flatMap(List::stream).toList());
         this.messages = new Messages(store, agents, new MessageSignature(MessageSecret.readOrCreate(root)));
+        this.messageOperations = new MessageOperations(messages);
     }
 
     /** Opens the project's store; on first use this also creates .swarm/operator.token. */

@@ -17,11 +17,11 @@ public final class LeaseOperations {
     public static final int MAX_RESOURCES = 1000;
 
     public record Acquire(
-            @Doc(value = "Paths, globs (src/**/*.py) or name:NAME: all are granted or none", required = true) List<String> resources,
-            @Doc(value = "exclusive (default) or shared", example = "exclusive") Mode mode,
-            @Doc(value = "Lease time (default 5m, 1s to 24h)", example = "5m") Duration ttl,
+            @Doc(value = "Paths, globs (src/**/*.py) or name:NAME; all or none", required = true) List<String> resources,
+            @Doc(value = "Default exclusive") Mode mode,
+            @Doc(value = "Lease time, 1s to 24h (default 5m)", example = "5m") Duration ttl,
             @Doc("Why, shown to others") String reason,
-            @Doc(value = "Wait up to this long for conflicting leases to go, in order of asking", example = "30s", name = "wait")
+            @Doc(value = "Wait up to this long, queued in order", example = "30s", name = "wait")
             Duration waitFor) {
         public Acquire {
             resources = named(resources);
@@ -30,8 +30,8 @@ public final class LeaseOperations {
     }
 
     public record Renew(
-            @Doc("The held resources to renew") List<String> resources,
-            @Doc("true: every lease the agent holds (instead of resources)") Boolean all,
+            @Doc("Held resources to renew") List<String> resources,
+            @Doc("true: all held (instead of resources)") Boolean all,
             @Doc(value = "New lease time (default 5m)", example = "5m") Duration ttl) {
         public Renew {
             resources = namedOrAll(resources, all);
@@ -39,8 +39,8 @@ public final class LeaseOperations {
     }
 
     public record Release(
-            @Doc("The held resources to release (what is not held is skipped)") List<String> resources,
-            @Doc("true: every lease the agent holds (instead of resources)") Boolean all) {
+            @Doc("Held resources to release") List<String> resources,
+            @Doc("true: all held (instead of resources)") Boolean all) {
         public Release {
             resources = namedOrAll(resources, all);
         }
@@ -74,14 +74,14 @@ public final class LeaseOperations {
     public final Operation<Cleanup, Leases.CleanupReport> cleanup;
 
     public LeaseOperations(Leases leases, ResourceParser parser) {
-        acquire = new Operation<>("lease.acquire", "Take leases on all the resources or none; re-acquiring renews; wait queues in order.",
+        acquire = new Operation<>("lease.acquire", "Lease files, globs or name:X resources, all or none; re-acquiring renews.",
                 Acquire.class, true, (caller, a) -> leases.acquire(new Leases.Request(caller, parser.parseAll(a.resources()), a.mode(),
                         a.ttl(), a.reason()), a.waitFor()));
-        renew = new Operation<>("lease.renew", "Extend the agent's leases (same lease, same fencing token).", Renew.class, true,
+        renew = new Operation<>("lease.renew", "Extend this agent's leases (same fencing token).", Renew.class, true,
                 (caller, a) -> a.resources() == null ? leases.renewAll(caller, a.ttl()) : leases.renew(caller, parser.parseAll(a.resources()), a.ttl()));
-        release = new Operation<>("lease.release", "Release the agent's leases.", Release.class, true,
+        release = new Operation<>("lease.release", "Release this agent's leases.", Release.class, true,
                 (caller, a) -> a.resources() == null ? leases.releaseAll(caller) : leases.release(caller, parser.parseAll(a.resources())));
-        who = new Operation<>("lease.who", "Who holds leases overlapping a resource (globs included).", Who.class, false,
+        who = new Operation<>("lease.who", "Who holds leases overlapping a resource.", Who.class, false,
                 (caller, a) -> leases.who(parser.parse(a.resource())));
         holders = new Operation<>("lease.list", "Live leases, optionally of one holder.", Holders.class, false,
                 (caller, a) -> leases.list(a.holder(), Boolean.TRUE.equals(a.all())));

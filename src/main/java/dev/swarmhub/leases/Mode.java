@@ -1,6 +1,8 @@
 package dev.swarmhub.leases;
 
 import dev.swarmhub.kernel.SwarmException;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /** Lease mode: shared leases coexist with each other; an exclusive lease excludes every other. */
@@ -13,6 +15,11 @@ public enum Mode {
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The labels a caller may give. */
+    public static List<String> names() {
+        return Arrays.stream(values()).map(Mode::label).toList();
     }
 
     public static Mode parse(String text) {

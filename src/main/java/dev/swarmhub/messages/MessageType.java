@@ -2,8 +2,8 @@ package dev.swarmhub.messages;
 
 import dev.swarmhub.kernel.SwarmException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
-import java.util.stream.Collectors;
 
 /** What a message is about. ESCALATION is the hub's own: agents cannot send it. */
 public enum MessageType {
@@ -19,6 +19,11 @@ public enum MessageType {
         return this == BLOCKED;
     }
 
+    /** The labels of the types an agent may send (every type but the hub's own ESCALATION). */
+    public static List<String> names() {
+        return Arrays.stream(values()).filter(type -> type != ESCALATION).map(MessageType::label).toList();
+    }
+
     /** A type an agent may send, case-insensitive, with '-' or '_'. */
     public static MessageType parse(String text) {
         if (text != null) {
@@ -29,8 +34,7 @@ public enum MessageType {
                 }
             }
         }
-        throw SwarmException.badInput("unknown message type '" + text + "': use " + Arrays.stream(values())
-                .filter(type -> type != ESCALATION).map(MessageType::label).collect(Collectors.joining(", ")));
+        throw SwarmException.badInput("unknown message type '" + text + "': use " + String.join(", ", names()));
     }
 
     public static MessageType stored(String label) {
