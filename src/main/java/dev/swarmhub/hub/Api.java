@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -54,8 +53,6 @@ final class Api extends HttpServlet {
     private static final int DISCARD_LIMIT = 1024 * 1024;
     private static final TypeReference<Map<String, Object>> DOCUMENT = new TypeReference<>() {
     };
-    /** Routes not yet defined as operations whose transaction checks the caller's token again (Gate.admit). */
-    private static final Set<String> ADMITTING_ROUTES = Set.of("POST /agents/heartbeat", "POST /agents/leave");
     /** /messages/{id}/{action}: an operation on one message. */
     private static final Pattern ONE_MESSAGE = Pattern.compile("(GET|POST) /messages/([^/]+)(?:/(read|ack|reply|thread))?");
 
@@ -78,6 +75,7 @@ final class Api extends HttpServlet {
     private final IdempotentAnswers answers;
     private final LeaseEndpoints lease;
     private final MessageEndpoints message;
+    private final AgentEndpoints agent;
     /** POST routes defined as operations: the body's fields are the operation's arguments. */
     private final Map<String, Exposed<?, ?>> postedOperations;
     private final JsonNode openApi;
@@ -91,9 +89,11 @@ final class Api extends HttpServlet {
         this.answers = new IdempotentAnswers(services, parser);
         this.lease = new LeaseEndpoints(services.leaseOperations);
         this.message = new MessageEndpoints(services.messageOperations, services);
+        this.agent = new AgentEndpoints(services.agentOperations);
         this.postedOperations = Map.of("POST /locks", lease.acquire, "POST /locks/renew", lease.renew, "POST /locks/release", lease.release,
                 "POST /locks/cleanup", lease.cleanup, "POST /locks/release-agent", lease.releaseAgent,
-                "POST /messages", message.send, "POST /messages/broadcast", message.broadcast);
+                "POST /messages", message.send, "POST /messages/broadcast", message.broadcast,
+                "POST /agents/heartbeat", agent.heartbeat, "POST /agents/leave", agent.leave);
         this.openApi = OpenApi.document(postedOperations);
     }
 
@@ -116,7 +116,7 @@ final class Api extends HttpServlet {
         try {
             String route = request.getMethod() + " " + (request.getPathInfo() == null ? "/" : request.getPathInfo());
             Exposed<?, ?> posted = postedOperations.get(route);
-            boolean admitting = posted != null ? posted.operation().admitting() : ADMITTING_ROUTES.contains(route);
+            boolean admitting = posted != null && posted.operation().admitting();
             Caller caller = guard.authenticate(request, admitting || route.startsWith("GET /messages") || route.startsWith("POST /messages"));
             guard.checkHost(request);
             if (route.equals("GET /events")) {
@@ -245,8 +245,7 @@ final class Api extends HttpServlet {
             case "GET /openapi.json" -> new Answer(200, openApi);
             case "GET /locks" -> request.getParameter("resource") != null ? queried(lease.who, caller, request, response, Map.of())
                     : queried(lease.holders, caller, request, response, Map.of());
-            case "GET /agents" -> new Answer(200, OrderedMap.of("agents",
-                    agents.list().stream().map(listed -> JsonViews.agent(listed.agent(), listed.leases())).toList()));
+            case "GET /agents" -> queried(agent.list, caller, request, response, Map.of());
             case "POST /agents" -> {
                 RegisterBody register = parse(body, RegisterBody.class);
                 Agents.Registered registered = agents.register(new Agents.Registration(register.id(), register.kind(),
@@ -255,8 +254,6 @@ final class Api extends HttpServlet {
                 document.put("token", registered.token());
                 yield new Answer(201, document);
             }
-            case "POST /agents/heartbeat" -> new Answer(200, JsonViews.agent(agents.heartbeat(caller), null));
-            case "POST /agents/leave" -> new Answer(200, OrderedMap.of("released", JsonViews.leases(agents.leave(caller))));
             case "GET /log" -> {
                 int limit = intParameter(request, "limit", 50);
                 String after = request.getParameter("after");

@@ -2,15 +2,13 @@ package dev.swarmhub.hub;
 
 import dev.swarmhub.agents.Agent;
 import dev.swarmhub.agents.Agents;
-import dev.swarmhub.hub.ToolArguments.Arguments;
-import dev.swarmhub.hub.ToolArguments.Schema;
 import dev.swarmhub.kernel.Caller;
+import dev.swarmhub.kernel.Doc;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.EventLog;
 import dev.swarmhub.kernel.OrderedMap;
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.SwarmException;
-import dev.swarmhub.leases.Leases;
 import dev.swarmhub.leases.ResourceParser;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
@@ -234,20 +232,12 @@ final class McpService implements AutoCloseable {
     // ------------------------------------------------------------------------------------- tools
 
     private List<SyncToolSpecification> tools() {
-        Leases leases = services.leases;
-        Agents agents = services.agents;
         List<SyncToolSpecification> tools = new ArrayList<>();
-        tools.add(tool("register_agent", "Register this session's agent (or bind it to an agent by token). Call first.",
-                Schema.of().string("id", "Agent id (default: next agent-N)").string("kind", "claude, codex, aider, cursor or other")
-                        .string("label", "Short description").string("token", "Act as the agent owning this token instead"),
-                this::register));
-        tools.add(tool("whoami", "This session's agent.", Schema.of(),
-                (exchange, args) -> JsonViews.agent(agents.find(acting(exchange).agent()).orElseThrow(), null)));
-        tools.add(tool("list_agents", "Agents with status and held locks.", Schema.of(),
-                (exchange, args) -> OrderedMap.of("agents", agents.list().stream()
-                        .map(listed -> JsonViews.agent(listed.agent(), listed.leases())).toList())));
-        tools.add(tool("heartbeat", "Mark this agent active.", Schema.of(),
-                (exchange, args) -> JsonViews.agent(agents.heartbeat(acting(exchange)), null)));
+        tools.add(registerTool());
+        AgentEndpoints agent = new AgentEndpoints(services.agentOperations);
+        tools.add(tool("whoami", agent.whoami));
+        tools.add(tool("list_agents", agent.list));
+        tools.add(tool("heartbeat", agent.heartbeat));
         LeaseEndpoints lease = new LeaseEndpoints(services.leaseOperations);
         tools.add(tool("acquire_locks", lease.acquire));
         tools.add(tool("renew_locks", lease.renew));
@@ -269,21 +259,38 @@ final class McpService implements AutoCloseable {
         tools.add(tool("search_messages", message.search));
     }
 
-    private Map<String, Object> register(McpSyncServerExchange exchange, Arguments args) {
+    /** register_agent's arguments: an MCP session registers, or binds itself to an agent by token. */
+    record Registration(
+            @Doc("Agent id (default: next agent-N)") String id,
+            @Doc("claude, codex, aider, cursor or other") String kind,
+            @Doc("Short description") String label,
+            @Doc("Act as the agent owning this token instead") String token) {
+    }
+
+    private SyncToolSpecification registerTool() {
+        McpSchema.Tool tool = McpSchema.Tool.builder().name("register_agent")
+                .description("Register this session's agent (or bind it to an agent by token). Call first.")
+                .inputSchema(OperationArguments.schema(Registration.class, OperationArguments.Wording.TOOL)).build();
+        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> answer(() -> register(exchange,
+                OperationArguments.bind(Registration.class, request.arguments() == null ? Map.of() : request.arguments(),
+                        OperationArguments.Wording.TOOL)))).build();
+    }
+
+    private Map<String, Object> register(McpSyncServerExchange exchange, Registration args) {
         Caller bearer = bearer(exchange);
         Caller already = bearer.operator() ? boundSessions.get(exchange.sessionId()) : bearer;
         Caller wanted;
         String token = null;
-        if (args.string("token") != null) {
-            wanted = services.agents.bearer(args.string("token"));
+        if (args.token() != null) {
+            wanted = services.agents.bearer(args.token());
         } else if (already != null) {
             wanted = already;
-            if (args.string("id") != null && !args.string("id").equals(already.agent())) {
-                throw actsAsAnother(already, args.string("id")); // before registering: a refused call creates nothing
+            if (args.id() != null && !args.id().equals(already.agent())) {
+                throw actsAsAnother(already, args.id()); // before registering: a refused call creates nothing
             }
         } else {
-            Agents.Registered registered = services.agents.register(new Agents.Registration(args.string("id"), args.string("kind"),
-                    null, null, args.string("label")));
+            Agents.Registered registered = services.agents.register(new Agents.Registration(args.id(), args.kind(),
+                    null, null, args.label()));
             token = registered.token();
             wanted = Caller.ofAgent(registered.agent().id(), token);
         }
@@ -337,18 +344,6 @@ final class McpService implements AutoCloseable {
             failed = true;
         }
         return McpSchema.CallToolResult.builder().structuredContent(document).addTextContent(JsonViews.json(document)).isError(failed).build();
-    }
-
-    /** A tool not (yet) defined as a domain operation: its own schema and call. */
-    @FunctionalInterface
-    private interface ToolCall {
-        Object apply(McpSyncServerExchange exchange, Arguments args);
-    }
-
-    private static SyncToolSpecification tool(String name, String description, Schema schema, ToolCall operation) {
-        McpSchema.Tool tool = McpSchema.Tool.builder().name(name).description(description).inputSchema(schema.document()).build();
-        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) ->
-                answer(() -> operation.apply(exchange, new Arguments(request.arguments(), schema)))).build();
     }
 
     // --------------------------------------------------------------------------------- resources

@@ -1,5 +1,6 @@
 package dev.swarmhub.hub;
 
+import dev.swarmhub.agents.AgentOperations;
 import dev.swarmhub.agents.Agents;
 import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.host.MessageSecret;
@@ -28,6 +29,7 @@ public final class Services implements AutoCloseable {
     public final Path root;
     public final SqliteStore store;
     public final Agents agents;
+    public final AgentOperations agentOperations;
     public final Leases leases;
     public final LeaseOperations leaseOperations;
     public final EventLog log;
@@ -42,6 +44,7 @@ public final class Services implements AutoCloseable {
         this.store = store;
         LocalProcesses processes = new LocalProcesses();
         this.agents = new Agents(store, processes);
+        this.agentOperations = new AgentOperations(agents);
         this.leases = new Leases(store, agents, processes);
         this.leaseOperations = new LeaseOperations(leases, new ResourceParser(root));
         this.log = new EventLog(store);

@@ -1,0 +1,31 @@
+package dev.swarmhub.agents;
+
+import dev.swarmhub.kernel.Operation;
+import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.leases.Lease;
+import java.util.List;
+
+/**
+ * The agent operations every adapter offers alike. Registration is not among them: each transport
+ * binds a registration differently (a pane over HTTP and the CLI, a session over MCP).
+ */
+public final class AgentOperations {
+
+    /** No arguments: the caller is the subject. */
+    public record None() {
+    }
+
+    public final Operation<None, List<Agents.Listed>> list;
+    public final Operation<None, Agent> whoami;
+    public final Operation<None, Agent> heartbeat;
+    public final Operation<None, List<Lease>> leave;
+
+    public AgentOperations(Agents agents) {
+        list = new Operation<>("agent.list", "Agents with status and held leases.", None.class, false, (caller, a) -> agents.list());
+        whoami = new Operation<>("agent.whoami", "The calling agent.", None.class, false, (caller, a) -> agents.find(caller.agentId())
+                .orElseThrow(() -> SwarmException.unauthenticated("agent " + caller.agentId() + " is not registered")));
+        heartbeat = new Operation<>("agent.heartbeat", "Mark this agent active.", None.class, true, (caller, a) -> agents.heartbeat(caller));
+        leave = new Operation<>("agent.leave", "Leave: this agent is gone, its leases released.", None.class, true,
+                (caller, a) -> agents.leave(caller));
+    }
+}
