@@ -88,11 +88,7 @@ public final class SqliteStore implements Store {
         this.clock = clock;
     }
 
-    /** Opens (creating and migrating on first use) the store of the project at {@code root}. */
-    public static SqliteStore openProject(Path root) {
-        return open(root.resolve(".swarm").resolve("swarm.db"), InstantSource.system());
-    }
-
+    /** Opens (creating and migrating on first use) the database; projects open theirs through {@link Stores}. */
     public static SqliteStore open(Path database, InstantSource clock) {
         SqliteStore store = new SqliteStore(database.toAbsolutePath(), clock);
         store.prepare(database.toAbsolutePath());

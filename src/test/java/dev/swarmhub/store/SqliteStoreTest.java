@@ -9,6 +9,7 @@ import dev.swarmhub.leases.Resource;
 import dev.swarmhub.messages.Message;
 import dev.swarmhub.messages.MessageStore;
 import dev.swarmhub.testing.Await;
+import dev.swarmhub.testing.TestStores;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +40,7 @@ class SqliteStoreTest {
 
     @Test
     void firstUseCreatesAWalDatabaseWithTheCurrentSchemaAndIgnoresItsDirectory() throws Exception {
-        try (SqliteStore ignored = SqliteStore.openProject(project)) {
+        try (SqliteStore ignored = TestStores.sqlite(project)) {
             assertThat(Files.readString(project.resolve(".swarm/.gitignore")).lines()).contains("*");
         }
         try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + project.resolve(".swarm/swarm.db"));
@@ -51,15 +52,15 @@ class SqliteStoreTest {
 
     @Test
     void openingAPrivateStoreDoesNotWalkItsDirectory() throws IOException {
-        SqliteStore.openProject(project).close();
+        TestStores.sqlite(project).close();
         Path gitignore = project.resolve(".swarm/.gitignore");
         Set<PosixFilePermission> ownerReadOnly = PosixFilePermissions.fromString("r--------");
         Files.setPosixFilePermissions(gitignore, ownerReadOnly); // stricter than 0600: a walk would reset it
-        SqliteStore.openProject(project).close();
+        TestStores.sqlite(project).close();
         assertThat(Files.getPosixFilePermissions(gitignore)).isEqualTo(ownerReadOnly);
 
         Files.setPosixFilePermissions(project.resolve(".swarm"), PosixFilePermissions.fromString("rwxr-xr-x"));
-        SqliteStore.openProject(project).close();
+        TestStores.sqlite(project).close();
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(project.resolve(".swarm")))).isEqualTo("rwx------");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(gitignore))).as("tightened with its loose directory")
                 .isEqualTo("rw-------");
@@ -79,7 +80,7 @@ class SqliteStoreTest {
     void aFailingWriteLeavesNothingBehind() {
         Resource file = Resource.ofCanonical("a.py");
         // the store clock at the epoch: fencing tokens then count grants only (no clock floor above them)
-        try (SqliteStore store = SqliteStore.open(project.resolve(".swarm/swarm.db"), InstantSource.fixed(Instant.EPOCH))) {
+        try (SqliteStore store = TestStores.sqlite(project, InstantSource.fixed(Instant.EPOCH))) {
             assertThatThrownBy(() -> store.write(tx -> {
                 LeaseStore.in(tx).insertLease(file, Mode.EXCLUSIVE, "A", LeaseStore.in(tx).nextFencingToken(), "", tx.now() + 60_000);
                 throw new IllegalStateException("fail after the insert");
@@ -94,7 +95,7 @@ class SqliteStoreTest {
 
     @Test
     void aStatementSQLiteRefusesFailsAloneAndRunsAgainAfterwards() {
-        try (SqliteStore store = SqliteStore.openProject(project)) {
+        try (SqliteStore store = TestStores.sqlite(project)) {
             String unparsable = "\"unterminated\u0000"; // FTS5 stops at the NUL: "unterminated string"
             for (int round = 0; round < 3; round++) {
                 assertThatThrownBy(() -> store.read(tx -> MessageStore.in(tx).searchMessages(unparsable, null, 5)))
@@ -118,7 +119,7 @@ class SqliteStoreTest {
 
     @Test
     void aDuplicateKeyOrABadQueryFailsItsStatementButKeepsTheConnection() {
-        try (SqliteStore store = SqliteStore.openProject(project)) {
+        try (SqliteStore store = TestStores.sqlite(project)) {
             Resource held = Resource.ofCanonical("held.py");
             store.write(tx -> {
                 LeaseStore.in(tx).insertLease(held, Mode.EXCLUSIVE, "A", LeaseStore.in(tx).nextFencingToken(), "", tx.now() + 60_000);
@@ -152,7 +153,7 @@ class SqliteStoreTest {
         int threads = 16;
         int writesEach = 200;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try (SqliteStore store = SqliteStore.openProject(project)) {
+        try (SqliteStore store = TestStores.sqlite(project)) {
             CyclicBarrier start = new CyclicBarrier(threads);
             List<Future<Integer>> results = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
@@ -199,7 +200,7 @@ class SqliteStoreTest {
     void queuedWritersGetTheirOwnResultOnceEvenWhenInterruptedWhileWaiting() throws Exception {
         int writers = 12;
         // the store clock at the epoch: fencing tokens then count grants only (no clock floor above them)
-        try (SqliteStore store = SqliteStore.open(project.resolve(".swarm/swarm.db"), InstantSource.fixed(Instant.EPOCH))) {
+        try (SqliteStore store = TestStores.sqlite(project, InstantSource.fixed(Instant.EPOCH))) {
             CountDownLatch leaderInside = new CountDownLatch(1);
             CountDownLatch releaseLeader = new CountDownLatch(1);
             Thread leader = Thread.ofPlatform().start(() -> store.write(tx -> {
@@ -253,7 +254,7 @@ class SqliteStoreTest {
     void moreConcurrentReadersThanPooledConnectionsAllSucceed() throws Exception {
         int threads = 16;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try (SqliteStore store = SqliteStore.openProject(project)) {
+        try (SqliteStore store = TestStores.sqlite(project)) {
             store.write(tx -> LeaseStore.in(tx).insertLease(Resource.ofCanonical("a.py"), Mode.SHARED, "A", LeaseStore.in(tx).nextFencingToken(), "", tx.now() + 60_000));
             CyclicBarrier start = new CyclicBarrier(threads);
             List<Future<Integer>> reads = new ArrayList<>();
