@@ -24,8 +24,12 @@ public interface MessageStore {
 
     List<Message> thread(String threadId);
 
-    /** Messages whose text matches the FTS5 query, best first, that the agent sent or received (null: all). */
-    List<Message> searchMessages(String ftsQuery, String visibleTo, int limit);
+    /**
+     * Messages whose text holds every word (a prefix word: a word it starts; case-insensitive),
+     * best match first, that the agent sent or received (null: all). The store builds its
+     * database's query from the words: no query syntax comes from above.
+     */
+    List<Message> searchMessages(SearchWords words, String visibleTo, int limit);
 
     /** Creation times and recipient counts of the sender's messages created after {@code since}, oldest first. */
     List<long[]> sentAfter(String sender, long since);

@@ -334,34 +334,12 @@ public final class Messages {
 
     /** Full-text search (every word must match; a trailing * matches a prefix) over the caller's messages. */
     public List<View> search(Caller who, String query, int limit) {
-        String match = ftsQuery(query);
+        SearchWords words = SearchWords.parse(query);
         int capped = Math.max(1, Math.min(limit, MAX_LISTED));
         return store.write(tx -> {
             String me = reader(tx, who);
-            return MessageStore.in(tx).searchMessages(match, who.operator() ? null : me, capped).stream().map(m -> view(m, me)).toList();
+            return MessageStore.in(tx).searchMessages(words, who.operator() ? null : me, capped).stream().map(m -> view(m, me)).toList();
         });
-    }
-
-    /** Quotes each word, so that user text is never FTS5 syntax: "foo-bar" finds foo-bar, not foo NOT bar. */
-    static String ftsQuery(String query) {
-        if (query == null || query.isBlank()) {
-            throw SwarmException.badInput("empty search query");
-        }
-        // stored text never holds them (MessageText removes them), and SQLite's FTS5 cannot parse a NUL
-        for (int i = 0; i < query.length(); i++) {
-            char c = query.charAt(i);
-            if (Character.isISOControl(c) && !Character.isWhitespace(c)) {
-                throw SwarmException.badInput(String.format(Locale.ROOT, "the search query has a control character (U+%04X) at "
-                        + "position %d: search for words only", (int) c, i + 1));
-            }
-        }
-        List<String> terms = new ArrayList<>();
-        for (String word : query.strip().split("\\s+")) {
-            boolean prefix = word.endsWith("*") && word.length() > 1;
-            String bare = prefix ? word.substring(0, word.length() - 1) : word;
-            terms.add("\"" + bare.replace("\"", "\"\"") + "\"" + (prefix ? "*" : ""));
-        }
-        return String.join(" ", terms);
     }
 
     private String reader(Tx tx, Caller who) {

@@ -19,10 +19,10 @@ import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * One transaction in portable SQL (SQLite and PostgreSQL both run it): the clock, the event log,
- * settings, stored answers, the query helpers, and each domain's part ({@link LeaseSql},
- * {@link AgentSql}, {@link MessageSql}). The caller has already begun the transaction on the
- * connection and read the store clock.
+ * One transaction in portable SQL (SQLite and PostgreSQL both run it; what differs is in the
+ * {@link Dialect}): the clock, the event log, settings, stored answers, the query helpers, and
+ * each domain's part ({@link LeaseSql}, {@link AgentSql}, {@link MessageSql}). The caller has
+ * already begun the transaction on the connection and read the store clock.
  */
 final class JdbcTx implements Tx {
 
@@ -32,6 +32,7 @@ final class JdbcTx implements Tx {
     };
 
     private final StatementCache statements;
+    private final Dialect dialect;
     private final long now;
     /** What this transaction did that waiters should look at again after commit. */
     private final EnumSet<Store.Signal> raised = EnumSet.noneOf(Store.Signal.class);
@@ -40,8 +41,9 @@ final class JdbcTx implements Tx {
     private final Map<Class<?>, Function<JdbcTx, ?>> partMakers;
     private final Map<Class<?>, Object> parts = new HashMap<>();
 
-    JdbcTx(StatementCache statements, long now, Map<Class<?>, Function<JdbcTx, ?>> partMakers) {
+    JdbcTx(StatementCache statements, Dialect dialect, long now, Map<Class<?>, Function<JdbcTx, ?>> partMakers) {
         this.statements = statements;
+        this.dialect = dialect;
         this.now = now;
         this.partMakers = partMakers;
     }
@@ -58,6 +60,11 @@ final class JdbcTx implements Tx {
     @Override
     public long now() {
         return now;
+    }
+
+    /** What differs in this database's SQL. */
+    Dialect dialect() {
+        return dialect;
     }
 
     Set<Store.Signal> raised() {

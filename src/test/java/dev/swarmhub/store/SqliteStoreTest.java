@@ -3,11 +3,10 @@ package dev.swarmhub.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.swarmhub.kernel.Tx;
 import dev.swarmhub.leases.LeaseStore;
 import dev.swarmhub.leases.Mode;
 import dev.swarmhub.leases.Resource;
-import dev.swarmhub.messages.Message;
-import dev.swarmhub.messages.MessageStore;
 import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.TestStores;
 import java.io.IOException;
@@ -98,13 +97,13 @@ class SqliteStoreTest {
         try (SqliteStore store = TestStores.sqlite(project)) {
             String unparsable = "\"unterminated\u0000"; // FTS5 stops at the NUL: "unterminated string"
             for (int round = 0; round < 3; round++) {
-                assertThatThrownBy(() -> store.read(tx -> MessageStore.in(tx).searchMessages(unparsable, null, 5)))
+                assertThatThrownBy(() -> store.read(tx -> ftsMatch(tx, unparsable)))
                         .isInstanceOf(StoreException.class).hasMessageContaining("unterminated string");
-                List<Message> read = store.read(tx -> MessageStore.in(tx).searchMessages("\"word\"", null, 5));
+                List<String> read = store.read(tx -> ftsMatch(tx, "\"word\""));
                 assertThat(read).as("the same statement, read").isEmpty();
-                assertThatThrownBy(() -> store.write(tx -> MessageStore.in(tx).searchMessages(unparsable, null, 5)))
+                assertThatThrownBy(() -> store.write(tx -> ftsMatch(tx, unparsable)))
                         .isInstanceOf(StoreException.class).hasMessageContaining("unterminated string");
-                List<Message> written = store.write(tx -> MessageStore.in(tx).searchMessages("\"word\"", null, 5));
+                List<String> written = store.write(tx -> ftsMatch(tx, "\"word\""));
                 assertThat(written).as("the same statement, written").isEmpty();
                 int round0 = round;
                 store.write(tx -> {
@@ -125,7 +124,7 @@ class SqliteStoreTest {
                 LeaseStore.in(tx).insertLease(held, Mode.EXCLUSIVE, "A", LeaseStore.in(tx).nextFencingToken(), "", tx.now() + 60_000);
                 return null;
             });
-            List<Message> found = store.read(tx -> MessageStore.in(tx).searchMessages("\"word\"", null, 5));
+            List<String> found = store.read(tx -> ftsMatch(tx, "\"word\""));
             assertThat(found).isEmpty();
             int opened = store.connectionsOpened();
             for (int round = 0; round < 3; round++) {
@@ -133,7 +132,7 @@ class SqliteStoreTest {
                     LeaseStore.in(tx).insertLease(held, Mode.EXCLUSIVE, "A", LeaseStore.in(tx).nextFencingToken(), "", tx.now() + 60_000); // (agent, resource) is unique
                     return null;
                 })).isInstanceOf(StoreException.class).hasMessageContaining("UNIQUE constraint failed");
-                assertThatThrownBy(() -> store.read(tx -> MessageStore.in(tx).searchMessages("\"unterminated\u0000", null, 5)))
+                assertThatThrownBy(() -> store.read(tx -> ftsMatch(tx, "\"unterminated\u0000")))
                         .isInstanceOf(StoreException.class).hasMessageContaining("unterminated string");
                 int key = round;
                 store.write(tx -> {
@@ -274,5 +273,13 @@ class SqliteStoreTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * The ids of messages whose text matches a raw FTS5 query: a statement that SQLite refuses at
+     * run time for some parameters (the domain never passes query syntax down, so only a test can).
+     */
+    private static List<String> ftsMatch(Tx tx, String ftsQuery) {
+        return ((JdbcTx) tx).query("SELECT id FROM messages_fts WHERE messages_fts MATCH ?", row -> row.getString(1), ftsQuery);
     }
 }
