@@ -45,14 +45,17 @@ public interface MessageStore {
 
     /**
      * Delivers an unacked message again: the attempt counted, the next retry set, unread again (so
-     * a waiting inbox returns it), and its typing queued when the recipient has a pane.
+     * a waiting inbox returns it), and its typing queued again when {@code queueForPane}.
      */
-    void redeliver(String messageId, String recipient, int attempts, long nextRetryAt);
+    void redeliver(String messageId, String recipient, int attempts, long nextRetryAt, boolean queueForPane);
 
     /** Records the one escalation of an unacked message: no more retries. */
     void markEscalated(String messageId, String recipient);
 
-    /** Recipient rows waiting to be typed into the pane of a live agent on this host: message id, recipient, pane. */
+    /**
+     * Recipient rows queued for typing whose agent has a live pane ({@code Agent.hasLivePane}) on
+     * this host, oldest first: message id, recipient, pane.
+     */
     List<PaneDelivery> pendingPaneDeliveries(String host, int limit);
 
     /** How many recipients owe an ACK they have not given (escalated ones included). */

@@ -172,8 +172,7 @@ public final class Messages {
         List<String> sorted = recipients.stream().sorted().toList();
         Long firstRetry = ack ? tx.now() + RETRY_DELAYS_MS[0] : null;
         List<Message.Recipient> rows = sorted.stream().map(name -> new Message.Recipient(name, tx.now(), null, null, null, 1, firstRetry,
-                false, AgentStore.in(tx).agent(name).filter(agent -> agent.pane() != null && agent.status() != Agent.Status.GONE)
-                        .map(agent -> Message.Recipient.PANE_PENDING).orElse(null))).toList();
+                false, queuesForPane(tx, name) ? Message.Recipient.PANE_PENDING : null)).toList();
         Message unsigned = new Message(id, sender, draft.type(), draft.priority(), thread, replyTo, text, ack, tx.now(), null, rows);
         Message message = unsigned.signed(signature.sign(unsigned));
         MessageStore.in(tx).insertMessage(message);
@@ -419,7 +418,8 @@ public final class Messages {
         }
         Message message = MessageStore.in(tx).message(listed.messageId()).orElseThrow();
         if (listed.attempts() < RETRY_DELAYS_MS.length) {
-            MessageStore.in(tx).redeliver(listed.messageId(), listed.recipient(), listed.attempts() + 1, tx.now() + RETRY_DELAYS_MS[listed.attempts()]);
+            MessageStore.in(tx).redeliver(listed.messageId(), listed.recipient(), listed.attempts() + 1, tx.now() + RETRY_DELAYS_MS[listed.attempts()],
+                    queuesForPane(tx, listed.recipient()));
             tx.appendEvent("message.retried", null, null, OrderedMap.of("id", listed.messageId(), "to", listed.recipient(),
                     "attempt", listed.attempts() + 1));
         } else {
@@ -427,6 +427,11 @@ public final class Messages {
             escalate(tx, message, listed.recipient(), listed.attempts() - 1);
         }
         return true;
+    }
+
+    /** Whether a delivery to the agent is queued for typing into its pane: {@link Agent#hasLivePane}. */
+    private static boolean queuesForPane(Tx tx, String agent) {
+        return AgentStore.in(tx).agent(agent).filter(Agent::hasLivePane).isPresent();
     }
 
     private void escalate(Tx tx, Message message, String recipient, int retries) {

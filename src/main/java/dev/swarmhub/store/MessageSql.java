@@ -102,11 +102,10 @@ final class MessageSql implements MessageStore {
     }
 
     @Override
-    public void redeliver(String messageId, String recipient, int attempts, long nextRetryAt) {
+    public void redeliver(String messageId, String recipient, int attempts, long nextRetryAt, boolean queueForPane) {
         tx.update("UPDATE message_recipients SET attempts = ?, next_retry_at = ?, read_at = NULL, "
-                + "pane = CASE WHEN EXISTS (SELECT 1 FROM agents WHERE id = ? AND pane IS NOT NULL AND status <> 'gone') "
-                + "THEN 'pending' ELSE pane END WHERE message_id = ? AND recipient = ?",
-                attempts, nextRetryAt, recipient, messageId, recipient);
+                + "pane = CASE WHEN ? THEN 'pending' ELSE pane END WHERE message_id = ? AND recipient = ?",
+                attempts, nextRetryAt, queueForPane, messageId, recipient);
         tx.raise(Store.Signal.MAIL);
     }
 
@@ -119,7 +118,8 @@ final class MessageSql implements MessageStore {
     @Override
     public List<PaneDelivery> pendingPaneDeliveries(String host, int limit) {
         return tx.query("SELECT r.message_id, r.recipient, a.pane FROM message_recipients r JOIN agents a ON a.id = r.recipient "
-                + "WHERE r.pane = 'pending' AND a.pane IS NOT NULL AND a.status <> 'gone' AND a.host = ? ORDER BY r.stored_at, "
+                + "WHERE r.pane = 'pending' AND a.pane IS NOT NULL AND a.status <> 'gone' AND a.host = ? " // Agent.hasLivePane
+                + "ORDER BY r.stored_at, "
                 + tx.dialect().insertionOrder("r") + " LIMIT ?",
                 row -> new PaneDelivery(row.getString(1), row.getString(2), row.getString(3)), host, limit);
     }
