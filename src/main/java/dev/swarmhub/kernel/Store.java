@@ -15,11 +15,15 @@ public interface Store extends AutoCloseable {
     /** A consistent read-only snapshot; the work must not change anything. */
     <T> T read(Function<Tx, T> work);
 
-    /** What a committed write can tell waiters in this process, so that they look again at once. */
+    /**
+     * What a committed write can tell waiters in this process, so that they look again at once.
+     * The store derives them from the events the write appended ({@link Tx#appendEvent}), so a
+     * write that must wake someone records its event.
+     */
     enum Signal {
-        /** A lease was removed or a waiter dequeued: lease waiters may be granted now. */
+        /** A lease was removed (released, force-released, expired) or a waiter gave up: lease waiters may be granted now. */
         FREED,
-        /** A message was stored, or queued again for a pane: inbox waiters, the typist and MCP subscribers look. */
+        /** A message was stored (sent), or delivered again (retried): inbox waiters, the typist and MCP subscribers look. */
         MAIL,
         /** An event was appended to the log: event streams look. */
         LOGGED

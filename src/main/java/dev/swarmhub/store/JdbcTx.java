@@ -34,7 +34,7 @@ final class JdbcTx implements Tx {
     private final StatementCache statements;
     private final Dialect dialect;
     private final long now;
-    /** What this transaction did that waiters should look at again after commit. */
+    /** What this transaction did that waiters should look at again after commit: from its events ({@link Signals#raisedBy}). */
     private final EnumSet<Store.Signal> raised = EnumSet.noneOf(Store.Signal.class);
 
     /** How this store makes each domain's part of a transaction, by the domain's interface. */
@@ -71,21 +71,11 @@ final class JdbcTx implements Tx {
         return raised;
     }
 
-    void raise(Store.Signal signal) {
-        raised.add(signal);
-    }
-
-    void raiseIf(boolean changed, Store.Signal signal) {
-        if (changed) {
-            raised.add(signal);
-        }
-    }
-
     @Override
     public void appendEvent(String kind, String agent, String resource, Map<String, Object> details) {
         update("INSERT INTO events (at, kind, agent, resource, details) VALUES (?, ?, ?, ?, ?)", now, kind, agent, resource,
                 JSON.writeValueAsString(details));
-        raised.add(Store.Signal.LOGGED);
+        raised.addAll(Signals.raisedBy(kind));
     }
 
     @Override

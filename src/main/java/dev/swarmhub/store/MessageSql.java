@@ -1,6 +1,5 @@
 package dev.swarmhub.store;
 
-import dev.swarmhub.kernel.Store;
 import dev.swarmhub.messages.Message;
 import dev.swarmhub.messages.MessageStore;
 import dev.swarmhub.messages.MessageType;
@@ -35,7 +34,6 @@ final class MessageSql implements MessageStore {
         if (indexText != null) {
             tx.update(indexText, message.id(), message.text());
         }
-        tx.raise(Store.Signal.MAIL);
     }
 
     @Override
@@ -106,7 +104,6 @@ final class MessageSql implements MessageStore {
         tx.update("UPDATE message_recipients SET attempts = ?, next_retry_at = ?, read_at = NULL, "
                 + "pane = CASE WHEN ? THEN 'pending' ELSE pane END WHERE message_id = ? AND recipient = ?",
                 attempts, nextRetryAt, queueForPane, messageId, recipient);
-        tx.raise(Store.Signal.MAIL);
     }
 
     @Override
