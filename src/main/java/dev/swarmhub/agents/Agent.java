@@ -22,6 +22,15 @@ public record Agent(String id, String kind, Status status, String label, String 
         return new PaneBinding(tmuxSocket, pane, panePid, panePidStartedAt, pid, pidStartedAt);
     }
 
+    /**
+     * Whether messages to it are queued for typing into its pane (when sent, and again on each
+     * retry): it has a pane and is not gone. The one statement of that rule; the store only
+     * records the queue ({@code pane = 'pending'}).
+     */
+    public boolean hasLivePane() {
+        return pane != null && status != Status.GONE;
+    }
+
     public enum Status {
         ACTIVE, STALE, GONE;
 

@@ -8,6 +8,7 @@ import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.kernel.EventLog;
 import dev.swarmhub.kernel.Setting;
 import dev.swarmhub.kernel.Settings;
+import dev.swarmhub.kernel.Store;
 import dev.swarmhub.leases.LeaseOperations;
 import dev.swarmhub.leases.Leases;
 import dev.swarmhub.leases.ResourceParser;
@@ -15,7 +16,7 @@ import dev.swarmhub.messages.Message;
 import dev.swarmhub.messages.MessageOperations;
 import dev.swarmhub.messages.MessageSignature;
 import dev.swarmhub.messages.Messages;
-import dev.swarmhub.store.SqliteStore;
+import dev.swarmhub.store.Stores;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
@@ -27,7 +28,7 @@ import java.util.stream.Stream;
 public final class Services implements AutoCloseable {
 
     public final Path root;
-    public final SqliteStore store;
+    public final Store store;
     public final Agents agents;
     public final AgentOperations agentOperations;
     public final Leases leases;
@@ -39,7 +40,7 @@ public final class Services implements AutoCloseable {
     /** The hub's typist when this process is a hub (null otherwise: nobody here types, so nobody waits). */
     private volatile PaneDeliveries typist;
 
-    private Services(Path root, SqliteStore store) {
+    private Services(Path root, Store store) {
         this.root = root;
         this.store = store;
         LocalProcesses processes = new LocalProcesses();
@@ -54,9 +55,9 @@ public final class Services implements AutoCloseable {
         this.messageOperations = new MessageOperations(messages);
     }
 
-    /** Opens the project's store; on first use this also creates .swarm/operator.token. */
+    /** Opens the project's store ({@link Stores}); on first use this also creates .swarm/operator.token. */
     public static Services open(Path projectRoot) {
-        SqliteStore store = SqliteStore.openProject(projectRoot);
+        Store store = Stores.open(projectRoot, Stores.Config.defaults());
         OperatorToken.readOrCreate(projectRoot);
         return new Services(projectRoot, store);
     }

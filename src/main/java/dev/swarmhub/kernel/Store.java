@@ -5,21 +5,44 @@ import java.util.function.Function;
 /**
  * The single source of truth and the single clock. Each call runs the work as one transaction:
  * {@link #write} takes the store's write lock before the work starts (no read-then-upgrade), and
- * commits when the work returns or rolls back when it throws. Implementations: SQLite (embedded
- * default) and, later, PostgreSQL; nothing above this interface depends on which.
+ * commits when the work returns or rolls back when it throws (the caller gets that exception).
+ * Implementations: SQLite (embedded default) and, later, PostgreSQL; nothing above this interface
+ * depends on which. What every implementation promises (checked by {@code StoreContractTest}):
+ *
+ * <ul>
+ * <li><b>A write inside a write joins it.</b> A {@link #write} (or {@link #read}) started by the
+ *     work of a write, on the same thread, runs on the same transaction ({@link Tx}, time
+ *     included): it sees what the outer work wrote, and commits or rolls back with it. Stored
+ *     idempotent answers rely on this: the answer commits with the write it answers, or not at all.
+ * <li><b>Reads are snapshots.</b> A {@link #read} sees the writes committed before it started and
+ *     none committed while it runs.
+ * <li><b>The clock.</b> {@link Tx#now()} is the store's time, read once per transaction after the
+ *     write lock is taken and constant within it; so the times of writes never decrease in commit
+ *     order (while the clock does not go back). Every expiry is judged against it, never against a
+ *     client's clock. An embedded store uses its machine's clock; a server store the server's.
+ * <li><b>Binary collation.</b> Text compares and sorts by code point, case-sensitively (SQLite's
+ *     BINARY; PostgreSQL's {@code COLLATE "C"}): anchor ranges of leases and waiters, and
+ *     message-id prefixes ({@code >= prefix AND < prefix + U+FFFF}), assume it.
+ * <li><b>Signals</b> follow the events a committed write appended (see {@link Signal}).
+ * </ul>
  */
 public interface Store extends AutoCloseable {
 
+    /** Runs the work as one write transaction, holding the write lock from its start; inside a write, joins it. */
     <T> T write(Function<Tx, T> work);
 
-    /** A consistent read-only snapshot; the work must not change anything. */
+    /** A consistent read-only snapshot; the work must not change anything. Inside a write, joins it. */
     <T> T read(Function<Tx, T> work);
 
-    /** What a committed write can tell waiters in this process, so that they look again at once. */
+    /**
+     * What a committed write can tell waiters in this process, so that they look again at once.
+     * The store derives them from the events the write appended ({@link Tx#appendEvent}), so a
+     * write that must wake someone records its event.
+     */
     enum Signal {
-        /** A lease was removed or a waiter dequeued: lease waiters may be granted now. */
+        /** A lease was removed (released, force-released, expired) or a waiter gave up: lease waiters may be granted now. */
         FREED,
-        /** A message was stored, or queued again for a pane: inbox waiters, the typist and MCP subscribers look. */
+        /** A message was stored (sent), or delivered again (retried): inbox waiters, the typist and MCP subscribers look. */
         MAIL,
         /** An event was appended to the log: event streams look. */
         LOGGED

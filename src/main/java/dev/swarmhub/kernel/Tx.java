@@ -7,7 +7,10 @@ import java.util.Optional;
 /** What the domain can do inside one store transaction. Times are store-clock epoch milliseconds. */
 public interface Tx {
 
-    /** The store's clock, read once when the transaction started. */
+    /**
+     * The store's clock (epoch milliseconds), read once when the transaction started (for a write,
+     * after the write lock was taken): the same for every call, and for writes joining this one.
+     */
     long now();
 
     /**
@@ -16,6 +19,10 @@ public interface Tx {
      */
     <T> T part(Class<T> domainPart);
 
+    /**
+     * Appends an event at {@link #now()}; once the transaction commits, it raises the signals its
+     * kind stands for ({@link Store.Signal}). A write that must wake a waiter appends its event.
+     */
     void appendEvent(String kind, String agent, String resource, Map<String, Object> details);
 
     /** Events with id greater than {@code afterId}, oldest first, filtered when the filters are non-null. */

@@ -24,8 +24,12 @@ public interface MessageStore {
 
     List<Message> thread(String threadId);
 
-    /** Messages whose text matches the FTS5 query, best first, that the agent sent or received (null: all). */
-    List<Message> searchMessages(String ftsQuery, String visibleTo, int limit);
+    /**
+     * Messages whose text holds every word (a prefix word: a word it starts; case-insensitive),
+     * best match first, that the agent sent or received (null: all). The store builds its
+     * database's query from the words: no query syntax comes from above.
+     */
+    List<Message> searchMessages(SearchWords words, String visibleTo, int limit);
 
     /** Creation times and recipient counts of the sender's messages created after {@code since}, oldest first. */
     List<long[]> sentAfter(String sender, long since);
@@ -41,14 +45,17 @@ public interface MessageStore {
 
     /**
      * Delivers an unacked message again: the attempt counted, the next retry set, unread again (so
-     * a waiting inbox returns it), and its typing queued when the recipient has a pane.
+     * a waiting inbox returns it), and its typing queued again when {@code queueForPane}.
      */
-    void redeliver(String messageId, String recipient, int attempts, long nextRetryAt);
+    void redeliver(String messageId, String recipient, int attempts, long nextRetryAt, boolean queueForPane);
 
     /** Records the one escalation of an unacked message: no more retries. */
     void markEscalated(String messageId, String recipient);
 
-    /** Recipient rows waiting to be typed into the pane of a live agent on this host: message id, recipient, pane. */
+    /**
+     * Recipient rows queued for typing whose agent has a live pane ({@code Agent.hasLivePane}) on
+     * this host, oldest first: message id, recipient, pane.
+     */
     List<PaneDelivery> pendingPaneDeliveries(String host, int limit);
 
     /** How many recipients owe an ACK they have not given (escalated ones included). */

@@ -172,8 +172,7 @@ public final class Messages {
         List<String> sorted = recipients.stream().sorted().toList();
         Long firstRetry = ack ? tx.now() + RETRY_DELAYS_MS[0] : null;
         List<Message.Recipient> rows = sorted.stream().map(name -> new Message.Recipient(name, tx.now(), null, null, null, 1, firstRetry,
-                false, AgentStore.in(tx).agent(name).filter(agent -> agent.pane() != null && agent.status() != Agent.Status.GONE)
-                        .map(agent -> Message.Recipient.PANE_PENDING).orElse(null))).toList();
+                false, queuesForPane(tx, name) ? Message.Recipient.PANE_PENDING : null)).toList();
         Message unsigned = new Message(id, sender, draft.type(), draft.priority(), thread, replyTo, text, ack, tx.now(), null, rows);
         Message message = unsigned.signed(signature.sign(unsigned));
         MessageStore.in(tx).insertMessage(message);
@@ -334,34 +333,12 @@ public final class Messages {
 
     /** Full-text search (every word must match; a trailing * matches a prefix) over the caller's messages. */
     public List<View> search(Caller who, String query, int limit) {
-        String match = ftsQuery(query);
+        SearchWords words = SearchWords.parse(query);
         int capped = Math.max(1, Math.min(limit, MAX_LISTED));
         return store.write(tx -> {
             String me = reader(tx, who);
-            return MessageStore.in(tx).searchMessages(match, who.operator() ? null : me, capped).stream().map(m -> view(m, me)).toList();
+            return MessageStore.in(tx).searchMessages(words, who.operator() ? null : me, capped).stream().map(m -> view(m, me)).toList();
         });
-    }
-
-    /** Quotes each word, so that user text is never FTS5 syntax: "foo-bar" finds foo-bar, not foo NOT bar. */
-    static String ftsQuery(String query) {
-        if (query == null || query.isBlank()) {
-            throw SwarmException.badInput("empty search query");
-        }
-        // stored text never holds them (MessageText removes them), and SQLite's FTS5 cannot parse a NUL
-        for (int i = 0; i < query.length(); i++) {
-            char c = query.charAt(i);
-            if (Character.isISOControl(c) && !Character.isWhitespace(c)) {
-                throw SwarmException.badInput(String.format(Locale.ROOT, "the search query has a control character (U+%04X) at "
-                        + "position %d: search for words only", (int) c, i + 1));
-            }
-        }
-        List<String> terms = new ArrayList<>();
-        for (String word : query.strip().split("\\s+")) {
-            boolean prefix = word.endsWith("*") && word.length() > 1;
-            String bare = prefix ? word.substring(0, word.length() - 1) : word;
-            terms.add("\"" + bare.replace("\"", "\"\"") + "\"" + (prefix ? "*" : ""));
-        }
-        return String.join(" ", terms);
     }
 
     private String reader(Tx tx, Caller who) {
@@ -441,7 +418,8 @@ public final class Messages {
         }
         Message message = MessageStore.in(tx).message(listed.messageId()).orElseThrow();
         if (listed.attempts() < RETRY_DELAYS_MS.length) {
-            MessageStore.in(tx).redeliver(listed.messageId(), listed.recipient(), listed.attempts() + 1, tx.now() + RETRY_DELAYS_MS[listed.attempts()]);
+            MessageStore.in(tx).redeliver(listed.messageId(), listed.recipient(), listed.attempts() + 1, tx.now() + RETRY_DELAYS_MS[listed.attempts()],
+                    queuesForPane(tx, listed.recipient()));
             tx.appendEvent("message.retried", null, null, OrderedMap.of("id", listed.messageId(), "to", listed.recipient(),
                     "attempt", listed.attempts() + 1));
         } else {
@@ -449,6 +427,11 @@ public final class Messages {
             escalate(tx, message, listed.recipient(), listed.attempts() - 1);
         }
         return true;
+    }
+
+    /** Whether a delivery to the agent is queued for typing into its pane: {@link Agent#hasLivePane}. */
+    private static boolean queuesForPane(Tx tx, String agent) {
+        return AgentStore.in(tx).agent(agent).filter(Agent::hasLivePane).isPresent();
     }
 
     private void escalate(Tx tx, Message message, String recipient, int retries) {

@@ -19,10 +19,10 @@ import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * One transaction in portable SQL (SQLite and PostgreSQL both run it): the clock, the event log,
- * settings, stored answers, the query helpers, and each domain's part ({@link LeaseSql},
- * {@link AgentSql}, {@link MessageSql}). The caller has already begun the transaction on the
- * connection and read the store clock.
+ * One transaction in portable SQL (SQLite and PostgreSQL both run it; what differs is in the
+ * {@link Dialect}): the clock, the event log, settings, stored answers, the query helpers, and
+ * each domain's part ({@link LeaseSql}, {@link AgentSql}, {@link MessageSql}). The caller has
+ * already begun the transaction on the connection and read the store clock.
  */
 final class JdbcTx implements Tx {
 
@@ -32,16 +32,18 @@ final class JdbcTx implements Tx {
     };
 
     private final StatementCache statements;
+    private final Dialect dialect;
     private final long now;
-    /** What this transaction did that waiters should look at again after commit. */
+    /** What this transaction did that waiters should look at again after commit: from its events ({@link Signals#raisedBy}). */
     private final EnumSet<Store.Signal> raised = EnumSet.noneOf(Store.Signal.class);
 
     /** How this store makes each domain's part of a transaction, by the domain's interface. */
     private final Map<Class<?>, Function<JdbcTx, ?>> partMakers;
     private final Map<Class<?>, Object> parts = new HashMap<>();
 
-    JdbcTx(StatementCache statements, long now, Map<Class<?>, Function<JdbcTx, ?>> partMakers) {
+    JdbcTx(StatementCache statements, Dialect dialect, long now, Map<Class<?>, Function<JdbcTx, ?>> partMakers) {
         this.statements = statements;
+        this.dialect = dialect;
         this.now = now;
         this.partMakers = partMakers;
     }
@@ -60,25 +62,20 @@ final class JdbcTx implements Tx {
         return now;
     }
 
+    /** What differs in this database's SQL. */
+    Dialect dialect() {
+        return dialect;
+    }
+
     Set<Store.Signal> raised() {
         return raised;
-    }
-
-    void raise(Store.Signal signal) {
-        raised.add(signal);
-    }
-
-    void raiseIf(boolean changed, Store.Signal signal) {
-        if (changed) {
-            raised.add(signal);
-        }
     }
 
     @Override
     public void appendEvent(String kind, String agent, String resource, Map<String, Object> details) {
         update("INSERT INTO events (at, kind, agent, resource, details) VALUES (?, ?, ?, ?, ?)", now, kind, agent, resource,
                 JSON.writeValueAsString(details));
-        raised.add(Store.Signal.LOGGED);
+        raised.addAll(Signals.raisedBy(kind));
     }
 
     @Override

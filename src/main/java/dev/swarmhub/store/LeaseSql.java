@@ -1,7 +1,6 @@
 package dev.swarmhub.store;
 
 import dev.swarmhub.kernel.ProcessIdentity;
-import dev.swarmhub.kernel.Store;
 import dev.swarmhub.leases.Lease;
 import dev.swarmhub.leases.LeaseStore;
 import dev.swarmhub.leases.Mode;
@@ -94,15 +93,13 @@ final class LeaseSql implements LeaseStore {
 
     @Override
     public void deleteLease(long id) {
-        tx.raiseIf(tx.update("DELETE FROM leases WHERE id = ?", id) > 0, Store.Signal.FREED);
+        tx.update("DELETE FROM leases WHERE id = ?", id);
     }
 
     @Override
     public Optional<Lease> deleteLeaseOf(String agent, Resource resource) {
-        Optional<Lease> deleted = queryLeases("DELETE FROM leases WHERE agent = ? AND resource = ? RETURNING " + LEASE_COLUMNS, agent,
+        return queryLeases("DELETE FROM leases WHERE agent = ? AND resource = ? RETURNING " + LEASE_COLUMNS, agent,
                 resource.text()).stream().findFirst();
-        tx.raiseIf(deleted.isPresent(), Store.Signal.FREED);
-        return deleted;
     }
 
     @Override
@@ -131,7 +128,7 @@ final class LeaseSql implements LeaseStore {
     @Override
     public void deleteWaiter(long waiterId) {
         tx.update("DELETE FROM waiter_claims WHERE waiter_id = ?", waiterId);
-        tx.raiseIf(tx.update("DELETE FROM waiters WHERE id = ?", waiterId) > 0, Store.Signal.FREED);
+        tx.update("DELETE FROM waiters WHERE id = ?", waiterId);
     }
 
     @Override

@@ -1,14 +1,14 @@
 package dev.swarmhub.store;
 
-import dev.swarmhub.kernel.Store;
 import dev.swarmhub.messages.Message;
 import dev.swarmhub.messages.MessageStore;
 import dev.swarmhub.messages.MessageType;
+import dev.swarmhub.messages.SearchWords;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** The message rows in SQL: portable but for the full-text index (SQLite's FTS5) and insertion order (rowid). */
+/** The message rows in portable SQL; full-text search and insertion order come from the database's {@link Dialect}. */
 final class MessageSql implements MessageStore {
 
     private static final String MESSAGE_COLUMNS = "id, sender, type, priority, thread, reply_to, text, ack_required, created_at, signature";
@@ -30,8 +30,10 @@ final class MessageSql implements MessageStore {
             tx.update("INSERT INTO message_recipients (message_id, recipient, stored_at, attempts, next_retry_at, pane) VALUES (?, ?, ?, 1, ?, ?)",
                     message.id(), recipient.agent(), recipient.storedAt(), recipient.nextRetryAt(), recipient.pane());
         }
-        tx.update("INSERT INTO messages_fts (id, text) VALUES (?, ?)", message.id(), message.text());
-        tx.raise(Store.Signal.MAIL);
+        String indexText = tx.dialect().indexMessageText();
+        if (indexText != null) {
+            tx.update(indexText, message.id(), message.text());
+        }
     }
 
     @Override
@@ -49,26 +51,29 @@ final class MessageSql implements MessageStore {
     public List<Message> inbox(String recipient, boolean unreadOnly, int limit) {
         return queryMessages("SELECT m.id, m.sender, m.type, m.priority, m.thread, m.reply_to, m.text, m.ack_required, m.created_at, "
                 + "m.signature FROM message_recipients r JOIN messages m ON m.id = r.message_id WHERE r.recipient = ?"
-                + (unreadOnly ? " AND r.read_at IS NULL" : "") + " ORDER BY m.created_at, m.rowid LIMIT ?", recipient, limit);
+                + (unreadOnly ? " AND r.read_at IS NULL" : "") + " ORDER BY m.created_at, " + tx.dialect().insertionOrder("m") + " LIMIT ?",
+                recipient, limit);
     }
 
     @Override
     public List<Message> thread(String threadId) {
-        return queryMessages("SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE thread = ? ORDER BY created_at, rowid", threadId);
+        return queryMessages("SELECT " + MESSAGE_COLUMNS + " FROM messages m WHERE thread = ? ORDER BY created_at, "
+                + tx.dialect().insertionOrder("m"), threadId);
     }
 
     @Override
-    public List<Message> searchMessages(String ftsQuery, String visibleTo, int limit) {
+    public List<Message> searchMessages(SearchWords words, String visibleTo, int limit) {
+        Dialect.TextSearch search = tx.dialect().textSearch(words);
         String visible = visibleTo == null ? "" : " AND (m.sender = ? OR EXISTS (SELECT 1 FROM message_recipients r "
                 + "WHERE r.message_id = m.id AND r.recipient = ?))";
-        List<Object> args = new ArrayList<>(List.of(ftsQuery));
+        List<Object> args = new ArrayList<>(List.of(search.parameter()));
         if (visibleTo != null) {
             args.addAll(List.of(visibleTo, visibleTo));
         }
         args.add(limit);
         return queryMessages("SELECT m.id, m.sender, m.type, m.priority, m.thread, m.reply_to, m.text, m.ack_required, m.created_at, "
-                + "m.signature FROM messages_fts f JOIN messages m ON m.id = f.id WHERE messages_fts MATCH ?" + visible
-                + " ORDER BY f.rank LIMIT ?", args.toArray());
+                + "m.signature FROM " + search.from() + " WHERE " + search.where() + visible
+                + " ORDER BY " + search.bestFirst() + " LIMIT ?", args.toArray());
     }
 
     @Override
@@ -95,12 +100,10 @@ final class MessageSql implements MessageStore {
     }
 
     @Override
-    public void redeliver(String messageId, String recipient, int attempts, long nextRetryAt) {
+    public void redeliver(String messageId, String recipient, int attempts, long nextRetryAt, boolean queueForPane) {
         tx.update("UPDATE message_recipients SET attempts = ?, next_retry_at = ?, read_at = NULL, "
-                + "pane = CASE WHEN EXISTS (SELECT 1 FROM agents WHERE id = ? AND pane IS NOT NULL AND status <> 'gone') "
-                + "THEN 'pending' ELSE pane END WHERE message_id = ? AND recipient = ?",
-                attempts, nextRetryAt, recipient, messageId, recipient);
-        tx.raise(Store.Signal.MAIL);
+                + "pane = CASE WHEN ? THEN 'pending' ELSE pane END WHERE message_id = ? AND recipient = ?",
+                attempts, nextRetryAt, queueForPane, messageId, recipient);
     }
 
     @Override
@@ -112,7 +115,9 @@ final class MessageSql implements MessageStore {
     @Override
     public List<PaneDelivery> pendingPaneDeliveries(String host, int limit) {
         return tx.query("SELECT r.message_id, r.recipient, a.pane FROM message_recipients r JOIN agents a ON a.id = r.recipient "
-                + "WHERE r.pane = 'pending' AND a.pane IS NOT NULL AND a.status <> 'gone' AND a.host = ? ORDER BY r.stored_at, r.rowid LIMIT ?",
+                + "WHERE r.pane = 'pending' AND a.pane IS NOT NULL AND a.status <> 'gone' AND a.host = ? " // Agent.hasLivePane
+                + "ORDER BY r.stored_at, "
+                + tx.dialect().insertionOrder("r") + " LIMIT ?",
                 row -> new PaneDelivery(row.getString(1), row.getString(2), row.getString(3)), host, limit);
     }
 

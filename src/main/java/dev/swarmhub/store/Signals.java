@@ -1,6 +1,8 @@
 package dev.swarmhub.store;
 
 import dev.swarmhub.kernel.Store;
+import java.util.EnumSet;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,6 +20,29 @@ import java.util.concurrent.locks.LockSupport;
  * sees the waiter (an unpark before the park makes the park return at once).
  */
 final class Signals {
+
+    /**
+     * Which committed events wake whom: the one table of it. Every event wakes event streams
+     * (LOGGED); these kinds also wake lease waiters (a lease removed, or a waiter ahead gave up)
+     * or inbox waiters, the typist and MCP subscribers (a message stored, or delivered again).
+     * A grant wakes lease waiters too: the waiter it dequeued stood ahead in the queue, and a
+     * shared waiter behind a shared one may go now. A waiter removed by cleanup frees nothing (it
+     * had stopped counting: silent or past its deadline).
+     */
+    private static final Map<String, Store.Signal> WAKING_EVENTS = Map.of(
+            "lease.released", Store.Signal.FREED,
+            "lease.force-released", Store.Signal.FREED,
+            "lease.expired", Store.Signal.FREED,
+            "lease.wait-abandoned", Store.Signal.FREED,
+            "lease.acquired", Store.Signal.FREED,
+            "message.sent", Store.Signal.MAIL,
+            "message.retried", Store.Signal.MAIL);
+
+    /** The signals that committing an event of this kind raises. */
+    static Set<Store.Signal> raisedBy(String eventKind) {
+        Store.Signal also = WAKING_EVENTS.get(eventKind);
+        return also == null ? EnumSet.of(Store.Signal.LOGGED) : EnumSet.of(Store.Signal.LOGGED, also);
+    }
 
     private final AtomicLong[] counts = new AtomicLong[Store.Signal.values().length];
     @SuppressWarnings("unchecked")

@@ -88,11 +88,7 @@ public final class SqliteStore implements Store {
         this.clock = clock;
     }
 
-    /** Opens (creating and migrating on first use) the store of the project at {@code root}. */
-    public static SqliteStore openProject(Path root) {
-        return open(root.resolve(".swarm").resolve("swarm.db"), InstantSource.system());
-    }
-
+    /** Opens (creating and migrating on first use) the database; projects open theirs through {@link Stores}. */
     public static SqliteStore open(Path database, InstantSource clock) {
         SqliteStore store = new SqliteStore(database.toAbsolutePath(), clock);
         store.prepare(database.toAbsolutePath());
@@ -230,7 +226,7 @@ public final class SqliteStore implements Store {
 
     /** Runs one queued write as part of the transaction; false (its failure recorded) when it failed. */
     private boolean applyDirectly(StatementCache connection, Pending<?> item, Set<Store.Signal> raised) {
-        JdbcTx tx = new JdbcTx(connection, clock.millis(), PARTS);
+        JdbcTx tx = new JdbcTx(connection, SqliteDialect.INSTANCE, clock.millis(), PARTS);
         currentWrite.set(tx);
         try {
             item.apply(tx);
@@ -247,7 +243,7 @@ public final class SqliteStore implements Store {
     /** Runs one queued write in a savepoint; returns the signals it raised. */
     private Set<Store.Signal> applyInSavepoint(StatementCache connection, Pending<?> item) {
         run(connection, "SAVEPOINT write");
-        JdbcTx tx = new JdbcTx(connection, clock.millis(), PARTS);
+        JdbcTx tx = new JdbcTx(connection, SqliteDialect.INSTANCE, clock.millis(), PARTS);
         currentWrite.set(tx);
         try {
             item.apply(tx);
@@ -316,7 +312,7 @@ public final class SqliteStore implements Store {
     private <T> T inReadTransaction(StatementCache connection, Function<Tx, T> work) {
         run(connection, "BEGIN");
         try {
-            T result = work.apply(new JdbcTx(connection, clock.millis(), PARTS));
+            T result = work.apply(new JdbcTx(connection, SqliteDialect.INSTANCE, clock.millis(), PARTS));
             run(connection, "COMMIT");
             return result;
         } catch (RuntimeException | Error failure) {

@@ -7,6 +7,7 @@ import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.EventLog;
 import dev.swarmhub.kernel.Settings;
+import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.kernel.Tokens;
 import dev.swarmhub.leases.Lease;
@@ -15,9 +16,9 @@ import dev.swarmhub.leases.Leases;
 import dev.swarmhub.leases.Mode;
 import dev.swarmhub.leases.Resource;
 import dev.swarmhub.leases.ResourceParser;
-import dev.swarmhub.store.SqliteStore;
 import dev.swarmhub.testing.FakeProcesses;
 import dev.swarmhub.testing.MutableClock;
+import dev.swarmhub.testing.TestStores;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -63,7 +64,7 @@ class AgentsTest {
 
     private MutableClock clock;
     private FakeProcesses processes;
-    private SqliteStore store;
+    private Store store;
     private Agents agents;
     private Leases leases;
     private Settings settings;
@@ -75,7 +76,7 @@ class AgentsTest {
     void openStore() {
         clock = MutableClock.startingAt2030();
         processes = new FakeProcesses();
-        store = SqliteStore.open(project.resolve(".swarm/swarm.db"), clock);
+        store = TestStores.open(project, clock);
         agents = new Agents(store, processes);
         leases = new Leases(store, agents, processes);
         settings = new Settings(store, agents, Agents.SETTINGS);

@@ -3,12 +3,13 @@ package dev.swarmhub.bench;
 import static dev.swarmhub.testing.TestGate.as;
 
 import dev.swarmhub.host.LocalProcesses;
+import dev.swarmhub.kernel.Store;
 import dev.swarmhub.leases.Leases;
 import dev.swarmhub.leases.Mode;
 import dev.swarmhub.leases.Resource;
 import dev.swarmhub.leases.ResourceParser;
-import dev.swarmhub.store.SqliteStore;
 import dev.swarmhub.testing.TestGate;
+import dev.swarmhub.testing.TestStores;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +49,7 @@ public class LeaseCycleBenchmark {
     int otherLeases;
 
     private Path project;
-    private SqliteStore store;
+    private Store store;
     private Leases leases;
     private Leases.Request request;
     private List<Resource> resources;
@@ -56,7 +57,7 @@ public class LeaseCycleBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         project = Files.createTempDirectory("swarm-bench");
-        store = SqliteStore.openProject(project);
+        store = TestStores.open(project);
         leases = new Leases(store, TestGate.OPEN, new LocalProcesses());
         ResourceParser parser = new ResourceParser(project);
         for (int i = 0; i < otherLeases; i++) {

@@ -3,12 +3,13 @@ package dev.swarmhub.cli;
 import static dev.swarmhub.testing.TestGate.as;
 
 import dev.swarmhub.host.LocalProcesses;
+import dev.swarmhub.kernel.Store;
 import dev.swarmhub.leases.LeaseConflictException;
 import dev.swarmhub.leases.Leases;
 import dev.swarmhub.leases.Mode;
 import dev.swarmhub.leases.ResourceParser;
-import dev.swarmhub.store.SqliteStore;
 import dev.swarmhub.testing.TestGate;
+import dev.swarmhub.testing.TestStores;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -24,7 +25,7 @@ public final class AcquireLoopWorker {
         Path root = Path.of(args[0]);
         String agent = args[1];
         ResourceParser parser = new ResourceParser(root);
-        try (SqliteStore store = SqliteStore.openProject(root)) {
+        try (Store store = TestStores.open(root)) {
             Leases leases = new Leases(store, TestGate.OPEN, new LocalProcesses());
             for (long i = 0; ; i++) {
                 var own = parser.parse("loop/" + agent + "/" + (i % 7) + ".py");

@@ -9,9 +9,10 @@ import dev.swarmhub.hub.Hub;
 import dev.swarmhub.hub.HubFiles;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.EventLog;
-import dev.swarmhub.store.SqliteStore;
+import dev.swarmhub.kernel.Store;
 import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.HubProcess;
+import dev.swarmhub.testing.TestStores;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -151,7 +152,7 @@ class HubLifecycleTest {
             }
             assertThat(send(agents.get(next), "lock", "release", "x.py", "--json").exitCode()).isZero();
         }
-        try (SqliteStore store = SqliteStore.openProject(project)) {
+        try (Store store = TestStores.open(project)) {
             List<String> order = new EventLog(store).latest(null, "lease.acquired", 100).stream()
                     .filter(event -> "x.py".equals(event.resource())).map(Event::agent).toList();
             assertThat(order).containsExactly("H", "W1", "W2", "W3", "W4");
@@ -325,7 +326,7 @@ class HubLifecycleTest {
     // helpers
 
     private void awaitEvent(String kind, String agent) {
-        try (SqliteStore store = SqliteStore.openProject(project)) {
+        try (Store store = TestStores.open(project)) {
             EventLog events = new EventLog(store);
             Await.until(kind + " of " + agent, () -> !events.latest(agent, kind, 1).isEmpty());
         }

@@ -8,9 +8,10 @@ import dev.swarmhub.hub.Hub;
 import dev.swarmhub.hub.HubFiles;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.EventLog;
-import dev.swarmhub.store.SqliteStore;
+import dev.swarmhub.kernel.Store;
 import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.HubProcess;
+import dev.swarmhub.testing.TestStores;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.Socket;
@@ -58,7 +59,7 @@ class HubProcessTest {
 
     private final List<HubProcess> hubs = new ArrayList<>();
     private final ExecutorService clients = Executors.newCachedThreadPool();
-    private SqliteStore store;
+    private Store store;
     private EventLog log;
 
     @AfterEach
@@ -651,7 +652,7 @@ class HubProcessTest {
     /** The project's event log, read directly from the store (beside the hub, as any reader may). */
     private EventLog eventLog() {
         if (store == null) {
-            store = SqliteStore.openProject(project);
+            store = TestStores.open(project);
             log = new EventLog(store);
         }
         return log;

@@ -4,13 +4,14 @@ import static dev.swarmhub.testing.TestGate.as;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.swarmhub.host.LocalProcesses;
+import dev.swarmhub.kernel.Store;
 import dev.swarmhub.leases.Lease;
 import dev.swarmhub.leases.Leases;
 import dev.swarmhub.leases.Mode;
 import dev.swarmhub.leases.ResourceParser;
-import dev.swarmhub.store.SqliteStore;
 import dev.swarmhub.testing.JavaProcess;
 import dev.swarmhub.testing.TestGate;
+import dev.swarmhub.testing.TestStores;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -36,7 +37,7 @@ class ProcessKillTest {
     void killingLoopingProcessesLeavesTheStoreConsistentAndOthersLeasesUnchanged() throws Exception {
         ResourceParser parser = new ResourceParser(project);
         List<Lease> bystanderBefore;
-        try (SqliteStore store = SqliteStore.openProject(project)) {
+        try (Store store = TestStores.open(project)) {
             Leases leases = new Leases(store, TestGate.OPEN, new LocalProcesses());
             leases.acquire(new Leases.Request(as("bystander"), List.of(parser.parse("keep/z.py"), parser.parse("name:keep")),
                     Mode.EXCLUSIVE, Duration.ofHours(1), "must survive"));
@@ -67,7 +68,7 @@ class ProcessKillTest {
             assertThat(check.next()).isTrue();
             assertThat(check.getString(1)).as("integrity after kills (seed %d)", seed).isEqualTo("ok");
         }
-        try (SqliteStore store = SqliteStore.openProject(project)) {
+        try (Store store = TestStores.open(project)) {
             Leases leases = new Leases(store, TestGate.OPEN, new LocalProcesses());
             assertThat(leases.list("bystander", true)).as("seed %d", seed).isEqualTo(bystanderBefore);
             // the store still grants and releases normally
@@ -78,7 +79,7 @@ class ProcessKillTest {
 
         // A killed process's leases stay until their TTL passes on the store clock; then they are free.
         Instant afterTtl = Instant.now().plus(Duration.ofMinutes(6));
-        try (SqliteStore store = SqliteStore.open(project.resolve(".swarm/swarm.db"), () -> afterTtl)) {
+        try (Store store = TestStores.open(project, () -> afterTtl)) {
             Leases leases = new Leases(store, TestGate.OPEN, new LocalProcesses());
             List<Lease> leftByLoopers = leases.list(null, true).stream().filter(l -> l.agent().startsWith("looper")).toList();
             assertThat(leases.list(null, false)).extracting(Lease::agent).containsOnly("bystander");

@@ -6,13 +6,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.EventLog;
+import dev.swarmhub.kernel.Store;
 import dev.swarmhub.leases.Leases;
 import dev.swarmhub.leases.Mode;
 import dev.swarmhub.leases.ResourceParser;
-import dev.swarmhub.store.SqliteStore;
 import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.JavaProcess;
 import dev.swarmhub.testing.TestGate;
+import dev.swarmhub.testing.TestStores;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -131,7 +132,7 @@ class ProcessRaceTest {
     @Test
     void processesWaitingForOneFileAreServedInArrivalOrder() throws Exception {
         ResourceParser parser = new ResourceParser(project);
-        try (SqliteStore store = SqliteStore.openProject(project)) {
+        try (Store store = TestStores.open(project)) {
             Leases leases = new Leases(store, TestGate.OPEN, new LocalProcesses());
             EventLog log = new EventLog(store);
             leases.acquire(new Leases.Request(as("holder"), List.of(parser.parse("x.py")), Mode.EXCLUSIVE, null, "first"));

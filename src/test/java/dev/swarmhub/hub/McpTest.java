@@ -6,10 +6,11 @@ import dev.swarmhub.cli.Swarm;
 import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.EventLog;
-import dev.swarmhub.store.SqliteStore;
+import dev.swarmhub.kernel.Store;
 import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.HubProcess;
 import dev.swarmhub.testing.JavaProcess;
+import dev.swarmhub.testing.TestStores;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
@@ -292,7 +293,7 @@ class McpTest {
         String call = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"acquire_locks\","
                 + "\"arguments\":{\"resources\":[\"y.py\"],\"wait\":\"60s\"}}}";
         int port = ((Number) Hub.readInfo(project).get("port")).intValue();
-        try (SqliteStore store = SqliteStore.openProject(project)) {
+        try (Store store = TestStores.open(project)) {
             EventLog log = new EventLog(store);
             try (java.net.Socket waiting = new java.net.Socket("127.0.0.1", port)) {
                 waiting.getOutputStream().write(("POST " + McpService.PATH + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
@@ -326,7 +327,7 @@ class McpTest {
             }
         });
         waiting.shutdown();
-        try (SqliteStore store = SqliteStore.openProject(project)) {
+        try (Store store = TestStores.open(project)) {
             EventLog log = new EventLog(store);
             Await.until("the waiter's acquire to queue", () -> !log.latest("waiter", "lease.queued", 1).isEmpty());
             hub.process().destroy(); // SIGTERM, as swarm down sends
@@ -353,7 +354,7 @@ class McpTest {
         Future<JsonNode> waited = waiting.submit(
                 () -> call(second, "acquire_locks", Map.of("resources", List.of("shared.py"), "wait", "30s")));
         waiting.shutdown();
-        try (SqliteStore store = SqliteStore.openProject(project)) {
+        try (Store store = TestStores.open(project)) {
             EventLog log = new EventLog(store);
             Await.until("second's acquire to queue", () -> !log.latest("second", "lease.queued", 1).isEmpty());
             assertThat(waited.isDone()).as("second's wait answered before the release").isFalse();

@@ -9,12 +9,13 @@ import static org.assertj.core.api.Assertions.tuple;
 import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.EventLog;
+import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.kernel.Tx;
-import dev.swarmhub.store.SqliteStore;
 import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.MutableClock;
 import dev.swarmhub.testing.TestGate;
+import dev.swarmhub.testing.TestStores;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -53,7 +54,7 @@ class LeaseConcurrencyTest {
     Path project;
 
     private ResourceParser parser;
-    private SqliteStore store;
+    private Store store;
     private ExecutorService pool;
 
     @BeforeEach
@@ -80,7 +81,7 @@ class LeaseConcurrencyTest {
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void sixteenThreadsNeverHoldOverlappingResourcesAtOnceAndTokensGrowPerResource() throws Exception {
-        store = SqliteStore.open(project.resolve(".swarm/swarm.db"), InstantSource.system());
+        store = TestStores.open(project, InstantSource.system());
         Leases leases = new Leases(store, TestGate.OPEN, new LocalProcesses());
         List<Choice> menu = List.of(
                 choice(Mode.EXCLUSIVE, "hot/a.py"),
@@ -266,7 +267,7 @@ class LeaseConcurrencyTest {
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void scenario03_renewingHolderKeepsItsLeaseWhileAnotherAgentTriesToAcquireAndCleanupRuns() throws Exception {
-        store = SqliteStore.open(project.resolve(".swarm/swarm.db"), InstantSource.system());
+        store = TestStores.open(project, InstantSource.system());
         Leases leases = new Leases(store, TestGate.OPEN, new LocalProcesses());
         Resource file = parser.parse("test.py");
         Duration ttl = Duration.ofSeconds(1); // the test runs for 2 s: only renewals keep the lease
@@ -363,7 +364,7 @@ class LeaseConcurrencyTest {
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void exclusiveWaitersAreGrantedInTheOrderTheyQueued() throws Exception {
         MutableClock clock = MutableClock.startingAt2030();
-        store = SqliteStore.open(project.resolve(".swarm/swarm.db"), clock);
+        store = TestStores.open(project, clock);
         Leases leases = new Leases(store, TestGate.OPEN, new LocalProcesses());
         EventLog events = new EventLog(store);
         Resource file = parser.parse("queue.py");
@@ -398,7 +399,7 @@ class LeaseConcurrencyTest {
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void mixedSharedAndExclusiveWaitersAreServedInArrivalOrder() throws Exception {
         MutableClock clock = MutableClock.startingAt2030();
-        store = SqliteStore.open(project.resolve(".swarm/swarm.db"), clock);
+        store = TestStores.open(project, clock);
         Leases leases = new Leases(store, TestGate.OPEN, new LocalProcesses());
         EventLog events = new EventLog(store);
         Resource file = parser.parse("q.py");
@@ -481,7 +482,7 @@ class LeaseConcurrencyTest {
      * was refused: moving the clock on makes a refused poll mark the waiter as seen at the new
      * time (a granted poll deletes the waiter instead).
      */
-    private static void awaitRefusedPollAfterNow(SqliteStore store, MutableClock clock, Resource resource, String... agents) {
+    private static void awaitRefusedPollAfterNow(Store store, MutableClock clock, Resource resource, String... agents) {
         long since = clock.advance(Duration.ofMillis(1));
         for (String agent : agents) {
             Await.until(agent + " polling again after " + since, () -> store.<List<Waiter>>read(

@@ -9,11 +9,12 @@ import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.EventLog;
+import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.SwarmException;
-import dev.swarmhub.store.SqliteStore;
 import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.MutableClock;
 import dev.swarmhub.testing.TestGate;
+import dev.swarmhub.testing.TestStores;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -43,7 +44,7 @@ class LeaseScenariosTest {
     Path project;
 
     private MutableClock clock;
-    private SqliteStore store;
+    private Store store;
     private Leases leases;
     private EventLog events;
     private ResourceParser parser;
@@ -52,7 +53,7 @@ class LeaseScenariosTest {
     @BeforeEach
     void openStore() {
         clock = MutableClock.startingAt2030();
-        store = SqliteStore.open(project.resolve(".swarm/swarm.db"), clock);
+        store = TestStores.open(project, clock);
         leases = new Leases(store, TestGate.OPEN, new LocalProcesses());
         events = new EventLog(store);
         parser = new ResourceParser(project);
@@ -510,7 +511,7 @@ class LeaseScenariosTest {
         leases.release(as("A"), List.of(resource("x.py")));
         store.close();
 
-        store = SqliteStore.open(project.resolve(".swarm/swarm.db"), clock);
+        store = TestStores.open(project, clock);
         leases = new Leases(store, TestGate.OPEN, new LocalProcesses());
         events = new EventLog(store);
         assertThat(leases.list(null, true)).isEmpty();

@@ -16,9 +16,9 @@ import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.kernel.Tokens;
 import dev.swarmhub.kernel.Tx;
-import dev.swarmhub.store.SqliteStore;
 import dev.swarmhub.testing.FakeProcesses;
 import dev.swarmhub.testing.MutableClock;
+import dev.swarmhub.testing.TestStores;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -51,7 +51,7 @@ class MessagesTest {
     Path project;
 
     private MutableClock clock;
-    private SqliteStore store;
+    private Store store;
     private Agents agents;
     private Messages messages;
     private EventLog log;
@@ -65,7 +65,7 @@ class MessagesTest {
     @BeforeEach
     void openStore() {
         clock = MutableClock.startingAt2030();
-        store = SqliteStore.open(project.resolve(".swarm/swarm.db"), clock);
+        store = TestStores.open(project, clock);
         agents = new Agents(store, processes);
         messages = new Messages(store, agents, new MessageSignature(SECRET));
         log = new EventLog(store);

@@ -8,6 +8,7 @@ import dev.swarmhub.agents.Agent;
 import dev.swarmhub.agents.AgentStore;
 import dev.swarmhub.cli.CliWorker;
 import dev.swarmhub.testing.JavaProcess;
+import dev.swarmhub.testing.TestStores;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -49,7 +50,7 @@ class FullDiskTest {
 
     @Test
     void aWriteOnAFullDiskFailsAloneAndWritesSucceedOnceSpaceIsFreed() throws Exception {
-        try (SqliteStore store = SqliteStore.openProject(project)) {
+        try (SqliteStore store = TestStores.sqlite(project)) {
             for (int i = 0; i < ACKNOWLEDGED; i++) {
                 put(store, "acknowledged-" + i, "value-" + i);
             }
@@ -71,7 +72,7 @@ class FullDiskTest {
             }
             put(store, "after", "space freed");
         }
-        try (SqliteStore reopened = SqliteStore.openProject(project)) {
+        try (SqliteStore reopened = TestStores.sqlite(project)) {
             for (int i = 0; i < ACKNOWLEDGED; i++) {
                 String name = "acknowledged-" + i;
                 assertThat(setting(reopened, name)).contains("value-" + i);

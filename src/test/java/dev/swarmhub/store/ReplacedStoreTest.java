@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.swarmhub.leases.LeaseStore;
+import dev.swarmhub.testing.TestStores;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,14 +28,14 @@ class ReplacedStoreTest {
     @Test
     void aStoreWhoseFileWasDeletedCommitsNothingAndItsSuccessorGrantsLargerTokens() throws IOException {
         Path database = project.resolve(".swarm/swarm.db");
-        try (SqliteStore old = SqliteStore.open(database, clock)) {
+        try (SqliteStore old = TestStores.sqlite(project, clock)) {
             long[] oldTokens = new long[50];
             for (int i = 0; i < oldTokens.length; i++) {
                 oldTokens[i] = old.write(tx -> LeaseStore.in(tx).nextFencingToken()); // many grants in one millisecond
             }
             deleteRecursively(project.resolve(".swarm"));
             millis.incrementAndGet();
-            try (SqliteStore fresh = SqliteStore.open(database, clock)) {
+            try (SqliteStore fresh = TestStores.sqlite(project, clock)) {
                 assertThatThrownBy(() -> old.write(tx -> LeaseStore.in(tx).nextFencingToken())).isInstanceOf(StoreException.class)
                         .hasMessageContaining("was deleted or replaced");
                 long freshToken = fresh.write(tx -> LeaseStore.in(tx).nextFencingToken());
