@@ -24,6 +24,14 @@ import picocli.CommandLine.ParentCommand;
  */
 final class MessageCommands {
 
+    /** The types an agent may send, for help and completion: listed by MessageType itself. */
+    static final class SendableTypes implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return MessageType.names().iterator();
+        }
+    }
+
     private MessageCommands() {
     }
 
@@ -84,7 +92,7 @@ final class MessageCommands {
         @Parameters(index = "0", paramLabel = "TO", description = "Recipient agent ids, comma-separated.")
         String to;
 
-        @Parameters(index = "1", paramLabel = "TYPE", description = "QUESTION, REVIEW-REQUEST, BLOCKED, COMPLETED, CHALLENGE, INFO or ACK.")
+        @Parameters(index = "1", paramLabel = "TYPE", completionCandidates = SendableTypes.class, description = "One of ${COMPLETION-CANDIDATES}.")
         String type;
 
         @Parameters(index = "2", paramLabel = "TEXT", description = "The text, or - to read it from standard input.")
