@@ -1,14 +1,15 @@
 package dev.swarmhub.cli;
 
-import dev.swarmhub.hub.JsonViews;
+import dev.swarmhub.hub.Exposed;
+import dev.swarmhub.hub.LeaseEndpoints;
 import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.kernel.Durations;
 import dev.swarmhub.kernel.Limits;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.leases.Lease;
+import dev.swarmhub.leases.LeaseOperations;
 import dev.swarmhub.leases.Leases;
 import dev.swarmhub.leases.Mode;
-import dev.swarmhub.leases.Resource;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -27,14 +28,13 @@ final class LockCommand {
     @ParentCommand
     Swarm swarm;
 
-    <T> T withLeases(Function<Leases, T> work) {
+    /** Runs the lease operation and prints its answer: the shared JSON view with --json, else {@code text}. */
+    <A extends Record, R> int run(Function<LeaseEndpoints, Exposed<A, R>> which, Caller caller, A arguments, Function<R, String> text) {
         try (Session session = swarm.session()) {
-            return work.apply(session.leases);
+            Exposed<A, R> exposed = which.apply(session.leaseEndpoints);
+            R result = exposed.operation().run(caller, arguments);
+            return swarm.output.result(exposed.view().apply(arguments, result), text.apply(result));
         }
-    }
-
-    List<Resource> resources(List<String> inputs) {
-        return swarm.resourceParser().parseAll(inputs);
     }
 
     /** The acting agent with its token (checked in the operation's transaction). */
@@ -73,12 +73,8 @@ final class LockCommand {
 
         @Override
         public Integer call() {
-            Leases.Request request = new Leases.Request(lock.caller(), lock.resources(resources),
-                    shared ? Mode.SHARED : Mode.EXCLUSIVE, duration(ttl), reason);
-            Duration waitTime = duration(wait);
-            List<Lease> granted = lock.withLeases(leases -> leases.acquire(request, waitTime));
-            return lock.swarm.output.result(Output.document("granted", true, "leases", JsonViews.leases(granted)),
-                    "granted\n" + Output.leaseLines(granted, ""));
+            return lock.run(endpoints -> endpoints.acquire, lock.caller(), new LeaseOperations.Acquire(resources,
+                    shared ? Mode.SHARED : Mode.EXCLUSIVE, duration(ttl), reason, duration(wait)), granted -> "granted\n" + Output.leaseLines(granted, ""));
         }
     }
 
@@ -95,16 +91,17 @@ final class LockCommand {
 
         @Override
         public Integer call() {
-            Caller caller = lock.caller();
-            List<Resource> chosen = resourcesOrAll(lock, resources, all);
-            List<Leases.Released> released = lock.withLeases(leases -> all ? leases.releaseAll(caller) : leases.release(caller, chosen));
+            return lock.run(endpoints -> endpoints.release, lock.caller(), new LeaseOperations.Release(named(resources), all ? true : null),
+                    Release::text);
+        }
+
+        private static String text(List<Leases.Released> released) {
             StringBuilder text = new StringBuilder(Output.leaseLines(released.stream().map(Leases.Released::lease).toList(), ""));
             for (Leases.Released expired : released.stream().filter(Leases.Released::hadExpired).toList()) {
                 text.append(expired.lease().resource()).append(": your lease had expired before this release")
                         .append(expired.heldNowBy().isEmpty() ? "" : "; it is held now by " + String.join(", ", expired.heldNowBy())).append('\n');
             }
-            return lock.swarm.output.result(Output.document("released", JsonViews.released(released)),
-                    released.isEmpty() ? "nothing held was released" : "released\n" + text);
+            return released.isEmpty() ? "nothing held was released" : "released\n" + text;
         }
     }
 
@@ -124,22 +121,14 @@ final class LockCommand {
 
         @Override
         public Integer call() {
-            Caller caller = lock.caller();
-            List<Resource> chosen = resourcesOrAll(lock, resources, all);
-            Duration newTtl = duration(ttl);
-            List<Lease> renewed = lock.withLeases(leases -> all ? leases.renewAll(caller, newTtl) : leases.renew(caller, chosen, newTtl));
-            return lock.swarm.output.result(Output.document("renewed", JsonViews.leases(renewed)),
-                    "renewed\n" + Output.leaseLines(renewed, "(no leases held)\n"));
+            return lock.run(endpoints -> endpoints.renew, lock.caller(), new LeaseOperations.Renew(named(resources), all ? true : null,
+                    duration(ttl)), renewed -> "renewed\n" + Output.leaseLines(renewed, "(no leases held)\n"));
         }
     }
 
-    /** The parsed resources, or an empty list with --all; exactly one of the two must be given. */
-    private static List<Resource> resourcesOrAll(LockCommand lock, List<String> inputs, boolean all) {
-        boolean named = inputs != null && !inputs.isEmpty();
-        if (named == all) {
-            throw SwarmException.badInput(all ? "give resources or --all, not both" : "give resources, or --all for every lease you hold");
-        }
-        return named ? lock.resources(inputs) : List.of();
+    /** The resources named on the command line, or null for none (then --all must say so). */
+    private static List<String> named(List<String> inputs) {
+        return inputs == null || inputs.isEmpty() ? null : inputs;
     }
 
     @Command(name = "who", description = "Who holds leases overlapping a path, glob or name (globs covering a path count).")
@@ -152,10 +141,8 @@ final class LockCommand {
 
         @Override
         public Integer call() {
-            Resource asked = lock.swarm.resourceParser().parse(resource);
-            List<Lease> holders = lock.withLeases(leases -> leases.who(asked));
-            return lock.swarm.output.result(Output.document("resource", asked.text(), "leases", JsonViews.leases(holders)),
-                    Output.leaseLines(holders, asked + " is free\n"));
+            return lock.run(endpoints -> endpoints.who, lock.swarm.agentCaller(), new LeaseOperations.Who(resource),
+                    holding -> Output.leaseLines(holding.leases(), holding.resource() + " is free\n"));
         }
     }
 
@@ -175,10 +162,8 @@ final class LockCommand {
 
         @Override
         public Integer call() {
-            String agent = mine ? lock.caller().agent() : holder;
-            List<Lease> found = lock.withLeases(leases -> leases.list(agent, all));
-            return lock.swarm.output.result(Output.document("leases", JsonViews.leases(found)),
-                    Output.leaseLines(found, "no leases\n"));
+            return lock.run(endpoints -> endpoints.holders, lock.swarm.agentCaller(), new LeaseOperations.Holders(mine ? lock.caller().agent() : holder,
+                    all ? true : null), found -> Output.leaseLines(found, "no leases\n"));
         }
     }
 
@@ -189,10 +174,8 @@ final class LockCommand {
 
         @Override
         public Integer call() {
-            Leases.CleanupReport report = lock.withLeases(Leases::cleanup);
-            return lock.swarm.output.result(
-                    Output.document("expired", JsonViews.leases(report.expired()), "deadWaiters", report.deadWaiters()),
-                    "removed " + report.expired().size() + " expired lease(s), " + report.deadWaiters() + " abandoned waiter(s)\n"
+            return lock.run(endpoints -> endpoints.cleanup, lock.swarm.agentCaller(), new LeaseOperations.Cleanup(),
+                    report -> "removed " + report.expired().size() + " expired lease(s), " + report.deadWaiters() + " abandoned waiter(s)\n"
                             + Output.leaseLines(report.expired(), ""));
         }
     }
@@ -210,10 +193,8 @@ final class LockCommand {
 
         @Override
         public Integer call() {
-            Caller operator = lock.swarm.operatorCaller();
-            List<Lease> released = lock.withLeases(leases -> leases.releaseAgent(operator, agent, reason));
-            return lock.swarm.output.result(Output.document("agent", agent, "released", JsonViews.leases(released)),
-                    "released " + released.size() + " lease(s) of " + agent + "\n" + Output.leaseLines(released, ""));
+            return lock.run(endpoints -> endpoints.releaseAgent, lock.swarm.operatorCaller(), new LeaseOperations.ReleaseAgent(agent, reason),
+                    released -> "released " + released.size() + " lease(s) of " + agent + "\n" + Output.leaseLines(released, ""));
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.swarmhub.cli;
 
 import dev.swarmhub.agents.Agents;
+import dev.swarmhub.hub.LeaseEndpoints;
 import dev.swarmhub.hub.Services;
 import dev.swarmhub.kernel.EventLog;
 import dev.swarmhub.kernel.Settings;
@@ -21,6 +22,7 @@ final class Session implements AutoCloseable {
     final EventLog log;
     final Settings settings;
     final Messages messages;
+    final LeaseEndpoints leaseEndpoints;
 
     Session(Services services, boolean owned) {
         this.services = services;
@@ -30,6 +32,7 @@ final class Session implements AutoCloseable {
         this.log = services.log;
         this.settings = services.settings;
         this.messages = services.messages;
+        this.leaseEndpoints = new LeaseEndpoints(services.leaseOperations);
     }
 
     /** The sent message with its typings, when the hub's typist runs in this process (see Services#withTypings). */

@@ -13,7 +13,7 @@ import java.util.function.Predicate;
  * ends the wait), its HTTP status, and, for an answer that is complete only after the commit
  * (a sent message's typings into panes), the view to send once committed.
  */
-record Exposed<A extends Record, R>(Operation<A, R> operation, BiFunction<A, R, Map<String, Object>> view, Predicate<A> waits, int status,
+public record Exposed<A extends Record, R>(Operation<A, R> operation, BiFunction<A, R, Map<String, Object>> view, Predicate<A> waits, int status,
         Function<R, Map<String, Object>> committedView) {
 
     static <A extends Record, R> Exposed<A, R> of(Operation<A, R> operation, BiFunction<A, R, Map<String, Object>> view) {
@@ -38,11 +38,11 @@ record Exposed<A extends Record, R>(Operation<A, R> operation, BiFunction<A, R, 
         return committedView == null ? view.apply(arguments, result) : committedView.apply(result);
     }
 
-    A arguments(Map<String, ?> values, OperationArguments.Wording wording) {
+    public A arguments(Map<String, ?> values, OperationArguments.Wording wording) {
         return OperationArguments.bind(operation.arguments(), values, wording);
     }
 
-    Map<String, Object> call(Caller caller, A arguments) {
+    public Map<String, Object> call(Caller caller, A arguments) {
         return view.apply(arguments, operation.run(caller, arguments));
     }
 

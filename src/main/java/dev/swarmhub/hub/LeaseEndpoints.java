@@ -13,23 +13,24 @@ import dev.swarmhub.leases.LeaseOperations.Who;
 import dev.swarmhub.leases.Leases;
 import java.util.List;
 
-/** The lease operations with their views, as HTTP and MCP expose them. */
-final class LeaseEndpoints {
+/** The lease operations with their views, as the CLI, HTTP and MCP expose them. */
+public final class LeaseEndpoints {
 
-    final Exposed<Acquire, List<Lease>> acquire;
-    final Exposed<Renew, List<Lease>> renew;
-    final Exposed<Release, List<Leases.Released>> release;
-    final Exposed<Who, List<Lease>> who;
-    final Exposed<Holders, List<Lease>> holders;
-    final Exposed<ReleaseAgent, List<Lease>> releaseAgent;
-    final Exposed<Cleanup, Leases.CleanupReport> cleanup;
+    public final Exposed<Acquire, List<Lease>> acquire;
+    public final Exposed<Renew, List<Lease>> renew;
+    public final Exposed<Release, List<Leases.Released>> release;
+    public final Exposed<Who, LeaseOperations.Holding> who;
+    public final Exposed<Holders, List<Lease>> holders;
+    public final Exposed<ReleaseAgent, List<Lease>> releaseAgent;
+    public final Exposed<Cleanup, Leases.CleanupReport> cleanup;
 
-    LeaseEndpoints(LeaseOperations operations) {
+    public LeaseEndpoints(LeaseOperations operations) {
         acquire = Exposed.waiting(operations.acquire, (a, granted) -> OrderedMap.of("granted", true, "leases", JsonViews.leases(granted)),
                 a -> a.waitFor() != null);
         renew = Exposed.of(operations.renew, (a, renewed) -> OrderedMap.of("renewed", JsonViews.leases(renewed)));
         release = Exposed.of(operations.release, (a, released) -> OrderedMap.of("released", JsonViews.released(released)));
-        who = Exposed.of(operations.who, (a, found) -> OrderedMap.of("leases", JsonViews.leases(found)));
+        who = Exposed.of(operations.who, (a, holding) -> OrderedMap.of("resource", holding.resource().text(),
+                "leases", JsonViews.leases(holding.leases())));
         holders = Exposed.of(operations.holders, (a, found) -> OrderedMap.of("leases", JsonViews.leases(found)));
         releaseAgent = Exposed.of(operations.releaseAgent, (a, released) -> OrderedMap.of("agent", a.agent(),
                 "released", JsonViews.leases(released)));

@@ -49,6 +49,10 @@ public final class LeaseOperations {
     public record Who(@Doc(value = "A path, glob or name:NAME", required = true) String resource) {
     }
 
+    /** Who holds leases overlapping a resource: the resource as understood (canonical), and the leases. */
+    public record Holding(Resource resource, List<Lease> leases) {
+    }
+
     public record Holders(
             @Doc("Only this agent's leases") String holder,
             @Doc("true: expired leases too") Boolean all) {
@@ -68,7 +72,7 @@ public final class LeaseOperations {
     public final Operation<Acquire, List<Lease>> acquire;
     public final Operation<Renew, List<Lease>> renew;
     public final Operation<Release, List<Leases.Released>> release;
-    public final Operation<Who, List<Lease>> who;
+    public final Operation<Who, Holding> who;
     public final Operation<Holders, List<Lease>> holders;
     public final Operation<ReleaseAgent, List<Lease>> releaseAgent;
     public final Operation<Cleanup, Leases.CleanupReport> cleanup;
@@ -82,7 +86,10 @@ public final class LeaseOperations {
         release = new Operation<>("lease.release", "Release this agent's leases.", Release.class, true,
                 (caller, a) -> a.resources() == null ? leases.releaseAll(caller) : leases.release(caller, parser.parseAll(a.resources())));
         who = new Operation<>("lease.who", "Who holds leases overlapping a resource.", Who.class, false,
-                (caller, a) -> leases.who(parser.parse(a.resource())));
+                (caller, a) -> {
+                    Resource resource = parser.parse(a.resource());
+                    return new Holding(resource, leases.who(resource));
+                });
         holders = new Operation<>("lease.list", "Live leases, optionally of one holder.", Holders.class, false,
                 (caller, a) -> leases.list(a.holder(), Boolean.TRUE.equals(a.all())));
         releaseAgent = new Operation<>("lease.release-agent", "Operator: force-release every lease of one agent, recording why.",
