@@ -44,8 +44,28 @@ final class OperationArguments {
         static final Wording QUERY = new Wording("parameter", true, false, true);
     }
 
+    /** A record's components and canonical constructor, looked up once per record type. */
+    private record Shape(RecordComponent[] components, Constructor<?> constructor) {
+        private static final ClassValue<Shape> OF = new ClassValue<>() {
+            @Override
+            protected Shape computeValue(Class<?> type) {
+                RecordComponent[] components = type.getRecordComponents();
+                for (RecordComponent component : components) {
+                    doc(component); // every argument is documented: checked once, here
+                }
+                try {
+                    return new Shape(components, type.getDeclaredConstructor(Arrays.stream(components).map(RecordComponent::getType)
+                            .toArray(Class<?>[]::new)));
+                } catch (NoSuchMethodException unusable) {
+                    throw new IllegalStateException(type + " is not an operation's argument record", unusable);
+                }
+            }
+        };
+    }
+
     static <A extends Record> A bind(Class<A> type, Map<String, ?> values, Wording wording) {
-        RecordComponent[] components = type.getRecordComponents();
+        Shape shape = Shape.OF.get(type);
+        RecordComponent[] components = shape.components();
         Map<String, RecordComponent> byName = new LinkedHashMap<>();
         for (RecordComponent component : components) {
             byName.put(name(component, wording), component);
@@ -66,8 +86,7 @@ final class OperationArguments {
             arguments[i] = value == null ? null : convert(component, value, wording);
         }
         try {
-            Constructor<A> constructor = type.getDeclaredConstructor(Arrays.stream(components).map(RecordComponent::getType).toArray(Class<?>[]::new));
-            return constructor.newInstance(arguments);
+            return type.cast(shape.constructor().newInstance(arguments));
         } catch (InvocationTargetException thrown) {
             if (thrown.getCause() instanceof RuntimeException failure) {
                 throw failure; // the record's own check: a SwarmException naming the argument
