@@ -79,8 +79,7 @@ final class MessageCommands {
         String ack = message.ackRequired() ? " (ACK requested)" : "";
         String deliveries = message.recipients().stream().map(recipient -> recipient.agent() + " (" + recipient.delivery() + ")")
                 .collect(java.util.stream.Collectors.joining(", "));
-        return swarm.output.result(Output.document("sent", true, "id", message.id(), "thread", message.thread(),
-                "to", message.recipientNames(), "ackRequired", message.ackRequired(), "delivery", JsonViews.deliveries(message)),
+        return swarm.output.result(JsonViews.sentMessage(message), // the shape HTTP and MCP answer a send with
                 "sent " + message.type().label() + " " + message.id() + " to " + deliveries + ack);
     }
 

@@ -10,7 +10,6 @@ import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.OrderedMap;
 import dev.swarmhub.kernel.RateLimitedException;
 import dev.swarmhub.kernel.SwarmException;
-import dev.swarmhub.leases.Leases;
 import dev.swarmhub.leases.ResourceParser;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -239,7 +238,6 @@ final class Api extends HttpServlet {
     }
 
     private Answer route(String route, Caller caller, HttpServletRequest request, HttpServletResponse response, String body) {
-        Leases leases = services.leases;
         Agents agents = services.agents;
         return switch (route) {
             case "GET /openapi.json" -> new Answer(200, openApi);

@@ -38,12 +38,8 @@ public record Exposed<A extends Record, R>(Operation<A, R> operation, BiFunction
         return committedView == null ? view.apply(arguments, result) : committedView.apply(result);
     }
 
-    public A arguments(Map<String, ?> values, OperationArguments.Wording wording) {
+    A arguments(Map<String, ?> values, OperationArguments.Wording wording) {
         return OperationArguments.bind(operation.arguments(), values, wording);
-    }
-
-    public Map<String, Object> call(Caller caller, A arguments) {
-        return view.apply(arguments, operation.run(caller, arguments));
     }
 
     Map<String, Object> schema(OperationArguments.Wording wording) {

@@ -170,7 +170,11 @@ class MessageProcessTest {
 
     @Test
     void processesReadingAndAckingOneMessageAtOnceEndInOneState() {
-        String id = cli.run(a, "send", "B", "blocked", "ack me", "--json").json().path("id").asString();
+        JsonNode sent = cli.run(a, "send", "B", "blocked", "ack me", "--json").json();
+        assertThat(sent.propertyNames()).as("the CLI answers a send as HTTP and MCP do").contains("id", "from", "type", "text", "to",
+                "ackRequired", "sentAt", "delivery");
+        assertThat(sent.path("to").get(0).path("agent").asString()).isEqualTo("B");
+        String id = sent.path("id").asString();
         List<JavaProcess> readers = startWorkers(8);
         for (int i = 0; i < readers.size(); i++) {
             readers.get(i).send(as(b, i % 2 == 0 ? "read" : "ack", id.substring(0, 10 + i)));

@@ -456,7 +456,8 @@ class PaneDeliveryTest {
 
     /** The pane's file and screen hold exactly these lines (in any order across senders, in order per sender). */
     private void assertPaneReceivedExactly(int pane, List<String> expected) {
-        Await.until(expected.size() + " lines in pane " + pane, () -> lines(paneFile(pane)).size() >= expected.size());
+        Await.untilWhileProgressing(expected.size() + " lines in pane " + pane, () -> lines(paneFile(pane)).size(),
+                () -> lines(paneFile(pane)).size() >= expected.size());
         List<String> received = lines(paneFile(pane));
         assertThat(received).as("lines written by pane %d's program", pane).containsExactlyInAnyOrderElementsOf(expected);
         for (Map.Entry<String, List<String>> sender : bySender(expected).entrySet()) {

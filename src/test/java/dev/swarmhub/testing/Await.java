@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /** Waits for a condition another thread or process brings about, re-checking it; fails after a timeout. */
 public final class Await {
@@ -13,18 +14,42 @@ public final class Await {
     private Await() {
     }
 
+    /**
+     * As {@link #until}, for a condition many steps bring about (lines typed one by one): fails
+     * only when {@code progress} stays the same for the timeout, so a slow machine takes longer
+     * and a stuck system still fails.
+     */
+    public static void untilWhileProgressing(String what, LongSupplier progress, BooleanSupplier condition) {
+        long seen = progress.getAsLong();
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!condition.getAsBoolean()) {
+            long now = progress.getAsLong();
+            if (now != seen) {
+                seen = now;
+                deadline = System.nanoTime() + TIMEOUT.toNanos();
+            } else if (System.nanoTime() > deadline) {
+                fail("gave up waiting for " + what + ": no progress for " + TIMEOUT.toSeconds() + " s (at " + now + ")");
+            }
+            pause(what);
+        }
+    }
+
     public static void until(String what, BooleanSupplier condition) {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 fail("gave up after " + TIMEOUT.toSeconds() + " s waiting for " + what);
             }
-            try {
-                Thread.sleep(2); // polling pause, not synchronisation: the condition decides
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted while waiting for " + what);
-            }
+            pause(what);
+        }
+    }
+
+    private static void pause(String what) {
+        try {
+            Thread.sleep(2); // polling pause, not synchronisation: the condition decides
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fail("interrupted while waiting for " + what);
         }
     }
 }
