@@ -118,7 +118,7 @@ final class HubCommands {
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             command.add("/usr/bin/setsid"); // its own session: the hub outlives the terminal that started it
         }
-        command.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-XX:+UseSerialGC",
+        command.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-XX:+UseSerialGC", "-Xlog:all=warning:stderr",
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Swarm.class.getName(),
                 "up", "--root", root.toString()));
         command.addAll(httpOptions);

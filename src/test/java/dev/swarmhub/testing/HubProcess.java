@@ -48,7 +48,7 @@ public final class HubProcess implements AutoCloseable {
     /** As {@link #launch(Path)}, with these environment variables (the test's own SWARM_* never leak in). */
     public static HubProcess launch(Path root, Map<String, String> environment) {
         Path log = root.resolve("hub-" + STARTED.incrementAndGet() + ".log");
-        List<String> command = new ArrayList<>(List.of(JavaProcess.javaBinary(), "-XX:+UseSerialGC",
+        List<String> command = new ArrayList<>(List.of(JavaProcess.javaBinary(), "-XX:+UseSerialGC", "-Xlog:all=warning:stderr", "-XX:-UsePerfData",
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 "dev.swarmhub.cli.Swarm", "up", "--root", root.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)

@@ -29,6 +29,8 @@ public final class JavaProcess implements AutoCloseable {
 
     public static JavaProcess start(Class<?> main, Map<String, String> environment, Path stderrLog, String... args) {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Xlog:all=warning:stderr", // the JVM's own warnings must not enter the stdout protocol
+                "-XX:-UsePerfData", // no shared /tmp/hsperfdata file: with pids reused, a locked one made the JVM warn
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), main.getName()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(stderrLog.toFile()));
