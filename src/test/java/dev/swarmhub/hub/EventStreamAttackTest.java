@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -185,9 +184,9 @@ class EventStreamAttackTest {
     @Test
     void closingTheHubWithStalledStreamsEndsEveryStreamPromptly() throws Exception {
         String alice = api.register(operator, "alice");
-        List<Raw> stalled = new ArrayList<>();
+        List<EventStreamTest.RawStream> stalled = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
-            Raw s = Raw.open(hub.port(), alice, i % 2 == 0 ? "" : "?kind=test.bulk");
+            EventStreamTest.RawStream s = EventStreamTest.RawStream.open(hub.port(), alice, i % 2 == 0 ? "" : "?kind=test.bulk");
             stalled.add(s);
             toClose.add(s);
         }
@@ -217,7 +216,7 @@ class EventStreamAttackTest {
         assertThat(end).isSameAs(Sse.END);
         assertThat(closer.isAlive()).as("hub.close returned").isFalse();
         // the stalled ones: what was sent, then the end (EOF or reset), not a socket that stays open
-        for (Raw s : stalled) {
+        for (EventStreamTest.RawStream s : stalled) {
             assertThat(s.drainToEnd(Duration.ofSeconds(10))).as("a stalled stream ends after hub.close").isTrue();
         }
         assertThat(closed).as("ms for hub.close with stalled streams").isLessThan(3_000);
@@ -229,7 +228,7 @@ class EventStreamAttackTest {
         String alice = api.register(operator, "alice");
         String bob = api.register(operator, "bob");
         hub.services().settings.set(dev.swarmhub.kernel.Caller.ofOperator(), "events.streams-per-token", "1");
-        Raw first = Raw.open(hub.port(), alice, "");
+        EventStreamTest.RawStream first = EventStreamTest.RawStream.open(hub.port(), alice, "");
         first.reset();
         assertThat(api.get(alice, "/events").status()).isEqualTo(429);
         Await.until("the reset stream's place to be freed", () -> {
@@ -290,9 +289,9 @@ class EventStreamAttackTest {
     void slowStreamsDoNotEachHoldACopyOfWhatTheHubHolds() throws Exception {
         String alice = api.register(operator, "alice");
         int streams = 48;
-        List<Raw> slow = new ArrayList<>();
+        List<EventStreamTest.RawStream> slow = new ArrayList<>();
         for (int i = 0; i < streams; i++) {
-            Raw s = Raw.open(hub.port(), alice, "");
+            EventStreamTest.RawStream s = EventStreamTest.RawStream.open(hub.port(), alice, "");
             slow.add(s);
             toClose.add(s);
         }
@@ -308,7 +307,7 @@ class EventStreamAttackTest {
             });
         }
         long firstOfTenth = logged(start, null, null).get(9 * 500);
-        for (Raw s : slow) {
+        for (EventStreamTest.RawStream s : slow) {
             s.readUntil(firstOfTenth);
         }
         long after = heapAfterGc();
@@ -356,88 +355,6 @@ class EventStreamAttackTest {
             } catch (IOException ignored) {
                 // gone
             }
-        }
-    }
-
-    /** An event stream over a socket with a small receive buffer, read only when the test asks (HTTP/1.0). */
-    static final class Raw implements AutoCloseable {
-        final Socket socket;
-        final BufferedReader lines;
-        final long startedAfter;
-
-        private Raw(Socket socket, BufferedReader lines, long startedAfter) {
-            this.socket = socket;
-            this.lines = lines;
-            this.startedAfter = startedAfter;
-        }
-
-        static Raw open(int port, String token, String query) throws IOException {
-            Socket socket = new Socket();
-            socket.setReceiveBufferSize(4_096);
-            socket.connect(new InetSocketAddress("127.0.0.1", port));
-            socket.setSoTimeout(5_000);
-            socket.getOutputStream().write(("GET /api/v1/events" + query + " HTTP/1.0\r\nHost: 127.0.0.1:" + port
-                    + "\r\nAuthorization: Bearer " + token + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-            BufferedReader lines = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-            assertThat(lines.readLine()).contains(" 200 ");
-            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-                if (line.startsWith(": swarm events after ")) {
-                    return new Raw(socket, lines, Long.parseLong(line.substring(": swarm events after ".length())));
-                }
-            }
-            throw new AssertionError("the stream ended before its opening comment");
-        }
-
-        List<Long> readIds(int count) throws IOException {
-            List<Long> ids = new ArrayList<>();
-            while (ids.size() < count) {
-                String line = lines.readLine();
-                assertThat(line).as("stream ended after %d of %d events", ids.size(), count).isNotNull();
-                if (line.startsWith("id: ")) {
-                    ids.add(Long.parseLong(line.substring(4)));
-                }
-            }
-            return ids;
-        }
-
-        /** Reads events up to and including {@code id}; fails on a gap, a repeat or the end. */
-        void readUntil(long id) throws IOException {
-            long last = startedAfter;
-            while (last < id) {
-                String line = lines.readLine();
-                assertThat(line).as("stream ended at %d before %d", last, id).isNotNull();
-                if (line.startsWith("id: ")) {
-                    long next = Long.parseLong(line.substring(4));
-                    assertThat(next).as("the event after %d", last).isEqualTo(last + 1);
-                    last = next;
-                }
-            }
-        }
-
-        /** Reads until the stream ends (EOF or reset): true; false when it stays open without a byte for {@code quiet}. */
-        boolean drainToEnd(Duration quiet) throws IOException {
-            socket.setSoTimeout((int) quiet.toMillis());
-            char[] buffer = new char[65_536];
-            try {
-                while (lines.read(buffer) >= 0) {
-                    // what was sent before the end
-                }
-                return true;
-            } catch (SocketTimeoutException stillOpen) {
-                return false;
-            } catch (IOException reset) {
-                return true;
-            }
-        }
-
-        void reset() throws IOException {
-            socket.setSoLinger(true, 0);
-            socket.close();
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
         }
     }
 }

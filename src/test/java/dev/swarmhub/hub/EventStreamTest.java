@@ -15,6 +15,7 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -375,6 +376,41 @@ class EventStreamTest {
                 }
             }
             return ids;
+        }
+
+        /** Reads events up to and including {@code id}; fails on a gap, a repeat or the end. */
+        void readUntil(long id) throws IOException {
+            long last = startedAfter;
+            while (last < id) {
+                String line = lines.readLine();
+                assertThat(line).as("stream ended at %d before %d", last, id).isNotNull();
+                if (line.startsWith("id: ")) {
+                    long next = Long.parseLong(line.substring(4));
+                    assertThat(next).as("the event after %d", last).isEqualTo(last + 1);
+                    last = next;
+                }
+            }
+        }
+
+        /** Reads until the stream ends (EOF or reset): true; false when it stays open without a byte for {@code quiet}. */
+        boolean drainToEnd(Duration quiet) throws IOException {
+            socket.setSoTimeout((int) quiet.toMillis());
+            char[] buffer = new char[65_536];
+            try {
+                while (lines.read(buffer) >= 0) {
+                    // what was sent before the end
+                }
+                return true;
+            } catch (SocketTimeoutException stillOpen) {
+                return false;
+            } catch (IOException reset) {
+                return true;
+            }
+        }
+
+        void reset() throws IOException {
+            socket.setSoLinger(true, 0);
+            socket.close();
         }
 
         @Override
