@@ -20,7 +20,7 @@ public interface AgentStore {
     List<Agent> agents();
 
     /** Agents not gone that were last seen at or before {@code seenBefore}, or live on {@code host}. */
-    List<Agent> reapCandidates(long seenBefore, String host);
+    List<Agent> sweepCandidates(long seenBefore, String host);
 
     /** Inserts or replaces the agent; {@code tokenHash} null leaves it unclaimed. */
     void saveAgent(Agent agent, String tokenHash);

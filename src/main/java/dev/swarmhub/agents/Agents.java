@@ -29,10 +29,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The agent registry: registration with tokens, activity, and the liveness reaper
+ * The agent registry: registration with tokens, activity, and the liveness sweep
  * (active → stale → gone). Every transition happens inside a write transaction that re-reads
- * the agent, so an agent whose activity commits first is never reaped by a reaper that
- * commits after it; and a transition is recorded once, because the next reaper sees it done.
+ * the agent, so an agent whose activity commits first is never marked dead by a sweep that
+ * commits after it; and a transition is recorded once, because the next sweep sees it done.
  */
 public final class Agents implements Gate {
 
@@ -51,12 +51,12 @@ public final class Agents implements Gate {
     /** Ids the hub speaks or reads as: an agent under one of them would bypass rate limits or read the operator's inbox. */
     private static final Set<String> RESERVED_IDS = Set.of(Caller.OPERATOR_ID, Caller.HUB_ID);
 
-    private static final long REAP_INTERVAL_MS = 250;
+    private static final long SWEEP_INTERVAL_MS = 250;
     private static final long ACTIVITY_RESOLUTION_MS = 1_000;
 
     private final Store store;
     private final ProcessProbe probe;
-    private final AtomicLong lastReap = new AtomicLong(Long.MIN_VALUE / 2);
+    private final AtomicLong lastSweep = new AtomicLong(Long.MIN_VALUE / 2);
     /** Agent ids by the hashes of tokens {@link #bearer} accepted lately. */
     private final Map<String, String> recentBearers = new ConcurrentHashMap<>();
     private static final int MAX_RECENT_BEARERS = 10_000;
@@ -135,7 +135,7 @@ public final class Agents implements Gate {
 
     public Registered register(Registration registration) {
         return store.write(tx -> {
-            reap(tx);
+            sweep(tx);
             String id = registration.id() != null ? registration.id() : claimablePaneAgent(tx, registration).orElseGet(() -> nextFreeId(tx));
             Optional<Agent> existing = AgentStore.in(tx).agent(id);
             if (existing.isPresent() && existing.get().status() != Agent.Status.GONE && !claimable(existing.get(), registration)) {
@@ -200,17 +200,17 @@ public final class Agents implements Gate {
 
     /**
      * Checks the token and records the activity; an agent whose process ended or that stayed
-     * silent past the gone threshold cannot revive itself by calling. The full reaper runs here
-     * at most every {@value #REAP_INTERVAL_MS} ms of store time (busy hubs write thousands
-     * of times a second; the hub's timer reaps every second anyway).
+     * silent past the gone threshold cannot revive itself by calling. The full sweep runs here
+     * at most every {@value #SWEEP_INTERVAL_MS} ms of store time (busy hubs write thousands
+     * of times a second; the hub's timer sweeps every second anyway).
      */
     @Override
     public void admit(Tx tx, Caller caller) {
         long now = tx.now();
-        long last = lastReap.get();
-        if (now - last >= REAP_INTERVAL_MS || now < last) {
-            reap(tx);
-            lastReap.set(now);
+        long last = lastSweep.get();
+        if (now - last >= SWEEP_INTERVAL_MS || now < last) {
+            sweep(tx);
+            lastSweep.set(now);
         }
         if (caller.operator()) {
             return;
@@ -323,9 +323,9 @@ public final class Agents implements Gate {
         }
     }
 
-    /** Every agent with its live leases, after reaping. */
+    /** Every agent with its live leases, after a sweep. */
     public List<Listed> list() {
-        reap();
+        sweep();
         return store.read(tx -> {
             Map<String, List<String>> held = new LinkedHashMap<>();
             for (Lease lease : LeaseStore.in(tx).leases(null, false)) {
@@ -371,14 +371,14 @@ public final class Agents implements Gate {
                         "tmuxSocket", socket, "pid", agent.pid()));
                 registered.add(agent);
             }
-            for (Agent agent : AgentStore.in(tx).reapCandidates(Long.MIN_VALUE, host)) {
+            for (Agent agent : AgentStore.in(tx).sweepCandidates(Long.MIN_VALUE, host)) {
                 if (agent.host().equals(host) && agent.pane() != null && socket.equals(agent.tmuxSocket())
                         && !livePanes.contains(agent.pane())) {
                     markGone(tx, agent, "tmux pane " + agent.pane() + " vanished");
                     gone.add(agent.id());
                 }
             }
-            reap(tx);
+            sweep(tx);
             return new Discovery(registered, seenAgain, gone);
         });
     }
@@ -438,36 +438,32 @@ public final class Agents implements Gate {
         return store.read(tx -> AgentStore.in(tx).liveAgentOnPane(probe.host(), socket, pane));
     }
 
-    /** Runs the reaper in its own transaction. */
-    public void reap() {
+    /** Runs the sweep in its own transaction. */
+    public void sweep() {
         long now = store.read(Tx::now);
-        long last = lastReap.get();
-        if (now - last < REAP_INTERVAL_MS && now > last) {
-            return; // reaped a moment ago (reads call this before every listing; a busy hub lists often)
+        long last = lastSweep.get();
+        if (now - last < SWEEP_INTERVAL_MS && now > last) {
+            return; // swept a moment ago (reads call this before every listing; a busy hub lists often)
         }
         store.write(tx -> {
-            reap(tx);
-            lastReap.set(tx.now());
+            sweep(tx);
+            lastSweep.set(tx.now());
             return null;
         });
     }
 
     @Override
-    public void sweep(Tx tx) {
-        reap(tx);
-    }
-
-    @Override
     public void sweepBeforeRead() {
-        reap();
+        sweep();
     }
 
     /** Moves agents along active → stale → gone by store time and by their processes on this host. */
-    void reap(Tx tx) {
+    @Override
+    public void sweep(Tx tx) {
         long now = tx.now();
         long staleAfter = STALE_AFTER.in(tx).toMillis();
         long goneAfter = GONE_AFTER.in(tx).toMillis();
-        for (Agent agent : AgentStore.in(tx).reapCandidates(now - staleAfter, probe.host())) {
+        for (Agent agent : AgentStore.in(tx).sweepCandidates(now - staleAfter, probe.host())) {
             ProcessCheck process = processCheck(agent);
             String goneBecause = deathOf(tx, agent, process, goneAfter);
             if (goneBecause != null) {

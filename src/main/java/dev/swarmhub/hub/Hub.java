@@ -4,6 +4,7 @@ import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.host.PaneTyper;
 import dev.swarmhub.kernel.OrderedMap;
 import dev.swarmhub.kernel.ProcessIdentity;
+import dev.swarmhub.kernel.Sweep;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.store.FileIdentity;
 import dev.swarmhub.store.PrivateFiles;
@@ -50,7 +51,7 @@ public final class Hub implements AutoCloseable {
     private final Services services;
     private final CliChannel cli;
     private final HttpServer http;
-    private final PaneDeliveries paneDeliveries;
+    private final PaneTypist paneTypist;
     private final String urlHost;
     /** The timers and the watch of the hub's files, on their own threads: a slow store does not delay the watch. */
     private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(2,
@@ -73,11 +74,11 @@ public final class Hub implements AutoCloseable {
         this.http = new HttpServer(services, address.bind(), address.port());
         this.urlHost = address.bind().equals("0.0.0.0") ? "127.0.0.1" : address.bind();
         this.cli = new CliChannel(HubFiles.socket(root), commands.forServices(services));
-        this.paneDeliveries = new PaneDeliveries(services.messages, services.store, PaneTyper.forUser(), PROCESSES.host());
-        services.typeWith(paneDeliveries);
+        this.paneTypist = new PaneTypist(services.messages, services.store, PaneTyper.forUser(), PROCESSES.host());
+        services.typeWith(paneTypist);
         writeLockOwner();
         writeInfo();
-        timers.scheduleWithFixedDelay(this::tick, TIMER_PERIOD_MS, TIMER_PERIOD_MS, TimeUnit.MILLISECONDS);
+        timers.scheduleWithFixedDelay(this::sweep, TIMER_PERIOD_MS, TIMER_PERIOD_MS, TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(this::watchFiles, WATCH_PERIOD_MS, WATCH_PERIOD_MS, TimeUnit.MILLISECONDS);
     }
 
@@ -207,18 +208,9 @@ public final class Hub implements AutoCloseable {
         return http.port();
     }
 
-    /**
-     * The timers: expired leases are removed and recorded; agents move along active → stale → gone;
-     * unacked messages are delivered again, then escalated; answers kept for Idempotency-Keys expire.
-     */
-    private void tick() {
-        try {
-            services.leases.cleanup();
-            services.messages.retryDue();
-            IdempotentAnswers.forgetExpired(services.store);
-        } catch (RuntimeException e) {
-            System.err.println("swarm hub: timer failed: " + e.getMessage());
-        }
+    /** The timer: runs every domain's sweep (Services#sweeps); one that fails delays no other. */
+    private void sweep() {
+        Sweep.runAll(services.sweeps, (sweep, e) -> System.err.println("swarm hub: sweep of " + sweep.name() + " failed: " + e.getMessage()));
     }
 
     public Services services() {
@@ -252,7 +244,7 @@ public final class Hub implements AutoCloseable {
         }
         http.close();
         timers.shutdownNow();
-        paneDeliveries.close();
+        paneTypist.close();
         services.close();
         try {
             if (infoFileKey != null && infoFileKey.equals(FileIdentity.of(HubFiles.info(root)))) {

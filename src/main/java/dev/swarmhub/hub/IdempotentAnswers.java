@@ -4,6 +4,7 @@ import dev.swarmhub.agents.Agent;
 import dev.swarmhub.agents.AgentStore;
 import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.kernel.Store;
+import dev.swarmhub.kernel.Sweep;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.kernel.Tokens;
 import dev.swarmhub.kernel.Tx;
@@ -53,7 +54,12 @@ final class IdempotentAnswers {
         this.parser = parser;
     }
 
-    /** Forgets the answers stored longer ago than {@link #KEPT}; the hub's timer calls it. */
+    /** The hub runs {@link #forgetExpired} every second. */
+    static Sweep housekeeping(Store store) {
+        return new Sweep("expired idempotent answers", () -> forgetExpired(store));
+    }
+
+    /** Forgets the answers stored longer ago than {@link #KEPT}; returns how many. */
     static int forgetExpired(Store store) {
         return store.write(tx -> tx.forgetAnswersStoredBefore(tx.now() - KEPT.toMillis()));
     }

@@ -22,7 +22,7 @@ public final class LeaseEndpoints {
     public final Exposed<Who, LeaseOperations.Holding> who;
     public final Exposed<Holders, List<Lease>> holders;
     public final Exposed<ReleaseAgent, List<Lease>> releaseAgent;
-    public final Exposed<Cleanup, Leases.CleanupReport> cleanup;
+    public final Exposed<Cleanup, Leases.SweepReport> cleanup;
 
     public LeaseEndpoints(LeaseOperations operations) {
         acquire = Exposed.waiting(operations.acquire, (a, granted) -> OrderedMap.of("granted", true, "leases", JsonViews.leases(granted)),

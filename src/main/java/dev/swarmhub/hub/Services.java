@@ -9,6 +9,7 @@ import dev.swarmhub.kernel.EventLog;
 import dev.swarmhub.kernel.Setting;
 import dev.swarmhub.kernel.Settings;
 import dev.swarmhub.kernel.Store;
+import dev.swarmhub.kernel.Sweep;
 import dev.swarmhub.leases.LeaseOperations;
 import dev.swarmhub.leases.Leases;
 import dev.swarmhub.leases.ResourceParser;
@@ -37,8 +38,10 @@ public final class Services implements AutoCloseable {
     public final Settings settings;
     public final Messages messages;
     public final MessageOperations messageOperations;
+    /** What the hub's timer runs every second, as each domain declares it. */
+    public final List<Sweep> sweeps;
     /** The hub's typist when this process is a hub (null otherwise: nobody here types, so nobody waits). */
-    private volatile PaneDeliveries typist;
+    private volatile PaneTypist typist;
 
     private Services(Path root, Store store) {
         this.root = root;
@@ -53,6 +56,7 @@ public final class Services implements AutoCloseable {
                 .flatMap(List::stream).toList());
         this.messages = new Messages(store, agents, new MessageSignature(MessageSecret.readOrCreate(root)));
         this.messageOperations = new MessageOperations(messages);
+        this.sweeps = List.of(leases.housekeeping, messages.housekeeping, IdempotentAnswers.housekeeping(store));
     }
 
     /** Opens the project's store ({@link Stores}); on first use this also creates .swarm/operator.token. */
@@ -62,19 +66,19 @@ public final class Services implements AutoCloseable {
         return new Services(projectRoot, store);
     }
 
-    void typeWith(PaneDeliveries typist) {
+    void typeWith(PaneTypist typist) {
         this.typist = typist;
     }
 
     /**
      * The sent message with what this process's typist did with it: each of its typings into a
-     * pane on this host, or "queued" when it takes longer than {@link PaneDeliveries#TYPING_WAIT}.
+     * pane on this host, or "queued" when it takes longer than {@link PaneTypist#TYPING_WAIT}.
      * Called by every adapter after the send committed (and after an idempotent answer was
      * stored): a wait inside the send's transaction would hold the store's write lock and could
      * never see the typing. Without a typist in this process (--no-hub) it returns at once.
      */
     public Message withTypings(Message sent) {
-        PaneDeliveries here = typist;
+        PaneTypist here = typist;
         return here == null ? sent : here.awaitOutcomes(sent);
     }
 

@@ -1,6 +1,6 @@
 package dev.swarmhub.kernel;
 
-/** Admits callers inside write transactions and keeps the registry current (the agent reaper). */
+/** Admits callers inside write transactions and keeps the registry current (the agent sweep). */
 public interface Gate {
 
     /** Checks the caller's identity and records its activity; throws (unauthenticated) when it may not act. */

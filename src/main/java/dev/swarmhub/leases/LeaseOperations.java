@@ -75,7 +75,7 @@ public final class LeaseOperations {
     public final Operation<Who, Holding> who;
     public final Operation<Holders, List<Lease>> holders;
     public final Operation<ReleaseAgent, List<Lease>> releaseAgent;
-    public final Operation<Cleanup, Leases.CleanupReport> cleanup;
+    public final Operation<Cleanup, Leases.SweepReport> cleanup;
 
     public LeaseOperations(Leases leases, ResourceParser parser) {
         acquire = new Operation<>("lease.acquire", "Lease files, globs or name:X resources, all or none; re-acquiring renews.",
@@ -95,7 +95,7 @@ public final class LeaseOperations {
         releaseAgent = new Operation<>("lease.release-agent", "Operator: force-release every lease of one agent, recording why.",
                 ReleaseAgent.class, false, (caller, a) -> leases.releaseAgent(caller, a.agent(), a.reason()));
         cleanup = new Operation<>("lease.cleanup", "Remove expired leases and dead waiters now (the hub does it every second).",
-                Cleanup.class, false, (caller, a) -> leases.cleanup());
+                Cleanup.class, false, (caller, a) -> leases.sweep());
     }
 
     private static List<String> named(List<String> resources) {

@@ -7,6 +7,7 @@ import dev.swarmhub.kernel.OrderedMap;
 import dev.swarmhub.kernel.ProcessIdentity;
 import dev.swarmhub.kernel.ProcessProbe;
 import dev.swarmhub.kernel.Store;
+import dev.swarmhub.kernel.Sweep;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.kernel.Tx;
 import java.time.Duration;
@@ -43,9 +44,11 @@ public final class Leases {
     /**
      * The waiter rows of waits running in this process (the hub's, for every client it serves).
      * They wait as long as their thread does: when this process was paused (SIGSTOP, a long GC),
-     * their silence was its own; this process's cleanup refreshes them.
+     * their silence was its own; this process's sweep refreshes them.
      */
     private final Set<Long> waitingHere = ConcurrentHashMap.newKeySet();
+    /** The hub runs {@link #sweep} every second. */
+    public final Sweep housekeeping = new Sweep("expired leases and dead waiters", this::sweep);
 
     public Leases(Store store, Gate gate, ProcessProbe processes) {
         this.store = store;
@@ -72,8 +75,8 @@ public final class Leases {
         }
     }
 
-    /** What cleanup removed. */
-    public record CleanupReport(List<Lease> expired, int deadWaiters) {
+    /** What a sweep removed. */
+    public record SweepReport(List<Lease> expired, int deadWaiters) {
     }
 
     private record Attempt(List<Lease> granted, List<LeaseConflictException.Conflict> conflicts,
@@ -393,7 +396,7 @@ public final class Leases {
     }
 
     /** Removes expired leases and waiters that gave up; reports what went. */
-    public CleanupReport cleanup() {
+    public SweepReport sweep() {
         return store.write(tx -> {
             gate.sweep(tx);
             List<Lease> expired = LeaseStore.in(tx).expiredLeases(tx.now());
@@ -404,7 +407,7 @@ public final class Leases {
                     .filter(waiter -> waiter.deadline() <= tx.now() || !live(waiter, seenSince))
                     .map(Waiter::id).collect(Collectors.toSet());
             dead.forEach(LeaseStore.in(tx)::deleteWaiter);
-            return new CleanupReport(expired, dead.size());
+            return new SweepReport(expired, dead.size());
         });
     }
 

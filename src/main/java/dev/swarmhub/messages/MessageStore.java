@@ -56,12 +56,12 @@ public interface MessageStore {
      * Recipient rows queued for typing whose agent has a live pane ({@code Agent.hasLivePane}) on
      * this host, oldest first: message id, recipient, pane.
      */
-    List<PaneDelivery> pendingPaneDeliveries(String host, int limit);
+    List<PendingTyping> pendingTypings(String host, int limit);
 
     /** How many recipients owe an ACK they have not given (escalated ones included). */
     long countAwaitingAck();
 
-    record PaneDelivery(String messageId, String recipient, String pane) {
+    record PendingTyping(String messageId, String recipient, String pane) {
     }
 
     /** Records the outcome of typing into the pane; delivered also sets delivered_at where not set. */

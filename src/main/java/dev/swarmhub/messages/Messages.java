@@ -11,6 +11,7 @@ import dev.swarmhub.kernel.OrderedMap;
 import dev.swarmhub.kernel.RateLimitedException;
 import dev.swarmhub.kernel.Setting;
 import dev.swarmhub.kernel.Store;
+import dev.swarmhub.kernel.Sweep;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.kernel.Tx;
 import java.security.SecureRandom;
@@ -49,6 +50,8 @@ public final class Messages {
     static final long[] RETRY_DELAYS_MS = {30_000, 60_000, 120_000, 120_000};
     private static final int MIN_PREFIX = 6;
     private static final int MAX_LISTED = 500;
+    /** The hub runs {@link #retryDue} every second. */
+    public final Sweep housekeeping = new Sweep("message retries and escalations", this::retryDue);
     private static final long FIRST_POLL_MS = 5;
     private static final long MAX_POLL_MS = 100;
     private static final char[] BASE32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray();
@@ -462,7 +465,7 @@ public final class Messages {
         return store.read(tx -> MessageStore.in(tx).countAwaitingAck());
     }
 
-    // --------------------------------------------------------------------------- pane delivery
+    // --------------------------------------------------------------------------- typing into panes
 
     /**
      * A message to type into a recipient's tmux pane; a tampered one (its signature fails) has no
@@ -474,7 +477,7 @@ public final class Messages {
 
     /** Messages waiting to be typed into panes of live agents on this host, oldest first. */
     public List<PaneTyping> pendingPaneTypings(String host, int limit) {
-        return store.read(tx -> MessageStore.in(tx).pendingPaneDeliveries(host, limit).stream().map(pending -> {
+        return store.read(tx -> MessageStore.in(tx).pendingTypings(host, limit).stream().map(pending -> {
             Message message = MessageStore.in(tx).message(pending.messageId()).orElseThrow();
             PaneBinding binding = AgentStore.in(tx).agent(pending.recipient()).map(Agent::paneBinding).orElse(null);
             boolean tampered = !signature.verify(message);

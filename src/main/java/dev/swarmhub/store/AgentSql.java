@@ -36,7 +36,7 @@ final class AgentSql implements AgentStore {
     }
 
     @Override
-    public List<Agent> reapCandidates(long seenBefore, String host) {
+    public List<Agent> sweepCandidates(long seenBefore, String host) {
         return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents WHERE status <> 'gone' AND (last_seen <= ? OR host = ?) ORDER BY id",
                 seenBefore, host);
     }

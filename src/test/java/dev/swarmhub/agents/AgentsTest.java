@@ -50,7 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The agent registry in process: ids, tokens, authentication of every agent operation, the
- * reaper (by store time and by process), leave/remove/issueToken, tmux reconciliation
+ * sweep (by store time and by process), leave/remove/issueToken, tmux reconciliation
  * bookkeeping and concurrent registration. Time is a {@link MutableClock} the test moves and
  * processes are {@link FakeProcesses}: nothing sleeps.
  */
@@ -136,7 +136,7 @@ class AgentsTest {
         assertThat(active.getMessage()).contains("agent-a").contains("active");
 
         clock.advance(Duration.ofSeconds(61));
-        agents.reap();
+        agents.sweep();
         assertThat(status("agent-a")).isEqualTo(Agent.Status.STALE);
         SwarmException stale = denied(() -> register("agent-a"));
         assertThat(stale.getMessage()).contains("agent-a").contains("stale");
@@ -160,7 +160,7 @@ class AgentsTest {
     void anIdThatWasReapedCanBeRegisteredAgainAndOnlyTheNewTokenWorks() {
         Agents.Registered first = register("agent-a");
         clock.advance(Duration.ofSeconds(301));
-        agents.reap();
+        agents.sweep();
         assertThat(status("agent-a")).isEqualTo(Agent.Status.GONE);
 
         Agents.Registered second = register("agent-a");
@@ -217,7 +217,7 @@ class AgentsTest {
         assertThat(state()).isNotEqualTo(before);
     }
 
-    // ------------------------------------------------------------------ the reaper by store time
+    // ------------------------------------------------------------------ the sweep by store time
 
     @Test
     void byDefaultAnAgentTurnsStaleAfterSixtySecondsOnceAndGoneAfterFiveMinutesReleasingItsLeases() {
@@ -226,15 +226,15 @@ class AgentsTest {
         Agents.Registered other = register("agent-other");
 
         clock.advance(Duration.ofSeconds(59));
-        agents.reap();
+        agents.sweep();
         assertThat(status("agent-a")).isEqualTo(Agent.Status.ACTIVE);
 
         clock.advance(Duration.ofSeconds(2));
         for (int i = 0; i < 5; i++) {
-            agents.reap();
+            agents.sweep();
         }
         assertThat(status("agent-a")).isEqualTo(Agent.Status.STALE);
-        assertThat(events("agent.stale", "agent-a")).as("one transition, one event, however many reaps").hasSize(1);
+        assertThat(events("agent.stale", "agent-a")).as("one transition, one event, however many sweeps").hasSize(1);
 
         agents.heartbeat(as(a)); // any authenticated call brings it back
         assertThat(status("agent-a")).isEqualTo(Agent.Status.ACTIVE);
@@ -244,13 +244,13 @@ class AgentsTest {
         agents.heartbeat(as(other));
         clock.advance(Duration.ofSeconds(299));
         agents.heartbeat(as(other));
-        agents.reap();
+        agents.sweep();
         assertThat(status("agent-a")).isEqualTo(Agent.Status.STALE);
         assertThat(events("agent.stale", "agent-a")).hasSize(2);
 
         clock.advance(Duration.ofSeconds(2));
         for (int i = 0; i < 5; i++) {
-            agents.reap();
+            agents.sweep();
         }
         assertThat(status("agent-a")).isEqualTo(Agent.Status.GONE);
         List<Event> gone = events("agent.gone", "agent-a");
@@ -278,16 +278,16 @@ class AgentsTest {
         acquire(as(a), "name:build");
 
         clock.advance(Duration.ofSeconds(9));
-        agents.reap();
+        agents.sweep();
         assertThat(status("agent-a")).isEqualTo(Agent.Status.ACTIVE);
         clock.advance(Duration.ofSeconds(2));
-        agents.reap();
+        agents.sweep();
         assertThat(status("agent-a")).isEqualTo(Agent.Status.STALE);
         clock.advance(Duration.ofSeconds(18));
-        agents.reap();
+        agents.sweep();
         assertThat(status("agent-a")).as("29 s silent").isEqualTo(Agent.Status.STALE);
         clock.advance(Duration.ofSeconds(2));
-        agents.reap();
+        agents.sweep();
         assertThat(status("agent-a")).as("31 s silent").isEqualTo(Agent.Status.GONE);
         assertThat(events("lease.force-released", "agent-a")).singleElement()
                 .satisfies(event -> assertThat(String.valueOf(event.details().get("reason"))).contains("30s"));
@@ -306,14 +306,14 @@ class AgentsTest {
 
     /**
      * Time alone decides that an agent silent past the gone threshold is gone: its own call must
-     * not revive it just because no reaper happened to run since. Its old leases must not
+     * not revive it just because no sweep happened to run since. Its old leases must not
      * survive and it must not be granted new ones.
      */
     @Test
     void anAgentSilentPastTheGoneThresholdIsRefusedEvenWhenItsCallIsTheFirstStoreUseSince() {
         Agents.Registered a = register("agent-a");
         acquire(as(a), "name:old");
-        clock.advance(Duration.ofSeconds(301)); // no reap runs in between
+        clock.advance(Duration.ofSeconds(301)); // no sweep runs in between
 
         SwarmException refused = catchThrowableOfType(SwarmException.class, () -> acquire(as(a), "name:new"));
 
@@ -321,13 +321,13 @@ class AgentsTest {
                 .as("no lease granted to an agent that is gone by time").doesNotContain("name:new");
         assertThat(refused).as("acquire by an agent silent for 301 s").isNotNull();
         assertThat(refused.kind()).isEqualTo(SwarmException.Kind.UNAUTHENTICATED);
-        agents.reap();
+        agents.sweep();
         assertThat(status("agent-a")).isEqualTo(Agent.Status.GONE);
         assertThat(leases.list("agent-a", true)).isEmpty();
         assertThat(events("agent.gone", "agent-a")).hasSize(1);
     }
 
-    // ------------------------------------------------------------------ the reaper by process
+    // ------------------------------------------------------------------ the sweep by process
 
     @Test
     void anAgentWhoseProcessEndedIsGoneAtTheNextReapWithAReasonNamingThePid() {
@@ -336,7 +336,7 @@ class AgentsTest {
         acquire(as(a), "name:build");
         processes.end(4242);
 
-        agents.reap(); // no time passed
+        agents.sweep(); // no time passed
 
         assertThat(status("agent-a")).isEqualTo(Agent.Status.GONE);
         assertThat(events("agent.gone", "agent-a")).singleElement()
@@ -355,7 +355,7 @@ class AgentsTest {
         acquire(as(a), "name:build");
         processes.replace(4343, started + 30_000);
 
-        agents.reap();
+        agents.sweep();
 
         assertThat(status("agent-a")).isEqualTo(Agent.Status.GONE);
         assertThat(events("agent.gone", "agent-a")).singleElement()
@@ -371,14 +371,14 @@ class AgentsTest {
         register("agent-silent"); // no process: the silence rules still apply to it
 
         clock.advance(Duration.ofMinutes(59)); // an LLM agent thinking, far past stale-after and gone-after (within the lease TTL)
-        agents.reap();
+        agents.sweep();
         assertThat(status("agent-a")).isEqualTo(Agent.Status.ACTIVE);
         assertThat(events("agent.stale", "agent-a")).isEmpty();
         assertThat(leases.list("agent-a", false)).extracting(lease -> lease.resource().text()).containsExactly("src/a.py");
         assertThat(status("agent-silent")).as("the same silence without a process").isEqualTo(Agent.Status.GONE);
 
         processes.end(4444);
-        agents.reap();
+        agents.sweep();
         assertThat(status("agent-a")).isEqualTo(Agent.Status.GONE);
         assertThat(events("agent.gone", "agent-a")).singleElement()
                 .satisfies(event -> assertThat(String.valueOf(event.details().get("reason"))).contains("process 4444 exited"));
@@ -398,7 +398,7 @@ class AgentsTest {
     void aReadWithTheAgentsBearerTokenIsAHeartbeatWrittenAtMostOncePerSecond() {
         Agents.Registered a = register("agent-a");
         clock.advance(Duration.ofSeconds(61));
-        agents.reap();
+        agents.sweep();
         assertThat(status("agent-a")).isEqualTo(Agent.Status.STALE);
 
         assertThat(agents.bearer(a.token()).agent()).isEqualTo("agent-a");
@@ -414,7 +414,7 @@ class AgentsTest {
         assertThat(agents.find("agent-a")).get().extracting(Agent::lastSeen).isEqualTo(clock.millis());
 
         clock.advance(Duration.ofMinutes(10));
-        agents.reap();
+        agents.sweep();
         unauthenticated(() -> agents.bearer(a.token()));
     }
 
@@ -460,12 +460,12 @@ class AgentsTest {
         assertThat(agents.find("agent-a")).isEmpty();
     }
 
-    /** A call by an agent whose process is over must not be granted anything, reaper or not. */
+    /** A call by an agent whose process is over must not be granted anything, sweep or not. */
     @Test
     void anAgentWhoseProcessEndedIsNotGrantedALeaseByItsNextCall() {
         processes.start(4646, clock.millis() - 5_000);
         Agents.Registered a = registerWithPid("agent-a", 4646);
-        processes.end(4646); // no reap runs in between
+        processes.end(4646); // no sweep runs in between
 
         SwarmException refused = catchThrowableOfType(SwarmException.class, () -> acquire(as(a), "name:build"));
 
@@ -475,7 +475,7 @@ class AgentsTest {
         assertThat(refused.kind()).isEqualTo(SwarmException.Kind.UNAUTHENTICATED);
     }
 
-    // ------------------------------------------------------------------ heartbeats against reapers
+    // ------------------------------------------------------------------ heartbeats against sweepers
 
     @Test
     void anAgentThatHeartbeatsWithinTheStaleThresholdIsNeverStaleWhileReapsRun() {
@@ -486,8 +486,8 @@ class AgentsTest {
 
         for (int i = 0; i < 50; i++) {
             clock.advance(Duration.ofMillis(9_999));
-            agents.reap();
-            agents.reap();
+            agents.sweep();
+            agents.sweep();
             agents.heartbeat(as(busy));
         }
 
@@ -504,24 +504,24 @@ class AgentsTest {
         acquire(as(busy), "name:build");
         register("idle");
 
-        int reapers = 4;
+        int sweepers = 4;
         AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong reaps = new AtomicLong();
-        CountDownLatch everyReaperRan = new CountDownLatch(reapers);
+        AtomicLong sweeps = new AtomicLong();
+        CountDownLatch everySweeperRan = new CountDownLatch(sweepers);
         List<Future<?>> running = new ArrayList<>();
-        for (int r = 0; r < reapers; r++) {
+        for (int r = 0; r < sweepers; r++) {
             running.add(threads.submit(() -> {
-                agents.reap();
-                everyReaperRan.countDown();
+                agents.sweep();
+                everySweeperRan.countDown();
                 while (!stop.get()) {
-                    agents.reap();
-                    reaps.incrementAndGet();
+                    agents.sweep();
+                    sweeps.incrementAndGet();
                 }
                 return null;
             }));
         }
         Future<Integer> heartbeats = threads.submit(() -> {
-            assertThat(everyReaperRan.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(everySweeperRan.await(10, TimeUnit.SECONDS)).isTrue();
             int beats = 0;
             for (; beats < 200; beats++) {
                 agents.heartbeat(as(busy));
@@ -534,15 +534,15 @@ class AgentsTest {
         } finally {
             stop.set(true);
         }
-        for (Future<?> reaper : running) {
-            reaper.get(10, TimeUnit.SECONDS);
+        for (Future<?> sweep : running) {
+            sweep.get(10, TimeUnit.SECONDS);
         }
 
-        assertThat(reaps.get()).as("reaps that ran while the agent heartbeated").isPositive();
+        assertThat(sweeps.get()).as("sweeps that ran while the agent heartbeated").isPositive();
         assertThat(events(null, "busy")).extracting(Event::kind).doesNotContain("agent.stale", "agent.gone", "lease.force-released");
         assertThat(status("busy")).isEqualTo(Agent.Status.ACTIVE);
         assertThat(leases.list("busy", true)).hasSize(1);
-        assertThat(events("agent.gone", "idle")).as("the silent control agent was reaped once").hasSize(1);
+        assertThat(events("agent.gone", "idle")).as("the silent control agent was marked gone once").hasSize(1);
         assertThat(events("agent.stale", "idle")).hasSize(1);
     }
 

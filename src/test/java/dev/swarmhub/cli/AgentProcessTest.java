@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The registry under real multi-process load: registration, discovery, heartbeats against reapers, death. */
+/** The registry under real multi-process load: registration, discovery, heartbeats against sweepers, death. */
 class AgentProcessTest {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -137,22 +137,22 @@ class AgentProcessTest {
                 }
                 return seen;
             });
-            List<Future<Integer>> reapers = new ArrayList<>();
-            for (JavaProcess reaper : workers.subList(1, 4)) {
-                reapers.add(drivers.submit(() -> {
-                    int reaps = 0;
+            List<Future<Integer>> sweepers = new ArrayList<>();
+            for (JavaProcess sweep : workers.subList(1, 4)) {
+                sweepers.add(drivers.submit(() -> {
+                    int sweeps = 0;
                     while (System.nanoTime() < end) {
-                        assertThat(ask(reaper, "agents", "--json").exitCode()).isZero(); // listing reaps first
-                        reaps++;
+                        assertThat(ask(sweep, "agents", "--json").exitCode()).isZero(); // listing sweeps first
+                        sweeps++;
                     }
-                    return reaps;
+                    return sweeps;
                 }));
             }
             mortal.destroyForcibly();
             mortal.waitFor();
             beats = heartbeats.get();
-            for (Future<Integer> reaper : reapers) {
-                assertThat(reaper.get()).isPositive();
+            for (Future<Integer> sweep : sweepers) {
+                assertThat(sweep.get()).isPositive();
             }
         } finally {
             drivers.shutdownNow();

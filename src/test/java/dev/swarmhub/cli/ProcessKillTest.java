@@ -84,7 +84,7 @@ class ProcessKillTest {
             List<Lease> leftByLoopers = leases.list(null, true).stream().filter(l -> l.agent().startsWith("looper")).toList();
             assertThat(leases.list(null, false)).extracting(Lease::agent).containsOnly("bystander");
             leases.acquire(new Leases.Request(as("heir"), List.of(parser.parse("name:loop-mutex")), Mode.EXCLUSIVE, null, ""));
-            assertThat(leases.cleanup().expired()).containsExactlyInAnyOrderElementsOf(leftByLoopers);
+            assertThat(leases.sweep().expired()).containsExactlyInAnyOrderElementsOf(leftByLoopers);
         }
     }
 }

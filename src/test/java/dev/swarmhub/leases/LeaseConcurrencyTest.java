@@ -305,7 +305,7 @@ class LeaseConcurrencyTest {
             }
         }));
         Future<Integer> cleaner = pool.submit(() -> loop(start, runNanos, unexpected, round -> {
-            Leases.CleanupReport report = leases.cleanup();
+            Leases.SweepReport report = leases.sweep();
             long now = store.read(Tx::now);
             for (Lease expired : report.expired()) {
                 cleanedUp.add(expired);

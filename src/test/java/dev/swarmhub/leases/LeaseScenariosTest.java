@@ -404,7 +404,7 @@ class LeaseScenariosTest {
 
         assertThat(acquire("E", Mode.EXCLUSIVE, TTL_LONG, "", "x.py")).hasSize(1);
         assertThat(leases.list("D", true)).isEmpty();
-        assertThat(leases.cleanup().deadWaiters()).isEqualTo(1);
+        assertThat(leases.sweep().deadWaiters()).isEqualTo(1);
         assertThat(queuedOn("x.py")).isEmpty();
     }
 
@@ -449,7 +449,7 @@ class LeaseScenariosTest {
         clock.advance(Duration.ofMillis(600)); // the first three are past expiry, D's has 400 ms left
         long mark = lastEventId();
 
-        Leases.CleanupReport report = leases.cleanup();
+        Leases.SweepReport report = leases.sweep();
 
         assertThat(report.expired()).extracting(Lease::id).containsExactlyInAnyOrder(a.id(), b.id(), c.id());
         assertThat(leases.list(null, true)).containsExactly(live);
@@ -461,7 +461,7 @@ class LeaseScenariosTest {
                 tuple("C", "src/**"));
 
         long afterFirst = lastEventId();
-        assertThat(leases.cleanup().expired()).as("a second cleanup").isEmpty();
+        assertThat(leases.sweep().expired()).as("a second sweep").isEmpty();
         assertThat(lastEventId()).isEqualTo(afterFirst);
     }
 

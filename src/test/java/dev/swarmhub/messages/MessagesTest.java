@@ -328,7 +328,7 @@ class MessagesTest {
 
     @Test
     void aRetryThatFailsStopsNoOtherRetryAndIsTriedAgainLater() {
-        RuntimeException brokenSweep = new IllegalStateException("the reaper failed");
+        RuntimeException brokenSweep = new IllegalStateException("the agents' sweep failed");
         Gate failingOnEscalation = new Gate() {
             @Override
             public void admit(Tx tx, Caller caller) {

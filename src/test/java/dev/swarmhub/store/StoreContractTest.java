@@ -344,9 +344,9 @@ public abstract class StoreContractTest {
         assertThat(gone.status()).isEqualTo(Agent.Status.GONE);
         assertThat(gone.statusSince()).isEqualTo(now);
         assertThat(readOptional(tx -> AgentStore.in(tx).liveAgentOnPane("host-1", "/tmp/tmux-1/default", "%1"))).as("gone").isEmpty();
-        assertThat(readList(tx -> AgentStore.in(tx).reapCandidates(now - 1, "host-9"))).as("not gone, silent since").isEmpty();
-        assertThat(readList(tx -> AgentStore.in(tx).reapCandidates(now - 1, "host-2"))).as("or live on the host").containsExactly(ann);
-        assertThat(readList(tx -> AgentStore.in(tx).reapCandidates(now, "host-9"))).containsExactly(ann);
+        assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now - 1, "host-9"))).as("not gone, silent since").isEmpty();
+        assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now - 1, "host-2"))).as("or live on the host").containsExactly(ann);
+        assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now, "host-9"))).containsExactly(ann);
 
         Agent replaced = agent("bob", Agent.Status.ACTIVE, null, "host-3");
         inWrite(tx -> AgentStore.in(tx).saveAgent(replaced, null));
@@ -457,15 +457,15 @@ public abstract class StoreContractTest {
         Message.Recipient again = store.read(tx -> MessageStore.in(tx).message(asked.id())).orElseThrow().recipients().get(0);
         assertThat(again).isEqualTo(new Message.Recipient("B", now, later, null, null, 2, later + 60_000, false, Message.Recipient.PANE_PENDING));
         assertThat(inbox("B", true)).as("unread again").containsExactly(asked.id());
-        assertThat(readList(tx -> MessageStore.in(tx).pendingPaneDeliveries("host-1", 10)))
-                .containsExactly(new MessageStore.PaneDelivery(asked.id(), "B", "%1"));
-        assertThat(readList(tx -> MessageStore.in(tx).pendingPaneDeliveries("host-2", 10))).as("another host").isEmpty();
+        assertThat(readList(tx -> MessageStore.in(tx).pendingTypings("host-1", 10)))
+                .containsExactly(new MessageStore.PendingTyping(asked.id(), "B", "%1"));
+        assertThat(readList(tx -> MessageStore.in(tx).pendingTypings("host-2", 10))).as("another host").isEmpty();
 
         inWrite(tx -> AgentStore.in(tx).setAgentStatus("B", Agent.Status.GONE));
-        assertThat(readList(tx -> MessageStore.in(tx).pendingPaneDeliveries("host-1", 10))).as("no live pane").isEmpty();
+        assertThat(readList(tx -> MessageStore.in(tx).pendingTypings("host-1", 10))).as("no live pane").isEmpty();
         inWrite(tx -> AgentStore.in(tx).setAgentStatus("B", Agent.Status.ACTIVE));
         inWrite(tx -> MessageStore.in(tx).setPaneOutcome(asked.id(), "B", "delivered", true));
-        assertThat(readList(tx -> MessageStore.in(tx).pendingPaneDeliveries("host-1", 10))).as("typed").isEmpty();
+        assertThat(readList(tx -> MessageStore.in(tx).pendingTypings("host-1", 10))).as("typed").isEmpty();
 
         inWrite(tx -> MessageStore.in(tx).redeliver(asked.id(), "B", 3, later + 120_000, false));
         assertThat(readOptional(tx -> MessageStore.in(tx).message(asked.id())).orElseThrow().recipients().get(0).pane())

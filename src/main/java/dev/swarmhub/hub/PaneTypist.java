@@ -14,7 +14,7 @@ import java.util.List;
  * whose pane is no longer bound to its agent (see PaneGuard). It wakes when this process stores a message, and every
  * second for messages stored elsewhere and for retries.
  */
-final class PaneDeliveries implements AutoCloseable {
+final class PaneTypist implements AutoCloseable {
 
     /** How long a send's answer waits for its typings, so that it says per recipient whether the message was typed or why not. */
     static final Duration TYPING_WAIT = Duration.ofSeconds(2);
@@ -27,13 +27,13 @@ final class PaneDeliveries implements AutoCloseable {
     private final Thread worker;
 
     /** Starts typing. */
-    PaneDeliveries(Messages messages, Store store, PaneTyper typer, String host) {
+    PaneTypist(Messages messages, Store store, PaneTyper typer, String host) {
         this.messages = messages;
         this.typer = typer;
         this.host = host;
         this.worker = BackgroundLoop.start("pane typist", () -> {
             long seen = store.signalCount(Store.Signal.MAIL);
-            if (deliverPending() < BATCH) {
+            if (typePending() < BATCH) {
                 store.awaitSignal(Store.Signal.MAIL, seen, IDLE_MS);
             }
         });
@@ -45,7 +45,7 @@ final class PaneDeliveries implements AutoCloseable {
     }
 
     /** Types what is waiting; returns how many typings it handled. */
-    private int deliverPending() {
+    private int typePending() {
         List<Messages.PaneTyping> pending = messages.pendingPaneTypings(host, BATCH);
         for (Messages.PaneTyping typing : pending) {
             if (typing.tampered()) {

@@ -35,7 +35,7 @@ import tools.jackson.databind.JsonNode;
  * (capture-pane) shows them as typed. Several OS processes type at once: every line must arrive
  * whole, with its Enter, never interleaved with another.
  */
-class PaneDeliveryTest {
+class PaneTypingTest {
 
     private static final int PROCESSES = 8;
     private static final int MESSAGES_EACH = 25;
