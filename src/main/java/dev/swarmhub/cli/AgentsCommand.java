@@ -45,6 +45,7 @@ final class AgentsCommand implements Callable<Integer> {
         @ParentCommand
         AgentsCommand agents;
 
+        @ClientSide.RunsInClient
         @Option(names = "--watch", description = "Keep discovering until interrupted.")
         boolean watch;
 

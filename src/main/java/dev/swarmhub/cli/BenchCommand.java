@@ -33,6 +33,7 @@ import picocli.CommandLine.ParentCommand;
  * reads), wait (one holder releases, one waiter is granted: release-to-grant latency), inbox
  * (a reader waits on its inbox, another agent sends: send-answered to reader-answered latency).
  */
+@ClientSide.RunsInClient
 @Command(name = "bench", description = "Measure the hub: throughput and latency percentiles of concurrent clients.")
 final class BenchCommand implements Callable<Integer> {
 

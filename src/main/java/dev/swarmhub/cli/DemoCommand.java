@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code swarm demo}: two agents contend for one file in a throw-away project, narrated. */
+@ClientSide.RunsInClient
 @Command(name = "demo", description = "Show two agents contending for a file, in a temporary project.")
 final class DemoCommand implements Callable<Integer> {
 

@@ -38,6 +38,7 @@ final class HubCommands {
     private HubCommands() {
     }
 
+    @ClientSide.RunsInClient
     @Command(name = "up", description = "Start the project's hub (foreground; -d: in the background).")
     static final class Up implements Callable<Integer> {
         @ParentCommand
@@ -152,6 +153,7 @@ final class HubCommands {
         return Hub.running(root).map(Hub.Running::pid);
     }
 
+    @ClientSide.RunsInClient
     @Command(name = "down", description = "Stop the project's hub (it finishes in-flight commands first).")
     static final class Down implements Callable<Integer> {
         @ParentCommand
@@ -180,6 +182,7 @@ final class HubCommands {
         }
     }
 
+    @ClientSide.RunsInClient
     @Command(name = "status", description = "Is a hub running? pid, uptime, store and counts.")
     static final class Status implements Callable<Integer> {
         @ParentCommand

@@ -30,6 +30,7 @@ final class LogCommand implements Callable<Integer> {
     @Option(names = "--after", paramLabel = "ID", description = "Events after this id (oldest first) instead of the newest.")
     Long after;
 
+    @ClientSide.RunsInClient
     @Option(names = {"-f", "--follow"}, description = "Keep printing new events until interrupted (one JSON document per line with --json).")
     boolean follow;
 

@@ -36,6 +36,7 @@ import picocli.CommandLine.ParentCommand;
  * SWARM_TOKEN when set (that agent) and else with the operator's token (then register_agent
  * picks the agent), and exits when stdin closes.
  */
+@ClientSide.RunsInClient
 @Command(name = "mcp", description = "Serve MCP over stdio, relayed to the project's hub (starting it when needed).",
         subcommands = McpCommand.Config.class)
 final class McpCommand implements Callable<Integer> {

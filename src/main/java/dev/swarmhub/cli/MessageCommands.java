@@ -83,6 +83,7 @@ final class MessageCommands {
                 "sent " + message.type().label() + " " + message.id() + " to " + deliveries + ack);
     }
 
+    @ClientSide.ReadsTextFromStdin
     @Command(name = "send", description = "Send a message to one or more agents (TO: comma-separated ids).")
     static final class Send implements Callable<Integer> {
         @ParentCommand
@@ -108,6 +109,7 @@ final class MessageCommands {
         }
     }
 
+    @ClientSide.ReadsTextFromStdin
     @Command(name = "broadcast", description = "Send a message to every agent that is not gone.")
     static final class Broadcast implements Callable<Integer> {
         @ParentCommand
@@ -132,6 +134,7 @@ final class MessageCommands {
         }
     }
 
+    @ClientSide.ReadsTextFromStdin
     @Command(name = "reply", description = "Answer a message's sender, in its thread.")
     static final class Reply implements Callable<Integer> {
         @ParentCommand

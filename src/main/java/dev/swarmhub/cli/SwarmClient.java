@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The jar's entry point, kept lean because agents run it hundreds of times: it sends the command
@@ -30,11 +29,6 @@ import java.util.Set;
  */
 public final class SwarmClient {
 
-    private static final Set<String> LOCAL_COMMANDS = Set.of("up", "down", "status", "demo", "help", "bench", "mcp");
-    /** Help and version print here; endless commands (--follow, --watch) print as they go, reading the store here. */
-    private static final Set<String> LOCAL_FLAGS = Set.of("-h", "--help", "-V", "--version", "-f", "--follow", "--watch");
-    private static final Set<String> TEXT_COMMANDS = Set.of("send", "broadcast", "reply");
-    private static final Set<String> OPTIONS_WITH_VALUES = Set.of("--root", "--agent", "--token");
     /** A hub marks a running command every second; this long without a word from it, it is paused or hung. */
     static final Duration HUB_SILENCE_LIMIT = Duration.ofSeconds(10);
 
@@ -49,7 +43,8 @@ public final class SwarmClient {
         Path workingDirectory = Path.of("").toAbsolutePath();
         List<String> arguments = new ArrayList<>(List.of(args));
         boolean noHub = arguments.remove("--no-hub");
-        if (noHub || runsLocally(arguments)) {
+        ClientSide clientSide = ClientSide.load();
+        if (noHub || clientSide.runsInClient(arguments)) {
             Swarm.main(arguments.toArray(String[]::new));
             return;
         }
@@ -65,7 +60,7 @@ public final class SwarmClient {
             if (!accepts(socket)) {
                 HubCommands.startInBackground(root);
             }
-            readTextFromStdin(arguments);
+            readTextFromStdin(clientSide, arguments);
             Map<String, String> sent = new HashMap<>(environment);
             sent.put(CLIENT_PID, Long.toString(ProcessHandle.current().pid()));
             CliFrames.Response response = exchange(socket, arguments.toArray(String[]::new), sent, workingDirectory);
@@ -174,33 +169,10 @@ public final class SwarmClient {
         }
     }
 
-    private static boolean runsLocally(List<String> arguments) {
-        for (String argument : arguments) {
-            if (LOCAL_FLAGS.contains(argument)) {
-                return true;
-            }
-        }
-        String command = command(arguments);
-        return command == null || LOCAL_COMMANDS.contains(command); // no command: let the CLI explain
-    }
-
-    /** The command word: the first argument that is neither an option nor a global option's value. */
-    private static String command(List<String> arguments) {
-        for (int i = 0; i < arguments.size(); i++) {
-            String argument = arguments.get(i);
-            if (OPTIONS_WITH_VALUES.contains(argument)) {
-                i++;
-            } else if (!argument.startsWith("-")) {
-                return argument;
-            }
-        }
-        return null;
-    }
-
     /** A message text given as "-" is read here: the hub runs the command without this process's stdin. */
-    private static void readTextFromStdin(List<String> arguments) throws IOException {
+    private static void readTextFromStdin(ClientSide clientSide, List<String> arguments) throws IOException {
         int dash = arguments.indexOf("-");
-        if (dash >= 0 && TEXT_COMMANDS.contains(command(arguments))) {
+        if (dash >= 0 && clientSide.readsTextFromStdin(arguments)) {
             arguments.set(dash, standardInput());
         }
     }

@@ -1,0 +1,52 @@
+package dev.swarmhub.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Which command lines the client runs itself, read from the commands' annotations. */
+class ClientSideTest {
+
+    private static final ClientSide CLIENT_SIDE = ClientSide.fromAnnotations();
+
+    @Test
+    void theBuildWroteTheTableTheAnnotationsGive() {
+        assertThat(ClientSide.class.getResource(ClientSide.TABLE)).as("written by the build (exec-maven-plugin, process-classes)").isNotNull();
+        assertThat(ClientSide.load().text()).isEqualTo(CLIENT_SIDE.text()).contains("mcp config\tclient\n", "send\tstdin\n",
+                "log\t-f --follow\n", "lock acquire\t\n");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"up", "up -d", "down", "status", "demo", "bench --clients 2", "mcp", "mcp config claude", "help", "help lock",
+            "", "--json", "--root /tmp/p up", "lock acquire --help", "-V", "log -f", "log --follow", "--json log -f",
+            "agents discover --watch"})
+    void runsInTheClient(String line) {
+        assertThat(CLIENT_SIDE.runsInClient(words(line))).as(line).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"lock acquire src/a.py", "lock acquire up", "send bob INFO up", "log", "log -n 5", "agents", "agents discover",
+            "--agent up lock list", "--root up whoami", "nonsense", "inbox --wait 30s", "config"})
+    void goesToTheHub(String line) {
+        assertThat(CLIENT_SIDE.runsInClient(words(line))).as(line).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"send bob INFO -", "broadcast INFO -", "reply 01ABCDEF -", "--agent a send bob INFO -"})
+    void readsTheTextFromStandardInput(String line) {
+        assertThat(CLIENT_SIDE.readsTextFromStdin(words(line))).as(line).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"lock acquire -", "inbox", "config messages.max-text-bytes -", "nonsense -"})
+    void leavesADashAlone(String line) {
+        assertThat(CLIENT_SIDE.readsTextFromStdin(words(line))).as(line).isFalse();
+    }
+
+    private static List<String> words(String line) {
+        return line.isEmpty() ? List.of() : List.of(line.split(" "));
+    }
+}
