@@ -6,8 +6,6 @@ import dev.swarmhub.host.PaneGuard;
 import dev.swarmhub.host.Tmux;
 import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.kernel.Durations;
-import dev.swarmhub.kernel.Event;
-import dev.swarmhub.kernel.OrderedMap;
 import dev.swarmhub.kernel.RateLimitedException;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.leases.ResourceParser;
@@ -75,6 +73,7 @@ final class Api extends HttpServlet {
     private final LeaseEndpoints lease;
     private final MessageEndpoints message;
     private final AgentEndpoints agent;
+    private final LogEndpoints log;
     /** POST routes defined as operations: the body's fields are the operation's arguments. */
     private final Map<String, Exposed<?, ?>> postedOperations;
     private final JsonNode openApi;
@@ -89,6 +88,7 @@ final class Api extends HttpServlet {
         this.lease = new LeaseEndpoints(services.leaseOperations);
         this.message = new MessageEndpoints(services.messageOperations, services);
         this.agent = new AgentEndpoints(services.agentOperations);
+        this.log = new LogEndpoints(services.logOperations);
         this.postedOperations = Map.of("POST /locks", lease.acquire, "POST /locks/renew", lease.renew, "POST /locks/release", lease.release,
                 "POST /locks/cleanup", lease.cleanup, "POST /locks/release-agent", lease.releaseAgent,
                 "POST /messages", message.send, "POST /messages/broadcast", message.broadcast,
@@ -252,14 +252,7 @@ final class Api extends HttpServlet {
                 document.put("token", registered.token());
                 yield new Answer(201, document);
             }
-            case "GET /log" -> {
-                int limit = intParameter(request, "limit", 50);
-                String after = request.getParameter("after");
-                List<Event> found = after == null
-                        ? services.log.latest(request.getParameter("agent"), request.getParameter("kind"), limit)
-                        : services.log.after(longValue("after", after), request.getParameter("agent"), request.getParameter("kind"), limit);
-                yield new Answer(200, OrderedMap.of("events", found.stream().map(JsonViews::event).toList()));
-            }
+            case "GET /log" -> queried(log.read, caller, request, response, Map.of());
             case "GET /messages" -> queried(message.inbox, caller, request, response, Map.of());
             case "GET /messages/search" -> queried(message.search, caller, request, response, Map.of("q", "query"));
             default -> postedOperations.containsKey(route) ? posted(postedOperations.get(route), caller, request, response, body)
@@ -368,19 +361,6 @@ final class Api extends HttpServlet {
 
     private static Duration duration(String text) {
         return text == null ? null : Durations.parse(text);
-    }
-
-    private static int intParameter(HttpServletRequest request, String name, int fallback) {
-        String value = request.getParameter(name);
-        return value == null ? fallback : (int) Math.min(Integer.MAX_VALUE, longValue(name, value));
-    }
-
-    private static long longValue(String name, String value) {
-        try {
-            return Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw SwarmException.badInput("parameter '" + name + "' must be a number, not '" + value + "'");
-        }
     }
 
     static int status(SwarmException failure) {

@@ -1,15 +1,19 @@
 package dev.swarmhub.hub;
 
 import dev.swarmhub.agents.Agent;
+import dev.swarmhub.agents.AgentOperations;
 import dev.swarmhub.agents.Agents;
 import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.kernel.Doc;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.EventLog;
+import dev.swarmhub.kernel.LogOperations;
 import dev.swarmhub.kernel.OrderedMap;
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.leases.LeaseOperations;
 import dev.swarmhub.leases.ResourceParser;
+import dev.swarmhub.messages.MessageOperations;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
@@ -348,15 +352,15 @@ final class McpService implements AutoCloseable {
 
     // --------------------------------------------------------------------------------- resources
 
+    /** Reads by any session (the bearer authenticated it): the same operations as the tools, with their arguments' defaults. */
     private List<SyncResourceSpecification> resources() {
         return List.of(
-                resource("swarm://agents", "agents", "Registered agents and their locks",
-                        () -> OrderedMap.of("agents", services.agents.list().stream()
-                                .map(listed -> JsonViews.agent(listed.agent(), listed.leases())).toList())),
-                resource("swarm://locks", "locks", "Live locks",
-                        () -> OrderedMap.of("leases", JsonViews.leases(services.leases.list(null, false)))),
-                resource("swarm://log", "log", "The newest 50 events",
-                        () -> OrderedMap.of("events", services.log.latest(null, null, 50).stream().map(JsonViews::event).toList())));
+                resource("swarm://agents", "agents", "Registered agents and their locks", new AgentEndpoints(services.agentOperations).list,
+                        new AgentOperations.None()),
+                resource("swarm://locks", "locks", "Live locks", new LeaseEndpoints(services.leaseOperations).holders,
+                        new LeaseOperations.Holders(null, null)),
+                resource("swarm://log", "log", "The newest 50 events", new LogEndpoints(services.logOperations).read,
+                        new LogOperations.Read(null, null, null, null)));
     }
 
     /** swarm://inbox/{agent}: the session's own agent's inbox; reading it counts as delivery. */
@@ -369,7 +373,7 @@ final class McpService implements AutoCloseable {
             if (!agent.equals(me.agent())) {
                 throw SwarmException.denied("this MCP session acts as " + me.agent() + "; it cannot read the inbox of " + agent);
             }
-            Object document = OrderedMap.of("messages", JsonViews.messages(services.messages.inbox(me, false, null)));
+            Object document = new MessageEndpoints(services.messageOperations, services).inbox.callCommitted(me, new MessageOperations.Inbox(null, null));
             return new McpSchema.ReadResourceResult(List.of(new McpSchema.TextResourceContents(request.uri(), "application/json",
                     JsonViews.json(document))));
         });
@@ -394,11 +398,13 @@ final class McpService implements AutoCloseable {
         }
     }
 
-    private static SyncResourceSpecification resource(String uri, String name, String description, Supplier<Object> read) {
+    private <A extends Record> SyncResourceSpecification resource(String uri, String name, String description, Exposed<A, ?> exposed,
+            A arguments) {
         McpSchema.Resource resource = McpSchema.Resource.builder().uri(uri).name(name).description(description)
                 .mimeType("application/json").build();
         BiFunction<McpSyncServerExchange, McpSchema.ReadResourceRequest, McpSchema.ReadResourceResult> reader = (exchange, request) ->
-                new McpSchema.ReadResourceResult(List.of(new McpSchema.TextResourceContents(uri, "application/json", JsonViews.json(read.get()))));
+                new McpSchema.ReadResourceResult(List.of(new McpSchema.TextResourceContents(uri, "application/json",
+                        JsonViews.json(exposed.callCommitted(bearer(exchange), arguments)))));
         return new SyncResourceSpecification(resource, reader);
     }
 }

@@ -6,6 +6,7 @@ import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.host.MessageSecret;
 import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.kernel.EventLog;
+import dev.swarmhub.kernel.LogOperations;
 import dev.swarmhub.kernel.Setting;
 import dev.swarmhub.kernel.Settings;
 import dev.swarmhub.kernel.Store;
@@ -35,6 +36,7 @@ public final class Services implements AutoCloseable {
     public final Leases leases;
     public final LeaseOperations leaseOperations;
     public final EventLog log;
+    public final LogOperations logOperations;
     public final Settings settings;
     public final Messages messages;
     public final MessageOperations messageOperations;
@@ -52,6 +54,7 @@ public final class Services implements AutoCloseable {
         this.leases = new Leases(store, agents, processes);
         this.leaseOperations = new LeaseOperations(leases, new ResourceParser(root));
         this.log = new EventLog(store);
+        this.logOperations = new LogOperations(log);
         this.settings = new Settings(store, agents, Stream.<List<Setting<?>>>of(Agents.SETTINGS, Messages.SETTINGS, List.of(EventStream.STREAMS_PER_TOKEN))
                 .flatMap(List::stream).toList());
         this.messages = new Messages(store, agents, new MessageSignature(MessageSecret.readOrCreate(root)));
