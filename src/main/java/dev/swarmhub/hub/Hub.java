@@ -74,7 +74,7 @@ public final class Hub implements AutoCloseable {
         this.http = new HttpServer(services, address.bind(), address.port());
         this.urlHost = address.bind().equals("0.0.0.0") ? "127.0.0.1" : address.bind();
         this.cli = new CliChannel(HubFiles.socket(root), commands.forServices(services));
-        this.paneTypist = new PaneTypist(services.messages, services.store, PaneTyper.forUser(), PROCESSES.host());
+        this.paneTypist = new PaneTypist(services.paneTypings, services.store, PaneTyper.forUser(), PROCESSES.host());
         services.typeWith(paneTypist);
         writeLockOwner();
         writeInfo();

@@ -3,7 +3,7 @@ package dev.swarmhub.hub;
 import dev.swarmhub.host.PaneTyper;
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.messages.Message;
-import dev.swarmhub.messages.Messages;
+import dev.swarmhub.messages.PaneTypings;
 import java.time.Duration;
 import java.util.List;
 
@@ -21,14 +21,14 @@ final class PaneTypist implements AutoCloseable {
     private static final int BATCH = 50;
     private static final long IDLE_MS = 1_000;
 
-    private final Messages messages;
+    private final PaneTypings typings;
     private final PaneTyper typer;
     private final String host;
     private final Thread worker;
 
     /** Starts typing. */
-    PaneTypist(Messages messages, Store store, PaneTyper typer, String host) {
-        this.messages = messages;
+    PaneTypist(PaneTypings typings, Store store, PaneTyper typer, String host) {
+        this.typings = typings;
         this.typer = typer;
         this.host = host;
         this.worker = BackgroundLoop.start("pane typist", () -> {
@@ -41,24 +41,24 @@ final class PaneTypist implements AutoCloseable {
 
     /** The sent message once this typist has typed it into its recipients' panes on this host, or after {@link #TYPING_WAIT}. */
     Message awaitOutcomes(Message sent) {
-        return messages.awaitTypings(sent, host, TYPING_WAIT);
+        return typings.awaitOutcomes(sent, host, TYPING_WAIT);
     }
 
     /** Types what is waiting; returns how many typings it handled. */
     private int typePending() {
-        List<Messages.PaneTyping> pending = messages.pendingPaneTypings(host, BATCH);
-        for (Messages.PaneTyping typing : pending) {
+        List<PaneTypings.Typing> pending = typings.pending(host, BATCH);
+        for (PaneTypings.Typing typing : pending) {
             if (typing.tampered()) {
-                messages.paneTyped(typing, false, "not typed: its signature does not match (changed in the store)");
+                typings.typed(typing, false, "not typed: its signature does not match (changed in the store)");
                 continue;
             }
             if (typing.binding() == null) {
-                messages.paneTyped(typing, false, "not typed: pane " + typing.pane() + " was registered without its tmux server and "
+                typings.typed(typing, false, "not typed: pane " + typing.pane() + " was registered without its tmux server and "
                         + "processes; register the agent again from its pane");
                 continue;
             }
             PaneTyper.Outcome outcome = typer.type(typing.binding(), typing.line());
-            messages.paneTyped(typing, outcome.typed(), outcome.failure());
+            typings.typed(typing, outcome.typed(), outcome.failure());
         }
         return pending.size();
     }

@@ -16,8 +16,10 @@ import dev.swarmhub.leases.Leases;
 import dev.swarmhub.leases.ResourceParser;
 import dev.swarmhub.messages.Message;
 import dev.swarmhub.messages.MessageOperations;
+import dev.swarmhub.messages.MessageRetries;
 import dev.swarmhub.messages.MessageSignature;
 import dev.swarmhub.messages.Messages;
+import dev.swarmhub.messages.PaneTypings;
 import dev.swarmhub.store.Stores;
 import java.nio.file.Path;
 import java.util.List;
@@ -40,6 +42,8 @@ public final class Services implements AutoCloseable {
     public final Settings settings;
     public final Messages messages;
     public final MessageOperations messageOperations;
+    public final MessageRetries messageRetries;
+    public final PaneTypings paneTypings;
     /** What the hub's timer runs every second, as each domain declares it. */
     public final List<Sweep> sweeps;
     /** The hub's typist when this process is a hub (null otherwise: nobody here types, so nobody waits). */
@@ -57,9 +61,12 @@ public final class Services implements AutoCloseable {
         this.logOperations = new LogOperations(log);
         this.settings = new Settings(store, agents, Stream.<List<Setting<?>>>of(Agents.SETTINGS, Messages.SETTINGS, List.of(EventStream.STREAMS_PER_TOKEN))
                 .flatMap(List::stream).toList());
-        this.messages = new Messages(store, agents, new MessageSignature(MessageSecret.readOrCreate(root)));
+        MessageSignature signature = new MessageSignature(MessageSecret.readOrCreate(root));
+        this.messages = new Messages(store, agents, signature);
+        this.messageRetries = new MessageRetries(store, agents, signature, messages);
+        this.paneTypings = new PaneTypings(store, signature);
         this.messageOperations = new MessageOperations(messages);
-        this.sweeps = List.of(leases.housekeeping, messages.housekeeping, IdempotentAnswers.housekeeping(store));
+        this.sweeps = List.of(leases.housekeeping, messageRetries.housekeeping, IdempotentAnswers.housekeeping(store));
     }
 
     /** Opens the project's store ({@link Stores}); on first use this also creates .swarm/operator.token. */

@@ -2,34 +2,27 @@ package dev.swarmhub.messages;
 
 import dev.swarmhub.agents.Agent;
 import dev.swarmhub.agents.AgentStore;
-import dev.swarmhub.agents.PaneBinding;
 import dev.swarmhub.kernel.Caller;
-import dev.swarmhub.kernel.Durations;
 import dev.swarmhub.kernel.Gate;
+import dev.swarmhub.kernel.Ids;
 import dev.swarmhub.kernel.Limits;
 import dev.swarmhub.kernel.OrderedMap;
-import dev.swarmhub.kernel.RateLimitedException;
 import dev.swarmhub.kernel.Setting;
 import dev.swarmhub.kernel.Store;
-import dev.swarmhub.kernel.Sweep;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.kernel.Tx;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Messages between agents: direct, broadcast and replies, kept in the store before a send
  * returns, each signed with the project's secret and checked on every read. Per recipient a
  * message goes stored → delivered → read → acked. The per-sender rate limit is counted in the
  * sending transaction, so it holds across processes and hubs. A message that needs an ACK is
- * delivered again (same id) until acked, then escalated once: see {@link #retryDue()}.
+ * delivered again (same id) until acked, then escalated once: see {@link MessageRetries}.
  */
 public final class Messages {
 
@@ -43,49 +36,19 @@ public final class Messages {
             LARGEST_TEXT_BYTES, "bytes");
     public static final List<Setting<?>> SETTINGS = List.of(RATE_LIMIT, MAX_TEXT_BYTES);
     public static final int MAX_RECIPIENTS = 100;
-    /**
-     * Waits before each redelivery of an unacked message (after the send, then after each retry)
-     * and, last, before its escalation: retries at +30 s, +90 s, +210 s, escalation at +330 s.
-     */
-    static final long[] RETRY_DELAYS_MS = {30_000, 60_000, 120_000, 120_000};
     private static final int MIN_PREFIX = 6;
     private static final int MAX_LISTED = 500;
-    /** The hub runs {@link #retryDue} every second. */
-    public final Sweep housekeeping = new Sweep("message retries and escalations", this::retryDue);
     private static final long FIRST_POLL_MS = 5;
     private static final long MAX_POLL_MS = 100;
-    private static final char[] BASE32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray();
-    private static final Pattern RATE = Pattern.compile("(\\d{1,6})\\s*/\\s*(\\S+)");
 
     private final Store store;
     private final Gate gate;
     private final MessageSignature signature;
-    private final SecureRandom random = new SecureRandom();
 
     public Messages(Store store, Gate gate, MessageSignature signature) {
         this.store = store;
         this.gate = gate;
         this.signature = signature;
-    }
-
-    /** At most {@code count} recipients per {@code window}, per sender (a broadcast to N counts N). */
-    public record RateLimit(int count, Duration window) {
-        public static RateLimit parse(String text) {
-            Matcher matcher = RATE.matcher(text == null ? "" : text.strip());
-            if (!matcher.matches()) {
-                throw SwarmException.badInput("bad rate limit '" + text + "': use COUNT/DURATION, e.g. 10/60s");
-            }
-            int count = Integer.parseInt(matcher.group(1));
-            Duration window = Durations.parse(matcher.group(2));
-            if (count < 1 || window.toMillis() < 1000) {
-                throw SwarmException.badInput("bad rate limit '" + text + "': need at least 1 message per 1s or more");
-            }
-            return new RateLimit(count, window);
-        }
-
-        public String text() {
-            return count + "/" + Durations.format(window);
-        }
     }
 
     /** What a sender writes: type, text and options (priority normal|urgent; ack null: the type's default; thread: join it). */
@@ -164,18 +127,19 @@ public final class Messages {
         });
     }
 
-    private Message post(Tx tx, String sender, List<String> recipients, Draft draft, String replyTo) {
+    /** Stores a message from {@code sender} (the hub itself for escalations, which no rate limit holds back). */
+    Message post(Tx tx, String sender, List<String> recipients, Draft draft, String replyTo) {
         String text = MessageText.clean(draft.text(), MAX_TEXT_BYTES.in(tx));
         if (!sender.equals(Caller.HUB_ID)) {
-            checkRateLimit(tx, sender, recipients.size());
+            RATE_LIMIT.in(tx).check(tx, sender, recipients.size(), RATE_LIMIT.name());
         }
-        String id = newId(tx.now());
+        String id = Ids.next(tx.now());
         String thread = draft.thread() == null ? id : resolveThread(tx, draft.thread());
         boolean ack = draft.ack() != null ? draft.ack() : draft.type().needsAckByDefault();
         List<String> sorted = recipients.stream().sorted().toList();
-        Long firstRetry = ack ? tx.now() + RETRY_DELAYS_MS[0] : null;
+        Long firstRetry = ack ? tx.now() + MessageRetries.RETRY_DELAYS_MS[0] : null;
         List<Message.Recipient> rows = sorted.stream().map(name -> new Message.Recipient(name, tx.now(), null, null, null, 1, firstRetry,
-                false, queuesForPane(tx, name) ? Message.Recipient.PANE_PENDING : null)).toList();
+                false, PaneTypings.queuesFor(tx, name) ? Message.Recipient.PANE_PENDING : null)).toList();
         Message unsigned = new Message(id, sender, draft.type(), draft.priority(), thread, replyTo, text, ack, tx.now(), null, rows);
         Message message = unsigned.signed(signature.sign(unsigned));
         MessageStore.in(tx).insertMessage(message);
@@ -186,58 +150,6 @@ public final class Messages {
 
     private String resolveThread(Tx tx, String ref) {
         return resolve(tx, ref).thread();
-    }
-
-    private void checkRateLimit(Tx tx, String sender, int recipients) {
-        RateLimit limit = RATE_LIMIT.in(tx);
-        long window = limit.window().toMillis();
-        if (recipients > limit.count()) {
-            throw new RateLimitedException("a message to " + recipients + " recipients exceeds the limit of " + limit.text()
-                    + " per sender (setting " + RATE_LIMIT.name() + ")", window);
-        }
-        List<long[]> sent = MessageStore.in(tx).sentAfter(sender, tx.now() - window);
-        long used = sent.stream().mapToLong(entry -> entry[1]).sum();
-        long excess = used + recipients - limit.count();
-        if (excess <= 0) {
-            return;
-        }
-        long freed = 0;
-        for (long[] entry : sent) {
-            freed += entry[1];
-            if (freed >= excess) {
-                long waitMs = Math.max(1, entry[0] + window - tx.now());
-                throw new RateLimitedException(sender + " sent to " + used + " recipients in the last " + Durations.format(limit.window())
-                        + " (limit " + limit.text() + "); a slot frees in " + Durations.format(Duration.ofSeconds((waitMs + 999) / 1000)), waitMs);
-            }
-        }
-        throw new IllegalStateException("rate limit arithmetic");
-    }
-
-    /** A time-ordered id (ULID layout): 48 bits of store time, then 80 random bits, in Crockford base32. */
-    private String newId(long now) {
-        char[] id = new char[26];
-        long time = now;
-        for (int i = 9; i >= 0; i--) {
-            id[i] = BASE32[(int) (time & 31)];
-            time >>>= 5;
-        }
-        byte[] bytes = new byte[10];
-        random.nextBytes(bytes);
-        long high = 0;
-        long low = 0;
-        for (int i = 0; i < 5; i++) {
-            high = (high << 8) | (bytes[i] & 0xFF);
-            low = (low << 8) | (bytes[i + 5] & 0xFF);
-        }
-        for (int i = 17; i >= 10; i--) {
-            id[i] = BASE32[(int) (high & 31)];
-            high >>>= 5;
-        }
-        for (int i = 25; i >= 18; i--) {
-            id[i] = BASE32[(int) (low & 31)];
-            low >>>= 5;
-        }
-        return new String(id);
     }
 
     // ------------------------------------------------------------------------------------ reading
@@ -354,7 +266,7 @@ public final class Messages {
     }
 
     /** The message if the agent sent or received it (agent null: anyone may see it). */
-    private static Message visible(Tx tx, Message message, String agent) {
+    static Message visible(Tx tx, Message message, String agent) {
         if (agent != null && !participates(message, agent)) {
             throw SwarmException.denied("message " + message.id() + " is neither from nor to " + agent);
         }
@@ -384,148 +296,10 @@ public final class Messages {
         return new View(tampered ? message.withoutText() : message, tampered, message.recipient(reader));
     }
 
-    // ------------------------------------------------------------------------------------ timers
-
-    /**
-     * Redelivers every unacked message whose retry time has come (same id, attempt counted, unread
-     * again, its pane typing queued again), and escalates one that stayed unacked after its third retry:
-     * one ESCALATION to every active agent and the operator, naming sender, recipient and text.
-     * The row's state changes in the same transaction, so concurrent timers never repeat one.
-     * Returns how many retries and escalations it made.
-     */
-    public int retryDue() {
-        List<MessageStore.RetryDue> listed = store.read(tx -> MessageStore.in(tx).retriesDue(tx.now(), null));
-        int done = 0;
-        RuntimeException failed = null;
-        for (MessageStore.RetryDue due : listed) {
-            try {
-                done += store.write(tx -> retryIfStillDue(tx, due)) ? 1 : 0; // its own transaction: one failure stops no other
-            } catch (RuntimeException e) {
-                if (failed == null) {
-                    failed = e;
-                } else {
-                    failed.addSuppressed(e);
-                }
-            }
-        }
-        if (failed != null) {
-            throw failed;
-        }
-        return done;
-    }
-
-    /** Retries or escalates one delivery, unless another timer did since it was listed (its attempts changed). */
-    private boolean retryIfStillDue(Tx tx, MessageStore.RetryDue listed) {
-        if (!MessageStore.in(tx).retriesDue(tx.now(), listed.messageId()).contains(listed)) { // its own rows only
-            return false;
-        }
-        Message message = MessageStore.in(tx).message(listed.messageId()).orElseThrow();
-        if (listed.attempts() < RETRY_DELAYS_MS.length) {
-            MessageStore.in(tx).redeliver(listed.messageId(), listed.recipient(), listed.attempts() + 1, tx.now() + RETRY_DELAYS_MS[listed.attempts()],
-                    queuesForPane(tx, listed.recipient()));
-            tx.appendEvent("message.retried", null, null, OrderedMap.of("id", listed.messageId(), "to", listed.recipient(),
-                    "attempt", listed.attempts() + 1));
-        } else {
-            MessageStore.in(tx).markEscalated(listed.messageId(), listed.recipient());
-            escalate(tx, message, listed.recipient(), listed.attempts() - 1);
-        }
-        return true;
-    }
-
-    /** Whether a delivery to the agent is queued for typing into its pane: {@link Agent#hasLivePane}. */
-    private static boolean queuesForPane(Tx tx, String agent) {
-        return AgentStore.in(tx).agent(agent).filter(Agent::hasLivePane).isPresent();
-    }
-
-    private void escalate(Tx tx, Message message, String recipient, int retries) {
-        gate.sweep(tx); // statuses as of now: silent agents are stale, not active
-        Set<String> everyone = new LinkedHashSet<>(AgentStore.in(tx).agents().stream().filter(agent -> agent.status() == Agent.Status.ACTIVE)
-                .map(Agent::id).limit(MAX_RECIPIENTS - 1).toList());
-        everyone.add(Caller.OPERATOR_ID);
-        String text = "No ACK from " + recipient + " for " + message.type().label() + " " + message.id() + " from " + message.sender()
-                + " after " + retries + " retries. " + (signature.verify(message) ? "Original text: " + message.text()
-                : "Its stored text fails its signature (changed in the store) and is withheld.");
-        int maxBytes = MAX_TEXT_BYTES.in(tx);
-        Message escalation = post(tx, Caller.HUB_ID, List.copyOf(everyone), new Draft(MessageType.ESCALATION, shorten(text, maxBytes), "urgent", false,
-                message.id()), message.id());
-        tx.appendEvent("message.escalated", null, null, OrderedMap.of("id", message.id(), "to", recipient, "sender", message.sender(),
-                "escalation", escalation.id()));
-    }
-
-    private static String shorten(String text, int maxBytes) {
-        String shortened = text;
-        while (shortened.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > maxBytes) {
-            shortened = shortened.substring(0, shortened.length() * 9 / 10) + "…";
-        }
-        return shortened;
-    }
-
     /** How many recipients owe an ACK they have not given. */
     public long awaitingAck() {
         return store.read(tx -> MessageStore.in(tx).countAwaitingAck());
     }
 
-    // --------------------------------------------------------------------------- typing into panes
 
-    /**
-     * A message to type into a recipient's tmux pane; a tampered one (its signature fails) has no
-     * line and must not be typed, nor one whose recipient has no complete pane binding (null:
-     * registered before bindings named their server and processes).
-     */
-    public record PaneTyping(String messageId, String recipient, String pane, PaneBinding binding, String line, boolean tampered) {
-    }
-
-    /** Messages waiting to be typed into panes of live agents on this host, oldest first. */
-    public List<PaneTyping> pendingPaneTypings(String host, int limit) {
-        return store.read(tx -> MessageStore.in(tx).pendingTypings(host, limit).stream().map(pending -> {
-            Message message = MessageStore.in(tx).message(pending.messageId()).orElseThrow();
-            PaneBinding binding = AgentStore.in(tx).agent(pending.recipient()).map(Agent::paneBinding).orElse(null);
-            boolean tampered = !signature.verify(message);
-            return new PaneTyping(message.id(), pending.recipient(), pending.pane(), binding, tampered ? null : MessageText.paneLine(message),
-                    tampered);
-        }).toList());
-    }
-
-    /**
-     * Records a typing's outcome: typed (the message counts as delivered) or failed (it stays in the
-     * inbox), with a {@code message.pane-typed} or {@code message.pane-failed} event.
-     */
-    public void paneTyped(PaneTyping typing, boolean typed, String failure) {
-        store.write(tx -> {
-            MessageStore.in(tx).setPaneOutcome(typing.messageId(), typing.recipient(), typed ? "delivered" : "failed: " + failure, typed);
-            tx.appendEvent(typed ? "message.pane-typed" : "message.pane-failed", typing.recipient(), null, typed
-                    ? OrderedMap.of("id", typing.messageId(), "pane", typing.pane())
-                    : OrderedMap.of("id", typing.messageId(), "pane", typing.pane(), "reason", failure));
-            return null;
-        });
-    }
-
-    /**
-     * The message as stored once every typing into panes of {@code host} is done, or after
-     * {@code wait}; only a process whose own typist serves that host may wait for it (a typing
-     * logs an event, which wakes this wait at once). Recipients without a pane, and those whose
-     * pane is on another host, are not waited for.
-     */
-    public Message awaitTypings(Message sent, String host, Duration wait) {
-        List<String> local = store.read(tx -> sent.recipients().stream().filter(r -> Message.Recipient.PANE_PENDING.equals(r.pane()))
-                .map(Message.Recipient::agent).filter(name -> AgentStore.in(tx).agent(name).map(agent -> host.equals(agent.host())).orElse(false)).toList());
-        if (local.isEmpty()) {
-            return sent;
-        }
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (true) {
-            long seen = store.signalCount(Store.Signal.LOGGED);
-            Message stored = store.read(tx -> MessageStore.in(tx).message(sent.id()).orElseThrow());
-            long left = (deadline - System.nanoTime()) / 1_000_000;
-            if (local.stream().noneMatch(name -> Message.Recipient.PANE_PENDING.equals(stored.recipient(name).pane())) || left <= 0) {
-                return stored;
-            }
-            try {
-                store.awaitSignal(Store.Signal.LOGGED, seen, left);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return stored; // sent all the same: the answer says what is known
-            }
-        }
-    }
 }

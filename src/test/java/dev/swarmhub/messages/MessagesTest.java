@@ -54,6 +54,7 @@ class MessagesTest {
     private Store store;
     private Agents agents;
     private Messages messages;
+    private MessageRetries retries;
     private EventLog log;
     private ExecutorService threads;
     private Caller a;
@@ -68,6 +69,7 @@ class MessagesTest {
         store = TestStores.open(project, clock);
         agents = new Agents(store, processes);
         messages = new Messages(store, agents, new MessageSignature(SECRET));
+        retries = new MessageRetries(store, agents, new MessageSignature(SECRET), messages);
         log = new EventLog(store);
         Settings settings = new Settings(store, agents, java.util.stream.Stream.concat(Agents.SETTINGS.stream(), Messages.SETTINGS.stream()).toList());
         settings.set(Caller.ofOperator(), Agents.GONE_AFTER.name(), "10h"); // the timers' tests move the clock by minutes
@@ -245,16 +247,16 @@ class MessagesTest {
         agents.heartbeat(c);
         Message blocked = messages.send(a, List.of("B"), draft(MessageType.BLOCKED, "need review of auth.py"));
         assertThat(blocked.ackRequired()).as("BLOCKED needs an ACK by default").isTrue();
-        assertThat(messages.retryDue()).isZero();
+        assertThat(retries.retryDue()).isZero();
 
         int[] retryAfterSeconds = {30, 60, 120};
         for (int attempt = 2; attempt <= 4; attempt++) {
             messages.read(b, blocked.id()); // read, but not acked
             assertThat(messages.inbox(b, true, null)).as("B's unread inbox before retry " + (attempt - 1)).isEmpty();
             clock.advance(Duration.ofSeconds(retryAfterSeconds[attempt - 2]).minusMillis(1));
-            assertThat(messages.retryDue()).as("not yet due").isZero();
+            assertThat(retries.retryDue()).as("not yet due").isZero();
             clock.advance(Duration.ofMillis(1));
-            assertThat(messages.retryDue()).as("retry " + (attempt - 1)).isEqualTo(1);
+            assertThat(retries.retryDue()).as("retry " + (attempt - 1)).isEqualTo(1);
             Message.Recipient state = messages.read(a, blocked.id()).message().recipient("B");
             assertThat(state.attempts()).isEqualTo(attempt);
             assertThat(state.ackedAt()).isNull();
@@ -266,9 +268,9 @@ class MessagesTest {
                 .containsOnly(blocked.id()).hasSize(3);
 
         clock.advance(Duration.ofSeconds(120));
-        assertThat(messages.retryDue()).as("the escalation").isEqualTo(1);
+        assertThat(retries.retryDue()).as("the escalation").isEqualTo(1);
         clock.advance(Duration.ofHours(1));
-        assertThat(messages.retryDue()).as("never a second escalation").isZero();
+        assertThat(retries.retryDue()).as("never a second escalation").isZero();
 
         List<Messages.View> escalations = messages.inbox(Caller.ofOperator(), false, null);
         assertThat(escalations).hasSize(1);
@@ -294,11 +296,11 @@ class MessagesTest {
                 .isEqualTo(SwarmException.Kind.BAD_INPUT);
 
         clock.advance(Duration.ofSeconds(30));
-        assertThat(messages.retryDue()).isEqualTo(1);
+        assertThat(retries.retryDue()).isEqualTo(1);
         Messages.View acked = messages.ack(b, blocked.id());
         assertThat(acked.mine().ackedAt()).isEqualTo(clock.millis());
         clock.advance(Duration.ofHours(1));
-        assertThat(messages.retryDue()).isZero();
+        assertThat(retries.retryDue()).isZero();
         assertThat(messages.inbox(Caller.ofOperator(), false, null)).as("no escalation").isEmpty();
     }
 
@@ -313,7 +315,7 @@ class MessagesTest {
             for (int i = 0; i < 8; i++) {
                 timers.add(threads.submit(() -> {
                     start.await();
-                    return messages.retryDue();
+                    return retries.retryDue();
                 }));
             }
             for (Future<Integer> timer : timers) {
@@ -341,20 +343,21 @@ class MessagesTest {
             }
         };
         Messages failing = new Messages(store, failingOnEscalation, new MessageSignature(SECRET));
+        MessageRetries failingRetries = new MessageRetries(store, failingOnEscalation, new MessageSignature(SECRET), failing);
         Message first = failing.send(a, List.of("B"), draft(MessageType.BLOCKED, "first"));
         for (long seconds : new long[] {30, 60, 120}) {
             clock.advance(Duration.ofSeconds(seconds));
-            assertThat(failing.retryDue()).isEqualTo(1);
+            assertThat(failingRetries.retryDue()).isEqualTo(1);
         }
         clock.advance(Duration.ofSeconds(90));
         Message second = failing.send(a, List.of("C"), draft(MessageType.BLOCKED, "second"));
         clock.advance(Duration.ofSeconds(30)); // the first's escalation and the second's first retry are both due
 
-        assertThat(catchThrowableOfType(IllegalStateException.class, failing::retryDue)).isSameAs(brokenSweep);
+        assertThat(catchThrowableOfType(IllegalStateException.class, failingRetries::retryDue)).isSameAs(brokenSweep);
         assertThat(failing.read(a, second.id()).message().recipient("C").attempts()).as("retried though another failed").isEqualTo(2);
         assertThat(failing.read(a, first.id()).message().recipient("B").escalated()).as("rolled back alone").isFalse();
 
-        assertThat(messages.retryDue()).as("the failed escalation, tried again by a working timer").isEqualTo(1);
+        assertThat(retries.retryDue()).as("the failed escalation, tried again by a working timer").isEqualTo(1);
         assertThat(messages.read(a, first.id()).message().recipient("B").escalated()).isTrue();
     }
 
@@ -368,7 +371,7 @@ class MessagesTest {
         Message blocked = messages.send(a, List.of("B"), draft(MessageType.BLOCKED, "stuck"));
         for (long seconds : new long[] {30, 60, 120, 120}) {
             clock.advance(Duration.ofSeconds(seconds));
-            assertThat(messages.retryDue()).isEqualTo(1);
+            assertThat(retries.retryDue()).isEqualTo(1);
         }
         assertThat(messages.read(a, blocked.id()).message().recipient("B").escalated()).isTrue();
         assertThat(messages.inbox(Caller.ofOperator(), false, null)).singleElement()
@@ -427,7 +430,7 @@ class MessagesTest {
         Messages.View read = messages.read(b, genuine.id());
         assertThat(read.tampered()).isTrue();
         assertThat(read.message().text()).as("the changed text is served to nobody").isNull();
-        assertThat(messages.pendingPaneTypings(FakeProcesses.HOST, 10)).as("what the typist would type into D's pane")
+        assertThat(new PaneTypings(store, new MessageSignature(SECRET)).pending(FakeProcesses.HOST, 10)).as("what the typist would type into D's pane")
                 .extracting(typing -> typing.messageId() + " tampered=" + typing.tampered() + " line=" + typing.line())
                 .containsExactly(genuine.id() + " tampered=true line=null",
                         forPane.id() + " tampered=false line=[swarm] A INFO " + forPane.id() + ": untouched");
