@@ -33,7 +33,7 @@ final class Output {
     }
 
     /** Prints a successful result; returns exit code 0. */
-    int result(Map<String, Object> document, String human) {
+    int result(Object document, String human) {
         if (swarm.json) {
             out.println(JsonViews.json(document));
         } else if (!human.isEmpty()) {
