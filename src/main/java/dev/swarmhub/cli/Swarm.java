@@ -140,7 +140,12 @@ public final class Swarm implements Runnable {
 
     private static CommandLine newCommandLine() {
         Swarm swarm = new Swarm();
-        return new CommandLine(swarm)
+        CommandLine commandLine = new CommandLine(swarm);
+        // commands derived from a domain operation, one line each (before the settings below, which reach every subcommand)
+        commandLine.addSubcommand(OperationCommand.of(services -> services.messageEndpoints.show, "show", MessageCommands::full, "message"));
+        commandLine.getCommandSpec().removeSubcommand("help");
+        commandLine.addSubcommand(new CommandLine.HelpCommand()); // listed last, after the derived commands
+        return commandLine
                 .setOut(new PrintWriter(swarm.helpOut, true))
                 .setErr(new PrintWriter(swarm.helpErr, true))
                 .setCaseInsensitiveEnumValuesAllowed(true)
