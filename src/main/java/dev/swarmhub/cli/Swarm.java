@@ -243,7 +243,7 @@ public final class Swarm implements Runnable {
     Caller actingAgent() {
         Caller caller = agentCaller();
         if (caller.agent() == null || caller.agent().isEmpty()) {
-            throw SwarmException.unauthenticated("no agent given: pass --agent ID or set SWARM_AGENT (and SWARM_TOKEN)");
+            throw SwarmException.unauthenticated("no agent given", SwarmException.Missing.AGENT); // Output adds how to give one
         }
         Limits.agentId(caller.agent());
         return caller;

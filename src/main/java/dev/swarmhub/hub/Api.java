@@ -134,7 +134,7 @@ final class Api extends HttpServlet {
             if (failure instanceof RateLimitedException limited) {
                 response.setHeader("Retry-After", Long.toString((limited.retryAfterMillis() + 999) / 1000));
             }
-            send(response, new Answer(status(failure), JsonViews.error(failure)));
+            send(response, new Answer(status(failure), JsonViews.error(RequestGuard.hinted(failure))));
         } catch (RuntimeException unexpected) {
             discardBody(request);
             send(response, new Answer(500, JsonViews.error(new SwarmException(SwarmException.Kind.INTERNAL,

@@ -136,7 +136,7 @@ final class McpService implements AutoCloseable {
                     passed = new ReadBody(http, body);
                 }
             } catch (SwarmException refused) {
-                Api.send((HttpServletResponse) response, new Api.Answer(Api.status(refused), JsonViews.error(refused)));
+                Api.send((HttpServletResponse) response, new Api.Answer(Api.status(refused), JsonViews.error(RequestGuard.hinted(refused))));
                 return;
             }
             // the transport writes the answer inside the chain: the watch ends after it, before the request completes
@@ -348,7 +348,7 @@ final class McpService implements AutoCloseable {
         try {
             document = call.get();
         } catch (SwarmException refused) {
-            document = JsonViews.error(refused);
+            document = JsonViews.error(RequestGuard.hinted(refused));
             failed = true;
         }
         return McpSchema.CallToolResult.builder().structuredContent(document).addTextContent(JsonViews.json(document)).isError(failed).build();

@@ -46,7 +46,7 @@ final class PaneTypist implements AutoCloseable {
 
     /** Types what is waiting; returns how many typings it handled. */
     private int typePending() {
-        List<Messages.PaneTyping> pending = messages.pendingPaneTypings(host, BATCH);
+        List<Messages.PaneTyping> pending = messages.pendingPaneTypings(host, BATCH, id -> "swarm read " + id); // agents in panes have the CLI
         for (Messages.PaneTyping typing : pending) {
             if (typing.tampered()) {
                 messages.paneTyped(typing, false, "not typed: its signature does not match (changed in the store)");

@@ -21,6 +21,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -475,13 +476,16 @@ public final class Messages {
     public record PaneTyping(String messageId, String recipient, String pane, PaneBinding binding, String line, boolean tampered) {
     }
 
-    /** Messages waiting to be typed into panes of live agents on this host, oldest first. */
-    public List<PaneTyping> pendingPaneTypings(String host, int limit) {
+    /**
+     * Messages waiting to be typed into panes of live agents on this host, oldest first; a cut
+     * line ends with {@code readAll} of the message's id (see {@link MessageText#paneLine}).
+     */
+    public List<PaneTyping> pendingPaneTypings(String host, int limit, UnaryOperator<String> readAll) {
         return store.read(tx -> MessageStore.in(tx).pendingTypings(host, limit).stream().map(pending -> {
             Message message = MessageStore.in(tx).message(pending.messageId()).orElseThrow();
             PaneBinding binding = AgentStore.in(tx).agent(pending.recipient()).map(Agent::paneBinding).orElse(null);
             boolean tampered = !signature.verify(message);
-            return new PaneTyping(message.id(), pending.recipient(), pending.pane(), binding, tampered ? null : MessageText.paneLine(message),
+            return new PaneTyping(message.id(), pending.recipient(), pending.pane(), binding, tampered ? null : MessageText.paneLine(message, readAll),
                     tampered);
         }).toList());
     }
