@@ -246,17 +246,17 @@ public final class Agents implements Gate {
     private static Agent authenticated(Tx tx, Caller caller) {
         String id = caller.agent();
         if (id == null || id.isEmpty()) {
-            throw SwarmException.unauthenticated("no agent given: pass --agent ID or set SWARM_AGENT");
+            throw SwarmException.unauthenticated("no agent given", SwarmException.Missing.AGENT);
         }
         Limits.agentId(id);
         if (RESERVED_IDS.contains(id.toLowerCase(Locale.ROOT))) {
             throw SwarmException.unauthenticated("agent id " + id + " is reserved and cannot act as an agent (registered before ids were reserved): register another id");
         }
         if (caller.token() == null || caller.token().isEmpty()) {
-            throw SwarmException.unauthenticated("no token for agent " + id + ": set SWARM_TOKEN or pass --token");
+            throw SwarmException.unauthenticated("no token for agent " + id, SwarmException.Missing.TOKEN);
         }
         AgentStore.Claimed claimed = AgentStore.in(tx).claimedAgent(id).orElseThrow(() -> SwarmException.unauthenticated(
-                "agent " + id + " is not registered (or not claimed): run swarm agent register"));
+                "agent " + id + " is not registered (or not claimed)", SwarmException.Missing.REGISTRATION));
         if (!Tokens.matches(caller.token(), claimed.tokenHash())) {
             throw SwarmException.unauthenticated("wrong token for agent " + id);
         }
@@ -301,7 +301,7 @@ public final class Agents implements Gate {
         });
     }
 
-    /** Operator action: a fresh token for the agent (the old one stops working); for `swarm agent env`. */
+    /** Operator action: a fresh token for the agent (the old one stops working); for the CLI's agent env. */
     public String issueToken(Caller operator, String id) {
         requireOperator(operator, "issue an agent's token");
         Limits.agentId(id);
@@ -395,7 +395,7 @@ public final class Agents implements Gate {
     /** The agent whose token this is (for bearer tokens, which name no agent); unauthenticated otherwise. */
     public Caller bearer(String token) {
         if (token == null || token.isEmpty()) {
-            throw SwarmException.unauthenticated("no token: send Authorization: Bearer <agent or operator token>");
+            throw SwarmException.unauthenticated("no token", SwarmException.Missing.TOKEN);
         }
         String hash = Tokens.hash(token);
         Seen seen = store.read(tx -> AgentStore.in(tx).agentWithTokenHash(hash).flatMap(AgentStore.in(tx)::agent)

@@ -1,6 +1,6 @@
 package dev.swarmhub.cli;
 
-import dev.swarmhub.agents.Agent;
+import dev.swarmhub.agents.AgentOperations;
 import dev.swarmhub.agents.Agents;
 import dev.swarmhub.agents.PaneBinding;
 import dev.swarmhub.host.PaneGuard;
@@ -67,8 +67,8 @@ final class AgentCommand {
             } else if (socket != null) {
                 throw SwarmException.badInput("--tmux-socket names the server of a --pane: give the pane too");
             }
-            try (Session session = swarm.session()) {
-                registered = session.agents.register(new Agents.Registration(id, kind, pane, pid, label, binding));
+            try (CommandServices services = swarm.services()) {
+                registered = services.agents.register(new Agents.Registration(id, kind, pane, pid, label, binding));
             }
             Map<String, Object> document = JsonViews.agent(registered.agent(), null);
             document.put("token", registered.token());
@@ -84,11 +84,8 @@ final class AgentCommand {
 
         @Override
         public Integer call() {
-            Agent seen;
-            try (Session session = agent.swarm.session()) {
-                seen = session.agents.heartbeat(agent.swarm.agentCaller());
-            }
-            return agent.swarm.output.result(JsonViews.agent(seen, null), seen.id() + " is " + seen.status().label());
+            return agent.swarm.run(services -> services.agentEndpoints.heartbeat, agent.swarm.agentCaller(), new AgentOperations.None(),
+                    seen -> seen.id() + " is " + seen.status().label());
         }
     }
 
@@ -99,12 +96,8 @@ final class AgentCommand {
 
         @Override
         public Integer call() {
-            List<Lease> released;
-            try (Session session = agent.swarm.session()) {
-                released = session.agents.leave(agent.swarm.agentCaller());
-            }
-            return agent.swarm.output.result(Output.document("released", JsonViews.leases(released)),
-                    "left; released " + released.size() + " lease(s)");
+            return agent.swarm.run(services -> services.agentEndpoints.leave, agent.swarm.agentCaller(), new AgentOperations.None(),
+                    released -> "left; released " + released.size() + " lease(s)");
         }
     }
 
@@ -119,8 +112,8 @@ final class AgentCommand {
         @Override
         public Integer call() {
             String token;
-            try (Session session = agent.swarm.session()) {
-                token = session.agents.issueToken(agent.swarm.operatorCaller(), id);
+            try (CommandServices services = agent.swarm.services()) {
+                token = services.agents.issueToken(agent.swarm.operatorCaller(), id);
             }
             return agent.swarm.output.result(Output.document("id", id, "token", token), exports(id, token));
         }
@@ -140,8 +133,8 @@ final class AgentCommand {
         @Override
         public Integer call() {
             List<Lease> released;
-            try (Session session = agent.swarm.session()) {
-                released = session.agents.remove(agent.swarm.operatorCaller(), id, reason);
+            try (CommandServices services = agent.swarm.services()) {
+                released = services.agents.remove(agent.swarm.operatorCaller(), id, reason);
             }
             return agent.swarm.output.result(Output.document("removed", id, "released", JsonViews.leases(released)),
                     "removed " + id + "; released " + released.size() + " lease(s)");

@@ -1,5 +1,6 @@
 package dev.swarmhub.cli;
 
+import dev.swarmhub.agents.AgentOperations;
 import dev.swarmhub.agents.Agents;
 import dev.swarmhub.host.AgentFinder;
 import dev.swarmhub.host.Tmux;
@@ -25,10 +26,10 @@ final class AgentsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<Agents.Listed> listed;
-        try (Session session = swarm.session()) {
-            listed = session.agents.list();
-        }
+        return swarm.run(services -> services.agentEndpoints.list, swarm.agentCaller(), new AgentOperations.None(), AgentsCommand::text);
+    }
+
+    private static String text(List<Agents.Listed> listed) {
         StringBuilder text = new StringBuilder();
         for (Agents.Listed entry : listed) {
             var agent = entry.agent();
@@ -36,8 +37,7 @@ final class AgentsCommand implements Callable<Integer> {
                     agent.status().label(), agent.pane() == null ? "-" : agent.pane(), agent.pid() == null ? "-" : agent.pid(),
                     Output.clock(agent.lastSeen()), entry.leases().isEmpty() ? "" : "  holds " + String.join(" ", entry.leases())));
         }
-        return swarm.output.result(Output.document("agents", listed.stream().map(e -> JsonViews.agent(e.agent(), e.leases())).toList()),
-                listed.isEmpty() ? "no agents registered\n" : text.toString());
+        return listed.isEmpty() ? "no agents registered\n" : text.toString();
     }
 
     @Command(name = "discover", description = "Find agents in tmux panes working in this project and register them.")
@@ -63,11 +63,11 @@ final class AgentsCommand implements Callable<Integer> {
             Duration pause = LockCommand.duration(interval);
             AgentFinder finder = new AgentFinder(AgentFinder.patternsFor(root), root);
             Tmux tmux = new Tmux(swarm.tmuxSocket(socket));
-            try (Session session = swarm.session()) {
+            try (CommandServices services = swarm.services()) {
                 while (true) {
                     Optional<List<Tmux.Pane>> panes = tmux.panes();
                     // an unreachable server tells nothing about its panes: no agent is marked gone for it
-                    Agents.Discovery found = panes.isEmpty() ? null : session.agents.reconcile(tmux.socket(), finder.find(tmux.socket(), panes.get()),
+                    Agents.Discovery found = panes.isEmpty() ? null : services.agents.reconcile(tmux.socket(), finder.find(tmux.socket(), panes.get()),
                             panes.get().stream().map(Tmux.Pane::id).collect(Collectors.toSet()));
                     String text = found == null ? "tmux server " + tmux.socket() + " cannot be reached: its agents' state is unknown, "
                             + "none marked gone\n" : describe(found);

@@ -23,11 +23,11 @@ final class ConfigCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Session session = swarm.session()) {
+        try (CommandServices services = swarm.services()) {
             if (name != null && value != null) {
-                session.settings.set(swarm.operatorCaller(), name, value);
+                services.settings.set(swarm.operatorCaller(), name, value);
             }
-            Map<String, String> all = session.settings.all();
+            Map<String, String> all = services.settings.all();
             if (name != null && !all.containsKey(name)) {
                 throw SwarmException.badInput("unknown setting '" + name + "': known are " + String.join(", ", all.keySet()));
             }

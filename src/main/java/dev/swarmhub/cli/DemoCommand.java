@@ -36,10 +36,10 @@ final class DemoCommand implements Callable<Integer> {
         Path project = Files.createTempDirectory("swarm-demo");
         PrintWriter out = new PrintWriter(System.out, true);
         out.println("A throw-away project at " + project + "; two agents, alice and bob, both want src/app.py.");
-        try (Session session = new Session(Services.open(project), true)) {
-            Leases leases = session.leases;
-            Caller alice = register(session, "alice");
-            Caller bob = register(session, "bob");
+        try (CommandServices services = new CommandServices(Services.open(project), true)) {
+            Leases leases = services.leases;
+            Caller alice = register(services, "alice");
+            Caller bob = register(services, "bob");
             Resource file = new ResourceParser(project).parse("./src/../src/app.py");
             Lease alicesLease = leases.acquire(new Leases.Request(alice, List.of(file), Mode.EXCLUSIVE, null, "refactoring")).get(0);
             out.printf("1. alice acquires ./src/../src/app.py (the same file as %s): fencing token %d%n", file, alicesLease.token());
@@ -51,13 +51,13 @@ final class DemoCommand implements Callable<Integer> {
             out.println("3. bob queues with a 10s wait; alice releases as soon as bob is in the queue");
             CompletableFuture<List<Lease>> bobWaits = CompletableFuture.supplyAsync(() -> leases.acquire(
                     new Leases.Request(bob, List.of(file), Mode.EXCLUSIVE, null, "bug fix"), Duration.ofSeconds(10)));
-            awaitQueued(session.log, bobWaits);
+            awaitQueued(services.log, bobWaits);
             leases.release(alice, List.of(file));
             Lease bobsLease = bobWaits.get().get(0);
             out.printf("4. bob is granted src/app.py with fencing token %d (> %d: a storage layer can reject alice's late writes)%n",
                     bobsLease.token(), alicesLease.token());
             out.println("5. the event log:");
-            for (Event event : session.log.latest(null, null, 20)) {
+            for (Event event : services.log.latest(null, null, 20)) {
                 out.printf("   %-22s %-6s %s%n", event.kind(), event.agent(), event.resource());
             }
         } finally {
@@ -67,8 +67,8 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static Caller register(Session session, String name) {
-        Agents.Registered registered = session.agents.register(new Agents.Registration(name, "other", null, null, "demo"));
+    private static Caller register(CommandServices services, String name) {
+        Agents.Registered registered = services.agents.register(new Agents.Registration(name, "other", null, null, "demo"));
         return Caller.ofAgent(name, registered.token());
     }
 

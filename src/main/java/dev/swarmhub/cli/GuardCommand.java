@@ -76,8 +76,8 @@ final class GuardCommand {
             boolean advisory = "warn".equals(swarm.environment("SWARM_GUARD"));
             String committer = null;
             List<LeaseConflictException.Conflict> blocking = new ArrayList<>();
-            try (Session session = swarm.session()) {
-                committer = committer(swarm, session);
+            try (CommandServices services = swarm.services()) {
+                committer = committer(swarm, services);
                 var parser = swarm.resourceParser();
                 for (Path file : new GitGuard(swarm.projectRoot()).stagedFiles()) {
                     Resource resource;
@@ -86,7 +86,7 @@ final class GuardCommand {
                     } catch (SwarmException outsideTheProject) {
                         continue;
                     }
-                    for (Lease lease : session.leases.who(resource)) {
+                    for (Lease lease : services.leases.who(resource)) {
                         if (lease.mode() == Mode.EXCLUSIVE && !lease.agent().equals(committer)) {
                             blocking.add(new LeaseConflictException.Conflict(resource, lease));
                         }
@@ -113,13 +113,13 @@ final class GuardCommand {
         }
 
         /** The committing agent, only when its token proves it: a bare SWARM_AGENT would let anyone commit as the holder. */
-        private static String committer(Swarm swarm, Session session) {
+        private static String committer(Swarm swarm, CommandServices services) {
             String claimed = swarm.agentOrNull();
             if (claimed == null || swarm.tokenOrNull() == null) {
                 return null;
             }
             try {
-                Caller caller = session.agents.bearer(swarm.tokenOrNull());
+                Caller caller = services.agents.bearer(swarm.tokenOrNull());
                 return claimed.equals(caller.agent()) ? claimed : null;
             } catch (SwarmException refused) {
                 if (refused.kind() != SwarmException.Kind.UNAUTHENTICATED) {

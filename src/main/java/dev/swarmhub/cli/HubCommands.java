@@ -193,14 +193,14 @@ final class HubCommands {
             Path root = swarm.projectRoot();
             Optional<Hub.Running> hub = Hub.running(root);
             Optional<Long> pid = hub.map(Hub.Running::pid);
-            try (Session session = swarm.session()) {
-                List<Agents.Listed> agents = session.agents.list();
+            try (CommandServices services = swarm.services()) {
+                List<Agents.Listed> agents = services.agents.list();
                 Map<String, Object> byStatus = OrderedMap.of();
                 for (Agent.Status status : Agent.Status.values()) {
                     byStatus.put(status.label(), agents.stream().filter(listed -> listed.agent().status() == status).count());
                 }
-                int leases = session.leases.list(null, false).size();
-                long awaitingAck = session.messages.awaitingAck();
+                int leases = services.leases.list(null, false).size();
+                long awaitingAck = services.messages.awaitingAck();
                 Map<String, Object> document = Output.document("running", pid.isPresent(), "pid", pid.orElse(null),
                         "started", hub.map(running -> running.started().toString()).orElse(null), "socket", HubFiles.socket(root).toString(),
                         "store", root.resolve(".swarm/swarm.db").toString(), "agents", agents.size(), "agentsByStatus", byStatus,

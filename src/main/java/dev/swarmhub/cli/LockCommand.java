@@ -1,11 +1,6 @@
 package dev.swarmhub.cli;
 
-import dev.swarmhub.hub.Exposed;
-import dev.swarmhub.hub.LeaseEndpoints;
-import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.kernel.Durations;
-import dev.swarmhub.kernel.Limits;
-import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.leases.Lease;
 import dev.swarmhub.leases.LeaseOperations;
 import dev.swarmhub.leases.Leases;
@@ -13,7 +8,6 @@ import dev.swarmhub.leases.Mode;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -27,25 +21,6 @@ final class LockCommand {
 
     @ParentCommand
     Swarm swarm;
-
-    /** Runs the lease operation and prints its answer: the shared JSON view with --json, else {@code text}. */
-    <A extends Record, R> int run(Function<LeaseEndpoints, Exposed<A, R>> which, Caller caller, A arguments, Function<R, String> text) {
-        try (Session session = swarm.session()) {
-            Exposed<A, R> exposed = which.apply(session.leaseEndpoints);
-            R result = exposed.operation().run(caller, arguments);
-            return swarm.output.result(exposed.view().apply(arguments, result), text.apply(result));
-        }
-    }
-
-    /** The acting agent with its token (checked in the operation's transaction). */
-    Caller caller() {
-        Caller caller = swarm.agentCaller();
-        if (caller.agent() == null || caller.agent().isEmpty()) {
-            throw SwarmException.unauthenticated("no agent given: pass --agent ID or set SWARM_AGENT (and SWARM_TOKEN)");
-        }
-        Limits.agentId(caller.agent());
-        return caller;
-    }
 
     static Duration duration(String text) {
         return text == null ? null : Durations.parse(text);
@@ -73,8 +48,9 @@ final class LockCommand {
 
         @Override
         public Integer call() {
-            return lock.run(endpoints -> endpoints.acquire, lock.caller(), new LeaseOperations.Acquire(resources,
-                    shared ? Mode.SHARED : Mode.EXCLUSIVE, duration(ttl), reason, duration(wait)), granted -> "granted\n" + Output.leaseLines(granted, ""));
+            return lock.swarm.run(services -> services.leaseEndpoints.acquire, lock.swarm.actingAgent(), new LeaseOperations.Acquire(
+                    resources, shared ? Mode.SHARED : Mode.EXCLUSIVE, duration(ttl), reason, duration(wait)),
+                    granted -> "granted\n" + Output.leaseLines(granted, ""));
         }
     }
 
@@ -91,8 +67,8 @@ final class LockCommand {
 
         @Override
         public Integer call() {
-            return lock.run(endpoints -> endpoints.release, lock.caller(), new LeaseOperations.Release(named(resources), all ? true : null),
-                    Release::text);
+            return lock.swarm.run(services -> services.leaseEndpoints.release, lock.swarm.actingAgent(),
+                    new LeaseOperations.Release(named(resources), all ? true : null), Release::text);
         }
 
         private static String text(List<Leases.Released> released) {
@@ -121,8 +97,9 @@ final class LockCommand {
 
         @Override
         public Integer call() {
-            return lock.run(endpoints -> endpoints.renew, lock.caller(), new LeaseOperations.Renew(named(resources), all ? true : null,
-                    duration(ttl)), renewed -> "renewed\n" + Output.leaseLines(renewed, "(no leases held)\n"));
+            return lock.swarm.run(services -> services.leaseEndpoints.renew, lock.swarm.actingAgent(),
+                    new LeaseOperations.Renew(named(resources), all ? true : null, duration(ttl)),
+                    renewed -> "renewed\n" + Output.leaseLines(renewed, "(no leases held)\n"));
         }
     }
 
@@ -141,7 +118,7 @@ final class LockCommand {
 
         @Override
         public Integer call() {
-            return lock.run(endpoints -> endpoints.who, lock.swarm.agentCaller(), new LeaseOperations.Who(resource),
+            return lock.swarm.run(services -> services.leaseEndpoints.who, lock.swarm.agentCaller(), new LeaseOperations.Who(resource),
                     holding -> Output.leaseLines(holding.leases(), holding.resource() + " is free\n"));
         }
     }
@@ -162,8 +139,9 @@ final class LockCommand {
 
         @Override
         public Integer call() {
-            return lock.run(endpoints -> endpoints.holders, lock.swarm.agentCaller(), new LeaseOperations.Holders(mine ? lock.caller().agent() : holder,
-                    all ? true : null), found -> Output.leaseLines(found, "no leases\n"));
+            return lock.swarm.run(services -> services.leaseEndpoints.holders, lock.swarm.agentCaller(),
+                    new LeaseOperations.Holders(mine ? lock.swarm.actingAgent().agent() : holder, all ? true : null),
+                    found -> Output.leaseLines(found, "no leases\n"));
         }
     }
 
@@ -174,7 +152,7 @@ final class LockCommand {
 
         @Override
         public Integer call() {
-            return lock.run(endpoints -> endpoints.cleanup, lock.swarm.agentCaller(), new LeaseOperations.Cleanup(),
+            return lock.swarm.run(services -> services.leaseEndpoints.cleanup, lock.swarm.agentCaller(), new LeaseOperations.Cleanup(),
                     report -> "removed " + report.expired().size() + " expired lease(s), " + report.deadWaiters() + " abandoned waiter(s)\n"
                             + Output.leaseLines(report.expired(), ""));
         }
@@ -193,7 +171,8 @@ final class LockCommand {
 
         @Override
         public Integer call() {
-            return lock.run(endpoints -> endpoints.releaseAgent, lock.swarm.operatorCaller(), new LeaseOperations.ReleaseAgent(agent, reason),
+            return lock.swarm.run(services -> services.leaseEndpoints.releaseAgent, lock.swarm.operatorCaller(),
+                    new LeaseOperations.ReleaseAgent(agent, reason),
                     released -> "released " + released.size() + " lease(s) of " + agent + "\n" + Output.leaseLines(released, ""));
         }
     }

@@ -36,13 +36,13 @@ final class LogCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Session session = swarm.session()) {
-            List<Event> events = after == null ? session.log.latest(holder, kind, limit) : session.log.after(after, holder, kind, limit);
+        try (CommandServices services = swarm.services()) {
+            List<Event> events = after == null ? services.log.latest(holder, kind, limit) : services.log.after(after, holder, kind, limit);
             if (!follow) {
                 return swarm.output.result(Output.document("events", events.stream().map(JsonViews::event).toList()),
                         events.isEmpty() ? "no events\n" : lines(events));
             }
-            long last = events.isEmpty() ? newestId(session) : events.get(events.size() - 1).id();
+            long last = events.isEmpty() ? newestId(services) : events.get(events.size() - 1).id();
             while (true) {
                 for (Event event : events) {
                     swarm.output.stream(JsonViews.json(JsonViews.event(event)), lines(List.of(event)));
@@ -52,7 +52,7 @@ final class LogCommand implements Callable<Integer> {
                 } catch (InterruptedException stopped) {
                     return 0; // following ends when asked to, not with an error
                 }
-                events = session.log.after(last, holder, kind, 1000);
+                events = services.log.after(last, holder, kind, 1000);
                 if (!events.isEmpty()) {
                     last = events.get(events.size() - 1).id();
                 }
@@ -60,8 +60,8 @@ final class LogCommand implements Callable<Integer> {
         }
     }
 
-    private static long newestId(Session session) {
-        List<Event> newest = session.log.latest(null, null, 1);
+    private static long newestId(CommandServices services) {
+        List<Event> newest = services.log.latest(null, null, 1);
         return newest.isEmpty() ? 0 : newest.get(0).id();
     }
 

@@ -1,8 +1,10 @@
 package dev.swarmhub.cli;
 
-import dev.swarmhub.hub.JsonViews;
+import dev.swarmhub.hub.Exposed;
+import dev.swarmhub.hub.MessageEndpoints;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.messages.Message;
+import dev.swarmhub.messages.MessageOperations;
 import dev.swarmhub.messages.MessageType;
 import dev.swarmhub.messages.Messages;
 import java.io.IOException;
@@ -11,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -45,10 +48,6 @@ final class MessageCommands {
 
         @Option(names = "--thread", paramLabel = "MSG", description = "Join the thread of this message.")
         String thread;
-
-        Messages.Draft draft(String type, String text) {
-            return new Messages.Draft(MessageType.parse(type), readText(text), priority, ack, thread);
-        }
     }
 
     static String readText(String text) {
@@ -62,25 +61,18 @@ final class MessageCommands {
         }
     }
 
-    static <T> T withMessages(Swarm swarm, Function<Messages, T> work) {
-        try (Session session = swarm.session()) {
-            return work.apply(session.messages);
-        }
+    /** Sends; answers with the message and each recipient's delivery: typed, or why not, when the hub's typist tells in time. */
+    private static <A extends Record> int sent(Swarm swarm, Function<MessageEndpoints, Exposed<A, Message>> which, A arguments) {
+        return swarm.run(services -> which.apply(services.messageEndpoints), swarm.agentCaller(), arguments, message -> "sent "
+                + message.type().label() + " " + message.id() + " to " + message.recipients().stream()
+                .map(recipient -> recipient.agent() + " (" + recipient.delivery() + ")").collect(Collectors.joining(", "))
+                + (message.ackRequired() ? " (ACK requested)" : ""));
     }
 
-    /** Sends, then answers with the message's deliveries: typed or why not when the hub's typist tells in time. */
-    static int sent(Swarm swarm, Function<Messages, Message> sending) {
-        try (Session session = swarm.session()) {
-            return sent(swarm, session.withTypings(sending.apply(session.messages)));
-        }
-    }
-
-    private static int sent(Swarm swarm, Message message) {
-        String ack = message.ackRequired() ? " (ACK requested)" : "";
-        String deliveries = message.recipients().stream().map(recipient -> recipient.agent() + " (" + recipient.delivery() + ")")
-                .collect(java.util.stream.Collectors.joining(", "));
-        return swarm.output.result(JsonViews.sentMessage(message), // the shape HTTP and MCP answer a send with
-                "sent " + message.type().label() + " " + message.id() + " to " + deliveries + ack);
+    /** Runs a reading operation as the reader (the acting agent, or the operator with only the operator token). */
+    private static <A extends Record, R> int read(Swarm swarm, Function<MessageEndpoints, Exposed<A, R>> which, A arguments,
+            Function<R, String> text) {
+        return swarm.run(services -> which.apply(services.messageEndpoints), swarm.readerCaller(), arguments, text);
     }
 
     @ClientSide.ReadsTextFromStdin
@@ -104,8 +96,11 @@ final class MessageCommands {
         @Override
         public Integer call() {
             List<String> recipients = Arrays.stream(to.split(",")).map(String::strip).filter(id -> !id.isEmpty()).toList();
-            Messages.Draft draft = options.draft(type, text);
-            return sent(swarm, messages -> messages.send(swarm.agentCaller(), recipients, draft));
+            if (recipients.isEmpty()) {
+                throw SwarmException.badInput("no recipients given");
+            }
+            return sent(swarm, endpoints -> endpoints.send, new MessageOperations.Send(recipients, MessageType.parse(type), readText(text),
+                    options.priority, options.ack, options.thread));
         }
     }
 
@@ -129,8 +124,8 @@ final class MessageCommands {
 
         @Override
         public Integer call() {
-            Messages.Draft draft = options.draft(type, text);
-            return sent(swarm, messages -> messages.broadcast(swarm.agentCaller(), draft, includeSelf));
+            return sent(swarm, endpoints -> endpoints.broadcast, new MessageOperations.Broadcast(MessageType.parse(type), readText(text),
+                    options.priority, options.ack, includeSelf ? true : null));
         }
     }
 
@@ -154,8 +149,8 @@ final class MessageCommands {
 
         @Override
         public Integer call() {
-            Messages.Draft draft = options.draft(type, text);
-            return sent(swarm, messages -> messages.reply(swarm.agentCaller(), message, draft));
+            return sent(swarm, endpoints -> endpoints.reply, new MessageOperations.Reply(message, readText(text), MessageType.parse(type),
+                    options.priority, options.ack));
         }
     }
 
@@ -172,8 +167,8 @@ final class MessageCommands {
 
         @Override
         public Integer call() {
-            List<Messages.View> views = withMessages(swarm, messages -> messages.inbox(swarm.readerCaller(), unread, LockCommand.duration(wait)));
-            return swarm.output.result(Output.document("messages", JsonViews.messages(views)), lines(views, "no messages"));
+            return read(swarm, endpoints -> endpoints.inbox, new MessageOperations.Inbox(unread ? true : null, LockCommand.duration(wait)),
+                    views -> lines(views, "no messages"));
         }
     }
 
@@ -187,8 +182,7 @@ final class MessageCommands {
 
         @Override
         public Integer call() {
-            Messages.View view = withMessages(swarm, messages -> messages.read(swarm.readerCaller(), message));
-            return swarm.output.result(JsonViews.message(view), full(view));
+            return read(swarm, endpoints -> endpoints.read, new MessageOperations.One(message), MessageCommands::full);
         }
     }
 
@@ -202,8 +196,7 @@ final class MessageCommands {
 
         @Override
         public Integer call() {
-            Messages.View view = withMessages(swarm, messages -> messages.ack(swarm.readerCaller(), message));
-            return swarm.output.result(JsonViews.message(view), "acked " + view.message().id());
+            return read(swarm, endpoints -> endpoints.ack, new MessageOperations.One(message), view -> "acked " + view.message().id());
         }
     }
 
@@ -217,8 +210,7 @@ final class MessageCommands {
 
         @Override
         public Integer call() {
-            List<Messages.View> views = withMessages(swarm, messages -> messages.thread(swarm.readerCaller(), message));
-            return swarm.output.result(Output.document("messages", JsonViews.messages(views)), lines(views, "no messages"));
+            return read(swarm, endpoints -> endpoints.thread, new MessageOperations.One(message), views -> lines(views, "no messages"));
         }
     }
 
@@ -235,8 +227,8 @@ final class MessageCommands {
 
         @Override
         public Integer call() {
-            List<Messages.View> views = withMessages(swarm, messages -> messages.search(swarm.readerCaller(), String.join(" ", words), limit));
-            return swarm.output.result(Output.document("messages", JsonViews.messages(views)), lines(views, "nothing found"));
+            return read(swarm, endpoints -> endpoints.search, new MessageOperations.Search(String.join(" ", words), limit),
+                    views -> lines(views, "nothing found"));
         }
     }
 

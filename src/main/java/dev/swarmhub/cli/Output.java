@@ -33,7 +33,7 @@ final class Output {
     }
 
     /** Prints a successful result; returns exit code 0. */
-    int result(Map<String, Object> document, String human) {
+    int result(Object document, String human) {
         if (swarm.json) {
             out.println(JsonViews.json(document));
         } else if (!human.isEmpty()) {
@@ -66,7 +66,7 @@ final class Output {
 
     /** Reports a failure on stderr (and stdout with --json); returns its exit code. */
     int failure(Exception failure, CommandLine usageOf) {
-        SwarmException known = failure instanceof SwarmException swarmException ? swarmException
+        SwarmException known = failure instanceof SwarmException swarmException ? hinted(swarmException)
                 : new SwarmException(SwarmException.Kind.INTERNAL, String.valueOf(failure.getMessage()), failure);
         if (swarm.json) {
             out.println(JsonViews.json(JsonViews.error(known)));
@@ -79,6 +79,18 @@ final class Output {
             known.getCause().printStackTrace(err);
         }
         return known.kind().exitCode;
+    }
+
+    /** A refusal for lack of an agent, a token or a registration, with how to give it on the command line. */
+    static SwarmException hinted(SwarmException failure) {
+        if (failure.missing() == null) {
+            return failure;
+        }
+        return failure.withHint(switch (failure.missing()) {
+            case AGENT -> "pass --agent ID or set SWARM_AGENT (and SWARM_TOKEN)";
+            case TOKEN -> "set SWARM_TOKEN or pass --token";
+            case REGISTRATION -> "run swarm agent register";
+        });
     }
 
     /** Local wall-clock time for people. */

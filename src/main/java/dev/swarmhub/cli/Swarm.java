@@ -2,8 +2,10 @@ package dev.swarmhub.cli;
 
 import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.host.Tmux;
+import dev.swarmhub.hub.Exposed;
 import dev.swarmhub.hub.Services;
 import dev.swarmhub.kernel.Caller;
+import dev.swarmhub.kernel.Limits;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.leases.ResourceParser;
 import java.io.IOException;
@@ -17,6 +19,7 @@ import java.util.Properties;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
@@ -137,7 +140,12 @@ public final class Swarm implements Runnable {
 
     private static CommandLine newCommandLine() {
         Swarm swarm = new Swarm();
-        return new CommandLine(swarm)
+        CommandLine commandLine = new CommandLine(swarm);
+        // commands derived from a domain operation, one line each (before the settings below, which reach every subcommand)
+        commandLine.addSubcommand(OperationCommand.of(services -> services.messageEndpoints.show, "show", MessageCommands::full, "message"));
+        commandLine.getCommandSpec().removeSubcommand("help");
+        commandLine.addSubcommand(new CommandLine.HelpCommand()); // listed last, after the derived commands
+        return commandLine
                 .setOut(new PrintWriter(swarm.helpOut, true))
                 .setErr(new PrintWriter(swarm.helpErr, true))
                 .setCaseInsensitiveEnumValuesAllowed(true)
@@ -160,15 +168,35 @@ public final class Swarm implements Runnable {
         return foundRoot;
     }
 
-    Session session() {
+    CommandServices services() {
         Path root = projectRoot();
         if (hubServices == null) {
-            return new Session(Services.open(root), true);
+            return new CommandServices(Services.open(root), true);
         }
         if (!hubServices.root.equals(root)) {
             throw SwarmException.badInput("this hub serves " + hubServices.root + ", not " + root);
         }
-        return new Session(hubServices, false);
+        return new CommandServices(hubServices, false);
+    }
+
+    /**
+     * Runs a domain operation as HTTP and MCP run it (its answer as it is once committed: a sent
+     * message with its typings) and prints it: the operation's one JSON view with --json, else
+     * {@code text}.
+     */
+    <A extends Record, R> int run(Function<CommandServices, Exposed<A, R>> which, Caller caller, A arguments, Function<R, String> text) {
+        try (CommandServices services = services()) {
+            Exposed<A, R> exposed = which.apply(services);
+            R result = exposed.callCommitted(caller, arguments);
+            return output.result(exposed.render(arguments, result), text.apply(result));
+        }
+    }
+
+    /** Runs a domain operation as {@link #run} does and returns its answer, for a command that prints more than the operation's view. */
+    <A extends Record, R> R call(Function<CommandServices, Exposed<A, R>> which, Caller caller, A arguments) {
+        try (CommandServices services = services()) {
+            return which.apply(services).callCommitted(caller, arguments);
+        }
     }
 
     String environment(String name) {
@@ -209,6 +237,16 @@ public final class Swarm implements Runnable {
     /** The acting agent with its token; the store checks both inside the operation's transaction. */
     Caller agentCaller() {
         return Caller.ofAgent(agentOrNull(), tokenOrNull());
+    }
+
+    /** The acting agent with its token, refused before anything runs when no agent is given (the store checks the token). */
+    Caller actingAgent() {
+        Caller caller = agentCaller();
+        if (caller.agent() == null || caller.agent().isEmpty()) {
+            throw SwarmException.unauthenticated("no agent given", SwarmException.Missing.AGENT); // Output adds how to give one
+        }
+        Limits.agentId(caller.agent());
+        return caller;
     }
 
     /** Who reads messages: the acting agent, or, with no agent given and the operator's token, the operator (its inbox). */

@@ -1,6 +1,7 @@
 package dev.swarmhub.cli;
 
 import dev.swarmhub.agents.Agent;
+import dev.swarmhub.agents.AgentOperations;
 import dev.swarmhub.hub.JsonViews;
 import dev.swarmhub.kernel.SwarmException;
 import java.util.Map;
@@ -18,24 +19,24 @@ final class WhoamiCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         String pane = swarm.environment("TMUX_PANE");
-        try (Session session = swarm.session()) {
-            Agent agent;
-            String how;
-            if (swarm.agentOrNull() != null) {
-                agent = session.agents.heartbeat(swarm.agentCaller());
-                how = "token";
-            } else if (pane != null) {
-                String socket = swarm.tmuxSocket(null);
-                agent = session.agents.onPane(socket, pane).orElseThrow(() -> SwarmException.badInput(
+        Agent agent;
+        String how;
+        if (swarm.agentOrNull() != null) { // the token is checked: a heartbeat, as any authenticated call is
+            agent = swarm.call(services -> services.agentEndpoints.heartbeat, swarm.agentCaller(), new AgentOperations.None());
+            how = "token";
+        } else if (pane != null) {
+            String socket = swarm.tmuxSocket(null);
+            try (CommandServices services = swarm.services()) {
+                agent = services.agents.onPane(socket, pane).orElseThrow(() -> SwarmException.badInput(
                         "no agent registered on tmux pane " + pane + " of " + socket + ": run swarm agent register --pane " + pane));
-                how = "tmux pane";
-            } else {
-                throw SwarmException.badInput("cannot tell who you are: set SWARM_AGENT and SWARM_TOKEN, or run inside tmux");
             }
-            Map<String, Object> document = JsonViews.agent(agent, null);
-            document.put("resolvedBy", how);
-            return swarm.output.result(document, agent.id() + " (" + agent.kind() + ", " + agent.status().label()
-                    + (agent.pane() == null ? "" : ", pane " + agent.pane()) + "; known by " + how + ")");
+            how = "tmux pane";
+        } else {
+            throw SwarmException.badInput("cannot tell who you are: set SWARM_AGENT and SWARM_TOKEN, or run inside tmux");
         }
+        Map<String, Object> document = JsonViews.agent(agent, null);
+        document.put("resolvedBy", how);
+        return swarm.output.result(document, agent.id() + " (" + agent.kind() + ", " + agent.status().label()
+                + (agent.pane() == null ? "" : ", pane " + agent.pane()) + "; known by " + how + ")");
     }
 }

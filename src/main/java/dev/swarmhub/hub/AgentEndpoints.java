@@ -8,15 +8,15 @@ import dev.swarmhub.kernel.OrderedMap;
 import dev.swarmhub.leases.Lease;
 import java.util.List;
 
-/** The agent operations with their views, as HTTP and MCP expose them. */
-final class AgentEndpoints {
+/** The agent operations with their views, as the CLI, HTTP and MCP expose them. */
+public final class AgentEndpoints {
 
-    final Exposed<None, List<Agents.Listed>> list;
-    final Exposed<None, Agent> whoami;
-    final Exposed<None, Agent> heartbeat;
-    final Exposed<None, List<Lease>> leave;
+    public final Exposed<None, List<Agents.Listed>> list;
+    public final Exposed<None, Agent> whoami;
+    public final Exposed<None, Agent> heartbeat;
+    public final Exposed<None, List<Lease>> leave;
 
-    AgentEndpoints(AgentOperations operations) {
+    public AgentEndpoints(AgentOperations operations) {
         list = Exposed.of(operations.list, (a, listed) -> OrderedMap.of("agents", listed.stream()
                 .map(one -> JsonViews.agent(one.agent(), one.leases())).toList()));
         whoami = Exposed.of(operations.whoami, (a, agent) -> JsonViews.agent(agent, null));

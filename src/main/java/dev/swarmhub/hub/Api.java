@@ -134,7 +134,7 @@ final class Api extends HttpServlet {
             if (failure instanceof RateLimitedException limited) {
                 response.setHeader("Retry-After", Long.toString((limited.retryAfterMillis() + 999) / 1000));
             }
-            send(response, new Answer(status(failure), JsonViews.error(failure)));
+            send(response, new Answer(status(failure), JsonViews.error(RequestGuard.hinted(failure))));
         } catch (RuntimeException unexpected) {
             discardBody(request);
             send(response, new Answer(500, JsonViews.error(new SwarmException(SwarmException.Kind.INTERNAL,
@@ -202,9 +202,9 @@ final class Api extends HttpServlet {
         try (WaitingRequests.Watch watch = exposed.waits().test(arguments) ? waits.watch(request, response) : null) {
             result = exposed.operation().run(caller, arguments);
         }
-        Map<String, Object> document = exposed.view().apply(arguments, result);
-        return exposed.committedView() == null ? new Answer(exposed.status(), document)
-                : new Answer(exposed.status(), document, () -> exposed.committedView().apply(result));
+        Map<String, Object> document = exposed.render(arguments, result);
+        return exposed.afterCommit() == null ? new Answer(exposed.status(), document)
+                : new Answer(exposed.status(), document, () -> exposed.render(arguments, exposed.committed(result)));
     }
 
     /** The body's fields; an operation without arguments may have no body. */

@@ -6,15 +6,16 @@ import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * A domain operation as the adapters expose it: its definition, the one JSON view of its answer
  * (shared by HTTP, MCP and the CLI's --json), whether a call waits (its client's leaving then
  * ends the wait), its HTTP status, and, for an answer that is complete only after the commit
- * (a sent message's typings into panes), the view to send once committed.
+ * (a sent message's typings into panes), what completes it once committed.
  */
 public record Exposed<A extends Record, R>(Operation<A, R> operation, BiFunction<A, R, Map<String, Object>> view, Predicate<A> waits, int status,
-        Function<R, Map<String, Object>> committedView) {
+        UnaryOperator<R> afterCommit) {
 
     static <A extends Record, R> Exposed<A, R> of(Operation<A, R> operation, BiFunction<A, R, Map<String, Object>> view) {
         return new Exposed<>(operation, view, arguments -> false, 200, null);
@@ -28,17 +29,30 @@ public record Exposed<A extends Record, R>(Operation<A, R> operation, BiFunction
 
     /** An operation that creates something (201), whose answer is completed after the commit. */
     static <A extends Record, R> Exposed<A, R> creating(Operation<A, R> operation, Function<R, Map<String, Object>> view,
-            Function<R, Map<String, Object>> committedView) {
-        return new Exposed<>(operation, (arguments, result) -> view.apply(result), arguments -> false, 201, committedView);
+            UnaryOperator<R> afterCommit) {
+        return new Exposed<>(operation, (arguments, result) -> view.apply(result), arguments -> false, 201, afterCommit);
     }
 
-    /** The arguments, run, and the answer as sent once the operation committed (for adapters without stored answers). */
-    Map<String, Object> callCommitted(Caller caller, A arguments) {
-        R result = operation.run(caller, arguments);
-        return committedView == null ? view.apply(arguments, result) : committedView.apply(result);
+    /** The answer as it is once the operation committed: completed, when the operation's answer is completed after the commit. */
+    R committed(R result) {
+        return afterCommit == null ? result : afterCommit.apply(result);
     }
 
-    A arguments(Map<String, ?> values, OperationArguments.Wording wording) {
+    /**
+     * Runs the operation and answers as it is once committed, for adapters without stored answers
+     * (MCP tools, the CLI): a sent message with its typings.
+     */
+    public R callCommitted(Caller caller, A arguments) {
+        return committed(operation.run(caller, arguments));
+    }
+
+    /** The answer in the one JSON view every adapter shows. */
+    public Map<String, Object> render(A arguments, R result) {
+        return view.apply(arguments, result);
+    }
+
+    /** Binds a transport's named values to the operation's arguments (see {@link OperationArguments#bind}). */
+    public A arguments(Map<String, ?> values, OperationArguments.Wording wording) {
         return OperationArguments.bind(operation.arguments(), values, wording);
     }
 

@@ -136,7 +136,7 @@ final class McpService implements AutoCloseable {
                     passed = new ReadBody(http, body);
                 }
             } catch (SwarmException refused) {
-                Api.send((HttpServletResponse) response, new Api.Answer(Api.status(refused), JsonViews.error(refused)));
+                Api.send((HttpServletResponse) response, new Api.Answer(Api.status(refused), JsonViews.error(RequestGuard.hinted(refused))));
                 return;
             }
             // the transport writes the answer inside the chain: the watch ends after it, before the request completes
@@ -334,8 +334,12 @@ final class McpService implements AutoCloseable {
     /** A tool for a domain operation: its summary, its arguments' schema, its view. */
     private <A extends Record> SyncToolSpecification tool(String name, Exposed<A, ?> exposed) {
         McpSchema.Tool tool = McpSchema.Tool.builder().name(name).description(exposed.operation().summary()).inputSchema(exposed.schema(OperationArguments.Wording.TOOL)).build();
-        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> answer(() -> exposed.callCommitted(acting(exchange),
+        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> answer(() -> committedView(exposed, acting(exchange),
                 exposed.arguments(request.arguments() == null ? Map.of() : request.arguments(), OperationArguments.Wording.TOOL)))).build();
+    }
+
+    private static <A extends Record, R> Object committedView(Exposed<A, R> exposed, Caller caller, A arguments) {
+        return exposed.render(arguments, exposed.callCommitted(caller, arguments));
     }
 
     private static McpSchema.CallToolResult answer(Supplier<Object> call) {
@@ -344,7 +348,7 @@ final class McpService implements AutoCloseable {
         try {
             document = call.get();
         } catch (SwarmException refused) {
-            document = JsonViews.error(refused);
+            document = JsonViews.error(RequestGuard.hinted(refused));
             failed = true;
         }
         return McpSchema.CallToolResult.builder().structuredContent(document).addTextContent(JsonViews.json(document)).isError(failed).build();

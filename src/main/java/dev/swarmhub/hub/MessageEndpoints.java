@@ -14,25 +14,25 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The message operations with their views, as HTTP and MCP expose them. A sent message's answer
+ * The message operations with their views, as the CLI, HTTP and MCP expose them. A sent message's answer
  * says how each recipient got it; once committed, that includes the typist's outcome for panes.
  */
-final class MessageEndpoints {
+public final class MessageEndpoints {
 
-    final Exposed<Send, Message> send;
-    final Exposed<Broadcast, Message> broadcast;
-    final Exposed<Reply, Message> reply;
-    final Exposed<Inbox, List<Messages.View>> inbox;
-    final Exposed<One, Messages.View> show;
-    final Exposed<One, Messages.View> read;
-    final Exposed<One, Messages.View> ack;
-    final Exposed<One, List<Messages.View>> thread;
-    final Exposed<Search, List<Messages.View>> search;
+    public final Exposed<Send, Message> send;
+    public final Exposed<Broadcast, Message> broadcast;
+    public final Exposed<Reply, Message> reply;
+    public final Exposed<Inbox, List<Messages.View>> inbox;
+    public final Exposed<One, Messages.View> show;
+    public final Exposed<One, Messages.View> read;
+    public final Exposed<One, Messages.View> ack;
+    public final Exposed<One, List<Messages.View>> thread;
+    public final Exposed<Search, List<Messages.View>> search;
 
-    MessageEndpoints(MessageOperations operations, Services services) {
-        send = Exposed.creating(operations.send, JsonViews::sentMessage, sent -> JsonViews.sentMessage(services.withTypings(sent)));
-        broadcast = Exposed.creating(operations.broadcast, JsonViews::sentMessage, sent -> JsonViews.sentMessage(services.withTypings(sent)));
-        reply = Exposed.creating(operations.reply, JsonViews::sentMessage, sent -> JsonViews.sentMessage(services.withTypings(sent)));
+    public MessageEndpoints(MessageOperations operations, Services services) {
+        send = Exposed.creating(operations.send, JsonViews::sentMessage, sent -> services.withTypings(sent));
+        broadcast = Exposed.creating(operations.broadcast, JsonViews::sentMessage, sent -> services.withTypings(sent));
+        reply = Exposed.creating(operations.reply, JsonViews::sentMessage, sent -> services.withTypings(sent));
         inbox = Exposed.waiting(operations.inbox, (a, views) -> list(views), a -> a.waitFor() != null);
         show = Exposed.of(operations.show, (a, view) -> JsonViews.message(view));
         read = Exposed.of(operations.read, (a, view) -> JsonViews.message(view));

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * An operation's arguments from a transport's named values (a JSON body's fields, an MCP call's
@@ -27,21 +28,43 @@ import java.util.Map;
  * errors. A value's type is checked strictly: 5 is not "5", "true" is not true, except in query
  * parameters, which are all text.
  */
-final class OperationArguments {
+public final class OperationArguments {
 
     private OperationArguments() {
     }
 
     /**
-     * How a transport names and types values: what it calls one in errors ("field", "argument",
-     * "parameter"), whether all values come as text, whether names are snake_case (MCP tools:
-     * includeSelf is include_self there), and whether schemas show examples (a tool list stays
-     * compact: agents read it in every session).
+     * How a transport names and types values: its name for an argument (MCP tools: includeSelf is
+     * include_self there; the CLI: --include-self), how errors call one ("field 'ttl'", "option
+     * '--ttl'"), whether all values come as text, and whether schemas show examples (a tool list
+     * stays compact: agents read it in every session).
      */
-    record Wording(String noun, boolean textOnly, boolean snakeCase, boolean examples) {
-        static final Wording BODY = new Wording("field", false, false, true);
-        static final Wording TOOL = new Wording("argument", false, true, false);
-        static final Wording QUERY = new Wording("parameter", true, false, true);
+    public record Wording(UnaryOperator<String> naming, UnaryOperator<String> called, boolean textOnly, boolean examples) {
+        static final Wording BODY = of("field", false, UnaryOperator.identity(), true);
+        static final Wording TOOL = of("argument", false, Wording::snakeCase, false);
+        static final Wording QUERY = of("parameter", true, UnaryOperator.identity(), true);
+
+        /** Values named by {@code naming} (from an argument's own name), called "{@code noun} 'name'" in errors. */
+        public static Wording of(String noun, boolean textOnly, UnaryOperator<String> naming, boolean examples) {
+            return new Wording(naming, name -> noun + " '" + name + "'", textOnly, examples);
+        }
+
+        static String snakeCase(String name) {
+            return name.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * One argument as every adapter describes it: its own name (a JSON field's), its type, its
+     * documentation, and the values it takes when its type lists them (null otherwise).
+     */
+    public record Argument(String name, Class<?> type, Doc doc, List<String> values) {
+    }
+
+    /** The arguments of an operation's argument record, in order. */
+    public static List<Argument> describe(Class<? extends Record> type) {
+        return Arrays.stream(Shape.OF.get(type).components())
+                .map(component -> new Argument(wireName(component), component.getType(), doc(component), names(component.getType()))).toList();
     }
 
     /** A record's components and canonical constructor, looked up once per record type. */
@@ -63,7 +86,8 @@ final class OperationArguments {
         };
     }
 
-    static <A extends Record> A bind(Class<A> type, Map<String, ?> values, Wording wording) {
+    /** The arguments from a transport's values by name, each converted to its type; every error names the value as the transport does. */
+    public static <A extends Record> A bind(Class<A> type, Map<String, ?> values, Wording wording) {
         Shape shape = Shape.OF.get(type);
         RecordComponent[] components = shape.components();
         Map<String, RecordComponent> byName = new LinkedHashMap<>();
@@ -72,7 +96,7 @@ final class OperationArguments {
         }
         for (String given : values.keySet()) {
             if (!byName.containsKey(given)) {
-                throw SwarmException.badInput("unknown " + wording.noun() + " '" + given + "'"
+                throw SwarmException.badInput("unknown " + wording.called().apply(given)
                         + (byName.isEmpty() ? ": this operation takes none" : "; this operation takes " + String.join(", ", byName.keySet())));
             }
         }
@@ -81,7 +105,7 @@ final class OperationArguments {
             RecordComponent component = components[i];
             Object value = values.get(name(component, wording));
             if (value == null && doc(component).required()) {
-                throw SwarmException.badInput("missing " + wording.noun() + " '" + name(component, wording) + "': " + doc(component).value());
+                throw SwarmException.badInput("missing " + wording.called().apply(name(component, wording)) + ": " + doc(component).value());
             }
             arguments[i] = value == null ? null : convert(component, value, wording);
         }
@@ -118,7 +142,7 @@ final class OperationArguments {
         if (type == Integer.class) {
             long number = wholeNumber(wording, name, value);
             if (number < 1 || number > Integer.MAX_VALUE) {
-                throw SwarmException.badInput(wording.noun() + " '" + name + "' must be a positive whole number, not " + number);
+                throw SwarmException.badInput(wording.called().apply(name) + " must be a positive whole number, not " + number);
             }
             return (int) number;
         }
@@ -131,10 +155,11 @@ final class OperationArguments {
         if (type == String.class) {
             return text;
         }
-        if (type == Duration.class) {
-            return Durations.parse(text);
+        try {
+            return type == Duration.class ? Durations.parse(text) : parsed(type, text);
+        } catch (SwarmException refused) { // the type's own words ("bad duration 'soon'"), and which value it was
+            throw new SwarmException(refused.kind(), wording.called().apply(name) + ": " + refused.getMessage(), refused);
         }
-        return parsed(type, text);
     }
 
     private static long wholeNumber(Wording wording, String name, Object value) {
@@ -166,7 +191,7 @@ final class OperationArguments {
     }
 
     private static SwarmException wrongType(Wording wording, String name, String expected) {
-        return SwarmException.badInput("wrong type for " + wording.noun() + " '" + name + "': expected " + expected);
+        return SwarmException.badInput("wrong type for " + wording.called().apply(name) + ": expected " + expected);
     }
 
     /** The JSON schema of the arguments: an object of the documented properties, nothing else allowed. */
@@ -223,8 +248,12 @@ final class OperationArguments {
     }
 
     private static String name(RecordComponent component, Wording wording) {
-        String wire = doc(component).name().isEmpty() ? component.getName() : doc(component).name();
-        return wording.snakeCase() ? wire.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT) : wire;
+        return wording.naming().apply(wireName(component));
+    }
+
+    /** The argument's own name: its {@link Doc#name}, else the component's. */
+    private static String wireName(RecordComponent component) {
+        return doc(component).name().isEmpty() ? component.getName() : doc(component).name();
     }
 
     private static Doc doc(RecordComponent component) {

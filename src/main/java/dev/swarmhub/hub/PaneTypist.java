@@ -46,7 +46,7 @@ final class PaneTypist implements AutoCloseable {
 
     /** Types what is waiting; returns how many typings it handled. */
     private int typePending() {
-        List<PaneTypings.Typing> pending = typings.pending(host, BATCH);
+        List<PaneTypings.Typing> pending = typings.pending(host, BATCH, id -> "swarm read " + id); // agents in panes have the CLI
         for (PaneTypings.Typing typing : pending) {
             if (typing.tampered()) {
                 typings.typed(typing, false, "not typed: its signature does not match (changed in the store)");

@@ -44,6 +44,17 @@ final class RequestGuard {
         return header.substring(7).strip();
     }
 
+    /** A refusal for lack of an agent, a token or a registration, with how to give it over HTTP (the API and MCP alike). */
+    static SwarmException hinted(SwarmException failure) {
+        if (failure.missing() == null) {
+            return failure;
+        }
+        return failure.withHint(switch (failure.missing()) {
+            case AGENT, TOKEN -> "send Authorization: Bearer <agent or operator token>";
+            case REGISTRATION -> "register the agent (POST /api/v1/agents, or the MCP tool register_agent)";
+        });
+    }
+
     void checkHost(HttpServletRequest request) {
         String host = request.getHeader("Host");
         if (host == null || !servedHosts.allows(host)) {

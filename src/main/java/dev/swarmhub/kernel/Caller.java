@@ -25,7 +25,7 @@ public record Caller(String agent, String token, boolean operator) {
             throw SwarmException.badInput("the operator token acts for no agent: use the agent's own token");
         }
         if (agent == null || agent.isEmpty()) {
-            throw SwarmException.unauthenticated("no agent given: an agent's id and token are needed");
+            throw SwarmException.unauthenticated("no agent given", SwarmException.Missing.AGENT);
         }
         return Limits.agentId(agent);
     }

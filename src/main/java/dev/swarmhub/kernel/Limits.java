@@ -18,7 +18,7 @@ public final class Limits {
 
     public static String agentId(String id) {
         if (id == null || id.isEmpty()) {
-            throw SwarmException.badInput("no agent given: pass --agent ID or set SWARM_AGENT");
+            throw SwarmException.badInput("no agent given");
         }
         if (!AGENT_ID.matcher(id).matches()) {
             throw SwarmException.badInput("bad agent id '" + id

@@ -24,20 +24,50 @@ public class SwarmException extends RuntimeException {
         }
     }
 
+    /**
+     * What a refused caller did not give: the domain says what is wrong, each adapter how its
+     * transport gives it (the CLI: an option or environment variable; HTTP: a header).
+     */
+    public enum Missing {
+        /** No agent named. */
+        AGENT,
+        /** An agent named without its token. */
+        TOKEN,
+        /** The agent named is not registered (or was discovered and not claimed). */
+        REGISTRATION
+    }
+
     private final Kind kind;
+    private final Missing missing;
 
     public SwarmException(Kind kind, String message) {
-        super(message);
-        this.kind = kind;
+        this(kind, message, (Missing) null);
     }
 
     public SwarmException(Kind kind, String message, Throwable cause) {
         super(message, cause);
         this.kind = kind;
+        this.missing = null;
+    }
+
+    private SwarmException(Kind kind, String message, Missing missing) {
+        super(message);
+        this.kind = kind;
+        this.missing = missing;
     }
 
     public Kind kind() {
         return kind;
+    }
+
+    /** What the caller did not give, when that is why this was refused; null otherwise. */
+    public Missing missing() {
+        return missing;
+    }
+
+    /** This refusal in a transport's words: its message followed by how to give what was missing (the same kind and code). */
+    public SwarmException withHint(String hint) {
+        return new SwarmException(kind, getMessage() + ": " + hint, this);
     }
 
     /** The error's code in JSON answers: its kind's, unless a subclass is more precise. */
@@ -55,5 +85,10 @@ public class SwarmException extends RuntimeException {
 
     public static SwarmException unauthenticated(String message) {
         return new SwarmException(Kind.UNAUTHENTICATED, message);
+    }
+
+    /** The caller is refused for lack of {@code missing}; the adapter adds how its transport gives it. */
+    public static SwarmException unauthenticated(String message, Missing missing) {
+        return new SwarmException(Kind.UNAUTHENTICATED, message, missing);
     }
 }

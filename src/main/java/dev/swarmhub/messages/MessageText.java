@@ -2,6 +2,7 @@ package dev.swarmhub.messages;
 
 import dev.swarmhub.kernel.Limits;
 import dev.swarmhub.kernel.SwarmException;
+import java.util.function.UnaryOperator;
 
 /**
  * Message text rules. Removed (not refused), so a pasted log line still gets through: control
@@ -41,11 +42,15 @@ public final class MessageText {
         return c == '\n' || c == '\t' || !(Character.isISOControl(c) || Limits.hides(c));
     }
 
-    /** The one line typed into a recipient's terminal: {@code [swarm] <from> <TYPE> <id>: <text>}. */
-    public static String paneLine(Message message) {
+    /**
+     * The one line typed into a recipient's terminal: {@code [swarm] <from> <TYPE> <id>: <text>};
+     * a long text is cut, followed by where to read all of it ({@code readAll} of the message's
+     * id: the typist's words, which know the recipient's tools).
+     */
+    public static String paneLine(Message message, UnaryOperator<String> readAll) {
         String flat = message.text().replace("\r", "").replace("\n", " ⏎ ").replace('\t', ' ');
         if (flat.length() > PANE_LINE_MAX_CHARS) {
-            flat = flat.substring(0, PANE_LINE_MAX_CHARS) + "… (swarm read " + message.id() + ")";
+            flat = flat.substring(0, PANE_LINE_MAX_CHARS) + "… (" + readAll.apply(message.id()) + ")";
         }
         return "[swarm] " + message.sender() + " " + message.type().label() + " " + message.id() + ": " + flat;
     }

@@ -8,6 +8,7 @@ import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.Tx;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * Messages waiting to be typed into their recipients' tmux panes: which, the outcome of each
@@ -36,13 +37,16 @@ public final class PaneTypings {
     public record Typing(String messageId, String recipient, String pane, PaneBinding binding, String line, boolean tampered) {
     }
 
-    /** Messages waiting to be typed into panes of live agents on this host, oldest first. */
-    public List<Typing> pending(String host, int limit) {
+    /**
+     * Messages waiting to be typed into panes of live agents on this host, oldest first; a cut
+     * line ends with {@code readAll} of the message's id (see {@link MessageText#paneLine}).
+     */
+    public List<Typing> pending(String host, int limit, UnaryOperator<String> readAll) {
         return store.read(tx -> MessageStore.in(tx).pendingTypings(host, limit).stream().map(pending -> {
             Message message = MessageStore.in(tx).message(pending.messageId()).orElseThrow();
             PaneBinding binding = AgentStore.in(tx).agent(pending.recipient()).map(Agent::paneBinding).orElse(null);
             boolean tampered = !signature.verify(message);
-            return new Typing(message.id(), pending.recipient(), pending.pane(), binding, tampered ? null : MessageText.paneLine(message),
+            return new Typing(message.id(), pending.recipient(), pending.pane(), binding, tampered ? null : MessageText.paneLine(message, readAll),
                     tampered);
         }).toList());
     }

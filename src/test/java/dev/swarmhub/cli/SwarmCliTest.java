@@ -85,6 +85,24 @@ class SwarmCliTest {
         assertThat(conflict.err()).contains("held by A");
     }
 
+    /** The domain says what was missing; the CLI says how to give it on a command line (HTTP names its header instead). */
+    @Test
+    void refusalsForLackOfCredentialsSayHowToGiveThemHere() {
+        token("A");
+        for (String[] command : List.of(new String[] {"lock", "acquire", "a.py"}, new String[] {"send", "A", "INFO", "hi"},
+                new String[] {"agent", "heartbeat"}, new String[] {"inbox"})) {
+            Run refused = swarm(command);
+            assertThat(refused.exitCode()).as(String.join(" ", command)).isEqualTo(4);
+            assertThat(refused.err()).as(String.join(" ", command))
+                    .isEqualTo("swarm: no agent given: pass --agent ID or set SWARM_AGENT (and SWARM_TOKEN)\n");
+        }
+        assertThat(swarm("lock", "acquire", "a.py", "--agent", "A").err()).isEqualTo("swarm: no token for agent A: set SWARM_TOKEN or pass --token\n");
+        Run unknown = swarm("agent", "heartbeat", "--agent", "nobody", "--token", "x", "--json");
+        assertThat(unknown.exitCode()).isEqualTo(4);
+        assertThat(unknown.json().get("error").get("message").asString())
+                .isEqualTo("agent nobody is not registered (or not claimed): run swarm agent register");
+    }
+
     @Test
     void exitCodesSeparateBadInputFromDenial() {
         assertThat(swarm("lock", "acquire", "../etc/passwd", "--agent", "A", "--token", token("A")).exitCode()).isEqualTo(2);

@@ -430,7 +430,7 @@ class MessagesTest {
         Messages.View read = messages.read(b, genuine.id());
         assertThat(read.tampered()).isTrue();
         assertThat(read.message().text()).as("the changed text is served to nobody").isNull();
-        assertThat(new PaneTypings(store, new MessageSignature(SECRET)).pending(FakeProcesses.HOST, 10)).as("what the typist would type into D's pane")
+        assertThat(new PaneTypings(store, new MessageSignature(SECRET)).pending(FakeProcesses.HOST, 10, id -> "swarm read " + id)).as("what the typist would type into D's pane")
                 .extracting(typing -> typing.messageId() + " tampered=" + typing.tampered() + " line=" + typing.line())
                 .containsExactly(genuine.id() + " tampered=true line=null",
                         forPane.id() + " tampered=false line=[swarm] A INFO " + forPane.id() + ": untouched");

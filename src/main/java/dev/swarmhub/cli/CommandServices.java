@@ -1,0 +1,75 @@
+package dev.swarmhub.cli;
+
+import dev.swarmhub.agents.AgentOperations;
+import dev.swarmhub.agents.Agents;
+import dev.swarmhub.hub.AgentEndpoints;
+import dev.swarmhub.hub.LeaseEndpoints;
+import dev.swarmhub.hub.MessageEndpoints;
+import dev.swarmhub.hub.Services;
+import dev.swarmhub.kernel.EventLog;
+import dev.swarmhub.kernel.Settings;
+import dev.swarmhub.leases.LeaseOperations;
+import dev.swarmhub.leases.Leases;
+import dev.swarmhub.messages.MessageOperations;
+import dev.swarmhub.messages.Messages;
+
+/**
+ * The services one command uses: the hub's shared ones when the command runs inside the hub
+ * (closing does nothing), else the command's own over the store (closing closes the store). The
+ * domain operations come as HTTP and MCP expose them (the endpoints), so a command runs the same
+ * operation and prints the same view.
+ */
+final class CommandServices implements AutoCloseable {
+
+    /**
+     * Endpoints over no project: for the names, documentation and argument records of the
+     * operations, which the CLI's model needs before any project is known (it is built once and
+     * reused). Calling one of these fails; every endpoint is built from lambdas that reach the
+     * domain only when called.
+     */
+    static final CommandServices DESCRIBED = new CommandServices();
+
+    private final Services services;
+    private final boolean owned;
+    final Agents agents;
+    final Leases leases;
+    final EventLog log;
+    final Settings settings;
+    final Messages messages;
+    final LeaseEndpoints leaseEndpoints;
+    final MessageEndpoints messageEndpoints;
+    final AgentEndpoints agentEndpoints;
+
+    CommandServices(Services services, boolean owned) {
+        this.services = services;
+        this.owned = owned;
+        this.agents = services.agents;
+        this.leases = services.leases;
+        this.log = services.log;
+        this.settings = services.settings;
+        this.messages = services.messages;
+        this.leaseEndpoints = new LeaseEndpoints(services.leaseOperations);
+        this.messageEndpoints = new MessageEndpoints(services.messageOperations, services);
+        this.agentEndpoints = new AgentEndpoints(services.agentOperations);
+    }
+
+    private CommandServices() {
+        this.services = null;
+        this.owned = false;
+        this.agents = null;
+        this.leases = null;
+        this.log = null;
+        this.settings = null;
+        this.messages = null;
+        this.leaseEndpoints = new LeaseEndpoints(new LeaseOperations(null, null));
+        this.messageEndpoints = new MessageEndpoints(new MessageOperations(null), null);
+        this.agentEndpoints = new AgentEndpoints(new AgentOperations(null));
+    }
+
+    @Override
+    public void close() {
+        if (owned) {
+            services.close();
+        }
+    }
+}
