@@ -9,7 +9,6 @@ import dev.swarmhub.hub.JsonViews;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.leases.Lease;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -70,9 +69,7 @@ final class AgentCommand {
             try (CommandServices services = swarm.services()) {
                 registered = services.agents.register(new Agents.Registration(id, kind, pane, pid, label, binding));
             }
-            Map<String, Object> document = JsonViews.agent(registered.agent(), null);
-            document.put("token", registered.token());
-            return agent.swarm.output.result(document, "registered " + registered.agent().id()
+            return agent.swarm.output.result(JsonViews.registered(registered.agent(), registered.token()), "registered " + registered.agent().id()
                     + " (the token is shown only this once)\n" + exports(registered.agent().id(), registered.token()));
         }
     }

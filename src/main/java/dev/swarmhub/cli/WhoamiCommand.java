@@ -4,7 +4,6 @@ import dev.swarmhub.agents.Agent;
 import dev.swarmhub.agents.AgentOperations;
 import dev.swarmhub.hub.JsonViews;
 import dev.swarmhub.kernel.SwarmException;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
@@ -34,9 +33,7 @@ final class WhoamiCommand implements Callable<Integer> {
         } else {
             throw SwarmException.badInput("cannot tell who you are: set SWARM_AGENT and SWARM_TOKEN, or run inside tmux");
         }
-        Map<String, Object> document = JsonViews.agent(agent, null);
-        document.put("resolvedBy", how);
-        return swarm.output.result(document, agent.id() + " (" + agent.kind() + ", " + agent.status().label()
+        return swarm.output.result(JsonViews.resolved(agent, how), agent.id() + " (" + agent.kind() + ", " + agent.status().label()
                 + (agent.pane() == null ? "" : ", pane " + agent.pane()) + "; known by " + how + ")");
     }
 }

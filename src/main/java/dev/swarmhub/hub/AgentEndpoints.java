@@ -4,7 +4,9 @@ import dev.swarmhub.agents.Agent;
 import dev.swarmhub.agents.AgentOperations;
 import dev.swarmhub.agents.AgentOperations.None;
 import dev.swarmhub.agents.Agents;
-import dev.swarmhub.kernel.OrderedMap;
+import dev.swarmhub.hub.JsonViews.AgentView;
+import dev.swarmhub.hub.JsonViews.AgentsView;
+import dev.swarmhub.hub.JsonViews.LeftView;
 import dev.swarmhub.leases.Lease;
 import java.util.List;
 
@@ -17,10 +19,9 @@ public final class AgentEndpoints {
     public final Exposed<None, List<Lease>> leave;
 
     public AgentEndpoints(AgentOperations operations) {
-        list = Exposed.of(operations.list, (a, listed) -> OrderedMap.of("agents", listed.stream()
-                .map(one -> JsonViews.agent(one.agent(), one.leases())).toList()));
-        whoami = Exposed.of(operations.whoami, (a, agent) -> JsonViews.agent(agent, null));
-        heartbeat = Exposed.of(operations.heartbeat, (a, agent) -> JsonViews.agent(agent, null));
-        leave = Exposed.of(operations.leave, (a, released) -> OrderedMap.of("released", JsonViews.leases(released)));
+        list = Exposed.of(operations.list, AgentsView.class, (a, listed) -> JsonViews.agents(listed));
+        whoami = Exposed.of(operations.whoami, AgentView.class, (a, agent) -> JsonViews.agent(agent, null));
+        heartbeat = Exposed.of(operations.heartbeat, AgentView.class, (a, agent) -> JsonViews.agent(agent, null));
+        leave = Exposed.of(operations.leave, LeftView.class, (a, released) -> JsonViews.left(released));
     }
 }

@@ -202,7 +202,7 @@ final class Api extends HttpServlet {
         try (WaitingRequests.Watch watch = exposed.waits().test(arguments) ? waits.watch(request, response) : null) {
             result = exposed.operation().run(caller, arguments);
         }
-        Map<String, Object> document = exposed.render(arguments, result);
+        Record document = exposed.render(arguments, result);
         return exposed.afterCommit() == null ? new Answer(exposed.status(), document)
                 : new Answer(exposed.status(), document, () -> exposed.render(arguments, exposed.committed(result)));
     }
@@ -248,9 +248,7 @@ final class Api extends HttpServlet {
                 RegisterBody register = parse(body, RegisterBody.class);
                 Agents.Registered registered = agents.register(new Agents.Registration(register.id(), register.kind(),
                         register.pane(), register.pid(), register.label(), paneBinding(register)));
-                Map<String, Object> document = JsonViews.agent(registered.agent(), null);
-                document.put("token", registered.token());
-                yield new Answer(201, document);
+                yield new Answer(201, JsonViews.registered(registered.agent(), registered.token()));
             }
             case "GET /log" -> queried(log.read, caller, request, response, Map.of());
             case "GET /messages" -> queried(message.inbox, caller, request, response, Map.of());

@@ -1,5 +1,6 @@
 package dev.swarmhub.hub;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import dev.swarmhub.agents.Agent;
 import dev.swarmhub.agents.AgentStore;
 import dev.swarmhub.kernel.Caller;
@@ -82,10 +83,8 @@ final class IdempotentAnswers {
             }
             Api.Answer answer = write.get();
             Object stored = answer.document();
-            if (stored instanceof Map<?, ?> document && document.get("token") instanceof String token) {
-                Map<Object, Object> sealed = new LinkedHashMap<>(document);
-                sealed.put("token", TokenSeal.seal(token, bearer, key));
-                stored = sealed;
+            if (stored instanceof JsonViews.RegisteredAgentView registered && registered.token() != null) {
+                stored = new JsonViews.RegisteredAgentView(registered.agent(), TokenSeal.seal(registered.token(), bearer, key));
             }
             tx.storeAnswer(who, key, new Tx.StoredAnswer(fingerprint, answer.status(), JsonViews.json(stored)));
             return answer;
@@ -99,12 +98,12 @@ final class IdempotentAnswers {
         }
         String leaseList = LEASE_LISTS.get(route);
         if (leaseList != null && document.get(leaseList) instanceof List<?> leases) {
-            List<Map<String, Object>> now = new ArrayList<>();
+            List<Object> now = new ArrayList<>();
             for (Object lease : leases) {
                 now.add(leaseNow(tx, (Map<?, ?>) lease));
             }
             document.put(leaseList, now);
-            boolean allHeld = now.stream().allMatch(lease -> "held".equals(lease.get("state")));
+            boolean allHeld = now.stream().allMatch(lease -> lease instanceof HeldLease);
             switch (route) {
                 case "POST /locks" -> document.put("granted", allHeld);
                 case "POST /locks/renew" -> document.put("held", allHeld);
@@ -126,15 +125,17 @@ final class IdempotentAnswers {
                 + "that answer's token is not given again, and no other; register with a new Idempotency-Key"));
     }
 
+    /** A lease of a replayed answer that is still held: as it is now, with "state": "held". */
+    private record HeldLease(@JsonUnwrapped JsonViews.LeaseView lease, String state) {
+    }
+
     /** A lease of the first answer as it is now: held (with its current expiry), or ended and who holds the resource now. */
-    private Map<String, Object> leaseNow(Tx tx, Map<?, ?> first) {
+    private Object leaseNow(Tx tx, Map<?, ?> first) {
         Resource resource = parser.parse((String) first.get("resource"));
         long id = ((Number) first.get("id")).longValue();
         Optional<Lease> same = LeaseStore.in(tx).leaseOf((String) first.get("agent"), resource).filter(lease -> lease.id() == id && lease.liveAt(tx.now()));
         if (same.isPresent()) {
-            Map<String, Object> held = JsonViews.lease(same.get());
-            held.put("state", "held");
-            return held;
+            return new HeldLease(JsonViews.lease(same.get()), "held");
         }
         Map<String, Object> ended = new LinkedHashMap<>();
         first.forEach((name, value) -> ended.put((String) name, value));

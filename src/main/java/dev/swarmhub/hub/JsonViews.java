@@ -1,13 +1,19 @@
 package dev.swarmhub.hub;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonInclude.Include;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import dev.swarmhub.agents.Agent;
+import dev.swarmhub.agents.Agents;
+import dev.swarmhub.hub.JsonSchemas.Field;
 import dev.swarmhub.kernel.Event;
-import dev.swarmhub.kernel.OrderedMap;
 import dev.swarmhub.kernel.RateLimitedException;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.leases.Lease;
 import dev.swarmhub.leases.LeaseConflictException;
 import dev.swarmhub.leases.Leases;
+import dev.swarmhub.leases.Mode;
+import dev.swarmhub.leases.Resource;
 import dev.swarmhub.leases.Waiter;
 import dev.swarmhub.messages.Message;
 import dev.swarmhub.messages.Messages;
@@ -17,7 +23,12 @@ import java.util.Locale;
 import java.util.Map;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The JSON shape of every result, shared by the CLI's --json output and the HTTP API. */
+/**
+ * The JSON shape of every result, shared by the CLI's --json output, the HTTP API and MCP: each
+ * a record that Jackson writes in component order, and whose JSON schema (in the OpenAPI
+ * document) is derived from the same record ({@link JsonSchemas}). A component marked
+ * {@code @JsonInclude(NON_NULL)} is written only when it has a value.
+ */
 public final class JsonViews {
 
     public static final JsonMapper JSON = JsonMapper.builder().build();
@@ -33,114 +44,255 @@ public final class JsonViews {
         return Instant.ofEpochMilli(epochMillis).toString();
     }
 
-    public static Map<String, Object> lease(Lease lease) {
-        return OrderedMap.of("id", lease.id(), "resource", lease.resource().text(),
-                "kind", lease.resource().kind().name().toLowerCase(Locale.ROOT), "mode", lease.mode().label(),
-                "agent", lease.agent(), "token", lease.token(), "reason", lease.reason(),
-                "acquiredAt", iso(lease.acquiredAt()), "expiresAt", iso(lease.expiresAt()));
+    // ------------------------------------------------------------------------------------ leases
+
+    public record LeaseView(long id, String resource, @Field(valuesOf = Resource.Kind.class) String kind,
+            @Field(valuesOf = Mode.class) String mode, String agent,
+            @Field("fencing token: larger than any granted before; a renewal keeps it") long token, String reason,
+            Instant acquiredAt, Instant expiresAt) {
     }
 
-    public static List<Map<String, Object>> leases(List<Lease> leases) {
+    /** A released lease; one that had expired says so, with who holds its resource now. */
+    public record ReleasedLeaseView(@JsonUnwrapped LeaseView lease,
+            @JsonInclude(Include.NON_NULL) @Field("true, only when the lease had expired before it was released") Boolean hadExpired,
+            @JsonInclude(Include.NON_NULL) @Field("with hadExpired: the agents whose leases overlap its resource now") List<String> heldNowBy) {
+    }
+
+    public record GrantedView(@Field("true: every resource asked for is held") boolean granted, List<LeaseView> leases) {
+    }
+
+    public record RenewedView(List<LeaseView> renewed) {
+    }
+
+    public record ReleasedView(List<ReleasedLeaseView> released) {
+    }
+
+    public record HoldingView(@Field("the resource asked about, canonical") String resource, List<LeaseView> leases) {
+    }
+
+    public record LeasesView(List<LeaseView> leases) {
+    }
+
+    public record AgentReleasedView(String agent, List<LeaseView> released) {
+    }
+
+    public record CleanupView(List<LeaseView> expired, @Field("waiters removed: their clients stopped polling or passed their deadline")
+            int deadWaiters) {
+    }
+
+    public static LeaseView lease(Lease lease) {
+        return new LeaseView(lease.id(), lease.resource().text(), lease.resource().kind().name().toLowerCase(Locale.ROOT),
+                lease.mode().label(), lease.agent(), lease.token(), lease.reason(), Instant.ofEpochMilli(lease.acquiredAt()),
+                Instant.ofEpochMilli(lease.expiresAt()));
+    }
+
+    public static List<LeaseView> leases(List<Lease> leases) {
         return leases.stream().map(JsonViews::lease).toList();
     }
 
     /** Released leases; one that had expired says so, with who holds its resource now. */
-    public static List<Map<String, Object>> released(List<Leases.Released> released) {
-        return released.stream().map(one -> {
-            Map<String, Object> view = lease(one.lease());
-            if (one.hadExpired()) {
-                view.put("hadExpired", true);
-                view.put("heldNowBy", one.heldNowBy());
-            }
-            return view;
-        }).toList();
+    public static List<ReleasedLeaseView> released(List<Leases.Released> released) {
+        return released.stream().map(one -> one.hadExpired() ? new ReleasedLeaseView(lease(one.lease()), true, one.heldNowBy())
+                : new ReleasedLeaseView(lease(one.lease()), null, null)).toList();
     }
 
-    public static Map<String, Object> agent(Agent agent, List<String> leases) {
-        Map<String, Object> view = OrderedMap.of("id", agent.id(), "kind", agent.kind(), "status", agent.status().label(),
-                "lastSeen", iso(agent.lastSeen()), "pane", agent.pane(), "pid", agent.pid(), "host", agent.host(),
-                "label", agent.label(), "claimed", agent.claimed(), "registeredAt", iso(agent.registeredAt()));
-        if (leases != null) {
-            view.put("leases", leases);
-        }
-        return view;
+    public static GrantedView granted(List<Lease> granted) {
+        return new GrantedView(true, leases(granted));
     }
 
-    public static Map<String, Object> event(Event event) {
-        return OrderedMap.of("id", event.id(), "at", iso(event.at()), "kind", event.kind(), "agent", event.agent(),
-                "resource", event.resource(), "details", event.details());
+    public static RenewedView renewed(List<Lease> renewed) {
+        return new RenewedView(leases(renewed));
+    }
+
+    public static ReleasedView releasedList(List<Leases.Released> released) {
+        return new ReleasedView(released(released));
+    }
+
+    public static HoldingView holding(Resource resource, List<Lease> leases) {
+        return new HoldingView(resource.text(), leases(leases));
+    }
+
+    public static LeasesView leaseList(List<Lease> leases) {
+        return new LeasesView(leases(leases));
+    }
+
+    public static AgentReleasedView agentReleased(String agent, List<Lease> released) {
+        return new AgentReleasedView(agent, leases(released));
+    }
+
+    public static CleanupView cleanup(List<Lease> expired, int deadWaiters) {
+        return new CleanupView(leases(expired), deadWaiters);
+    }
+
+    // ------------------------------------------------------------------------------------ agents
+
+    public record AgentView(String id, String kind, @Field(valuesOf = Agent.Status.class) String status, Instant lastSeen,
+            @Field(value = "tmux pane id (%3) its messages are typed into", nullable = true) String pane,
+            @Field(value = "the agent's process", nullable = true) Long pid, String host, @Field(nullable = true) String label,
+            @Field("someone holds its token (discovered agents start unclaimed)") boolean claimed, Instant registeredAt,
+            @JsonInclude(Include.NON_NULL) @Field("the resources it holds (in a list of agents)") List<String> leases) {
+    }
+
+    /** A registration's answer: the agent and its token, shown once. */
+    public record RegisteredAgentView(@JsonUnwrapped AgentView agent,
+            @JsonInclude(Include.NON_NULL) @Field("the agent's token, shown once (none when an MCP session binds itself to an agent by its token)")
+            String token) {
+    }
+
+    /** Who the CLI's caller is, and how that was told (token, tmux pane). */
+    public record ResolvedAgentView(@JsonUnwrapped AgentView agent, String resolvedBy) {
+    }
+
+    /** An agent left: the leases released with it. */
+    public record LeftView(List<LeaseView> released) {
+    }
+
+    public record AgentsView(List<AgentView> agents) {
+    }
+
+    public static AgentView agent(Agent agent, List<String> leases) {
+        return new AgentView(agent.id(), agent.kind(), agent.status().label(), Instant.ofEpochMilli(agent.lastSeen()), agent.pane(),
+                agent.pid(), agent.host(), agent.label(), agent.claimed(), Instant.ofEpochMilli(agent.registeredAt()), leases);
+    }
+
+    public static RegisteredAgentView registered(Agent agent, String token) {
+        return new RegisteredAgentView(agent(agent, null), token);
+    }
+
+    public static ResolvedAgentView resolved(Agent agent, String resolvedBy) {
+        return new ResolvedAgentView(agent(agent, null), resolvedBy);
+    }
+
+    public static LeftView left(List<Lease> released) {
+        return new LeftView(leases(released));
+    }
+
+    public static AgentsView agents(List<Agents.Listed> listed) {
+        return new AgentsView(listed.stream().map(one -> agent(one.agent(), one.leases())).toList());
+    }
+
+    // ------------------------------------------------------------------------------------ events
+
+    public record EventView(long id, Instant at, String kind, @Field(nullable = true) String agent, @Field(nullable = true) String resource,
+            Map<String, Object> details) {
+    }
+
+    public record EventsView(List<EventView> events) {
+    }
+
+    public static EventView event(Event event) {
+        return new EventView(event.id(), Instant.ofEpochMilli(event.at()), event.kind(), event.agent(), event.resource(), event.details());
+    }
+
+    public static EventsView events(List<Event> events) {
+        return new EventsView(events.stream().map(JsonViews::event).toList());
+    }
+
+    // ---------------------------------------------------------------------------------- messages
+
+    /** One recipient's progress: stored → delivered → read → acked. */
+    public record RecipientView(String agent, Instant storedAt, @Field(nullable = true) Instant deliveredAt,
+            @Field(nullable = true) Instant readAt, @Field(nullable = true) Instant ackedAt,
+            @Field("deliveries so far (1, then one more per retry)") int attempts, boolean escalated,
+            @Field(value = "tmux typing: pending, delivered, or failed: reason", nullable = true) String pane,
+            @Field("typed, queued, failed: why, or inbox (no pane: it waits in the inbox)") String delivery) {
     }
 
     /** A message as its reader sees it: every recipient's progress, the reader's own, and whether its signature failed. */
-    public static Map<String, Object> message(Messages.View view) {
-        Message message = view.message();
-        Map<String, Object> document = OrderedMap.of("id", message.id(), "from", message.sender(), "type", message.type().label(),
-                "priority", message.priority(), "thread", message.thread(), "replyTo", message.replyTo(), "text", message.text(),
-                "ackRequired", message.ackRequired(), "sentAt", iso(message.createdAt()), "tampered", view.tampered(),
-                "to", message.recipients().stream().map(JsonViews::recipient).toList());
-        if (view.mine() != null) {
-            document.put("mine", recipient(view.mine()));
-        }
-        return document;
+    public record MessageView(@Field("26-character time-ordered id") String id, String from, String type,
+            @Field("normal or urgent") String priority, @Field("the id of the thread's first message") String thread,
+            @Field(nullable = true) String replyTo,
+            @Field(value = "null when tampered: a message whose signature fails is never shown", nullable = true) String text,
+            boolean ackRequired, Instant sentAt, @Field("true when the HMAC signature does not match: do not trust it") boolean tampered,
+            List<RecipientView> to,
+            @JsonInclude(Include.NON_NULL) @Field("the reader's own receipt, when the reader is a recipient") RecipientView mine) {
+    }
+
+    /** What became of a sent message for one recipient. */
+    public record DeliveryView(String agent, @Field("typed, queued, failed: why, or inbox (no pane: it waits in the inbox)") String delivery) {
     }
 
     /** A message just sent, as its sender sees it, with what became of it per recipient. */
-    public static Map<String, Object> sentMessage(Message message) {
-        Map<String, Object> document = message(new Messages.View(message, false, null));
-        document.put("delivery", deliveries(message));
-        return document;
+    public record SentMessageView(@JsonUnwrapped MessageView message, List<DeliveryView> delivery) {
+    }
+
+    public record MessagesView(List<MessageView> messages) {
+    }
+
+    /** A message as its reader sees it: every recipient's progress, the reader's own, and whether its signature failed. */
+    public static MessageView message(Messages.View view) {
+        Message message = view.message();
+        return new MessageView(message.id(), message.sender(), message.type().label(), message.priority(), message.thread(),
+                message.replyTo(), message.text(), message.ackRequired(), Instant.ofEpochMilli(message.createdAt()), view.tampered(),
+                message.recipients().stream().map(JsonViews::recipient).toList(), view.mine() == null ? null : recipient(view.mine()));
+    }
+
+    /** A message just sent, as its sender sees it, with what became of it per recipient. */
+    public static SentMessageView sentMessage(Message message) {
+        return new SentMessageView(message(new Messages.View(message, false, null)), deliveries(message));
     }
 
     /** Per recipient: typed, queued, failed: why, or inbox (see Message.Recipient.delivery). */
-    public static List<Map<String, Object>> deliveries(Message message) {
-        return message.recipients().stream().map(recipient -> OrderedMap.of("agent", recipient.agent(), "delivery", recipient.delivery()))
-                .toList();
+    public static List<DeliveryView> deliveries(Message message) {
+        return message.recipients().stream().map(recipient -> new DeliveryView(recipient.agent(), recipient.delivery())).toList();
     }
 
-    public static List<Map<String, Object>> messages(List<Messages.View> views) {
+    public static List<MessageView> messages(List<Messages.View> views) {
         return views.stream().map(JsonViews::message).toList();
     }
 
-    private static Map<String, Object> recipient(Message.Recipient recipient) {
-        return OrderedMap.of("agent", recipient.agent(), "storedAt", iso(recipient.storedAt()), "deliveredAt", isoOrNull(recipient.deliveredAt()),
-                "readAt", isoOrNull(recipient.readAt()), "ackedAt", isoOrNull(recipient.ackedAt()), "attempts", recipient.attempts(),
-                "escalated", recipient.escalated(), "pane", recipient.pane(), "delivery", recipient.delivery());
+    public static MessagesView messageList(List<Messages.View> views) {
+        return new MessagesView(messages(views));
     }
 
-    private static String isoOrNull(Long epochMillis) {
-        return epochMillis == null ? null : iso(epochMillis);
+    private static RecipientView recipient(Message.Recipient recipient) {
+        return new RecipientView(recipient.agent(), Instant.ofEpochMilli(recipient.storedAt()), instantOrNull(recipient.deliveredAt()),
+                instantOrNull(recipient.readAt()), instantOrNull(recipient.ackedAt()), recipient.attempts(), recipient.escalated(),
+                recipient.pane(), recipient.delivery());
+    }
+
+    private static Instant instantOrNull(Long epochMillis) {
+        return epochMillis == null ? null : Instant.ofEpochMilli(epochMillis);
+    }
+
+    // ------------------------------------------------------------------------------------ errors
+
+    /** {"error":{"code","message"}}, plus "granted": false, the conflicts and the queue for a denied acquire. */
+    public record ErrorView(@JsonInclude(Include.NON_NULL) @Field("false, for a denied acquire") Boolean granted, ErrorDetailView error,
+            @JsonInclude(Include.NON_NULL) @Field("a denied acquire: the leases in the way") List<ConflictView> conflicts,
+            @JsonInclude(Include.NON_NULL) @Field("a denied acquire: the waiters queued before it") List<WaiterView> queuedAhead) {
+    }
+
+    public record ErrorDetailView(@Field("bad_input, unauthenticated, denied, conflict, timeout, rate_limited, internal, unavailable")
+            String code,
+            @JsonInclude(Include.NON_NULL) @Field("rate_limited: milliseconds until a slot frees") Long retryAfterMs, String message) {
+    }
+
+    public record ConflictView(@Field("the resource asked for") String resource, @Field("the resource of the lease in the way")
+            String heldResource, String holder, @Field(valuesOf = Mode.class) String mode, String reason, Instant since, Instant expiresAt) {
+    }
+
+    public record WaiterView(String resource, String agent, @Field(valuesOf = Mode.class) String mode, Instant since) {
     }
 
     /** {"error":{"code","message"}}, plus the conflicts and queue for a denied acquire. */
-    public static Map<String, Object> error(SwarmException failure) {
-        Map<String, Object> error = OrderedMap.of();
-        Map<String, Object> document = OrderedMap.of();
+    public static ErrorView error(SwarmException failure) {
         if (failure instanceof LeaseConflictException conflict) {
-            document.put("granted", false);
-            error.put("code", conflict.timedOut() ? "timeout" : "conflict");
-            document.put("error", error);
-            document.put("conflicts", conflict.conflicts().stream().map(JsonViews::conflict).toList());
-            document.put("queuedAhead", conflict.queuedAhead().stream().map(JsonViews::waiter).toList());
-        } else {
-            error.put("code", failure.code());
-            document.put("error", error);
-            if (failure instanceof RateLimitedException limited) {
-                error.put("retryAfterMs", limited.retryAfterMillis());
-            }
+            return new ErrorView(false, new ErrorDetailView(conflict.timedOut() ? "timeout" : "conflict", null, failure.getMessage()),
+                    conflict.conflicts().stream().map(JsonViews::conflict).toList(),
+                    conflict.queuedAhead().stream().map(JsonViews::waiter).toList());
         }
-        error.put("message", failure.getMessage());
-        return document;
+        Long retryAfter = failure instanceof RateLimitedException limited ? limited.retryAfterMillis() : null;
+        return new ErrorView(null, new ErrorDetailView(failure.code(), retryAfter, failure.getMessage()), null, null);
     }
 
-    private static Map<String, Object> conflict(LeaseConflictException.Conflict conflict) {
+    private static ConflictView conflict(LeaseConflictException.Conflict conflict) {
         Lease held = conflict.held();
-        return OrderedMap.of("resource", conflict.requested().text(), "heldResource", held.resource().text(),
-                "holder", held.agent(), "mode", held.mode().label(), "reason", held.reason(),
-                "since", iso(held.acquiredAt()), "expiresAt", iso(held.expiresAt()));
+        return new ConflictView(conflict.requested().text(), held.resource().text(), held.agent(), held.mode().label(), held.reason(),
+                Instant.ofEpochMilli(held.acquiredAt()), Instant.ofEpochMilli(held.expiresAt()));
     }
 
-    private static Map<String, Object> waiter(Waiter waiter) {
-        return OrderedMap.of("resource", waiter.resource().text(), "agent", waiter.agent(), "mode", waiter.mode().label(),
-                "since", iso(waiter.since()));
+    private static WaiterView waiter(Waiter waiter) {
+        return new WaiterView(waiter.resource().text(), waiter.agent(), waiter.mode().label(), Instant.ofEpochMilli(waiter.since()));
     }
 }

@@ -1,6 +1,12 @@
 package dev.swarmhub.hub;
 
-import dev.swarmhub.kernel.OrderedMap;
+import dev.swarmhub.hub.JsonViews.AgentReleasedView;
+import dev.swarmhub.hub.JsonViews.CleanupView;
+import dev.swarmhub.hub.JsonViews.GrantedView;
+import dev.swarmhub.hub.JsonViews.HoldingView;
+import dev.swarmhub.hub.JsonViews.LeasesView;
+import dev.swarmhub.hub.JsonViews.ReleasedView;
+import dev.swarmhub.hub.JsonViews.RenewedView;
 import dev.swarmhub.leases.Lease;
 import dev.swarmhub.leases.LeaseOperations;
 import dev.swarmhub.leases.LeaseOperations.Acquire;
@@ -25,16 +31,12 @@ public final class LeaseEndpoints {
     public final Exposed<Cleanup, Leases.SweepReport> cleanup;
 
     public LeaseEndpoints(LeaseOperations operations) {
-        acquire = Exposed.waiting(operations.acquire, (a, granted) -> OrderedMap.of("granted", true, "leases", JsonViews.leases(granted)),
-                a -> a.waitFor() != null);
-        renew = Exposed.of(operations.renew, (a, renewed) -> OrderedMap.of("renewed", JsonViews.leases(renewed)));
-        release = Exposed.of(operations.release, (a, released) -> OrderedMap.of("released", JsonViews.released(released)));
-        who = Exposed.of(operations.who, (a, holding) -> OrderedMap.of("resource", holding.resource().text(),
-                "leases", JsonViews.leases(holding.leases())));
-        holders = Exposed.of(operations.holders, (a, found) -> OrderedMap.of("leases", JsonViews.leases(found)));
-        releaseAgent = Exposed.of(operations.releaseAgent, (a, released) -> OrderedMap.of("agent", a.agent(),
-                "released", JsonViews.leases(released)));
-        cleanup = Exposed.of(operations.cleanup, (a, report) -> OrderedMap.of("expired", JsonViews.leases(report.expired()),
-                "deadWaiters", report.deadWaiters()));
+        acquire = Exposed.waiting(operations.acquire, GrantedView.class, (a, granted) -> JsonViews.granted(granted), a -> a.waitFor() != null);
+        renew = Exposed.of(operations.renew, RenewedView.class, (a, renewed) -> JsonViews.renewed(renewed));
+        release = Exposed.of(operations.release, ReleasedView.class, (a, released) -> JsonViews.releasedList(released));
+        who = Exposed.of(operations.who, HoldingView.class, (a, holding) -> JsonViews.holding(holding.resource(), holding.leases()));
+        holders = Exposed.of(operations.holders, LeasesView.class, (a, found) -> JsonViews.leaseList(found));
+        releaseAgent = Exposed.of(operations.releaseAgent, AgentReleasedView.class, (a, released) -> JsonViews.agentReleased(a.agent(), released));
+        cleanup = Exposed.of(operations.cleanup, CleanupView.class, (a, report) -> JsonViews.cleanup(report.expired(), report.deadWaiters()));
     }
 }

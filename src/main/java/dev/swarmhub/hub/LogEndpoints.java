@@ -1,9 +1,9 @@
 package dev.swarmhub.hub;
 
+import dev.swarmhub.hub.JsonViews.EventsView;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.LogOperations;
 import dev.swarmhub.kernel.LogOperations.Read;
-import dev.swarmhub.kernel.OrderedMap;
 import java.util.List;
 
 /** Reading the event log with its view, as the CLI, HTTP and MCP expose it. */
@@ -12,6 +12,6 @@ public final class LogEndpoints {
     public final Exposed<Read, List<Event>> read;
 
     public LogEndpoints(LogOperations operations) {
-        read = Exposed.of(operations.read, (a, events) -> OrderedMap.of("events", events.stream().map(JsonViews::event).toList()));
+        read = Exposed.of(operations.read, EventsView.class, (a, events) -> JsonViews.events(events));
     }
 }

@@ -8,7 +8,6 @@ import dev.swarmhub.kernel.Doc;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.EventLog;
 import dev.swarmhub.kernel.LogOperations;
-import dev.swarmhub.kernel.OrderedMap;
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.leases.LeaseOperations;
@@ -169,11 +168,16 @@ final class McpService implements AutoCloseable {
         return agent.equals(me.agent()) ? null : "this MCP session acts as " + me.agent() + "; it cannot subscribe to the inbox of " + agent;
     }
 
+    /** A JSON-RPC error answer. */
+    private record RpcError(String jsonrpc, JsonNode id, Detail error) {
+        private record Detail(int code, String message) {
+        }
+    }
+
     /** Answers a JSON-RPC request with an error (invalid params), as the SDK answers a refused request. */
     private static void refuseRequest(HttpServletResponse response, JsonNode request, String why) throws IOException {
-        Map<String, Object> error = OrderedMap.of("jsonrpc", "2.0", "id", request.get("id"),
-                "error", OrderedMap.of("code", McpSchema.ErrorCodes.INVALID_PARAMS, "message", why));
-        byte[] json = JsonViews.JSON.writeValueAsBytes(error);
+        byte[] json = JsonViews.JSON.writeValueAsBytes(new RpcError("2.0", request.get("id"),
+                new RpcError.Detail(McpSchema.ErrorCodes.INVALID_PARAMS, why)));
         response.setStatus(200);
         response.setContentType("application/json");
         response.setCharacterEncoding("UTF-8");
@@ -280,7 +284,7 @@ final class McpService implements AutoCloseable {
                         OperationArguments.Wording.TOOL)))).build();
     }
 
-    private Map<String, Object> register(McpSyncServerExchange exchange, Registration args) {
+    private JsonViews.RegisteredAgentView register(McpSyncServerExchange exchange, Registration args) {
         Caller bearer = bearer(exchange);
         Caller already = bearer.operator() ? boundSessions.get(exchange.sessionId()) : bearer;
         Caller wanted;
@@ -302,11 +306,8 @@ final class McpService implements AutoCloseable {
             throw actsAsAnother(already, wanted.agent());
         }
         boundSessions.put(exchange.sessionId(), wanted);
-        Map<String, Object> agent = JsonViews.agent(services.agents.find(wanted.agent()).orElseThrow(), null);
-        if (token != null) {
-            agent.put("token", token); // the new agent's own token, for its CLI calls (SWARM_TOKEN)
-        }
-        return agent;
+        // with a new agent, its own token, for its CLI calls (SWARM_TOKEN)
+        return JsonViews.registered(services.agents.find(wanted.agent()).orElseThrow(), token);
     }
 
     private static SwarmException actsAsAnother(Caller already, String other) {
@@ -377,7 +378,7 @@ final class McpService implements AutoCloseable {
             if (!agent.equals(me.agent())) {
                 throw SwarmException.denied("this MCP session acts as " + me.agent() + "; it cannot read the inbox of " + agent);
             }
-            Object document = new MessageEndpoints(services.messageOperations, services).inbox.callCommitted(me, new MessageOperations.Inbox(null, null));
+            Object document = committedView(new MessageEndpoints(services.messageOperations, services).inbox, me, new MessageOperations.Inbox(null, null));
             return new McpSchema.ReadResourceResult(List.of(new McpSchema.TextResourceContents(request.uri(), "application/json",
                     JsonViews.json(document))));
         });
@@ -408,7 +409,7 @@ final class McpService implements AutoCloseable {
                 .mimeType("application/json").build();
         BiFunction<McpSyncServerExchange, McpSchema.ReadResourceRequest, McpSchema.ReadResourceResult> reader = (exchange, request) ->
                 new McpSchema.ReadResourceResult(List.of(new McpSchema.TextResourceContents(uri, "application/json",
-                        JsonViews.json(exposed.callCommitted(bearer(exchange), arguments)))));
+                        JsonViews.json(committedView(exposed, bearer(exchange), arguments)))));
         return new SyncResourceSpecification(resource, reader);
     }
 }

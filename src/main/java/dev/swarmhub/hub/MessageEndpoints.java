@@ -1,6 +1,8 @@
 package dev.swarmhub.hub;
 
-import dev.swarmhub.kernel.OrderedMap;
+import dev.swarmhub.hub.JsonViews.MessageView;
+import dev.swarmhub.hub.JsonViews.MessagesView;
+import dev.swarmhub.hub.JsonViews.SentMessageView;
 import dev.swarmhub.messages.Message;
 import dev.swarmhub.messages.MessageOperations;
 import dev.swarmhub.messages.MessageOperations.Broadcast;
@@ -11,7 +13,6 @@ import dev.swarmhub.messages.MessageOperations.Search;
 import dev.swarmhub.messages.MessageOperations.Send;
 import dev.swarmhub.messages.Messages;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The message operations with their views, as the CLI, HTTP and MCP expose them. A sent message's answer
@@ -30,18 +31,14 @@ public final class MessageEndpoints {
     public final Exposed<Search, List<Messages.View>> search;
 
     public MessageEndpoints(MessageOperations operations, Services services) {
-        send = Exposed.creating(operations.send, JsonViews::sentMessage, sent -> services.withTypings(sent));
-        broadcast = Exposed.creating(operations.broadcast, JsonViews::sentMessage, sent -> services.withTypings(sent));
-        reply = Exposed.creating(operations.reply, JsonViews::sentMessage, sent -> services.withTypings(sent));
-        inbox = Exposed.waiting(operations.inbox, (a, views) -> list(views), a -> a.waitFor() != null);
-        show = Exposed.of(operations.show, (a, view) -> JsonViews.message(view));
-        read = Exposed.of(operations.read, (a, view) -> JsonViews.message(view));
-        ack = Exposed.of(operations.ack, (a, view) -> JsonViews.message(view));
-        thread = Exposed.of(operations.thread, (a, views) -> list(views));
-        search = Exposed.of(operations.search, (a, views) -> list(views));
-    }
-
-    private static Map<String, Object> list(List<Messages.View> views) {
-        return OrderedMap.of("messages", JsonViews.messages(views));
+        send = Exposed.creating(operations.send, SentMessageView.class, JsonViews::sentMessage, sent -> services.withTypings(sent));
+        broadcast = Exposed.creating(operations.broadcast, SentMessageView.class, JsonViews::sentMessage, sent -> services.withTypings(sent));
+        reply = Exposed.creating(operations.reply, SentMessageView.class, JsonViews::sentMessage, sent -> services.withTypings(sent));
+        inbox = Exposed.waiting(operations.inbox, MessagesView.class, (a, views) -> JsonViews.messageList(views), a -> a.waitFor() != null);
+        show = Exposed.of(operations.show, MessageView.class, (a, view) -> JsonViews.message(view));
+        read = Exposed.of(operations.read, MessageView.class, (a, view) -> JsonViews.message(view));
+        ack = Exposed.of(operations.ack, MessageView.class, (a, view) -> JsonViews.message(view));
+        thread = Exposed.of(operations.thread, MessagesView.class, (a, views) -> JsonViews.messageList(views));
+        search = Exposed.of(operations.search, MessagesView.class, (a, views) -> JsonViews.messageList(views));
     }
 }

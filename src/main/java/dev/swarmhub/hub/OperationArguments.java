@@ -9,9 +9,7 @@ import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
-import java.lang.reflect.Type;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -64,7 +62,7 @@ public final class OperationArguments {
     /** The arguments of an operation's argument record, in order. */
     public static List<Argument> describe(Class<? extends Record> type) {
         return Arrays.stream(Shape.OF.get(type).components())
-                .map(component -> new Argument(wireName(component), component.getType(), doc(component), names(component.getType()))).toList();
+                .map(component -> new Argument(wireName(component), component.getType(), doc(component), JsonSchemas.names(component.getType()))).toList();
     }
 
     /** A record's components and canonical constructor, looked up once per record type. */
@@ -194,20 +192,13 @@ public final class OperationArguments {
         return SwarmException.badInput("wrong type for " + wording.called().apply(name) + ": expected " + expected);
     }
 
-    /** The JSON schema of the arguments: an object of the documented properties, nothing else allowed. */
+    /** The JSON schema of the arguments ({@link JsonSchemas}): an object of the documented properties, nothing else allowed. */
     static Map<String, Object> schema(Class<? extends Record> type, Wording wording) {
         Map<String, Object> properties = new LinkedHashMap<>();
         List<String> required = new ArrayList<>();
         for (RecordComponent component : type.getRecordComponents()) {
             Doc doc = doc(component);
-            Map<String, Object> property = OrderedMap.of("type", jsonType(component.getGenericType()));
-            if (component.getType() == List.class) {
-                property.put("items", Map.of("type", "string"));
-            }
-            List<String> names = names(component.getType());
-            if (names != null) {
-                property.put("enum", names);
-            }
+            Map<String, Object> property = JsonSchemas.of(component.getGenericType(), null);
             property.put("description", doc.value());
             if (!doc.example().isEmpty() && wording.examples()) {
                 property.put("examples", List.of(doc.example()));
@@ -222,29 +213,6 @@ public final class OperationArguments {
             schema.put("required", required);
         }
         return schema;
-    }
-
-    private static String jsonType(Type type) {
-        if (type instanceof ParameterizedType) {
-            return "array";
-        }
-        if (type == Boolean.class) {
-            return "boolean";
-        }
-        return type == Integer.class || type == Long.class ? "integer" : "string";
-    }
-
-    /** The values a domain type accepts, when it lists them ({@code static List<String> names()}: Mode, MessageType). */
-    @SuppressWarnings("unchecked")
-    private static List<String> names(Class<?> type) {
-        try {
-            Method names = type.getMethod("names");
-            return Modifier.isStatic(names.getModifiers()) ? (List<String>) names.invoke(null) : null;
-        } catch (NoSuchMethodException none) {
-            return null;
-        } catch (ReflectiveOperationException unusable) {
-            throw new IllegalStateException(type + ".names() failed", unusable);
-        }
     }
 
     private static String name(RecordComponent component, Wording wording) {
