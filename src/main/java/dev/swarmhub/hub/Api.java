@@ -93,7 +93,27 @@ final class Api extends HttpServlet {
                 "POST /locks/cleanup", lease.cleanup, "POST /locks/release-agent", lease.releaseAgent,
                 "POST /messages", message.send, "POST /messages/broadcast", message.broadcast,
                 "POST /agents/heartbeat", agent.heartbeat, "POST /agents/leave", agent.leave);
-        this.openApi = OpenApi.document(postedOperations);
+        this.openApi = OpenApi.document(postedOperations, answers());
+    }
+
+    /** What each route answers on success, as the OpenAPI document names routes; the POST routes of operations from their definitions. */
+    private Map<String, OpenApi.Success> answers() {
+        Map<String, OpenApi.Success> answers = new LinkedHashMap<>();
+        answers.put("GET /locks", OpenApi.Success.of(lease.who, lease.holders));
+        answers.put("GET /agents", OpenApi.Success.of(agent.list));
+        answers.put("POST /agents", OpenApi.Success.json(201, JsonViews.RegisteredAgentView.class));
+        answers.put("GET /log", OpenApi.Success.of(log.read));
+        answers.put("GET /events", OpenApi.Success.eventStream(JsonViews.EventView.class));
+        answers.put("GET /openapi.json", OpenApi.Success.json(200, JsonNode.class));
+        answers.put("GET /messages", OpenApi.Success.of(message.inbox));
+        answers.put("GET /messages/search", OpenApi.Success.of(message.search));
+        answers.put("GET /messages/{id}", OpenApi.Success.of(message.show));
+        answers.put("POST /messages/{id}/read", OpenApi.Success.of(message.read));
+        answers.put("POST /messages/{id}/ack", OpenApi.Success.of(message.ack));
+        answers.put("POST /messages/{id}/reply", OpenApi.Success.of(message.reply));
+        answers.put("GET /messages/{id}/thread", OpenApi.Success.of(message.thread));
+        postedOperations.forEach((route, exposed) -> answers.put(route, OpenApi.Success.of(exposed)));
+        return answers;
     }
 
     void stopStreams() {

@@ -378,6 +378,19 @@ class EventStreamTest {
             return ids;
         }
 
+        /** The data (one JSON document each) of the next {@code count} events. */
+        List<String> readData(int count) throws IOException {
+            List<String> data = new ArrayList<>();
+            while (data.size() < count) {
+                String line = lines.readLine();
+                assertThat(line).as("stream ended after %d of %d events", data.size(), count).isNotNull();
+                if (line.startsWith("data: ")) {
+                    data.add(line.substring(6));
+                }
+            }
+            return data;
+        }
+
         /** Reads events up to and including {@code id}; fails on a gap, a repeat or the end. */
         void readUntil(long id) throws IOException {
             long last = startedAfter;

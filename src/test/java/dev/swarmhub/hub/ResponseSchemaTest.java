@@ -1,0 +1,228 @@
+package dev.swarmhub.hub;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SchemaRegistryConfig;
+import com.networknt.schema.SpecificationVersion;
+import dev.swarmhub.host.OperatorToken;
+import dev.swarmhub.hub.ApiTest.HubApi;
+import dev.swarmhub.hub.ApiTest.Reply;
+import dev.swarmhub.leases.Lease;
+import dev.swarmhub.leases.Leases;
+import dev.swarmhub.leases.Mode;
+import dev.swarmhub.leases.ResourceParser;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Every route's answers match the schemas the OpenAPI document gives for them: each route is
+ * called in a hub, with the shapes that appear only sometimes (an expired lease released, an
+ * agent's leases, a reader's own receipt, a denied acquire, a rate limit), and its JSON is
+ * validated (networknt json-schema-validator, JSON Schema 2020-12, dates checked as dates)
+ * against the documented schema made strict: no property the schema does not name, so a view
+ * that gains, loses or renames a field without its schema fails here.
+ */
+class ResponseSchemaTest {
+
+    private static final SchemaRegistry SCHEMAS = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12,
+            builder -> builder.schemaRegistryConfig(SchemaRegistryConfig.builder().formatAssertionsEnabled(true).build()));
+
+    @TempDir
+    Path project;
+
+    private Hub hub;
+    private HubApi api;
+    private String operator;
+    private JsonNode document;
+    /** The documented answers validated: "POST /locks 200". */
+    private final Set<String> validated = new TreeSet<>();
+
+    @BeforeEach
+    void startHub() {
+        hub = ApiTest.startHub(project);
+        api = new HubApi(hub.port());
+        operator = OperatorToken.readOrCreate(project);
+    }
+
+    @AfterEach
+    void stopHub() {
+        if (hub != null) {
+            hub.close();
+        }
+        if (api != null) {
+            api.close();
+        }
+    }
+
+    @Test
+    void everyRouteAnswersWhatItsSchemaSays() throws Exception {
+        document = api.ok(api.get(operator, "/openapi.json")).json();
+        check("GET /openapi.json", 200, api.get(operator, "/openapi.json"));
+
+        // agents and leases, with the shapes that appear only sometimes
+        String alice = check("POST /agents", 201, api.post(operator, "/agents", "{\"id\":\"alice\",\"label\":\"the first\"}"))
+                .json().path("token").asString();
+        String bob = api.register(operator, "bob");
+        check("POST /locks", 200, api.post(alice, "/locks", "{\"resources\":[\"a.txt\",\"src/**\"],\"reason\":\"edit\"}"));
+        Reply denied = check("POST /locks", 409, api.post(bob, "/locks", "{\"resources\":[\"a.txt\"],\"mode\":\"shared\"}"));
+        assertThat(denied.json().path("conflicts")).as("a denied acquire names what is in the way").isNotEmpty();
+        check("GET /locks", 200, api.get(operator, "/locks"));
+        check("GET /locks", 200, api.get(operator, "/locks?resource=a.txt"));
+        check("GET /locks", 200, api.get(operator, "/locks?all=true"));
+        check("POST /locks/renew", 200, api.post(alice, "/locks/renew", "{\"all\":true,\"ttl\":\"10m\"}"));
+        Reply agents = check("GET /agents", 200, api.get(operator, "/agents"));
+        assertThat(agents.json().path("agents").get(0).has("leases")).isTrue();
+        check("POST /agents/heartbeat", 200, api.post(alice, "/agents/heartbeat", ""));
+
+        check("POST /locks/release", 200, api.post(alice, "/locks/release", "{\"resources\":[\"src/**\"]}"));
+        api.ok(api.post(bob, "/locks", "{\"resources\":[\"c.txt\"],\"ttl\":\"1s\"}"));
+        check("POST /locks/release-agent", 200, api.post(operator, "/locks/release-agent", "{\"agent\":\"alice\",\"reason\":\"test\"}"));
+        Thread.sleep(1_100);
+        check("POST /locks/cleanup", 200, api.post(operator, "/locks/cleanup", "")); // c.txt, unless the hub's timer was first
+        // the states a second's timer decides: built as the routes build them
+        Lease expired = new Lease(7, new ResourceParser(project).parse("b.txt"), Mode.EXCLUSIVE, "bob", 42, "", 1_000, 2_000);
+        validate("POST /locks/release", 200, "application/json", tree(JsonViews.releasedList(List.of(
+                new Leases.Released(expired, true, List.of("alice")), new Leases.Released(expired, false, List.of())))));
+        validate("POST /locks/cleanup", 200, "application/json", tree(JsonViews.cleanup(List.of(expired), 1)));
+
+        // messages: sent, listed, shown to a recipient (with its own receipt), read, acked, answered, searched
+        JsonNode sent = check("POST /messages", 201, api.post(alice, "/messages",
+                "{\"to\":[\"bob\"],\"type\":\"question\",\"text\":\"which port?\",\"priority\":\"urgent\"}")).json();
+        String id = sent.path("id").asString();
+        check("GET /messages", 200, api.get(bob, "/messages"));
+        check("GET /messages", 200, api.get(bob, "/messages?unread=true&wait=1s"));
+        Reply shown = check("GET /messages/{id}", 200, api.get(bob, "/messages/" + id));
+        assertThat(shown.json().has("mine")).as("a recipient sees its own receipt").isTrue();
+        check("GET /messages/{id}", 200, api.get(alice, "/messages/" + id));
+        check("POST /messages/{id}/read", 200, api.post(bob, "/messages/" + id + "/read", ""));
+        check("POST /messages/{id}/ack", 200, api.post(bob, "/messages/" + id + "/ack", ""));
+        check("POST /messages/{id}/reply", 201, api.post(bob, "/messages/" + id + "/reply", "{\"text\":\"8080\"}"));
+        check("GET /messages/{id}/thread", 200, api.get(alice, "/messages/" + id + "/thread"));
+        check("GET /messages/search", 200, api.get(alice, "/messages/search?q=port"));
+        check("POST /messages/broadcast", 201, api.post(alice, "/messages/broadcast", "{\"type\":\"info\",\"text\":\"all\"}"));
+
+        // the log, as a page and as a stream
+        check("GET /log", 200, api.get(operator, "/log?limit=5"));
+        check("GET /log", 200, api.get(operator, "/log?after=0&kind=lease.acquired"));
+        try (EventStreamTest.RawStream stream = EventStreamTest.RawStream.open(hub.port(), operator, "?after=0")) {
+            for (String data : stream.readData(10)) {
+                validate("GET /events", 200, "text/event-stream", HubApi.JSON.readTree(data));
+            }
+        }
+
+        // refusals: each the error document
+        check("GET /locks", 401, api.get("not-a-token", "/locks"));
+        check("POST /locks", 400, api.post(alice, "/locks", "{\"resources\":\"a.txt\"}"));
+        check("GET /messages/{id}", 400, api.get(alice, "/messages/01ZZZZZZZZZZ"));
+        check("POST /locks", 413, api.post(alice, "/locks", "{\"reason\":\"" + "x".repeat(Api.MAX_BODY) + "\"}"));
+        Reply unknown = api.get(alice, "/no/such/route");
+        assertThat(unknown.status()).isEqualTo(404);
+        validate("GET /locks", 404, "application/json", unknown.json()); // any route's 4XX
+        String carol = api.register(operator, "carol");
+        Reply limited = null;
+        for (int i = 0; i < 20 && (limited == null || limited.status() != 429); i++) {
+            limited = api.post(carol, "/messages", "{\"to\":[\"bob\"],\"type\":\"info\",\"text\":\"" + i + "\"}");
+        }
+        check("POST /messages", 429, limited);
+        assertThat(limited.json().path("error").has("retryAfterMs")).isTrue();
+
+        check("POST /agents/leave", 200, api.post(bob, "/agents/leave", ""));
+
+        Set<String> documented = new TreeSet<>();
+        for (Map.Entry<String, JsonNode> path : document.path("paths").properties()) {
+            for (Map.Entry<String, JsonNode> operation : path.getValue().properties()) {
+                for (String status : operation.getValue().path("responses").propertyNames()) {
+                    if (status.startsWith("2")) {
+                        documented.add(operation.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey() + " " + status);
+                    }
+                }
+            }
+        }
+        assertThat(validated).as("every documented answer was checked").containsAll(documented);
+        System.out.println("ResponseSchemaTest: " + validated.size() + " documented answers validated against their schemas");
+    }
+
+    /** A schema that a drifted answer fails: a lease without its id, a message with a field its schema does not name. */
+    @Test
+    void anAnswerThatDriftsFromItsSchemaFails() {
+        document = api.ok(api.get(operator, "/openapi.json")).json();
+        String alice = api.register(operator, "alice");
+        ObjectNode granted = (ObjectNode) api.ok(api.post(alice, "/locks", "{\"resources\":[\"a.txt\"]}")).json();
+        assertThat(errors("POST /locks", 200, "application/json", granted)).isEmpty();
+
+        ObjectNode withoutId = granted.deepCopy();
+        ((ObjectNode) withoutId.path("leases").get(0)).remove("id");
+        assertThat(errors("POST /locks", 200, "application/json", withoutId)).isNotEmpty();
+        ObjectNode renamed = granted.deepCopy();
+        ObjectNode lease = (ObjectNode) renamed.path("leases").get(0);
+        lease.set("holder", lease.remove("agent"));
+        assertThat(errors("POST /locks", 200, "application/json", renamed)).isNotEmpty();
+        ObjectNode extra = granted.deepCopy();
+        ((ObjectNode) extra.path("leases").get(0)).put("holderPid", 5);
+        assertThat(errors("POST /locks", 200, "application/json", extra)).isNotEmpty();
+        ObjectNode wrongMode = granted.deepCopy();
+        ((ObjectNode) wrongMode.path("leases").get(0)).put("mode", "EXCLUSIVE");
+        assertThat(errors("POST /locks", 200, "application/json", wrongMode)).isNotEmpty();
+        ObjectNode badTime = granted.deepCopy();
+        ((ObjectNode) badTime.path("leases").get(0)).put("expiresAt", "soon");
+        assertThat(errors("POST /locks", 200, "application/json", badTime)).isNotEmpty();
+    }
+
+    private static JsonNode tree(Object view) {
+        return HubApi.JSON.readTree(JsonViews.json(view));
+    }
+
+    /** Validates an answer against its route's documented schema for its status; returns it. */
+    private Reply check(String route, int status, Reply reply) {
+        assertThat(reply.status()).as(route + ": " + reply.body()).isEqualTo(status);
+        if (document != null) {
+            validate(route, status, "application/json", reply.json());
+        }
+        return reply;
+    }
+
+    private void validate(String route, int status, String mediaType, JsonNode answer) {
+        assertThat(errors(route, status, mediaType, answer)).as(route + " " + status + " answered " + answer).isEmpty();
+        validated.add(route + " " + status);
+    }
+
+    /** What is wrong with the answer by the route's schema for the status (else its 4XX or 5XX), made strict. */
+    private List<String> errors(String route, int status, String mediaType, JsonNode answer) {
+        int space = route.indexOf(' ');
+        JsonNode responses = document.path("paths").path(route.substring(space + 1)).path(route.substring(0, space).toLowerCase(Locale.ROOT))
+                .path("responses");
+        JsonNode response = responses.has(Integer.toString(status)) ? responses.path(Integer.toString(status)) : responses.path(status / 100 + "XX");
+        JsonNode content = response.path("content").path(mediaType);
+        JsonNode schema = mediaType.equals("text/event-stream") ? content.path("x-event-data") : content.path("schema");
+        assertThat(schema.isObject()).as("a schema for " + route + " " + status + " " + mediaType).isTrue();
+        ObjectNode root = (ObjectNode) strict(schema.deepCopy());
+        root.set("components", strict(document.path("components").deepCopy()));
+        Schema validator = SCHEMAS.getSchema(root);
+        return validator.validate(answer).stream().map(Object::toString).toList();
+    }
+
+    /** The schema with every object schema that names its properties closed to others. */
+    private static JsonNode strict(JsonNode schema) {
+        if (schema instanceof ObjectNode object) {
+            if (object.has("properties") && !object.has("additionalProperties")) {
+                object.put("additionalProperties", false);
+            }
+            object.properties().forEach(entry -> strict(entry.getValue()));
+        } else if (schema.isArray()) {
+            schema.forEach(ResponseSchemaTest::strict);
+        }
+        return schema;
+    }
+}
