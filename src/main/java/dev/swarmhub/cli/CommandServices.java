@@ -4,9 +4,11 @@ import dev.swarmhub.agents.AgentOperations;
 import dev.swarmhub.agents.Agents;
 import dev.swarmhub.hub.AgentEndpoints;
 import dev.swarmhub.hub.LeaseEndpoints;
+import dev.swarmhub.hub.LogEndpoints;
 import dev.swarmhub.hub.MessageEndpoints;
 import dev.swarmhub.hub.Services;
 import dev.swarmhub.kernel.EventLog;
+import dev.swarmhub.kernel.LogOperations;
 import dev.swarmhub.kernel.Settings;
 import dev.swarmhub.leases.LeaseOperations;
 import dev.swarmhub.leases.Leases;
@@ -39,6 +41,7 @@ final class CommandServices implements AutoCloseable {
     final LeaseEndpoints leaseEndpoints;
     final MessageEndpoints messageEndpoints;
     final AgentEndpoints agentEndpoints;
+    final LogEndpoints logEndpoints;
 
     CommandServices(Services services, boolean owned) {
         this.services = services;
@@ -51,6 +54,7 @@ final class CommandServices implements AutoCloseable {
         this.leaseEndpoints = new LeaseEndpoints(services.leaseOperations);
         this.messageEndpoints = new MessageEndpoints(services.messageOperations, services);
         this.agentEndpoints = new AgentEndpoints(services.agentOperations);
+        this.logEndpoints = new LogEndpoints(services.logOperations);
     }
 
     private CommandServices() {
@@ -64,6 +68,7 @@ final class CommandServices implements AutoCloseable {
         this.leaseEndpoints = new LeaseEndpoints(new LeaseOperations(null, null));
         this.messageEndpoints = new MessageEndpoints(new MessageOperations(null), null);
         this.agentEndpoints = new AgentEndpoints(new AgentOperations(null));
+        this.logEndpoints = new LogEndpoints(new LogOperations(null));
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.swarmhub.cli;
 
 import dev.swarmhub.hub.JsonViews;
 import dev.swarmhub.kernel.Event;
+import dev.swarmhub.kernel.LogOperations;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -36,12 +37,12 @@ final class LogCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        LogOperations.Read read = new LogOperations.Read(holder, kind, after, limit);
+        if (!follow) {
+            return swarm.run(services -> services.logEndpoints.read, swarm.agentCaller(), read, events -> events.isEmpty() ? "no events\n" : lines(events));
+        }
         try (CommandServices services = swarm.services()) {
-            List<Event> events = after == null ? services.log.latest(holder, kind, limit) : services.log.after(after, holder, kind, limit);
-            if (!follow) {
-                return swarm.output.result(Output.document("events", events.stream().map(JsonViews::event).toList()),
-                        events.isEmpty() ? "no events\n" : lines(events));
-            }
+            List<Event> events = services.logEndpoints.read.callCommitted(swarm.agentCaller(), read);
             long last = events.isEmpty() ? newestId(services) : events.get(events.size() - 1).id();
             while (true) {
                 for (Event event : events) {

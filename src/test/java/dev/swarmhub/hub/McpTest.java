@@ -143,6 +143,31 @@ class McpTest {
         }
     }
 
+    /** A resource reads the same operation as its tool and answers with the same view (never the stored row: no signature). */
+    @Test
+    void theResourcesAnswerWhatTheToolsAnswer() {
+        McpSyncClient alice = http(operatorToken);
+        call(alice, "register_agent", Map.of("id", "alice"));
+        McpSyncClient bob = http(operatorToken);
+        call(bob, "register_agent", Map.of("id", "bob"));
+        call(alice, "acquire_locks", Map.of("resources", List.of("src/shared.py"), "reason", "refactor"));
+        call(alice, "send_message", Map.of("to", List.of("bob"), "type", "question", "text", "may I take src/util.py?"));
+        call(bob, "fetch_inbox", Map.of()); // delivered now: reading the resource changes nothing more
+
+        assertThat(resource(bob, "swarm://agents")).isEqualTo(call(bob, "list_agents", Map.of()));
+        assertThat(resource(bob, "swarm://locks")).isEqualTo(call(bob, "list_locks", Map.of()));
+        JsonNode inbox = resource(bob, "swarm://inbox/bob");
+        assertThat(inbox).isEqualTo(call(bob, "fetch_inbox", Map.of()));
+        assertThat(inbox.get("messages").get(0).has("signature")).as("the stored signature stays in the store").isFalse();
+        JsonNode log = resource(bob, "swarm://log");
+        assertThat(log.get("events")).extracting(event -> event.get("kind").asString()).contains("lease.acquired", "message.sent");
+        assertThat(log.get("events").get(0).propertyNames()).containsExactly("id", "at", "kind", "agent", "resource", "details");
+    }
+
+    private static JsonNode resource(McpSyncClient client, String uri) {
+        return JSON.readTree(((McpSchema.TextResourceContents) client.readResource(new McpSchema.ReadResourceRequest(uri)).contents().get(0)).text());
+    }
+
     /** One definition per operation: the tool's input schema is the API's request schema, both from the operation's arguments. */
     @Test
     void aLeaseOperationIsDescribedAlikeByItsToolAndItsRoute() throws Exception {
