@@ -1,6 +1,7 @@
 package dev.swarmhub.cli;
 
 import dev.swarmhub.kernel.Durations;
+import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.leases.Lease;
 import dev.swarmhub.leases.LeaseOperations;
 import dev.swarmhub.leases.Leases;
@@ -22,6 +23,14 @@ final class LockCommand {
     @ParentCommand
     Swarm swarm;
 
+    /** The lease modes, for help and completion: listed by Mode itself. */
+    static final class Modes implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Mode.names().iterator();
+        }
+    }
+
     static Duration duration(String text) {
         return text == null ? null : Durations.parse(text);
     }
@@ -34,8 +43,11 @@ final class LockCommand {
         @Parameters(arity = "1..*", paramLabel = "RESOURCE", description = "Paths, globs or name:NAME (paths relative to the project root).")
         List<String> resources;
 
-        @Option(names = "--shared", description = "Shared lease: coexists with other shared leases.")
+        @Option(names = "--shared", description = "Shared lease: coexists with other shared leases (--mode shared).")
         boolean shared;
+
+        @Option(names = "--mode", paramLabel = "MODE", completionCandidates = Modes.class, description = "One of ${COMPLETION-CANDIDATES} (default exclusive).")
+        String mode;
 
         @Option(names = "--ttl", paramLabel = "DURATION", description = "Lease time, 1s to 24h (default 300s).")
         String ttl;
@@ -46,10 +58,17 @@ final class LockCommand {
         @Option(names = "--wait", paramLabel = "DURATION", description = "Queue and keep trying this long (e.g. 30s).")
         String wait;
 
+        private Mode mode() {
+            if (shared && mode != null && Mode.parse(mode) != Mode.SHARED) {
+                throw SwarmException.badInput("--shared and --mode " + mode + " disagree: give one");
+            }
+            return shared ? Mode.SHARED : mode == null ? null : Mode.parse(mode);
+        }
+
         @Override
         public Integer call() {
             return lock.swarm.run(services -> services.leaseEndpoints.acquire, lock.swarm.actingAgent(), new LeaseOperations.Acquire(
-                    resources, shared ? Mode.SHARED : Mode.EXCLUSIVE, duration(ttl), reason, duration(wait)),
+                    resources, mode(), duration(ttl), reason, duration(wait)),
                     granted -> "granted\n" + Output.leaseLines(granted, ""));
         }
     }

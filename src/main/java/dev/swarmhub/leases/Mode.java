@@ -28,6 +28,6 @@ public enum Mode {
                 return mode;
             }
         }
-        throw SwarmException.badInput("unknown lease mode '" + text + "': use exclusive or shared");
+        throw SwarmException.badInput("unknown lease mode '" + text + "': use " + String.join(" or ", names()));
     }
 }

@@ -336,6 +336,13 @@ class PaneTypingTest {
 
     // ------------------------------------------------------------- through the hub, end to end
 
+    /** How many of the agent's messages its pane's receipt calls delivered. */
+    private static long typedReceipts(CliRunner cli, Map<String, String> recipient) {
+        JsonNode messages = cli.run(recipient, "inbox", "--json").json().path("messages");
+        return java.util.stream.StreamSupport.stream(messages.spliterator(), false)
+                .filter(message -> message.path("to").get(0).path("pane").asString("").equals("delivered")).count();
+    }
+
     @Test
     void messagesFromEightSendingProcessesAppearWholeInTheirRecipientsPanes() throws Exception {
         CliRunner cli = new CliRunner(project);
@@ -388,8 +395,13 @@ class PaneTypingTest {
 
         for (int pane = 0; pane < PANES; pane++) {
             assertPaneReceivedExactly(pane, expected.get(pane));
-            JsonNode inbox = cli.run(asRecipients.get(pane), "inbox", "--json").json();
-            assertThat(inbox.path("messages")).hasSize(expected.get(pane).size());
+            Map<String, String> recipient = asRecipients.get(pane);
+            int count = expected.get(pane).size();
+            // the typist records each receipt just after the line appears in the pane: wait for the receipts, not for the time
+            Await.untilWhileProgressing("the receipts of pane " + pane, () -> typedReceipts(cli, recipient),
+                    () -> typedReceipts(cli, recipient) == count);
+            JsonNode inbox = cli.run(recipient, "inbox", "--json").json();
+            assertThat(inbox.path("messages")).hasSize(count);
             for (JsonNode message : inbox.path("messages")) {
                 assertThat(message.path("tampered").asBoolean()).isFalse();
                 assertThat(message.path("to").get(0).path("pane").asString()).as("receipt of %s", message.path("id")).isEqualTo("delivered");

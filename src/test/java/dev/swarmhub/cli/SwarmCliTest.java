@@ -145,6 +145,23 @@ class SwarmCliTest {
         assertThat(noAgent.exitCode()).as("the previous run's --agent is gone").isEqualTo(4);
     }
 
+    /** --mode takes any mode Mode lists (a new mode needs no CLI change); --shared stays its shorthand. */
+    @Test
+    void theLeaseModeIsAnyModeTheDomainLists() {
+        assertThat(swarm("lock", "acquire", "--help").out()).contains("--mode", "exclusive, shared");
+        assertThat(swarm("lock", "acquire", "m.py", "--mode", "shared", "--agent", "A", "--token", token("A"), "--json").json()
+                .get("leases").get(0).get("mode").asString()).isEqualTo("shared");
+        assertThat(swarm("lock", "acquire", "m.py", "--mode", "SHARED", "--agent", "B", "--token", token("B"), "--json").json()
+                .get("leases").get(0).get("mode").asString()).as("shared leases coexist").isEqualTo("shared");
+        Run unknown = swarm("lock", "acquire", "n.py", "--mode", "intent", "--agent", "A", "--token", token("A"));
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("unknown lease mode 'intent'", "exclusive or shared");
+        Run disagree = swarm("lock", "acquire", "n.py", "--shared", "--mode", "exclusive", "--agent", "A", "--token", token("A"));
+        assertThat(disagree.exitCode()).isEqualTo(2);
+        assertThat(disagree.err()).contains("--shared", "--mode exclusive");
+        assertThat(swarm("lock", "acquire", "n.py", "--shared", "--mode", "shared", "--agent", "A", "--token", token("A")).exitCode()).isZero();
+    }
+
     @Test
     void logFollowPrintsNewEventsAsTheyHappen() throws Exception {
         swarm("lock", "acquire", "before.py", "--agent", "A", "--token", token("A"));

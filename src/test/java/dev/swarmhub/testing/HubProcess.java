@@ -79,13 +79,21 @@ public final class HubProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits while the starting hub works (its CPU time grows): a loaded machine only makes it
+     * slower, while a hub that stopped working still fails the wait.
+     */
     private void awaitServing() {
-        Await.until("the hub of " + root + " to serve", () -> {
+        Await.untilWhileProgressing("the hub of " + root + " to serve", this::cpuMillis, () -> {
             if (!process.isAlive()) {
                 fail("the hub exited with " + process.exitValue() + " before serving:\n" + log());
             }
             return pid() == infoPid() && accepts(HubFiles.socket(root));
         });
+    }
+
+    private long cpuMillis() {
+        return process.info().totalCpuDuration().map(java.time.Duration::toMillis).orElse(-1L);
     }
 
     /** True when something accepts connections on the Unix socket. */
