@@ -76,6 +76,8 @@ final class Api extends HttpServlet {
     private final LogEndpoints log;
     /** POST routes defined as operations: the body's fields are the operation's arguments. */
     private final Map<String, Exposed<?, ?>> postedOperations;
+    /** The argument of a message's operations that its route names in the path (/messages/{id}/...). */
+    private static final String MESSAGE_IN_PATH = "message";
     private final JsonNode openApi;
 
     Api(Services services, RequestGuard guard, WaitingRequests waits) {
@@ -93,7 +95,7 @@ final class Api extends HttpServlet {
                 "POST /locks/cleanup", lease.cleanup, "POST /locks/release-agent", lease.releaseAgent,
                 "POST /messages", message.send, "POST /messages/broadcast", message.broadcast,
                 "POST /agents/heartbeat", agent.heartbeat, "POST /agents/leave", agent.leave);
-        this.openApi = OpenApi.document(postedOperations, answers());
+        this.openApi = OpenApi.document(postedOperations, Map.of("POST /messages/{id}/reply", message.reply), MESSAGE_IN_PATH, answers());
     }
 
     /** What each route answers on success, as the OpenAPI document names routes; the POST routes of operations from their definitions. */
@@ -244,11 +246,11 @@ final class Api extends HttpServlet {
     /** Calls an operation on one message, named in the path; {@code fields}: the body's, for a reply. */
     private <A extends Record> Answer onMessage(Exposed<A, ?> exposed, Caller caller, String id, Map<String, Object> fields,
             HttpServletRequest request, HttpServletResponse response) {
-        if (fields.containsKey("message")) {
-            throw SwarmException.badInput("unknown field 'message': the message is named in the path");
+        if (fields.containsKey(MESSAGE_IN_PATH)) {
+            throw SwarmException.badInput("unknown field '" + MESSAGE_IN_PATH + "': the message is named in the path");
         }
         Map<String, Object> arguments = new LinkedHashMap<>(fields);
-        arguments.put("message", id);
+        arguments.put(MESSAGE_IN_PATH, id);
         return answer(exposed, caller, exposed.arguments(arguments, OperationArguments.Wording.BODY), request, response);
     }
 

@@ -53,14 +53,11 @@ final class OpenApi {
      * ("POST /locks" -> acquire), and each route's answers ({@code answers}, by route as the
      * document names it: "GET /messages/{id}").
      */
-    static JsonNode document(Map<String, Exposed<?, ?>> postedOperations, Map<String, Success> answers) {
+    static JsonNode document(Map<String, Exposed<?, ?>> postedOperations, Map<String, Exposed<?, ?>> postedOnPath, String pathArgument,
+            Map<String, Success> answers) {
         ObjectNode document = (ObjectNode) DOCUMENT.deepCopy();
-        postedOperations.forEach((route, exposed) -> {
-            ObjectNode post = operation(document, route);
-            post.put("summary", exposed.operation().summary());
-            post.withObject("/requestBody").withObject("/content").withObject(JsonPointer.compile("/application~1json"))
-                    .set("schema", JsonViews.JSON.valueToTree(exposed.schema(OperationArguments.Wording.BODY)));
-        });
+        postedOperations.forEach((route, exposed) -> requestBody(document, route, exposed, null));
+        postedOnPath.forEach((route, exposed) -> requestBody(document, route, exposed, pathArgument));
         JsonSchemas.Definitions definitions = new JsonSchemas.Definitions(SCHEMAS);
         Map<String, Object> error = JsonSchemas.of(JsonViews.ErrorView.class, definitions);
         answers.forEach((route, success) -> {
@@ -107,6 +104,25 @@ final class OpenApi {
         String path = route.substring(space + 1);
         return document.withObject("/paths").withObject(JsonPointer.compile("/" + path.replace("~", "~0").replace("/", "~1")))
                 .withObject("/" + route.substring(0, space).toLowerCase(Locale.ROOT));
+    }
+
+    /** The route's summary and request schema from its operation; {@code inPath}: the argument the path gives, not the body (null: none). */
+    private static void requestBody(ObjectNode document, String route, Exposed<?, ?> exposed, String inPath) {
+        ObjectNode post = operation(document, route);
+        post.put("summary", exposed.operation().summary());
+        ObjectNode schema = JsonViews.JSON.valueToTree(exposed.schema(OperationArguments.Wording.BODY));
+        if (inPath != null) {
+            ((ObjectNode) schema.path("properties")).remove(inPath);
+            if (schema.path("required") instanceof tools.jackson.databind.node.ArrayNode required) {
+                for (int i = required.size() - 1; i >= 0; i--) {
+                    if (required.get(i).asString().equals(inPath)) {
+                        required.remove(i);
+                    }
+                }
+            }
+        }
+        post.withObject("/requestBody").withObject("/content").withObject(JsonPointer.compile("/application~1json"))
+                .set("schema", schema);
     }
 
     private static JsonNode load() {

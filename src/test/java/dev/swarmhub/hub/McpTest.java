@@ -187,6 +187,16 @@ class McpTest {
         assertThat(routeSchema.path("properties").propertyNames()).containsExactly("resources", "mode", "ttl", "reason", "wait");
         assertThat(routeSchema.path("additionalProperties").asBoolean(true)).isFalse();
         assertThat(acquire.path("summary").asString()).isEqualTo(tool.description());
+
+        // a route naming its message in the path documents the same arguments, the path's one left out
+        JsonNode replyTool = JSON.valueToTree(client.listTools().tools().stream().filter(listed -> listed.name().equals("reply_message"))
+                .findFirst().orElseThrow().inputSchema());
+        JsonNode replyRoute = JSON.readTree(openApi.body()).path("paths").path("/messages/{id}/reply").path("post").path("requestBody")
+                .path("content").path("application/json").path("schema");
+        assertThat(replyRoute.path("properties").propertyNames()).containsExactly("text", "type", "priority", "ack");
+        assertThat(replyRoute.path("required")).extracting(JsonNode::asString).containsExactly("text");
+        assertThat(replyRoute.path("properties").path("type")).as("the message types, from MessageType").isEqualTo(replyTool.path("properties").path("type"));
+        assertThat(replyRoute.path("properties").path("type").path("enum")).extracting(JsonNode::asString).contains("QUESTION", "BLOCKED");
     }
 
     @Test
