@@ -148,10 +148,10 @@ public final class Agents implements Gate {
                     throw SwarmException.denied("tmux pane " + binding.pane() + " belongs to agent " + owner.id());
                 });
             }
-            // claiming a discovered agent keeps the process discovery saw, unless another is named
+            // an existing agent not gone is claimed here (it was discovered on this pane): it keeps its kind and first sighting
             Optional<Agent> claimed = existing.filter(a -> a.status() != Agent.Status.GONE);
-            Long pid = registration.pid() != null ? registration.pid() : claimed.map(Agent::pid).orElse(null);
-            Long started = claimed.filter(a -> registration.pid() == null).map(Agent::pidStartedAt).orElse(null);
+            Long pid = registration.pid();
+            Long started = null;
             if (binding != null) {
                 pid = binding.agentPid();
                 started = binding.agentStartedAt();
@@ -224,8 +224,7 @@ public final class Agents implements Gate {
         }
         String death = deathOf(tx, agent);
         if (death != null) {
-            forgetBearer(caller.token());
-            markGone(tx, agent, death);
+            forgetBearer(caller.token()); // the sweep records it gone: this refusal rolls the transaction back
             throw SwarmException.unauthenticated("agent " + agent.id() + " is gone (" + death + "): register again");
         }
         if (agent.status() == Agent.Status.STALE || tx.now() - agent.lastSeen() >= ACTIVITY_RESOLUTION_MS) {

@@ -747,6 +747,263 @@ class AgentsTest {
         assertThat(events("agent.registered")).hasSize(count);
     }
 
+    // ------------------------------------------------------------------ the sweep inside every call
+
+    @Test
+    void anotherAgentsCallSweepsADeadAgentSoItsLeasesAreFree() {
+        Agents.Registered dead = register("agent-dead");
+        acquire(as(dead), "name:build"); // the last sweep: now
+        clock.advance(Duration.ofSeconds(200));
+        Agents.Registered alive = register("agent-alive");
+        clock.advance(Duration.ofMillis(99_750)); // dead was silent 299.75 s: not gone yet
+        denied(() -> acquire(as(alive), "name:build"));
+        clock.advance(Duration.ofMillis(250)); // silent exactly the gone threshold, 250 ms after the last sweep
+
+        assertThat(acquire(as(alive), "name:build")).as("the admit's sweep released the dead agent's lease").hasSize(1);
+        assertThat(agents.find("agent-dead").orElseThrow().status()).isEqualTo(Agent.Status.GONE);
+    }
+
+    @Test
+    void anAgentThatPassesTheGoneThresholdBetweenTwoSweepsIsRefusedByItsOwnNextCall() {
+        Agents.Registered quiet = register("agent-quiet");
+        acquire(as(quiet), "name:build");
+        clock.advance(Duration.ofMillis(299_900));
+        Agents.Registered other = register("agent-other");
+        agents.heartbeat(as(other)); // sweeps: agent-quiet was silent 299.9 s
+        assertThat(status("agent-quiet")).isEqualTo(Agent.Status.STALE);
+        clock.advance(Duration.ofMillis(100)); // silent exactly 300 s; the next sweep is not due yet
+
+        SwarmException refused = unauthenticated(() -> acquire(as(quiet), "name:other"));
+
+        assertThat(refused.getMessage()).isEqualTo("agent agent-quiet is gone (no activity for 5m): register again");
+        assertThat(leases.list("agent-quiet", true)).extracting(lease -> lease.resource().text()).doesNotContain("name:other");
+        clock.advance(Duration.ofMillis(250));
+        agents.sweep();
+        assertThat(status("agent-quiet")).isEqualTo(Agent.Status.GONE);
+        assertThat(leases.list("agent-quiet", true)).isEmpty();
+    }
+
+    @Test
+    void anAgentWhoseProcessEndsBetweenTwoSweepsIsRefusedByItsOwnNextCallNamingThePid() {
+        processes.start(4747, clock.millis() - 5_000);
+        Agents.Registered a = registerWithPid("agent-a", 4747);
+        String bearerToken = a.token();
+        assertThat(agents.bearer(bearerToken).agent()).isEqualTo("agent-a");
+        acquire(as(a), "name:build"); // the last sweep: now
+        processes.end(4747);
+
+        SwarmException refused = unauthenticated(() -> acquire(as(a), "name:other"));
+
+        assertThat(refused.getMessage()).isEqualTo("agent agent-a is gone (process 4747 exited): register again");
+        assertThat(leases.who(resource("name:build"))).isEmpty();
+        assertThat(events("agent.gone", "agent-a")).singleElement()
+                .satisfies(event -> assertThat(event.details()).containsEntry("reason", "process 4747 exited"));
+        assertThat(unauthenticated(() -> agents.bearerCheckedAgainOnAdmit(bearerToken)).getMessage())
+                .as("the refusal forgot the token").isEqualTo("unknown token, or its agent is gone");
+    }
+
+    @Test
+    void aTokenCheckedBeforeIsTrustedUntilAnAdmitRefusesIt() {
+        Agents.Registered a = register("agent-a");
+        assertThat(unauthenticated(() -> agents.bearerCheckedAgainOnAdmit("swt_unknown")).getMessage())
+                .isEqualTo("unknown token, or its agent is gone");
+        assertThat(unauthenticated(() -> agents.bearerCheckedAgainOnAdmit("")).getMessage()).startsWith("no token");
+        assertThat(unauthenticated(() -> agents.bearerCheckedAgainOnAdmit(null)).getMessage()).startsWith("no token");
+        Caller checked = agents.bearerCheckedAgainOnAdmit(a.token());
+        assertThat(checked.agent()).isEqualTo("agent-a");
+        assertThat(checked.token()).isEqualTo(a.token());
+
+        agents.issueToken(Caller.ofOperator(), "agent-a"); // the old token stops working
+        assertThat(agents.bearerCheckedAgainOnAdmit(a.token()).agent()).as("trusted: the operation's admit checks it").isEqualTo("agent-a");
+        unauthenticated(() -> agents.heartbeat(as(a)));
+        assertThat(unauthenticated(() -> agents.bearerCheckedAgainOnAdmit(a.token())).getMessage())
+                .as("forgotten once an admit refused it").isEqualTo("unknown token, or its agent is gone");
+    }
+
+    @Test
+    void aGoneAgentsBearerTokenIsUnknown() {
+        Agents.Registered a = register("agent-a");
+        agents.leave(as(a));
+        assertThat(unauthenticated(() -> agents.bearer(a.token())).getMessage()).isEqualTo("unknown token, or its agent is gone");
+    }
+
+    @Test
+    void anAgentsCallsWriteItsLastSeenAtMostOnceASecond() {
+        Agents.Registered a = register("agent-a");
+        long registered = clock.millis();
+        clock.advance(Duration.ofMillis(999));
+        agents.heartbeat(as(a));
+        assertThat(agents.find("agent-a").orElseThrow().lastSeen()).isEqualTo(registered);
+        clock.advance(Duration.ofMillis(1));
+        agents.heartbeat(as(a));
+        assertThat(agents.find("agent-a").orElseThrow().lastSeen()).isEqualTo(clock.millis());
+    }
+
+    @Test
+    void registeringAnIdWhoseAgentIsSilentPastTheGoneThresholdTakesItOver() {
+        Agents.Registered first = register("agent-a");
+        clock.advance(Duration.ofSeconds(300)); // no sweep in between: the registration's own finds it gone
+
+        Agents.Registered second = register("agent-a");
+
+        assertThat(second.agent().registeredAt()).isEqualTo(clock.millis());
+        unauthenticated(() -> agents.heartbeat(as(first)));
+        assertThat(events("agent.gone", "agent-a")).hasSize(1);
+    }
+
+    @Test
+    void aRegistrationWithoutKindIsOtherButClaimingADiscoveredAgentKeepsItsKind() {
+        assertThat(agents.register(new Agents.Registration("plain", null, null, null, null)).agent().kind()).isEqualTo("other");
+        processes.start(4848, clock.millis() - 5_000);
+        Agents.Registered withPid = agents.register(new Agents.Registration("agent-p", "codex", null, 4848L, null));
+        assertThat(withPid.agent().pid()).isEqualTo(4848L);
+        assertThat(withPid.agent().pidStartedAt()).isEqualTo(clock.millis() - 5_000);
+        agents.leave(Caller.ofAgent("agent-p", withPid.token()));
+        clock.advance(Duration.ofSeconds(5));
+        Agent again = agents.register(new Agents.Registration("agent-p", null, null, null, null)).agent();
+        assertThat(again.kind()).as("a gone agent's kind is not kept").isEqualTo("other");
+        assertThat(again.pid()).as("nor its process").isNull();
+        assertThat(again.pidStartedAt()).isNull();
+        assertThat(again.registeredAt()).isEqualTo(clock.millis());
+
+        long started = clock.millis() - 10_000;
+        processes.start(1009, started);
+        agents.reconcile(SERVER, List.of(new Agents.Sighting(binding(SERVER, "%9", 1009, started), "codex")), Set.of("%9"));
+        long discoveredAt = clock.millis();
+        clock.advance(Duration.ofSeconds(5));
+        Agent claimed = agents.register(new Agents.Registration(null, null, "%9", null, null, binding(SERVER, "%9", 1009, started))).agent();
+        assertThat(claimed.id()).isEqualTo("codex-pane9");
+        assertThat(claimed.kind()).isEqualTo("codex");
+        assertThat(claimed.registeredAt()).as("claiming keeps when it was first seen").isEqualTo(discoveredAt);
+        assertThat(claimed.pid()).isEqualTo(1009L);
+    }
+
+    // ------------------------------------------------------------------ listing, removal, discovery ids
+
+    @Test
+    void theListingSweepsFirstAndShowsEachAgentsLiveLeases() {
+        Agents.Registered a = register("agent-a");
+        Agents.Registered b = register("agent-b");
+        acquire(as(a), "name:one", "name:two");
+        leases.acquire(new Leases.Request(as(b), resources("name:short"), Mode.EXCLUSIVE, Duration.ofSeconds(1), null));
+        clock.advance(Duration.ofSeconds(2));
+        agents.heartbeat(as(b));
+
+        assertThat(agents.list()).extracting(listed -> listed.agent().id() + " " + listed.leases())
+                .containsExactly("agent-a [name:one, name:two]", "agent-b []");
+
+        clock.advance(Duration.ofSeconds(299)); // agent-a silent 301 s; no call since
+        assertThat(agents.list()).extracting(listed -> listed.agent().id() + " " + listed.agent().status() + " " + listed.leases())
+                .containsExactly("agent-a GONE []", "agent-b STALE []");
+    }
+
+    @Test
+    void removingOrIssuingATokenForAnUnknownAgentIsBadInputNamingIt() {
+        assertThat(refused(() -> agents.remove(Caller.ofOperator(), "ghost", null), SwarmException.Kind.BAD_INPUT).getMessage())
+                .isEqualTo("no agent ghost");
+        assertThat(refused(() -> agents.issueToken(Caller.ofOperator(), "ghost"), SwarmException.Kind.BAD_INPUT).getMessage())
+                .isEqualTo("no agent ghost");
+        Agents.Registered a = register("agent-a");
+        agents.leave(as(a));
+        assertThat(denied(() -> agents.issueToken(Caller.ofOperator(), "agent-a")).getMessage()).isEqualTo("agent agent-a is gone: register it again");
+        assertThat(agents.remove(Caller.ofOperator(), "agent-a", null)).isEmpty();
+        assertThat(events("agent.removed", "agent-a")).singleElement()
+                .satisfies(event -> assertThat(event.details()).containsEntry("reason", "removed by operator"));
+    }
+
+    @Test
+    void agentsDiscoveredOnOnePaneIdOfSeveralServersGetNumberedIdsAndAGoneOnesIdIsTakenAgain() {
+        long started = clock.millis() - 10_000;
+        List<String> servers = List.of(SERVER, OTHER_SERVER, "/run/tmux-test/third");
+        for (int i = 0; i < servers.size(); i++) {
+            processes.start(3000 + i, started);
+            agents.reconcile(servers.get(i), List.of(sighting(servers.get(i), "%3", 3000 + i, started)), Set.of("%3"));
+        }
+        assertThat(agents.list()).extracting(listed -> listed.agent().id() + "@" + listed.agent().tmuxSocket())
+                .containsExactly("claude-pane3@" + SERVER, "claude-pane3-2@" + OTHER_SERVER, "claude-pane3-3@/run/tmux-test/third");
+
+        agents.reconcile(SERVER, List.of(), Set.of()); // claude-pane3's pane vanished: gone
+        processes.start(3010, started);
+        agents.reconcile(SERVER, List.of(sighting(SERVER, "%4", 3010, started)), Set.of("%4"));
+        processes.start(3011, started);
+        Agents.Discovery again = agents.reconcile(SERVER, List.of(sighting(SERVER, "%3", 3011, started)), Set.of("%3", "%4"));
+        assertThat(again.registered()).extracting(Agent::id).containsExactly("claude-pane3");
+    }
+
+    @Test
+    void aDiscoveryAlsoMovesSilentAgentsAlong() {
+        register("agent-a");
+        clock.advance(Duration.ofSeconds(301));
+        agents.reconcile(SERVER, List.of(), Set.of());
+        assertThat(agents.find("agent-a").orElseThrow().status()).isEqualTo(Agent.Status.GONE);
+    }
+
+    // ------------------------------------------------------------------ registration input, operations
+
+    @Test
+    void aRegistrationIsCheckedBeforeAnythingIsStoredEachErrorNamingWhatWasWrong() {
+        assertThat(refused(() -> new Agents.Registration("a", "robot", null, null, null), SwarmException.Kind.BAD_INPUT).getMessage())
+                .isEqualTo("unknown agent kind 'robot': use one of claude, codex, aider, gemini, cursor, human, other");
+        assertThat(new Agents.Registration("a", "CLAUDE", null, null, null).kind()).isEqualTo("claude");
+        assertThat(refused(() -> new Agents.Registration("a", null, "3", null, null), SwarmException.Kind.BAD_INPUT).getMessage())
+                .isEqualTo("bad tmux pane id '3': expected % and a number, like %3");
+        assertThat(refused(() -> new Agents.Registration("a", null, null, 0L, null), SwarmException.Kind.BAD_INPUT).getMessage())
+                .isEqualTo("bad pid 0: must be positive");
+        assertThat(new Agents.Registration("a", null, null, 1L, null).pid()).isEqualTo(1L);
+        assertThat(refused(() -> new Agents.Registration("a", null, "%3", null, null), SwarmException.Kind.BAD_INPUT).getMessage())
+                .startsWith("tmux pane %3 needs its tmux server");
+        PaneBinding bound = binding(SERVER, "%3", 1003, 0);
+        assertThat(catchThrowableOfType(IllegalArgumentException.class, () -> new Agents.Registration("a", null, "%4", null, null, bound)))
+                .hasMessageContaining("not for pane %4");
+        assertThat(catchThrowableOfType(IllegalArgumentException.class, () -> new Agents.Registration("a", null, "%3", 1004L, null, bound)))
+                .hasMessageContaining("and pid 1004");
+        assertThat(new Agents.Registration("a", null, "%3", 1003L, null, bound).binding()).isEqualTo(bound);
+        assertThat(new Agents.Registration("a", null, null, null, null).label()).isEmpty();
+        assertThat(refused(() -> new PaneBinding(" ", "%3", 1, 0, 1, 0), SwarmException.Kind.BAD_INPUT).getMessage())
+                .isEqualTo("a pane binding needs its tmux server's socket");
+        assertThat(agents.list()).isEmpty();
+    }
+
+    @Test
+    void anAgentHasAPaneBindingOnlyWhenEverythingAboutItsPaneIsKnownAndALivePaneUntilItIsGone() {
+        Agent bound = new Agent("a", "claude", Agent.Status.ACTIVE, "", "%3", SERVER, 10L, 11L, 12L, 13L, FakeProcesses.HOST, 0, 0, 0, true);
+        assertThat(bound.paneBinding()).isEqualTo(new PaneBinding(SERVER, "%3", 10, 11, 12, 13));
+        assertThat(bound.hasLivePane()).isTrue();
+        assertThat(new Agent("a", "claude", Agent.Status.STALE, "", "%3", null, null, null, null, null, FakeProcesses.HOST, 0, 0, 0, true)
+                .hasLivePane()).as("a pane recorded without its server still queues typing").isTrue();
+        assertThat(new Agent("a", "claude", Agent.Status.GONE, "", "%3", SERVER, 10L, 11L, 12L, 13L, FakeProcesses.HOST, 0, 0, 0, true)
+                .hasLivePane()).isFalse();
+        assertThat(new Agent("a", "claude", Agent.Status.ACTIVE, "", null, null, null, null, null, null, FakeProcesses.HOST, 0, 0, 0, true)
+                .hasLivePane()).isFalse();
+        List<Agent> incomplete = List.of(
+                new Agent("a", "claude", Agent.Status.ACTIVE, "", null, SERVER, 10L, 11L, 12L, 13L, FakeProcesses.HOST, 0, 0, 0, true),
+                new Agent("a", "claude", Agent.Status.ACTIVE, "", "%3", null, 10L, 11L, 12L, 13L, FakeProcesses.HOST, 0, 0, 0, true),
+                new Agent("a", "claude", Agent.Status.ACTIVE, "", "%3", SERVER, null, 11L, 12L, 13L, FakeProcesses.HOST, 0, 0, 0, true),
+                new Agent("a", "claude", Agent.Status.ACTIVE, "", "%3", SERVER, 10L, null, 12L, 13L, FakeProcesses.HOST, 0, 0, 0, true),
+                new Agent("a", "claude", Agent.Status.ACTIVE, "", "%3", SERVER, 10L, 11L, null, 13L, FakeProcesses.HOST, 0, 0, 0, true),
+                new Agent("a", "claude", Agent.Status.ACTIVE, "", "%3", SERVER, 10L, 11L, 12L, null, FakeProcesses.HOST, 0, 0, 0, true));
+        assertThat(incomplete).extracting(Agent::paneBinding).containsOnlyNulls();
+        assertThat(Agent.Status.parse("stale")).isEqualTo(Agent.Status.STALE);
+        assertThat(Agent.Status.GONE.label()).isEqualTo("gone");
+    }
+
+    @Test
+    void theAgentOperationsActForTheCaller() {
+        AgentOperations operations = new AgentOperations(agents);
+        Agents.Registered a = register("agent-a");
+        acquire(as(a), "name:build");
+        assertThat(operations.whoami.run(as(a), new AgentOperations.None()).id()).isEqualTo("agent-a");
+        assertThat(unauthenticated(() -> operations.whoami.run(Caller.ofAgent("agent-x", "t"), new AgentOperations.None())).getMessage())
+                .isEqualTo("agent agent-x is not registered");
+        clock.advance(Duration.ofSeconds(61));
+        agents.sweep();
+        assertThat(operations.heartbeat.run(as(a), new AgentOperations.None()).status()).isEqualTo(Agent.Status.ACTIVE);
+        assertThat(operations.list.run(Caller.ofOperator(), new AgentOperations.None())).extracting(Agents.Listed::leases)
+                .containsExactly(List.of("name:build"));
+        assertThat(operations.leave.run(as(a), new AgentOperations.None())).extracting(lease -> lease.resource().text()).containsExactly("name:build");
+        assertThat(status("agent-a")).isEqualTo(Agent.Status.GONE);
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private record Named(String name, Consumer<Caller> run) {
