@@ -8,6 +8,7 @@ import dev.swarmhub.agents.AgentStore;
 import dev.swarmhub.agents.Agents;
 import dev.swarmhub.agents.PaneBinding;
 import dev.swarmhub.kernel.Caller;
+import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.EventLog;
 import dev.swarmhub.kernel.Gate;
 import dev.swarmhub.kernel.RateLimitedException;
@@ -521,5 +522,226 @@ class MessagesTest {
         assertThat(got.get(0).mine().deliveredAt()).isNotNull();
         System.out.printf("MessagesTest: a waiting inbox returned %d ms after the send%n", tookMs);
         assertThat(messages.inbox(c, true, Duration.ZERO)).as("delivered is not read").hasSize(1);
+    }
+    // ------------------------------------------------------------------ who may do what, exact outcomes
+
+    @Test
+    void everyMessageOperationChecksTheCallersTokenAndAWrongOneChangesNothing() {
+        Message mine = send(a, "B", "for B");
+        long eventsBefore = log.latest(null, null, 1).get(0).id();
+        Caller forged = Caller.ofAgent("B", "swt_not-the-token");
+        List<org.assertj.core.api.ThrowableAssert.ThrowingCallable> calls = List.of(
+                () -> send(forged, "A", "forged"),
+                () -> messages.broadcast(forged, draft(MessageType.INFO, "forged"), false),
+                () -> messages.reply(forged, mine.id(), draft(MessageType.INFO, "forged")),
+                () -> messages.inbox(forged, false, null),
+                () -> messages.read(forged, mine.id()),
+                () -> messages.show(forged, mine.id()),
+                () -> messages.ack(forged, mine.id()),
+                () -> messages.thread(forged, mine.id()),
+                () -> messages.search(forged, "for", 10));
+        for (var call : calls) {
+            SwarmException refused = catchThrowableOfType(SwarmException.class, call);
+            assertThat(refused).isNotNull();
+            assertThat(refused.kind()).isEqualTo(SwarmException.Kind.UNAUTHENTICATED);
+            assertThat(refused.getMessage()).isEqualTo("wrong token for agent B");
+        }
+        assertThat(log.latest(null, null, 1).get(0).id()).as("no event: nothing changed").isEqualTo(eventsBefore);
+        assertThat(messages.show(a, mine.id()).message().recipient("B").deliveredAt()).isNull();
+    }
+
+    @Test
+    void recipientsAreCheckedOneByOneAndNamedWhenUnknownGoneOrMalformed() {
+        List<String> hundred = IntStream.range(0, 100).mapToObj(i -> "agent-" + i).toList();
+        assertThat(catchThrowableOfType(SwarmException.class, () -> messages.send(a, hundred, draft(MessageType.INFO, "hi"))).getMessage())
+                .as("100 recipients are allowed: these are only unknown").startsWith("unknown or gone recipients: agent-0, agent-1,");
+        assertThat(catchThrowableOfType(SwarmException.class, () -> send(a, "nobody", "hi")).getMessage())
+                .isEqualTo("unknown or gone recipient: nobody");
+        SwarmException malformed = catchThrowableOfType(SwarmException.class, () -> messages.send(a, List.of("B", "no one"), draft(MessageType.INFO, "hi")));
+        assertThat(malformed.kind()).isEqualTo(SwarmException.Kind.BAD_INPUT);
+        assertThat(malformed.getMessage()).startsWith("bad agent id 'no one'");
+
+        agents.leave(c);
+        assertThat(catchThrowableOfType(SwarmException.class, () -> send(a, "C", "hi")).getMessage()).isEqualTo("unknown or gone recipient: C");
+        assertThat(messages.broadcast(a, draft(MessageType.INFO, "to those here"), false).recipientNames()).as("not the gone C").containsExactly("B");
+        assertThat(messages.broadcast(a, draft(MessageType.INFO, "with me"), true).recipientNames()).containsExactly("A", "B");
+        assertThat(log.latest("A", "message.sent", 10)).as("an agent's send is logged as its own").hasSize(2);
+    }
+
+    @Test
+    void aMessageToMoreRecipientsThanTheLimitIsRefusedAtOnceAndOneToExactlyTheLimitPasses() {
+        new Settings(store, agents, Messages.SETTINGS).set(Caller.ofOperator(), Messages.RATE_LIMIT.name(), "3/60s");
+        register("D");
+        register("E");
+        assertThat(messages.send(a, List.of("B", "C", "D"), draft(MessageType.INFO, "three")).recipientNames()).hasSize(3);
+        clock.advance(Duration.ofSeconds(61));
+        RateLimitedException tooMany = catchThrowableOfType(RateLimitedException.class,
+                () -> messages.send(a, List.of("B", "C", "D", "E"), draft(MessageType.INFO, "four")));
+        assertThat(tooMany.getMessage()).isEqualTo("a message to 4 recipients exceeds the limit of 3/1m per sender (setting messages.rate-limit)");
+        assertThat(tooMany.retryAfterMillis()).isEqualTo(60_000);
+    }
+
+    @Test
+    void idsSentInOneMillisecondAreDistinctAndCarryEightyRandomBits() {
+        new Settings(store, agents, Messages.SETTINGS).set(Caller.ofOperator(), Messages.RATE_LIMIT.name(), "1000/60s");
+        List<String> ids = IntStream.range(0, 40).mapToObj(i -> send(a, "B", "same time " + i).id()).toList();
+        assertThat(ids).doesNotHaveDuplicates();
+        assertThat(ids).extracting(id -> id.substring(0, 10)).as("48 bits of store time").containsOnly(ids.get(0).substring(0, 10));
+        for (int position = 10; position < 26; position++) {
+            int at = position;
+            assertThat(ids.stream().map(id -> id.charAt(at)).distinct().count()).as("random character " + position).isGreaterThan(1);
+        }
+    }
+
+    @Test
+    void anAmbiguousPrefixNamesAtMostThreeOfTheMessagesItStarts() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            ids.add(send(a, "B", "same millisecond " + i).id());
+            String prefix = ids.get(0).substring(0, 6);
+            if (i == 0) {
+                assertThat(messages.read(b, prefix).message().id()).isEqualTo(ids.get(0));
+                continue;
+            }
+            List<String> sorted = ids.stream().sorted().toList();
+            String named = String.join(", ", sorted.subList(0, Math.min(3, sorted.size())));
+            assertThat(catchThrowableOfType(SwarmException.class, () -> messages.read(b, prefix)).getMessage())
+                    .isEqualTo("message id '" + prefix + "' is ambiguous: it starts " + named + (i == 3 ? ", ..." : "") + "; give more characters");
+        }
+    }
+
+    @Test
+    void theOperatorSeesAnyMessageAndItsThreadWithoutMarkingItAndAStrangerSeesNone() {
+        Message question = send(a, "B", "ship it?");
+        Message answer = messages.reply(b, question.id(), draft(MessageType.INFO, "yes"));
+        Messages.View shown = messages.read(Caller.ofOperator(), question.id());
+        assertThat(shown.message().text()).isEqualTo("ship it?");
+        assertThat(shown.mine()).as("the operator is no recipient").isNull();
+        assertThat(shown.message().recipient("B").readAt()).as("the operator's read marks nothing").isNull();
+        assertThat(messages.thread(Caller.ofOperator(), answer.id())).extracting(view -> view.message().id()).containsExactly(question.id(), answer.id());
+
+        SwarmException stranger = catchThrowableOfType(SwarmException.class, () -> messages.thread(c, question.id()));
+        assertThat(stranger.kind()).isEqualTo(SwarmException.Kind.DENIED);
+        assertThat(stranger.getMessage()).isEqualTo("message " + question.id() + " is neither from nor to C");
+        assertThat(catchThrowableOfType(SwarmException.class, () -> messages.show(c, question.id())).getMessage()).contains("neither from nor to C");
+        assertThat(messages.thread(a, question.id())).hasSize(2);
+        assertThat(log.latest(null, "message.read", 10)).isEmpty();
+    }
+
+    @Test
+    void aRecipientsFirstReadAndAckAreLoggedOnceUnderItsName() {
+        Message blocked = messages.send(a, List.of("B"), draft(MessageType.BLOCKED, "need you"));
+        assertThat(messages.show(b, blocked.id()).mine().readAt()).as("show marks nothing").isNull();
+        messages.read(b, blocked.id());
+        messages.read(b, blocked.id());
+        messages.read(a, blocked.id()); // the sender is no recipient
+        assertThat(log.latest(null, "message.read", 10)).extracting(Event::agent).containsExactly("B");
+        messages.ack(b, blocked.id());
+        messages.ack(b, blocked.id());
+        assertThat(log.latest(null, "message.acked", 10)).extracting(Event::agent, event -> event.details().get("sender"))
+                .containsExactly(org.assertj.core.api.Assertions.tuple("B", "A"));
+    }
+
+    @Test
+    void awaitingAckCountsTheRecipientsThatOweOne() {
+        assertThat(messages.awaitingAck()).isZero();
+        Message blocked = messages.send(a, List.of("B", "C"), draft(MessageType.BLOCKED, "ack please"));
+        send(a, "B", "no ack needed");
+        assertThat(messages.awaitingAck()).isEqualTo(2);
+        messages.ack(b, blocked.id());
+        assertThat(messages.awaitingAck()).isEqualTo(1);
+    }
+
+    @Test
+    void eachRetryIsLoggedWithItsAttemptAndTheEscalationCountsTheRetriesAndFitsTheTextLimit() {
+        Settings settings = new Settings(store, agents, Messages.SETTINGS);
+        // "No ACK from B for BLOCKED <26-character id> from A after 3 retries. Original text: " is 92 bytes
+        settings.set(Caller.ofOperator(), Messages.MAX_TEXT_BYTES.name(), "200");
+        Message fits = messages.send(a, List.of("B"), draft(MessageType.BLOCKED, "x".repeat(108)));
+        Message cut = messages.send(a, List.of("C"), draft(MessageType.BLOCKED, "y".repeat(200)));
+        for (long seconds : new long[] {30, 60, 120}) {
+            clock.advance(Duration.ofSeconds(seconds));
+            assertThat(retries.retryDue()).isEqualTo(2);
+        }
+        assertThat(log.latest(null, "message.retried", 10)).filteredOn(event -> event.details().get("id").equals(fits.id()))
+                .extracting(event -> ((Number) event.details().get("attempt")).intValue()).containsExactly(2, 3, 4);
+        clock.advance(Duration.ofSeconds(120));
+        assertThat(retries.retryDue()).isEqualTo(2);
+
+        List<String> texts = messages.inbox(Caller.ofOperator(), false, null).stream().map(view -> view.message().text()).toList();
+        String whole = texts.stream().filter(text -> text.contains(fits.id())).findFirst().orElseThrow();
+        assertThat(whole).isEqualTo("No ACK from B for BLOCKED " + fits.id() + " from A after 3 retries. Original text: " + "x".repeat(108));
+        String shortened = texts.stream().filter(text -> text.contains(cut.id())).findFirst().orElseThrow();
+        int bytes = shortened.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        assertThat(shortened).startsWith("No ACK from C for BLOCKED " + cut.id() + " from A after 3 retries. Original text: yyy").endsWith("…");
+        assertThat(bytes).as("shortened to fit, by a tenth at a time").isBetween(160, 200);
+    }
+
+    @Test
+    void aRetryThatFailsAgainAfterAnotherIsReportedWithTheOtherAsSuppressed() {
+        Gate failingOnEscalation = new Gate() {
+            @Override
+            public void admit(Tx tx, Caller caller) {
+                agents.admit(tx, caller);
+            }
+
+            @Override
+            public void sweep(Tx tx) {
+                throw new IllegalStateException("the agents' sweep failed at " + tx.now());
+            }
+        };
+        Messages failing = new Messages(store, failingOnEscalation, new MessageSignature(SECRET));
+        MessageRetries failingRetries = new MessageRetries(store, failingOnEscalation, new MessageSignature(SECRET), failing);
+        failing.send(a, List.of("B", "C"), draft(MessageType.BLOCKED, "both escalate"));
+        for (long seconds : new long[] {30, 60, 120}) {
+            clock.advance(Duration.ofSeconds(seconds));
+            assertThat(failingRetries.retryDue()).isEqualTo(2);
+        }
+        clock.advance(Duration.ofSeconds(120)); // both escalations are due, and both fail
+        IllegalStateException failed = catchThrowableOfType(IllegalStateException.class, failingRetries::retryDue);
+        assertThat(failed).hasMessage("the agents' sweep failed at " + clock.millis());
+        assertThat(failed.getSuppressed()).as("the second escalation failed too").singleElement()
+                .satisfies(second -> assertThat(second).hasMessage("the agents' sweep failed at " + clock.millis()));
+    }
+
+    @Test
+    void aWaitingInboxWithNothingUnreadReturnsWhatItHoldsOnceTheWaitIsOver() {
+        Message old = send(a, "C", "already read");
+        messages.read(c, old.id());
+        assertThat(messages.inbox(c, true, Duration.ofMillis(30))).as("nothing unread came").isEmpty();
+        assertThat(messages.inbox(c, false, Duration.ofMillis(30))).extracting(view -> view.message().id()).containsExactly(old.id());
+    }
+
+    @Test
+    void aTypingsOutcomeIsRecordedAndAWaitForItEndsWhenTheTypistIsDone() throws Exception {
+        processes.start(1005, 0);
+        agents.register(new Agents.Registration("D", "other", "%5", null, null,
+                new PaneBinding("/run/tmux-test/default", "%5", 1005, 0, 1005, 0)));
+        PaneTypings typings = new PaneTypings(store, new MessageSignature(SECRET));
+        Message toB = send(a, "B", "no pane");
+        assertThat(typings.awaitOutcomes(toB, FakeProcesses.HOST, Duration.ofSeconds(30))).as("nothing to wait for").isSameAs(toB);
+        Message toD = send(a, "D", "type me");
+        assertThat(typings.awaitOutcomes(toD, "another-host", Duration.ofSeconds(30))).as("not this host's pane").isSameAs(toD);
+        assertThat(typings.awaitOutcomes(toD, FakeProcesses.HOST, Duration.ofMillis(20)).recipient("D").delivery())
+                .as("not typed within the wait").isEqualTo("queued");
+
+        Future<Message> waiting = threads.submit(() -> typings.awaitOutcomes(toD, FakeProcesses.HOST, Duration.ofSeconds(30)));
+        List<PaneTypings.Typing> pending = typings.pending(FakeProcesses.HOST, 10, id -> "swarm read " + id);
+        assertThat(pending).extracting(PaneTypings.Typing::messageId).containsExactly(toD.id());
+        typings.typed(pending.get(0), true, null);
+        Message.Recipient typed = waiting.get(30, TimeUnit.SECONDS).recipient("D");
+        assertThat(typed.delivery()).isEqualTo("typed");
+        assertThat(typed.deliveredAt()).isEqualTo(clock.millis());
+        assertThat(log.latest("D", "message.pane-typed", 10)).extracting(Event::details)
+                .containsExactly(java.util.Map.of("id", toD.id(), "pane", "%5"));
+
+        Message again = send(a, "D", "fails");
+        typings.typed(typings.pending(FakeProcesses.HOST, 10, id -> "swarm read " + id).get(0), false, "the pane runs another program");
+        Message.Recipient failed = messages.show(a, again.id()).message().recipient("D");
+        assertThat(failed.delivery()).isEqualTo("failed: the pane runs another program");
+        assertThat(failed.deliveredAt()).as("it stays in the inbox, undelivered").isNull();
+        assertThat(log.latest("D", "message.pane-failed", 10)).extracting(Event::details)
+                .containsExactly(java.util.Map.of("id", again.id(), "pane", "%5", "reason", "the pane runs another program"));
+        assertThat(typings.pending(FakeProcesses.HOST, 10, id -> "swarm read " + id)).isEmpty();
     }
 }
