@@ -153,6 +153,24 @@ class KernelTest {
         assertThat(blind.current()).isEqualTo(Optional.empty());
     }
 
+    // ---------------------------------------------------------------- Ids
+
+    @Test
+    void anIdIsItsTimeInTenBase32CharactersThenSixteenRandomOnesAndSortsByTime() {
+        assertThat(Ids.next(0)).startsWith("0000000000").hasSize(26);
+        assertThat(Ids.next(1)).startsWith("0000000001");
+        assertThat(Ids.next(32)).startsWith("0000000010");
+        assertThat(Ids.next(31L << 45)).startsWith("Z000000000");
+        assertThat(Ids.next(1_893_456_000_000L)).matches("[0-9A-HJKMNP-TV-Z]{26}");
+        assertThat(Ids.next(1_893_456_000_001L)).isGreaterThan(Ids.next(1_893_456_000_000L));
+        List<String> sameTime = java.util.stream.IntStream.range(0, 40).mapToObj(i -> Ids.next(1_893_456_000_000L)).toList();
+        assertThat(sameTime).doesNotHaveDuplicates();
+        for (int position = 10; position < 26; position++) {
+            int at = position;
+            assertThat(sameTime.stream().map(id -> id.charAt(at)).distinct().count()).as("random character " + position).isGreaterThan(1);
+        }
+    }
+
     // ---------------------------------------------------------------- OrderedMap, errors
 
     @Test

@@ -129,4 +129,19 @@ class SettingsTest {
             }
         }
     }
+    @Test
+    void theLogOperationReadsTheNewestFiftyByDefaultOrThoseAfterAnId() {
+        for (int i = 1; i <= 52; i++) {
+            settings.set(Caller.ofOperator(), "test.size", Integer.toString(i));
+        }
+        LogOperations operations = new LogOperations(log);
+        List<Event> newest = operations.read.run(Caller.ofOperator(), new LogOperations.Read(null, null, null, null));
+        assertThat(newest).hasSize(LogOperations.DEFAULT_LIMIT);
+        assertThat(newest.get(newest.size() - 1).details()).containsEntry("value", "52");
+        assertThat(newest.get(0).details()).containsEntry("value", "3");
+        long first = log.latest(null, null, 52).get(0).id();
+        assertThat(operations.read.run(Caller.ofOperator(), new LogOperations.Read(null, "setting.changed", first, 2)))
+                .extracting(event -> event.details().get("value")).containsExactly("2", "3");
+        assertThat(operations.read.run(Caller.ofOperator(), new LogOperations.Read("agent-1", null, null, 5))).isEmpty();
+    }
 }
