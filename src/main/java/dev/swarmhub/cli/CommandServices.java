@@ -51,10 +51,10 @@ final class CommandServices implements AutoCloseable {
         this.log = services.log;
         this.settings = services.settings;
         this.messages = services.messages;
-        this.leaseEndpoints = new LeaseEndpoints(services.leaseOperations);
-        this.messageEndpoints = new MessageEndpoints(services.messageOperations, services);
-        this.agentEndpoints = new AgentEndpoints(services.agentOperations);
-        this.logEndpoints = new LogEndpoints(services.logOperations);
+        this.leaseEndpoints = services.leaseEndpoints;
+        this.messageEndpoints = services.messageEndpoints;
+        this.agentEndpoints = services.agentEndpoints;
+        this.logEndpoints = services.logEndpoints;
     }
 
     private CommandServices() {

@@ -87,10 +87,10 @@ final class Api extends HttpServlet {
         this.events = new EventStream(services.log, services.store, services.settings);
         this.parser = new ResourceParser(services.root); // resolves the root's real path once, not per request
         this.answers = new IdempotentAnswers(services, parser);
-        this.lease = new LeaseEndpoints(services.leaseOperations);
-        this.message = new MessageEndpoints(services.messageOperations, services);
-        this.agent = new AgentEndpoints(services.agentOperations);
-        this.log = new LogEndpoints(services.logOperations);
+        this.lease = services.leaseEndpoints;
+        this.message = services.messageEndpoints;
+        this.agent = services.agentEndpoints;
+        this.log = services.logEndpoints;
         this.postedOperations = Map.of("POST /locks", lease.acquire, "POST /locks/renew", lease.renew, "POST /locks/release", lease.release,
                 "POST /locks/cleanup", lease.cleanup, "POST /locks/release-agent", lease.releaseAgent,
                 "POST /messages", message.send, "POST /messages/broadcast", message.broadcast,

@@ -242,11 +242,11 @@ final class McpService implements AutoCloseable {
     private List<SyncToolSpecification> tools() {
         List<SyncToolSpecification> tools = new ArrayList<>();
         tools.add(registerTool());
-        AgentEndpoints agent = new AgentEndpoints(services.agentOperations);
+        AgentEndpoints agent = services.agentEndpoints;
         tools.add(tool("whoami", agent.whoami));
         tools.add(tool("list_agents", agent.list));
         tools.add(tool("heartbeat", agent.heartbeat));
-        LeaseEndpoints lease = new LeaseEndpoints(services.leaseOperations);
+        LeaseEndpoints lease = services.leaseEndpoints;
         tools.add(tool("acquire_locks", lease.acquire));
         tools.add(tool("renew_locks", lease.renew));
         tools.add(tool("release_locks", lease.release));
@@ -257,7 +257,7 @@ final class McpService implements AutoCloseable {
     }
 
     private void messageTools(List<SyncToolSpecification> tools) {
-        MessageEndpoints message = new MessageEndpoints(services.messageOperations, services);
+        MessageEndpoints message = services.messageEndpoints;
         tools.add(tool("send_message", message.send));
         tools.add(tool("broadcast_message", message.broadcast));
         tools.add(tool("reply_message", message.reply));
@@ -360,11 +360,11 @@ final class McpService implements AutoCloseable {
     /** Reads by any session (the bearer authenticated it): the same operations as the tools, with their arguments' defaults. */
     private List<SyncResourceSpecification> resources() {
         return List.of(
-                resource("swarm://agents", "agents", "Registered agents and their locks", new AgentEndpoints(services.agentOperations).list,
+                resource("swarm://agents", "agents", "Registered agents and their locks", services.agentEndpoints.list,
                         new AgentOperations.None()),
-                resource("swarm://locks", "locks", "Live locks", new LeaseEndpoints(services.leaseOperations).holders,
+                resource("swarm://locks", "locks", "Live locks", services.leaseEndpoints.holders,
                         new LeaseOperations.Holders(null, null)),
-                resource("swarm://log", "log", "The newest 50 events", new LogEndpoints(services.logOperations).read,
+                resource("swarm://log", "log", "The newest 50 events", services.logEndpoints.read,
                         new LogOperations.Read(null, null, null, null)));
     }
 
@@ -378,7 +378,7 @@ final class McpService implements AutoCloseable {
             if (!agent.equals(me.agent())) {
                 throw SwarmException.denied("this MCP session acts as " + me.agent() + "; it cannot read the inbox of " + agent);
             }
-            Object document = committedView(new MessageEndpoints(services.messageOperations, services).inbox, me, new MessageOperations.Inbox(null, null));
+            Object document = committedView(services.messageEndpoints.inbox, me, new MessageOperations.Inbox(null, null));
             return new McpSchema.ReadResourceResult(List.of(new McpSchema.TextResourceContents(request.uri(), "application/json",
                     JsonViews.json(document))));
         });

@@ -46,6 +46,11 @@ public final class Services implements AutoCloseable {
     public final PaneTypings paneTypings;
     /** What the hub's timer runs every second, as each domain declares it. */
     public final List<Sweep> sweeps;
+    /** The operations with their views, built once and shared by HTTP, MCP and the CLI. */
+    public final LeaseEndpoints leaseEndpoints;
+    public final MessageEndpoints messageEndpoints;
+    public final AgentEndpoints agentEndpoints;
+    public final LogEndpoints logEndpoints;
     /** The hub's typist when this process is a hub (null otherwise: nobody here types, so nobody waits). */
     private volatile PaneTypist typist;
 
@@ -67,6 +72,10 @@ public final class Services implements AutoCloseable {
         this.paneTypings = new PaneTypings(store, signature);
         this.messageOperations = new MessageOperations(messages);
         this.sweeps = List.of(leases.housekeeping, messageRetries.housekeeping, IdempotentAnswers.housekeeping(store));
+        this.leaseEndpoints = new LeaseEndpoints(leaseOperations);
+        this.messageEndpoints = new MessageEndpoints(messageOperations, this);
+        this.agentEndpoints = new AgentEndpoints(agentOperations);
+        this.logEndpoints = new LogEndpoints(logOperations);
     }
 
     /** Opens the project's store ({@link Stores}); on first use this also creates .swarm/operator.token. */
