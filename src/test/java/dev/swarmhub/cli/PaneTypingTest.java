@@ -372,12 +372,10 @@ class PaneTypingTest {
             workers.add(worker);
         }
         workers.forEach(worker -> assertThat(worker.receive()).isEqualTo("ready"));
-        Map<Integer, List<String>> texts = new HashMap<>();
         for (int w = 0; w < PROCESSES; w++) {
             for (int k = 0; k < MESSAGES_EACH; k++) {
                 int pane = (w + k) % PANES;
                 String text = awkwardText(w, k);
-                texts.computeIfAbsent(pane, p -> new ArrayList<>()).add(text);
                 workers.get(w).send(String.join("\t", "send", recipients.get(pane), k % 2 == 0 ? "info" : "question", text, "--json"));
             }
         }
