@@ -60,10 +60,13 @@ final class EventStream {
     private final Settings settings;
     private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> openByCaller = new ConcurrentHashMap<>();
-    private final RecentEvents recent;
+    /** Replaced when streams open after none was open: it held nothing the new ones need that the log has not. */
+    private volatile RecentEvents recent;
     private final Thread follower;
     /** The newest event read by the follower; only the follower thread touches it. */
     private long followed;
+    /** Whether the follower found no stream open, and so stopped reading the log; only the follower thread touches it. */
+    private boolean idle;
     /** When the follower last looked for quiet streams ({@link System#nanoTime()}); only the follower thread touches it. */
     private long keepalivesCheckedAt = System.nanoTime();
     private volatile boolean stopping;
@@ -85,6 +88,17 @@ final class EventStream {
 
     private void follow() throws InterruptedException {
         long logged = store.signalCount(Store.Signal.LOGGED);
+        if (subscribers.isEmpty()) {
+            idle = true; // nobody to write to: no log reads, no rendering (it cost a busy hub a sixth of its CPU)
+            store.awaitSignal(Store.Signal.LOGGED, logged, POLL_MS);
+            return;
+        }
+        if (idle) {
+            idle = false;
+            followed = newestId();
+            recent = new RecentEvents(followed, RECENT_BYTES); // a stream that needs earlier events reads them from the log
+            subscribers.forEach(Subscriber::follow); // one that opened meanwhile may have missed events in between: it catches up
+        }
         List<Event> events = log.after(followed, null, null, BATCH);
         if (!events.isEmpty()) {
             followed = events.getLast().id();

@@ -159,6 +159,29 @@ class EventStreamTest {
         assertThat(ids(both.next(later.size()))).isEqualTo(later);
     }
 
+    /**
+     * With no stream open the hub stops following the log; a stream opened then, resuming from an
+     * earlier event, gets everything after it, with writes going on while it opens, and the one
+     * after it (the last closed again, the hub idle again) too: twenty times.
+     */
+    @Test
+    void streamsOpenedAfterNoneWasOpenMissAndRepeatNothing() throws Exception {
+        String alice = api.register(operator, "alice");
+        Sse first = open(operator, "", null);
+        long lastSeen = first.startedAfter;
+        first.close();
+        for (int round = 0; round < 20; round++) {
+            api.ok(api.post(alice, "/locks", "{\"resources\":[\"src/r" + round + ".py\"]}"));
+            Sse resumed = open(operator, "", Long.toString(lastSeen));
+            api.ok(api.post(alice, "/locks/release", "{\"all\":true}"));
+            List<Long> written = ids(api.events(operator, "?after=" + lastSeen));
+            assertThat(written).as("round " + round).hasSize(2);
+            assertThat(ids(resumed.next(2))).as("round " + round + ": none missed, none repeated, in order").isEqualTo(written);
+            resumed.close();
+            lastSeen = written.getLast();
+        }
+    }
+
     @Test
     void kindAndAgentFiltersDeliverOnlyMatchingEvents() {
         String alice = api.register(operator, "alice");
