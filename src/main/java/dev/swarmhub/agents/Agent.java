@@ -1,5 +1,7 @@
 package dev.swarmhub.agents;
 
+import dev.swarmhub.kernel.SwarmException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -8,11 +10,15 @@ import java.util.Locale;
  * {@code tmuxSocket}, which ran the process {@code panePid} (started at {@code panePidStartedAt})
  * when the agent was bound to it; {@code pid} and {@code pidStartedAt} identify the agent's own
  * process on {@code host} (the start time tells a reused pid apart). {@code claimed}: someone
- * holds its token (discovered agents start unclaimed).
+ * holds its token (discovered agents start unclaimed). {@code session}: the client session it
+ * runs as (such as {@code claude:SESSION-ID}), by which a restarted client resumes it; null
+ * when it registered without one. {@code activity}: what it is doing, since {@code activitySince}
+ * (null: nobody has told); {@code progressAt}: its latest sign of progress (a tool used, pane
+ * output), which tells a stalled agent from a working one.
  */
 public record Agent(String id, String kind, Status status, String label, String pane, String tmuxSocket, Long panePid,
                     Long panePidStartedAt, Long pid, Long pidStartedAt, String host, long registeredAt, long lastSeen,
-                    long statusSince, boolean claimed) {
+                    long statusSince, boolean claimed, String session, Activity activity, long activitySince, long progressAt) {
 
     /** Where its messages may be typed; null when it has no pane, or a pane recorded without its server and processes. */
     public PaneBinding paneBinding() {
@@ -31,6 +37,16 @@ public record Agent(String id, String kind, Status status, String label, String 
         return pane != null && status != Status.GONE;
     }
 
+    /** Whether someone should look at it: a prompt waits for an answer, it makes no progress, or it went silent (stale). */
+    public boolean needsHuman() {
+        return status == Status.STALE || status != Status.GONE && activity != null && activity.needsHuman();
+    }
+
+    /** Whether its client's hooks tell what it does (it registered as a client session): its pane is then only a sign of progress. */
+    public boolean hooked() {
+        return session != null;
+    }
+
     public enum Status {
         ACTIVE, STALE, GONE;
 
@@ -40,6 +56,37 @@ public record Agent(String id, String kind, Status status, String label, String 
 
         public static Status parse(String text) {
             return valueOf(text.toUpperCase(Locale.ROOT));
+        }
+    }
+
+    /** What an agent is doing, as its hooks and its pane tell; {@code STALLED} is derived: working without progress for a while. */
+    public enum Activity {
+        WORKING, IDLE, WAITING_FOR_INPUT, STALLED;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        public static List<String> names() {
+            return Arrays.stream(values()).map(Activity::label).toList();
+        }
+
+        /** The activity named by its label, or null for null. */
+        public static Activity parse(String label) {
+            if (label == null) {
+                return null;
+            }
+            for (Activity activity : values()) {
+                if (activity.label().equalsIgnoreCase(label.strip())) {
+                    return activity;
+                }
+            }
+            throw SwarmException.badInput("unknown activity '" + label + "': use " + String.join(", ", names()));
+        }
+
+        /** Needs a human: a prompt waits for an answer, or the agent makes no progress. */
+        public boolean needsHuman() {
+            return this == WAITING_FOR_INPUT || this == STALLED;
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.swarmhub.agents;
 
+import dev.swarmhub.kernel.Doc;
 import dev.swarmhub.kernel.Operation;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.leases.Lease;
@@ -15,17 +16,28 @@ public final class AgentOperations {
     public record None() {
     }
 
-    public final Operation<None, List<Agents.Listed>> list;
+    public final Operation<Listing, List<Agents.Listed>> list;
     public final Operation<None, Agent> whoami;
     public final Operation<None, Agent> heartbeat;
     public final Operation<None, List<Lease>> leave;
+    public final Operation<Report, Agent> report;
+
+    public record Listing(@Doc("true: only those needing a human") Boolean problems) {
+    }
+
+    public record Report(@Doc(value = "What it does now", required = true) Agent.Activity activity) {
+    }
 
     public AgentOperations(Agents agents) {
-        list = new Operation<>("agent.list", "Agents with status and held leases.", None.class, false, (caller, a) -> agents.list());
+        list = new Operation<>("agent.list", "Agents with status, activity, leases.", Listing.class, false,
+                (caller, a) -> Boolean.TRUE.equals(a.problems()) ? agents.list().stream().filter(one -> one.agent().needsHuman()).toList()
+                        : agents.list());
         whoami = new Operation<>("agent.whoami", "The calling agent.", None.class, false, (caller, a) -> agents.find(caller.agentId())
                 .orElseThrow(() -> SwarmException.unauthenticated("agent " + caller.agentId() + " is not registered")));
         heartbeat = new Operation<>("agent.heartbeat", "Mark this agent active.", None.class, true, (caller, a) -> agents.heartbeat(caller));
         leave = new Operation<>("agent.leave", "Leave: this agent is gone, its leases released.", None.class, true,
                 (caller, a) -> agents.leave(caller));
+        report = new Operation<>("agent.report", "Tell what this agent does now.", Report.class, true,
+                (caller, a) -> agents.report(caller, a.activity()));
     }
 }

@@ -16,6 +16,12 @@ public interface AgentStore {
     /** The agent (not gone) that owns this pane of the tmux server at {@code socket} on this host. */
     Optional<Agent> liveAgentOnPane(String host, String socket, String pane);
 
+    /** The agent that ran as this client session most lately, gone or not. */
+    Optional<Agent> lastAgentOfSession(String session);
+
+    /** The agent bound to this pane of the tmux server at {@code socket} on {@code host} most lately: the live one, else the last gone. */
+    Optional<Agent> lastAgentOnPane(String host, String socket, String pane);
+
     /** Every agent, gone ones included, by id. */
     List<Agent> agents();
 
@@ -40,6 +46,12 @@ public interface AgentStore {
     void setAgentStatus(String id, Agent.Status status);
 
     void deleteAgent(String id);
+
+    /** Records what the agent is doing, since when, and its latest sign of progress. */
+    void setActivity(String id, Agent.Activity activity, long since, long progressAt);
+
+    /** Agents not gone that are working with no progress since {@code progressBefore} (or at it). */
+    List<Agent> workingWithoutProgressSince(long progressBefore);
 
     /** The agent whose token has this hash. */
     Optional<String> agentWithTokenHash(String tokenHash);

@@ -44,7 +44,15 @@ public final class Agents implements Gate {
     /** Silence after which such an agent is gone (its leases released). */
     public static final Setting<Duration> GONE_AFTER = Setting.duration("agents.gone-after", Duration.ofSeconds(300))
             .checkedBy((tx, gone) -> checkThresholds(Agents.STALE_AFTER.in(tx), gone));
-    public static final List<Setting<?>> SETTINGS = List.of(STALE_AFTER, GONE_AFTER);
+    /** How long an agent may work without a sign of progress (a tool used, pane output) before it counts as stalled. */
+    public static final Setting<Duration> STALLED_AFTER = Setting.duration("agents.stalled-after", Duration.ofMinutes(10))
+            .checkedBy((tx, stalled) -> {
+                if (stalled.compareTo(MIN_STALE_AFTER) < 0) {
+                    throw SwarmException.badInput("agents.stalled-after must be at least " + Durations.format(MIN_STALE_AFTER));
+                }
+            });
+    public static final List<Setting<?>> SETTINGS = List.of(STALE_AFTER, GONE_AFTER, STALLED_AFTER);
+    private static final Pattern SESSION = Pattern.compile("[a-z]{1,16}:[A-Za-z0-9._-]{1,128}");
     private static final Pattern NUMBERED = Pattern.compile("agent-(\\d{1,9})");
     private static final Pattern PANE = Pattern.compile("%\\d{1,9}");
     private static final int MAX_LABEL = 128;
@@ -70,13 +78,21 @@ public final class Agents implements Gate {
      * What to register; {@code id} null picks the next free {@code agent-N}; {@code kind} null
      * keeps a claimed agent's kind, else means "other". A {@code pane} needs its {@code binding}
      * (the server and processes, checked on this host where the pane is): the pane id alone names
-     * no terminal; the binding's agent process is the agent's process.
+     * no terminal; the binding's agent process is the agent's process. {@code session}: the client
+     * session it runs as ({@code claude:ID}, {@code codex:ID}), or null. With {@code id} null, a
+     * client that starts again resumes its agent: the last one of its session, else the last one
+     * of its pane (of the same kind), when that one's process has ended or is this very process.
      */
-    public record Registration(String id, String kind, String pane, Long pid, String label, PaneBinding binding) {
+    public record Registration(String id, String kind, String pane, Long pid, String label, PaneBinding binding, String session) {
 
         /** Without a pane binding. */
         public Registration(String id, String kind, String pane, Long pid, String label) {
-            this(id, kind, pane, pid, label, null);
+            this(id, kind, pane, pid, label, null, null);
+        }
+
+        /** Without a client session. */
+        public Registration(String id, String kind, String pane, Long pid, String label, PaneBinding binding) {
+            this(id, kind, pane, pid, label, binding, null);
         }
 
         public static void checkPane(String pane) {
@@ -107,6 +123,10 @@ public final class Agents implements Gate {
                 throw new IllegalArgumentException("the pane binding " + binding + " is not for pane " + pane + " and pid " + pid);
             }
             label = Limits.visibleText("label", label == null ? "" : label, MAX_LABEL);
+            if (session != null && !SESSION.matcher(session).matches()) {
+                throw SwarmException.badInput("bad client session (" + session.length() + " characters): expected CLIENT:ID such as claude:"
+                        + "0199a213-81c0-7800-8aa1-bbab2a035a53 (letters, digits, . _ -; at most 128)");
+            }
         }
     }
 
@@ -117,8 +137,8 @@ public final class Agents implements Gate {
         }
     }
 
-    /** A registered agent and its token, shown once. */
-    public record Registered(Agent agent, String token) {
+    /** A registered agent and its token, shown once; {@code resumed}: it is an agent that was here before, back. */
+    public record Registered(Agent agent, String token, boolean resumed) {
     }
 
     /** An agent process seen in a tmux pane of this host: the pane's binding to it, and its kind. */
@@ -136,9 +156,12 @@ public final class Agents implements Gate {
     public Registered register(Registration registration) {
         return store.write(tx -> {
             sweep(tx);
-            String id = registration.id() != null ? registration.id() : claimablePaneAgent(tx, registration).orElseGet(() -> nextFreeId(tx));
+            Optional<Agent> resumed = registration.id() != null ? Optional.empty() : resumable(tx, registration);
+            String id = registration.id() != null ? registration.id() : resumed.map(Agent::id)
+                    .or(() -> claimablePaneAgent(tx, registration)).orElseGet(() -> nextFreeId(tx));
             Optional<Agent> existing = AgentStore.in(tx).agent(id);
-            if (existing.isPresent() && existing.get().status() != Agent.Status.GONE && !claimable(existing.get(), registration)) {
+            if (existing.isPresent() && existing.get().status() != Agent.Status.GONE && !claimable(existing.get(), registration)
+                    && resumed.isEmpty()) {
                 throw SwarmException.denied("agent id " + id + " is " + existing.get().status().label() + " (last seen "
                         + java.time.Instant.ofEpochMilli(existing.get().lastSeen()) + "); choose another id or wait until it is gone");
             }
@@ -148,8 +171,9 @@ public final class Agents implements Gate {
                     throw SwarmException.denied("tmux pane " + binding.pane() + " belongs to agent " + owner.id());
                 });
             }
-            // an existing agent not gone is claimed here (it was discovered on this pane): it keeps its kind and first sighting
-            Optional<Agent> claimed = existing.filter(a -> a.status() != Agent.Status.GONE);
+            // an existing agent not gone is claimed here (discovered on this pane, or resumed by its own process): it keeps its kind
+            // and first sighting; a resumed one keeps them too, and its label unless a new one is given
+            Optional<Agent> claimed = existing.filter(a -> a.status() != Agent.Status.GONE || resumed.isPresent());
             Long pid = registration.pid();
             Long started = null;
             if (binding != null) {
@@ -162,14 +186,44 @@ public final class Agents implements Gate {
             String token = Tokens.newToken();
             long now = tx.now();
             String kind = registration.kind() != null ? registration.kind() : claimed.map(Agent::kind).orElse("other");
-            Agent agent = new Agent(id, kind, Agent.Status.ACTIVE, registration.label(), registration.pane(),
+            String label = registration.label().isEmpty() ? resumed.map(Agent::label).orElse("") : registration.label();
+            Agent agent = new Agent(id, kind, Agent.Status.ACTIVE, label, registration.pane(),
                     binding == null ? null : binding.socket(), binding == null ? null : binding.panePid(),
                     binding == null ? null : binding.panePidStartedAt(), pid, started, probe.host(),
-                    claimed.map(Agent::registeredAt).orElse(now), now, now, true);
+                    claimed.map(Agent::registeredAt).orElse(now), now, now, true, registration.session(), null, now, now);
             AgentStore.in(tx).saveAgent(agent, Tokens.hash(token));
             tx.appendEvent("agent.registered", id, null, OrderedMap.of("kind", agent.kind(), "pane", agent.pane(),
-                    "tmuxSocket", agent.tmuxSocket(), "pid", agent.pid(), "host", agent.host(), "label", agent.label()));
-            return new Registered(agent, token);
+                    "tmuxSocket", agent.tmuxSocket(), "pid", agent.pid(), "host", agent.host(), "label", agent.label(),
+                    "session", agent.session(), "resumed", resumed.isPresent()));
+            return new Registered(agent, token, resumed.isPresent());
+        });
+    }
+
+    /**
+     * The agent a client starting again comes back as: the last agent of its session, else the
+     * last one bound to its pane if of the same kind; only when that agent is gone, or its process
+     * has ended (it is marked gone here: what it held stays released), or its process is the one
+     * registering now (a client that reloads, such as Claude Code after /clear or compaction).
+     * A live agent of another live process is never taken over.
+     */
+    private Optional<Agent> resumable(Tx tx, Registration registration) {
+        AgentStore agents = AgentStore.in(tx);
+        Optional<Agent> previous = Optional.ofNullable(registration.session()).flatMap(agents::lastAgentOfSession);
+        PaneBinding binding = registration.binding();
+        if (previous.isEmpty() && binding != null) {
+            previous = agents.lastAgentOnPane(probe.host(), binding.socket(), binding.pane())
+                    .filter(agent -> agent.claimed() && (registration.kind() == null || registration.kind().equals(agent.kind())));
+        }
+        Long pid = binding != null ? Long.valueOf(binding.agentPid()) : registration.pid();
+        return previous.filter(agent -> {
+            if (agent.status() == Agent.Status.GONE || agent.pid() != null && agent.pid().equals(pid) && agent.host().equals(probe.host())) {
+                return true;
+            }
+            String ended = processCheck(agent).ended();
+            if (ended != null) {
+                markGone(tx, agent, ended);
+            }
+            return ended != null;
         });
     }
 
@@ -274,6 +328,53 @@ public final class Agents implements Gate {
         });
     }
 
+    /**
+     * The agent tells what it is doing (its client's hooks do): working (which is progress too),
+     * idle or waiting-for-input. Stalled is not reported: the sweep concludes it.
+     */
+    public Agent report(Caller caller, Agent.Activity activity) {
+        if (activity == null || activity == Agent.Activity.STALLED) {
+            throw SwarmException.badInput("report working, idle or waiting-for-input (stalled is what the hub concludes)");
+        }
+        String id = caller.agentId();
+        return store.write(tx -> {
+            admit(tx, caller);
+            Agent agent = AgentStore.in(tx).agent(id).orElseThrow();
+            recordActivity(tx, agent, activity, activity == Agent.Activity.WORKING ? tx.now() : agent.progressAt());
+            return AgentStore.in(tx).agent(id).orElseThrow();
+        });
+    }
+
+    /**
+     * What the agent's pane showed (the hub's watcher looks at it now and then): {@code changed},
+     * its output changed since the last look, which is progress (a stalled agent works again);
+     * else it stayed quiet for the watcher's quiet period. An agent without hooks (no client
+     * session) has no other source: it is working while its pane changes and idle once quiet.
+     */
+    public void paneSeen(String id, boolean changed) {
+        store.write(tx -> {
+            AgentStore.in(tx).agent(id).filter(agent -> agent.status() != Agent.Status.GONE).ifPresent(agent -> {
+                Agent.Activity activity = agent.activity();
+                if (changed) {
+                    boolean working = !agent.hooked() || activity == Agent.Activity.STALLED || activity == null;
+                    recordActivity(tx, agent, working ? Agent.Activity.WORKING : activity, tx.now());
+                } else if (!agent.hooked() && activity != Agent.Activity.IDLE) {
+                    recordActivity(tx, agent, Agent.Activity.IDLE, agent.progressAt());
+                }
+            });
+            return null;
+        });
+    }
+
+    private static void recordActivity(Tx tx, Agent agent, Agent.Activity activity, long progressAt) {
+        boolean changed = agent.activity() != activity;
+        AgentStore.in(tx).setActivity(agent.id(), activity, changed ? tx.now() : agent.activitySince(), progressAt);
+        if (changed) {
+            tx.appendEvent("agent.activity", agent.id(), null, OrderedMap.of("activity", activity.label(),
+                    "was", agent.activity() == null ? null : agent.activity().label()));
+        }
+    }
+
     /** The agent leaves: its leases are released and it is gone (its id may be registered again). */
     public List<Lease> leave(Caller caller) {
         String id = caller.agentId();
@@ -364,7 +465,8 @@ public final class Agents implements Gate {
                 });
                 String id = freeIdLike(tx, sighting.kind() + "-pane" + binding.pane().substring(1));
                 Agent agent = new Agent(id, sighting.kind(), Agent.Status.ACTIVE, "", binding.pane(), socket, binding.panePid(),
-                        binding.panePidStartedAt(), binding.agentPid(), binding.agentStartedAt(), host, tx.now(), tx.now(), tx.now(), false);
+                        binding.panePidStartedAt(), binding.agentPid(), binding.agentStartedAt(), host, tx.now(), tx.now(), tx.now(), false,
+                        null, null, tx.now(), tx.now());
                 AgentStore.in(tx).saveAgent(agent, null);
                 tx.appendEvent("agent.discovered", id, null, OrderedMap.of("kind", agent.kind(), "pane", agent.pane(),
                         "tmuxSocket", socket, "pid", agent.pid()));
@@ -432,6 +534,27 @@ public final class Agents implements Gate {
         return store.read(tx -> AgentStore.in(tx).agent(id));
     }
 
+    /**
+     * The live agent of this host whose registered process is the nearest of {@code lineage} (a
+     * process and its ancestors, nearest first), told apart from a reused pid by its start time.
+     */
+    public Optional<Agent> ofProcessLineage(List<Long> lineage) {
+        List<Agent> live = store.read(tx -> AgentStore.in(tx).sweepCandidates(Long.MIN_VALUE, probe.host()));
+        for (long pid : lineage) {
+            for (Agent agent : live) {
+                if (agent.pid() != null && agent.pid() == pid && agent.host().equals(probe.host()) && processCheck(agent).alive()) {
+                    return Optional.of(agent);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The agent that ran as this client session most lately, gone or not. */
+    public Optional<Agent> ofSession(String session) {
+        return store.read(tx -> AgentStore.in(tx).lastAgentOfSession(session));
+    }
+
     /** The live agent bound to this pane of the tmux server at {@code socket}. */
     public Optional<Agent> onPane(String socket, String pane) {
         return store.read(tx -> AgentStore.in(tx).liveAgentOnPane(probe.host(), socket, pane));
@@ -471,6 +594,9 @@ public final class Agents implements Gate {
                 AgentStore.in(tx).setAgentStatus(agent.id(), Agent.Status.STALE);
                 tx.appendEvent("agent.stale", agent.id(), null, OrderedMap.of("lastSeen", agent.lastSeen()));
             }
+        }
+        for (Agent agent : AgentStore.in(tx).workingWithoutProgressSince(now - STALLED_AFTER.in(tx).toMillis())) {
+            recordActivity(tx, agent, Agent.Activity.STALLED, agent.progressAt());
         }
     }
 

@@ -3,6 +3,7 @@ package dev.swarmhub.cli;
 import dev.swarmhub.agents.AgentOperations;
 import dev.swarmhub.agents.Agents;
 import dev.swarmhub.agents.PaneBinding;
+import dev.swarmhub.host.AgentCredentials;
 import dev.swarmhub.host.PaneGuard;
 import dev.swarmhub.host.Tmux;
 import dev.swarmhub.hub.JsonViews;
@@ -69,6 +70,7 @@ final class AgentCommand {
             try (CommandServices services = swarm.services()) {
                 registered = services.agents.register(new Agents.Registration(id, kind, pane, pid, label, binding));
             }
+            AgentCredentials.save(swarm.projectRoot(), registered.agent().id(), registered.token()); // for its own processes' commands
             return agent.swarm.output.result(JsonViews.registered(registered.agent(), registered.token()), "registered " + registered.agent().id()
                     + " (the token is shown only this once)\n" + exports(registered.agent().id(), registered.token()));
         }

@@ -5,6 +5,7 @@ import dev.swarmhub.agents.Agents;
 import dev.swarmhub.host.AgentFinder;
 import dev.swarmhub.host.Tmux;
 import dev.swarmhub.hub.JsonViews;
+import dev.swarmhub.kernel.Caller;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -24,18 +25,23 @@ final class AgentsCommand implements Callable<Integer> {
     @ParentCommand
     Swarm swarm;
 
+    @Option(names = "--problems", description = "Only the agents that need a human: waiting for input, stalled, or stale.")
+    boolean problems;
+
     @Override
     public Integer call() {
-        return swarm.run(services -> services.agentEndpoints.list, swarm.agentCaller(), new AgentOperations.None(), AgentsCommand::text);
+        return swarm.run(services -> services.agentEndpoints.list, Caller.ofAgent(null, null), new AgentOperations.Listing(problems),
+                listed -> listed.isEmpty() && problems ? "no agent needs a human\n" : text(listed));
     }
 
     private static String text(List<Agents.Listed> listed) {
         StringBuilder text = new StringBuilder();
         for (Agents.Listed entry : listed) {
             var agent = entry.agent();
-            text.append(String.format(Locale.ROOT, "%-24s %-7s %-6s %-5s %-8s last seen %s%s%n", agent.id(), agent.kind(),
-                    agent.status().label(), agent.pane() == null ? "-" : agent.pane(), agent.pid() == null ? "-" : agent.pid(),
-                    Output.clock(agent.lastSeen()), entry.leases().isEmpty() ? "" : "  holds " + String.join(" ", entry.leases())));
+            text.append(String.format(Locale.ROOT, "%-24s %-7s %-6s %-17s %-5s %-8s last seen %s%s%n", agent.id(), agent.kind(),
+                    agent.status().label(), agent.activity() == null ? "-" : agent.activity().label(), agent.pane() == null ? "-" : agent.pane(),
+                    agent.pid() == null ? "-" : agent.pid(), Output.clock(agent.lastSeen()),
+                    entry.leases().isEmpty() ? "" : "  holds " + String.join(" ", entry.leases())));
         }
         return listed.isEmpty() ? "no agents registered\n" : text.toString();
     }

@@ -1,5 +1,7 @@
 package dev.swarmhub.cli;
 
+import dev.swarmhub.agents.Agent;
+import dev.swarmhub.host.AgentCredentials;
 import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.host.Tmux;
 import dev.swarmhub.hub.Exposed;
@@ -13,8 +15,11 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,7 +38,8 @@ import picocli.CommandLine;
                 MessageCommands.Send.class, MessageCommands.Broadcast.class, MessageCommands.Reply.class, MessageCommands.Inbox.class,
                 MessageCommands.Read.class, MessageCommands.Ack.class, MessageCommands.Thread.class, MessageCommands.Search.class,
                 GuardCommand.class, LogCommand.class, ConfigCommand.class, HubCommands.Up.class, HubCommands.Down.class,
-                HubCommands.Status.class, BenchCommand.class, McpCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+                HubCommands.Status.class, BenchCommand.class, McpCommand.class, DemoCommand.class, HooksCommand.class, HookCommand.class,
+                PrimeCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:anything else failed", "2:bad usage or bad input",
                 "3:denied (conflict, not the holder, timed out waiting)",
@@ -143,6 +149,8 @@ public final class Swarm implements Runnable {
         CommandLine commandLine = new CommandLine(swarm);
         // commands derived from a domain operation, one line each (before the settings below, which reach every subcommand)
         commandLine.addSubcommand(OperationCommand.of(services -> services.messageEndpoints.show, "show", MessageCommands::full, "message"));
+        commandLine.getSubcommands().get("agent").addSubcommand(OperationCommand.of(services -> services.agentEndpoints.report, "activity",
+                agent -> agent.id() + " is " + agent.activity().label(), "activity"));
         commandLine.getCommandSpec().removeSubcommand("help");
         commandLine.addSubcommand(new CommandLine.HelpCommand()); // listed last, after the derived commands
         return commandLine
@@ -225,6 +233,9 @@ public final class Swarm implements Runnable {
         }
     }
 
+    /** How far up its process tree a command looks for the agent it runs for. */
+    private static final int MAX_LINEAGE = 64;
+
     /** The acting agent from --agent or SWARM_AGENT; null when neither is set. */
     String agentOrNull() {
         return agent != null ? agent : environment.get("SWARM_AGENT");
@@ -234,9 +245,37 @@ public final class Swarm implements Runnable {
         return token != null ? token : environment.get("SWARM_TOKEN");
     }
 
-    /** The acting agent with its token; the store checks both inside the operation's transaction. */
+    /**
+     * The acting agent with its token; the store checks both inside the operation's transaction.
+     * Without a token, the agent whose registered process runs this command (it, or one of its
+     * ancestors: a tool call of the agent), with the token kept for it in .swarm/agents/; a named
+     * agent (--agent, SWARM_AGENT) must be that one.
+     */
     Caller agentCaller() {
-        return Caller.ofAgent(agentOrNull(), tokenOrNull());
+        String named = agentOrNull();
+        if (tokenOrNull() == null) {
+            Optional<Agent> own = ownAgent().filter(agent -> named == null || named.equals(agent.id()));
+            Optional<String> kept = own.flatMap(agent -> AgentCredentials.read(projectRoot(), agent.id()));
+            if (kept.isPresent()) {
+                return Caller.ofAgent(own.get().id(), kept.get());
+            }
+        }
+        return Caller.ofAgent(named, tokenOrNull());
+    }
+
+    /** The live agent of this host whose registered process is the caller's process or its nearest such ancestor. */
+    Optional<Agent> ownAgent() {
+        List<Long> lineage = new ArrayList<>();
+        for (Optional<ProcessHandle> process = ProcessHandle.of(callerPid()); process.isPresent() && lineage.size() < MAX_LINEAGE;
+                process = process.get().parent()) {
+            lineage.add(process.get().pid());
+        }
+        if (lineage.isEmpty()) {
+            return Optional.empty();
+        }
+        try (CommandServices services = services()) {
+            return services.agents.ofProcessLineage(lineage);
+        }
     }
 
     /** The acting agent with its token, refused before anything runs when no agent is given (the store checks the token). */

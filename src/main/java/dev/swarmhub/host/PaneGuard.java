@@ -100,6 +100,21 @@ public final class PaneGuard {
         return started.isPresent() && Math.abs(started.getAsLong() - expected) <= START_TIME_TOLERANCE_MS;
     }
 
+    /**
+     * The program a hook runs for: the nearest ancestor of {@code pid} that is not a shell (a
+     * client runs its hook commands through one), or empty when there is none.
+     */
+    public static OptionalLong nearestProgramAbove(long pid) {
+        Optional<ProcessHandle> process = ProcessHandle.of(pid).flatMap(ProcessHandle::parent);
+        for (int depth = 0; process.isPresent() && depth < 32; depth++, process = process.get().parent()) {
+            Optional<String> name = process.get().info().command().map(command -> Path.of(command).getFileName().toString());
+            if (name.isPresent() && !isShell(name.get())) {
+                return OptionalLong.of(process.get().pid());
+            }
+        }
+        return OptionalLong.empty();
+    }
+
     static boolean isShell(String name) {
         String base = name.startsWith("-") ? name.substring(1) : name; // a login shell's name
         return SHELLS.contains(base);

@@ -94,7 +94,8 @@ final class Api extends HttpServlet {
         this.postedOperations = Map.of("POST /locks", lease.acquire, "POST /locks/renew", lease.renew, "POST /locks/release", lease.release,
                 "POST /locks/cleanup", lease.cleanup, "POST /locks/release-agent", lease.releaseAgent,
                 "POST /messages", message.send, "POST /messages/broadcast", message.broadcast,
-                "POST /agents/heartbeat", agent.heartbeat, "POST /agents/leave", agent.leave);
+                "POST /agents/heartbeat", agent.heartbeat, "POST /agents/leave", agent.leave,
+                "POST /agents/activity", agent.report);
         this.openApi = OpenApi.document(postedOperations, Map.of("POST /messages/{id}/reply", message.reply), MESSAGE_IN_PATH, answers());
     }
 

@@ -130,6 +130,10 @@ public final class JsonViews {
             @Field(value = "tmux pane id (%3) its messages are typed into", nullable = true) String pane,
             @Field(value = "the agent's process", nullable = true) Long pid, String host, @Field(nullable = true) String label,
             @Field("someone holds its token (discovered agents start unclaimed)") boolean claimed, Instant registeredAt,
+            @Field(value = "what it is doing (null: nobody has told)", valuesOf = Agent.Activity.class, nullable = true) String activity,
+            @Field(value = "since when it does that", nullable = true) Instant activitySince,
+            @Field(value = "the client session it runs as (claude:ID, codex:ID), by which a restarted client resumes it", nullable = true)
+            String session,
             @JsonInclude(Include.NON_NULL) @Field("the resources it holds (in a list of agents)") List<String> leases) {
     }
 
@@ -152,7 +156,9 @@ public final class JsonViews {
 
     public static AgentView agent(Agent agent, List<String> leases) {
         return new AgentView(agent.id(), agent.kind(), agent.status().label(), Instant.ofEpochMilli(agent.lastSeen()), agent.pane(),
-                agent.pid(), agent.host(), agent.label(), agent.claimed(), Instant.ofEpochMilli(agent.registeredAt()), leases);
+                agent.pid(), agent.host(), agent.label(), agent.claimed(), Instant.ofEpochMilli(agent.registeredAt()),
+                agent.activity() == null ? null : agent.activity().label(),
+                agent.activity() == null ? null : Instant.ofEpochMilli(agent.activitySince()), agent.session(), leases);
     }
 
     public static RegisteredAgentView registered(Agent agent, String token) {

@@ -361,7 +361,7 @@ final class McpService implements AutoCloseable {
     private List<SyncResourceSpecification> resources() {
         return List.of(
                 resource("swarm://agents", "agents", "Registered agents and their locks", services.agentEndpoints.list,
-                        new AgentOperations.None()),
+                        new AgentOperations.Listing(null)),
                 resource("swarm://locks", "locks", "Live locks", services.leaseEndpoints.holders,
                         new LeaseOperations.Holders(null, null)),
                 resource("swarm://log", "log", "The newest 50 events", services.logEndpoints.read,

@@ -197,6 +197,25 @@ public final class Messages {
         }
     }
 
+    /**
+     * Hands the caller's unread messages (at most {@code max}, oldest first) to the agent itself,
+     * through a channel that puts them before its model (its client's hooks): they are marked
+     * read, and delivered, with a {@code message.read} event saying so. A message whose ACK is
+     * due comes again when its retry marks it unread.
+     */
+    public List<View> handOver(Caller who, int max, String via) {
+        return store.write(tx -> {
+            String me = reader(tx, who);
+            List<View> handed = new ArrayList<>();
+            for (Message message : MessageStore.in(tx).inbox(me, true, Math.max(1, Math.min(max, MAX_LISTED)))) {
+                MessageStore.in(tx).markReceived(message.id(), me, true, false);
+                tx.appendEvent("message.read", who.operator() ? null : me, null, OrderedMap.of("id", message.id(), "via", via));
+                handed.add(view(MessageStore.in(tx).message(message.id()).orElseThrow(), me));
+            }
+            return handed;
+        });
+    }
+
     /** Shows a message; a recipient's read marks it read (and delivered). */
     public View read(Caller who, String ref) {
         return look(who, ref, true);

@@ -11,7 +11,7 @@ import java.util.Optional;
 final class AgentSql implements AgentStore {
 
     private static final String AGENT_COLUMNS = "id, kind, status, label, pane, tmux_socket, pane_pid, pane_pid_started_at, pid, "
-            + "pid_started_at, host, registered_at, last_seen, status_since, token_hash IS NOT NULL";
+            + "pid_started_at, host, registered_at, last_seen, status_since, token_hash IS NOT NULL, session, activity, activity_since, progress_at";
 
     private final JdbcTx tx;
 
@@ -31,6 +31,18 @@ final class AgentSql implements AgentStore {
     }
 
     @Override
+    public Optional<Agent> lastAgentOfSession(String session) {
+        return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents WHERE session = ? ORDER BY status <> 'gone' DESC, status_since DESC, id "
+                + "LIMIT 1", session).stream().findFirst();
+    }
+
+    @Override
+    public Optional<Agent> lastAgentOnPane(String host, String socket, String pane) {
+        return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents WHERE host = ? AND tmux_socket = ? AND pane = ? "
+                + "ORDER BY status <> 'gone' DESC, status_since DESC, id LIMIT 1", host, socket, pane).stream().findFirst();
+    }
+
+    @Override
     public List<Agent> agents() {
         return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents ORDER BY id");
     }
@@ -44,20 +56,23 @@ final class AgentSql implements AgentStore {
     @Override
     public void saveAgent(Agent agent, String tokenHash) {
         tx.update("INSERT INTO agents (id, kind, status, label, pane, tmux_socket, pane_pid, pane_pid_started_at, pid, pid_started_at, host, "
-                + "token_hash, registered_at, last_seen, status_since) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                + "token_hash, registered_at, last_seen, status_since, session, activity, activity_since, progress_at) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 + "ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, status = excluded.status, label = excluded.label, "
                 + "pane = excluded.pane, tmux_socket = excluded.tmux_socket, pane_pid = excluded.pane_pid, "
                 + "pane_pid_started_at = excluded.pane_pid_started_at, pid = excluded.pid, pid_started_at = excluded.pid_started_at, "
                 + "host = excluded.host, token_hash = excluded.token_hash, registered_at = excluded.registered_at, "
-                + "last_seen = excluded.last_seen, status_since = excluded.status_since",
+                + "last_seen = excluded.last_seen, status_since = excluded.status_since, session = excluded.session, "
+                + "activity = excluded.activity, activity_since = excluded.activity_since, progress_at = excluded.progress_at",
                 agent.id(), agent.kind(), agent.status().label(), agent.label(), agent.pane(), agent.tmuxSocket(), agent.panePid(),
-                agent.panePidStartedAt(), agent.pid(), agent.pidStartedAt(), agent.host(), tokenHash, agent.registeredAt(), agent.lastSeen(), agent.statusSince());
+                agent.panePidStartedAt(), agent.pid(), agent.pidStartedAt(), agent.host(), tokenHash, agent.registeredAt(), agent.lastSeen(), agent.statusSince(),
+                agent.session(), agent.activity() == null ? null : agent.activity().label(), agent.activitySince(), agent.progressAt());
     }
 
     @Override
     public Optional<Claimed> claimedAgent(String id) {
         return tx.query("SELECT " + AGENT_COLUMNS + ", token_hash FROM agents WHERE id = ? AND token_hash IS NOT NULL",
-                row -> new Claimed(agent(row), row.getString(16)), id).stream().findFirst();
+                row -> new Claimed(agent(row), row.getString(20)), id).stream().findFirst();
     }
 
     @Override
@@ -73,6 +88,18 @@ final class AgentSql implements AgentStore {
     @Override
     public void setAgentStatus(String id, Agent.Status status) {
         tx.update("UPDATE agents SET status = ?, status_since = ? WHERE id = ?", status.label(), tx.now(), id);
+    }
+
+    @Override
+    public void setActivity(String id, Agent.Activity activity, long since, long progressAt) {
+        tx.update("UPDATE agents SET activity = ?, activity_since = ?, progress_at = ? WHERE id = ?",
+                activity == null ? null : activity.label(), since, progressAt, id);
+    }
+
+    @Override
+    public List<Agent> workingWithoutProgressSince(long progressBefore) {
+        return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents WHERE activity = 'working' AND progress_at <= ? AND status <> 'gone' ORDER BY id",
+                progressBefore);
     }
 
     @Override
@@ -93,6 +120,7 @@ final class AgentSql implements AgentStore {
     private static Agent agent(ResultSet row) throws SQLException {
         return new Agent(row.getString(1), row.getString(2), Agent.Status.parse(row.getString(3)), row.getString(4), row.getString(5),
                 row.getString(6), JdbcTx.nullableLong(row, 7), JdbcTx.nullableLong(row, 8), JdbcTx.nullableLong(row, 9), JdbcTx.nullableLong(row, 10),
-                row.getString(11), row.getLong(12), row.getLong(13), row.getLong(14), row.getBoolean(15));
+                row.getString(11), row.getLong(12), row.getLong(13), row.getLong(14), row.getBoolean(15), row.getString(16),
+                Agent.Activity.parse(row.getString(17)), row.getLong(18), row.getLong(19));
     }
 }

@@ -1,6 +1,7 @@
 package dev.swarmhub.agents;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.swarmhub.kernel.Caller;
@@ -433,7 +434,7 @@ class AgentsTest {
     void anAgentRegisteredUnderAReservedIdBeforeTheyWereReservedCannotAct() {
         store.write(tx -> {
             AgentStore.in(tx).saveAgent(new Agent("swarm", "other", Agent.Status.ACTIVE, "", null, null, null, null, null, null, FakeProcesses.HOST,
-                    tx.now(), tx.now(), tx.now(), true), Tokens.hash("old-token"));
+                    tx.now(), tx.now(), tx.now(), true, null, null, 0, 0), Tokens.hash("old-token"));
             return null;
         });
         SwarmException refused = catchThrowableOfType(SwarmException.class, () -> agents.heartbeat(Caller.ofAgent("swarm", "old-token")));
@@ -966,25 +967,220 @@ class AgentsTest {
 
     @Test
     void anAgentHasAPaneBindingOnlyWhenEverythingAboutItsPaneIsKnownAndALivePaneUntilItIsGone() {
-        Agent bound = new Agent("a", "claude", Agent.Status.ACTIVE, "", "%3", SERVER, 10L, 11L, 12L, 13L, FakeProcesses.HOST, 0, 0, 0, true);
+        Agent bound = new Agent("a", "claude", Agent.Status.ACTIVE, "", "%3", SERVER, 10L, 11L, 12L, 13L, FakeProcesses.HOST, 0, 0, 0, true, null, null, 0, 0);
         assertThat(bound.paneBinding()).isEqualTo(new PaneBinding(SERVER, "%3", 10, 11, 12, 13));
         assertThat(bound.hasLivePane()).isTrue();
-        assertThat(new Agent("a", "claude", Agent.Status.STALE, "", "%3", null, null, null, null, null, FakeProcesses.HOST, 0, 0, 0, true)
+        assertThat(new Agent("a", "claude", Agent.Status.STALE, "", "%3", null, null, null, null, null, FakeProcesses.HOST, 0, 0, 0, true, null, null, 0, 0)
                 .hasLivePane()).as("a pane recorded without its server still queues typing").isTrue();
-        assertThat(new Agent("a", "claude", Agent.Status.GONE, "", "%3", SERVER, 10L, 11L, 12L, 13L, FakeProcesses.HOST, 0, 0, 0, true)
+        assertThat(new Agent("a", "claude", Agent.Status.GONE, "", "%3", SERVER, 10L, 11L, 12L, 13L, FakeProcesses.HOST, 0, 0, 0, true, null, null, 0, 0)
                 .hasLivePane()).isFalse();
-        assertThat(new Agent("a", "claude", Agent.Status.ACTIVE, "", null, null, null, null, null, null, FakeProcesses.HOST, 0, 0, 0, true)
+        assertThat(new Agent("a", "claude", Agent.Status.ACTIVE, "", null, null, null, null, null, null, FakeProcesses.HOST, 0, 0, 0, true, null, null, 0, 0)
                 .hasLivePane()).isFalse();
         List<Agent> incomplete = List.of(
-                new Agent("a", "claude", Agent.Status.ACTIVE, "", null, SERVER, 10L, 11L, 12L, 13L, FakeProcesses.HOST, 0, 0, 0, true),
-                new Agent("a", "claude", Agent.Status.ACTIVE, "", "%3", null, 10L, 11L, 12L, 13L, FakeProcesses.HOST, 0, 0, 0, true),
-                new Agent("a", "claude", Agent.Status.ACTIVE, "", "%3", SERVER, null, 11L, 12L, 13L, FakeProcesses.HOST, 0, 0, 0, true),
-                new Agent("a", "claude", Agent.Status.ACTIVE, "", "%3", SERVER, 10L, null, 12L, 13L, FakeProcesses.HOST, 0, 0, 0, true),
-                new Agent("a", "claude", Agent.Status.ACTIVE, "", "%3", SERVER, 10L, 11L, null, 13L, FakeProcesses.HOST, 0, 0, 0, true),
-                new Agent("a", "claude", Agent.Status.ACTIVE, "", "%3", SERVER, 10L, 11L, 12L, null, FakeProcesses.HOST, 0, 0, 0, true));
+                new Agent("a", "claude", Agent.Status.ACTIVE, "", null, SERVER, 10L, 11L, 12L, 13L, FakeProcesses.HOST, 0, 0, 0, true, null, null, 0, 0),
+                new Agent("a", "claude", Agent.Status.ACTIVE, "", "%3", null, 10L, 11L, 12L, 13L, FakeProcesses.HOST, 0, 0, 0, true, null, null, 0, 0),
+                new Agent("a", "claude", Agent.Status.ACTIVE, "", "%3", SERVER, null, 11L, 12L, 13L, FakeProcesses.HOST, 0, 0, 0, true, null, null, 0, 0),
+                new Agent("a", "claude", Agent.Status.ACTIVE, "", "%3", SERVER, 10L, null, 12L, 13L, FakeProcesses.HOST, 0, 0, 0, true, null, null, 0, 0),
+                new Agent("a", "claude", Agent.Status.ACTIVE, "", "%3", SERVER, 10L, 11L, null, 13L, FakeProcesses.HOST, 0, 0, 0, true, null, null, 0, 0),
+                new Agent("a", "claude", Agent.Status.ACTIVE, "", "%3", SERVER, 10L, 11L, 12L, null, FakeProcesses.HOST, 0, 0, 0, true, null, null, 0, 0));
         assertThat(incomplete).extracting(Agent::paneBinding).containsOnlyNulls();
         assertThat(Agent.Status.parse("stale")).isEqualTo(Agent.Status.STALE);
         assertThat(Agent.Status.GONE.label()).isEqualTo("gone");
+    }
+
+    // ------------------------------------------------------------------ resuming and activity
+
+    private Agents.Registered registerSession(String session, String kind, long pid, PaneBinding binding) {
+        return agents.register(new Agents.Registration(null, kind, binding == null ? null : binding.pane(), binding == null ? pid : null,
+                null, binding, session));
+    }
+
+    @Test
+    void aClientSessionStartedAgainResumesItsAgentWithANewTokenAndWithoutWhatItsDeadProcessHeld() {
+        long started = clock.millis() - 5_000;
+        processes.start(700, started);
+        Agents.Registered first = registerSession("claude:s-1", "claude", 700, null);
+        assertThat(first.resumed()).isFalse();
+        assertThat(first.agent().session()).isEqualTo("claude:s-1");
+        acquire(as(first), "name:build");
+        processes.end(700);
+        processes.start(701, clock.millis());
+
+        Agents.Registered again = registerSession("claude:s-1", "claude", 701, null);
+
+        assertThat(again.resumed()).isTrue();
+        assertThat(again.agent().id()).isEqualTo(first.agent().id());
+        assertThat(again.agent().registeredAt()).isEqualTo(first.agent().registeredAt());
+        assertThat(again.token()).isNotEqualTo(first.token());
+        unauthenticated(() -> agents.heartbeat(as(first)));
+        assertThat(agents.heartbeat(as(again)).pid()).isEqualTo(701L);
+        assertThat(leases.list(null, true)).as("what its dead process held stays released").isEmpty();
+        assertThat(events("agent.gone", first.agent().id())).singleElement()
+                .satisfies(event -> assertThat(String.valueOf(event.details().get("reason"))).contains("700"));
+        assertThat(events("agent.registered", first.agent().id())).last()
+                .satisfies(event -> assertThat(event.details()).containsEntry("resumed", true).containsEntry("session", "claude:s-1"));
+    }
+
+    @Test
+    void theSameProcessRegisteringItsSessionAgainKeepsItsAgentAndWhatItHolds() {
+        processes.start(710, clock.millis() - 1_000);
+        Agents.Registered first = registerSession("codex:t-9", "codex", 710, null);
+        acquire(as(first), "name:build");
+
+        Agents.Registered again = registerSession("codex:t-9", "codex", 710, null);
+
+        assertThat(again.agent().id()).isEqualTo(first.agent().id());
+        assertThat(again.resumed()).isTrue();
+        assertThat(leases.list(null, false)).extracting(Lease::agent).containsExactly(first.agent().id());
+        assertThat(status(first.agent().id())).isEqualTo(Agent.Status.ACTIVE);
+    }
+
+    @Test
+    void aSessionWhoseAgentLivesInAnotherLiveProcessIsNotTakenOver() {
+        processes.start(720, clock.millis() - 1_000);
+        processes.start(721, clock.millis());
+        Agents.Registered first = registerSession("claude:s-2", "claude", 720, null);
+
+        Agents.Registered other = registerSession("claude:s-2", "claude", 721, null);
+
+        assertThat(other.agent().id()).isNotEqualTo(first.agent().id());
+        assertThat(other.resumed()).isFalse();
+        assertThat(agents.heartbeat(as(first)).status()).isEqualTo(Agent.Status.ACTIVE);
+    }
+
+    @Test
+    void anAgentStartedAgainInTheSamePaneResumesTheLastAgentOfThatPaneAndKindEvenWhenItLeft() {
+        long started = clock.millis() - 5_000;
+        processes.start(730, started);
+        Agents.Registered first = registerSession(null, "claude", 0, binding(SERVER, "%3", 730, started));
+        agents.leave(as(first));
+        processes.end(730);
+        processes.start(731, clock.millis());
+
+        Agents.Registered again = registerSession(null, "claude", 0, binding(SERVER, "%3", 731, clock.millis()));
+        assertThat(again.agent().id()).isEqualTo(first.agent().id());
+        assertThat(again.resumed()).isTrue();
+
+        processes.end(731);
+        processes.start(732, clock.millis());
+        Agents.Registered codex = registerSession(null, "codex", 0, binding(SERVER, "%3", 732, clock.millis()));
+        assertThat(codex.agent().id()).as("another kind in the pane is another agent").isNotEqualTo(first.agent().id());
+        assertThat(codex.resumed()).isFalse();
+
+        processes.start(733, clock.millis());
+        Agents.Registered otherServer = registerSession(null, "claude", 0, binding("/run/tmux-test/other", "%3", 733, clock.millis()));
+        assertThat(otherServer.agent().id()).as("pane %3 of another server is another pane").isNotIn(first.agent().id(), codex.agent().id());
+    }
+
+    @Test
+    void aBadClientSessionIsRefusedNamingTheExpectedForm() {
+        for (String bad : List.of("", "claude", ":x", "claude:", "claude:a b", "claude:" + "x".repeat(129), "CLAUDE:x", "claude:x\n")) {
+            assertThatThrownBy(() -> registerSession(bad, "claude", 1, null)).as(bad).isInstanceOf(SwarmException.class)
+                    .hasMessageContaining("CLIENT:ID").hasMessageNotContaining("\n");
+        }
+        assertThat(agents.list()).isEmpty();
+    }
+
+    @Test
+    void reportsSetTheActivityWithItsEventsAndWorkingWithoutProgressForTheSettingIsStalled() {
+        processes.start(4000, clock.millis()); // a live process keeps it here however long it is silent
+        Agents.Registered a = registerWithPid("agent-a", 4000);
+        assertThat(agents.find("agent-a").orElseThrow().activity()).isNull();
+
+        assertThat(agents.report(as(a), Agent.Activity.WORKING).activity()).isEqualTo(Agent.Activity.WORKING);
+        long workingSince = clock.millis();
+        clock.advance(Duration.ofMinutes(9));
+        agents.report(as(a), Agent.Activity.WORKING); // progress
+        assertThat(agents.find("agent-a").orElseThrow().activitySince()).as("the same activity keeps its start").isEqualTo(workingSince);
+        clock.advance(Duration.ofMinutes(9).plusSeconds(59));
+        store.write(tx -> {
+            agents.sweep(tx);
+            return null;
+        });
+        assertThat(agents.find("agent-a").orElseThrow().activity()).isEqualTo(Agent.Activity.WORKING);
+        clock.advance(Duration.ofSeconds(1));
+        store.write(tx -> {
+            agents.sweep(tx);
+            return null;
+        });
+        assertThat(agents.find("agent-a").orElseThrow().activity()).as("ten minutes without progress").isEqualTo(Agent.Activity.STALLED);
+
+        agents.report(as(a), Agent.Activity.WAITING_FOR_INPUT);
+        agents.report(as(a), Agent.Activity.IDLE);
+        assertThat(events("agent.activity", "agent-a")).extracting(event -> event.details().get("activity"))
+                .containsExactly("working", "stalled", "waiting-for-input", "idle");
+        assertThatThrownBy(() -> agents.report(as(a), Agent.Activity.STALLED)).isInstanceOf(SwarmException.class).hasMessageContaining("stalled");
+        unauthenticated(() -> agents.report(Caller.ofAgent("agent-a", "wrong"), Agent.Activity.IDLE));
+        assertThat(agents.find("agent-a").orElseThrow().activity()).isEqualTo(Agent.Activity.IDLE);
+    }
+
+    @Test
+    void theStalledThresholdIsASetting() {
+        Agents.Registered a = register("agent-a");
+        settings.set(Caller.ofOperator(), Agents.STALLED_AFTER.name(), "30s");
+        agents.report(as(a), Agent.Activity.WORKING);
+        clock.advance(Duration.ofSeconds(30));
+        store.write(tx -> {
+            agents.sweep(tx);
+            return null;
+        });
+        assertThat(agents.find("agent-a").orElseThrow().activity()).isEqualTo(Agent.Activity.STALLED);
+        assertThatThrownBy(() -> settings.set(Caller.ofOperator(), Agents.STALLED_AFTER.name(), "0s")).isInstanceOf(SwarmException.class)
+                .hasMessageContaining("agents.stalled-after");
+    }
+
+    @Test
+    void anAgentWithoutHooksWorksWhileItsPaneChangesAndIsIdleWhenQuietWhileAHookedOneKeepsWhatItsHooksSaid() {
+        long started = clock.millis();
+        processes.start(740, started);
+        processes.start(741, started);
+        Agents.Registered plain = registerSession(null, "aider", 0, binding(SERVER, "%4", 740, started));
+        Agents.Registered hooked = registerSession("claude:s-4", "claude", 0, binding(SERVER, "%5", 741, started));
+        String p = plain.agent().id();
+        String h = hooked.agent().id();
+
+        agents.paneSeen(p, true);
+        agents.paneSeen(h, true);
+        assertThat(agents.find(p).orElseThrow().activity()).isEqualTo(Agent.Activity.WORKING);
+        assertThat(agents.find(h).orElseThrow().activity()).as("nobody had told: output is work").isEqualTo(Agent.Activity.WORKING);
+
+        agents.report(as(hooked), Agent.Activity.IDLE);
+        clock.advance(Duration.ofSeconds(5));
+        agents.paneSeen(p, false);
+        agents.paneSeen(h, true); // a human typing at its prompt
+        assertThat(agents.find(p).orElseThrow().activity()).isEqualTo(Agent.Activity.IDLE);
+        assertThat(agents.find(h).orElseThrow().activity()).isEqualTo(Agent.Activity.IDLE);
+        assertThat(agents.find(h).orElseThrow().progressAt()).isEqualTo(clock.millis());
+
+        agents.report(as(hooked), Agent.Activity.WORKING);
+        clock.advance(Duration.ofMinutes(10));
+        store.write(tx -> {
+            agents.sweep(tx);
+            return null;
+        });
+        assertThat(agents.find(h).orElseThrow().activity()).isEqualTo(Agent.Activity.STALLED);
+        agents.paneSeen(h, true);
+        assertThat(agents.find(h).orElseThrow().activity()).as("output again: it works").isEqualTo(Agent.Activity.WORKING);
+        agents.paneSeen(h, false);
+        assertThat(agents.find(h).orElseThrow().activity()).as("quiet says nothing about a hooked agent").isEqualTo(Agent.Activity.WORKING);
+    }
+
+    @Test
+    void theAgentOfACommandIsTheLiveAgentWhoseProcessIsNearestInItsLineage() {
+        long started = clock.millis() - 1_000;
+        processes.start(800, started);
+        processes.start(900, started);
+        Agents.Registered outer = registerWithPid("outer", 800);
+        Agents.Registered inner = registerWithPid("inner", 900);
+
+        assertThat(agents.ofProcessLineage(List.of(950L, 900L, 800L, 1L))).map(Agent::id).contains("inner");
+        assertThat(agents.ofProcessLineage(List.of(850L, 800L, 1L))).map(Agent::id).contains("outer");
+        assertThat(agents.ofProcessLineage(List.of(850L, 1L))).isEmpty();
+        processes.replace(900, started + 30_000);
+        assertThat(agents.ofProcessLineage(List.of(950L, 900L, 800L))).as("a reused pid is another process").map(Agent::id).contains("outer");
+        agents.leave(as(outer));
+        assertThat(agents.ofProcessLineage(List.of(850L, 800L))).as("a gone agent acts for nobody").isEmpty();
+        assertThat(inner.agent().id()).isEqualTo("inner");
     }
 
     @Test
@@ -998,7 +1194,7 @@ class AgentsTest {
         clock.advance(Duration.ofSeconds(61));
         agents.sweep();
         assertThat(operations.heartbeat.run(as(a), new AgentOperations.None()).status()).isEqualTo(Agent.Status.ACTIVE);
-        assertThat(operations.list.run(Caller.ofOperator(), new AgentOperations.None())).extracting(Agents.Listed::leases)
+        assertThat(operations.list.run(Caller.ofOperator(), new AgentOperations.Listing(null))).extracting(Agents.Listed::leases)
                 .containsExactly(List.of("name:build"));
         assertThat(operations.leave.run(as(a), new AgentOperations.None())).extracting(lease -> lease.resource().text()).containsExactly("name:build");
         assertThat(status("agent-a")).isEqualTo(Agent.Status.GONE);

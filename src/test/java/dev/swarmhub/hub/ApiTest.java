@@ -876,7 +876,7 @@ class ApiTest {
         assertThat(document.path("openapi").asString()).startsWith("3.");
         Set<String> paths = new HashSet<>(document.path("paths").propertyNames());
         assertThat(paths).containsExactlyInAnyOrder("/locks", "/locks/renew", "/locks/release", "/locks/cleanup",
-                "/locks/release-agent", "/agents", "/agents/heartbeat", "/agents/leave", "/log", "/events", "/openapi.json",
+                "/locks/release-agent", "/agents", "/agents/heartbeat", "/agents/leave", "/agents/activity", "/log", "/events", "/openapi.json",
                 "/messages", "/messages/broadcast", "/messages/search", "/messages/{id}", "/messages/{id}/read", "/messages/{id}/ack",
                 "/messages/{id}/reply", "/messages/{id}/thread");
         assertThat(document.path("paths").path("/locks").propertyNames()).containsExactlyInAnyOrder("get", "post");
@@ -888,18 +888,19 @@ class ApiTest {
         String message = api.ok(api.post(writer, "/messages", "{\"to\":[\"doc-writer\"],\"type\":\"info\",\"text\":\"note to self\"}"))
                 .json().path("id").asString();
         Set<String> agentOperations = Set.of("post /locks", "post /locks/renew", "post /locks/release", "post /agents/heartbeat",
-                "post /agents/leave");
+                "post /agents/leave", "post /agents/activity");
         Map<String, String> bodies = Map.of("/locks", "{\"resources\":[\"x.txt\"]}", "/locks/renew", "{\"all\":true}",
                 "/locks/release", "{\"all\":true}", "/locks/release-agent", "{\"agent\":\"doc-reader\"}",
                 "/messages", "{\"to\":[\"doc-writer\"],\"type\":\"info\",\"text\":\"hi\"}",
-                "/messages/broadcast", "{\"type\":\"info\",\"text\":\"all\",\"includeSelf\":true}", "/messages/{id}/reply", "{\"text\":\"re\"}");
+                "/messages/broadcast", "{\"type\":\"info\",\"text\":\"all\",\"includeSelf\":true}", "/messages/{id}/reply", "{\"text\":\"re\"}",
+                "/agents/activity", "{\"activity\":\"idle\"}");
         int served = 0;
         for (Map.Entry<String, JsonNode> path : document.path("paths").properties()) {
             for (String method : path.getValue().propertyNames()) {
                 if (path.getKey().equals("/events")) {
                     continue; // a stream; EventStreamTest reads it
                 }
-                boolean messages = path.getKey().startsWith("/messages");
+                boolean messages = path.getKey().startsWith("/messages") || path.getKey().equals("/agents/activity"); // the writer stays
                 String token = messages ? writer : agentOperations.contains(method + " " + path.getKey()) ? agent : operator;
                 String url = path.getKey().replace("{id}", message) + (path.getKey().endsWith("/search") ? "?q=note" : "");
                 Reply answer = method.equals("get") ? api.get(token, url)
@@ -908,7 +909,7 @@ class ApiTest {
                 served++;
             }
         }
-        assertThat(served).isEqualTo(21);
+        assertThat(served).isEqualTo(22);
     }
 
     // ---------------------------------------------------------------- helpers

@@ -85,6 +85,10 @@ class ResponseSchemaTest {
         Reply agents = check("GET /agents", 200, api.get(operator, "/agents"));
         assertThat(agents.json().path("agents").get(0).has("leases")).isTrue();
         check("POST /agents/heartbeat", 200, api.post(alice, "/agents/heartbeat", ""));
+        check("POST /agents/activity", 200, api.post(alice, "/agents/activity", "{\"activity\":\"waiting-for-input\"}"));
+        Reply problems = check("GET /agents", 200, api.get(operator, "/agents?problems=true"));
+        assertThat(problems.json().path("agents")).singleElement().satisfies(agent -> assertThat(agent.path("activity").asString())
+                .isEqualTo("waiting-for-input"));
 
         check("POST /locks/release", 200, api.post(alice, "/locks/release", "{\"resources\":[\"src/**\"]}"));
         api.ok(api.post(bob, "/locks", "{\"resources\":[\"c.txt\"],\"ttl\":\"1s\"}"));

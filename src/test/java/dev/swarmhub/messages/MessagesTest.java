@@ -366,7 +366,7 @@ class MessagesTest {
     void anAgentNamedLikeTheOperatorFromAnOlderStoreGetsOneEscalationCopyAndBreaksNothing() {
         store.write(tx -> { // registered before the id was reserved
             AgentStore.in(tx).saveAgent(new Agent(Caller.OPERATOR_ID, "other", Agent.Status.ACTIVE, "", null, null, null, null, null, null, FakeProcesses.HOST,
-                    tx.now(), tx.now(), tx.now(), true), Tokens.hash("old-token"));
+                    tx.now(), tx.now(), tx.now(), true, null, null, 0, 0), Tokens.hash("old-token"));
             return null;
         });
         Message blocked = messages.send(a, List.of("B"), draft(MessageType.BLOCKED, "stuck"));

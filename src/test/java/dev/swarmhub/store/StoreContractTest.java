@@ -309,14 +309,14 @@ public abstract class StoreContractTest {
     private Agent agent(String id, Agent.Status status, String pane, String host) {
         long now = clock.millis();
         return new Agent(id, "claude", status, "label of " + id, pane, pane == null ? null : "/tmp/tmux-1/default",
-                pane == null ? null : 100L, pane == null ? null : 5L, 200L, 6L, host, now, now, now, true);
+                pane == null ? null : 100L, pane == null ? null : 5L, 200L, 6L, host, now, now, now, true, null, null, 0, 0);
     }
 
     @Test
     void agentsAreSavedReplacedAndFoundByIdTokenAndPane() {
         Agent bob = agent("bob", Agent.Status.ACTIVE, "%1", "host-1");
         Agent unclaimed = new Agent("Ann", "other", Agent.Status.ACTIVE, "", null, null, null, null, null, null, "host-2",
-                clock.millis(), clock.millis(), clock.millis(), false);
+                clock.millis(), clock.millis(), clock.millis(), false, null, null, 0, 0);
         inWrite(tx -> {
             AgentStore.in(tx).saveAgent(bob, "hash-of-bob");
             AgentStore.in(tx).saveAgent(unclaimed, null);
@@ -351,7 +351,7 @@ public abstract class StoreContractTest {
         Agent replaced = agent("bob", Agent.Status.ACTIVE, null, "host-3");
         inWrite(tx -> AgentStore.in(tx).saveAgent(replaced, null));
         assertThat(readOptional(tx -> AgentStore.in(tx).agent("bob"))).contains(new Agent("bob", "claude", Agent.Status.ACTIVE,
-                "label of bob", null, null, null, null, 200L, 6L, "host-3", now, now, now, false));
+                "label of bob", null, null, null, null, 200L, 6L, "host-3", now, now, now, false, null, null, 0, 0));
         inWrite(tx -> AgentStore.in(tx).deleteAgent("bob"));
         assertThat(readList(tx -> AgentStore.in(tx).agents())).extracting(Agent::id).containsExactly("Ann");
     }

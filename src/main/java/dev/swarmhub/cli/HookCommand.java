@@ -1,0 +1,87 @@
+package dev.swarmhub.cli;
+
+import dev.swarmhub.hub.JsonViews;
+import dev.swarmhub.kernel.SwarmException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code swarm hook CLIENT}: what a client's hooks run (see {@code swarm hooks install}). It works
+ * on the store itself, so a hub that is down slows no hook; and it never breaks the agent's
+ * session: whatever fails, it prints nothing, exits 0 and notes why in {@code .swarm/hooks.log}.
+ */
+@ClientSide.RunsInClient
+@Command(name = "hook", description = "Run by an agent client's hooks (swarm hooks install writes them): reads the hook's JSON on stdin "
+        + "(Codex's notify: the last argument); on any failure prints nothing, exits 0 and notes it in .swarm/hooks.log.")
+final class HookCommand implements Callable<Integer> {
+
+    /** Hook payloads are small; a tool's whole output may ride along (PostToolUse), so allow some. */
+    private static final int MAX_PAYLOAD_BYTES = 8 * 1024 * 1024;
+    private static final long LOG_BYTES = 1024 * 1024;
+
+    @ParentCommand
+    Swarm swarm;
+
+    @Parameters(index = "0", paramLabel = "CLIENT", description = "claude or codex")
+    String client;
+
+    @Parameters(index = "1", arity = "0..1", paramLabel = "JSON", description = "The event (Codex's notify passes it here); default: stdin")
+    String argument;
+
+    @Override
+    public Integer call() {
+        try {
+            String payload = argument != null ? argument : readStdin();
+            if (payload.isBlank()) {
+                throw SwarmException.badInput("the hook's input is empty");
+            }
+            String output;
+            try (CommandServices services = swarm.services()) {
+                output = new ClientHooks(swarm, services, client).handle(JsonViews.JSON.readTree(payload));
+            }
+            if (!output.isEmpty()) {
+                swarm.output.line(output);
+            }
+        } catch (RuntimeException | IOException failure) {
+            note(failure);
+        }
+        return 0;
+    }
+
+    private static String readStdin() throws IOException {
+        byte[] bytes = System.in.readNBytes(MAX_PAYLOAD_BYTES + 1);
+        if (bytes.length > MAX_PAYLOAD_BYTES) {
+            throw SwarmException.badInput("the hook's input is over " + MAX_PAYLOAD_BYTES + " bytes");
+        }
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /** One line per failure in .swarm/hooks.log (0600; the previous megabyte kept as hooks.log.1); a log that cannot be written is let go. */
+    private void note(Exception failure) {
+        try {
+            Path log = swarm.projectRoot().resolve(".swarm").resolve("hooks.log");
+            if (!Files.exists(log)) {
+                Files.createDirectories(log.getParent(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } else if (Files.size(log) > LOG_BYTES) {
+                Files.move(log, log.resolveSibling("hooks.log.1"), StandardCopyOption.REPLACE_EXISTING);
+                Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            }
+            String why = failure instanceof SwarmException known ? known.getMessage() : failure.toString();
+            Files.writeString(log, Instant.now() + " swarm hook " + client + ": " + why.replace('\n', ' ') + "\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.APPEND);
+        } catch (IOException | RuntimeException cannotLog) {
+            // no project, or no room: the hook still must not fail the client
+        }
+    }
+}
