@@ -30,16 +30,21 @@ public record Agent(String id, String kind, Status status, String label, String 
 
     /**
      * Whether messages to it are queued for typing into its pane (when sent, and again on each
-     * retry): it has a pane and is not gone. The one statement of that rule; the store only
-     * records the queue ({@code pane = 'pending'}).
+     * retry): it has a pane, is not gone, and has no hooks (they hand its messages to its model).
+     * The one statement of that rule; the store only records the queue ({@code pane = 'pending'}).
      */
     public boolean hasLivePane() {
-        return pane != null && status != Status.GONE;
+        return pane != null && status != Status.GONE && !hooked();
     }
 
     /** Whether someone should look at it: a prompt waits for an answer, it makes no progress, or it went silent (stale). */
     public boolean needsHuman() {
         return status == Status.STALE || status != Status.GONE && activity != null && activity.needsHuman();
+    }
+
+    /** Whether it is idle: at its prompt, not mid-output, so a line typed into its pane interrupts nothing. */
+    public boolean idle() {
+        return activity == Activity.IDLE;
     }
 
     /** Whether its client's hooks tell what it does (it registered as a client session): its pane is then only a sign of progress. */

@@ -33,8 +33,6 @@ import tools.jackson.databind.JsonNode;
  */
 final class ClientHooks {
 
-    /** Messages handed over per hook call; Claude Code cuts context beyond 10,000 characters. */
-    static final int MESSAGES_PER_CALL = 10;
 
     private final Swarm swarm;
     private final CommandServices services;
@@ -183,7 +181,7 @@ final class ClientHooks {
     }
 
     private List<Messages.View> messages(Caller agent) {
-        return services.messages.handOver(agent, MESSAGES_PER_CALL, "hook");
+        return services.messages.handOver(agent, Primer.MESSAGES_AT_ONCE, "hook");
     }
 
     /** Messages as context for the model, in the client's JSON; nothing when there are none. */

@@ -109,6 +109,12 @@ public final class Tmux {
         return Optional.of(panes);
     }
 
+    /** What the pane shows now (its visible screen); empty when the pane or its server is gone. */
+    public Optional<String> screen(String pane) {
+        Result shown = run("capture-pane", "-p", "-t", pane);
+        return shown.exitCode() == 0 ? Optional.of(shown.out()) : Optional.empty();
+    }
+
     private static final String DESCRIBE_PANE = "#{pane_id}\t#{pane_pid}\t#{pane_tty}";
 
     /** The pane with this id on this server; a bad-input error when the pane or the server is missing. */

@@ -52,6 +52,7 @@ public final class Hub implements AutoCloseable {
     private final CliChannel cli;
     private final HttpServer http;
     private final PaneTypist paneTypist;
+    private final PaneWatcher paneWatcher;
     private final String urlHost;
     /** The timers and the watch of the hub's files, on their own threads: a slow store does not delay the watch. */
     private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(2,
@@ -76,6 +77,7 @@ public final class Hub implements AutoCloseable {
         this.cli = new CliChannel(HubFiles.socket(root), commands.forServices(services));
         this.paneTypist = new PaneTypist(services.paneTypings, services.store, PaneTyper.forUser(), PROCESSES.host());
         services.typeWith(paneTypist);
+        this.paneWatcher = new PaneWatcher(services.agents, PROCESSES.host());
         writeLockOwner();
         writeInfo();
         timers.scheduleWithFixedDelay(this::sweep, TIMER_PERIOD_MS, TIMER_PERIOD_MS, TimeUnit.MILLISECONDS);
@@ -244,6 +246,7 @@ public final class Hub implements AutoCloseable {
         }
         http.close();
         timers.shutdownNow();
+        paneWatcher.close();
         paneTypist.close();
         services.close();
         try {

@@ -132,6 +132,7 @@ public final class JsonViews {
             @Field("someone holds its token (discovered agents start unclaimed)") boolean claimed, Instant registeredAt,
             @Field(value = "what it is doing (null: nobody has told)", valuesOf = Agent.Activity.class, nullable = true) String activity,
             @Field(value = "since when it does that", nullable = true) Instant activitySince,
+            @Field("its latest sign of progress (a tool used, its pane's output changed)") Instant lastProgress,
             @Field(value = "the client session it runs as (claude:ID, codex:ID), by which a restarted client resumes it", nullable = true)
             String session,
             @JsonInclude(Include.NON_NULL) @Field("the resources it holds (in a list of agents)") List<String> leases) {
@@ -158,7 +159,8 @@ public final class JsonViews {
         return new AgentView(agent.id(), agent.kind(), agent.status().label(), Instant.ofEpochMilli(agent.lastSeen()), agent.pane(),
                 agent.pid(), agent.host(), agent.label(), agent.claimed(), Instant.ofEpochMilli(agent.registeredAt()),
                 agent.activity() == null ? null : agent.activity().label(),
-                agent.activity() == null ? null : Instant.ofEpochMilli(agent.activitySince()), agent.session(), leases);
+                agent.activity() == null ? null : Instant.ofEpochMilli(agent.activitySince()), Instant.ofEpochMilli(agent.progressAt()),
+                agent.session(), leases);
     }
 
     public static RegisteredAgentView registered(Agent agent, String token) {

@@ -16,6 +16,7 @@ import dev.swarmhub.messages.MessageOperations;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpServerFeatures.SyncPromptSpecification;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncResourceSpecification;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncResourceTemplateSpecification;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
@@ -94,9 +95,10 @@ final class McpService implements AutoCloseable {
                 .immediateExecution(true) // tools run on the request's (virtual) thread: a waiting acquire holds no pool thread
                 .instructions("Swarmhub coordinates agents in one repository: register_agent first, lock files before editing "
                         + "them, release when done.")
-                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).resources(true, false).build())
+                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).resources(true, false).prompts(false).build())
                 .tools(tools())
                 .resources(resources())
+                .prompts(prime())
                 .resourceTemplates(inbox())
                 .build();
         lastNoticed = services.log.latest(null, null, 1).stream().mapToLong(Event::id).findFirst().orElse(0);
@@ -366,6 +368,23 @@ final class McpService implements AutoCloseable {
                         new LeaseOperations.Holders(null, null)),
                 resource("swarm://log", "log", "The newest 50 events", services.logEndpoints.read,
                         new LogOperations.Read(null, null, null, null)));
+    }
+
+    /**
+     * The prompt {@code prime}: the primer for the session's agent (who is here, what it holds,
+     * its unread messages, which then count as read, and the tools it needs).
+     */
+    private SyncPromptSpecification prime() {
+        McpSchema.Prompt prompt = new McpSchema.Prompt("prime", "How to work in this swarm now: who is here, what you hold, your unread "
+                + "messages", List.of());
+        return new SyncPromptSpecification(prompt, (exchange, request) -> {
+            Caller me = acting(exchange);
+            services.agents.heartbeat(me); // checks the token before anything is read
+            String text = Primer.text(services.agents, me, false, services.messages.handOver(me, Primer.MESSAGES_AT_ONCE, "prime"),
+                    Primer.Via.MCP);
+            return new McpSchema.GetPromptResult("The swarm, for agent " + me.agentId(),
+                    List.of(new McpSchema.PromptMessage(McpSchema.Role.USER, new McpSchema.TextContent(text))));
+        });
     }
 
     /** swarm://inbox/{agent}: the session's own agent's inbox; reading it counts as delivery. */

@@ -44,23 +44,26 @@ final class PaneTypist implements AutoCloseable {
         return typings.awaitOutcomes(sent, host, TYPING_WAIT);
     }
 
-    /** Types what is waiting; returns how many typings it handled. */
+    /** Types what is waiting for idle agents; returns how many typings it handled (those of busy agents wait). */
     private int typePending() {
         List<PaneTypings.Typing> pending = typings.pending(host, BATCH, id -> "swarm read " + id); // agents in panes have the CLI
+        int handled = 0;
         for (PaneTypings.Typing typing : pending) {
+            if (!typing.idle()) {
+                continue; // typed once its agent is idle (the pane watcher tells), never mid-output
+            }
+            handled++;
             if (typing.tampered()) {
                 typings.typed(typing, false, "not typed: its signature does not match (changed in the store)");
-                continue;
-            }
-            if (typing.binding() == null) {
+            } else if (typing.binding() == null) {
                 typings.typed(typing, false, "not typed: pane " + typing.pane() + " was registered without its tmux server and "
                         + "processes; register the agent again from its pane");
-                continue;
+            } else {
+                PaneTyper.Outcome outcome = typer.type(typing.binding(), typing.line());
+                typings.typed(typing, outcome.typed(), outcome.failure());
             }
-            PaneTyper.Outcome outcome = typer.type(typing.binding(), typing.line());
-            typings.typed(typing, outcome.typed(), outcome.failure());
         }
-        return pending.size();
+        return handled;
     }
 
     @Override

@@ -19,6 +19,8 @@ public final class Primer {
     /** How the agent reaches the swarm: the CLI, or MCP tools. */
     public enum Via { CLI, MCP }
 
+    /** Messages handed over at once (hooks, prime); Claude Code cuts context beyond 10,000 characters. */
+    public static final int MESSAGES_AT_ONCE = 10;
     private static final int AGENTS_LISTED = 20;
     private static final int MESSAGE_CHARS = 1_500;
 

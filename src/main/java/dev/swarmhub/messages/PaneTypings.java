@@ -8,6 +8,7 @@ import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.Tx;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /**
@@ -32,9 +33,10 @@ public final class PaneTypings {
     /**
      * A message to type into a recipient's tmux pane; a tampered one (its signature fails) has no
      * line and must not be typed, nor one whose recipient has no complete pane binding (null:
-     * registered before bindings named their server and processes).
+     * registered before bindings named their server and processes). {@code idle}: its agent is
+     * idle (nothing is typed into a pane mid-output).
      */
-    public record Typing(String messageId, String recipient, String pane, PaneBinding binding, String line, boolean tampered) {
+    public record Typing(String messageId, String recipient, String pane, PaneBinding binding, String line, boolean tampered, boolean idle) {
     }
 
     /**
@@ -44,10 +46,11 @@ public final class PaneTypings {
     public List<Typing> pending(String host, int limit, UnaryOperator<String> readAll) {
         return store.read(tx -> MessageStore.in(tx).pendingTypings(host, limit).stream().map(pending -> {
             Message message = MessageStore.in(tx).message(pending.messageId()).orElseThrow();
-            PaneBinding binding = AgentStore.in(tx).agent(pending.recipient()).map(Agent::paneBinding).orElse(null);
+            Optional<Agent> agent = AgentStore.in(tx).agent(pending.recipient());
+            PaneBinding binding = agent.map(Agent::paneBinding).orElse(null);
             boolean tampered = !signature.verify(message);
             return new Typing(message.id(), pending.recipient(), pending.pane(), binding, tampered ? null : MessageText.paneLine(message, readAll),
-                    tampered);
+                    tampered, agent.map(Agent::idle).orElse(false));
         }).toList());
     }
 
@@ -68,12 +71,13 @@ public final class PaneTypings {
     /**
      * The message as stored once every typing into panes of {@code host} is done, or after
      * {@code wait}; only a process whose own typist serves that host may wait for it (a typing
-     * logs an event, which wakes this wait at once). Recipients without a pane, and those whose
-     * pane is on another host, are not waited for.
+     * logs an event, which wakes this wait at once). Recipients without a pane, those whose
+     * pane is on another host, and those not idle (typed once they are) are not waited for.
      */
     public Message awaitOutcomes(Message sent, String host, Duration wait) {
         List<String> local = store.read(tx -> sent.recipients().stream().filter(r -> Message.Recipient.PANE_PENDING.equals(r.pane()))
-                .map(Message.Recipient::agent).filter(name -> AgentStore.in(tx).agent(name).map(agent -> host.equals(agent.host())).orElse(false)).toList());
+                .map(Message.Recipient::agent).filter(name -> AgentStore.in(tx).agent(name).map(agent -> host.equals(agent.host()) && agent.idle())
+                        .orElse(false)).toList());
         if (local.isEmpty()) {
             return sent;
         }

@@ -143,6 +143,29 @@ class McpTest {
         }
     }
 
+    /** The prompt prime: the session's agent, who else is here, its unread messages (read from then on) and the tools to use. */
+    @Test
+    void thePrimePromptPrimesTheSessionsAgentWithItsUnreadMessagesOnce() {
+        McpSyncClient alice = http(operatorToken);
+        assertThat(alice.listPrompts().prompts()).extracting(McpSchema.Prompt::name).containsExactly("prime");
+        call(alice, "register_agent", Map.of("id", "alice", "kind", "claude"));
+        McpSyncClient bob = http(operatorToken);
+        call(bob, "register_agent", Map.of("id", "bob"));
+        call(bob, "acquire_locks", Map.of("resources", List.of("src/db.py"), "reason", "migration"));
+        String sent = call(bob, "send_message", Map.of("to", List.of("alice"), "type", "question", "text", "are you in src/db?"))
+                .get("id").asString();
+
+        String primer = ((McpSchema.TextContent) alice.getPrompt(new McpSchema.GetPromptRequest("prime", Map.of())).messages().get(0)
+                .content()).text();
+
+        assertThat(primer).contains("you are agent alice").contains("bob (other)").contains("holds src/db.py").contains(sent)
+                .contains("are you in src/db?").contains("acquire_locks").contains("send_message").doesNotContain("swarm lock");
+        assertThat(call(alice, "fetch_inbox", Map.of("unread", true)).get("messages")).as("read through the primer").isEmpty();
+        String again = ((McpSchema.TextContent) alice.getPrompt(new McpSchema.GetPromptRequest("prime", Map.of())).messages().get(0)
+                .content()).text();
+        assertThat(again).contains("No unread messages").doesNotContain(sent);
+    }
+
     /** A resource reads the same operation as its tool and answers with the same view (never the stored row: no signature). */
     @Test
     void theResourcesAnswerWhatTheToolsAnswer() {

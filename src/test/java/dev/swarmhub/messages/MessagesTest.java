@@ -721,6 +721,10 @@ class MessagesTest {
         Message toB = send(a, "B", "no pane");
         assertThat(typings.awaitOutcomes(toB, FakeProcesses.HOST, Duration.ofSeconds(30))).as("nothing to wait for").isSameAs(toB);
         Message toD = send(a, "D", "type me");
+        assertThat(typings.awaitOutcomes(toD, FakeProcesses.HOST, Duration.ofSeconds(30))).as("not idle: typed later, not waited for")
+                .isSameAs(toD);
+        assertThat(typings.pending(FakeProcesses.HOST, 10, id -> id)).singleElement().satisfies(typing -> assertThat(typing.idle()).isFalse());
+        agents.paneSeen("D", false); // its pane was quiet: idle
         assertThat(typings.awaitOutcomes(toD, "another-host", Duration.ofSeconds(30))).as("not this host's pane").isSameAs(toD);
         assertThat(typings.awaitOutcomes(toD, FakeProcesses.HOST, Duration.ofMillis(20)).recipient("D").delivery())
                 .as("not typed within the wait").isEqualTo("queued");

@@ -1,0 +1,86 @@
+package dev.swarmhub.hub;
+
+import dev.swarmhub.agents.Agent;
+import dev.swarmhub.agents.Agents;
+import dev.swarmhub.agents.PaneBinding;
+import dev.swarmhub.host.Tmux;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Looks at the panes of this host's live agents every half second and tells the registry what
+ * it saw ({@link Agents#paneSeen}): a screen that changed is progress (an agent without hooks is
+ * working); one unchanged for {@link #QUIET_MS} is quiet (such an agent is idle, and only then is
+ * anything typed into its pane). Changes are reported at most every few seconds while nothing
+ * else changes, so a busy pane does not write to the store twice a second.
+ */
+final class PaneWatcher implements AutoCloseable {
+
+    /** How long a pane must show the same screen before its agent counts as idle. */
+    static final long QUIET_MS = 1_000;
+    private static final long LOOK_EVERY_MS = 500;
+    /** How often ongoing output is reported as progress when the agent's activity stays the same. */
+    private static final long PROGRESS_EVERY_MS = 5_000;
+
+    /** What a pane showed last, since when, and what was reported of it. */
+    private record Seen(int screen, long changedAt, boolean quietReported, long reportedAt) {
+    }
+
+    private final Agents agents;
+    private final String host;
+    private final Map<String, Seen> seen = new HashMap<>();
+    private final Thread worker;
+
+    PaneWatcher(Agents agents, String host) {
+        this.agents = agents;
+        this.host = host;
+        this.worker = BackgroundLoop.start("pane watcher", () -> {
+            look();
+            Thread.sleep(LOOK_EVERY_MS); // the period of a poll, not a synchronisation
+        });
+    }
+
+    private void look() {
+        Set<String> watched = new HashSet<>();
+        for (Agents.Listed listed : agents.list()) {
+            Agent agent = listed.agent();
+            PaneBinding binding = agent.paneBinding();
+            if (binding == null || agent.status() == Agent.Status.GONE || !agent.host().equals(host)) {
+                continue;
+            }
+            Optional<String> screen = new Tmux(binding.socket()).screen(binding.pane());
+            if (screen.isEmpty()) {
+                continue; // the pane is gone: discovery and the liveness sweep deal with that
+            }
+            watched.add(agent.id());
+            long now = System.nanoTime() / 1_000_000;
+            int hash = screen.get().hashCode();
+            Seen before = seen.get(agent.id());
+            if (before == null || before.screen() != hash) {
+                boolean report = before == null || before.quietReported() || agent.activity() != Agent.Activity.WORKING && !agent.hooked()
+                        || agent.activity() == Agent.Activity.STALLED || now - before.reportedAt() >= PROGRESS_EVERY_MS;
+                if (report) {
+                    agents.paneSeen(agent.id(), true);
+                }
+                seen.put(agent.id(), new Seen(hash, now, false, report ? now : before.reportedAt()));
+            } else if (!before.quietReported() && now - before.changedAt() >= QUIET_MS) {
+                agents.paneSeen(agent.id(), false);
+                seen.put(agent.id(), new Seen(hash, before.changedAt(), true, now));
+            }
+        }
+        seen.keySet().retainAll(watched);
+    }
+
+    @Override
+    public void close() {
+        worker.interrupt();
+        try {
+            worker.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
