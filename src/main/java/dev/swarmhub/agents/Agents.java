@@ -550,6 +550,12 @@ public final class Agents implements Gate {
         return Optional.empty();
     }
 
+    /** The live agents of this host bound to a tmux pane (a read: no sweep first). */
+    public List<Agent> inPanesHere() {
+        return store.read(tx -> AgentStore.in(tx).sweepCandidates(Long.MIN_VALUE, probe.host())).stream()
+                .filter(agent -> agent.host().equals(probe.host()) && agent.paneBinding() != null).toList();
+    }
+
     /** The agent that ran as this client session most lately, gone or not. */
     public Optional<Agent> ofSession(String session) {
         return store.read(tx -> AgentStore.in(tx).lastAgentOfSession(session));

@@ -77,7 +77,7 @@ public final class Hub implements AutoCloseable {
         this.cli = new CliChannel(HubFiles.socket(root), commands.forServices(services));
         this.paneTypist = new PaneTypist(services.paneTypings, services.store, PaneTyper.forUser(), PROCESSES.host());
         services.typeWith(paneTypist);
-        this.paneWatcher = new PaneWatcher(services.agents, PROCESSES.host());
+        this.paneWatcher = new PaneWatcher(services.agents);
         writeLockOwner();
         writeInfo();
         timers.scheduleWithFixedDelay(this::sweep, TIMER_PERIOD_MS, TIMER_PERIOD_MS, TimeUnit.MILLISECONDS);

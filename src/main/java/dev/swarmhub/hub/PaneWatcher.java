@@ -30,13 +30,11 @@ final class PaneWatcher implements AutoCloseable {
     }
 
     private final Agents agents;
-    private final String host;
     private final Map<String, Seen> seen = new HashMap<>();
     private final Thread worker;
 
-    PaneWatcher(Agents agents, String host) {
+    PaneWatcher(Agents agents) {
         this.agents = agents;
-        this.host = host;
         this.worker = BackgroundLoop.start("pane watcher", () -> {
             look();
             Thread.sleep(LOOK_EVERY_MS); // the period of a poll, not a synchronisation
@@ -45,12 +43,8 @@ final class PaneWatcher implements AutoCloseable {
 
     private void look() {
         Set<String> watched = new HashSet<>();
-        for (Agents.Listed listed : agents.list()) {
-            Agent agent = listed.agent();
+        for (Agent agent : agents.inPanesHere()) {
             PaneBinding binding = agent.paneBinding();
-            if (binding == null || agent.status() == Agent.Status.GONE || !agent.host().equals(host)) {
-                continue;
-            }
             Optional<String> screen = new Tmux(binding.socket()).screen(binding.pane());
             if (screen.isEmpty()) {
                 continue; // the pane is gone: discovery and the liveness sweep deal with that
