@@ -3,6 +3,7 @@ package dev.swarmhub.cli;
 import dev.swarmhub.hub.JsonViews;
 import dev.swarmhub.kernel.SwarmException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,15 +17,16 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code swarm hook CLIENT}: what a client's hooks run (see {@code swarm hooks install}). It works
- * on the store itself, so a hub that is down slows no hook; and it never breaks the agent's
- * session: whatever fails, it prints nothing, exits 0 and notes why in {@code .swarm/hooks.log}.
+ * {@code swarm hook CLIENT}: what a client's hooks run (see {@code swarm hooks install}); the
+ * client process reads the event and relays it to the hub, or runs it on the store when no hub
+ * runs ({@link SwarmClient}). It never breaks the agent's session: whatever fails, it prints
+ * nothing, exits 0 and notes why in {@code .swarm/hooks.log}.
  */
-@ClientSide.RunsInClient
-@Command(name = "hook", description = "Run by an agent client's hooks (swarm hooks install writes them): reads the hook's JSON on stdin "
+@Command(name = HookCommand.NAME, description = "Run by an agent client's hooks (swarm hooks install writes them): reads the hook's JSON on stdin "
         + "(Codex's notify: the last argument); on any failure prints nothing, exits 0 and notes it in .swarm/hooks.log.")
 final class HookCommand implements Callable<Integer> {
 
+    static final String NAME = "hook";
     /** Hook payloads are small; a tool's whole output may ride along (PostToolUse), so allow some. */
     private static final int MAX_PAYLOAD_BYTES = 8 * 1024 * 1024;
     private static final long LOG_BYTES = 1024 * 1024;
@@ -41,7 +43,7 @@ final class HookCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try {
-            String payload = argument != null ? argument : readStdin();
+            String payload = argument != null ? argument : readEvent(System.in);
             if (payload.isBlank()) {
                 throw SwarmException.badInput("the hook's input is empty");
             }
@@ -58,8 +60,9 @@ final class HookCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static String readStdin() throws IOException {
-        byte[] bytes = System.in.readNBytes(MAX_PAYLOAD_BYTES + 1);
+    /** The event as the client gives it on stdin; refused beyond the size a hook's event may have. */
+    static String readEvent(InputStream in) throws IOException {
+        byte[] bytes = in.readNBytes(MAX_PAYLOAD_BYTES + 1);
         if (bytes.length > MAX_PAYLOAD_BYTES) {
             throw SwarmException.badInput("the hook's input is over " + MAX_PAYLOAD_BYTES + " bytes");
         }

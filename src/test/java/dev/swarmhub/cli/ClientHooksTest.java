@@ -147,13 +147,13 @@ class ClientHooksTest {
     }
 
     @Test
-    void aClaudeSessionStartedAgainInAnotherProcessResumesItsAgentAndInbox() throws IOException {
+    void aClaudeSessionStartedAgainInAnotherProcessResumesItsAgentAndInbox() throws IOException, InterruptedException {
         Map<String, String> first = claudeProcess();
         hook(first, "claude", "claude-SessionStart-startup", Map.of());
         String firstToken = AgentCredentials.read(project, "agent-1").orElseThrow();
         Map<String, String> bob = cli.register("bob");
         cli.run(bob, "send", "agent-1", "info", "while you were away", "--json");
-        clients.getFirst().destroyForcibly();
+        clients.getFirst().destroyForcibly().waitFor(); // exited and reaped: its pid no longer runs
 
         Map<String, String> again = claudeProcess();
         CliRunner.Result resumed = hook(again, "claude", "claude-SessionStart-resume", Map.of());

@@ -26,6 +26,7 @@ public final class FakeClient {
         Path root = Path.of(args[1]);
         Path log = Path.of(args[2]);
         if (args[0].equals("hooked")) {
+            say(log, "client pid " + ProcessHandle.current().pid());
             say(log, "hook says: " + hook(root, "{\"hook_event_name\":\"SessionStart\",\"source\":\"startup\",\"session_id\":\""
                     + args[3] + "\"}"));
         } else {
@@ -48,7 +49,8 @@ public final class FakeClient {
     }
 
     private static String hook(Path root, String payload) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-XX:+UseSerialGC",
+        // run through another program (as Claude Code runs hooks through a shell): the hook knows its client by CLAUDE_PID
+        List<String> command = new ArrayList<>(List.of("timeout", "120", ProcessHandle.current().info().command().orElse("java"), "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                 SwarmClient.class.getName(), "--root", root.toString(), "hook", "claude"));
         ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);

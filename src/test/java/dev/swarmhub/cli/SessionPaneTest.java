@@ -22,8 +22,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * Agent clients in real tmux panes, as separate OS processes: one killed and started again in its
- * pane is the same agent with its inbox, and no token ever shows in the pane; one without hooks
- * gets a message typed only once its pane is quiet.
+ * pane is the same agent with its inbox (its hooks relayed to the hub), and no token ever shows in
+ * the pane; one without hooks gets a message typed only once its pane is quiet.
  */
 class SessionPaneTest {
 
@@ -73,6 +73,7 @@ class SessionPaneTest {
         TmuxServer tmux = TmuxServer.start(work, project, "node");
         closing.add(tmux);
         CliRunner cli = new CliRunner(project);
+        closing.add(HubProcess.start(project, Map.of("SWARM_TMUX_SOCKET", tmux.socket()))); // the hooks are relayed to it
         Path log = work.resolve("client.log");
         String pane = tmux.newShellPane(project, client(project, "hooked", log, "first") + "; "
                 + client(project, "hooked", log, "second") + "; exec " + tmux.program("node"));
@@ -81,6 +82,8 @@ class SessionPaneTest {
         String firstToken = AgentCredentials.read(project, "agent-1").orElseThrow();
         JsonNode first = agent(cli, "agent-1");
         assertThat(first.path("pane").asString()).isEqualTo(pane);
+        assertThat(first.path("pid").asString()).as("the client's process (CLAUDE_PID), not the hook's parent")
+                .isEqualTo(lines(log).getFirst().substring("client pid ".length()));
         assertThat(first.path("session").asString()).isEqualTo("claude:first");
         Map<String, String> bob = cli.register("bob");
         assertThat(cli.run(bob, "send", "agent-1", "info", "while you were away").exitCode()).isZero();
