@@ -33,6 +33,9 @@ class SessionAttackTest {
     @TempDir
     Path project;
 
+    @TempDir
+    Path otherCheckout;
+
     private CliRunner cli;
     private final List<Process> clients = new ArrayList<>();
 
@@ -213,5 +216,25 @@ class SessionAttackTest {
         List<String> lines = context.lines().toList();
         assertThat(lines.stream().filter(line -> line.startsWith("- ["))).as("one message, one header line").hasSize(1);
         assertThat(lines.stream().filter(line -> line.startsWith("How to work"))).as("no line of the message reads as the primer's").isEmpty();
+    }
+
+    @Test
+    void aHookInAnotherCheckoutNamingThisProjectsRootRegistersNothingHere() throws IOException {
+        // .claude/settings.json is Claude Code's shared, committed file: a clone or worktree gets the hooks with this root in them
+        Map<String, String> claude = claudeProcess();
+        claude.put("CLAUDE_PROJECT_DIR", otherCheckout.toString());
+
+        CliRunner.Result started = cli.run(claude, "--root", project.toString(), "hook", "claude",
+                event("SessionStart", "clone", "source", "startup", "cwd", otherCheckout.toString()));
+
+        assertThat(started.exitCode()).isZero();
+        assertThat(started.out()).isEmpty();
+        assertThat(started.err()).isEmpty();
+        assertThat(cli.run("agents", "--json").json().path("agents")).as("an agent of another checkout registered here").isEmpty();
+        assertThat(java.nio.file.Files.readString(project.resolve(".swarm/hooks.log"))).contains(otherCheckout.toString());
+
+        claude.put("CLAUDE_PROJECT_DIR", project.resolve(".").toString());
+        assertThat(cli.run(claude, "--root", project.toString(), "hook", "claude", event("SessionStart", "here", "source", "startup")).out())
+                .contains("you are agent agent-1");
     }
 }
