@@ -237,4 +237,41 @@ class SessionAttackTest {
         assertThat(cli.run(claude, "--root", project.toString(), "hook", "claude", event("SessionStart", "here", "source", "startup")).out())
                 .contains("you are agent agent-1");
     }
+
+    @Test
+    void strangePayloadsNeitherFailTheClientNorStoreAnything() throws IOException {
+        Map<String, String> claude = claudeProcess();
+        List<String> payloads = List.of("[".repeat(100_000), "{\"hook_event_name\":\"SessionStart\",\"session_id\":\"a\\u0000b\"}",
+                "{\"hook_event_name\":\"SessionStart\",\"session_id\":\"" + "x".repeat(10_000) + "\"}",
+                "{\"hook_event_name\":\"SessionStart\",\"session_id\":\"\\u001b]0;title\\u0007\"}",
+                "{\"hook_event_name\":\"SessionStart\",\"session_id\":{\"a\":1}}", "{\"hook_event_name\":5,\"session_id\":\"s\"}",
+                "{\"hook_event_name\":\"SessionStart\",\"session_id\":\"s\",\"session_id\":\"t\"}x", "\u0000\u0001\u00ff",
+                "{\"type\":\"agent-turn-complete\",\"thread-id\":\"../../etc\"}");
+        for (String payload : payloads) {
+            CliRunner.Result result = cli.run(claude, "hook", "claude", payload);
+            assertThat(result.exitCode()).isZero();
+            assertThat(result.out()).isEmpty();
+            assertThat(result.err()).isEmpty();
+        }
+        assertThat(cli.run("agents", "--json").json().path("agents")).isEmpty();
+        assertThat(java.nio.file.Files.readString(project.resolve(".swarm/hooks.log"))).as("no control character reaches the log")
+                .doesNotContain("\u001b").doesNotContain("\u0000").doesNotContain("\u0007");
+    }
+
+    @Test
+    void aPausedClientKeepsItsAgentAgainstAnotherProcessResumingItsSession() throws Exception {
+        Map<String, String> paused = claudeProcess();
+        hook(paused, "claude", event("SessionStart", "paused", "source", "startup"));
+        String token = AgentCredentials.read(project, "agent-1").orElseThrow();
+        assertThat(new ProcessBuilder("kill", "-STOP", paused.get("CLAUDE_PID")).start().waitFor()).isZero();
+        try {
+            Map<String, String> other = claudeProcess();
+            CliRunner.Result started = hook(other, "claude", event("SessionStart", "paused", "source", "resume"));
+            assertThat(started.out()).doesNotContain("you are agent agent-1");
+            assertThat(AgentCredentials.read(project, "agent-1")).as("the paused agent's token").contains(token);
+            assertThat(agent("agent-1").path("status").asString()).isEqualTo("active");
+        } finally {
+            new ProcessBuilder("kill", "-CONT", paused.get("CLAUDE_PID")).start().waitFor();
+        }
+    }
 }
