@@ -208,23 +208,41 @@ public final class Agents implements Gate {
      */
     private Optional<Agent> resumable(Tx tx, Registration registration) {
         AgentStore agents = AgentStore.in(tx);
-        Optional<Agent> previous = Optional.ofNullable(registration.session()).flatMap(agents::lastAgentOfSession);
         PaneBinding binding = registration.binding();
-        if (previous.isEmpty() && binding != null) {
-            previous = agents.lastAgentOnPane(probe.host(), binding.socket(), binding.pane())
-                    .filter(agent -> agent.claimed() && (registration.kind() == null || registration.kind().equals(agent.kind())));
-        }
         Long pid = binding != null ? Long.valueOf(binding.agentPid()) : registration.pid();
-        return previous.filter(agent -> {
-            if (agent.status() == Agent.Status.GONE || agent.pid() != null && agent.pid().equals(pid) && agent.host().equals(probe.host())) {
-                return true;
+        Optional<Agent> bySession = Optional.ofNullable(registration.session()).flatMap(agents::lastAgentOfSession)
+                .filter(agent -> resumes(tx, agent, pid));
+        if (bySession.isPresent()) {
+            return bySession;
+        }
+        if (binding != null) {
+            Optional<Agent> byPane = agents.lastAgentOnPane(probe.host(), binding.socket(), binding.pane())
+                    .filter(agent -> agent.claimed() && (registration.kind() == null || registration.kind().equals(agent.kind())))
+                    .filter(agent -> resumes(tx, agent, pid));
+            if (byPane.isPresent()) {
+                return byPane;
             }
-            String ended = processCheck(agent).ended();
-            if (ended != null) {
-                markGone(tx, agent, ended);
-            }
-            return ended != null;
-        });
+        }
+        if (pid == null || registration.session() == null) {
+            return Optional.empty();
+        }
+        // a client whose session changed while it runs on (Claude Code's /clear starts a new session): its own live agent
+        return agents.sweepCandidates(Long.MIN_VALUE, probe.host()).stream()
+                .filter(agent -> agent.claimed() && agent.session() != null && pid.equals(agent.pid()) && agent.host().equals(probe.host())
+                        && (registration.kind() == null || registration.kind().equals(agent.kind())) && processCheck(agent).alive())
+                .findFirst();
+    }
+
+    /** Whether {@code agent} may be resumed by the process {@code pid}: it is gone, its process ended (marked gone now), or it is that process. */
+    private boolean resumes(Tx tx, Agent agent, Long pid) {
+        if (agent.status() == Agent.Status.GONE || agent.pid() != null && agent.pid().equals(pid) && agent.host().equals(probe.host())) {
+            return true;
+        }
+        String ended = processCheck(agent).ended();
+        if (ended != null) {
+            markGone(tx, agent, ended);
+        }
+        return ended != null;
     }
 
     /** An unclaimed (discovered) agent on the pane being registered (same server) may be claimed by registering on that pane. */
@@ -554,6 +572,13 @@ public final class Agents implements Gate {
     public List<Agent> inPanesHere() {
         return store.read(tx -> AgentStore.in(tx).sweepCandidates(Long.MIN_VALUE, probe.host())).stream()
                 .filter(agent -> agent.host().equals(probe.host()) && agent.paneBinding() != null).toList();
+    }
+
+    /** The live agent of this host that runs as client session {@code session} in process {@code pid} (alive, not a reused pid). */
+    public Optional<Agent> ofSessionProcess(String session, long pid) {
+        List<Agent> live = store.read(tx -> AgentStore.in(tx).sweepCandidates(Long.MIN_VALUE, probe.host()));
+        return live.stream().filter(agent -> session.equals(agent.session()) && agent.pid() != null && agent.pid() == pid
+                && agent.host().equals(probe.host()) && processCheck(agent).alive()).findFirst();
     }
 
     /** The agent that ran as this client session most lately, gone or not. */

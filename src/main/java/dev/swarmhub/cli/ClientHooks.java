@@ -83,9 +83,12 @@ final class ClientHooks {
             case "SessionEnd" -> {
                 String reason = event.path("reason").asString("");
                 if (!reason.equals("clear") && !reason.equals("resume")) { // the client goes on, as the same process
-                    Caller agent = agentOf(session(event, "session_id"));
-                    services.agents.leave(agent);
-                    AgentCredentials.remove(swarm.projectRoot(), agent.agentId());
+                    // only the session's agent of this very client leaves: another process naming the session is not it
+                    Optional<Caller> own = ownAgent(session(event, "session_id"), clientPid());
+                    own.ifPresent(agent -> {
+                        services.agents.leave(agent);
+                        AgentCredentials.remove(swarm.projectRoot(), agent.agentId());
+                    });
                 }
                 yield "";
             }
@@ -118,21 +121,45 @@ final class ClientHooks {
     private Agents.Registered register(String session) {
         long pid = clientPid();
         PaneBinding binding = paneBinding(pid).orElse(null);
-        Agents.Registered registered = services.agents.register(new Agents.Registration(null, client, binding == null ? null : binding.pane(),
-                binding == null ? pid : null, null, binding, session));
-        AgentCredentials.save(swarm.projectRoot(), registered.agent().id(), registered.token());
-        return registered;
+        // minting the token and keeping it, in that order against other hooks: the kept token is the current one
+        return AgentCredentials.whileRegistering(swarm.projectRoot(), () -> {
+            Agents.Registered registered = services.agents.register(new Agents.Registration(null, client,
+                    binding == null ? null : binding.pane(), binding == null ? pid : null, null, binding, session));
+            AgentCredentials.save(swarm.projectRoot(), registered.agent().id(), registered.token());
+            return registered;
+        });
     }
 
-    /** The session's agent with its kept token; registered now when the session started before the hooks were installed. */
+    /**
+     * The session's agent of this very client process, with its kept token; registered (or resumed)
+     * now when it has none: the session started before the hooks were installed, its kept token
+     * no longer works, or another live process runs as the same session (each is its own agent).
+     */
     private Caller agentOf(String session) {
-        Optional<Agent> known = services.agents.ofSession(session).filter(agent -> agent.status() != Agent.Status.GONE);
-        Optional<String> token = known.flatMap(agent -> AgentCredentials.read(swarm.projectRoot(), agent.id()));
-        if (token.isPresent()) {
-            return Caller.ofAgent(known.get().id(), token.get());
+        long pid = clientPid();
+        Optional<Caller> own = ownAgent(session, pid);
+        if (own.isPresent()) {
+            return own.get();
         }
-        Agents.Registered registered = register(session);
-        return Caller.ofAgent(registered.agent().id(), registered.token());
+        return AgentCredentials.whileRegistering(swarm.projectRoot(), () -> ownAgent(session, pid).orElseGet(() -> {
+            Agents.Registered registered = register(session);
+            return Caller.ofAgent(registered.agent().id(), registered.token());
+        }));
+    }
+
+    /** The live agent of {@code session} whose process is {@code pid}, when its kept token still works. */
+    private Optional<Caller> ownAgent(String session, long pid) {
+        return services.agents.ofSessionProcess(session, pid).flatMap(agent -> AgentCredentials.read(swarm.projectRoot(), agent.id())
+                .filter(token -> {
+                    try {
+                        return services.agents.bearer(token).agentId().equals(agent.id());
+                    } catch (SwarmException refused) {
+                        if (refused.kind() != SwarmException.Kind.UNAUTHENTICATED) {
+                            throw refused;
+                        }
+                        return false; // a token minted since (a save that failed, or lost a race): registered again
+                    }
+                }).map(token -> Caller.ofAgent(agent.id(), token)));
     }
 
     private void report(Caller agent, Agent.Activity activity) {
@@ -141,7 +168,7 @@ final class ClientHooks {
 
     /** The client's process: Claude Code names it (CLAUDE_PID); else the program above the shell that runs the hook. */
     private long clientPid() {
-        String named = swarm.environment("CLAUDE_PID");
+        String named = client.equals("claude") ? swarm.environment("CLAUDE_PID") : null; // a codex run from Claude Code's tools inherits it
         if (named != null && named.matches("[1-9][0-9]{0,9}") && ProcessHandle.of(Long.parseLong(named)).isPresent()) {
             return Long.parseLong(named);
         }

@@ -47,6 +47,7 @@ final class HookCommand implements Callable<Integer> {
             if (payload.isBlank()) {
                 throw SwarmException.badInput("the hook's input is empty");
             }
+            checkProjectDirectory();
             String output;
             try (CommandServices services = swarm.services()) {
                 output = new ClientHooks(swarm, services, client).handle(JsonViews.JSON.readTree(payload));
@@ -58,6 +59,23 @@ final class HookCommand implements Callable<Integer> {
             note(failure);
         }
         return 0;
+    }
+
+    /**
+     * Claude Code's project (CLAUDE_PROJECT_DIR) must be this project or inside it: its
+     * .claude/settings.json is often committed, so a clone or worktree runs hooks installed with
+     * another checkout's root, and its agents must not join that checkout's swarm.
+     */
+    private void checkProjectDirectory() throws IOException {
+        String named = client.equals("claude") ? swarm.environment("CLAUDE_PROJECT_DIR") : null;
+        if (named == null || named.isBlank()) {
+            return;
+        }
+        Path directory = Path.of(named).toAbsolutePath();
+        if (!directory.toRealPath().startsWith(swarm.projectRoot())) {
+            throw SwarmException.badInput("this hook is for project " + swarm.projectRoot() + ", but Claude Code runs in " + directory
+                    + " (settings copied or committed with another checkout's path): run swarm hooks install --client claude there");
+        }
     }
 
     /** The event as the client gives it on stdin; refused beyond the size a hook's event may have. */

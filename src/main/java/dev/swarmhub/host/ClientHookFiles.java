@@ -48,7 +48,7 @@ public final class ClientHookFiles {
 
     /** Writes the client's hooks running {@code command} (which gets the event on stdin); returns the file. */
     public static Path install(Path projectRoot, Client client, String command) {
-        Path file = projectRoot.resolve(client.file());
+        Path file = linkTarget(projectRoot.resolve(client.file()));
         ObjectNode root = read(file);
         ObjectNode hooks = hooksOf(root, file);
         for (String event : client.events()) {
@@ -64,7 +64,7 @@ public final class ClientHookFiles {
 
     /** Removes this project's hooks from the client's file (the user's stay); returns the file, or null when there was none. */
     public static Path uninstall(Path projectRoot, Client client) {
-        Path file = projectRoot.resolve(client.file());
+        Path file = linkTarget(projectRoot.resolve(client.file()));
         if (!Files.exists(file)) {
             return null;
         }
@@ -93,13 +93,26 @@ public final class ClientHookFiles {
         return client.events().stream().allMatch(event -> hooks.path(event).valueStream().anyMatch(ClientHookFiles::isOurs));
     }
 
+    /** Takes this project's hooks out of the entries, and an entry that held nothing else (a user's hook beside ours stays). */
     private static boolean removeOurs(ArrayNode entries) {
         boolean removed = false;
         for (int i = entries.size() - 1; i >= 0; i--) {
-            if (isOurs(entries.get(i))) {
-                entries.remove(i);
-                removed = true;
+            JsonNode entry = entries.get(i);
+            if (!isOurs(entry)) {
+                continue;
             }
+            removed = true;
+            if (entry.path("hooks") instanceof ArrayNode hooks) {
+                for (int j = hooks.size() - 1; j >= 0; j--) {
+                    if (hooks.get(j).path("command").asString("").endsWith(MARK)) {
+                        hooks.remove(j);
+                    }
+                }
+                if (!hooks.isEmpty()) {
+                    continue;
+                }
+            }
+            entries.remove(i);
         }
         return removed;
     }
@@ -116,6 +129,9 @@ public final class ClientHookFiles {
             return JSON.createObjectNode();
         } catch (IOException e) {
             throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot read " + file + ": " + e.getMessage(), e);
+        }
+        if (text.startsWith("\uFEFF")) {
+            text = text.substring(1); // a byte order mark some editors write
         }
         if (text.isBlank()) {
             return JSON.createObjectNode();
@@ -153,11 +169,23 @@ public final class ClientHookFiles {
         throw SwarmException.badInput("\"hooks\"." + event + " in " + file + " is not a list: fix it first; it was left as it is");
     }
 
+    /** The file a settings path names: the link's target when it is a symbolic link (a dotfiles checkout), which is what gets written. */
+    private static Path linkTarget(Path file) {
+        try {
+            return Files.isSymbolicLink(file) && Files.exists(file) ? file.toRealPath() : file;
+        } catch (IOException e) {
+            throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot follow " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     private static void write(Path file, ObjectNode root) {
         try {
             Files.createDirectories(file.getParent());
             Path draft = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".draft");
             try {
+                if (Files.exists(file)) {
+                    Files.setPosixFilePermissions(draft, Files.getPosixFilePermissions(file)); // the user's file keeps its mode
+                }
                 Files.writeString(draft, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n", StandardCharsets.UTF_8);
                 Files.move(draft, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } finally {

@@ -20,7 +20,7 @@ public final class CliFrames {
     /** Environment variables a command may read; nothing else of the client's environment is sent. */
     public static final String[] FORWARDED_VARIABLES = {"SWARM_AGENT", "SWARM_TOKEN", "SWARM_ROOT", "SWARM_GUARD",
         "SWARM_TMUX_SOCKET", "SWARM_LAUNCHER", "TMUX", "TMUX_PANE", "TMUX_TMPDIR", "SWARM_CLIENT_PID",
-        "CLAUDE_PID", "CLAUDE_ENV_FILE"}; // the last two: Claude Code's process and its shell environment file, for its hooks
+        "CLAUDE_PID", "CLAUDE_ENV_FILE", "CLAUDE_PROJECT_DIR"}; // the last three: for Claude Code's hooks
     /** Sent in place of an exit code (which is never negative) while the command still runs. */
     public static final int STILL_RUNNING = -1;
     public static final long KEEPALIVE_MS = 1_000;

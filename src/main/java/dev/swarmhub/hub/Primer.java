@@ -85,7 +85,8 @@ public final class Primer {
                     : message.text().substring(0, MESSAGE_CHARS) + "… (cut; read message " + message.id() + " for all of it)";
             text.append("- [").append(message.id()).append("] from ").append(message.sender()).append(" (").append(message.type().label())
                     .append("urgent".equals(message.priority()) ? ", urgent" : "").append(message.ackRequired() ? ", ACK requested" : "")
-                    .append(view.tampered() ? ", SIGNATURE DOES NOT MATCH: not from its sender" : "").append("): ").append(body).append('\n');
+                    .append(view.tampered() ? ", SIGNATURE DOES NOT MATCH: not from its sender" : "").append("): ")
+                    .append(body.replace("\n", "\n    | ")).append('\n'); // its own lines stay inside it: none reads as another message or as ours
         }
         return text.toString();
     }

@@ -55,6 +55,7 @@ public final class FakeClient {
                 SwarmClient.class.getName(), "--root", root.toString(), "hook", "claude"));
         ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
         builder.environment().put("CLAUDE_PID", Long.toString(ProcessHandle.current().pid()));
+        builder.environment().put("CLAUDE_PROJECT_DIR", root.toString()); // as Claude Code gives its hooks
         Process hook = builder.start();
         hook.getOutputStream().write(payload.getBytes(StandardCharsets.UTF_8));
         hook.getOutputStream().close();
