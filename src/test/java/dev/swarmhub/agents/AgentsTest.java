@@ -1200,6 +1200,78 @@ class AgentsTest {
         assertThat(status("agent-a")).isEqualTo(Agent.Status.GONE);
     }
 
+    @Test
+    void theProblemsListingHoldsTheAgentsWaitingForInputStalledOrStaleAndNoOthers() {
+        AgentOperations operations = new AgentOperations(agents);
+        long started = clock.millis();
+        for (long pid = 4100; pid <= 4103; pid++) {
+            processes.start(pid, started);
+        }
+        Agents.Registered working = registerWithPid("working", 4100);
+        Agents.Registered waiting = registerWithPid("waiting", 4101);
+        Agents.Registered stalled = registerWithPid("stalled", 4102);
+        Agents.Registered idle = registerWithPid("idle", 4103);
+        Agents.Registered silent = register("silent");
+        Agents.Registered left = register("left");
+        agents.report(as(stalled), Agent.Activity.WORKING);
+        clock.advance(Duration.ofSeconds(59));
+        agents.report(as(working), Agent.Activity.WORKING);
+        agents.report(as(waiting), Agent.Activity.WAITING_FOR_INPUT);
+        agents.report(as(idle), Agent.Activity.IDLE);
+        agents.report(as(left), Agent.Activity.WAITING_FOR_INPUT);
+        agents.leave(as(left));
+        settings.set(Caller.ofOperator(), Agents.STALLED_AFTER.name(), "1m");
+        clock.advance(Duration.ofSeconds(1)); // silent: 60 s without a call; stalled: 60 s working without progress
+
+        assertThat(operations.list.run(Caller.ofOperator(), new AgentOperations.Listing(true))).extracting(one -> one.agent().id())
+                .containsExactlyInAnyOrder("waiting", "stalled", "silent");
+        assertThat(operations.list.run(Caller.ofOperator(), new AgentOperations.Listing(false))).hasSize(6);
+        assertThat(operations.list.run(Caller.ofOperator(), new AgentOperations.Listing(null))).hasSize(6);
+        assertThat(silent.agent().needsHuman()).as("as registered: active, nothing told").isFalse();
+        assertThat(operations.report.run(as(idle), new AgentOperations.Report(Agent.Activity.WORKING)).activity()).isEqualTo(Agent.Activity.WORKING);
+    }
+
+    @Test
+    void activitiesAreNamedAsUsersWriteThemAndOnlyWaitingAndStalledNeedAHuman() {
+        assertThat(Agent.Activity.names()).containsExactly("working", "idle", "waiting-for-input", "stalled");
+        assertThat(Agent.Activity.parse(" Waiting-For-Input")).isEqualTo(Agent.Activity.WAITING_FOR_INPUT);
+        assertThat(Agent.Activity.parse(null)).isNull();
+        assertThatThrownBy(() -> Agent.Activity.parse("busy")).isInstanceOf(SwarmException.class)
+                .hasMessage("unknown activity 'busy': use working, idle, waiting-for-input, stalled");
+        assertThat(java.util.Arrays.stream(Agent.Activity.values()).filter(Agent.Activity::needsHuman))
+                .containsExactly(Agent.Activity.WAITING_FOR_INPUT, Agent.Activity.STALLED);
+    }
+
+    @Test
+    void theAgentsInPanesHereAreTheLiveOnesOfThisHostWithACompleteBindingAndSessionsKeepTheirLastAgent() {
+        long started = clock.millis();
+        processes.start(4200, started);
+        processes.start(4201, started);
+        Agents.Registered paned = registerSession("claude:p-1", "claude", 0, binding(SERVER, "%7", 4200, started));
+        registerSession(null, "claude", 0, binding(SERVER, "%8", 4201, started));
+        register("no-pane");
+        assertThat(agents.inPanesHere()).extracting(Agent::id).containsExactlyInAnyOrder(paned.agent().id(), "agent-2");
+        agents.leave(as(paned));
+        assertThat(agents.inPanesHere()).extracting(Agent::id).containsExactly("agent-2");
+        assertThat(agents.ofSession("claude:p-1")).map(Agent::id).as("gone, still the session's").contains(paned.agent().id());
+        assertThat(agents.ofSession("claude:none")).isEmpty();
+    }
+
+    @Test
+    void aResumedAgentKeepsItsLabelUnlessGivenANewOneAndAGonePaneIsNoLongerWatched() {
+        processes.start(4300, clock.millis());
+        agents.register(new Agents.Registration(null, "claude", null, 4300L, "auth refactor", null, "claude:l-1"));
+        Agents.Registered again = agents.register(new Agents.Registration(null, "claude", null, 4300L, null, null, "claude:l-1"));
+        assertThat(again.agent().label()).isEqualTo("auth refactor");
+        Agents.Registered relabelled = agents.register(new Agents.Registration(null, "claude", null, 4300L, "db work", null, "claude:l-1"));
+        assertThat(relabelled.agent().label()).isEqualTo("db work");
+
+        agents.leave(as(relabelled));
+        agents.paneSeen(relabelled.agent().id(), true);
+        assertThat(agents.find(relabelled.agent().id()).orElseThrow().activity()).as("a gone agent's pane tells nothing").isNull();
+        assertThat(events("agent.activity", relabelled.agent().id())).isEmpty();
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private record Named(String name, Consumer<Caller> run) {
