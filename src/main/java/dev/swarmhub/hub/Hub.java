@@ -75,9 +75,10 @@ public final class Hub implements AutoCloseable {
         this.http = new HttpServer(services, address.bind(), address.port());
         this.urlHost = address.bind().equals("0.0.0.0") ? "127.0.0.1" : address.bind();
         this.cli = new CliChannel(HubFiles.socket(root), commands.forServices(services));
-        this.paneTypist = new PaneTypist(services.paneTypings, services.store, PaneTyper.forUser(), PROCESSES.host());
-        services.typeWith(paneTypist);
         this.paneWatcher = new PaneWatcher(services.agents);
+        this.paneTypist = new PaneTypist(services.paneTypings, services.store, PaneTyper.forUser(), PROCESSES.host(),
+                typing -> paneWatcher.stillQuiet(typing.recipient(), typing.binding()));
+        services.typeWith(paneTypist);
         writeLockOwner();
         writeInfo();
         timers.scheduleWithFixedDelay(this::sweep, TIMER_PERIOD_MS, TIMER_PERIOD_MS, TimeUnit.MILLISECONDS);

@@ -5,7 +5,10 @@ import dev.swarmhub.kernel.Store;
 import dev.swarmhub.messages.Message;
 import dev.swarmhub.messages.PaneTypings;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * The hub's typist: types each message waiting for a recipient's tmux pane on this host into that
@@ -24,13 +27,15 @@ final class PaneTypist implements AutoCloseable {
     private final PaneTypings typings;
     private final PaneTyper typer;
     private final String host;
+    private final Predicate<PaneTypings.Typing> stillIdle;
     private final Thread worker;
 
-    /** Starts typing. */
-    PaneTypist(PaneTypings typings, Store store, PaneTyper typer, String host) {
+    /** Starts typing; {@code stillIdle} looks at a pane again right before the first line typed into it in a round. */
+    PaneTypist(PaneTypings typings, Store store, PaneTyper typer, String host, Predicate<PaneTypings.Typing> stillIdle) {
         this.typings = typings;
         this.typer = typer;
         this.host = host;
+        this.stillIdle = stillIdle;
         this.worker = BackgroundLoop.start("pane typist", () -> {
             long seen = store.signalCount(Store.Signal.MAIL);
             if (typePending() < BATCH) {
@@ -48,20 +53,24 @@ final class PaneTypist implements AutoCloseable {
     private int typePending() {
         List<PaneTypings.Typing> pending = typings.pending(host, BATCH, id -> "swarm read " + id); // agents in panes have the CLI
         int handled = 0;
+        Set<String> typedInto = new HashSet<>(); // a pane typed into this round changed because of it: its next lines follow
         for (PaneTypings.Typing typing : pending) {
             if (!typing.idle()) {
                 continue; // typed once its agent is idle (the pane watcher tells), never mid-output
             }
-            handled++;
             if (typing.tampered()) {
                 typings.typed(typing, false, "not typed: its signature does not match (changed in the store)");
             } else if (typing.binding() == null) {
                 typings.typed(typing, false, "not typed: pane " + typing.pane() + " was registered without its tmux server and "
                         + "processes; register the agent again from its pane");
-            } else {
+            } else if (typedInto.contains(typing.recipient()) || stillIdle.test(typing)) {
                 PaneTyper.Outcome outcome = typer.type(typing.binding(), typing.line());
                 typings.typed(typing, outcome.typed(), outcome.failure());
+                typedInto.add(typing.recipient());
+            } else {
+                continue; // output started since the watcher's last look: typed once it is quiet again
             }
+            handled++;
         }
         return handled;
     }

@@ -4,11 +4,11 @@ import dev.swarmhub.agents.Agent;
 import dev.swarmhub.agents.Agents;
 import dev.swarmhub.agents.PaneBinding;
 import dev.swarmhub.host.Tmux;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Looks at the panes of this host's live agents every half second and tells the registry what
@@ -30,7 +30,8 @@ final class PaneWatcher implements AutoCloseable {
     }
 
     private final Agents agents;
-    private final Map<String, Seen> seen = new HashMap<>();
+    /** Written by the watcher's thread, read by the typist's. */
+    private final Map<String, Seen> seen = new ConcurrentHashMap<>();
     private final Thread worker;
 
     PaneWatcher(Agents agents) {
@@ -66,6 +67,16 @@ final class PaneWatcher implements AutoCloseable {
             }
         }
         seen.keySet().retainAll(watched);
+    }
+
+    /**
+     * Whether the agent's pane still shows the screen on which it was found quiet: looked at again
+     * right before a line is typed into it, since output may have started since the last look.
+     */
+    boolean stillQuiet(String agent, PaneBinding binding) {
+        Seen quiet = seen.get(agent);
+        return quiet != null && quiet.quietReported()
+                && new Tmux(binding.socket()).screen(binding.pane()).map(screen -> screen.hashCode() == quiet.screen()).orElse(false);
     }
 
     @Override
