@@ -4,6 +4,7 @@ import dev.swarmhub.agents.Agent;
 import dev.swarmhub.agents.Agents;
 import dev.swarmhub.hub.Hub;
 import dev.swarmhub.hub.HubFiles;
+import dev.swarmhub.hub.HubLog;
 import dev.swarmhub.kernel.OrderedMap;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.store.PrivateFiles;
@@ -88,8 +89,11 @@ final class HubCommands {
             for (String signal : List.of("TERM", "INT")) {
                 Signal.handle(new Signal(signal), received -> Thread.ofPlatform().name("swarm-hub-stop").start(stop));
             }
+            // the hub's log: .swarm/hub.log once this process holds the hub lock; a hub in the background
+            // (stderr redirected to .swarm/hub.out) writes its warnings there only
+            boolean detached = Boolean.getBoolean(HubLog.DETACHED_PROPERTY);
             Hub hub = Hub.start(root, services -> (args, environment, cwd, out, err) ->
-                    Swarm.run(args, environment, cwd, out, err, services), new Hub.Address(bind, port));
+                    Swarm.run(args, environment, cwd, out, err, services), new Hub.Address(bind, port), () -> HubLog.toFile(root, !detached));
             running.set(hub);
             if (stopAsked.get()) {
                 hub.close(); // asked while it started (close is idempotent, so a handler closing it too is harmless)
@@ -103,30 +107,33 @@ final class HubCommands {
     }
 
     /**
-     * Starts {@code swarm up} for the root as a detached process logging to .swarm/hub.log and
-     * waits until its CLI socket accepts; returns its pid. A second starter racing this one gets
-     * "a hub already runs" from its child and simply waits for the socket too.
+     * Starts {@code swarm up} for the root as a detached process and waits until its CLI socket
+     * accepts; returns its pid. The hub logs to .swarm/hub.log (rotated by Logback); its stdout and
+     * stderr go to .swarm/hub.out (what bypasses the log: a JVM's crash report), a file of their
+     * own, so that rotating hub.log never fights a redirected descriptor. A second starter racing
+     * this one gets "a hub already runs" from its child and simply waits for the socket too.
      */
     static long startInBackground(Path root) throws IOException, InterruptedException {
         return startInBackground(root, List.of(), false);
     }
 
     static long startInBackground(Path root, List<String> httpOptions, boolean allowRemote) throws IOException, InterruptedException {
-        Path log = root.resolve(".swarm").resolve("hub.log");
-        PrivateFiles.directory(log.getParent());
-        PrivateFiles.file(log); // the redirect would create it 0644
+        Path output = HubFiles.output(root);
+        PrivateFiles.directory(output.getParent());
+        PrivateFiles.file(output); // the redirect would create it 0644
         List<String> command = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             command.add("/usr/bin/setsid"); // its own session: the hub outlives the terminal that started it
         }
         command.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-XX:+UseSerialGC", "-Xlog:all=warning:stderr",
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Swarm.class.getName(),
+                "--enable-native-access=ALL-UNNAMED", "-D" + HubLog.DETACHED_PROPERTY + "=true", "-cp", System.getProperty("java.class.path"),
+                Swarm.class.getName(),
                 "up", "--root", root.toString()));
         command.addAll(httpOptions);
         if (allowRemote) {
             command.add("--allow-remote");
         }
-        Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()))
                 .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         long childGaveUp = 0;
@@ -141,11 +148,12 @@ final class HubCommands {
                 childGaveUp = System.nanoTime();
             }
             if (childGaveUp != 0 && System.nanoTime() - childGaveUp > Duration.ofSeconds(5).toNanos()) {
-                throw new SwarmException(SwarmException.Kind.INTERNAL, "the hub did not start; see " + log);
+                throw new SwarmException(SwarmException.Kind.INTERNAL, "the hub did not start; see " + output + " and " + HubFiles.log(root));
             }
             Thread.sleep(20); // polling for the new process's socket
         }
-        throw new SwarmException(SwarmException.Kind.INTERNAL, "the hub did not answer within " + START_TIMEOUT.toSeconds() + " s; see " + log);
+        throw new SwarmException(SwarmException.Kind.INTERNAL, "the hub did not answer within " + START_TIMEOUT.toSeconds() + " s; see "
+                + HubFiles.log(root) + " and " + output);
     }
 
     /** The pid of the project's running hub (named in its lock file). */
