@@ -6,6 +6,8 @@ import dev.swarmhub.messages.Message;
 import dev.swarmhub.messages.PaneTypings;
 import java.time.Duration;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The hub's typist: types each message waiting for a recipient's tmux pane on this host into that
@@ -20,6 +22,7 @@ final class PaneTypist implements AutoCloseable {
     static final Duration TYPING_WAIT = Duration.ofSeconds(2);
     private static final int BATCH = 50;
     private static final long IDLE_MS = 1_000;
+    private static final Logger LOG = LoggerFactory.getLogger(PaneTypist.class);
 
     private final PaneTypings typings;
     private final PaneTyper typer;
@@ -54,16 +57,26 @@ final class PaneTypist implements AutoCloseable {
             }
             handled++;
             if (typing.tampered()) {
-                typings.typed(typing, false, "not typed: its signature does not match (changed in the store)");
+                failed(typing, "not typed: its signature does not match (changed in the store)");
             } else if (typing.binding() == null) {
-                typings.typed(typing, false, "not typed: pane " + typing.pane() + " was registered without its tmux server and "
+                failed(typing, "not typed: pane " + typing.pane() + " was registered without its tmux server and "
                         + "processes; register the agent again from its pane");
             } else {
                 PaneTyper.Outcome outcome = typer.type(typing.binding(), typing.line());
-                typings.typed(typing, outcome.typed(), outcome.failure());
+                if (outcome.typed()) {
+                    typings.typed(typing, true, null);
+                } else {
+                    failed(typing, outcome.failure());
+                }
             }
         }
         return handled;
+    }
+
+    /** Records the failed typing in the receipt (the message stays in the inbox) and logs it: who, which message, why; never its text. */
+    private void failed(PaneTypings.Typing typing, String why) {
+        typings.typed(typing, false, why);
+        LOG.warn("typing message {} into pane {} of {} failed: {}", typing.messageId(), typing.pane(), typing.recipient(), why);
     }
 
     @Override
