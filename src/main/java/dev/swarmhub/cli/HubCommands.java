@@ -5,10 +5,12 @@ import dev.swarmhub.agents.Agents;
 import dev.swarmhub.hub.Hub;
 import dev.swarmhub.hub.HubFiles;
 import dev.swarmhub.hub.HubLog;
+import dev.swarmhub.hub.JsonViews;
 import dev.swarmhub.kernel.OrderedMap;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.store.PrivateFiles;
 import java.io.IOException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -191,13 +193,36 @@ final class HubCommands {
     }
 
     @ClientSide.RunsInClient
-    @Command(name = "status", description = "Is a hub running? pid, uptime, store and counts.")
+    @Command(name = "status", description = {"Is a hub running? pid, uptime, store and counts.",
+            "--log shows the hub's own log instead (.swarm/hub.log: starts and stops, refused and slow requests, failed typings "
+                    + "and sweeps, internal errors), from the file, whether a hub runs or not; swarm log shows the event log "
+                    + "(every change to leases, agents and messages)."})
     static final class Status implements Callable<Integer> {
+        /** Lines --log shows without -n. */
+        private static final int LOG_LINES = 50;
+        private static final int MOST_LOG_LINES = 100_000;
+
         @ParentCommand
         Swarm swarm;
 
+        @Option(names = "--log", description = "Show the last lines of the hub's own log (.swarm/hub.log), not the status.")
+        boolean log;
+
+        @Option(names = {"-n", "--lines"}, paramLabel = "N", description = "With --log: how many of the last lines (default " + LOG_LINES + ").")
+        Integer lines;
+
+        @Option(names = {"-f", "--follow"}, description = "With --log: keep printing lines as the hub writes them, across rotations, "
+                + "until interrupted (one JSON document per line with --json).")
+        boolean follow;
+
         @Override
-        public Integer call() {
+        public Integer call() throws IOException {
+            if (log) {
+                return hubLog();
+            }
+            if (lines != null || follow) {
+                throw SwarmException.badInput((follow ? "--follow" : "--lines") + " goes with --log: swarm status --log [-n N] [-f]");
+            }
             Path root = swarm.projectRoot();
             Optional<Hub.Running> hub = Hub.running(root);
             Optional<Long> pid = hub.map(Hub.Running::pid);
@@ -219,6 +244,27 @@ final class HubCommands {
                         .map(entry -> entry.getValue() + " " + entry.getKey()).collect(Collectors.joining(", ")) + "), " + leases
                         + " live lease(s), " + awaitingAck + " ACK(s) awaited");
             }
+        }
+
+        /** The hub's log, read from its file (no store, no hub needed): its last lines, or following it. */
+        private int hubLog() throws IOException {
+            int count = lines == null ? LOG_LINES : lines;
+            if (count < 0 || count > MOST_LOG_LINES) {
+                throw SwarmException.badInput("--lines " + count + ": use 0 to " + MOST_LOG_LINES);
+            }
+            Path file = HubFiles.log(swarm.projectRoot());
+            if (!follow) {
+                List<String> last = HubLogReader.last(file, count);
+                return swarm.output.result(Output.document("file", file.toString(), "lines", last),
+                        last.isEmpty() ? "no lines in " + file + (Files.exists(file) ? "" : " (no hub has logged there yet)")
+                                : String.join("\n", last));
+            }
+            try {
+                HubLogReader.follow(file, count, line -> swarm.output.stream(JsonViews.json(Output.document("line", line)), line + "\n"));
+            } catch (InterruptedException | ClosedByInterruptException stopped) {
+                return 0; // following ends when asked to, not with an error
+            }
+            return 0;
         }
     }
 }

@@ -87,7 +87,7 @@ class PackagedCliIT {
     void withJsonStdoutCarriesOneDocumentAndNothingElseWhatTheLibrariesLog() throws Exception {
         // the first command creates the store (Flyway migrates it, and logs), then one through the hub it starts (Jetty logs)
         for (List<String> args : List.of(List.of("--no-hub", "lock", "list", "--json"), List.of("lock", "list", "--json"),
-                List.of("status", "--json"))) {
+                List.of("status", "--json"), List.of("status", "--log", "--json"))) {
             Process command = start(args.toArray(String[]::new));
             String out = new String(command.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             String err = new String(command.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -96,7 +96,10 @@ class PackagedCliIT {
             new CliRunner.Result(0, out, err).json(); // one JSON document
             assertThat(err).as("%s: stderr", args).isEmpty();
         }
-        assertThat(Files.readString(project.resolve(".swarm/hub.log"))).as("the hub's log").contains("hub started for " + project.toRealPath());
+        Process log = start("status", "--log", "--json");
+        String lines = new String(log.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(log.waitFor()).isZero();
+        assertThat(lines).as("the hub's log, read by the client").contains("hub started for " + project.toRealPath());
     }
 
     @Test
