@@ -71,6 +71,7 @@ final class RequestLog implements Filter {
         if (!request.isAsyncStarted()) {
             ended(request, response, method, path, started);
         } else if (!method.equals("GET")) { // a GET that goes on is an event stream; an MCP call answers in a stream of its own
+            // added during the dispatch that started it: the request cannot complete before the dispatch returns
             request.getAsyncContext().addListener(new AsyncListener() {
                 @Override
                 public void onComplete(AsyncEvent event) {
