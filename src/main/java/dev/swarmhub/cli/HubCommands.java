@@ -4,10 +4,13 @@ import dev.swarmhub.agents.Agent;
 import dev.swarmhub.agents.Agents;
 import dev.swarmhub.hub.Hub;
 import dev.swarmhub.hub.HubFiles;
+import dev.swarmhub.hub.HubLog;
+import dev.swarmhub.hub.JsonViews;
 import dev.swarmhub.kernel.OrderedMap;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.store.PrivateFiles;
 import java.io.IOException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -88,8 +91,11 @@ final class HubCommands {
             for (String signal : List.of("TERM", "INT")) {
                 Signal.handle(new Signal(signal), received -> Thread.ofPlatform().name("swarm-hub-stop").start(stop));
             }
+            // the hub's log: .swarm/hub.log once this process holds the hub lock; a hub in the background
+            // (stderr redirected to .swarm/hub.out) writes its warnings there only
+            boolean detached = Boolean.getBoolean(HubLog.DETACHED_PROPERTY);
             Hub hub = Hub.start(root, services -> (args, environment, cwd, out, err) ->
-                    Swarm.run(args, environment, cwd, out, err, services), new Hub.Address(bind, port));
+                    Swarm.run(args, environment, cwd, out, err, services), new Hub.Address(bind, port), () -> HubLog.toFile(root, !detached));
             running.set(hub);
             if (stopAsked.get()) {
                 hub.close(); // asked while it started (close is idempotent, so a handler closing it too is harmless)
@@ -103,30 +109,33 @@ final class HubCommands {
     }
 
     /**
-     * Starts {@code swarm up} for the root as a detached process logging to .swarm/hub.log and
-     * waits until its CLI socket accepts; returns its pid. A second starter racing this one gets
-     * "a hub already runs" from its child and simply waits for the socket too.
+     * Starts {@code swarm up} for the root as a detached process and waits until its CLI socket
+     * accepts; returns its pid. The hub logs to .swarm/hub.log (rotated by Logback); its stdout and
+     * stderr go to .swarm/hub.out (what bypasses the log: a JVM's crash report), a file of their
+     * own, so that rotating hub.log never fights a redirected descriptor. A second starter racing
+     * this one gets "a hub already runs" from its child and simply waits for the socket too.
      */
     static long startInBackground(Path root) throws IOException, InterruptedException {
         return startInBackground(root, List.of(), false);
     }
 
     static long startInBackground(Path root, List<String> httpOptions, boolean allowRemote) throws IOException, InterruptedException {
-        Path log = root.resolve(".swarm").resolve("hub.log");
-        PrivateFiles.directory(log.getParent());
-        PrivateFiles.file(log); // the redirect would create it 0644
+        Path output = HubFiles.output(root);
+        PrivateFiles.directory(output.getParent());
+        PrivateFiles.file(output); // the redirect would create it 0644
         List<String> command = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             command.add("/usr/bin/setsid"); // its own session: the hub outlives the terminal that started it
         }
         command.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-XX:+UseSerialGC", "-Xlog:all=warning:stderr",
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), Swarm.class.getName(),
+                "--enable-native-access=ALL-UNNAMED", "-D" + HubLog.DETACHED_PROPERTY + "=true", "-cp", System.getProperty("java.class.path"),
+                Swarm.class.getName(),
                 "up", "--root", root.toString()));
         command.addAll(httpOptions);
         if (allowRemote) {
             command.add("--allow-remote");
         }
-        Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()))
                 .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         long childGaveUp = 0;
@@ -141,11 +150,12 @@ final class HubCommands {
                 childGaveUp = System.nanoTime();
             }
             if (childGaveUp != 0 && System.nanoTime() - childGaveUp > Duration.ofSeconds(5).toNanos()) {
-                throw new SwarmException(SwarmException.Kind.INTERNAL, "the hub did not start; see " + log);
+                throw new SwarmException(SwarmException.Kind.INTERNAL, "the hub did not start; see " + output + " and " + HubFiles.log(root));
             }
             Thread.sleep(20); // polling for the new process's socket
         }
-        throw new SwarmException(SwarmException.Kind.INTERNAL, "the hub did not answer within " + START_TIMEOUT.toSeconds() + " s; see " + log);
+        throw new SwarmException(SwarmException.Kind.INTERNAL, "the hub did not answer within " + START_TIMEOUT.toSeconds() + " s; see "
+                + HubFiles.log(root) + " and " + output);
     }
 
     /** The pid of the project's running hub (named in its lock file). */
@@ -183,13 +193,36 @@ final class HubCommands {
     }
 
     @ClientSide.RunsInClient
-    @Command(name = "status", description = "Is a hub running? pid, uptime, store and counts.")
+    @Command(name = "status", description = {"Is a hub running? pid, uptime, store and counts.",
+            "--log shows the hub's own log instead (.swarm/hub.log: starts and stops, refused and slow requests, failed typings "
+                    + "and sweeps, internal errors), from the file, whether a hub runs or not; swarm log shows the event log "
+                    + "(every change to leases, agents and messages)."})
     static final class Status implements Callable<Integer> {
+        /** Lines --log shows without -n. */
+        private static final int LOG_LINES = 50;
+        private static final int MOST_LOG_LINES = 100_000;
+
         @ParentCommand
         Swarm swarm;
 
+        @Option(names = "--log", description = "Show the last lines of the hub's own log (.swarm/hub.log), not the status.")
+        boolean log;
+
+        @Option(names = {"-n", "--lines"}, paramLabel = "N", description = "With --log: how many of the last lines (default " + LOG_LINES + ").")
+        Integer lines;
+
+        @Option(names = {"-f", "--follow"}, description = "With --log: keep printing lines as the hub writes them, across rotations, "
+                + "until interrupted (one JSON document per line with --json).")
+        boolean follow;
+
         @Override
-        public Integer call() {
+        public Integer call() throws IOException {
+            if (log) {
+                return hubLog();
+            }
+            if (lines != null || follow) {
+                throw SwarmException.badInput((follow ? "--follow" : "--lines") + " goes with --log: swarm status --log [-n N] [-f]");
+            }
             Path root = swarm.projectRoot();
             Optional<Hub.Running> hub = Hub.running(root);
             Optional<Long> pid = hub.map(Hub.Running::pid);
@@ -211,6 +244,27 @@ final class HubCommands {
                         .map(entry -> entry.getValue() + " " + entry.getKey()).collect(Collectors.joining(", ")) + "), " + leases
                         + " live lease(s), " + awaitingAck + " ACK(s) awaited");
             }
+        }
+
+        /** The hub's log, read from its file (no store, no hub needed): its last lines, or following it. */
+        private int hubLog() throws IOException {
+            int count = lines == null ? LOG_LINES : lines;
+            if (count < 0 || count > MOST_LOG_LINES) {
+                throw SwarmException.badInput("--lines " + count + ": use 0 to " + MOST_LOG_LINES);
+            }
+            Path file = HubFiles.log(swarm.projectRoot());
+            if (!follow) {
+                List<String> last = HubLogReader.last(file, count);
+                return swarm.output.result(Output.document("file", file.toString(), "lines", last),
+                        last.isEmpty() ? "no lines in " + file + (Files.exists(file) ? "" : " (no hub has logged there yet)")
+                                : String.join("\n", last));
+            }
+            try {
+                HubLogReader.follow(file, count, line -> swarm.output.stream(JsonViews.json(Output.document("line", line)), line + "\n"));
+            } catch (InterruptedException | ClosedByInterruptException stopped) {
+                return 0; // following ends when asked to, not with an error
+            }
+            return 0;
         }
     }
 }

@@ -11,6 +11,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /**
@@ -77,6 +78,10 @@ final class Output {
         }
         if (known.kind() == SwarmException.Kind.INTERNAL && known.getCause() != null) {
             known.getCause().printStackTrace(err);
+        }
+        if (known.kind() == SwarmException.Kind.INTERNAL && swarm.inHub()) { // the client printed it; the hub's log keeps it
+            LoggerFactory.getLogger(Swarm.class).error("internal error in a command through the hub: {}", known.getMessage(),
+                    known.getCause() != null ? known.getCause() : known);
         }
         return known.kind().exitCode;
     }

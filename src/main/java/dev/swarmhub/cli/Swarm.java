@@ -25,6 +25,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Function;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
@@ -131,9 +132,13 @@ public final class Swarm implements Runnable {
         swarm.hubServices = hubServices;
         swarm.helpOut.target = out;
         swarm.helpErr.target = err;
+        long started = System.nanoTime();
         try {
             return commandLine.execute(args);
         } finally {
+            if (hubServices != null) {
+                logIfSlow(commandLine, hubServices, started);
+            }
             out.flush();
             err.flush();
             swarm.environment = null;
@@ -142,6 +147,30 @@ public final class Swarm implements Runnable {
             swarm.foundRoot = null;
             IDLE.offer(commandLine);
         }
+    }
+
+    /**
+     * In the hub: a command slower than the setting {@code hub.slow-request} goes into the hub's
+     * log at WARN with its duration, named by its command words (never its arguments, which may be
+     * a message's text or a token). A command that waits because it asked to (--wait) is not slow.
+     */
+    private static void logIfSlow(CommandLine commandLine, Services hubServices, long started) {
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        CommandLine.ParseResult parsed = commandLine.getParseResult();
+        if (parsed == null || millis < hubServices.slowRequestThreshold().toMillis()) {
+            return;
+        }
+        while (parsed.hasSubcommand()) {
+            parsed = parsed.subcommand();
+        }
+        if (!parsed.hasMatchedOption("--wait")) {
+            LoggerFactory.getLogger(Swarm.class).warn("slow command: {} took {} ms", parsed.commandSpec().qualifiedName(), millis);
+        }
+    }
+
+    /** Whether this command runs inside the hub (its log is the hub's). */
+    boolean inHub() {
+        return hubServices != null;
     }
 
     private static CommandLine newCommandLine() {

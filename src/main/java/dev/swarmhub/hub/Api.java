@@ -25,6 +25,8 @@ import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.core.type.TypeReference;
@@ -53,6 +55,7 @@ final class Api extends HttpServlet {
     /** /messages/{id}/{action}: an operation on one message. */
     private static final Pattern ONE_MESSAGE = Pattern.compile("(GET|POST) /messages/([^/]+)(?:/(read|ack|reply|thread))?");
 
+    private static final Logger LOG = LoggerFactory.getLogger(Api.class);
     private static final JsonMapper STRICT = JsonMapper.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION) // {"ttl":"1m","ttl":"1h"} is ambiguous, not "the last wins"
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -151,16 +154,20 @@ final class Api extends HttpServlet {
                     ? route(route, caller, request, response, body)
                     : answers.answer(key, caller, RequestGuard.bearerToken(request), route, body,
                             () -> route(route, caller, request, response, body));
-            send(response, answer.committed() == null ? answer : new Answer(answer.status(), answer.committed().get())); // the typist can see it now
+            send(request, response, answer.committed() == null ? answer : new Answer(answer.status(), answer.committed().get())); // the typist can see it now
         } catch (SwarmException failure) {
             discardBody(request);
             if (failure instanceof RateLimitedException limited) {
                 response.setHeader("Retry-After", Long.toString((limited.retryAfterMillis() + 999) / 1000));
             }
-            send(response, new Answer(status(failure), JsonViews.error(RequestGuard.hinted(failure))));
+            if (failure.kind() == SwarmException.Kind.INTERNAL) {
+                LOG.error("internal error on {} {}", request.getMethod(), request.getRequestURI(), failure);
+            }
+            send(request, response, new Answer(status(failure), JsonViews.error(RequestGuard.hinted(failure))));
         } catch (RuntimeException unexpected) {
             discardBody(request);
-            send(response, new Answer(500, JsonViews.error(new SwarmException(SwarmException.Kind.INTERNAL,
+            LOG.error("internal error on {} {}", request.getMethod(), request.getRequestURI(), unexpected);
+            send(request, response, new Answer(500, JsonViews.error(new SwarmException(SwarmException.Kind.INTERNAL,
                     "internal error: " + unexpected))));
         }
     }
@@ -400,7 +407,11 @@ final class Api extends HttpServlet {
         };
     }
 
-    static void send(HttpServletResponse response, Answer answer) throws IOException {
+    /** Writes the answer; a refusal's code and message also go into the hub's log line for the request ({@link RequestLog}). */
+    static void send(HttpServletRequest request, HttpServletResponse response, Answer answer) throws IOException {
+        if (answer.document() instanceof JsonViews.ErrorView refusal) {
+            RequestLog.refused(request, refusal.error());
+        }
         response.setStatus(answer.status());
         response.setContentType("application/json");
         response.setCharacterEncoding("UTF-8");

@@ -1,9 +1,11 @@
 package dev.swarmhub.hub;
 
+import org.slf4j.LoggerFactory;
+
 /**
  * A hub thread that repeats one step until interrupted (the hub stopping). A step that fails is
- * reported and tried again after a pause, so a passing fault (a busy store) does not end it and a
- * lasting one does not spin.
+ * logged and tried again after a pause, so a passing fault (a busy store) does not end it and a
+ * lasting one does not spin (nor fill the log: {@link RepeatedFailures}).
  */
 final class BackgroundLoop {
 
@@ -19,17 +21,19 @@ final class BackgroundLoop {
     }
 
     static Thread start(String name, Step step) {
+        RepeatedFailures failures = new RepeatedFailures(LoggerFactory.getLogger(BackgroundLoop.class));
         return Thread.ofPlatform().name(name).daemon().start(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 try {
                     step.run();
+                    failures.succeeded(name);
                 } catch (InterruptedException stopping) {
                     return;
                 } catch (RuntimeException e) {
                     if (Thread.currentThread().isInterrupted()) {
                         return; // the store closed under a stopping hub
                     }
-                    System.err.println("swarm hub: " + name + " failed: " + e.getMessage());
+                    failures.failed(name, e);
                     try {
                         Thread.sleep(PAUSE_AFTER_FAILURE_MS); // a back-off, not a synchronisation
                     } catch (InterruptedException stopping) {

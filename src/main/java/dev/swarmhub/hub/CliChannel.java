@@ -25,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.LoggerFactory;
 
 /**
  * The hub's CLI channel: a Unix socket in .swarm/ (mode 0600, so only the project's user can
@@ -81,6 +82,7 @@ final class CliChannel implements AutoCloseable {
                     int code = runner.run(request.args(), request.environment(), request.workingDirectory(), new PrintWriter(out), new PrintWriter(err));
                     answer.complete(new CliFrames.Response(code, out.toString(), err.toString()));
                 } catch (RuntimeException | Error failure) {
+                    LoggerFactory.getLogger(CliChannel.class).error("a command through the hub failed", failure);
                     answer.complete(new CliFrames.Response(1, out.toString(), err + "swarm: the hub failed: " + failure + "\n"));
                 }
             });

@@ -15,6 +15,7 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.LoggerFactory;
 
 /** The hub's one HTTP server (Jetty): the API, MCP, and later the dashboard. */
 final class HttpServer implements AutoCloseable {
@@ -47,6 +48,9 @@ final class HttpServer implements AutoCloseable {
         api = new Api(services, guard, waits);
         mcp = new McpService(services, guard, waits);
         ServletContextHandler context = new ServletContextHandler();
+        FilterHolder requestLog = new FilterHolder(new RequestLog(services::slowRequestThreshold));
+        requestLog.setAsyncSupported(true); // the API's event streams and MCP's answers are asynchronous
+        context.addFilter(requestLog, "/*", EnumSet.of(DispatcherType.REQUEST)); // first: it sees every request and how it ended
         ServletHolder apiServlet = new ServletHolder("api", api);
         apiServlet.setAsyncSupported(true); // event streams are written without a thread each
         context.addServlet(apiServlet, "/api/v1/*");
@@ -83,7 +87,7 @@ final class HttpServer implements AutoCloseable {
         try {
             server.stop();
         } catch (Exception e) {
-            System.err.println("swarm hub: HTTP server stopped uncleanly: " + e.getMessage());
+            LoggerFactory.getLogger(HttpServer.class).warn("the HTTP server stopped uncleanly", e);
         }
     }
 }

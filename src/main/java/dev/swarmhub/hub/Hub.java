@@ -16,14 +16,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -60,8 +65,14 @@ public final class Hub implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Instant started = Instant.now();
     private final Map<Path, Object> openedFiles;
+    private final RepeatedFailures sweepFailures = new RepeatedFailures(Log.LOG);
     private Object infoFileKey;
     private volatile String stopReason;
+
+    /** The hub's logger, created only when a hub runs: the lean client reads {@link #running} without loading Logback. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(Hub.class);
+    }
 
     private Hub(Path root, FileChannel lockChannel, FileLock lock, CommandRunnerFactory commands, Address address)
             throws IOException {
@@ -83,6 +94,8 @@ public final class Hub implements AutoCloseable {
         writeInfo();
         timers.scheduleWithFixedDelay(this::sweep, TIMER_PERIOD_MS, TIMER_PERIOD_MS, TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(this::watchFiles, WATCH_PERIOD_MS, WATCH_PERIOD_MS, TimeUnit.MILLISECONDS);
+        Log.LOG.info("hub started for {}: pid {}, http://{}:{}/api/v1, socket {}, store {}", root, ProcessHandle.current().pid(),
+                urlHost, http.port(), HubFiles.socket(root), swarm.resolve("swarm.db"));
     }
 
     /** Builds the command runner over the hub's services (the CLI supplies it). */
@@ -98,6 +111,15 @@ public final class Hub implements AutoCloseable {
 
     /** Starts the hub for the project, or refuses when one already runs; it types messages into the panes agents are bound to. */
     public static Hub start(Path root, CommandRunnerFactory commands, Address address) {
+        return start(root, commands, address, () -> { });
+    }
+
+    /**
+     * As {@link #start(Path, CommandRunnerFactory, Address)}; {@code onceLocked} runs as soon as
+     * this process holds the hub lock, before the hub opens anything (swarm up sends its log to
+     * .swarm/hub.log there: only the hub that won the lock writes and rotates it).
+     */
+    public static Hub start(Path root, CommandRunnerFactory commands, Address address, Runnable onceLocked) {
         Path swarm = root.resolve(".swarm");
         FileChannel channel = null;
         try {
@@ -109,9 +131,15 @@ public final class Hub implements AutoCloseable {
                 throw SwarmException.denied("a hub already runs for " + root
                         + running(root).map(hub -> " (pid " + hub.pid() + ")").orElse(""));
             }
-            Hub hub = new Hub(root, channel, lock, commands, address);
-            IN_THIS_PROCESS.put(root, hub);
-            return hub;
+            onceLocked.run();
+            try {
+                Hub hub = new Hub(root, channel, lock, commands, address);
+                IN_THIS_PROCESS.put(root, hub);
+                return hub;
+            } catch (IOException | RuntimeException failed) {
+                Log.LOG.error("the hub for {} did not start", root, failed);
+                throw failed;
+            }
         } catch (IOException e) {
             closeQuietly(channel);
             throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot start the hub: " + e.getMessage(), e);
@@ -172,7 +200,7 @@ public final class Hub implements AutoCloseable {
             if (!file.getValue().equals(FileIdentity.of(file.getKey()))) {
                 stopReason = file.getKey() + " was deleted or replaced after the hub opened it: stopping, so that one hub "
                         + "serves the project (a new one starts on the next command)";
-                System.err.println("swarm hub: " + stopReason);
+                Log.LOG.warn(stopReason);
                 Thread.ofPlatform().name("swarm-hub-stop").start(this::close);
                 return;
             }
@@ -188,7 +216,7 @@ public final class Hub implements AutoCloseable {
         try {
             writeInfo();
         } catch (IOException e) {
-            System.err.println("swarm hub: cannot write " + HubFiles.info(root) + ": " + e.getMessage());
+            Log.LOG.warn("cannot write {}: {}", HubFiles.info(root), e.toString());
         }
     }
 
@@ -211,9 +239,18 @@ public final class Hub implements AutoCloseable {
         return http.port();
     }
 
-    /** The timer: runs every domain's sweep (Services#sweeps); one that fails delays no other. */
+    /** The timer: runs every domain's sweep (Services#sweeps); one that fails delays no other, and is logged (a lasting failure once a minute). */
     private void sweep() {
-        Sweep.runAll(services.sweeps, (sweep, e) -> System.err.println("swarm hub: sweep of " + sweep.name() + " failed: " + e.getMessage()));
+        Set<Sweep> failed = new HashSet<>();
+        Sweep.runAll(services.sweeps, (sweep, e) -> {
+            failed.add(sweep);
+            sweepFailures.failed("the sweep of " + sweep.name(), e);
+        });
+        for (Sweep sweep : services.sweeps) {
+            if (!failed.contains(sweep)) {
+                sweepFailures.succeeded("the sweep of " + sweep.name());
+            }
+        }
     }
 
     public Services services() {
@@ -240,6 +277,7 @@ public final class Hub implements AutoCloseable {
             return;
         }
         IN_THIS_PROCESS.remove(root, this);
+        Log.LOG.info("hub stopping (pid {}){}", ProcessHandle.current().pid(), stopReason == null ? "" : ": " + stopReason);
         try {
             cli.close();
         } catch (IOException ignored) {
@@ -259,6 +297,7 @@ public final class Hub implements AutoCloseable {
             // the OS releases the lock when the process ends anyway
         }
         closeQuietly(lockChannel);
+        Log.LOG.info("hub stopped (pid {}, served {} s)", ProcessHandle.current().pid(), Duration.between(started, Instant.now()).toSeconds());
         stopped.countDown();
     }
 

@@ -24,6 +24,16 @@ public final class HubFiles {
         return root.resolve(".swarm").resolve(INFO);
     }
 
+    /** The hub's own log (written by Logback, rotated by size: hub.log.1 is the one before). */
+    public static Path log(Path root) {
+        return root.resolve(".swarm").resolve("hub.log");
+    }
+
+    /** The background hub's redirected stdout and stderr: what bypasses the log, such as a JVM's crash report. */
+    public static Path output(Path root) {
+        return root.resolve(".swarm").resolve("hub.out");
+    }
+
     /** Whether the hub.json beside this hub socket announces that its hub marks running commands. */
     public static boolean announcesKeepAlive(Path socket) {
         try {

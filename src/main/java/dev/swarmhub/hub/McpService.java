@@ -43,6 +43,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
+import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -137,7 +138,7 @@ final class McpService implements AutoCloseable {
                     passed = new ReadBody(http, body);
                 }
             } catch (SwarmException refused) {
-                Api.send((HttpServletResponse) response, new Api.Answer(Api.status(refused), JsonViews.error(RequestGuard.hinted(refused))));
+                Api.send(http, (HttpServletResponse) response, new Api.Answer(Api.status(refused), JsonViews.error(RequestGuard.hinted(refused))));
                 return;
             }
             // the transport writes the answer inside the chain: the watch ends after it, before the request completes
@@ -351,6 +352,9 @@ final class McpService implements AutoCloseable {
         try {
             document = call.get();
         } catch (SwarmException refused) {
+            if (refused.kind() == SwarmException.Kind.INTERNAL) {
+                LoggerFactory.getLogger(McpService.class).error("internal error in an MCP tool call", refused);
+            }
             document = JsonViews.error(RequestGuard.hinted(refused));
             failed = true;
         }

@@ -9,6 +9,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The hub's typist: types each message waiting for a recipient's tmux pane on this host into that
@@ -23,6 +25,7 @@ final class PaneTypist implements AutoCloseable {
     static final Duration TYPING_WAIT = Duration.ofSeconds(2);
     private static final int BATCH = 50;
     private static final long IDLE_MS = 1_000;
+    private static final Logger LOG = LoggerFactory.getLogger(PaneTypist.class);
 
     private final PaneTypings typings;
     private final PaneTyper typer;
@@ -59,13 +62,17 @@ final class PaneTypist implements AutoCloseable {
                 continue; // typed once its agent is idle (the pane watcher tells), never mid-output
             }
             if (typing.tampered()) {
-                typings.typed(typing, false, "not typed: its signature does not match (changed in the store)");
+                failed(typing, "not typed: its signature does not match (changed in the store)");
             } else if (typing.binding() == null) {
-                typings.typed(typing, false, "not typed: pane " + typing.pane() + " was registered without its tmux server and "
+                failed(typing, "not typed: pane " + typing.pane() + " was registered without its tmux server and "
                         + "processes; register the agent again from its pane");
             } else if (typedInto.contains(typing.recipient()) || stillIdle.test(typing)) {
                 PaneTyper.Outcome outcome = typer.type(typing.binding(), typing.line());
-                typings.typed(typing, outcome.typed(), outcome.failure());
+                if (outcome.typed()) {
+                    typings.typed(typing, true, null);
+                } else {
+                    failed(typing, outcome.failure());
+                }
                 typedInto.add(typing.recipient());
             } else {
                 continue; // output started since the watcher's last look: typed once it is quiet again
@@ -73,6 +80,12 @@ final class PaneTypist implements AutoCloseable {
             handled++;
         }
         return handled;
+    }
+
+    /** Records the failed typing in the receipt (the message stays in the inbox) and logs it: who, which message, why; never its text. */
+    private void failed(PaneTypings.Typing typing, String why) {
+        typings.typed(typing, false, why);
+        LOG.warn("typing message {} into pane {} of {} failed: {}", typing.messageId(), typing.pane(), typing.recipient(), why);
     }
 
     @Override

@@ -22,6 +22,7 @@ import dev.swarmhub.messages.Messages;
 import dev.swarmhub.messages.PaneTypings;
 import dev.swarmhub.store.Stores;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -53,6 +54,10 @@ public final class Services implements AutoCloseable {
     public final LogEndpoints logEndpoints;
     /** The hub's typist when this process is a hub (null otherwise: nobody here types, so nobody waits). */
     private volatile PaneTypist typist;
+    /** {@link RequestLog#SLOW_REQUEST} as last read, and when (nanoTime): read at most once a second, not per request. */
+    private volatile Duration slowRequest;
+    private volatile long slowRequestReadAt;
+    private static final long SETTING_FRESH_NANOS = 1_000_000_000L;
 
     private Services(Path root, Store store) {
         this.root = root;
@@ -64,7 +69,7 @@ public final class Services implements AutoCloseable {
         this.leaseOperations = new LeaseOperations(leases, new ResourceParser(root));
         this.log = new EventLog(store);
         this.logOperations = new LogOperations(log);
-        this.settings = new Settings(store, agents, Stream.<List<Setting<?>>>of(Agents.SETTINGS, Messages.SETTINGS, List.of(EventStream.STREAMS_PER_TOKEN))
+        this.settings = new Settings(store, agents, Stream.<List<Setting<?>>>of(Agents.SETTINGS, Messages.SETTINGS, List.of(EventStream.STREAMS_PER_TOKEN, RequestLog.SLOW_REQUEST))
                 .flatMap(List::stream).toList());
         MessageSignature signature = new MessageSignature(MessageSecret.readOrCreate(root));
         this.messages = new Messages(store, agents, signature);
@@ -99,6 +104,25 @@ public final class Services implements AutoCloseable {
     public Message withTypings(Message sent) {
         PaneTypist here = typist;
         return here == null ? sent : here.awaitOutcomes(sent);
+    }
+
+    /**
+     * From how long a request or a command through the hub is logged as slow (the setting
+     * {@code hub.slow-request}, default 1 s), read from the store at most once a second.
+     */
+    public Duration slowRequestThreshold() {
+        Duration known = slowRequest;
+        long now = System.nanoTime();
+        if (known == null || now - slowRequestReadAt > SETTING_FRESH_NANOS) {
+            try {
+                known = settings.value(RequestLog.SLOW_REQUEST);
+            } catch (RuntimeException unreadable) {
+                known = known == null ? RequestLog.SLOW_REQUEST.defaultValue() : known; // a busy or closing store: keep what was known
+            }
+            slowRequest = known;
+            slowRequestReadAt = now;
+        }
+        return known;
     }
 
     @Override

@@ -37,6 +37,7 @@ final class WaitingRequests {
      * answering. The answer carries Connection: close: the connection was watched for reading.
      */
     Watch watch(HttpServletRequest request, HttpServletResponse response) {
+        RequestLog.waits(request); // not a slow request: it asked to wait
         ServletContextRequest jetty = ServletContextRequest.getServletContextRequest(request);
         response.setHeader("Connection", "close");
         Watch watch = new Watch(Thread.currentThread(), jetty.getConnectionMetaData().getConnection().getEndPoint());

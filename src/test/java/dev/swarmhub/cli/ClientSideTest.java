@@ -22,7 +22,7 @@ class ClientSideTest {
     @ParameterizedTest
     @ValueSource(strings = {"up", "up -d", "down", "status", "demo", "bench --clients 2", "mcp", "mcp config claude", "help", "help lock",
             "", "--json", "--root /tmp/p up", "lock acquire --help", "-V", "log -f", "log --follow", "--json log -f",
-            "agents discover --watch"})
+            "agents discover --watch", "status --log", "status --log -f", "--json status --log -n 5"})
     void runsInTheClient(String line) {
         assertThat(CLIENT_SIDE.runsInClient(words(line))).as(line).isTrue();
     }

@@ -84,6 +84,25 @@ class PackagedCliIT {
     }
 
     @Test
+    void withJsonStdoutCarriesOneDocumentAndNothingElseWhatTheLibrariesLog() throws Exception {
+        // the first command creates the store (Flyway migrates it, and logs), then one through the hub it starts (Jetty logs)
+        for (List<String> args : List.of(List.of("--no-hub", "lock", "list", "--json"), List.of("lock", "list", "--json"),
+                List.of("status", "--json"), List.of("status", "--log", "--json"))) {
+            Process command = start(args.toArray(String[]::new));
+            String out = new String(command.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String err = new String(command.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(command.waitFor()).as("%s: %s", args, err).isZero();
+            assertThat(out).as("%s: one line", args).endsWith("}\n").doesNotContain("}\n{").hasLineCount(1);
+            new CliRunner.Result(0, out, err).json(); // one JSON document
+            assertThat(err).as("%s: stderr", args).isEmpty();
+        }
+        Process log = start("status", "--log", "--json");
+        String lines = new String(log.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(log.waitFor()).isZero();
+        assertThat(lines).as("the hub's log, read by the client").contains("hub started for " + project.toRealPath());
+    }
+
+    @Test
     void launcherWorksFromAnyDirectoryAndPrintsVersion() throws Exception {
         Process version = start("--version");
         assertThat(version.waitFor()).isZero();

@@ -31,7 +31,7 @@ class PrivateStateTest {
             assertThat(cli.run(alice, "search", "plan").exitCode()).isZero();
 
             Map<String, String> modes = modes(project.resolve(".swarm"));
-            assertThat(modes.keySet()).contains(".swarm", "swarm.db", "swarm.db-wal", "swarm.db-shm", "hub.log", "hub.json",
+            assertThat(modes.keySet()).contains(".swarm", "swarm.db", "swarm.db-wal", "swarm.db-shm", "hub.log", "hub.out", "hub.json",
                     "hub.lock", "hub.sock", "secret", "operator.token", ".gitignore");
             assertThat(modes).allSatisfy((name, mode) -> assertThat(mode).as(name).isIn("rwx------ directory", "rw------- file"));
         } finally {

@@ -47,10 +47,16 @@ public final class HubProcess implements AutoCloseable {
 
     /** As {@link #launch(Path)}, with these environment variables (the test's own SWARM_* never leak in). */
     public static HubProcess launch(Path root, Map<String, String> environment) {
+        return launch(root, environment, List.of());
+    }
+
+    /** As {@link #launch(Path, Map)}, with these options for its JVM (system properties). */
+    public static HubProcess launch(Path root, Map<String, String> environment, List<String> jvmOptions) {
         Path log = root.resolve("hub-" + STARTED.incrementAndGet() + ".log");
         List<String> command = new ArrayList<>(List.of(JavaProcess.javaBinary(), "-XX:+UseSerialGC", "-Xlog:all=warning:stderr", "-XX:-UsePerfData",
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                "dev.swarmhub.cli.Swarm", "up", "--root", root.toString()));
+                "--enable-native-access=ALL-UNNAMED"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.swarmhub.cli.Swarm", "up", "--root", root.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
@@ -69,7 +75,12 @@ public final class HubProcess implements AutoCloseable {
     }
 
     public static HubProcess start(Path root, Map<String, String> environment) {
-        HubProcess hub = launch(root, environment);
+        return start(root, environment, List.of());
+    }
+
+    /** Starts the hub with these options for its JVM and waits until it serves. */
+    public static HubProcess start(Path root, Map<String, String> environment, List<String> jvmOptions) {
+        HubProcess hub = launch(root, environment, jvmOptions);
         try {
             hub.awaitServing();
             return hub;
@@ -177,7 +188,7 @@ public final class HubProcess implements AutoCloseable {
         }
     }
 
-    /** What the hub printed so far. */
+    /** What the hub printed so far (its stdout and stderr; its log proper is .swarm/hub.log). */
     public String log() {
         try {
             return Files.readString(log, StandardCharsets.UTF_8);
