@@ -12,6 +12,8 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -27,6 +29,7 @@ import picocli.CommandLine.ParentCommand;
 final class HookCommand implements Callable<Integer> {
 
     static final String NAME = "hook";
+    private static final Logger LOG = LoggerFactory.getLogger(HookCommand.class);
     /** Hook payloads are small; a tool's whole output may ride along (PostToolUse), so allow some. */
     private static final int MAX_PAYLOAD_BYTES = 8 * 1024 * 1024;
     private static final long LOG_BYTES = 1024 * 1024;
@@ -99,6 +102,9 @@ final class HookCommand implements Callable<Integer> {
                 Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             }
             String why = failure instanceof SwarmException known ? known.getMessage() : failure.toString();
+            if (swarm.inHub()) {
+                LOG.warn("hook {} failed: {}", client, why.replace('\n', ' ')); // the hub's log too (a client's stderr must stay empty)
+            }
             Files.writeString(log, Instant.now() + " swarm hook " + client + ": " + why.replace('\n', ' ') + "\n", StandardCharsets.UTF_8,
                     StandardOpenOption.APPEND);
         } catch (IOException | RuntimeException cannotLog) {
