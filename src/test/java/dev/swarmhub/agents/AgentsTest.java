@@ -1272,6 +1272,26 @@ class AgentsTest {
         assertThat(events("agent.activity", relabelled.agent().id())).isEmpty();
     }
 
+    @Test
+    void aSessionsAgentIsFoundOnlyInItsOwnLiveProcessAndANewSessionOfThatProcessKeepsIt() {
+        long started = clock.millis();
+        processes.start(4400, started);
+        processes.start(4401, started);
+        Agents.Registered claude = registerSession("claude:c-1", "claude", 4400, null);
+        assertThat(agents.ofSessionProcess("claude:c-1", 4400)).map(Agent::id).contains(claude.agent().id());
+        assertThat(agents.ofSessionProcess("claude:c-1", 4401)).as("another process").isEmpty();
+        assertThat(agents.ofSessionProcess("claude:c-2", 4400)).as("another session").isEmpty();
+
+        Agents.Registered cleared = registerSession("claude:c-2", "claude", 4400, null); // /clear outside tmux: a new session, the same process
+        assertThat(cleared.agent().id()).isEqualTo(claude.agent().id());
+        assertThat(cleared.agent().session()).isEqualTo("claude:c-2");
+        assertThat(registerSession("codex:c-3", "codex", 4400, null).agent().id()).as("another kind in that process").isNotEqualTo(claude.agent().id());
+        assertThat(registerSession("claude:c-4", "claude", 4401, null).agent().id()).as("another process").isNotEqualTo(claude.agent().id());
+
+        processes.replace(4400, started + 5_000);
+        assertThat(agents.ofSessionProcess("claude:c-2", 4400)).as("a reused pid is another process").isEmpty();
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private record Named(String name, Consumer<Caller> run) {
