@@ -4,6 +4,7 @@ import dev.swarmhub.host.ClientHookFiles;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -16,19 +17,29 @@ final class HooksCommand {
     @ParentCommand
     Swarm swarm;
 
+    /** --client, for install and uninstall alike. */
+    static final class ClientChoice {
+        @Option(names = "--client", required = true, paramLabel = "CLIENT", description = "claude or codex")
+        String name;
+
+        ClientHookFiles.Client chosen() {
+            return ClientHookFiles.client(name);
+        }
+    }
+
     @Command(name = "install", description = "Merge this project's hooks into the client's project file (.claude/settings.json, "
             + ".codex/hooks.json), keeping everything else there.")
     static final class Install implements Callable<Integer> {
         @ParentCommand
         HooksCommand hooks;
 
-        @Option(names = "--client", required = true, paramLabel = "CLIENT", description = "claude or codex")
-        String client;
+        @Mixin
+        ClientChoice client;
 
         @Override
         public Integer call() {
             Swarm swarm = hooks.swarm;
-            ClientHookFiles.Client chosen = ClientHookFiles.client(client);
+            ClientHookFiles.Client chosen = client.chosen();
             String command = swarm.selfCommand() + " --root " + Swarm.shellQuote(swarm.projectRoot().toString()) + " hook " + chosen.name();
             Path file = ClientHookFiles.install(swarm.projectRoot(), chosen, command);
             String note = chosen.name().equals("codex")
@@ -46,12 +57,12 @@ final class HooksCommand {
         @ParentCommand
         HooksCommand hooks;
 
-        @Option(names = "--client", required = true, paramLabel = "CLIENT", description = "claude or codex")
-        String client;
+        @Mixin
+        ClientChoice client;
 
         @Override
         public Integer call() {
-            ClientHookFiles.Client chosen = ClientHookFiles.client(client);
+            ClientHookFiles.Client chosen = client.chosen();
             Path file = ClientHookFiles.uninstall(hooks.swarm.projectRoot(), chosen);
             return hooks.swarm.output.result(Output.document("client", chosen.name(), "file", file == null ? null : file.toString()),
                     file == null ? "no " + chosen.file() + ": nothing to remove" : "removed " + chosen.name() + " hooks from " + file);

@@ -43,4 +43,14 @@ final class BackgroundLoop {
             }
         });
     }
+
+    /** Stops a loop: interrupts it and waits a while for its current step to end. */
+    static void stop(Thread loop) {
+        loop.interrupt();
+        try {
+            loop.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }

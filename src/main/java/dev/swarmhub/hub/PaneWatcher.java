@@ -81,11 +81,6 @@ final class PaneWatcher implements AutoCloseable {
 
     @Override
     public void close() {
-        worker.interrupt();
-        try {
-            worker.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        BackgroundLoop.stop(worker);
     }
 }

@@ -3,14 +3,13 @@ package dev.swarmhub.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.swarmhub.host.AgentCredentials;
+import dev.swarmhub.testing.StandInClients;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -35,7 +34,7 @@ class ClientHooksTest {
     Path project;
 
     private CliRunner cli;
-    private final List<Process> clients = new ArrayList<>();
+    private final StandInClients clients = new StandInClients();
 
     @BeforeEach
     void setUp() {
@@ -44,16 +43,7 @@ class ClientHooksTest {
 
     @AfterEach
     void endClients() throws InterruptedException {
-        for (Process client : clients) {
-            client.destroyForcibly().waitFor();
-        }
-    }
-
-    /** A process standing for the agent client (Claude Code names its own pid to its hooks in CLAUDE_PID). */
-    private Map<String, String> claudeProcess() throws IOException {
-        Process client = new ProcessBuilder("sleep", "600").start();
-        clients.add(client);
-        return new HashMap<>(Map.of("CLAUDE_PID", Long.toString(client.pid())));
+        clients.close();
     }
 
     private static String payload(String name, Map<String, String> changes) throws IOException {
@@ -86,7 +76,7 @@ class ClientHooksTest {
 
     @Test
     void aSessionStartRegistersTheClientsAgentKeepsItsTokenPrivateAndAnswersThePrimer() throws IOException {
-        Map<String, String> claude = claudeProcess();
+        Map<String, String> claude = clients.claude();
 
         CliRunner.Result started = hook(claude, "claude", "claude-SessionStart-startup", Map.of());
 
@@ -107,7 +97,7 @@ class ClientHooksTest {
 
     @Test
     void promptsAndToolResultsHandEachUnreadMessageToTheModelOnceAndMarkTheAgentWorking() throws IOException {
-        Map<String, String> claude = claudeProcess();
+        Map<String, String> claude = clients.claude();
         hook(claude, "claude", "claude-SessionStart-startup", Map.of());
         Map<String, String> bob = cli.register("bob");
         CliRunner.Result sent = cli.run(bob, "send", "agent-1", "question", "please review src/auth", "--ack", "--json");
@@ -131,7 +121,7 @@ class ClientHooksTest {
 
     @Test
     void stopsPromptsAndPermissionRequestsSetTheActivity() throws IOException {
-        Map<String, String> claude = claudeProcess();
+        Map<String, String> claude = clients.claude();
         hook(claude, "claude", "claude-SessionStart-startup", Map.of());
         hook(claude, "claude", "claude-UserPromptSubmit", Map.of());
         assertThat(agent("agent-1").path("activity").asString()).isEqualTo("working");
@@ -148,14 +138,14 @@ class ClientHooksTest {
 
     @Test
     void aClaudeSessionStartedAgainInAnotherProcessResumesItsAgentAndInbox() throws IOException, InterruptedException {
-        Map<String, String> first = claudeProcess();
+        Map<String, String> first = clients.claude();
         hook(first, "claude", "claude-SessionStart-startup", Map.of());
         String firstToken = AgentCredentials.read(project, "agent-1").orElseThrow();
         Map<String, String> bob = cli.register("bob");
         cli.run(bob, "send", "agent-1", "info", "while you were away", "--json");
-        clients.getFirst().destroyForcibly().waitFor(); // exited and reaped: its pid no longer runs
+        clients.kill(first); // exited and reaped: its pid no longer runs
 
-        Map<String, String> again = claudeProcess();
+        Map<String, String> again = clients.claude();
         CliRunner.Result resumed = hook(again, "claude", "claude-SessionStart-resume", Map.of());
 
         assertThat(resumed.out()).contains("you are agent agent-1 (resumed").contains("while you were away");
@@ -166,7 +156,7 @@ class ClientHooksTest {
 
     @Test
     void aSessionEndLetsTheAgentLeaveUnlessTheClientGoesOnAfterAClear() throws IOException {
-        Map<String, String> claude = claudeProcess();
+        Map<String, String> claude = clients.claude();
         hook(claude, "claude", "claude-SessionStart-startup", Map.of());
         hook(claude, "claude", "claude-SessionEnd", Map.of("reason", "clear"));
         assertThat(agent("agent-1").path("status").asString()).isEqualTo("active");
