@@ -59,7 +59,7 @@ final class ClientHooks {
             case "UserPromptSubmit", "PostToolUse" -> {
                 Caller agent = agentOf(session(event, "session_id"));
                 report(agent, Agent.Activity.WORKING);
-                yield context(name, messages(agent));
+                yield context(name, messages(agent, Primer.Batch.CONTEXT));
             }
             case "Stop" -> {
                 report(agentOf(session(event, "session_id")), Agent.Activity.IDLE);
@@ -114,7 +114,7 @@ final class ClientHooks {
             report(agent, Agent.Activity.IDLE); // at its prompt; a compaction happens mid-work
         }
         exportAgentId(registered.agent().id());
-        return Primer.text(services.agents, agent, registered.resumed(), messages(agent), Primer.Via.CLI);
+        return Primer.text(services.agents, agent, registered.resumed(), messages(agent, Primer.Batch.PRIMER), Primer.Via.CLI);
     }
 
     /** Registers the session's agent (or resumes it) as the client's process, in its tmux pane when it runs in one. */
@@ -207,8 +207,8 @@ final class ClientHooks {
         }
     }
 
-    private List<Messages.View> messages(Caller agent) {
-        return services.messages.handOver(agent, Primer.MESSAGES_AT_ONCE, "hook");
+    private List<Messages.View> messages(Caller agent, Primer.Batch batch) {
+        return services.messages.handOver(agent, batch.messages, "hook");
     }
 
     /** Messages as context for the model, in the client's JSON; nothing when there are none. */
@@ -217,6 +217,6 @@ final class ClientHooks {
             return "";
         }
         return JsonViews.json(Map.of("hookSpecificOutput", Map.of("hookEventName", event,
-                "additionalContext", Primer.messages(messages, Primer.Via.CLI))));
+                "additionalContext", Primer.messages(messages, Primer.Via.CLI, Primer.Batch.CONTEXT))));
     }
 }

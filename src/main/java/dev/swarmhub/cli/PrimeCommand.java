@@ -20,7 +20,7 @@ final class PrimeCommand implements Callable<Integer> {
         String text;
         try (CommandServices services = swarm.services()) {
             services.agents.heartbeat(agent); // checks the token before anything is read
-            text = Primer.text(services.agents, agent, false, services.messages.handOver(agent, Primer.MESSAGES_AT_ONCE, "prime"),
+            text = Primer.text(services.agents, agent, false, services.messages.handOver(agent, Primer.Batch.PRIMER.messages, "prime"),
                     Primer.Via.CLI);
         }
         return swarm.output.result(Output.document("agent", agent.agentId(), "primer", text), text);

@@ -384,7 +384,7 @@ final class McpService implements AutoCloseable {
         return new SyncPromptSpecification(prompt, (exchange, request) -> {
             Caller me = acting(exchange);
             services.agents.heartbeat(me); // checks the token before anything is read
-            String text = Primer.text(services.agents, me, false, services.messages.handOver(me, Primer.MESSAGES_AT_ONCE, "prime"),
+            String text = Primer.text(services.agents, me, false, services.messages.handOver(me, Primer.Batch.PRIMER.messages, "prime"),
                     Primer.Via.MCP);
             return new McpSchema.GetPromptResult("The swarm, for agent " + me.agentId(),
                     List.of(new McpSchema.PromptMessage(McpSchema.Role.USER, new McpSchema.TextContent(text))));

@@ -119,6 +119,32 @@ class ClientHooksTest {
         assertThat(afterTool.path("additionalContext").asString()).contains(second.json().path("id").asString()).doesNotContain(messageId);
     }
 
+    /** A primer stays under ~1,500 tokens (6,000 characters) however many agents and messages there are; the rest comes later. */
+    @Test
+    void thePrimerAndTheContextStayBoundedAndWhatIsLeftComesWithTheNextHooks() throws IOException {
+        for (int i = 0; i < 30; i++) {
+            cli.run("agent", "register", "--id", "helper-" + i, "--label", "working on module " + i + " of the billing service");
+        }
+        Map<String, String> claude = clients.claude();
+        hook(claude, "claude", "claude-SessionStart-startup", Map.of());
+        Map<String, String> bob = cli.register("bob");
+        assertThat(cli.run("config", "messages.rate-limit", "100/60s", "--token", cli.operatorToken()).exitCode()).isZero();
+        for (int i = 0; i < 17; i++) {
+            assertThat(cli.run(bob, "send", "agent-1", "info", "note " + i + ": " + "x".repeat(3_000)).exitCode()).isZero();
+        }
+
+        String primer = hook(claude, "claude", "claude-SessionStart-resume", Map.of()).out();
+        assertThat(primer.length()).as("primer characters").isLessThan(6_000);
+        assertThat(primer).contains("and 11 more").contains("note 4: xxx").doesNotContain("note 5:").contains("(cut; read message");
+        String context = JSON.readTree(hook(claude, "claude", "claude-UserPromptSubmit", Map.of()).out()).path("hookSpecificOutput")
+                .path("additionalContext").asString();
+        assertThat(context.length()).as("context characters").isLessThan(10_000);
+        assertThat(context).contains("note 5:").contains("note 14:").doesNotContain("note 15:");
+        assertThat(JSON.readTree(hook(claude, "claude", "claude-PostToolUse", Map.of()).out()).path("hookSpecificOutput")
+                .path("additionalContext").asString()).contains("note 15:").contains("note 16:");
+        assertThat(hook(claude, "claude", "claude-PostToolUse", Map.of()).out()).isEmpty();
+    }
+
     @Test
     void stopsPromptsAndPermissionRequestsSetTheActivity() throws IOException {
         Map<String, String> claude = clients.claude();
