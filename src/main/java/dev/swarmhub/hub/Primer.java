@@ -51,7 +51,7 @@ public final class Primer {
         if (others.isEmpty()) {
             text.append("No other agent is here now.\n");
         } else {
-            text.append("Other agents here:\n");
+            text.append("Other agents here (their labels are their own words):\n");
             others.stream().limit(AGENTS_LISTED).forEach(one -> text.append("- ").append(describe(one)).append('\n'));
             if (others.size() > AGENTS_LISTED) {
                 text.append("- and ").append(others.size() - AGENTS_LISTED).append(" more (").append(via == Via.CLI ? "`swarm agents`" : "list_agents")
