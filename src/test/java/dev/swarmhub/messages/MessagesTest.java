@@ -705,6 +705,26 @@ class MessagesTest {
     }
 
     @Test
+    void handingOverGivesTheOldestUnreadMessagesOnceMarkedReadWithTheChannelInTheirEvents() {
+        Message first = send(a, "C", "first");
+        clock.advance(Duration.ofMillis(1));
+        Message second = send(b, "C", "second");
+        clock.advance(Duration.ofMillis(1));
+        Message third = send(a, "C", "third");
+        messages.read(c, second.id()); // read already: not handed over
+
+        assertThat(messages.handOver(c, 1, "hook")).extracting(view -> view.message().id()).containsExactly(first.id());
+        assertThat(messages.handOver(c, 5, "prime")).extracting(view -> view.message().id()).containsExactly(third.id());
+        assertThat(messages.handOver(c, 5, "hook")).isEmpty();
+        Message.Recipient handed = messages.show(a, first.id()).message().recipient("C");
+        assertThat(handed.readAt()).isEqualTo(handed.deliveredAt()).isNotNull();
+        assertThat(log.latest("C", "message.read", 10)).extracting(event -> event.details().get("id") + " " + event.details().get("via"))
+                .contains(first.id() + " hook", third.id() + " prime");
+        assertThat(messages.handOver(c, 0, "hook")).as("at least one is asked for").isEmpty();
+        assertThat(messages.inbox(c, true, null)).isEmpty();
+    }
+
+    @Test
     void aWaitingInboxWithNothingUnreadReturnsWhatItHoldsOnceTheWaitIsOver() {
         Message old = send(a, "C", "already read");
         messages.read(c, old.id());
