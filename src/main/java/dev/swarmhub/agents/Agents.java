@@ -227,10 +227,8 @@ public final class Agents implements Gate {
             return Optional.empty();
         }
         // a client whose session changed while it runs on (Claude Code's /clear starts a new session): its own live agent
-        return agents.sweepCandidates(Long.MIN_VALUE, probe.host()).stream()
-                .filter(agent -> agent.claimed() && agent.session() != null && pid.equals(agent.pid()) && agent.host().equals(probe.host())
-                        && (registration.kind() == null || registration.kind().equals(agent.kind())) && processCheck(agent).alive())
-                .findFirst();
+        return liveHere(tx).stream().filter(agent -> agent.claimed() && agent.session() != null && runsAs(agent, pid)
+                && (registration.kind() == null || registration.kind().equals(agent.kind()))).findFirst();
     }
 
     /** Whether {@code agent} may be resumed by the process {@code pid}: it is gone, its process ended (marked gone now), or it is that process. */
@@ -490,8 +488,8 @@ public final class Agents implements Gate {
                         "tmuxSocket", socket, "pid", agent.pid()));
                 registered.add(agent);
             }
-            for (Agent agent : AgentStore.in(tx).sweepCandidates(Long.MIN_VALUE, host)) {
-                if (agent.host().equals(host) && agent.pane() != null && socket.equals(agent.tmuxSocket())
+            for (Agent agent : liveHere(tx)) {
+                if (agent.pane() != null && socket.equals(agent.tmuxSocket())
                         && !livePanes.contains(agent.pane())) {
                     markGone(tx, agent, "tmux pane " + agent.pane() + " vanished");
                     gone.add(agent.id());
@@ -557,10 +555,10 @@ public final class Agents implements Gate {
      * process and its ancestors, nearest first), told apart from a reused pid by its start time.
      */
     public Optional<Agent> ofProcessLineage(List<Long> lineage) {
-        List<Agent> live = store.read(tx -> AgentStore.in(tx).sweepCandidates(Long.MIN_VALUE, probe.host()));
+        List<Agent> live = store.read(this::liveHere);
         for (long pid : lineage) {
             for (Agent agent : live) {
-                if (agent.pid() != null && agent.pid() == pid && agent.host().equals(probe.host()) && processCheck(agent).alive()) {
+                if (runsAs(agent, pid)) {
                     return Optional.of(agent);
                 }
             }
@@ -570,15 +568,22 @@ public final class Agents implements Gate {
 
     /** The live agents of this host bound to a tmux pane (a read: no sweep first). */
     public List<Agent> inPanesHere() {
-        return store.read(tx -> AgentStore.in(tx).sweepCandidates(Long.MIN_VALUE, probe.host())).stream()
-                .filter(agent -> agent.host().equals(probe.host()) && agent.paneBinding() != null).toList();
+        return store.read(this::liveHere).stream().filter(agent -> agent.paneBinding() != null).toList();
     }
 
     /** The live agent of this host that runs as client session {@code session} in process {@code pid} (alive, not a reused pid). */
     public Optional<Agent> ofSessionProcess(String session, long pid) {
-        List<Agent> live = store.read(tx -> AgentStore.in(tx).sweepCandidates(Long.MIN_VALUE, probe.host()));
-        return live.stream().filter(agent -> session.equals(agent.session()) && agent.pid() != null && agent.pid() == pid
-                && agent.host().equals(probe.host()) && processCheck(agent).alive()).findFirst();
+        return store.read(this::liveHere).stream().filter(agent -> session.equals(agent.session()) && runsAs(agent, pid)).findFirst();
+    }
+
+    /** The agents of this host that are not gone (the store's sweep candidates hold silent agents of other hosts too). */
+    private List<Agent> liveHere(Tx tx) {
+        return AgentStore.in(tx).sweepCandidates(Long.MIN_VALUE, probe.host()).stream().filter(agent -> agent.host().equals(probe.host())).toList();
+    }
+
+    /** Whether the agent's registered process is {@code pid} and still runs (not a reused pid). */
+    private boolean runsAs(Agent agent, long pid) {
+        return agent.pid() != null && agent.pid() == pid && processCheck(agent).alive();
     }
 
     /** The agent that ran as this client session most lately, gone or not. */

@@ -67,10 +67,10 @@ final class AgentCommand {
             } else if (socket != null) {
                 throw SwarmException.badInput("--tmux-socket names the server of a --pane: give the pane too");
             }
-            try (CommandServices services = swarm.services()) {
-                registered = services.agents.register(new Agents.Registration(id, kind, pane, pid, label, binding));
+            Agents.Registration registration = new Agents.Registration(id, kind, pane, pid, label, binding);
+            try (CommandServices services = swarm.services()) { // the token is kept for the agent's own processes' commands
+                registered = AgentCredentials.register(swarm.projectRoot(), () -> services.agents.register(registration));
             }
-            AgentCredentials.save(swarm.projectRoot(), registered.agent().id(), registered.token()); // for its own processes' commands
             return agent.swarm.output.result(JsonViews.registered(registered.agent(), registered.token()), "registered " + registered.agent().id()
                     + " (the token is shown only this once)\n" + exports(registered.agent().id(), registered.token()));
         }

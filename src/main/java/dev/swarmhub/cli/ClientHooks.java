@@ -33,7 +33,6 @@ import tools.jackson.databind.JsonNode;
  */
 final class ClientHooks {
 
-
     private final Swarm swarm;
     private final CommandServices services;
     private final String client;
@@ -121,13 +120,8 @@ final class ClientHooks {
     private Agents.Registered register(String session) {
         long pid = clientPid();
         PaneBinding binding = paneBinding(pid).orElse(null);
-        // minting the token and keeping it, in that order against other hooks: the kept token is the current one
-        return AgentCredentials.whileRegistering(swarm.projectRoot(), () -> {
-            Agents.Registered registered = services.agents.register(new Agents.Registration(null, client,
-                    binding == null ? null : binding.pane(), binding == null ? pid : null, null, binding, session));
-            AgentCredentials.save(swarm.projectRoot(), registered.agent().id(), registered.token());
-            return registered;
-        });
+        return AgentCredentials.register(swarm.projectRoot(), () -> services.agents.register(new Agents.Registration(null, client,
+                binding == null ? null : binding.pane(), binding == null ? pid : null, null, binding, session)));
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.swarmhub.cli;
 
 import dev.swarmhub.hub.JsonViews;
 import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.store.PrivateFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -9,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -93,14 +93,11 @@ final class HookCommand implements Callable<Integer> {
     /** One line per failure in .swarm/hooks.log (0600; the previous megabyte kept as hooks.log.1); a log that cannot be written is let go. */
     private void note(Exception failure) {
         try {
-            Path log = swarm.projectRoot().resolve(".swarm").resolve("hooks.log");
-            if (!Files.exists(log)) {
-                Files.createDirectories(log.getParent(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-                Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            } else if (Files.size(log) > LOG_BYTES) {
+            Path log = PrivateFiles.directory(swarm.projectRoot().resolve(".swarm")).resolve("hooks.log");
+            if (Files.exists(log) && Files.size(log) > LOG_BYTES) {
                 Files.move(log, log.resolveSibling("hooks.log.1"), StandardCopyOption.REPLACE_EXISTING);
-                Files.createFile(log, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             }
+            PrivateFiles.file(log);
             String why = failure instanceof SwarmException known ? known.getMessage() : failure.toString();
             if (swarm.inHub()) {
                 LOG.warn("hook {} failed: {}", client, why.replace('\n', ' ')); // the hub's log too (a client's stderr must stay empty)

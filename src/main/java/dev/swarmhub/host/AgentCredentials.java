@@ -1,5 +1,6 @@
 package dev.swarmhub.host;
 
+import dev.swarmhub.agents.Agents;
 import dev.swarmhub.kernel.Limits;
 import dev.swarmhub.kernel.SwarmException;
 import java.io.IOException;
@@ -62,6 +63,15 @@ public final class AgentCredentials {
         } finally {
             threads.unlock();
         }
+    }
+
+    /** Registers (or resumes) an agent and keeps its new token, in minting order against every other registration here. */
+    public static Agents.Registered register(Path projectRoot, Supplier<Agents.Registered> registering) {
+        return whileRegistering(projectRoot, () -> {
+            Agents.Registered registered = registering.get();
+            save(projectRoot, registered.agent().id(), registered.token());
+            return registered;
+        });
     }
 
     public static Path file(Path projectRoot, String id) {
