@@ -29,11 +29,12 @@ class ArchitectureTest {
             "leases", List.of("kernel"),
             "agents", List.of("kernel", "leases"),
             "messages", List.of("kernel", "leases", "agents"),
-            "store", List.of("kernel", "leases", "agents", "messages"),
+            "tasks", List.of("kernel", "leases", "agents"),
+            "store", List.of("kernel", "leases", "agents", "messages", "tasks"),
             "host", List.of("kernel", "leases", "agents", "messages"),
-            "hub", List.of("kernel", "leases", "agents", "messages", "store", "host"),
-            "cli", List.of("kernel", "leases", "agents", "messages", "store", "host", "hub"));
-    private static final List<String> DOMAIN = List.of("kernel", "leases", "agents", "messages");
+            "hub", List.of("kernel", "leases", "agents", "messages", "tasks", "store", "host"),
+            "cli", List.of("kernel", "leases", "agents", "messages", "tasks", "store", "host", "hub"));
+    private static final List<String> DOMAIN = List.of("kernel", "leases", "agents", "messages", "tasks");
 
     @Test
     void eachPackageUsesOnlyThePackagesBelowIt() {

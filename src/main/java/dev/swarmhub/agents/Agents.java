@@ -299,6 +299,7 @@ public final class Agents implements Gate {
         }
         if (agent.status() == Agent.Status.STALE || tx.now() - agent.lastSeen() >= ACTIVITY_RESOLUTION_MS) {
             AgentStore.in(tx).touchAgent(agent.id()); // at most once a second: thresholds are whole seconds, writes are not free
+            LeaseStore.in(tx).renewWhileActive(agent.id()); // a task's claim lives while its holder calls
         }
         if (agent.status() == Agent.Status.STALE) {
             AgentStore.in(tx).setAgentStatus(agent.id(), Agent.Status.ACTIVE);

@@ -7,6 +7,7 @@ import dev.swarmhub.hub.LeaseEndpoints;
 import dev.swarmhub.hub.LogEndpoints;
 import dev.swarmhub.hub.MessageEndpoints;
 import dev.swarmhub.hub.Services;
+import dev.swarmhub.hub.TaskEndpoints;
 import dev.swarmhub.kernel.EventLog;
 import dev.swarmhub.kernel.LogOperations;
 import dev.swarmhub.kernel.Settings;
@@ -14,6 +15,7 @@ import dev.swarmhub.leases.LeaseOperations;
 import dev.swarmhub.leases.Leases;
 import dev.swarmhub.messages.MessageOperations;
 import dev.swarmhub.messages.Messages;
+import dev.swarmhub.tasks.TaskOperations;
 
 /**
  * The services one command uses: the hub's shared ones when the command runs inside the hub
@@ -42,6 +44,7 @@ final class CommandServices implements AutoCloseable {
     final MessageEndpoints messageEndpoints;
     final AgentEndpoints agentEndpoints;
     final LogEndpoints logEndpoints;
+    final TaskEndpoints taskEndpoints;
 
     CommandServices(Services services, boolean owned) {
         this.services = services;
@@ -55,6 +58,7 @@ final class CommandServices implements AutoCloseable {
         this.messageEndpoints = services.messageEndpoints;
         this.agentEndpoints = services.agentEndpoints;
         this.logEndpoints = services.logEndpoints;
+        this.taskEndpoints = services.taskEndpoints;
     }
 
     private CommandServices() {
@@ -69,6 +73,7 @@ final class CommandServices implements AutoCloseable {
         this.messageEndpoints = new MessageEndpoints(new MessageOperations(null), null);
         this.agentEndpoints = new AgentEndpoints(new AgentOperations(null));
         this.logEndpoints = new LogEndpoints(new LogOperations(null));
+        this.taskEndpoints = new TaskEndpoints(new TaskOperations(null));
     }
 
     @Override

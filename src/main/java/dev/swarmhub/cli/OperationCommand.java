@@ -41,6 +41,8 @@ final class OperationCommand<A extends Record, R> implements Callable<Integer> {
     private final Exposed<A, R> described;
     private final Function<R, String> text;
     private final Map<String, ArgSpec> values = new LinkedHashMap<>();
+    /** Arguments this command gives itself (see {@link #fixing}), by their names on this command line. */
+    private final Map<String, Object> fixed = new LinkedHashMap<>();
     private final OperationArguments.Wording wording;
     private CommandSpec spec;
 
@@ -126,9 +128,31 @@ final class OperationCommand<A extends Record, R> implements Callable<Integer> {
         }
     }
 
+    /**
+     * The command with some arguments given by the command itself, not the line ({@code task done}
+     * is the report with outcome done): each named argument's option or parameter is removed, and
+     * its value (when not null) always given. With its own description.
+     */
+    static CommandSpec fixing(CommandSpec spec, String description, Map<String, Object> arguments) {
+        OperationCommand<?, ?> command = (OperationCommand<?, ?>) spec.userObject();
+        arguments.forEach((name, value) -> {
+            String named = command.wording.naming().apply(name);
+            ArgSpec removed = command.values.remove(named);
+            if (removed == null) {
+                throw new IllegalArgumentException(spec.name() + " has no argument '" + name + "'");
+            }
+            spec.remove(removed);
+            if (value != null) {
+                command.fixed.put(named, value);
+            }
+        });
+        spec.usageMessage().description(escaped(description));
+        return spec;
+    }
+
     /** The arguments as given on this command line, bound as HTTP binds a body. */
     A arguments() {
-        Map<String, Object> given = new LinkedHashMap<>();
+        Map<String, Object> given = new LinkedHashMap<>(fixed);
         values.forEach((name, value) -> {
             Object typed = value.getValue();
             if (typed != null && !Boolean.FALSE.equals(typed) && !(typed instanceof List<?> list && list.isEmpty())) {

@@ -34,13 +34,13 @@ import picocli.CommandLine;
 /** The {@code swarm} command line: global options and the entry point. */
 @Command(name = "swarm", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, versionProvider = Swarm.Version.class,
         description = "Coordination for AI coding agents sharing one repository: leases on files, globs and named resources, "
-                + "and messages between agents.",
+                + "messages between agents, and a shared task queue.",
         subcommands = {LockCommand.class, AgentCommand.class, AgentsCommand.class, WhoamiCommand.class,
                 MessageCommands.Send.class, MessageCommands.Broadcast.class, MessageCommands.Reply.class, MessageCommands.Inbox.class,
                 MessageCommands.Read.class, MessageCommands.Ack.class, MessageCommands.Thread.class, MessageCommands.Search.class,
                 GuardCommand.class, LogCommand.class, ConfigCommand.class, HubCommands.Up.class, HubCommands.Down.class,
                 HubCommands.Status.class, BenchCommand.class, McpCommand.class, DemoCommand.class, HooksCommand.class, HookCommand.class,
-                PrimeCommand.class, CommandLine.HelpCommand.class},
+                PrimeCommand.class, TaskCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:anything else failed", "2:bad usage or bad input",
                 "3:denied (conflict, not the holder, timed out waiting)",
@@ -180,6 +180,7 @@ public final class Swarm implements Runnable {
         commandLine.addSubcommand(OperationCommand.of(services -> services.messageEndpoints.show, "show", MessageCommands::full, "message"));
         commandLine.getSubcommands().get("agent").addSubcommand(OperationCommand.of(services -> services.agentEndpoints.report, "activity",
                 agent -> agent.id() + " is " + agent.activity().label(), "activity"));
+        TaskCommand.addDerived(commandLine.getSubcommands().get("task"));
         commandLine.getCommandSpec().removeSubcommand("help");
         commandLine.addSubcommand(new CommandLine.HelpCommand()); // listed last, after the derived commands
         return commandLine

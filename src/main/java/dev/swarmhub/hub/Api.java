@@ -52,8 +52,10 @@ final class Api extends HttpServlet {
     private static final int DISCARD_LIMIT = 1024 * 1024;
     private static final TypeReference<Map<String, Object>> DOCUMENT = new TypeReference<>() {
     };
-    /** /messages/{id}/{action}: an operation on one message. */
-    private static final Pattern ONE_MESSAGE = Pattern.compile("(GET|POST) /messages/([^/]+)(?:/(read|ack|reply|thread))?");
+    /** /messages/{id}/{action}, /tasks/{id}/{action}: an operation on one message or task. */
+    private static final Pattern ON_ONE = Pattern.compile("(GET|POST) /(messages|tasks)/([^/]+)(?:/([a-z]+))?");
+    /** The argument the path names, per collection: /messages/{id} is the message, /tasks/{id} the task. */
+    private static final Map<String, String> NAMED_IN_PATH = Map.of("messages", "message", "tasks", "task");
 
     private static final Logger LOG = LoggerFactory.getLogger(Api.class);
     private static final JsonMapper STRICT = JsonMapper.builder()
@@ -77,10 +79,13 @@ final class Api extends HttpServlet {
     private final MessageEndpoints message;
     private final AgentEndpoints agent;
     private final LogEndpoints log;
+    private final TaskEndpoints task;
     /** POST routes defined as operations: the body's fields are the operation's arguments. */
     private final Map<String, Exposed<?, ?>> postedOperations;
-    /** The argument of a message's operations that its route names in the path (/messages/{id}/...). */
-    private static final String MESSAGE_IN_PATH = "message";
+    /** GET routes defined as operations: the query's parameters are the operation's arguments. */
+    private final Map<String, Exposed<?, ?>> queriedOperations;
+    /** Operations on one message or task named in the path ("POST /tasks/{id}/report"); a POST's body gives the other arguments. */
+    private final Map<String, Exposed<?, ?>> onOne;
     private final JsonNode openApi;
 
     Api(Services services, RequestGuard guard, WaitingRequests waits) {
@@ -94,31 +99,38 @@ final class Api extends HttpServlet {
         this.message = services.messageEndpoints;
         this.agent = services.agentEndpoints;
         this.log = services.logEndpoints;
-        this.postedOperations = Map.of("POST /locks", lease.acquire, "POST /locks/renew", lease.renew, "POST /locks/release", lease.release,
-                "POST /locks/cleanup", lease.cleanup, "POST /locks/release-agent", lease.releaseAgent,
-                "POST /messages", message.send, "POST /messages/broadcast", message.broadcast,
-                "POST /agents/heartbeat", agent.heartbeat, "POST /agents/leave", agent.leave,
-                "POST /agents/activity", agent.report);
-        this.openApi = OpenApi.document(postedOperations, Map.of("POST /messages/{id}/reply", message.reply), MESSAGE_IN_PATH, answers());
+        this.task = services.taskEndpoints;
+        this.postedOperations = Map.ofEntries(Map.entry("POST /locks", lease.acquire), Map.entry("POST /locks/renew", lease.renew),
+                Map.entry("POST /locks/release", lease.release), Map.entry("POST /locks/cleanup", lease.cleanup),
+                Map.entry("POST /locks/release-agent", lease.releaseAgent), Map.entry("POST /messages", message.send),
+                Map.entry("POST /messages/broadcast", message.broadcast), Map.entry("POST /agents/heartbeat", agent.heartbeat),
+                Map.entry("POST /agents/leave", agent.leave), Map.entry("POST /agents/activity", agent.report),
+                Map.entry("POST /tasks", task.create), Map.entry("POST /tasks/claim", task.claim));
+        this.queriedOperations = Map.of("GET /agents", agent.list, "GET /log", log.read, "GET /messages", message.inbox,
+                "GET /tasks", task.list, "GET /tasks/stats", task.stats);
+        this.onOne = Map.ofEntries(Map.entry("GET /messages/{id}", message.show), Map.entry("GET /messages/{id}/thread", message.thread),
+                Map.entry("POST /messages/{id}/read", message.read), Map.entry("POST /messages/{id}/ack", message.ack),
+                Map.entry("POST /messages/{id}/reply", message.reply), Map.entry("GET /tasks/{id}", task.show),
+                Map.entry("GET /tasks/{id}/tree", task.tree), Map.entry("POST /tasks/{id}/report", task.report),
+                Map.entry("POST /tasks/{id}/cancel", task.cancel), Map.entry("POST /tasks/{id}/reopen", task.reopen),
+                Map.entry("POST /tasks/{id}/link", task.link), Map.entry("POST /tasks/{id}/unlink", task.unlink));
+        Map<String, Exposed<?, ?>> operations = new LinkedHashMap<>(postedOperations);
+        operations.putAll(queriedOperations);
+        operations.putAll(onOne);
+        this.openApi = OpenApi.document(operations, Api::namedInPath, answers());
     }
 
     /** What each route answers on success, as the OpenAPI document names routes; the POST routes of operations from their definitions. */
     private Map<String, OpenApi.Success> answers() {
         Map<String, OpenApi.Success> answers = new LinkedHashMap<>();
         answers.put("GET /locks", OpenApi.Success.of(lease.who, lease.holders));
-        answers.put("GET /agents", OpenApi.Success.of(agent.list));
         answers.put("POST /agents", OpenApi.Success.json(201, JsonViews.RegisteredAgentView.class));
-        answers.put("GET /log", OpenApi.Success.of(log.read));
         answers.put("GET /events", OpenApi.Success.eventStream(JsonViews.EventView.class));
         answers.put("GET /openapi.json", OpenApi.Success.json(200, JsonNode.class));
-        answers.put("GET /messages", OpenApi.Success.of(message.inbox));
         answers.put("GET /messages/search", OpenApi.Success.of(message.search));
-        answers.put("GET /messages/{id}", OpenApi.Success.of(message.show));
-        answers.put("POST /messages/{id}/read", OpenApi.Success.of(message.read));
-        answers.put("POST /messages/{id}/ack", OpenApi.Success.of(message.ack));
-        answers.put("POST /messages/{id}/reply", OpenApi.Success.of(message.reply));
-        answers.put("GET /messages/{id}/thread", OpenApi.Success.of(message.thread));
-        postedOperations.forEach((route, exposed) -> answers.put(route, OpenApi.Success.of(exposed)));
+        for (Map<String, Exposed<?, ?>> routes : List.of(postedOperations, queriedOperations, onOne)) {
+            routes.forEach((route, exposed) -> answers.put(route, OpenApi.Success.of(exposed)));
+        }
         return answers;
     }
 
@@ -142,7 +154,8 @@ final class Api extends HttpServlet {
             String route = request.getMethod() + " " + (request.getPathInfo() == null ? "/" : request.getPathInfo());
             Exposed<?, ?> posted = postedOperations.get(route);
             boolean admitting = posted != null && posted.operation().admitting();
-            Caller caller = guard.authenticate(request, admitting || route.startsWith("GET /messages") || route.startsWith("POST /messages"));
+            Caller caller = guard.authenticate(request, admitting || route.startsWith("GET /messages") || route.startsWith("POST /messages")
+                    || route.startsWith("GET /tasks") || route.startsWith("POST /tasks"));
             guard.checkHost(request);
             if (route.equals("GET /events")) {
                 events.stream(caller, request, response);
@@ -251,14 +264,14 @@ final class Api extends HttpServlet {
         return answer(exposed, caller, exposed.arguments(parameters, OperationArguments.Wording.QUERY), request, response);
     }
 
-    /** Calls an operation on one message, named in the path; {@code fields}: the body's, for a reply. */
-    private <A extends Record> Answer onMessage(Exposed<A, ?> exposed, Caller caller, String id, Map<String, Object> fields,
+    /** Calls an operation on one message or task, named in the path as {@code argument}; {@code fields}: the body's. */
+    private <A extends Record> Answer onOne(Exposed<A, ?> exposed, Caller caller, String argument, String id, Map<String, Object> fields,
             HttpServletRequest request, HttpServletResponse response) {
-        if (fields.containsKey(MESSAGE_IN_PATH)) {
-            throw SwarmException.badInput("unknown field '" + MESSAGE_IN_PATH + "': the message is named in the path");
+        if (fields.containsKey(argument)) {
+            throw SwarmException.badInput("unknown field '" + argument + "': the " + argument + " is named in the path");
         }
         Map<String, Object> arguments = new LinkedHashMap<>(fields);
-        arguments.put(MESSAGE_IN_PATH, id);
+        arguments.put(argument, id);
         return answer(exposed, caller, exposed.arguments(arguments, OperationArguments.Wording.BODY), request, response);
     }
 
@@ -273,36 +286,37 @@ final class Api extends HttpServlet {
             case "GET /openapi.json" -> new Answer(200, openApi);
             case "GET /locks" -> request.getParameter("resource") != null ? queried(lease.who, caller, request, response, Map.of())
                     : queried(lease.holders, caller, request, response, Map.of());
-            case "GET /agents" -> queried(agent.list, caller, request, response, Map.of());
             case "POST /agents" -> {
                 RegisterBody register = parse(body, RegisterBody.class);
                 Agents.Registered registered = agents.register(new Agents.Registration(register.id(), register.kind(),
                         register.pane(), register.pid(), register.label(), paneBinding(register)));
                 yield new Answer(201, JsonViews.registered(registered.agent(), registered.token()));
             }
-            case "GET /log" -> queried(log.read, caller, request, response, Map.of());
-            case "GET /messages" -> queried(message.inbox, caller, request, response, Map.of());
             case "GET /messages/search" -> queried(message.search, caller, request, response, Map.of("q", "query"));
             default -> postedOperations.containsKey(route) ? posted(postedOperations.get(route), caller, request, response, body)
-                    : oneMessage(route, caller, body, request, response);
+                    : queriedOperations.containsKey(route) ? queried(queriedOperations.get(route), caller, request, response, Map.of())
+                    : onOne(route, caller, body, request, response);
         };
     }
 
-    private Answer oneMessage(String route, Caller caller, String body, HttpServletRequest request, HttpServletResponse response) {
-        Matcher matcher = ONE_MESSAGE.matcher(route);
+    private Answer onOne(String route, Caller caller, String body, HttpServletRequest request, HttpServletResponse response) {
+        Matcher matcher = ON_ONE.matcher(route);
         if (!matcher.matches()) {
             return noSuchOperation(route);
         }
-        String id = matcher.group(2);
-        String operation = matcher.group(1) + " " + (matcher.group(3) == null ? "" : matcher.group(3));
-        return switch (operation) {
-            case "GET " -> onMessage(message.show, caller, id, Map.of(), request, response);
-            case "GET thread" -> onMessage(message.thread, caller, id, Map.of(), request, response);
-            case "POST read" -> onMessage(message.read, caller, id, Map.of(), request, response);
-            case "POST ack" -> onMessage(message.ack, caller, id, Map.of(), request, response);
-            case "POST reply" -> onMessage(message.reply, caller, id, fields(body, message.reply), request, response);
-            default -> noSuchOperation(route);
-        };
+        String template = matcher.group(1) + " /" + matcher.group(2) + "/{id}" + (matcher.group(4) == null ? "" : "/" + matcher.group(4));
+        Exposed<?, ?> exposed = onOne.get(template);
+        if (exposed == null) {
+            return noSuchOperation(route);
+        }
+        Map<String, Object> fields = matcher.group(1).equals("POST") && !body.isBlank() ? fields(body, exposed) : Map.of(); // the path may say it all
+        return onOne(exposed, caller, NAMED_IN_PATH.get(matcher.group(2)), matcher.group(3), fields, request, response);
+    }
+
+    /** The argument a route's path names ("/tasks/{id}/report": task), or null. */
+    private static String namedInPath(String route) {
+        Matcher matcher = Pattern.compile(" /([a-z]+)/\\{id}").matcher(route);
+        return matcher.find() ? NAMED_IN_PATH.get(matcher.group(1)) : null;
     }
 
     private static Answer noSuchOperation(String route) {

@@ -17,6 +17,8 @@ import dev.swarmhub.leases.Resource;
 import dev.swarmhub.leases.Waiter;
 import dev.swarmhub.messages.Message;
 import dev.swarmhub.messages.Messages;
+import dev.swarmhub.tasks.Task;
+import dev.swarmhub.tasks.Tasks;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -177,6 +179,96 @@ public final class JsonViews {
 
     public static AgentsView agents(List<Agents.Listed> listed) {
         return new AgentsView(listed.stream().map(one -> agent(one.agent(), one.leases())).toList());
+    }
+
+    // ------------------------------------------------------------------------------------- tasks
+
+    public record TaskView(@Field("26-character time-ordered id; a unique prefix of 6+ names it") String id, String title, String description,
+            @Field(value = "as shown: blocked is open with a blocker not done; open is ready", valuesOf = Task.Status.class) String status,
+            @Field("0 (first) to 4 (last)") int priority, List<String> labels, @Field(nullable = true) String parent, String creator,
+            @Field(value = "who holds it (in progress) or finished it", nullable = true) String assignee,
+            @Field(value = "the fencing token of the current claim", nullable = true) Long token,
+            @Field("0 to 100") int progress, @Field("the latest progress note, or the outcome") String note,
+            @Field("blockers not done yet") List<String> waitingFor, @Field("tasks waiting for this one") List<String> blocks,
+            @Field("tasks this one waits for") List<String> blockedBy, List<String> related, int subtasks, int subtasksDone,
+            @Field("agents not gone holding its claim") int activeAgents, Instant createdAt, Instant updatedAt,
+            @Field(nullable = true) Instant closedAt) {
+    }
+
+    public record TasksView(List<TaskView> tasks) {
+    }
+
+    /** A task with its history: its events and its claims' lease events, oldest first. */
+    public record TaskDetailView(@JsonUnwrapped TaskView task, List<EventView> history) {
+    }
+
+    public record ClaimedTaskView(TaskView task, @Field("the claim: its fencing token, its expiry") LeaseView lease) {
+    }
+
+    /** A task in a tree: depth 0 is the task asked about, 1 its sub-tasks, and so on. */
+    public record TreeTaskView(int depth, @JsonUnwrapped TaskView task) {
+    }
+
+    public record TaskTreeView(List<TreeTaskView> tasks) {
+    }
+
+    public record TaskStatusCountsView(@Field("ready") long open, long blocked, long inProgress, long done, long failed, long cancelled) {
+    }
+
+    public record AssigneeCountsView(String agent, long inProgress, long done, long failed, long cancelled) {
+    }
+
+    public record ParentCountsView(String parent, long done, long total) {
+    }
+
+    public record ActiveAgentsView(String task, long agents) {
+    }
+
+    /** The counts, all from one transaction, which saw the events up to {@code asOfEvent}. */
+    public record TaskStatsView(@Field("the newest event the counts include") long asOfEvent, TaskStatusCountsView byStatus,
+            List<AssigneeCountsView> byAssignee, List<ParentCountsView> byParent, List<ActiveAgentsView> activeAgents) {
+    }
+
+    public static TaskView task(Tasks.View view) {
+        Task task = view.task();
+        return new TaskView(task.id(), task.title(), task.description(), view.status().label(), task.priority(), task.labels(), task.parent(),
+                task.creator(), task.assignee(), task.claimToken(), task.progress(), task.note(), view.waitingFor(), view.blocks(),
+                view.blockedBy(), view.related(), view.subtasks(), view.subtasksDone(), view.activeAgents(), Instant.ofEpochMilli(task.createdAt()),
+                Instant.ofEpochMilli(task.updatedAt()), instantOrNull(task.closedAt()));
+    }
+
+    public static TasksView tasks(List<Tasks.View> views) {
+        return new TasksView(views.stream().map(JsonViews::task).toList());
+    }
+
+    public static TaskDetailView taskDetail(Tasks.Detail detail) {
+        return new TaskDetailView(task(detail.view()), detail.history().stream().map(JsonViews::event).toList());
+    }
+
+    public static ClaimedTaskView claimed(Tasks.Claimed claimed) {
+        return new ClaimedTaskView(task(claimed.view()), lease(claimed.lease()));
+    }
+
+    public static TaskTreeView tree(Tasks.Node root) {
+        List<TreeTaskView> rows = new java.util.ArrayList<>();
+        addTree(rows, root, 0);
+        return new TaskTreeView(rows);
+    }
+
+    private static void addTree(List<TreeTaskView> rows, Tasks.Node node, int depth) {
+        rows.add(new TreeTaskView(depth, task(node.view())));
+        node.subtasks().forEach(child -> addTree(rows, child, depth + 1));
+    }
+
+    public static TaskStatsView taskStats(Tasks.Stats stats) {
+        Map<String, Long> byStatus = stats.byStatus();
+        TaskStatusCountsView statuses = new TaskStatusCountsView(byStatus.get("open"), byStatus.get("blocked"), byStatus.get("in-progress"),
+                byStatus.get("done"), byStatus.get("failed"), byStatus.get("cancelled"));
+        return new TaskStatsView(stats.asOfEvent(), statuses,
+                stats.byAssignee().stream().map(agent -> new AssigneeCountsView(agent.agent(), agent.inProgress(), agent.done(), agent.failed(),
+                        agent.cancelled())).toList(),
+                stats.byParent().stream().map(parent -> new ParentCountsView(parent.parent(), parent.done(), parent.total())).toList(),
+                stats.activeAgents().stream().map(task -> new ActiveAgentsView(task.task(), task.agents())).toList());
     }
 
     // ------------------------------------------------------------------------------------ events

@@ -256,6 +256,11 @@ final class McpService implements AutoCloseable {
         tools.add(tool("who_has_lock", lease.who));
         tools.add(tool("list_locks", lease.holders));
         messageTools(tools);
+        TaskEndpoints task = services.taskEndpoints;
+        tools.add(tool("create_task", task.create));
+        tools.add(tool("claim_task", task.claim));
+        tools.add(tool("report_task", task.report));
+        tools.add(tool("list_tasks", task.list));
         return tools;
     }
 

@@ -8,8 +8,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import tools.jackson.core.JsonPointer;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -49,15 +51,15 @@ final class OpenApi {
     }
 
     /**
-     * The document with each POST route's summary and request schema taken from its operation
-     * ("POST /locks" -> acquire), and each route's answers ({@code answers}, by route as the
-     * document names it: "GET /messages/{id}").
+     * The document with what each route defined as an operation says of itself
+     * ({@code operations}, by route as the document names it: "POST /tasks/{id}/report"): its
+     * summary, its request schema (POST), its query parameters (GET) and the path's id (the
+     * argument {@code namedInPath} gives for the route), where the written document does not say
+     * them; and each route's answers ({@code answers}).
      */
-    static JsonNode document(Map<String, Exposed<?, ?>> postedOperations, Map<String, Exposed<?, ?>> postedOnPath, String pathArgument,
-            Map<String, Success> answers) {
+    static JsonNode document(Map<String, Exposed<?, ?>> operations, Function<String, String> namedInPath, Map<String, Success> answers) {
         ObjectNode document = (ObjectNode) DOCUMENT.deepCopy();
-        postedOperations.forEach((route, exposed) -> requestBody(document, route, exposed, null));
-        postedOnPath.forEach((route, exposed) -> requestBody(document, route, exposed, pathArgument));
+        operations.forEach((route, exposed) -> describe(document, route, exposed, namedInPath.apply(route)));
         JsonSchemas.Definitions definitions = new JsonSchemas.Definitions(SCHEMAS);
         Map<String, Object> error = JsonSchemas.of(JsonViews.ErrorView.class, definitions);
         answers.forEach((route, success) -> {
@@ -106,14 +108,17 @@ final class OpenApi {
                 .withObject("/" + route.substring(0, space).toLowerCase(Locale.ROOT));
     }
 
-    /** The route's summary and request schema from its operation; {@code inPath}: the argument the path gives, not the body (null: none). */
-    private static void requestBody(ObjectNode document, String route, Exposed<?, ?> exposed, String inPath) {
-        ObjectNode post = operation(document, route);
-        post.put("summary", exposed.operation().summary());
-        ObjectNode schema = JsonViews.JSON.valueToTree(exposed.schema(OperationArguments.Wording.BODY));
+    /** The route's summary, request schema or query parameters, and path parameter from its operation ({@code inPath}: the argument the path gives, or null). */
+    private static void describe(ObjectNode document, String route, Exposed<?, ?> exposed, String inPath) {
+        ObjectNode operation = operation(document, route);
+        if (!operation.has("summary")) {
+            operation.put("summary", exposed.operation().summary());
+        }
+        ObjectNode schema = JsonViews.JSON.valueToTree(exposed.schema(route.startsWith("GET ") ? OperationArguments.Wording.QUERY
+                : OperationArguments.Wording.BODY));
         if (inPath != null) {
             ((ObjectNode) schema.path("properties")).remove(inPath);
-            if (schema.path("required") instanceof tools.jackson.databind.node.ArrayNode required) {
+            if (schema.path("required") instanceof ArrayNode required) {
                 for (int i = required.size() - 1; i >= 0; i--) {
                     if (required.get(i).asString().equals(inPath)) {
                         required.remove(i);
@@ -121,8 +126,25 @@ final class OpenApi {
                 }
             }
         }
-        post.withObject("/requestBody").withObject("/content").withObject(JsonPointer.compile("/application~1json"))
-                .set("schema", schema);
+        if (route.startsWith("POST ")) {
+            operation.withObject("/requestBody").withObject("/content").withObject(JsonPointer.compile("/application~1json"))
+                    .set("schema", schema);
+        }
+        if (operation.has("parameters")) {
+            return; // written by hand
+        }
+        ArrayNode parameters = operation.putArray("parameters");
+        if (inPath != null) {
+            parameters.add(JsonViews.JSON.valueToTree(OrderedMap.of("name", "id", "in", "path", "required", true,
+                    "schema", OrderedMap.of("type", "string"), "description", inPath + " id, or a unique prefix of 6+ characters")));
+        }
+        if (route.startsWith("GET ")) {
+            schema.path("properties").properties().forEach(property -> parameters.add(JsonViews.JSON.valueToTree(OrderedMap.of(
+                    "name", property.getKey(), "in", "query", "schema", property.getValue()))));
+        }
+        if (parameters.isEmpty()) {
+            operation.remove("parameters");
+        }
     }
 
     private static JsonNode load() {

@@ -34,17 +34,18 @@ public final class OperationArguments {
     /**
      * How a transport names and types values: its name for an argument (MCP tools: includeSelf is
      * include_self there; the CLI: --include-self), how errors call one ("field 'ttl'", "option
-     * '--ttl'"), whether all values come as text, and whether schemas show examples (a tool list
-     * stays compact: agents read it in every session).
+     * '--ttl'"), whether all values come as text, and whether schemas are detailed: examples, and
+     * "additionalProperties": false (a tool list stays compact: agents read it in every session;
+     * an unknown argument is refused all the same).
      */
-    public record Wording(UnaryOperator<String> naming, UnaryOperator<String> called, boolean textOnly, boolean examples) {
+    public record Wording(UnaryOperator<String> naming, UnaryOperator<String> called, boolean textOnly, boolean detailed) {
         static final Wording BODY = of("field", false, UnaryOperator.identity(), true);
         static final Wording TOOL = of("argument", false, Wording::snakeCase, false);
         static final Wording QUERY = of("parameter", true, UnaryOperator.identity(), true);
 
         /** Values named by {@code naming} (from an argument's own name), called "{@code noun} 'name'" in errors. */
-        public static Wording of(String noun, boolean textOnly, UnaryOperator<String> naming, boolean examples) {
-            return new Wording(naming, name -> noun + " '" + name + "'", textOnly, examples);
+        public static Wording of(String noun, boolean textOnly, UnaryOperator<String> naming, boolean detailed) {
+            return new Wording(naming, name -> noun + " '" + name + "'", textOnly, detailed);
         }
 
         static String snakeCase(String name) {
@@ -200,7 +201,7 @@ public final class OperationArguments {
             Doc doc = doc(component);
             Map<String, Object> property = JsonSchemas.of(component.getGenericType(), null);
             property.put("description", doc.value());
-            if (!doc.example().isEmpty() && wording.examples()) {
+            if (!doc.example().isEmpty() && wording.detailed()) {
                 property.put("examples", List.of(doc.example()));
             }
             properties.put(name(component, wording), property);
@@ -208,7 +209,10 @@ public final class OperationArguments {
                 required.add(name(component, wording));
             }
         }
-        Map<String, Object> schema = OrderedMap.of("type", "object", "properties", properties, "additionalProperties", false);
+        Map<String, Object> schema = OrderedMap.of("type", "object", "properties", properties);
+        if (wording.detailed()) {
+            schema.put("additionalProperties", false);
+        }
         if (!required.isEmpty()) {
             schema.put("required", required);
         }

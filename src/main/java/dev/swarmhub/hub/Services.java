@@ -21,6 +21,8 @@ import dev.swarmhub.messages.MessageSignature;
 import dev.swarmhub.messages.Messages;
 import dev.swarmhub.messages.PaneTypings;
 import dev.swarmhub.store.Stores;
+import dev.swarmhub.tasks.TaskOperations;
+import dev.swarmhub.tasks.Tasks;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -45,6 +47,7 @@ public final class Services implements AutoCloseable {
     public final MessageOperations messageOperations;
     public final MessageRetries messageRetries;
     public final PaneTypings paneTypings;
+    public final Tasks tasks;
     /** What the hub's timer runs every second, as each domain declares it. */
     public final List<Sweep> sweeps;
     /** The operations with their views, built once and shared by HTTP, MCP and the CLI. */
@@ -52,6 +55,7 @@ public final class Services implements AutoCloseable {
     public final MessageEndpoints messageEndpoints;
     public final AgentEndpoints agentEndpoints;
     public final LogEndpoints logEndpoints;
+    public final TaskEndpoints taskEndpoints;
     /** The hub's typist when this process is a hub (null otherwise: nobody here types, so nobody waits). */
     private volatile PaneTypist typist;
     /** {@link RequestLog#SLOW_REQUEST} as last read, and when (nanoTime): read at most once a second, not per request. */
@@ -69,18 +73,20 @@ public final class Services implements AutoCloseable {
         this.leaseOperations = new LeaseOperations(leases, new ResourceParser(root));
         this.log = new EventLog(store);
         this.logOperations = new LogOperations(log);
-        this.settings = new Settings(store, agents, Stream.<List<Setting<?>>>of(Agents.SETTINGS, Messages.SETTINGS, List.of(EventStream.STREAMS_PER_TOKEN, RequestLog.SLOW_REQUEST))
+        this.settings = new Settings(store, agents, Stream.<List<Setting<?>>>of(Agents.SETTINGS, Messages.SETTINGS, Tasks.SETTINGS, List.of(EventStream.STREAMS_PER_TOKEN, RequestLog.SLOW_REQUEST))
                 .flatMap(List::stream).toList());
         MessageSignature signature = new MessageSignature(MessageSecret.readOrCreate(root));
         this.messages = new Messages(store, agents, signature);
         this.messageRetries = new MessageRetries(store, agents, signature, messages);
         this.paneTypings = new PaneTypings(store, signature);
         this.messageOperations = new MessageOperations(messages);
-        this.sweeps = List.of(leases.housekeeping, messageRetries.housekeeping, IdempotentAnswers.housekeeping(store));
+        this.tasks = new Tasks(store, agents);
+        this.sweeps = List.of(leases.housekeeping, messageRetries.housekeeping, tasks.housekeeping, IdempotentAnswers.housekeeping(store));
         this.leaseEndpoints = new LeaseEndpoints(leaseOperations);
         this.messageEndpoints = new MessageEndpoints(messageOperations, this);
         this.agentEndpoints = new AgentEndpoints(agentOperations);
         this.logEndpoints = new LogEndpoints(logOperations);
+        this.taskEndpoints = new TaskEndpoints(new TaskOperations(tasks));
     }
 
     /** Opens the project's store ({@link Stores}); on first use this also creates .swarm/operator.token. */

@@ -1,12 +1,17 @@
 package dev.swarmhub.kernel;
 
 import java.security.SecureRandom;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.BiFunction;
 
 /** Time-ordered ids (ULID layout): 48 bits of store time, then 80 random bits, in Crockford base32; sortable as text. */
 public final class Ids {
 
     private static final char[] BASE32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray();
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** The shortest prefix that names a stored id. */
+    public static final int MIN_PREFIX = 6;
 
     private Ids() {
     }
@@ -36,5 +41,25 @@ public final class Ids {
             low >>>= 5;
         }
         return new String(id);
+    }
+
+    /**
+     * The one id that starts with {@code ref} (6 or more characters, case-insensitive), looked up
+     * by {@code startingWith} (prefix, at most how many); {@code what} names the kind in errors.
+     */
+    public static String resolve(String what, String ref, BiFunction<String, Integer, List<String>> startingWith) {
+        String prefix = ref == null ? "" : ref.strip().toUpperCase(Locale.ROOT);
+        if (prefix.length() < MIN_PREFIX) {
+            throw SwarmException.badInput(what + " id '" + ref + "' is too short: give at least " + MIN_PREFIX + " characters");
+        }
+        List<String> ids = startingWith.apply(prefix, 4);
+        if (ids.isEmpty()) {
+            throw SwarmException.badInput("no " + what + " " + ref);
+        }
+        if (ids.size() > 1) {
+            throw SwarmException.badInput(what + " id '" + ref + "' is ambiguous: it starts " + String.join(", ", ids.subList(0, Math.min(3, ids.size())))
+                    + (ids.size() > 3 ? ", ..." : "") + "; give more characters");
+        }
+        return ids.get(0);
     }
 }

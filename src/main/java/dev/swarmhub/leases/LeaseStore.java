@@ -38,6 +38,12 @@ public interface LeaseStore {
 
     void updateLease(long id, Mode mode, String reason, long expiresAt);
 
+    /** Keeps the lease while its holder is active: {@link #renewWhileActive} extends it to now + {@code renewMillis}. */
+    void keepWhileActive(long id, long renewMillis);
+
+    /** The holder was active now: extends its live leases kept while it is active (never shortens one). */
+    void renewWhileActive(String agent);
+
     void deleteLease(long id);
 
     /** Removes the agent's lease on exactly this resource, expired or not; returns it, if there was one. */

@@ -90,6 +90,7 @@ public final class Leases {
 
     /** Grants all resources or none; throws {@link LeaseConflictException} when something is in the way. */
     public List<Lease> acquire(Request request) {
+        refuseTaskClaims(request);
         Attempt attempt = store.write(tx -> attempt(tx, request, 0, 0, null));
         if (attempt.granted() != null) {
             return attempt.granted();
@@ -107,6 +108,7 @@ public final class Leases {
         if (waitTime.isZero()) {
             return acquire(request);
         }
+        refuseTaskClaims(request);
         long deadline = System.nanoTime() + waitTime.toNanos();
         long waiterId = 0;
         long pause = FIRST_POLL_MS;
@@ -149,6 +151,30 @@ public final class Leases {
                 });
             }
         }
+    }
+
+    /** A task's claim is the task queue's to grant: a lease taken beside it would hold the task without claiming it. */
+    private static void refuseTaskClaims(Request request) {
+        request.resources().stream().filter(resource -> resource.kind() == Resource.Kind.TASK).findFirst().ifPresent(task -> {
+            throw SwarmException.badInput(task + " is a task's claim: claim the task instead (swarm task claim "
+                    + task.text().substring(Resource.TASK_PREFIX.length()) + ")");
+        });
+    }
+
+    /**
+     * Inside a transaction: grants the request at once or throws {@link LeaseConflictException}
+     * (nobody queues for it), the lease kept while its holder is active: each call of the holder
+     * extends it to {@code keptFor} from then. For the task queue's claims.
+     */
+    public static Lease claim(Tx tx, Request request, Duration keptFor) {
+        Map<Resource, Lease> own = new HashMap<>();
+        List<LeaseConflictException.Conflict> conflicts = conflicts(tx, request, own);
+        if (!conflicts.isEmpty()) {
+            throw new LeaseConflictException(conflicts, List.of(), false);
+        }
+        Lease lease = grant(tx, request, own).get(0);
+        LeaseStore.in(tx).keepWhileActive(lease.id(), keptFor.toMillis());
+        return lease;
     }
 
     /** The waiter row one wait of this process has queued, kept in {@link #waitingHere} until the wait ends. */
@@ -386,6 +412,13 @@ public final class Leases {
             gate.admit(tx, operator);
             return forceReleaseAll(tx, agent, why.isEmpty() ? "released by operator" : why);
         });
+    }
+
+    /** Inside a transaction: removes the agent's lease on the resource (expired or not), recording why; the lease, if there was one. */
+    public static Optional<Lease> releaseIn(Tx tx, String agent, Resource resource, String reason) {
+        Optional<Lease> own = LeaseStore.in(tx).deleteLeaseOf(agent, resource);
+        own.ifPresent(lease -> recordRelease(tx, lease, "lease.released", reason));
+        return own;
     }
 
     /** Inside a transaction: removes every lease of the agent (expired ones too), recording why. */

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * Something an agent can lease, in canonical form: a file path relative to the project root, a
- * glob over such paths, or a named resource ({@code name:build}). Build one with
+ * glob over such paths, a named resource ({@code name:build}), or a task's claim ({@code task:ID},
+ * leased by the task queue only). Build one with
  * {@link ResourceParser}; two resources name the same thing exactly when their texts are equal.
  *
  * <p>The anchor is the literal part a resource starts with: the path itself, a glob's directory
@@ -15,9 +16,22 @@ import java.util.List;
  */
 public record Resource(Kind kind, String text) {
 
-    public enum Kind { PATH, GLOB, NAME }
+    public enum Kind {
+        PATH, GLOB, NAME, TASK;
+
+        /** Paths and globs name files; a named resource or a task only itself. */
+        boolean isFile() {
+            return this == PATH || this == GLOB;
+        }
+    }
+
+    /** The claim of a task: what the task queue leases when an agent claims it. */
+    public static Resource ofTask(String taskId) {
+        return new Resource(Kind.TASK, TASK_PREFIX + taskId);
+    }
 
     public static final String NAME_PREFIX = "name:";
+    public static final String TASK_PREFIX = "task:";
 
     public Resource {
         if (kind == null || text == null || text.isEmpty()) {
@@ -30,6 +44,9 @@ public record Resource(Kind kind, String text) {
         if (text.startsWith(NAME_PREFIX)) {
             return new Resource(Kind.NAME, text);
         }
+        if (text.startsWith(TASK_PREFIX)) {
+            return new Resource(Kind.TASK, text);
+        }
         return new Resource(text.indexOf('*') >= 0 || text.indexOf('?') >= 0 ? Kind.GLOB : Kind.PATH, text);
     }
 
@@ -39,7 +56,7 @@ public record Resource(Kind kind, String text) {
 
     public String anchor() {
         return switch (kind) {
-            case PATH, NAME -> text;
+            case PATH, NAME, TASK -> text;
             case GLOB -> {
                 StringBuilder prefix = new StringBuilder();
                 for (String segment : segments()) {
@@ -55,7 +72,7 @@ public record Resource(Kind kind, String text) {
 
     /** True when some file could be covered by both resources. */
     public boolean overlaps(Resource other) {
-        if (kind == Kind.NAME || other.kind == Kind.NAME) {
+        if (!kind.isFile() || !other.kind.isFile()) {
             return kind == other.kind && text.equals(other.text);
         }
         return Glob.intersects(segments(), other.segments());
@@ -66,7 +83,7 @@ public record Resource(Kind kind, String text) {
      * one of {@link AnchorScope#anchors()} or lies in the anchor range.
      */
     public AnchorScope scope() {
-        if (kind == Kind.NAME) {
+        if (!kind.isFile()) {
             return new AnchorScope(List.of(text), null, null);
         }
         String anchor = anchor();

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -19,6 +20,7 @@ public final class ResourceParser {
 
     public static final int MAX_LENGTH = 4096;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:/@+-]{0,255}");
+    private static final Pattern TASK_ID = Pattern.compile("[0-9A-Za-z]{1,64}");
 
     private final String root;
     private final String realRoot;
@@ -54,6 +56,13 @@ public final class ResourceParser {
             }
             return new Resource(Resource.Kind.NAME, input);
         }
+        if (input.startsWith(Resource.TASK_PREFIX)) {
+            String id = input.substring(Resource.TASK_PREFIX.length());
+            if (!TASK_ID.matcher(id).matches()) {
+                throw SwarmException.badInput("bad task resource '" + input + "': after 'task:' give the task's id (letters and digits)");
+            }
+            return Resource.ofTask(id.toUpperCase(Locale.ROOT));
+        }
         boolean absolute = input.startsWith("/");
         List<String> segments = normalise(input, absolute);
         if (absolute) {
@@ -62,9 +71,12 @@ public final class ResourceParser {
         if (segments.isEmpty()) {
             throw SwarmException.badInput("resource names the project root itself, not a file: " + input);
         }
-        if (segments.get(0).startsWith(Resource.NAME_PREFIX)) {
-            throw SwarmException.badInput("'" + input + "' would be read back as the named resource " + String.join("/", segments)
-                    + ": a path at the project root may not start with '" + Resource.NAME_PREFIX + "' (lease it with a glob such as name?*)");
+        for (String prefix : List.of(Resource.NAME_PREFIX, Resource.TASK_PREFIX)) {
+            if (segments.get(0).startsWith(prefix)) {
+                throw SwarmException.badInput("'" + input + "' would be read back as the resource " + String.join("/", segments)
+                        + ": a path at the project root may not start with '" + prefix + "' (lease it with a glob such as "
+                        + prefix.substring(0, prefix.length() - 1) + "?*)");
+            }
         }
         boolean glob = segments.stream().anyMatch(Glob::hasWildcard);
         return new Resource(glob ? Resource.Kind.GLOB : Resource.Kind.PATH, String.join("/", segments));

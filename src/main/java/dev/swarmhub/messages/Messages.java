@@ -36,7 +36,6 @@ public final class Messages {
             LARGEST_TEXT_BYTES, "bytes");
     public static final List<Setting<?>> SETTINGS = List.of(RATE_LIMIT, MAX_TEXT_BYTES);
     public static final int MAX_RECIPIENTS = 100;
-    private static final int MIN_PREFIX = 6;
     private static final int MAX_LISTED = 500;
     private static final long FIRST_POLL_MS = 5;
     private static final long MAX_POLL_MS = 100;
@@ -294,19 +293,8 @@ public final class Messages {
 
     /** A message by its id or a unique prefix of 6 or more characters (case-insensitive). */
     private static Message resolve(Tx tx, String ref) {
-        String prefix = ref == null ? "" : ref.strip().toUpperCase(Locale.ROOT);
-        if (prefix.length() < MIN_PREFIX) {
-            throw SwarmException.badInput("message id '" + ref + "' is too short: give at least " + MIN_PREFIX + " characters");
-        }
-        List<String> ids = MessageStore.in(tx).messageIdsStartingWith(prefix, 4);
-        if (ids.isEmpty()) {
-            throw SwarmException.badInput("no message " + ref);
-        }
-        if (ids.size() > 1) {
-            throw SwarmException.badInput("message id '" + ref + "' is ambiguous: it starts " + String.join(", ", ids.subList(0, Math.min(3, ids.size())))
-                    + (ids.size() > 3 ? ", ..." : "") + "; give more characters");
-        }
-        return MessageStore.in(tx).message(ids.get(0)).orElseThrow();
+        String id = Ids.resolve("message", ref, MessageStore.in(tx)::messageIdsStartingWith);
+        return MessageStore.in(tx).message(id).orElseThrow();
     }
 
     /** Every adapter shows messages through this: a tampered message's text reaches no reader. */

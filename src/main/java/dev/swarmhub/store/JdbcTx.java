@@ -166,7 +166,7 @@ final class JdbcTx implements Tx {
         return row.wasNull() ? null : value;
     }
 
-    private List<Event> queryEvents(String sql, Object... args) {
+    List<Event> queryEvents(String sql, Object... args) {
         return query(sql, row -> new Event(row.getLong(1), row.getLong(2), row.getString(3), row.getString(4),
                 row.getString(5), JSON.readValue(row.getString(6), DETAILS)), args);
     }

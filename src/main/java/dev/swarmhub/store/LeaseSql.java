@@ -79,6 +79,17 @@ final class LeaseSql implements LeaseStore {
     }
 
     @Override
+    public void keepWhileActive(long id, long renewMillis) {
+        tx.update("UPDATE leases SET renew_ms = ? WHERE id = ?", renewMillis, id);
+    }
+
+    @Override
+    public void renewWhileActive(String agent) {
+        tx.update("UPDATE leases SET expires_at = ? + renew_ms WHERE agent = ? AND renew_ms IS NOT NULL AND expires_at > ? "
+                + "AND expires_at < ? + renew_ms", tx.now(), agent, tx.now(), tx.now());
+    }
+
+    @Override
     public Lease insertLease(Resource resource, Mode mode, String agent, long token, String reason, long expiresAt) {
         long id = tx.queryLong("INSERT INTO leases (resource, anchor, mode, agent, token, reason, acquired_at, expires_at) "
                 + "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",

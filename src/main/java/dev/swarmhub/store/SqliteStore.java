@@ -5,6 +5,7 @@ import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.Tx;
 import dev.swarmhub.leases.LeaseStore;
 import dev.swarmhub.messages.MessageStore;
+import dev.swarmhub.tasks.TaskStore;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -56,11 +57,11 @@ import org.sqlite.SQLiteConfig;
 public final class SqliteStore implements Store {
 
     /** The newest migration under db/migration/sqlite; opening skips Flyway when it is applied. */
-    static final String SCHEMA_VERSION = "9";
+    static final String SCHEMA_VERSION = "10";
     static final int BUSY_TIMEOUT_MS = 30_000;
     /** Each domain's part of a transaction: the domain's interface and this store's SQL for it. */
     private static final Map<Class<?>, Function<JdbcTx, ?>> PARTS = Map.of(LeaseStore.class, LeaseSql::new,
-            AgentStore.class, AgentSql::new, MessageStore.class, MessageSql::new);
+            AgentStore.class, AgentSql::new, MessageStore.class, MessageSql::new, TaskStore.class, TaskSql::new);
     private static final int READERS = 4;
     private static final int MAX_BATCH = 64;
 

@@ -117,6 +117,25 @@ class ResponseSchemaTest {
         check("GET /messages/search", 200, api.get(alice, "/messages/search?q=port"));
         check("POST /messages/broadcast", 201, api.post(alice, "/messages/broadcast", "{\"type\":\"info\",\"text\":\"all\"}"));
 
+        // tasks: created (one after another), listed, claimed, reported on, linked, counted, closed and opened again
+        String first = check("POST /tasks", 201, api.post(alice, "/tasks", "{\"title\":\"schema\",\"label\":[\"api\"],\"priority\":0}"))
+                .json().path("id").asString();
+        String second = check("POST /tasks", 201, api.post(alice, "/tasks", "{\"title\":\"then\",\"parent\":\"" + first
+                + "\",\"after\":[\"" + first + "\"]}")).json().path("id").asString();
+        check("GET /tasks", 200, api.get(bob, "/tasks?ready=true&label=api"));
+        JsonNode claimed = check("POST /tasks/claim", 200, api.post(bob, "/tasks/claim", "{}")).json();
+        assertThat(claimed.path("task").path("id").asString()).isEqualTo(first);
+        check("POST /tasks/{id}/report", 200, api.post(bob, "/tasks/" + first + "/report", "{\"outcome\":\"progress\",\"percent\":50,"
+                + "\"fencing\":" + claimed.path("lease").path("token").asLong() + "}"));
+        check("GET /tasks/{id}", 200, api.get(alice, "/tasks/" + first));
+        check("GET /tasks/{id}/tree", 200, api.get(alice, "/tasks/" + first + "/tree"));
+        check("GET /tasks/stats", 200, api.get(operator, "/tasks/stats"));
+        check("POST /tasks/{id}/report", 200, api.post(bob, "/tasks/" + first + "/report", "{\"outcome\":\"done\"}"));
+        check("POST /tasks/{id}/link", 200, api.post(alice, "/tasks/" + second + "/link", "{\"related\":\"" + first + "\"}"));
+        check("POST /tasks/{id}/unlink", 200, api.post(alice, "/tasks/" + second + "/unlink", "{\"related\":\"" + first + "\"}"));
+        check("POST /tasks/{id}/cancel", 200, api.post(alice, "/tasks/" + second + "/cancel", "{\"reason\":\"schema\"}"));
+        check("POST /tasks/{id}/reopen", 200, api.post(alice, "/tasks/" + second + "/reopen", ""));
+
         // the log, as a page and as a stream
         check("GET /log", 200, api.get(operator, "/log?limit=5"));
         check("GET /log", 200, api.get(operator, "/log?after=0&kind=lease.acquired"));

@@ -1,0 +1,628 @@
+package dev.swarmhub.tasks;
+
+import dev.swarmhub.kernel.Caller;
+import dev.swarmhub.kernel.Durations;
+import dev.swarmhub.kernel.Event;
+import dev.swarmhub.kernel.Gate;
+import dev.swarmhub.kernel.Ids;
+import dev.swarmhub.kernel.Limits;
+import dev.swarmhub.kernel.OrderedMap;
+import dev.swarmhub.kernel.Setting;
+import dev.swarmhub.kernel.Store;
+import dev.swarmhub.kernel.Sweep;
+import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.kernel.Tx;
+import dev.swarmhub.leases.Lease;
+import dev.swarmhub.leases.LeaseConflictException;
+import dev.swarmhub.leases.LeaseStore;
+import dev.swarmhub.leases.Leases;
+import dev.swarmhub.leases.Mode;
+import dev.swarmhub.leases.Resource;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * The shared work queue. Every operation is one store transaction: a claim checks that the task
+ * is ready and takes the lease on {@code task:<id>} together, so two agents never hold one task,
+ * and the counts are read from the rows, never kept beside them. A claim is a lease kept while
+ * its holder is active: when the holder dies, leaves, lets it expire or releases the lease, the
+ * next transaction that looks (any task operation, and the hub's sweep every second) opens the
+ * task again, with the reason in its history.
+ */
+public final class Tasks {
+
+    /** How long a claim lasts after its holder's last call. */
+    public static final Setting<Duration> CLAIM_TTL = Setting.duration("tasks.claim-ttl", Duration.ofMinutes(30))
+            .checkedBy((tx, ttl) -> Limits.ttl(ttl));
+    public static final List<Setting<?>> SETTINGS = List.of(CLAIM_TTL);
+    public static final int MAX_TITLE = 200;
+    public static final int MAX_DESCRIPTION = 16_384;
+    public static final int MAX_NOTE = 1_000;
+    public static final int MAX_LABELS = 20;
+    public static final int MAX_LISTED = 1_000;
+    private static final int MAX_HISTORY = 200;
+    private static final int MAX_TREE = 500;
+    private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:/+-]{0,63}");
+
+    private final Store store;
+    private final Gate gate;
+    /** The hub runs it every second: claims whose holder is gone open their tasks again without waiting for a task call. */
+    public final Sweep housekeeping = new Sweep("lapsed task claims", this::sweep);
+
+    public Tasks(Store store, Gate gate) {
+        this.store = store;
+        this.gate = gate;
+    }
+
+    /** What a creator gives; checked on construction, each error naming the field. */
+    public record Draft(String title, String description, Integer priority, List<String> labels, String parent, List<String> after) {
+        public Draft {
+            title = Limits.visibleText("title", title == null ? "" : title.strip(), MAX_TITLE);
+            if (title.isEmpty()) {
+                throw SwarmException.badInput("no title given");
+            }
+            description = Tasks.description(description);
+            priority = priority == null ? 2 : Tasks.priority(priority);
+            labels = Tasks.labels(labels);
+            after = after == null ? List.of() : List.copyOf(after);
+        }
+    }
+
+    /** What a holder reports on its task. */
+    public enum Outcome {
+        PROGRESS, DONE, FAILED, RELEASED;
+
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        public static List<String> names() {
+            return java.util.Arrays.stream(values()).map(Outcome::label).toList();
+        }
+
+        public static Outcome parse(String text) {
+            for (Outcome outcome : values()) {
+                if (outcome.label().equalsIgnoreCase(text == null ? "" : text.strip())) {
+                    return outcome;
+                }
+            }
+            throw SwarmException.badInput("unknown outcome '" + text + "': use " + String.join(", ", names()));
+        }
+    }
+
+    /**
+     * A task as a reader sees it: its status as shown (blocked when open with a blocker not done),
+     * the blockers it waits for, its links, sub-tasks done and in all, and the agents active on it.
+     */
+    public record View(Task task, Task.Status status, List<String> waitingFor, List<String> blocks, List<String> blockedBy,
+                       List<String> related, int subtasks, int subtasksDone, int activeAgents) {
+    }
+
+    /** One task with its history (its events and its claims' lease events, oldest first). */
+    public record Detail(View view, List<Event> history) {
+    }
+
+    /** A claimed task and its claim's lease (its fencing token). */
+    public record Claimed(View view, Lease lease) {
+    }
+
+    /** A task with its sub-tasks, recursively. */
+    public record Node(View view, List<Node> subtasks) {
+    }
+
+    /**
+     * The counts, all read in one transaction that includes the events up to {@code asOfEvent}:
+     * tasks by shown status, per assignee by stored status, per parent (done and total sub-tasks),
+     * and the agents active on each task.
+     */
+    public record Stats(long asOfEvent, Map<String, Long> byStatus, List<AgentCounts> byAssignee, List<ParentCounts> byParent,
+                        List<TaskAgents> activeAgents) {
+    }
+
+    /** An assignee's tasks in progress (held now) and closed by it. */
+    public record AgentCounts(String agent, long inProgress, long done, long failed, long cancelled) {
+    }
+
+    /** A parent's sub-tasks: done, and in all. */
+    public record ParentCounts(String parent, long done, long total) {
+    }
+
+    /** How many agents (not gone) hold the task's claim now. */
+    public record TaskAgents(String task, long agents) {
+    }
+
+    // ----------------------------------------------------------------------------------- creating
+
+    public View create(Caller caller, Draft draft) {
+        return store.write(tx -> {
+            String creator = actor(tx, caller);
+            Task parent = draft.parent() == null ? null : resolve(tx, draft.parent());
+            List<Task> after = new ArrayList<>();
+            for (String ref : draft.after()) {
+                after.add(resolve(tx, ref));
+            }
+            String id = Ids.next(tx.now());
+            Task task = new Task(id, draft.title(), draft.description(), Task.Status.OPEN, draft.priority(), parent == null ? null : parent.id(),
+                    creator, null, null, 0, "", null, tx.now(), tx.now(), null, draft.labels());
+            TaskStore.in(tx).insertTask(task);
+            for (Task blocker : after) {
+                TaskStore.in(tx).insertLink(new TaskStore.Link(blocker.id(), id, TaskStore.Kind.BLOCKS));
+            }
+            record(tx, caller, task, "task.created", "title", task.title(), "priority", task.priority(), "labels", task.labels(),
+                    "parent", task.parent(), "after", after.stream().map(Task::id).toList());
+            return view(tx, task);
+        });
+    }
+
+    // ------------------------------------------------------------------------------------ reading
+
+    /**
+     * Tasks by priority, then age: of a shown status (open: ready), a label, the caller's own
+     * (claimed or finished by it), sub-tasks of a parent; null filters nothing.
+     */
+    public List<View> list(Caller caller, Task.Status status, String label, boolean mine, String parent, int limit) {
+        int capped = Math.max(1, Math.min(limit, MAX_LISTED));
+        String byLabel = label == null ? null : label(label);
+        String assignee = mine ? caller.agentId() : null;
+        return store.write(tx -> {
+            actor(tx, caller);
+            TaskStore.Filter filter = new TaskStore.Filter(status, byLabel, assignee, parent == null ? null : resolve(tx, parent).id());
+            return TaskStore.in(tx).tasks(filter, capped).stream().map(task -> view(tx, task)).toList();
+        });
+    }
+
+    public Detail show(Caller caller, String ref) {
+        return store.write(tx -> {
+            actor(tx, caller);
+            Task task = resolve(tx, ref);
+            return new Detail(view(tx, task), TaskStore.in(tx).history(task.id(), MAX_HISTORY));
+        });
+    }
+
+    /** The task and its sub-tasks, recursively (at most {@value #MAX_TREE} tasks). */
+    public Node tree(Caller caller, String ref) {
+        return store.write(tx -> {
+            actor(tx, caller);
+            int[] budget = {MAX_TREE};
+            return node(tx, resolve(tx, ref), budget, new LinkedHashSet<>());
+        });
+    }
+
+    private Node node(Tx tx, Task task, int[] budget, Set<String> seen) {
+        budget[0]--;
+        seen.add(task.id());
+        List<Node> children = new ArrayList<>();
+        for (Task child : TaskStore.in(tx).subtasks(task.id())) {
+            if (budget[0] > 0 && !seen.contains(child.id())) {
+                children.add(node(tx, child, budget, seen));
+            }
+        }
+        return new Node(view(tx, task), children);
+    }
+
+    public Stats stats(Caller caller) {
+        return store.write(tx -> {
+            actor(tx, caller);
+            Map<String, Long> byStatus = new java.util.LinkedHashMap<>();
+            for (Task.Status status : Task.Status.values()) {
+                byStatus.put(status.label(), 0L);
+            }
+            TaskStore.in(tx).countByStatus().forEach(count -> byStatus.put(count.key(), count.count()));
+            Map<String, Map<String, Long>> perAgent = grouped(TaskStore.in(tx).countByAssignee());
+            Map<String, Map<String, Long>> perParent = grouped(TaskStore.in(tx).countByParent());
+            return new Stats(TaskStore.in(tx).lastEventId(), byStatus,
+                    perAgent.entrySet().stream().map(agent -> new AgentCounts(agent.getKey(), agent.getValue().getOrDefault("in-progress", 0L),
+                            agent.getValue().getOrDefault("done", 0L), agent.getValue().getOrDefault("failed", 0L),
+                            agent.getValue().getOrDefault("cancelled", 0L))).toList(),
+                    perParent.entrySet().stream().map(parent -> new ParentCounts(parent.getKey(), parent.getValue().getOrDefault("done", 0L),
+                            parent.getValue().getOrDefault("total", 0L))).toList(),
+                    TaskStore.in(tx).countActiveAgents().stream().map(count -> new TaskAgents(count.key(), count.count())).toList());
+        });
+    }
+
+    /** Counts by key, then by status, keys in order. */
+    private static Map<String, Map<String, Long>> grouped(List<TaskStore.Count> counts) {
+        Map<String, Map<String, Long>> grouped = new java.util.TreeMap<>();
+        counts.forEach(count -> grouped.computeIfAbsent(count.key(), key -> new HashMap<>()).put(count.status(), count.count()));
+        return grouped;
+    }
+
+    // ----------------------------------------------------------------------------------- claiming
+
+    /**
+     * Claims the task named, or, with none named, the next ready one (by priority, then age; of
+     * the label when given). The task must be ready; the claim is the lease on {@code task:<id>},
+     * kept while the agent is active, for {@code ttl} after its last call. Claiming a task the
+     * agent holds already renews its claim.
+     */
+    public Claimed claim(Caller caller, String ref, String label, Duration ttl) {
+        String agent = caller.agentId();
+        if (ref != null && label != null) {
+            throw SwarmException.badInput("give a task or a label to pick the next ready task by, not both");
+        }
+        String byLabel = label == null ? null : label(label);
+        return store.write(tx -> {
+            actor(tx, caller);
+            Duration kept = ttl == null ? CLAIM_TTL.in(tx) : Limits.ttl(ttl);
+            Task task;
+            if (ref != null) {
+                task = resolve(tx, ref);
+            } else {
+                task = TaskStore.in(tx).tasks(new TaskStore.Filter(Task.Status.OPEN, byLabel, null, null), 1).stream().findFirst()
+                        .orElseThrow(() -> SwarmException.denied("no task is ready" + (byLabel == null ? "" : " with label " + byLabel)
+                                + ": " + summary(tx)));
+            }
+            Task.Status shown = shown(tx, task);
+            if (shown == Task.Status.IN_PROGRESS && agent.equals(task.assignee())) {
+                Lease renewed = Leases.claim(tx, request(caller, task, kept), kept);
+                return new Claimed(view(tx, task), renewed);
+            }
+            if (shown != Task.Status.OPEN) {
+                throw SwarmException.denied("task " + task.id() + " is not ready: " + notReady(tx, task, shown));
+            }
+            Lease lease;
+            try {
+                lease = Leases.claim(tx, request(caller, task, kept), kept);
+            } catch (LeaseConflictException held) {
+                throw SwarmException.denied("task " + task.id() + " is not ready: its claim is held by "
+                        + held.conflicts().stream().map(c -> c.held().agent()).distinct().collect(Collectors.joining(", ")));
+            }
+            Task claimed = task.with(Task.Status.IN_PROGRESS, agent, lease.token(), task.progress(), task.note(), tx.now(), null);
+            TaskStore.in(tx).updateTask(claimed);
+            record(tx, caller, claimed, "task.claimed", "token", lease.token(), "keptFor", Durations.format(kept));
+            return new Claimed(view(tx, claimed), lease);
+        });
+    }
+
+    private static Leases.Request request(Caller caller, Task task, Duration ttl) {
+        return new Leases.Request(caller, List.of(Resource.ofTask(task.id())), Mode.EXCLUSIVE, ttl, "task: " + task.title());
+    }
+
+    /** Why a task that is not open cannot be claimed. */
+    private static String notReady(Tx tx, Task task, Task.Status shown) {
+        return switch (shown) {
+            case BLOCKED -> "it waits for " + TaskStore.in(tx).unfinishedBlockers(task.id()).stream()
+                    .map(blocker -> blocker.id() + " (" + blocker.status().label() + ")").collect(Collectors.joining(", "));
+            case IN_PROGRESS -> "it is claimed by " + task.assignee() + " since " + Instant.ofEpochMilli(task.updatedAt());
+            default -> "it is " + shown.label() + (shown == Task.Status.CANCELLED || shown == Task.Status.FAILED || shown == Task.Status.DONE
+                    ? "; reopen it first" : "");
+        };
+    }
+
+    /** "3 blocked, 2 in progress, 10 done" for a refusal of the next task. */
+    private static String summary(Tx tx) {
+        String counts = TaskStore.in(tx).countByStatus().stream().filter(count -> count.count() > 0)
+                .map(count -> count.count() + " " + count.key()).collect(Collectors.joining(", "));
+        return counts.isEmpty() ? "there are no tasks" : counts;
+    }
+
+    // ---------------------------------------------------------------------------------- reporting
+
+    /**
+     * The holder (or the operator) reports on its task: progress (percent and note), done (a
+     * note), failed (the reason) or released (open again). With a fencing token, a report for an
+     * earlier claim (the token of a lease since lost) is refused.
+     */
+    public View report(Caller caller, String ref, Outcome outcome, Long percent, String note, Long token) {
+        if (outcome == null) {
+            throw SwarmException.badInput("no outcome given: use " + String.join(", ", Outcome.names()));
+        }
+        String text = note == null ? "" : Limits.visibleText("note", note.strip(), MAX_NOTE);
+        if (outcome == Outcome.PROGRESS && (percent == null || percent < 0 || percent > 100)) {
+            throw SwarmException.badInput("progress needs a percent from 0 to 100" + (percent == null ? "" : ", not " + percent));
+        }
+        if (outcome != Outcome.PROGRESS && percent != null) {
+            throw SwarmException.badInput("a percent goes with progress only");
+        }
+        if (outcome == Outcome.FAILED && text.isEmpty()) {
+            throw SwarmException.badInput("a failure needs its reason");
+        }
+        return store.write(tx -> {
+            actor(tx, caller);
+            Task task = resolve(tx, ref);
+            boolean operatorClosing = caller.operator() && (outcome == Outcome.DONE || outcome == Outcome.FAILED) && !task.status().closed();
+            if (!operatorClosing) {
+                checkHolder(tx, caller, task, "report " + outcome.label() + " on", token);
+            }
+            Task changed = switch (outcome) {
+                case PROGRESS -> task.with(task.status(), task.assignee(), task.claimToken(), percent.intValue(), text, tx.now(), null);
+                case DONE -> task.with(Task.Status.DONE, task.assignee(), null, 100, text, tx.now(), tx.now());
+                case FAILED -> task.with(Task.Status.FAILED, task.assignee(), null, task.progress(), text, tx.now(), tx.now());
+                case RELEASED -> task.with(Task.Status.OPEN, null, null, task.progress(), text.isEmpty() ? task.note() : text, tx.now(), null);
+            };
+            TaskStore.in(tx).updateTask(changed);
+            if (outcome != Outcome.PROGRESS) {
+                endClaim(tx, task, outcome.label());
+            }
+            String kind = outcome == Outcome.PROGRESS ? "task.progress" : "task." + outcome.label();
+            record(tx, caller, changed, kind, "progress", changed.progress(), "note", text);
+            return view(tx, changed);
+        });
+    }
+
+    /**
+     * Only the agent holding the task's claim may act on it as its holder (or the operator); a
+     * fencing token given must be the current claim's.
+     */
+    private static void checkHolder(Tx tx, Caller caller, Task task, String action, Long token) {
+        String who = caller.operator() ? Caller.OPERATOR_ID : caller.agentId();
+        if (task.status() != Task.Status.IN_PROGRESS) {
+            throw SwarmException.denied("cannot " + action + " task " + task.id() + ": it is " + shown(tx, task).label()
+                    + ", claimed by nobody" + lastLapse(tx, task));
+        }
+        if (!caller.operator() && !who.equals(task.assignee())) {
+            throw SwarmException.denied("cannot " + action + " task " + task.id() + ": it is claimed by " + task.assignee() + ", not by " + who);
+        }
+        if (token != null && !token.equals(task.claimToken())) {
+            throw SwarmException.denied("cannot " + action + " task " + task.id() + ": fencing token " + token + " is stale; the current claim ("
+                    + task.assignee() + ") has token " + task.claimToken());
+        }
+    }
+
+    /** "; its last claim lapsed: why" when the task's claim ended on its own lately. */
+    private static String lastLapse(Tx tx, Task task) {
+        return TaskStore.in(tx).history(task.id(), 1).stream().filter(event -> event.kind().equals("task.lapsed"))
+                .map(event -> "; its claim by " + event.details().get("was") + " lapsed: " + event.details().get("reason")).findFirst().orElse("");
+    }
+
+    /** Releases the claim's lease, if still there. */
+    private static void endClaim(Tx tx, Task task, String why) {
+        if (task.assignee() != null && task.status() == Task.Status.IN_PROGRESS) {
+            Leases.releaseIn(tx, task.assignee(), Resource.ofTask(task.id()), "task " + why);
+        }
+    }
+
+    /** Cancels a task that is not done; a claimed one only by its holder or the operator. */
+    public View cancel(Caller caller, String ref, String reason) {
+        String why = Limits.reason(reason);
+        return store.write(tx -> {
+            actor(tx, caller);
+            Task task = resolve(tx, ref);
+            if (task.status() == Task.Status.DONE || task.status() == Task.Status.CANCELLED) {
+                throw SwarmException.denied("cannot cancel task " + task.id() + ": it is " + task.status().label());
+            }
+            if (task.status() == Task.Status.IN_PROGRESS) {
+                checkHolder(tx, caller, task, "cancel", null);
+                endClaim(tx, task, "cancelled");
+            }
+            Task cancelled = task.with(Task.Status.CANCELLED, task.assignee(), null, task.progress(), why.isEmpty() ? task.note() : why,
+                    tx.now(), tx.now());
+            TaskStore.in(tx).updateTask(cancelled);
+            record(tx, caller, cancelled, "task.cancelled", "reason", why);
+            return view(tx, cancelled);
+        });
+    }
+
+    /** Opens a closed task again (done, failed or cancelled); unclaimed. */
+    public View reopen(Caller caller, String ref, String reason) {
+        String why = Limits.reason(reason);
+        return store.write(tx -> {
+            actor(tx, caller);
+            Task task = resolve(tx, ref);
+            if (!task.status().closed()) {
+                throw SwarmException.denied("cannot reopen task " + task.id() + ": it is " + shown(tx, task).label() + ", not closed");
+            }
+            Task reopened = task.with(Task.Status.OPEN, null, null, task.progress(), why.isEmpty() ? task.note() : why, tx.now(), null);
+            TaskStore.in(tx).updateTask(reopened);
+            record(tx, caller, reopened, "task.reopened", "reason", why, "was", task.status().label());
+            return view(tx, reopened);
+        });
+    }
+
+    // ------------------------------------------------------------------------------------ linking
+
+    /**
+     * Links two tasks: {@code task} blocks {@code other} (other cannot start before task is done),
+     * or they are related. A link that would close a cycle of blocks is refused, naming it.
+     */
+    public View link(Caller caller, String ref, String otherRef, TaskStore.Kind kind) {
+        return store.write(tx -> {
+            actor(tx, caller);
+            TaskStore.Link link = linkOf(tx, ref, otherRef, kind);
+            if (kind == TaskStore.Kind.BLOCKS) {
+                List<String> cycle = path(tx, link.to(), link.from());
+                if (cycle != null) {
+                    List<String> closed = new ArrayList<>(List.of(link.from()));
+                    closed.addAll(cycle);
+                    throw SwarmException.badInput("task " + link.from() + " cannot block " + link.to() + ": that would close the cycle "
+                            + String.join(" -> ", closed));
+                }
+            }
+            if (TaskStore.in(tx).insertLink(link)) {
+                Task task = TaskStore.in(tx).task(link.from()).orElseThrow();
+                record(tx, caller, task, "task.linked", kind.name().toLowerCase(java.util.Locale.ROOT), link.to());
+            }
+            return view(tx, TaskStore.in(tx).task(link.from()).orElseThrow());
+        });
+    }
+
+    public View unlink(Caller caller, String ref, String otherRef, TaskStore.Kind kind) {
+        return store.write(tx -> {
+            actor(tx, caller);
+            TaskStore.Link link = linkOf(tx, ref, otherRef, kind);
+            boolean removed = TaskStore.in(tx).deleteLink(link)
+                    || kind == TaskStore.Kind.RELATED && TaskStore.in(tx).deleteLink(new TaskStore.Link(link.to(), link.from(), kind));
+            if (!removed) {
+                throw SwarmException.badInput("task " + link.from() + (kind == TaskStore.Kind.BLOCKS ? " does not block " : " is not related to ")
+                        + link.to());
+            }
+            Task task = TaskStore.in(tx).task(link.from()).orElseThrow();
+            record(tx, caller, task, "task.unlinked", kind.name().toLowerCase(java.util.Locale.ROOT), link.to());
+            return view(tx, task);
+        });
+    }
+
+    private static TaskStore.Link linkOf(Tx tx, String ref, String otherRef, TaskStore.Kind kind) {
+        if (kind == null) {
+            throw SwarmException.badInput("give the other task as blocks or related");
+        }
+        Task task = resolve(tx, ref);
+        Task other = resolve(tx, otherRef);
+        if (task.id().equals(other.id())) {
+            throw SwarmException.badInput("task " + task.id() + " cannot be linked to itself");
+        }
+        return new TaskStore.Link(task.id(), other.id(), kind);
+    }
+
+    /** A path of blocks links from one task to another (both ends included), or null when there is none. */
+    private static List<String> path(Tx tx, String from, String to) {
+        Map<String, String> reachedFrom = new HashMap<>();
+        Deque<String> frontier = new ArrayDeque<>(List.of(from));
+        reachedFrom.put(from, null);
+        while (!frontier.isEmpty()) {
+            String at = frontier.poll();
+            if (at.equals(to)) {
+                List<String> path = new ArrayList<>();
+                for (String step = to; step != null; step = reachedFrom.get(step)) {
+                    path.add(0, step);
+                }
+                return path;
+            }
+            for (String next : TaskStore.in(tx).blockedTasks(at)) {
+                if (!reachedFrom.containsKey(next)) {
+                    reachedFrom.put(next, at);
+                    frontier.add(next);
+                }
+            }
+        }
+        return null;
+    }
+
+    // -------------------------------------------------------------------------------- claims lapse
+
+    /** Opens again the tasks whose claim lapsed; the hub's timer calls it every second. */
+    public void sweep() {
+        if (!store.read(tx -> TaskStore.in(tx).lapsedClaims()).isEmpty()) {
+            store.write(tx -> {
+                gate.sweep(tx);
+                lapse(tx);
+                return null;
+            });
+        }
+    }
+
+    /**
+     * Every task operation starts here: the caller is admitted, dead agents are moved along (their
+     * leases released), and tasks whose claim has no live lease any more are open again, each with
+     * why in its history. Returns who acts: the agent, or the operator.
+     */
+    private String actor(Tx tx, Caller caller) {
+        gate.admit(tx, caller);
+        lapse(tx);
+        return caller.operator() ? Caller.OPERATOR_ID : caller.agentId();
+    }
+
+    private static void lapse(Tx tx) {
+        for (Task task : TaskStore.in(tx).lapsedClaims()) {
+            String why = lapseReason(tx, task);
+            Task reopened = task.with(Task.Status.OPEN, null, null, task.progress(), task.note(), tx.now(), null);
+            TaskStore.in(tx).updateTask(reopened);
+            tx.appendEvent("task.lapsed", null, Resource.ofTask(task.id()).text(), OrderedMap.of("status", Task.Status.OPEN.label(),
+                    "was", task.assignee(), "token", task.claimToken(), "reason", why));
+        }
+    }
+
+    private static String lapseReason(Tx tx, Task task) {
+        Resource claim = Resource.ofTask(task.id());
+        Optional<Lease> left = LeaseStore.in(tx).leaseOf(task.assignee(), claim).filter(lease -> Objects.equals(lease.token(), task.claimToken()));
+        if (left.isPresent()) {
+            return "the claim of " + task.assignee() + " expired at " + Instant.ofEpochMilli(left.get().expiresAt()) + " (no call since)";
+        }
+        return TaskStore.in(tx).lastLeaseEnd(task.assignee(), claim.text()).map(end -> switch (end.kind()) {
+            case "lease.expired" -> "the claim of " + task.assignee() + " expired at " + Instant.ofEpochMilli(end.at()) + " (no call since)";
+            case "lease.released" -> task.assignee() + " released the lease " + claim.text();
+            default -> "the claim of " + task.assignee() + " was released: " + end.details().getOrDefault("reason", "by the operator");
+        }).orElse("the claim of " + task.assignee() + " ended");
+    }
+
+    // ------------------------------------------------------------------------------------ helpers
+
+    /** Appends the task's event: its resource is the task's claim, so a task's history is one index lookup. */
+    private static void record(Tx tx, Caller caller, Task task, String kind, Object... details) {
+        Map<String, Object> all = OrderedMap.of("status", task.status().label());
+        Map<String, Object> more = OrderedMap.of(details);
+        all.putAll(more);
+        if (task.assignee() != null) {
+            all.put("assignee", task.assignee());
+        }
+        tx.appendEvent(kind, caller.operator() ? null : caller.agent(), Resource.ofTask(task.id()).text(), all);
+    }
+
+    /** The status a reader sees: blocked when open with a blocker not done. */
+    private static Task.Status shown(Tx tx, Task task) {
+        return task.status() == Task.Status.OPEN && !TaskStore.in(tx).unfinishedBlockers(task.id()).isEmpty() ? Task.Status.BLOCKED
+                : task.status();
+    }
+
+    static View view(Tx tx, Task task) {
+        TaskStore rows = TaskStore.in(tx);
+        List<String> waitingFor = task.status() == Task.Status.OPEN || task.status() == Task.Status.IN_PROGRESS
+                ? rows.unfinishedBlockers(task.id()).stream().map(Task::id).toList() : List.of();
+        List<TaskStore.Link> links = rows.links(task.id());
+        List<String> blocks = links.stream().filter(l -> l.kind() == TaskStore.Kind.BLOCKS && l.from().equals(task.id())).map(TaskStore.Link::to).toList();
+        List<String> blockedBy = links.stream().filter(l -> l.kind() == TaskStore.Kind.BLOCKS && l.to().equals(task.id())).map(TaskStore.Link::from).toList();
+        List<String> related = links.stream().filter(l -> l.kind() == TaskStore.Kind.RELATED)
+                .map(l -> l.from().equals(task.id()) ? l.to() : l.from()).toList();
+        List<Task> subtasks = rows.subtasks(task.id());
+        Task.Status status = task.status() == Task.Status.OPEN && !waitingFor.isEmpty() ? Task.Status.BLOCKED : task.status();
+        return new View(task, status, waitingFor, blocks, blockedBy, related, subtasks.size(),
+                (int) subtasks.stream().filter(sub -> sub.status() == Task.Status.DONE).count(), rows.activeAgents(task.id()));
+    }
+
+    /** A task by its id or a unique prefix of 6 or more characters (case-insensitive). */
+    static Task resolve(Tx tx, String ref) {
+        String id = Ids.resolve("task", ref, TaskStore.in(tx)::taskIdsStartingWith);
+        return TaskStore.in(tx).task(id).orElseThrow();
+    }
+
+    static String description(String text) {
+        if (text == null) {
+            return "";
+        }
+        if (text.length() > MAX_DESCRIPTION) {
+            throw SwarmException.badInput("description is " + text.length() + " characters; at most " + MAX_DESCRIPTION);
+        }
+        text.codePoints().filter(c -> c != '\n' && c != '\t' && Limits.unsafeInLine(c)).findFirst().ifPresent(c -> {
+            throw SwarmException.badInput("description contains " + Limits.describe(c) + ": remove it");
+        });
+        return text.strip();
+    }
+
+    public static int priority(long priority) {
+        if (priority < 0 || priority > 4) {
+            throw SwarmException.badInput("priority " + priority + " is out of range: use 0 (first) to 4 (last)");
+        }
+        return (int) priority;
+    }
+
+    static List<String> labels(List<String> labels) {
+        if (labels == null) {
+            return List.of();
+        }
+        List<String> distinct = labels.stream().map(Tasks::label).distinct().sorted().toList();
+        if (distinct.size() > MAX_LABELS) {
+            throw SwarmException.badInput(distinct.size() + " labels; at most " + MAX_LABELS);
+        }
+        return distinct;
+    }
+
+    static String label(String label) {
+        String stripped = label == null ? "" : label.strip();
+        if (!LABEL.matcher(stripped).matches()) {
+            throw SwarmException.badInput("bad label '" + label + "': use 1-64 letters, digits and _ . : / + - (starting with a letter or digit)");
+        }
+        return stripped;
+    }
+}
