@@ -111,6 +111,7 @@ public final class Primer {
             `swarm lock who PATH` tells who holds a file; `swarm lock release --all` when done. Never edit what another agent holds.
             - Messages: `swarm send AGENT TYPE TEXT` (TYPE: %s; `--ack` asks for an ACK), `swarm broadcast TYPE TEXT`, `swarm inbox`, \
             `swarm reply ID TEXT`, `swarm ack ID`. New messages also reach you here, with your prompts and tool results.
+            - Shared tasks: `swarm task ready`, `swarm task next` claims the next ready one (yours while you work),             `swarm task done ID NOTE` (or `fail ID WHY`, `release ID`); `swarm task create TITLE --after ID` adds one.
             - `swarm agents` shows who is here and what they do; `swarm whoami` who you are.
             - Commits that touch files another agent holds are refused by the commit guard.
             """.formatted(String.join(", ", MessageType.names()));
@@ -120,6 +121,7 @@ public final class Primer {
             - Lease files before editing them: acquire_locks (with a reason; wait queues in order), who_has_lock, release_locks when \
             done. Never edit what another agent holds.
             - Messages: send_message (types: %s), broadcast_message, fetch_inbox, reply_message, ack_message.
+            - Shared tasks: list_tasks, claim_task (the next ready one, yours while you work), report_task (progress, done, failed,             released), create_task.
             - list_agents shows who is here and what they do; whoami who you are.
             """.formatted(String.join(", ", MessageType.names()));
 }

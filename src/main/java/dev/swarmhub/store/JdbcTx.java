@@ -140,6 +140,12 @@ final class JdbcTx implements Tx {
         return where.toString();
     }
 
+    /** Ids of the table's rows starting with the prefix, at most {@code limit}, in order (a range on the key: binary collation). */
+    List<String> idsStartingWith(String table, String prefix, int limit) {
+        return query("SELECT id FROM " + table + " WHERE id >= ? AND id < ? ORDER BY id LIMIT ?", row -> row.getString(1),
+                prefix, prefix + Character.MAX_VALUE, limit);
+    }
+
     static String placeholders(int count) {
         return String.join(", ", Collections.nCopies(count, "?"));
     }

@@ -43,8 +43,7 @@ final class MessageSql implements MessageStore {
 
     @Override
     public List<String> messageIdsStartingWith(String prefix, int limit) {
-        return tx.query("SELECT id FROM messages WHERE id >= ? AND id < ? ORDER BY id LIMIT ?", row -> row.getString(1),
-                prefix, prefix + Character.MAX_VALUE, limit);
+        return tx.idsStartingWith("messages", prefix, limit);
     }
 
     @Override

@@ -60,8 +60,7 @@ final class TaskSql implements TaskStore {
 
     @Override
     public List<String> taskIdsStartingWith(String prefix, int limit) {
-        return tx.query("SELECT id FROM tasks WHERE id >= ? AND id < ? ORDER BY id LIMIT ?", row -> row.getString(1),
-                prefix, prefix + Character.MAX_VALUE, limit);
+        return tx.idsStartingWith("tasks", prefix, limit);
     }
 
     @Override
