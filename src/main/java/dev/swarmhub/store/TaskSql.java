@@ -4,9 +4,12 @@ import dev.swarmhub.kernel.Event;
 import dev.swarmhub.tasks.Task;
 import dev.swarmhub.tasks.TaskStore;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -92,15 +95,25 @@ final class TaskSql implements TaskStore {
     }
 
     @Override
-    public List<Task> unfinishedBlockers(String id) {
-        return queryTasks("SELECT " + COLUMNS + " FROM task_links k JOIN tasks t ON t.id = k.from_task "
-                + "WHERE k.to_task = ? AND k.kind = 'blocks' AND t.status <> 'done' ORDER BY t.id", id);
+    public List<Blocker> unfinishedBlockers(Collection<String> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        return tx.query("SELECT k.to_task, b.id, b.status FROM task_links k JOIN tasks b ON b.id = k.from_task WHERE k.to_task IN ("
+                + placeholders(ids) + ") AND k.kind = 'blocks' AND b.status <> 'done' ORDER BY k.to_task, b.id",
+                row -> new Blocker(row.getString(1), row.getString(2), Task.Status.parse(row.getString(3))), ids.toArray());
     }
 
     @Override
-    public List<Link> links(String id) {
-        return tx.query("SELECT from_task, to_task, kind FROM task_links WHERE from_task = ? UNION ALL "
-                + "SELECT from_task, to_task, kind FROM task_links WHERE to_task = ? ORDER BY 1, 2, 3", TaskSql::link, id, id);
+    public List<Link> links(Collection<String> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        String in = placeholders(ids);
+        List<Object> args = new ArrayList<>(ids);
+        args.addAll(ids);
+        return tx.query("SELECT from_task, to_task, kind FROM task_links WHERE from_task IN (" + in + ") UNION "
+                + "SELECT from_task, to_task, kind FROM task_links WHERE to_task IN (" + in + ") ORDER BY 1, 2, 3", TaskSql::link, args.toArray());
     }
 
     @Override
@@ -144,22 +157,23 @@ final class TaskSql implements TaskStore {
     }
 
     @Override
-    public List<Task> subtasks(String parent) {
-        return queryTasks("SELECT " + COLUMNS + " FROM tasks t WHERE t.parent = ? ORDER BY t.created_at, t.id", parent);
+    public List<Task> subtasks(Collection<String> parents) {
+        if (parents.isEmpty()) {
+            return List.of();
+        }
+        return queryTasks("SELECT " + COLUMNS + " FROM tasks t WHERE t.parent IN (" + placeholders(parents) + ") ORDER BY t.created_at, t.id",
+                parents.toArray());
     }
 
     @Override
-    public int activeAgents(String id) {
-        String claim = "task:" + id;
-        return (int) tx.queryLong("SELECT count(DISTINCT l.agent) FROM leases l JOIN agents a ON a.id = l.agent "
-                + "WHERE l.anchor = ? AND l.resource = ? AND l.expires_at > ? AND a.status <> 'gone'", claim, claim, tx.now());
-    }
-
-    @Override
-    public List<Count> countByStatus() {
+    public List<Count> countByStatus(Collection<Task.Status> stored) {
+        if (stored.isEmpty()) {
+            return List.of();
+        }
         return tx.query("SELECT shown, count(*) FROM (SELECT CASE WHEN t.status = 'open' AND EXISTS (" + UNFINISHED_BLOCKER
-                + ") THEN 'blocked' ELSE t.status END AS shown FROM tasks t) s GROUP BY shown ORDER BY shown",
-                row -> new Count(row.getString(1), null, row.getLong(2)));
+                + ") THEN 'blocked' ELSE t.status END AS shown FROM tasks t WHERE t.status IN (" + placeholders(stored)
+                + ")) s GROUP BY shown ORDER BY shown", row -> new Count(row.getString(1), null, row.getLong(2)),
+                stored.stream().map(Task.Status::label).toArray());
     }
 
     @Override
@@ -169,22 +183,35 @@ final class TaskSql implements TaskStore {
     }
 
     @Override
-    public List<Count> countByParent() {
+    public List<Count> countByParent(Collection<String> parents) {
+        if (parents != null && parents.isEmpty()) {
+            return List.of();
+        }
         List<Count> counts = new ArrayList<>();
-        tx.query("SELECT parent, sum(CASE WHEN status = 'done' THEN 1 ELSE 0 END), count(*) FROM tasks WHERE parent IS NOT NULL "
-                + "GROUP BY parent ORDER BY parent", row -> {
+        tx.query("SELECT parent, sum(CASE WHEN status = 'done' THEN 1 ELSE 0 END), count(*) FROM tasks WHERE "
+                + (parents == null ? "parent IS NOT NULL" : "parent IN (" + placeholders(parents) + ")") + " GROUP BY parent ORDER BY parent",
+                row -> {
                     counts.add(new Count(row.getString(1), "done", row.getLong(2)));
                     counts.add(new Count(row.getString(1), "total", row.getLong(3)));
                     return null;
-                });
+                }, parents == null ? new Object[0] : parents.toArray());
         return counts;
     }
 
     @Override
-    public List<Count> countActiveAgents() {
-        return tx.query("SELECT substr(l.resource, 6), count(DISTINCT l.agent) FROM leases l JOIN agents a ON a.id = l.agent "
-                + "WHERE l.anchor >= 'task:' AND l.anchor < 'task;' AND l.expires_at > ? AND a.status <> 'gone' "
-                + "GROUP BY l.resource ORDER BY l.resource", row -> new Count(row.getString(1), null, row.getLong(2)), tx.now());
+    public List<Count> countActiveAgents(Collection<String> ids) {
+        if (ids != null && ids.isEmpty()) {
+            return List.of();
+        }
+        List<Object> args = new ArrayList<>();
+        if (ids != null) {
+            ids.forEach(id -> args.add("task:" + id));
+        }
+        args.add(tx.now());
+        return tx.query("SELECT substr(l.resource, 6), count(DISTINCT l.agent) FROM leases l JOIN agents a ON a.id = l.agent WHERE "
+                + (ids == null ? "l.anchor >= 'task:' AND l.anchor < 'task;'" : "l.anchor IN (" + placeholders(ids) + ")")
+                + " AND l.expires_at > ? AND a.status <> 'gone' GROUP BY l.resource ORDER BY l.resource",
+                row -> new Count(row.getString(1), null, row.getLong(2)), args.toArray());
     }
 
     @Override
@@ -210,17 +237,25 @@ final class TaskSql implements TaskStore {
         return kind.name().toLowerCase(Locale.ROOT);
     }
 
+    /** "?, ?, ?": one placeholder per value. */
+    private static String placeholders(Collection<?> values) {
+        return String.join(", ", Collections.nCopies(values.size(), "?"));
+    }
+
+    /** The tasks the query finds, with their labels read in one more query. */
     private List<Task> queryTasks(String sql, Object... args) {
         List<Task> bare = tx.query(sql, row -> new Task(row.getString(1), row.getString(2), row.getString(3), Task.Status.parse(row.getString(4)),
                 row.getInt(5), row.getString(6), row.getString(7), row.getString(8), JdbcTx.nullableLong(row, 9), row.getInt(10),
                 row.getString(11), row.getString(12), row.getLong(13), row.getLong(14), JdbcTx.nullableLong(row, 15), List.of()), args);
-        List<Task> labelled = new ArrayList<>(bare.size());
-        for (Task task : bare) {
-            List<String> labels = tx.query("SELECT label FROM task_labels WHERE task = ? ORDER BY label", row -> row.getString(1), task.id());
-            labelled.add(new Task(task.id(), task.title(), task.description(), task.status(), task.priority(), task.parent(), task.creator(),
-                    task.assignee(), task.claimToken(), task.progress(), task.note(), task.externalRef(), task.createdAt(), task.updatedAt(),
-                    task.closedAt(), labels));
+        if (bare.isEmpty()) {
+            return bare;
         }
-        return labelled;
+        List<String> ids = bare.stream().map(Task::id).toList();
+        Map<String, List<String>> labels = new HashMap<>();
+        tx.query("SELECT task, label FROM task_labels WHERE task IN (" + placeholders(ids) + ") ORDER BY task, label",
+                row -> labels.computeIfAbsent(row.getString(1), task -> new ArrayList<>()).add(row.getString(2)), ids.toArray());
+        return bare.stream().map(task -> new Task(task.id(), task.title(), task.description(), task.status(), task.priority(), task.parent(),
+                task.creator(), task.assignee(), task.claimToken(), task.progress(), task.note(), task.externalRef(), task.createdAt(),
+                task.updatedAt(), task.closedAt(), List.copyOf(labels.getOrDefault(task.id(), List.of())))).toList();
     }
 }

@@ -2,6 +2,7 @@ package dev.swarmhub.tasks;
 
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.Tx;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -40,11 +41,15 @@ public interface TaskStore {
         public static final Filter ALL = new Filter(null, null, null, null);
     }
 
-    /** Of the task's blockers, those not done: while there is one, the open task is blocked. */
-    List<Task> unfinishedBlockers(String id);
+    /** Of the tasks' blockers, those not done, by task then blocker: while there is one, the open task is blocked. */
+    List<Blocker> unfinishedBlockers(Collection<String> ids);
 
-    /** The task's links, either way: {@code from} blocks (or relates to) {@code to}. */
-    List<Link> links(String id);
+    /** A blocker not done of {@code task}, and its status. */
+    record Blocker(String task, String blocker, Task.Status status) {
+    }
+
+    /** The tasks' links, either way: {@code from} blocks (or relates to) {@code to}. */
+    List<Link> links(Collection<String> ids);
 
     record Link(String from, String to, Kind kind) {
     }
@@ -69,25 +74,22 @@ public interface TaskStore {
     /** The newest {@code limit} events of the task (its own and its claims' lease events), oldest first. */
     List<Event> history(String id, int limit);
 
-    /** Direct sub-tasks, oldest first. */
-    List<Task> subtasks(String parent);
-
-    /** Agents not gone holding a live lease on the task's claim. */
-    int activeAgents(String id);
+    /** Direct sub-tasks of the parents, oldest first. */
+    List<Task> subtasks(Collection<String> parents);
 
     // ------------------------------------------------------------------------------------- counts
 
-    /** How many tasks show each status (blocked and open apart). */
-    List<Count> countByStatus();
+    /** Of the tasks in the stored statuses given, how many show each status (blocked and open apart). */
+    List<Count> countByStatus(Collection<Task.Status> stored);
 
     /** Per assignee, how many tasks in each stored status. */
     List<Count> countByAssignee();
 
-    /** Per parent: sub-tasks done, and in all. */
-    List<Count> countByParent();
+    /** Per parent (of those given; null: all): sub-tasks done, and in all. */
+    List<Count> countByParent(Collection<String> parents);
 
-    /** Per task with any: the agents not gone holding a live lease on its claim. */
-    List<Count> countActiveAgents();
+    /** Per task with any (of those given; null: all): the agents not gone holding a live lease on its claim. */
+    List<Count> countActiveAgents(Collection<String> ids);
 
     /** A count of tasks: by {@code key} (a status, an agent, a parent, a task) and, where it applies, {@code status}. */
     record Count(String key, String status, long count) {

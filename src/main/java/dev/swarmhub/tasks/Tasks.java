@@ -24,12 +24,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -54,6 +52,8 @@ public final class Tasks {
     public static final int MAX_LISTED = 1_000;
     private static final int MAX_HISTORY = 200;
     private static final int MAX_TREE = 500;
+    private static final List<Task.Status> STORED = java.util.Arrays.stream(Task.Status.values()).filter(status -> status != Task.Status.BLOCKED).toList();
+    private static final List<Task.Status> UNFINISHED = List.of(Task.Status.OPEN, Task.Status.IN_PROGRESS);
     private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:/+-]{0,63}");
 
     private final Store store;
@@ -179,7 +179,7 @@ public final class Tasks {
         return store.write(tx -> {
             actor(tx, caller);
             TaskStore.Filter filter = new TaskStore.Filter(status, byLabel, assignee, parent == null ? null : resolve(tx, parent).id());
-            return TaskStore.in(tx).tasks(filter, capped).stream().map(task -> view(tx, task)).toList();
+            return views(tx, TaskStore.in(tx).tasks(filter, capped));
         });
     }
 
@@ -191,25 +191,32 @@ public final class Tasks {
         });
     }
 
-    /** The task and its sub-tasks, recursively (at most {@value #MAX_TREE} tasks). */
+    /** The task and its sub-tasks, recursively (at most {@value #MAX_TREE} tasks, read level by level). */
     public Node tree(Caller caller, String ref) {
         return store.write(tx -> {
             actor(tx, caller);
-            int[] budget = {MAX_TREE};
-            return node(tx, resolve(tx, ref), budget, new LinkedHashSet<>());
+            Task root = resolve(tx, ref);
+            Map<String, Task> reached = new java.util.LinkedHashMap<>(Map.of(root.id(), root));
+            Map<String, List<String>> children = new HashMap<>();
+            List<String> level = List.of(root.id());
+            while (!level.isEmpty() && reached.size() < MAX_TREE) {
+                List<String> next = new ArrayList<>();
+                for (Task child : TaskStore.in(tx).subtasks(level)) {
+                    if (reached.size() < MAX_TREE && reached.putIfAbsent(child.id(), child) == null) {
+                        children.computeIfAbsent(child.parent(), parent -> new ArrayList<>()).add(child.id());
+                        next.add(child.id());
+                    }
+                }
+                level = next;
+            }
+            Map<String, View> views = views(tx, List.copyOf(reached.values())).stream()
+                    .collect(Collectors.toMap(view -> view.task().id(), view -> view));
+            return node(root.id(), views, children);
         });
     }
 
-    private Node node(Tx tx, Task task, int[] budget, Set<String> seen) {
-        budget[0]--;
-        seen.add(task.id());
-        List<Node> children = new ArrayList<>();
-        for (Task child : TaskStore.in(tx).subtasks(task.id())) {
-            if (budget[0] > 0 && !seen.contains(child.id())) {
-                children.add(node(tx, child, budget, seen));
-            }
-        }
-        return new Node(view(tx, task), children);
+    private static Node node(String id, Map<String, View> views, Map<String, List<String>> children) {
+        return new Node(views.get(id), children.getOrDefault(id, List.of()).stream().map(child -> node(child, views, children)).toList());
     }
 
     public Stats stats(Caller caller) {
@@ -219,16 +226,16 @@ public final class Tasks {
             for (Task.Status status : Task.Status.values()) {
                 byStatus.put(status.label(), 0L);
             }
-            TaskStore.in(tx).countByStatus().forEach(count -> byStatus.put(count.key(), count.count()));
+            TaskStore.in(tx).countByStatus(STORED).forEach(count -> byStatus.put(count.key(), count.count()));
             Map<String, Map<String, Long>> perAgent = grouped(TaskStore.in(tx).countByAssignee());
-            Map<String, Map<String, Long>> perParent = grouped(TaskStore.in(tx).countByParent());
+            Map<String, Map<String, Long>> perParent = grouped(TaskStore.in(tx).countByParent(null));
             return new Stats(TaskStore.in(tx).lastEventId(), byStatus,
                     perAgent.entrySet().stream().map(agent -> new AgentCounts(agent.getKey(), agent.getValue().getOrDefault("in-progress", 0L),
                             agent.getValue().getOrDefault("done", 0L), agent.getValue().getOrDefault("failed", 0L),
                             agent.getValue().getOrDefault("cancelled", 0L))).toList(),
                     perParent.entrySet().stream().map(parent -> new ParentCounts(parent.getKey(), parent.getValue().getOrDefault("done", 0L),
                             parent.getValue().getOrDefault("total", 0L))).toList(),
-                    TaskStore.in(tx).countActiveAgents().stream().map(count -> new TaskAgents(count.key(), count.count())).toList());
+                    TaskStore.in(tx).countActiveAgents(null).stream().map(count -> new TaskAgents(count.key(), count.count())).toList());
         });
     }
 
@@ -257,14 +264,16 @@ public final class Tasks {
             actor(tx, caller);
             Duration kept = ttl == null ? CLAIM_TTL.in(tx) : Limits.ttl(ttl);
             Task task;
+            Task.Status shown;
             if (ref != null) {
                 task = resolve(tx, ref);
-            } else {
+                shown = shown(tx, task);
+            } else { // the ready query found it: open, nothing blocking it
                 task = TaskStore.in(tx).tasks(new TaskStore.Filter(Task.Status.OPEN, byLabel, null, null), 1).stream().findFirst()
                         .orElseThrow(() -> SwarmException.denied("no task is ready" + (byLabel == null ? "" : " with label " + byLabel)
                                 + ": " + summary(tx)));
+                shown = Task.Status.OPEN;
             }
-            Task.Status shown = shown(tx, task);
             if (shown == Task.Status.IN_PROGRESS && agent.equals(task.assignee())) {
                 Lease renewed = Leases.claim(tx, request(caller, task, kept), kept);
                 return new Claimed(view(tx, task), renewed);
@@ -293,19 +302,23 @@ public final class Tasks {
     /** Why a task that is not open cannot be claimed. */
     private static String notReady(Tx tx, Task task, Task.Status shown) {
         return switch (shown) {
-            case BLOCKED -> "it waits for " + TaskStore.in(tx).unfinishedBlockers(task.id()).stream()
-                    .map(blocker -> blocker.id() + " (" + blocker.status().label() + ")").collect(Collectors.joining(", "));
+            case BLOCKED -> "it waits for " + TaskStore.in(tx).unfinishedBlockers(List.of(task.id())).stream()
+                    .map(blocker -> blocker.blocker() + " (" + blocker.status().label() + ")").collect(Collectors.joining(", "));
             case IN_PROGRESS -> "it is claimed by " + task.assignee() + " since " + Instant.ofEpochMilli(task.updatedAt());
             default -> "it is " + shown.label() + (shown == Task.Status.CANCELLED || shown == Task.Status.FAILED || shown == Task.Status.DONE
                     ? "; reopen it first" : "");
         };
     }
 
-    /** "3 blocked, 2 in progress, 10 done" for a refusal of the next task. */
+    /**
+     * "3 blocked, 2 in-progress" for a refusal of the next task: the unfinished tasks only, read
+     * through the status index, so that agents polling an empty queue cost little however many
+     * tasks are closed.
+     */
     private static String summary(Tx tx) {
-        String counts = TaskStore.in(tx).countByStatus().stream().filter(count -> count.count() > 0)
-                .map(count -> count.count() + " " + count.key()).collect(Collectors.joining(", "));
-        return counts.isEmpty() ? "there are no tasks" : counts;
+        String counts = TaskStore.in(tx).countByStatus(UNFINISHED).stream().map(count -> count.count() + " " + count.key())
+                .collect(Collectors.joining(", "));
+        return counts.isEmpty() ? "no task is open or in progress" : counts;
     }
 
     // ---------------------------------------------------------------------------------- reporting
@@ -562,23 +575,43 @@ public final class Tasks {
 
     /** The status a reader sees: blocked when open with a blocker not done. */
     private static Task.Status shown(Tx tx, Task task) {
-        return task.status() == Task.Status.OPEN && !TaskStore.in(tx).unfinishedBlockers(task.id()).isEmpty() ? Task.Status.BLOCKED
+        return task.status() == Task.Status.OPEN && !TaskStore.in(tx).unfinishedBlockers(List.of(task.id())).isEmpty() ? Task.Status.BLOCKED
                 : task.status();
     }
 
     static View view(Tx tx, Task task) {
+        return views(tx, List.of(task)).getFirst();
+    }
+
+    /** The tasks as readers see them, in their order: four queries however many tasks. */
+    static List<View> views(Tx tx, List<Task> tasks) {
+        if (tasks.isEmpty()) {
+            return List.of();
+        }
         TaskStore rows = TaskStore.in(tx);
-        List<String> waitingFor = task.status() == Task.Status.OPEN || task.status() == Task.Status.IN_PROGRESS
-                ? rows.unfinishedBlockers(task.id()).stream().map(Task::id).toList() : List.of();
-        List<TaskStore.Link> links = rows.links(task.id());
-        List<String> blocks = links.stream().filter(l -> l.kind() == TaskStore.Kind.BLOCKS && l.from().equals(task.id())).map(TaskStore.Link::to).toList();
-        List<String> blockedBy = links.stream().filter(l -> l.kind() == TaskStore.Kind.BLOCKS && l.to().equals(task.id())).map(TaskStore.Link::from).toList();
-        List<String> related = links.stream().filter(l -> l.kind() == TaskStore.Kind.RELATED)
-                .map(l -> l.from().equals(task.id()) ? l.to() : l.from()).toList();
-        List<Task> subtasks = rows.subtasks(task.id());
-        Task.Status status = task.status() == Task.Status.OPEN && !waitingFor.isEmpty() ? Task.Status.BLOCKED : task.status();
-        return new View(task, status, waitingFor, blocks, blockedBy, related, subtasks.size(),
-                (int) subtasks.stream().filter(sub -> sub.status() == Task.Status.DONE).count(), rows.activeAgents(task.id()));
+        List<String> ids = tasks.stream().map(Task::id).toList();
+        Map<String, List<String>> unfinished = rows.unfinishedBlockers(ids).stream().collect(Collectors.groupingBy(TaskStore.Blocker::task,
+                Collectors.mapping(TaskStore.Blocker::blocker, Collectors.toList())));
+        Map<String, List<TaskStore.Link>> links = new HashMap<>();
+        for (TaskStore.Link link : rows.links(ids)) {
+            links.computeIfAbsent(link.from(), id -> new ArrayList<>()).add(link);
+            links.computeIfAbsent(link.to(), id -> new ArrayList<>()).add(link);
+        }
+        Map<String, Map<String, Long>> subtasks = grouped(rows.countByParent(ids));
+        Map<String, Long> agents = rows.countActiveAgents(ids).stream().collect(Collectors.toMap(TaskStore.Count::key, TaskStore.Count::count));
+        return tasks.stream().map(task -> {
+            String id = task.id();
+            List<String> waitingFor = task.status() == Task.Status.OPEN || task.status() == Task.Status.IN_PROGRESS
+                    ? unfinished.getOrDefault(id, List.of()) : List.of();
+            List<TaskStore.Link> own = links.getOrDefault(id, List.of());
+            List<String> blocks = own.stream().filter(l -> l.kind() == TaskStore.Kind.BLOCKS && l.from().equals(id)).map(TaskStore.Link::to).toList();
+            List<String> blockedBy = own.stream().filter(l -> l.kind() == TaskStore.Kind.BLOCKS && l.to().equals(id)).map(TaskStore.Link::from).toList();
+            List<String> related = own.stream().filter(l -> l.kind() == TaskStore.Kind.RELATED).map(l -> l.from().equals(id) ? l.to() : l.from()).toList();
+            Map<String, Long> children = subtasks.getOrDefault(id, Map.of());
+            Task.Status status = task.status() == Task.Status.OPEN && !waitingFor.isEmpty() ? Task.Status.BLOCKED : task.status();
+            return new View(task, status, waitingFor, blocks, blockedBy, related, children.getOrDefault("total", 0L).intValue(),
+                    children.getOrDefault("done", 0L).intValue(), agents.getOrDefault(id, 0L).intValue());
+        }).toList();
     }
 
     /** A task by its id or a unique prefix of 6 or more characters (case-insensitive). */
