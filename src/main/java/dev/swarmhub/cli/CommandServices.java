@@ -16,6 +16,7 @@ import dev.swarmhub.leases.Leases;
 import dev.swarmhub.messages.MessageOperations;
 import dev.swarmhub.messages.Messages;
 import dev.swarmhub.tasks.TaskOperations;
+import dev.swarmhub.tasks.Tasks;
 
 /**
  * The services one command uses: the hub's shared ones when the command runs inside the hub
@@ -40,6 +41,7 @@ final class CommandServices implements AutoCloseable {
     final EventLog log;
     final Settings settings;
     final Messages messages;
+    final Tasks tasks;
     final LeaseEndpoints leaseEndpoints;
     final MessageEndpoints messageEndpoints;
     final AgentEndpoints agentEndpoints;
@@ -54,6 +56,7 @@ final class CommandServices implements AutoCloseable {
         this.log = services.log;
         this.settings = services.settings;
         this.messages = services.messages;
+        this.tasks = services.tasks;
         this.leaseEndpoints = services.leaseEndpoints;
         this.messageEndpoints = services.messageEndpoints;
         this.agentEndpoints = services.agentEndpoints;
@@ -69,6 +72,7 @@ final class CommandServices implements AutoCloseable {
         this.log = null;
         this.settings = null;
         this.messages = null;
+        this.tasks = null;
         this.leaseEndpoints = new LeaseEndpoints(new LeaseOperations(null, null));
         this.messageEndpoints = new MessageEndpoints(new MessageOperations(null), null);
         this.agentEndpoints = new AgentEndpoints(new AgentOperations(null));

@@ -241,6 +241,11 @@ public final class Swarm implements Runnable {
         return environment.get(name);
     }
 
+    /** A file the user names, relative to the command's working directory. */
+    Path fileNamed(String given) {
+        return workingDirectory.resolve(given).toAbsolutePath().normalize();
+    }
+
     /** Parsers keep the root's real path, which costs file-system calls to find: one per root. */
     ResourceParser resourceParser() {
         return PARSERS.computeIfAbsent(projectRoot(), ResourceParser::new);

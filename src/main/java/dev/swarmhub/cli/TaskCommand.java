@@ -5,6 +5,12 @@ import dev.swarmhub.kernel.OrderedMap;
 import dev.swarmhub.tasks.Task;
 import dev.swarmhub.tasks.TaskOperations;
 import dev.swarmhub.tasks.Tasks;
+import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.tasks.TaskTransfer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,7 +29,7 @@ import picocli.CommandLine.ParentCommand;
  * standard input.
  */
 @Command(name = "task", description = "The shared work queue: tasks with dependencies, claimed as leases.",
-        subcommands = {TaskCommand.Create.class})
+        subcommands = {TaskCommand.Create.class, TaskCommand.Export.class, TaskCommand.Import.class})
 final class TaskCommand implements Runnable {
 
     @ParentCommand
@@ -100,6 +106,79 @@ final class TaskCommand implements Runnable {
             Swarm swarm = task.swarm;
             return swarm.run(services -> services.taskEndpoints.create, swarm.readerCaller(), new TaskOperations.Create(title,
                     description == null ? null : MessageCommands.readText(description), priority, labels, parent, after), view -> view.task().id());
+        }
+    }
+
+    @ClientSide.RunsInClient
+    @Command(name = "export", description = "Write every task with its links as JSON Lines (one task per line), to FILE or standard output.")
+    static final class Export implements Callable<Integer> {
+        @ParentCommand
+        TaskCommand task;
+
+        @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "Where to write (default: standard output).")
+        String file;
+
+        @Override
+        public Integer call() {
+            Swarm swarm = task.swarm;
+            TaskTransfer.Export export;
+            try (CommandServices services = swarm.services()) {
+                export = services.tasks.export(swarm.readerCaller());
+            }
+            String lines = TaskLines.export(export);
+            if (file == null) {
+                swarm.output.stream(lines, lines); // JSON Lines, with --json or without
+                return 0;
+            }
+            Path target = swarm.fileNamed(file);
+            try {
+                Files.writeString(target, lines);
+            } catch (IOException e) {
+                throw SwarmException.badInput("cannot write " + target + ": " + e.getMessage());
+            }
+            return swarm.output.result(new TaskLines.Exported(target.toString(), export.tasks().size(), export.links().size()),
+                    "exported " + export.tasks().size() + " tasks and " + export.links().size() + " links to " + target);
+        }
+    }
+
+    @ClientSide.RunsInClient
+    @Command(name = "import", description = "Add the tasks of a JSON Lines file: an export of swarm task, or a Beads issue file "
+            + "(.beads/issues.jsonl). All or nothing; tasks already here are left as they are.")
+    static final class Import implements Callable<Integer> {
+        @ParentCommand
+        TaskCommand task;
+
+        @Parameters(index = "0", paramLabel = "FILE", description = "The file, or - for standard input.")
+        String file;
+
+        @Override
+        public Integer call() {
+            Swarm swarm = task.swarm;
+            TaskLines.Parsed parsed = TaskLines.parse(read(swarm, file));
+            TaskTransfer.Imported imported;
+            try (CommandServices services = swarm.services()) {
+                imported = services.tasks.importTasks(swarm.readerCaller(), parsed.tasks());
+            }
+            if (!swarm.json) {
+                parsed.leftOut().forEach(why -> swarm.output.warning("left out: " + why));
+            }
+            return swarm.output.result(new TaskLines.ImportedView(imported.created(), imported.alreadyHere(), imported.links(), parsed.leftOut()),
+                    "imported " + imported.created().size() + " tasks and " + imported.links() + " links; " + imported.alreadyHere().size()
+                            + " already here");
+        }
+
+        private static String read(Swarm swarm, String file) {
+            if ("-".equals(file)) {
+                return MessageCommands.readText(file);
+            }
+            Path source = swarm.fileNamed(file);
+            try {
+                return Files.readString(source);
+            } catch (NoSuchFileException e) {
+                throw SwarmException.badInput("no file " + source);
+            } catch (IOException e) {
+                throw SwarmException.badInput("cannot read " + source + ": " + e.getMessage());
+            }
         }
     }
 

@@ -43,6 +43,11 @@ public final class Ids {
         return new String(id);
     }
 
+    /** Whether {@code text} is an id as {@link #next} makes them (26 characters of Crockford base32, upper case). */
+    public static boolean isId(String text) {
+        return text != null && text.length() == 26 && text.chars().allMatch(c -> java.util.Arrays.binarySearch(BASE32, (char) c) >= 0);
+    }
+
     /**
      * The one id that starts with {@code ref} (6 or more characters, case-insensitive), looked up
      * by {@code startingWith} (prefix, at most how many); {@code what} names the kind in errors.

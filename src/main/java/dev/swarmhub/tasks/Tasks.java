@@ -444,15 +444,7 @@ public final class Tasks {
         return store.write(tx -> {
             actor(tx, caller);
             TaskStore.Link link = linkOf(tx, ref, otherRef, kind);
-            if (kind == TaskStore.Kind.BLOCKS) {
-                List<String> cycle = path(tx, link.to(), link.from());
-                if (cycle != null) {
-                    List<String> closed = new ArrayList<>(List.of(link.from()));
-                    closed.addAll(cycle);
-                    throw SwarmException.badInput("task " + link.from() + " cannot block " + link.to() + ": that would close the cycle "
-                            + String.join(" -> ", closed));
-                }
-            }
+            refuseCycle(tx, link);
             if (TaskStore.in(tx).insertLink(link)) {
                 Task task = TaskStore.in(tx).task(link.from()).orElseThrow();
                 record(tx, caller, task, "task.linked", kind.name().toLowerCase(java.util.Locale.ROOT), link.to());
@@ -489,6 +481,17 @@ public final class Tasks {
         return new TaskStore.Link(task.id(), other.id(), kind);
     }
 
+    /** Refuses a blocks link that would close a cycle, naming it. */
+    static void refuseCycle(Tx tx, TaskStore.Link link) {
+        List<String> cycle = link.kind() == TaskStore.Kind.BLOCKS ? path(tx, link.to(), link.from()) : null;
+        if (cycle != null) {
+            List<String> closed = new ArrayList<>(List.of(link.from()));
+            closed.addAll(cycle);
+            throw SwarmException.badInput("task " + link.from() + " cannot block " + link.to() + ": that would close the cycle "
+                    + String.join(" -> ", closed));
+        }
+    }
+
     /** A path of blocks links from one task to another (both ends included), or null when there is none. */
     private static List<String> path(Tx tx, String from, String to) {
         Map<String, String> reachedFrom = new HashMap<>();
@@ -511,6 +514,21 @@ public final class Tasks {
             }
         }
         return null;
+    }
+
+    // ---------------------------------------------------------------------------- import, export
+
+    /** Adds the tasks of a file in one transaction, all or none; those already here are left as they are ({@link TaskTransfer}). */
+    public TaskTransfer.Imported importTasks(Caller caller, List<TaskTransfer.Incoming> incoming) {
+        return store.write(tx -> TaskTransfer.importAll(tx, caller, actor(tx, caller), incoming));
+    }
+
+    /** Every task, oldest first, with every link. */
+    public TaskTransfer.Export export(Caller caller) {
+        return store.write(tx -> {
+            actor(tx, caller);
+            return TaskTransfer.export(tx);
+        });
     }
 
     // -------------------------------------------------------------------------------- claims lapse
@@ -563,7 +581,7 @@ public final class Tasks {
     // ------------------------------------------------------------------------------------ helpers
 
     /** Appends the task's event: its resource is the task's claim, so a task's history is one index lookup. */
-    private static void record(Tx tx, Caller caller, Task task, String kind, Object... details) {
+    static void record(Tx tx, Caller caller, Task task, String kind, Object... details) {
         Map<String, Object> all = OrderedMap.of("status", task.status().label());
         Map<String, Object> more = OrderedMap.of(details);
         all.putAll(more);

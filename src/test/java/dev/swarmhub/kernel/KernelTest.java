@@ -171,6 +171,18 @@ class KernelTest {
         }
     }
 
+    @Test
+    void anIdIsTwentySixUpperCaseBase32CharactersAndNothingElse() {
+        assertThat(Ids.isId(Ids.next(1_893_456_000_000L))).isTrue();
+        assertThat(Ids.isId("0123456789ABCDEFGHJKMNPQRZ")).isTrue();
+        assertThat(Ids.isId(null)).isFalse();
+        assertThat(Ids.isId("0123456789ABCDEFGHJKMNPQR")).as("25 characters").isFalse();
+        assertThat(Ids.isId("0123456789ABCDEFGHJKMNPQRSZ")).as("27 characters").isFalse();
+        assertThat(Ids.isId("0123456789abcdefghjkmnpqrz")).as("lower case").isFalse();
+        assertThat(Ids.isId("0123456789ABCDEFGHJKMNPQRI")).as("I is no Crockford digit").isFalse();
+        assertThat(Ids.isId("bd-12345678901234567890123")).isFalse();
+    }
+
     // ---------------------------------------------------------------- OrderedMap, errors
 
     @Test
