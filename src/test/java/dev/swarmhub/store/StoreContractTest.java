@@ -19,6 +19,8 @@ import dev.swarmhub.messages.Message;
 import dev.swarmhub.messages.MessageStore;
 import dev.swarmhub.messages.MessageType;
 import dev.swarmhub.messages.SearchWords;
+import dev.swarmhub.tasks.Task;
+import dev.swarmhub.tasks.TaskStore;
 import dev.swarmhub.testing.MutableClock;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -477,6 +479,96 @@ public abstract class StoreContractTest {
     }
 
     // ------------------------------------------------------------------ events, settings, stored answers
+
+    // -------------------------------------------------------------------------------- tasks
+
+    private Task task(String id, Task.Status status, int priority, long createdAt, String parent, String... labels) {
+        return new Task(id, "title of " + id, "", status, priority, parent, "A", null, null, 0, "", null, createdAt, createdAt,
+                status.closed() ? createdAt : null, List.of(labels));
+    }
+
+    private List<String> taskIds(TaskStore.Filter filter) {
+        return store.read(tx -> TaskStore.in(tx).tasks(filter, 100)).stream().map(Task::id).toList();
+    }
+
+    private List<TaskStore.Count> counts(Function<TaskStore, List<TaskStore.Count>> count) {
+        return store.read(tx -> count.apply(TaskStore.in(tx)));
+    }
+
+    @Test
+    void tasksListByPriorityThenAgeThenIdAndOpenOnesWithABlockerNotDoneAreBlocked() {
+        long now = clock.millis();
+        Task root = task("01ROOT0000000000000000000R", Task.Status.OPEN, 2, now, null, "epic");
+        Task first = task("01BBBB0000000000000000000B", Task.Status.OPEN, 1, now + 5, root.id(), "api", "db");
+        Task sameTime = task("01AAAA0000000000000000000A", Task.Status.OPEN, 1, now + 5, root.id());
+        Task older = task("01CCCC0000000000000000000C", Task.Status.OPEN, 1, now + 1, null, "api");
+        Task failed = task("01DDDD0000000000000000000D", Task.Status.FAILED, 0, now, null);
+        Task done = task("01EEEE0000000000000000000E", Task.Status.DONE, 0, now, root.id());
+        inWrite(tx -> {
+            for (Task task : List.of(root, first, sameTime, older, failed, done)) {
+                TaskStore.in(tx).insertTask(task);
+            }
+            TaskStore.in(tx).insertLink(new TaskStore.Link(failed.id(), first.id(), TaskStore.Kind.BLOCKS));
+            TaskStore.in(tx).insertLink(new TaskStore.Link(done.id(), sameTime.id(), TaskStore.Kind.BLOCKS));
+            TaskStore.in(tx).insertLink(new TaskStore.Link(older.id(), root.id(), TaskStore.Kind.RELATED));
+        });
+        assertThat(readOptional(tx -> TaskStore.in(tx).task(first.id()))).contains(first);
+        assertThat(taskIds(TaskStore.Filter.ALL)).containsExactly(failed.id(), done.id(), older.id(), sameTime.id(), first.id(), root.id());
+        assertThat(taskIds(new TaskStore.Filter(Task.Status.OPEN, null, null, null))).as("ready: a done blocker frees, a failed one does not")
+                .containsExactly(older.id(), sameTime.id(), root.id());
+        assertThat(taskIds(new TaskStore.Filter(Task.Status.BLOCKED, null, null, null))).containsExactly(first.id());
+        assertThat(taskIds(new TaskStore.Filter(null, "api", null, null))).containsExactly(older.id(), first.id());
+        assertThat(taskIds(new TaskStore.Filter(Task.Status.OPEN, null, null, root.id()))).containsExactly(sameTime.id());
+        assertThat(taskIds(new TaskStore.Filter(Task.Status.FAILED, null, null, null))).containsExactly(failed.id());
+        assertThat(readList(tx -> TaskStore.in(tx).unfinishedBlockers(List.of(first.id(), sameTime.id(), root.id()))))
+                .containsExactly(new TaskStore.Blocker(first.id(), failed.id(), Task.Status.FAILED));
+        assertThat(readList(tx -> TaskStore.in(tx).links(List.of(root.id(), older.id())))).as("either end, once")
+                .containsExactly(new TaskStore.Link(older.id(), root.id(), TaskStore.Kind.RELATED));
+        assertThat(readList(tx -> TaskStore.in(tx).subtasks(List.of(root.id())))).extracting(Task::id)
+                .containsExactly(done.id(), sameTime.id(), first.id());
+        assertThat(counts(rows -> rows.countByStatus(List.of(Task.Status.OPEN, Task.Status.IN_PROGRESS))))
+                .containsExactly(new TaskStore.Count("blocked", null, 1), new TaskStore.Count("open", null, 3));
+        assertThat(counts(rows -> rows.countByParent(List.of(root.id(), older.id()))))
+                .containsExactly(new TaskStore.Count(root.id(), "done", 1), new TaskStore.Count(root.id(), "total", 3));
+        assertThat(counts(rows -> rows.countByParent(null))).isEqualTo(counts(rows -> rows.countByParent(List.of(root.id()))));
+        assertThat(readList(tx -> TaskStore.in(tx).taskIdsStartingWith("01AAAA", 10))).containsExactly(sameTime.id());
+    }
+
+    @Test
+    void aClaimHasLapsedWithoutALiveLeaseOfItsHolderWithItsToken() {
+        long now = clock.millis();
+        Task held = task("01HELD0000000000000000000H", Task.Status.OPEN, 2, now, null);
+        Task stale = task("01STAL0000000000000000000S", Task.Status.OPEN, 2, now, null);
+        Task brief = task("01BRIE0000000000000000000B", Task.Status.OPEN, 2, now, null);
+        inWrite(tx -> List.of(held, stale, brief).forEach(TaskStore.in(tx)::insertTask));
+        Lease heldLease = insertLease("A", "task:" + held.id(), Mode.EXCLUSIVE, 60_000);
+        Lease staleLease = insertLease("A", "task:" + stale.id(), Mode.EXCLUSIVE, 60_000);
+        Lease briefLease = insertLease("B", "task:" + brief.id(), Mode.EXCLUSIVE, 1_000);
+        inWrite(tx -> {
+            AgentStore.in(tx).saveAgent(agent("A", Agent.Status.ACTIVE, null, "host-1"), "hash-a");
+            AgentStore.in(tx).saveAgent(agent("B", Agent.Status.ACTIVE, null, "host-1"), "hash-b");
+            TaskStore.in(tx).updateTask(new Task(held.id(), held.title(), "", Task.Status.IN_PROGRESS, 2, null, "A", "A", heldLease.token(), 40,
+                    "half", null, now, now + 1, null, List.of()));
+            TaskStore.in(tx).updateTask(new Task(stale.id(), stale.title(), "", Task.Status.IN_PROGRESS, 2, null, "A", "A",
+                    staleLease.token() + 1, 0, "", null, now, now, null, List.of()));
+            TaskStore.in(tx).updateTask(new Task(brief.id(), brief.title(), "", Task.Status.IN_PROGRESS, 2, null, "A", "B", briefLease.token(),
+                    0, "", null, now, now, null, List.of()));
+        });
+        Task updated = store.read(tx -> TaskStore.in(tx).task(held.id())).orElseThrow();
+        assertThat(updated.progress()).isEqualTo(40);
+        assertThat(updated.note()).isEqualTo("half");
+        assertThat(updated.title()).as("not changeable").isEqualTo(held.title());
+        assertThat(readList(tx -> TaskStore.in(tx).lapsedClaims())).as("another claim's token").extracting(Task::id).containsExactly(stale.id());
+        assertThat(counts(rows -> rows.countActiveAgents(null)))
+                .containsExactly(new TaskStore.Count(brief.id(), null, 1), new TaskStore.Count(held.id(), null, 1),
+                        new TaskStore.Count(stale.id(), null, 1));
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(readList(tx -> TaskStore.in(tx).lapsedClaims())).as("expired by the store clock").extracting(Task::id)
+                .containsExactly(brief.id(), stale.id());
+        assertThat(counts(rows -> rows.countActiveAgents(List.of(held.id(), brief.id())))).containsExactly(new TaskStore.Count(held.id(), null, 1));
+        inWrite(tx -> AgentStore.in(tx).saveAgent(agent("A", Agent.Status.GONE, null, "host-1"), "hash-a"));
+        assertThat(counts(rows -> rows.countActiveAgents(null))).as("a gone agent is not active").isEmpty();
+    }
 
     @Test
     void eventsAreReadAfterAnIdOrNewestFirstWithFilters() {
