@@ -270,8 +270,8 @@ public final class Tasks {
                 shown = shown(tx, task);
             } else { // the ready query found it: open, nothing blocking it
                 task = TaskStore.in(tx).tasks(new TaskStore.Filter(Task.Status.OPEN, byLabel, null, null), 1).stream().findFirst()
-                        .orElseThrow(() -> SwarmException.denied("no task is ready" + (byLabel == null ? "" : " with label " + byLabel)
-                                + ": " + summary(tx)));
+                        .orElseThrow(() -> SwarmException.denied("no task is ready" + (byLabel == null ? ": " : " with label " + byLabel
+                                + "; of all labels: ") + summary(tx)));
                 shown = Task.Status.OPEN;
             }
             if (shown == Task.Status.IN_PROGRESS && agent.equals(task.assignee())) {
