@@ -90,7 +90,8 @@ final class TaskSql implements TaskStore {
             args.add(filter.parent());
         }
         args.add(limit);
-        return queryTasks("SELECT " + COLUMNS + " FROM tasks t WHERE " + where + " ORDER BY t.priority, t.created_at, t.id LIMIT ?",
+        return queryTasks("SELECT " + COLUMNS + " FROM tasks t WHERE " + where + " ORDER BY t.priority, t.created_at, "
+                + tx.dialect().insertionOrder("t") + " LIMIT ?",
                 args.toArray());
     }
 
@@ -161,7 +162,8 @@ final class TaskSql implements TaskStore {
         if (parents.isEmpty()) {
             return List.of();
         }
-        return queryTasks("SELECT " + COLUMNS + " FROM tasks t WHERE t.parent IN (" + placeholders(parents) + ") ORDER BY t.created_at, t.id",
+        return queryTasks("SELECT " + COLUMNS + " FROM tasks t WHERE t.parent IN (" + placeholders(parents) + ") ORDER BY t.created_at, "
+                + tx.dialect().insertionOrder("t"),
                 parents.toArray());
     }
 
@@ -221,7 +223,7 @@ final class TaskSql implements TaskStore {
 
     @Override
     public List<Task> allTasks() {
-        return queryTasks("SELECT " + COLUMNS + " FROM tasks t ORDER BY t.created_at, t.id");
+        return queryTasks("SELECT " + COLUMNS + " FROM tasks t ORDER BY t.created_at, " + tx.dialect().insertionOrder("t"));
     }
 
     @Override

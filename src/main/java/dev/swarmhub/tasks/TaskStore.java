@@ -31,7 +31,7 @@ public interface TaskStore {
     List<String> taskIdsStartingWith(String prefix, int limit);
 
     /**
-     * Tasks matching the filter, by priority, then age: with a status, those shown with it
+     * Tasks matching the filter, by priority, then age (then insertion order): with a status, those shown with it
      * ({@code open}: ready; {@code blocked}: open with a blocker not done).
      */
     List<Task> tasks(Filter filter, int limit);
@@ -74,7 +74,7 @@ public interface TaskStore {
     /** The newest {@code limit} events of the task (its own and its claims' lease events), oldest first. */
     List<Event> history(String id, int limit);
 
-    /** Direct sub-tasks of the parents, oldest first. */
+    /** Direct sub-tasks of the parents, oldest first (then in insertion order). */
     List<Task> subtasks(Collection<String> parents);
 
     // ------------------------------------------------------------------------------------- counts
@@ -98,7 +98,7 @@ public interface TaskStore {
     /** The id of the newest event: what the counts of this transaction include. */
     long lastEventId();
 
-    /** Every task, oldest first. */
+    /** Every task, oldest first (then in insertion order). */
     List<Task> allTasks();
 
     /** Every link between tasks. */

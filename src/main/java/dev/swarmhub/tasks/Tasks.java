@@ -348,6 +348,8 @@ public final class Tasks {
             boolean operatorClosing = caller.operator() && (outcome == Outcome.DONE || outcome == Outcome.FAILED) && !task.status().closed();
             if (!operatorClosing) {
                 checkHolder(tx, caller, task, "report " + outcome.label() + " on", token);
+            } else {
+                checkFencing(task, "report " + outcome.label() + " on", token);
             }
             Task changed = switch (outcome) {
                 case PROGRESS -> task.with(task.status(), task.assignee(), task.claimToken(), percent.intValue(), text, tx.now(), null);
@@ -378,9 +380,14 @@ public final class Tasks {
         if (!caller.operator() && !who.equals(task.assignee())) {
             throw SwarmException.denied("cannot " + action + " task " + task.id() + ": it is claimed by " + task.assignee() + ", not by " + who);
         }
+        checkFencing(task, action, token);
+    }
+
+    /** A fencing token given must be the current claim's: an operator closing a task with one is checked too. */
+    private static void checkFencing(Task task, String action, Long token) {
         if (token != null && !token.equals(task.claimToken())) {
-            throw SwarmException.denied("cannot " + action + " task " + task.id() + ": fencing token " + token + " is stale; the current claim ("
-                    + task.assignee() + ") has token " + task.claimToken());
+            throw SwarmException.denied("cannot " + action + " task " + task.id() + ": fencing token " + token + " is stale; "
+                    + (task.claimToken() == null ? "it is not claimed" : "the current claim (" + task.assignee() + ") has token " + task.claimToken()));
         }
     }
 
@@ -399,7 +406,7 @@ public final class Tasks {
 
     /** Cancels a task that is not done; a claimed one only by its holder or the operator. */
     public View cancel(Caller caller, String ref, String reason) {
-        String why = Limits.reason(reason);
+        String why = Limits.reason(reason).strip();
         return store.write(tx -> {
             actor(tx, caller);
             Task task = resolve(tx, ref);
@@ -420,7 +427,7 @@ public final class Tasks {
 
     /** Opens a closed task again (done, failed or cancelled); unclaimed. */
     public View reopen(Caller caller, String ref, String reason) {
-        String why = Limits.reason(reason);
+        String why = Limits.reason(reason).strip();
         return store.write(tx -> {
             actor(tx, caller);
             Task task = resolve(tx, ref);
@@ -572,7 +579,8 @@ public final class Tasks {
             return "the claim of " + task.assignee() + " expired at " + Instant.ofEpochMilli(left.get().expiresAt()) + " (no call since)";
         }
         return TaskStore.in(tx).lastLeaseEnd(task.assignee(), claim.text()).map(end -> switch (end.kind()) {
-            case "lease.expired" -> "the claim of " + task.assignee() + " expired at " + Instant.ofEpochMilli(end.at()) + " (no call since)";
+            case "lease.expired" -> "the claim of " + task.assignee() + " expired at "
+                    + Instant.ofEpochMilli(end.details().get("expiresAt") instanceof Number expiry ? expiry.longValue() : end.at()) + " (no call since)";
             case "lease.released" -> task.assignee() + " released the lease " + claim.text();
             default -> "the claim of " + task.assignee() + " was released: " + end.details().getOrDefault("reason", "by the operator");
         }).orElse("the claim of " + task.assignee() + " ended");

@@ -496,7 +496,7 @@ public abstract class StoreContractTest {
     }
 
     @Test
-    void tasksListByPriorityThenAgeThenIdAndOpenOnesWithABlockerNotDoneAreBlocked() {
+    void tasksListByPriorityThenAgeThenInsertionAndOpenOnesWithABlockerNotDoneAreBlocked() {
         long now = clock.millis();
         Task root = task("01ROOT0000000000000000000R", Task.Status.OPEN, 2, now, null, "epic");
         Task first = task("01BBBB0000000000000000000B", Task.Status.OPEN, 1, now + 5, root.id(), "api", "db");
@@ -513,7 +513,7 @@ public abstract class StoreContractTest {
             TaskStore.in(tx).insertLink(new TaskStore.Link(older.id(), root.id(), TaskStore.Kind.RELATED));
         });
         assertThat(readOptional(tx -> TaskStore.in(tx).task(first.id()))).contains(first);
-        assertThat(taskIds(TaskStore.Filter.ALL)).containsExactly(failed.id(), done.id(), older.id(), sameTime.id(), first.id(), root.id());
+        assertThat(taskIds(TaskStore.Filter.ALL)).containsExactly(failed.id(), done.id(), older.id(), first.id(), sameTime.id(), root.id());
         assertThat(taskIds(new TaskStore.Filter(Task.Status.OPEN, null, null, null))).as("ready: a done blocker frees, a failed one does not")
                 .containsExactly(older.id(), sameTime.id(), root.id());
         assertThat(taskIds(new TaskStore.Filter(Task.Status.BLOCKED, null, null, null))).containsExactly(first.id());
@@ -525,7 +525,7 @@ public abstract class StoreContractTest {
         assertThat(readList(tx -> TaskStore.in(tx).links(List.of(root.id(), older.id())))).as("either end, once")
                 .containsExactly(new TaskStore.Link(older.id(), root.id(), TaskStore.Kind.RELATED));
         assertThat(readList(tx -> TaskStore.in(tx).subtasks(List.of(root.id())))).extracting(Task::id)
-                .containsExactly(done.id(), sameTime.id(), first.id());
+                .containsExactly(done.id(), first.id(), sameTime.id());
         assertThat(counts(rows -> rows.countByStatus(List.of(Task.Status.OPEN, Task.Status.IN_PROGRESS))))
                 .containsExactly(new TaskStore.Count("blocked", null, 1), new TaskStore.Count("open", null, 3));
         assertThat(counts(rows -> rows.countByParent(List.of(root.id(), older.id()))))
