@@ -305,8 +305,7 @@ public final class Tasks {
             case BLOCKED -> "it waits for " + TaskStore.in(tx).unfinishedBlockers(List.of(task.id())).stream()
                     .map(blocker -> blocker.blocker() + " (" + blocker.status().label() + ")").collect(Collectors.joining(", "));
             case IN_PROGRESS -> "it is claimed by " + task.assignee() + " since " + Instant.ofEpochMilli(task.updatedAt());
-            default -> "it is " + shown.label() + (shown == Task.Status.CANCELLED || shown == Task.Status.FAILED || shown == Task.Status.DONE
-                    ? "; reopen it first" : "");
+            default -> "it is " + shown.label() + "; reopen it first"; // closed: done, failed or cancelled
         };
     }
 
@@ -544,7 +543,6 @@ public final class Tasks {
     public void sweep() {
         if (!store.read(tx -> TaskStore.in(tx).lapsedClaims()).isEmpty()) {
             store.write(tx -> {
-                gate.sweep(tx);
                 lapse(tx);
                 return null;
             });

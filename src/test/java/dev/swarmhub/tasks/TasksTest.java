@@ -126,6 +126,8 @@ class TasksTest {
         assertThat(tidy.priority()).isEqualTo(2);
         assertThat(tidy.labels()).containsExactly("a", "b");
         assertThat(new Tasks.Draft("t", null, null, List.of("x".repeat(64)), null, null).labels()).hasSize(1);
+        assertThat(new Tasks.Draft("t", null, null, java.util.stream.IntStream.range(0, Tasks.MAX_LABELS).mapToObj(i -> "l" + i).toList(), null,
+                null).labels()).hasSize(Tasks.MAX_LABELS);
         assertThat(new Tasks.Draft("t", "x".repeat(Tasks.MAX_DESCRIPTION), null, null, null, null).description()).hasSize(Tasks.MAX_DESCRIPTION);
 
         Tasks.View created = tasks.create(a, tidy);
@@ -219,8 +221,8 @@ class TasksTest {
     @Test
     void onlyTheHolderOrTheOperatorReportsAndAStaleFencingTokenIsRefused() {
         String id = create("work");
-        denied(() -> tasks.report(a, id, Tasks.Outcome.PROGRESS, 10L, null, null), "cannot report progress on task " + id
-                + ": it is open, claimed by nobody");
+        assertThatThrownBy(() -> tasks.report(a, id, Tasks.Outcome.PROGRESS, 10L, null, null))
+                .hasMessage("cannot report progress on task " + id + ": it is open, claimed by nobody");
         long token = tasks.claim(a, id, null, MINUTE).lease().token();
         denied(() -> tasks.report(b, id, Tasks.Outcome.DONE, null, null, null), "it is claimed by A, not by B");
         denied(() -> tasks.report(a, id, Tasks.Outcome.DONE, null, null, token - 1), "fencing token " + (token - 1)
@@ -295,6 +297,8 @@ class TasksTest {
         assertThat(cancelled.task().note()).isEqualTo("not needed");
         assertThat(cancelled.task().closedAt()).isEqualTo(clock.millis());
         assertThat(leases.list(null, false)).isEmpty();
+        assertThat(history(id).getLast().kind()).isEqualTo("task.cancelled");
+        assertThat(history(id).getLast().details()).containsEntry("reason", "not needed").containsEntry("status", "cancelled");
         denied(() -> tasks.cancel(a, id, null), "cannot cancel task " + id + ": it is cancelled");
         denied(() -> tasks.claim(a, id, null, MINUTE), "it is cancelled; reopen it first");
 
@@ -327,8 +331,15 @@ class TasksTest {
                 + ": that would close the cycle " + third + " -> " + first + " -> " + second + " -> " + third);
         badInput(() -> tasks.link(a, first, first, TaskStore.Kind.BLOCKS), "task " + first + " cannot be linked to itself");
         badInput(() -> tasks.link(a, first, second, null), "give the other task as blocks or related");
-        assertThat(tasks.link(a, third, first, TaskStore.Kind.RELATED).related()).as("related links may go anywhere").containsExactly(first);
+        Tasks.View related = tasks.link(a, third, first, TaskStore.Kind.RELATED);
+        assertThat(related.related()).as("related links may go anywhere").containsExactly(first);
+        assertThat(related.blocks()).isEmpty();
+        assertThat(related.blockedBy()).containsExactly(second);
+        assertThat(history(third).getLast().kind()).isEqualTo("task.linked");
+        assertThat(history(third).getLast().details()).containsEntry("related", first);
         assertThat(view(first).related()).containsExactly(third);
+        assertThat(view(first).blockedBy()).as("a related link blocks nothing").isEmpty();
+        assertThat(view(first).blocks()).containsExactly(second);
         int events = history(first).size();
         tasks.link(a, first, second, TaskStore.Kind.BLOCKS);
         assertThat(history(first)).as("a link already there is not recorded again").hasSize(events);
@@ -390,7 +401,60 @@ class TasksTest {
         assertThat(view(blocked).status()).isEqualTo(Task.Status.BLOCKED);
     }
 
+    @Test
+    void aCallerWithAWrongTokenIsRefusedBeforeAnything() {
+        Caller impostor = Caller.ofAgent("A", "not-the-token");
+        assertThatThrownBy(() -> tasks.create(impostor, new Tasks.Draft("t", null, null, null, null, null))).isInstanceOf(SwarmException.class)
+                .extracting(e -> ((SwarmException) e).kind()).isEqualTo(SwarmException.Kind.UNAUTHENTICATED);
+        assertThat(tasks.list(reader, null, null, false, null, 10)).isEmpty();
+    }
+
+    @Test
+    void aClosedTaskWaitsForNothingAndStatusesAndOutcomesParseByTheirLabels() {
+        String blocker = create("blocker");
+        String waiting = create("waiting", blocker);
+        Tasks.View cancelled = tasks.cancel(a, waiting, null);
+        assertThat(cancelled.waitingFor()).isEmpty();
+        assertThat(cancelled.blockedBy()).containsExactly(blocker);
+        assertThat(cancelled.status()).isEqualTo(Task.Status.CANCELLED);
+
+        assertThat(Task.Status.parse(" In-Progress ")).isEqualTo(Task.Status.IN_PROGRESS);
+        assertThatThrownBy(() -> Task.Status.parse("wip")).hasMessage("unknown task status 'wip': use open, blocked, in-progress, done, failed, "
+                + "cancelled");
+        assertThatThrownBy(() -> Task.Status.parse(null)).hasMessageContaining("unknown task status 'null'");
+        assertThat(Tasks.Outcome.parse(" DONE ")).isEqualTo(Tasks.Outcome.DONE);
+        assertThatThrownBy(() -> Tasks.Outcome.parse("finished")).hasMessage("unknown outcome 'finished': use progress, done, failed, released");
+        assertThatThrownBy(() -> Tasks.Outcome.parse(null)).hasMessageContaining("unknown outcome 'null'");
+    }
+
     // ------------------------------------------------------------------------------ lapsed claims
+
+    @Test
+    void anExpiredClaimNotYetSweptLapsesOnTheNextTaskCallSayingWhenItExpired() {
+        String id = create("work");
+        Lease lease = tasks.claim(a, id, null, MINUTE).lease();
+        clock.advance(Duration.ofMinutes(2)); // A is silent, not yet gone
+
+        assertThat(view(id).status()).isEqualTo(Task.Status.OPEN);
+        assertThat(history(id).getLast().details()).containsEntry("reason",
+                "the claim of A expired at " + Instant.ofEpochMilli(lease.expiresAt()) + " (no call since)");
+    }
+
+    @Test
+    void theSweepAloneOpensATaskWhoseClaimLapsedAndDoesNothingWhenNoneDid() {
+        String id = create("work");
+        tasks.claim(a, id, null, MINUTE);
+        EventLog log = new EventLog(store);
+        long before = log.latest(null, null, 1).getFirst().id();
+        tasks.sweep();
+        assertThat(log.after(before, null, null, 10)).as("nothing lapsed: nothing written").isEmpty();
+
+        leases.release(a, List.of(Resource.ofTask(id)));
+        tasks.sweep();
+
+        assertThat(log.latest(null, "task.lapsed", 10)).singleElement()
+                .satisfies(event -> assertThat(event.resource()).isEqualTo("task:" + id));
+    }
 
     @Test
     void aClaimWhoseHolderStopsCallingExpiresAtItsTtlAndTheTaskIsReadyAgainSayingWhen() {
@@ -398,10 +462,8 @@ class TasksTest {
         Lease lease = tasks.claim(a, id, null, MINUTE).lease();
         clock.advance(Duration.ofSeconds(59));
         assertThat(view(id).status()).as("another's call: A's claim still runs").isEqualTo(Task.Status.IN_PROGRESS);
-        clock.advance(Duration.ofSeconds(1));
-        leases.list(null, false); // anything that moves the leases along: the lease expires and says so
-        agents.sweep();
-        new Leases(store, agents, processes).sweep();
+        clock.advance(Duration.ofSeconds(30));
+        leases.sweep(); // the lease sweep, half a minute after the expiry: the lease expires and says so
 
         assertThat(tasks.list(b, Task.Status.OPEN, null, false, null, 10)).extracting(view -> view.task().id()).containsExactly(id);
         Event lapsed = history(id).getLast();

@@ -47,6 +47,10 @@ public final class JavaProcess implements AutoCloseable {
         return ProcessHandle.current().info().command().orElse("java");
     }
 
+    public long pid() {
+        return process.pid();
+    }
+
     public void send(String line) {
         in.println(line);
     }
