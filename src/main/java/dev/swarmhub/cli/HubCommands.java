@@ -196,7 +196,7 @@ final class HubCommands {
     @Command(name = "status", description = {"Is a hub running? pid, uptime, store and counts.",
             "--log shows the hub's own log instead (.swarm/hub.log: starts and stops, refused and slow requests, failed typings "
                     + "and sweeps, internal errors), from the file, whether a hub runs or not; swarm log shows the event log "
-                    + "(every change to leases, agents and messages)."})
+                    + "(every change to leases, agents, messages and tasks)."})
     static final class Status implements Callable<Integer> {
         /** Lines --log shows without -n. */
         private static final int LOG_LINES = 50;

@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code swarm log}: the store's event log, oldest first; {@code --follow} keeps printing new events. The hub's own log: {@code swarm status --log}. */
-@Command(name = "log", description = {"Show the event log (every change to leases, agents and messages, with store time); --follow keeps printing.",
+@Command(name = "log", description = {"Show the event log (every change to leases, agents, messages and tasks, with store time); --follow keeps printing.",
         "The hub's own diagnostic log (starts, refused requests, failures) is another: swarm status --log."})
 final class LogCommand implements Callable<Integer> {
 

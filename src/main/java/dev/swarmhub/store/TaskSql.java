@@ -76,6 +76,8 @@ final class TaskSql implements TaskStore {
         } else if (filter.status() != null) {
             where.append(" AND t.status = ?");
             args.add(filter.status().label());
+        } else if (!filter.closedToo()) {
+            where.append(" AND t.status IN ('open', 'in-progress')");
         }
         if (filter.label() != null) {
             where.append(" AND EXISTS (SELECT 1 FROM task_labels l WHERE l.task = t.id AND l.label = ?)");

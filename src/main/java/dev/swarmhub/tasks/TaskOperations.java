@@ -28,6 +28,7 @@ public final class TaskOperations {
             @Doc("Only yours") Boolean mine,
             @Doc("With this label") String label,
             @Doc("Sub-tasks of this task") String parent,
+            @Doc("Closed ones too (done, failed, cancelled)") Boolean all,
             @Doc("At most (default 100)") Integer limit) {
         public Listing {
             if (Boolean.TRUE.equals(ready) && status != null && status != Task.Status.OPEN) {
@@ -100,7 +101,7 @@ public final class TaskOperations {
                 (caller, a) -> tasks.create(caller, a.draft()));
         list = new Operation<>("task.list", "Tasks by priority, then age.", Listing.class, true,
                 (caller, a) -> tasks.list(caller, Boolean.TRUE.equals(a.ready()) ? Task.Status.OPEN : a.status(), a.label(),
-                        Boolean.TRUE.equals(a.mine()), a.parent(), a.limit()));
+                        Boolean.TRUE.equals(a.mine()), a.parent(), Boolean.TRUE.equals(a.all()), a.limit()));
         show = new Operation<>("task.show", "A task with its links and history.", One.class, true, (caller, a) -> tasks.show(caller, a.task()));
         tree = new Operation<>("task.tree", "A task and its sub-tasks.", One.class, true, (caller, a) -> tasks.tree(caller, a.task()));
         claim = new Operation<>("task.claim", "Claim a task, or the next ready one (a lease).", Claim.class, true,

@@ -170,15 +170,16 @@ public final class Tasks {
 
     /**
      * Tasks by priority, then age: of a shown status (open: ready), a label, the caller's own
-     * (claimed or finished by it), sub-tasks of a parent; null filters nothing.
+     * (claimed or finished by it), sub-tasks of a parent; null filters nothing. Without a status,
+     * the closed ones (done, failed, cancelled) only with {@code closedToo}.
      */
-    public List<View> list(Caller caller, Task.Status status, String label, boolean mine, String parent, int limit) {
+    public List<View> list(Caller caller, Task.Status status, String label, boolean mine, String parent, boolean closedToo, int limit) {
         int capped = Math.max(1, Math.min(limit, MAX_LISTED));
         String byLabel = label == null ? null : label(label);
         String assignee = mine ? caller.agentId() : null;
         return store.write(tx -> {
             actor(tx, caller);
-            TaskStore.Filter filter = new TaskStore.Filter(status, byLabel, assignee, parent == null ? null : resolve(tx, parent).id());
+            TaskStore.Filter filter = new TaskStore.Filter(status, byLabel, assignee, parent == null ? null : resolve(tx, parent).id(), closedToo);
             return views(tx, TaskStore.in(tx).tasks(filter, capped));
         });
     }
@@ -269,7 +270,7 @@ public final class Tasks {
                 task = resolve(tx, ref);
                 shown = shown(tx, task);
             } else { // the ready query found it: open, nothing blocking it
-                task = TaskStore.in(tx).tasks(new TaskStore.Filter(Task.Status.OPEN, byLabel, null, null), 1).stream().findFirst()
+                task = TaskStore.in(tx).tasks(new TaskStore.Filter(Task.Status.OPEN, byLabel, null, null, false), 1).stream().findFirst()
                         .orElseThrow(() -> SwarmException.denied("no task is ready" + (byLabel == null ? ": " : " with label " + byLabel
                                 + "; of all labels: ") + summary(tx)));
                 shown = Task.Status.OPEN;

@@ -317,7 +317,7 @@ class TaskProcessTest {
         assertThat(none.exitCode()).isEqualTo(3);
         assertThat(none.json().get("error").get("message").asString()).contains("1 blocked");
         Set<String> statuses = new HashSet<>();
-        cli.run(reader, "task", "list", "--json").json().get("tasks").forEach(task -> statuses.add(task.get("status").asString()));
+        cli.run(reader, "task", "list", "--all", "--json").json().get("tasks").forEach(task -> statuses.add(task.get("status").asString()));
         assertThat(statuses).containsExactlyInAnyOrder("done", "failed", "blocked");
     }
 }

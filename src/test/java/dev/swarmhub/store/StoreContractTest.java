@@ -514,12 +514,15 @@ public abstract class StoreContractTest {
         });
         assertThat(readOptional(tx -> TaskStore.in(tx).task(first.id()))).contains(first);
         assertThat(taskIds(TaskStore.Filter.ALL)).containsExactly(failed.id(), done.id(), older.id(), first.id(), sameTime.id(), root.id());
-        assertThat(taskIds(new TaskStore.Filter(Task.Status.OPEN, null, null, null))).as("ready: a done blocker frees, a failed one does not")
+        assertThat(taskIds(new TaskStore.Filter(Task.Status.OPEN, null, null, null, true))).as("ready: a done blocker frees, a failed one does not")
                 .containsExactly(older.id(), sameTime.id(), root.id());
-        assertThat(taskIds(new TaskStore.Filter(Task.Status.BLOCKED, null, null, null))).containsExactly(first.id());
-        assertThat(taskIds(new TaskStore.Filter(null, "api", null, null))).containsExactly(older.id(), first.id());
-        assertThat(taskIds(new TaskStore.Filter(Task.Status.OPEN, null, null, root.id()))).containsExactly(sameTime.id());
-        assertThat(taskIds(new TaskStore.Filter(Task.Status.FAILED, null, null, null))).containsExactly(failed.id());
+        assertThat(taskIds(new TaskStore.Filter(Task.Status.BLOCKED, null, null, null, true))).containsExactly(first.id());
+        assertThat(taskIds(new TaskStore.Filter(null, "api", null, null, true))).containsExactly(older.id(), first.id());
+        assertThat(taskIds(new TaskStore.Filter(Task.Status.OPEN, null, null, root.id(), true))).containsExactly(sameTime.id());
+        assertThat(taskIds(new TaskStore.Filter(Task.Status.FAILED, null, null, null, true))).containsExactly(failed.id());
+        assertThat(taskIds(new TaskStore.Filter(null, null, null, null, false))).as("unfinished only")
+                .containsExactly(older.id(), first.id(), sameTime.id(), root.id());
+        assertThat(taskIds(new TaskStore.Filter(Task.Status.FAILED, null, null, null, false))).as("a status asked for").containsExactly(failed.id());
         assertThat(readList(tx -> TaskStore.in(tx).unfinishedBlockers(List.of(first.id(), sameTime.id(), root.id()))))
                 .containsExactly(new TaskStore.Blocker(first.id(), failed.id(), Task.Status.FAILED));
         assertThat(readList(tx -> TaskStore.in(tx).links(List.of(root.id(), older.id())))).as("either end, once")

@@ -161,8 +161,8 @@ class TaskGraphPropertyTest {
         Set<String> ready = status.keySet().stream().filter(this::ready).collect(Collectors.toCollection(TreeSet::new));
         Set<String> blocked = status.keySet().stream().filter(id -> status.get(id) == Task.Status.OPEN && !ready(id))
                 .collect(Collectors.toCollection(TreeSet::new));
-        assertThat(ids(tasks.list(reader, Task.Status.OPEN, null, false, null, 1000))).as("ready after " + where).isEqualTo(ready);
-        assertThat(ids(tasks.list(reader, Task.Status.BLOCKED, null, false, null, 1000))).as("blocked after " + where).isEqualTo(blocked);
+        assertThat(ids(tasks.list(reader, Task.Status.OPEN, null, false, null, true, 1000))).as("ready after " + where).isEqualTo(ready);
+        assertThat(ids(tasks.list(reader, Task.Status.BLOCKED, null, false, null, true, 1000))).as("blocked after " + where).isEqualTo(blocked);
         Map<String, Long> expected = new LinkedHashMap<>();
         for (Task.Status each : Task.Status.values()) {
             expected.put(each.label(), 0L);

@@ -43,11 +43,11 @@ class TaskOperationsTest {
 
     @Test
     void argumentsCheckThemselvesNamingWhatIsWrong() {
-        assertThatThrownBy(() -> new TaskOperations.Listing(Task.Status.DONE, true, null, null, null, null))
+        assertThatThrownBy(() -> new TaskOperations.Listing(Task.Status.DONE, true, null, null, null, null, null))
                 .hasMessage("ready tasks are open ones: give ready or status done, not both");
-        assertThat(new TaskOperations.Listing(Task.Status.OPEN, true, null, null, null, null).limit()).isEqualTo(100);
-        assertThat(new TaskOperations.Listing(null, true, null, null, null, 5).limit()).isEqualTo(5);
-        assertThat(new TaskOperations.Listing(Task.Status.DONE, false, null, null, null, null).status()).isEqualTo(Task.Status.DONE);
+        assertThat(new TaskOperations.Listing(Task.Status.OPEN, true, null, null, null, null, null).limit()).isEqualTo(100);
+        assertThat(new TaskOperations.Listing(null, true, null, null, null, null, 5).limit()).isEqualTo(5);
+        assertThat(new TaskOperations.Listing(Task.Status.DONE, false, null, null, null, null, null).status()).isEqualTo(Task.Status.DONE);
         assertThatThrownBy(() -> new TaskOperations.Link("t", null, null)).hasMessage("give one of blocks or related: the other task of the link");
         assertThatThrownBy(() -> new TaskOperations.Link("t", "u", "v")).hasMessageContaining("give one of blocks or related");
         assertThat(new TaskOperations.Link("t", "u", null).kind()).isEqualTo(TaskStore.Kind.BLOCKS);
@@ -68,14 +68,14 @@ class TaskOperationsTest {
         assertThat(created.labels()).containsExactly("x");
         assertThat(created.description()).isEqualTo("why");
         String second = create("second", List.of(first));
-        assertThat(operations.list.run(a, new TaskOperations.Listing(null, true, null, null, null, null))).extracting(view -> view.task().id())
+        assertThat(operations.list.run(a, new TaskOperations.Listing(null, true, null, null, null, null, null))).extracting(view -> view.task().id())
                 .containsExactly(first);
-        assertThat(operations.list.run(a, new TaskOperations.Listing(Task.Status.BLOCKED, false, false, "x", null, 10)))
+        assertThat(operations.list.run(a, new TaskOperations.Listing(Task.Status.BLOCKED, false, false, "x", null, null, 10)))
                 .extracting(view -> view.task().id()).containsExactly(second);
-        assertThat(operations.list.run(a, new TaskOperations.Listing(null, null, true, null, null, null))).isEmpty();
+        assertThat(operations.list.run(a, new TaskOperations.Listing(null, null, true, null, null, null, null))).isEmpty();
         Tasks.Claimed claimed = operations.claim.run(a, new TaskOperations.Claim(null, "x", Duration.ofMinutes(3)));
         assertThat(claimed.view().task().id()).isEqualTo(first);
-        assertThat(operations.list.run(a, new TaskOperations.Listing(null, false, true, null, null, null))).hasSize(1);
+        assertThat(operations.list.run(a, new TaskOperations.Listing(null, false, true, null, null, null, null))).hasSize(1);
         assertThat(operations.report.run(a, new TaskOperations.Report(first, Tasks.Outcome.PROGRESS, 20L, "n", claimed.lease().token()))
                 .task().progress()).isEqualTo(20);
         assertThat(operations.report.run(a, new TaskOperations.Report(first, Tasks.Outcome.DONE, null, null, null)).status())
@@ -85,6 +85,9 @@ class TaskOperationsTest {
         assertThat(operations.unlink.run(a, new TaskOperations.Link(first, second, null)).blocks()).isEmpty();
         assertThat(operations.link.run(a, new TaskOperations.Link(first, null, second)).related()).containsExactly(second);
         assertThat(operations.tree.run(a, new TaskOperations.One(first)).view().task().id()).isEqualTo(first);
+        assertThat(operations.list.run(a, new TaskOperations.Listing(null, null, null, null, null, null, null))).extracting(view -> view.task().id())
+                .as("closed ones hidden").containsExactly(second);
+        assertThat(operations.list.run(a, new TaskOperations.Listing(null, null, null, null, null, true, null))).hasSize(2);
         assertThat(operations.stats.run(a, new TaskOperations.None()).byStatus()).containsEntry("cancelled", 1L).containsEntry("open", 1L);
     }
 }

@@ -89,7 +89,7 @@ class TasksTest {
     }
 
     private List<String> ready() {
-        return tasks.list(reader, Task.Status.OPEN, null, false, null, 100).stream().map(view -> view.task().id()).toList();
+        return tasks.list(reader, Task.Status.OPEN, null, false, null, true, 100).stream().map(view -> view.task().id()).toList();
     }
 
     private static void denied(ThrowableAssert.ThrowingCallable call, String message) {
@@ -384,11 +384,14 @@ class TasksTest {
             assertThat(node.view().activeAgents()).isEqualTo(1);
             assertThat(node.subtasks()).isEmpty();
         });
-        assertThat(tasks.list(a, null, null, false, epic, 100)).extracting(view -> view.task().id()).containsExactly(api, db);
-        assertThat(tasks.list(a, null, "db", false, null, 100)).extracting(view -> view.task().id()).containsExactly(db);
-        assertThat(tasks.list(b, null, null, true, null, 100)).extracting(view -> view.task().id()).containsExactly(migration);
-        assertThat(tasks.list(a, null, null, false, null, 2)).hasSize(2);
-        assertThat(tasks.list(a, null, null, false, null, 0)).as("at least one").hasSize(1);
+        assertThat(tasks.list(a, null, null, false, epic, true, 100)).extracting(view -> view.task().id()).containsExactly(api, db);
+        assertThat(tasks.list(a, null, "db", false, null, true, 100)).extracting(view -> view.task().id()).containsExactly(db);
+        assertThat(tasks.list(b, null, null, true, null, true, 100)).extracting(view -> view.task().id()).containsExactly(migration);
+        assertThat(tasks.list(a, null, null, false, null, true, 2)).hasSize(2);
+        assertThat(tasks.list(a, null, null, false, null, false, 100)).as("without closed ones").extracting(view -> view.task().id())
+                .containsExactly(epic, db, migration, blocked);
+        assertThat(tasks.list(a, Task.Status.DONE, null, false, null, false, 100)).extracting(view -> view.task().id()).containsExactly(api);
+        assertThat(tasks.list(a, null, null, false, null, true, 0)).as("at least one").hasSize(1);
 
         Tasks.Stats stats = tasks.stats(a);
         assertThat(stats.byStatus()).containsExactly(Map.entry("open", 2L), Map.entry("blocked", 1L), Map.entry("in-progress", 1L),
@@ -406,7 +409,7 @@ class TasksTest {
         Caller impostor = Caller.ofAgent("A", "not-the-token");
         assertThatThrownBy(() -> tasks.create(impostor, new Tasks.Draft("t", null, null, null, null, null))).isInstanceOf(SwarmException.class)
                 .extracting(e -> ((SwarmException) e).kind()).isEqualTo(SwarmException.Kind.UNAUTHENTICATED);
-        assertThat(tasks.list(reader, null, null, false, null, 10)).isEmpty();
+        assertThat(tasks.list(reader, null, null, false, null, true, 10)).isEmpty();
     }
 
     @Test
@@ -465,7 +468,7 @@ class TasksTest {
         clock.advance(Duration.ofSeconds(30));
         leases.sweep(); // the lease sweep, half a minute after the expiry: the lease expires and says so
 
-        assertThat(tasks.list(b, Task.Status.OPEN, null, false, null, 10)).extracting(view -> view.task().id()).containsExactly(id);
+        assertThat(tasks.list(b, Task.Status.OPEN, null, false, null, true, 10)).extracting(view -> view.task().id()).containsExactly(id);
         Event lapsed = history(id).getLast();
         assertThat(lapsed.kind()).isEqualTo("task.lapsed");
         assertThat(lapsed.details()).containsEntry("status", "open").containsEntry("was", "A").containsEntry("reason",
