@@ -6,6 +6,7 @@ import dev.swarmhub.hub.HubFiles;
 import dev.swarmhub.hub.JsonViews;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.messages.Messages;
+import dev.swarmhub.tasks.TaskTransfer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,7 +32,8 @@ import picocli.CommandLine.ParentCommand;
  * throughput and latency percentiles. Scenarios: disjoint (each client cycles acquire+release
  * on its own file), overlapping (all clients on one file; denials count), registry (agent list
  * reads), wait (one holder releases, one waiter is granted: release-to-grant latency), inbox
- * (a reader waits on its inbox, another agent sends: send-answered to reader-answered latency).
+ * (a reader waits on its inbox, another agent sends: send-answered to reader-answered latency),
+ * tasks (each client claims the next ready task and reports it done, on a stocked queue).
  */
 @ClientSide.RunsInClient
 @Command(name = "bench", description = "Measure the hub: throughput and latency percentiles of concurrent clients.")
@@ -46,8 +48,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--duration", defaultValue = "10s", description = "How long to run (default 10s; wait and inbox: rounds x 50 ms).")
     String duration;
 
-    @Option(names = "--scenario", defaultValue = "disjoint", description = "disjoint, overlapping, registry, wait or inbox (default disjoint).")
+    @Option(names = "--scenario", defaultValue = "disjoint",
+            description = "disjoint, overlapping, registry, wait, inbox or tasks (default disjoint).")
     String scenario;
+
+    @Option(names = "--stock", defaultValue = "5000", description = "Tasks put in the queue before a tasks run (default 5000).")
+    int stock;
 
     @Option(names = "--via", defaultValue = "http", description = "http (the API) or socket (the CLI's Unix socket; disjoint and overlapping).")
     String via;
@@ -63,8 +69,11 @@ final class BenchCommand implements Callable<Integer> {
         if (clients < 1 || clients > 512) {
             throw SwarmException.badInput("--clients must be 1 to 512");
         }
-        if (!List.of("disjoint", "overlapping", "registry", "wait", "inbox").contains(scenario)) {
-            throw SwarmException.badInput("unknown scenario '" + scenario + "': use disjoint, overlapping, registry, wait or inbox");
+        if (!List.of("disjoint", "overlapping", "registry", "wait", "inbox", "tasks").contains(scenario)) {
+            throw SwarmException.badInput("unknown scenario '" + scenario + "': use disjoint, overlapping, registry, wait, inbox or tasks");
+        }
+        if (stock < 1 || stock > TaskTransfer.MAX_IMPORTED * 10) {
+            throw SwarmException.badInput("--stock must be 1 to " + TaskTransfer.MAX_IMPORTED * 10);
         }
         if (!via.equals("http") && !via.equals("socket")) {
             throw SwarmException.badInput("unknown --via '" + via + "': use http or socket");
@@ -78,6 +87,7 @@ final class BenchCommand implements Callable<Integer> {
         Optional<ProcessHandle> hubProcess = ProcessHandle.of(((Number) hub.get("pid")).longValue());
         connection = new ThreadLocal<>();
         connections = new ConcurrentLinkedQueue<>();
+        starved.set(0);
         String operator = OperatorToken.readOrCreate(root);
         long runId = System.currentTimeMillis() % 100_000;
         List<String> ids = new ArrayList<>();
@@ -88,15 +98,26 @@ final class BenchCommand implements Callable<Integer> {
                 tokens.add((String) call(operator, "POST", "/agents", Map.of("id", ids.get(i), "kind", "other")).get("token"));
             }
             boolean socket = via.equals("socket");
+            String label = "bench-" + runId;
+            long doneBefore = 0;
+            if (scenario.equals("tasks")) {
+                refuseBusyQueue(operator);
+                doneBefore = doneCount(operator);
+                stockQueue(tokens, label);
+            }
             Duration hubCpuBefore = cpu(hubProcess);
             Result result = switch (scenario) {
                 case "disjoint" -> run(millis, i -> cycle(socket, root, ids.get(i), tokens.get(i), "bench/" + runId + "/" + i + ".py"));
                 case "overlapping" -> run(millis, i -> cycle(socket, root, ids.get(i), tokens.get(i), "bench/" + runId + "/shared.py"));
                 case "registry" -> run(millis, i -> call(tokens.get(i), "GET", "/agents", null));
                 case "inbox" -> inboxWakes(ids.get(0), tokens.get(0), tokens.subList(1, tokens.size()), (int) Math.max(1, millis / 50));
+                case "tasks" -> run(millis, i -> claimAndFinish(tokens.get(i), label));
                 default -> waitGrants(tokens.get(0), tokens.get(1), "bench/" + runId + "/baton.py", (int) Math.max(1, millis / 50));
             };
             result = result.withHubCpu(cpu(hubProcess).minus(hubCpuBefore));
+            if (scenario.equals("tasks")) {
+                result = result.checked(checkQueue(operator, result.operations() - starved.get(), doneBefore, label));
+            }
             return swarm.output.result(result.document(scenario, clients), result.text(scenario, clients));
         } finally {
             for (String token : tokens) {
@@ -118,9 +139,18 @@ final class BenchCommand implements Callable<Integer> {
         void run(int client) throws IOException, InterruptedException;
     }
 
-    private record Result(long operations, long failures, double seconds, long[] latenciesNanos, Duration hubCpu) {
+    /** {@code checks}: what the run verified afterwards, or "" (tasks: the queue's counts). */
+    private record Result(long operations, long failures, double seconds, long[] latenciesNanos, Duration hubCpu, long starved, String checks) {
+        Result(long operations, long failures, double seconds, long[] latenciesNanos, Duration hubCpu) {
+            this(operations, failures, seconds, latenciesNanos, hubCpu, 0, "");
+        }
+
         Result withHubCpu(Duration spent) {
-            return new Result(operations, failures, seconds, latenciesNanos, spent);
+            return new Result(operations, failures, seconds, latenciesNanos, spent, starved, checks);
+        }
+
+        Result checked(Checked queue) {
+            return new Result(operations, failures, seconds, latenciesNanos, hubCpu, queue.starved(), queue.text());
         }
 
         /** The hub's CPU time per operation: what bounds throughput once the machine's cores are busy. */
@@ -135,15 +165,16 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, Object> document(String scenario, int clients) {
             return Output.document("scenario", scenario, "clients", clients, "operations", operations, "failures", failures,
                     "seconds", seconds, "perSecond", operations / seconds, "p50Ms", percentile(0.50) / 1e6, "p95Ms", percentile(0.95) / 1e6,
-                    "p99Ms", percentile(0.99) / 1e6, "maxMs", percentile(1.0) / 1e6, "hubCpuMicrosPerOperation", hubCpuMicrosPerOperation());
+                    "p99Ms", percentile(0.99) / 1e6, "maxMs", percentile(1.0) / 1e6, "hubCpuMicrosPerOperation", hubCpuMicrosPerOperation(),
+                    "starved", starved, "checks", checks);
         }
 
         String text(String scenario, int clients) {
             return String.format(Locale.ROOT, "%s, %d client(s): %d operations in %.1f s = %.0f/s, %d failed%n"
                     + "latency ms: p50 %.2f  p95 %.2f  p99 %.2f  max %.2f%n"
-                    + "hub CPU: %.0f µs per operation", scenario, clients, operations, seconds,
+                    + "hub CPU: %.0f µs per operation%s", scenario, clients, operations, seconds,
                     operations / seconds, failures, percentile(0.50) / 1e6, percentile(0.95) / 1e6, percentile(0.99) / 1e6, percentile(1.0) / 1e6,
-                    hubCpuMicrosPerOperation());
+                    hubCpuMicrosPerOperation(), checks.isEmpty() ? "" : String.format(Locale.ROOT, "%n%d claim(s) found no ready task; %s", starved, checks));
         }
     }
 
@@ -228,6 +259,79 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    private final AtomicLong starved = new AtomicLong();
+
+    /** The tasks scenario would take real work if there were any: it runs where no task is open or in progress. */
+    private void refuseBusyQueue(String operator) throws IOException {
+        List<?> unfinished = (List<?>) call(operator, "GET", "/tasks?limit=1", null).get("tasks");
+        if (!unfinished.isEmpty()) {
+            throw SwarmException.badInput("the tasks scenario needs a queue with no open or claimed task (it would claim real work): "
+                    + "this project has some");
+        }
+    }
+
+    private long doneCount(String operator) throws IOException {
+        return ((Number) ((Map<?, ?>) call(operator, "GET", "/tasks/stats", null).get("byStatus")).get("done")).longValue();
+    }
+
+    /** Puts {@code stock} tasks with the run's label in the queue, the clients creating them in parallel. */
+    private void stockQueue(List<String> tokens, String label) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        List<Future<Object>> created = new ArrayList<>();
+        for (int i = 0; i < stock; i++) {
+            String token = tokens.get(i % clients);
+            int number = i;
+            created.add(pool.submit(() -> call(token, "POST", "/tasks", Map.of("title", "bench task " + number, "label", List.of(label)))));
+        }
+        for (Future<Object> task : created) {
+            task.get();
+        }
+        pool.shutdown();
+    }
+
+    /** Claims the next ready task of the run and reports it done with its fencing token; none ready counts as starved. */
+    private void claimAndFinish(String token, String label) throws IOException {
+        BenchConnection.Response claimed = exchange(token, "POST", "/tasks/claim", JsonViews.json(Map.of("label", label)));
+        if (claimed.status() == 409) {
+            starved.incrementAndGet();
+            return;
+        }
+        if (claimed.status() != 200) {
+            throw new IOException("claim answered " + claimed.status() + ": " + claimed.body());
+        }
+        Map<?, ?> answer = JsonViews.JSON.readValue(claimed.body(), Map.class);
+        String id = (String) ((Map<?, ?>) answer.get("task")).get("id");
+        Object fencing = ((Map<?, ?>) answer.get("lease")).get("token");
+        call(token, "POST", "/tasks/" + id + "/report", Map.of("outcome", "done", "fencing", fencing));
+    }
+
+    private record Checked(long starved, String text) {
+    }
+
+    /**
+     * Checks the queue against the run: every cycle finished one task (done grew by the cycles),
+     * nothing is left in progress, and done + open is the stock; fails the bench when not. Then
+     * cancels what is left, so the queue holds no open work of the bench.
+     */
+    private Checked checkQueue(String operator, long cycles, long doneBefore, String label) throws IOException {
+        Map<?, ?> counts = (Map<?, ?>) call(operator, "GET", "/tasks/stats", null).get("byStatus");
+        long done = ((Number) counts.get("done")).longValue() - doneBefore;
+        long open = ((Number) counts.get("open")).longValue();
+        long inProgress = ((Number) counts.get("inProgress")).longValue();
+        if (done != cycles || inProgress != 0 || done + open != stock) {
+            throw new SwarmException(SwarmException.Kind.INTERNAL, "the task queue disagrees with the run: " + cycles + " claim+done cycles, but "
+                    + done + " done, " + inProgress + " in progress, " + open + " open of " + stock);
+        }
+        for (List<?> left = (List<?>) call(operator, "GET", "/tasks?status=open&label=" + label + "&limit=1000", null).get("tasks");
+                !left.isEmpty(); left = (List<?>) call(operator, "GET", "/tasks?status=open&label=" + label + "&limit=1000", null).get("tasks")) {
+            for (Object task : left) {
+                call(operator, "POST", "/tasks/" + ((Map<?, ?>) task).get("id") + "/cancel", Map.of("reason", "left by swarm bench"));
+            }
+        }
+        return new Checked(starved.get(), "queue checked: " + done + " done (one per cycle), 0 in progress, " + open
+                + " left open (cancelled)");
+    }
+
     /** Holder and waiter pass a lease back and forth; measures release-answered to grant-answered. */
     private Result waitGrants(String holder, String waiter, String resource, int rounds) throws Exception {
         long[] latencies = new long[rounds];
@@ -309,12 +413,16 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private BenchConnection.Response exchange(String token, String method, String path, Object body) throws IOException {
+        return exchange(token, method, path, body == null ? null : JsonViews.json(body));
+    }
+
+    private BenchConnection.Response exchange(String token, String method, String path, String body) throws IOException {
         BenchConnection open = connection.get();
         if (open == null) {
             open = new BenchConnection(url);
             connection.set(open);
             connections.add(open);
         }
-        return open.exchange(token, method, path, body == null ? null : JsonViews.json(body));
+        return open.exchange(token, method, path, body);
     }
 }

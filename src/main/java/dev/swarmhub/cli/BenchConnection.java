@@ -29,6 +29,10 @@ final class BenchConnection implements AutoCloseable {
     private Socket socket;
     private OutputStream out;
     private InputStream in;
+    /** When the last answer was read: a connection idle longer than {@link #IDLE_NANOS} is opened anew. */
+    private long lastUsed;
+    /** Well under the hub's idle timeout, which closes a quiet connection from its side (a closed socket only shows on reading). */
+    private static final long IDLE_NANOS = 10_000_000_000L;
 
     BenchConnection(String apiUrl) {
         URI uri = URI.create(apiUrl);
@@ -49,6 +53,9 @@ final class BenchConnection implements AutoCloseable {
 
     /** Sends one request (body null: none) and reads its whole response. */
     Response exchange(String token, String method, String path, String body) throws IOException {
+        if (socket != null && System.nanoTime() - lastUsed > IDLE_NANOS) {
+            close();
+        }
         if (socket == null) {
             connect();
         }
@@ -90,6 +97,7 @@ final class BenchConnection implements AutoCloseable {
             throw new IOException("answer without Content-Length (status " + status + ")");
         }
         Response response = new Response(status, new String(in.readNBytes(length), StandardCharsets.UTF_8));
+        lastUsed = System.nanoTime();
         if (lastOnThisConnection) {
             close();
         }

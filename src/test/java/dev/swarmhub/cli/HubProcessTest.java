@@ -592,6 +592,25 @@ class HubProcessTest {
             assertThat(result.get("p95Ms").asDouble()).isLessThanOrEqualTo(result.get("p99Ms").asDouble());
             assertThat(result.get("p99Ms").asDouble()).isLessThanOrEqualTo(result.get("maxMs").asDouble());
         }
+        for (String stock : List.of("40", "2000")) { // 40: the clients drain the queue and starve; 2000: they do not
+            CliRunner.Result tasks = cli.run("bench", "--scenario", "tasks", "--clients", "3", "--duration", "500ms", "--stock", stock, "--json");
+            assertThat(tasks.exitCode()).as(tasks.err()).isZero();
+            JsonNode result = tasks.json();
+            long cycles = result.get("operations").asLong() - result.get("starved").asLong();
+            assertThat(result.get("failures").asLong()).isZero();
+            assertThat(result.get("checks").asString()).startsWith("queue checked: " + cycles + " done (one per cycle), 0 in progress, "
+                    + (Long.parseLong(stock) - cycles) + " left open");
+            if (stock.equals("40")) {
+                assertThat(cycles).isEqualTo(40);
+                assertThat(result.get("starved").asLong()).isPositive();
+            }
+        }
+        assertThat(cli.run("task", "list", "--token", cli.operatorToken(), "--json").json().get("tasks")).as("open tasks left by the bench")
+                .isEmpty();
+        CliRunner.Result busy = cli.run("task", "create", "real work", "--token", cli.operatorToken());
+        assertThat(busy.exitCode()).as(busy.err()).isZero();
+        assertThat(cli.run("bench", "--scenario", "tasks", "--clients", "2", "--duration", "200ms", "--stock", "5").err())
+                .contains("needs a queue with no open or claimed task");
         assertThat(cli.run("lock", "list", "--all", "--json").json().get("leases")).as("leases left by the bench").isEmpty();
         for (JsonNode agent : cli.run("agents", "--json").json().get("agents")) {
             assertThat(agent.get("status").asString()).as(agent.get("id").asString()).isEqualTo("gone");
