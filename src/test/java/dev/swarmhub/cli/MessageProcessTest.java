@@ -18,7 +18,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Messaging across real OS processes, each on the project's store: the per-sender rate limit
@@ -27,13 +26,12 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class MessageProcessTest {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final int PROCESSES = 16;
 
     @TempDir
     Path project;
 
-    private final List<JavaProcess> workers = new ArrayList<>();
+    private CliWorkers workers;
     private CliRunner cli;
     private Map<String, String> a;
     private Map<String, String> b;
@@ -42,6 +40,7 @@ class MessageProcessTest {
     @BeforeEach
     void registerAgents() {
         cli = new CliRunner(project);
+        workers = new CliWorkers(project);
         a = cli.register("A");
         b = cli.register("B");
         c = cli.register("C");
@@ -49,58 +48,25 @@ class MessageProcessTest {
 
     @AfterEach
     void stopWorkers() throws InterruptedException {
-        for (JavaProcess worker : workers) {
-            worker.close();
-        }
-    }
-
-    private record Answer(int exitCode, String out) {
-        JsonNode json() {
-            return JSON.readTree(out);
-        }
-    }
-
-    private List<JavaProcess> startWorkers(int count) {
-        return startWorkers(count, project);
-    }
-
-    private List<JavaProcess> startWorkers(int count, Path root) {
-        List<JavaProcess> started = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            JavaProcess worker = JavaProcess.start(CliWorker.class, Map.of("SWARM_ROOT", root.toString()),
-                    project.resolve("worker-" + workers.size() + ".err"));
-            workers.add(worker);
-            started.add(worker);
-        }
-        started.forEach(worker -> assertThat(worker.receive()).isEqualTo("ready"));
-        return started;
-    }
-
-    private static Answer answer(JavaProcess worker) {
-        String[] answer = worker.receive().split("\t", 2);
-        return new Answer(Integer.parseInt(answer[0]), answer.length > 1 ? answer[1] : "");
-    }
-
-    private static String as(Map<String, String> agent, String... command) {
-        return String.join("\t", command) + "\t--agent\t" + agent.get("SWARM_AGENT") + "\t--token\t" + agent.get("SWARM_TOKEN") + "\t--json";
+        workers.close();
     }
 
     @Test
     void sixteenProcessesSendingAsOneAgentGetExactlyTheLimitAccepted() {
-        List<JavaProcess> senders = startWorkers(PROCESSES);
+        List<JavaProcess> senders = workers.start(PROCESSES);
         for (int round = 0; round < 2; round++) {
             for (int i = 0; i < PROCESSES; i++) {
-                senders.get(i).send(as(a, "send", "B", "info", "process " + i + " round " + round));
+                senders.get(i).send(CliWorkers.as(a, "send", "B", "info", "process " + i + " round " + round));
             }
         }
-        List<Answer> answers = new ArrayList<>();
+        List<CliWorkers.Answer> answers = new ArrayList<>();
         for (JavaProcess sender : senders) {
-            answers.add(answer(sender));
-            answers.add(answer(sender));
+            answers.add(CliWorkers.answer(sender));
+            answers.add(CliWorkers.answer(sender));
         }
-        List<Answer> accepted = answers.stream().filter(answer -> answer.exitCode() == 0).toList();
+        List<CliWorkers.Answer> accepted = answers.stream().filter(answer -> answer.exitCode() == 0).toList();
         assertThat(accepted).as("sends accepted out of %d", answers.size()).hasSize(10);
-        for (Answer refused : answers.stream().filter(answer -> answer.exitCode() != 0).toList()) {
+        for (CliWorkers.Answer refused : answers.stream().filter(answer -> answer.exitCode() != 0).toList()) {
             assertThat(refused.exitCode()).as(refused.out()).isEqualTo(3);
             assertThat(refused.json().path("error").path("code").asString()).isEqualTo("rate_limited");
             assertThat(refused.json().path("error").path("retryAfterMs").asLong()).isBetween(1L, 60_000L);
@@ -116,21 +82,21 @@ class MessageProcessTest {
     @Test
     void processesUsingAFreshProjectAtOnceShareOneSigningSecret() throws Exception {
         Path fresh = Files.createDirectories(project.resolve("fresh"));
-        List<JavaProcess> first = startWorkers(6, fresh);
+        List<JavaProcess> first = workers.start(6, fresh);
         for (int i = 0; i < first.size(); i++) {
             first.get(i).send(String.join("\t", "agent", "register", "--id", "w" + i, "--json")); // each one's first use of the store
         }
         List<String> tokens = new ArrayList<>();
         for (JavaProcess worker : first) {
-            Answer registered = answer(worker);
+            CliWorkers.Answer registered = CliWorkers.answer(worker);
             assertThat(registered.exitCode()).as(registered.out()).isZero();
             tokens.add(registered.json().path("token").asString());
         }
         for (int i = 0; i < first.size(); i++) {
-            first.get(i).send(as(Map.of("SWARM_AGENT", "w" + i, "SWARM_TOKEN", tokens.get(i)), "send", "w" + ((i + 1) % first.size()),
+            first.get(i).send(CliWorkers.as(Map.of("SWARM_AGENT", "w" + i, "SWARM_TOKEN", tokens.get(i)), "send", "w" + ((i + 1) % first.size()),
                     "info", "signed by process " + i));
         }
-        first.forEach(worker -> assertThat(answer(worker).exitCode()).isZero());
+        first.forEach(worker -> assertThat(CliWorkers.answer(worker).exitCode()).isZero());
 
         CliRunner reader = new CliRunner(fresh);
         for (int i = 0; i < first.size(); i++) {
@@ -150,9 +116,9 @@ class MessageProcessTest {
     void aMessageWhoseSendReturnedSurvivesTheSendersSigkill() throws Exception {
         List<String> sent = new ArrayList<>();
         for (int round = 0; round < 4; round++) {
-            JavaProcess sender = startWorkers(1).get(0);
-            sender.send(as(a, "send", "B", "blocked", "sent just before the kill, round " + round));
-            Answer answer = answer(sender);
+            JavaProcess sender = workers.start(1).get(0);
+            sender.send(CliWorkers.as(a, "send", "B", "blocked", "sent just before the kill, round " + round));
+            CliWorkers.Answer answer = CliWorkers.answer(sender);
             sender.kill(); // at once after the answer: no shutdown hook, no finally block runs
             assertThat(answer.exitCode()).as(answer.out()).isZero();
             sent.add(answer.json().path("id").asString());
@@ -175,11 +141,11 @@ class MessageProcessTest {
                 "ackRequired", "sentAt", "delivery");
         assertThat(sent.path("to").get(0).path("agent").asString()).isEqualTo("B");
         String id = sent.path("id").asString();
-        List<JavaProcess> readers = startWorkers(8);
+        List<JavaProcess> readers = workers.start(8);
         for (int i = 0; i < readers.size(); i++) {
-            readers.get(i).send(as(b, i % 2 == 0 ? "read" : "ack", id.substring(0, 10 + i)));
+            readers.get(i).send(CliWorkers.as(b, i % 2 == 0 ? "read" : "ack", id.substring(0, 10 + i)));
         }
-        List<Answer> answers = readers.stream().map(MessageProcessTest::answer).toList();
+        List<CliWorkers.Answer> answers = readers.stream().map(CliWorkers::answer).toList();
         assertThat(answers).allSatisfy(answer -> assertThat(answer.exitCode()).as(answer.out()).isZero());
         JsonNode acked = cli.run(b, "ack", id, "--json").json().path("mine");
         assertThat(answers.stream().map(answer -> answer.json().path("mine").path("ackedAt").asString()).filter(at -> !at.isEmpty())

@@ -18,6 +18,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -38,41 +39,18 @@ class TaskProcessTest {
     @TempDir
     Path project;
 
-    private final List<JavaProcess> workers = new ArrayList<>();
+    private CliWorkers workers;
     private CliRunner cli;
+
+    @BeforeEach
+    void startOnTheProject() {
+        cli = new CliRunner(project);
+        workers = new CliWorkers(project);
+    }
 
     @AfterEach
     void stopWorkers() throws InterruptedException {
-        for (JavaProcess worker : workers) {
-            worker.close();
-        }
-    }
-
-    private record Answer(int exitCode, String out) {
-        JsonNode json() {
-            return JSON.readTree(out);
-        }
-    }
-
-    private List<JavaProcess> startWorkers(int count) {
-        List<JavaProcess> started = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            JavaProcess worker = JavaProcess.start(CliWorker.class, Map.of("SWARM_ROOT", project.toString()),
-                    project.resolve("worker-" + workers.size() + ".err"));
-            workers.add(worker);
-            started.add(worker);
-        }
-        started.forEach(worker -> assertThat(worker.receive()).isEqualTo("ready"));
-        return started;
-    }
-
-    private static Answer answer(JavaProcess worker) {
-        String[] answer = worker.receive().split("\t", 2);
-        return new Answer(Integer.parseInt(answer[0]), answer.length > 1 ? answer[1] : "");
-    }
-
-    private static String as(Map<String, String> agent, String... command) {
-        return String.join("\t", command) + "\t--agent\t" + agent.get("SWARM_AGENT") + "\t--token\t" + agent.get("SWARM_TOKEN") + "\t--json";
+        workers.close();
     }
 
     private List<String> createTasks(Map<String, String> creator, int count) {
@@ -93,10 +71,9 @@ class TaskProcessTest {
 
     @Test
     void sixteenProcessesTakingTheNextTaskGetEachOfAHundredExactlyOnce() {
-        cli = new CliRunner(project);
         Map<String, String> creator = cli.register("creator");
         List<String> created = createTasks(creator, 100);
-        List<JavaProcess> takers = startWorkers(16);
+        List<JavaProcess> takers = workers.start(16);
         List<Map<String, String>> agents = new ArrayList<>();
         for (int i = 0; i < takers.size(); i++) {
             agents.add(cli.register("taker-" + i));
@@ -106,10 +83,10 @@ class TaskProcessTest {
         List<String> claims = new ArrayList<>();
         List<Integer> active = new ArrayList<>(java.util.stream.IntStream.range(0, takers.size()).boxed().toList());
         while (!active.isEmpty()) {
-            active.forEach(i -> takers.get(i).send(as(agents.get(i), "task", "next")));
+            active.forEach(i -> takers.get(i).send(CliWorkers.as(agents.get(i), "task", "next")));
             List<Integer> still = new ArrayList<>();
             for (int i : active) {
-                Answer answer = answer(takers.get(i));
+                CliWorkers.Answer answer = CliWorkers.answer(takers.get(i));
                 if (answer.exitCode() == 0) {
                     JsonNode task = answer.json().get("task");
                     String id = task.get("id").asString();
@@ -138,13 +115,12 @@ class TaskProcessTest {
 
     @Test
     void countsReadWhileEightProcessesFinishAndEightClaimEqualARecountOfTheHistory() throws Exception {
-        cli = new CliRunner(project);
         String operator = cli.operatorToken();
         Map<String, String> creator = cli.register("creator");
         int total = 60;
         createTasks(creator, total);
-        List<JavaProcess> claimers = startWorkers(8);
-        List<JavaProcess> finishers = startWorkers(8);
+        List<JavaProcess> claimers = workers.start(8);
+        List<JavaProcess> finishers = workers.start(8);
         List<Map<String, String>> agents = new ArrayList<>();
         for (int i = 0; i < claimers.size(); i++) {
             agents.add(cli.register("claimer-" + i));
@@ -153,14 +129,14 @@ class TaskProcessTest {
         int checks = 0;
         for (int round = 0; round < 12; round++) {
             for (int i = 0; i < claimers.size(); i++) {
-                claimers.get(i).send(as(agents.get(i), "task", "next"));
+                claimers.get(i).send(CliWorkers.as(agents.get(i), "task", "next"));
                 finishers.get(i).send(String.join("\t", "task", "list", "--status", "in-progress", "--token", operator, "--json"));
             }
             checks += checkCountsAgainstHistory(total); // while the processes work
             List<List<String>> held = new ArrayList<>();
             for (int i = 0; i < claimers.size(); i++) {
-                assertThat(answer(claimers.get(i)).exitCode()).isIn(0, 3);
-                Answer listed = answer(finishers.get(i));
+                assertThat(CliWorkers.answer(claimers.get(i)).exitCode()).isIn(0, 3);
+                CliWorkers.Answer listed = CliWorkers.answer(finishers.get(i));
                 assertThat(listed.exitCode()).as(listed.out()).isZero();
                 held.add(ids(listed.json()));
             }
@@ -180,7 +156,7 @@ class TaskProcessTest {
             }
             checks += checkCountsAgainstHistory(total);
             for (JavaProcess finisher : finishers) {
-                Answer acted = answer(finisher);
+                CliWorkers.Answer acted = CliWorkers.answer(finisher);
                 assertThat(acted.exitCode()).as("two finishers may pick one task: the second is denied; " + acted.out()).isIn(0, 3);
             }
         }
@@ -237,15 +213,14 @@ class TaskProcessTest {
 
     @Test
     void aKilledClaimantsTaskIsReadyAgainOnceItsDeathIsSeenWithTheReasonLogged() throws Exception {
-        cli = new CliRunner(project);
         Map<String, String> creator = cli.register("creator");
         String id = createTasks(creator, 1).getFirst();
-        JavaProcess claimant = startWorkers(1).getFirst();
+        JavaProcess claimant = workers.start(1).getFirst();
         CliRunner.Result registered = cli.run("agent", "register", "--id", "mortal", "--pid", Long.toString(claimant.pid()), "--json");
         assertThat(registered.exitCode()).as(registered.err()).isZero();
         Map<String, String> mortal = Map.of("SWARM_AGENT", "mortal", "SWARM_TOKEN", registered.json().get("token").asString());
-        claimant.send(as(mortal, "task", "next"));
-        Answer claimed = answer(claimant);
+        claimant.send(CliWorkers.as(mortal, "task", "next"));
+        CliWorkers.Answer claimed = CliWorkers.answer(claimant);
         assertThat(claimed.exitCode()).as(claimed.out()).isZero();
         assertThat(claimed.json().get("task").get("id").asString()).isEqualTo(id);
         assertThat(ids(cli.run(creator, "task", "ready", "--json").json())).as("claimed: not ready").isEmpty();
@@ -268,8 +243,7 @@ class TaskProcessTest {
 
     @Test
     void aChainBecomesReadyStepByStepAcrossProcessesAndAFailedStepLeavesTheNextBlocked() {
-        cli = new CliRunner(project);
-        List<JavaProcess> steps = startWorkers(3);
+        List<JavaProcess> steps = workers.start(3);
         List<Map<String, String>> agents = List.of(cli.register("first"), cli.register("second"), cli.register("third"));
         Map<String, String> reader = cli.register("reader");
         List<String> chain = new ArrayList<>();
@@ -278,8 +252,8 @@ class TaskProcessTest {
             if (i > 0) {
                 command.addAll(List.of("--after", chain.getLast()));
             }
-            steps.get(i).send(as(agents.get(i), command.toArray(String[]::new)));
-            Answer created = answer(steps.get(i));
+            steps.get(i).send(CliWorkers.as(agents.get(i), command.toArray(String[]::new)));
+            CliWorkers.Answer created = CliWorkers.answer(steps.get(i));
             assertThat(created.exitCode()).as(created.out()).isZero();
             chain.add(created.json().get("id").asString());
         }
@@ -287,33 +261,33 @@ class TaskProcessTest {
             assertThat(ids(cli.run(reader, "task", "ready", "--json").json())).as("ready before step %d is done", step)
                     .containsExactly(chain.get(step));
             for (int later = step + 1; later < 3; later++) {
-                steps.get(later).send(as(agents.get(later), "task", "claim", chain.get(later)));
-                Answer refused = answer(steps.get(later));
+                steps.get(later).send(CliWorkers.as(agents.get(later), "task", "claim", chain.get(later)));
+                CliWorkers.Answer refused = CliWorkers.answer(steps.get(later));
                 assertThat(refused.exitCode()).as(refused.out()).isEqualTo(3);
                 assertThat(refused.json().get("error").get("message").asString()).contains("it waits for " + chain.get(later - 1));
             }
-            steps.get(step).send(as(agents.get(step), "task", "claim", chain.get(step)));
-            assertThat(answer(steps.get(step)).exitCode()).isZero();
-            steps.get(step).send(as(agents.get(step), "task", "done", chain.get(step), "step " + step + " done"));
-            assertThat(answer(steps.get(step)).exitCode()).isZero();
+            steps.get(step).send(CliWorkers.as(agents.get(step), "task", "claim", chain.get(step)));
+            assertThat(CliWorkers.answer(steps.get(step)).exitCode()).isZero();
+            steps.get(step).send(CliWorkers.as(agents.get(step), "task", "done", chain.get(step), "step " + step + " done"));
+            assertThat(CliWorkers.answer(steps.get(step)).exitCode()).isZero();
         }
         assertThat(ids(cli.run(reader, "task", "ready", "--json").json())).isEmpty();
 
-        steps.get(0).send(as(agents.get(0), "task", "create", "fails"));
-        String fails = answer(steps.get(0)).json().get("id").asString();
-        steps.get(1).send(as(agents.get(1), "task", "create", "after the failure", "--after", fails));
-        String after = answer(steps.get(1)).json().get("id").asString();
-        steps.get(0).send(as(agents.get(0), "task", "next"));
-        assertThat(answer(steps.get(0)).json().get("task").get("id").asString()).isEqualTo(fails);
-        steps.get(0).send(as(agents.get(0), "task", "fail", fails, "the build is broken"));
-        assertThat(answer(steps.get(0)).exitCode()).isZero();
+        steps.get(0).send(CliWorkers.as(agents.get(0), "task", "create", "fails"));
+        String fails = CliWorkers.answer(steps.get(0)).json().get("id").asString();
+        steps.get(1).send(CliWorkers.as(agents.get(1), "task", "create", "after the failure", "--after", fails));
+        String after = CliWorkers.answer(steps.get(1)).json().get("id").asString();
+        steps.get(0).send(CliWorkers.as(agents.get(0), "task", "next"));
+        assertThat(CliWorkers.answer(steps.get(0)).json().get("task").get("id").asString()).isEqualTo(fails);
+        steps.get(0).send(CliWorkers.as(agents.get(0), "task", "fail", fails, "the build is broken"));
+        assertThat(CliWorkers.answer(steps.get(0)).exitCode()).isZero();
 
         assertThat(ids(cli.run(reader, "task", "ready", "--json").json())).as("a failed blocker frees nothing").isEmpty();
         JsonNode blocked = cli.run(reader, "task", "show", after, "--json").json();
         assertThat(blocked.get("status").asString()).isEqualTo("blocked");
         assertThat(blocked.get("waitingFor").toString()).isEqualTo("[\"" + fails + "\"]");
-        steps.get(1).send(as(agents.get(1), "task", "next"));
-        Answer none = answer(steps.get(1));
+        steps.get(1).send(CliWorkers.as(agents.get(1), "task", "next"));
+        CliWorkers.Answer none = CliWorkers.answer(steps.get(1));
         assertThat(none.exitCode()).isEqualTo(3);
         assertThat(none.json().get("error").get("message").asString()).contains("1 blocked");
         Set<String> statuses = new HashSet<>();
