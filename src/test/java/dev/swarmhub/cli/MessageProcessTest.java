@@ -131,7 +131,9 @@ class MessageProcessTest {
         });
         JsonNode status = cli.run("status", "--json").json();
         assertThat(status.path("awaitingAck").asLong()).as("BLOCKED messages B has not acked").isEqualTo(sent.size());
-        assertThat(status.path("agentsByStatus").path("active").asLong()).isEqualTo(3);
+        JsonNode agents = status.path("agentsByStatus");
+        assertThat(agents.path("active").asLong() + agents.path("stale").asLong()).as("none gone: silent past stale-after on a slow run, at most")
+                .isEqualTo(3);
     }
 
     @Test
