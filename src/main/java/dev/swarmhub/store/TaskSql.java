@@ -144,10 +144,11 @@ final class TaskSql implements TaskStore {
     }
 
     @Override
-    public Optional<Event> lastLeaseEnd(String agent, String resource) {
+    public Optional<Event> lastLeaseEnd(String agent, String resource, long token) {
+        // the token is in the details (JSON): the newest few ends of the agent's leases on the task, filtered here
         return tx.queryEvents("SELECT " + EVENT_COLUMNS + " FROM events WHERE " + TASK_EVENTS + " AND agent = ? "
-                + "AND kind IN ('lease.released', 'lease.force-released', 'lease.expired') ORDER BY id DESC LIMIT 1", resource, agent)
-                .stream().findFirst();
+                + "AND kind IN ('lease.released', 'lease.force-released', 'lease.expired') ORDER BY id DESC LIMIT 20", resource, agent)
+                .stream().filter(end -> end.details().get("token") instanceof Number ended && ended.longValue() == token).findFirst();
     }
 
     @Override

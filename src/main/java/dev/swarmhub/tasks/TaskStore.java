@@ -72,8 +72,8 @@ public interface TaskStore {
     /** In-progress tasks whose claim has no live lease with the claim's token any more. */
     List<Task> lapsedClaims();
 
-    /** The last event that ended a lease of the agent on the resource (released, force-released, expired). */
-    Optional<Event> lastLeaseEnd(String agent, String resource);
+    /** The last event that ended the agent's lease with this fencing token on the resource (released, force-released, expired). */
+    Optional<Event> lastLeaseEnd(String agent, String resource, long token);
 
     /** The newest {@code limit} events of the task (its own and its claims' lease events), oldest first. */
     List<Event> history(String id, int limit);

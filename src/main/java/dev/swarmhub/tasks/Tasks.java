@@ -577,7 +577,7 @@ public final class Tasks {
         if (left.isPresent()) {
             return "the claim of " + task.assignee() + " expired at " + Instant.ofEpochMilli(left.get().expiresAt()) + " (no call since)";
         }
-        return TaskStore.in(tx).lastLeaseEnd(task.assignee(), claim.text()).map(end -> switch (end.kind()) {
+        return TaskStore.in(tx).lastLeaseEnd(task.assignee(), claim.text(), task.claimToken()).map(end -> switch (end.kind()) {
             case "lease.expired" -> "the claim of " + task.assignee() + " expired at "
                     + Instant.ofEpochMilli(end.details().get("expiresAt") instanceof Number expiry ? expiry.longValue() : end.at()) + " (no call since)";
             case "lease.released" -> task.assignee() + " released the lease " + claim.text();

@@ -574,6 +574,22 @@ public abstract class StoreContractTest {
     }
 
     @Test
+    void aClaimsLastLeaseEndIsTheNewestEndOfTheLeaseWithItsToken() {
+        String claim = "task:01TASK0000000000000000000T";
+        inWrite(tx -> {
+            tx.appendEvent("lease.released", "A", claim, Map.of("token", 7L));
+            tx.appendEvent("lease.expired", "A", claim, Map.of("token", 9L, "expiresAt", 5L));
+            tx.appendEvent("lease.released", "B", claim, Map.of("token", 7L));
+            tx.appendEvent("lease.acquired", "A", claim, Map.of("token", 7L));
+            tx.appendEvent("lease.released", "A", "task:01OTHER000000000000000000", Map.of("token", 7L));
+        });
+        assertThat(readOptional(tx -> TaskStore.in(tx).lastLeaseEnd("A", claim, 7L))).get().extracting(Event::kind).isEqualTo("lease.released");
+        assertThat(readOptional(tx -> TaskStore.in(tx).lastLeaseEnd("A", claim, 9L))).get().extracting(Event::kind).isEqualTo("lease.expired");
+        assertThat(readOptional(tx -> TaskStore.in(tx).lastLeaseEnd("A", claim, 8L))).as("another claim's end").isEmpty();
+        assertThat(readOptional(tx -> TaskStore.in(tx).lastLeaseEnd("C", claim, 7L))).isEmpty();
+    }
+
+    @Test
     void eventsAreReadAfterAnIdOrNewestFirstWithFilters() {
         inWrite(tx -> {
             tx.appendEvent("lease.acquired", "A", "a.py", Map.of("token", 7L, "shared", false, "to", List.of("x", "y")));
