@@ -6,6 +6,7 @@ import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.tasks.Task;
 import dev.swarmhub.tasks.TaskStore;
 import dev.swarmhub.tasks.TaskTransfer;
+import dev.swarmhub.tasks.Tasks;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -114,6 +115,7 @@ final class TaskLines {
             status = Task.Status.OPEN;
             note = "was in progress with " + text(node, "assignee") + (note == null || note.isBlank() ? "" : ": " + note);
         }
+        note = note(note);
         return new TaskTransfer.Incoming(id, text(node, "title"), text(node, "description"), status, integer(node, "priority"),
                 strings(node, "labels"), text(node, "parent"), strings(node, "after"), strings(node, "related"), note, time(node, "createdAt"),
                 time(node, "closedAt"), text(node, "externalRef"));
@@ -130,8 +132,10 @@ final class TaskLines {
             if ("in_progress".equals(beadsStatus) && text(node, "assignee") != null && !text(node, "assignee").isBlank()) {
                 note = "was in progress with " + text(node, "assignee") + " in Beads";
             }
+            note = note(note);
         } else if ("closed".equals(beadsStatus)) {
             status = Task.Status.DONE;
+            note = note(note);
         } else {
             throw SwarmException.badInput("Beads issue " + id + " has status '" + beadsStatus + "', which is not one of open, in_progress, "
                     + "blocked, deferred, pinned, hooked, closed, tombstone");
@@ -165,6 +169,27 @@ final class TaskLines {
         }
         return new TaskTransfer.Incoming(ref, text(node, "title"), description(node), status, integer(node, "priority"), labels, parent,
                 blockedBy, related, note, time(node, "created_at"), time(node, "closed_at"), null);
+    }
+
+    /**
+     * A note as a task keeps it: one line (line ends and other control characters of another
+     * tracker's text, or of a claim turned into a note, become spaces), at most {@link Tasks#MAX_NOTE}
+     * characters (cut with "..."), so that what an export or Beads wrote can always be read back.
+     */
+    static String note(String text) {
+        if (text == null) {
+            return null;
+        }
+        String line = text.codePoints().map(c -> Character.isISOControl(c) ? ' ' : c)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString().replaceAll(" {2,}", " ").strip();
+        if (line.length() <= Tasks.MAX_NOTE) {
+            return line;
+        }
+        int end = Tasks.MAX_NOTE - 3;
+        if (Character.isLowSurrogate(line.charAt(end))) {
+            end--;
+        }
+        return line.substring(0, end) + "...";
     }
 
     /** The description with Beads' design, acceptance criteria and notes after it, each under its heading. */
@@ -242,6 +267,8 @@ final class TaskLines {
             return java.time.OffsetDateTime.parse(value).toInstant().toEpochMilli();
         } catch (DateTimeParseException e) {
             throw SwarmException.badInput(field + " '" + value + "' is no ISO 8601 time (like 2025-01-09T12:00:00Z)");
+        } catch (java.time.DateTimeException | ArithmeticException e) { // parsed, but beyond what epoch milliseconds hold
+            throw SwarmException.badInput(field + " '" + value + "' is out of range");
         }
     }
 }

@@ -88,15 +88,22 @@ public final class TaskTransfer {
         for (Incoming task : parentsFirst(fresh)) {
             created.add(insert(tx, caller, creator, task, ids).id());
         }
-        int links = 0;
+        List<TaskStore.Link> toAdd = new ArrayList<>();
         for (Incoming task : fresh) {
             String id = ids.get(task.ref());
             for (String blocker : task.blockedBy()) {
-                links += link(tx, caller, new TaskStore.Link(idOf(tx, ids, blocker, task, "blocker"), id, TaskStore.Kind.BLOCKS)) ? 1 : 0;
+                toAdd.add(new TaskStore.Link(idOf(tx, ids, blocker, task, "blocker"), id, TaskStore.Kind.BLOCKS));
             }
             for (String other : task.related()) {
-                links += link(tx, caller, new TaskStore.Link(id, idOf(tx, ids, other, task, "related task"), TaskStore.Kind.RELATED)) ? 1 : 0;
+                toAdd.add(new TaskStore.Link(id, idOf(tx, ids, other, task, "related task"), TaskStore.Kind.RELATED));
             }
+        }
+        Set<String> freshIds = new HashSet<>();
+        fresh.forEach(task -> freshIds.add(ids.get(task.ref())));
+        refuseCycles(toAdd, freshIds);
+        int links = 0;
+        for (TaskStore.Link link : toAdd) {
+            links += link(tx, caller, link) ? 1 : 0;
         }
         return new Imported(List.copyOf(created), List.copyOf(alreadyHere), links);
     }
@@ -124,13 +131,56 @@ public final class TaskTransfer {
         return task;
     }
 
-    /** Adds the link unless it is there; a blocks link that would close a cycle is refused, naming it. */
-    private static boolean link(Tx tx, Caller caller, TaskStore.Link link) {
-        if (link.from().equals(link.to())) {
-            throw SwarmException.badInput("task " + link.from() + " cannot be linked to itself");
+    /**
+     * Refuses blocks links of the file that would close a cycle, naming it, in memory: every new
+     * link ends at a task of the file, so a new cycle runs through tasks of the file only (a task of
+     * the queue gains no link to it), and one walk of the file's links finds it, however long its
+     * chains and in whatever order the file gives them (a walk of the store per link was quadratic).
+     */
+    private static void refuseCycles(List<TaskStore.Link> links, Set<String> freshIds) {
+        Map<String, List<String>> blocks = new LinkedHashMap<>();
+        for (TaskStore.Link link : links) {
+            if (link.from().equals(link.to())) {
+                throw SwarmException.badInput("task " + link.from() + " cannot be linked to itself");
+            }
+            if (link.kind() == TaskStore.Kind.BLOCKS && freshIds.contains(link.from())) {
+                blocks.computeIfAbsent(link.from(), id -> new ArrayList<>()).add(link.to());
+            }
         }
-        Tasks.refuseCycle(tx, link);
-        if (!TaskStore.in(tx).insertLink(link)) {
+        Map<String, Integer> state = new HashMap<>(); // absent: not seen; 1: on the path; 2: done
+        for (String start : blocks.keySet()) {
+            if (state.containsKey(start)) {
+                continue;
+            }
+            List<String> path = new ArrayList<>(List.of(start));
+            List<java.util.Iterator<String>> next = new ArrayList<>(List.of(blocks.getOrDefault(start, List.of()).iterator()));
+            state.put(start, 1);
+            while (!path.isEmpty()) {
+                java.util.Iterator<String> at = next.getLast();
+                if (!at.hasNext()) {
+                    state.put(path.removeLast(), 2);
+                    next.removeLast();
+                    continue;
+                }
+                String to = at.next();
+                Integer seen = state.get(to);
+                if (seen == null) {
+                    state.put(to, 1);
+                    path.add(to);
+                    next.add(blocks.getOrDefault(to, List.of()).iterator());
+                } else if (seen == 1) {
+                    List<String> cycle = new ArrayList<>(path.subList(path.indexOf(to), path.size()));
+                    cycle.add(to);
+                    throw SwarmException.badInput("task " + path.getLast() + " cannot block " + to + ": that would close the cycle "
+                            + String.join(" -> ", cycle));
+                }
+            }
+        }
+    }
+
+    /** Adds the link unless it is there (cycles checked before, {@link #refuseCycles}). */
+    private static boolean link(Tx tx, Caller caller, TaskStore.Link link) {
+        if (!Tasks.addLink(tx, link)) {
             return false;
         }
         Task task = TaskStore.in(tx).task(link.from()).orElseThrow();

@@ -434,7 +434,8 @@ public final class Tasks {
             if (!task.status().closed()) {
                 throw SwarmException.denied("cannot reopen task " + task.id() + ": it is " + shown(tx, task).label() + ", not closed");
             }
-            Task reopened = task.with(Task.Status.OPEN, null, null, task.progress(), why.isEmpty() ? task.note() : why, tx.now(), null);
+            int progress = task.status() == Task.Status.DONE ? 0 : task.progress(); // done is 100%: a reopened task starts again
+            Task reopened = task.with(Task.Status.OPEN, null, null, progress, why.isEmpty() ? task.note() : why, tx.now(), null);
             TaskStore.in(tx).updateTask(reopened);
             record(tx, caller, reopened, "task.reopened", "reason", why, "was", task.status().label());
             return view(tx, reopened);
@@ -452,7 +453,7 @@ public final class Tasks {
             actor(tx, caller);
             TaskStore.Link link = linkOf(tx, ref, otherRef, kind);
             refuseCycle(tx, link);
-            if (TaskStore.in(tx).insertLink(link)) {
+            if (addLink(tx, link)) {
                 Task task = TaskStore.in(tx).task(link.from()).orElseThrow();
                 record(tx, caller, task, "task.linked", kind.name().toLowerCase(java.util.Locale.ROOT), link.to());
             }
@@ -486,6 +487,15 @@ public final class Tasks {
             throw SwarmException.badInput("task " + task.id() + " cannot be linked to itself");
         }
         return new TaskStore.Link(task.id(), other.id(), kind);
+    }
+
+    /** Adds the link unless it is there; a related link is there also when given the other way. */
+    static boolean addLink(Tx tx, TaskStore.Link link) {
+        if (link.kind() == TaskStore.Kind.RELATED
+                && TaskStore.in(tx).links(List.of(link.to())).contains(new TaskStore.Link(link.to(), link.from(), TaskStore.Kind.RELATED))) {
+            return false;
+        }
+        return TaskStore.in(tx).insertLink(link);
     }
 
     /** Refuses a blocks link that would close a cycle, naming it. */
@@ -649,6 +659,7 @@ public final class Tasks {
         if (text == null) {
             return "";
         }
+        text = text.replace("\r\n", "\n"); // Windows line ends are line ends
         if (text.length() > MAX_DESCRIPTION) {
             throw SwarmException.badInput("description is " + text.length() + " characters; at most " + MAX_DESCRIPTION);
         }
