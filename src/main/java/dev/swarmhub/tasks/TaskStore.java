@@ -39,10 +39,6 @@ public interface TaskStore {
     /** What to list; null fields filter nothing; without a status, closed tasks only with {@code closedToo}. */
     record Filter(Task.Status status, String label, String assignee, String parent, boolean closedToo) {
         public static final Filter ALL = new Filter(null, null, null, null, true);
-
-        public static Filter of(Task.Status status) {
-            return new Filter(status, null, null, null, true);
-        }
     }
 
     /** Of the tasks' blockers, those not done, by task then blocker: while there is one, the open task is blocked. */
