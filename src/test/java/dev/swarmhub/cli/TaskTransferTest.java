@@ -45,10 +45,14 @@ class TaskTransferTest {
         a = cli.register("A");
     }
 
-    private JsonNode importFile(CliRunner runner, Map<String, String> as, String text) throws Exception {
+    private CliRunner.Result importText(CliRunner runner, Map<String, String> as, String text) throws Exception {
         Path file = Files.createTempFile(project, "tasks", ".jsonl");
         Files.writeString(file, text);
-        CliRunner.Result imported = runner.run(as, "task", "import", file.toString(), "--json");
+        return runner.run(as, "task", "import", file.toString(), "--json");
+    }
+
+    private JsonNode importFile(CliRunner runner, Map<String, String> as, String text) throws Exception {
+        CliRunner.Result imported = importText(runner, as, text);
         assertThat(imported.exitCode()).as(imported.err()).isZero();
         return imported.json();
     }
@@ -176,5 +180,67 @@ class TaskTransferTest {
             assertThat(refused.err()).contains(refusal.getValue());
             assertThat(exportLines(cli, a)).as("nothing stored after: " + refusal.getValue()).isEmpty();
         }
+    }
+
+    // ------------------------------------------ breaks found by the attack review, kept fixed
+
+    /**
+     * Break: a time beyond what epoch milliseconds hold ("+999999999-12-31T23:59:59Z" parses as an
+     * ISO 8601 time) failed with "long overflow", exit 1 and a stack trace of ArithmeticException.
+     */
+    @Test
+    void anImportedTimeOutOfRangeIsBadInputNamingTheLine() throws Exception {
+        for (String time : new String[] {"+999999999-12-31T23:59:59Z", "-999999999-01-01T00:00:00Z"}) {
+            CliRunner.Result refused = importText(cli, a, "{\"id\":\"bd-1\",\"title\":\"x\",\"created_at\":\"" + time + "\"}\n");
+
+            assertThat(refused.exitCode()).as(refused.err()).isEqualTo(2);
+            assertThat(refused.out() + refused.err()).contains("line 1", "created_at").doesNotContain("Exception", "\tat ");
+        }
+    }
+
+    /**
+     * Break: an export of a project with a claimed task whose progress note is near the limit (1,000
+     * characters) could not be imported anywhere: the import turns the claim into the note "was in
+     * progress with A: &lt;note&gt;", which is longer than a note may be, and the whole file was refused.
+     */
+    @Test
+    void anExportWithAClaimedTaskAndALongNoteImportsIntoAnotherProject() throws Exception {
+        String id = cli.run(a, "task", "create", "long work", "--json").json().get("id").asString();
+        assertThat(cli.run(a, "task", "claim", id).exitCode()).isZero();
+        CliRunner.Result progressed = cli.run(a, "task", "progress", id, "40", "n".repeat(1_000));
+        assertThat(progressed.exitCode()).as(progressed.err()).isZero();
+        CliRunner.Result exported = cli.run(a, "task", "export");
+        assertThat(exported.exitCode()).as(exported.err()).isZero();
+
+        CliRunner there = new CliRunner(other);
+        Map<String, String> b = there.register("B");
+        CliRunner.Result imported = importText(there, b, exported.out());
+
+        assertThat(imported.exitCode()).as(imported.err()).isZero();
+        assertThat(imported.json().get("created")).hasSize(1);
+        JsonNode copy = there.run(b, "task", "show", id, "--json").json();
+        assertThat(copy.get("status").asString()).isEqualTo("open");
+        assertThat(copy.get("note").asString()).startsWith("was in progress with A");
+    }
+
+    /**
+     * Break: a Beads file was refused as a whole for text Beads writes: a closed issue whose
+     * close_reason spans lines (the note is one line), an in-progress issue with a long assignee,
+     * a description with Windows line ends (CR LF).
+     */
+    @Test
+    void aBeadsFileWithMultiLineCloseReasonsAndCrLfDescriptionsImports() throws Exception {
+        String file = """
+                {"id":"bd-1","title":"closed","status":"closed","close_reason":"fixed in PR 12\\nsee also PR 13"}
+                {"id":"bd-2","title":"windows","description":"first line\\r\\nsecond line\\r\\n"}
+                {"id":"bd-3","title":"taken","status":"in_progress","assignee":"%s"}
+                """.formatted("x".repeat(1_000));
+
+        CliRunner.Result imported = importText(cli, a, file);
+
+        assertThat(imported.exitCode()).as(imported.err()).isZero();
+        assertThat(imported.json().get("created")).hasSize(3);
+        String lines = cli.run(a, "task", "export").out();
+        assertThat(lines).contains("fixed in PR 12 see also PR 13", "first line\\nsecond line");
     }
 }
