@@ -12,7 +12,6 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import tools.jackson.core.JacksonException;
@@ -195,11 +194,11 @@ final class TaskLines {
     /** The description with Beads' design, acceptance criteria and notes after it, each under its heading. */
     private static String description(JsonNode node) {
         StringBuilder text = new StringBuilder(text(node, "description") == null ? "" : text(node, "description"));
-        for (Map.Entry<String, String> part : Map.of("design", "Design", "acceptance_criteria", "Acceptance criteria", "notes", "Notes")
-                .entrySet().stream().sorted(Map.Entry.comparingByKey()).toList()) {
-            String value = text(node, part.getKey());
+        for (List<String> part : List.of(List.of("acceptance_criteria", "Acceptance criteria"), List.of("design", "Design"),
+                List.of("notes", "Notes"))) {
+            String value = text(node, part.get(0));
             if (value != null && !value.isBlank()) {
-                text.append(text.isEmpty() ? "" : "\n\n").append(part.getValue()).append(":\n").append(value.strip());
+                text.append(text.isEmpty() ? "" : "\n\n").append(part.get(1)).append(":\n").append(value.strip());
             }
         }
         return text.toString();

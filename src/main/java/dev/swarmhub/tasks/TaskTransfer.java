@@ -103,7 +103,7 @@ public final class TaskTransfer {
         refuseCycles(toAdd, freshIds);
         int links = 0;
         for (TaskStore.Link link : toAdd) {
-            links += link(tx, caller, link) ? 1 : 0;
+            links += Tasks.addLink(tx, caller, link) ? 1 : 0;
         }
         return new Imported(List.copyOf(created), List.copyOf(alreadyHere), links);
     }
@@ -178,16 +178,6 @@ public final class TaskTransfer {
         }
     }
 
-    /** Adds the link unless it is there (cycles checked before, {@link #refuseCycles}). */
-    private static boolean link(Tx tx, Caller caller, TaskStore.Link link) {
-        if (!Tasks.addLink(tx, link)) {
-            return false;
-        }
-        Task task = TaskStore.in(tx).task(link.from()).orElseThrow();
-        Tasks.record(tx, caller, task, "task.linked", link.kind().name().toLowerCase(java.util.Locale.ROOT), link.to());
-        return true;
-    }
-
     /** The id a reference of the file names: a task of the file, or one of the queue (by id or external ref). */
     private static String idOf(Tx tx, Map<String, String> ids, String ref, Incoming of, String role) {
         String id = ids.get(ref);
@@ -207,8 +197,9 @@ public final class TaskTransfer {
         Set<String> placed = new HashSet<>();
         for (Incoming task : fresh) {
             List<Incoming> chain = new ArrayList<>();
+            Set<String> inChain = new HashSet<>();
             for (Incoming at = task; at != null && !placed.contains(at.ref()); at = at.parent() == null ? null : freshByRef.get(at.parent())) {
-                if (chain.contains(at)) {
+                if (!inChain.add(at.ref())) {
                     throw SwarmException.badInput("task " + at.ref() + " is its own ancestor: its parents loop");
                 }
                 chain.add(at);

@@ -453,10 +453,7 @@ public final class Tasks {
             actor(tx, caller);
             TaskStore.Link link = linkOf(tx, ref, otherRef, kind);
             refuseCycle(tx, link);
-            if (addLink(tx, link)) {
-                Task task = TaskStore.in(tx).task(link.from()).orElseThrow();
-                record(tx, caller, task, "task.linked", kind.name().toLowerCase(java.util.Locale.ROOT), link.to());
-            }
+            addLink(tx, caller, link);
             return view(tx, TaskStore.in(tx).task(link.from()).orElseThrow());
         });
     }
@@ -489,13 +486,19 @@ public final class Tasks {
         return new TaskStore.Link(task.id(), other.id(), kind);
     }
 
-    /** Adds the link unless it is there; a related link is there also when given the other way. */
-    static boolean addLink(Tx tx, TaskStore.Link link) {
+    /**
+     * Adds the link unless it is there (a related link is there also when given the other way),
+     * with its {@code task.linked} event; false when it was there. Cycles are the caller's check.
+     */
+    static boolean addLink(Tx tx, Caller caller, TaskStore.Link link) {
+        TaskStore rows = TaskStore.in(tx);
         if (link.kind() == TaskStore.Kind.RELATED
-                && TaskStore.in(tx).links(List.of(link.to())).contains(new TaskStore.Link(link.to(), link.from(), TaskStore.Kind.RELATED))) {
+                && rows.links(List.of(link.to())).contains(new TaskStore.Link(link.to(), link.from(), TaskStore.Kind.RELATED))
+                || !rows.insertLink(link)) {
             return false;
         }
-        return TaskStore.in(tx).insertLink(link);
+        record(tx, caller, rows.task(link.from()).orElseThrow(), "task.linked", link.kind().name().toLowerCase(java.util.Locale.ROOT), link.to());
+        return true;
     }
 
     /** Refuses a blocks link that would close a cycle, naming it. */
