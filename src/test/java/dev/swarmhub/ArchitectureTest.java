@@ -30,11 +30,12 @@ class ArchitectureTest {
             "agents", List.of("kernel", "leases"),
             "messages", List.of("kernel", "leases", "agents"),
             "tasks", List.of("kernel", "leases", "agents"),
-            "store", List.of("kernel", "leases", "agents", "messages", "tasks"),
+            "processes", List.of("kernel", "leases", "agents", "tasks"),
+            "store", List.of("kernel", "leases", "agents", "messages", "tasks", "processes"),
             "host", List.of("kernel", "leases", "agents", "messages"),
-            "hub", List.of("kernel", "leases", "agents", "messages", "tasks", "store", "host"),
-            "cli", List.of("kernel", "leases", "agents", "messages", "tasks", "store", "host", "hub"));
-    private static final List<String> DOMAIN = List.of("kernel", "leases", "agents", "messages", "tasks");
+            "hub", List.of("kernel", "leases", "agents", "messages", "tasks", "processes", "store", "host"),
+            "cli", List.of("kernel", "leases", "agents", "messages", "tasks", "processes", "store", "host", "hub"));
+    private static final List<String> DOMAIN = List.of("kernel", "leases", "agents", "messages", "tasks", "processes");
 
     @Test
     void eachPackageUsesOnlyThePackagesBelowIt() {

@@ -5,6 +5,7 @@ import dev.swarmhub.kernel.Durations;
 import dev.swarmhub.kernel.Gate;
 import dev.swarmhub.kernel.Limits;
 import dev.swarmhub.kernel.OrderedMap;
+import dev.swarmhub.kernel.ProcessIdentity;
 import dev.swarmhub.kernel.ProcessProbe;
 import dev.swarmhub.kernel.Setting;
 import dev.swarmhub.kernel.Store;
@@ -679,6 +680,46 @@ public final class Agents implements Gate {
             return ProcessCheck.ended("process " + agent.pid() + " exited (the pid now belongs to another process)");
         }
         return ProcessCheck.ALIVE;
+    }
+
+    /**
+     * A supervised process (the processes domain) starts as this agent, registered by its spawn at
+     * {@code spawnedAt}: active again, with a fresh token for the process's environment. Null when
+     * the id names another agent now (registered again after the spawn, once this one was gone).
+     */
+    public static String startSupervised(Tx tx, String id, long spawnedAt) {
+        AgentStore agents = AgentStore.in(tx);
+        Optional<Agent> agent = agents.agent(id);
+        if (agent.isEmpty() || agent.get().registeredAt() > spawnedAt) {
+            return null;
+        }
+        String token = Tokens.newToken();
+        agents.setAgentToken(id, Tokens.hash(token));
+        if (agent.get().status() != Agent.Status.ACTIVE) {
+            agents.setAgentStatus(id, Agent.Status.ACTIVE);
+        }
+        agents.touchAgent(id);
+        return token;
+    }
+
+    /** A supervised agent waiting for its process to start stays active (it cannot call while queued). */
+    public static void keepWaiting(Tx tx, String id) {
+        AgentStore.in(tx).touchAgent(id);
+    }
+
+    /** The supervised agent's process runs: from now on the agent lives as long as that process. */
+    public static void attachProcess(Tx tx, String id, ProcessIdentity process) {
+        AgentStore.in(tx).claimedAgent(id).ifPresent(claimed -> {
+            Agent a = claimed.agent();
+            AgentStore.in(tx).saveAgent(new Agent(a.id(), a.kind(), a.status(), a.label(), a.pane(), a.tmuxSocket(), a.panePid(),
+                    a.panePidStartedAt(), process.pid(), process.startedAt(), process.host(), a.registeredAt(), tx.now(), a.statusSince(),
+                    a.claimed(), a.session(), a.activity(), a.activitySince(), a.progressAt()), claimed.tokenHash());
+        });
+    }
+
+    /** The agent's process ended: it is gone and its leases are released, with the reason (nothing when it is gone already). */
+    public static void processEnded(Tx tx, String id, String reason) {
+        AgentStore.in(tx).agent(id).filter(agent -> agent.status() != Agent.Status.GONE).ifPresent(agent -> markGone(tx, agent, reason));
     }
 
     static void markGone(Tx tx, Agent agent, String reason) {

@@ -7,6 +7,7 @@ import dev.swarmhub.hub.LeaseEndpoints;
 import dev.swarmhub.hub.LogEndpoints;
 import dev.swarmhub.hub.MessageEndpoints;
 import dev.swarmhub.hub.Services;
+import dev.swarmhub.hub.ProcessEndpoints;
 import dev.swarmhub.hub.TaskEndpoints;
 import dev.swarmhub.kernel.EventLog;
 import dev.swarmhub.kernel.LogOperations;
@@ -15,6 +16,7 @@ import dev.swarmhub.leases.LeaseOperations;
 import dev.swarmhub.leases.Leases;
 import dev.swarmhub.messages.MessageOperations;
 import dev.swarmhub.messages.Messages;
+import dev.swarmhub.processes.ProcessOperations;
 import dev.swarmhub.tasks.TaskOperations;
 import dev.swarmhub.tasks.Tasks;
 
@@ -47,6 +49,7 @@ final class CommandServices implements AutoCloseable {
     final AgentEndpoints agentEndpoints;
     final LogEndpoints logEndpoints;
     final TaskEndpoints taskEndpoints;
+    final ProcessEndpoints processEndpoints;
 
     CommandServices(Services services, boolean owned) {
         this.services = services;
@@ -62,6 +65,7 @@ final class CommandServices implements AutoCloseable {
         this.agentEndpoints = services.agentEndpoints;
         this.logEndpoints = services.logEndpoints;
         this.taskEndpoints = services.taskEndpoints;
+        this.processEndpoints = services.processEndpoints;
     }
 
     private CommandServices() {
@@ -78,6 +82,7 @@ final class CommandServices implements AutoCloseable {
         this.agentEndpoints = new AgentEndpoints(new AgentOperations(null));
         this.logEndpoints = new LogEndpoints(new LogOperations(null));
         this.taskEndpoints = new TaskEndpoints(new TaskOperations(null));
+        this.processEndpoints = new ProcessEndpoints(new ProcessOperations(null));
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.swarmhub.agents.Agents;
 import dev.swarmhub.hub.Hub;
 import dev.swarmhub.hub.HubFiles;
 import dev.swarmhub.hub.HubLog;
+import dev.swarmhub.hub.LogFileReader;
 import dev.swarmhub.hub.JsonViews;
 import dev.swarmhub.kernel.OrderedMap;
 import dev.swarmhub.kernel.SwarmException;
@@ -254,13 +255,13 @@ final class HubCommands {
             }
             Path file = HubFiles.log(swarm.projectRoot());
             if (!follow) {
-                List<String> last = HubLogReader.last(file, count);
+                List<String> last = LogFileReader.last(file, count);
                 return swarm.output.result(Output.document("file", file.toString(), "lines", last),
                         last.isEmpty() ? "no lines in " + file + (Files.exists(file) ? "" : " (no hub has logged there yet)")
                                 : String.join("\n", last));
             }
             try {
-                HubLogReader.follow(file, count, line -> swarm.output.stream(JsonViews.json(Output.document("line", line)), line + "\n"));
+                LogFileReader.follow(file, count, line -> swarm.output.stream(JsonViews.json(Output.document("line", line)), line + "\n"));
             } catch (InterruptedException | ClosedByInterruptException stopped) {
                 return 0; // following ends when asked to, not with an error
             }

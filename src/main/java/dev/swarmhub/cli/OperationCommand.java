@@ -108,7 +108,7 @@ final class OperationCommand<A extends Record, R> implements Callable<Integer> {
 
     private static void typed(OptionSpec.Builder option, Argument argument) {
         if (argument.type() == List.class) {
-            option.type(List.class).auxiliaryTypes(String.class).splitRegex(",");
+            option.type(List.class).auxiliaryTypes(String.class).splitRegex(argument.doc().whole() ? "" : ",");
         } else {
             option.type(String.class);
         }
@@ -119,7 +119,7 @@ final class OperationCommand<A extends Record, R> implements Callable<Integer> {
 
     private static void typed(PositionalParamSpec.Builder parameter, Argument argument) {
         if (argument.type() == List.class) {
-            parameter.type(List.class).auxiliaryTypes(String.class).splitRegex(",");
+            parameter.type(List.class).auxiliaryTypes(String.class).splitRegex(argument.doc().whole() ? "" : ",");
         } else {
             parameter.type(String.class);
         }

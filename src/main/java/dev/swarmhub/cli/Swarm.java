@@ -34,13 +34,13 @@ import picocli.CommandLine;
 /** The {@code swarm} command line: global options and the entry point. */
 @Command(name = "swarm", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, versionProvider = Swarm.Version.class,
         description = "Coordination for AI coding agents sharing one repository: leases on files, globs and named resources, "
-                + "messages between agents, and a shared task queue.",
+                + "messages between agents, a shared task queue, and agent processes the hub supervises.",
         subcommands = {LockCommand.class, AgentCommand.class, AgentsCommand.class, WhoamiCommand.class,
                 MessageCommands.Send.class, MessageCommands.Broadcast.class, MessageCommands.Reply.class, MessageCommands.Inbox.class,
                 MessageCommands.Read.class, MessageCommands.Ack.class, MessageCommands.Thread.class, MessageCommands.Search.class,
                 GuardCommand.class, LogCommand.class, ConfigCommand.class, HubCommands.Up.class, HubCommands.Down.class,
                 HubCommands.Status.class, BenchCommand.class, McpCommand.class, DemoCommand.class, HooksCommand.class, HookCommand.class,
-                PrimeCommand.class, TaskCommand.class, CommandLine.HelpCommand.class},
+                PrimeCommand.class, TaskCommand.class, ProcessCommands.Group.class, ProcessCommands.Logs.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:anything else failed", "2:bad usage or bad input",
                 "3:denied (conflict, not the holder, timed out waiting)",
@@ -181,6 +181,7 @@ public final class Swarm implements Runnable {
         commandLine.getSubcommands().get("agent").addSubcommand(OperationCommand.of(services -> services.agentEndpoints.report, "activity",
                 agent -> agent.id() + " is " + agent.activity().label(), "activity"));
         TaskCommand.addDerived(commandLine.getSubcommands().get("task"));
+        ProcessCommands.addDerived(commandLine);
         commandLine.getCommandSpec().removeSubcommand("help");
         commandLine.addSubcommand(new CommandLine.HelpCommand()); // listed last, after the derived commands
         return commandLine

@@ -52,10 +52,10 @@ final class Api extends HttpServlet {
     private static final int DISCARD_LIMIT = 1024 * 1024;
     private static final TypeReference<Map<String, Object>> DOCUMENT = new TypeReference<>() {
     };
-    /** /messages/{id}/{action}, /tasks/{id}/{action}: an operation on one message or task. */
-    private static final Pattern ON_ONE = Pattern.compile("(GET|POST) /(messages|tasks)/([^/]+)(?:/([a-z]+))?");
+    /** /messages/{id}/{action}, /tasks/{id}/{action}, /processes/{id}/{action}: an operation on one message, task or process. */
+    private static final Pattern ON_ONE = Pattern.compile("(GET|POST) /(messages|tasks|processes)/([^/]+)(?:/([a-z]+))?");
     /** The argument the path names, per collection: /messages/{id} is the message, /tasks/{id} the task. */
-    private static final Map<String, String> NAMED_IN_PATH = Map.of("messages", "message", "tasks", "task");
+    private static final Map<String, String> NAMED_IN_PATH = Map.of("messages", "message", "tasks", "task", "processes", "process");
 
     private static final Logger LOG = LoggerFactory.getLogger(Api.class);
     private static final JsonMapper STRICT = JsonMapper.builder()
@@ -80,6 +80,7 @@ final class Api extends HttpServlet {
     private final AgentEndpoints agent;
     private final LogEndpoints log;
     private final TaskEndpoints task;
+    private final ProcessEndpoints process;
     /** POST routes defined as operations: the body's fields are the operation's arguments. */
     private final Map<String, Exposed<?, ?>> postedOperations;
     /** GET routes defined as operations: the query's parameters are the operation's arguments. */
@@ -100,20 +101,22 @@ final class Api extends HttpServlet {
         this.agent = services.agentEndpoints;
         this.log = services.logEndpoints;
         this.task = services.taskEndpoints;
+        this.process = services.processEndpoints;
         this.postedOperations = Map.ofEntries(Map.entry("POST /locks", lease.acquire), Map.entry("POST /locks/renew", lease.renew),
                 Map.entry("POST /locks/release", lease.release), Map.entry("POST /locks/cleanup", lease.cleanup),
                 Map.entry("POST /locks/release-agent", lease.releaseAgent), Map.entry("POST /messages", message.send),
                 Map.entry("POST /messages/broadcast", message.broadcast), Map.entry("POST /agents/heartbeat", agent.heartbeat),
                 Map.entry("POST /agents/leave", agent.leave), Map.entry("POST /agents/activity", agent.report),
-                Map.entry("POST /tasks", task.create), Map.entry("POST /tasks/claim", task.claim));
+                Map.entry("POST /tasks", task.create), Map.entry("POST /tasks/claim", task.claim), Map.entry("POST /processes", process.spawn));
         this.queriedOperations = Map.of("GET /agents", agent.list, "GET /log", log.read, "GET /messages", message.inbox,
-                "GET /tasks", task.list, "GET /tasks/stats", task.stats);
+                "GET /tasks", task.list, "GET /tasks/stats", task.stats, "GET /processes", process.list, "GET /processes/stats", process.stats);
         this.onOne = Map.ofEntries(Map.entry("GET /messages/{id}", message.show), Map.entry("GET /messages/{id}/thread", message.thread),
                 Map.entry("POST /messages/{id}/read", message.read), Map.entry("POST /messages/{id}/ack", message.ack),
                 Map.entry("POST /messages/{id}/reply", message.reply), Map.entry("GET /tasks/{id}", task.show),
                 Map.entry("GET /tasks/{id}/tree", task.tree), Map.entry("POST /tasks/{id}/report", task.report),
                 Map.entry("POST /tasks/{id}/cancel", task.cancel), Map.entry("POST /tasks/{id}/reopen", task.reopen),
-                Map.entry("POST /tasks/{id}/link", task.link), Map.entry("POST /tasks/{id}/unlink", task.unlink));
+                Map.entry("POST /tasks/{id}/link", task.link), Map.entry("POST /tasks/{id}/unlink", task.unlink),
+                Map.entry("GET /processes/{id}", process.show), Map.entry("POST /processes/{id}/kill", process.kill));
         Map<String, Exposed<?, ?>> operations = new LinkedHashMap<>(postedOperations);
         operations.putAll(queriedOperations);
         operations.putAll(onOne);
@@ -155,7 +158,8 @@ final class Api extends HttpServlet {
             Exposed<?, ?> posted = postedOperations.get(route);
             boolean admitting = posted != null && posted.operation().admitting();
             Caller caller = guard.authenticate(request, admitting || route.startsWith("GET /messages") || route.startsWith("POST /messages")
-                    || route.startsWith("GET /tasks") || route.startsWith("POST /tasks"));
+                    || route.startsWith("GET /tasks") || route.startsWith("POST /tasks") || route.startsWith("GET /processes")
+                    || route.startsWith("POST /processes"));
             guard.checkHost(request);
             if (route.equals("GET /events")) {
                 events.stream(caller, request, response);

@@ -58,6 +58,7 @@ public final class Hub implements AutoCloseable {
     private final HttpServer http;
     private final PaneTypist paneTypist;
     private final PaneWatcher paneWatcher;
+    private final ProcessSupervisor supervisor;
     private final String urlHost;
     /** The timers and the watch of the hub's files, on their own threads: a slow store does not delay the watch. */
     private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(2,
@@ -92,7 +93,10 @@ public final class Hub implements AutoCloseable {
         services.typeWith(paneTypist);
         writeLockOwner();
         writeInfo();
+        this.supervisor = new ProcessSupervisor(root, services, timers);
+        supervisor.start();
         timers.scheduleWithFixedDelay(this::sweep, TIMER_PERIOD_MS, TIMER_PERIOD_MS, TimeUnit.MILLISECONDS);
+        timers.scheduleWithFixedDelay(supervisor::tick, TIMER_PERIOD_MS, TIMER_PERIOD_MS, TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(this::watchFiles, WATCH_PERIOD_MS, WATCH_PERIOD_MS, TimeUnit.MILLISECONDS);
         Log.LOG.info("hub started for {}: pid {}, http://{}:{}/api/v1, socket {}, store {}", root, ProcessHandle.current().pid(),
                 urlHost, http.port(), HubFiles.socket(root), swarm.resolve("swarm.db"));

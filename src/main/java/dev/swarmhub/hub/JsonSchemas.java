@@ -105,6 +105,9 @@ final class JsonSchemas {
         if (plain == Integer.class || plain == int.class || plain == Long.class || plain == long.class) {
             return OrderedMap.of("type", "integer");
         }
+        if (plain == Double.class || plain == double.class) {
+            return OrderedMap.of("type", "number");
+        }
         if (plain == Instant.class) {
             return OrderedMap.of("type", "string", "format", "date-time");
         }

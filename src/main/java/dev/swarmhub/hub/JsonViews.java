@@ -17,6 +17,8 @@ import dev.swarmhub.leases.Resource;
 import dev.swarmhub.leases.Waiter;
 import dev.swarmhub.messages.Message;
 import dev.swarmhub.messages.Messages;
+import dev.swarmhub.processes.Processes;
+import dev.swarmhub.processes.Run;
 import dev.swarmhub.tasks.Task;
 import dev.swarmhub.tasks.Tasks;
 import java.time.Instant;
@@ -269,6 +271,74 @@ public final class JsonViews {
                         agent.cancelled())).toList(),
                 stats.byParent().stream().map(parent -> new ParentCountsView(parent.parent(), parent.done(), parent.total())).toList(),
                 stats.activeAgents().stream().map(task -> new ActiveAgentsView(task.task(), task.agents())).toList());
+    }
+
+    // --------------------------------------------------------------------------------- processes
+
+    public record ProcessView(@Field("the run's id (a unique prefix of 6+ names it); its agent's id names its latest run") String id,
+            String agent, @Field(valuesOf = Run.Kind.class) String kind, @Field(nullable = true) String task,
+            @Field(value = "the agent that spawned it", nullable = true) String parent, @Field("1 + its parent's depth") int depth,
+            @Field(valuesOf = Run.State.class) String state, String host, @Field("program and arguments") List<String> command, String cwd,
+            @Field(nullable = true) Long pid, Instant queuedAt, @Field(nullable = true) Instant startedAt,
+            @Field(nullable = true) Instant endedAt, @Field(value = "from start to end, or to now", nullable = true) Long uptimeMs,
+            @Field(value = "CPU time of the process (this host, while it runs)", nullable = true) Double cpuSeconds,
+            @Field(value = "null when unknown: lost, or adopted after a hub restart", nullable = true) Integer exitCode,
+            @Field(value = "how it ended", nullable = true) String endReason,
+            @Field(value = "asked to stop: by whom, why, with which signal", nullable = true) StopView stop,
+            @Field("bytes of output so far") long outputBytes, @Field(nullable = true) Instant outputAt,
+            @Field(value = "total input tokens its events reported", nullable = true) Long inputTokens,
+            @Field(nullable = true) Long outputTokens, @Field(value = "USD, as Claude Code reports it", nullable = true) Double costUsd,
+            @Field(nullable = true) Double maxCostUsd, @Field(value = "success, or error: why (from its final event)", nullable = true) String outcome,
+            @Field(value = "its latest step (a tool, a command)", nullable = true) String lastStep,
+            @Field("its output file, under .swarm/runs") String log) {
+    }
+
+    public record StopView(Instant at, @Field("TERM or KILL") String signal, long graceMs, String by, String reason) {
+    }
+
+    public record SpawnedView(ProcessView process,
+            @JsonInclude(Include.NON_NULL) @Field("queued: how many runs wait before it (processes.max run already)") Long queuedBefore) {
+    }
+
+    public record ProcessesView(List<ProcessView> processes) {
+    }
+
+    public record ProcessCountView(@Field("the task or the parent agent") String key, long running, long queued) {
+    }
+
+    public record ProcessStatsView(@Field("the newest event the counts include") long asOfEvent, @Field("starting or running") long running,
+            long queued, List<ProcessCountView> byTask, List<ProcessCountView> byParent) {
+    }
+
+    public static ProcessView process(Run run) {
+        Run.StopRequest stop = run.stop();
+        Long until = run.startedAt() == null ? null : run.endedAt() != null ? run.endedAt() : Long.valueOf(System.currentTimeMillis());
+        return new ProcessView(run.id(), run.agent(), run.spec().kind().label(), run.spec().task(), run.parent(), run.depth(), run.state().label(),
+                run.host(), run.spec().command(), run.spec().cwd(), run.pid(), Instant.ofEpochMilli(run.queuedAt()), instantOrNull(run.startedAt()),
+                instantOrNull(run.endedAt()), until == null ? null : until - run.startedAt(), cpuSeconds(run), run.exitCode(), run.endReason(),
+                stop == null ? null : new StopView(Instant.ofEpochMilli(stop.at()), stop.signal(), stop.graceMs(), stop.by(), stop.reason()),
+                run.outputBytes(), instantOrNull(run.outputAt()), run.usage().inputTokens(), run.usage().outputTokens(), run.usage().costUsd(),
+                run.spec().maxCostUsd(), run.usage().outcome(), run.usage().lastStep(), ".swarm/runs/" + run.agent() + ".log");
+    }
+
+    private static final dev.swarmhub.host.LocalProcesses HERE = new dev.swarmhub.host.LocalProcesses();
+
+    /** The CPU time of a live process of this host, as the OS reports it now. */
+    private static Double cpuSeconds(Run run) {
+        if (!run.state().live() || run.process() == null || !HERE.runs(run.process())) {
+            return null;
+        }
+        return ProcessHandle.of(run.pid()).flatMap(process -> process.info().totalCpuDuration()).map(cpu -> cpu.toMillis() / 1000.0).orElse(null);
+    }
+
+    public static ProcessesView processes(List<Run> runs) {
+        return new ProcessesView(runs.stream().map(JsonViews::process).toList());
+    }
+
+    public static ProcessStatsView processStats(Processes.Stats stats) {
+        return new ProcessStatsView(stats.asOfEvent(), stats.live(), stats.queued(),
+                stats.byTask().stream().map(count -> new ProcessCountView(count.key(), count.live(), count.queued())).toList(),
+                stats.byParent().stream().map(count -> new ProcessCountView(count.key(), count.live(), count.queued())).toList());
     }
 
     // ------------------------------------------------------------------------------------ events

@@ -261,6 +261,10 @@ final class McpService implements AutoCloseable {
         tools.add(tool("claim_task", task.claim));
         tools.add(tool("report_task", task.report));
         tools.add(tool("list_tasks", task.list));
+        ProcessEndpoints process = services.processEndpoints;
+        tools.add(tool("spawn_agent", process.spawn));
+        tools.add(tool("list_processes", process.list));
+        tools.add(tool("stop_process", process.kill));
         return tools;
     }
 

@@ -148,6 +148,9 @@ public final class OperationArguments {
         if (type == Long.class) {
             return wholeNumber(wording, name, value);
         }
+        if (type == Double.class) {
+            return number(wording, name, value);
+        }
         if (!(value instanceof String text)) {
             throw wrongType(wording, name, "a string");
         }
@@ -169,6 +172,16 @@ public final class OperationArguments {
             return Long.parseLong(text);
         }
         throw wrongType(wording, name, "a whole number");
+    }
+
+    private static double number(Wording wording, String name, Object value) {
+        if (value instanceof Number number) {
+            return number.doubleValue();
+        }
+        if (wording.textOnly() && value instanceof String text && text.strip().matches("[0-9]{1,12}(\\.[0-9]{1,12})?")) {
+            return Double.parseDouble(text.strip());
+        }
+        throw wrongType(wording, name, "a number");
     }
 
     /** A value of a domain type read from its text by the type's own {@code parse(String)} (Mode, MessageType). */

@@ -20,6 +20,8 @@ import dev.swarmhub.messages.MessageRetries;
 import dev.swarmhub.messages.MessageSignature;
 import dev.swarmhub.messages.Messages;
 import dev.swarmhub.messages.PaneTypings;
+import dev.swarmhub.processes.ProcessOperations;
+import dev.swarmhub.processes.Processes;
 import dev.swarmhub.store.Stores;
 import dev.swarmhub.tasks.TaskOperations;
 import dev.swarmhub.tasks.Tasks;
@@ -48,6 +50,7 @@ public final class Services implements AutoCloseable {
     public final MessageRetries messageRetries;
     public final PaneTypings paneTypings;
     public final Tasks tasks;
+    public final Processes processes;
     /** What the hub's timer runs every second, as each domain declares it. */
     public final List<Sweep> sweeps;
     /** The operations with their views, built once and shared by HTTP, MCP and the CLI. */
@@ -56,6 +59,7 @@ public final class Services implements AutoCloseable {
     public final AgentEndpoints agentEndpoints;
     public final LogEndpoints logEndpoints;
     public final TaskEndpoints taskEndpoints;
+    public final ProcessEndpoints processEndpoints;
     /** The hub's typist when this process is a hub (null otherwise: nobody here types, so nobody waits). */
     private volatile PaneTypist typist;
     /** {@link RequestLog#SLOW_REQUEST} as last read, and when (nanoTime): read at most once a second, not per request. */
@@ -66,14 +70,15 @@ public final class Services implements AutoCloseable {
     private Services(Path root, Store store) {
         this.root = root;
         this.store = store;
-        LocalProcesses processes = new LocalProcesses();
-        this.agents = new Agents(store, processes);
+        LocalProcesses thisHost = new LocalProcesses();
+        this.agents = new Agents(store, thisHost);
         this.agentOperations = new AgentOperations(agents);
-        this.leases = new Leases(store, agents, processes);
+        this.leases = new Leases(store, agents, thisHost);
         this.leaseOperations = new LeaseOperations(leases, new ResourceParser(root));
         this.log = new EventLog(store);
         this.logOperations = new LogOperations(log);
-        this.settings = new Settings(store, agents, Stream.<List<Setting<?>>>of(Agents.SETTINGS, Messages.SETTINGS, Tasks.SETTINGS, List.of(EventStream.STREAMS_PER_TOKEN, RequestLog.SLOW_REQUEST))
+        this.settings = new Settings(store, agents, Stream.<List<Setting<?>>>of(Agents.SETTINGS, Messages.SETTINGS, Tasks.SETTINGS, Processes.SETTINGS,
+                        List.of(EventStream.STREAMS_PER_TOKEN, RequestLog.SLOW_REQUEST, ProcessSupervisor.LOG_MAX_MB))
                 .flatMap(List::stream).toList());
         MessageSignature signature = new MessageSignature(MessageSecret.readOrCreate(root));
         this.messages = new Messages(store, agents, signature);
@@ -81,12 +86,15 @@ public final class Services implements AutoCloseable {
         this.paneTypings = new PaneTypings(store, signature);
         this.messageOperations = new MessageOperations(messages);
         this.tasks = new Tasks(store, agents);
-        this.sweeps = List.of(leases.housekeeping, messageRetries.housekeeping, tasks.housekeeping, IdempotentAnswers.housekeeping(store));
+        this.processes = new Processes(store, agents, tasks, thisHost);
+        this.sweeps = List.of(leases.housekeeping, messageRetries.housekeeping, tasks.housekeeping, this.processes.housekeeping,
+                IdempotentAnswers.housekeeping(store));
         this.leaseEndpoints = new LeaseEndpoints(leaseOperations);
         this.messageEndpoints = new MessageEndpoints(messageOperations, this);
         this.agentEndpoints = new AgentEndpoints(agentOperations);
         this.logEndpoints = new LogEndpoints(logOperations);
         this.taskEndpoints = new TaskEndpoints(new TaskOperations(tasks));
+        this.processEndpoints = new ProcessEndpoints(new ProcessOperations(this.processes));
     }
 
     /** Opens the project's store ({@link Stores}); on first use this also creates .swarm/operator.token. */

@@ -22,4 +22,7 @@ public @interface Doc {
 
     /** The argument's name in JSON and tools when not the component's own. */
     String name() default "";
+
+    /** A list whose values are taken whole on a command line (a program's arguments), never split at commas. */
+    boolean whole() default false;
 }

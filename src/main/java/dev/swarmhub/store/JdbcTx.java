@@ -27,7 +27,7 @@ import tools.jackson.databind.json.JsonMapper;
 final class JdbcTx implements Tx {
 
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    static final JsonMapper JSON = JsonMapper.builder().build();
     private static final TypeReference<Map<String, Object>> DETAILS = new TypeReference<>() {
     };
 

@@ -5,6 +5,7 @@ import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.Tx;
 import dev.swarmhub.leases.LeaseStore;
 import dev.swarmhub.messages.MessageStore;
+import dev.swarmhub.processes.ProcessStore;
 import dev.swarmhub.tasks.TaskStore;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -57,11 +58,12 @@ import org.sqlite.SQLiteConfig;
 public final class SqliteStore implements Store {
 
     /** The newest migration under db/migration/sqlite; opening skips Flyway when it is applied. */
-    static final String SCHEMA_VERSION = "10";
+    static final String SCHEMA_VERSION = "11";
     static final int BUSY_TIMEOUT_MS = 30_000;
     /** Each domain's part of a transaction: the domain's interface and this store's SQL for it. */
     private static final Map<Class<?>, Function<JdbcTx, ?>> PARTS = Map.of(LeaseStore.class, LeaseSql::new,
-            AgentStore.class, AgentSql::new, MessageStore.class, MessageSql::new, TaskStore.class, TaskSql::new);
+            AgentStore.class, AgentSql::new, MessageStore.class, MessageSql::new, TaskStore.class, TaskSql::new,
+            ProcessStore.class, ProcessSql::new);
     private static final int READERS = 4;
     private static final int MAX_BATCH = 64;
 

@@ -296,6 +296,24 @@ public final class Tasks {
         });
     }
 
+    /**
+     * The task a new worker is spawned for (the processes domain): its id when it is open or in
+     * progress; refused, saying why, when it is closed or blocked.
+     */
+    public static String workable(Tx tx, String ref) {
+        Task task = resolve(tx, ref);
+        Task.Status shown = shown(tx, task);
+        if (shown != Task.Status.OPEN && shown != Task.Status.IN_PROGRESS) {
+            throw SwarmException.denied("task " + task.id() + " has no work to join: " + notReady(tx, task, shown));
+        }
+        return task.id();
+    }
+
+    /** The full id of the task an id or unique prefix names (the processes domain's filter by task). */
+    public static String resolveId(Tx tx, String ref) {
+        return resolve(tx, ref).id();
+    }
+
     private static Leases.Request request(Caller caller, Task task, Duration ttl) {
         return new Leases.Request(caller, List.of(Resource.ofTask(task.id())), Mode.EXCLUSIVE, ttl, "task: " + task.title());
     }

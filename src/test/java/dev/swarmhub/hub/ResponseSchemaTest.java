@@ -136,6 +136,17 @@ class ResponseSchemaTest {
         check("POST /tasks/{id}/cancel", 200, api.post(alice, "/tasks/" + second + "/cancel", "{\"reason\":\"schema\"}"));
         check("POST /tasks/{id}/reopen", 200, api.post(alice, "/tasks/" + second + "/reopen", ""));
 
+        // processes: spawned (by an agent: its child), listed, shown, counted, stopped
+        JsonNode spawned = check("POST /processes", 201, api.post(alice, "/processes", "{\"command\":[\"sleep\",\"60\"],\"task\":\""
+                + second + "\",\"env\":[\"A=1\"]}")).json().path("process");
+        assertThat(spawned.path("state").asString()).isEqualTo("running");
+        check("GET /processes", 200, api.get(operator, "/processes?all=true"));
+        check("GET /processes/{id}", 200, api.get(alice, "/processes/" + spawned.path("agent").asString()));
+        check("GET /processes/stats", 200, api.get(operator, "/processes/stats"));
+        JsonNode killed = check("POST /processes/{id}/kill", 200, api.post(alice, "/processes/" + spawned.path("id").asString() + "/kill",
+                "{\"grace\":\"5s\",\"reason\":\"schema\"}")).json();
+        assertThat(killed.path("processes").get(0).path("state").asString()).isEqualTo("killed");
+
         // the log, as a page and as a stream
         check("GET /log", 200, api.get(operator, "/log?limit=5"));
         check("GET /log", 200, api.get(operator, "/log?after=0&kind=lease.acquired"));

@@ -1,4 +1,4 @@
-package dev.swarmhub.cli;
+package dev.swarmhub.hub;
 
 import dev.swarmhub.store.FileIdentity;
 import java.io.ByteArrayOutputStream;
@@ -21,21 +21,22 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Reads the hub's own log (.swarm/hub.log, rotated by the hub: hub.log.1 holds the lines before),
- * from the file alone, so it works whether a hub runs or not: the last lines, and following it as
- * the hub writes, across rotations.
+ * Reads a log file the hub rotates ({@code X.log.1} holds the lines before; the hub's own
+ * .swarm/hub.log, a process's output under .swarm/runs/), from the file alone, so it works
+ * whether a hub runs or not: the last lines, and following it as it is written, across rotations
+ * (renamed away, or copied and truncated).
  */
-final class HubLogReader {
+public final class LogFileReader {
 
     private static final int CHUNK = 64 * 1024;
     /** Following re-checks the file this often even without a change notice from the file system. */
     private static final long RECHECK_MS = 1_000;
 
-    private HubLogReader() {
+    private LogFileReader() {
     }
 
     /** The last {@code count} lines of the log, the oldest first; earlier ones from hub.log.1 when hub.log has fewer. */
-    static List<String> last(Path log, int count) throws IOException {
+    public static List<String> last(Path log, int count) throws IOException {
         List<String> lines = new ArrayList<>();
         try (FileChannel channel = FileChannel.open(log, StandardOpenOption.READ)) {
             lines.addAll(lastLines(channel, channel.size(), count));
@@ -68,7 +69,7 @@ final class HubLogReader {
      * interrupted. A rotated file is read to its end before the new one is opened; a line is
      * printed once it is whole. Wakes on the file system's notices for .swarm/ (inotify).
      */
-    static void follow(Path log, int count, Consumer<String> sink) throws IOException, InterruptedException {
+    public static void follow(Path log, int count, Consumer<String> sink) throws IOException, InterruptedException {
         try (WatchService watcher = log.getFileSystem().newWatchService()) {
             WatchKey watch = watch(log.getParent(), watcher); // before the first read: no change after it goes unnoticed
             Followed file = Followed.open(log);

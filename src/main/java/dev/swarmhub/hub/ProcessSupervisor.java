@@ -1,0 +1,280 @@
+package dev.swarmhub.hub;
+
+import dev.swarmhub.host.AgentOutput;
+import dev.swarmhub.host.Launcher;
+import dev.swarmhub.host.LocalProcesses;
+import dev.swarmhub.kernel.ProcessIdentity;
+import dev.swarmhub.kernel.Setting;
+import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.processes.ProcessControl;
+import dev.swarmhub.processes.Processes;
+import dev.swarmhub.processes.Run;
+import dev.swarmhub.store.PrivateFiles;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The hub's side of the processes domain on this host: starts the runs the rows say are due,
+ * signals those asked to stop (TERM to the process group, KILL after the grace), records each
+ * process's end, and follows its output file (size, last output, and for Claude Code and Codex
+ * the tokens and cost their JSON events report). On the hub's start it adopts the processes
+ * still running from before (same pid and start time) and the rows of the others say lost.
+ */
+final class ProcessSupervisor implements ProcessControl {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessSupervisor.class);
+    /** The size at which a run's output file is rotated (kept: the file and {@value #KEPT_FILES} older ones). */
+    static final Setting<Integer> LOG_MAX_MB = Setting.count("processes.log-max-mb", 10, 10_000, "MB");
+    private static final int KEPT_FILES = 3;
+    private static final int READ_CHUNK = 1 << 20;
+
+    private final Path root;
+    private final Services services;
+    private final Processes processes;
+    private final LocalProcesses probe = new LocalProcesses();
+    private final ScheduledExecutorService timers;
+    private final Map<String, Watched> watched = new ConcurrentHashMap<>();
+    private final AtomicBoolean tickQueued = new AtomicBoolean();
+
+    /** A process this hub watches: its run, its output file and how far it was read, and whether the hub signalled it. */
+    private static final class Watched {
+        final Run run;
+        final ProcessHandle process;
+        final Path output;
+        final AgentOutput parser;
+        final StringBuilder partialLine = new StringBuilder();
+        long offset;
+        long bytes;
+        volatile boolean signalled;
+        volatile boolean stopping;
+
+        Watched(Run run, ProcessHandle process, Path output) {
+            this.run = run;
+            this.process = process;
+            this.output = output;
+            this.parser = new AgentOutput(AgentOutput.forKind(run.spec().kind().label()));
+            this.bytes = run.outputBytes();
+        }
+    }
+
+    ProcessSupervisor(Path root, Services services, ScheduledExecutorService timers) {
+        this.root = root;
+        this.services = services;
+        this.processes = services.processes;
+        this.timers = timers;
+    }
+
+    /** Adopts the processes still running from before, marks the others lost, and starts what is due. */
+    void start() {
+        for (Run run : processes.reconcile(host())) {
+            ProcessHandle.of(run.pid()).ifPresentOrElse(process -> watch(new Watched(run, process, outputOf(run.agent())), null),
+                    () -> processes.ended(run.id(), null, false, "process " + run.pid() + " ended while the hub started"));
+        }
+        processes.superviseWith(this);
+        wake();
+    }
+
+    @Override
+    public String host() {
+        return probe.host();
+    }
+
+    @Override
+    public Run.Spec prepare(Run.Spec spec) {
+        Path cwd = spec.cwd() == null ? root : root.resolve(spec.cwd()).normalize();
+        if (!Files.isDirectory(cwd)) {
+            throw SwarmException.badInput("working directory " + cwd + " is not a directory");
+        }
+        String path = spec.environment().getOrDefault("PATH", System.getenv("PATH"));
+        if (Launcher.find(spec.command().getFirst(), cwd, path).isEmpty()) {
+            throw SwarmException.badInput("program " + spec.command().getFirst() + " not found" + (spec.command().getFirst().contains("/")
+                    ? " or not executable (from " + cwd + ")" : " in PATH"));
+        }
+        return new Run.Spec(spec.name(), spec.kind(), spec.task(), spec.command(), spec.environment(), cwd.toString(), spec.worktree(),
+                spec.tmux(), spec.maxCostUsd());
+    }
+
+    @Override
+    public void wake() {
+        if (tickQueued.compareAndSet(false, true)) {
+            timers.execute(this::tick);
+        }
+    }
+
+    /** Every second and on each wake: starts what is due, stops what was asked to stop, reads new output. */
+    synchronized void tick() {
+        tickQueued.set(false);
+        try {
+            for (var starting = processes.startNext(host()); starting.isPresent(); starting = processes.startNext(host())) {
+                launch(starting.get());
+            }
+            for (Run run : processes.toStop(host())) {
+                Watched process = watched.get(run.id());
+                if (process != null && !process.stopping) {
+                    stop(process, run.stop());
+                }
+            }
+            watched.values().forEach(this::readOutput);
+        } catch (RuntimeException e) {
+            LOG.warn("supervising processes failed: {}", e.toString()); // the next tick tries again
+        }
+    }
+
+    private void launch(Processes.Starting starting) {
+        Run run = starting.run();
+        Path output = outputOf(run.agent());
+        try {
+            Path cwd = Path.of(run.spec().cwd());
+            PrivateFiles.directory(output.getParent());
+            rotate(output);
+            Files.deleteIfExists(output); // a new run's output starts empty (the last run's is kept as .1)
+            PrivateFiles.newFile(output);
+            Map<String, String> environment = new HashMap<>(run.spec().environment());
+            environment.put("SWARM_AGENT", run.agent());
+            environment.put("SWARM_TOKEN", starting.token());
+            environment.put("SWARM_ROOT", root.toString());
+            Process process = Launcher.start(run.spec().command(), cwd, environment, output);
+            long startedAt = process.info().startInstant().map(java.time.Instant::toEpochMilli).orElseGet(System::currentTimeMillis);
+            Run running = processes.started(run.id(), new ProcessIdentity(host(), process.pid(), startedAt), cwd.toString(), null);
+            Watched entry = new Watched(running, process.toHandle(), output);
+            watch(entry, process);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot start process {} for agent {}: {}", run.id(), run.agent(), e.toString());
+            processes.ended(run.id(), null, false, "cannot start: " + (e instanceof IOException ? e.getMessage() : e.toString()));
+        }
+    }
+
+    /** Follows the process until it ends: then its last output, and its end (exit code only from a process this hub started). */
+    private void watch(Watched entry, Process child) {
+        watched.put(entry.run.id(), entry);
+        var exited = child != null ? child.onExit().thenApply(process -> (Integer) process.exitValue())
+                : entry.process.onExit().thenApply(process -> (Integer) null);
+        exited.thenAcceptAsync(exitCode -> {
+            synchronized (this) {
+                readOutput(entry);
+            }
+            try {
+                processes.ended(entry.run.id(), exitCode, entry.signalled, null);
+            } catch (RuntimeException e) {
+                LOG.warn("cannot record the end of process {}: {}", entry.run.id(), e.toString());
+            } finally {
+                watched.remove(entry.run.id());
+                wake(); // a slot is free
+            }
+        }, timers);
+    }
+
+    /** TERM (or KILL) to the process group and what it started, KILL to what is left after the grace. */
+    private void stop(Watched entry, Run.StopRequest request) {
+        entry.stopping = true;
+        entry.signalled = true;
+        long group = entry.run.pid();
+        Set<ProcessHandle> tree = Launcher.tree(group);
+        Launcher.signal(group, tree, request.signal());
+        if (!request.signal().equals("KILL")) {
+            timers.schedule(() -> {
+                if (tree.stream().anyMatch(ProcessHandle::isAlive)) {
+                    Set<ProcessHandle> left = Launcher.tree(group);
+                    tree.stream().filter(ProcessHandle::isAlive).forEach(process -> process.descendants().forEach(left::add));
+                    left.addAll(tree);
+                    Launcher.signal(group, left, "KILL");
+                }
+            }, request.graceMs(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Reads what the process wrote since the last read; rotates the file when it grew past the cap. */
+    private void readOutput(Watched entry) {
+        try (FileChannel file = FileChannel.open(entry.output, StandardOpenOption.READ)) {
+            long size = file.size();
+            if (size < entry.offset) {
+                entry.offset = 0; // rotated (copied and truncated): the rest is in the new start
+                entry.partialLine.setLength(0);
+            }
+            if (size == entry.offset) {
+                return;
+            }
+            boolean changed = false;
+            ByteBuffer buffer = ByteBuffer.allocate(READ_CHUNK);
+            while (entry.offset < size) {
+                buffer.clear();
+                int read = file.read(buffer, entry.offset);
+                if (read <= 0) {
+                    break;
+                }
+                entry.offset += read;
+                entry.bytes += read;
+                String text = new String(buffer.array(), 0, read, StandardCharsets.UTF_8);
+                for (int start = 0, newline; start < text.length(); start = newline + 1) {
+                    newline = text.indexOf('\n', start);
+                    if (newline < 0) {
+                        entry.partialLine.append(text, start, text.length());
+                        break;
+                    }
+                    entry.partialLine.append(text, start, newline);
+                    changed |= entry.parser.accept(entry.partialLine.toString());
+                    entry.partialLine.setLength(0);
+                }
+            }
+            AgentOutput.Summary summary = entry.parser.summary();
+            processes.output(entry.run.id(), entry.bytes, new Run.Usage(summary.inputTokens(), summary.outputTokens(), summary.costUsd(),
+                    summary.outcome(), summary.lastStep()));
+            if (size > (long) services.settings.value(LOG_MAX_MB) * 1024 * 1024) {
+                rotate(entry.output);
+                Files.newByteChannel(entry.output, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING).close();
+                entry.offset = 0;
+            }
+        } catch (NoSuchFileException gone) {
+            // removed by hand: nothing to read
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot read the output of process {}: {}", entry.run.id(), e.toString());
+        }
+    }
+
+    /** Keeps the file's content as file.1 (shifting older ones up to .{@value #KEPT_FILES}). */
+    private static void rotate(Path output) throws IOException {
+        if (!Files.exists(output) || Files.size(output) == 0) {
+            return;
+        }
+        for (int i = KEPT_FILES - 1; i >= 1; i--) {
+            Path older = numbered(output, i);
+            if (Files.exists(older)) {
+                Files.move(older, numbered(output, i + 1), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        Files.copy(output, numbered(output, 1), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static Path numbered(Path output, int number) {
+        return output.resolveSibling(output.getFileName() + "." + number);
+    }
+
+    Path outputOf(String agent) {
+        return runs(root).resolve(agent + ".log");
+    }
+
+    static Path runs(Path root) {
+        return root.resolve(".swarm").resolve("runs");
+    }
+
+    List<String> watchedRuns() {
+        return List.copyOf(watched.keySet());
+    }
+}

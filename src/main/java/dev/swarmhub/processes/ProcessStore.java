@@ -1,0 +1,74 @@
+package dev.swarmhub.processes;
+
+import dev.swarmhub.kernel.Tx;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The run rows of a transaction ({@link Tx#part}). Every change of state is one conditional
+ * update that says whether it happened, so that two writers racing to end one run (its exit and a
+ * kill, or two hubs) end it once.
+ */
+public interface ProcessStore {
+
+    static ProcessStore in(Tx tx) {
+        return tx.part(ProcessStore.class);
+    }
+
+    void insertRun(Run run);
+
+    Optional<Run> run(String id);
+
+    /** Run ids starting with the prefix, at most {@code limit}. */
+    List<String> runIdsStartingWith(String prefix, int limit);
+
+    /** The agent's latest run. */
+    Optional<Run> latestRunOf(String agent);
+
+    /** Runs, newest first: of a task, of a parent, on a host (null: any); finished ones only with {@code finishedToo}. */
+    List<Run> runs(Filter filter, int limit);
+
+    record Filter(String task, String parent, String host, boolean finishedToo) {
+        public static final Filter LIVE = new Filter(null, null, null, false);
+    }
+
+    /** Unfinished runs spawned by any of these agents. */
+    List<Run> unfinishedChildrenOf(Collection<String> parents);
+
+    /** The host's oldest queued run (FIFO: queue time, then insertion order). */
+    Optional<Run> oldestQueued(String host);
+
+    /** How many runs are queued before this one, on its host. */
+    long queuedBefore(Run run);
+
+    /** Runs starting or running: what {@code processes.max} limits. */
+    long countLive();
+
+    /** Queued → starting; whether it moved. */
+    boolean markStarting(String id);
+
+    /** Starting → running, with its process, working directory and pane; whether it moved. */
+    boolean markRunning(String id, long pid, long pidStartedAt, String cwd, String pane, long at);
+
+    /** From one of {@code from} to the final {@code to}: whether it moved (a run ends once). */
+    boolean markEnded(String id, Collection<Run.State> from, Run.State to, long at, Integer exitCode, String reason);
+
+    /** Records the stop request unless the run has one or is finished; whether it did. */
+    boolean requestStop(String id, Run.StopRequest stop);
+
+    /** Output size and time, and what the output reported. */
+    void updateOutput(String id, long bytes, Long at, Run.Usage usage);
+
+    /** Live runs (starting, running) per task or per parent; queued ones apart. */
+    List<Count> countByTask();
+
+    List<Count> countByParent();
+
+    record Count(String key, long live, long queued) {
+    }
+
+    long countQueued();
+
+    long lastEventId();
+}
