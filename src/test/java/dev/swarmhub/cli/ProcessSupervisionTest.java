@@ -1,0 +1,398 @@
+package dev.swarmhub.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.swarmhub.hub.CliFrames;
+import dev.swarmhub.hub.HubFiles;
+import dev.swarmhub.host.OperatorToken;
+import dev.swarmhub.testing.Await;
+import dev.swarmhub.testing.HubProcess;
+import dev.swarmhub.testing.JavaProcess;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Processes the hub supervises, with a real hub process and test programs (shell scripts) standing
+ * in for agents: runs killed from several CLI processes while others exit end once each and the
+ * counts stay exact; a hub killed with SIGKILL loses no run and kills none, and adopts them when
+ * it starts again; a process ignoring TERM is killed after the grace, and a tree is stopped
+ * whole, checked in /proc; recorded Claude and Codex output gives tokens and cost, and a run over
+ * its budget is stopped; spawns beyond processes.max wait in FIFO order.
+ */
+class ProcessSupervisionTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final Pattern PIDS = Pattern.compile("pids ([0-9 ]+)");
+
+    @TempDir
+    Path project;
+
+    private HubProcess hub;
+    private Map<String, String> operator;
+    /** Every process a test program reported or a spawn answered, killed after the test if still there. */
+    private final Set<Long> seenPids = ConcurrentHashMap.newKeySet();
+    private final List<JavaProcess> workers = new ArrayList<>();
+
+    @BeforeEach
+    void startHub() throws IOException {
+        hub = HubProcess.start(project);
+        operator = Map.of("SWARM_TOKEN", OperatorToken.readOrCreate(project), "SWARM_ROOT", project.toString());
+        script("exiter.sh", "# exits with code 3 once the file $1 exists (a program that ends by itself)",
+                "while [ ! -e \"$1\" ]; do sleep 0.01; done", "exit 3");
+        script("stubborn.sh", "# ignores TERM, with a child in its group and one that left for its own session; says their pids",
+                "trap '' TERM", "sleep 600 &", "a=$!", "setsid sleep 600 &", "echo \"pids $$ $a $!\"", "while true; do sleep 1; done");
+    }
+
+    @AfterEach
+    void stopEverything() throws InterruptedException {
+        for (JavaProcess worker : workers) {
+            worker.close();
+        }
+        hub.close();
+        for (long pid : seenPids) {
+            ProcessHandle.of(pid).ifPresent(process -> {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+            });
+        }
+    }
+
+    // ------------------------------------------------------------------------------- the proofs
+
+    @Test
+    void runsOfOneTaskKilledFromFiveProcessesWhileOthersExitEndOnceAndLeaveTheCountsExact() throws Exception {
+        swarm(operator, "config", "processes.max", "40");
+        String task = swarm(operator, "task", "create", "one task, twenty processes").path("id").asString();
+        for (int i = 0; i < 5; i++) {
+            workers.add(JavaProcess.start(HubCliWorker.class, operator, project.resolve("killer-" + i + ".err"), project.toString()));
+        }
+        workers.forEach(worker -> assertThat(worker.receive()).isEqualTo("ready"));
+        Set<String> everyRun = new HashSet<>();
+        for (int round = 0; round < 20; round++) {
+            Path go = project.resolve("go-" + round);
+            List<String> exiting = new ArrayList<>();
+            List<String> killed = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                exiting.add(spawn(operator, "--task", task, "--", "sh", script("exiter.sh"), go.toString()).path("agent").asString());
+                killed.add(spawn(operator, "--task", task, "--", "sleep", "600").path("agent").asString());
+            }
+            assertThat(stats().path("running").asLong()).isEqualTo(20);
+            for (int w = 0; w < 5; w++) { // two kills each, sent before the programs may exit: they race
+                workers.get(w).send(String.join("\t", "kill", killed.get(2 * w), "--json"));
+                workers.get(w).send(String.join("\t", "kill", killed.get(2 * w + 1), "--json"));
+            }
+            Files.createFile(go);
+            for (JavaProcess worker : workers) {
+                for (int k = 0; k < 2; k++) {
+                    String[] answer = worker.receive().split("\t", 2);
+                    assertThat(answer[0]).as(answer[1]).isEqualTo("0");
+                    assertThat(JSON.readTree(answer[1]).path("processes").get(0).path("state").asString()).isEqualTo("killed");
+                }
+            }
+            Await.until("the exiting runs of round " + round + " to end", () -> stats().path("running").asLong() == 0);
+            Map<String, JsonNode> runs = runsByAgent();
+            for (String agent : exiting) {
+                assertThat(runs.get(agent).path("state").asString()).as(agent).isEqualTo("exited");
+                assertThat(runs.get(agent).path("exitCode").asInt()).isEqualTo(3);
+            }
+            for (String agent : killed) {
+                assertThat(runs.get(agent).path("state").asString()).as(agent).isEqualTo("killed");
+            }
+            exiting.forEach(agent -> everyRun.add(runs.get(agent).path("id").asString()));
+            killed.forEach(agent -> everyRun.add(runs.get(agent).path("id").asString()));
+            JsonNode counts = stats();
+            assertThat(counts.path("byTask")).as("no run of the task counted after they all ended").isEmpty();
+            assertThat(recount(counts.path("asOfEvent").asLong(), task)).isZero();
+        }
+        Map<String, Long> finals = new HashMap<>();
+        Map<String, Long> starts = new HashMap<>();
+        for (JsonNode event : events()) {
+            String kind = event.path("kind").asString();
+            String run = event.path("details").path("run").asString();
+            if (Set.of("process.exited", "process.killed", "process.lost").contains(kind)) {
+                finals.merge(run, 1L, Long::sum);
+            } else if (kind.equals("process.started")) {
+                starts.merge(run, 1L, Long::sum);
+            }
+        }
+        assertThat(finals.keySet()).containsExactlyInAnyOrderElementsOf(everyRun);
+        assertThat(finals.values()).as("every run ended exactly once").containsOnly(1L);
+        assertThat(starts.values()).as("and started once").containsOnly(1L).hasSize(400);
+    }
+
+    @Test
+    void aHubKilledWithSigkillKillsNoRunAndAdoptsThemWhenItStartsAgain() throws Exception {
+        List<JsonNode> sleepers = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            sleepers.add(spawn(operator, "--", "sleep", "600"));
+        }
+        Path go = project.resolve("go");
+        JsonNode exiter = spawn(operator, "--", "sh", script("exiter.sh"), go.toString());
+        hub.kill();
+        for (JsonNode run : sleepers) {
+            assertThat(running(run.path("pid").asLong())).as("a child of the killed hub still runs").isTrue();
+        }
+        Files.createFile(go);
+        Await.until("the exiter to exit while no hub runs", () -> !running(exiter.path("pid").asLong()));
+
+        hub = HubProcess.start(project);
+        Map<String, JsonNode> runs = runsByAgent();
+        for (JsonNode run : sleepers) {
+            JsonNode now = runs.get(run.path("agent").asString());
+            assertThat(now.path("state").asString()).isEqualTo("running");
+            assertThat(now.path("pid").asLong()).isEqualTo(run.path("pid").asLong());
+        }
+        JsonNode lost = runs.get(exiter.path("agent").asString());
+        assertThat(lost.path("state").asString()).isEqualTo("lost");
+        assertThat(lost.path("exitCode").isNull()).as("its exit is unknown").isTrue();
+        assertThat(stats().path("running").asLong()).isEqualTo(5);
+        assertThat(events().stream().filter(event -> event.path("kind").asString().equals("process.adopted")).count()).isEqualTo(5);
+
+        for (JsonNode run : sleepers) {
+            JsonNode stopped = swarm(operator, "kill", run.path("agent").asString(), "--grace", "5s").path("processes").get(0);
+            assertThat(stopped.path("state").asString()).isEqualTo("killed");
+            assertThat(running(run.path("pid").asLong())).isFalse();
+        }
+        assertThat(stats().path("running").asLong()).isZero();
+    }
+
+    @Test
+    void aTreeIsStoppedWholeAndWhatIgnoresTermIsKilledAfterTheGrace() throws Exception {
+        JsonNode parent = spawn(operator, "--name", "parent", "--", "sh", script("stubborn.sh"));
+        JsonNode child = spawn(actingAs(parent), "--name", "child", "--", "sh", script("stubborn.sh"));
+        JsonNode grandchild = spawn(actingAs(child), "--name", "grandchild", "--", "sh", script("stubborn.sh"));
+        assertThat(child.path("parent").asString()).isEqualTo("parent");
+        assertThat(grandchild.path("depth").asInt()).isEqualTo(3);
+        Set<Long> tree = new HashSet<>();
+        for (String agent : List.of("parent", "child", "grandchild")) {
+            tree.addAll(reportedPids(agent));
+        }
+        assertThat(tree).hasSize(9).allMatch(ProcessSupervisionTest::running);
+
+        JsonNode stopped = swarm(operator, "kill", "parent", "--tree", "--grace", "1s", "--reason", "tree test");
+        assertThat(stopped.path("processes")).hasSize(3).allSatisfy(run -> {
+            assertThat(run.path("state").asString()).isEqualTo("killed");
+            assertThat(run.path("stop").path("signal").asString()).isEqualTo("TERM");
+        });
+        assertThat(tree.stream().filter(ProcessSupervisionTest::running).toList()).as("processes of the tree left in /proc").isEmpty();
+        JsonNode log = events().stream().filter(event -> event.path("kind").asString().equals("agent.gone")
+                && event.path("agent").asString().equals("child")).findFirst().orElseThrow();
+        assertThat(log.path("details").path("reason").asString()).contains("killed").contains("tree test");
+    }
+
+    @Test
+    void recordedClaudeAndCodexOutputGivesUsageAndARunOverItsBudgetIsStopped() throws Exception {
+        Path claude = resource("claude-stream-success.jsonl");
+        Path codex = resource("codex-exec-success.jsonl");
+        JsonNode claudeRun = spawn(operator, "--kind", "claude", "--", "cat", claude.toString());
+        JsonNode codexRun = spawn(operator, "--kind", "codex", "--", "cat", codex.toString());
+        Await.until("both outputs read", () -> {
+            Map<String, JsonNode> runs = runsByAgent();
+            return runs.get(claudeRun.path("agent").asString()).path("outcome").isString()
+                    && runs.get(codexRun.path("agent").asString()).path("outcome").isString();
+        });
+        Map<String, JsonNode> runs = runsByAgent();
+        JsonNode fromClaude = runs.get(claudeRun.path("agent").asString());
+        assertThat(fromClaude.path("outcome").asString()).isEqualTo("success");
+        assertThat(fromClaude.path("costUsd").asDouble()).isPositive();
+        assertThat(fromClaude.path("outputTokens").asLong()).isPositive();
+        assertThat(fromClaude.path("outputBytes").asLong()).isEqualTo(Files.size(claude));
+        JsonNode fromCodex = runs.get(codexRun.path("agent").asString());
+        assertThat(fromCodex.path("outcome").asString()).isEqualTo("success");
+        assertThat(fromCodex.path("inputTokens").asLong()).isPositive();
+        assertThat(fromCodex.path("costUsd").isNull()).as("Codex reports no cost").isTrue();
+
+        double cost = fromClaude.path("costUsd").asDouble();
+        script("spender.sh", "# prints a whole run's events, then goes on working", "cat \"$1\"", "exec sleep 600");
+        JsonNode spender = spawn(operator, "--kind", "claude", "--max-cost", String.valueOf(cost / 2), "--", "sh", script("spender.sh"),
+                claude.toString());
+        Await.until("the run over its budget to be stopped", () -> runsByAgent().get(spender.path("agent").asString()).path("state")
+                .asString().equals("killed"));
+        JsonNode over = runsByAgent().get(spender.path("agent").asString());
+        assertThat(over.path("stop").path("by").asString()).isEqualTo("swarm");
+        assertThat(over.path("stop").path("reason").asString()).contains("passed its budget");
+        CliFrames.Response refused = hubCli(operator, "spawn", "--kind", "codex", "--max-cost", "1", "--", "true");
+        assertThat(refused.exitCode()).isEqualTo(2);
+        assertThat(refused.err()).contains("needs --kind claude");
+    }
+
+    @Test
+    void spawnsBeyondTheLimitWaitInOrderAndStartAsSlotsFree() throws Exception {
+        swarm(operator, "config", "processes.max", "2");
+        List<JsonNode> first = List.of(spawn(operator, "--", "sleep", "600"), spawn(operator, "--", "sleep", "600"));
+        JsonNode third = swarm(operator, "spawn", "--", "sleep", "600");
+        JsonNode fourth = swarm(operator, "spawn", "--", "sleep", "600");
+        assertThat(third.path("process").path("state").asString()).isEqualTo("queued");
+        assertThat(third.path("queuedBefore").asLong()).isZero();
+        assertThat(fourth.path("queuedBefore").asLong()).isEqualTo(1);
+        String thirdAgent = third.path("process").path("agent").asString();
+        String fourthAgent = fourth.path("process").path("agent").asString();
+
+        swarm(operator, "kill", first.get(0).path("agent").asString());
+        Await.until("the first queued run to start", () -> runsByAgent().get(thirdAgent).path("state").asString().equals("running"));
+        assertThat(runsByAgent().get(fourthAgent).path("state").asString()).isEqualTo("queued");
+        JsonNode killedWhileQueued = swarm(operator, "kill", fourthAgent).path("processes").get(0);
+        assertThat(killedWhileQueued.path("state").asString()).isEqualTo("killed");
+        assertThat(killedWhileQueued.path("pid").isNull()).isTrue();
+        runsByAgent().values().forEach(run -> seenPids.add(run.path("pid").asLong()));
+        JsonNode counts = stats();
+        assertThat(counts.path("running").asLong()).isEqualTo(2);
+        assertThat(counts.path("queued").asLong()).isZero();
+    }
+
+    // --------------------------------------------------------------------------------- helpers
+
+    /** A command through the hub's socket, as the swarm client sends it. */
+    private CliFrames.Response hubCli(Map<String, String> environment, String... args) throws IOException {
+        return SwarmClient.exchange(HubFiles.socket(project), args, environment, project);
+    }
+
+    /** A command through the hub that must succeed; its JSON answer. */
+    private JsonNode swarm(Map<String, String> environment, String... args) throws IOException {
+        List<String> line = new ArrayList<>(List.of(args));
+        int dashes = line.indexOf("--");
+        line.add(dashes < 0 ? line.size() : dashes, "--json");
+        CliFrames.Response answer = hubCli(environment, line.toArray(String[]::new));
+        assertThat(answer.exitCode()).as(String.join(" ", args) + ": " + answer.err() + answer.out()).isZero();
+        return JSON.readTree(answer.out());
+    }
+
+    /** Spawns and returns the running process (its pid noted for the cleanup). */
+    private JsonNode spawn(Map<String, String> environment, String... args) throws IOException {
+        List<String> line = new ArrayList<>(List.of("spawn"));
+        line.addAll(List.of(args));
+        JsonNode process = swarm(environment, line.toArray(String[]::new)).path("process");
+        assertThat(process.path("state").asString()).as(process.toString()).isEqualTo("running");
+        seenPids.add(process.path("pid").asLong());
+        return process;
+    }
+
+    private JsonNode stats() {
+        try {
+            return swarm(operator, "process", "stats");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private Map<String, JsonNode> runsByAgent() {
+        try {
+            Map<String, JsonNode> runs = new LinkedHashMap<>();
+            for (JsonNode run : swarm(operator, "ps", "--all", "--limit", "1000").path("processes")) {
+                runs.putIfAbsent(run.path("agent").asString(), run); // newest first: an agent's latest run
+            }
+            return runs;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every event, oldest first. */
+    private List<JsonNode> events() throws IOException {
+        List<JsonNode> all = new ArrayList<>();
+        long after = 0;
+        while (true) {
+            JsonNode page = swarm(operator, "log", "--after", Long.toString(after), "--limit", "10000").path("events");
+            if (page.isEmpty()) {
+                return all;
+            }
+            page.forEach(all::add);
+            after = page.get(page.size() - 1).path("id").asLong();
+        }
+    }
+
+    /** Runs of the task started and not ended, by the events up to {@code asOfEvent}. */
+    private long recount(long asOfEvent, String task) throws IOException {
+        long running = 0;
+        for (JsonNode event : events()) {
+            if (event.path("id").asLong() > asOfEvent || !task.equals(event.path("details").path("task").asString())) {
+                continue;
+            }
+            String kind = event.path("kind").asString();
+            running += kind.equals("process.started") ? 1 : Set.of("process.exited", "process.killed", "process.lost").contains(kind)
+                    && event.path("details").has("durationMs") && !event.path("details").path("durationMs").isNull() ? -1 : 0;
+        }
+        return running;
+    }
+
+    /** The environment of a spawned agent's own process (its token is only there), to act as it. */
+    private Map<String, String> actingAs(JsonNode run) throws IOException {
+        String environ = Files.readString(Path.of("/proc", run.path("pid").asString(), "environ"), StandardCharsets.UTF_8);
+        Map<String, String> acting = new HashMap<>();
+        for (String entry : environ.split("\0")) {
+            if (entry.startsWith("SWARM_")) {
+                acting.put(entry.substring(0, entry.indexOf('=')), entry.substring(entry.indexOf('=') + 1));
+            }
+        }
+        assertThat(acting).containsKeys("SWARM_AGENT", "SWARM_TOKEN", "SWARM_ROOT");
+        assertThat(Files.readString(Path.of("/proc", run.path("pid").asString(), "cmdline"))).doesNotContain(acting.get("SWARM_TOKEN"));
+        return acting;
+    }
+
+    /** The pids a stubborn.sh printed (itself, its child, its grandchild in another session). */
+    private List<Long> reportedPids(String agent) {
+        Path log = project.resolve(".swarm/runs/" + agent + ".log");
+        Await.until("the pids of " + agent, () -> PIDS.matcher(read(log)).find());
+        Matcher pids = PIDS.matcher(read(log));
+        assertThat(pids.find()).isTrue();
+        List<Long> found = java.util.Arrays.stream(pids.group(1).strip().split(" ")).map(Long::parseLong).toList();
+        seenPids.addAll(found);
+        return found;
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Whether the process is in /proc and not a zombie (one that exited and waits for its parent to read its status). */
+    static boolean running(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException gone) {
+            return false;
+        }
+    }
+
+    private String script(String name, String... lines) throws IOException {
+        Path file = project.resolve(name);
+        Files.writeString(file, "#!/bin/sh\n" + String.join("\n", lines) + "\n");
+        return file.toString();
+    }
+
+    /** The file the script was written to. */
+    private String script(String name) {
+        return project.resolve(name).toString();
+    }
+
+    private static Path resource(String name) {
+        try {
+            return Path.of(ProcessSupervisionTest.class.getResource("/agent-outputs/" + name).toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
