@@ -79,7 +79,7 @@ final class GuardCommand {
             try (CommandServices services = swarm.services()) {
                 committer = committer(swarm, services);
                 var parser = swarm.resourceParser();
-                for (Path file : new GitGuard(swarm.projectRoot()).stagedFiles()) {
+                for (Path file : GitGuard.stagedFiles(committingTree(swarm), swarm.environment("GIT_INDEX_FILE"))) {
                     Resource resource;
                     try {
                         resource = parser.parse(file.toString());
@@ -110,6 +110,15 @@ final class GuardCommand {
             throw SwarmException.denied("commit refused by swarm guard: " + refused.getMessage() + (committer != null ? ""
                     : swarm.agentOrNull() == null ? " (no SWARM_AGENT set: every exclusive lease counts)"
                     : " (SWARM_AGENT=" + swarm.agentOrNull() + " without its valid SWARM_TOKEN: every exclusive lease counts)"));
+        }
+
+        /**
+         * Where the commit happens: the hook runs at the top of the work tree committing (the main
+         * tree or an agent's worktree under it); run by hand outside the project, the main tree.
+         */
+        private static Path committingTree(Swarm swarm) {
+            Path workingDirectory = swarm.fileNamed(".");
+            return workingDirectory.startsWith(swarm.projectRoot()) ? workingDirectory : swarm.projectRoot();
         }
 
         /** The committing agent, only when its token proves it: a bare SWARM_AGENT would let anyone commit as the holder. */

@@ -1,11 +1,16 @@
 package dev.swarmhub.cli;
 
 import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.leases.ResourceParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Finds the project root: --root, else SWARM_ROOT, else the nearest ancestor holding .swarm/ or .git/. */
+/**
+ * Finds the project root: --root, else SWARM_ROOT, else the nearest ancestor holding .swarm/ or .git
+ * (a directory, or a linked worktree's file), where an agent's worktree under the project's
+ * .swarm/worktrees/ belongs to that project.
+ */
 final class ProjectRoot {
 
     private ProjectRoot() {
@@ -34,6 +39,9 @@ final class ProjectRoot {
             }
         }
         for (Path dir = workingDirectory.toAbsolutePath().normalize(); dir != null; dir = dir.getParent()) {
+            if (dir.getParent() != null && dir.getParent().endsWith(ResourceParser.WORKTREES)) {
+                return dir.getParent().getParent().getParent(); // the project holding this worktree, not the worktree itself
+            }
             if (Files.isDirectory(dir.resolve(".swarm")) || Files.exists(dir.resolve(".git"))) {
                 return dir;
             }

@@ -9,7 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
 /**
  * The git pre-commit hook that refuses commits touching files under another agent's exclusive
@@ -76,11 +76,18 @@ public final class GitGuard {
         }
     }
 
-    /** Absolute paths of the files the next commit adds, changes or deletes (renames as both sides). */
-    public List<Path> stagedFiles() {
-        String topLevel = git("rev-parse", "--show-toplevel").strip();
+    /**
+     * Absolute paths of the files the next commit adds, changes or deletes (renames as both sides),
+     * in the work tree at {@code workingDirectory} (the main tree or a linked worktree: the hook runs
+     * at the top of the one committing). {@code indexFile} is the hook's GIT_INDEX_FILE, which holds
+     * what {@code commit -a} or {@code commit FILE} is about to commit; null reads the work tree's index.
+     */
+    public static List<Path> stagedFiles(Path workingDirectory, String indexFile) {
+        Git git = new Git(workingDirectory, indexFile == null || indexFile.isBlank() ? Map.of()
+                : Map.of("GIT_INDEX_FILE", workingDirectory.resolve(indexFile).toString()));
+        String topLevel = git.output("rev-parse", "--show-toplevel").strip();
         List<Path> staged = new ArrayList<>();
-        for (String name : git("diff", "--cached", "--name-only", "--no-renames", "-z").split("\0")) {
+        for (String name : git.output("diff", "--cached", "--name-only", "--no-renames", "-z").split("\0")) {
             if (!name.isEmpty()) {
                 staged.add(Path.of(topLevel, name));
             }
@@ -89,7 +96,7 @@ public final class GitGuard {
     }
 
     public Path hook() {
-        String hooks = git("rev-parse", "--git-path", "hooks").strip();
+        String hooks = new Git(root).output("rev-parse", "--git-path", "hooks").strip();
         return root.resolve(hooks).resolve("pre-commit").normalize();
     }
 
@@ -118,24 +125,5 @@ public final class GitGuard {
                 fi
                 exit "$status"
                 """.formatted(MARKER, CHAINED, CHAINED, CHAINED, swarmCommand);
-    }
-
-    private String git(String... args) {
-        List<String> command = new ArrayList<>(List.of("git", "-C", root.toString()));
-        command.addAll(List.of(args));
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            process.getOutputStream().close();
-            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
-                throw SwarmException.badInput("git " + String.join(" ", args) + " failed in " + root + ": " + out.strip());
-            }
-            return out;
-        } catch (IOException e) {
-            throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot run git: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SwarmException(SwarmException.Kind.INTERNAL, "interrupted while running git");
-        }
     }
 }

@@ -14,11 +14,18 @@ import java.util.regex.Pattern;
  * relative to the project root, so {@code src/a.py}, {@code ./src/a.py}, {@code src/../src/a.py}
  * and the absolute path are one resource. Relative paths are relative to the project root (not
  * to the caller's working directory), because every client (CLI, HTTP, MCP) must name a file the
- * same way.
+ * same way. A path inside an agent's git worktree ({@link #WORKTREES}) is the same resource as in
+ * the main tree.
  */
 public final class ResourceParser {
 
     public static final int MAX_LENGTH = 4096;
+    /**
+     * Where agents' git worktrees live, relative to the project root: each is a checkout of the
+     * same project, so {@code .swarm/worktrees/agent-3/src/a.py} names {@code src/a.py} and a lease
+     * holds in every worktree.
+     */
+    public static final Path WORKTREES = Path.of(".swarm", "worktrees");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:/@+-]{0,255}");
     private static final Pattern TASK_ID = Pattern.compile("[0-9A-Za-z]{1,64}");
 
@@ -68,6 +75,7 @@ public final class ResourceParser {
         if (absolute) {
             segments = relativeToRoot(input, segments);
         }
+        segments = outOfWorktree(segments);
         if (segments.isEmpty()) {
             throw SwarmException.badInput("resource names the project root itself, not a file: " + input);
         }
@@ -102,6 +110,14 @@ public final class ResourceParser {
             }
         }
         throw SwarmException.badInput("path is outside the project root " + root + ": " + input);
+    }
+
+    /** The same path in the main tree, for a path inside a worktree (whose name is literal: a glob there is left alone). */
+    private static List<String> outOfWorktree(List<String> segments) {
+        int depth = WORKTREES.getNameCount();
+        boolean inWorktree = segments.size() > depth && String.join("/", segments.subList(0, depth)).equals(WORKTREES.toString())
+                && !Glob.hasWildcard(segments.get(depth));
+        return inWorktree ? segments.subList(depth + 1, segments.size()) : segments;
     }
 
     /** Lexical normalisation: drops empty and "." segments, resolves "..", collapses "**" runs. */

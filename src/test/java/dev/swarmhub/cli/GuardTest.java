@@ -2,6 +2,7 @@ package dev.swarmhub.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.swarmhub.host.Worktrees;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -30,16 +31,25 @@ class GuardTest {
     }
 
     private Result swarm(Map<String, String> environment, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
         Map<String, String> withRoot = new HashMap<>(environment);
         withRoot.put("SWARM_ROOT", repo.toString());
-        int code = Swarm.run(args, withRoot, repo, new PrintWriter(out), new PrintWriter(err));
+        return swarmIn(repo, withRoot, args);
+    }
+
+    /** As the hub runs a command a client relays: the client's environment and working directory, this JVM's process. */
+    private static Result swarmIn(Path workingDirectory, Map<String, String> environment, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Swarm.run(args, environment, workingDirectory, new PrintWriter(out), new PrintWriter(err));
         return new Result(code, out.toString(), err.toString());
     }
 
     private Result run(Map<String, String> environment, String... command) throws IOException, InterruptedException {
-        ProcessBuilder builder = new ProcessBuilder(command).directory(repo.toFile());
+        return runIn(repo, environment, command);
+    }
+
+    private static Result runIn(Path directory, Map<String, String> environment, String... command) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile());
         builder.environment().remove("SWARM_AGENT");
         builder.environment().remove("SWARM_GUARD");
         builder.environment().putAll(environment);
@@ -50,11 +60,15 @@ class GuardTest {
     }
 
     private Result commit(Map<String, String> environment, String file) throws IOException, InterruptedException {
-        Path path = repo.resolve(file);
+        return commitIn(repo, environment, file);
+    }
+
+    private static Result commitIn(Path tree, Map<String, String> environment, String file) throws IOException, InterruptedException {
+        Path path = tree.resolve(file);
         Files.createDirectories(path.getParent());
         Files.writeString(path, "change " + System.nanoTime() + "\n");
-        assertThat(run(Map.of(), "git", "add", file).exitCode()).isZero();
-        return run(environment, "git", "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-q", "-m", "touch " + file);
+        assertThat(runIn(tree, Map.of(), "git", "add", file).exitCode()).isZero();
+        return runIn(tree, environment, "git", "-c", "user.name=T", "-c", "user.email=t@example.com", "commit", "-q", "-m", "touch " + file);
     }
 
     @BeforeEach
@@ -134,5 +148,52 @@ class GuardTest {
         assertThat(swarm(Map.of(), "guard", "uninstall").exitCode()).isZero();
         assertThat(Files.readString(hook)).contains("chained-ran").doesNotContain("swarm guard");
         assertThat(swarm(Map.of(), "guard", "status").out()).contains("another pre-commit hook");
+    }
+
+    // ---------------------------------------------------------------- what is committed, where
+
+    /** An agent's worktree, from a first commit. */
+    private Path worktree() throws Exception {
+        assertThat(commit(Map.of("SWARM_AGENT", "B"), "README.md").exitCode()).isZero();
+        return new Worktrees(repo).create("agent-b");
+    }
+
+    @Test
+    void aCommitInAnAgentsWorktreeIsRefusedAsInTheMainTree() throws Exception {
+        Path tree = worktree();
+
+        Result refused = commitIn(tree, Map.of("SWARM_AGENT", "B"), "src/a.py");
+
+        assertThat(refused.exitCode()).isNotZero();
+        assertThat(refused.err()).contains("src/a.py", "held by A", "src/*.py").doesNotContain(".swarm/worktrees");
+        assertThat(runIn(tree, Map.of(), "git", "log", "--format=%s").out().strip()).isEqualTo("touch README.md");
+        assertThat(commitIn(tree, Map.of("SWARM_AGENT", "A", "SWARM_TOKEN", tokenOfA), "src/a.py").exitCode()).isZero();
+        assertThat(tree.resolve(".swarm")).as("the project's store, not one of the worktree's own").doesNotExist();
+    }
+
+    /**
+     * {@code commit -a} and {@code commit FILE} stage into another index, named to the hook by
+     * GIT_INDEX_FILE: relayed to the hub, the check runs in the hub's process and must read that one.
+     */
+    @Test
+    void theCheckReadsTheIndexTheHookNamesInTheTreeItRunsIn() throws Exception {
+        Path tree = worktree();
+        Path nextIndex = Path.of(runIn(tree, Map.of(), "git", "rev-parse", "--absolute-git-dir").out().strip(), "next-index");
+        Files.writeString(Files.createDirectories(tree.resolve("src")).resolve("a.py"), "new\n", StandardCharsets.UTF_8);
+        Map<String, String> committing = Map.of("GIT_INDEX_FILE", nextIndex.toString());
+        assertThat(runIn(tree, committing, "git", "read-tree", "HEAD").exitCode()).isZero();
+        assertThat(runIn(tree, committing, "git", "add", "src/a.py").exitCode()).isZero();
+
+        assertThat(swarmIn(tree, Map.of("SWARM_AGENT", "B"), "guard", "check").exitCode()).as("its own index: nothing staged").isZero();
+        Result refused = swarmIn(tree, Map.of("SWARM_AGENT", "B", "GIT_INDEX_FILE", nextIndex.toString()), "guard", "check");
+        assertThat(refused.exitCode()).isNotZero();
+        assertThat(refused.err()).contains("src/a.py", "held by A");
+
+        // in the main tree git names the index relative to the hook's directory
+        Files.writeString(Files.createDirectories(repo.resolve("src")).resolve("b.py"), "new\n", StandardCharsets.UTF_8);
+        Map<String, String> relative = Map.of("GIT_INDEX_FILE", ".git/next-index");
+        assertThat(runIn(repo, relative, "git", "read-tree", "HEAD").exitCode()).isZero();
+        assertThat(runIn(repo, relative, "git", "add", "src/b.py").exitCode()).isZero();
+        assertThat(swarmIn(repo, Map.of("SWARM_AGENT", "B", "GIT_INDEX_FILE", ".git/next-index"), "guard", "check").err()).contains("src/b.py");
     }
 }

@@ -65,6 +65,20 @@ class ResourceParserTest {
                 .extracting(Resource::text).containsExactly("src/a.py", "src/*.py");
     }
 
+    @Test
+    void aPathInsideAnAgentsWorktreeIsTheSamePathInTheMainTree() {
+        Path worktree = root.toAbsolutePath().resolve(".swarm/worktrees/agent-3");
+        for (String input : List.of(worktree + "/src/a.py", ".swarm/worktrees/agent-3/src/a.py", "./.swarm/worktrees/agent-3/../agent-3/src/a.py")) {
+            assertThat(parser.parse(input)).as("parse(%s)", input).isEqualTo(new Resource(Resource.Kind.PATH, "src/a.py"));
+        }
+        assertThat(parser.parse(worktree + "/src/*.py")).isEqualTo(new Resource(Resource.Kind.GLOB, "src/*.py"));
+        assertBadInput(worktree.toString(), worktree.toString()); // the worktree itself is the project root
+        // only a named worktree's files: other paths under .swarm, and globs over worktrees, stay as they are
+        assertThat(parser.parse(".swarm/worktrees/*/src/a.py").text()).isEqualTo(".swarm/worktrees/*/src/a.py");
+        assertThat(parser.parse(".swarm/other/agent-3/src/a.py").text()).isEqualTo(".swarm/other/agent-3/src/a.py");
+        assertThat(parser.parse("src/.swarm/worktrees/agent-3/a.py").text()).isEqualTo("src/.swarm/worktrees/agent-3/a.py");
+    }
+
     // ---------------------------------------------------------------- kinds
 
     @Test
