@@ -20,7 +20,8 @@ public final class CliFrames {
     /** Environment variables a command may read; nothing else of the client's environment is sent. */
     public static final String[] FORWARDED_VARIABLES = {"SWARM_AGENT", "SWARM_TOKEN", "SWARM_ROOT", "SWARM_GUARD",
         "SWARM_TMUX_SOCKET", "SWARM_LAUNCHER", "TMUX", "TMUX_PANE", "TMUX_TMPDIR", "SWARM_CLIENT_PID",
-        "CLAUDE_PID", "CLAUDE_ENV_FILE", "CLAUDE_PROJECT_DIR"}; // the last three: for Claude Code's hooks
+        "CLAUDE_PID", "CLAUDE_ENV_FILE", "CLAUDE_PROJECT_DIR", // these three: for Claude Code's hooks
+        "GIT_INDEX_FILE"}; // the index a commit is about to write (commit -a, commit FILE): the guard checks it
     /** Sent in place of an exit code (which is never negative) while the command still runs. */
     public static final int STILL_RUNNING = -1;
     public static final long KEEPALIVE_MS = 1_000;

@@ -3,6 +3,7 @@ package dev.swarmhub.hub;
 import dev.swarmhub.host.AgentOutput;
 import dev.swarmhub.host.Launcher;
 import dev.swarmhub.host.LocalProcesses;
+import dev.swarmhub.host.Worktrees;
 import dev.swarmhub.kernel.ProcessIdentity;
 import dev.swarmhub.kernel.Setting;
 import dev.swarmhub.kernel.SwarmException;
@@ -141,7 +142,7 @@ final class ProcessSupervisor implements ProcessControl {
         Run run = starting.run();
         Path output = outputOf(run.agent());
         try {
-            Path cwd = Path.of(run.spec().cwd());
+            Path cwd = run.spec().worktree() ? inWorktree(run) : Path.of(run.spec().cwd());
             PrivateFiles.directory(output.getParent());
             rotate(output);
             Files.deleteIfExists(output); // a new run's output starts empty (the last run's is kept as .1)
@@ -159,6 +160,18 @@ final class ProcessSupervisor implements ProcessControl {
             LOG.warn("cannot start process {} for agent {}: {}", run.id(), run.agent(), e.toString());
             processes.ended(run.id(), null, false, "cannot start: " + (e instanceof IOException ? e.getMessage() : e.toString()));
         }
+    }
+
+    /**
+     * The run's directory in its own worktree (named after its agent; one kept from an earlier run
+     * of that agent is used again): its cwd's place there.
+     */
+    private Path inWorktree(Run run) {
+        Worktrees worktrees = new Worktrees(root);
+        Path tree = worktrees.list().stream().filter(existing -> existing.name().equals(run.agent())).map(Worktrees.Worktree::path).findFirst()
+                .orElseGet(() -> worktrees.create(run.agent()));
+        Path relative = root.relativize(Path.of(run.spec().cwd()));
+        return relative.startsWith("..") ? tree : tree.resolve(relative).normalize();
     }
 
     /** Follows the process until it ends: then its last output, and its end (exit code only from a process this hub started). */

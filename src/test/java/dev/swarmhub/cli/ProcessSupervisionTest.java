@@ -259,6 +259,40 @@ class ProcessSupervisionTest {
         assertThat(counts.path("queued").asLong()).isZero();
     }
 
+    @Test
+    void aWorktreeWithUncommittedWorkIsKeptWhenItsAgentStopsAndItsRemovalIsRefused() throws Exception {
+        git("init", "-q");
+        Files.writeString(project.resolve("README"), "shared\n");
+        git("add", "README");
+        git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "first");
+        script("writer.sh", "# leaves an uncommitted change in its tree, then works on", "echo draft > notes.txt", "echo written",
+                "exec sleep 600");
+        JsonNode run = spawn(operator, "--name", "wt", "--worktree", "--", "sh", script("writer.sh"));
+        Path tree = project.resolve(".swarm/worktrees/wt");
+        assertThat(Path.of(run.path("cwd").asString())).isEqualTo(tree.toRealPath());
+        Await.until("the change in the worktree", () -> read(project.resolve(".swarm/runs/wt.log")).contains("written"));
+        CliFrames.Response whileRunning = hubCli(operator, "worktree", "remove", "wt");
+        assertThat(whileRunning.exitCode()).isEqualTo(3);
+        assertThat(whileRunning.err()).contains("still runs");
+
+        swarm(operator, "kill", "wt");
+        CliFrames.Response refused = hubCli(operator, "worktree", "remove", "wt");
+        assertThat(refused.exitCode()).isEqualTo(3);
+        assertThat(refused.err()).contains("uncommitted changes").contains("notes.txt");
+        assertThat(Files.readString(tree.resolve("notes.txt"))).isEqualTo("draft\n");
+        assertThat(swarm(operator, "worktree", "list").path("worktrees").get(0).path("changes").toString()).contains("notes.txt");
+        assertThat(git("status", "--porcelain")).as("the main tree sees nothing of it").doesNotContain(".swarm").doesNotContain("notes.txt");
+    }
+
+    private String git(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("git", "-C", project.toString()));
+        command.addAll(List.of(args));
+        Process git = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(git.waitFor()).as(out).isZero();
+        return out;
+    }
+
     // --------------------------------------------------------------------------------- helpers
 
     /** A command through the hub's socket, as the swarm client sends it. */
