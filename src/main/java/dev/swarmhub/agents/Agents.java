@@ -707,13 +707,17 @@ public final class Agents implements Gate {
         AgentStore.in(tx).touchAgent(id);
     }
 
-    /** The supervised agent's process runs: from now on the agent lives as long as that process. */
-    public static void attachProcess(Tx tx, String id, ProcessIdentity process) {
+    /**
+     * The supervised agent's process runs (in the pane of {@code binding}, when not null: messages
+     * are typed there): from now on the agent lives as long as that process.
+     */
+    public static void attachProcess(Tx tx, String id, ProcessIdentity process, PaneBinding binding) {
         AgentStore.in(tx).claimedAgent(id).ifPresent(claimed -> {
             Agent a = claimed.agent();
-            AgentStore.in(tx).saveAgent(new Agent(a.id(), a.kind(), a.status(), a.label(), a.pane(), a.tmuxSocket(), a.panePid(),
-                    a.panePidStartedAt(), process.pid(), process.startedAt(), process.host(), a.registeredAt(), tx.now(), a.statusSince(),
-                    a.claimed(), a.session(), a.activity(), a.activitySince(), a.progressAt()), claimed.tokenHash());
+            AgentStore.in(tx).saveAgent(new Agent(a.id(), a.kind(), a.status(), a.label(), binding == null ? null : binding.pane(),
+                    binding == null ? null : binding.socket(), binding == null ? null : binding.panePid(),
+                    binding == null ? null : binding.panePidStartedAt(), process.pid(), process.startedAt(), process.host(), a.registeredAt(),
+                    tx.now(), a.statusSince(), a.claimed(), a.session(), a.activity(), a.activitySince(), a.progressAt()), claimed.tokenHash());
         });
     }
 

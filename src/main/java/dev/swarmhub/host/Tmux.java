@@ -151,6 +151,33 @@ public final class Tmux {
         return new PaneTerminal(pane, Long.parseLong(fields[1]), fields[2]);
     }
 
+    /**
+     * Starts {@code command} (its arguments as they are: tmux runs them without a shell) in a new
+     * window of {@code session}, creating the session when there is none; the new pane. Its
+     * process leads a session of its own (its pane's terminal).
+     */
+    public Pane newWindow(String session, Path cwd, List<String> command) {
+        boolean exists = run("has-session", "-t", "=" + session).exitCode() == 0;
+        List<String> args = new ArrayList<>(exists ? List.of("new-window", "-d", "-t", "=" + session + ":")
+                : List.of("new-session", "-d", "-s", session, "-x", "200", "-y", "50"));
+        args.addAll(List.of("-P", "-F", "#{pane_id}\t#{pane_pid}", "-c", cwd.toString(), "--"));
+        args.addAll(command);
+        Result started = run(new byte[0], args);
+        String[] fields = started.out().strip().split("\t");
+        if (started.exitCode() != 0 || fields.length != 2) {
+            throw SwarmException.badInput("cannot open a tmux window on " + socket + ": " + (started.err().isBlank() ? started.out() : started.err()).strip());
+        }
+        return new Pane(fields[0], Long.parseLong(fields[1]), cwd.toString());
+    }
+
+    /** Appends what the pane shows from now on to {@code file} (tmux runs cat for it; the path is quoted). */
+    public void copyOutput(String pane, Path file) {
+        Result piped = run("pipe-pane", "-o", "-t", pane, "cat >> '" + file.toString().replace("'", "'\\''") + "'");
+        if (piped.exitCode() != 0) {
+            throw SwarmException.badInput("cannot copy the output of tmux pane " + pane + ": " + piped.err().strip());
+        }
+    }
+
     /** A tmux command that failed in a way another try may not repeat (a timeout, a server hiccup). */
     static final class Failure extends RuntimeException {
         Failure(String message) {

@@ -279,7 +279,8 @@ public final class JsonViews {
             String agent, @Field(valuesOf = Run.Kind.class) String kind, @Field(nullable = true) String task,
             @Field(value = "the agent that spawned it", nullable = true) String parent, @Field("1 + its parent's depth") int depth,
             @Field(valuesOf = Run.State.class) String state, String host, @Field("program and arguments") List<String> command, String cwd,
-            @Field(nullable = true) Long pid, Instant queuedAt, @Field(nullable = true) Instant startedAt,
+            @Field(nullable = true) Long pid, @Field(value = "its tmux pane (spawned with --tmux)", nullable = true) String pane,
+            Instant queuedAt, @Field(nullable = true) Instant startedAt,
             @Field(nullable = true) Instant endedAt, @Field(value = "from start to end, or to now", nullable = true) Long uptimeMs,
             @Field(value = "CPU time of the process (this host, while it runs)", nullable = true) Double cpuSeconds,
             @Field(value = "null when unknown: lost, or adopted after a hub restart", nullable = true) Integer exitCode,
@@ -314,7 +315,7 @@ public final class JsonViews {
         Run.StopRequest stop = run.stop();
         Long until = run.startedAt() == null ? null : run.endedAt() != null ? run.endedAt() : Long.valueOf(System.currentTimeMillis());
         return new ProcessView(run.id(), run.agent(), run.spec().kind().label(), run.spec().task(), run.parent(), run.depth(), run.state().label(),
-                run.host(), run.spec().command(), run.spec().cwd(), run.pid(), Instant.ofEpochMilli(run.queuedAt()), instantOrNull(run.startedAt()),
+                run.host(), run.spec().command(), run.spec().cwd(), run.pid(), run.pane(), Instant.ofEpochMilli(run.queuedAt()), instantOrNull(run.startedAt()),
                 instantOrNull(run.endedAt()), until == null ? null : until - run.startedAt(), cpuSeconds(run), run.exitCode(), run.endReason(),
                 stop == null ? null : new StopView(Instant.ofEpochMilli(stop.at()), stop.signal(), stop.graceMs(), stop.by(), stop.reason()),
                 run.outputBytes(), instantOrNull(run.outputAt()), run.usage().inputTokens(), run.usage().outputTokens(), run.usage().costUsd(),

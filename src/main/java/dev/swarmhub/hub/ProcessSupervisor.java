@@ -2,7 +2,9 @@ package dev.swarmhub.hub;
 
 import dev.swarmhub.host.AgentOutput;
 import dev.swarmhub.host.Launcher;
+import dev.swarmhub.agents.PaneBinding;
 import dev.swarmhub.host.LocalProcesses;
+import dev.swarmhub.host.Tmux;
 import dev.swarmhub.host.Worktrees;
 import dev.swarmhub.kernel.ProcessIdentity;
 import dev.swarmhub.kernel.Setting;
@@ -44,6 +46,15 @@ final class ProcessSupervisor implements ProcessControl {
     /** The size at which a run's output file is rotated (kept: the file and {@value #KEPT_FILES} older ones). */
     static final Setting<Integer> LOG_MAX_MB = Setting.count("processes.log-max-mb", 10, 10_000, "MB");
     private static final int KEPT_FILES = 3;
+    /** The project's tmux session for spawn --tmux: this prefix and the project directory's name. */
+    static final String TMUX_SESSION_PREFIX = "swarm-";
+    /**
+     * What a pane runs first, always this line (the program and its arguments follow as arguments,
+     * never as text): it waits (up to 30 s) for its environment file, which the hub writes once
+     * the pane's output is copied, reads and deletes it, and becomes the program.
+     */
+    private static final String PANE_START = "i=0; while [ ! -e \"$0\" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; "
+            + ". \"$0\" && rm -f -- \"$0\" && exec \"$@\"";
     private static final int READ_CHUNK = 1 << 20;
 
     private final Path root;
@@ -151,15 +162,50 @@ final class ProcessSupervisor implements ProcessControl {
             environment.put("SWARM_AGENT", run.agent());
             environment.put("SWARM_TOKEN", starting.token());
             environment.put("SWARM_ROOT", root.toString());
+            if (run.spec().tmux()) {
+                launchInPane(run, cwd, environment, output);
+                return;
+            }
             Process process = Launcher.start(run.spec().command(), cwd, environment, output);
             long startedAt = process.info().startInstant().map(java.time.Instant::toEpochMilli).orElseGet(System::currentTimeMillis);
             Run running = processes.started(run.id(), new ProcessIdentity(host(), process.pid(), startedAt), cwd.toString(), null);
-            Watched entry = new Watched(running, process.toHandle(), output);
-            watch(entry, process);
+            watch(new Watched(running, process.toHandle(), output), process);
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot start process {} for agent {}: {}", run.id(), run.agent(), e.toString());
             processes.ended(run.id(), null, false, "cannot start: " + (e instanceof IOException ? e.getMessage() : e.toString()));
         }
+    }
+
+    /**
+     * Starts the run in a new window of the project's tmux session (on the hub's tmux server), bound
+     * to its agent: an interactive agent, whose messages are typed into its pane. Its environment
+     * reaches it through a 0600 file that a fixed shell line reads and deletes before it runs the
+     * program (never through tmux's command line, which other users may read); what the pane shows
+     * is copied to its output file. Its exit code is not known (it is not the hub's child).
+     */
+    private void launchInPane(Run run, Path cwd, Map<String, String> environment, Path output) throws IOException {
+        Path variables = output.resolveSibling(run.agent() + "." + run.id() + ".env");
+        List<String> command = new java.util.ArrayList<>(List.of("sh", "-c", PANE_START, variables.toString()));
+        command.addAll(run.spec().command());
+        Tmux tmux = new Tmux(Tmux.socketPath(null, System.getenv(), root));
+        Tmux.Pane pane = tmux.newWindow(TMUX_SESSION_PREFIX + root.getFileName().toString().replaceAll("[^A-Za-z0-9_-]", "-"), cwd, command);
+        try {
+            tmux.copyOutput(pane.id(), output);
+            StringBuilder exports = new StringBuilder();
+            environment.forEach((name, value) -> exports.append("export ").append(name).append("='").append(value.replace("'", "'\\''"))
+                    .append("'\n"));
+            Path draft = PrivateFiles.newFile(output.resolveSibling(variables.getFileName() + ".draft"));
+            Files.writeString(draft, exports);
+            Files.move(draft, variables, StandardCopyOption.ATOMIC_MOVE); // the program starts now, with its output copied
+        } catch (IOException | RuntimeException failed) {
+            Launcher.signal(pane.pid(), Launcher.tree(pane.pid()), "KILL");
+            throw failed;
+        }
+        long startedAt = probe.startedAt(pane.pid()).orElseGet(System::currentTimeMillis);
+        PaneBinding binding = new PaneBinding(tmux.socket(), pane.id(), pane.pid(), startedAt, pane.pid(), startedAt);
+        Run running = processes.started(run.id(), new ProcessIdentity(host(), pane.pid(), startedAt), cwd.toString(), binding);
+        ProcessHandle.of(pane.pid()).ifPresentOrElse(process -> watch(new Watched(running, process, output), null),
+                () -> processes.ended(run.id(), null, false, null));
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.swarmhub.processes;
 
 import dev.swarmhub.agents.Agents;
+import dev.swarmhub.agents.PaneBinding;
 import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.kernel.Durations;
 import dev.swarmhub.kernel.Gate;
@@ -222,14 +223,18 @@ public final class Processes {
         }
     }
 
-    /** The hub started the run's process (in {@code cwd}, in a tmux pane or not): the agent lives as long as that process. */
-    public Run started(String runId, ProcessIdentity process, String cwd, String pane) {
+    /**
+     * The hub started the run's process in {@code cwd} (in a tmux pane, bound to its agent, when
+     * {@code pane} is not null): the agent lives as long as that process.
+     */
+    public Run started(String runId, ProcessIdentity process, String cwd, PaneBinding pane) {
         return store.write(tx -> {
             Run run = ProcessStore.in(tx).run(runId).orElseThrow();
-            if (ProcessStore.in(tx).markRunning(runId, process.pid(), process.startedAt(), cwd, pane, tx.now())) {
-                Agents.attachProcess(tx, run.agent(), process);
+            String paneId = pane == null ? null : pane.pane();
+            if (ProcessStore.in(tx).markRunning(runId, process.pid(), process.startedAt(), cwd, paneId, tx.now())) {
+                Agents.attachProcess(tx, run.agent(), process, pane);
                 Run running = ProcessStore.in(tx).run(runId).orElseThrow();
-                record(tx, running, "process.started", "pid", process.pid(), "cwd", cwd, "pane", pane);
+                record(tx, running, "process.started", "pid", process.pid(), "cwd", cwd, "pane", paneId);
                 return running;
             }
             return run;

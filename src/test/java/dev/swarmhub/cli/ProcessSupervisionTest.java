@@ -8,6 +8,7 @@ import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.HubProcess;
 import dev.swarmhub.testing.JavaProcess;
+import dev.swarmhub.testing.TmuxServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -282,6 +283,35 @@ class ProcessSupervisionTest {
         assertThat(Files.readString(tree.resolve("notes.txt"))).isEqualTo("draft\n");
         assertThat(swarm(operator, "worktree", "list").path("worktrees").get(0).path("changes").toString()).contains("notes.txt");
         assertThat(git("status", "--porcelain")).as("the main tree sees nothing of it").doesNotContain(".swarm").doesNotContain("notes.txt");
+    }
+
+    @Test
+    void aTmuxRunIsAnInteractiveAgentInItsOwnWindowAndItsMessagesAreTypedThere() throws Exception {
+        try (TmuxServer tmux = TmuxServer.start(Files.createDirectories(project.resolve("tmux")), project, "claude")) {
+            hub.close();
+            hub = HubProcess.start(project, Map.of("SWARM_TMUX_SOCKET", tmux.socket(), "TMUX", ""));
+            script("reader.sh", "# says who it is, then reads its terminal (cat: a program, not a shell, so the hub may type there)",
+                    "echo \"I am $SWARM_AGENT\"", "exec cat");
+            JsonNode run = spawn(operator, "--tmux", "--name", "tty", "--", "sh", script("reader.sh"));
+            String pane = run.path("pane").asString();
+            assertThat(tmux.paneIds()).contains(pane);
+            Path output = project.resolve(".swarm/runs/tty.log");
+            Await.until("the pane's output copied", () -> read(output).contains("I am tty"));
+            try (var files = Files.list(project.resolve(".swarm/runs"))) {
+                assertThat(files.map(file -> file.getFileName().toString())).as("the environment file is read and deleted").noneMatch(
+                        name -> name.endsWith(".env"));
+            }
+            JsonNode agent = swarm(operator, "agents").path("agents");
+            assertThat(agent.toString()).contains("\"pane\":\"" + pane + "\"");
+
+            Map<String, String> alice = Map.of("SWARM_AGENT", "alice", "SWARM_TOKEN", swarm(Map.of(), "agent", "register", "--id", "alice")
+                    .path("token").asString(), "SWARM_ROOT", project.toString());
+            swarm(alice, "send", "tty", "info", "hello pane");
+            Await.until("the message typed into the agent's pane", () -> read(output).contains("hello pane"));
+
+            assertThat(swarm(operator, "kill", "tty").path("processes").get(0).path("state").asString()).isEqualTo("killed");
+            Await.until("its window to close", () -> !tmux.paneIds().contains(pane));
+        }
     }
 
     private String git(String... args) throws IOException, InterruptedException {
