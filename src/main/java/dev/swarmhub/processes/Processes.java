@@ -134,7 +134,37 @@ public final class Processes {
         if (tmux && worktree) {
             throw SwarmException.badInput("give --tmux or --worktree, not both");
         }
-        return new Run.Spec(name, chosen, task, List.copyOf(command), Map.copyOf(env), cwd, worktree, tmux, maxCostUsd);
+        return new Run.Spec(name, chosen, task, tmux ? List.copyOf(command) : headless(chosen, command), Map.copyOf(env), cwd, worktree, tmux,
+                maxCostUsd);
+    }
+
+    /**
+     * A headless Claude Code or Codex run prints the events the hub reads (progress, tokens,
+     * cost): {@code claude} gets {@code -p} and {@code --output-format stream-json --verbose}
+     * unless it has an output format, {@code codex} runs as {@code codex exec --json}. Other
+     * programs (a wrapper script) are left as they are: they must print those events themselves.
+     */
+    static List<String> headless(Run.Kind kind, List<String> command) {
+        String program = command.getFirst().substring(command.getFirst().lastIndexOf('/') + 1);
+        List<String> arguments = new ArrayList<>(command.subList(1, command.size()));
+        if (kind == Run.Kind.CLAUDE && program.equals("claude")) {
+            if (!arguments.contains("-p") && !arguments.contains("--print")) {
+                arguments.addFirst("-p");
+            }
+            if (arguments.stream().noneMatch(argument -> argument.startsWith("--output-format"))) {
+                arguments.addAll(List.of("--output-format", "stream-json", "--verbose"));
+            }
+        } else if (kind == Run.Kind.CODEX && program.equals("codex")) {
+            if (arguments.isEmpty() || !arguments.getFirst().equals("exec")) {
+                arguments.addFirst("exec");
+            }
+            if (!arguments.contains("--json")) {
+                arguments.add(1, "--json");
+            }
+        }
+        List<String> line = new ArrayList<>(List.of(command.getFirst()));
+        line.addAll(arguments);
+        return List.copyOf(line);
     }
 
     /**
@@ -260,7 +290,11 @@ public final class Processes {
         if (!ProcessStore.in(tx).markEnded(run.id(), from, to, tx.now(), exitCode, reason)) {
             return false;
         }
-        Agents.processEnded(tx, run.agent(), "process " + to.label() + ": " + reason);
+        Agents.processEnded(tx, run.agent(), switch (to) {
+            case KILLED -> "its process was " + reason;
+            case LOST -> "its process was lost: " + reason;
+            default -> "its process " + reason;
+        });
         Long ranFor = run.startedAt() == null ? null : tx.now() - run.startedAt();
         record(tx, ProcessStore.in(tx).run(run.id()).orElseThrow(), "process." + to.label(), "exitCode", exitCode, "reason", reason,
                 "durationMs", ranFor);

@@ -118,6 +118,11 @@ class ProcessSupervisionTest {
             for (String agent : killed) {
                 assertThat(runs.get(agent).path("state").asString()).as(agent).isEqualTo("killed");
             }
+            if (round == 0) { // its first run claimed the task; with every run ended the task is ready again, saying why
+                JsonNode shown = swarm(operator, "task", "show", task);
+                assertThat(shown.path("status").asString()).isEqualTo("open");
+                assertThat(shown.path("history").toString()).contains("task.lapsed").contains("its process exited with code 3");
+            }
             exiting.forEach(agent -> everyRun.add(runs.get(agent).path("id").asString()));
             killed.forEach(agent -> everyRun.add(runs.get(agent).path("id").asString()));
             JsonNode counts = stats();
@@ -197,7 +202,7 @@ class ProcessSupervisionTest {
         assertThat(tree.stream().filter(ProcessSupervisionTest::running).toList()).as("processes of the tree left in /proc").isEmpty();
         JsonNode log = events().stream().filter(event -> event.path("kind").asString().equals("agent.gone")
                 && event.path("agent").asString().equals("child")).findFirst().orElseThrow();
-        assertThat(log.path("details").path("reason").asString()).contains("killed").contains("tree test");
+        assertThat(log.path("details").path("reason").asString()).isEqualTo("its process was stopped by operator: tree test");
     }
 
     @Test
@@ -312,6 +317,22 @@ class ProcessSupervisionTest {
             assertThat(swarm(operator, "kill", "tty").path("processes").get(0).path("state").asString()).isEqualTo("killed");
             Await.until("its window to close", () -> !tmux.paneIds().contains(pane));
         }
+    }
+
+    @Test
+    void outputIsRotatedPastTheCapAndCountedWhole() throws Exception {
+        swarm(operator, "config", "processes.log-max-mb", "1");
+        script("talkative.sh", "# writes 3,000,000 bytes over a few seconds, then works on", "for i in $(seq 30); do",
+                "  head -c 99999 /dev/zero | tr '\\0' x; echo", "  sleep 0.1", "done", "echo finished", "exec sleep 600");
+        JsonNode run = spawn(operator, "--name", "talker", "--", "sh", script("talkative.sh"));
+        Await.untilWhileProgressing("all its output counted", () -> runsByAgent().get("talker").path("outputBytes").asLong(),
+                () -> runsByAgent().get("talker").path("outputBytes").asLong() == 3_000_000 + "finished\n".length());
+        Path runs = project.resolve(".swarm/runs");
+        assertThat(runs.resolve("talker.log.1")).as("rotated").exists();
+        assertThat(runs.resolve("talker.log.4")).as("at most three old files kept").doesNotExist();
+        assertThat(Files.size(runs.resolve("talker.log"))).isLessThan(3_000_000);
+        assertThat(swarm(operator, "logs", "talker", "--tail", "1").path("lines").get(0).asString()).isEqualTo("finished");
+        swarm(operator, "kill", run.path("agent").asString());
     }
 
     private String git(String... args) throws IOException, InterruptedException {
