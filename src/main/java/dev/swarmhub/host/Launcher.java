@@ -76,6 +76,32 @@ public final class Launcher {
     }
 
     /**
+     * The process started for {@code agent} that leads its own session (a supervised process, or
+     * a tmux pane's once it runs the program), found by the {@code SWARM_AGENT} its environment
+     * was given: how a hub that died between starting a process and recording its pid finds it.
+     */
+    public static Optional<ProcessHandle> startedFor(String agent) {
+        String wanted = "\0SWARM_AGENT=" + agent + "\0";
+        try (Stream<Path> entries = Files.list(Path.of("/proc"))) {
+            return entries.map(entry -> entry.getFileName().toString()).filter(name -> name.chars().allMatch(Character::isDigit))
+                    .map(Long::parseLong).filter(pid -> PaneGuard.stat(pid).filter(stat -> stat.processGroup() == pid).isPresent())
+                    .filter(pid -> environment(pid).contains(wanted)).map(ProcessHandle::of).flatMap(Optional::stream)
+                    .min(java.util.Comparator.comparing(process -> process.info().startInstant().orElse(java.time.Instant.MAX)));
+        } catch (IOException | java.io.UncheckedIOException noProc) {
+            return Optional.empty();
+        }
+    }
+
+    /** The process's environment as given at its start, each entry between NULs; empty when it is gone or another user's. */
+    private static String environment(long pid) {
+        try {
+            return "\0" + new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ")), java.nio.charset.StandardCharsets.ISO_8859_1);
+        } catch (IOException notOurs) {
+            return "";
+        }
+    }
+
+    /**
      * Sends {@code signal} (TERM or KILL) to the process group led by {@code group} (any member
      * started since is in it too) and to each of {@code processes} still alive.
      */

@@ -325,6 +325,12 @@ public final class Processes {
         });
     }
 
+    /** This host's runs being started when the last hub stopped, with no process recorded yet. */
+    public List<Run> startingWithoutProcess(String host) {
+        return store.read(tx -> ProcessStore.in(tx).runs(new ProcessStore.Filter(null, null, host, false), Integer.MAX_VALUE).stream()
+                .filter(run -> run.state() == Run.State.STARTING && run.pid() == null).toList());
+    }
+
     /** What the run's output told: its size (when it grew: now), and usage; a cost past the run's budget asks it to stop. */
     public void output(String runId, long bytes, Run.Usage usage) {
         boolean overBudget = store.write(tx -> {

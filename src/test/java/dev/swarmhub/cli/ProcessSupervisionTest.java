@@ -159,6 +159,12 @@ class ProcessSupervisionTest {
         }
         Files.createFile(go);
         Await.until("the exiter to exit while no hub runs", () -> !running(exiter.path("pid").asLong()));
+        // as if the hub had died between starting the last sleeper and recording its pid
+        try (var db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + project.resolve(".swarm/swarm.db"));
+             var unrecorded = db.prepareStatement("UPDATE processes SET state = 'starting', pid = NULL, pid_started_at = NULL WHERE agent = ?")) {
+            unrecorded.setString(1, sleepers.getLast().path("agent").asString());
+            assertThat(unrecorded.executeUpdate()).isEqualTo(1);
+        }
 
         hub = HubProcess.start(project);
         Map<String, JsonNode> runs = runsByAgent();
