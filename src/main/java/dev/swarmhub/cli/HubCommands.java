@@ -42,6 +42,28 @@ final class HubCommands {
     private HubCommands() {
     }
 
+    /**
+     * A log file the hub rotates (its own, a process's output): its last {@code lines} (default
+     * 50; {@code option} names the count in an error), or those and every line written after,
+     * until interrupted.
+     */
+    static int printLog(Swarm swarm, Path file, Integer lines, String option, boolean follow, String empty) throws IOException {
+        int count = lines == null ? Status.LOG_LINES : lines;
+        if (count < 0 || count > Status.MOST_LOG_LINES) {
+            throw SwarmException.badInput(option + " " + count + ": use 0 to " + Status.MOST_LOG_LINES);
+        }
+        if (!follow) {
+            List<String> last = LogFileReader.last(file, count);
+            return swarm.output.result(Output.document("file", file.toString(), "lines", last), last.isEmpty() ? empty : String.join("\n", last));
+        }
+        try {
+            LogFileReader.follow(file, count, line -> swarm.output.stream(JsonViews.json(Output.document("line", line)), line + "\n"));
+        } catch (InterruptedException | ClosedByInterruptException stopped) {
+            return 0; // following ends when asked to, not with an error
+        }
+        return 0;
+    }
+
     @ClientSide.RunsInClient
     @Command(name = "up", description = "Start the project's hub (foreground; -d: in the background).")
     static final class Up implements Callable<Integer> {
@@ -249,23 +271,8 @@ final class HubCommands {
 
         /** The hub's log, read from its file (no store, no hub needed): its last lines, or following it. */
         private int hubLog() throws IOException {
-            int count = lines == null ? LOG_LINES : lines;
-            if (count < 0 || count > MOST_LOG_LINES) {
-                throw SwarmException.badInput("--lines " + count + ": use 0 to " + MOST_LOG_LINES);
-            }
             Path file = HubFiles.log(swarm.projectRoot());
-            if (!follow) {
-                List<String> last = LogFileReader.last(file, count);
-                return swarm.output.result(Output.document("file", file.toString(), "lines", last),
-                        last.isEmpty() ? "no lines in " + file + (Files.exists(file) ? "" : " (no hub has logged there yet)")
-                                : String.join("\n", last));
-            }
-            try {
-                LogFileReader.follow(file, count, line -> swarm.output.stream(JsonViews.json(Output.document("line", line)), line + "\n"));
-            } catch (InterruptedException | ClosedByInterruptException stopped) {
-                return 0; // following ends when asked to, not with an error
-            }
-            return 0;
+            return printLog(swarm, file, lines, "--lines", follow, "no lines in " + file + (Files.exists(file) ? "" : " (no hub has logged there yet)"));
         }
     }
 }

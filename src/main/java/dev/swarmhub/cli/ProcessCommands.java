@@ -1,14 +1,12 @@
 package dev.swarmhub.cli;
 
 import dev.swarmhub.hub.JsonViews;
-import dev.swarmhub.hub.LogFileReader;
 import dev.swarmhub.kernel.Durations;
 import dev.swarmhub.kernel.Limits;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.processes.Processes;
 import dev.swarmhub.processes.Run;
 import java.io.IOException;
-import java.nio.channels.ClosedByInterruptException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,7 +26,6 @@ import picocli.CommandLine.ParentCommand;
  */
 final class ProcessCommands {
 
-    private static final int MOST_LINES = 100_000;
 
     private ProcessCommands() {
     }
@@ -109,24 +106,11 @@ final class ProcessCommands {
         @Override
         public Integer call() throws IOException {
             Limits.agentId(agent);
-            int count = tail == null ? 50 : tail;
-            if (count < 0 || count > MOST_LINES) {
-                throw SwarmException.badInput("--tail " + count + ": use 0 to " + MOST_LINES);
-            }
             Path file = swarm.projectRoot().resolve(".swarm").resolve("runs").resolve(agent + ".log");
             if (!Files.exists(file)) {
                 throw SwarmException.badInput("no output of agent " + agent + " (" + file + "): give the agent id swarm ps shows");
             }
-            if (!follow) {
-                List<String> last = LogFileReader.last(file, count);
-                return swarm.output.result(Output.document("file", file.toString(), "lines", last), String.join("\n", last));
-            }
-            try {
-                LogFileReader.follow(file, count, line -> swarm.output.stream(JsonViews.json(Output.document("line", line)), line + "\n"));
-            } catch (InterruptedException | ClosedByInterruptException stopped) {
-                return 0; // following ends when asked to, not with an error
-            }
-            return 0;
+            return HubCommands.printLog(swarm, file, tail, "--tail", follow, "");
         }
     }
 }

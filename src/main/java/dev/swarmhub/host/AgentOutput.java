@@ -25,7 +25,7 @@ public final class AgentOutput {
     public enum Format { CLAUDE, CODEX, PLAIN }
 
     /** Longer lines (a tool result of megabytes) count as activity only: parsing them costs more than they tell. */
-    static final int MAX_PARSED_CHARS = 1 << 20;
+    public static final int MAX_PARSED_CHARS = 1 << 20;
     /** A step is shown to people on one line. */
     static final int MAX_STEP_CHARS = 120;
     private static final JsonMapper JSON = JsonMapper.builder().build();

@@ -71,7 +71,7 @@ final class ProcessSupervisor implements ProcessControl {
         final ProcessHandle process;
         final Path output;
         final AgentOutput parser;
-        final StringBuilder partialLine = new StringBuilder();
+        final java.io.ByteArrayOutputStream partialLine = new java.io.ByteArrayOutputStream();
         long offset;
         long bytes;
         volatile boolean signalled;
@@ -159,8 +159,10 @@ final class ProcessSupervisor implements ProcessControl {
         try {
             Path cwd = run.spec().worktree() ? inWorktree(run) : Path.of(run.spec().cwd());
             PrivateFiles.directory(output.getParent());
-            rotate(output);
-            Files.deleteIfExists(output); // a new run's output starts empty (the last run's is kept as .1)
+            if (Files.exists(output)) { // a new run's output starts empty; the last run's is kept as .1
+                shiftRotated(output);
+                Files.move(output, numbered(output, 1));
+            }
             PrivateFiles.newFile(output);
             Map<String, String> environment = new HashMap<>(run.spec().environment());
             environment.put("SWARM_AGENT", run.agent());
@@ -263,66 +265,77 @@ final class ProcessSupervisor implements ProcessControl {
         }
     }
 
-    /** Reads what the process wrote since the last read; rotates the file when it grew past the cap. */
+    /**
+     * Reads what the process wrote since the last read; past the cap, copies the file to .1 and
+     * truncates it (the process writes on at the new end). What it writes while the copy is made
+     * is read, counted and copied too, up to the truncation itself: only a write in the few
+     * microseconds between the last look and the truncation could be lost (as with logrotate's
+     * copytruncate; a file the process holds open cannot be renamed under it).
+     */
     private void readOutput(Watched entry) {
-        try (FileChannel file = FileChannel.open(entry.output, StandardOpenOption.READ)) {
-            long size = file.size();
-            if (size < entry.offset) {
-                entry.offset = 0; // rotated (copied and truncated): the rest is in the new start
-                entry.partialLine.setLength(0);
+        long before = entry.bytes;
+        try (FileChannel file = FileChannel.open(entry.output, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            if (file.size() < entry.offset) {
+                entry.offset = 0; // truncated by hand: read it again from the start
+                entry.partialLine.reset();
             }
-            if (size == entry.offset) {
-                return;
-            }
-            boolean changed = false;
-            ByteBuffer buffer = ByteBuffer.allocate(READ_CHUNK);
-            while (entry.offset < size) {
-                buffer.clear();
-                int read = file.read(buffer, entry.offset);
-                if (read <= 0) {
-                    break;
-                }
-                entry.offset += read;
-                entry.bytes += read;
-                String text = new String(buffer.array(), 0, read, StandardCharsets.UTF_8);
-                for (int start = 0, newline; start < text.length(); start = newline + 1) {
-                    newline = text.indexOf('\n', start);
-                    if (newline < 0) {
-                        entry.partialLine.append(text, start, text.length());
-                        break;
+            consume(entry, file, file.size());
+            if (entry.offset > (long) services.settings.value(LOG_MAX_MB) * 1024 * 1024) {
+                shiftRotated(entry.output);
+                try (FileChannel rotated = FileChannel.open(PrivateFiles.newFile(numbered(entry.output, 1)), StandardOpenOption.WRITE)) {
+                    long copied = 0;
+                    for (long end = entry.offset; copied < end; end = file.size()) {
+                        consume(entry, file, end);
+                        copied += file.transferTo(copied, end - copied, rotated);
                     }
-                    entry.partialLine.append(text, start, newline);
-                    changed |= entry.parser.accept(entry.partialLine.toString());
-                    entry.partialLine.setLength(0);
+                    file.truncate(0);
+                    entry.offset = 0;
                 }
-            }
-            AgentOutput.Summary summary = entry.parser.summary();
-            processes.output(entry.run.id(), entry.bytes, new Run.Usage(summary.inputTokens(), summary.outputTokens(), summary.costUsd(),
-                    summary.outcome(), summary.lastStep()));
-            if (size > (long) services.settings.value(LOG_MAX_MB) * 1024 * 1024) {
-                rotate(entry.output);
-                Files.newByteChannel(entry.output, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING).close();
-                entry.offset = 0;
             }
         } catch (NoSuchFileException gone) {
             // removed by hand: nothing to read
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot read the output of process {}: {}", entry.run.id(), e.toString());
         }
+        if (entry.bytes != before) {
+            AgentOutput.Summary summary = entry.parser.summary();
+            processes.output(entry.run.id(), entry.bytes, new Run.Usage(summary.inputTokens(), summary.outputTokens(), summary.costUsd(),
+                    summary.outcome(), summary.lastStep()));
+        }
     }
 
-    /** Keeps the file's content as file.1 (shifting older ones up to .{@value #KEPT_FILES}). */
-    private static void rotate(Path output) throws IOException {
-        if (!Files.exists(output) || Files.size(output) == 0) {
-            return;
+    /** Reads the file from where the last read ended to {@code end}: counts the bytes and gives each whole line to the parser. */
+    private static void consume(Watched entry, FileChannel file, long end) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(READ_CHUNK);
+        while (entry.offset < end) {
+            buffer.clear().limit((int) Math.min(READ_CHUNK, end - entry.offset));
+            int read = file.read(buffer, entry.offset);
+            if (read <= 0) {
+                return;
+            }
+            entry.offset += read;
+            entry.bytes += read;
+            byte[] bytes = buffer.array();
+            for (int i = 0; i < read; i++) {
+                if (bytes[i] == '\n') {
+                    entry.parser.accept(entry.partialLine.toString(StandardCharsets.UTF_8));
+                    entry.partialLine.reset();
+                } else if (entry.partialLine.size() <= AgentOutput.MAX_PARSED_CHARS) {
+                    entry.partialLine.write(bytes[i]); // a longer line is only counted: the parser skips it anyway
+                }
+            }
         }
+    }
+
+    /** Makes room for a new .1: shifts the older files up (the oldest beyond .{@value #KEPT_FILES} is dropped). */
+    private static void shiftRotated(Path output) throws IOException {
         for (int i = KEPT_FILES - 1; i >= 1; i--) {
             Path older = numbered(output, i);
             if (Files.exists(older)) {
                 Files.move(older, numbered(output, i + 1), StandardCopyOption.REPLACE_EXISTING);
             }
         }
-        Files.copy(output, numbered(output, 1), StandardCopyOption.REPLACE_EXISTING);
+        Files.deleteIfExists(numbered(output, 1));
     }
 
     private static Path numbered(Path output, int number) {

@@ -337,6 +337,11 @@ class ProcessSupervisionTest {
         assertThat(runs.resolve("talker.log.1")).as("rotated").exists();
         assertThat(runs.resolve("talker.log.4")).as("at most three old files kept").doesNotExist();
         assertThat(Files.size(runs.resolve("talker.log"))).isLessThan(3_000_000);
+        long kept = 0; // each rotation needs more than 1 MiB: at most two, so no file was dropped and every byte is in one
+        for (String name : List.of("talker.log", "talker.log.1", "talker.log.2", "talker.log.3")) {
+            kept += Files.exists(runs.resolve(name)) ? Files.size(runs.resolve(name)) : 0;
+        }
+        assertThat(kept).as("bytes in the output files").isEqualTo(3_000_000 + "finished\n".length());
         assertThat(swarm(operator, "logs", "talker", "--tail", "1").path("lines").get(0).asString()).isEqualTo("finished");
         swarm(operator, "kill", run.path("agent").asString());
     }
