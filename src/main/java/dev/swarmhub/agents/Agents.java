@@ -70,9 +70,20 @@ public final class Agents implements Gate {
     private final Map<String, String> recentBearers = new ConcurrentHashMap<>();
     private static final int MAX_RECENT_BEARERS = 10_000;
 
+    /**
+     * Whether a hub supervises the agent's process (the processes domain): its end is recorded by
+     * that hub, with its exit code or who stopped it, so the sweep does not call it gone first.
+     */
+    private volatile java.util.function.BiPredicate<Tx, String> supervised = (tx, id) -> false;
+
     public Agents(Store store, ProcessProbe probe) {
         this.store = store;
         this.probe = probe;
+    }
+
+    /** Leaves the death of supervised agents' processes to their supervisor (see {@link #supervised}). */
+    public void leaveDeathsTo(java.util.function.BiPredicate<Tx, String> supervisedAgent) {
+        this.supervised = supervisedAgent;
     }
 
     /**
@@ -237,7 +248,7 @@ public final class Agents implements Gate {
         if (agent.status() == Agent.Status.GONE || agent.pid() != null && agent.pid().equals(pid) && agent.host().equals(probe.host())) {
             return true;
         }
-        String ended = processCheck(agent).ended();
+        String ended = processCheck(tx, agent).ended();
         if (ended != null) {
             markGone(tx, agent, ended);
         }
@@ -624,7 +635,7 @@ public final class Agents implements Gate {
         long staleAfter = STALE_AFTER.in(tx).toMillis();
         long goneAfter = GONE_AFTER.in(tx).toMillis();
         for (Agent agent : AgentStore.in(tx).sweepCandidates(now - staleAfter, probe.host())) {
-            ProcessCheck process = processCheck(agent);
+            ProcessCheck process = processCheck(tx, agent);
             String goneBecause = deathOf(tx, agent, process, goneAfter);
             if (goneBecause != null) {
                 markGone(tx, agent, goneBecause);
@@ -639,7 +650,7 @@ public final class Agents implements Gate {
     }
 
     private String deathOf(Tx tx, Agent agent) {
-        ProcessCheck process = processCheck(agent);
+        ProcessCheck process = processCheck(tx, agent);
         if (process.ended() != null || process.alive() || tx.now() - agent.lastSeen() <= MIN_STALE_AFTER.toMillis()) {
             return process.ended(); // gone-after > stale-after >= 1 s: a recent caller needs no read of the setting
         }
@@ -666,6 +677,12 @@ public final class Agents implements Gate {
         static ProcessCheck ended(String why) {
             return new ProcessCheck(false, why);
         }
+    }
+
+    /** As {@link #processCheck(Agent)}; a supervised process's end is its supervisor's to record: alive until then. */
+    private ProcessCheck processCheck(Tx tx, Agent agent) {
+        ProcessCheck check = processCheck(agent);
+        return check.ended() != null && supervised.test(tx, agent.id()) ? ProcessCheck.ALIVE : check;
     }
 
     private ProcessCheck processCheck(Agent agent) {

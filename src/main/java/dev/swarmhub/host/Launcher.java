@@ -76,17 +76,19 @@ public final class Launcher {
     }
 
     /**
-     * The process started for {@code agent} that leads its own session (a supervised process, or
-     * a tmux pane's once it runs the program), found by the {@code SWARM_AGENT} its environment
-     * was given: how a hub that died between starting a process and recording its pid finds it.
+     * The process started for {@code agent} of the project at {@code root} since {@code notBefore}
+     * (epoch ms) that leads its own group (a supervised process, or a tmux pane's once it runs the
+     * program), found by the {@code SWARM_AGENT} and {@code SWARM_ROOT} its environment was given:
+     * how a hub that died between starting a process and recording its pid finds it.
      */
-    public static Optional<ProcessHandle> startedFor(String agent) {
-        String wanted = "\0SWARM_AGENT=" + agent + "\0";
+    public static Optional<ProcessHandle> startedFor(String agent, Path root, long notBefore) {
+        List<String> wanted = List.of("\0SWARM_AGENT=" + agent + "\0", "\0SWARM_ROOT=" + root + "\0");
         try (Stream<Path> entries = Files.list(Path.of("/proc"))) {
             return entries.map(entry -> entry.getFileName().toString()).filter(name -> name.chars().allMatch(Character::isDigit))
                     .map(Long::parseLong).filter(pid -> PaneGuard.stat(pid).filter(stat -> stat.processGroup() == pid).isPresent())
-                    .filter(pid -> environment(pid).contains(wanted)).map(ProcessHandle::of).flatMap(Optional::stream)
-                    .min(java.util.Comparator.comparing(process -> process.info().startInstant().orElse(java.time.Instant.MAX)));
+                    .filter(pid -> wanted.stream().allMatch(environment(pid)::contains)).map(ProcessHandle::of).flatMap(Optional::stream)
+                    .filter(process -> process.info().startInstant().filter(start -> start.toEpochMilli() >= notBefore - 1_000).isPresent())
+                    .min(java.util.Comparator.comparing(process -> process.info().startInstant().orElseThrow()));
         } catch (IOException | java.io.UncheckedIOException noProc) {
             return Optional.empty();
         }

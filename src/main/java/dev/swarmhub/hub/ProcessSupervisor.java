@@ -96,7 +96,7 @@ final class ProcessSupervisor implements ProcessControl {
     /** Adopts the processes still running from before, marks the others lost, and starts what is due. */
     void start() {
         for (Run run : processes.startingWithoutProcess(host())) { // the last hub died between starting it and recording its pid
-            Launcher.startedFor(run.agent()).ifPresent(process -> processes.started(run.id(), new ProcessIdentity(host(), process.pid(),
+            Launcher.startedFor(run.agent(), root, run.queuedAt()).ifPresent(process -> processes.started(run.id(), new ProcessIdentity(host(), process.pid(),
                     probe.startedAt(process.pid()).orElse(0)), run.spec().cwd(), null));
         }
         for (Run run : processes.reconcile(host())) {

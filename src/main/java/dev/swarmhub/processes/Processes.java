@@ -66,6 +66,7 @@ public final class Processes {
         this.gate = agents;
         this.tasks = tasks;
         this.probe = probe;
+        agents.leaveDeathsTo((tx, agent) -> ProcessStore.in(tx).latestRunOf(agent).filter(run -> run.state().live()).isPresent());
     }
 
     /** The hub that starts and stops this host's processes; until one is attached, spawning is refused. */
@@ -195,7 +196,7 @@ public final class Processes {
             record(tx, run, "process.queued", "command", run.spec().command(), "cwd", run.spec().cwd(), "depth", depth,
                     "worktree", spec.worktree(), "tmux", spec.tmux(), "maxCostUsd", spec.maxCostUsd());
             long before = ProcessStore.in(tx).queuedBefore(run);
-            boolean due = before == 0 && ProcessStore.in(tx).countLive() < MAX.in(tx);
+            boolean due = ProcessStore.in(tx).countLive() + before < MAX.in(tx); // a slot is free for it and every run queued before it
             return new Spawned(run, due ? -1 : before);
         });
         here.wake();

@@ -80,7 +80,7 @@ class ProcessSupervisionTest {
     // ------------------------------------------------------------------------------- the proofs
 
     @Test
-    void runsOfOneTaskKilledFromFiveProcessesWhileOthersExitEndOnceAndLeaveTheCountsExact() throws Exception {
+    void runsOfOneTaskSpawnedAndKilledFromFiveProcessesWhileOthersExitEndOnceAndLeaveTheCountsExact() throws Exception {
         swarm(operator, "config", "processes.max", "40");
         String task = swarm(operator, "task", "create", "one task, twenty processes").path("id").asString();
         for (int i = 0; i < 5; i++) {
@@ -92,9 +92,21 @@ class ProcessSupervisionTest {
             Path go = project.resolve("go-" + round);
             List<String> exiting = new ArrayList<>();
             List<String> killed = new ArrayList<>();
-            for (int i = 0; i < 10; i++) {
-                exiting.add(spawn(operator, "--task", task, "--", "sh", script("exiter.sh"), go.toString()).path("agent").asString());
-                killed.add(spawn(operator, "--task", task, "--", "sleep", "600").path("agent").asString());
+            for (JavaProcess worker : workers) { // spawned from five processes at once, four each
+                for (int i = 0; i < 2; i++) {
+                    worker.send(String.join("\t", "spawn", "--json", "--task", task, "--", "sh", script("exiter.sh"), go.toString()));
+                    worker.send(String.join("\t", "spawn", "--json", "--task", task, "--", "sleep", "600"));
+                }
+            }
+            for (JavaProcess worker : workers) {
+                for (int i = 0; i < 4; i++) {
+                    String[] answer = worker.receive().split("\t", 2);
+                    assertThat(answer[0]).as(answer[1]).isEqualTo("0");
+                    JsonNode process = JSON.readTree(answer[1]).path("process");
+                    assertThat(process.path("state").asString()).isEqualTo("running");
+                    seenPids.add(process.path("pid").asLong());
+                    (process.path("command").get(0).asString().equals("sh") ? exiting : killed).add(process.path("agent").asString());
+                }
             }
             assertThat(stats().path("running").asLong()).isEqualTo(20);
             for (int w = 0; w < 5; w++) { // two kills each, sent before the programs may exit: they race
