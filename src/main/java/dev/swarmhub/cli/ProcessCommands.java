@@ -46,12 +46,14 @@ final class ProcessCommands {
         };
     }
 
+    private static final String COLUMNS = "%-14s %-8s %-8s %-8s %-7s %8s %7s %8s %-8s %8s  %s";
+
     static String table(List<Run> runs) {
         if (runs.isEmpty()) {
             return "no processes (--all shows finished ones)";
         }
-        return String.format(Locale.ROOT, "%-14s %-8s %-8s %-8s %-7s %8s %9s %8s  %s", "AGENT", "KIND", "STATE", "PID", "TASK", "UPTIME", "OUTPUT",
-                "COST", "PARENT / LAST") + "\n" + runs.stream().map(ProcessCommands::row).collect(Collectors.joining("\n"));
+        return String.format(Locale.ROOT, COLUMNS, "AGENT", "KIND", "STATE", "PID", "TASK", "UPTIME", "CPU", "OUTPUT", "LAST OUT", "COST",
+                "PARENT / LAST") + "\n" + runs.stream().map(ProcessCommands::row).collect(Collectors.joining("\n"));
     }
 
     private static String row(Run run) {
@@ -60,9 +62,10 @@ final class ProcessCommands {
         String cost = view.costUsd() != null ? String.format(Locale.ROOT, "$%.2f", view.costUsd())
                 : view.outputTokens() != null ? view.outputTokens() + "t" : "-";
         String last = run.endReason() != null ? run.endReason() : run.usage().lastStep() == null ? "" : run.usage().lastStep();
-        return String.format(Locale.ROOT, "%-14s %-8s %-8s %-8s %-7s %8s %9s %8s  %s", run.agent(), run.spec().kind().label(), run.state().label(),
-                run.pid() == null ? "-" : run.pid(), task, view.uptimeMs() == null ? "-" : Durations.format(java.time.Duration.ofSeconds(view.uptimeMs() / 1000)),
-                bytes(run.outputBytes()), cost, (run.parent() == null ? "" : "<- " + run.parent() + "  ") + last);
+        return String.format(Locale.ROOT, COLUMNS, run.agent(), run.spec().kind().label(), run.state().label(), run.pid() == null ? "-" : run.pid(),
+                task, view.uptimeMs() == null ? "-" : Durations.format(java.time.Duration.ofSeconds(view.uptimeMs() / 1000)),
+                view.cpuSeconds() == null ? "-" : String.format(Locale.ROOT, "%.1fs", view.cpuSeconds()), bytes(run.outputBytes()),
+                run.outputAt() == null ? "-" : Output.clock(run.outputAt()), cost, (run.parent() == null ? "" : "<- " + run.parent() + "  ") + last);
     }
 
     private static String bytes(long count) {
