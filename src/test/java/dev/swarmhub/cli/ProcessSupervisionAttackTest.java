@@ -1,0 +1,236 @@
+package dev.swarmhub.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.swarmhub.hub.CliFrames;
+import dev.swarmhub.hub.HubFiles;
+import dev.swarmhub.host.OperatorToken;
+import dev.swarmhub.testing.Await;
+import dev.swarmhub.testing.HubProcess;
+import dev.swarmhub.testing.TmuxServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Attacks on the processes the hub supervises, each with a real hub process and real programs:
+ * input that must be refused as bad input, a text that must never become a tmux format (a shell
+ * command), a kill that escalates a pending one, an agent id taken again that must not inherit the
+ * rights of its earlier holder, and an output file replaced by a symbolic link that the hub must
+ * not follow.
+ */
+class ProcessSupervisionAttackTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @TempDir
+    Path project;
+
+    private HubProcess hub;
+    private Map<String, String> operator;
+    private final Set<Long> seenPids = ConcurrentHashMap.newKeySet();
+
+    @BeforeEach
+    void startHub() throws IOException {
+        hub = HubProcess.start(project);
+        operator = Map.of("SWARM_TOKEN", OperatorToken.readOrCreate(project), "SWARM_ROOT", project.toString());
+        script("exiter.sh", "# exits once the file $1 exists", "while [ ! -e \"$1\" ]; do sleep 0.01; done", "exit 0");
+    }
+
+    @AfterEach
+    void stopEverything() {
+        hub.close();
+        for (long pid : seenPids) {
+            ProcessHandle.of(pid).ifPresent(process -> {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+            });
+        }
+    }
+
+    @Test
+    void aWorkingDirectoryWithANulIsBadInputNamingItOverTheCliAndHttp() throws Exception {
+        CliFrames.Response cli = hubCli(operator, "spawn", "--cwd", "a\0b", "--", "true");
+        assertThat(cli.exitCode()).as(cli.err()).isEqualTo(2);
+        assertThat(cli.err()).contains("working directory");
+
+        HttpResponse<String> http = http("POST", "/processes", "{\"command\":[\"true\"],\"cwd\":\"a\\u0000b\"}");
+        assertThat(http.statusCode()).as(http.body()).isEqualTo(400);
+        assertThat(http.body()).contains("bad_input").contains("working directory");
+        assertThat(swarm(operator, "ps", "--all").path("processes")).as("nothing stored").isEmpty();
+    }
+
+    @Test
+    void aTmuxRunsWorkingDirectoryIsNeverATmuxFormatSoItsNameRunsNoCommand() throws Exception {
+        try (TmuxServer tmux = TmuxServer.start(Files.createDirectories(project.resolve("tmux")), project, "sh")) {
+            hub.close();
+            hub = HubProcess.start(project, Map.of("SWARM_TMUX_SOCKET", tmux.socket(), "TMUX", ""));
+            Path odd = Files.createDirectories(project.resolve("#(touch injected)"));
+            JsonNode run = spawn(operator, "--tmux", "--name", "odd", "--cwd", odd.toString(), "--", "sh", "-c", "pwd; exec cat");
+            Path output = project.resolve(".swarm/runs/odd.log");
+            Await.until("the pane's working directory printed", () -> read(output).contains(project.toString()));
+            assertThat(read(output).lines().filter(line -> line.startsWith("/")).findFirst().orElseThrow().strip())
+                    .as("the pane runs in the directory asked for, its name taken as it is").isEqualTo(odd.toString());
+            assertThat(project.resolve("injected")).as("no command ran from the directory's name").doesNotExist();
+            swarm(operator, "kill", run.path("agent").asString(), "--signal", "KILL");
+        }
+    }
+
+    @Test
+    void aKillWithKillEscalatesAPendingTermWithALongGrace() throws Exception {
+        JsonNode run = spawn(operator, "--name", "stubborn", "--", "sh", "-c", "trap '' TERM; echo ready; while true; do sleep 1; done");
+        Await.until("the trap set", () -> read(project.resolve(".swarm/runs/stubborn.log")).contains("ready"));
+        CompletableFuture<CliFrames.Response> gentle = CompletableFuture.supplyAsync(() -> {
+            try {
+                return hubCli(operator, "kill", "stubborn", "--grace", "10m", "--json");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        Await.until("the first stop request recorded", () -> !runOf("stubborn").path("stop").isNull());
+
+        JsonNode killed = swarm(operator, "kill", "stubborn", "--signal", "KILL").path("processes").get(0);
+        assertThat(killed.path("state").asString()).as("KILL asked after a TERM with a long grace").isEqualTo("killed");
+        assertThat(ProcessSupervisionTest.running(run.path("pid").asLong())).isFalse();
+        assertThat(gentle.get(60, TimeUnit.SECONDS).exitCode()).isZero();
+    }
+
+    @Test
+    void anAgentIdTakenAgainGetsNoRightOverTheRunsItsEarlierHolderSpawned() throws Exception {
+        Path go = project.resolve("go");
+        JsonNode parent = spawn(operator, "--name", "parent", "--", "sh", script("exiter.sh"), go.toString());
+        JsonNode victim = spawn(actingAs(parent), "--name", "victim", "--", "sleep", "600");
+        Files.createFile(go);
+        Await.until("the parent to exit", () -> runOf("parent").path("state").asString().equals("exited"));
+
+        Map<String, String> mallory = Map.of("SWARM_AGENT", "mallory", "SWARM_TOKEN", swarm(Map.of(), "agent", "register", "--id", "mallory")
+                .path("token").asString(), "SWARM_ROOT", project.toString());
+        assertThat(hubCli(mallory, "kill", "victim", "--grace", "1s").exitCode()).as("mallory is no ancestor of victim").isEqualTo(3);
+        JsonNode impostor = spawn(mallory, "--name", "parent", "--", "sleep", "600");
+        CliFrames.Response byMallory = hubCli(mallory, "kill", "victim", "--grace", "1s");
+        assertThat(byMallory.exitCode()).as("mallory through a new agent named as victim's dead parent: " + byMallory.out()).isEqualTo(3);
+        CliFrames.Response byImpostor = hubCli(actingAs(impostor), "kill", "victim", "--grace", "1s");
+        assertThat(byImpostor.exitCode()).as("the new holder of the id parent: " + byImpostor.out()).isEqualTo(3);
+        JsonNode tree = swarm(operator, "kill", "parent", "--tree", "--grace", "1s").path("processes");
+        assertThat(tree).as("the new parent's tree holds none of the old parent's runs").hasSize(1);
+        assertThat(runOf("victim").path("state").asString()).isEqualTo("running");
+        assertThat(ProcessSupervisionTest.running(victim.path("pid").asLong())).isTrue();
+    }
+
+    @Test
+    void anOutputFileReplacedByASymbolicLinkIsNotFollowedSoItsTargetIsNeverTruncated() throws Exception {
+        swarm(operator, "config", "processes.log-max-mb", "1");
+        spawn(operator, "--name", "quiet", "--", "sleep", "600");
+        Path precious = project.resolve("precious.bin");
+        byte[] content = new byte[2 * 1024 * 1024];
+        new java.util.Random(7).nextBytes(content);
+        Files.write(precious, content);
+        Path log = project.resolve(".swarm/runs/quiet.log");
+        Files.delete(log);
+        Files.createSymbolicLink(log, precious);
+
+        // a tick reads every watched output: three counts of the marker's output seen to grow are two whole ticks since the link
+        spawn(operator, "--name", "marker", "--", "sh", "-c", "while true; do echo tick; sleep 0.2; done");
+        long first = awaitOutputBeyond("marker", 0);
+        awaitOutputBeyond("marker", awaitOutputBeyond("marker", first));
+        assertThat(Files.size(precious)).as("the link's target, untouched").isEqualTo(content.length);
+        assertThat(java.util.Arrays.equals(Files.readAllBytes(precious), content)).as("the link's target, unchanged").isTrue();
+        assertThat(Files.exists(project.resolve(".swarm/runs/quiet.log.1"))).as("no copy of the link's target").isFalse();
+    }
+
+    // --------------------------------------------------------------------------------- helpers
+
+    private long awaitOutputBeyond(String agent, long bytes) {
+        Await.until(agent + "'s output counted beyond " + bytes, () -> runOf(agent).path("outputBytes").asLong() > bytes);
+        return runOf(agent).path("outputBytes").asLong();
+    }
+
+    private CliFrames.Response hubCli(Map<String, String> environment, String... args) throws IOException {
+        return SwarmClient.exchange(HubFiles.socket(project), args, environment, project);
+    }
+
+    private JsonNode swarm(Map<String, String> environment, String... args) throws IOException {
+        List<String> line = new ArrayList<>(List.of(args));
+        int dashes = line.indexOf("--");
+        line.add(dashes < 0 ? line.size() : dashes, "--json");
+        CliFrames.Response answer = hubCli(environment, line.toArray(String[]::new));
+        assertThat(answer.exitCode()).as(String.join(" ", args) + ": " + answer.err() + answer.out()).isZero();
+        return JSON.readTree(answer.out());
+    }
+
+    private JsonNode spawn(Map<String, String> environment, String... args) throws IOException {
+        List<String> line = new ArrayList<>(List.of("spawn"));
+        line.addAll(List.of(args));
+        JsonNode process = swarm(environment, line.toArray(String[]::new)).path("process");
+        assertThat(process.path("state").asString()).as(process.toString()).isEqualTo("running");
+        seenPids.add(process.path("pid").asLong());
+        return process;
+    }
+
+    private JsonNode runOf(String agent) {
+        try {
+            return swarm(operator, "ps", agent).path("processes").get(0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private HttpResponse<String> http(String method, String path, String body) throws IOException, InterruptedException {
+        String url = JSON.readTree(Files.readString(HubFiles.info(project))).path("url").asString();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url + path)).header("Authorization", "Bearer " + operator.get("SWARM_TOKEN"))
+                .header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body)).build();
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            return client.send(request, HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    private Map<String, String> actingAs(JsonNode run) throws IOException {
+        String environ = Files.readString(Path.of("/proc", run.path("pid").asString(), "environ"), StandardCharsets.UTF_8);
+        Map<String, String> acting = new HashMap<>();
+        for (String entry : environ.split("\0")) {
+            if (entry.startsWith("SWARM_")) {
+                acting.put(entry.substring(0, entry.indexOf('=')), entry.substring(entry.indexOf('=') + 1));
+            }
+        }
+        assertThat(acting).containsKeys("SWARM_AGENT", "SWARM_TOKEN", "SWARM_ROOT");
+        return acting;
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private String script(String name, String... lines) throws IOException {
+        Path file = project.resolve(name);
+        Files.writeString(file, "#!/bin/sh\n" + String.join("\n", lines) + "\n");
+        return file.toString();
+    }
+
+    private String script(String name) {
+        return project.resolve(name).toString();
+    }
+}
