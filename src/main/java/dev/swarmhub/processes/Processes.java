@@ -45,6 +45,8 @@ public final class Processes {
     public static final int MAX_ARGUMENTS = 256;
     public static final int MAX_ARGUMENT = 8_192;
     public static final int MAX_ENVIRONMENT = 64;
+    /** A path's limit on Linux (PATH_MAX). */
+    public static final int MAX_PATH = 4_096;
     public static final int MAX_LISTED = 1_000;
     /** How long a spawn or a kill waits beyond what it asked for (a grace) before answering with the state then. */
     private static final long ANSWER_MARGIN_MS = 15_000;
@@ -131,6 +133,9 @@ public final class Processes {
             if (chosen != Run.Kind.CLAUDE) {
                 throw SwarmException.badInput("a cost budget needs --kind claude: only Claude Code reports its cost (Codex reports tokens only)");
             }
+        }
+        if (cwd != null && (cwd.length() > MAX_PATH || cwd.indexOf('\0') >= 0)) {
+            throw SwarmException.badInput("bad working directory (" + cwd.length() + " characters): at most " + MAX_PATH + ", no NUL");
         }
         if (tmux && worktree) {
             throw SwarmException.badInput("give --tmux or --worktree, not both");
