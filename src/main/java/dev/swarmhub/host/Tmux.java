@@ -160,7 +160,7 @@ public final class Tmux {
         boolean exists = run("has-session", "-t", "=" + session).exitCode() == 0;
         List<String> args = new ArrayList<>(exists ? List.of("new-window", "-d", "-t", "=" + session + ":")
                 : List.of("new-session", "-d", "-s", session, "-x", "200", "-y", "50"));
-        args.addAll(List.of("-P", "-F", "#{pane_id}\t#{pane_pid}", "-c", cwd.toString(), "--"));
+        args.addAll(List.of("-P", "-F", "#{pane_id}\t#{pane_pid}", "-c", literal(cwd.toString()), "--"));
         args.addAll(command);
         Result started = run(new byte[0], args);
         String[] fields = started.out().strip().split("\t");
@@ -172,10 +172,18 @@ public final class Tmux {
 
     /** Appends what the pane shows from now on to {@code file} (tmux runs cat for it; the path is quoted). */
     public void copyOutput(String pane, Path file) {
-        Result piped = run("pipe-pane", "-o", "-t", pane, "cat >> '" + file.toString().replace("'", "'\\''") + "'");
+        Result piped = run("pipe-pane", "-o", "-t", pane, literal("cat >> '" + file.toString().replace("'", "'\\''") + "'"));
         if (piped.exitCode() != 0) {
             throw SwarmException.badInput("cannot copy the output of tmux pane " + pane + ": " + piped.err().strip());
         }
+    }
+
+    /**
+     * The text as tmux reads it where it expands formats (a start directory, pipe-pane's command):
+     * {@code #} doubled, so that {@code #(...)} in a directory's name is a name, never a command.
+     */
+    static String literal(String text) {
+        return text.replace("#", "##");
     }
 
     /** A tmux command that failed in a way another try may not repeat (a timeout, a server hiccup). */
