@@ -75,7 +75,8 @@ final class ProcessSupervisor implements ProcessControl {
         long offset;
         long bytes;
         volatile boolean signalled;
-        volatile boolean stopping;
+        /** The stop request acted on last: a later one (that hastens the end) is acted on too. */
+        volatile Run.StopRequest stopping;
 
         Watched(Run run, ProcessHandle process, Path output) {
             this.run = run;
@@ -143,7 +144,7 @@ final class ProcessSupervisor implements ProcessControl {
             }
             for (Run run : processes.toStop(host())) {
                 Watched process = watched.get(run.id());
-                if (process != null && !process.stopping) {
+                if (process != null && !run.stop().equals(process.stopping)) {
                     stop(process, run.stop());
                 }
             }
@@ -248,7 +249,7 @@ final class ProcessSupervisor implements ProcessControl {
 
     /** TERM (or KILL) to the process group and what it started, KILL to what is left after the grace. */
     private void stop(Watched entry, Run.StopRequest request) {
-        entry.stopping = true;
+        entry.stopping = request;
         entry.signalled = true;
         long group = entry.run.pid();
         Set<ProcessHandle> tree = Launcher.tree(group);

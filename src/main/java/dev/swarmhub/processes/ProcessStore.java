@@ -54,7 +54,10 @@ public interface ProcessStore {
     /** From one of {@code from} to the final {@code to}: whether it moved (a run ends once). */
     boolean markEnded(String id, Collection<Run.State> from, Run.State to, long at, Integer exitCode, String reason);
 
-    /** Records the stop request unless the run has one or is finished; whether it did. */
+    /**
+     * Records the stop request unless the run is finished or has one that kills it as soon (KILL
+     * at once, TERM then KILL after the grace): a later request may only hasten the end. Whether it did.
+     */
     boolean requestStop(String id, Run.StopRequest stop);
 
     /** Output size and time, and what the output reported. */

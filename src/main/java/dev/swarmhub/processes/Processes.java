@@ -371,7 +371,8 @@ public final class Processes {
     /**
      * Asks the run (with {@code tree}, also every run its agent spawned, to any depth) to stop:
      * {@code signal} to its process group, KILL after {@code grace}; a queued run ends at once.
-     * The operator, the run's own agent or an agent it descends from may. Answers once they all
+     * A run asked to stop already is asked again only when this kills it sooner (KILL, or a shorter
+     * grace). The operator, the run's own agent or an agent it descends from may. Answers once they all
      * ended, or after the grace and a margin with their state then.
      */
     public List<Run> kill(Caller caller, String ref, boolean tree, String signal, Duration grace, String reason) {

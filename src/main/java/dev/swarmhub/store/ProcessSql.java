@@ -132,8 +132,10 @@ final class ProcessSql implements ProcessStore {
 
     @Override
     public boolean requestStop(String id, Run.StopRequest stop) {
+        long killAt = stop.signal().equals("KILL") ? stop.at() : stop.at() + stop.graceMs();
         return tx.update("UPDATE processes SET stop_at = ?, stop_signal = ?, stop_grace_ms = ?, stop_by = ?, stop_reason = ? "
-                + "WHERE id = ? AND stop_at IS NULL AND " + LIVE, stop.at(), stop.signal(), stop.graceMs(), stop.by(), stop.reason(), id) == 1;
+                + "WHERE id = ? AND " + LIVE + " AND (stop_at IS NULL OR ? < CASE WHEN stop_signal = 'KILL' THEN stop_at "
+                + "ELSE stop_at + stop_grace_ms END)", stop.at(), stop.signal(), stop.graceMs(), stop.by(), stop.reason(), id, killAt) == 1;
     }
 
     @Override
