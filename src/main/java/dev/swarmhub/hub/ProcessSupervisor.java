@@ -18,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -71,6 +72,8 @@ final class ProcessSupervisor implements ProcessControl {
         final ProcessHandle process;
         final Path output;
         final AgentOutput parser;
+        /** The output file's identity when it was watched: a file put in its place (a link to another) is not read, nor truncated. */
+        final Object fileKey;
         final java.io.ByteArrayOutputStream partialLine = new java.io.ByteArrayOutputStream();
         long offset;
         long bytes;
@@ -84,6 +87,7 @@ final class ProcessSupervisor implements ProcessControl {
             this.output = output;
             this.parser = new AgentOutput(AgentOutput.forKind(run.spec().kind().label()));
             this.bytes = run.outputBytes();
+            this.fileKey = identity(output);
         }
     }
 
@@ -275,7 +279,10 @@ final class ProcessSupervisor implements ProcessControl {
      */
     private void readOutput(Watched entry) {
         long before = entry.bytes;
-        try (FileChannel file = FileChannel.open(entry.output, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (FileChannel file = FileChannel.open(entry.output, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+            if (!entry.fileKey.equals(identity(entry.output))) {
+                return; // replaced by hand: not the file the process writes
+            }
             if (file.size() < entry.offset) {
                 entry.offset = 0; // truncated by hand: read it again from the start
                 entry.partialLine.reset();
@@ -295,6 +302,10 @@ final class ProcessSupervisor implements ProcessControl {
             }
         } catch (NoSuchFileException gone) {
             // removed by hand: nothing to read
+        } catch (java.nio.file.FileSystemException link) {
+            if (!Files.isSymbolicLink(entry.output)) {
+                LOG.warn("cannot read the output of process {}: {}", entry.run.id(), link.toString());
+            } // replaced by a link: never followed
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot read the output of process {}: {}", entry.run.id(), e.toString());
         }
@@ -337,6 +348,16 @@ final class ProcessSupervisor implements ProcessControl {
             }
         }
         Files.deleteIfExists(numbered(output, 1));
+    }
+
+    /** The file's identity (device and inode), its own even when it is a link; a fresh object, equal to nothing, when it is gone. */
+    private static Object identity(Path file) {
+        try {
+            Object key = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            return key == null ? new Object() : key;
+        } catch (IOException gone) {
+            return new Object();
+        }
     }
 
     private static Path numbered(Path output, int number) {
