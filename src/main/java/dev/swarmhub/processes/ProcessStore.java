@@ -26,6 +26,9 @@ public interface ProcessStore {
     /** The agent's latest run. */
     Optional<Run> latestRunOf(String agent);
 
+    /** The agent's latest run queued at or before {@code queuedAt} (an id is taken again once its agent is gone). */
+    Optional<Run> latestRunOf(String agent, long queuedAt);
+
     /** Runs, newest first: of a task, of a parent, on a host (null: any); finished ones only with {@code finishedToo}. */
     List<Run> runs(Filter filter, int limit);
 

@@ -52,6 +52,9 @@ public final class Processes {
     private static final long ANSWER_MARGIN_MS = 15_000;
     private static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
     private static final List<Run.State> LIVE = List.of(Run.State.STARTING, Run.State.RUNNING);
+    /** The caller's run when its latest ended: it matches no run (the caller registered again since). */
+    private static final Run STALE_CALLER = new Run("", "", null, null, 0, Run.State.LOST, "", null, null, null, 0, null, null, null, null,
+            null, 0, null, Run.Usage.NONE);
 
     private final Store store;
     private final Agents agents;
@@ -417,29 +420,47 @@ public final class Processes {
         return answer;
     }
 
-    /** Whether {@code agent} is the run's agent or an agent it was spawned by, at any depth. */
+    /**
+     * Whether {@code agent} is the run's agent or an agent it was spawned by, at any depth. An id
+     * is taken again once its agent is gone: a run is its parent's only when the parent's run then
+     * (its latest queued before the child) is the caller's unfinished run, or neither the parent
+     * then nor the caller ever ran as a process (an agent registered again after its run ended
+     * is not that run's agent any more).
+     */
     private static boolean descendsFrom(Tx tx, Run run, String agent) {
+        ProcessStore rows = ProcessStore.in(tx);
+        Run callerRun = rows.latestRunOf(agent).map(latest -> latest.state().finished() ? STALE_CALLER : latest).orElse(null);
         Set<String> seen = new java.util.HashSet<>();
-        for (Run at = run; at != null && seen.add(at.agent()); ) {
-            if (at.agent().equals(agent) || agent.equals(at.parent())) {
+        for (Run at = run; at != null && seen.add(at.id()); ) {
+            if (at.agent().equals(agent) && (callerRun == null || callerRun.id().equals(at.id()))) {
                 return true;
             }
-            at = at.parent() == null ? null : ProcessStore.in(tx).latestRunOf(at.parent()).orElse(null);
+            if (at.parent() == null) {
+                return false;
+            }
+            Run parentRun = rows.latestRunOf(at.parent(), at.queuedAt()).orElse(null);
+            if (agent.equals(at.parent()) && (callerRun == null || parentRun != null && callerRun.id().equals(parentRun.id()))) {
+                return true;
+            }
+            at = parentRun;
         }
         return false;
     }
 
-    /** The unfinished runs spawned by the run's agent and by theirs, level by level. */
+    /**
+     * The unfinished runs spawned by the run's agent and by theirs, level by level: those queued
+     * after their parent's run (the runs an earlier agent of that id spawned are not its).
+     */
     private static List<Run> descendants(Tx tx, Run run) {
         List<Run> found = new ArrayList<>();
         Set<String> seen = new java.util.HashSet<>(List.of(run.agent()));
-        List<String> level = List.of(run.agent());
+        Map<String, Run> level = Map.of(run.agent(), run);
         while (!level.isEmpty()) {
-            List<String> next = new ArrayList<>();
-            for (Run child : ProcessStore.in(tx).unfinishedChildrenOf(level)) {
-                if (seen.add(child.agent())) {
+            Map<String, Run> next = new LinkedHashMap<>();
+            for (Run child : ProcessStore.in(tx).unfinishedChildrenOf(level.keySet())) {
+                if (child.queuedAt() >= level.get(child.parent()).queuedAt() && seen.add(child.agent())) {
                     found.add(child);
-                    next.add(child.agent());
+                    next.put(child.agent(), child);
                 }
             }
             level = next;

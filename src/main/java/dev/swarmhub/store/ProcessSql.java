@@ -56,6 +56,12 @@ final class ProcessSql implements ProcessStore {
     }
 
     @Override
+    public Optional<Run> latestRunOf(String agent, long queuedAt) {
+        return query("WHERE agent = ? AND queued_at <= ? ORDER BY queued_at DESC, " + tx.dialect().insertionOrder("processes") + " DESC LIMIT 1",
+                agent, queuedAt).stream().findFirst();
+    }
+
+    @Override
     public List<Run> runs(Filter filter, int limit) {
         List<Object> args = new ArrayList<>();
         StringBuilder where = new StringBuilder("WHERE 1 = 1");
