@@ -158,6 +158,22 @@ class ProcessSupervisionAttackTest {
         assertThat(Files.exists(project.resolve(".swarm/runs/quiet.log.1"))).as("no copy of the link's target").isFalse();
     }
 
+    @Test
+    void aRunAdoptedByANewHubCountsItsOutputOnce() throws Exception {
+        Path go = project.resolve("go");
+        spawn(operator, "--name", "talker", "--", "sh", "-c", "echo ready; while [ ! -e \"$0\" ]; do sleep 0.01; done; echo more; exec sleep 600",
+                go.toString());
+        Await.until("its first line counted", () -> runOf("talker").path("outputBytes").asLong() == "ready\n".length());
+        hub.kill();
+        hub = HubProcess.start(project);
+        assertThat(runOf("talker").path("state").asString()).isEqualTo("running");
+        Files.createFile(go);
+        long whole = "ready\nmore\n".length();
+        Await.until("its second line counted", () -> runOf("talker").path("outputBytes").asLong() >= whole);
+        assertThat(runOf("talker").path("outputBytes").asLong()).as("bytes in its output file").isEqualTo(whole)
+                .isEqualTo(Files.size(project.resolve(".swarm/runs/talker.log")));
+    }
+
     // --------------------------------------------------------------------------------- helpers
 
     private long awaitOutputBeyond(String agent, long bytes) {
