@@ -86,8 +86,10 @@ final class ProcessSupervisor implements ProcessControl {
             this.process = process;
             this.output = output;
             this.parser = new AgentOutput(AgentOutput.forKind(run.spec().kind().label()));
-            this.bytes = run.outputBytes();
             this.fileKey = identity(output);
+            // the file is read (and parsed) from its start again: what of it was counted before (by a hub
+            // that died, this run adopted) is not counted twice; exact while the file was not rotated
+            this.bytes = run.outputBytes() - Math.min(run.outputBytes(), sizeOf(output));
         }
     }
 
@@ -348,6 +350,14 @@ final class ProcessSupervisor implements ProcessControl {
             }
         }
         Files.deleteIfExists(numbered(output, 1));
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException gone) {
+            return 0;
+        }
     }
 
     /** The file's identity (device and inode), its own even when it is a link; a fresh object, equal to nothing, when it is gone. */
