@@ -276,6 +276,30 @@ class ProcessesTest extends ProcessFixture {
     }
 
     @Test
+    void runsQueuedInTheSameMillisecondAreNumberedInTheOrderTheyStart() {
+        maxProcesses(1);
+        spawn(operator, "first");
+        List<Processes.Spawned> queued = new ArrayList<>();
+        for (int i = 0; i < 12; i++) { // the store clock stands still: one queue time for all
+            queued.add(processes.spawn(operator, command("q" + i, null)));
+        }
+        assertThat(queued).extracting(Processes.Spawned::queuedBefore).containsExactlyElementsOf(LongStream.range(0, 12).boxed().toList());
+        assertThat(queued).extracting(spawned -> spawned.run().queuedAt()).containsOnly(clock.millis());
+
+        hub.starts = false;
+        List<String> startOrder = new ArrayList<>();
+        for (Run running = processes.show(operator, "first"); running != null; ) {
+            hub.exit(running, 0);
+            List<Run> started = hub.startDue();
+            running = started.isEmpty() ? null : started.getFirst();
+            if (running != null) {
+                startOrder.add(running.agent());
+            }
+        }
+        assertThat(startOrder).containsExactlyElementsOf(queued.stream().map(spawned -> spawned.run().agent()).toList());
+    }
+
+    @Test
     void theQueueAndItsPlacesArePerHostWhileTheMaximumCountsEveryHost() {
         maxProcesses(2);
         FakeHub elsewhere = new FakeHub("elsewhere", machine, clock);
