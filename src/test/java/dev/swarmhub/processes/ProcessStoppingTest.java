@@ -131,6 +131,20 @@ class ProcessStoppingTest extends ProcessFixture {
     }
 
     @Test
+    void killingAQueuedRunWhoseAgentIdWasTakenMeanwhileLeavesTheNewAgentAlone() {
+        maxProcesses(1);
+        spawn(operator, "first");
+        Run queued = spawn(operator, "w1");
+        clock.advance(Duration.ofMinutes(6)); // no hub swept the queue: its agent went silent past agents.gone-after
+        Caller newW1 = register("w1");
+
+        assertThat(processes.kill(operator, queued.id(), false, null, null, null)).extracting(Run::state).containsExactly(Run.State.KILLED);
+        assertThat(agent("w1").status()).as("the agent that now has the id is not the run's").isEqualTo(Agent.Status.ACTIVE);
+        assertThat(agents.heartbeat(newW1).id()).isEqualTo("w1");
+        assertThat(log.latest("w1", "agent.gone", 10)).as("gone once: while the run waited").hasSize(1);
+    }
+
+    @Test
     void theOperatorAnAgentItselfAndItsAncestorsAtAnyDepthMayStopItNoOneElse() {
         maxProcesses(10);
         Run w1 = spawn(operator, "w1");

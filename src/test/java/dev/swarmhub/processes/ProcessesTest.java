@@ -443,6 +443,33 @@ class ProcessesTest extends ProcessFixture {
     // ------------------------------------------------------------------------------ starting
 
     @Test
+    void aQueuedRunWhoseAgentIdWasTakenMeanwhileEndsAsLostAndTheNewAgentKeepsItsState() {
+        maxProcesses(1);
+        Run first = spawn(operator, "first");
+        Run w2 = spawn(operator, "w2");
+        Run w3 = spawn(operator, "w3");
+        clock.advance(Duration.ofMinutes(6)); // no hub swept the queue: its agents went silent past agents.gone-after
+        Caller newW2 = register("w2");
+        assertThat(agent("w3").status()).isEqualTo(Agent.Status.GONE);
+        leases.acquire(new Leases.Request(newW2, List.of(DB), Mode.EXCLUSIVE, Duration.ofMinutes(10), null));
+
+        hub.exit(first, 0);
+        assertThat(hub.startDue()).extracting(Run::agent).as("the next in the queue starts instead").containsExactly("w3");
+
+        Run lost = run(w2);
+        assertThat(lost.state()).isEqualTo(Run.State.LOST);
+        assertThat(lost.endReason()).isEqualTo("its agent id w2 was registered by another agent");
+        assertThat(lost.startedAt()).isNull();
+        assertThat(lastEvent(lost, "process.lost").details()).containsEntry("reason", "its agent id w2 was registered by another agent");
+        assertThat(agent("w2").status()).as("the agent that now has the id is not the run's").isEqualTo(Agent.Status.ACTIVE);
+        assertThat(leases.who(DB)).extracting(lease -> lease.agent()).containsExactly("w2");
+        assertThat(agents.heartbeat(newW2).id()).isEqualTo("w2");
+
+        assertThat(state(w3)).isEqualTo(Run.State.RUNNING);
+        assertThat(agent("w3").status()).as("its own agent, gone while it waited, is active again").isEqualTo(Agent.Status.ACTIVE);
+    }
+
+    @Test
     void startedRecordsTheProcessOnceAndTheAgentLivesAsLongAsIt() {
         maxProcesses(1);
         Run first = spawn(operator, "first");
