@@ -255,7 +255,7 @@ public final class Processes {
         if (!ProcessStore.in(tx).markEnded(run.id(), from, to, tx.now(), exitCode, reason)) {
             return false;
         }
-        Agents.processEnded(tx, run.agent(), "process " + to.label() + ": " + reason);
+        Agents.processEnded(tx, run.agent(), run.queuedAt(), "process " + to.label() + ": " + reason);
         Long ranFor = run.startedAt() == null ? null : tx.now() - run.startedAt();
         record(tx, ProcessStore.in(tx).run(run.id()).orElseThrow(), "process." + to.label(), "exitCode", exitCode, "reason", reason,
                 "durationMs", ranFor);
