@@ -200,7 +200,26 @@ class ProcessConcurrencyTest extends ProcessFixture {
 
         assertThat(liveSeen).isNotEmpty().allSatisfy(live -> assertThat(live).isBetween(1L, 3L));
         assertThat(snapshots).allSatisfy(stats -> assertThat(stats.live()).isLessThanOrEqualTo(3));
+        for (Processes.Stats stats : snapshots.subList(0, Math.min(40, snapshots.size()))) {
+            statsMatchEvents(stats);
+        }
+
         List<Event> events = events();
+        List<String> startOrder = events.stream().filter(event -> event.kind().equals("process.starting")).map(Event::agent)
+                .filter(agent -> agent.startsWith("q")).toList();
+        assertThat(startOrder).as("first in, first out").containsExactlyElementsOf(queued.stream().map(Run::agent).toList());
+        Set<String> live = new HashSet<>();
+        int most = 0;
+        for (Event event : events) {
+            String run = (String) event.details().get("run");
+            if (event.kind().equals("process.starting")) {
+                live.add(run);
+            } else if (FINAL.contains(event.kind())) {
+                live.remove(run);
+            }
+            most = Math.max(most, live.size());
+        }
+        assertThat(most).as("live at once, replayed from the events").isBetween(1, 3);
         Map<String, Integer> finals = new HashMap<>();
         events.stream().filter(event -> FINAL.contains(event.kind())).forEach(event -> finals.merge((String) event.details().get("run"), 1, Integer::sum));
         assertThat(finals).hasSize(31).allSatisfy((run, count) -> assertThat(count).isEqualTo(1));

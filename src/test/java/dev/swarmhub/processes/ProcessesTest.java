@@ -174,13 +174,14 @@ class ProcessesTest extends ProcessFixture {
         assertThat(agent.pidStartedAt()).isEqualTo(queuedAt);
         assertThat(agent.host()).isEqualTo(FakeProcesses.HOST);
 
-        assertThat(kindsOf(run)).containsExactly("process.queued", "process.started");
+        assertThat(kindsOf(run)).containsExactly("process.queued", "process.starting", "process.started");
         Event queued = lastEvent(run, "process.queued");
         assertThat(queued.agent()).isEqualTo("w1");
         assertThat(queued.resource()).isNull();
         assertThat(queued.details()).containsEntry("run", run.id()).containsEntry("state", "queued").containsEntry("kind", "command")
                 .containsEntry("host", FakeProcesses.HOST).containsEntry("command", List.of("worker", "--flag")).containsEntry("cwd", FakeHub.ROOT)
                 .containsEntry("depth", 1).containsEntry("worktree", false).containsEntry("tmux", false).doesNotContainKeys("parent", "task");
+        assertThat(lastEvent(run, "process.starting").details()).containsEntry("state", "starting");
         assertThat(lastEvent(run, "process.started").details()).containsEntry("state", "running").containsEntry("pid", run.pid().intValue())
                 .containsEntry("cwd", FakeHub.ROOT);
 
@@ -823,6 +824,14 @@ class ProcessesTest extends ProcessFixture {
         assertThat(stats.byTask()).containsExactlyElementsOf(sorted(new ProcessStore.Count(t1, 2, 1), new ProcessStore.Count(t2, 0, 1)));
         assertThat(stats.byParent()).containsExactly(new ProcessStore.Count("A", 1, 0), new ProcessStore.Count("p1", 2, 1),
                 new ProcessStore.Count("plain", 0, 1));
+        statsMatchEvents(stats);
+
+        maxProcesses(5);
+        Run starting = processes.startNext(FakeProcesses.HOST).orElseThrow().run();
+        assertThat(starting.id()).isEqualTo(q1.id());
+        stats = processes.stats(a);
+        assertThat(stats.live()).as("a starting run counts").isEqualTo(5);
+        assertThat(stats.byParent()).contains(new ProcessStore.Count("p1", 3, 0));
         statsMatchEvents(stats);
 
         hub.exit(run(p1), 0);
