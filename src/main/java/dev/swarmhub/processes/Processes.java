@@ -203,10 +203,12 @@ public final class Processes {
                     continue;
                 }
                 rows.markStarting(run.id());
+                Run starting = rows.run(run.id()).orElseThrow();
+                record(tx, starting, "process.starting");
                 if (run.spec().task() != null) {
                     claimIfReady(run, token);
                 }
-                return Optional.of(new Starting(rows.run(run.id()).orElseThrow(), token));
+                return Optional.of(new Starting(starting, token));
             }
             return Optional.empty();
         });
