@@ -738,9 +738,14 @@ public final class Agents implements Gate {
         });
     }
 
-    /** The agent's process ended: it is gone and its leases are released, with the reason (nothing when it is gone already). */
-    public static void processEnded(Tx tx, String id, String reason) {
-        AgentStore.in(tx).agent(id).filter(agent -> agent.status() != Agent.Status.GONE).ifPresent(agent -> markGone(tx, agent, reason));
+    /**
+     * The process of the supervised agent spawned at {@code spawnedAt} ended: it is gone and its
+     * leases are released, with the reason (nothing when it is gone already, or when the id names
+     * another agent now, registered after the spawn).
+     */
+    public static void processEnded(Tx tx, String id, long spawnedAt, String reason) {
+        AgentStore.in(tx).agent(id).filter(agent -> agent.status() != Agent.Status.GONE && agent.registeredAt() <= spawnedAt)
+                .ifPresent(agent -> markGone(tx, agent, reason));
     }
 
     static void markGone(Tx tx, Agent agent, String reason) {

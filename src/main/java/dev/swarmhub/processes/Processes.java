@@ -243,10 +243,12 @@ public final class Processes {
                     continue;
                 }
                 rows.markStarting(run.id());
+                Run starting = rows.run(run.id()).orElseThrow();
+                record(tx, starting, "process.starting");
                 if (run.spec().task() != null) {
                     claimIfReady(run, token);
                 }
-                return Optional.of(new Starting(rows.run(run.id()).orElseThrow(), token));
+                return Optional.of(new Starting(starting, token));
             }
             return Optional.empty();
         });
@@ -299,7 +301,7 @@ public final class Processes {
         if (!ProcessStore.in(tx).markEnded(run.id(), from, to, tx.now(), exitCode, reason)) {
             return false;
         }
-        Agents.processEnded(tx, run.agent(), switch (to) {
+        Agents.processEnded(tx, run.agent(), run.queuedAt(), switch (to) {
             case KILLED -> "its process was " + reason;
             case LOST -> "its process was lost: " + reason;
             default -> "its process " + reason;

@@ -100,7 +100,9 @@ final class ProcessSql implements ProcessStore {
 
     @Override
     public long queuedBefore(Run run) {
-        return tx.queryLong("SELECT count(*) FROM processes WHERE state = 'queued' AND host = ? AND (queued_at < ? OR queued_at = ? AND id < ?)",
+        // the order oldestQueued starts them in: queue time, then insertion order (ids of one millisecond are in random order)
+        return tx.queryLong("SELECT count(*) FROM processes q WHERE q.state = 'queued' AND q.host = ? AND (q.queued_at < ? OR q.queued_at = ? AND "
+                + tx.dialect().insertionOrder("q") + " < (SELECT " + tx.dialect().insertionOrder("p") + " FROM processes p WHERE p.id = ?))",
                 run.host(), run.queuedAt(), run.queuedAt(), run.id());
     }
 
