@@ -62,10 +62,7 @@ public final class Worktrees {
     /** Adds the worktree {@code name} on a new branch {@code swarm/<name>} from the current HEAD; returns its path. */
     public Path create(String name) {
         Path path = pathOf(name);
-        requireProjectRepository();
-        if (!git.run("rev-parse", "--verify", "--quiet", "HEAD^{commit}").succeeded()) {
-            throw SwarmException.badInput(root + " has no commit yet: a worktree starts from the current commit");
-        }
+        requireCreatable(name);
         if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             throw SwarmException.denied("worktree " + name + " exists: " + path);
         }
@@ -74,6 +71,20 @@ public final class Worktrees {
         }
         git.output("worktree", "add", "--quiet", "-b", branch(name), path.toString(), "HEAD");
         return path;
+    }
+
+    /**
+     * Refuses (bad input) what would keep a worktree from being created: a name (null: one chosen
+     * later) that is no branch name, a project root that is not the top of a git repository with a commit.
+     */
+    public void requireCreatable(String name) {
+        if (name != null) {
+            pathOf(name);
+        }
+        requireProjectRepository();
+        if (!git.run("rev-parse", "--verify", "--quiet", "HEAD^{commit}").succeeded()) {
+            throw SwarmException.badInput(root + " has no commit yet: a worktree starts from the current commit");
+        }
     }
 
     /** The worktrees under {@code .swarm/worktrees}, by name. */

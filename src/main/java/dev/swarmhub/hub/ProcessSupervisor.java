@@ -125,6 +125,9 @@ final class ProcessSupervisor implements ProcessControl {
         if (!Files.isDirectory(cwd)) {
             throw SwarmException.badInput("working directory " + cwd + " is not a directory");
         }
+        if (spec.worktree()) {
+            new Worktrees(root).requireCreatable(spec.name()); // before its agent is registered
+        }
         String path = spec.environment().getOrDefault("PATH", System.getenv("PATH"));
         if (Launcher.find(spec.command().getFirst(), cwd, path).isEmpty()) {
             throw SwarmException.badInput("program " + spec.command().getFirst() + " not found" + (spec.command().getFirst().contains("/")

@@ -159,6 +159,17 @@ class ProcessSupervisionAttackTest {
     }
 
     @Test
+    void aWorktreeSpawnWithANameNoBranchMayHaveIsBadInputAndStoresNothing() throws Exception {
+        for (String name : List.of("a.lock", "x..y")) {
+            CliFrames.Response refused = hubCli(operator, "spawn", "--worktree", "--name", name, "--", "true");
+            assertThat(refused.exitCode()).as(refused.err()).isEqualTo(2);
+            assertThat(refused.err()).contains("bad worktree name '" + name + "'").doesNotContain("Exception");
+        }
+        assertThat(swarm(operator, "ps", "--all").path("processes")).as("no run stored").isEmpty();
+        assertThat(swarm(operator, "agents").path("agents")).as("no agent registered").isEmpty();
+    }
+
+    @Test
     void aRunAdoptedByANewHubCountsItsOutputOnce() throws Exception {
         Path go = project.resolve("go");
         spawn(operator, "--name", "talker", "--", "sh", "-c", "echo ready; while [ ! -e \"$0\" ]; do sleep 0.01; done; echo more; exec sleep 600",
