@@ -56,12 +56,28 @@ class PrivateStateTest {
     /** Name → "permissions directory|file" of the directory and everything under it. */
     private static Map<String, String> modes(Path directory) throws IOException {
         Map<String, String> modes = new TreeMap<>();
-        try (Stream<Path> entries = Files.walk(directory)) {
-            for (Path entry : entries.toList()) {
-                modes.put(entry.getFileName().toString(), PosixFilePermissions.toString(Files.getPosixFilePermissions(entry,
-                        LinkOption.NOFOLLOW_LINKS)) + (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS) ? " directory" : " file"));
+        Files.walkFileTree(directory, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult preVisitDirectory(Path entry, java.nio.file.attribute.BasicFileAttributes attributes)
+                    throws IOException {
+                return visitFile(entry, attributes);
             }
-        }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path entry, java.nio.file.attribute.BasicFileAttributes attributes) throws IOException {
+                modes.put(entry.getFileName().toString(), PosixFilePermissions.toString(Files.getPosixFilePermissions(entry,
+                        LinkOption.NOFOLLOW_LINKS)) + (attributes.isDirectory() ? " directory" : " file"));
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path entry, IOException failure) throws IOException {
+                if (failure instanceof java.nio.file.NoSuchFileException) {
+                    return java.nio.file.FileVisitResult.CONTINUE; // a temporary file the hub renamed away while we looked (hub.json's draft)
+                }
+                throw failure;
+            }
+        });
         return modes;
     }
 }

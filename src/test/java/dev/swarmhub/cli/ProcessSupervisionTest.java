@@ -103,8 +103,8 @@ class ProcessSupervisionTest {
                     String[] answer = worker.receive().split("\t", 2);
                     assertThat(answer[0]).as(answer[1]).isEqualTo("0");
                     JsonNode process = JSON.readTree(answer[1]).path("process");
+                    seenPids.add(process.path("pid").asLong()); // before any check: a failed test leaves nothing running
                     assertThat(process.path("state").asString()).isEqualTo("running");
-                    seenPids.add(process.path("pid").asLong());
                     (process.path("command").get(0).asString().equals("sh") ? exiting : killed).add(process.path("agent").asString());
                 }
             }
