@@ -70,6 +70,11 @@ public final class AgentOutput {
         };
     }
 
+    /** Whether its lines tell anything (plain output is only counted). */
+    public boolean readsLines() {
+        return format != Format.PLAIN;
+    }
+
     /** Reads one line (without its newline); returns whether the summary changed. Never throws on bad input. */
     public boolean accept(String line) {
         if (line == null) {

@@ -289,6 +289,7 @@ public final class Hub implements AutoCloseable {
         }
         http.close();
         timers.shutdownNow();
+        supervisor.close();
         paneWatcher.close();
         paneTypist.close();
         services.close();

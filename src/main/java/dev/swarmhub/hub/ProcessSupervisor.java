@@ -47,6 +47,14 @@ final class ProcessSupervisor implements ProcessControl {
     /** The size at which a run's output file is rotated (kept: the file and {@value #KEPT_FILES} older ones). */
     static final Setting<Integer> LOG_MAX_MB = Setting.count("processes.log-max-mb", 10, 10_000, "MB");
     private static final int KEPT_FILES = 3;
+    /**
+     * How fast a run may write output on average; a burst of one output file's size passes. A run
+     * writing faster is killed before it fills the disk the store lives on (rotation alone bounds
+     * the files only as often as the hub looks at them).
+     */
+    static final Setting<Integer> OUTPUT_RATE = Setting.count("processes.output-mb-per-s", 4, 10_000, "MB per second");
+    /** How often the output guard looks at the size of each run's output file (a stat, no read). */
+    private static final long GUARD_PERIOD_MS = 50;
     /** The project's tmux session for spawn --tmux: this prefix and the project directory's name. */
     static final String TMUX_SESSION_PREFIX = "swarm-";
     /**
@@ -65,6 +73,10 @@ final class ProcessSupervisor implements ProcessControl {
     private final ScheduledExecutorService timers;
     private final Map<String, Watched> watched = new ConcurrentHashMap<>();
     private final AtomicBoolean tickQueued = new AtomicBoolean();
+    private volatile OutputLimit outputLimit = new OutputLimit(OUTPUT_RATE.defaultValue(), LOG_MAX_MB.defaultValue());
+    /** Its own thread: a tick busy starting or reading never delays it. */
+    private final ScheduledExecutorService guard = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("swarm-output-guard").daemon().factory());
 
     /** A process this hub watches: its run, its output file and how far it was read, and whether the hub signalled it. */
     private static final class Watched {
@@ -77,7 +89,17 @@ final class ProcessSupervisor implements ProcessControl {
         final java.io.ByteArrayOutputStream partialLine = new java.io.ByteArrayOutputStream();
         long offset;
         long bytes;
+        /** The bytes the store was told of last. */
+        long recordedBytes;
         volatile boolean signalled;
+        /** Why the output guard killed it, or found at its end that it wrote too fast. */
+        volatile String runaway;
+        /** Set when its process ended. */
+        volatile Exit exit;
+        /** The output guard's look: the file's size then, when, and the bytes it may still write at once. */
+        long guardedSize;
+        long guardedAtNanos = System.nanoTime();
+        double credit = Double.POSITIVE_INFINITY; // full until the first look
         /** The stop request acted on last: a later one (that hastens the end) is acted on too. */
         volatile Run.StopRequest stopping;
 
@@ -90,7 +112,13 @@ final class ProcessSupervisor implements ProcessControl {
             // the file is read (and parsed) from its start again: what of it was counted before (by a hub
             // that died, this run adopted) is not counted twice; exact while the file was not rotated
             this.bytes = run.outputBytes() - Math.min(run.outputBytes(), sizeOf(output));
+            this.recordedBytes = bytes;
+            this.guardedSize = sizeOf(output);
         }
+    }
+
+    /** How a watched process ended: its exit code, null when unknown (not the hub's child). */
+    private record Exit(Integer code) {
     }
 
     ProcessSupervisor(Path root, Services services, ScheduledExecutorService timers) {
@@ -111,7 +139,13 @@ final class ProcessSupervisor implements ProcessControl {
                     () -> processes.ended(run.id(), null, false, "process " + run.pid() + " ended while the hub started"));
         }
         processes.superviseWith(this);
+        readOutputLimit();
+        guard.scheduleWithFixedDelay(this::guardOutput, GUARD_PERIOD_MS, GUARD_PERIOD_MS, TimeUnit.MILLISECONDS);
         wake();
+    }
+
+    void close() {
+        guard.shutdownNow();
     }
 
     @Override
@@ -148,6 +182,7 @@ final class ProcessSupervisor implements ProcessControl {
     synchronized void tick() {
         tickQueued.set(false);
         try {
+            readOutputLimit();
             for (var starting = processes.startNext(host()); starting.isPresent(); starting = processes.startNext(host())) {
                 launch(starting.get());
             }
@@ -157,7 +192,13 @@ final class ProcessSupervisor implements ProcessControl {
                     stop(process, run.stop());
                 }
             }
-            watched.values().forEach(this::readOutput);
+            for (Watched entry : watched.values()) {
+                if (entry.exit != null) {
+                    finish(entry); // its end could not be recorded before
+                } else {
+                    readOutput(entry);
+                }
+            }
         } catch (RuntimeException e) {
             LOG.warn("supervising processes failed: {}", e.toString()); // the next tick tries again
         }
@@ -242,18 +283,38 @@ final class ProcessSupervisor implements ProcessControl {
         var exited = child != null ? child.onExit().thenApply(process -> (Integer) process.exitValue())
                 : entry.process.onExit().thenApply(process -> (Integer) null);
         exited.thenAcceptAsync(exitCode -> {
-            synchronized (this) {
-                readOutput(entry);
-            }
-            try {
-                processes.ended(entry.run.id(), exitCode, entry.signalled, null);
-            } catch (RuntimeException e) {
-                LOG.warn("cannot record the end of process {}: {}", entry.run.id(), e.toString());
-            } finally {
-                watched.remove(entry.run.id());
-                wake(); // a slot is free
-            }
+            entry.exit = new Exit(exitCode);
+            finish(entry);
         }, timers);
+    }
+
+    /**
+     * Records the end of a run whose process ended, after its last output (and a last look at its
+     * output rate: a run that filled the disk and died of it is named). When the store cannot take
+     * it (a full disk), the run stays watched and each tick tries again: no end is lost.
+     */
+    private void finish(Watched entry) {
+        synchronized (this) {
+            if (watched.get(entry.run.id()) != entry) {
+                return; // recorded already
+            }
+            OutputLimit limit = outputLimit;
+            if (entry.runaway == null && overRate(entry, limit)) {
+                discardRunaway(entry, limit);
+            }
+            readOutput(entry);
+            Integer code = entry.exit.code();
+            String reason = entry.runaway == null ? null : entry.signalled ? "stopped by the hub: " + entry.runaway
+                    : "exited" + (code == null ? "" : " with code " + code) + " after " + entry.runaway;
+            try {
+                processes.ended(entry.run.id(), code, entry.signalled, reason);
+            } catch (RuntimeException e) {
+                LOG.warn("cannot record the end of process {} yet: {}", entry.run.id(), e.toString());
+                return;
+            }
+            watched.remove(entry.run.id());
+        }
+        wake(); // a slot is free
     }
 
     /** TERM (or KILL) to the process group and what it started, KILL to what is left after the grace. */
@@ -276,6 +337,93 @@ final class ProcessSupervisor implements ProcessControl {
     }
 
     /**
+     * Kills each run that writes output faster than {@link #OUTPUT_RATE} allows (a token bucket
+     * holding one output file's size), and discards what it wrote past one burst beyond what was
+     * read: a run printing in a loop must not fill the disk, which would stop every store write.
+     */
+    private void guardOutput() {
+        try {
+            if (watched.isEmpty()) {
+                return;
+            }
+            OutputLimit limit = outputLimit;
+            for (Watched entry : watched.values()) {
+                if (entry.runaway == null && entry.exit == null && overRate(entry, limit)) {
+                    entry.signalled = true;
+                    long group = entry.run.pid();
+                    Launcher.signal(group, Launcher.tree(group), "KILL");
+                    discardRunaway(entry, limit);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("guarding the output of processes failed: {}", e.toString()); // the next look tries again
+        }
+    }
+
+    /** Takes what the run wrote since the last look from its credit (refilled at the allowed rate, up to one burst): whether it is spent. */
+    private static boolean overRate(Watched entry, OutputLimit limit) {
+        synchronized (entry) {
+            long now = System.nanoTime();
+            long size = sizeOf(entry.output);
+            long grown = size >= entry.guardedSize ? size - entry.guardedSize : size; // rotated meanwhile: all of it is new
+            entry.credit = Math.min(limit.burstBytes(), entry.credit + (now - entry.guardedAtNanos) * limit.bytesPerNano()) - grown;
+            entry.guardedSize = size;
+            entry.guardedAtNanos = now;
+            return entry.credit < 0;
+        }
+    }
+
+    /** How fast a run may write its output, in bursts of how many bytes. */
+    private record OutputLimit(int megabytesPerSecond, int burstMegabytes) {
+        long burstBytes() {
+            return (long) burstMegabytes * 1024 * 1024;
+        }
+
+        double bytesPerNano() {
+            return megabytesPerSecond * 1024.0 * 1024 / 1e9;
+        }
+
+        String exceeded() {
+            return "its output passed " + megabytesPerSecond + " MB/s (processes.output-mb-per-s) beyond a burst of " + burstMegabytes
+                    + " MB (processes.log-max-mb)";
+        }
+    }
+
+    /** Reads the limit in force for the guard and the rotation, which go on with the last one read while the store cannot answer (a full disk). */
+    private void readOutputLimit() {
+        try {
+            outputLimit = new OutputLimit(services.settings.value(OUTPUT_RATE), services.settings.value(LOG_MAX_MB));
+        } catch (RuntimeException e) {
+            LOG.warn("cannot read the output limits, the last ones apply: {}", e.toString());
+        }
+    }
+
+    /**
+     * Keeps the first burst of the runaway's output file and a line saying what was discarded and
+     * why (what was read of it already stays counted): the disk it filled has room again.
+     */
+    private void discardRunaway(Watched entry, OutputLimit limit) {
+        String why = limit.exceeded();
+        entry.runaway = why;
+        LOG.warn("process {} of agent {}: {}", entry.run.id(), entry.run.agent(), why);
+        synchronized (this) { // not while a read rotates the file
+            try (FileChannel file = FileChannel.open(entry.output, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                long keep = limit.burstBytes();
+                long size = file.size();
+                if (entry.fileKey.equals(identity(entry.output)) && size > keep) {
+                    file.truncate(keep);
+                    byte[] note = ("\n[swarm] " + (size - keep) + " bytes of output discarded: " + why + "\n").getBytes(StandardCharsets.UTF_8);
+                    file.write(ByteBuffer.wrap(note), keep);
+                    entry.offset = Math.min(entry.offset, keep);
+                    entry.partialLine.reset();
+                }
+            } catch (IOException e) {
+                LOG.warn("cannot discard the runaway output of process {}: {}", entry.run.id(), e.toString());
+            }
+        }
+    }
+
+    /**
      * Reads what the process wrote since the last read; past the cap, copies the file to .1 and
      * truncates it (the process writes on at the new end). What it writes while the copy is made
      * is read, counted and copied too, up to the truncation itself: only a write in the few
@@ -283,7 +431,6 @@ final class ProcessSupervisor implements ProcessControl {
      * copytruncate; a file the process holds open cannot be renamed under it).
      */
     private void readOutput(Watched entry) {
-        long before = entry.bytes;
         try (FileChannel file = FileChannel.open(entry.output, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             if (!entry.fileKey.equals(identity(entry.output))) {
                 return; // replaced by hand: not the file the process writes
@@ -293,9 +440,10 @@ final class ProcessSupervisor implements ProcessControl {
                 entry.partialLine.reset();
             }
             consume(entry, file, file.size());
-            if (entry.offset > (long) services.settings.value(LOG_MAX_MB) * 1024 * 1024) {
+            if (entry.offset > outputLimit.burstBytes()) {
                 shiftRotated(entry.output);
-                try (FileChannel rotated = FileChannel.open(PrivateFiles.newFile(numbered(entry.output, 1)), StandardOpenOption.WRITE)) {
+                Path older = numbered(entry.output, 1);
+                try (FileChannel rotated = FileChannel.open(PrivateFiles.newFile(older), StandardOpenOption.WRITE)) {
                     long copied = 0;
                     for (long end = entry.offset; copied < end; end = file.size()) {
                         consume(entry, file, end);
@@ -303,6 +451,9 @@ final class ProcessSupervisor implements ProcessControl {
                     }
                     file.truncate(0);
                     entry.offset = 0;
+                } catch (IOException full) {
+                    Files.deleteIfExists(older); // a part copy (the disk is full): the output stays whole in its file
+                    throw full;
                 }
             }
         } catch (NoSuchFileException gone) {
@@ -314,14 +465,19 @@ final class ProcessSupervisor implements ProcessControl {
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot read the output of process {}: {}", entry.run.id(), e.toString());
         }
-        if (entry.bytes != before) {
+        if (entry.bytes != entry.recordedBytes) {
             AgentOutput.Summary summary = entry.parser.summary();
-            processes.output(entry.run.id(), entry.bytes, new Run.Usage(summary.inputTokens(), summary.outputTokens(), summary.costUsd(),
-                    summary.outcome(), summary.lastStep()));
+            try {
+                processes.output(entry.run.id(), entry.bytes, new Run.Usage(summary.inputTokens(), summary.outputTokens(), summary.costUsd(),
+                        summary.outcome(), summary.lastStep()));
+                entry.recordedBytes = entry.bytes;
+            } catch (RuntimeException e) {
+                LOG.warn("cannot record the output of process {} yet: {}", entry.run.id(), e.toString()); // the next read records it
+            }
         }
     }
 
-    /** Reads the file from where the last read ended to {@code end}: counts the bytes and gives each whole line to the parser. */
+    /** Reads the file from where the last read ended to {@code end}: counts the bytes and gives each whole line to the parser, if it reads them. */
     private static void consume(Watched entry, FileChannel file, long end) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(READ_CHUNK);
         while (entry.offset < end) {
@@ -332,16 +488,27 @@ final class ProcessSupervisor implements ProcessControl {
             }
             entry.offset += read;
             entry.bytes += read;
+            if (!entry.parser.readsLines()) {
+                continue;
+            }
             byte[] bytes = buffer.array();
+            int start = 0;
             for (int i = 0; i < read; i++) {
                 if (bytes[i] == '\n') {
+                    keepOfLine(entry, bytes, start, i);
                     entry.parser.accept(entry.partialLine.toString(StandardCharsets.UTF_8));
                     entry.partialLine.reset();
-                } else if (entry.partialLine.size() <= AgentOutput.MAX_PARSED_CHARS) {
-                    entry.partialLine.write(bytes[i]); // a longer line is only counted: the parser skips it anyway
+                    start = i + 1;
                 }
             }
+            keepOfLine(entry, bytes, start, read);
         }
+    }
+
+    /** Adds the bytes to the line being read, up to one past what the parser reads (a longer line is only counted: the parser skips it). */
+    private static void keepOfLine(Watched entry, byte[] bytes, int from, int to) {
+        int room = AgentOutput.MAX_PARSED_CHARS + 1 - entry.partialLine.size();
+        entry.partialLine.write(bytes, from, Math.max(0, Math.min(room, to - from)));
     }
 
     /** Makes room for a new .1: shifts the older files up (the oldest beyond .{@value #KEPT_FILES} is dropped). */
@@ -355,9 +522,10 @@ final class ProcessSupervisor implements ProcessControl {
         Files.deleteIfExists(numbered(output, 1));
     }
 
+    /** The file's own size (a link put in its place is not followed). */
     private static long sizeOf(Path file) {
         try {
-            return Files.size(file);
+            return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).size();
         } catch (IOException gone) {
             return 0;
         }

@@ -78,7 +78,7 @@ public final class Services implements AutoCloseable {
         this.log = new EventLog(store);
         this.logOperations = new LogOperations(log);
         this.settings = new Settings(store, agents, Stream.<List<Setting<?>>>of(Agents.SETTINGS, Messages.SETTINGS, Tasks.SETTINGS, Processes.SETTINGS,
-                        List.of(EventStream.STREAMS_PER_TOKEN, RequestLog.SLOW_REQUEST, ProcessSupervisor.LOG_MAX_MB))
+                        List.of(EventStream.STREAMS_PER_TOKEN, RequestLog.SLOW_REQUEST, ProcessSupervisor.LOG_MAX_MB, ProcessSupervisor.OUTPUT_RATE))
                 .flatMap(List::stream).toList());
         MessageSignature signature = new MessageSignature(MessageSecret.readOrCreate(root));
         this.messages = new Messages(store, agents, signature);

@@ -96,6 +96,9 @@ public final class Processes {
     /** Checks what the spawner asked for; each error names the field. */
     public static Run.Spec spec(String name, Run.Kind kind, String task, List<String> command, Map<String, String> environment, String cwd,
                                 boolean worktree, boolean tmux, Double maxCostUsd) {
+        if (name != null && name.isEmpty()) {
+            throw SwarmException.badInput("empty name: give the spawned agent's id, or no name for one made from the program's");
+        }
         if (name != null) {
             Limits.agentId(name);
         }
@@ -106,9 +109,11 @@ public final class Processes {
         if (command.size() > MAX_ARGUMENTS) {
             throw SwarmException.badInput("too many arguments: " + command.size() + " (at most " + MAX_ARGUMENTS + ")");
         }
-        for (String argument : command) {
-            if (argument.length() > MAX_ARGUMENT || argument.indexOf('\0') >= 0) {
-                throw SwarmException.badInput("bad argument (" + argument.length() + " characters): at most " + MAX_ARGUMENT + ", no NUL");
+        for (int i = 0; i < command.size(); i++) {
+            String argument = command.get(i);
+            if (argument == null || argument.length() > MAX_ARGUMENT || argument.indexOf('\0') >= 0) {
+                throw SwarmException.badInput("bad " + (i == 0 ? "program" : "argument " + i) + " of the command ("
+                        + (argument == null ? "null" : argument.length() + " characters") + "): at most " + MAX_ARGUMENT + " characters, no NUL");
             }
         }
         if (command.getFirst().isBlank()) {

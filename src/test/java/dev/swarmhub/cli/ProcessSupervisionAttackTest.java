@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.swarmhub.hub.CliFrames;
 import dev.swarmhub.hub.HubFiles;
-import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.HubProcess;
 import dev.swarmhub.testing.TmuxServer;
@@ -14,23 +13,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Attacks on the processes the hub supervises, each with a real hub process and real programs:
@@ -39,34 +30,14 @@ import tools.jackson.databind.json.JsonMapper;
  * rights of its earlier holder, and an output file replaced by a symbolic link that the hub must
  * not follow.
  */
-class ProcessSupervisionAttackTest {
-
-    private static final JsonMapper JSON = JsonMapper.builder().build();
-
-    @TempDir
-    Path project;
-
-    private HubProcess hub;
-    private Map<String, String> operator;
-    private final Set<Long> seenPids = ConcurrentHashMap.newKeySet();
+class ProcessSupervisionAttackTest extends SupervisedProjectTest {
 
     @BeforeEach
-    void startHub() throws IOException {
-        hub = HubProcess.start(project);
-        operator = Map.of("SWARM_TOKEN", OperatorToken.readOrCreate(project), "SWARM_ROOT", project.toString());
+    void writeScript() throws IOException {
         script("exiter.sh", "# exits once the file $1 exists", "while [ ! -e \"$1\" ]; do sleep 0.01; done", "exit 0");
     }
 
-    @AfterEach
-    void stopEverything() {
-        hub.close();
-        for (long pid : seenPids) {
-            ProcessHandle.of(pid).ifPresent(process -> {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
-            });
-        }
-    }
+
 
     @Test
     void aWorkingDirectoryWithANulIsBadInputNamingItOverTheCliAndHttp() throws Exception {
@@ -111,7 +82,7 @@ class ProcessSupervisionAttackTest {
 
         JsonNode killed = swarm(operator, "kill", "stubborn", "--signal", "KILL").path("processes").get(0);
         assertThat(killed.path("state").asString()).as("KILL asked after a TERM with a long grace").isEqualTo("killed");
-        assertThat(ProcessSupervisionTest.running(run.path("pid").asLong())).isFalse();
+        assertThat(running(run.path("pid").asLong())).isFalse();
         assertThat(gentle.get(60, TimeUnit.SECONDS).exitCode()).isZero();
     }
 
@@ -134,7 +105,7 @@ class ProcessSupervisionAttackTest {
         JsonNode tree = swarm(operator, "kill", "parent", "--tree", "--grace", "1s").path("processes");
         assertThat(tree).as("the new parent's tree holds none of the old parent's runs").hasSize(1);
         assertThat(runOf("victim").path("state").asString()).isEqualTo("running");
-        assertThat(ProcessSupervisionTest.running(victim.path("pid").asLong())).isTrue();
+        assertThat(running(victim.path("pid").asLong())).isTrue();
     }
 
     @Test
@@ -192,36 +163,6 @@ class ProcessSupervisionAttackTest {
         return runOf(agent).path("outputBytes").asLong();
     }
 
-    private CliFrames.Response hubCli(Map<String, String> environment, String... args) throws IOException {
-        return SwarmClient.exchange(HubFiles.socket(project), args, environment, project);
-    }
-
-    private JsonNode swarm(Map<String, String> environment, String... args) throws IOException {
-        List<String> line = new ArrayList<>(List.of(args));
-        int dashes = line.indexOf("--");
-        line.add(dashes < 0 ? line.size() : dashes, "--json");
-        CliFrames.Response answer = hubCli(environment, line.toArray(String[]::new));
-        assertThat(answer.exitCode()).as(String.join(" ", args) + ": " + answer.err() + answer.out()).isZero();
-        return JSON.readTree(answer.out());
-    }
-
-    private JsonNode spawn(Map<String, String> environment, String... args) throws IOException {
-        List<String> line = new ArrayList<>(List.of("spawn"));
-        line.addAll(List.of(args));
-        JsonNode process = swarm(environment, line.toArray(String[]::new)).path("process");
-        assertThat(process.path("state").asString()).as(process.toString()).isEqualTo("running");
-        seenPids.add(process.path("pid").asLong());
-        return process;
-    }
-
-    private JsonNode runOf(String agent) {
-        try {
-            return swarm(operator, "ps", agent).path("processes").get(0);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     private HttpResponse<String> http(String method, String path, String body) throws IOException, InterruptedException {
         String url = JSON.readTree(Files.readString(HubFiles.info(project))).path("url").asString();
         HttpRequest request = HttpRequest.newBuilder(URI.create(url + path)).header("Authorization", "Bearer " + operator.get("SWARM_TOKEN"))
@@ -229,35 +170,5 @@ class ProcessSupervisionAttackTest {
         try (HttpClient client = HttpClient.newHttpClient()) {
             return client.send(request, HttpResponse.BodyHandlers.ofString());
         }
-    }
-
-    private Map<String, String> actingAs(JsonNode run) throws IOException {
-        String environ = Files.readString(Path.of("/proc", run.path("pid").asString(), "environ"), StandardCharsets.UTF_8);
-        Map<String, String> acting = new HashMap<>();
-        for (String entry : environ.split("\0")) {
-            if (entry.startsWith("SWARM_")) {
-                acting.put(entry.substring(0, entry.indexOf('=')), entry.substring(entry.indexOf('=') + 1));
-            }
-        }
-        assertThat(acting).containsKeys("SWARM_AGENT", "SWARM_TOKEN", "SWARM_ROOT");
-        return acting;
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.exists(file) ? Files.readString(file) : "";
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private String script(String name, String... lines) throws IOException {
-        Path file = project.resolve(name);
-        Files.writeString(file, "#!/bin/sh\n" + String.join("\n", lines) + "\n");
-        return file.toString();
-    }
-
-    private String script(String name) {
-        return project.resolve(name).toString();
     }
 }

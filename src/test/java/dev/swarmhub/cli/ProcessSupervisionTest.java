@@ -3,8 +3,6 @@ package dev.swarmhub.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.swarmhub.hub.CliFrames;
-import dev.swarmhub.hub.HubFiles;
-import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.HubProcess;
 import dev.swarmhub.testing.JavaProcess;
@@ -17,19 +15,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Processes the hub supervises, with a real hub process and test programs (shell scripts) standing
@@ -39,24 +33,14 @@ import tools.jackson.databind.json.JsonMapper;
  * whole, checked in /proc; recorded Claude and Codex output gives tokens and cost, and a run over
  * its budget is stopped; spawns beyond processes.max wait in FIFO order.
  */
-class ProcessSupervisionTest {
+class ProcessSupervisionTest extends SupervisedProjectTest {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Pattern PIDS = Pattern.compile("pids ([0-9 ]+)");
 
-    @TempDir
-    Path project;
-
-    private HubProcess hub;
-    private Map<String, String> operator;
-    /** Every process a test program reported or a spawn answered, killed after the test if still there. */
-    private final Set<Long> seenPids = ConcurrentHashMap.newKeySet();
     private final List<JavaProcess> workers = new ArrayList<>();
 
     @BeforeEach
-    void startHub() throws IOException {
-        hub = HubProcess.start(project);
-        operator = Map.of("SWARM_TOKEN", OperatorToken.readOrCreate(project), "SWARM_ROOT", project.toString());
+    void writeScripts() throws IOException {
         script("exiter.sh", "# exits with code 3 once the file $1 exists (a program that ends by itself)",
                 "while [ ! -e \"$1\" ]; do sleep 0.01; done", "exit 3");
         script("stubborn.sh", "# ignores TERM, with a child in its group and one that left for its own session; says their pids",
@@ -64,16 +48,9 @@ class ProcessSupervisionTest {
     }
 
     @AfterEach
-    void stopEverything() throws InterruptedException {
+    void stopWorkers() throws InterruptedException {
         for (JavaProcess worker : workers) {
             worker.close();
-        }
-        hub.close();
-        for (long pid : seenPids) {
-            ProcessHandle.of(pid).ifPresent(process -> {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
-            });
         }
     }
 
@@ -103,7 +80,7 @@ class ProcessSupervisionTest {
                     String[] answer = worker.receive().split("\t", 2);
                     assertThat(answer[0]).as(answer[1]).isEqualTo("0");
                     JsonNode process = JSON.readTree(answer[1]).path("process");
-                    seenPids.add(process.path("pid").asLong()); // before any check: a failed test leaves nothing running
+                    notePid(process.path("pid").asLong()); // before any check: a failed test leaves nothing running
                     assertThat(process.path("state").asString()).isEqualTo("running");
                     (process.path("command").get(0).asString().equals("sh") ? exiting : killed).add(process.path("agent").asString());
                 }
@@ -277,7 +254,7 @@ class ProcessSupervisionTest {
         JsonNode killedWhileQueued = swarm(operator, "kill", fourthAgent).path("processes").get(0);
         assertThat(killedWhileQueued.path("state").asString()).isEqualTo("killed");
         assertThat(killedWhileQueued.path("pid").isNull()).isTrue();
-        runsByAgent().values().forEach(run -> seenPids.add(run.path("pid").asLong()));
+        runsByAgent().values().forEach(run -> notePid(run.path("pid").asLong()));
         JsonNode counts = stats();
         assertThat(counts.path("running").asLong()).isEqualTo(2);
         assertThat(counts.path("queued").asLong()).isZero();
@@ -369,46 +346,9 @@ class ProcessSupervisionTest {
 
     // --------------------------------------------------------------------------------- helpers
 
-    /** A command through the hub's socket, as the swarm client sends it. */
-    private CliFrames.Response hubCli(Map<String, String> environment, String... args) throws IOException {
-        return SwarmClient.exchange(HubFiles.socket(project), args, environment, project);
-    }
-
-    /** A command through the hub that must succeed; its JSON answer. */
-    private JsonNode swarm(Map<String, String> environment, String... args) throws IOException {
-        List<String> line = new ArrayList<>(List.of(args));
-        int dashes = line.indexOf("--");
-        line.add(dashes < 0 ? line.size() : dashes, "--json");
-        CliFrames.Response answer = hubCli(environment, line.toArray(String[]::new));
-        assertThat(answer.exitCode()).as(String.join(" ", args) + ": " + answer.err() + answer.out()).isZero();
-        return JSON.readTree(answer.out());
-    }
-
-    /** Spawns and returns the running process (its pid noted for the cleanup). */
-    private JsonNode spawn(Map<String, String> environment, String... args) throws IOException {
-        List<String> line = new ArrayList<>(List.of("spawn"));
-        line.addAll(List.of(args));
-        JsonNode process = swarm(environment, line.toArray(String[]::new)).path("process");
-        assertThat(process.path("state").asString()).as(process.toString()).isEqualTo("running");
-        seenPids.add(process.path("pid").asLong());
-        return process;
-    }
-
     private JsonNode stats() {
         try {
             return swarm(operator, "process", "stats");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private Map<String, JsonNode> runsByAgent() {
-        try {
-            Map<String, JsonNode> runs = new LinkedHashMap<>();
-            for (JsonNode run : swarm(operator, "ps", "--all", "--limit", "1000").path("processes")) {
-                runs.putIfAbsent(run.path("agent").asString(), run); // newest first: an agent's latest run
-            }
-            return runs;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -442,20 +382,6 @@ class ProcessSupervisionTest {
         return running;
     }
 
-    /** The environment of a spawned agent's own process (its token is only there), to act as it. */
-    private Map<String, String> actingAs(JsonNode run) throws IOException {
-        String environ = Files.readString(Path.of("/proc", run.path("pid").asString(), "environ"), StandardCharsets.UTF_8);
-        Map<String, String> acting = new HashMap<>();
-        for (String entry : environ.split("\0")) {
-            if (entry.startsWith("SWARM_")) {
-                acting.put(entry.substring(0, entry.indexOf('=')), entry.substring(entry.indexOf('=') + 1));
-            }
-        }
-        assertThat(acting).containsKeys("SWARM_AGENT", "SWARM_TOKEN", "SWARM_ROOT");
-        assertThat(Files.readString(Path.of("/proc", run.path("pid").asString(), "cmdline"))).doesNotContain(acting.get("SWARM_TOKEN"));
-        return acting;
-    }
-
     /** The pids a stubborn.sh printed (itself, its child, its grandchild in another session). */
     private List<Long> reportedPids(String agent) {
         Path log = project.resolve(".swarm/runs/" + agent + ".log");
@@ -463,37 +389,8 @@ class ProcessSupervisionTest {
         Matcher pids = PIDS.matcher(read(log));
         assertThat(pids.find()).isTrue();
         List<Long> found = java.util.Arrays.stream(pids.group(1).strip().split(" ")).map(Long::parseLong).toList();
-        seenPids.addAll(found);
+        found.forEach(this::notePid);
         return found;
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.exists(file) ? Files.readString(file) : "";
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Whether the process is in /proc and not a zombie (one that exited and waits for its parent to read its status). */
-    static boolean running(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
-        } catch (IOException gone) {
-            return false;
-        }
-    }
-
-    private String script(String name, String... lines) throws IOException {
-        Path file = project.resolve(name);
-        Files.writeString(file, "#!/bin/sh\n" + String.join("\n", lines) + "\n");
-        return file.toString();
-    }
-
-    /** The file the script was written to. */
-    private String script(String name) {
-        return project.resolve(name).toString();
     }
 
     private static Path resource(String name) {

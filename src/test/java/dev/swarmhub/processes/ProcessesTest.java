@@ -54,9 +54,11 @@ class ProcessesTest extends ProcessFixture {
         List<String> tooMany = Collections.nCopies(Processes.MAX_ARGUMENTS + 1, "a");
         badInput(() -> spec(tooMany, null), "too many arguments: 257 (at most 256)");
         assertThat(spec(Collections.nCopies(Processes.MAX_ARGUMENTS, "a"), null).command()).hasSize(256);
-        badInput(() -> spec(List.of("worker", "\0ab"), null), "bad argument (3 characters): at most 8192, no NUL");
+        badInput(() -> spec(List.of("worker", "\0ab"), null), "bad argument 1 of the command (3 characters): at most 8192 characters, no NUL");
+        badInput(() -> spec(List.of("wor\0ker"), null), "bad program of the command (7 characters)");
+        badInput(() -> spec(java.util.Arrays.asList("worker", "a", null), null), "bad argument 2 of the command (null)");
         badInput(() -> spec(List.of("worker", "a\0"), null), "no NUL");
-        badInput(() -> spec(List.of("worker", "x".repeat(Processes.MAX_ARGUMENT + 1)), null), "bad argument (8193 characters)");
+        badInput(() -> spec(List.of("worker", "x".repeat(Processes.MAX_ARGUMENT + 1)), null), "bad argument 1 of the command (8193 characters)");
         assertThat(spec(List.of("worker", "x".repeat(Processes.MAX_ARGUMENT)), null).command()).hasSize(2);
 
         List<String> worker = List.of("worker");
@@ -97,7 +99,7 @@ class ProcessesTest extends ProcessFixture {
         assertThat(Processes.spec(null, null, null, worker, null, null, false, true, null).tmux()).isTrue();
 
         badInput(() -> Processes.spec("bad id", null, null, worker, null, null, false, false, null), "bad agent id 'bad id'");
-        badInput(() -> Processes.spec("", null, null, worker, null, null, false, false, null), "no agent given");
+        badInput(() -> Processes.spec("", null, null, worker, null, null, false, false, null), "empty name: give the spawned agent's id");
     }
 
     @Test
