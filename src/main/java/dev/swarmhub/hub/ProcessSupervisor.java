@@ -9,6 +9,7 @@ import dev.swarmhub.host.Worktrees;
 import dev.swarmhub.kernel.ProcessIdentity;
 import dev.swarmhub.kernel.Setting;
 import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.kernel.Tx;
 import dev.swarmhub.processes.ProcessControl;
 import dev.swarmhub.processes.Processes;
 import dev.swarmhub.processes.Run;
@@ -131,8 +132,8 @@ final class ProcessSupervisor implements ProcessControl {
     /** Adopts the processes still running from before, marks the others lost, and starts what is due. */
     void start() {
         for (Run run : processes.startingWithoutProcess(host())) { // the last hub died between starting it and recording its pid
-            Launcher.startedFor(run.agent(), root, run.queuedAt()).ifPresent(process -> processes.started(run.id(), new ProcessIdentity(host(), process.pid(),
-                    probe.startedAt(process.pid()).orElse(0)), run.spec().cwd(), null));
+            Launcher.startedFor(run.agent(), root, run.queuedAt()).ifPresent(process -> probe.startedAt(process.pid()).ifPresent(startedAt ->
+                    processes.started(run.id(), new ProcessIdentity(host(), process.pid(), startedAt), run.spec().cwd(), null))); // gone meanwhile: lost below
         }
         for (Run run : processes.reconcile(host())) {
             ProcessHandle.of(run.pid()).ifPresentOrElse(process -> watch(new Watched(run, process, outputOf(run.agent())), null),
@@ -186,10 +187,12 @@ final class ProcessSupervisor implements ProcessControl {
             for (var starting = processes.startNext(host()); starting.isPresent(); starting = processes.startNext(host())) {
                 launch(starting.get());
             }
-            for (Run run : processes.toStop(host())) {
+            List<Run> toStop = processes.toStop(host());
+            long now = toStop.isEmpty() ? 0 : services.store.read(Tx::now);
+            for (Run run : toStop) {
                 Watched process = watched.get(run.id());
                 if (process != null && !run.stop().equals(process.stopping)) {
-                    stop(process, run.stop());
+                    stop(process, run.stop(), now);
                 }
             }
             for (Watched entry : watched.values()) {
@@ -317,8 +320,11 @@ final class ProcessSupervisor implements ProcessControl {
         wake(); // a slot is free
     }
 
-    /** TERM (or KILL) to the process group and what it started, KILL to what is left after the grace. */
-    private void stop(Watched entry, Run.StopRequest request) {
+    /**
+     * TERM (or KILL) to the process group and what it started, KILL to what is left after the grace,
+     * counted from the request by the store's clock (a hub started again meanwhile waits only the rest).
+     */
+    private void stop(Watched entry, Run.StopRequest request, long now) {
         entry.stopping = request;
         entry.signalled = true;
         long group = entry.run.pid();
@@ -332,7 +338,7 @@ final class ProcessSupervisor implements ProcessControl {
                     left.addAll(tree);
                     Launcher.signal(group, left, "KILL");
                 }
-            }, request.graceMs(), TimeUnit.MILLISECONDS);
+            }, Math.max(0, request.at() + request.graceMs() - now), TimeUnit.MILLISECONDS);
         }
     }
 

@@ -87,6 +87,29 @@ class ProcessSupervisionAttackTest extends SupervisedProjectTest {
     }
 
     @Test
+    void aGraceThatRanOutWhileNoHubWasThereEndsAtTheNextHubsStartNotAWholeGraceLater() throws Exception {
+        spawn(operator, "--name", "stubborn", "--", "sh", "-c", "trap '' TERM; echo ready; while true; do sleep 1; done");
+        Await.until("the trap set", () -> read(output("stubborn")).contains("ready"));
+        CompletableFuture.runAsync(() -> {
+            try {
+                hubCli(operator, "kill", "stubborn", "--grace", "8s");
+            } catch (IOException hubKilled) {
+                // its hub is killed below: the answer does not matter
+            }
+        });
+        Await.until("the stop request recorded", () -> !runOf("stubborn").path("stop").isNull());
+        long graceEnds = java.time.Instant.parse(runOf("stubborn").path("stop").path("at").asString()).toEpochMilli() + 8_000;
+        hub.kill();
+        Await.until("the grace to run out (the store's clock is this host's)", () -> System.currentTimeMillis() > graceEnds);
+
+        long restarted = System.currentTimeMillis();
+        hub = HubProcess.start(project);
+        Await.until("the run killed", () -> runOf("stubborn").path("state").asString().equals("killed"));
+        long ended = java.time.Instant.parse(runOf("stubborn").path("endedAt").asString()).toEpochMilli();
+        assertThat(ended - restarted).as("killed when adopted, the grace having run out; not 8 s later").isLessThan(8_000);
+    }
+
+    @Test
     void anAgentIdTakenAgainGetsNoRightOverTheRunsItsEarlierHolderSpawned() throws Exception {
         Path go = project.resolve("go");
         JsonNode parent = spawn(operator, "--name", "parent", "--", "sh", script("exiter.sh"), go.toString());
