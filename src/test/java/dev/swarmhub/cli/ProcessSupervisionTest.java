@@ -317,20 +317,27 @@ class ProcessSupervisionTest extends SupervisedProjectTest {
     @Test
     void outputIsRotatedPastTheCapAndCountedWhole() throws Exception {
         swarm(operator, "config", "processes.log-max-mb", "1");
-        script("talkative.sh", "# writes 3,000,000 bytes over a few seconds, then works on", "for i in $(seq 30); do",
-                "  head -c 99999 /dev/zero | tr '\\0' x; echo", "  sleep 0.1", "done", "echo finished", "exec sleep 600");
+        swarm(operator, "config", "processes.output-mb-per-s", "10000"); // not the guard's test
+        // Rotation copies the file and empties it while the process keeps writing to it: bytes written in the
+        // instant between the last copy and the emptying are lost (as logrotate's copytruncate). So the talker
+        // passes the cap by a one-byte write, then waits for the rotation (its file shrinks) before writing on.
+        script("talkative.sh", "# writes 3 MiB + 3 bytes, passing the 1 MiB cap three times, then works on",
+                "log=\"$SWARM_ROOT/.swarm/runs/$SWARM_AGENT.log\"", "for round in 1 2 3; do",
+                "  for line in $(seq 16); do head -c 65535 /dev/zero | tr '\\0' x; echo; done", "  printf '\\n'",
+                "  while [ \"$(stat -c %s \"$log\")\" -gt 1048576 ]; do sleep 0.05; done", "done", "echo finished", "exec sleep 600");
         JsonNode run = spawn(operator, "--name", "talker", "--", "sh", script("talkative.sh"));
+        long written = 3 * (1_048_576 + 1) + "finished\n".length();
         Await.untilWhileProgressing("all its output counted", () -> runsByAgent().get("talker").path("outputBytes").asLong(),
-                () -> runsByAgent().get("talker").path("outputBytes").asLong() == 3_000_000 + "finished\n".length());
+                () -> runsByAgent().get("talker").path("outputBytes").asLong() == written);
         Path runs = project.resolve(".swarm/runs");
-        assertThat(runs.resolve("talker.log.1")).as("rotated").exists();
+        assertThat(runs.resolve("talker.log.3")).as("rotated three times").exists();
         assertThat(runs.resolve("talker.log.4")).as("at most three old files kept").doesNotExist();
-        assertThat(Files.size(runs.resolve("talker.log"))).isLessThan(3_000_000);
-        long kept = 0; // each rotation needs more than 1 MiB: at most two, so no file was dropped and every byte is in one
+        assertThat(Files.size(runs.resolve("talker.log"))).isLessThan(1_048_576);
+        long kept = 0; // three rotations: no file was dropped, so every byte is in one
         for (String name : List.of("talker.log", "talker.log.1", "talker.log.2", "talker.log.3")) {
             kept += Files.exists(runs.resolve(name)) ? Files.size(runs.resolve(name)) : 0;
         }
-        assertThat(kept).as("bytes in the output files").isEqualTo(3_000_000 + "finished\n".length());
+        assertThat(kept).as("bytes in the output files").isEqualTo(written);
         assertThat(swarm(operator, "logs", "talker", "--tail", "1").path("lines").get(0).asString()).isEqualTo("finished");
         swarm(operator, "kill", run.path("agent").asString());
     }
