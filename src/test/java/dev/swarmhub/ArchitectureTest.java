@@ -24,18 +24,19 @@ class ArchitectureTest {
             .importPackages("dev.swarmhub");
 
     /** Each package of ours, and the packages of ours it may use besides itself. */
-    private static final Map<String, List<String>> MAY_USE = Map.of(
-            "kernel", List.of(),
-            "leases", List.of("kernel"),
-            "agents", List.of("kernel", "leases"),
-            "messages", List.of("kernel", "leases", "agents"),
-            "tasks", List.of("kernel", "leases", "agents"),
-            "processes", List.of("kernel", "leases", "agents", "tasks"),
-            "store", List.of("kernel", "leases", "agents", "messages", "tasks", "processes"),
-            "host", List.of("kernel", "leases", "agents", "messages"),
-            "hub", List.of("kernel", "leases", "agents", "messages", "tasks", "processes", "store", "host"),
-            "cli", List.of("kernel", "leases", "agents", "messages", "tasks", "processes", "store", "host", "hub"));
-    private static final List<String> DOMAIN = List.of("kernel", "leases", "agents", "messages", "tasks", "processes");
+    private static final Map<String, List<String>> MAY_USE = Map.ofEntries(
+            Map.entry("kernel", List.of()),
+            Map.entry("leases", List.of("kernel")),
+            Map.entry("agents", List.of("kernel", "leases")),
+            Map.entry("messages", List.of("kernel", "leases", "agents")),
+            Map.entry("tasks", List.of("kernel", "leases", "agents")),
+            Map.entry("processes", List.of("kernel", "leases", "agents", "tasks")),
+            Map.entry("plan", List.of("kernel")),
+            Map.entry("store", List.of("kernel", "leases", "agents", "messages", "tasks", "processes", "plan")),
+            Map.entry("host", List.of("kernel", "leases", "agents", "messages")),
+            Map.entry("hub", List.of("kernel", "leases", "agents", "messages", "tasks", "processes", "plan", "store", "host")),
+            Map.entry("cli", List.of("kernel", "leases", "agents", "messages", "tasks", "processes", "plan", "store", "host", "hub")));
+    private static final List<String> DOMAIN = List.of("kernel", "leases", "agents", "messages", "tasks", "processes", "plan");
 
     @Test
     void eachPackageUsesOnlyThePackagesBelowIt() {

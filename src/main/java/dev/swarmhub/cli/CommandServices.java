@@ -7,6 +7,7 @@ import dev.swarmhub.hub.LeaseEndpoints;
 import dev.swarmhub.hub.LogEndpoints;
 import dev.swarmhub.hub.MessageEndpoints;
 import dev.swarmhub.hub.Services;
+import dev.swarmhub.hub.PlanEndpoints;
 import dev.swarmhub.hub.ProcessEndpoints;
 import dev.swarmhub.hub.TaskEndpoints;
 import dev.swarmhub.kernel.EventLog;
@@ -16,6 +17,7 @@ import dev.swarmhub.leases.LeaseOperations;
 import dev.swarmhub.leases.Leases;
 import dev.swarmhub.messages.MessageOperations;
 import dev.swarmhub.messages.Messages;
+import dev.swarmhub.plan.PlanOperations;
 import dev.swarmhub.processes.ProcessOperations;
 import dev.swarmhub.tasks.TaskOperations;
 import dev.swarmhub.tasks.Tasks;
@@ -50,6 +52,7 @@ final class CommandServices implements AutoCloseable {
     final LogEndpoints logEndpoints;
     final TaskEndpoints taskEndpoints;
     final ProcessEndpoints processEndpoints;
+    final PlanEndpoints planEndpoints;
 
     CommandServices(Services services, boolean owned) {
         this.services = services;
@@ -66,6 +69,7 @@ final class CommandServices implements AutoCloseable {
         this.logEndpoints = services.logEndpoints;
         this.taskEndpoints = services.taskEndpoints;
         this.processEndpoints = services.processEndpoints;
+        this.planEndpoints = services.planEndpoints;
     }
 
     private CommandServices() {
@@ -83,6 +87,7 @@ final class CommandServices implements AutoCloseable {
         this.logEndpoints = new LogEndpoints(new LogOperations(null));
         this.taskEndpoints = new TaskEndpoints(new TaskOperations(null));
         this.processEndpoints = new ProcessEndpoints(new ProcessOperations(null));
+        this.planEndpoints = new PlanEndpoints(new PlanOperations(null));
     }
 
     @Override

@@ -40,7 +40,7 @@ import picocli.CommandLine;
                 MessageCommands.Read.class, MessageCommands.Ack.class, MessageCommands.Thread.class, MessageCommands.Search.class,
                 GuardCommand.class, LogCommand.class, ConfigCommand.class, HubCommands.Up.class, HubCommands.Down.class,
                 HubCommands.Status.class, BenchCommand.class, McpCommand.class, DemoCommand.class, HooksCommand.class, HookCommand.class,
-                PrimeCommand.class, TaskCommand.class, ProcessCommands.Group.class, ProcessCommands.Logs.class, WorktreeCommand.class,
+                PrimeCommand.class, TaskCommand.class, DocCommand.class, ProcessCommands.Group.class, ProcessCommands.Logs.class, WorktreeCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:anything else failed", "2:bad usage or bad input",
@@ -182,6 +182,7 @@ public final class Swarm implements Runnable {
         commandLine.getSubcommands().get("agent").addSubcommand(OperationCommand.of(services -> services.agentEndpoints.report, "activity",
                 agent -> agent.id() + " is " + agent.activity().label(), "activity"));
         TaskCommand.addDerived(commandLine.getSubcommands().get("task"));
+        DocCommand.addDerived(commandLine.getSubcommands().get("doc"));
         ProcessCommands.addDerived(commandLine);
         commandLine.getCommandSpec().removeSubcommand("help");
         commandLine.addSubcommand(new CommandLine.HelpCommand()); // listed last, after the derived commands

@@ -80,6 +80,7 @@ final class Api extends HttpServlet {
     private final AgentEndpoints agent;
     private final LogEndpoints log;
     private final TaskEndpoints task;
+    private final PlanEndpoints doc;
     private final ProcessEndpoints process;
     /** POST routes defined as operations: the body's fields are the operation's arguments. */
     private final Map<String, Exposed<?, ?>> postedOperations;
@@ -102,14 +103,20 @@ final class Api extends HttpServlet {
         this.log = services.logEndpoints;
         this.task = services.taskEndpoints;
         this.process = services.processEndpoints;
+        this.doc = services.planEndpoints;
         this.postedOperations = Map.ofEntries(Map.entry("POST /locks", lease.acquire), Map.entry("POST /locks/renew", lease.renew),
                 Map.entry("POST /locks/release", lease.release), Map.entry("POST /locks/cleanup", lease.cleanup),
                 Map.entry("POST /locks/release-agent", lease.releaseAgent), Map.entry("POST /messages", message.send),
                 Map.entry("POST /messages/broadcast", message.broadcast), Map.entry("POST /agents/heartbeat", agent.heartbeat),
                 Map.entry("POST /agents/leave", agent.leave), Map.entry("POST /agents/activity", agent.report),
-                Map.entry("POST /tasks", task.create), Map.entry("POST /tasks/claim", task.claim), Map.entry("POST /processes", process.spawn));
-        this.queriedOperations = Map.of("GET /agents", agent.list, "GET /log", log.read, "GET /messages", message.inbox,
-                "GET /tasks", task.list, "GET /tasks/stats", task.stats, "GET /processes", process.list, "GET /processes/stats", process.stats);
+                Map.entry("POST /tasks", task.create), Map.entry("POST /tasks/claim", task.claim), Map.entry("POST /processes", process.spawn),
+                Map.entry("POST /doc", doc.update), Map.entry("POST /doc/set", doc.set), Map.entry("POST /doc/append", doc.append),
+                Map.entry("POST /doc/remove-line", doc.removeLine), Map.entry("POST /doc/sections", doc.addSection),
+                Map.entry("POST /doc/rename-section", doc.renameSection), Map.entry("POST /doc/remove-section", doc.removeSection));
+        this.queriedOperations = Map.ofEntries(Map.entry("GET /agents", agent.list), Map.entry("GET /log", log.read),
+                Map.entry("GET /messages", message.inbox), Map.entry("GET /tasks", task.list), Map.entry("GET /tasks/stats", task.stats),
+                Map.entry("GET /processes", process.list), Map.entry("GET /processes/stats", process.stats), Map.entry("GET /doc", doc.show),
+                Map.entry("GET /doc/sections", doc.sections), Map.entry("GET /doc/history", doc.history));
         this.onOne = Map.ofEntries(Map.entry("GET /messages/{id}", message.show), Map.entry("GET /messages/{id}/thread", message.thread),
                 Map.entry("POST /messages/{id}/read", message.read), Map.entry("POST /messages/{id}/ack", message.ack),
                 Map.entry("POST /messages/{id}/reply", message.reply), Map.entry("GET /tasks/{id}", task.show),
@@ -159,7 +166,7 @@ final class Api extends HttpServlet {
             boolean admitting = posted != null && posted.operation().admitting();
             Caller caller = guard.authenticate(request, admitting || route.startsWith("GET /messages") || route.startsWith("POST /messages")
                     || route.startsWith("GET /tasks") || route.startsWith("POST /tasks") || route.startsWith("GET /processes")
-                    || route.startsWith("POST /processes"));
+                    || route.startsWith("POST /processes") || route.startsWith("GET /doc") || route.startsWith("POST /doc"));
             guard.checkHost(request);
             if (route.equals("GET /events")) {
                 events.stream(caller, request, response);

@@ -59,6 +59,7 @@ public final class Hub implements AutoCloseable {
     private final PaneTypist paneTypist;
     private final PaneWatcher paneWatcher;
     private final ProcessSupervisor supervisor;
+    private final Thread planFile;
     private final String urlHost;
     /** The timers and the watch of the hub's files, on their own threads: a slow store does not delay the watch. */
     private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(2,
@@ -95,6 +96,7 @@ public final class Hub implements AutoCloseable {
         writeInfo();
         this.supervisor = new ProcessSupervisor(root, services, timers);
         supervisor.start();
+        this.planFile = new PlanFile(root, services).start();
         timers.scheduleWithFixedDelay(this::sweep, TIMER_PERIOD_MS, TIMER_PERIOD_MS, TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(supervisor::tick, TIMER_PERIOD_MS, TIMER_PERIOD_MS, TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(this::watchFiles, WATCH_PERIOD_MS, WATCH_PERIOD_MS, TimeUnit.MILLISECONDS);
@@ -290,6 +292,7 @@ public final class Hub implements AutoCloseable {
         http.close();
         timers.shutdownNow();
         supervisor.close();
+        BackgroundLoop.stop(planFile);
         paneWatcher.close();
         paneTypist.close();
         services.close();

@@ -11,6 +11,9 @@ import dev.swarmhub.kernel.RateLimitedException;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.leases.Lease;
 import dev.swarmhub.leases.LeaseConflictException;
+import dev.swarmhub.plan.Plan;
+import dev.swarmhub.plan.Section;
+import dev.swarmhub.plan.VersionConflictException;
 import dev.swarmhub.leases.Leases;
 import dev.swarmhub.leases.Mode;
 import dev.swarmhub.leases.Resource;
@@ -344,6 +347,33 @@ public final class JsonViews {
 
     // ------------------------------------------------------------------------------------ events
 
+    // ---------------------------------------------------------------------- coordination document
+
+    public record SectionView(String name, @Field("one more at each change: give it back to set only if unchanged") long version,
+            @Field("Markdown, normalised: LF line ends, no trailing spaces") String text, int lines, Instant changedAt,
+            @Field("the agent, operator (incl. hand edits of the file), or swarm") String changedBy) {
+    }
+
+    public record DocView(@Field("one more at each change of the document") long revision, List<SectionView> sections) {
+    }
+
+    public record DocChangeView(@Field("the document's revision after the change") long revision,
+            @Field("the section as it is now (removed: as it was)") SectionView section) {
+    }
+
+    public static SectionView section(Section section) {
+        return new SectionView(section.name(), section.version(), section.text(), section.lines(), Instant.ofEpochMilli(section.changedAt()),
+                section.changedBy());
+    }
+
+    public static DocView doc(Plan.Document document) {
+        return new DocView(document.revision(), document.sections().stream().map(JsonViews::section).toList());
+    }
+
+    public static DocChangeView docChange(Plan.Changed changed) {
+        return new DocChangeView(changed.revision(), section(changed.section()));
+    }
+
     public record EventView(long id, Instant at, String kind, @Field(nullable = true) String agent, @Field(nullable = true) String resource,
             Map<String, Object> details) {
     }
@@ -431,7 +461,8 @@ public final class JsonViews {
     /** {"error":{"code","message"}}, plus "granted": false, the conflicts and the queue for a denied acquire. */
     public record ErrorView(@JsonInclude(Include.NON_NULL) @Field("false, for a denied acquire") Boolean granted, ErrorDetailView error,
             @JsonInclude(Include.NON_NULL) @Field("a denied acquire: the leases in the way") List<ConflictView> conflicts,
-            @JsonInclude(Include.NON_NULL) @Field("a denied acquire: the waiters queued before it") List<WaiterView> queuedAhead) {
+            @JsonInclude(Include.NON_NULL) @Field("a denied acquire: the waiters queued before it") List<WaiterView> queuedAhead,
+            @JsonInclude(Include.NON_NULL) @Field("a refused set (version_conflict): the section as it is now") SectionView section) {
     }
 
     public record ErrorDetailView(@Field("bad_input, unauthenticated, denied, conflict, timeout, rate_limited, internal, unavailable")
@@ -451,10 +482,13 @@ public final class JsonViews {
         if (failure instanceof LeaseConflictException conflict) {
             return new ErrorView(false, new ErrorDetailView(conflict.timedOut() ? "timeout" : "conflict", null, failure.getMessage()),
                     conflict.conflicts().stream().map(JsonViews::conflict).toList(),
-                    conflict.queuedAhead().stream().map(JsonViews::waiter).toList());
+                    conflict.queuedAhead().stream().map(JsonViews::waiter).toList(), null);
+        }
+        if (failure instanceof VersionConflictException conflict) {
+            return new ErrorView(null, new ErrorDetailView(failure.code(), null, failure.getMessage()), null, null, section(conflict.current()));
         }
         Long retryAfter = failure instanceof RateLimitedException limited ? limited.retryAfterMillis() : null;
-        return new ErrorView(null, new ErrorDetailView(failure.code(), retryAfter, failure.getMessage()), null, null);
+        return new ErrorView(null, new ErrorDetailView(failure.code(), retryAfter, failure.getMessage()), null, null, null);
     }
 
     private static ConflictView conflict(LeaseConflictException.Conflict conflict) {

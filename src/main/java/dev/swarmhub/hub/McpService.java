@@ -265,6 +265,9 @@ final class McpService implements AutoCloseable {
         tools.add(tool("spawn_agent", process.spawn));
         tools.add(tool("list_processes", process.list));
         tools.add(tool("stop_process", process.kill));
+        PlanEndpoints doc = services.planEndpoints;
+        tools.add(tool("read_doc", doc.show));
+        tools.add(tool("update_doc", doc.update));
         return tools;
     }
 

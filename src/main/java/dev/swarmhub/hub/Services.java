@@ -20,6 +20,8 @@ import dev.swarmhub.messages.MessageRetries;
 import dev.swarmhub.messages.MessageSignature;
 import dev.swarmhub.messages.Messages;
 import dev.swarmhub.messages.PaneTypings;
+import dev.swarmhub.plan.Plan;
+import dev.swarmhub.plan.PlanOperations;
 import dev.swarmhub.processes.ProcessOperations;
 import dev.swarmhub.processes.Processes;
 import dev.swarmhub.store.Stores;
@@ -51,6 +53,7 @@ public final class Services implements AutoCloseable {
     public final PaneTypings paneTypings;
     public final Tasks tasks;
     public final Processes processes;
+    public final Plan plan;
     /** What the hub's timer runs every second, as each domain declares it. */
     public final List<Sweep> sweeps;
     /** The operations with their views, built once and shared by HTTP, MCP and the CLI. */
@@ -60,6 +63,7 @@ public final class Services implements AutoCloseable {
     public final LogEndpoints logEndpoints;
     public final TaskEndpoints taskEndpoints;
     public final ProcessEndpoints processEndpoints;
+    public final PlanEndpoints planEndpoints;
     /** The hub's typist when this process is a hub (null otherwise: nobody here types, so nobody waits). */
     private volatile PaneTypist typist;
     /** {@link RequestLog#SLOW_REQUEST} as last read, and when (nanoTime): read at most once a second, not per request. */
@@ -77,7 +81,7 @@ public final class Services implements AutoCloseable {
         this.leaseOperations = new LeaseOperations(leases, new ResourceParser(root));
         this.log = new EventLog(store);
         this.logOperations = new LogOperations(log);
-        this.settings = new Settings(store, agents, Stream.<List<Setting<?>>>of(Agents.SETTINGS, Messages.SETTINGS, Tasks.SETTINGS, Processes.SETTINGS,
+        this.settings = new Settings(store, agents, Stream.<List<Setting<?>>>of(Agents.SETTINGS, Messages.SETTINGS, Tasks.SETTINGS, Processes.SETTINGS, Plan.SETTINGS,
                         List.of(EventStream.STREAMS_PER_TOKEN, RequestLog.SLOW_REQUEST, ProcessSupervisor.LOG_MAX_MB, ProcessSupervisor.OUTPUT_RATE))
                 .flatMap(List::stream).toList());
         MessageSignature signature = new MessageSignature(MessageSecret.readOrCreate(root));
@@ -87,6 +91,7 @@ public final class Services implements AutoCloseable {
         this.messageOperations = new MessageOperations(messages);
         this.tasks = new Tasks(store, agents);
         this.processes = new Processes(store, agents, tasks, thisHost);
+        this.plan = new Plan(store, agents);
         this.sweeps = List.of(leases.housekeeping, messageRetries.housekeeping, tasks.housekeeping, this.processes.housekeeping,
                 IdempotentAnswers.housekeeping(store));
         this.leaseEndpoints = new LeaseEndpoints(leaseOperations);
@@ -95,6 +100,7 @@ public final class Services implements AutoCloseable {
         this.logEndpoints = new LogEndpoints(logOperations);
         this.taskEndpoints = new TaskEndpoints(new TaskOperations(tasks));
         this.processEndpoints = new ProcessEndpoints(new ProcessOperations(this.processes));
+        this.planEndpoints = new PlanEndpoints(new PlanOperations(plan));
     }
 
     /** Opens the project's store ({@link Stores}); on first use this also creates .swarm/operator.token. */

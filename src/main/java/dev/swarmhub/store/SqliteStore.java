@@ -5,6 +5,7 @@ import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.Tx;
 import dev.swarmhub.leases.LeaseStore;
 import dev.swarmhub.messages.MessageStore;
+import dev.swarmhub.plan.PlanStore;
 import dev.swarmhub.processes.ProcessStore;
 import dev.swarmhub.tasks.TaskStore;
 import java.io.IOException;
@@ -63,7 +64,7 @@ public final class SqliteStore implements Store {
     /** Each domain's part of a transaction: the domain's interface and this store's SQL for it. */
     private static final Map<Class<?>, Function<JdbcTx, ?>> PARTS = Map.of(LeaseStore.class, LeaseSql::new,
             AgentStore.class, AgentSql::new, MessageStore.class, MessageSql::new, TaskStore.class, TaskSql::new,
-            ProcessStore.class, ProcessSql::new);
+            ProcessStore.class, ProcessSql::new, PlanStore.class, PlanSql::new);
     private static final int READERS = 4;
     private static final int MAX_BATCH = 64;
 

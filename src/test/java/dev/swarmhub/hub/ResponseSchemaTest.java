@@ -147,6 +147,20 @@ class ResponseSchemaTest {
                 "{\"grace\":\"5s\",\"reason\":\"schema\"}")).json();
         assertThat(killed.path("processes").get(0).path("state").asString()).isEqualTo("killed");
 
+        // the coordination document: changed every way, read whole, by section, its sections and history; a stale set refused
+        check("POST /doc/sections", 200, api.post(alice, "/doc/sections", "{\"name\":\"Risks\",\"after\":\"Blocked\"}"));
+        check("POST /doc/append", 200, api.post(alice, "/doc/append", "{\"section\":\"Risks\",\"text\":\"- the disk\"}"));
+        check("POST /doc/set", 200, api.post(bob, "/doc/set", "{\"section\":\"Risks\",\"text\":\"- none\",\"ifVersion\":2}"));
+        check("POST /doc/set", 409, api.post(bob, "/doc/set", "{\"section\":\"Risks\",\"text\":\"- stale\",\"ifVersion\":2}"));
+        check("POST /doc", 200, api.post(alice, "/doc", "{\"section\":\"Risks\",\"action\":\"append\",\"text\":\"- more\"}"));
+        check("POST /doc/remove-line", 200, api.post(alice, "/doc/remove-line", "{\"section\":\"Risks\",\"line\":\"more\"}"));
+        check("POST /doc/rename-section", 200, api.post(alice, "/doc/rename-section", "{\"section\":\"Risks\",\"name\":\"Known Risks\"}"));
+        check("GET /doc", 200, api.get(bob, "/doc"));
+        check("GET /doc", 200, api.get(bob, "/doc?section=Known%20Risks"));
+        check("GET /doc/sections", 200, api.get(operator, "/doc/sections"));
+        check("GET /doc/history", 200, api.get(operator, "/doc/history?section=Known%20Risks&limit=5"));
+        check("POST /doc/remove-section", 200, api.post(alice, "/doc/remove-section", "{\"section\":\"Known Risks\"}"));
+
         // the log, as a page and as a stream
         check("GET /log", 200, api.get(operator, "/log?limit=5"));
         check("GET /log", 200, api.get(operator, "/log?after=0&kind=lease.acquired"));
