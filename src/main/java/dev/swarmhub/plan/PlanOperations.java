@@ -119,7 +119,8 @@ public final class PlanOperations {
                 (caller, a) -> plan.removeSection(caller, a.section()));
         history = new Operation<>("doc.history", "Changes to the document or a section, with their authors, oldest first.", History.class,
                 true, (caller, a) -> plan.history(caller, a.section(), a.limit()));
-        update = new Operation<>("doc.update", "Append to a section of the coordination document, or set its text.", Update.class, true, (caller, a) -> a.action() == Action.APPEND
-                        ? plan.append(caller, a.section(), a.text()) : plan.set(caller, a.section(), a.text(), a.expectedVersion()));
+        update = new Operation<>("doc.update", "Append to a section of the coordination document, or set its text.", Update.class, true,
+                (caller, a) -> a.action() == Action.APPEND ? plan.append(caller, a.section(), a.text())
+                        : plan.set(caller, a.section(), a.text(), a.expectedVersion()));
     }
 }

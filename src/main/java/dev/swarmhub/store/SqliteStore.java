@@ -59,7 +59,7 @@ import org.sqlite.SQLiteConfig;
 public final class SqliteStore implements Store {
 
     /** The newest migration under db/migration/sqlite; opening skips Flyway when it is applied. */
-    static final String SCHEMA_VERSION = "11";
+    static final String SCHEMA_VERSION = "12";
     static final int BUSY_TIMEOUT_MS = 30_000;
     /** Each domain's part of a transaction: the domain's interface and this store's SQL for it. */
     private static final Map<Class<?>, Function<JdbcTx, ?>> PARTS = Map.of(LeaseStore.class, LeaseSql::new,

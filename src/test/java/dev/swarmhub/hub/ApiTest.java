@@ -880,7 +880,10 @@ class ApiTest {
                 "/messages", "/messages/broadcast", "/messages/search", "/messages/{id}", "/messages/{id}/read", "/messages/{id}/ack",
                 "/messages/{id}/reply", "/messages/{id}/thread", "/tasks", "/tasks/claim", "/tasks/stats", "/tasks/{id}", "/tasks/{id}/tree",
                 "/tasks/{id}/report", "/tasks/{id}/cancel", "/tasks/{id}/reopen", "/tasks/{id}/link", "/tasks/{id}/unlink",
-                "/processes", "/processes/stats", "/processes/{id}", "/processes/{id}/kill");
+                "/processes", "/processes/stats", "/processes/{id}", "/processes/{id}/kill", "/doc", "/doc/sections", "/doc/history",
+                "/doc/set", "/doc/append", "/doc/remove-line", "/doc/rename-section", "/doc/remove-section");
+        assertThat(document.path("paths").path("/doc").propertyNames()).containsExactlyInAnyOrder("get", "post");
+        assertThat(document.path("paths").path("/doc/sections").propertyNames()).containsExactlyInAnyOrder("get", "post");
         assertThat(document.path("paths").path("/locks").propertyNames()).containsExactlyInAnyOrder("get", "post");
         assertThat(document.path("paths").path("/agents").propertyNames()).containsExactlyInAnyOrder("get", "post");
 
@@ -899,8 +902,9 @@ class ApiTest {
         int served = 0;
         for (Map.Entry<String, JsonNode> path : document.path("paths").properties()) {
             for (String method : path.getValue().propertyNames()) {
-                if (path.getKey().equals("/events") || path.getKey().startsWith("/tasks") || path.getKey().startsWith("/processes")) {
-                    continue; // a stream, which EventStreamTest reads; tasks and processes, whose routes need one another's state:
+                if (path.getKey().equals("/events") || path.getKey().startsWith("/tasks") || path.getKey().startsWith("/processes")
+                        || path.getKey().startsWith("/doc")) {
+                    continue; // a stream, which EventStreamTest reads; tasks, processes and the document, whose routes need one another's state:
                               // ResponseSchemaTest calls each
                 }
                 boolean messages = path.getKey().startsWith("/messages") || path.getKey().equals("/agents/activity"); // the writer stays

@@ -167,6 +167,27 @@ class McpTest {
         assertThat(call(alice, "claim_task", Map.of()).get("task").get("id").asString()).isEqualTo(second);
     }
 
+    @Test
+    void agentsKeepTheCoordinationDocumentThroughTheDocTools() {
+        McpSyncClient alice = http(operatorToken);
+        call(alice, "register_agent", Map.of("id", "alice"));
+        McpSyncClient bob = http(operatorToken);
+        call(bob, "register_agent", Map.of("id", "bob"));
+        long read = call(alice, "read_doc", Map.of("section", "Blocked")).get("sections").get(0).get("version").asLong();
+        JsonNode appended = call(bob, "update_doc", Map.of("section", "Blocked", "action", "append", "text", "- bob: waiting on CI"));
+        assertThat(appended.get("section").get("version").asLong()).isEqualTo(read + 1);
+        JsonNode refused = JSON.valueToTree(alice.callTool(new McpSchema.CallToolRequest("update_doc", Map.of("section", "Blocked",
+                "action", "set", "text", "- nothing", "expected_version", read))).structuredContent());
+        assertThat(refused.get("error").get("code").asString()).isEqualTo("version_conflict");
+        assertThat(refused.get("section").get("text").asString()).as("the section as it is now").isEqualTo("- bob: waiting on CI");
+        JsonNode set = call(alice, "update_doc", Map.of("section", "Blocked", "action", "set", "text", "- nothing", "expected_version", read + 1));
+        assertThat(set.get("section").get("changedBy").asString()).isEqualTo("alice");
+        assertThat(error(alice, "update_doc", Map.of("section", "Blocked", "action", "merge", "text", "x")).get("message").asString())
+                .isEqualTo("argument 'action': unknown action 'merge': use append or set");
+        assertThat(call(bob, "read_doc", Map.of()).get("sections")).extracting(section -> section.get("name").asString())
+                .contains("Blocked", "Decisions");
+    }
+
     /** The prompt prime: the session's agent, who else is here, its unread messages (read from then on) and the tools to use. */
     @Test
     void thePrimePromptPrimesTheSessionsAgentWithItsUnreadMessagesOnce() {

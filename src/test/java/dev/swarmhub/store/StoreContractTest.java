@@ -20,6 +20,8 @@ import dev.swarmhub.messages.MessageStore;
 import dev.swarmhub.messages.MessageType;
 import dev.swarmhub.messages.SearchWords;
 import dev.swarmhub.tasks.Task;
+import dev.swarmhub.plan.PlanStore;
+import dev.swarmhub.plan.Section;
 import dev.swarmhub.tasks.TaskStore;
 import dev.swarmhub.testing.MutableClock;
 import java.nio.file.Path;
@@ -587,6 +589,39 @@ public abstract class StoreContractTest {
         assertThat(readOptional(tx -> TaskStore.in(tx).lastLeaseEnd("A", claim, 9L))).get().extracting(Event::kind).isEqualTo("lease.expired");
         assertThat(readOptional(tx -> TaskStore.in(tx).lastLeaseEnd("A", claim, 8L))).as("another claim's end").isEmpty();
         assertThat(readOptional(tx -> TaskStore.in(tx).lastLeaseEnd("C", claim, 7L))).isEmpty();
+    }
+
+    @Test
+    void planSectionsAreKeptInOrderWithTheRevisionAndTheirHistoryIsTheirEvents() {
+        assertThat(store.read(tx -> PlanStore.in(tx).revision()).isPresent()).as("no plan yet").isFalse();
+        Section first = new Section("01SEC0000000000000000000A", "Goals", 1, 1, "", 5, "swarm");
+        Section second = new Section("01SEC0000000000000000000B", "Work", 0, 1, "- a", 6, "A");
+        inWrite(tx -> {
+            PlanStore.in(tx).insertSection(first);
+            PlanStore.in(tx).insertSection(second);
+            PlanStore.in(tx).setRevision(1);
+            tx.appendEvent("doc.started", null, "doc:", Map.of());
+            tx.appendEvent("doc.appended", "A", "doc:" + second.id(), Map.of("text", "- a"));
+            tx.appendEvent("task.created", "A", "task:x", Map.of());
+            tx.appendEvent("doc.set", "B", "doc:" + first.id(), Map.of("text", "ship"));
+        });
+        assertThat(readList(tx -> PlanStore.in(tx).sections())).as("by position").containsExactly(second, first);
+        Section renamed = new Section(first.id(), "Sprint Goals", 0, 2, "ship\nnow", 9, "B");
+        Section moved = new Section(second.id(), "Work", 1, 1, "- a", 6, "A");
+        inWrite(tx -> {
+            PlanStore.in(tx).updateSection(renamed);
+            PlanStore.in(tx).updateSection(moved);
+            PlanStore.in(tx).setRevision(2);
+        });
+        assertThat(readList(tx -> PlanStore.in(tx).sections())).containsExactly(renamed, moved);
+        assertThat(store.read(tx -> PlanStore.in(tx).revision()).getAsLong()).isEqualTo(2);
+        assertThat(readList(tx -> PlanStore.in(tx).history(null, 10))).extracting(Event::kind).containsExactly("doc.started", "doc.appended",
+                "doc.set");
+        assertThat(readList(tx -> PlanStore.in(tx).history(null, 1))).extracting(Event::kind).containsExactly("doc.set");
+        assertThat(readList(tx -> PlanStore.in(tx).history(second.id(), 10))).extracting(Event::agent).containsExactly("A");
+        inWrite(tx -> PlanStore.in(tx).deleteSection(second.id()));
+        assertThat(readList(tx -> PlanStore.in(tx).sections())).containsExactly(renamed);
+        assertThat(readList(tx -> PlanStore.in(tx).history(second.id(), 10))).as("its history stays").hasSize(1);
     }
 
     @Test
