@@ -104,11 +104,15 @@ public final class Plan {
 
     /** The document now, for the hub's file; its first sections are made if nobody has asked for it yet. */
     public Document current() {
-        if (!started) {
-            store.write(tx -> startIfNew(tx));
-            started = true;
+        if (started) {
+            return store.read(Plan::document);
         }
-        return store.read(Plan::document);
+        Document document = store.write(tx -> {
+            startIfNew(tx);
+            return document(tx);
+        });
+        started = true;
+        return document;
     }
 
     /** The document's revision now (a cheap look: has it changed since the file was written?). */
@@ -387,7 +391,7 @@ public final class Plan {
         return caller.operator() ? Caller.OPERATOR_ID : caller.agentId();
     }
 
-    private static Void startIfNew(Tx tx) {
+    private static void startIfNew(Tx tx) {
         if (PlanStore.in(tx).revision().isEmpty()) {
             List<Section> sections = new ArrayList<>();
             for (String name : FIRST_SECTIONS.in(tx)) {
@@ -396,17 +400,15 @@ public final class Plan {
             PlanStore.in(tx).setRevision(1);
             tx.appendEvent("doc.started", null, DOCUMENT, OrderedMap.of("sections", FIRST_SECTIONS.in(tx), "revision", 1L));
         }
-        return null;
     }
 
     private static Document document(Tx tx) {
         return new Document(PlanStore.in(tx).revision().orElse(0), PlanStore.in(tx).sections());
     }
 
-    /** The section of that name: exactly, or else the one whose name differs only in case. */
+    /** The section of that name, in any case (no two sections' names differ only in case). */
     static Optional<Section> find(List<Section> sections, String name) {
-        return sections.stream().filter(section -> section.name().equals(name)).findFirst()
-                .or(() -> sections.stream().filter(section -> section.name().equalsIgnoreCase(name)).findFirst());
+        return sections.stream().filter(section -> section.name().equalsIgnoreCase(name)).findFirst();
     }
 
     private static Section require(List<Section> sections, String name) {

@@ -143,7 +143,10 @@ class PlanTest {
 
     @Test
     void sectionsAreAddedWhereAskedRenamedAndRemovedWithTheirTextKeptInTheHistory() {
-        plan.addSection(alice, "Risks", "Blocked");
+        Plan.Changed risks = plan.addSection(alice, "Risks", "Blocked");
+        assertThat(risks.section().name()).isEqualTo("Risks");
+        assertThat(risks.section().version()).isEqualTo(1);
+        assertThat(risks.revision()).isEqualTo(2);
         plan.addSection(alice, "Notes", null);
         assertThat(names()).containsExactly("Sprint Goals", "Current Work", "Blocked", "Risks", "Code Review Queue", "Decisions", "Notes");
         assertThat(plan.show(operator).sections()).extracting(Section::position).containsExactly(0, 1, 2, 3, 4, 5, 6);
@@ -362,6 +365,97 @@ class PlanTest {
     }
 
     @Test
+    void theHubsFirstLookAtTheDocumentMakesItsFirstSections() {
+        Plan.Document first = plan.current();
+        assertThat(first.sections()).extracting(Section::name).hasSize(5).startsWith("Sprint Goals");
+        assertThat(first.revision()).isEqualTo(1);
+        plan.append(alice, "Blocked", "x");
+        assertThat(plan.current().revision()).isEqualTo(2);
+        assertThat(plan.revision()).isEqualTo(2);
+    }
+
+    @Test
+    void aCallerTheGateRefusesChangesAndReadsNothing() {
+        Plan guarded = new Plan(store, new dev.swarmhub.kernel.Gate() {
+            @Override
+            public void admit(dev.swarmhub.kernel.Tx tx, Caller caller) {
+                throw SwarmException.unauthenticated("wrong token");
+            }
+
+            @Override
+            public void sweep(dev.swarmhub.kernel.Tx tx) {
+            }
+        });
+        assertThat(message(() -> guarded.show(alice))).isEqualTo("wrong token");
+        assertThat(message(() -> guarded.append(alice, "Blocked", "x"))).isEqualTo("wrong token");
+        assertThat(plan.show(operator).sections()).extracting(Section::text).containsOnly("");
+    }
+
+    @Test
+    void limitsHoldAtTheirBoundaries() {
+        String full = "x".repeat(PlanText.MAX_TEXT);
+        assertThat(plan.set(alice, "Blocked", full, null).section().text()).hasSize(PlanText.MAX_TEXT);
+        plan.set(alice, "Blocked", "x".repeat(PlanText.MAX_TEXT - 2), null);
+        assertThat(plan.append(alice, "Blocked", "y").section().text()).as("exactly full").hasSize(PlanText.MAX_TEXT);
+        assertThat(plan.history(alice, null, Plan.MAX_HISTORY)).isNotEmpty();
+        List<String> hundred = java.util.stream.IntStream.range(0, Plan.MAX_SECTIONS).mapToObj(i -> "S" + i).toList();
+        assertThat(Plan.FIRST_SECTIONS.parse().apply(String.join(",", hundred))).hasSize(100);
+        assertThat(message(() -> Plan.FIRST_SECTIONS.parse().apply(String.join(",", hundred) + ",S100"))).isEqualTo(
+                "bad doc.sections: 101 sections; at most 100");
+        assertThat(Plan.FIRST_SECTIONS.format().apply(List.of("A", "B"))).isEqualTo("A, B");
+        assertThat(Plan.FILE.format().apply("PLAN.md")).isEqualTo("PLAN.md");
+        String seventy = "n".repeat(70);
+        assertThat(Plan.conflictSectionName(seventy)).isEqualTo("Conflict: " + seventy);
+        assertThat(Plan.conflictSectionName(seventy + "m")).isEqualTo("Conflict: " + seventy).hasSize(PlanText.MAX_NAME);
+        assertThat(PlanOperations.Action.names()).containsExactly("append", "set");
+    }
+
+    @Test
+    void aHandEditMovesTheRevisionOnOnlyWhenItChangesSomething() {
+        Map<String, Plan.Written> written = written();
+        long before = plan.show(operator).revision();
+        assertThat(plan.takeHandEdit("COORDINATION.md", file(), List.of(written)).revision()).isEqualTo(before);
+        Plan.Taken taken = plan.takeHandEdit("COORDINATION.md", file().replace("## Blocked\n", "## Blocked\n\nby hand\n"), List.of(written));
+        assertThat(taken.revision()).isEqualTo(before + 1).isEqualTo(plan.show(operator).revision());
+    }
+
+    @Test
+    void newHeadingsInARowKeepTheirOrderAndEachIsLoggedAsAdded() {
+        String file = file();
+        Map<String, Plan.Written> written = written();
+        plan.takeHandEdit("COORDINATION.md", file.replace("## Blocked\n", "## One\n\n1\n\n## Two\n\n2\n\n## Blocked\n"), List.of(written));
+        assertThat(names()).containsExactly("Sprint Goals", "Current Work", "One", "Two", "Blocked", "Code Review Queue", "Decisions");
+        assertThat(plan.history(operator, "Two", 5)).singleElement().satisfies(event -> {
+            assertThat(event.kind()).isEqualTo("doc.hand-edit");
+            assertThat(event.details()).containsEntry("added", true).containsEntry("text", "2");
+        });
+        plan.takeHandEdit("COORDINATION.md", file().replace("## One\n\n1\n\n", ""), List.of(written()));
+        assertThat(plan.history(operator, null, 1).getFirst().details()).containsEntry("section", "One").containsEntry("file", "COORDINATION.md")
+                .containsEntry("text", "1");
+    }
+
+    @Test
+    void whatDoesNotFitIsRefusedNotDropped() {
+        for (int i = names().size(); i < Plan.MAX_SECTIONS; i++) {
+            plan.addSection(operator, "S" + i, null);
+        }
+        Map<String, Plan.Written> written = written();
+        String file = file();
+        plan.append(bob, "Blocked", "meanwhile");
+        Plan.Taken full = plan.takeHandEdit("COORDINATION.md", file.replace("## Blocked\n", "## New\n\nnew\n\n## Blocked\n\nby hand\n"),
+                List.of(written));
+        assertThat(full.refused()).hasSize(2).allSatisfy(why -> assertThat(why).contains("document has too many sections"));
+        assertThat(names()).hasSize(Plan.MAX_SECTIONS).doesNotContain("New");
+
+        plan.removeSection(operator, "S99");
+        String huge = "z".repeat(PlanText.MAX_TEXT - 10);
+        Plan.Taken tooLong = plan.takeHandEdit("COORDINATION.md", file().replace("## Blocked\n\nmeanwhile\n", "## Blocked\n\n" + huge + "\n"),
+                List.of(Map.of("Blocked", new Plan.Written(1, ""))));
+        assertThat(tooLong.refused()).singleElement().satisfies(why -> assertThat(why).contains("would be too long"));
+        assertThat(names()).doesNotContain("Conflict: Blocked");
+    }
+
+    @Test
     void operationsOfferedToAdaptersCallTheDocument() {
         PlanOperations operations = new PlanOperations(plan);
         assertThat(operations.update.run(alice, new PlanOperations.Update("Blocked", PlanOperations.Action.APPEND, "a", null)).section().text())
@@ -377,11 +471,11 @@ class PlanTest {
         assertThat(operations.sections.run(bob, new PlanOperations.None()).sections()).hasSize(5);
         assertThat(operations.history.run(bob, new PlanOperations.History("Blocked", null))).hasSize(2);
         assertThat(operations.history.run(bob, new PlanOperations.History(null, 1))).hasSize(1);
-        operations.addSection.run(bob, new PlanOperations.AddSection("New", "Blocked"));
-        operations.renameSection.run(bob, new PlanOperations.RenameSection("New", "Newer"));
-        operations.removeLine.run(bob, new PlanOperations.RemoveLine("Blocked", "b"));
-        operations.append.run(bob, new PlanOperations.AppendText("Newer", "n"));
-        operations.set.run(bob, new PlanOperations.SetText("Newer", "m", null));
+        assertThat(operations.addSection.run(bob, new PlanOperations.AddSection("New", "Blocked")).section().name()).isEqualTo("New");
+        assertThat(operations.renameSection.run(bob, new PlanOperations.RenameSection("New", "Newer")).section().name()).isEqualTo("Newer");
+        assertThat(operations.removeLine.run(bob, new PlanOperations.RemoveLine("Blocked", "b")).section().text()).isEmpty();
+        assertThat(operations.append.run(bob, new PlanOperations.AppendText("Newer", "n")).section().text()).isEqualTo("n");
+        assertThat(operations.set.run(bob, new PlanOperations.SetText("Newer", "m", null)).section().text()).isEqualTo("m");
         assertThat(operations.removeSection.run(bob, new PlanOperations.OneSection("Newer")).section().text()).isEqualTo("m");
         assertThat(plan.current().sections()).extracting(Section::text).containsOnly("");
         assertThat(plan.revision()).isEqualTo(plan.current().revision());
