@@ -344,8 +344,9 @@ public final class SqliteStore implements Store {
         for (StatementCache connection : opened) {
             try {
                 connection.close();
-            } catch (SQLException ignored) {
-                // closing is best effort: the database file stays consistent either way
+            } catch (SQLException | RuntimeException ignored) {
+                // closing is best effort (a thread still in a transaction may be using this connection's statements):
+                // the database file stays consistent either way
             }
         }
     }
