@@ -8,7 +8,6 @@ import dev.swarmhub.store.PrivateFiles;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -199,6 +198,10 @@ final class PlanFile {
 
     /** The file's bytes, when it is a regular file (a link put in its place is not followed: it is replaced). */
     private Optional<byte[]> read(String name, Path file) throws IOException {
+        if (Files.isSymbolicLink(file)) {
+            LOG.warn("{} is a symbolic link: not followed, replaced by the document", file);
+            return Optional.empty();
+        }
         try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             byte[] content = java.nio.channels.Channels.newInputStream(in).readNBytes(LARGEST_FILE + 1);
             if (content.length > LARGEST_FILE) {
@@ -209,13 +212,7 @@ final class PlanFile {
             return Optional.of(content);
         } catch (NoSuchFileException gone) {
             return Optional.empty();
-        } catch (FileSystemException notRegular) {
-            if (Files.isSymbolicLink(file)) {
-                LOG.warn("{} is a symbolic link: not followed, replaced by the document", file);
-                return Optional.empty();
-            }
-            throw notRegular;
-        }
+        } // a link put in its place since the look above fails here (NOFOLLOW): the next round replaces it
     }
 
     /** Size, modification time and identity: a change to any of them makes the next round look at the file. */

@@ -240,6 +240,24 @@ class CoordinationFileTest {
     }
 
     @Test
+    void aLinkPutInPlaceOfTheFileIsReplacedNeverFollowed() throws Exception {
+        fileOnceWritten();
+        Path outside = Files.createTempFile("outside", ".txt");
+        try {
+            Files.writeString(outside, "not yours");
+            Files.delete(file());
+            Files.createSymbolicLink(file(), outside);
+            CliRunner.Result appended = cli.run(operator, "doc", "append", "Blocked", "- after the link");
+            assertThat(appended.exitCode()).as(appended.err()).isZero();
+            Await.until("the link replaced by the document", () -> !Files.isSymbolicLink(file()) && Files.exists(file())
+                    && inFile().getOrDefault("Blocked", "").equals("- after the link"));
+            assertThat(Files.readString(outside)).isEqualTo("not yours");
+        } finally {
+            Files.deleteIfExists(outside);
+        }
+    }
+
+    @Test
     void aHubKilledDuringABurstOfAppendsThroughItWritesEveryAnsweredAppendAfterItsRestart() throws Exception {
         List<Map<String, String>> agents = agents(4);
         ConcurrentLinkedQueue<String> answered = new ConcurrentLinkedQueue<>();
