@@ -291,11 +291,6 @@ public final class Hub implements AutoCloseable {
         }
         http.close();
         timers.shutdownNow();
-        try {
-            timers.awaitTermination(5, TimeUnit.SECONDS); // a sweep in its transaction ends before the store closes
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
         supervisor.close();
         BackgroundLoop.stop(planFile);
         paneWatcher.close();
