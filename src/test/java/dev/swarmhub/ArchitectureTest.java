@@ -32,11 +32,12 @@ class ArchitectureTest {
             Map.entry("tasks", List.of("kernel", "leases", "agents")),
             Map.entry("processes", List.of("kernel", "leases", "agents", "tasks")),
             Map.entry("plan", List.of("kernel")),
-            Map.entry("store", List.of("kernel", "leases", "agents", "messages", "tasks", "processes", "plan")),
+            Map.entry("logins", List.of("kernel")),
+            Map.entry("store", List.of("kernel", "leases", "agents", "messages", "tasks", "processes", "plan", "logins")),
             Map.entry("host", List.of("kernel", "leases", "agents", "messages")),
-            Map.entry("hub", List.of("kernel", "leases", "agents", "messages", "tasks", "processes", "plan", "store", "host")),
-            Map.entry("cli", List.of("kernel", "leases", "agents", "messages", "tasks", "processes", "plan", "store", "host", "hub")));
-    private static final List<String> DOMAIN = List.of("kernel", "leases", "agents", "messages", "tasks", "processes", "plan");
+            Map.entry("hub", List.of("kernel", "leases", "agents", "messages", "tasks", "processes", "plan", "logins", "store", "host")),
+            Map.entry("cli", List.of("kernel", "leases", "agents", "messages", "tasks", "processes", "plan", "logins", "store", "host", "hub")));
+    private static final List<String> DOMAIN = List.of("kernel", "leases", "agents", "messages", "tasks", "processes", "plan", "logins");
 
     @Test
     void eachPackageUsesOnlyThePackagesBelowIt() {

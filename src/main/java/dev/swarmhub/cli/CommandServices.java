@@ -15,6 +15,7 @@ import dev.swarmhub.kernel.LogOperations;
 import dev.swarmhub.kernel.Settings;
 import dev.swarmhub.leases.LeaseOperations;
 import dev.swarmhub.leases.Leases;
+import dev.swarmhub.logins.Logins;
 import dev.swarmhub.messages.MessageOperations;
 import dev.swarmhub.messages.Messages;
 import dev.swarmhub.plan.PlanOperations;
@@ -46,6 +47,7 @@ final class CommandServices implements AutoCloseable {
     final Settings settings;
     final Messages messages;
     final Tasks tasks;
+    final Logins logins;
     final LeaseEndpoints leaseEndpoints;
     final MessageEndpoints messageEndpoints;
     final AgentEndpoints agentEndpoints;
@@ -63,6 +65,7 @@ final class CommandServices implements AutoCloseable {
         this.settings = services.settings;
         this.messages = services.messages;
         this.tasks = services.tasks;
+        this.logins = services.logins;
         this.leaseEndpoints = services.leaseEndpoints;
         this.messageEndpoints = services.messageEndpoints;
         this.agentEndpoints = services.agentEndpoints;
@@ -81,6 +84,7 @@ final class CommandServices implements AutoCloseable {
         this.settings = null;
         this.messages = null;
         this.tasks = null;
+        this.logins = null;
         this.leaseEndpoints = new LeaseEndpoints(new LeaseOperations(null, null));
         this.messageEndpoints = new MessageEndpoints(new MessageOperations(null), null);
         this.agentEndpoints = new AgentEndpoints(new AgentOperations(null));

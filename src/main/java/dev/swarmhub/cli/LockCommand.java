@@ -177,7 +177,7 @@ final class LockCommand {
         }
     }
 
-    @Command(name = "release-agent", description = "Force-release every lease of one agent, recording why.")
+    @Command(name = "release-agent", description = "Force-release every lease of one agent (or, with --resource, one of them), recording why.")
     static final class ReleaseAgent implements Callable<Integer> {
         @ParentCommand
         LockCommand lock;
@@ -185,13 +185,16 @@ final class LockCommand {
         @Parameters(paramLabel = "AGENT")
         String agent;
 
+        @Option(names = "--resource", paramLabel = "RESOURCE", description = "Only the agent's lease on this resource (as it was acquired).")
+        String resource;
+
         @Option(names = "--reason", paramLabel = "TEXT", description = "Why (recorded in the log).")
         String reason;
 
         @Override
         public Integer call() {
             return lock.swarm.run(services -> services.leaseEndpoints.releaseAgent, lock.swarm.operatorCaller(),
-                    new LeaseOperations.ReleaseAgent(agent, reason),
+                    new LeaseOperations.ReleaseAgent(agent, resource, reason),
                     released -> "released " + released.size() + " lease(s) of " + agent + "\n" + Output.leaseLines(released, ""));
         }
     }

@@ -113,7 +113,8 @@ final class Api extends HttpServlet {
                 Map.entry("POST /doc", doc.update), Map.entry("POST /doc/set", doc.set), Map.entry("POST /doc/append", doc.append),
                 Map.entry("POST /doc/remove-line", doc.removeLine), Map.entry("POST /doc/sections", doc.addSection),
                 Map.entry("POST /doc/rename-section", doc.renameSection), Map.entry("POST /doc/remove-section", doc.removeSection));
-        this.queriedOperations = Map.ofEntries(Map.entry("GET /agents", agent.list), Map.entry("GET /log", log.read),
+        this.queriedOperations = Map.ofEntries(Map.entry("GET /agents", agent.list), Map.entry("GET /locks/waiters", lease.waiters),
+                Map.entry("GET /messages/recent", message.recent), Map.entry("GET /log", log.read),
                 Map.entry("GET /messages", message.inbox), Map.entry("GET /tasks", task.list), Map.entry("GET /tasks/stats", task.stats),
                 Map.entry("GET /processes", process.list), Map.entry("GET /processes/stats", process.stats), Map.entry("GET /doc", doc.show),
                 Map.entry("GET /doc/sections", doc.sections), Map.entry("GET /doc/history", doc.history));
@@ -422,6 +423,9 @@ final class Api extends HttpServlet {
         }
         if (failure instanceof RateLimitedException) {
             return 429;
+        }
+        if (failure instanceof RequestGuard.CrossSite) {
+            return 403;
         }
         return switch (failure.kind()) {
             case BAD_INPUT -> 400;

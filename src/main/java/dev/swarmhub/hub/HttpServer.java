@@ -17,7 +17,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.LoggerFactory;
 
-/** The hub's one HTTP server (Jetty): the API, MCP, and later the dashboard. */
+/** The hub's one HTTP server (Jetty): the API, MCP and the dashboard. */
 final class HttpServer implements AutoCloseable {
 
     private static final long IDLE_TIMEOUT_MS = 30_000;
@@ -44,7 +44,7 @@ final class HttpServer implements AutoCloseable {
         connector.setIdleTimeout(IDLE_TIMEOUT_MS);
         server.addConnector(connector);
         ServedHosts servedHosts = new ServedHosts(bind);
-        RequestGuard guard = new RequestGuard(Tokens.hash(OperatorToken.readOrCreate(services.root)), services.agents, servedHosts);
+        RequestGuard guard = new RequestGuard(Tokens.hash(OperatorToken.readOrCreate(services.root)), services.agents, services.logins, servedHosts);
         api = new Api(services, guard, waits);
         mcp = new McpService(services, guard, waits);
         ServletContextHandler context = new ServletContextHandler();
@@ -58,6 +58,7 @@ final class HttpServer implements AutoCloseable {
         ServletHolder mcpServlet = new ServletHolder("mcp", mcp.servlet());
         mcpServlet.setAsyncSupported(true); // the transport answers with event streams
         context.addServlet(mcpServlet, McpService.PATH);
+        context.addServlet(new ServletHolder("dashboard", new Dashboard(guard, services.logins)), "/");
         server.setHandler(context);
         server.setStopTimeout(5_000);
         try {

@@ -234,6 +234,7 @@ public final class Hub implements AutoCloseable {
     private void writeInfo() throws IOException {
         Map<String, Object> info = OrderedMap.of("pid", ProcessHandle.current().pid(), "socket", HubFiles.socket(root).toString(),
                 "port", http.port(), "url", "http://" + urlHost + ":" + http.port() + "/api/v1",
+                "dashboard", "http://" + urlHost + ":" + http.port() + "/",
                 "started", started.toString(), "root", root.toString(), HubFiles.KEEPALIVE_FIELD, CliFrames.KEEPALIVE_MS);
         Path draft = Files.createTempFile(root.resolve(".swarm"), "hub", ".json");
         Files.writeString(draft, JSON.writeValueAsString(info), StandardCharsets.UTF_8);

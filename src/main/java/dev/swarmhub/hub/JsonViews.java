@@ -477,6 +477,13 @@ public final class JsonViews {
     public record WaiterView(String resource, String agent, @Field(valuesOf = Mode.class) String mode, Instant since) {
     }
 
+    public record WaitersView(@Field("per resource, in the order they will be served") List<WaiterView> waiters) {
+    }
+
+    public static WaitersView waiters(List<Waiter> waiters) {
+        return new WaitersView(waiters.stream().map(JsonViews::waiter).toList());
+    }
+
     /** {"error":{"code","message"}}, plus the conflicts and queue for a denied acquire. */
     public static ErrorView error(SwarmException failure) {
         if (failure instanceof LeaseConflictException conflict) {

@@ -17,6 +17,7 @@ import dev.swarmhub.leases.LeaseOperations.ReleaseAgent;
 import dev.swarmhub.leases.LeaseOperations.Renew;
 import dev.swarmhub.leases.LeaseOperations.Who;
 import dev.swarmhub.leases.Leases;
+import dev.swarmhub.leases.Waiter;
 import java.util.List;
 
 /** The lease operations with their views, as the CLI, HTTP and MCP expose them. */
@@ -29,6 +30,7 @@ public final class LeaseEndpoints {
     public final Exposed<Holders, List<Lease>> holders;
     public final Exposed<ReleaseAgent, List<Lease>> releaseAgent;
     public final Exposed<Cleanup, Leases.SweepReport> cleanup;
+    public final Exposed<LeaseOperations.Queues, List<Waiter>> waiters;
 
     public LeaseEndpoints(LeaseOperations operations) {
         acquire = Exposed.waiting(operations.acquire, GrantedView.class, (a, granted) -> JsonViews.granted(granted), a -> a.waitFor() != null);
@@ -38,5 +40,6 @@ public final class LeaseEndpoints {
         holders = Exposed.of(operations.holders, LeasesView.class, (a, found) -> JsonViews.leaseList(found));
         releaseAgent = Exposed.of(operations.releaseAgent, AgentReleasedView.class, (a, released) -> JsonViews.agentReleased(a.agent(), released));
         cleanup = Exposed.of(operations.cleanup, CleanupView.class, (a, report) -> JsonViews.cleanup(report.expired(), report.deadWaiters()));
+        waiters = Exposed.of(operations.waiters, JsonViews.WaitersView.class, (a, queued) -> JsonViews.waiters(queued));
     }
 }

@@ -29,6 +29,7 @@ public final class MessageEndpoints {
     public final Exposed<One, Messages.View> ack;
     public final Exposed<One, List<Messages.View>> thread;
     public final Exposed<Search, List<Messages.View>> search;
+    public final Exposed<MessageOperations.Recent, List<Messages.View>> recent;
 
     public MessageEndpoints(MessageOperations operations, Services services) {
         send = Exposed.creating(operations.send, SentMessageView.class, JsonViews::sentMessage, sent -> services.withTypings(sent));
@@ -40,5 +41,6 @@ public final class MessageEndpoints {
         ack = Exposed.of(operations.ack, MessageView.class, (a, view) -> JsonViews.message(view));
         thread = Exposed.of(operations.thread, MessagesView.class, (a, views) -> JsonViews.messageList(views));
         search = Exposed.of(operations.search, MessagesView.class, (a, views) -> JsonViews.messageList(views));
+        recent = Exposed.of(operations.recent, MessagesView.class, (a, views) -> JsonViews.messageList(views));
     }
 }

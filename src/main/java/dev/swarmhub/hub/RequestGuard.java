@@ -4,30 +4,50 @@ import dev.swarmhub.agents.Agents;
 import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.kernel.Tokens;
+import dev.swarmhub.logins.Logins;
 import jakarta.servlet.http.HttpServletRequest;
 
 /**
  * The checks every HTTP request to the hub passes first, API and MCP alike: a bearer token
- * (the operator's, or an agent's), then a Host header naming this server (against DNS rebinding
- * from a browser). Tokens never appear in URLs or logs.
+ * (the operator's, or an agent's) or the dashboard's session cookie (the operator, from a page of
+ * this origin only), then a Host header naming this server (against DNS rebinding from a
+ * browser). Tokens never appear in URLs or logs.
  */
 final class RequestGuard {
 
     private final String operatorTokenHash;
     private final Agents agents;
+    private final Logins logins;
     private final ServedHosts servedHosts;
 
-    RequestGuard(String operatorTokenHash, Agents agents, ServedHosts servedHosts) {
+    RequestGuard(String operatorTokenHash, Agents agents, Logins logins, ServedHosts servedHosts) {
         this.operatorTokenHash = operatorTokenHash;
         this.agents = agents;
+        this.logins = logins;
         this.servedHosts = servedHosts;
     }
 
+    /** A browser's request from another origin (another site, or another port of this host), with the dashboard's cookie. */
+    static final class CrossSite extends SwarmException {
+        CrossSite(String message) {
+            super(Kind.UNAUTHENTICATED, message);
+        }
+    }
+
     /**
-     * The caller the request's bearer token names. {@code checkedAgainOnAdmit}: the operation's
-     * own transaction checks the token again, so a token accepted before needs no read here.
+     * The caller the request's bearer token names, or the operator for a request of the dashboard's
+     * page with a live session cookie. {@code checkedAgainOnAdmit}: the operation's own
+     * transaction checks the token again, so a token accepted before needs no read here.
      */
     Caller authenticate(HttpServletRequest request, boolean checkedAgainOnAdmit) {
+        String session = request.getHeader("Authorization") == null ? DashboardCookie.session(request) : null;
+        if (session != null) {
+            checkSameOrigin(request);
+            if (!logins.isSession(session)) {
+                throw SwarmException.unauthenticated("the dashboard's login ended or expired: run 'swarm dashboard' for a new login link");
+            }
+            return Caller.ofOperator();
+        }
         String token = bearerToken(request);
         if (Tokens.matches(token, operatorTokenHash)) {
             return Caller.ofOperator();
@@ -53,6 +73,25 @@ final class RequestGuard {
             case AGENT, TOKEN -> "send Authorization: Bearer <agent or operator token>";
             case REGISTRATION -> "register the agent (POST /api/v1/agents, or the MCP tool register_agent)";
         });
+    }
+
+    /**
+     * A cookie goes with every request to this host, whatever page made it (SameSite=Strict counts
+     * every port of a host as the same site): so a request carrying it must say it comes from a
+     * page of this origin. Browsers say so in Sec-Fetch-Site, and in Origin on every request that
+     * changes something; a request without Origin (a GET) is refused when Sec-Fetch-Site says another.
+     */
+    static void checkSameOrigin(HttpServletRequest request) {
+        String fetchSite = request.getHeader("Sec-Fetch-Site");
+        if (fetchSite != null && !fetchSite.equals("same-origin")) {
+            throw new CrossSite("request from another site (Sec-Fetch-Site: " + fetchSite + ") refused: the dashboard's session serves its own pages only");
+        }
+        String origin = request.getHeader("Origin");
+        boolean reads = request.getMethod().equals("GET") || request.getMethod().equals("HEAD");
+        if (origin == null ? !reads : !origin.equals("http://" + request.getHeader("Host"))) {
+            throw new CrossSite((origin == null ? "request without an Origin header" : "request from origin '" + origin + "'")
+                    + " refused: the dashboard's session serves its own pages only");
+        }
     }
 
     void checkHost(HttpServletRequest request) {

@@ -14,6 +14,7 @@ import dev.swarmhub.kernel.Sweep;
 import dev.swarmhub.leases.LeaseOperations;
 import dev.swarmhub.leases.Leases;
 import dev.swarmhub.leases.ResourceParser;
+import dev.swarmhub.logins.Logins;
 import dev.swarmhub.messages.Message;
 import dev.swarmhub.messages.MessageOperations;
 import dev.swarmhub.messages.MessageRetries;
@@ -54,6 +55,7 @@ public final class Services implements AutoCloseable {
     public final Tasks tasks;
     public final Processes processes;
     public final Plan plan;
+    public final Logins logins;
     /** What the hub's timer runs every second, as each domain declares it. */
     public final List<Sweep> sweeps;
     /** The operations with their views, built once and shared by HTTP, MCP and the CLI. */
@@ -81,7 +83,7 @@ public final class Services implements AutoCloseable {
         this.leaseOperations = new LeaseOperations(leases, new ResourceParser(root));
         this.log = new EventLog(store);
         this.logOperations = new LogOperations(log);
-        this.settings = new Settings(store, agents, Stream.<List<Setting<?>>>of(Agents.SETTINGS, Messages.SETTINGS, Tasks.SETTINGS, Processes.SETTINGS, Plan.SETTINGS,
+        this.settings = new Settings(store, agents, Stream.<List<Setting<?>>>of(Agents.SETTINGS, Messages.SETTINGS, Tasks.SETTINGS, Processes.SETTINGS, Plan.SETTINGS, Logins.SETTINGS,
                         List.of(EventStream.STREAMS_PER_TOKEN, RequestLog.SLOW_REQUEST, ProcessSupervisor.LOG_MAX_MB, ProcessSupervisor.OUTPUT_RATE))
                 .flatMap(List::stream).toList());
         MessageSignature signature = new MessageSignature(MessageSecret.readOrCreate(root));
@@ -92,8 +94,9 @@ public final class Services implements AutoCloseable {
         this.tasks = new Tasks(store, agents);
         this.processes = new Processes(store, agents, tasks, thisHost);
         this.plan = new Plan(store, agents);
+        this.logins = new Logins(store);
         this.sweeps = List.of(leases.housekeeping, messageRetries.housekeeping, tasks.housekeeping, this.processes.housekeeping,
-                IdempotentAnswers.housekeeping(store));
+                IdempotentAnswers.housekeeping(store), logins.housekeeping);
         this.leaseEndpoints = new LeaseEndpoints(leaseOperations);
         this.messageEndpoints = new MessageEndpoints(messageOperations, this);
         this.agentEndpoints = new AgentEndpoints(agentOperations);

@@ -59,7 +59,9 @@ public final class LeaseOperations {
     }
 
     public record ReleaseAgent(
-            @Doc(value = "The agent whose leases all go", required = true) String agent,
+            @Doc(value = "The agent whose leases go", required = true) String agent,
+            @Doc(value = "Only its lease on this resource (as it was acquired); every lease of the agent when absent", example = "src/app.py")
+            String resource,
             @Doc("Why, recorded in the log") String reason) {
         public ReleaseAgent {
             Limits.agentId(agent);
@@ -69,6 +71,9 @@ public final class LeaseOperations {
     public record Cleanup() {
     }
 
+    public record Queues() {
+    }
+
     public final Operation<Acquire, List<Lease>> acquire;
     public final Operation<Renew, List<Lease>> renew;
     public final Operation<Release, List<Leases.Released>> release;
@@ -76,6 +81,7 @@ public final class LeaseOperations {
     public final Operation<Holders, List<Lease>> holders;
     public final Operation<ReleaseAgent, List<Lease>> releaseAgent;
     public final Operation<Cleanup, Leases.SweepReport> cleanup;
+    public final Operation<Queues, List<Waiter>> waiters;
 
     public LeaseOperations(Leases leases, ResourceParser parser) {
         acquire = new Operation<>("lease.acquire", "Lease files, globs or name:X resources, all or none; re-acquiring renews.",
@@ -92,8 +98,11 @@ public final class LeaseOperations {
                 });
         holders = new Operation<>("lease.list", "Live leases, optionally of one holder.", Holders.class, false,
                 (caller, a) -> leases.list(a.holder(), Boolean.TRUE.equals(a.all())));
-        releaseAgent = new Operation<>("lease.release-agent", "Operator: force-release every lease of one agent, recording why.",
-                ReleaseAgent.class, false, (caller, a) -> leases.releaseAgent(caller, a.agent(), a.reason()));
+        releaseAgent = new Operation<>("lease.release-agent", "Operator: force-release an agent's leases (or its one lease on a resource), recording why.",
+                ReleaseAgent.class, false, (caller, a) -> leases.releaseAgent(caller, a.agent(),
+                        a.resource() == null ? null : parser.parse(a.resource()), a.reason()));
+        waiters = new Operation<>("lease.waiters", "Agents waiting for leases: per resource, in the order they will be served.",
+                Queues.class, false, (caller, a) -> leases.waiters());
         cleanup = new Operation<>("lease.cleanup", "Remove expired leases and dead waiters now (the hub does it every second).",
                 Cleanup.class, false, (caller, a) -> leases.sweep());
     }

@@ -66,6 +66,9 @@ public interface LeaseStore {
     /** Claims of waiters seen since {@code seenSince} and not past their deadline, in the scope. */
     List<Waiter> liveWaitersIn(Resource.AnchorScope scope, long seenSince);
 
+    /** Claims of every waiter seen since {@code seenSince} and not past its deadline, by resource, then arrival. */
+    List<Waiter> liveWaiters(long seenSince);
+
     /** Claims of waiters not seen since {@code seenSince} or past their deadline. */
     List<Waiter> silentWaiters(long seenSince);
 }

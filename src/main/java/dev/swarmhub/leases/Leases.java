@@ -401,8 +401,8 @@ public final class Leases {
         return liveLeasesOverlapping(tx, resource).stream().map(Lease::agent).distinct().toList();
     }
 
-    /** Operator action: removes every lease of the agent, recording why. */
-    public List<Lease> releaseAgent(Caller operator, String agent, String reason) {
+    /** Operator action: removes every lease of the agent, or its lease on one resource (non-null), recording why. */
+    public List<Lease> releaseAgent(Caller operator, String agent, Resource resource, String reason) {
         if (!operator.operator()) {
             throw SwarmException.unauthenticated("only the operator may release another agent's leases (token in .swarm/operator.token)");
         }
@@ -410,7 +410,13 @@ public final class Leases {
         String why = Limits.reason(reason);
         return store.write(tx -> {
             gate.admit(tx, operator);
-            return forceReleaseAll(tx, agent, why.isEmpty() ? "released by operator" : why);
+            String recorded = why.isEmpty() ? "released by operator" : why;
+            if (resource == null) {
+                return forceReleaseAll(tx, agent, recorded);
+            }
+            Optional<Lease> held = LeaseStore.in(tx).deleteLeaseOf(agent, resource);
+            held.ifPresent(lease -> recordRelease(tx, lease, "lease.force-released", recorded));
+            return held.stream().toList();
         });
     }
 
@@ -448,6 +454,12 @@ public final class Leases {
     public List<Lease> who(Resource resource) {
         gate.sweepBeforeRead();
         return store.read(tx -> liveLeasesOverlapping(tx, resource));
+    }
+
+    /** Live waiters, per resource in arrival order (the order they are served in); no dead agent's. */
+    public List<Waiter> waiters() {
+        gate.sweepBeforeRead();
+        return store.read(tx -> LeaseStore.in(tx).liveWaiters(tx.now() - WAITER_SILENCE_MS));
     }
 
     /** Leases (of one agent: non-null), live ones unless {@code includeExpired}; no dead agent's. */

@@ -63,6 +63,14 @@ public final class MessageOperations {
         }
     }
 
+    public record Recent(
+            @Doc("Only messages older than this message id (the next page)") String before,
+            @Doc("At most this many (default 50)") Integer limit) {
+        public Recent {
+            limit = limit == null ? 50 : limit;
+        }
+    }
+
     public final Operation<Send, Message> send;
     public final Operation<Broadcast, Message> broadcast;
     public final Operation<Reply, Message> reply;
@@ -72,6 +80,7 @@ public final class MessageOperations {
     public final Operation<One, Messages.View> ack;
     public final Operation<One, List<Messages.View>> thread;
     public final Operation<Search, List<Messages.View>> search;
+    public final Operation<Recent, List<Messages.View>> recent;
 
     public MessageOperations(Messages messages) {
         send = new Operation<>("message.send", "Send a message to agents (stored, signed).", Send.class, true,
@@ -91,6 +100,8 @@ public final class MessageOperations {
                 (caller, a) -> messages.ack(caller, a.message()));
         thread = new Operation<>("message.thread", "A message's whole thread, oldest first.", One.class, true,
                 (caller, a) -> messages.thread(caller, a.message()));
+        recent = new Operation<>("message.recent", "The newest messages this agent sent or received (the operator: all), newest first.",
+                Recent.class, true, (caller, a) -> messages.recent(caller, a.before(), a.limit()));
         search = new Operation<>("message.search", "Full-text search of this agent's messages.", Search.class, true,
                 (caller, a) -> messages.search(caller, a.query(), a.limit()));
     }

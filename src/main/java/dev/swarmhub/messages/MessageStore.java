@@ -25,6 +25,12 @@ public interface MessageStore {
     List<Message> thread(String threadId);
 
     /**
+     * The newest messages stored before the message {@code beforeId} (null: any; unknown: none), newest first,
+     * that the agent sent or received (null: all).
+     */
+    List<Message> recent(String visibleTo, String beforeId, int limit);
+
+    /**
      * Messages whose text holds every word (a prefix word: a word it starts; case-insensitive),
      * best match first, that the agent sent or received (null: all). The store builds its
      * database's query from the words: no query syntax comes from above.

@@ -264,6 +264,15 @@ public final class Messages {
         });
     }
 
+    /** The newest messages the caller sent or received (the operator: all), newest first; {@code before}: older than this message id (paging). */
+    public List<View> recent(Caller who, String before, int limit) {
+        int capped = Math.max(1, Math.min(limit, MAX_LISTED));
+        return store.write(tx -> {
+            String me = reader(tx, who);
+            return MessageStore.in(tx).recent(who.operator() ? null : me, before, capped).stream().map(m -> view(m, me)).toList();
+        });
+    }
+
     /** Full-text search (every word must match; a trailing * matches a prefix) over the caller's messages. */
     public List<View> search(Caller who, String query, int limit) {
         SearchWords words = SearchWords.parse(query);

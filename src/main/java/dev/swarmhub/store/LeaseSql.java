@@ -160,6 +160,11 @@ final class LeaseSql implements LeaseStore {
     }
 
     @Override
+    public List<Waiter> liveWaiters(long seenSince) {
+        return queryWaiters(WAITER_COLUMNS + "WHERE w.seen_at >= ? AND w.deadline > ? ORDER BY c.resource, w.id", seenSince, tx.now());
+    }
+
+    @Override
     public List<Waiter> silentWaiters(long seenSince) {
         return queryWaiters(WAITER_COLUMNS + "WHERE w.seen_at < ? OR w.deadline <= ?", seenSince, tx.now());
     }

@@ -61,6 +61,25 @@ final class MessageSql implements MessageStore {
     }
 
     @Override
+    public List<Message> recent(String visibleTo, String beforeId, int limit) {
+        String order = tx.dialect().insertionOrder("m");
+        List<Object> args = new ArrayList<>();
+        StringBuilder where = new StringBuilder("1 = 1");
+        if (beforeId != null) { // ids order by the millisecond only: a page ends where its last message was stored
+            where.append(" AND (m.created_at, ").append(order).append(") < (SELECT b.created_at, ").append(tx.dialect().insertionOrder("b"))
+                    .append(" FROM messages b WHERE b.id = ?)");
+            args.add(beforeId);
+        }
+        if (visibleTo != null) {
+            where.append(" AND (m.sender = ? OR EXISTS (SELECT 1 FROM message_recipients r WHERE r.message_id = m.id AND r.recipient = ?))");
+            args.addAll(List.of(visibleTo, visibleTo));
+        }
+        args.add(limit);
+        return queryMessages("SELECT m.id, m.sender, m.type, m.priority, m.thread, m.reply_to, m.text, m.ack_required, m.created_at, "
+                + "m.signature FROM messages m WHERE " + where + " ORDER BY m.created_at DESC, " + order + " DESC LIMIT ?", args.toArray());
+    }
+
+    @Override
     public List<Message> searchMessages(SearchWords words, String visibleTo, int limit) {
         Dialect.TextSearch search = tx.dialect().textSearch(words);
         String visible = visibleTo == null ? "" : " AND (m.sender = ? OR EXISTS (SELECT 1 FROM message_recipients r "

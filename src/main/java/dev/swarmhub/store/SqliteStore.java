@@ -4,6 +4,7 @@ import dev.swarmhub.agents.AgentStore;
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.Tx;
 import dev.swarmhub.leases.LeaseStore;
+import dev.swarmhub.logins.LoginStore;
 import dev.swarmhub.messages.MessageStore;
 import dev.swarmhub.plan.PlanStore;
 import dev.swarmhub.processes.ProcessStore;
@@ -59,12 +60,12 @@ import org.sqlite.SQLiteConfig;
 public final class SqliteStore implements Store {
 
     /** The newest migration under db/migration/sqlite; opening skips Flyway when it is applied. */
-    static final String SCHEMA_VERSION = "12";
+    static final String SCHEMA_VERSION = "13";
     static final int BUSY_TIMEOUT_MS = 30_000;
     /** Each domain's part of a transaction: the domain's interface and this store's SQL for it. */
     private static final Map<Class<?>, Function<JdbcTx, ?>> PARTS = Map.of(LeaseStore.class, LeaseSql::new,
             AgentStore.class, AgentSql::new, MessageStore.class, MessageSql::new, TaskStore.class, TaskSql::new,
-            ProcessStore.class, ProcessSql::new, PlanStore.class, PlanSql::new);
+            ProcessStore.class, ProcessSql::new, PlanStore.class, PlanSql::new, LoginStore.class, LoginSql::new);
     private static final int READERS = 4;
     private static final int MAX_BATCH = 64;
 

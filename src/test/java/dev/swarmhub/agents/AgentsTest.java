@@ -578,7 +578,7 @@ class AgentsTest {
         assertThat(unauthenticated(() -> agents.remove(as(b), "agent-b", null)).getMessage()).contains("operator");
         assertThat(unauthenticated(() -> agents.issueToken(as(a), "agent-b")).getMessage()).contains("operator");
         assertThat(unauthenticated(() -> agents.issueToken(as(b), "agent-b")).getMessage()).contains("operator");
-        assertThat(unauthenticated(() -> leases.releaseAgent(as(a), "agent-b", null)).getMessage()).contains("operator");
+        assertThat(unauthenticated(() -> leases.releaseAgent(as(a), "agent-b", null, null)).getMessage()).contains("operator");
         assertThat(state()).isEqualTo(before);
 
         List<Lease> released = agents.remove(Caller.ofOperator(), "agent-b", "crashed");

@@ -876,7 +876,7 @@ class ApiTest {
         assertThat(document.path("openapi").asString()).startsWith("3.");
         Set<String> paths = new HashSet<>(document.path("paths").propertyNames());
         assertThat(paths).containsExactlyInAnyOrder("/locks", "/locks/renew", "/locks/release", "/locks/cleanup",
-                "/locks/release-agent", "/agents", "/agents/heartbeat", "/agents/leave", "/agents/activity", "/log", "/events", "/openapi.json",
+                "/locks/release-agent", "/locks/waiters", "/messages/recent", "/agents", "/agents/heartbeat", "/agents/leave", "/agents/activity", "/log", "/events", "/openapi.json",
                 "/messages", "/messages/broadcast", "/messages/search", "/messages/{id}", "/messages/{id}/read", "/messages/{id}/ack",
                 "/messages/{id}/reply", "/messages/{id}/thread", "/tasks", "/tasks/claim", "/tasks/stats", "/tasks/{id}", "/tasks/{id}/tree",
                 "/tasks/{id}/report", "/tasks/{id}/cancel", "/tasks/{id}/reopen", "/tasks/{id}/link", "/tasks/{id}/unlink",
@@ -916,7 +916,7 @@ class ApiTest {
                 served++;
             }
         }
-        assertThat(served).isEqualTo(22);
+        assertThat(served).isEqualTo(24);
     }
 
     // ---------------------------------------------------------------- helpers

@@ -13,6 +13,7 @@ import dev.swarmhub.leases.Lease;
 import dev.swarmhub.leases.Leases;
 import dev.swarmhub.leases.Mode;
 import dev.swarmhub.leases.ResourceParser;
+import dev.swarmhub.testing.Await;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -82,6 +83,12 @@ class ResponseSchemaTest {
         check("GET /locks", 200, api.get(operator, "/locks?resource=a.txt"));
         check("GET /locks", 200, api.get(operator, "/locks?all=true"));
         check("POST /locks/renew", 200, api.post(alice, "/locks/renew", "{\"all\":true,\"ttl\":\"10m\"}"));
+        Thread waiting = Thread.ofVirtual().start(() -> api.post(bob, "/locks", "{\"resources\":[\"a.txt\"],\"wait\":\"1m\"}"));
+        Await.until("bob queued", () -> !api.get(operator, "/locks/waiters").json().path("waiters").isEmpty());
+        check("GET /locks/waiters", 200, api.get(operator, "/locks/waiters"));
+        check("POST /locks/release-agent", 200, api.post(operator, "/locks/release-agent", "{\"agent\":\"alice\",\"resource\":\"a.txt\"}"));
+        waiting.join();
+        api.ok(api.post(bob, "/locks/release", "{\"resources\":[\"a.txt\"]}"));
         Reply agents = check("GET /agents", 200, api.get(operator, "/agents"));
         assertThat(agents.json().path("agents").get(0).has("leases")).isTrue();
         check("POST /agents/heartbeat", 200, api.post(alice, "/agents/heartbeat", ""));
@@ -115,6 +122,7 @@ class ResponseSchemaTest {
         check("POST /messages/{id}/reply", 201, api.post(bob, "/messages/" + id + "/reply", "{\"text\":\"8080\"}"));
         check("GET /messages/{id}/thread", 200, api.get(alice, "/messages/" + id + "/thread"));
         check("GET /messages/search", 200, api.get(alice, "/messages/search?q=port"));
+        check("GET /messages/recent", 200, api.get(operator, "/messages/recent?limit=2"));
         check("POST /messages/broadcast", 201, api.post(alice, "/messages/broadcast", "{\"type\":\"info\",\"text\":\"all\"}"));
 
         // tasks: created (one after another), listed, claimed, reported on, linked, counted, closed and opened again

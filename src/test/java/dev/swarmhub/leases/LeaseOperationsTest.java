@@ -74,7 +74,7 @@ class LeaseOperationsTest {
         assertThat(badInput(() -> new LeaseOperations.Release(List.of(), false))).startsWith("'resources' is missing or empty");
         assertThat(new LeaseOperations.Renew(null, true, null).resources()).as("all").isNull();
         assertThat(new LeaseOperations.Release(List.of("a"), false).resources()).containsExactly("a");
-        assertThat(badInput(() -> new LeaseOperations.ReleaseAgent("not an id", null))).startsWith("bad agent id 'not an id'");
+        assertThat(badInput(() -> new LeaseOperations.ReleaseAgent("not an id", null, null))).startsWith("bad agent id 'not an id'");
     }
 
     @Test
@@ -106,7 +106,7 @@ class LeaseOperationsTest {
         assertThat(operations.release.run(a, new LeaseOperations.Release(List.of("name:build"), null)))
                 .extracting(released -> released.lease().resource().text()).containsExactly("name:build");
         operations.acquire.run(a, new LeaseOperations.Acquire(List.of("name:again"), null, null, null, null));
-        assertThat(operations.releaseAgent.run(Caller.ofOperator(), new LeaseOperations.ReleaseAgent("agent-a", "crashed")))
+        assertThat(operations.releaseAgent.run(Caller.ofOperator(), new LeaseOperations.ReleaseAgent("agent-a", null, "crashed")))
                 .extracting(lease -> lease.resource().text()).containsExactlyInAnyOrder("src/a.py", "name:again");
         operations.acquire.run(b, new LeaseOperations.Acquire(List.of("name:last"), null, null, null, null));
         assertThat(operations.release.run(b, new LeaseOperations.Release(null, true))).extracting(released -> released.lease().resource().text())

@@ -230,7 +230,7 @@ class LeaseRulesTest {
         watched.renewAll(as("agent-a"), HOUR);
         watched.release(as("agent-a"), List.of(a));
         watched.releaseAll(as("agent-a"));
-        watched.releaseAgent(Caller.ofOperator(), "agent-a", null);
+        watched.releaseAgent(Caller.ofOperator(), "agent-a", null, null);
         assertThat(gate).containsExactly("admit agent agent-a", "admit agent agent-a", "admit agent agent-a", "admit agent agent-a",
                 "admit agent agent-a", "admit operator");
         gate.clear();

@@ -2,6 +2,7 @@ package dev.swarmhub.leases;
 
 import static dev.swarmhub.testing.TestGate.as;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.tuple;
 
@@ -340,6 +341,13 @@ class LeaseScenariosTest {
         Future<List<Lease>> cWaits = waiters.submit(() -> leases.acquire(request("C", Mode.EXCLUSIVE, TTL_LONG, "", "x.py"), WAIT_10S));
         long cQueued = awaitEvent(mark, "C", "lease.queued").id();
         assertThat(cQueued).isGreaterThan(bQueued);
+        acquire("F", Mode.SHARED, TTL_LONG, "", "name:db");
+        Future<List<Lease>> gWaits = waiters.submit(() -> leases.acquire(request("G", Mode.EXCLUSIVE, TTL_LONG, "", "name:db"), WAIT_10S));
+        awaitEvent(mark, "G", "lease.queued");
+        assertThat(leases.waiters()).as("the queues: per resource, in arrival order").extracting(w -> w.resource().text(), Waiter::agent)
+                .containsExactly(tuple("name:db", "G"), tuple("x.py", "B"), tuple("x.py", "C"));
+        leases.release(as("F"), List.of(resource("name:db")));
+        assertThat(gWaits.get(10, TimeUnit.SECONDS)).extracting(Lease::agent).containsExactly("G");
         assertThat(bWaits).isNotDone();
         assertThat(cWaits).isNotDone();
 
@@ -361,7 +369,8 @@ class LeaseScenariosTest {
         Lease c = cWaits.get(10, TimeUnit.SECONDS).get(0);
         assertThat(c.agent()).isEqualTo("C");
         assertThat(c.token()).isGreaterThan(b.token());
-        assertThat(events.after(mark, null, "lease.acquired", 100)).extracting(Event::agent).containsExactly("B", "C");
+        assertThat(events.after(mark, null, "lease.acquired", 100)).filteredOn(e -> e.resource().equals("x.py")).extracting(Event::agent)
+                .containsExactly("B", "C");
         assertThat(queuedOn("x.py")).as("queue after both granted").isEmpty();
     }
 
@@ -472,7 +481,7 @@ class LeaseScenariosTest {
         Lease b = acquire("B", Mode.EXCLUSIVE, TTL_LONG, "", "b.py").get(0);
         long mark = lastEventId();
 
-        List<Lease> freed = leases.releaseAgent(Caller.ofOperator(), "A", "agent A crashed");
+        List<Lease> freed = leases.releaseAgent(Caller.ofOperator(), "A", null, "agent A crashed");
 
         assertThat(freed).containsExactlyInAnyOrder(a1, a2);
         assertThat(leases.list("A", true)).isEmpty();
@@ -482,6 +491,29 @@ class LeaseScenariosTest {
                 tuple("lease.force-released", "A"));
         assertThat(recorded).extracting(Event::resource).containsExactlyInAnyOrder("a1.py", "name:db");
         assertThat(recorded).extracting(e -> e.details().get("reason")).containsOnly("agent A crashed");
+    }
+
+    @Test
+    void scenario11_theOperatorReleasesOneLeaseOfAnAgentAndOnlyThat() {
+        Lease a1 = acquire("A", Mode.EXCLUSIVE, TTL_LONG, "", "a1.py").get(0);
+        Lease a2 = acquire("A", Mode.EXCLUSIVE, TTL_LONG, "", "src/**").get(0);
+        long mark = lastEventId();
+
+        assertThat(leases.releaseAgent(Caller.ofOperator(), "A", resource("a1.py"), "stuck")).containsExactly(a1);
+        assertThat(leases.list("A", true)).containsExactly(a2);
+        assertThat(events.after(mark, null, null, 100)).singleElement().satisfies(event -> {
+            assertThat(event.kind()).isEqualTo("lease.force-released");
+            assertThat(event.resource()).isEqualTo("a1.py");
+            assertThat(event.details()).containsEntry("reason", "stuck").containsEntry("token", a1.token());
+        });
+        long afterRelease = lastEventId();
+        assertThat(leases.releaseAgent(Caller.ofOperator(), "A", resource("src/x.py"), "")).as("a path under a glob is not the glob's lease")
+                .isEmpty();
+        assertThat(leases.releaseAgent(Caller.ofOperator(), "B", resource("src/**"), "")).as("another agent's lease").isEmpty();
+        assertThat(lastEventId()).isEqualTo(afterRelease);
+        assertThat(leases.list("A", true)).containsExactly(a2);
+        assertThatThrownBy(() -> leases.releaseAgent(as("B"), "A", resource("src/**"), "")).hasMessageContaining("operator");
+        assertThat(leases.list("A", true)).containsExactly(a2);
     }
 
     @Test

@@ -101,6 +101,26 @@ class MessagesTest {
         return messages.send(from, List.of(to), draft(MessageType.INFO, text));
     }
 
+    @Test
+    void recentMessagesAreNewestFirstInPagesAndAnAgentSeesOnlyItsOwn() {
+        Message first = send(a, "B", "one");
+        Message second = send(b, "C", "two");
+        Message third = send(c, "A", "three");
+        Message fourth = send(b, "C", "four");
+        Caller operator = Caller.ofOperator();
+        assertThat(messages.recent(operator, null, 10)).extracting(view -> view.message().id())
+                .containsExactly(fourth.id(), third.id(), second.id(), first.id());
+        assertThat(messages.recent(operator, null, 2)).extracting(view -> view.message().id()).containsExactly(fourth.id(), third.id());
+        assertThat(messages.recent(operator, third.id(), 2)).as("the next page").extracting(view -> view.message().id())
+                .containsExactly(second.id(), first.id());
+        assertThat(messages.recent(operator, first.id(), 2)).isEmpty();
+        assertThat(messages.recent(a, null, 10)).as("A sent one and received three").extracting(view -> view.message().id())
+                .containsExactly(third.id(), first.id());
+        assertThat(messages.recent(a, null, 10).getFirst().mine()).as("A's receipt of three").isNotNull();
+        assertThat(messages.recent(operator, null, 0)).as("at least one").hasSize(1);
+        assertThat(messages.recent(operator, null, 10_000)).hasSize(4);
+    }
+
     // ------------------------------------------------------------------ storing, ids, validation
 
     @Test

@@ -15,6 +15,7 @@ import dev.swarmhub.leases.LeaseStore;
 import dev.swarmhub.leases.Mode;
 import dev.swarmhub.leases.Resource;
 import dev.swarmhub.leases.Waiter;
+import dev.swarmhub.logins.LoginStore;
 import dev.swarmhub.messages.Message;
 import dev.swarmhub.messages.MessageStore;
 import dev.swarmhub.messages.MessageType;
@@ -589,6 +590,25 @@ public abstract class StoreContractTest {
         assertThat(readOptional(tx -> TaskStore.in(tx).lastLeaseEnd("A", claim, 9L))).get().extracting(Event::kind).isEqualTo("lease.expired");
         assertThat(readOptional(tx -> TaskStore.in(tx).lastLeaseEnd("A", claim, 8L))).as("another claim's end").isEmpty();
         assertThat(readOptional(tx -> TaskStore.in(tx).lastLeaseEnd("C", claim, 7L))).isEmpty();
+    }
+
+    @Test
+    void loginRowsAreTakenOnceByKindUntilTheirExpiry() {
+        store.write(tx -> {
+            LoginStore.in(tx).insert("link-hash", LoginStore.Kind.LINK, 1_000);
+            LoginStore.in(tx).insert("session-hash", LoginStore.Kind.SESSION, 2_000);
+            return null;
+        });
+        assertThat((boolean) store.read(tx -> LoginStore.in(tx).holds("link-hash", LoginStore.Kind.SESSION, 0))).as("of another kind").isFalse();
+        assertThat((boolean) store.read(tx -> LoginStore.in(tx).holds("session-hash", LoginStore.Kind.SESSION, 1_999))).isTrue();
+        assertThat((boolean) store.read(tx -> LoginStore.in(tx).holds("session-hash", LoginStore.Kind.SESSION, 2_000))).as("at its expiry").isFalse();
+        assertThat((boolean) store.write(tx -> LoginStore.in(tx).take("link-hash", LoginStore.Kind.SESSION, 0))).as("of another kind").isFalse();
+        assertThat((boolean) store.write(tx -> LoginStore.in(tx).take("link-hash", LoginStore.Kind.LINK, 1_000))).as("at its expiry").isFalse();
+        assertThat((boolean) store.write(tx -> LoginStore.in(tx).take("link-hash", LoginStore.Kind.LINK, 999))).isTrue();
+        assertThat((boolean) store.write(tx -> LoginStore.in(tx).take("link-hash", LoginStore.Kind.LINK, 999))).as("once").isFalse();
+        assertThat((int) store.write(tx -> LoginStore.in(tx).deleteExpired(1_999))).isZero();
+        assertThat((int) store.write(tx -> LoginStore.in(tx).deleteExpired(2_000))).isEqualTo(1);
+        assertThat((boolean) store.read(tx -> LoginStore.in(tx).holds("session-hash", LoginStore.Kind.SESSION, 0))).isFalse();
     }
 
     @Test

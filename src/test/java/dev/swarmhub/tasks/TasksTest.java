@@ -523,7 +523,7 @@ class TasksTest {
         assertThat(history(id).stream().filter(event -> event.kind().equals("task.lapsed"))).hasSize(1);
 
         tasks.claim(b, id, null, MINUTE);
-        leases.releaseAgent(operator, "B", "operator says so");
+        leases.releaseAgent(operator, "B", null, "operator says so");
         tasks.sweep();
         assertThat(history(id).getLast().details()).containsEntry("reason", "the claim of B was released: operator says so");
     }

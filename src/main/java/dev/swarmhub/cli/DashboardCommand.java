@@ -1,0 +1,83 @@
+package dev.swarmhub.cli;
+
+import dev.swarmhub.hub.Hub;
+import dev.swarmhub.kernel.Caller;
+import dev.swarmhub.kernel.OrderedMap;
+import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.logins.Logins;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code swarm dashboard}: a one-time login link to the hub's dashboard (starting the hub when
+ * none runs), opened in the desktop's browser when there is one. It runs in the client: the
+ * browser is the user's, not the hub's. The link's code is in the URL's fragment, which browsers
+ * never send: the page posts it once and gets an HttpOnly session cookie.
+ */
+@ClientSide.RunsInClient
+@Command(name = "dashboard", description = {"Open the live dashboard: prints a one-time login URL (valid once, for dashboard.link-ttl, 2m by default)",
+        "and opens it in the desktop's browser when there is one. The operator's: run it yourself, not as an agent."})
+final class DashboardCommand implements Callable<Integer> {
+
+    @ParentCommand
+    Swarm swarm;
+
+    @Option(names = "--no-open", description = "Print the URL only; start no browser.")
+    boolean noOpen;
+
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        Caller operator = operator();
+        Path root = swarm.projectRoot();
+        if (HubCommands.runningHubPid(root).isEmpty()) {
+            HubCommands.startInBackground(root);
+        }
+        Object page = Hub.readInfo(root).get("dashboard");
+        if (page == null) {
+            throw new SwarmException(SwarmException.Kind.INTERNAL, "the hub of " + root + " did not say its dashboard's address (.swarm/hub.json)");
+        }
+        Logins.Secret link;
+        try (CommandServices services = swarm.services()) {
+            link = services.logins.newLink(operator);
+        }
+        String url = page + "#login=" + link.value();
+        boolean opened = !noOpen && !swarm.json && openBrowser(url);
+        return swarm.output.result(OrderedMap.of("url", url, "expiresAt", Instant.ofEpochMilli(link.expiresAt()).toString(), "opened", opened),
+                url + "\n" + (opened ? "opened in your browser; " : "") + "the link logs in once, until "
+                        + Instant.ofEpochMilli(link.expiresAt()) + "\n");
+    }
+
+    /**
+     * The operator, by the operator's token given, or by reading .swarm/operator.token (this user's
+     * file) when no agent is named: an agent's environment names it, and an agent gets no link.
+     */
+    private Caller operator() {
+        if (swarm.tokenOrNull() != null || swarm.agentOrNull() == null) {
+            return swarm.tokenOrNull() != null ? swarm.operatorCaller() : Caller.ofOperator();
+        }
+        throw SwarmException.denied("the dashboard is the operator's, and this runs as agent '" + swarm.agentOrNull()
+                + "' (SWARM_AGENT): run it in your own shell, or give the operator's token with --token");
+    }
+
+    /** Starts the desktop's URL opener, when there is a desktop and an opener; whether it started. */
+    private boolean openBrowser(String url) {
+        boolean desktop = swarm.environment("DISPLAY") != null || swarm.environment("WAYLAND_DISPLAY") != null;
+        Path opener = Path.of("/usr/bin/xdg-open");
+        if (!desktop || !Files.isExecutable(opener)) {
+            return false;
+        }
+        try {
+            new ProcessBuilder(opener.toString(), url).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            return true;
+        } catch (IOException notStarted) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package dev.swarmhub.logins;
+
+import dev.swarmhub.kernel.Caller;
+import dev.swarmhub.kernel.Setting;
+import dev.swarmhub.kernel.Store;
+import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.kernel.Sweep;
+import dev.swarmhub.kernel.Tokens;
+import dev.swarmhub.kernel.Tx;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The operator's logins to the dashboard from a browser. The operator asks for a one-time link
+ * ({@code swarm dashboard}); the browser exchanges it, once, for a session token that then lives
+ * only in an HttpOnly cookie. The store keeps hashes only, and judges expiry by its own clock, so
+ * any hub on the store accepts a session and a link is used at most once across them.
+ */
+public final class Logins {
+
+    /** How long a one-time link can be used. */
+    public static final Setting<Duration> LINK_TTL = Setting.duration("dashboard.link-ttl", Duration.ofMinutes(2));
+    /** How long a browser stays logged in (from its login; it is not extended by use). */
+    public static final Setting<Duration> SESSION_TTL = Setting.duration("dashboard.session-ttl", Duration.ofHours(12));
+    public static final List<Setting<?>> SETTINGS = List.of(LINK_TTL, SESSION_TTL);
+
+    private final Store store;
+    public final Sweep housekeeping = new Sweep("expired dashboard logins", this::sweep);
+
+    public Logins(Store store) {
+        this.store = store;
+    }
+
+    /** A secret and when it stops being accepted (store-clock epoch milliseconds). */
+    public record Secret(String value, long expiresAt) {
+        @Override
+        public String toString() { // never print the secret
+            return "Secret[expiresAt=" + expiresAt + "]";
+        }
+    }
+
+    /** A one-time link's code. Only the operator gets one: a session acts as the operator. */
+    public Secret newLink(Caller caller) {
+        if (!caller.operator()) {
+            throw SwarmException.denied("only the operator opens the dashboard: run it with the operator's token (.swarm/operator.token)");
+        }
+        return store.write(tx -> {
+            Secret link = issue(tx, LoginStore.Kind.LINK, LINK_TTL.in(tx));
+            tx.appendEvent("dashboard.link", Caller.OPERATOR_ID, null, Map.of("expiresAt", link.expiresAt()));
+            return link;
+        });
+    }
+
+    /** The session a link's code opens, once; empty when the code is unknown, used or expired. */
+    public Optional<Secret> exchange(String code) {
+        if (code == null || code.isEmpty()) {
+            return Optional.empty();
+        }
+        String hash = Tokens.hash(code);
+        return store.write(tx -> {
+            if (!LoginStore.in(tx).take(hash, LoginStore.Kind.LINK, tx.now())) {
+                return Optional.empty();
+            }
+            Secret session = issue(tx, LoginStore.Kind.SESSION, SESSION_TTL.in(tx));
+            tx.appendEvent("dashboard.login", Caller.OPERATOR_ID, null, Map.of("expiresAt", session.expiresAt()));
+            return Optional.of(session);
+        });
+    }
+
+    /** Whether the token is of a session that has not expired or ended. */
+    public boolean isSession(String token) {
+        if (token == null || token.isEmpty()) {
+            return false;
+        }
+        String hash = Tokens.hash(token);
+        return store.read(tx -> LoginStore.in(tx).holds(hash, LoginStore.Kind.SESSION, tx.now()));
+    }
+
+    /** Ends the session (logging out); a token of no session changes nothing. */
+    public void end(String token) {
+        if (token == null || token.isEmpty()) {
+            return;
+        }
+        String hash = Tokens.hash(token);
+        store.write(tx -> {
+            if (LoginStore.in(tx).take(hash, LoginStore.Kind.SESSION, tx.now())) {
+                tx.appendEvent("dashboard.logout", Caller.OPERATOR_ID, null, Map.of());
+            }
+            return null;
+        });
+    }
+
+    private static Secret issue(Tx tx, LoginStore.Kind kind, Duration ttl) {
+        String value = Tokens.newToken();
+        long expiresAt = tx.now() + ttl.toMillis();
+        LoginStore.in(tx).insert(Tokens.hash(value), kind, expiresAt);
+        return new Secret(value, expiresAt);
+    }
+
+    private void sweep() {
+        store.write(tx -> {
+            LoginStore.in(tx).deleteExpired(tx.now());
+            return null;
+        });
+    }
+}

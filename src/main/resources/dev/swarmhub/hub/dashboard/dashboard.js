@@ -1,0 +1,525 @@
+// Swarmhub's dashboard: reads the hub's API with the session cookie (never a token), renders each
+// view from it, and follows the event stream to render again what an event changed. Text from
+// agents only ever becomes text nodes (never markup).
+'use strict';
+
+const API = '/api/v1';
+const VIEWS = ['agents', 'leases', 'messages', 'tasks', 'processes', 'plan', 'log'];
+/** Which views an event kind changes (by the kind's first word). */
+const AFFECTS = {
+  agent: ['agents', 'leases'], lease: ['leases', 'agents'], message: ['messages'], task: ['tasks', 'agents', 'leases'],
+  process: ['processes', 'agents'], doc: ['plan'],
+};
+const LOG_KEPT = 500;
+
+const state = {
+  view: 'agents', dirty: new Set(VIEWS), rendering: false, again: false,
+  log: [], logFilter: '', messagesBefore: null, messageSearch: '', thread: null, timelineEvents: [],
+};
+
+// ------------------------------------------------------------------------------------- helpers
+
+/** An element with attributes (on* as listeners) and children (strings become text nodes). */
+function h(tag, attributes, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name.startsWith('on')) element.addEventListener(name.slice(2), value);
+    else element.setAttribute(name, value === true ? '' : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return element;
+}
+
+class ApiError extends Error {
+  constructor(status, message) { super(message); this.status = status; }
+}
+
+async function api(path, body) {
+  const init = body === undefined ? {} : {
+    method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body),
+  };
+  const response = await fetch(API + path, {credentials: 'same-origin', ...init});
+  const text = await response.text();
+  const json = text ? JSON.parse(text) : {};
+  if (!response.ok) {
+    if (response.status === 401) loggedOut(json.error ? json.error.message : 'not logged in');
+    throw new ApiError(response.status, json.error ? json.error.message : response.statusText);
+  }
+  return json;
+}
+
+function ago(instant) {
+  if (!instant) return '—';
+  const seconds = Math.round((Date.now() - Date.parse(instant)) / 1000);
+  if (Math.abs(seconds) < 60) return seconds >= 0 ? seconds + ' s ago' : 'in ' + -seconds + ' s';
+  const minutes = Math.round(seconds / 60);
+  if (Math.abs(minutes) < 60) return minutes >= 0 ? minutes + ' min ago' : 'in ' + -minutes + ' min';
+  return new Date(instant).toLocaleString();
+}
+
+function left(instant) {
+  const seconds = Math.round((Date.parse(instant) - Date.now()) / 1000);
+  return seconds <= 0 ? 'expired' : seconds < 120 ? seconds + ' s left' : Math.round(seconds / 60) + ' min left';
+}
+
+function table(caption, headers, rows, empty) {
+  if (rows.length === 0) return h('p', {class: 'empty'}, empty);
+  return h('div', {class: 'scroll'}, h('table', {},
+    h('caption', {}, caption),
+    h('thead', {}, h('tr', {}, headers.map(name => h('th', {scope: 'col'}, name)))),
+    h('tbody', {}, rows)));
+}
+
+function badge(text, kind) {
+  return h('span', {class: 'badge ' + (kind || text || '').replace(/[^a-z-]/g, '')}, text);
+}
+
+/** Asks before an operator action; resolves true when confirmed. */
+function confirmed(question) {
+  const dialog = document.getElementById('confirm');
+  document.getElementById('confirm-text').textContent = question;
+  return new Promise(resolve => {
+    const done = answer => () => { dialog.close(); resolve(answer); };
+    document.getElementById('confirm-ok').onclick = done(true);
+    document.getElementById('confirm-cancel').onclick = done(false);
+    dialog.oncancel = done(false);
+    dialog.showModal();
+    document.getElementById('confirm-cancel').focus();
+  });
+}
+
+/** Runs an operator action after confirmation; shows what came of it. */
+async function act(question, path, body, where) {
+  if (!await confirmed(question)) return;
+  const note = where.querySelector('.outcome') || where.appendChild(h('p', {class: 'outcome', role: 'status'}));
+  try {
+    await api(path, body);
+    note.textContent = 'done: ' + question;
+    note.dataset.kind = 'ok';
+  } catch (failure) {
+    note.textContent = 'refused: ' + failure.message;
+    note.dataset.kind = 'error';
+  }
+  state.dirty.add(state.view);
+  render();
+}
+
+// ---------------------------------------------------------------------------------------- views
+
+const ACTIVITY_ORDER = {'waiting-for-input': 0, stalled: 1, working: 2, idle: 3};
+const STATUS_ORDER = {active: 0, stale: 1, gone: 2};
+
+async function agentsView() {
+  const [{agents}, {tasks}, {processes}] = await Promise.all([
+    api('/agents'), api('/tasks?status=in-progress&limit=1000'), api('/processes?all=true&limit=1000')]);
+  const taskOf = new Map(tasks.filter(t => t.assignee).map(t => [t.assignee, t]));
+  const costOf = new Map();
+  for (const run of processes) if (run.costUsd != null) costOf.set(run.agent, (costOf.get(run.agent) || 0) + run.costUsd);
+  const sorted = [...agents].sort((a, b) =>
+    (STATUS_ORDER[a.status] - STATUS_ORDER[b.status]) ||
+    ((ACTIVITY_ORDER[a.activity] ?? 4) - (ACTIVITY_ORDER[b.activity] ?? 4)) || a.id.localeCompare(b.id));
+  const needing = agents.filter(a => a.status !== 'gone' && a.activity === 'waiting-for-input');
+  document.getElementById('count-agents').textContent = needing.length ? '(' + needing.length + ' need you)' : '';
+  const rows = sorted.map(agent => {
+    const task = taskOf.get(agent.id);
+    return h('tr', {'data-agent': agent.id, class: agent.activity === 'waiting-for-input' && agent.status !== 'gone' ? 'needs-you' : null},
+      h('th', {scope: 'row'}, agent.id, agent.label ? h('small', {}, ' ' + agent.label) : null),
+      h('td', {}, agent.kind),
+      h('td', {}, badge(agent.status)),
+      h('td', {}, agent.activity ? badge(agent.activity) : '—', agent.activitySince ? h('small', {}, ' ' + ago(agent.activitySince)) : null),
+      h('td', {}, agent.pane || '—'),
+      h('td', {}, agent.host),
+      h('td', {}, task ? task.title + ' (' + task.progress + ' %)' : '—'),
+      h('td', {}, (agent.leases || []).join(', ') || '—'),
+      h('td', {}, ago(agent.lastSeen)),
+      h('td', {}, costOf.has(agent.id) ? '$' + costOf.get(agent.id).toFixed(2) : '—'));
+  });
+  return [h('h2', {}, 'Agents'),
+    needing.length ? h('p', {class: 'alert', role: 'alert'}, needing.length + ' agent(s) wait for a human: ' + needing.map(a => a.id).join(', ')) : null,
+    table('Agents, those needing a human first', ['Agent', 'Kind', 'Status', 'Doing', 'Pane', 'Host', 'Task', 'Leases', 'Last seen', 'Cost'],
+      rows, 'No agents yet. They appear as they register.')];
+}
+
+async function leasesView(section) {
+  const [{leases}, {waiters}, {events}] = await Promise.all([api('/locks'), api('/locks/waiters'), api('/log?limit=1000')]);
+  document.getElementById('count-leases').textContent = leases.length ? '(' + leases.length + ')' : '';
+  const held = leases.map(lease => h('tr', {'data-resource': lease.resource, 'data-agent': lease.agent},
+    h('th', {scope: 'row'}, lease.resource),
+    h('td', {}, lease.agent),
+    h('td', {}, lease.mode),
+    h('td', {class: 'number'}, String(lease.token)),
+    h('td', {}, ago(lease.acquiredAt)),
+    h('td', {}, left(lease.expiresAt)),
+    h('td', {}, lease.reason || ''),
+    h('td', {}, h('button', {type: 'button', class: 'danger', 'data-action': 'release',
+      onclick: () => act('Release ' + lease.agent + "'s lease on " + lease.resource + '?', '/locks/release-agent',
+        {agent: lease.agent, resource: lease.resource, reason: 'released from the dashboard'}, section)}, 'Release'))));
+  let place = 0;
+  const queued = waiters.map((waiter, index) => {
+    place = index > 0 && waiters[index - 1].resource === waiter.resource ? place + 1 : 1;
+    return h('tr', {'data-resource': waiter.resource, 'data-agent': waiter.agent},
+      h('th', {scope: 'row'}, waiter.resource), h('td', {class: 'number'}, String(place)),
+      h('td', {}, waiter.agent), h('td', {}, waiter.mode), h('td', {}, ago(waiter.since)));
+  });
+  const leaseEvents = events.filter(e => e.kind.startsWith('lease.'));
+  return [h('h2', {}, 'Leases'),
+    table('Live leases', ['Resource', 'Holder', 'Mode', 'Fencing token', 'Acquired', 'Expires', 'Reason', ''], held, 'No lease is held.'),
+    h('h3', {}, 'Waiting (FIFO per resource)'),
+    table('Waiters in the order they will be served', ['Resource', 'Place', 'Agent', 'Mode', 'Since'], queued, 'Nobody waits.'),
+    h('h3', {}, 'Timeline'),
+    timeline(leaseEvents)];
+}
+
+/** Who held what when: a bar per lease from its grant to its end (or now), one row per resource; the table says the same in words. */
+function timeline(events) {
+  const spans = new Map();
+  const bars = [];
+  for (const event of events) {
+    const key = event.details.lease;
+    if (event.kind === 'lease.acquired') {
+      spans.set(key, {resource: event.resource, agent: event.agent, token: event.details.token, from: Date.parse(event.at)});
+    } else if (event.kind !== 'lease.renewed' && spans.has(key)) {
+      bars.push({...spans.get(key), to: Date.parse(event.at), end: event.kind.slice(6)});
+      spans.delete(key);
+    }
+  }
+  const now = Date.now();
+  for (const span of spans.values()) bars.push({...span, to: now, end: 'held'});
+  if (bars.length === 0) return h('p', {class: 'empty'}, 'No lease was granted in the latest events.');
+  const resources = [...new Set(bars.map(b => b.resource))].slice(-30);
+  const start = Math.min(...bars.map(b => b.from));
+  const width = 760, row = 22, label = 200;
+  const x = t => label + (width - label) * (t - start) / Math.max(1, now - start);
+  const svgNs = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(svgNs, 'svg');
+  svg.setAttribute('viewBox', '0 0 ' + width + ' ' + (resources.length * row + 10));
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', 'Lease timeline: ' + bars.length + ' leases on ' + resources.length + ' resources; the table below lists them');
+  const agents = [...new Set(bars.map(b => b.agent))];
+  resources.forEach((resource, i) => {
+    const text = document.createElementNS(svgNs, 'text');
+    text.setAttribute('x', 0); text.setAttribute('y', i * row + 15);
+    text.textContent = resource.length > 28 ? '…' + resource.slice(-27) : resource;
+    svg.append(text);
+    for (const bar of bars.filter(b => b.resource === resource)) {
+      const rect = document.createElementNS(svgNs, 'rect');
+      rect.setAttribute('x', x(bar.from)); rect.setAttribute('y', i * row + 3);
+      rect.setAttribute('width', Math.max(2, x(bar.to) - x(bar.from))); rect.setAttribute('height', row - 6);
+      rect.setAttribute('class', 'agent-' + (agents.indexOf(bar.agent) % 8) + (bar.end === 'held' ? ' held' : ''));
+      const title = document.createElementNS(svgNs, 'title');
+      title.textContent = bar.agent + ' held ' + resource + ' (token ' + bar.token + '), ' + new Date(bar.from).toLocaleTimeString()
+        + ' to ' + (bar.end === 'held' ? 'now' : new Date(bar.to).toLocaleTimeString() + ' (' + bar.end + ')');
+      rect.append(title);
+      svg.append(rect);
+    }
+  });
+  const rows = bars.slice(-50).reverse().map(bar => h('tr', {},
+    h('th', {scope: 'row'}, bar.resource), h('td', {}, bar.agent), h('td', {class: 'number'}, String(bar.token ?? '')),
+    h('td', {}, new Date(bar.from).toLocaleTimeString()), h('td', {}, bar.end === 'held' ? 'held now' : new Date(bar.to).toLocaleTimeString()),
+    h('td', {}, bar.end)));
+  return h('div', {}, h('figure', {}, svg),
+    h('details', {}, h('summary', {}, 'The timeline as a table'),
+      table('Leases, newest first', ['Resource', 'Holder', 'Token', 'From', 'To', 'Ended by'], rows, '')));
+}
+
+function receipt(recipient) {
+  const steps = recipient.ackedAt ? 'acked' : recipient.readAt ? 'read' : recipient.deliveredAt ? 'delivered' : 'stored';
+  return h('li', {}, recipient.agent + ': ', badge(steps),
+    recipient.attempts > 1 ? ' (' + recipient.attempts + ' deliveries)' : '', recipient.escalated ? badge('escalated') : '',
+    recipient.delivery && recipient.delivery !== 'inbox' ? ' ' + recipient.delivery : '');
+}
+
+function messageItem(message) {
+  const awaited = message.ackRequired ? message.to.filter(r => !r.ackedAt).length : 0;
+  return h('article', {class: 'message', 'data-message': message.id},
+    h('header', {}, h('strong', {}, message.from), ' → ', message.to.map(r => r.agent).join(', '), ' ',
+      badge(message.type), message.priority === 'urgent' ? badge('urgent') : '', awaited ? badge(awaited + ' ack(s) awaited', 'awaited') : '',
+      h('small', {}, ' ' + ago(message.sentAt))),
+    h('p', {class: 'text'}, message.tampered ? '(signature check failed: text withheld)' : message.text),
+    h('ul', {class: 'receipts'}, message.to.map(receipt)),
+    h('button', {type: 'button', class: 'link', onclick: () => { state.thread = message.id; state.dirty.add('messages'); render(); }}, 'Thread'));
+}
+
+async function messagesView(section) {
+  const query = state.messageSearch;
+  const path = query ? '/messages/search?q=' + encodeURIComponent(query) + '&limit=100'
+    : '/messages/recent?limit=50' + (state.messagesBefore ? '&before=' + encodeURIComponent(state.messagesBefore) : '');
+  const [{messages}, thread] = await Promise.all([api(path),
+    state.thread ? api('/messages/' + encodeURIComponent(state.thread) + '/thread') : Promise.resolve(null)]);
+  const search = h('input', {type: 'search', id: 'message-search', value: query, 'aria-label': 'Search messages (all words must occur)',
+    placeholder: 'search messages'});
+  const to = h('input', {id: 'send-to', 'aria-label': 'Recipients (agent ids, comma-separated; empty: broadcast)', placeholder: 'to (empty: everyone)'});
+  const text = h('textarea', {id: 'send-text', 'aria-label': 'Message text', placeholder: 'message', rows: 2});
+  const send = () => {
+    const recipients = to.value.split(',').map(s => s.trim()).filter(Boolean);
+    if (!text.value.trim()) return;
+    act(recipients.length ? 'Send this message to ' + recipients.join(', ') + ' as the operator?' : 'Broadcast this message to every agent?',
+      recipients.length ? '/messages' : '/messages/broadcast',
+      recipients.length ? {to: recipients, text: text.value} : {text: text.value}, section);
+  };
+  return [h('h2', {}, 'Messages'),
+    h('form', {class: 'bar', role: 'search', onsubmit: event => {
+      event.preventDefault(); state.messageSearch = search.value.trim(); state.messagesBefore = null; state.dirty.add('messages'); render();
+    }}, search, h('button', {type: 'submit'}, 'Search')),
+    h('form', {class: 'send', onsubmit: event => { event.preventDefault(); send(); }}, to, text, h('button', {type: 'submit', id: 'send'}, 'Send')),
+    thread ? h('aside', {class: 'thread', 'aria-label': 'Thread'}, h('h3', {}, 'Thread'),
+      h('button', {type: 'button', class: 'link', onclick: () => { state.thread = null; state.dirty.add('messages'); render(); }}, 'Close thread'),
+      thread.messages.map(messageItem)) : null,
+    messages.length ? h('div', {class: 'messages'}, messages.map(messageItem)) : h('p', {class: 'empty'}, query ? 'No message matches.' : 'No messages yet.'),
+    !query && messages.length === 50 ? h('button', {type: 'button', onclick: () => {
+      state.messagesBefore = messages[messages.length - 1].id; state.dirty.add('messages'); render();
+    }}, 'Older') : null,
+    state.messagesBefore ? h('button', {type: 'button', onclick: () => { state.messagesBefore = null; state.dirty.add('messages'); render(); }}, 'Newest') : null];
+}
+
+const COLUMNS = ['open', 'blocked', 'in-progress', 'done', 'failed', 'cancelled'];
+
+async function tasksView(section) {
+  const [{tasks}, stats] = await Promise.all([api('/tasks?all=true&limit=1000'), api('/tasks/stats')]);
+  const card = task => h('li', {class: 'card', 'data-task': task.id},
+    h('strong', {}, task.title), ' ', h('small', {}, task.id.slice(0, 8) + ' · P' + task.priority),
+    task.assignee ? h('div', {}, '@' + task.assignee) : null,
+    task.status === 'in-progress' ? h('progress', {max: 100, value: task.progress, 'aria-label': 'progress of ' + task.title}, task.progress + ' %') : null,
+    task.waitingFor.length ? h('div', {}, 'waits for ' + task.waitingFor.map(id => id.slice(0, 8)).join(', ')) : null,
+    task.note ? h('div', {class: 'note'}, task.note) : null,
+    ['open', 'blocked', 'in-progress'].includes(task.status) ? h('div', {class: 'actions'},
+      task.status === 'in-progress' ? h('button', {type: 'button', onclick: () => act('Take "' + task.title + '" from ' + task.assignee
+        + ' and put it back in the ready queue?', '/tasks/' + task.id + '/report', {outcome: 'released', note: 'reassigned from the dashboard'}, section)},
+        'Reassign') : null,
+      h('button', {type: 'button', class: 'danger', onclick: () => act('Cancel "' + task.title + '"?', '/tasks/' + task.id + '/cancel',
+        {reason: 'cancelled from the dashboard'}, section)}, 'Cancel')) : null);
+  const links = tasks.flatMap(task => task.blocks.map(other => h('li', {}, task.title + ' → ' + (tasks.find(t => t.id === other)?.title ?? other))));
+  const counts = stats.byStatus;
+  return [h('h2', {}, 'Tasks'),
+    h('p', {}, counts.open + ' ready, ' + counts.blocked + ' blocked, ' + counts.inProgress + ' in progress, ' + counts.done + ' done, '
+      + counts.failed + ' failed, ' + counts.cancelled + ' cancelled'),
+    h('div', {class: 'board'}, COLUMNS.map(column => h('section', {class: 'column', 'aria-label': column},
+      h('h3', {}, column === 'open' ? 'ready' : column),
+      h('ol', {}, tasks.filter(t => t.status === column).map(card))))),
+    h('h3', {}, 'Dependencies'),
+    links.length ? h('ul', {class: 'links'}, links) : h('p', {class: 'empty'}, 'No task waits for another.')];
+}
+
+async function processesView(section) {
+  const {processes} = await api('/processes?all=true&limit=200');
+  const rows = processes.map(run => h('tr', {'data-process': run.id},
+    h('th', {scope: 'row'}, run.agent), h('td', {}, run.kind), h('td', {}, badge(run.state)), h('td', {}, run.pid ?? '—'),
+    h('td', {}, run.command.join(' ')), h('td', {}, run.uptimeMs != null ? Math.round(run.uptimeMs / 1000) + ' s' : '—'),
+    h('td', {}, run.exitCode ?? (run.endReason || '—')), h('td', {}, run.costUsd != null ? '$' + run.costUsd.toFixed(2) : '—'),
+    h('td', {}, run.lastStep || ''),
+    h('td', {}, ['running', 'queued', 'starting'].includes(run.state) ? h('button', {type: 'button', class: 'danger', onclick: () =>
+      act('Stop ' + run.agent + ' (TERM, then KILL after 10 s)?', '/processes/' + encodeURIComponent(run.id) + '/kill',
+        {reason: 'stopped from the dashboard'}, section)}, 'Kill') : '')));
+  return [h('h2', {}, 'Processes'),
+    table('Supervised processes, newest first', ['Agent', 'Kind', 'State', 'Pid', 'Command', 'Uptime', 'Exit', 'Cost', 'Last step', ''],
+      rows, 'No process was spawned (swarm spawn).')];
+}
+
+async function planView(section) {
+  const [doc, {events}] = await Promise.all([api('/doc'), api('/doc/history?limit=30')]);
+  const sections = doc.sections.map(part => {
+    const editor = h('textarea', {rows: Math.min(20, part.lines + 2), 'aria-label': 'Text of ' + part.name}, part.text);
+    return h('section', {class: 'plan-section', 'data-section': part.name},
+      h('h3', {}, part.name, h('small', {}, ' version ' + part.version + ', ' + part.changedBy + ', ' + ago(part.changedAt))),
+      h('pre', {}, part.text || '(empty)'),
+      h('details', {}, h('summary', {}, 'Edit'), editor,
+        h('button', {type: 'button', onclick: () => act('Save section "' + part.name + '" (only if still at version ' + part.version + ')?',
+          '/doc/set', {section: part.name, text: editor.value, ifVersion: part.version}, section)}, 'Save')));
+  });
+  const history = events.slice().reverse().map(event => h('li', {}, ago(event.at) + ' ' + event.kind + ' by ' + (event.agent || 'operator')
+    + (event.details && event.details.section ? ' (' + event.details.section + ')' : '')));
+  return [h('h2', {}, 'Plan (COORDINATION.md, revision ' + doc.revision + ')'), sections, h('h3', {}, 'History'), h('ul', {}, history)];
+}
+
+function logRow(event) {
+  return h('tr', {'data-event': event.id}, h('td', {class: 'number'}, String(event.id)), h('td', {}, new Date(event.at).toLocaleTimeString()),
+    h('td', {}, event.kind), h('td', {}, event.agent || ''), h('td', {}, event.resource || ''),
+    h('td', {}, Object.entries(event.details || {}).map(([k, v]) => k + '=' + (typeof v === 'object' ? JSON.stringify(v) : v)).join(' ')));
+}
+
+async function logView() {
+  if (state.log.length === 0) state.log = (await api('/log?limit=200')).events;
+  const filter = h('input', {type: 'search', id: 'log-filter', value: state.logFilter, placeholder: 'filter: kind, agent or resource',
+    'aria-label': 'Filter events by kind, agent or resource', oninput: event => { state.logFilter = event.target.value; renderLogRows(); }});
+  return [h('h2', {}, 'Log'), h('div', {class: 'bar'}, filter),
+    h('div', {class: 'scroll'}, h('table', {}, h('caption', {}, 'Events, newest first'),
+      h('thead', {}, h('tr', {}, ['Id', 'Time', 'Kind', 'Agent', 'Resource', 'Details'].map(name => h('th', {scope: 'col'}, name)))),
+      h('tbody', {id: 'log-rows'})))];
+}
+
+function renderLogRows() {
+  const body = document.getElementById('log-rows');
+  if (!body) return;
+  const words = state.logFilter.toLowerCase();
+  const shown = state.log.filter(e => !words || [e.kind, e.agent, e.resource].some(v => v && v.toLowerCase().includes(words)));
+  body.replaceChildren(...shown.slice().reverse().map(logRow));
+}
+
+const RENDERERS = {agents: agentsView, leases: leasesView, messages: messagesView, tasks: tasksView, processes: processesView,
+  plan: planView, log: logView};
+
+/** Renders the shown view if an event changed it; one render at a time, the latest changes last. */
+async function render() {
+  if (state.rendering) { state.again = true; return; }
+  state.rendering = true;
+  try {
+    do {
+      state.again = false;
+      const view = state.view;
+      if (!state.dirty.has(view)) continue;
+      state.dirty.delete(view);
+      const section = document.getElementById('view-' + view);
+      const focused = document.activeElement && section.contains(document.activeElement) ? document.activeElement.id : null;
+      const open = [...section.querySelectorAll('details[open]')].map(d => d.parentElement.dataset.section || 'timeline');
+      try {
+        const content = await RENDERERS[view](section);
+        const outcome = section.querySelector('.outcome');
+        section.replaceChildren(...[content].flat(2).filter(Boolean), ...(outcome ? [outcome] : []));
+        section.querySelectorAll('details').forEach(d => { if (open.includes(d.parentElement.dataset.section || 'timeline')) d.open = true; });
+        if (view === 'log') renderLogRows();
+        if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
+        section.dataset.rendered = String(Date.now());
+      } catch (failure) {
+        if (failure.status !== 401) section.replaceChildren(h('p', {class: 'error', role: 'alert'}, 'Cannot show ' + view + ': ' + failure.message));
+      }
+    } while (state.again);
+  } finally {
+    state.rendering = false;
+  }
+}
+
+function show(view) {
+  state.view = view;
+  for (const button of document.querySelectorAll('[role=tab]')) button.setAttribute('aria-selected', String(button.dataset.view === view));
+  for (const panel of document.querySelectorAll('[role=tabpanel]')) panel.hidden = panel.dataset.view !== view;
+  history.replaceState(null, '', '#' + view);
+  state.dirty.add(view);
+  render();
+}
+
+// ----------------------------------------------------------------------------------------- live
+
+/** Set when the page stops following (logged out). */
+let following = true;
+const RECONNECT_MS = 1000;
+
+/**
+ * Follows the hub's event stream (server-sent events, read with fetch: EventSource takes only
+ * events it is told the names of). A reconnect resumes after the last event seen, so nothing is
+ * missed; the first connection and every reconnect render again what may have changed before it.
+ */
+async function follow() {
+  const live = document.getElementById('live');
+  let last = null;
+  while (following) {
+    try {
+      const response = await fetch(API + '/events' + (last === null ? '' : '?after=' + last),
+        {credentials: 'same-origin', headers: {Accept: 'text/event-stream'}});
+      if (response.status === 401) {
+        const json = await response.json().catch(() => ({}));
+        loggedOut(json.error ? json.error.message : 'not logged in');
+        return;
+      }
+      if (!response.ok) throw new ApiError(response.status, response.statusText);
+      live.textContent = 'live';
+      live.dataset.state = 'live';
+      VIEWS.forEach(view => state.dirty.add(view));
+      scheduleRender();
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      for (;;) {
+        const {value, done} = await reader.read();
+        if (done) break;
+        buffer += value;
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const lines = buffer.slice(0, end).split('\n');
+          buffer = buffer.slice(end + 2);
+          const data = lines.filter(line => line.startsWith('data: ')).map(line => line.slice(6)).join('\n');
+          if (data) {
+            const event = JSON.parse(data);
+            last = event.id;
+            received(event);
+          }
+        }
+      }
+    } catch (failure) { /* the hub stopped or the network failed: try again */ }
+    if (!following) return;
+    live.textContent = 'reconnecting…';
+    live.dataset.state = 'reconnecting';
+    await new Promise(resolve => setTimeout(resolve, RECONNECT_MS));
+  }
+}
+
+function received(event) {
+  if (state.log.length && event.id > state.log[state.log.length - 1].id) {
+    state.log.push(event);
+    if (state.log.length > LOG_KEPT) state.log.splice(0, state.log.length - LOG_KEPT);
+    if (state.view === 'log') renderLogRows();
+  }
+  for (const view of AFFECTS[event.kind.split('.')[0]] || []) state.dirty.add(view);
+  if (state.dirty.has(state.view)) scheduleRender();
+}
+
+let scheduled = null;
+function scheduleRender() {
+  if (scheduled) return;
+  scheduled = setTimeout(() => { scheduled = null; render(); }, 100); // a burst of events renders once
+}
+
+function loggedOut(why) {
+  following = false;
+  document.getElementById('login-why').textContent = why + ': run `swarm dashboard` in the project and open the link it prints.';
+  document.getElementById('login-needed').hidden = false;
+  for (const panel of document.querySelectorAll('[role=tabpanel]')) panel.hidden = true;
+  document.getElementById('logout').hidden = true;
+  const live = document.getElementById('live');
+  live.textContent = 'logged out';
+  live.dataset.state = 'logged-out';
+}
+
+// ---------------------------------------------------------------------------------------- start
+
+async function logIn() {
+  const code = location.hash.startsWith('#login=') ? location.hash.slice(7) : null;
+  if (!code) return;
+  history.replaceState(null, '', '/'); // the code leaves the address bar and the history at once
+  const response = await fetch('/login', {method: 'POST', body: code, credentials: 'same-origin'});
+  if (!response.ok) {
+    const json = await response.json().catch(() => ({}));
+    throw new ApiError(response.status, json.error ? json.error.message : 'login refused');
+  }
+}
+
+async function start() {
+  for (const button of document.querySelectorAll('[role=tab]')) {
+    button.addEventListener('click', () => show(button.dataset.view));
+    button.addEventListener('keydown', event => {
+      const step = {ArrowRight: 1, ArrowLeft: -1}[event.key];
+      if (!step) return;
+      const next = VIEWS[(VIEWS.indexOf(button.dataset.view) + step + VIEWS.length) % VIEWS.length];
+      document.querySelector('[data-view=' + next + '][role=tab]').focus();
+      show(next);
+    });
+  }
+  document.getElementById('logout').addEventListener('click', async () => {
+    await fetch('/logout', {method: 'POST', credentials: 'same-origin'});
+    loggedOut('logged out');
+  });
+  try {
+    await logIn();
+    await api('/agents?problems=true');
+  } catch (failure) {
+    loggedOut(failure.message);
+    return;
+  }
+  document.getElementById('logout').hidden = false;
+  follow();
+  const asked = location.hash.slice(1);
+  show(VIEWS.includes(asked) ? asked : 'agents');
+}
+
+start();

@@ -1,0 +1,295 @@
+package dev.swarmhub.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.swarmhub.hub.Hub;
+import dev.swarmhub.testing.Await;
+import dev.swarmhub.testing.HubProcess;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Cookie;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+/**
+ * The dashboard in a real headless Chromium (Debian's chromium and chromium-driver), against a real
+ * hub process, with the CLI acting beside it: login through the one-time URL, live updates from the
+ * event stream without a reload, an operator action, and refusals of requests without the cookie
+ * or from another origin. Screenshots of every view go to target/dashboard/.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DashboardBrowserTest {
+
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final Path SHOTS = Path.of("target", "dashboard");
+    private static final List<String> VIEWS = List.of("agents", "leases", "messages", "tasks", "processes", "plan", "log");
+
+    @TempDir
+    static Path project;
+
+    private HubProcess hub;
+    private CliRunner cli;
+    private ChromeDriver browser;
+    private Map<String, String> alice;
+    private Map<String, String> bob;
+    private final HttpClient http = HttpClient.newHttpClient();
+    /** How long each live update took from the CLI's answer to the row on the page (reported, not judged: the machine's speed varies). */
+    private final List<Long> liveMillis = new ArrayList<>();
+
+    @BeforeAll
+    void startHubAndBrowser() throws IOException {
+        assertThat(CHROMIUM).as("install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)").isExecutable();
+        assertThat(CHROMEDRIVER).as("install Debian's chromium-driver").isExecutable();
+        hub = HubProcess.start(project);
+        cli = new CliRunner(project);
+        alice = cli.register("alice");
+        bob = cli.register("bob");
+        ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile()).addArguments("--headless=new", "--no-sandbox",
+                "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--disable-dev-shm-usage", "--window-size=1280,800", "--user-data-dir=" + Files.createTempDirectory(project, "chromium"));
+        browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build(), options);
+        Files.createDirectories(SHOTS);
+    }
+
+    @AfterAll
+    void stop() throws IOException {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (hub != null) {
+            hub.close();
+        }
+        Files.writeString(SHOTS.resolve("live-update-ms.txt"), liveMillis + "\n");
+    }
+
+    private CliRunner.Result ok(Map<String, String> environment, String... args) {
+        CliRunner.Result result = cli.run(environment, args);
+        assertThat(result.exitCode()).as(String.join(" ", args) + ": " + result.err()).isZero();
+        return result;
+    }
+
+    private String hubAddress() {
+        return "http://127.0.0.1:" + Hub.readInfo(project).get("port");
+    }
+
+    private Cookie sessionCookie() {
+        return browser.manage().getCookies().stream().filter(cookie -> cookie.getName().startsWith("swarm_session_")).findFirst().orElse(null);
+    }
+
+    /** Shows the view and waits until it was rendered after that (showing one always renders it). */
+    private void show(String view) {
+        String before = browser.findElement(By.id("view-" + view)).getAttribute("data-rendered");
+        browser.findElement(By.cssSelector("[role=tab][data-view=" + view + "]")).click();
+        Await.until(view + " rendered", () -> {
+            String rendered = browser.findElement(By.id("view-" + view)).getAttribute("data-rendered");
+            return rendered != null && !rendered.equals(before);
+        });
+    }
+
+    private boolean present(String css) {
+        return !browser.findElements(By.cssSelector(css)).isEmpty();
+    }
+
+    @Test
+    @Order(1)
+    void theOneTimeUrlLogsInOnceAndLeavesNoSecretInTheAddressOrThePage() {
+        String url = ok(Map.of(), "dashboard", "--no-open", "--json").json().get("url").asString();
+        String code = url.substring(url.indexOf("#login=") + 7);
+        browser.get(url);
+        Await.until("the page is live", () -> "live".equals(browser.findElement(By.id("live")).getAttribute("data-state")));
+        assertThat(browser.getCurrentUrl()).doesNotContain(code).doesNotContain("login=");
+        Cookie session = sessionCookie();
+        assertThat(session).as("the session cookie").isNotNull();
+        assertThat(session.isHttpOnly()).isTrue();
+        assertThat(session.getSameSite()).isEqualTo("Strict");
+        assertThat(browser.getPageSource()).doesNotContain(session.getValue()).doesNotContain(code)
+                .doesNotContain(cli.operatorToken());
+        assertThat((String) ((JavascriptExecutor) browser).executeScript("return document.cookie")).as("no script reads the session").isEmpty();
+
+        String again = login(code);
+        assertThat(again).as("a used link logs in no more").startsWith("401");
+    }
+
+    @Test
+    @Order(2)
+    void anAcquireByTheCliAppearsInTheLeasesViewWithoutAReload() {
+        show("leases");
+        ((JavascriptExecutor) browser).executeScript("window.sameDocument = 'kept'");
+        for (int i = 0; i < 5; i++) {
+            String resource = "src/live-" + i + ".py";
+            ok(alice, "lock", "acquire", resource, "--ttl", "10m", "--reason", "live " + i);
+            long answered = System.nanoTime();
+            Await.until(resource + " on the page", () -> present("#view-leases tr[data-resource='" + resource + "'][data-agent=alice]"));
+            liveMillis.add((System.nanoTime() - answered) / 1_000_000);
+        }
+        assertThat(((JavascriptExecutor) browser).executeScript("return window.sameDocument")).as("the page was not reloaded").isEqualTo("kept");
+        WebElement row = browser.findElement(By.cssSelector("#view-leases tr[data-resource='src/live-4.py']"));
+        String token = cli.run(alice, "lock", "who", "src/live-4.py", "--json").json().get("leases").get(0).get("token").asString();
+        assertThat(row.getText()).contains("alice", "exclusive", token, "live 4");
+    }
+
+    @Test
+    @Order(3)
+    void aWaiterShowsInItsQueueAndAMessageByTheCliInMessages() throws Exception {
+        ok(alice, "lock", "acquire", "src/queue.py", "--ttl", "10m");
+        Thread waiter = Thread.ofVirtual().start(() -> cli.run(bob, "lock", "acquire", "src/queue.py", "--wait", "5m", "--ttl", "1m"));
+        show("leases");
+        Await.until("bob waiting on the page", () -> present("#view-leases tr[data-resource='src/queue.py'][data-agent=bob]"));
+
+        String id = ok(alice, "send", "bob", "review-request", "please review src/queue.py", "--json").json().get("id").asString();
+        show("messages");
+        Await.until("the message on the page", () -> present("#view-messages article[data-message='" + id + "']"));
+        assertThat(browser.findElement(By.cssSelector("#view-messages article[data-message='" + id + "']")).getText())
+                .contains("alice", "bob", "please review src/queue.py");
+
+        ok(alice, "lock", "release", "src/queue.py");
+        waiter.join(Duration.ofSeconds(60));
+        assertThat(cli.run("lock", "who", "src/queue.py", "--json").json().get("leases").get(0).get("agent").asString()).isEqualTo("bob");
+    }
+
+    @Test
+    @Order(4)
+    void theOperatorReleasesALeaseFromThePage() {
+        ok(alice, "lock", "acquire", "src/stuck.py", "--ttl", "10m");
+        show("leases");
+        By release = By.cssSelector("#view-leases tr[data-resource='src/stuck.py'] button[data-action=release]");
+        Await.until("the lease on the page", () -> present("#view-leases tr[data-resource='src/stuck.py']"));
+        browser.findElement(release).click();
+        Await.until("the confirmation", () -> browser.findElement(By.id("confirm")).isDisplayed());
+        assertThat(browser.findElement(By.id("confirm-text")).getText()).contains("alice", "src/stuck.py");
+        browser.findElement(By.id("confirm-ok")).click();
+        Await.until("the lease released", () -> cli.run("lock", "who", "src/stuck.py", "--json").json().get("leases").isEmpty());
+        Await.until("the row gone from the page", () -> !present("#view-leases tr[data-resource='src/stuck.py']"));
+        String logged = ok(Map.of(), "log", "--kind", "lease.force-released", "--json").out();
+        assertThat(logged).contains("src/stuck.py", "released from the dashboard");
+    }
+
+    @Test
+    @Order(5)
+    void requestsWithoutTheCookieOrFromAnotherOriginAreRefused() throws Exception {
+        ok(alice, "lock", "acquire", "src/guarded.py", "--ttl", "10m");
+        String hubAddress = hubAddress();
+        String cookie = sessionCookie().getName() + "=" + sessionCookie().getValue();
+        String release = "{\"agent\":\"alice\",\"resource\":\"src/guarded.py\"}";
+
+        assertThat(send(HttpRequest.newBuilder(URI.create(hubAddress + "/api/v1/locks")).GET())).startsWith("401");
+        assertThat(send(post(hubAddress, release).header("Cookie", cookie).header("Origin", "http://evil.example")))
+                .startsWith("403").contains("origin 'http://evil.example'");
+        assertThat(send(post(hubAddress, release).header("Cookie", cookie))).as("no Origin on a change").startsWith("403");
+        assertThat(send(HttpRequest.newBuilder(URI.create(hubAddress + "/api/v1/locks")).GET().header("Cookie", cookie)
+                .header("Sec-Fetch-Site", "cross-site"))).startsWith("403");
+
+        // a page of another origin on this host (another port: the same "site" for SameSite) posts with the browser's cookie
+        HttpServer other = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        String page = "<!doctype html><title>other</title><script>fetch('" + hubAddress + "/api/v1/locks/release-agent', {method: 'POST', "
+                + "mode: 'no-cors', credentials: 'include', headers: {'Content-Type': 'text/plain'}, body: '" + release + "'})"
+                + ".finally(() => document.title = 'sent');</script>";
+        other.createContext("/", exchange -> {
+            byte[] body = page.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "text/html");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        other.start();
+        try {
+            String dashboard = browser.getWindowHandle();
+            browser.switchTo().newWindow(org.openqa.selenium.WindowType.TAB);
+            browser.get("http://127.0.0.1:" + other.getAddress().getPort() + "/");
+            Await.until("the other page's request", () -> "sent".equals(browser.getTitle()));
+            browser.close();
+            browser.switchTo().window(dashboard);
+        } finally {
+            other.stop(0);
+        }
+        assertThat(cli.run("lock", "who", "src/guarded.py", "--json").json().get("leases").get(0).get("agent").asString())
+                .as("the forged release changed nothing").isEqualTo("alice");
+        Await.until("the hub's log of the refusal: the browser sent the cookie (else 401), and said the page was of another origin",
+                () -> hubLog().contains("refused 403 POST /api/v1/locks/release-agent: unauthenticated: request from another site "
+                        + "(Sec-Fetch-Site: same-site)"));
+
+        assertThat(send(post(hubAddress, release).header("Cookie", cookie).header("Origin", hubAddress)))
+                .as("the same request from the dashboard's origin").startsWith("200");
+    }
+
+    @Test
+    @Order(6)
+    void everyViewRendersAtDesktopAndPhoneWidths() throws IOException {
+        ok(alice, "task", "create", "Write the parser", "--json");
+        ok(alice, "doc", "append", "Current Work", "- @alice writes the parser");
+        for (String view : VIEWS) {
+            show(view);
+            assertThat(browser.findElements(By.cssSelector("#view-" + view + " .error"))).as(view + " shows no error").isEmpty();
+            screenshot(view + "-1280x800");
+        }
+        browser.manage().window().setSize(new Dimension(390, 844));
+        for (String view : VIEWS) {
+            show(view);
+            screenshot(view + "-390x844");
+        }
+        browser.manage().window().setSize(new Dimension(1280, 800));
+    }
+
+    private String hubLog() {
+        try {
+            return Files.readString(project.resolve(".swarm/hub.log"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private void screenshot(String name) throws IOException {
+        Files.write(SHOTS.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+    }
+
+    private HttpRequest.Builder post(String hubAddress, String body) {
+        return HttpRequest.newBuilder(URI.create(hubAddress + "/api/v1/locks/release-agent")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+    }
+
+    private String login(String code) {
+        try {
+            String hubAddress = hubAddress();
+            return send(HttpRequest.newBuilder(URI.create(hubAddress + "/login")).header("Origin", hubAddress)
+                    .POST(HttpRequest.BodyPublishers.ofString(code)));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** "STATUS body". */
+    private String send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return response.statusCode() + " " + response.body();
+    }
+}
