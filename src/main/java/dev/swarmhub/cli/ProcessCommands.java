@@ -1,5 +1,6 @@
 package dev.swarmhub.cli;
 
+import dev.swarmhub.hub.HubFiles;
 import dev.swarmhub.hub.JsonViews;
 import dev.swarmhub.kernel.Durations;
 import dev.swarmhub.kernel.Limits;
@@ -109,7 +110,7 @@ final class ProcessCommands {
         @Override
         public Integer call() throws IOException {
             Limits.agentId(agent);
-            Path file = swarm.projectRoot().resolve(".swarm").resolve("runs").resolve(agent + ".log");
+            Path file = HubFiles.runOutput(swarm.projectRoot(), agent);
             if (!Files.exists(file)) {
                 throw SwarmException.badInput("no output of agent " + agent + " (" + file + "): give the agent id swarm ps shows");
             }

@@ -6,15 +6,19 @@ import dev.swarmhub.host.PaneGuard;
 import dev.swarmhub.host.Tmux;
 import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.kernel.Durations;
+import dev.swarmhub.kernel.Limits;
 import dev.swarmhub.kernel.RateLimitedException;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.leases.ResourceParser;
+import dev.swarmhub.processes.ProcessOperations;
+import dev.swarmhub.processes.Run;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -54,6 +58,9 @@ final class Api extends HttpServlet {
     };
     /** /messages/{id}/{action}, /tasks/{id}/{action}, /processes/{id}/{action}: an operation on one message, task or process. */
     private static final Pattern ON_ONE = Pattern.compile("(GET|POST) /(messages|tasks|processes)/([^/]+)(?:/([a-z]+))?");
+    /** GET /processes/{id}/output: a run's last lines of output. */
+    private static final Pattern OUTPUT = Pattern.compile("GET /processes/([^/]+)/output");
+    private static final int MOST_OUTPUT_LINES = 1_000;
     /** The argument the path names, per collection: /messages/{id} is the message, /tasks/{id} the task. */
     private static final Map<String, String> NAMED_IN_PATH = Map.of("messages", "message", "tasks", "task", "processes", "process");
 
@@ -139,6 +146,7 @@ final class Api extends HttpServlet {
         answers.put("GET /events", OpenApi.Success.eventStream(JsonViews.EventView.class));
         answers.put("GET /openapi.json", OpenApi.Success.json(200, JsonNode.class));
         answers.put("GET /messages/search", OpenApi.Success.of(message.search));
+        answers.put("GET /processes/{id}/output", OpenApi.Success.json(200, JsonViews.OutputView.class));
         for (Map<String, Exposed<?, ?>> routes : List.of(postedOperations, queriedOperations, onOne)) {
             routes.forEach((route, exposed) -> answers.put(route, OpenApi.Success.of(exposed)));
         }
@@ -305,10 +313,26 @@ final class Api extends HttpServlet {
                 yield new Answer(201, JsonViews.registered(registered.agent(), registered.token()));
             }
             case "GET /messages/search" -> queried(message.search, caller, request, response, Map.of("q", "query"));
-            default -> postedOperations.containsKey(route) ? posted(postedOperations.get(route), caller, request, response, body)
+            default -> OUTPUT.matcher(route).matches() ? output(caller, OUTPUT.matcher(route).replaceFirst("$1"), request.getParameter("lines"))
+                    : postedOperations.containsKey(route) ? posted(postedOperations.get(route), caller, request, response, body)
                     : queriedOperations.containsKey(route) ? queried(queriedOperations.get(route), caller, request, response, Map.of())
                     : onOne(route, caller, body, request, response);
         };
+    }
+
+    /** A run's last lines of output ({@code lines}: how many, default 50), read from its file on this host. */
+    private Answer output(Caller caller, String id, String lines) {
+        int count = lines == null ? 50 : Limits.digits(lines, 4) ? Integer.parseInt(lines) : -1;
+        if (count < 0 || count > MOST_OUTPUT_LINES) {
+            throw SwarmException.badInput("bad parameter 'lines' '" + lines + "': use a number from 0 to " + MOST_OUTPUT_LINES);
+        }
+        Run run = process.show.callCommitted(caller, new ProcessOperations.One(id));
+        Path file = HubFiles.runOutput(services.root, run.agent());
+        try {
+            return new Answer(200, new JsonViews.OutputView(run.agent(), Files.exists(file) ? LogFileReader.last(file, count) : List.of()));
+        } catch (IOException unreadable) {
+            throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot read the output of " + run.agent() + ": " + unreadable.getMessage(), unreadable);
+        }
     }
 
     private Answer onOne(String route, Caller caller, String body, HttpServletRequest request, HttpServletResponse response) {

@@ -34,6 +34,16 @@ public final class HubFiles {
         return root.resolve(".swarm").resolve("hub.out");
     }
 
+    /** The directory of supervised processes' output files. */
+    public static Path runs(Path root) {
+        return root.resolve(".swarm").resolve("runs");
+    }
+
+    /** Where a supervised agent's stdout and stderr go (its older parts beside it, numbered). */
+    public static Path runOutput(Path root, String agent) {
+        return runs(root).resolve(agent + ".log");
+    }
+
     /** Whether the hub.json beside this hub socket announces that its hub marks running commands. */
     public static boolean announcesKeepAlive(Path socket) {
         try {

@@ -297,6 +297,9 @@ public final class JsonViews {
             @Field("its output file, under .swarm/runs") String log) {
     }
 
+    public record OutputView(@Field("the run's agent") String agent, @Field("its output file's last lines, oldest first") List<String> lines) {
+    }
+
     public record StopView(Instant at, @Field("TERM or KILL") String signal, long graceMs, String by, String reason) {
     }
 

@@ -552,11 +552,7 @@ final class ProcessSupervisor implements ProcessControl {
     }
 
     Path outputOf(String agent) {
-        return runs(root).resolve(agent + ".log");
-    }
-
-    static Path runs(Path root) {
-        return root.resolve(".swarm").resolve("runs");
+        return HubFiles.runOutput(root, agent);
     }
 
     List<String> watchedRuns() {

@@ -86,7 +86,7 @@ public final class Messages {
             throw SwarmException.badInput(recipients.size() + " recipients; at most " + MAX_RECIPIENTS);
         }
         recipients.forEach(Limits::agentId);
-        String sender = from.agentId();
+        String sender = sender(from);
         return store.write(tx -> {
             gate.admit(tx, from);
             List<String> unknown = recipients.stream().filter(name -> AgentStore.in(tx).agent(name).map(a -> a.status() == Agent.Status.GONE)
@@ -100,7 +100,7 @@ public final class Messages {
     }
 
     public Message broadcast(Caller from, Draft draft, boolean includeSelf) {
-        String sender = from.agentId();
+        String sender = sender(from);
         return store.write(tx -> {
             gate.admit(tx, from);
             List<String> everyone = AgentStore.in(tx).agents().stream().filter(agent -> agent.status() != Agent.Status.GONE)
@@ -114,16 +114,21 @@ public final class Messages {
 
     /** Answers a message to its sender, in its thread. */
     public Message reply(Caller from, String ref, Draft draft) {
-        String sender = from.agentId();
+        String sender = sender(from);
         return store.write(tx -> {
             gate.admit(tx, from);
-            Message original = visible(tx, resolve(tx, ref), sender);
+            Message original = visible(tx, resolve(tx, ref), from.operator() ? null : sender);
             if (original.sender().equals(Caller.HUB_ID)) {
                 throw SwarmException.badInput("message " + original.id() + " is from the hub itself: reply to its sender instead");
             }
             Draft inThread = new Draft(draft.type(), draft.text(), draft.priority(), draft.ack(), original.thread());
             return post(tx, sender, List.of(original.sender()), inThread, original.id());
         });
+    }
+
+    /** Who a message is from: the agent, or the operator (from the dashboard), whose replies arrive in its own inbox. */
+    private static String sender(Caller from) {
+        return from.operator() ? Caller.OPERATOR_ID : from.agentId();
     }
 
     /** Stores a message from {@code sender} (the hub itself for escalations, which no rate limit holds back). */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import dev.swarmhub.hub.Hub;
 import dev.swarmhub.testing.Await;
+import dev.swarmhub.testing.HeadlessChromium;
 import dev.swarmhub.testing.HubProcess;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -36,8 +37,7 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The dashboard in a real headless Chromium (Debian's chromium and chromium-driver), against a real
@@ -49,8 +49,6 @@ import org.openqa.selenium.chrome.ChromeOptions;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DashboardBrowserTest {
 
-    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Path SHOTS = Path.of("target", "dashboard");
     private static final List<String> VIEWS = List.of("agents", "leases", "messages", "tasks", "processes", "plan", "log");
 
@@ -68,16 +66,11 @@ class DashboardBrowserTest {
 
     @BeforeAll
     void startHubAndBrowser() throws IOException {
-        assertThat(CHROMIUM).as("install Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)").isExecutable();
-        assertThat(CHROMEDRIVER).as("install Debian's chromium-driver").isExecutable();
         hub = HubProcess.start(project);
         cli = new CliRunner(project);
         alice = cli.register("alice");
         bob = cli.register("bob");
-        ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile()).addArguments("--headless=new", "--no-sandbox",
-                "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--disable-dev-shm-usage", "--window-size=1280,800", "--user-data-dir=" + Files.createTempDirectory(project, "chromium"));
-        browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build(), options);
+        browser = HeadlessChromium.start(Files.createTempDirectory(project, "chromium"));
         Files.createDirectories(SHOTS);
     }
 
@@ -125,8 +118,7 @@ class DashboardBrowserTest {
     void theOneTimeUrlLogsInOnceAndLeavesNoSecretInTheAddressOrThePage() {
         String url = ok(Map.of(), "dashboard", "--no-open", "--json").json().get("url").asString();
         String code = url.substring(url.indexOf("#login=") + 7);
-        browser.get(url);
-        Await.until("the page is live", () -> "live".equals(browser.findElement(By.id("live")).getAttribute("data-state")));
+        HeadlessChromium.logIn(browser, url);
         assertThat(browser.getCurrentUrl()).doesNotContain(code).doesNotContain("login=");
         Cookie session = sessionCookie();
         assertThat(session).as("the session cookie").isNotNull();
@@ -138,6 +130,9 @@ class DashboardBrowserTest {
 
         String again = login(code);
         assertThat(again).as("a used link logs in no more").startsWith("401");
+        assertThat(hubLog()).as("the hub's log").doesNotContain(code).doesNotContain(session.getValue()).contains("POST /login");
+        assertThat(ok(Map.of(), "log", "--limit", "1000", "--json").out()).as("the event log").contains("dashboard.login")
+                .doesNotContain(code).doesNotContain(session.getValue());
     }
 
     @Test
@@ -242,8 +237,88 @@ class DashboardBrowserTest {
                 .as("the same request from the dashboard's origin").startsWith("200");
     }
 
+    private String processState(String agent) {
+        try {
+            String answer = send(HttpRequest.newBuilder(URI.create(hubAddress() + "/api/v1/processes/" + agent))
+                    .header("Authorization", "Bearer " + cli.operatorToken()).GET());
+            return JsonMapper.builder().build().readTree(answer.substring(4)).path("state").asString();
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Clicks the element once it is there, again if a live update replaced it meanwhile. */
+    private void click(By element) {
+        Await.until("a click on " + element, () -> {
+            try {
+                browser.findElement(element).click();
+                return true;
+            } catch (org.openqa.selenium.StaleElementReferenceException | org.openqa.selenium.NoSuchElementException replaced) {
+                return false;
+            }
+        });
+    }
+
+    /** Clicks the action's button, checks the confirmation names what it does, confirms. */
+    private void confirmAction(By button, String... named) {
+        click(button);
+        Await.until("the confirmation", () -> browser.findElement(By.id("confirm")).isDisplayed());
+        assertThat(browser.findElement(By.id("confirm-text")).getText()).contains(named);
+        browser.findElement(By.id("confirm-ok")).click();
+    }
+
     @Test
     @Order(6)
+    void theOperatorSendsCancelsReassignsEditsThePlanAndStopsAProcessFromThePage() throws Exception {
+        show("messages");
+        browser.findElement(By.id("send-to")).sendKeys("bob");
+        browser.findElement(By.id("send-text")).sendKeys("from the dashboard: please rebase");
+        browser.findElement(By.id("send")).click();
+        Await.until("the confirmation", () -> browser.findElement(By.id("confirm")).isDisplayed());
+        browser.findElement(By.id("confirm-ok")).click();
+        Await.until("bob's inbox (" + browser.findElements(By.cssSelector("#view-messages .outcome")).stream().map(WebElement::getText).toList()
+                + cli.run(bob, "inbox", "--json") + ")", () -> cli.run(bob, "inbox", "--json").out().contains("from the dashboard: please rebase"));
+        assertThat(cli.run(bob, "inbox", "--json").json().get("messages").findValuesAsString("from")).contains("operator");
+
+        String cancelled = ok(alice, "task", "create", "Drop the old parser", "--json").json().get("id").asString();
+        String reassigned = ok(alice, "task", "create", "Port the lexer", "--json").json().get("id").asString();
+        ok(bob, "task", "claim", reassigned);
+        show("tasks");
+        confirmAction(By.cssSelector("#view-tasks li[data-task='" + cancelled + "'] button.danger"), "Cancel", "Drop the old parser");
+        Await.until("the task cancelled", () -> cli.run(alice, "task", "show", cancelled, "--json").json().get("status").asString().equals("cancelled"));
+        confirmAction(By.xpath("//li[@data-task='" + reassigned + "']//button[text()='Reassign']"), "Port the lexer", "bob");
+        Await.until("the task ready again", () -> cli.run(alice, "task", "show", reassigned, "--json").json().get("status").asString().equals("open"));
+
+        ok(alice, "doc", "append", "Blocked", "- @alice waits for #" + reassigned.substring(0, 8));
+        show("plan");
+        WebElement blocked = browser.findElement(By.cssSelector("#view-plan section[data-section='Blocked']"));
+        blocked.findElement(By.tagName("summary")).click();
+        WebElement editor = blocked.findElement(By.tagName("textarea"));
+        editor.clear();
+        editor.sendKeys("- nothing blocks now");
+        confirmAction(By.cssSelector("#view-plan section[data-section='Blocked'] details button"), "Blocked");
+        Await.until("the section saved", () -> cli.run(alice, "doc", "show", "Blocked").out().strip().equals("- nothing blocks now"));
+        ok(alice, "doc", "append", "Current Work", "- @bob ports #" + reassigned.substring(0, 8));
+        click(By.cssSelector("#view-plan section[data-section='Current Work'] a.mention[href='#agents']"));
+        Await.until("bob's row marked", () -> present("#view-agents tr.highlight[data-agent=bob]"));
+
+        String answer = send(HttpRequest.newBuilder(URI.create(hubAddress() + "/api/v1/processes")).header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + cli.operatorToken())
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"worker\",\"command\":[\"sh\",\"-c\",\"echo started-work; exec sleep 600\"]}")));
+        assertThat(answer).startsWith("201");
+        String spawned = JsonMapper.builder().build().readTree(answer.substring(4)).path("process").path("agent").asString();
+        show("processes");
+        Await.until("the run on the page", () -> present("#view-processes tr[data-agent='" + spawned + "']"));
+        browser.findElement(By.cssSelector("#view-processes tr[data-agent='" + spawned + "'] button[data-action=output]")).click();
+        Await.until("its output on the page", () -> present("#process-output") && browser.findElement(By.id("process-output")).getText()
+                .contains("started-work"));
+        confirmAction(By.cssSelector("#view-processes tr[data-agent='" + spawned + "'] button[data-action=kill]"), "Stop", spawned);
+        Await.until("the process stopped", () -> processState(spawned).equals("killed"));
+        assertThat(ok(Map.of(), "log", "--kind", "process.stopping", "--json").out()).contains("stopped from the dashboard");
+    }
+
+    @Test
+    @Order(7)
     void everyViewRendersAtDesktopAndPhoneWidths() throws IOException {
         ok(alice, "task", "create", "Write the parser", "--json");
         ok(alice, "doc", "append", "Current Work", "- @alice writes the parser");

@@ -151,6 +151,8 @@ class ResponseSchemaTest {
         check("GET /processes", 200, api.get(operator, "/processes?all=true"));
         check("GET /processes/{id}", 200, api.get(alice, "/processes/" + spawned.path("agent").asString()));
         check("GET /processes/stats", 200, api.get(operator, "/processes/stats"));
+        check("GET /processes/{id}/output", 200, api.get(operator, "/processes/" + spawned.path("agent").asString() + "/output?lines=5"));
+        check("GET /processes/{id}/output", 400, api.get(operator, "/processes/" + spawned.path("agent").asString() + "/output?lines=1001"));
         JsonNode killed = check("POST /processes/{id}/kill", 200, api.post(alice, "/processes/" + spawned.path("id").asString() + "/kill",
                 "{\"grace\":\"5s\",\"reason\":\"schema\"}")).json();
         assertThat(killed.path("processes").get(0).path("state").asString()).isEqualTo("killed");

@@ -102,6 +102,21 @@ class MessagesTest {
     }
 
     @Test
+    void theOperatorSendsBroadcastsAndRepliesAndAnswersReachItsOwnInbox() {
+        Caller operator = Caller.ofOperator();
+        Message told = messages.send(operator, List.of("A"), draft(MessageType.INFO, "rebase on main"));
+        assertThat(told.sender()).isEqualTo(Caller.OPERATOR_ID);
+        assertThat(log.latest(null, "message.sent", 1).getFirst().agent()).isEqualTo(Caller.OPERATOR_ID);
+        Message answer = messages.reply(a, told.id(), draft(MessageType.INFO, "done"));
+        assertThat(answer.recipientNames()).containsExactly(Caller.OPERATOR_ID);
+        assertThat(messages.inbox(operator, true, null)).extracting(view -> view.message().text()).containsExactly("done");
+        Message followUp = messages.reply(operator, answer.id(), draft(MessageType.INFO, "thanks"));
+        assertThat(followUp.recipientNames()).containsExactly("A");
+        assertThat(followUp.thread()).isEqualTo(told.thread());
+        assertThat(messages.broadcast(operator, draft(MessageType.INFO, "freeze at 5"), false).recipientNames()).containsExactly("A", "B", "C");
+    }
+
+    @Test
     void recentMessagesAreNewestFirstInPagesAndAnAgentSeesOnlyItsOwn() {
         Message first = send(a, "B", "one");
         Message second = send(b, "C", "two");

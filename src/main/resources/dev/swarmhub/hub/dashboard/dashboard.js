@@ -14,7 +14,7 @@ const LOG_KEPT = 500;
 
 const state = {
   view: 'agents', dirty: new Set(VIEWS), rendering: false, again: false,
-  log: [], logFilter: '', messagesBefore: null, messageSearch: '', thread: null, timelineEvents: [],
+  log: [], logFilter: '', messagesBefore: null, messageSearch: '', thread: null, outputOf: null, highlight: null,
 };
 
 // ------------------------------------------------------------------------------------- helpers
@@ -98,7 +98,7 @@ async function act(question, path, body, where) {
   const note = where.querySelector('.outcome') || where.appendChild(h('p', {class: 'outcome', role: 'status'}));
   try {
     await api(path, body);
-    note.textContent = 'done: ' + question;
+    note.textContent = 'done: ' + question.replace(/\?$/, '');
     note.dataset.kind = 'ok';
   } catch (failure) {
     note.textContent = 'refused: ' + failure.message;
@@ -254,18 +254,20 @@ async function messagesView(section) {
     placeholder: 'search messages'});
   const to = h('input', {id: 'send-to', 'aria-label': 'Recipients (agent ids, comma-separated; empty: broadcast)', placeholder: 'to (empty: everyone)'});
   const text = h('textarea', {id: 'send-text', 'aria-label': 'Message text', placeholder: 'message', rows: 2});
+  const type = h('select', {id: 'send-type', 'aria-label': 'Message type'},
+    ['INFO', 'QUESTION', 'REVIEW-REQUEST', 'BLOCKED', 'COMPLETED', 'CHALLENGE'].map(name => h('option', {value: name}, name.toLowerCase())));
   const send = () => {
     const recipients = to.value.split(',').map(s => s.trim()).filter(Boolean);
     if (!text.value.trim()) return;
     act(recipients.length ? 'Send this message to ' + recipients.join(', ') + ' as the operator?' : 'Broadcast this message to every agent?',
       recipients.length ? '/messages' : '/messages/broadcast',
-      recipients.length ? {to: recipients, text: text.value} : {text: text.value}, section);
+      recipients.length ? {to: recipients, type: type.value, text: text.value} : {type: type.value, text: text.value}, section);
   };
   return [h('h2', {}, 'Messages'),
     h('form', {class: 'bar', role: 'search', onsubmit: event => {
       event.preventDefault(); state.messageSearch = search.value.trim(); state.messagesBefore = null; state.dirty.add('messages'); render();
     }}, search, h('button', {type: 'submit'}, 'Search')),
-    h('form', {class: 'send', onsubmit: event => { event.preventDefault(); send(); }}, to, text, h('button', {type: 'submit', id: 'send'}, 'Send')),
+    h('form', {class: 'send', onsubmit: event => { event.preventDefault(); send(); }}, to, type, text, h('button', {type: 'submit', id: 'send'}, 'Send')),
     thread ? h('aside', {class: 'thread', 'aria-label': 'Thread'}, h('h3', {}, 'Thread'),
       h('button', {type: 'button', class: 'link', onclick: () => { state.thread = null; state.dirty.add('messages'); render(); }}, 'Close thread'),
       thread.messages.map(messageItem)) : null,
@@ -305,18 +307,42 @@ async function tasksView(section) {
 }
 
 async function processesView(section) {
-  const {processes} = await api('/processes?all=true&limit=200');
-  const rows = processes.map(run => h('tr', {'data-process': run.id},
+  const [{processes}, output] = await Promise.all([api('/processes?all=true&limit=200'),
+    state.outputOf ? api('/processes/' + encodeURIComponent(state.outputOf) + '/output?lines=40') : Promise.resolve(null)]);
+  const rows = processes.map(run => h('tr', {'data-process': run.id, 'data-agent': run.agent},
     h('th', {scope: 'row'}, run.agent), h('td', {}, run.kind), h('td', {}, badge(run.state)), h('td', {}, run.pid ?? '—'),
     h('td', {}, run.command.join(' ')), h('td', {}, run.uptimeMs != null ? Math.round(run.uptimeMs / 1000) + ' s' : '—'),
     h('td', {}, run.exitCode ?? (run.endReason || '—')), h('td', {}, run.costUsd != null ? '$' + run.costUsd.toFixed(2) : '—'),
     h('td', {}, run.lastStep || ''),
-    h('td', {}, ['running', 'queued', 'starting'].includes(run.state) ? h('button', {type: 'button', class: 'danger', onclick: () =>
+    h('td', {}, h('button', {type: 'button', class: 'link', 'data-action': 'output',
+      onclick: () => { state.outputOf = run.agent; state.dirty.add('processes'); render(); }}, 'Output'), ' ',
+    ['running', 'queued', 'starting'].includes(run.state) ? h('button', {type: 'button', class: 'danger', 'data-action': 'kill', onclick: () =>
       act('Stop ' + run.agent + ' (TERM, then KILL after 10 s)?', '/processes/' + encodeURIComponent(run.id) + '/kill',
         {reason: 'stopped from the dashboard'}, section)}, 'Kill') : '')));
   return [h('h2', {}, 'Processes'),
     table('Supervised processes, newest first', ['Agent', 'Kind', 'State', 'Pid', 'Command', 'Uptime', 'Exit', 'Cost', 'Last step', ''],
-      rows, 'No process was spawned (swarm spawn).')];
+      rows, 'No process was spawned (swarm spawn).'),
+    output ? h('section', {class: 'output', 'aria-label': 'Output of ' + output.agent},
+      h('h3', {}, 'Output of ' + output.agent + ' (last 40 lines, live)'),
+      h('pre', {id: 'process-output'}, output.lines.join('\n') || '(no output yet)')) : null];
+}
+
+/** Agents' and tasks' mentions in a line (@agent-2, #01JD3K…) as links to their views; the rest as text. */
+function linked(text) {
+  const parts = [];
+  let at = 0;
+  for (const match of text.matchAll(/(^|[\s(\[])(@[A-Za-z0-9][A-Za-z0-9_.-]*|#[0-9A-Za-z]{6,26})/g)) {
+    const start = match.index + match[1].length;
+    parts.push(text.slice(at, start));
+    const mention = match[2];
+    const view = mention.startsWith('@') ? 'agents' : 'tasks';
+    parts.push(h('a', {href: '#' + view, class: 'mention', onclick: event => {
+      event.preventDefault(); state.highlight = mention.slice(1); show(view);
+    }}, mention));
+    at = start + mention.length;
+  }
+  parts.push(text.slice(at));
+  return parts;
 }
 
 async function planView(section) {
@@ -325,7 +351,7 @@ async function planView(section) {
     const editor = h('textarea', {rows: Math.min(20, part.lines + 2), 'aria-label': 'Text of ' + part.name}, part.text);
     return h('section', {class: 'plan-section', 'data-section': part.name},
       h('h3', {}, part.name, h('small', {}, ' version ' + part.version + ', ' + part.changedBy + ', ' + ago(part.changedAt))),
-      h('pre', {}, part.text || '(empty)'),
+      h('pre', {}, part.text ? linked(part.text) : '(empty)'),
       h('details', {}, h('summary', {}, 'Edit'), editor,
         h('button', {type: 'button', onclick: () => act('Save section "' + part.name + '" (only if still at version ' + part.version + ')?',
           '/doc/set', {section: part.name, text: editor.value, ifVersion: part.version}, section)}, 'Save')));
@@ -371,8 +397,13 @@ async function render() {
       state.again = false;
       const view = state.view;
       if (!state.dirty.has(view)) continue;
-      state.dirty.delete(view);
       const section = document.getElementById('view-' + view);
+      const active = document.activeElement;
+      if (active && section.contains(active) && ['INPUT', 'TEXTAREA', 'SELECT'].includes(active.tagName)) {
+        active.addEventListener('blur', scheduleRender, {once: true}); // never redraw under what someone is typing
+        continue;
+      }
+      state.dirty.delete(view);
       const focused = document.activeElement && section.contains(document.activeElement) ? document.activeElement.id : null;
       const open = [...section.querySelectorAll('details[open]')].map(d => d.parentElement.dataset.section || 'timeline');
       try {
@@ -381,6 +412,7 @@ async function render() {
         section.replaceChildren(...[content].flat(2).filter(Boolean), ...(outcome ? [outcome] : []));
         section.querySelectorAll('details').forEach(d => { if (open.includes(d.parentElement.dataset.section || 'timeline')) d.open = true; });
         if (view === 'log') renderLogRows();
+        if (state.highlight) highlight(section);
         if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
         section.dataset.rendered = String(Date.now());
       } catch (failure) {
@@ -389,6 +421,18 @@ async function render() {
     } while (state.again);
   } finally {
     state.rendering = false;
+  }
+}
+
+/** Marks and scrolls to the agent or task a plan line mentioned (by id, or a task id's prefix). */
+function highlight(section) {
+  const wanted = state.highlight.toLowerCase();
+  state.highlight = null;
+  const found = [...section.querySelectorAll('[data-agent], [data-task]')]
+    .find(row => (row.dataset.agent || '').toLowerCase() === wanted || (row.dataset.task || '').toLowerCase().startsWith(wanted));
+  if (found) {
+    found.classList.add('highlight');
+    found.scrollIntoView({block: 'center'});
   }
 }
 
@@ -494,7 +538,12 @@ async function logIn() {
   }
 }
 
+const OUTPUT_REFRESH_MS = 2000;
+
 async function start() {
+  setInterval(() => { // output grows without events: the shown tail is read again while it is on screen
+    if (state.view === 'processes' && state.outputOf) { state.dirty.add('processes'); render(); }
+  }, OUTPUT_REFRESH_MS);
   for (const button of document.querySelectorAll('[role=tab]')) {
     button.addEventListener('click', () => show(button.dataset.view));
     button.addEventListener('keydown', event => {
