@@ -32,13 +32,16 @@ final class LogCommand implements Callable<Integer> {
     @Option(names = "--after", paramLabel = "ID", description = "Events after this id (oldest first) instead of the newest.")
     Long after;
 
+    @Option(names = "--before", paramLabel = "ID", description = "The newest events before this id: a page back in the log.")
+    Long before;
+
     @ClientSide.RunsInClient
     @Option(names = {"-f", "--follow"}, description = "Keep printing new events until interrupted (one JSON document per line with --json).")
     boolean follow;
 
     @Override
     public Integer call() {
-        LogOperations.Read read = new LogOperations.Read(holder, kind, after, limit);
+        LogOperations.Read read = new LogOperations.Read(holder, kind, after, before, limit);
         if (!follow) {
             return swarm.run(services -> services.logEndpoints.read, swarm.agentCaller(), read, events -> events.isEmpty() ? "no events\n" : lines(events));
         }

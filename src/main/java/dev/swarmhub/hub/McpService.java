@@ -383,7 +383,7 @@ final class McpService implements AutoCloseable {
                 resource("swarm://locks", "locks", "Live locks", services.leaseEndpoints.holders,
                         new LeaseOperations.Holders(null, null)),
                 resource("swarm://log", "log", "The newest 50 events", services.logEndpoints.read,
-                        new LogOperations.Read(null, null, null, null)));
+                        new LogOperations.Read(null, null, null, null, null)));
     }
 
     /**

@@ -18,6 +18,11 @@ public final class EventLog {
         return store.read(tx -> tx.latestEvents(agent, kind, checkedLimit(limit)));
     }
 
+    /** The newest events before the given id, oldest first: a page back in the log. */
+    public List<Event> before(long beforeId, String agent, String kind, int limit) {
+        return store.read(tx -> tx.eventsBefore(beforeId, agent, kind, checkedLimit(limit)));
+    }
+
     /** Events after the given id, oldest first: the way to follow the log without missing one. */
     public List<Event> after(long afterId, String agent, String kind, int limit) {
         return store.read(tx -> tx.events(afterId, agent, kind, checkedLimit(limit)));

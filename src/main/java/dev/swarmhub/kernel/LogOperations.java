@@ -11,8 +11,12 @@ public final class LogOperations {
             @Doc("Only this agent's events") String agent,
             @Doc(value = "Only events of this kind", example = "lease.acquired") String kind,
             @Doc("Events after this id, oldest first, instead of the newest") Long after,
+            @Doc("The newest events before this id (a page back), oldest first") Long before,
             @Doc("How many (default 50, at most 10000)") Integer limit) {
         public Read {
+            if (after != null && before != null) {
+                throw SwarmException.badInput("give 'after' (newer events) or 'before' (older ones), not both");
+            }
             limit = limit == null ? DEFAULT_LIMIT : limit;
         }
     }
@@ -21,6 +25,7 @@ public final class LogOperations {
 
     public LogOperations(EventLog log) {
         read = new Operation<>("log.read", "The event log: the newest events, or those after an id; oldest first.", Read.class, false,
-                (caller, a) -> a.after() == null ? log.latest(a.agent(), a.kind(), a.limit()) : log.after(a.after(), a.agent(), a.kind(), a.limit()));
+                (caller, a) -> a.after() != null ? log.after(a.after(), a.agent(), a.kind(), a.limit())
+                        : a.before() != null ? log.before(a.before(), a.agent(), a.kind(), a.limit()) : log.latest(a.agent(), a.kind(), a.limit()));
     }
 }

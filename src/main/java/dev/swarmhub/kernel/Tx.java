@@ -29,7 +29,12 @@ public interface Tx {
     List<Event> events(long afterId, String agent, String kind, int limit);
 
     /** The newest {@code limit} events matching the filters, oldest first. */
-    List<Event> latestEvents(String agent, String kind, int limit);
+    default List<Event> latestEvents(String agent, String kind, int limit) {
+        return eventsBefore(Long.MAX_VALUE, agent, kind, limit);
+    }
+
+    /** The newest {@code limit} events with id less than {@code beforeId} matching the filters, oldest first: a page back in the log. */
+    List<Event> eventsBefore(long beforeId, String agent, String kind, int limit);
 
     Optional<String> setting(String name);
 

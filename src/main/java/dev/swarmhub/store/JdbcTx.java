@@ -89,9 +89,9 @@ final class JdbcTx implements Tx {
     }
 
     @Override
-    public List<Event> latestEvents(String agent, String kind, int limit) {
-        List<Object> args = new ArrayList<>();
-        String where = "1 = 1" + eventFilters(agent, kind, args);
+    public List<Event> eventsBefore(long beforeId, String agent, String kind, int limit) {
+        List<Object> args = new ArrayList<>(List.of(beforeId));
+        String where = "id < ?" + eventFilters(agent, kind, args);
         args.add(limit);
         List<Event> newestFirst = queryEvents("SELECT id, at, kind, agent, resource, details FROM events WHERE " + where
                 + " ORDER BY id DESC LIMIT ?", args.toArray());

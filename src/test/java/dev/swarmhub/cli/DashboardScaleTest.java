@@ -69,6 +69,11 @@ class DashboardScaleTest {
                     report.append("view ").append(view).append(": ").append(took.longValue()).append(" ms\n");
                     assertThat(browser.findElements(By.cssSelector("#view-" + view + " .error"))).as(view).isEmpty();
                 }
+                int shown = browser.findElements(By.cssSelector("#log-rows tr")).size();
+                page.executeScript("window.shownAt = Date.now(); document.getElementById('log-older').click()");
+                Await.until("a page of older events", () -> browser.findElements(By.cssSelector("#log-rows tr")).size() == shown + 200);
+                report.append("log: ").append(shown).append(" rows, 200 older added in ")
+                        .append(((Number) page.executeScript("return Date.now() - window.shownAt")).longValue()).append(" ms (measured after they showed)\n");
                 page.executeScript("document.querySelector('[role=tab][data-view=leases]').click()");
                 Map<String, String> agent = cli.register("scale-probe");
                 List<Long> updates = new ArrayList<>();

@@ -1,6 +1,7 @@
 package dev.swarmhub.kernel;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.swarmhub.testing.MutableClock;
@@ -135,13 +136,20 @@ class SettingsTest {
             settings.set(Caller.ofOperator(), "test.size", Integer.toString(i));
         }
         LogOperations operations = new LogOperations(log);
-        List<Event> newest = operations.read.run(Caller.ofOperator(), new LogOperations.Read(null, null, null, null));
+        List<Event> newest = operations.read.run(Caller.ofOperator(), new LogOperations.Read(null, null, null, null, null));
         assertThat(newest).hasSize(LogOperations.DEFAULT_LIMIT);
         assertThat(newest.get(newest.size() - 1).details()).containsEntry("value", "52");
         assertThat(newest.get(0).details()).containsEntry("value", "3");
         long first = log.latest(null, null, 52).get(0).id();
-        assertThat(operations.read.run(Caller.ofOperator(), new LogOperations.Read(null, "setting.changed", first, 2)))
+        assertThat(operations.read.run(Caller.ofOperator(), new LogOperations.Read(null, "setting.changed", first, null, 2)))
                 .extracting(event -> event.details().get("value")).containsExactly("2", "3");
-        assertThat(operations.read.run(Caller.ofOperator(), new LogOperations.Read("agent-1", null, null, 5))).isEmpty();
+        assertThat(operations.read.run(Caller.ofOperator(), new LogOperations.Read("agent-1", null, null, null, 5))).isEmpty();
+        long oldestShown = newest.get(0).id();
+        assertThat(operations.read.run(Caller.ofOperator(), new LogOperations.Read(null, null, null, oldestShown, 2)))
+                .as("the page before: the two events just older, oldest first").extracting(event -> event.details().get("value"))
+                .containsExactly("1", "2");
+        assertThat(operations.read.run(Caller.ofOperator(), new LogOperations.Read(null, "setting.changed", null, first, 5)))
+                .as("strictly before").isEmpty();
+        assertThatThrownBy(() -> new LogOperations.Read(null, null, 1L, 2L, null)).hasMessageContaining("not both");
     }
 }

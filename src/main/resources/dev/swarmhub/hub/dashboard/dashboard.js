@@ -371,10 +371,16 @@ async function logView() {
   if (state.log.length === 0) state.log = (await api('/log?limit=200')).events;
   const filter = h('input', {type: 'search', id: 'log-filter', value: state.logFilter, placeholder: 'filter: kind, agent or resource',
     'aria-label': 'Filter events by kind, agent or resource', oninput: event => { state.logFilter = event.target.value; renderLogRows(); }});
+  const older = h('button', {type: 'button', id: 'log-older', onclick: async () => {
+    const page = (await api('/log?limit=200&before=' + state.log[0].id)).events;
+    state.log.unshift(...page); // kept: the reader asked for them (LOG_KEPT bounds only what arrives live)
+    if (page.length === 0) older.disabled = true;
+    renderLogRows();
+  }}, 'Older events');
   return [h('h2', {}, 'Log'), h('div', {class: 'bar'}, filter),
     h('div', {class: 'scroll'}, h('table', {}, h('caption', {}, 'Events, newest first'),
       h('thead', {}, h('tr', {}, ['Id', 'Time', 'Kind', 'Agent', 'Resource', 'Details'].map(name => h('th', {scope: 'col'}, name)))),
-      h('tbody', {id: 'log-rows'})))];
+      h('tbody', {id: 'log-rows'}))), older];
 }
 
 function renderLogRows() {
@@ -501,7 +507,7 @@ async function follow() {
 function received(event) {
   if (state.log.length && event.id > state.log[state.log.length - 1].id) {
     state.log.push(event);
-    if (state.log.length > LOG_KEPT) state.log.splice(0, state.log.length - LOG_KEPT);
+    if (state.log.length > LOG_KEPT && state.view !== 'log') state.log.splice(0, state.log.length - LOG_KEPT);
     if (state.view === 'log') renderLogRows();
   }
   for (const view of AFFECTS[event.kind.split('.')[0]] || []) state.dirty.add(view);
