@@ -459,10 +459,11 @@ const RECONNECT_MS = 1000;
 
 /**
  * Follows the hub's event stream (server-sent events, read with fetch: EventSource takes only
- * events it is told the names of). A reconnect resumes after the last event seen, so nothing is
- * missed; the first connection and every reconnect render again what may have changed before it.
+ * events it is told the names of). {@code opened} runs once the first connection is up: what it
+ * draws then misses no later change. A reconnect resumes after the last event seen, so nothing is
+ * missed in between either.
  */
-async function follow() {
+async function follow(opened) {
   const live = document.getElementById('live');
   let last = null;
   while (following) {
@@ -477,8 +478,10 @@ async function follow() {
       if (!response.ok) throw new ApiError(response.status, response.statusText);
       live.textContent = 'live';
       live.dataset.state = 'live';
-      VIEWS.forEach(view => state.dirty.add(view));
-      scheduleRender();
+      if (opened) {
+        opened();
+        opened = null;
+      }
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = '';
       for (;;) {
@@ -572,9 +575,8 @@ async function start() {
     return;
   }
   document.getElementById('logout').hidden = false;
-  follow();
   const asked = location.hash.slice(1);
-  show(VIEWS.includes(asked) ? asked : 'agents');
+  follow(() => show(VIEWS.includes(asked) ? asked : 'agents'));
 }
 
 start();
