@@ -319,6 +319,27 @@ class DashboardBrowserTest {
 
     @Test
     @Order(7)
+    void aHubKilledAndRestartedIsFollowedAgainWithNothingMissedAndTheKeyboardSwitchesViews() {
+        show("leases");
+        ((JavascriptExecutor) browser).executeScript("window.sameDocument = 'kept'");
+        String port = String.valueOf(Hub.readInfo(project).get("port"));
+        hub.kill();
+        Await.until("the page sees the hub gone", () -> "reconnecting".equals(browser.findElement(By.id("live")).getAttribute("data-state")));
+        ok(alice, "lock", "acquire", "src/while-down.py", "--ttl", "10m"); // written to the store while no hub serves
+        hub = HubProcess.start(project, Map.of(), List.of(), List.of("--port", port));
+        Await.until("the stream resumed", () -> "live".equals(browser.findElement(By.id("live")).getAttribute("data-state")));
+        Await.until("the change made while the hub was down", () -> present("#view-leases tr[data-resource='src/while-down.py']"));
+        assertThat(((JavascriptExecutor) browser).executeScript("return window.sameDocument")).as("no reload, the same login").isEqualTo("kept");
+
+        WebElement tab = browser.findElement(By.cssSelector("[role=tab][data-view=leases]"));
+        tab.sendKeys(org.openqa.selenium.Keys.ARROW_RIGHT);
+        Await.until("the next view by the keyboard", () -> "true".equals(
+                browser.findElement(By.cssSelector("[role=tab][data-view=messages]")).getAttribute("aria-selected")));
+        assertThat(browser.switchTo().activeElement().getAttribute("data-view")).isEqualTo("messages");
+    }
+
+    @Test
+    @Order(8)
     void everyViewRendersAtDesktopAndPhoneWidths() throws IOException {
         ok(alice, "task", "create", "Write the parser", "--json");
         ok(alice, "doc", "append", "Current Work", "- @alice writes the parser");

@@ -52,11 +52,17 @@ public final class HubProcess implements AutoCloseable {
 
     /** As {@link #launch(Path, Map)}, with these options for its JVM (system properties). */
     public static HubProcess launch(Path root, Map<String, String> environment, List<String> jvmOptions) {
+        return launch(root, environment, jvmOptions, List.of());
+    }
+
+    /** As {@link #launch(Path, Map, List)}, with these options for {@code swarm up} (--port N). */
+    public static HubProcess launch(Path root, Map<String, String> environment, List<String> jvmOptions, List<String> upOptions) {
         Path log = root.resolve("hub-" + STARTED.incrementAndGet() + ".log");
         List<String> command = new ArrayList<>(List.of(JavaProcess.javaBinary(), "-XX:+UseSerialGC", "-Xlog:all=warning:stderr", "-XX:-UsePerfData",
                 "--enable-native-access=ALL-UNNAMED"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.swarmhub.cli.Swarm", "up", "--root", root.toString()));
+        command.addAll(upOptions);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
@@ -80,7 +86,11 @@ public final class HubProcess implements AutoCloseable {
 
     /** Starts the hub with these options for its JVM and waits until it serves. */
     public static HubProcess start(Path root, Map<String, String> environment, List<String> jvmOptions) {
-        HubProcess hub = launch(root, environment, jvmOptions);
+        return start(root, environment, jvmOptions, List.of());
+    }
+
+    public static HubProcess start(Path root, Map<String, String> environment, List<String> jvmOptions, List<String> upOptions) {
+        HubProcess hub = launch(root, environment, jvmOptions, upOptions);
         try {
             hub.awaitServing();
             return hub;
