@@ -130,7 +130,8 @@ class DashboardBrowserTest {
 
         String again = login(code);
         assertThat(again).as("a used link logs in no more").startsWith("401");
-        assertThat(hubLog()).as("the hub's log").doesNotContain(code).doesNotContain(session.getValue()).contains("POST /login");
+        Await.until("the refused login in the hub's log", () -> hubLog().contains("refused 401 POST /login"));
+        assertThat(hubLog()).as("the hub's log").doesNotContain(code).doesNotContain(session.getValue());
         assertThat(ok(Map.of(), "log", "--limit", "1000", "--json").out()).as("the event log").contains("dashboard.login")
                 .doesNotContain(code).doesNotContain(session.getValue());
     }
@@ -341,8 +342,13 @@ class DashboardBrowserTest {
     @Test
     @Order(8)
     void everyViewRendersAtDesktopAndPhoneWidths() throws IOException {
-        ok(alice, "task", "create", "Write the parser", "--json");
+        String parser = ok(alice, "task", "create", "Write the parser", "--json").json().get("id").asString();
+        String tests = ok(alice, "task", "create", "Test the parser", "--json").json().get("id").asString();
+        ok(alice, "task", "link", parser, "--blocks", tests);
         ok(alice, "doc", "append", "Current Work", "- @alice writes the parser");
+        show("tasks");
+        Await.until("the dependency graph", () -> browser.findElements(By.cssSelector("#view-tasks svg.graph rect")).size() == 2);
+        assertThat(browser.findElement(By.cssSelector("#view-tasks svg.graph")).getAttribute("aria-label")).contains("2 tasks");
         for (String view : VIEWS) {
             show(view);
             assertThat(browser.findElements(By.cssSelector("#view-" + view + " .error"))).as(view + " shows no error").isEmpty();

@@ -303,7 +303,64 @@ async function tasksView(section) {
       h('h3', {}, column === 'open' ? 'ready' : column),
       h('ol', {}, tasks.filter(t => t.status === column).map(card))))),
     h('h3', {}, 'Dependencies'),
-    links.length ? h('ul', {class: 'links'}, links) : h('p', {class: 'empty'}, 'No task waits for another.')];
+    links.length ? [dependencyGraph(tasks), h('details', {}, h('summary', {}, 'The dependencies as a list'), h('ul', {class: 'links'}, links))]
+      : h('p', {class: 'empty'}, 'No task waits for another.')];
+}
+
+/** Tasks that block or wait, in columns by how many tasks stand before them, an arrow from each blocker to what it blocks. */
+function dependencyGraph(tasks) {
+  const byId = new Map(tasks.map(task => [task.id, task]));
+  const linked = tasks.filter(task => task.blocks.length || task.blockedBy.length);
+  const depth = new Map();
+  const depthOf = (task, seen = new Set()) => {
+    if (depth.has(task.id)) return depth.get(task.id);
+    if (seen.has(task.id)) return 0; // the hub refuses cycles; a half-loaded list must not loop here
+    seen.add(task.id);
+    const before = task.blockedBy.map(id => byId.get(id)).filter(Boolean);
+    const value = before.length ? 1 + Math.max(...before.map(other => depthOf(other, seen))) : 0;
+    depth.set(task.id, value);
+    return value;
+  };
+  linked.forEach(task => depthOf(task));
+  const columns = [];
+  for (const task of linked) (columns[depth.get(task.id)] ||= []).push(task);
+  const width = 180, gap = 60, row = 34;
+  const place = new Map();
+  columns.forEach((column, x) => column.forEach((task, y) => place.set(task.id, {x: x * (width + gap), y: y * row})));
+  const svgNs = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(svgNs, 'svg');
+  const height = Math.max(...columns.map(column => column.length)) * row;
+  const total = columns.length * (width + gap) - gap;
+  svg.setAttribute('viewBox', '0 0 ' + total + ' ' + height);
+  svg.setAttribute('width', total); // drawn at its size, not stretched to the page
+  svg.setAttribute('height', height);
+  svg.setAttribute('role', 'img');
+  svg.setAttribute('aria-label', 'Dependency graph of ' + linked.length + ' tasks; the list below says the same');
+  svg.setAttribute('class', 'graph');
+  const add = (name, attributes, text) => {
+    const element = document.createElementNS(svgNs, name);
+    Object.entries(attributes).forEach(([key, value]) => element.setAttribute(key, value));
+    if (text !== undefined) element.textContent = text;
+    svg.append(element);
+    return element;
+  };
+  const marker = add('marker', {id: 'arrow', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 6, markerHeight: 6, orient: 'auto'});
+  marker.append(Object.assign(document.createElementNS(svgNs, 'path'), {}));
+  marker.firstChild.setAttribute('d', 'M0,0 L10,5 L0,10 z');
+  for (const task of linked) {
+    for (const blocked of task.blocks) {
+      const from = place.get(task.id), to = place.get(blocked);
+      if (from && to) add('line', {x1: from.x + width, y1: from.y + row / 2 - 2, x2: to.x, y2: to.y + row / 2 - 2, class: 'edge',
+        'marker-end': 'url(#arrow)'});
+    }
+  }
+  for (const task of linked) {
+    const at = place.get(task.id);
+    add('rect', {x: at.x, y: at.y, width: width, height: row - 6, rx: 4, class: 'node ' + task.status});
+    add('text', {x: at.x + 6, y: at.y + row / 2 + 1}, (task.title.length > 24 ? task.title.slice(0, 23) + '…' : task.title))
+      .append(Object.assign(document.createElementNS(svgNs, 'title'), {textContent: task.title + ' (' + task.status + ')'}));
+  }
+  return h('figure', {class: 'graph'}, svg);
 }
 
 async function processesView(section) {
