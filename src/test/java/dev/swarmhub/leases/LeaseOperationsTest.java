@@ -106,6 +106,12 @@ class LeaseOperationsTest {
         assertThat(operations.release.run(a, new LeaseOperations.Release(List.of("name:build"), null)))
                 .extracting(released -> released.lease().resource().text()).containsExactly("name:build");
         operations.acquire.run(a, new LeaseOperations.Acquire(List.of("name:again"), null, null, null, null));
+        assertThat(operations.waiters.run(Caller.ofOperator(), new LeaseOperations.Queues())).isEmpty();
+        assertThat(operations.releaseAgent.run(Caller.ofOperator(), new LeaseOperations.ReleaseAgent("agent-a", "name:other", "one")))
+                .as("a lease it does not hold").isEmpty();
+        assertThat(operations.releaseAgent.run(Caller.ofOperator(), new LeaseOperations.ReleaseAgent("agent-a", "src/./a.py", "one")))
+                .extracting(lease -> lease.resource().text()).containsExactly("src/a.py");
+        operations.acquire.run(a, new LeaseOperations.Acquire(List.of("src/a.py"), null, null, null, null));
         assertThat(operations.releaseAgent.run(Caller.ofOperator(), new LeaseOperations.ReleaseAgent("agent-a", null, "crashed")))
                 .extracting(lease -> lease.resource().text()).containsExactlyInAnyOrder("src/a.py", "name:again");
         operations.acquire.run(b, new LeaseOperations.Acquire(List.of("name:last"), null, null, null, null));

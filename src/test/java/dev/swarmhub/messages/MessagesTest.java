@@ -114,6 +114,9 @@ class MessagesTest {
         assertThat(followUp.recipientNames()).containsExactly("A");
         assertThat(followUp.thread()).isEqualTo(told.thread());
         assertThat(messages.broadcast(operator, draft(MessageType.INFO, "freeze at 5"), false).recipientNames()).containsExactly("A", "B", "C");
+        Message between = send(b, "C", "between two agents");
+        assertThat(messages.reply(operator, between.id(), draft(MessageType.INFO, "the operator sees every thread")).recipientNames())
+                .containsExactly("B");
     }
 
     @Test
