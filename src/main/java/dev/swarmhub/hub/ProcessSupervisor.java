@@ -414,11 +414,12 @@ final class ProcessSupervisor implements ProcessControl {
         LOG.warn("process {} of agent {}: {}", entry.run.id(), entry.run.agent(), why);
         synchronized (this) { // not while a read rotates the file
             try (FileChannel file = FileChannel.open(entry.output, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-                long keep = limit.burstBytes();
                 long size = file.size();
-                if (entry.fileKey.equals(identity(entry.output)) && size > keep) {
+                long keep = Math.min(limit.burstBytes(), size); // a rotation may just have emptied it: the note is written still
+                if (entry.fileKey.equals(identity(entry.output))) {
                     file.truncate(keep);
-                    byte[] note = ("\n[swarm] " + (size - keep) + " bytes of output discarded: " + why + "\n").getBytes(StandardCharsets.UTF_8);
+                    byte[] note = ("\n[swarm] " + (size > keep ? size - keep + " bytes of output discarded: " : "output stopped: ") + why + "\n")
+                            .getBytes(StandardCharsets.UTF_8);
                     file.write(ByteBuffer.wrap(note), keep);
                     entry.offset = Math.min(entry.offset, keep);
                     entry.partialLine.reset();
