@@ -1,5 +1,6 @@
 package dev.swarmhub.cli;
 
+import dev.swarmhub.agents.Agent;
 import dev.swarmhub.hub.Hub;
 import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.kernel.OrderedMap;
@@ -8,6 +9,7 @@ import dev.swarmhub.logins.Logins;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -47,7 +49,7 @@ final class DashboardCommand implements Callable<Integer> {
             link = services.logins.newLink(operator);
         }
         String url = page + "#login=" + link.value();
-        boolean opened = !noOpen && !swarm.json && openBrowser(url);
+        boolean opened = !noOpen && !swarm.json && openBrowser(root, url);
         return swarm.output.result(OrderedMap.of("url", url, "expiresAt", Instant.ofEpochMilli(link.expiresAt()).toString(), "opened", opened),
                 url + "\n" + (opened ? "opened in your browser; " : "") + "the link logs in once, until "
                         + Instant.ofEpochMilli(link.expiresAt()) + "\n");
@@ -58,22 +60,34 @@ final class DashboardCommand implements Callable<Integer> {
      * file) when no agent is named: an agent's environment names it, and an agent gets no link.
      */
     private Caller operator() {
-        if (swarm.tokenOrNull() != null || swarm.agentOrNull() == null) {
-            return swarm.tokenOrNull() != null ? swarm.operatorCaller() : Caller.ofOperator();
+        if (swarm.tokenOrNull() != null) {
+            return swarm.operatorCaller();
         }
-        throw SwarmException.denied("the dashboard is the operator's, and this runs as agent '" + swarm.agentOrNull()
-                + "' (SWARM_AGENT): run it in your own shell, or give the operator's token with --token");
+        String agent = swarm.agentOrNull() != null ? swarm.agentOrNull() : swarm.ownAgent().map(Agent::id).orElse(null);
+        if (agent == null) {
+            return Caller.ofOperator();
+        }
+        throw SwarmException.denied("the dashboard is the operator's, and this runs as agent '" + agent
+                + "' (SWARM_AGENT, or a registered process above this one): run it in your own shell, or give the operator's token with --token");
     }
 
-    /** Starts the desktop's URL opener, when there is a desktop and an opener; whether it started. */
-    private boolean openBrowser(String url) {
+    /**
+     * Starts the desktop's URL opener, when there is a desktop and an opener; whether it started. It
+     * gets a page in .swarm/ (0700) that forwards to the link, never the link itself: a command line
+     * is readable by every local user, in /proc.
+     */
+    private boolean openBrowser(Path root, String url) {
         boolean desktop = swarm.environment("DISPLAY") != null || swarm.environment("WAYLAND_DISPLAY") != null;
         Path opener = Path.of("/usr/bin/xdg-open");
         if (!desktop || !Files.isExecutable(opener)) {
             return false;
         }
         try {
-            new ProcessBuilder(opener.toString(), url).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            Path draft = Files.createTempFile(root.resolve(".swarm"), "dashboard-login", ".html"); // 0600
+            Files.writeString(draft, "<!doctype html><meta http-equiv=\"refresh\" content=\"0;url=" + url + "\"><title>Swarmhub</title>\n");
+            Path page = Files.move(draft, root.resolve(".swarm").resolve("dashboard-login.html"), StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+            new ProcessBuilder(opener.toString(), page.toUri().toString()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
             return true;
         } catch (IOException notStarted) {

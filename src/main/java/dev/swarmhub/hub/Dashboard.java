@@ -78,7 +78,7 @@ final class Dashboard extends HttpServlet {
 
     private void logOut(HttpServletRequest request, HttpServletResponse response) {
         RequestGuard.checkSameOrigin(request);
-        logins.end(DashboardCookie.session(request));
+        DashboardCookie.sessions(request).forEach(logins::end);
         DashboardCookie.remove(request, response);
         response.setStatus(204);
     }

@@ -3,6 +3,8 @@ package dev.swarmhub.hub;
 import jakarta.servlet.http.Cookie;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * The dashboard's session cookie: HttpOnly (no script reads it), SameSite=Strict, one per hub port
@@ -17,19 +19,14 @@ final class DashboardCookie {
         return "swarm_session_" + request.getLocalPort();
     }
 
-    /** The session token the request's cookie holds, or null. */
-    static String session(HttpServletRequest request) {
+    /**
+     * The session tokens the request's cookies of this name hold: every one, since another page of
+     * this host may set one of the name for a narrower path (sent first) to push the real one aside.
+     */
+    static List<String> sessions(HttpServletRequest request) {
         Cookie[] cookies = request.getCookies();
-        if (cookies == null) {
-            return null;
-        }
         String name = name(request);
-        for (Cookie cookie : cookies) {
-            if (cookie.getName().equals(name)) {
-                return cookie.getValue();
-            }
-        }
-        return null;
+        return cookies == null ? List.of() : Arrays.stream(cookies).filter(cookie -> cookie.getName().equals(name)).map(Cookie::getValue).toList();
     }
 
     /** Sets the cookie until the browser closes (the store ends the session itself, by its clock). */

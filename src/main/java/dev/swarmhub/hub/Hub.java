@@ -85,6 +85,7 @@ public final class Hub implements AutoCloseable {
         Path swarm = root.resolve(".swarm");
         this.openedFiles = Map.of(swarm, FileIdentity.of(swarm), swarm.resolve("hub.lock"), FileIdentity.of(swarm.resolve("hub.lock")),
                 swarm.resolve("swarm.db"), FileIdentity.of(swarm.resolve("swarm.db")));
+        services.logins.endAllSessions(); // before serving: no page's cookie outlives the hub that opened its session
         this.http = new HttpServer(services, address.bind(), address.port());
         this.urlHost = address.bind().equals("0.0.0.0") ? "127.0.0.1" : address.bind();
         this.cli = new CliChannel(HubFiles.socket(root), commands.forServices(services));

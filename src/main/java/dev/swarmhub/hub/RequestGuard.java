@@ -6,6 +6,7 @@ import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.kernel.Tokens;
 import dev.swarmhub.logins.Logins;
 import jakarta.servlet.http.HttpServletRequest;
+import java.util.List;
 
 /**
  * The checks every HTTP request to the hub passes first, API and MCP alike: a bearer token
@@ -40,10 +41,10 @@ final class RequestGuard {
      * transaction checks the token again, so a token accepted before needs no read here.
      */
     Caller authenticate(HttpServletRequest request, boolean checkedAgainOnAdmit) {
-        String session = request.getHeader("Authorization") == null ? DashboardCookie.session(request) : null;
-        if (session != null) {
+        List<String> sessions = request.getHeader("Authorization") == null ? DashboardCookie.sessions(request) : List.of();
+        if (!sessions.isEmpty()) {
             checkSameOrigin(request);
-            if (!logins.isSession(session)) {
+            if (sessions.stream().noneMatch(logins::isSession)) {
                 throw SwarmException.unauthenticated("the dashboard's login ended or expired: run 'swarm dashboard' for a new login link");
             }
             return Caller.ofOperator();

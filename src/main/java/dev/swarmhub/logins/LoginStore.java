@@ -21,6 +21,9 @@ public interface LoginStore {
     /** Whether a row of the kind with the hash expires after {@code now}. */
     boolean holds(String hash, Kind kind, long now);
 
+    /** Deletes every row of the kind; how many. */
+    int deleteAll(Kind kind);
+
     /** Deletes the rows expired at {@code now}; how many. */
     int deleteExpired(long now);
 }

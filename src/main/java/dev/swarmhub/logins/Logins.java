@@ -92,6 +92,21 @@ public final class Logins {
         });
     }
 
+    /**
+     * Ends every browser session: a hub calls it as it starts. A session lives only as long as the
+     * hub that opened it, so a cookie a page keeps sending to the port of a stopped hub (where any
+     * local process may listen) is worth nothing to whoever catches it.
+     */
+    public void endAllSessions() {
+        store.write(tx -> {
+            int ended = LoginStore.in(tx).deleteAll(LoginStore.Kind.SESSION);
+            if (ended > 0) {
+                tx.appendEvent("dashboard.logout", Caller.OPERATOR_ID, null, Map.of("sessions", ended, "reason", "a hub started"));
+            }
+            return null;
+        });
+    }
+
     private static Secret issue(Tx tx, LoginStore.Kind kind, Duration ttl) {
         String value = Tokens.newToken();
         long expiresAt = tx.now() + ttl.toMillis();

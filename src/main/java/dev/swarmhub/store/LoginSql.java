@@ -28,6 +28,11 @@ final class LoginSql implements LoginStore {
     }
 
     @Override
+    public int deleteAll(Kind kind) {
+        return tx.update("DELETE FROM dashboard_logins WHERE kind = ?", kind.name());
+    }
+
+    @Override
     public int deleteExpired(long now) {
         return tx.update("DELETE FROM dashboard_logins WHERE expires_at <= ?", now);
     }

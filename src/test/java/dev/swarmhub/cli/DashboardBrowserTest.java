@@ -320,23 +320,37 @@ class DashboardBrowserTest {
 
     @Test
     @Order(7)
-    void aHubKilledAndRestartedIsFollowedAgainWithNothingMissedAndTheKeyboardSwitchesViews() {
+    void aHubKilledAndRestartedEndsTheSessionAndANewLoginShowsWhatChangedAndTheKeyboardSwitchesViews() throws Exception {
         show("leases");
-        ((JavascriptExecutor) browser).executeScript("window.sameDocument = 'kept'");
         String port = String.valueOf(Hub.readInfo(project).get("port"));
+        Cookie before = sessionCookie();
         hub.kill();
         Await.until("the page sees the hub gone", () -> "reconnecting".equals(browser.findElement(By.id("live")).getAttribute("data-state")));
         ok(alice, "lock", "acquire", "src/while-down.py", "--ttl", "10m"); // written to the store while no hub serves
         hub = HubProcess.start(project, Map.of(), List.of(), List.of("--port", port));
-        Await.until("the stream resumed", () -> "live".equals(browser.findElement(By.id("live")).getAttribute("data-state")));
+        // a session lives as long as its hub: a cookie sent to the stopped hub's port (any local process may listen there) is worthless
+        Await.until("the page told it is logged out", () -> "logged-out".equals(browser.findElement(By.id("live")).getAttribute("data-state")));
+        assertThat(send(HttpRequest.newBuilder(URI.create(hubAddress() + "/api/v1/locks")).header("Cookie", before.getName() + "=" + before.getValue())
+                .GET())).startsWith("401");
+        HeadlessChromium.logIn(browser, ok(Map.of(), "dashboard", "--no-open", "--json").json().get("url").asString());
+        show("leases");
         Await.until("the change made while the hub was down", () -> present("#view-leases tr[data-resource='src/while-down.py']"));
-        assertThat(((JavascriptExecutor) browser).executeScript("return window.sameDocument")).as("no reload, the same login").isEqualTo("kept");
 
         WebElement tab = browser.findElement(By.cssSelector("[role=tab][data-view=leases]"));
         tab.sendKeys(org.openqa.selenium.Keys.ARROW_RIGHT);
         Await.until("the next view by the keyboard", () -> "true".equals(
                 browser.findElement(By.cssSelector("[role=tab][data-view=messages]")).getAttribute("aria-selected")));
         assertThat(browser.switchTo().activeElement().getAttribute("data-view")).isEqualTo("messages");
+    }
+
+    @Test
+    @Order(9)
+    void aProcessRegisteredAsAnAgentGetsNoLinkEvenWithoutSwarmAgent() {
+        ok(Map.of(), "agent", "register", "--id", "lineage", "--pid", Long.toString(ProcessHandle.current().pid()));
+        CliRunner.Result refused = cli.run(Map.of(), "dashboard", "--no-open");
+        assertThat(refused.exitCode()).isEqualTo(3);
+        assertThat(refused.err()).contains("runs as agent 'lineage'");
+        assertThat(cli.run(Map.of("SWARM_TOKEN", cli.operatorToken()), "dashboard", "--no-open").exitCode()).as("with the operator's token").isZero();
     }
 
     @Test

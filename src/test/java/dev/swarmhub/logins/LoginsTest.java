@@ -147,6 +147,23 @@ class LoginsTest {
     }
 
     @Test
+    void aHubStartingEndsEverySessionButNoLink() {
+        String first = logins.exchange(logins.newLink(Caller.ofOperator()).value()).orElseThrow().value();
+        String second = logins.exchange(logins.newLink(Caller.ofOperator()).value()).orElseThrow().value();
+        Logins.Secret link = logins.newLink(Caller.ofOperator());
+        logins.endAllSessions();
+        assertThat(logins.isSession(first)).isFalse();
+        assertThat(logins.isSession(second)).isFalse();
+        assertThat(logins.exchange(link.value())).as("a link not used yet still logs in").isPresent();
+        assertThat(new EventLog(store).latest(null, "dashboard.logout", 5)).singleElement()
+                .satisfies(event -> assertThat(event.details()).containsEntry("sessions", 2));
+        logins.endAllSessions();
+        logins.endAllSessions();
+        assertThat(new EventLog(store).latest(null, "dashboard.logout", 5)).as("the link's session ended, then none to end: nothing logged")
+                .extracting(event -> event.details().get("sessions")).containsExactly(2, 1);
+    }
+
+    @Test
     void onlyTheOperatorGetsALink() {
         assertThatThrownBy(() -> logins.newLink(TestGate.as("alice"))).isInstanceOfSatisfying(SwarmException.class,
                 refused -> assertThat(refused.kind()).isEqualTo(SwarmException.Kind.DENIED)).hasMessageContaining("operator");

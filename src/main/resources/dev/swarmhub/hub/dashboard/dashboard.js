@@ -510,8 +510,9 @@ function show(view) {
 
 // ----------------------------------------------------------------------------------------- live
 
-/** Set when the page stops following (logged out). */
+/** Set when the page stops following (logged out); aborting ends the open stream at once. */
 let following = true;
+const streamEnd = new AbortController();
 const RECONNECT_MS = 1000;
 
 /**
@@ -526,7 +527,7 @@ async function follow(opened) {
   while (following) {
     try {
       const response = await fetch(API + '/events' + (last === null ? '' : '?after=' + last),
-        {credentials: 'same-origin', headers: {Accept: 'text/event-stream'}});
+        {credentials: 'same-origin', headers: {Accept: 'text/event-stream'}, signal: streamEnd.signal});
       if (response.status === 401) {
         const json = await response.json().catch(() => ({}));
         loggedOut(json.error ? json.error.message : 'not logged in');
@@ -582,6 +583,7 @@ function scheduleRender() {
 
 function loggedOut(why) {
   following = false;
+  streamEnd.abort();
   document.getElementById('login-why').textContent = why + ': run `swarm dashboard` in the project and open the link it prints.';
   document.getElementById('login-needed').hidden = false;
   for (const panel of document.querySelectorAll('[role=tabpanel]')) panel.hidden = true;
@@ -605,6 +607,9 @@ async function logIn() {
 }
 
 const OUTPUT_REFRESH_MS = 2000;
+
+// a new login link opened in this tab changes only the fragment: start again with it
+window.addEventListener('hashchange', () => { if (location.hash.startsWith('#login=')) location.reload(); });
 
 async function start() {
   setInterval(() => { // output grows without events: the shown tail is read again while it is on screen
