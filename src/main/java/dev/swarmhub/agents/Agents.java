@@ -528,9 +528,7 @@ public final class Agents implements Gate {
             throw SwarmException.unauthenticated("no token", SwarmException.Missing.TOKEN);
         }
         String hash = Tokens.hash(token);
-        Seen seen = store.read(tx -> AgentStore.in(tx).agentWithTokenHash(hash).flatMap(AgentStore.in(tx)::agent)
-                        .filter(agent -> agent.status() != Agent.Status.GONE)
-                        .map(agent -> new Seen(agent, tx.now())))
+        Seen seen = store.read(tx -> holderOf(tx, hash).map(agent -> new Seen(agent, tx.now())))
                 .orElseThrow(() -> SwarmException.unauthenticated("unknown token, or its agent is gone"));
         Caller caller = Caller.ofAgent(seen.agent().id(), token);
         if (seen.agent().status() == Agent.Status.STALE || seen.at() - seen.agent().lastSeen() >= ACTIVITY_RESOLUTION_MS) {
@@ -557,6 +555,18 @@ public final class Agents implements Gate {
     }
 
     private record Seen(Agent agent, long at) {
+    }
+
+    /** The events after which a token may no longer be an agent's: it left, was removed, or got a new token (by the operator, or by registering again). */
+    public static final Set<String> TOKEN_ENDING_EVENTS = Set.of("agent.gone", "agent.removed", "agent.token-issued", "agent.registered");
+
+    /** Whether the token is still an agent's that is not gone; a look only, no activity of the agent. */
+    public boolean holdsToken(String token) {
+        return token != null && !token.isEmpty() && store.read(tx -> holderOf(tx, Tokens.hash(token)).isPresent());
+    }
+
+    private static Optional<Agent> holderOf(Tx tx, String tokenHash) {
+        return AgentStore.in(tx).agentWithTokenHash(tokenHash).flatMap(AgentStore.in(tx)::agent).filter(agent -> agent.status() != Agent.Status.GONE);
     }
 
     public Optional<Agent> find(String id) {

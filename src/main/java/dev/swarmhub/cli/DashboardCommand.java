@@ -33,9 +33,18 @@ final class DashboardCommand implements Callable<Integer> {
     @Option(names = "--no-open", description = "Print the URL only; start no browser.")
     boolean noOpen;
 
+    @Option(names = "--end-sessions", description = "Log every browser out of the dashboard instead (a lost laptop, a shared screen); prints no link.")
+    boolean endSessions;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         Caller operator = operator();
+        if (endSessions) {
+            try (CommandServices services = swarm.services()) {
+                int ended = services.logins.endAllSessions(operator, "ended by the operator");
+                return swarm.output.result(OrderedMap.of("ended", ended), ended + " dashboard session" + (ended == 1 ? "" : "s") + " ended\n");
+            }
+        }
         Path root = swarm.projectRoot();
         if (HubCommands.runningHubPid(root).isEmpty()) {
             HubCommands.startInBackground(root);
@@ -55,20 +64,14 @@ final class DashboardCommand implements Callable<Integer> {
                         + Instant.ofEpochMilli(link.expiresAt()) + "\n");
     }
 
-    /**
-     * The operator, by the operator's token given, or by reading .swarm/operator.token (this user's
-     * file) when no agent is named: an agent's environment names it, and an agent gets no link.
-     */
+    /** The operator running this; an agent (named, or by a registered process above this one) gets no link. */
     private Caller operator() {
-        if (swarm.tokenOrNull() != null) {
-            return swarm.operatorCaller();
+        if (swarm.tokenOrNull() != null && swarm.agentOrNull() == null) {
+            return swarm.operatorCaller(); // says that the token is not the operator's
         }
-        String agent = swarm.agentOrNull() != null ? swarm.agentOrNull() : swarm.ownAgent().map(Agent::id).orElse(null);
-        if (agent == null) {
-            return Caller.ofOperator();
-        }
-        throw SwarmException.denied("the dashboard is the operator's, and this runs as agent '" + agent
-                + "' (SWARM_AGENT, or a registered process above this one): run it in your own shell, or give the operator's token with --token");
+        return swarm.localOperator().orElseThrow(() -> SwarmException.denied("the dashboard is the operator's, and this runs as agent '"
+                + (swarm.agentOrNull() != null ? swarm.agentOrNull() : swarm.ownAgent().map(Agent::id).orElse("?"))
+                + "' (SWARM_AGENT, or a registered process above this one): run it in your own shell, or give the operator's token with --token"));
     }
 
     /**

@@ -334,6 +334,19 @@ public final class Swarm implements Runnable {
         return agentCaller();
     }
 
+    /**
+     * The operator, when this runs as the operator: with the operator's token and no agent named, or
+     * with no token in a shell that is no agent's (none named by --agent or SWARM_AGENT, and no
+     * registered agent's process above this one: an agent's tool calls run as the agent).
+     */
+    Optional<Caller> localOperator() {
+        if (agentOrNull() != null) {
+            return Optional.empty();
+        }
+        boolean operator = tokenOrNull() != null ? OperatorToken.matches(projectRoot(), tokenOrNull()) : ownAgent().isEmpty();
+        return operator ? Optional.of(Caller.ofOperator()) : Optional.empty();
+    }
+
     /** The operator, after checking the token against .swarm/operator.token. */
     Caller operatorCaller() {
         if (!OperatorToken.matches(projectRoot(), tokenOrNull())) {

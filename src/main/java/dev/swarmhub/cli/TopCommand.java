@@ -1,7 +1,6 @@
 package dev.swarmhub.cli;
 
 import dev.swarmhub.agents.AgentOperations;
-import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.leases.LeaseOperations;
@@ -56,9 +55,8 @@ final class TopCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException, InterruptedException {
         Duration pause = LockCommand.duration(interval);
-        boolean operator = swarm.tokenOrNull() == null && swarm.agentOrNull() == null
-                || swarm.tokenOrNull() != null && swarm.agentOrNull() == null && OperatorToken.matches(swarm.projectRoot(), swarm.tokenOrNull());
-        Caller caller = operator ? Caller.ofOperator() : swarm.agentCaller();
+        Caller caller = swarm.localOperator().orElseGet(swarm::agentCaller); // an agent sees what agents see
+        boolean operator = caller.operator();
         try (CommandServices services = swarm.services()) {
             if (once) {
                 swarm.output.line(TopScreen.plain(read(services, caller, operator)).stripTrailing());

@@ -178,7 +178,7 @@ final class Api extends HttpServlet {
                     || route.startsWith("POST /processes") || route.startsWith("GET /doc") || route.startsWith("POST /doc"));
             guard.checkHost(request);
             if (route.equals("GET /events")) {
-                events.stream(caller, request, response);
+                events.stream(caller, guard.credentialCheck(request), request, response);
                 return;
             }
             String body = request.getMethod().equals("POST") ? readBody(request) : "";

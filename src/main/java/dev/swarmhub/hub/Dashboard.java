@@ -49,13 +49,16 @@ final class Dashboard extends HttpServlet {
                 case "POST /login" -> logIn(request, response);
                 case "POST /logout" -> logOut(request, response);
                 default -> {
-                    if (!request.getMethod().equals("GET") || !FILES.containsKey(path)) {
+                    boolean head = request.getMethod().equals("HEAD");
+                    if (!head && !request.getMethod().equals("GET") || !FILES.containsKey(path)) {
                         throw new NotFound(request.getMethod() + " " + path);
                     }
                     byte[] content = contents.get(path);
                     response.setContentType(FILES.get(path) + "; charset=utf-8");
                     response.setContentLength(content.length);
-                    response.getOutputStream().write(content);
+                    if (!head) {
+                        response.getOutputStream().write(content);
+                    }
                 }
             }
         } catch (SwarmException refused) {

@@ -1,5 +1,6 @@
 package dev.swarmhub.hub;
 
+import dev.swarmhub.agents.Agents;
 import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.EventLog;
@@ -8,6 +9,7 @@ import dev.swarmhub.kernel.Setting;
 import dev.swarmhub.kernel.Settings;
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.logins.Logins;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
@@ -23,6 +25,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * GET /api/v1/events: the event log as server-sent events, each with its log id as the event
@@ -40,7 +45,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * requests run on (p99 of requests beside 1,000 streams: 149 ms that way, 25-37 ms this way). A
  * new stream first catches up from its starting point by reading the log. Each token (an agent's,
  * or the operator's) may hold at most {@link #STREAMS_PER_TOKEN} streams open at once; one
- * more is refused with 429.
+ * more is refused with 429. A stream lives as long as its credential: after an event that may
+ * end one (a dashboard logout or expiry, an agent gone or given a new token) every stream's
+ * credential is checked again, off the follower, and a stream whose credential ended is closed.
  */
 final class EventStream {
 
@@ -54,6 +61,10 @@ final class EventStream {
     /** What a stream takes from what is held at a time (at least one batch): its writes are of shared batches, or of its own filtered ones, this big. */
     private static final long TAKE_BYTES = 256 * 1024;
     private static final byte[] KEEPALIVE = ": keepalive\n\n".getBytes(StandardCharsets.UTF_8);
+
+    /** The events after which a stream's credential may have ended. */
+    private static final Set<String> CREDENTIAL_ENDING_EVENTS = Stream.concat(Stream.of(Logins.LOGOUT), Agents.TOKEN_ENDING_EVENTS.stream())
+            .collect(Collectors.toUnmodifiableSet());
 
     private final EventLog log;
     private final Store store;
@@ -104,6 +115,9 @@ final class EventStream {
             followed = events.getLast().id();
             recent.add(RecentEvents.Batch.of(events));
             subscribers.forEach(Subscriber::follow);
+            if (events.stream().anyMatch(event -> CREDENTIAL_ENDING_EVENTS.contains(event.kind()))) {
+                Thread.ofVirtual().name("event stream credentials").start(this::closeStreamsWhoseCredentialEnded);
+            }
         }
         long now = System.nanoTime();
         if (now - keepalivesCheckedAt > KEEPALIVE_MS * 1_000_000 / 2) {
@@ -113,6 +127,10 @@ final class EventStream {
         if (events.size() < BATCH) {
             store.awaitSignal(Store.Signal.LOGGED, logged, POLL_MS);
         }
+    }
+
+    private void closeStreamsWhoseCredentialEnded() {
+        subscribers.forEach(Subscriber::closeUnlessCredentialHolds);
     }
 
     /**
@@ -125,6 +143,7 @@ final class EventStream {
         private final AsyncContext async;
         private final ServletOutputStream out;
         private final String who;
+        private final BooleanSupplier credentialHolds;
         private final String kind;
         private final String agent;
         private final AtomicInteger drains = new AtomicInteger();
@@ -142,10 +161,11 @@ final class EventStream {
         private final ArrayDeque<byte[]> unwritten = new ArrayDeque<>();
         private boolean unflushed;
 
-        Subscriber(AsyncContext async, ServletOutputStream out, String who, long after, String kind, String agent) {
+        Subscriber(AsyncContext async, ServletOutputStream out, String who, BooleanSupplier credentialHolds, long after, String kind, String agent) {
             this.async = async;
             this.out = out;
             this.who = who;
+            this.credentialHolds = credentialHolds;
             this.after = after;
             this.kind = kind;
             this.agent = agent;
@@ -283,6 +303,21 @@ final class EventStream {
             after = Math.max(after, batch.lastId());
         }
 
+        void closeUnlessCredentialHolds() {
+            if (!credentialHolds()) {
+                close();
+            }
+        }
+
+        /** Whether the stream's credential still holds; not when it cannot be checked (the client opens the stream again, checked anew). */
+        boolean credentialHolds() {
+            try {
+                return credentialHolds.getAsBoolean();
+            } catch (RuntimeException unchecked) {
+                return false;
+            }
+        }
+
         void close() {
             if (closed.compareAndSet(false, true)) {
                 subscribers.remove(this);
@@ -296,7 +331,8 @@ final class EventStream {
         }
     }
 
-    void stream(Caller caller, HttpServletRequest request, HttpServletResponse response) throws IOException {
+    /** Opens a stream for the caller; {@code credentialHolds} checks again that the caller's credential has not ended. */
+    void stream(Caller caller, BooleanSupplier credentialHolds, HttpServletRequest request, HttpServletResponse response) throws IOException {
         String kind = request.getParameter("kind");
         String agent = request.getParameter("agent");
         long after = startingPoint(request);
@@ -314,9 +350,9 @@ final class EventStream {
         AsyncContext async = request.startAsync();
         async.setTimeout(0); // open until the client leaves or the hub stops
         ServletOutputStream out = response.getOutputStream();
-        Subscriber subscriber = new Subscriber(async, out, who, after, kind, agent);
+        Subscriber subscriber = new Subscriber(async, out, who, credentialHolds, after, kind, agent);
         subscribers.add(subscriber); // before its catch-up reads the log: every later event is offered to it
-        if (stopping) {
+        if (stopping || !subscriber.credentialHolds()) { // a logout logged since the caller was authenticated may have been followed before the add
             subscriber.close();
             return;
         }

@@ -2,6 +2,7 @@ package dev.swarmhub.hub;
 
 import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.host.PaneTyper;
+import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.kernel.OrderedMap;
 import dev.swarmhub.kernel.ProcessIdentity;
 import dev.swarmhub.kernel.Sweep;
@@ -85,7 +86,7 @@ public final class Hub implements AutoCloseable {
         Path swarm = root.resolve(".swarm");
         this.openedFiles = Map.of(swarm, FileIdentity.of(swarm), swarm.resolve("hub.lock"), FileIdentity.of(swarm.resolve("hub.lock")),
                 swarm.resolve("swarm.db"), FileIdentity.of(swarm.resolve("swarm.db")));
-        services.logins.endAllSessions(); // before serving: no page's cookie outlives the hub that opened its session
+        services.logins.endAllSessions(Caller.ofOperator(), "a hub started"); // before serving: no page's cookie outlives the hub that opened its session
         this.http = new HttpServer(services, address.bind(), address.port());
         this.urlHost = address.bind().equals("0.0.0.0") ? "127.0.0.1" : address.bind();
         this.cli = new CliChannel(HubFiles.socket(root), commands.forServices(services));

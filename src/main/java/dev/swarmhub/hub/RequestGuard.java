@@ -7,6 +7,7 @@ import dev.swarmhub.kernel.Tokens;
 import dev.swarmhub.logins.Logins;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * The checks every HTTP request to the hub passes first, API and MCP alike: a bearer token
@@ -56,6 +57,19 @@ final class RequestGuard {
         return checkedAgainOnAdmit ? agents.bearerCheckedAgainOnAdmit(token) : agents.bearer(token);
     }
 
+    /**
+     * A check of the request's credential, to be made again while what it opened stays open (an
+     * event stream): a dashboard session may end, an agent leave or get a new token.
+     */
+    BooleanSupplier credentialCheck(HttpServletRequest request) {
+        List<String> sessions = request.getHeader("Authorization") == null ? DashboardCookie.sessions(request) : List.of();
+        if (!sessions.isEmpty()) {
+            return () -> sessions.stream().anyMatch(logins::isSession);
+        }
+        String token = bearerToken(request);
+        return Tokens.matches(token, operatorTokenHash) ? () -> true : () -> agents.holdsToken(token);
+    }
+
     /** The token of the request's Authorization: Bearer header. */
     static String bearerToken(HttpServletRequest request) {
         String header = request.getHeader("Authorization");
@@ -79,12 +93,17 @@ final class RequestGuard {
     /**
      * A cookie goes with every request to this host, whatever page made it (SameSite=Strict counts
      * every port of a host as the same site): so a request carrying it must say it comes from a
-     * page of this origin. Browsers say so in Sec-Fetch-Site, and in Origin on every request that
-     * changes something; a request without Origin (a GET) is refused when Sec-Fetch-Site says another.
+     * page of this origin. Browsers say so in Sec-Fetch-Site (every current one sends it; a request
+     * without it is refused, as an old browser's could come from any page), and in Origin on every
+     * request that changes something.
      */
     static void checkSameOrigin(HttpServletRequest request) {
         String fetchSite = request.getHeader("Sec-Fetch-Site");
-        if (fetchSite != null && !fetchSite.equals("same-origin")) {
+        if (fetchSite == null) {
+            throw new CrossSite("request without a Sec-Fetch-Site header refused: the dashboard's session serves its own pages,"
+                    + " in a browser that says so (any current one); other clients send Authorization: Bearer <token>");
+        }
+        if (!fetchSite.equals("same-origin")) {
             throw new CrossSite("request from another site (Sec-Fetch-Site: " + fetchSite + ") refused: the dashboard's session serves its own pages only");
         }
         String origin = request.getHeader("Origin");

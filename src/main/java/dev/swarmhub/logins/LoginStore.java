@@ -24,6 +24,9 @@ public interface LoginStore {
     /** Deletes every row of the kind; how many. */
     int deleteAll(Kind kind);
 
-    /** Deletes the rows expired at {@code now}; how many. */
-    int deleteExpired(long now);
+    /** Whether any row, of either kind, has expired at {@code now}. */
+    boolean anyExpired(long now);
+
+    /** Deletes the rows of the kind expired at {@code now}; how many. */
+    int deleteExpired(Kind kind, long now);
 }

@@ -25,6 +25,8 @@ public final class Logins {
     /** How long a browser stays logged in (from its login; it is not extended by use). */
     public static final Setting<Duration> SESSION_TTL = Setting.duration("dashboard.session-ttl", Duration.ofHours(12));
     public static final List<Setting<?>> SETTINGS = List.of(LINK_TTL, SESSION_TTL);
+    /** The event of sessions ended: by logout, by expiry, or all at once. */
+    public static final String LOGOUT = "dashboard.logout";
 
     private final Store store;
     public final Sweep housekeeping = new Sweep("expired dashboard logins", this::sweep);
@@ -86,24 +88,27 @@ public final class Logins {
         String hash = Tokens.hash(token);
         store.write(tx -> {
             if (LoginStore.in(tx).take(hash, LoginStore.Kind.SESSION, tx.now())) {
-                tx.appendEvent("dashboard.logout", Caller.OPERATOR_ID, null, Map.of());
+                tx.appendEvent(LOGOUT, Caller.OPERATOR_ID, null, Map.of());
             }
             return null;
         });
     }
 
     /**
-     * Ends every browser session: a hub calls it as it starts. A session lives only as long as the
-     * hub that opened it, so a cookie a page keeps sending to the port of a stopped hub (where any
-     * local process may listen) is worth nothing to whoever catches it.
+     * Ends every browser session, the operator's action; how many. A hub does it as it starts: a
+     * session lives only as long as the hub that opened it, so a cookie a page keeps sending to the
+     * port of a stopped hub (where any local process may listen) is worth nothing to whoever catches it.
      */
-    public void endAllSessions() {
-        store.write(tx -> {
+    public int endAllSessions(Caller caller, String reason) {
+        if (!caller.operator()) {
+            throw SwarmException.denied("only the operator ends the dashboard's sessions");
+        }
+        return store.write(tx -> {
             int ended = LoginStore.in(tx).deleteAll(LoginStore.Kind.SESSION);
             if (ended > 0) {
-                tx.appendEvent("dashboard.logout", Caller.OPERATOR_ID, null, Map.of("sessions", ended, "reason", "a hub started"));
+                tx.appendEvent(LOGOUT, Caller.OPERATOR_ID, null, Map.of("sessions", ended, "reason", reason));
             }
-            return null;
+            return ended;
         });
     }
 
@@ -114,9 +119,20 @@ public final class Logins {
         return new Secret(value, expiresAt);
     }
 
+    /**
+     * Deletes what expired; an expired session is logged as a logout, so that whoever holds
+     * something open for it (an event stream) lets it go. Writes only when something expired.
+     */
     private void sweep() {
+        if (!store.read(tx -> LoginStore.in(tx).anyExpired(tx.now()))) {
+            return;
+        }
         store.write(tx -> {
-            LoginStore.in(tx).deleteExpired(tx.now());
+            LoginStore.in(tx).deleteExpired(LoginStore.Kind.LINK, tx.now());
+            int sessions = LoginStore.in(tx).deleteExpired(LoginStore.Kind.SESSION, tx.now());
+            if (sessions > 0) {
+                tx.appendEvent(LOGOUT, Caller.OPERATOR_ID, null, Map.of("sessions", sessions, "reason", "expired"));
+            }
             return null;
         });
     }

@@ -33,7 +33,12 @@ final class LoginSql implements LoginStore {
     }
 
     @Override
-    public int deleteExpired(long now) {
-        return tx.update("DELETE FROM dashboard_logins WHERE expires_at <= ?", now);
+    public boolean anyExpired(long now) {
+        return !tx.query("SELECT 1 FROM dashboard_logins WHERE expires_at <= ? LIMIT 1", row -> 1, now).isEmpty();
+    }
+
+    @Override
+    public int deleteExpired(Kind kind, long now) {
+        return tx.update("DELETE FROM dashboard_logins WHERE kind = ? AND expires_at <= ?", kind.name(), now);
     }
 }

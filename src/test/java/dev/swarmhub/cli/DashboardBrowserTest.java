@@ -199,11 +199,16 @@ class DashboardBrowserTest {
         String release = "{\"agent\":\"alice\",\"resource\":\"src/guarded.py\"}";
 
         assertThat(send(HttpRequest.newBuilder(URI.create(hubAddress + "/api/v1/locks")).GET())).startsWith("401");
-        assertThat(send(post(hubAddress, release).header("Cookie", cookie).header("Origin", "http://evil.example")))
+        assertThat(send(HttpRequest.newBuilder(URI.create(hubAddress + "/")).method("HEAD", HttpRequest.BodyPublishers.noBody())))
+                .as("the page, asked for its headers only").isEqualTo("200 ");
+        assertThat(send(post(hubAddress, release).header("Cookie", cookie).header("Sec-Fetch-Site", "same-origin").header("Origin", "http://evil.example")))
                 .startsWith("403").contains("origin 'http://evil.example'");
-        assertThat(send(post(hubAddress, release).header("Cookie", cookie))).as("no Origin on a change").startsWith("403");
+        assertThat(send(post(hubAddress, release).header("Cookie", cookie).header("Sec-Fetch-Site", "same-origin")))
+                .as("no Origin on a change").startsWith("403").contains("without an Origin header");
         assertThat(send(HttpRequest.newBuilder(URI.create(hubAddress + "/api/v1/locks")).GET().header("Cookie", cookie)
                 .header("Sec-Fetch-Site", "cross-site"))).startsWith("403");
+        assertThat(send(HttpRequest.newBuilder(URI.create(hubAddress + "/api/v1/locks")).GET().header("Cookie", cookie)))
+                .as("a read with the cookie from a client that says nothing of its page").startsWith("403").contains("without a Sec-Fetch-Site header");
 
         // a page of another origin on this host (another port: the same "site" for SameSite) posts with the browser's cookie
         HttpServer other = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -234,7 +239,7 @@ class DashboardBrowserTest {
                 () -> hubLog().contains("refused 403 POST /api/v1/locks/release-agent: unauthenticated: request from another site "
                         + "(Sec-Fetch-Site: same-site)"));
 
-        assertThat(send(post(hubAddress, release).header("Cookie", cookie).header("Origin", hubAddress)))
+        assertThat(send(post(hubAddress, release).header("Cookie", cookie).header("Sec-Fetch-Site", "same-origin").header("Origin", hubAddress)))
                 .as("the same request from the dashboard's origin").startsWith("200");
     }
 
@@ -331,6 +336,7 @@ class DashboardBrowserTest {
         // a session lives as long as its hub: a cookie sent to the stopped hub's port (any local process may listen there) is worthless
         Await.until("the page told it is logged out", () -> "logged-out".equals(browser.findElement(By.id("live")).getAttribute("data-state")));
         assertThat(send(HttpRequest.newBuilder(URI.create(hubAddress() + "/api/v1/locks")).header("Cookie", before.getName() + "=" + before.getValue())
+                .header("Sec-Fetch-Site", "same-origin")
                 .GET())).startsWith("401");
         HeadlessChromium.logIn(browser, ok(Map.of(), "dashboard", "--no-open", "--json").json().get("url").asString());
         show("leases");
@@ -345,12 +351,27 @@ class DashboardBrowserTest {
 
     @Test
     @Order(9)
+    void theOperatorLogsEveryBrowserOutAndTheOpenPageLearnsItFromItsStream() {
+        show("agents"); // no output tail on screen, read again by a timer
+        Await.until("the page is live", () -> "live".equals(browser.findElement(By.id("live")).getAttribute("data-state")));
+        CliRunner.Result ended = ok(Map.of(), "dashboard", "--end-sessions", "--json");
+        assertThat(ended.json().get("ended").asInt()).isEqualTo(1);
+        // the page asks nothing by itself: only its stream, closed by the hub as the session ended, tells it
+        Await.until("the page told it is logged out", () -> "logged-out".equals(browser.findElement(By.id("live")).getAttribute("data-state")));
+        assertThat(ok(Map.of(), "dashboard", "--end-sessions").out()).isEqualTo("0 dashboard sessions ended\n");
+        HeadlessChromium.logIn(browser, ok(Map.of(), "dashboard", "--no-open", "--json").json().get("url").asString());
+        Await.until("live again after a new login", () -> "live".equals(browser.findElement(By.id("live")).getAttribute("data-state")));
+    }
+
+    @Test
+    @Order(10)
     void aProcessRegisteredAsAnAgentGetsNoLinkEvenWithoutSwarmAgent() {
         ok(Map.of(), "agent", "register", "--id", "lineage", "--pid", Long.toString(ProcessHandle.current().pid()));
         CliRunner.Result refused = cli.run(Map.of(), "dashboard", "--no-open");
         assertThat(refused.exitCode()).isEqualTo(3);
         assertThat(refused.err()).contains("runs as agent 'lineage'");
         assertThat(cli.run(Map.of("SWARM_TOKEN", cli.operatorToken()), "dashboard", "--no-open").exitCode()).as("with the operator's token").isZero();
+        assertThat(cli.run(Map.of(), "dashboard", "--end-sessions").exitCode()).as("nor ends the sessions").isEqualTo(3);
     }
 
     @Test
@@ -396,7 +417,7 @@ class DashboardBrowserTest {
     private String login(String code) {
         try {
             String hubAddress = hubAddress();
-            return send(HttpRequest.newBuilder(URI.create(hubAddress + "/login")).header("Origin", hubAddress)
+            return send(HttpRequest.newBuilder(URI.create(hubAddress + "/login")).header("Sec-Fetch-Site", "same-origin").header("Origin", hubAddress)
                     .POST(HttpRequest.BodyPublishers.ofString(code)));
         } catch (Exception e) {
             throw new IllegalStateException(e);

@@ -137,6 +137,21 @@ class TopMonitorTest {
         assertThat(Files.readString(out)).contains("plain-agent").doesNotContain("\u001b[");
     }
 
+    @Test
+    void anAgentSeesWhatAgentsSeeWhetherNamedOrKnownByItsProcess() {
+        Map<String, String> sender = cli.register("sender");
+        assertThat(cli.run(Map.of(), "agent", "register", "--id", "lineage", "--pid", Long.toString(ProcessHandle.current().pid())).exitCode()).isZero();
+        assertThat(cli.run(sender, "send", "lineage", "info", "the private plan").exitCode()).isZero();
+
+        CliRunner.Result byProcess = cli.run(Map.of(), "top", "--once"); // no token, no SWARM_AGENT: its process is the agent's
+        assertThat(byProcess.exitCode()).as(byProcess.err()).isZero();
+        assertThat(byProcess.out()).contains("messages are the operator's to read").doesNotContain("the private plan");
+        CliRunner.Result named = cli.run(sender, "top", "--once");
+        assertThat(named.out()).contains("messages are the operator's to read").doesNotContain("the private plan");
+        CliRunner.Result operator = cli.run(Map.of("SWARM_TOKEN", cli.operatorToken()), "top", "--once");
+        assertThat(operator.out()).contains("the private plan").doesNotContain("messages are the operator's to read");
+    }
+
     private static long countFrames(Path out) {
         try {
             return Files.readString(out).lines().filter(line -> line.startsWith("--- ")).count();

@@ -47,13 +47,18 @@ class EventStreamTest {
     Path project;
 
     private Hub hub;
+    /** The hub's own services, for what no route gives (a dashboard login). */
+    private Services services;
     private HubApi api;
     private String operator;
     private final List<Sse> streams = new ArrayList<>();
 
     @BeforeEach
     void startHub() {
-        hub = ApiTest.startHub(project);
+        hub = Hub.start(project, opened -> {
+            services = opened;
+            return (args, env, cwd, out, err) -> dev.swarmhub.cli.Swarm.run(args, env, cwd, out, err, opened);
+        }, Hub.Address.LOOPBACK);
         api = new HubApi(hub.port());
         operator = OperatorToken.readOrCreate(project);
     }
@@ -257,6 +262,75 @@ class EventStreamTest {
         assertThat(plainEnded).isLessThan(5_000);
         assertThat(filteredEnded).isLessThan(5_000);
         assertThat(closer.isAlive()).as("hub.close returned").isFalse();
+    }
+
+    /**
+     * A stream lives as long as its credential: an agent that leaves, and a dashboard session that
+     * logs out (in another tab) or is ended by the operator, lose their streams; the others, and the
+     * same agent's stream under its new token, go on.
+     */
+    @Test
+    void aStreamEndsWithItsCredentialAndNoOtherDoes() {
+        String alice = api.register(operator, "alice");
+        String bob = api.register(operator, "bob");
+        Sse aliceStream = open(alice, "", null);
+        Sse bobStream = open(bob, "", null);
+        Sse operatorStream = open(operator, "", null);
+        String session = services.logins.exchange(services.logins.newLink(dev.swarmhub.kernel.Caller.ofOperator()).value()).orElseThrow().value();
+        Sse page = openWithSession(session);
+
+        api.ok(api.post(alice, "/agents/leave", "{}"));
+        awaitEnd(aliceStream, "alice left");
+        api.ok(api.post(bob, "/locks", "{\"resources\":[\"src/after-leave.py\"]}"));
+        for (Sse open : List.of(bobStream, operatorStream, page)) {
+            assertThat(kindsUntil(open, "lease.acquired")).contains("agent.gone");
+        }
+
+        services.logins.end(session);
+        awaitEnd(page, "the session logged out");
+        api.ok(api.post(bob, "/locks/release", "{\"resources\":[\"src/after-leave.py\"]}"));
+        for (Sse open : List.of(bobStream, operatorStream)) {
+            assertThat(kindsUntil(open, "lease.released")).contains("dashboard.logout");
+        }
+        Reply refused = api.send(api.request("/events", null).header("Cookie", sessionCookie(session)).header("Sec-Fetch-Site", "same-origin").GET().build());
+        assertThat(refused.status()).as("the ended session opens no new stream").isEqualTo(401);
+
+        Sse second = openWithSession(services.logins.exchange(services.logins.newLink(dev.swarmhub.kernel.Caller.ofOperator()).value())
+                .orElseThrow().value());
+        String bobsNewToken = services.agents.issueToken(dev.swarmhub.kernel.Caller.ofOperator(), "bob");
+        awaitEnd(bobStream, "bob's token was replaced");
+        Sse bobAgain = open(bobsNewToken, "", null);
+        assertThat(services.logins.endAllSessions(dev.swarmhub.kernel.Caller.ofOperator(), "ended by the operator")).isEqualTo(1);
+        awaitEnd(second, "every session ended");
+        api.ok(api.post(bobsNewToken, "/locks", "{\"resources\":[\"src/last.py\"]}"));
+        assertThat(kindsUntil(bobAgain, "lease.acquired")).contains("dashboard.logout");
+        assertThat(kindsUntil(operatorStream, "lease.acquired")).contains("agent.token-issued", "dashboard.logout");
+    }
+
+    private String sessionCookie(String session) {
+        return "swarm_session_" + hub.port() + "=" + session;
+    }
+
+    private Sse openWithSession(String session) {
+        Sse stream = Sse.open(api, api.request("/events", null).header("Cookie", sessionCookie(session)).header("Sec-Fetch-Site", "same-origin"));
+        streams.add(stream);
+        return stream;
+    }
+
+    /** The kinds of the stream's next events, up to and with the first of {@code last}. */
+    private static List<String> kindsUntil(Sse stream, String last) {
+        List<String> kinds = new ArrayList<>();
+        do {
+            kinds.add(stream.next().kind());
+        } while (!kinds.getLast().equals(last));
+        return kinds;
+    }
+
+    private static void awaitEnd(Sse stream, String why) {
+        for (Sse.Event event = stream.poll(Duration.ofSeconds(30)); event != Sse.END; event = stream.poll(Duration.ofSeconds(30))) {
+            assertThat(event).as("the stream ended: " + why).isNotNull();
+        }
+        assertThat(stream.endedBy).isEqualTo("end of stream");
     }
 
     /**
@@ -475,10 +549,15 @@ class EventStreamTest {
         }
 
         static Sse open(HubApi api, String token, String query, String lastEventId) {
-            HttpRequest.Builder request = api.request("/events" + query, "Bearer " + token).header("Accept", "text/event-stream");
+            HttpRequest.Builder request = api.request("/events" + query, "Bearer " + token);
             if (lastEventId != null) {
                 request.header("Last-Event-ID", lastEventId);
             }
+            return open(api, request);
+        }
+
+        static Sse open(HubApi api, HttpRequest.Builder request) {
+            request.header("Accept", "text/event-stream");
             HttpResponse<InputStream> response;
             try {
                 response = api.http.send(request.GET().build(), HttpResponse.BodyHandlers.ofInputStream());

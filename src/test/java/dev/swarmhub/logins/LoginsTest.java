@@ -101,21 +101,37 @@ class LoginsTest {
         String session = logins.exchange(gone.value()).orElseThrow().value();
         Logins.Secret expiring = logins.newLink(Caller.ofOperator());
         clock.advance(Duration.ofMinutes(1));
-        assertThat(expiredRows()).as("the first link").isEqualTo(1);
+        assertThat(expiredRows(LoginStore.Kind.LINK)).as("the first link").isEqualTo(1);
+        assertThat(expiredRows(LoginStore.Kind.SESSION)).isZero();
         logins.housekeeping.work().run();
-        assertThat(expiredRows()).isZero();
+        assertThat(expiredRows(LoginStore.Kind.LINK)).isZero();
+        assertThat(kinds()).as("no session expired: no logout").doesNotContain("dashboard.logout");
         assertThat(logins.exchange(expiring.value())).isPresent();
         assertThat(logins.isSession(session)).isTrue();
         assertThat(logins.exchange(kept.value())).isEmpty();
+
+        clock.advance(Duration.ofHours(12));
+        assertThat(expiredRows(LoginStore.Kind.SESSION)).as("both sessions").isEqualTo(2);
+        logins.housekeeping.work().run();
+        assertThat(expiredRows(LoginStore.Kind.SESSION)).isZero();
+        assertThat(new EventLog(store).latest(null, "dashboard.logout", 5)).as("an expiry ends sessions as a logout does: their streams close")
+                .singleElement().satisfies(event -> assertThat(event.details()).containsEntry("sessions", 2).containsEntry("reason", "expired"));
+        int logged = kinds().size();
+        logins.housekeeping.work().run();
+        assertThat(kinds()).as("nothing expired: nothing written").hasSize(logged);
     }
 
-    /** How many rows have expired by now, counted by deleting them in a transaction that is then rolled back. */
-    private int expiredRows() {
+    /** How many rows of the kind have expired by now, counted by deleting them in a transaction that is then rolled back. */
+    private int expiredRows(LoginStore.Kind kind) {
+        boolean any = store.read(tx -> LoginStore.in(tx).anyExpired(tx.now()));
         try {
             store.write(tx -> {
-                throw new Counted(LoginStore.in(tx).deleteExpired(tx.now()));
+                throw new Counted(LoginStore.in(tx).deleteExpired(kind, tx.now()));
             });
         } catch (Counted counted) {
+            if (counted.rows > 0) {
+                assertThat(any).as("anyExpired").isTrue();
+            }
             return counted.rows;
         }
         throw new AssertionError("unreachable");
@@ -151,14 +167,17 @@ class LoginsTest {
         String first = logins.exchange(logins.newLink(Caller.ofOperator()).value()).orElseThrow().value();
         String second = logins.exchange(logins.newLink(Caller.ofOperator()).value()).orElseThrow().value();
         Logins.Secret link = logins.newLink(Caller.ofOperator());
-        logins.endAllSessions();
+        assertThatThrownBy(() -> logins.endAllSessions(TestGate.as("alice"), "an agent tries")).isInstanceOfSatisfying(SwarmException.class,
+                refused -> assertThat(refused.kind()).isEqualTo(SwarmException.Kind.DENIED));
+        assertThat(logins.isSession(first)).isTrue();
+        assertThat(logins.endAllSessions(Caller.ofOperator(), "a hub started")).isEqualTo(2);
         assertThat(logins.isSession(first)).isFalse();
         assertThat(logins.isSession(second)).isFalse();
         assertThat(logins.exchange(link.value())).as("a link not used yet still logs in").isPresent();
         assertThat(new EventLog(store).latest(null, "dashboard.logout", 5)).singleElement()
-                .satisfies(event -> assertThat(event.details()).containsEntry("sessions", 2));
-        logins.endAllSessions();
-        logins.endAllSessions();
+                .satisfies(event -> assertThat(event.details()).containsEntry("sessions", 2).containsEntry("reason", "a hub started"));
+        assertThat(logins.endAllSessions(Caller.ofOperator(), "logged out everywhere")).isEqualTo(1);
+        assertThat(logins.endAllSessions(Caller.ofOperator(), "logged out everywhere")).isZero();
         assertThat(new EventLog(store).latest(null, "dashboard.logout", 5)).as("the link's session ended, then none to end: nothing logged")
                 .extracting(event -> event.details().get("sessions")).containsExactly(2, 1);
     }

@@ -606,8 +606,17 @@ public abstract class StoreContractTest {
         assertThat((boolean) store.write(tx -> LoginStore.in(tx).take("link-hash", LoginStore.Kind.LINK, 1_000))).as("at its expiry").isFalse();
         assertThat((boolean) store.write(tx -> LoginStore.in(tx).take("link-hash", LoginStore.Kind.LINK, 999))).isTrue();
         assertThat((boolean) store.write(tx -> LoginStore.in(tx).take("link-hash", LoginStore.Kind.LINK, 999))).as("once").isFalse();
-        assertThat((int) store.write(tx -> LoginStore.in(tx).deleteExpired(1_999))).isZero();
-        assertThat((int) store.write(tx -> LoginStore.in(tx).deleteExpired(2_000))).isEqualTo(1);
+        store.write(tx -> {
+            LoginStore.in(tx).insert("late-link-hash", LoginStore.Kind.LINK, 1_500);
+            return null;
+        });
+        assertThat((boolean) store.read(tx -> LoginStore.in(tx).anyExpired(1_499))).isFalse();
+        assertThat((boolean) store.read(tx -> LoginStore.in(tx).anyExpired(1_500))).isTrue();
+        assertThat((int) store.write(tx -> LoginStore.in(tx).deleteExpired(LoginStore.Kind.SESSION, 1_999))).isZero();
+        assertThat((int) store.write(tx -> LoginStore.in(tx).deleteExpired(LoginStore.Kind.SESSION, 2_000))).as("the session only").isEqualTo(1);
+        assertThat((boolean) store.read(tx -> LoginStore.in(tx).holds("late-link-hash", LoginStore.Kind.LINK, 0))).isTrue();
+        assertThat((int) store.write(tx -> LoginStore.in(tx).deleteExpired(LoginStore.Kind.LINK, 2_000))).isEqualTo(1);
+        assertThat((boolean) store.read(tx -> LoginStore.in(tx).anyExpired(Long.MAX_VALUE))).as("nothing left").isFalse();
         assertThat((boolean) store.read(tx -> LoginStore.in(tx).holds("session-hash", LoginStore.Kind.SESSION, 0))).isFalse();
     }
 
