@@ -56,6 +56,11 @@ final class CommandServices implements AutoCloseable {
     final ProcessEndpoints processEndpoints;
     final PlanEndpoints planEndpoints;
 
+    /** Where the project's store is (its file, or its database's address without the password). */
+    String storeLocation() {
+        return services.store.location();
+    }
+
     CommandServices(Services services, boolean owned) {
         this.services = services;
         this.owned = owned;

@@ -5,11 +5,12 @@ import dev.swarmhub.agents.Agents;
 import dev.swarmhub.hub.Hub;
 import dev.swarmhub.hub.HubFiles;
 import dev.swarmhub.hub.HubLog;
-import dev.swarmhub.hub.LogFileReader;
 import dev.swarmhub.hub.JsonViews;
+import dev.swarmhub.hub.LogFileReader;
 import dev.swarmhub.kernel.OrderedMap;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.store.PrivateFiles;
+import dev.swarmhub.store.Stores;
 import java.io.IOException;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.file.Files;
@@ -83,9 +84,19 @@ final class HubCommands {
         @Option(names = "--allow-remote", description = "Allow a non-loopback --bind (every call still needs a token).")
         boolean allowRemote;
 
+        @Option(names = "--store", paramLabel = "STORE", description = {"Where the project's state lives, kept in .swarm/config for every later command:",
+                "sqlite (the default: .swarm/swarm.db) or postgresql://user@host:port/database, shared by a hub on each machine."})
+        String store;
+
+        @Option(names = "--store-password-file", paramLabel = "FILE", description = "The file holding the PostgreSQL password (else: in the address, or PGPASSWORD).")
+        String storePasswordFile;
+
         @Override
         public Integer call() throws Exception {
             Path root = swarm.projectRoot();
+            if (store != null) {
+                Stores.choose(root, store, storePasswordFile == null ? null : swarm.fileNamed(storePasswordFile));
+            }
             boolean loopback = bind.equals("127.0.0.1") || bind.equals("localhost") || bind.equals("::1");
             if (!loopback && !allowRemote) {
                 throw SwarmException.badInput("--bind " + bind + " exposes the hub beyond this machine: add --allow-remote to mean it");
@@ -259,7 +270,7 @@ final class HubCommands {
                 long awaitingAck = services.messages.awaitingAck();
                 Map<String, Object> document = Output.document("running", pid.isPresent(), "pid", pid.orElse(null),
                         "started", hub.map(running -> running.started().toString()).orElse(null), "socket", HubFiles.socket(root).toString(),
-                        "store", root.resolve(".swarm/swarm.db").toString(), "agents", agents.size(), "agentsByStatus", byStatus,
+                        "store", services.storeLocation(), "agents", agents.size(), "agentsByStatus", byStatus,
                         "liveLeases", leases, "awaitingAck", awaitingAck);
                 String uptime = hub.map(running -> Duration.between(running.started(), Instant.now()).toSeconds() + " s").orElse("-");
                 return swarm.output.result(document, (pid.isPresent() ? "hub running, pid " + pid.get() + ", up " + uptime : "no hub running")

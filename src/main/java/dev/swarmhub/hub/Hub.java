@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -84,8 +85,11 @@ public final class Hub implements AutoCloseable {
         this.lock = lock;
         this.services = Services.open(root);
         Path swarm = root.resolve(".swarm");
-        this.openedFiles = Map.of(swarm, FileIdentity.of(swarm), swarm.resolve("hub.lock"), FileIdentity.of(swarm.resolve("hub.lock")),
-                swarm.resolve("swarm.db"), FileIdentity.of(swarm.resolve("swarm.db")));
+        Map<Path, Object> opened = new HashMap<>(Map.of(swarm, FileIdentity.of(swarm), swarm.resolve("hub.lock"), FileIdentity.of(swarm.resolve("hub.lock"))));
+        if (Files.exists(swarm.resolve("swarm.db"))) { // the embedded store's file (a shared store has none here)
+            opened.put(swarm.resolve("swarm.db"), FileIdentity.of(swarm.resolve("swarm.db")));
+        }
+        this.openedFiles = Map.copyOf(opened);
         services.logins.endAllSessions(Caller.ofOperator(), "a hub started"); // before serving: no page's cookie outlives the hub that opened its session
         this.http = new HttpServer(services, address.bind(), address.port());
         this.urlHost = address.bind().equals("0.0.0.0") ? "127.0.0.1" : address.bind();
@@ -103,7 +107,7 @@ public final class Hub implements AutoCloseable {
         timers.scheduleWithFixedDelay(supervisor::tick, TIMER_PERIOD_MS, TIMER_PERIOD_MS, TimeUnit.MILLISECONDS);
         timers.scheduleWithFixedDelay(this::watchFiles, WATCH_PERIOD_MS, WATCH_PERIOD_MS, TimeUnit.MILLISECONDS);
         Log.LOG.info("hub started for {}: pid {}, http://{}:{}/api/v1, socket {}, store {}", root, ProcessHandle.current().pid(),
-                urlHost, http.port(), HubFiles.socket(root), swarm.resolve("swarm.db"));
+                urlHost, http.port(), HubFiles.socket(root), services.store.location());
     }
 
     /** Builds the command runner over the hub's services (the CLI supplies it). */

@@ -108,7 +108,7 @@ public final class Services implements AutoCloseable {
 
     /** Opens the project's store ({@link Stores}); on first use this also creates .swarm/operator.token. */
     public static Services open(Path projectRoot) {
-        Store store = Stores.open(projectRoot, Stores.Config.defaults());
+        Store store = Stores.open(projectRoot, Stores.Config.of(projectRoot, System.getenv()));
         OperatorToken.readOrCreate(projectRoot);
         return new Services(projectRoot, store);
     }

@@ -58,6 +58,9 @@ public interface Store extends AutoCloseable {
     /** Returns when {@link #signalCount} of the signal exceeds {@code seen}, or after the timeout. */
     void awaitSignal(Signal signal, long seen, long timeoutMillis) throws InterruptedException;
 
+    /** Where the store is, for people: its file, or its database's address without the password. */
+    String location();
+
     @Override
     void close();
 }

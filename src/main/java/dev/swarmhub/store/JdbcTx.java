@@ -1,8 +1,15 @@
 package dev.swarmhub.store;
 
+import dev.swarmhub.agents.AgentStore;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.Tx;
+import dev.swarmhub.leases.LeaseStore;
+import dev.swarmhub.logins.LoginStore;
+import dev.swarmhub.messages.MessageStore;
+import dev.swarmhub.plan.PlanStore;
+import dev.swarmhub.processes.ProcessStore;
+import dev.swarmhub.tasks.TaskStore;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -31,26 +38,27 @@ final class JdbcTx implements Tx {
     private static final TypeReference<Map<String, Object>> DETAILS = new TypeReference<>() {
     };
 
-    private final StatementCache statements;
+    private final Statements statements;
     private final Dialect dialect;
     private final long now;
     /** What this transaction did that waiters should look at again after commit: from its events ({@link Signals#raisedBy}). */
     private final EnumSet<Store.Signal> raised = EnumSet.noneOf(Store.Signal.class);
 
-    /** How this store makes each domain's part of a transaction, by the domain's interface. */
-    private final Map<Class<?>, Function<JdbcTx, ?>> partMakers;
+    /** Each domain's part of a transaction: the domain's interface and the SQL for it. */
+    private static final Map<Class<?>, Function<JdbcTx, ?>> PARTS = Map.of(LeaseStore.class, LeaseSql::new,
+            AgentStore.class, AgentSql::new, MessageStore.class, MessageSql::new, TaskStore.class, TaskSql::new,
+            ProcessStore.class, ProcessSql::new, PlanStore.class, PlanSql::new, LoginStore.class, LoginSql::new);
     private final Map<Class<?>, Object> parts = new HashMap<>();
 
-    JdbcTx(StatementCache statements, Dialect dialect, long now, Map<Class<?>, Function<JdbcTx, ?>> partMakers) {
+    JdbcTx(Statements statements, Dialect dialect, long now) {
         this.statements = statements;
         this.dialect = dialect;
         this.now = now;
-        this.partMakers = partMakers;
     }
 
     @Override
     public <T> T part(Class<T> domainPart) {
-        Function<JdbcTx, ?> maker = partMakers.get(domainPart);
+        Function<JdbcTx, ?> maker = PARTS.get(domainPart);
         if (maker == null) {
             throw new IllegalArgumentException("this store has no part " + domainPart.getName());
         }

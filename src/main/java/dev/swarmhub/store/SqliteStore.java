@@ -1,14 +1,7 @@
 package dev.swarmhub.store;
 
-import dev.swarmhub.agents.AgentStore;
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.Tx;
-import dev.swarmhub.leases.LeaseStore;
-import dev.swarmhub.logins.LoginStore;
-import dev.swarmhub.messages.MessageStore;
-import dev.swarmhub.plan.PlanStore;
-import dev.swarmhub.processes.ProcessStore;
-import dev.swarmhub.tasks.TaskStore;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -26,7 +19,6 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -62,10 +54,6 @@ public final class SqliteStore implements Store {
     /** The newest migration under db/migration/sqlite; opening skips Flyway when it is applied. */
     static final String SCHEMA_VERSION = "13";
     static final int BUSY_TIMEOUT_MS = 30_000;
-    /** Each domain's part of a transaction: the domain's interface and this store's SQL for it. */
-    private static final Map<Class<?>, Function<JdbcTx, ?>> PARTS = Map.of(LeaseStore.class, LeaseSql::new,
-            AgentStore.class, AgentSql::new, MessageStore.class, MessageSql::new, TaskStore.class, TaskSql::new,
-            ProcessStore.class, ProcessSql::new, PlanStore.class, PlanSql::new, LoginStore.class, LoginSql::new);
     private static final int READERS = 4;
     private static final int MAX_BATCH = 64;
 
@@ -231,7 +219,7 @@ public final class SqliteStore implements Store {
 
     /** Runs one queued write as part of the transaction; false (its failure recorded) when it failed. */
     private boolean applyDirectly(StatementCache connection, Pending<?> item, Set<Store.Signal> raised) {
-        JdbcTx tx = new JdbcTx(connection, SqliteDialect.INSTANCE, clock.millis(), PARTS);
+        JdbcTx tx = new JdbcTx(connection, SqliteDialect.INSTANCE, clock.millis());
         currentWrite.set(tx);
         try {
             item.apply(tx);
@@ -248,7 +236,7 @@ public final class SqliteStore implements Store {
     /** Runs one queued write in a savepoint; returns the signals it raised. */
     private Set<Store.Signal> applyInSavepoint(StatementCache connection, Pending<?> item) {
         run(connection, "SAVEPOINT write");
-        JdbcTx tx = new JdbcTx(connection, SqliteDialect.INSTANCE, clock.millis(), PARTS);
+        JdbcTx tx = new JdbcTx(connection, SqliteDialect.INSTANCE, clock.millis());
         currentWrite.set(tx);
         try {
             item.apply(tx);
@@ -317,7 +305,7 @@ public final class SqliteStore implements Store {
     private <T> T inReadTransaction(StatementCache connection, Function<Tx, T> work) {
         run(connection, "BEGIN");
         try {
-            T result = work.apply(new JdbcTx(connection, SqliteDialect.INSTANCE, clock.millis(), PARTS));
+            T result = work.apply(new JdbcTx(connection, SqliteDialect.INSTANCE, clock.millis()));
             run(connection, "COMMIT");
             return result;
         } catch (RuntimeException | Error failure) {
@@ -350,6 +338,11 @@ public final class SqliteStore implements Store {
                 // the database file stays consistent either way
             }
         }
+    }
+
+    @Override
+    public String location() {
+        return database.toString();
     }
 
     /** How many connections this store opened, replacements of retired ones included. */

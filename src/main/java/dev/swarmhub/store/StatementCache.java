@@ -21,7 +21,7 @@ import java.util.Set;
  * SQLite's write lock) outlives it. Errors in one statement's input or SQL (a duplicate key, a
  * bad full-text query) leave the connection as it was, so it and its statements are kept.
  */
-final class StatementCache implements AutoCloseable {
+final class StatementCache implements Statements, AutoCloseable {
 
     private static final int CAPACITY = 256;
     private static final int SQLITE_FULL = 13;
@@ -51,7 +51,8 @@ final class StatementCache implements AutoCloseable {
         this.database = database;
     }
 
-    PreparedStatement prepared(String sql) throws SQLException {
+    @Override
+    public PreparedStatement prepared(String sql) throws SQLException {
         PreparedStatement statement = statements.get(sql);
         if (statement == null) {
             statement = connection.prepareStatement(sql);
@@ -68,7 +69,8 @@ final class StatementCache implements AutoCloseable {
      * {@link StoreBusyException} when another process kept the database locked, else a
      * {@link StoreException} saying what failed (a full disk in plain words).
      */
-    StoreException failure(String sql, String what, SQLException cause) {
+    @Override
+    public StoreException failure(String sql, String what, SQLException cause) {
         if (!STATEMENT_ONLY_FAILURES.contains(cause.getErrorCode() & 0xFF)) {
             markFailed();
         }

@@ -1,41 +1,122 @@
 package dev.swarmhub.store;
 
-import dev.swarmhub.kernel.Store;
+import dev.swarmhub.kernel.SwarmException;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.InstantSource;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
 
 /**
- * The one place a project's store is chosen: by configuration, SQLite (the embedded store at
- * {@code <root>/.swarm/swarm.db}) by default. Another database plugs in here and nowhere else;
- * everything above works on {@link Store}.
+ * The one place a project's store is chosen: SQLite (the embedded store at
+ * {@code <root>/.swarm/swarm.db}) by default, or a PostgreSQL database shared by several hubs,
+ * named by {@code SWARM_STORE} or by {@code store} in {@code .swarm/config}. Everything above works
+ * on {@link dev.swarmhub.kernel.Store}.
  */
 public final class Stores {
 
-    /** Which database holds the project's state, and the store clock (tests inject one). */
-    public record Config(String database, InstantSource clock) {
+    /** The project's local configuration file (0600: an address may hold a password). */
+    public static final String CONFIG_FILE = "config";
+
+    /**
+     * Which database holds the project's state: {@link #SQLITE} or a PostgreSQL address; the file
+     * holding its password (or null); and the store clock (tests inject one; the system clock
+     * means the database's own, for PostgreSQL).
+     */
+    public record Config(String database, Path passwordFile, InstantSource clock) {
 
         public static final String SQLITE = "sqlite";
 
         /** The embedded SQLite store on this machine's clock. */
         public static Config defaults() {
-            return new Config(SQLITE, InstantSource.system());
+            return new Config(SQLITE, null, InstantSource.system());
+        }
+
+        /**
+         * The project's choice: {@code SWARM_STORE} (and {@code SWARM_STORE_PASSWORD_FILE}), else
+         * {@code store} (and {@code store.password-file}) in {@code .swarm/config}, else SQLite.
+         */
+        public static Config of(Path root, Map<String, String> environment) {
+            String database = environment.get("SWARM_STORE");
+            String passwordFile = environment.get("SWARM_STORE_PASSWORD_FILE");
+            if (database == null || database.isBlank()) {
+                Properties file = readConfig(root);
+                database = file.getProperty("store", SQLITE).strip();
+                passwordFile = passwordFile != null ? passwordFile : file.getProperty("store.password-file");
+            }
+            return new Config(database, passwordFile == null || passwordFile.isBlank() ? null : Path.of(passwordFile.strip()),
+                    InstantSource.system());
         }
 
         public Config withClock(InstantSource clock) {
-            return new Config(database, clock);
+            return new Config(database, passwordFile, clock);
         }
     }
 
     private Stores() {
     }
 
+    static Properties readConfig(Path root) {
+        Properties properties = new Properties();
+        try (Reader reader = Files.newBufferedReader(root.resolve(".swarm").resolve(CONFIG_FILE), StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        } catch (NoSuchFileException none) {
+            // nothing configured: the defaults
+        } catch (IOException e) {
+            throw new StoreException("cannot read " + root.resolve(".swarm").resolve(CONFIG_FILE), e);
+        }
+        return properties;
+    }
+
+    /**
+     * Keeps the project's choice of store in {@code .swarm/config} (0600) for every later process
+     * of the project: {@code sqlite}, or a PostgreSQL address (checked here) and the file of its password.
+     */
+    public static void choose(Path root, String database, Path passwordFile) {
+        String chosen = database.strip();
+        if (PostgresAddress.isAddress(chosen)) {
+            PostgresAddress.parse(chosen, passwordFile, Map.of());
+        } else if (!chosen.equalsIgnoreCase(Config.SQLITE)) {
+            throw SwarmException.badInput("unknown store '" + PostgresAddress.redact(chosen) + "' (known: sqlite, or postgresql://user@host:port/database)");
+        }
+        Properties properties = readConfig(root);
+        properties.setProperty("store", chosen);
+        if (passwordFile != null) {
+            properties.setProperty("store.password-file", passwordFile.toAbsolutePath().toString());
+        } else {
+            properties.remove("store.password-file");
+        }
+        Path directory = root.resolve(".swarm");
+        try {
+            PrivateFiles.directory(directory);
+            Path draft = Files.createTempFile(directory, "config", ".draft"); // 0600
+            try (Writer writer = Files.newBufferedWriter(draft, StandardCharsets.UTF_8)) {
+                properties.store(writer, "Swarmhub: this project's local settings");
+            }
+            Files.move(draft, directory.resolve(CONFIG_FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new StoreException("cannot write " + directory.resolve(CONFIG_FILE), e);
+        }
+    }
+
     /** Opens (creating and migrating on first use) the store of the project at {@code root}. */
-    public static Store open(Path root, Config config) {
-        String database = config.database() == null ? Config.SQLITE : config.database().toLowerCase(Locale.ROOT);
-        return switch (database) {
-            case Config.SQLITE -> SqliteStore.open(root.resolve(".swarm").resolve("swarm.db"), config.clock());
-            default -> throw new IllegalArgumentException("unknown store database '" + config.database() + "' (known: sqlite)");
-        };
+    public static dev.swarmhub.kernel.Store open(Path root, Config config) {
+        String database = config.database() == null ? Config.SQLITE : config.database();
+        if (PostgresAddress.isAddress(database)) {
+            PostgresAddress address = PostgresAddress.parse(database, config.passwordFile(), System.getenv());
+            return PostgresStore.open(address, config.clock() == InstantSource.system() ? null : config.clock());
+        }
+        if (database.toLowerCase(Locale.ROOT).equals(Config.SQLITE)) {
+            return SqliteStore.open(root.resolve(".swarm").resolve("swarm.db"), config.clock());
+        }
+        throw SwarmException.badInput("unknown store '" + PostgresAddress.redact(database)
+                + "' (known: sqlite, or postgresql://user@host:port/database)");
     }
 }

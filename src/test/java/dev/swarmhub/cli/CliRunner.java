@@ -23,6 +23,7 @@ final class CliRunner {
 
     CliRunner(Path project) {
         this.project = project;
+        dev.swarmhub.testing.TestStores.prepare(project);
     }
 
     Result run(Map<String, String> environment, String... args) {

@@ -2,13 +2,11 @@ package dev.swarmhub.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.swarmhub.kernel.Event;
+import dev.swarmhub.kernel.Store;
 import dev.swarmhub.testing.JavaProcess;
+import dev.swarmhub.testing.TestStores;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -22,7 +20,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The task queue across real OS processes on one project's store: 16 processes taking the next
@@ -34,7 +31,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class TaskProcessTest {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     @TempDir
     Path project;
@@ -168,21 +164,16 @@ class TaskProcessTest {
     }
 
     /** Reads task stats, then recounts the statuses from the task events up to the one they include; returns 1. */
-    private int checkCountsAgainstHistory(int total) throws SQLException {
+    private int checkCountsAgainstHistory(int total) {
         JsonNode stats = cli.run("task", "stats", "--token", cli.operatorToken(), "--json").json();
         long asOf = stats.get("asOfEvent").asLong();
         Map<String, String> statusOf = new HashMap<>();
         Map<String, String> holderOf = new HashMap<>();
-        try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + project.resolve(".swarm/swarm.db"));
-             PreparedStatement events = db.prepareStatement("SELECT resource, kind, details FROM events WHERE id <= ? "
-                     + "AND kind LIKE 'task.%' ORDER BY id")) {
-            events.setLong(1, asOf);
-            try (ResultSet rows = events.executeQuery()) {
-                while (rows.next()) {
-                    JsonNode details = JSON.readTree(rows.getString(3));
-                    String task = rows.getString(1);
-                    statusOf.put(task, details.get("status").asString());
-                    holderOf.put(task, details.path("assignee").asString(null));
+        try (Store store = TestStores.open(project)) {
+            for (Event event : store.read(tx -> tx.events(0, null, null, Integer.MAX_VALUE))) {
+                if (event.id() <= asOf && event.kind().startsWith("task.")) {
+                    statusOf.put(event.resource(), (String) event.details().get("status"));
+                    holderOf.put(event.resource(), (String) event.details().get("assignee"));
                 }
             }
         }

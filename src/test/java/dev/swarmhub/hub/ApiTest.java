@@ -69,6 +69,7 @@ class ApiTest {
     }
 
     static Hub startHub(Path root) {
+        dev.swarmhub.testing.TestStores.prepare(root);
         return Hub.start(root, services -> (args, env, cwd, out, err) -> dev.swarmhub.cli.Swarm.run(args, env, cwd, out, err, services),
                 Hub.Address.LOOPBACK);
     }

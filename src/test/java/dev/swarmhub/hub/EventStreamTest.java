@@ -55,6 +55,7 @@ class EventStreamTest {
 
     @BeforeEach
     void startHub() {
+        dev.swarmhub.testing.TestStores.prepare(project);
         hub = Hub.start(project, opened -> {
             services = opened;
             return (args, env, cwd, out, err) -> dev.swarmhub.cli.Swarm.run(args, env, cwd, out, err, opened);

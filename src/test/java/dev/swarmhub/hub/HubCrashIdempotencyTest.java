@@ -93,6 +93,9 @@ class HubCrashIdempotencyTest {
             assertThat(reused.status()).as("a key names one request").isEqualTo(400);
             hub.stop();
         }
+        if (dev.swarmhub.testing.TestStores.onPostgres()) {
+            return; // the bytes of the store's files below are SQLite's; the contract suite checks PostgreSQL stores hashes only
+        }
         String stored = new String(Files.readAllBytes(root.resolve(".swarm/swarm.db")), java.nio.charset.StandardCharsets.ISO_8859_1);
         Path wal = root.resolve(".swarm/swarm.db-wal");
         if (Files.exists(wal)) {

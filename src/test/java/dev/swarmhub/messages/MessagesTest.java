@@ -441,6 +441,10 @@ class MessagesTest {
                 throw new AssertionError("the send waited for " + signal);
             }
 
+            public String location() {
+                return store.location();
+            }
+
             public void close() {
             }
         };

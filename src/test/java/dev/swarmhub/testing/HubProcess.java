@@ -57,6 +57,7 @@ public final class HubProcess implements AutoCloseable {
 
     /** As {@link #launch(Path, Map, List)}, with these options for {@code swarm up} (--port N). */
     public static HubProcess launch(Path root, Map<String, String> environment, List<String> jvmOptions, List<String> upOptions) {
+        TestStores.prepare(root);
         Path log = root.resolve("hub-" + STARTED.incrementAndGet() + ".log");
         List<String> command = new ArrayList<>(List.of(JavaProcess.javaBinary(), "-XX:+UseSerialGC", "-Xlog:all=warning:stderr", "-XX:-UsePerfData",
                 "--enable-native-access=ALL-UNNAMED"));

@@ -28,6 +28,9 @@ public final class JavaProcess implements AutoCloseable {
     }
 
     public static JavaProcess start(Class<?> main, Map<String, String> environment, Path stderrLog, String... args) {
+        if (environment.containsKey("SWARM_ROOT")) {
+            TestStores.prepare(Path.of(environment.get("SWARM_ROOT"))); // before the process makes the project's store
+        }
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-Xlog:all=warning:stderr", // the JVM's own warnings must not enter the stdout protocol
                 "-XX:-UsePerfData", // no shared /tmp/hsperfdata file: with pids reused, a locked one made the JVM warn

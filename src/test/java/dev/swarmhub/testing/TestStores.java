@@ -1,20 +1,56 @@
 package dev.swarmhub.testing;
 
 import dev.swarmhub.kernel.Store;
+import dev.swarmhub.store.PrivateFiles;
 import dev.swarmhub.store.SqliteStore;
 import dev.swarmhub.store.Stores;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
+import java.util.Map;
 
-/** The one way tests open a project's store: through the production factory ({@link Stores}). */
+/**
+ * The one way tests open a project's store: through the production factory ({@link Stores}). The
+ * system property {@value #STORE_PROPERTY} chooses the database under test: {@code sqlite} (the
+ * default) or {@code postgresql}, where each project gets a new database of the test cluster
+ * ({@link PostgresServer}), named in its {@code .swarm/config}: every process of the project,
+ * hubs and CLI alike, then opens it.
+ */
 public final class TestStores {
+
+    public static final String STORE_PROPERTY = "swarm.test.store";
 
     private TestStores() {
     }
 
+    /** Whether this run's tests run on PostgreSQL. */
+    public static boolean onPostgres() {
+        return "postgresql".equals(System.getProperty(STORE_PROPERTY));
+    }
+
+    /** Makes the project use the database under test (nothing to do for SQLite, the default); idempotent. */
+    public static void prepare(Path root) {
+        if (!onPostgres()) {
+            return;
+        }
+        Path config = root.resolve(".swarm").resolve(Stores.CONFIG_FILE);
+        if (Files.exists(config)) {
+            return;
+        }
+        try {
+            PrivateFiles.directory(root.resolve(".swarm"));
+            Files.writeString(PrivateFiles.file(config), "store = " + PostgresServer.shared().newDatabase() + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The store of the project at {@code root} (created on first use), on the given clock. */
     public static Store open(Path root, InstantSource clock) {
-        return Stores.open(root, Stores.Config.defaults().withClock(clock));
+        prepare(root);
+        return Stores.open(root, Stores.Config.of(root, Map.of()).withClock(clock));
     }
 
     /** The store of the project at {@code root} on this machine's clock. */
@@ -24,7 +60,7 @@ public final class TestStores {
 
     /** For tests of the SQLite store's own behaviour (connections, files): the project's SQLite store itself. */
     public static SqliteStore sqlite(Path root, InstantSource clock) {
-        return (SqliteStore) open(root, clock);
+        return (SqliteStore) Stores.open(root, Stores.Config.defaults().withClock(clock));
     }
 
     public static SqliteStore sqlite(Path root) {

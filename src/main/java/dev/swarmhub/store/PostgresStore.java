@@ -1,0 +1,379 @@
+package dev.swarmhub.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.swarmhub.kernel.Store;
+import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.kernel.Tx;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.flywaydb.core.Flyway;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The shared store of several hubs (one per machine): one PostgreSQL database.
+ *
+ * <p>Every write transaction first takes one transaction-scoped advisory lock, the store's write
+ * lock, as SQLite's {@code BEGIN IMMEDIATE} does: writes are serialised across every hub, so a
+ * check and the write it decides (the overlap check and the grant) can never be overtaken, event
+ * ids and fencing tokens grow in commit order, and no write is ever retried for a serialisation
+ * failure. It runs at READ COMMITTED on purpose: each statement after the lock sees every write
+ * committed before the lock was granted (at REPEATABLE READ the snapshot would date from the lock
+ * statement itself, before the wait). The store clock is the database's, read after the lock
+ * ({@code clock_timestamp()}), so transaction time follows commit order whichever hub writes.
+ * Reads run at REPEATABLE READ, READ ONLY: one snapshot, never blocking a writer.
+ *
+ * <p>Signals cross hubs with LISTEN/NOTIFY: a write that raised signals notifies them in its
+ * transaction (delivered at commit, to every hub); one thread per store listens, and after it lost
+ * its connection (notifications sent meanwhile are lost) it raises every signal once, so waiters
+ * look again. Waiters also look again after their timeouts: a lost wake-up delays, never loses.
+ */
+public final class PostgresStore implements Store {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PostgresStore.class);
+    /** The newest migration under db/migration/postgresql: opening skips Flyway when it is applied. */
+    static final String SCHEMA_VERSION = "1";
+    /** The advisory lock every write takes first ("Swarmhub" in ASCII). */
+    private static final long WRITE_LOCK = 0x537761726d687562L;
+    private static final String CHANNEL = "swarm_signals";
+    private static final int POOL_SIZE = 8;
+    private static final long LISTEN_POLL_MS = 500;
+    private static final long RECONNECT_MS = 1_000;
+
+    private final PostgresAddress address;
+    private final HikariDataSource pool;
+    /** Null: the database's clock; tests give one of their own. */
+    private final InstantSource clock;
+    private final ThreadLocal<JdbcTx> currentWrite = new ThreadLocal<>();
+    private final Signals signals = new Signals();
+    /** Names this store in its notifications, which it then ignores: it raised them at its commits. */
+    private final String instance = UUID.randomUUID().toString();
+    /** Null until someone asks about signals ({@link #listenFromNow}). */
+    private volatile Thread listener;
+    private volatile Connection listening;
+    private volatile boolean closed;
+
+    private PostgresStore(PostgresAddress address, HikariDataSource pool, InstantSource clock) {
+        this.address = address;
+        this.pool = pool;
+        this.clock = clock;
+    }
+
+    /**
+     * Starts listening, once, when someone first asks about signals: listening before that
+     * caller looks, so no commit after its look goes unnoticed. A short-lived command that never
+     * waits opens no second connection.
+     */
+    private synchronized void listenFromNow() {
+        if (listener != null || closed) {
+            return;
+        }
+        try {
+            Connection first = listeningConnection();
+            listener = Thread.ofPlatform().daemon().name("store notifications").start(() -> listen(first));
+        } catch (SQLException unreachable) {
+            throw new StoreException(SwarmException.Kind.UNAVAILABLE, "cannot listen to the store " + address, unreachable);
+        }
+    }
+
+    /**
+     * Opens the store at the address (migrating its schema when it is behind), on the database's
+     * clock, or on {@code clock} when one is given (tests).
+     */
+    public static PostgresStore open(PostgresAddress address, InstantSource clock) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(address.jdbcUrl());
+        config.setUsername(address.user());
+        config.setPassword(address.password());
+        config.setAutoCommit(false);
+        config.setMaximumPoolSize(POOL_SIZE);
+        config.setMinimumIdle(1);
+        config.setPoolName("swarm-store");
+        config.addDataSourceProperty("ApplicationName", "swarmhub");
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(config);
+        } catch (RuntimeException unreachable) {
+            throw new StoreException(SwarmException.Kind.UNAVAILABLE, "cannot reach the store " + address, rootCause(unreachable));
+        }
+        try {
+            migrate(address, pool);
+            return new PostgresStore(address, pool, clock);
+        } catch (RuntimeException failed) {
+            pool.close();
+            throw failed;
+        }
+    }
+
+    private static Throwable rootCause(Throwable failure) {
+        Throwable cause = failure;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    private static void migrate(PostgresAddress address, HikariDataSource pool) {
+        try (Connection connection = pool.getConnection(); Statement statement = connection.createStatement()) {
+            try (ResultSet applied = statement.executeQuery("SELECT count(*) FROM flyway_schema_history WHERE version = '" + SCHEMA_VERSION
+                    + "' AND success")) {
+                if (applied.next() && applied.getInt(1) == 1) {
+                    connection.commit();
+                    return;
+                }
+            } catch (SQLException noHistoryYet) {
+                connection.rollback();
+            }
+        } catch (SQLException e) {
+            throw new StoreException(SwarmException.Kind.UNAVAILABLE, "cannot reach the store " + address, e);
+        }
+        try {
+            // Flyway holds its own advisory lock while it migrates: hubs starting at once migrate once
+            Flyway.configure(PostgresStore.class.getClassLoader()).dataSource(pool).locations("classpath:db/migration/postgresql").load().migrate();
+        } catch (RuntimeException e) {
+            throw new StoreException("cannot prepare the store " + address, rootCause(e));
+        }
+    }
+
+    @Override
+    public <T> T write(Function<Tx, T> work) {
+        JdbcTx outer = currentWrite.get();
+        return outer != null ? work.apply(outer) : inTransaction(true, work);
+    }
+
+    @Override
+    public <T> T read(Function<Tx, T> work) {
+        JdbcTx outer = currentWrite.get();
+        return outer != null ? work.apply(outer) : inTransaction(false, work);
+    }
+
+    private <T> T inTransaction(boolean writes, Function<Tx, T> work) {
+        try (Connection connection = connect(); TransactionStatements statements = new TransactionStatements(connection, address)) {
+            try {
+                statements.run(writes ? "SELECT pg_advisory_xact_lock(" + WRITE_LOCK + ")" : "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+                JdbcTx tx = new JdbcTx(statements, PostgresDialect.INSTANCE, clock != null ? clock.millis() : databaseTime(statements));
+                if (writes) {
+                    currentWrite.set(tx);
+                }
+                T result = work.apply(tx);
+                Set<Store.Signal> raised = tx.raised();
+                if (!raised.isEmpty()) {
+                    PreparedStatement notify = statements.prepared("SELECT pg_notify('" + CHANNEL + "', ?)");
+                    notify.setString(1, instance + ":" + raised.stream().map(Enum::name).collect(Collectors.joining(",")));
+                    notify.execute();
+                }
+                connection.commit();
+                raised.forEach(signals::raise); // at once here; the other hubs by the notification
+                return result;
+            } catch (SQLException e) {
+                rollback(connection);
+                throw statements.failure("", "store transaction failed", e);
+            } catch (RuntimeException | Error failure) {
+                rollback(connection);
+                throw failure;
+            } finally {
+                currentWrite.remove();
+            }
+        } catch (SQLException closing) {
+            throw new StoreException("store connection failed", closing);
+        }
+    }
+
+    private static long databaseTime(TransactionStatements statements) throws SQLException {
+        try (ResultSet now = statements.prepared("SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint").executeQuery()) {
+            now.next();
+            return now.getLong(1);
+        }
+    }
+
+    private static void rollback(Connection connection) {
+        try {
+            connection.rollback();
+        } catch (SQLException lost) {
+            // the connection is gone: the database rolled the transaction back itself
+        }
+    }
+
+    private Connection connect() {
+        if (closed) {
+            throw new StoreException("store is closed", null);
+        }
+        try {
+            return pool.getConnection();
+        } catch (SQLException e) {
+            throw new StoreException(SwarmException.Kind.UNAVAILABLE, "cannot reach the store " + address, e);
+        }
+    }
+
+    /** The statements of one transaction, closed with it (the driver keeps the server-side plans per connection). */
+    private static final class TransactionStatements implements Statements, AutoCloseable {
+        private final Connection connection;
+        private final PostgresAddress address;
+        private final Map<String, PreparedStatement> statements = new HashMap<>();
+
+        TransactionStatements(Connection connection, PostgresAddress address) {
+            this.connection = connection;
+            this.address = address;
+        }
+
+        @Override
+        public PreparedStatement prepared(String sql) throws SQLException {
+            PreparedStatement statement = statements.get(sql);
+            if (statement == null) {
+                statement = connection.prepareStatement(sql);
+                statements.put(sql, statement);
+            } else {
+                statement.clearParameters();
+            }
+            return statement;
+        }
+
+        void run(String sql) throws SQLException {
+            prepared(sql).execute();
+        }
+
+        @Override
+        public StoreException failure(String sql, String what, SQLException cause) {
+            String state = cause.getSQLState() == null ? "" : cause.getSQLState();
+            if (state.equals("53100")) {
+                return new StoreException("the disk holding the store " + address + " is full, so nothing of this operation was stored;"
+                        + " free space and retry", cause);
+            }
+            if (state.startsWith("08") || state.startsWith("57P")) {
+                return new StoreException(SwarmException.Kind.UNAVAILABLE, "lost the connection to the store " + address
+                        + " (whether this operation was stored is unknown: retry with the same Idempotency-Key, or look)", cause);
+            }
+            return new StoreException(what, cause);
+        }
+
+        @Override
+        public void close() {
+            for (PreparedStatement statement : statements.values()) {
+                try {
+                    statement.close();
+                } catch (SQLException ignored) {
+                    // the connection goes back to the pool, or away, either way
+                }
+            }
+        }
+    }
+
+    @Override
+    public long signalCount(Store.Signal signal) {
+        if (listener == null) {
+            listenFromNow();
+        }
+        return signals.count(signal);
+    }
+
+    @Override
+    public void awaitSignal(Store.Signal signal, long seen, long timeoutMillis) throws InterruptedException {
+        if (listener == null) {
+            listenFromNow();
+        }
+        signals.await(signal, seen, timeoutMillis);
+    }
+
+    /**
+     * The listener thread: the other hubs' signals, as notifications on their commits. After a
+     * lost connection it listens again and raises every signal: what was notified meanwhile is lost.
+     */
+    private void listen(Connection first) {
+        Connection connection = first;
+        while (!closed) {
+            try (Connection open = connection) {
+                listening = open;
+                PGConnection notifications = open.unwrap(PGConnection.class);
+                while (!closed) {
+                    PGNotification[] received = notifications.getNotifications((int) LISTEN_POLL_MS);
+                    for (PGNotification notification : received == null ? new PGNotification[0] : received) {
+                        String[] fromAndSignals = notification.getParameter().split(":", 2);
+                        if (!fromAndSignals[0].equals(instance)) { // this store's own were raised at its commits
+                            for (String name : fromAndSignals[1].split(",")) {
+                                signals.raise(Store.Signal.valueOf(name));
+                            }
+                        }
+                    }
+                }
+            } catch (SQLException | RuntimeException lost) {
+                if (closed) {
+                    return;
+                }
+                LOG.warn("store notifications: {} (listening again in {} ms; waiters poll meanwhile)", lost.getMessage(), RECONNECT_MS);
+            } finally {
+                listening = null;
+            }
+            connection = null;
+            while (connection == null && !closed) {
+                try {
+                    Thread.sleep(RECONNECT_MS); // a pause before reconnecting, not a synchronisation
+                    connection = listeningConnection();
+                    for (Store.Signal signal : Store.Signal.values()) {
+                        signals.raise(signal);
+                    }
+                } catch (InterruptedException stop) {
+                    return;
+                } catch (SQLException stillLost) {
+                    LOG.warn("store notifications: {}", stillLost.getMessage());
+                }
+            }
+        }
+    }
+
+    private Connection listeningConnection() throws SQLException {
+        Properties properties = new Properties();
+        properties.setProperty("user", address.user());
+        if (address.password() != null) {
+            properties.setProperty("password", address.password());
+        }
+        properties.setProperty("ApplicationName", "swarmhub listener");
+        Connection connection = DriverManager.getConnection(address.jdbcUrl(), properties);
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("LISTEN " + CHANNEL);
+        } catch (SQLException failed) {
+            connection.close();
+            throw failed;
+        }
+        return connection;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Connection open = listening;
+        if (open != null) {
+            try {
+                open.close(); // ends the listener's wait
+            } catch (SQLException ignored) {
+                // closing anyway
+            }
+        }
+        if (listener != null) {
+            listener.interrupt();
+        }
+        pool.close();
+    }
+
+    @Override
+    public String location() {
+        return address.toString();
+    }
+}
