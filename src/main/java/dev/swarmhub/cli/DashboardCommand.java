@@ -66,11 +66,11 @@ final class DashboardCommand implements Callable<Integer> {
 
     /** The operator running this; an agent (named, or by a registered process above this one) gets no link. */
     private Caller operator() {
-        if (swarm.tokenOrNull() != null && swarm.agentOrNull() == null) {
+        if (swarm.tokenOrNull() != null) {
             return swarm.operatorCaller(); // says that the token is not the operator's
         }
         return swarm.localOperator().orElseThrow(() -> SwarmException.denied("the dashboard is the operator's, and this runs as agent '"
-                + (swarm.agentOrNull() != null ? swarm.agentOrNull() : swarm.ownAgent().map(Agent::id).orElse("?"))
+                + (swarm.agentOrNull() != null && !swarm.agentOrNull().isBlank() ? swarm.agentOrNull() : swarm.ownAgent().map(Agent::id).orElse("?"))
                 + "' (SWARM_AGENT, or a registered process above this one): run it in your own shell, or give the operator's token with --token"));
     }
 

@@ -335,15 +335,14 @@ public final class Swarm implements Runnable {
     }
 
     /**
-     * The operator, when this runs as the operator: with the operator's token and no agent named, or
-     * with no token in a shell that is no agent's (none named by --agent or SWARM_AGENT, and no
-     * registered agent's process above this one: an agent's tool calls run as the agent).
+     * The operator, when this runs as the operator: with the operator's token, or with no token in
+     * a shell that is no agent's (none named by --agent or SWARM_AGENT, and no registered agent's
+     * process above this one: an agent's tool calls run as the agent). A guard against mistakes, not
+     * a boundary: an agent runs as the same user, who can read .swarm/operator.token.
      */
     Optional<Caller> localOperator() {
-        if (agentOrNull() != null) {
-            return Optional.empty();
-        }
-        boolean operator = tokenOrNull() != null ? OperatorToken.matches(projectRoot(), tokenOrNull()) : ownAgent().isEmpty();
+        boolean operator = tokenOrNull() != null ? OperatorToken.matches(projectRoot(), tokenOrNull())
+                : (agentOrNull() == null || agentOrNull().isBlank()) && ownAgent().isEmpty();
         return operator ? Optional.of(Caller.ofOperator()) : Optional.empty();
     }
 

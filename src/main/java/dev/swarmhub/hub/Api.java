@@ -33,6 +33,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
@@ -185,7 +186,7 @@ final class Api extends HttpServlet {
             String key = request.getHeader("Idempotency-Key");
             Answer answer = key == null || !request.getMethod().equals("POST") || isWaiting(route, body)
                     ? route(route, caller, request, response, body)
-                    : answers.answer(key, caller, RequestGuard.bearerToken(request), route, body,
+                    : answers.answer(key, caller, RequestGuard.credential(request), route, body,
                             () -> route(route, caller, request, response, body));
             send(request, response, answer.committed() == null ? answer : new Answer(answer.status(), answer.committed().get())); // the typist can see it now
         } catch (SwarmException failure) {
@@ -222,9 +223,15 @@ final class Api extends HttpServlet {
         if (request.getContentLengthLong() > MAX_BODY) {
             throw new BodyTooLarge();
         }
-        String type = request.getContentType();
+        String type = request.getHeader("Content-Type"); // the header itself: the container's parse fails on a charset it does not know
         if (type != null && !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
             throw SwarmException.badInput("content type must be application/json, not " + type);
+        }
+        for (String parameter : type == null ? new String[0] : type.split(";")) {
+            String named = parameter.strip();
+            if (named.regionMatches(true, 0, "charset=", 0, 8) && !named.substring(8).replace("\"", "").equalsIgnoreCase("utf-8")) {
+                throw SwarmException.badInput("the API reads UTF-8 JSON only, not " + type);
+            }
         }
         try (InputStream in = request.getInputStream()) {
             byte[] bytes = in.readNBytes(MAX_BODY + 1);
@@ -417,8 +424,9 @@ final class Api extends HttpServlet {
     }
 
     private static SwarmException malformedJson(JacksonException malformed) {
-        return SwarmException.badInput("malformed JSON at line " + malformed.getLocation().getLineNr() + ", column "
-                + malformed.getLocation().getColumnNr() + ": " + malformed.getOriginalMessage());
+        TokenStreamLocation at = malformed.getLocation(); // none when a limit stopped the read (nesting too deep)
+        return SwarmException.badInput("malformed JSON" + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr())
+                + ": " + malformed.getOriginalMessage());
     }
 
     private static String jsonType(Class<?> target) {
@@ -448,9 +456,6 @@ final class Api extends HttpServlet {
         if (failure instanceof RateLimitedException) {
             return 429;
         }
-        if (failure instanceof RequestGuard.CrossSite) {
-            return 403;
-        }
         return switch (failure.kind()) {
             case BAD_INPUT -> 400;
             case UNAUTHENTICATED -> 401;
@@ -468,6 +473,7 @@ final class Api extends HttpServlet {
         response.setStatus(answer.status());
         response.setContentType("application/json");
         response.setCharacterEncoding("UTF-8");
+        response.setHeader("Cache-Control", "no-store"); // answers hold state and secrets (a token, a session): never kept by a cache
         if (answer.status() == 401) {
             response.setHeader("WWW-Authenticate", "Bearer");
         }

@@ -9,13 +9,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Map;
 
 /**
- * The dashboard's page at /: static files only (the page holds no data and no token; its script
- * reads the API with the session cookie), and the login: the page posts the one-time code from its
- * URL's fragment (never sent in a request line, so never logged) to /login, which answers with the
- * session cookie; /logout ends the session.
+ * The dashboard's page at /: static files only (the page holds no data and no token of its own),
+ * and the login: the page posts the one-time code from its URL's fragment (never sent in a request
+ * line, so never logged) to /login, which answers with a session token the page keeps in its
+ * origin's sessionStorage and sends as {@code Authorization: Session <token>} (see
+ * {@link RequestGuard}: no cookie, which every port of the host would get); /logout ends it.
  */
 final class Dashboard extends HttpServlet {
 
@@ -67,22 +69,25 @@ final class Dashboard extends HttpServlet {
     }
 
     private void logIn(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        RequestGuard.checkSameOrigin(request);
         byte[] code = request.getInputStream().readNBytes(MAX_CODE + 1);
         if (code.length > MAX_CODE) {
             throw SwarmException.badInput("the login code is longer than " + MAX_CODE + " bytes: use the URL 'swarm dashboard' printed");
         }
-        String session = logins.exchange(new String(code, StandardCharsets.UTF_8).strip())
-                .orElseThrow(() -> SwarmException.unauthenticated("this login link was used already or expired: run 'swarm dashboard' for a new one"))
-                .value();
-        DashboardCookie.set(request, response, session);
-        response.setStatus(204);
+        Logins.Secret session = logins.exchange(new String(code, StandardCharsets.UTF_8).strip())
+                .orElseThrow(() -> SwarmException.unauthenticated("this login link was used already or expired: run 'swarm dashboard' for a new one"));
+        Api.send(request, response, new Api.Answer(200, new SessionView(session.value(), Instant.ofEpochMilli(session.expiresAt()).toString())));
+    }
+
+    /** A new dashboard session: the page keeps the token in its sessionStorage. */
+    record SessionView(String session, String expiresAt) {
     }
 
     private void logOut(HttpServletRequest request, HttpServletResponse response) {
-        RequestGuard.checkSameOrigin(request);
-        DashboardCookie.sessions(request).forEach(logins::end);
-        DashboardCookie.remove(request, response);
+        String session = RequestGuard.sessionToken(request);
+        if (session == null) {
+            throw SwarmException.unauthenticated("no session to end: send Authorization: Session <token>");
+        }
+        logins.end(session);
         response.setStatus(204);
     }
 

@@ -10,12 +10,21 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
- * The checks every HTTP request to the hub passes first, API and MCP alike: a bearer token
- * (the operator's, or an agent's) or the dashboard's session cookie (the operator, from a page of
- * this origin only), then a Host header naming this server (against DNS rebinding from a
- * browser). Tokens never appear in URLs or logs.
+ * The checks every HTTP request to the hub passes first, API and MCP alike: a bearer token (the
+ * operator's, or an agent's) or a dashboard session ({@code Authorization: Session <token>}, the
+ * operator), then a Host header naming this server (against DNS rebinding from a browser). Tokens
+ * never appear in URLs or logs.
+ *
+ * <p>The dashboard's session is no cookie: a browser sends a host's cookies to every port of it,
+ * so any server on another port of 127.0.0.1 that the browser visits would receive it. The page
+ * keeps it in sessionStorage, which is its origin's alone (port included), and sends it in a
+ * header, which no page of another origin can make the browser send (no CORS here): no cross-site
+ * request can act with it either.
  */
 final class RequestGuard {
+
+    private static final String BEARER = "Bearer ";
+    private static final String SESSION = "Session ";
 
     private final String operatorTokenHash;
     private final Agents agents;
@@ -29,23 +38,15 @@ final class RequestGuard {
         this.servedHosts = servedHosts;
     }
 
-    /** A browser's request from another origin (another site, or another port of this host), with the dashboard's cookie. */
-    static final class CrossSite extends SwarmException {
-        CrossSite(String message) {
-            super(Kind.UNAUTHENTICATED, message);
-        }
-    }
-
     /**
-     * The caller the request's bearer token names, or the operator for a request of the dashboard's
-     * page with a live session cookie. {@code checkedAgainOnAdmit}: the operation's own
-     * transaction checks the token again, so a token accepted before needs no read here.
+     * The caller the request's token names: the operator (its token, or a live dashboard session),
+     * or an agent. {@code checkedAgainOnAdmit}: the operation's own transaction checks the token
+     * again, so a token accepted before needs no read here.
      */
     Caller authenticate(HttpServletRequest request, boolean checkedAgainOnAdmit) {
-        List<String> sessions = request.getHeader("Authorization") == null ? DashboardCookie.sessions(request) : List.of();
-        if (!sessions.isEmpty()) {
-            checkSameOrigin(request);
-            if (sessions.stream().noneMatch(logins::isSession)) {
+        String session = sessionToken(request);
+        if (session != null) {
+            if (!logins.isSession(session)) {
                 throw SwarmException.unauthenticated("the dashboard's login ended or expired: run 'swarm dashboard' for a new login link");
             }
             return Caller.ofOperator();
@@ -62,21 +63,33 @@ final class RequestGuard {
      * event stream): a dashboard session may end, an agent leave or get a new token.
      */
     BooleanSupplier credentialCheck(HttpServletRequest request) {
-        List<String> sessions = request.getHeader("Authorization") == null ? DashboardCookie.sessions(request) : List.of();
-        if (!sessions.isEmpty()) {
-            return () -> sessions.stream().anyMatch(logins::isSession);
+        String session = sessionToken(request);
+        if (session != null) {
+            return () -> logins.isSession(session);
         }
         String token = bearerToken(request);
         return Tokens.matches(token, operatorTokenHash) ? () -> true : () -> agents.holdsToken(token);
     }
 
+    /** The token of the request's Authorization header, a bearer token or a dashboard session: what names the caller. */
+    static String credential(HttpServletRequest request) {
+        String session = sessionToken(request);
+        return session != null ? session : bearerToken(request);
+    }
+
+    /** The dashboard session of an Authorization: Session header; null for any other. */
+    static String sessionToken(HttpServletRequest request) {
+        String header = request.getHeader("Authorization");
+        return header != null && header.regionMatches(true, 0, SESSION, 0, SESSION.length()) ? header.substring(SESSION.length()).strip() : null;
+    }
+
     /** The token of the request's Authorization: Bearer header. */
     static String bearerToken(HttpServletRequest request) {
         String header = request.getHeader("Authorization");
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        if (header == null || !header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
             throw SwarmException.unauthenticated("missing bearer token: send Authorization: Bearer <agent or operator token>");
         }
-        return header.substring(7).strip();
+        return header.substring(BEARER.length()).strip();
     }
 
     /** A refusal for lack of an agent, a token or a registration, with how to give it over HTTP (the API and MCP alike). */
@@ -88,30 +101,6 @@ final class RequestGuard {
             case AGENT, TOKEN -> "send Authorization: Bearer <agent or operator token>";
             case REGISTRATION -> "register the agent (POST /api/v1/agents, or the MCP tool register_agent)";
         });
-    }
-
-    /**
-     * A cookie goes with every request to this host, whatever page made it (SameSite=Strict counts
-     * every port of a host as the same site): so a request carrying it must say it comes from a
-     * page of this origin. Browsers say so in Sec-Fetch-Site (every current one sends it; a request
-     * without it is refused, as an old browser's could come from any page), and in Origin on every
-     * request that changes something.
-     */
-    static void checkSameOrigin(HttpServletRequest request) {
-        String fetchSite = request.getHeader("Sec-Fetch-Site");
-        if (fetchSite == null) {
-            throw new CrossSite("request without a Sec-Fetch-Site header refused: the dashboard's session serves its own pages,"
-                    + " in a browser that says so (any current one); other clients send Authorization: Bearer <token>");
-        }
-        if (!fetchSite.equals("same-origin")) {
-            throw new CrossSite("request from another site (Sec-Fetch-Site: " + fetchSite + ") refused: the dashboard's session serves its own pages only");
-        }
-        String origin = request.getHeader("Origin");
-        boolean reads = request.getMethod().equals("GET") || request.getMethod().equals("HEAD");
-        if (origin == null ? !reads : !origin.equals("http://" + request.getHeader("Host"))) {
-            throw new CrossSite((origin == null ? "request without an Origin header" : "request from origin '" + origin + "'")
-                    + " refused: the dashboard's session serves its own pages only");
-        }
     }
 
     void checkHost(HttpServletRequest request) {

@@ -21,9 +21,11 @@ import java.util.Optional;
 public final class Logins {
 
     /** How long a one-time link can be used. */
-    public static final Setting<Duration> LINK_TTL = Setting.duration("dashboard.link-ttl", Duration.ofMinutes(2));
+    public static final Setting<Duration> LINK_TTL = Setting.duration("dashboard.link-ttl", Duration.ofMinutes(2))
+            .checkedBy((tx, ttl) -> atLeast("dashboard.link-ttl", ttl, Duration.ofSeconds(10)));
     /** How long a browser stays logged in (from its login; it is not extended by use). */
-    public static final Setting<Duration> SESSION_TTL = Setting.duration("dashboard.session-ttl", Duration.ofHours(12));
+    public static final Setting<Duration> SESSION_TTL = Setting.duration("dashboard.session-ttl", Duration.ofHours(12))
+            .checkedBy((tx, ttl) -> atLeast("dashboard.session-ttl", ttl, Duration.ofMinutes(1)));
     public static final List<Setting<?>> SETTINGS = List.of(LINK_TTL, SESSION_TTL);
     /** The event of sessions ended: by logout, by expiry, or all at once. */
     public static final String LOGOUT = "dashboard.logout";
@@ -33,6 +35,12 @@ public final class Logins {
 
     public Logins(Store store) {
         this.store = store;
+    }
+
+    private static void atLeast(String name, Duration value, Duration least) {
+        if (value.compareTo(least) < 0) {
+            throw SwarmException.badInput(name + " must be at least " + least.toSeconds() + "s: a shorter one ends a login before it can be used");
+        }
     }
 
     /** A secret and when it stops being accepted (store-clock epoch milliseconds). */
@@ -95,9 +103,10 @@ public final class Logins {
     }
 
     /**
-     * Ends every browser session, the operator's action; how many. A hub does it as it starts: a
-     * session lives only as long as the hub that opened it, so a cookie a page keeps sending to the
-     * port of a stopped hub (where any local process may listen) is worth nothing to whoever catches it.
+     * Ends every browser session and voids every unused link, the operator's action; how many
+     * sessions ended. A hub does it as it starts: a session lives only as long as the hub that
+     * opened it, so a session a page keeps sending to the port of a stopped hub (where any local
+     * process may listen) is worth nothing to whoever catches it, and neither is an old link opened there.
      */
     public int endAllSessions(Caller caller, String reason) {
         if (!caller.operator()) {
@@ -105,6 +114,7 @@ public final class Logins {
         }
         return store.write(tx -> {
             int ended = LoginStore.in(tx).deleteAll(LoginStore.Kind.SESSION);
+            LoginStore.in(tx).deleteAll(LoginStore.Kind.LINK);
             if (ended > 0) {
                 tx.appendEvent(LOGOUT, Caller.OPERATOR_ID, null, Map.of("sessions", ended, "reason", reason));
             }

@@ -36,7 +36,8 @@ class DashboardFirefoxTest {
             firefox.navigate(url);
             Await.until("the page live in Firefox", () -> "live".equals(firefox.script("return document.getElementById('live').dataset.state").asString()));
             assertThat(firefox.script("return location.href").asString()).doesNotContain("login=");
-            assertThat(firefox.script("return document.cookie").asString()).as("no script reads the session").isEmpty();
+            assertThat(firefox.script("return document.cookie").asString()).as("no cookie").isEmpty();
+            assertThat(firefox.script("return sessionStorage.getItem('swarm-session') || ''").asString()).as("the tab's session").isNotEmpty();
 
             for (String view : VIEWS) {
                 String before = firefox.script("return document.getElementById('view-" + view + "').dataset.rendered || ''").asString();

@@ -163,7 +163,7 @@ class LoginsTest {
     }
 
     @Test
-    void aHubStartingEndsEverySessionButNoLink() {
+    void aHubStartingEndsEverySessionAndVoidsEveryLink() {
         String first = logins.exchange(logins.newLink(Caller.ofOperator()).value()).orElseThrow().value();
         String second = logins.exchange(logins.newLink(Caller.ofOperator()).value()).orElseThrow().value();
         Logins.Secret link = logins.newLink(Caller.ofOperator());
@@ -173,13 +173,24 @@ class LoginsTest {
         assertThat(logins.endAllSessions(Caller.ofOperator(), "a hub started")).isEqualTo(2);
         assertThat(logins.isSession(first)).isFalse();
         assertThat(logins.isSession(second)).isFalse();
-        assertThat(logins.exchange(link.value())).as("a link not used yet still logs in").isPresent();
+        assertThat(logins.exchange(link.value())).as("a link not used yet is void too").isEmpty();
         assertThat(new EventLog(store).latest(null, "dashboard.logout", 5)).singleElement()
                 .satisfies(event -> assertThat(event.details()).containsEntry("sessions", 2).containsEntry("reason", "a hub started"));
+        logins.exchange(logins.newLink(Caller.ofOperator()).value()).orElseThrow();
         assertThat(logins.endAllSessions(Caller.ofOperator(), "logged out everywhere")).isEqualTo(1);
         assertThat(logins.endAllSessions(Caller.ofOperator(), "logged out everywhere")).isZero();
-        assertThat(new EventLog(store).latest(null, "dashboard.logout", 5)).as("the link's session ended, then none to end: nothing logged")
+        assertThat(new EventLog(store).latest(null, "dashboard.logout", 5)).as("a new session ended, then none to end: nothing logged")
                 .extracting(event -> event.details().get("sessions")).containsExactly(2, 1);
+    }
+
+    @Test
+    void aLoginTimeTooShortToUseIsRefused() {
+        dev.swarmhub.kernel.Settings settings = new dev.swarmhub.kernel.Settings(store, TestGate.OPEN, Logins.SETTINGS);
+        assertThatThrownBy(() -> settings.set(Caller.ofOperator(), "dashboard.session-ttl", "0s")).hasMessageContaining("at least 60s");
+        assertThatThrownBy(() -> settings.set(Caller.ofOperator(), "dashboard.link-ttl", "9s")).hasMessageContaining("at least 10s");
+        settings.set(Caller.ofOperator(), "dashboard.link-ttl", "10s");
+        settings.set(Caller.ofOperator(), "dashboard.session-ttl", "1m");
+        assertThat(logins.newLink(Caller.ofOperator()).expiresAt()).isEqualTo(clock.millis() + 10_000);
     }
 
     @Test

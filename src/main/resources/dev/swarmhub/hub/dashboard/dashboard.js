@@ -1,9 +1,17 @@
-// Swarmhub's dashboard: reads the hub's API with the session cookie (never a token), renders each
-// view from it, and follows the event stream to render again what an event changed. Text from
-// agents only ever becomes text nodes (never markup).
+// Swarmhub's dashboard: reads the hub's API with its login session (kept in this origin's
+// sessionStorage, sent as Authorization: Session; never a cookie, which every port of the host
+// would get), renders each view from it, and follows the event stream to render again what an
+// event changed. Text from agents only ever becomes text nodes (never markup).
 'use strict';
 
 const API = '/api/v1';
+const SESSION = 'swarm-session';
+
+/** The login session's header, when logged in. */
+function authorization() {
+  const session = sessionStorage.getItem(SESSION);
+  return session ? {Authorization: 'Session ' + session} : {};
+}
 const VIEWS = ['agents', 'leases', 'messages', 'tasks', 'processes', 'plan', 'log'];
 /** Which views an event kind changes (by the kind's first word). */
 const AFFECTS = {
@@ -39,10 +47,10 @@ class ApiError extends Error {
 }
 
 async function api(path, body) {
-  const init = body === undefined ? {} : {
-    method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify(body),
+  const init = body === undefined ? {headers: authorization()} : {
+    method: 'POST', headers: {'Content-Type': 'application/json', ...authorization()}, body: JSON.stringify(body),
   };
-  const response = await fetch(API + path, {credentials: 'same-origin', ...init});
+  const response = await fetch(API + path, {credentials: 'omit', ...init});
   const text = await response.text();
   const json = text ? JSON.parse(text) : {};
   if (!response.ok) {
@@ -527,7 +535,7 @@ async function follow(opened) {
   while (following) {
     try {
       const response = await fetch(API + '/events' + (last === null ? '' : '?after=' + last),
-        {credentials: 'same-origin', headers: {Accept: 'text/event-stream'}, signal: streamEnd.signal});
+        {credentials: 'omit', headers: {Accept: 'text/event-stream', ...authorization()}, signal: streamEnd.signal});
       if (response.status === 401) {
         const json = await response.json().catch(() => ({}));
         loggedOut(json.error ? json.error.message : 'not logged in');
@@ -582,6 +590,7 @@ function scheduleRender() {
 }
 
 function loggedOut(why) {
+  sessionStorage.removeItem(SESSION);
   following = false;
   streamEnd.abort();
   document.getElementById('login-why').textContent = why + ': run `swarm dashboard` in the project and open the link it prints.';
@@ -599,11 +608,10 @@ async function logIn() {
   const code = location.hash.startsWith('#login=') ? location.hash.slice(7) : null;
   if (!code) return;
   history.replaceState(null, '', '/'); // the code leaves the address bar and the history at once
-  const response = await fetch('/login', {method: 'POST', body: code, credentials: 'same-origin'});
-  if (!response.ok) {
-    const json = await response.json().catch(() => ({}));
-    throw new ApiError(response.status, json.error ? json.error.message : 'login refused');
-  }
+  const response = await fetch('/login', {method: 'POST', body: code, credentials: 'omit'});
+  const json = await response.json().catch(() => ({}));
+  if (!response.ok) throw new ApiError(response.status, json.error ? json.error.message : 'login refused');
+  sessionStorage.setItem(SESSION, json.session);
 }
 
 const OUTPUT_REFRESH_MS = 2000;
@@ -626,7 +634,7 @@ async function start() {
     });
   }
   document.getElementById('logout').addEventListener('click', async () => {
-    await fetch('/logout', {method: 'POST', credentials: 'same-origin'});
+    await fetch('/logout', {method: 'POST', credentials: 'omit', headers: authorization()});
     loggedOut('logged out');
   });
   try {
