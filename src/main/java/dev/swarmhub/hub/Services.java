@@ -28,6 +28,7 @@ import dev.swarmhub.processes.Processes;
 import dev.swarmhub.store.Stores;
 import dev.swarmhub.tasks.TaskOperations;
 import dev.swarmhub.tasks.Tasks;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -94,7 +95,7 @@ public final class Services implements AutoCloseable {
         this.tasks = new Tasks(store, agents);
         this.processes = new Processes(store, agents, tasks, thisHost);
         this.plan = new Plan(store, agents);
-        this.logins = new Logins(store);
+        this.logins = new Logins(store, thisHost.host() + ":" + realPath(root)); // this checkout's hub, however its path is written
         this.sweeps = List.of(leases.housekeeping, messageRetries.housekeeping, tasks.housekeeping, this.processes.housekeeping,
                 IdempotentAnswers.housekeeping(store), logins.housekeeping);
         this.leaseEndpoints = new LeaseEndpoints(leaseOperations);
@@ -104,6 +105,14 @@ public final class Services implements AutoCloseable {
         this.taskEndpoints = new TaskEndpoints(new TaskOperations(tasks));
         this.processEndpoints = new ProcessEndpoints(new ProcessOperations(this.processes));
         this.planEndpoints = new PlanEndpoints(new PlanOperations(plan));
+    }
+
+    private static Path realPath(Path root) {
+        try {
+            return root.toRealPath();
+        } catch (IOException gone) {
+            return root.toAbsolutePath().normalize();
+        }
     }
 
     /** Opens the project's store ({@link Stores}); on first use this also creates .swarm/operator.token. */

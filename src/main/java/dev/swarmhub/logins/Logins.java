@@ -15,8 +15,9 @@ import java.util.Optional;
 /**
  * The operator's logins to the dashboard from a browser. The operator asks for a one-time link
  * ({@code swarm dashboard}); the browser exchanges it, once, for a session token that then lives
- * only in an HttpOnly cookie. The store keeps hashes only, and judges expiry by its own clock, so
- * any hub on the store accepts a session and a link is used at most once across them.
+ * only in the browser tab. The store keeps hashes only, and judges expiry by its own clock. Every
+ * login belongs to one hub (its {@code scope}: the host and the project checkout it serves), so
+ * that hubs on one shared store neither accept nor end each other's logins.
  */
 public final class Logins {
 
@@ -31,10 +32,13 @@ public final class Logins {
     public static final String LOGOUT = "dashboard.logout";
 
     private final Store store;
+    /** The hub whose logins these are: its host and project checkout. */
+    private final String scope;
     public final Sweep housekeeping = new Sweep("expired dashboard logins", this::sweep);
 
-    public Logins(Store store) {
+    public Logins(Store store, String scope) {
         this.store = store;
+        this.scope = scope;
     }
 
     private static void atLeast(String name, Duration value, Duration least) {
@@ -57,7 +61,7 @@ public final class Logins {
             throw SwarmException.denied("only the operator opens the dashboard: run it with the operator's token (.swarm/operator.token)");
         }
         return store.write(tx -> {
-            Secret link = issue(tx, LoginStore.Kind.LINK, LINK_TTL.in(tx));
+            Secret link = issue(tx, LoginStore.Kind.LINK, LINK_TTL.in(tx), scope);
             tx.appendEvent("dashboard.link", Caller.OPERATOR_ID, null, Map.of("expiresAt", link.expiresAt()));
             return link;
         });
@@ -70,10 +74,10 @@ public final class Logins {
         }
         String hash = Tokens.hash(code);
         return store.write(tx -> {
-            if (!LoginStore.in(tx).take(hash, LoginStore.Kind.LINK, tx.now())) {
+            if (!LoginStore.in(tx).take(hash, LoginStore.Kind.LINK, tx.now(), scope)) {
                 return Optional.empty();
             }
-            Secret session = issue(tx, LoginStore.Kind.SESSION, SESSION_TTL.in(tx));
+            Secret session = issue(tx, LoginStore.Kind.SESSION, SESSION_TTL.in(tx), scope);
             tx.appendEvent("dashboard.login", Caller.OPERATOR_ID, null, Map.of("expiresAt", session.expiresAt()));
             return Optional.of(session);
         });
@@ -85,7 +89,7 @@ public final class Logins {
             return false;
         }
         String hash = Tokens.hash(token);
-        return store.read(tx -> LoginStore.in(tx).holds(hash, LoginStore.Kind.SESSION, tx.now()));
+        return store.read(tx -> LoginStore.in(tx).holds(hash, LoginStore.Kind.SESSION, tx.now(), scope));
     }
 
     /** Ends the session (logging out); a token of no session changes nothing. */
@@ -95,7 +99,7 @@ public final class Logins {
         }
         String hash = Tokens.hash(token);
         store.write(tx -> {
-            if (LoginStore.in(tx).take(hash, LoginStore.Kind.SESSION, tx.now())) {
+            if (LoginStore.in(tx).take(hash, LoginStore.Kind.SESSION, tx.now(), scope)) {
                 tx.appendEvent(LOGOUT, Caller.OPERATOR_ID, null, Map.of());
             }
             return null;
@@ -103,8 +107,8 @@ public final class Logins {
     }
 
     /**
-     * Ends every browser session and voids every unused link, the operator's action; how many
-     * sessions ended. A hub does it as it starts: a session lives only as long as the hub that
+     * Ends every browser session of this hub and voids its unused links, the operator's action;
+     * how many sessions ended. A hub does it as it starts: a session lives only as long as the hub that
      * opened it, so a session a page keeps sending to the port of a stopped hub (where any local
      * process may listen) is worth nothing to whoever catches it, and neither is an old link opened there.
      */
@@ -113,8 +117,8 @@ public final class Logins {
             throw SwarmException.denied("only the operator ends the dashboard's sessions");
         }
         return store.write(tx -> {
-            int ended = LoginStore.in(tx).deleteAll(LoginStore.Kind.SESSION);
-            LoginStore.in(tx).deleteAll(LoginStore.Kind.LINK);
+            int ended = LoginStore.in(tx).deleteAll(LoginStore.Kind.SESSION, scope);
+            LoginStore.in(tx).deleteAll(LoginStore.Kind.LINK, scope);
             if (ended > 0) {
                 tx.appendEvent(LOGOUT, Caller.OPERATOR_ID, null, Map.of("sessions", ended, "reason", reason));
             }
@@ -122,10 +126,10 @@ public final class Logins {
         });
     }
 
-    private static Secret issue(Tx tx, LoginStore.Kind kind, Duration ttl) {
+    private static Secret issue(Tx tx, LoginStore.Kind kind, Duration ttl, String scope) {
         String value = Tokens.newToken();
         long expiresAt = tx.now() + ttl.toMillis();
-        LoginStore.in(tx).insert(Tokens.hash(value), kind, expiresAt);
+        LoginStore.in(tx).insert(Tokens.hash(value), kind, expiresAt, scope);
         return new Secret(value, expiresAt);
     }
 

@@ -12,24 +12,25 @@ final class LoginSql implements LoginStore {
     }
 
     @Override
-    public void insert(String hash, Kind kind, long expiresAt) {
-        tx.update("INSERT INTO dashboard_logins (hash, kind, expires_at) VALUES (?, ?, ?)", hash, kind.name(), expiresAt);
+    public void insert(String hash, Kind kind, long expiresAt, String scope) {
+        tx.update("INSERT INTO dashboard_logins (hash, kind, expires_at, scope) VALUES (?, ?, ?, ?)", hash, kind.name(), expiresAt, scope);
     }
 
     @Override
-    public boolean take(String hash, Kind kind, long now) {
-        return tx.update("DELETE FROM dashboard_logins WHERE hash = ? AND kind = ? AND expires_at > ?", hash, kind.name(), now) == 1;
+    public boolean take(String hash, Kind kind, long now, String scope) {
+        return tx.update("DELETE FROM dashboard_logins WHERE hash = ? AND kind = ? AND expires_at > ? AND scope = ?", hash, kind.name(), now,
+                scope) == 1;
     }
 
     @Override
-    public boolean holds(String hash, Kind kind, long now) {
-        return !tx.query("SELECT 1 FROM dashboard_logins WHERE hash = ? AND kind = ? AND expires_at > ?", row -> 1, hash, kind.name(), now)
-                .isEmpty();
+    public boolean holds(String hash, Kind kind, long now, String scope) {
+        return !tx.query("SELECT 1 FROM dashboard_logins WHERE hash = ? AND kind = ? AND expires_at > ? AND scope = ?", row -> 1, hash,
+                kind.name(), now, scope).isEmpty();
     }
 
     @Override
-    public int deleteAll(Kind kind) {
-        return tx.update("DELETE FROM dashboard_logins WHERE kind = ?", kind.name());
+    public int deleteAll(Kind kind, String scope) {
+        return tx.update("DELETE FROM dashboard_logins WHERE kind = ? AND scope = ?", kind.name(), scope);
     }
 
     @Override

@@ -40,7 +40,7 @@ class LoginsTest {
     @BeforeEach
     void openStore() {
         store = TestStores.open(project, clock);
-        logins = new Logins(store);
+        logins = new Logins(store, "host:/project");
     }
 
     @AfterEach
@@ -75,7 +75,7 @@ class LoginsTest {
     }
 
     private boolean stored(String hash, LoginStore.Kind kind) {
-        return store.read(tx -> LoginStore.in(tx).holds(hash, kind, tx.now()));
+        return store.read(tx -> LoginStore.in(tx).holds(hash, kind, tx.now(), "host:/project"));
     }
 
     @Test
@@ -181,6 +181,22 @@ class LoginsTest {
         assertThat(logins.endAllSessions(Caller.ofOperator(), "logged out everywhere")).isZero();
         assertThat(new EventLog(store).latest(null, "dashboard.logout", 5)).as("a new session ended, then none to end: nothing logged")
                 .extracting(event -> event.details().get("sessions")).containsExactly(2, 1);
+    }
+
+    @Test
+    void hubsSharingAStoreNeitherAcceptNorEndEachOthersLogins() {
+        Logins otherHub = new Logins(store, "other-host:/project");
+        String mine = logins.exchange(logins.newLink(Caller.ofOperator()).value()).orElseThrow().value();
+        Logins.Secret othersLink = otherHub.newLink(Caller.ofOperator());
+        assertThat(logins.exchange(othersLink.value())).as("another hub's link").isEmpty();
+        String theirs = otherHub.exchange(othersLink.value()).orElseThrow().value();
+        assertThat(otherHub.isSession(mine)).isFalse();
+        assertThat(logins.isSession(theirs)).isFalse();
+        otherHub.end(mine);
+        assertThat(logins.isSession(mine)).as("another hub's logout").isTrue();
+        assertThat(otherHub.endAllSessions(Caller.ofOperator(), "a hub started")).isEqualTo(1);
+        assertThat(logins.isSession(mine)).as("another hub's start").isTrue();
+        assertThat(otherHub.isSession(theirs)).isFalse();
     }
 
     @Test

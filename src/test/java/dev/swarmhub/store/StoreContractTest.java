@@ -593,31 +593,34 @@ public abstract class StoreContractTest {
     }
 
     @Test
-    void loginRowsAreTakenOnceByKindUntilTheirExpiry() {
+    void loginRowsAreTakenOnceByKindAndScopeUntilTheirExpiry() {
         store.write(tx -> {
-            LoginStore.in(tx).insert("link-hash", LoginStore.Kind.LINK, 1_000);
-            LoginStore.in(tx).insert("session-hash", LoginStore.Kind.SESSION, 2_000);
+            LoginStore.in(tx).insert("link-hash", LoginStore.Kind.LINK, 1_000, "hub-a");
+            LoginStore.in(tx).insert("session-hash", LoginStore.Kind.SESSION, 2_000, "hub-a");
             return null;
         });
-        assertThat((boolean) store.read(tx -> LoginStore.in(tx).holds("link-hash", LoginStore.Kind.SESSION, 0))).as("of another kind").isFalse();
-        assertThat((boolean) store.read(tx -> LoginStore.in(tx).holds("session-hash", LoginStore.Kind.SESSION, 1_999))).isTrue();
-        assertThat((boolean) store.read(tx -> LoginStore.in(tx).holds("session-hash", LoginStore.Kind.SESSION, 2_000))).as("at its expiry").isFalse();
-        assertThat((boolean) store.write(tx -> LoginStore.in(tx).take("link-hash", LoginStore.Kind.SESSION, 0))).as("of another kind").isFalse();
-        assertThat((boolean) store.write(tx -> LoginStore.in(tx).take("link-hash", LoginStore.Kind.LINK, 1_000))).as("at its expiry").isFalse();
-        assertThat((boolean) store.write(tx -> LoginStore.in(tx).take("link-hash", LoginStore.Kind.LINK, 999))).isTrue();
-        assertThat((boolean) store.write(tx -> LoginStore.in(tx).take("link-hash", LoginStore.Kind.LINK, 999))).as("once").isFalse();
+        assertThat((boolean) store.read(tx -> LoginStore.in(tx).holds("link-hash", LoginStore.Kind.SESSION, 0, "hub-a"))).as("of another kind").isFalse();
+        assertThat((boolean) store.read(tx -> LoginStore.in(tx).holds("session-hash", LoginStore.Kind.SESSION, 1_999, "hub-a"))).isTrue();
+        assertThat((boolean) store.read(tx -> LoginStore.in(tx).holds("session-hash", LoginStore.Kind.SESSION, 0, "hub-b"))).as("another hub's").isFalse();
+        assertThat((boolean) store.write(tx -> LoginStore.in(tx).take("session-hash", LoginStore.Kind.SESSION, 0, "hub-b"))).as("another hub's").isFalse();
+        assertThat((int) store.write(tx -> LoginStore.in(tx).deleteAll(LoginStore.Kind.SESSION, "hub-b"))).as("another hub's").isZero();
+        assertThat((boolean) store.read(tx -> LoginStore.in(tx).holds("session-hash", LoginStore.Kind.SESSION, 2_000, "hub-a"))).as("at its expiry").isFalse();
+        assertThat((boolean) store.write(tx -> LoginStore.in(tx).take("link-hash", LoginStore.Kind.SESSION, 0, "hub-a"))).as("of another kind").isFalse();
+        assertThat((boolean) store.write(tx -> LoginStore.in(tx).take("link-hash", LoginStore.Kind.LINK, 1_000, "hub-a"))).as("at its expiry").isFalse();
+        assertThat((boolean) store.write(tx -> LoginStore.in(tx).take("link-hash", LoginStore.Kind.LINK, 999, "hub-a"))).isTrue();
+        assertThat((boolean) store.write(tx -> LoginStore.in(tx).take("link-hash", LoginStore.Kind.LINK, 999, "hub-a"))).as("once").isFalse();
         store.write(tx -> {
-            LoginStore.in(tx).insert("late-link-hash", LoginStore.Kind.LINK, 1_500);
+            LoginStore.in(tx).insert("late-link-hash", LoginStore.Kind.LINK, 1_500, "hub-a");
             return null;
         });
         assertThat((boolean) store.read(tx -> LoginStore.in(tx).anyExpired(1_499))).isFalse();
         assertThat((boolean) store.read(tx -> LoginStore.in(tx).anyExpired(1_500))).isTrue();
         assertThat((int) store.write(tx -> LoginStore.in(tx).deleteExpired(LoginStore.Kind.SESSION, 1_999))).isZero();
         assertThat((int) store.write(tx -> LoginStore.in(tx).deleteExpired(LoginStore.Kind.SESSION, 2_000))).as("the session only").isEqualTo(1);
-        assertThat((boolean) store.read(tx -> LoginStore.in(tx).holds("late-link-hash", LoginStore.Kind.LINK, 0))).isTrue();
+        assertThat((boolean) store.read(tx -> LoginStore.in(tx).holds("late-link-hash", LoginStore.Kind.LINK, 0, "hub-a"))).isTrue();
         assertThat((int) store.write(tx -> LoginStore.in(tx).deleteExpired(LoginStore.Kind.LINK, 2_000))).isEqualTo(1);
         assertThat((boolean) store.read(tx -> LoginStore.in(tx).anyExpired(Long.MAX_VALUE))).as("nothing left").isFalse();
-        assertThat((boolean) store.read(tx -> LoginStore.in(tx).holds("session-hash", LoginStore.Kind.SESSION, 0))).isFalse();
+        assertThat((boolean) store.read(tx -> LoginStore.in(tx).holds("session-hash", LoginStore.Kind.SESSION, 0, "hub-a"))).isFalse();
     }
 
     @Test
