@@ -31,6 +31,7 @@ import dev.swarmhub.tasks.Tasks;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -87,7 +88,7 @@ public final class Services implements AutoCloseable {
         this.settings = new Settings(store, agents, Stream.<List<Setting<?>>>of(Agents.SETTINGS, Messages.SETTINGS, Tasks.SETTINGS, Processes.SETTINGS, Plan.SETTINGS, Logins.SETTINGS,
                         List.of(EventStream.STREAMS_PER_TOKEN, RequestLog.SLOW_REQUEST, ProcessSupervisor.LOG_MAX_MB, ProcessSupervisor.OUTPUT_RATE))
                 .flatMap(List::stream).toList());
-        MessageSignature signature = new MessageSignature(MessageSecret.readOrCreate(root));
+        MessageSignature signature = new MessageSignature(signingSecret(store, root));
         this.messages = new Messages(store, agents, signature);
         this.messageRetries = new MessageRetries(store, agents, signature, messages);
         this.paneTypings = new PaneTypings(store, signature);
@@ -105,6 +106,22 @@ public final class Services implements AutoCloseable {
         this.taskEndpoints = new TaskEndpoints(new TaskOperations(tasks));
         this.processEndpoints = new ProcessEndpoints(new ProcessOperations(this.processes));
         this.planEndpoints = new PlanEndpoints(new PlanOperations(plan));
+    }
+
+    /** The setting that holds the message-signing secret (hex); no command shows or sets it. */
+    static final String SIGNING_SECRET = "messages.signing-secret";
+
+    /**
+     * The message-signing secret, the same for every process and every hub of the store: read
+     * from it, or made once in a write (taking an older project's .swarm/secret when there is one).
+     */
+    private static byte[] signingSecret(Store store, Path root) {
+        String hex = store.read(tx -> tx.setting(SIGNING_SECRET)).orElseGet(() -> store.write(tx -> tx.setting(SIGNING_SECRET).orElseGet(() -> {
+            String made = MessageSecret.kept(root).orElseGet(MessageSecret::generate);
+            tx.putSetting(SIGNING_SECRET, made);
+            return made;
+        })));
+        return HexFormat.of().parseHex(hex);
     }
 
     private static Path realPath(Path root) {
