@@ -97,7 +97,12 @@ final class HubCommands {
             if (store != null) {
                 Stores.choose(root, store, storePasswordFile == null ? null : swarm.fileNamed(storePasswordFile));
             }
-            boolean loopback = bind.equals("127.0.0.1") || bind.equals("localhost") || bind.equals("::1");
+            if (bind.equalsIgnoreCase("localhost")) {
+                // the address itself: "localhost" may name ::1 too, where another process could listen on the same port and get
+                // every request (and a dashboard login code) sent to the printed URL
+                bind = "127.0.0.1";
+            }
+            boolean loopback = bind.equals("127.0.0.1") || bind.equals("::1");
             if (!loopback && !allowRemote) {
                 throw SwarmException.badInput("--bind " + bind + " exposes the hub beyond this machine: add --allow-remote to mean it");
             }

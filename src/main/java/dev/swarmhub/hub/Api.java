@@ -29,6 +29,7 @@ import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.eclipse.jetty.http.BadMessageException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
@@ -198,6 +199,9 @@ final class Api extends HttpServlet {
                 LOG.error("internal error on {} {}", request.getMethod(), request.getRequestURI(), failure);
             }
             send(request, response, new Answer(status(failure), JsonViews.error(RequestGuard.hinted(failure))));
+        } catch (BadMessageException malformed) { // the container's parse of the request (a query with a bad %-escape)
+            discardBody(request);
+            send(request, response, new Answer(400, JsonViews.error(SwarmException.badInput("malformed request: " + malformed.getReason()))));
         } catch (RuntimeException unexpected) {
             discardBody(request);
             LOG.error("internal error on {} {}", request.getMethod(), request.getRequestURI(), unexpected);

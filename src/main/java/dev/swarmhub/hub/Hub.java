@@ -302,6 +302,11 @@ public final class Hub implements AutoCloseable {
         BackgroundLoop.stop(planFile);
         paneWatcher.close();
         paneTypist.close();
+        try { // an open page goes on sending its session to this port, where another process may listen once the hub is gone
+            services.logins.endAllSessions(Caller.ofOperator(), "the hub stopped");
+        } catch (RuntimeException storeFailed) {
+            Log.LOG.warn("cannot end the dashboard's sessions as the hub stops (the next start ends them): {}", storeFailed.toString());
+        }
         services.close();
         try {
             if (infoFileKey != null && infoFileKey.equals(FileIdentity.of(HubFiles.info(root)))) {

@@ -65,6 +65,9 @@ final class IdempotentAnswers {
         return store.write(tx -> tx.forgetAnswersStoredBefore(tx.now() - KEPT.toMillis()));
     }
 
+    /** The route whose answer holds a new agent token. */
+    private static final String REGISTRATION = "POST /agents";
+
     /** Runs the write once per caller and key; {@code bearer}: the caller's token as sent, which seals a registration's token. */
     Api.Answer answer(String key, Caller caller, String bearer, String route, String body, Supplier<Api.Answer> write) {
         if (!KEY.matcher(key).matches()) {
@@ -93,7 +96,7 @@ final class IdempotentAnswers {
 
     private Api.Answer replay(Tx tx, String key, String bearer, String route, Tx.StoredAnswer earlier) {
         Map<String, Object> document = Api.document(earlier.body());
-        if (document.containsKey("token")) {
+        if (route.equals(REGISTRATION) && document.containsKey("token")) { // other answers may carry a "token" of their own (a task's claim)
             document.put("token", currentRegistrationToken(tx, key, bearer, (String) document.get("id"), document.get("token")));
         }
         String leaseList = LEASE_LISTS.get(route);

@@ -28,6 +28,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +57,8 @@ final class ProcessSupervisor implements ProcessControl {
     static final Setting<Integer> OUTPUT_RATE = Setting.count("processes.output-mb-per-s", 4, 10_000, "MB per second");
     /** How often the output guard looks at the size of each run's output file (a stat, no read). */
     private static final long GUARD_PERIOD_MS = 50;
+    /** How long past its grace a run's end waits for what its stop signalled to be gone. */
+    private static final long STOPPED_TREE_WAIT_MS = 10_000;
     /** The project's tmux session for spawn --tmux: this prefix and the project directory's name. */
     static final String TMUX_SESSION_PREFIX = "swarm-";
     /**
@@ -103,6 +106,8 @@ final class ProcessSupervisor implements ProcessControl {
         double credit = Double.POSITIVE_INFINITY; // full until the first look
         /** The stop request acted on last: a later one (that hastens the end) is acted on too. */
         volatile Run.StopRequest stopping;
+        /** What a stop signalled (its process group and descendants then): the run ends when they are all gone. */
+        final Set<ProcessHandle> stopped = ConcurrentHashMap.newKeySet();
 
         Watched(Run run, ProcessHandle process, Path output) {
             this.run = run;
@@ -285,10 +290,24 @@ final class ProcessSupervisor implements ProcessControl {
         watched.put(entry.run.id(), entry);
         var exited = child != null ? child.onExit().thenApply(process -> (Integer) process.exitValue())
                 : entry.process.onExit().thenApply(process -> (Integer) null);
-        exited.thenAcceptAsync(exitCode -> {
+        exited.thenCompose(exitCode -> stoppedTreeGone(entry).thenApply(gone -> exitCode)).thenAcceptAsync(exitCode -> {
             entry.exit = new Exit(exitCode);
             finish(entry);
         }, timers);
+    }
+
+    /**
+     * Done when every process a stop signalled has exited (a KILL is delivered at once, but a
+     * process ends when it is next scheduled): "killed" then means gone, the whole tree. Bounded,
+     * so that a process stuck in the kernel never keeps a run from ending.
+     */
+    private static CompletableFuture<Void> stoppedTreeGone(Watched entry) {
+        Run.StopRequest request = entry.stopping;
+        if (request == null || entry.stopped.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return CompletableFuture.allOf(entry.stopped.stream().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new))
+                .completeOnTimeout(null, request.graceMs() + STOPPED_TREE_WAIT_MS, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -329,6 +348,7 @@ final class ProcessSupervisor implements ProcessControl {
         entry.signalled = true;
         long group = entry.run.pid();
         Set<ProcessHandle> tree = Launcher.tree(group);
+        entry.stopped.addAll(tree);
         Launcher.signal(group, tree, request.signal());
         if (!request.signal().equals("KILL")) {
             timers.schedule(() -> {
@@ -336,6 +356,7 @@ final class ProcessSupervisor implements ProcessControl {
                     Set<ProcessHandle> left = Launcher.tree(group);
                     tree.stream().filter(ProcessHandle::isAlive).forEach(process -> process.descendants().forEach(left::add));
                     left.addAll(tree);
+                    entry.stopped.addAll(left);
                     Launcher.signal(group, left, "KILL");
                 }
             }, Math.max(0, request.at() + request.graceMs() - now), TimeUnit.MILLISECONDS);

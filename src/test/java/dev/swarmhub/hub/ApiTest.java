@@ -623,6 +623,16 @@ class ApiTest {
         assertThat(api.agents(operator).keySet()).containsExactlyInAnyOrder("agent-1", "agent-2");
 
         String agent = token;
+        // a task's answer carries a "token" of its own (its claim's): a replay gives it back as it was, no registration involved
+        Map<String, String> taskKey = Map.of("Idempotency-Key", "task-3");
+        Reply created = api.post(agent, "/tasks", "{\"title\":\"once\"}", taskKey);
+        Reply createdAgain = api.post(agent, "/tasks", "{\"title\":\"once\"}", taskKey);
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        assertThat(createdAgain.status()).as(createdAgain.body()).isEqualTo(201);
+        assertThat(createdAgain.json().path("id").asString()).isEqualTo(created.json().path("id").asString());
+        assertThat(createdAgain.json().path("replayed").asBoolean()).isTrue();
+        assertThat(api.events(operator, "?kind=task.created")).hasSize(1);
+
         Map<String, String> lockKey = Map.of("Idempotency-Key", "acquire-7");
         String body = "{\"resources\":[\"src/idem.py\"],\"ttl\":\"1m\"}";
         Reply acquired = api.post(agent, "/locks", body, lockKey);

@@ -306,6 +306,14 @@ class EventStreamTest {
         api.ok(api.post(bobsNewToken, "/locks", "{\"resources\":[\"src/last.py\"]}"));
         assertThat(kindsUntil(bobAgain, "lease.acquired")).contains("dashboard.logout");
         assertThat(kindsUntil(operatorStream, "lease.acquired")).contains("agent.token-issued", "dashboard.logout");
+
+        services.logins.exchange(services.logins.newLink(dev.swarmhub.kernel.Caller.ofOperator()).value()).orElseThrow();
+        hub.close(); // a page goes on sending its session to the stopped hub's port: it ends with the hub
+        hub = null;
+        try (dev.swarmhub.kernel.Store store = dev.swarmhub.testing.TestStores.open(project)) {
+            List<Event> logouts = store.read(tx -> tx.events(0, null, "dashboard.logout", 100));
+            assertThat(logouts.getLast().details()).containsEntry("reason", "the hub stopped").containsEntry("sessions", 1);
+        }
     }
 
     private Sse openWithSession(String session) {

@@ -1,0 +1,145 @@
+package dev.swarmhub.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.swarmhub.kernel.Event;
+import dev.swarmhub.kernel.Store;
+import dev.swarmhub.testing.HubProcess;
+import dev.swarmhub.testing.JavaProcess;
+import dev.swarmhub.testing.PostgresServer;
+import dev.swarmhub.testing.TestStores;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three hubs on one PostgreSQL database, each serving a checkout of its own (as on three
+ * machines), with CLI processes going through each: the same guarantees as one hub.
+ */
+class MultiHubTest {
+
+    private static final int HUBS = 3;
+    private static final int WORKERS_PER_HUB = 4;
+    private static final int ROUNDS = 20;
+
+    @TempDir
+    Path work;
+
+    private final List<Path> checkouts = new ArrayList<>();
+    private final List<HubProcess> hubs = new ArrayList<>();
+    private final List<JavaProcess> workers = new ArrayList<>();
+    /** Per agent, the arguments that act as it. */
+    private final Map<String, String> identities = new HashMap<>();
+
+    @BeforeEach
+    void startHubs() throws IOException {
+        String database = PostgresServer.shared().newDatabase();
+        for (int hub = 0; hub < HUBS; hub++) {
+            Path checkout = Files.createDirectories(work.resolve("machine-" + hub).resolve("repo"));
+            Files.createDirectories(checkout.resolve(".git"));
+            Files.createDirectories(checkout.resolve(".swarm"));
+            Files.writeString(checkout.resolve(".swarm/config"), "store = " + database + "\n");
+            checkouts.add(checkout);
+            hubs.add(HubProcess.start(checkout));
+        }
+        for (int hub = 0; hub < HUBS; hub++) {
+            CliRunner cli = new CliRunner(checkouts.get(hub));
+            for (int i = 0; i < WORKERS_PER_HUB; i++) {
+                String agent = "h" + hub + "w" + i;
+                identities.put(agent, "--agent\t" + agent + "\t--token\t" + cli.register(agent).get("SWARM_TOKEN"));
+                workers.add(JavaProcess.start(CliWorker.class, Map.of("SWARM_ROOT", checkouts.get(hub).toString()),
+                        checkouts.get(hub).resolve("worker-" + i + ".err")));
+            }
+        }
+        workers.forEach(worker -> assertThat(worker.receive()).isEqualTo("ready"));
+    }
+
+    @AfterEach
+    void stopAll() throws InterruptedException {
+        for (JavaProcess worker : workers) {
+            worker.close();
+        }
+        hubs.forEach(HubProcess::close);
+    }
+
+    private static String agentOf(int worker) {
+        return "h" + worker / WORKERS_PER_HUB + "w" + worker % WORKERS_PER_HUB;
+    }
+
+    @Test
+    void racesThroughDifferentHubsHaveExactlyOneWinnerPerRoundAndTokensGrow() {
+        long lastToken = 0;
+        for (int round = 0; round < ROUNDS; round++) {
+            for (int i = 0; i < workers.size(); i++) {
+                workers.get(i).send(identities.get(agentOf(i)) + "\tlock\tacquire\tsrc/round-" + round + ".py\t--ttl\t10m\t--json");
+            }
+            List<Integer> winners = new ArrayList<>();
+            for (int i = 0; i < workers.size(); i++) {
+                String[] answer = workers.get(i).receive().split("\t", 2);
+                if (answer[0].equals("0")) {
+                    winners.add(i);
+                } else {
+                    assertThat(answer[0]).as("round %d, worker %d: %s", round, i, answer[1]).isEqualTo("3");
+                }
+            }
+            assertThat(winners).as("round %d: one winner across %d hubs", round, HUBS).hasSize(1);
+        }
+        try (Store store = TestStores.open(checkouts.getFirst())) {
+            List<Event> grants = store.read(tx -> tx.events(0, null, "lease.acquired", 10_000));
+            assertThat(grants).hasSize(ROUNDS);
+            long[] tokens = grants.stream().mapToLong(event -> ((Number) event.details().get("token")).longValue()).toArray();
+            assertThat(LongStream.range(1, tokens.length).allMatch(i -> tokens[(int) i] > tokens[(int) i - 1]))
+                    .as("fencing tokens strictly increasing across hubs").isTrue();
+            lastToken = tokens[tokens.length - 1];
+        }
+        assertThat(lastToken).isPositive();
+    }
+
+    /**
+     * A waiter queued through hub B is granted as soon as hub A commits the release: the store
+     * times of the release and the grant (one clock, the database's) are reported and bounded.
+     */
+    @Test
+    void aWaiterOnAnotherHubIsGrantedAtTheRelease() {
+        JavaProcess holder = workers.getFirst(); // hub 0
+        JavaProcess waiter = workers.get(WORKERS_PER_HUB); // hub 1
+        List<Long> gaps = new ArrayList<>();
+        for (int round = 0; round < 5; round++) {
+            String resource = "name:handover-" + round;
+            holder.send(identities.get(agentOf(0)) + "\tlock\tacquire\t" + resource + "\t--ttl\t10m");
+            assertThat(holder.receive()).startsWith("0\t");
+            waiter.send(identities.get(agentOf(WORKERS_PER_HUB)) + "\tlock\tacquire\t" + resource + "\t--wait\t60s\t--ttl\t10m");
+            awaitQueued(resource);
+            holder.send(identities.get(agentOf(0)) + "\tlock\trelease\t" + resource);
+            assertThat(holder.receive()).startsWith("0\t");
+            assertThat(waiter.receive()).as("the waiter on the other hub").startsWith("0\t");
+            try (Store store = TestStores.open(checkouts.getFirst())) {
+                List<Event> events = store.read(tx -> tx.events(0, null, null, 100_000)).stream()
+                        .filter(event -> resource.equals(event.resource())).toList();
+                long released = events.stream().filter(event -> event.kind().equals("lease.released")).findFirst().orElseThrow().at();
+                long granted = events.stream().filter(event -> event.kind().equals("lease.acquired") && agentOf(WORKERS_PER_HUB)
+                        .equals(event.agent())).findFirst().orElseThrow().at();
+                gaps.add(granted - released);
+            }
+        }
+        System.out.printf("MultiHubTest: release on hub A to grant on hub B, store-clock ms: %s%n", gaps);
+        assertThat(gaps).allMatch(gap -> gap >= 0);
+        assertThat(gaps.stream().sorted().toList().get(gaps.size() / 2)).as("median ms from release to grant on another hub").isLessThan(50);
+    }
+
+    private void awaitQueued(String resource) {
+        try (Store store = TestStores.open(checkouts.getFirst())) {
+            dev.swarmhub.testing.Await.until("the waiter queued", () -> store.read(tx -> tx.events(0, null, "lease.queued", 100_000)).stream()
+                    .anyMatch(event -> resource.equals(event.resource())));
+        }
+    }
+}
