@@ -233,14 +233,7 @@ public final class PostgresStore implements Store {
 
         @Override
         public PreparedStatement prepared(String sql) throws SQLException {
-            PreparedStatement statement = statements.get(sql);
-            if (statement == null) {
-                statement = connection.prepareStatement(sql);
-                statements.put(sql, statement);
-            } else {
-                statement.clearParameters();
-            }
-            return statement;
+            return Statements.kept(statements, connection, sql);
         }
 
         void run(String sql) throws SQLException {

@@ -53,14 +53,7 @@ final class StatementCache implements Statements, AutoCloseable {
 
     @Override
     public PreparedStatement prepared(String sql) throws SQLException {
-        PreparedStatement statement = statements.get(sql);
-        if (statement == null) {
-            statement = connection.prepareStatement(sql);
-            statements.put(sql, statement);
-        } else {
-            statement.clearParameters();
-        }
-        return statement;
+        return Statements.kept(statements, connection, sql);
     }
 
     /**

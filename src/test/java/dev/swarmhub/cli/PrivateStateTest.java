@@ -13,7 +13,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code .swarm/} holds private messages, tokens and the secret: it is 0700 and everything in it 0600. */
+/** {@code .swarm/} holds private messages, tokens and the store (with the signing secret): it is 0700 and everything in it 0600. */
 class PrivateStateTest {
 
     @TempDir
@@ -32,7 +32,7 @@ class PrivateStateTest {
 
             Map<String, String> modes = modes(project.resolve(".swarm"));
             assertThat(modes.keySet()).contains(".swarm", "swarm.db", "swarm.db-wal", "swarm.db-shm", "hub.log", "hub.out", "hub.json",
-                    "hub.lock", "hub.sock", "secret", "operator.token", ".gitignore");
+                    "hub.lock", "hub.sock", "operator.token", ".gitignore");
             assertThat(modes).allSatisfy((name, mode) -> assertThat(mode).as(name).isIn("rwx------ directory", "rw------- file"));
         } finally {
             assertThat(cli.run("down").exitCode()).isZero();
