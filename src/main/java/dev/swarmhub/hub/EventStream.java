@@ -109,6 +109,8 @@ final class EventStream {
             followed = newestId();
             recent = new RecentEvents(followed, RECENT_BYTES); // a stream that needs earlier events reads them from the log
             subscribers.forEach(Subscriber::follow); // one that opened meanwhile may have missed events in between: it catches up
+            // and a credential may have ended among the events skipped here, after that stream's opening check
+            Thread.ofVirtual().name("event stream credentials").start(this::closeStreamsWhoseCredentialEnded);
         }
         List<Event> events = log.after(followed, null, null, BATCH);
         if (!events.isEmpty()) {

@@ -101,6 +101,7 @@ public final class PostgresStore implements Store {
         config.setUsername(address.user());
         config.setPassword(address.password());
         config.setAutoCommit(false);
+        config.setTransactionIsolation("TRANSACTION_READ_COMMITTED"); // what writes rely on (see above), whatever the server's default
         config.setMaximumPoolSize(POOL_SIZE);
         config.setMinimumIdle(1);
         config.setPoolName("swarm-store");
@@ -295,12 +296,7 @@ public final class PostgresStore implements Store {
                 while (!closed) {
                     PGNotification[] received = notifications.getNotifications((int) LISTEN_POLL_MS);
                     for (PGNotification notification : received == null ? new PGNotification[0] : received) {
-                        String[] fromAndSignals = notification.getParameter().split(":", 2);
-                        if (!fromAndSignals[0].equals(instance)) { // this store's own were raised at its commits
-                            for (String name : fromAndSignals[1].split(",")) {
-                                signals.raise(Store.Signal.valueOf(name));
-                            }
-                        }
+                        raiseNotified(notification.getParameter());
                     }
                 }
             } catch (SQLException | RuntimeException lost) {
@@ -323,6 +319,23 @@ public final class PostgresStore implements Store {
                     return;
                 } catch (SQLException stillLost) {
                     LOG.warn("store notifications: {}", stillLost.getMessage());
+                }
+            }
+        }
+    }
+
+    /** Raises the signals another store's notification names; what it cannot read (another version's) wakes everyone instead. */
+    private void raiseNotified(String payload) {
+        String[] fromAndSignals = payload.split(":", 2);
+        if (fromAndSignals[0].equals(instance)) {
+            return; // this store's own were raised at its commits
+        }
+        for (String name : fromAndSignals.length == 2 ? fromAndSignals[1].split(",") : new String[0]) {
+            try {
+                signals.raise(Store.Signal.valueOf(name));
+            } catch (IllegalArgumentException unknown) {
+                for (Store.Signal signal : Store.Signal.values()) {
+                    signals.raise(signal);
                 }
             }
         }
