@@ -51,12 +51,21 @@ public interface Store extends AutoCloseable {
     /**
      * How many writes through this store object have committed that raised the signal. Waiters
      * read it before looking, then {@link #awaitSignal} so that such a write in this process
-     * wakes them at once (writes by other processes are seen by polling).
+     * wakes them at once (other processes' writes are seen by polling, unless
+     * {@link #signalsCrossProcesses}).
      */
     long signalCount(Signal signal);
 
     /** Returns when {@link #signalCount} of the signal exceeds {@code seen}, or after the timeout. */
     void awaitSignal(Signal signal, long seen, long timeoutMillis) throws InterruptedException;
+
+    /**
+     * Whether other processes' writes raise this store's signals too (PostgreSQL's notifications):
+     * then a waiter's poll only guards against a lost wake-up and can be rare.
+     */
+    default boolean signalsCrossProcesses() {
+        return false;
+    }
 
     /** Where the store is, for people: its file, or its database's address without the password. */
     String location();

@@ -35,6 +35,11 @@ public final class Leases {
     static final long WAITER_SILENCE_MS = 3_000;
     private static final long FIRST_POLL_MS = 5;
     private static final long MAX_POLL_MS = 100;
+    /**
+     * A waiter's poll when every process's release wakes it ({@link Store#signalsCrossProcesses}):
+     * it only guards against a lost notification, and spares a shared store writes.
+     */
+    public static final long NOTIFIED_POLL_MS = 1_000;
 
     private final Store store;
     private final Gate gate;
@@ -111,7 +116,8 @@ public final class Leases {
         refuseTaskClaims(request);
         long deadline = System.nanoTime() + waitTime.toNanos();
         long waiterId = 0;
-        long pause = FIRST_POLL_MS;
+        boolean notified = store.signalsCrossProcesses();
+        long pause = notified ? NOTIFIED_POLL_MS : FIRST_POLL_MS;
         boolean granted = false;
         QueuedWait queued = new QueuedWait();
         try {
@@ -129,11 +135,11 @@ public final class Leases {
                 if (left <= 0) {
                     throw new LeaseConflictException(attempt.conflicts(), attempt.queuedAhead(), true);
                 }
-                // Woken at once by a release in this process (the hub); by polling for other
-                // processes' releases; and right after the blocking lease expires.
+                // Woken at once by a release in this process (the hub) or, when the store tells,
+                // in any; by polling for other processes' releases; right after the blocking lease expires.
                 long nap = Math.min(Math.min(pause, Math.max(1, left / 1_000_000)), Math.max(1, attempt.untilFirstExpiry() + 1));
                 store.awaitSignal(Store.Signal.FREED, freedBefore, nap);
-                pause = Math.min(MAX_POLL_MS, pause * 2);
+                pause = notified ? NOTIFIED_POLL_MS : Math.min(MAX_POLL_MS, pause * 2);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -283,6 +283,11 @@ public final class PostgresStore implements Store {
         signals.await(signal, seen, timeoutMillis);
     }
 
+    @Override
+    public boolean signalsCrossProcesses() {
+        return true;
+    }
+
     /**
      * The listener thread: the other hubs' signals, as notifications on their commits. After a
      * lost connection it listens again and raises every signal: what was notified meanwhile is lost.

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.Store;
+import dev.swarmhub.leases.Leases;
+import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.HubProcess;
 import dev.swarmhub.testing.JavaProcess;
 import dev.swarmhub.testing.PostgresServer;
@@ -16,23 +18,26 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Three hubs on one PostgreSQL database, each serving a checkout of its own (as on three
- * machines), with CLI processes going through each: the same guarantees as one hub.
+ * machines), with CLI processes going through each: the same guarantees as one hub. The hubs
+ * and workers are started once for the class (each test uses resources of its own).
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class MultiHubTest {
 
     private static final int HUBS = 3;
-    private static final int WORKERS_PER_HUB = 4;
-    private static final int ROUNDS = 20;
+    private static final int WORKERS_PER_HUB = 8;
+    private static final int ROUNDS = 10;
 
     @TempDir
-    Path work;
+    static Path work;
 
     private final List<Path> checkouts = new ArrayList<>();
     private final List<HubProcess> hubs = new ArrayList<>();
@@ -40,7 +45,7 @@ class MultiHubTest {
     /** Per agent, the arguments that act as it. */
     private final Map<String, String> identities = new HashMap<>();
 
-    @BeforeEach
+    @BeforeAll
     void startHubs() throws IOException {
         String database = PostgresServer.shared().newDatabase();
         for (int hub = 0; hub < HUBS; hub++) {
@@ -63,7 +68,7 @@ class MultiHubTest {
         workers.forEach(worker -> assertThat(worker.receive()).isEqualTo("ready"));
     }
 
-    @AfterEach
+    @AfterAll
     void stopAll() throws InterruptedException {
         for (JavaProcess worker : workers) {
             worker.close();
@@ -94,7 +99,8 @@ class MultiHubTest {
             assertThat(winners).as("round %d: one winner across %d hubs", round, HUBS).hasSize(1);
         }
         try (Store store = TestStores.open(checkouts.getFirst())) {
-            List<Event> grants = store.read(tx -> tx.events(0, null, "lease.acquired", 10_000));
+            List<Event> grants = store.read(tx -> tx.events(0, null, "lease.acquired", 10_000)).stream()
+                    .filter(event -> event.resource().startsWith("src/round-")).toList();
             assertThat(grants).hasSize(ROUNDS);
             long[] tokens = grants.stream().mapToLong(event -> ((Number) event.details().get("token")).longValue()).toArray();
             assertThat(LongStream.range(1, tokens.length).allMatch(i -> tokens[(int) i] > tokens[(int) i - 1]))
@@ -105,41 +111,40 @@ class MultiHubTest {
     }
 
     /**
-     * A waiter queued through hub B is granted as soon as hub A commits the release: the store
-     * times of the release and the grant (one clock, the database's) are reported and bounded.
+     * A waiter queued through hub B is granted when hub A commits the release, woken by the
+     * store's notification: before its own next poll ({@link Leases#NOTIFIED_POLL_MS} after it
+     * queued, by the database's clock) could have seen the release. The release-to-grant gaps are
+     * printed as the figure for docs/PERFORMANCE.md; a bound on them would judge the machine.
      */
     @Test
-    void aWaiterOnAnotherHubIsGrantedAtTheRelease() {
+    void aWaiterOnAnotherHubIsWokenByTheReleaseNotByItsPoll() {
         JavaProcess holder = workers.getFirst(); // hub 0
         JavaProcess waiter = workers.get(WORKERS_PER_HUB); // hub 1
         List<Long> gaps = new ArrayList<>();
-        for (int round = 0; round < 5; round++) {
-            String resource = "name:handover-" + round;
-            holder.send(identities.get(agentOf(0)) + "\tlock\tacquire\t" + resource + "\t--ttl\t10m");
-            assertThat(holder.receive()).startsWith("0\t");
-            waiter.send(identities.get(agentOf(WORKERS_PER_HUB)) + "\tlock\tacquire\t" + resource + "\t--wait\t60s\t--ttl\t10m");
-            awaitQueued(resource);
-            holder.send(identities.get(agentOf(0)) + "\tlock\trelease\t" + resource);
-            assertThat(holder.receive()).startsWith("0\t");
-            assertThat(waiter.receive()).as("the waiter on the other hub").startsWith("0\t");
-            try (Store store = TestStores.open(checkouts.getFirst())) {
-                List<Event> events = store.read(tx -> tx.events(0, null, null, 100_000)).stream()
-                        .filter(event -> resource.equals(event.resource())).toList();
-                long released = events.stream().filter(event -> event.kind().equals("lease.released")).findFirst().orElseThrow().at();
-                long granted = events.stream().filter(event -> event.kind().equals("lease.acquired") && agentOf(WORKERS_PER_HUB)
-                        .equals(event.agent())).findFirst().orElseThrow().at();
+        try (Store store = TestStores.open(checkouts.getFirst())) {
+            for (int round = 0; round < 5; round++) {
+                String resource = "name:handover-" + round;
+                holder.send(identities.get(agentOf(0)) + "\tlock\tacquire\t" + resource + "\t--ttl\t10m");
+                assertThat(holder.receive()).startsWith("0\t");
+                waiter.send(identities.get(agentOf(WORKERS_PER_HUB)) + "\tlock\tacquire\t" + resource + "\t--wait\t60s\t--ttl\t10m");
+                Await.until("the waiter queued", () -> !eventsOn(store, resource, "lease.queued").isEmpty());
+                holder.send(identities.get(agentOf(0)) + "\tlock\trelease\t" + resource);
+                assertThat(holder.receive()).startsWith("0\t");
+                assertThat(waiter.receive()).as("the waiter on the other hub").startsWith("0\t");
+                long queued = eventsOn(store, resource, "lease.queued").getFirst().at();
+                long released = eventsOn(store, resource, "lease.released").getFirst().at();
+                long granted = eventsOn(store, resource, "lease.acquired").stream()
+                        .filter(event -> agentOf(WORKERS_PER_HUB).equals(event.agent())).findFirst().orElseThrow().at();
+                assertThat(granted).as("round %d: granted after the release", round).isGreaterThanOrEqualTo(released);
+                assertThat(granted - queued).as("round %d: store-clock ms from queueing to the grant, under the waiter's poll", round)
+                        .isLessThan(Leases.NOTIFIED_POLL_MS);
                 gaps.add(granted - released);
             }
         }
         System.out.printf("MultiHubTest: release on hub A to grant on hub B, store-clock ms: %s%n", gaps);
-        assertThat(gaps).allMatch(gap -> gap >= 0);
-        assertThat(gaps.stream().sorted().toList().get(gaps.size() / 2)).as("median ms from release to grant on another hub").isLessThan(50);
     }
 
-    private void awaitQueued(String resource) {
-        try (Store store = TestStores.open(checkouts.getFirst())) {
-            dev.swarmhub.testing.Await.until("the waiter queued", () -> store.read(tx -> tx.events(0, null, "lease.queued", 100_000)).stream()
-                    .anyMatch(event -> resource.equals(event.resource())));
-        }
+    private static List<Event> eventsOn(Store store, String resource, String kind) {
+        return store.read(tx -> tx.events(0, null, kind, 100_000)).stream().filter(event -> resource.equals(event.resource())).toList();
     }
 }
