@@ -25,8 +25,18 @@ public interface AgentStore {
     /** Every agent, gone ones included, by id. */
     List<Agent> agents();
 
-    /** Agents not gone that were last seen at or before {@code seenBefore}, or live on {@code host}. */
-    List<Agent> sweepCandidates(long seenBefore, String host);
+    /**
+     * Agents not gone that are on {@code host}, or were last seen at or before {@code seenBefore}
+     * on a host whose hubs have all been silent since {@code hubsSeenSince} (a hub seen since
+     * judges its host's agents by their processes).
+     */
+    List<Agent> sweepCandidates(long seenBefore, String host, long hubsSeenSince);
+
+    /** The hub of this scope (host and checkout) on {@code host} is running: seen now. */
+    void hubSeen(String scope, String host);
+
+    /** The hub of this scope stopped: it vouches for its host no more. */
+    void hubStopped(String scope);
 
     /** Inserts or replaces the agent; {@code tokenHash} null leaves it unclaimed. */
     void saveAgent(Agent agent, String tokenHash);

@@ -10,6 +10,7 @@ import dev.swarmhub.kernel.ProcessProbe;
 import dev.swarmhub.kernel.Setting;
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.kernel.Sweep;
 import dev.swarmhub.kernel.Tokens;
 import dev.swarmhub.kernel.Tx;
 import dev.swarmhub.leases.Lease;
@@ -53,6 +54,11 @@ public final class Agents implements Gate {
                 }
             });
     public static final List<Setting<?>> SETTINGS = List.of(STALE_AFTER, GONE_AFTER, STALLED_AFTER);
+    /**
+     * A hub silent this long (store time) no longer vouches for its host's agents: a hub on
+     * another host, or any process there, judges them by their silence ({@link #presence}).
+     */
+    public static final Duration HUB_SILENCE = Duration.ofSeconds(10);
     private static final Pattern SESSION = Pattern.compile("[a-z]{1,16}:[A-Za-z0-9._-]{1,128}");
     private static final Pattern NUMBERED = Pattern.compile("agent-(\\d{1,9})");
     private static final Pattern PANE = Pattern.compile("%\\d{1,9}");
@@ -599,9 +605,9 @@ public final class Agents implements Gate {
         return store.read(this::liveHere).stream().filter(agent -> session.equals(agent.session()) && runsAs(agent, pid)).findFirst();
     }
 
-    /** The agents of this host that are not gone (the store's sweep candidates hold silent agents of other hosts too). */
+    /** The agents of this host that are not gone. */
     private List<Agent> liveHere(Tx tx) {
-        return AgentStore.in(tx).sweepCandidates(Long.MIN_VALUE, probe.host()).stream().filter(agent -> agent.host().equals(probe.host())).toList();
+        return AgentStore.in(tx).sweepCandidates(Long.MIN_VALUE, probe.host(), Long.MIN_VALUE);
     }
 
     /** Whether the agent's registered process is {@code pid} and still runs (not a reused pid). */
@@ -617,6 +623,25 @@ public final class Agents implements Gate {
     /** The live agent bound to this pane of the tmux server at {@code socket}. */
     public Optional<Agent> onPane(String socket, String pane) {
         return store.read(tx -> AgentStore.in(tx).liveAgentOnPane(probe.host(), socket, pane));
+    }
+
+    /**
+     * What a hub does every second: it vouches for its host's agents, whose processes it checks
+     * (scope: its host and checkout). While it is seen, processes on other hosts leave them to it.
+     */
+    public Sweep presence(String hubScope) {
+        return new Sweep("this hub's presence", () -> store.write(tx -> {
+            AgentStore.in(tx).hubSeen(hubScope, probe.host());
+            return null;
+        }));
+    }
+
+    /** The hub of this scope stops: from now on its host's agents are judged by their silence elsewhere. */
+    public void hubStopped(String hubScope) {
+        store.write(tx -> {
+            AgentStore.in(tx).hubStopped(hubScope);
+            return null;
+        });
     }
 
     /** Runs the sweep in its own transaction. */
@@ -644,7 +669,7 @@ public final class Agents implements Gate {
         long now = tx.now();
         long staleAfter = STALE_AFTER.in(tx).toMillis();
         long goneAfter = GONE_AFTER.in(tx).toMillis();
-        for (Agent agent : AgentStore.in(tx).sweepCandidates(now - staleAfter, probe.host())) {
+        for (Agent agent : AgentStore.in(tx).sweepCandidates(now - staleAfter, probe.host(), now - HUB_SILENCE.toMillis())) {
             ProcessCheck process = processCheck(tx, agent);
             String goneBecause = deathOf(tx, agent, process, goneAfter);
             if (goneBecause != null) {

@@ -1,5 +1,6 @@
 package dev.swarmhub.hub;
 
+import dev.swarmhub.agents.Agents;
 import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.host.PaneTyper;
 import dev.swarmhub.kernel.Caller;
@@ -306,6 +307,12 @@ public final class Hub implements AutoCloseable {
             services.logins.endAllSessions(Caller.ofOperator(), "the hub stopped");
         } catch (RuntimeException storeFailed) {
             Log.LOG.warn("cannot end the dashboard's sessions as the hub stops (the next start ends them): {}", storeFailed.toString());
+        }
+        try {
+            services.agents.hubStopped(services.hubScope);
+        } catch (RuntimeException storeFailed) {
+            Log.LOG.warn("cannot record that the hub stopped (hubs elsewhere take over its host's agents {} s after its last presence): {}",
+                    Agents.HUB_SILENCE.toSeconds(), storeFailed.toString());
         }
         services.close();
         try {

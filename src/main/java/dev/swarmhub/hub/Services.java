@@ -58,6 +58,8 @@ public final class Services implements AutoCloseable {
     public final Processes processes;
     public final Plan plan;
     public final Logins logins;
+    /** The hub of this checkout among those sharing the store: its host and the checkout's real path. */
+    public final String hubScope;
     /** What the hub's timer runs every second, as each domain declares it. */
     public final List<Sweep> sweeps;
     /** The operations with their views, built once and shared by HTTP, MCP and the CLI. */
@@ -96,8 +98,9 @@ public final class Services implements AutoCloseable {
         this.tasks = new Tasks(store, agents);
         this.processes = new Processes(store, agents, tasks, thisHost);
         this.plan = new Plan(store, agents);
-        this.logins = new Logins(store, thisHost.host() + ":" + realPath(root)); // this checkout's hub, however its path is written
-        this.sweeps = List.of(leases.housekeeping, messageRetries.housekeeping, tasks.housekeeping, this.processes.housekeeping,
+        this.hubScope = thisHost.host() + ":" + realPath(root); // this checkout's hub, however its path is written
+        this.logins = new Logins(store, hubScope);
+        this.sweeps = List.of(agents.presence(hubScope), leases.housekeeping, messageRetries.housekeeping, tasks.housekeeping, this.processes.housekeeping,
                 IdempotentAnswers.housekeeping(store), logins.housekeeping);
         this.leaseEndpoints = new LeaseEndpoints(leaseOperations);
         this.messageEndpoints = new MessageEndpoints(messageOperations, this);

@@ -48,9 +48,21 @@ final class AgentSql implements AgentStore {
     }
 
     @Override
-    public List<Agent> sweepCandidates(long seenBefore, String host) {
-        return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents WHERE status <> 'gone' AND (last_seen <= ? OR host = ?) ORDER BY id",
-                seenBefore, host);
+    public List<Agent> sweepCandidates(long seenBefore, String host, long hubsSeenSince) {
+        return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents WHERE status <> 'gone' AND (host = ? OR last_seen <= ? "
+                + "AND NOT EXISTS (SELECT 1 FROM hubs WHERE hubs.host = agents.host AND hubs.seen_at >= ?)) ORDER BY id",
+                host, seenBefore, hubsSeenSince);
+    }
+
+    @Override
+    public void hubSeen(String scope, String host) {
+        tx.update("INSERT INTO hubs (scope, host, seen_at) VALUES (?, ?, ?) "
+                + "ON CONFLICT (scope) DO UPDATE SET host = excluded.host, seen_at = excluded.seen_at", scope, host, tx.now());
+    }
+
+    @Override
+    public void hubStopped(String scope) {
+        tx.update("DELETE FROM hubs WHERE scope = ?", scope);
     }
 
     @Override

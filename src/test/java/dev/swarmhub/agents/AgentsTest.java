@@ -10,6 +10,7 @@ import dev.swarmhub.kernel.EventLog;
 import dev.swarmhub.kernel.Settings;
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.kernel.Sweep;
 import dev.swarmhub.kernel.Tokens;
 import dev.swarmhub.leases.Lease;
 import dev.swarmhub.leases.LeaseStore;
@@ -384,6 +385,50 @@ class AgentsTest {
         assertThat(status("agent-a")).isEqualTo(Agent.Status.GONE);
         assertThat(events("agent.gone", "agent-a")).singleElement()
                 .satisfies(event -> assertThat(String.valueOf(event.details().get("reason"))).contains("process 4444 exited"));
+    }
+
+    /**
+     * Another host's agents are its hub's to judge (it sees their processes) while that hub is
+     * seen; once it falls silent (killed) or stops, this host judges them by their silence, by
+     * store time.
+     */
+    @Test
+    void anotherHostsAgentsAreItsHubsToJudgeUntilThatHubIsSilentOrStopped() {
+        FakeProcesses hostB = new FakeProcesses("host-b");
+        Agents onHostB = new Agents(store, hostB);
+        Sweep presenceOfHubB = onHostB.presence("host-b:/repo");
+        hostB.start(5151, clock.millis() - 1_000);
+        onHostB.register(new Agents.Registration("thinker", "claude", null, 5151L, null));
+        presenceOfHubB.work().run();
+
+        for (int second = 5; second <= 600; second += 5) { // ten minutes of silence, hub B present every 5 s
+            clock.advance(Duration.ofSeconds(5));
+            presenceOfHubB.work().run();
+            agents.sweep();
+        }
+        assertThat(status("thinker")).as("hub B vouches for it").isEqualTo(Agent.Status.ACTIVE);
+        assertThat(events("agent.stale", "thinker")).isEmpty();
+
+        clock.advance(Agents.HUB_SILENCE); // hub B killed right after its last presence: still seen at the threshold
+        agents.sweep();
+        assertThat(status("thinker")).isEqualTo(Agent.Status.ACTIVE);
+        clock.advance(Duration.ofSeconds(1)); // a sweep a second later (sooner, this store's sweep is skipped)
+        agents.sweep();
+        assertThat(status("thinker")).as("hub B silent: judged by its silence here").isEqualTo(Agent.Status.GONE);
+        assertThat(events("agent.gone", "thinker")).singleElement()
+                .satisfies(event -> assertThat(String.valueOf(event.details().get("reason"))).isEqualTo("no activity for 5m"));
+
+        hostB.start(5252, clock.millis() - 1_000);
+        Agents.Registered back = onHostB.register(new Agents.Registration("late", "claude", null, 5252L, null));
+        presenceOfHubB.work().run(); // hub B restarted
+        clock.advance(Duration.ofSeconds(61));
+        presenceOfHubB.work().run();
+        agents.sweep();
+        assertThat(status("late")).isEqualTo(Agent.Status.ACTIVE);
+        onHostB.hubStopped("host-b:/repo");
+        agents.sweep();
+        assertThat(status("late")).as("hub B stopped: judged here at once").isEqualTo(Agent.Status.STALE);
+        assertThat(back.agent().host()).isEqualTo("host-b");
     }
 
     @Test

@@ -349,9 +349,15 @@ public abstract class StoreContractTest {
         assertThat(gone.status()).isEqualTo(Agent.Status.GONE);
         assertThat(gone.statusSince()).isEqualTo(now);
         assertThat(readOptional(tx -> AgentStore.in(tx).liveAgentOnPane("host-1", "/tmp/tmux-1/default", "%1"))).as("gone").isEmpty();
-        assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now - 1, "host-9"))).as("not gone, silent since").isEmpty();
-        assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now - 1, "host-2"))).as("or live on the host").containsExactly(ann);
-        assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now, "host-9"))).containsExactly(ann);
+        assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now - 1, "host-9", Long.MIN_VALUE))).as("not gone, silent since").isEmpty();
+        assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now - 1, "host-2", now))).as("or live on the host").containsExactly(ann);
+        assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now, "host-9", now))).as("no hub on its host").containsExactly(ann);
+        inWrite(tx -> AgentStore.in(tx).hubSeen("host-2:/repo", "host-2"));
+        inWrite(tx -> AgentStore.in(tx).hubSeen("host-9:/repo", "host-9"));
+        assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now, "host-9", now))).as("its host's hub was seen since").isEmpty();
+        assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now, "host-9", now + 1))).as("its host's hub silent since").containsExactly(ann);
+        inWrite(tx -> AgentStore.in(tx).hubStopped("host-2:/repo"));
+        assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now, "host-9", now))).as("its host's hub stopped").containsExactly(ann);
 
         Agent replaced = agent("bob", Agent.Status.ACTIVE, null, "host-3");
         inWrite(tx -> AgentStore.in(tx).saveAgent(replaced, null));

@@ -15,10 +15,20 @@ public final class FakeProcesses implements ProcessProbe {
     public static final String HOST = "test-host";
 
     private final Map<Long, Long> startedAt = new ConcurrentHashMap<>();
+    private final String host;
+
+    public FakeProcesses() {
+        this(HOST);
+    }
+
+    /** The process table of another machine. */
+    public FakeProcesses(String host) {
+        this.host = host;
+    }
 
     @Override
     public String host() {
-        return HOST;
+        return host;
     }
 
     @Override
