@@ -111,6 +111,34 @@ class MultiHubTest {
     }
 
     /**
+     * One agent sending from every worker on every hub at once (the limit is 10 a minute): the
+     * store counts them in its write transaction, so exactly ten are accepted across the hubs
+     * and the rest are refused as rate-limited; the inbox holds exactly the accepted ones.
+     */
+    @Test
+    void theRateLimitHoldsAcrossHubs() {
+        String sender = identities.get(agentOf(0));
+        for (int i = 0; i < workers.size(); i++) {
+            workers.get(i).send(sender + "\tsend\t" + agentOf(1) + "\tinfo\tfrom worker " + i + "\t--json");
+        }
+        List<String> accepted = new ArrayList<>();
+        for (int i = 0; i < workers.size(); i++) {
+            String[] answer = workers.get(i).receive().split("\t", 2);
+            if (answer[0].equals("0")) {
+                accepted.add(answer[1]);
+            } else {
+                assertThat(answer[0]).as("worker %d", i).isEqualTo("3");
+                assertThat(answer[1]).as("worker %d", i).contains("rate_limited");
+            }
+        }
+        assertThat(accepted).as("accepted across %d hubs out of %d sends", HUBS, workers.size()).hasSize(10);
+        workers.getFirst().send(identities.get(agentOf(1)) + "\tinbox\t--json");
+        String inbox = workers.getFirst().receive();
+        assertThat(inbox).startsWith("0\t");
+        assertThat(inbox.split("from worker ", -1)).as("messages in the recipient's inbox").hasSize(11);
+    }
+
+    /**
      * A waiter queued through hub B is granted when hub A commits the release, woken by the
      * store's notification: before its own next poll ({@link Leases#NOTIFIED_POLL_MS} after it
      * queued, by the database's clock) could have seen the release. The release-to-grant gaps are
