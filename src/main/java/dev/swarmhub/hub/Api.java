@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -228,7 +227,7 @@ final class Api extends HttpServlet {
             throw new BodyTooLarge();
         }
         String type = request.getHeader("Content-Type"); // the header itself: the container's parse fails on a charset it does not know
-        if (type != null && !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+        if (type != null && !type.split(";", 2)[0].strip().equalsIgnoreCase("application/json")) {
             throw SwarmException.badInput("content type must be application/json, not " + type);
         }
         for (String parameter : type == null ? new String[0] : type.split(";")) {

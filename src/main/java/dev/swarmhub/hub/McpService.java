@@ -126,6 +126,10 @@ final class McpService implements AutoCloseable {
                 Caller caller = guard.authenticate(http, false);
                 guard.checkHost(http);
                 request.setAttribute(CALLER, caller);
+                if (http.getMethod().equals("GET") && http.getHeader(SESSION_HEADER) == null) { // the SDK would answer with a Java exception's text
+                    throw SwarmException.badInput("GET " + PATH + " opens a session's event stream: send the " + SESSION_HEADER
+                            + " header that initialize answered");
+                }
                 if (http.getMethod().equals("POST")) {
                     byte[] body = Api.readBody(http).getBytes(StandardCharsets.UTF_8);
                     JsonNode message = Api.tree(body);

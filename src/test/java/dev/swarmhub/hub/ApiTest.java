@@ -229,6 +229,8 @@ class ApiTest {
                         "{\"resources\":[\"src/a.py\"]}", 400, "text/plain"),
                 new Bad("form content type", "operator", "POST", "/agents", Map.of("Content-Type", "application/x-www-form-urlencoded"),
                         "id=carol", 400, "application/x-www-form-urlencoded"),
+                new Bad("a type that only begins like JSON's", "alice", "POST", "/locks", Map.of("Content-Type", "application/jsonfoo"),
+                        "{\"resources\":[\"src/a.py\"]}", 400, "application/jsonfoo"),
                 new Bad("oversized body", "alice", "POST", "/locks", json, oversizedAcquire(), 413, "65536"),
                 // query parameters
                 new Bad("limit not a number", "operator", "GET", "/log?limit=x", Map.of(), null, 400, "limit"),

@@ -310,6 +310,12 @@ class McpTest {
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(repeatedKey.statusCode()).as(repeatedKey.body()).isEqualTo(400);
         assertThat(JSON.readTree(repeatedKey.body()).get("error").get("message").asString()).contains("\"method\"");
+        HttpResponse<String> streamOfNoSession = raw.send(HttpRequest.newBuilder(URI.create(endpoint() + McpService.PATH))
+                .header("Accept", "text/event-stream").header("Authorization", "Bearer " + aliceToken).GET()
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(streamOfNoSession.statusCode()).as(streamOfNoSession.body()).isEqualTo(400);
+        assertThat(JSON.readTree(streamOfNoSession.body()).get("error").get("message").asString()).contains("Mcp-Session-Id")
+                .doesNotContain("Exception");
     }
 
     @Test
