@@ -77,7 +77,8 @@ public final class Services implements AutoCloseable {
     private volatile long slowRequestReadAt;
     private static final long SETTING_FRESH_NANOS = 1_000_000_000L;
 
-    private Services(Path root, Store store) {
+    /** Over a store already open (tests give theirs a clock of their own); {@link #open} is how a project opens its own. */
+    Services(Path root, Store store) {
         this.root = root;
         this.store = store;
         LocalProcesses thisHost = new LocalProcesses();
