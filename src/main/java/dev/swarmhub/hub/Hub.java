@@ -92,6 +92,8 @@ public final class Hub implements AutoCloseable {
         }
         this.openedFiles = Map.copyOf(opened);
         services.logins.endAllSessions(Caller.ofOperator(), "a hub started"); // before serving: no page's cookie outlives the hub that opened its session
+        this.supervisor = new ProcessSupervisor(root, services, timers);
+        supervisor.adopt(); // before serving: a command answered right after the start sees the runs adopted, and a spawn has its supervisor
         this.http = new HttpServer(services, address.bind(), address.port());
         this.urlHost = address.bind().equals("0.0.0.0") ? "127.0.0.1" : address.bind();
         this.cli = new CliChannel(HubFiles.socket(root), commands.forServices(services));
@@ -101,7 +103,6 @@ public final class Hub implements AutoCloseable {
         services.typeWith(paneTypist);
         writeLockOwner();
         writeInfo();
-        this.supervisor = new ProcessSupervisor(root, services, timers);
         supervisor.start();
         this.planFile = new PlanFile(root, services).start();
         timers.scheduleWithFixedDelay(this::sweep, TIMER_PERIOD_MS, TIMER_PERIOD_MS, TimeUnit.MILLISECONDS);

@@ -134,8 +134,11 @@ final class ProcessSupervisor implements ProcessControl {
         this.timers = timers;
     }
 
-    /** Adopts the processes still running from before, marks the others lost, and starts what is due. */
-    void start() {
+    /**
+     * Adopts the processes still running from before and marks the others lost: the hub does it
+     * before it serves, so that no answer shows a run as the last hub left it.
+     */
+    void adopt() {
         for (Run run : processes.startingWithoutProcess(host())) { // the last hub died between starting it and recording its pid
             Launcher.startedFor(run.agent(), root, run.queuedAt()).ifPresent(process -> probe.startedAt(process.pid()).ifPresent(startedAt ->
                     processes.started(run.id(), new ProcessIdentity(host(), process.pid(), startedAt), run.spec().cwd(), null))); // gone meanwhile: lost below
@@ -145,6 +148,10 @@ final class ProcessSupervisor implements ProcessControl {
                     () -> processes.ended(run.id(), null, false, "process " + run.pid() + " ended while the hub started"));
         }
         processes.superviseWith(this);
+    }
+
+    /** Starts what is due, and guards the output, once the hub serves (a started process may call it). */
+    void start() {
         readOutputLimit();
         guard.scheduleWithFixedDelay(this::guardOutput, GUARD_PERIOD_MS, GUARD_PERIOD_MS, TimeUnit.MILLISECONDS);
         wake();

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -372,6 +373,73 @@ class LeaseScenariosTest {
         assertThat(events.after(mark, null, "lease.acquired", 100)).filteredOn(e -> e.resource().equals("x.py")).extracting(Event::agent)
                 .containsExactly("B", "C");
         assertThat(queuedOn("x.py")).as("queue after both granted").isEmpty();
+    }
+
+    /**
+     * On a store whose signals cross processes (PostgreSQL's notifications) a waiter sleeps until
+     * a release wakes it, polling once a second only against a lost notification; on one whose
+     * signals stay in the process (SQLite) it polls from 5 ms up, to see other processes' releases.
+     */
+    @Test
+    void aWaiterPollsOnceASecondOnlyWhereEveryProcessesReleaseWakesIt() throws Exception {
+        for (boolean crossing : new boolean[] {true, false}) {
+            String resource = crossing ? "crossing.py" : "local.py";
+            List<Long> naps = new CopyOnWriteArrayList<>();
+            Leases waiting = new Leases(new NapRecordingStore(store, crossing, naps), TestGate.OPEN, new LocalProcesses());
+            acquire("A", Mode.EXCLUSIVE, TTL_LONG, "", resource);
+            long mark = lastEventId();
+            Future<List<Lease>> bWaits = waiters.submit(() -> waiting.acquire(request("B", Mode.EXCLUSIVE, TTL_LONG, "", resource), WAIT_10S));
+            awaitEvent(mark, "B", "lease.queued");
+            Await.until("the waiter's first nap", () -> !naps.isEmpty());
+            leases.release(as("A"), List.of(resource(resource)));
+            assertThat(bWaits.get(10, TimeUnit.SECONDS)).extracting(Lease::agent).containsExactly("B");
+            if (crossing) {
+                assertThat(naps).as("naps of a waiter woken by every release").containsOnly(Leases.NOTIFIED_POLL_MS);
+            } else {
+                assertThat(naps.getFirst()).as("the first nap of a waiter that must poll").isEqualTo(5);
+            }
+        }
+    }
+
+    /** The test's store, telling whether signals cross processes as asked, recording how long lease waiters wait for one. */
+    private record NapRecordingStore(Store store, boolean crossing, List<Long> naps) implements Store {
+        @Override
+        public <T> T write(java.util.function.Function<dev.swarmhub.kernel.Tx, T> work) {
+            return store.write(work);
+        }
+
+        @Override
+        public <T> T read(java.util.function.Function<dev.swarmhub.kernel.Tx, T> work) {
+            return store.read(work);
+        }
+
+        @Override
+        public long signalCount(Signal signal) {
+            return store.signalCount(signal);
+        }
+
+        @Override
+        public void awaitSignal(Signal signal, long seen, long timeoutMillis) throws InterruptedException {
+            if (signal == Signal.FREED) {
+                naps.add(timeoutMillis);
+            }
+            store.awaitSignal(signal, seen, timeoutMillis);
+        }
+
+        @Override
+        public boolean signalsCrossProcesses() {
+            return crossing;
+        }
+
+        @Override
+        public String location() {
+            return store.location();
+        }
+
+        @Override
+        public void close() {
+            // the test closes the store it wraps
+        }
     }
 
     @Test
