@@ -9,13 +9,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Where a PostgreSQL store is and how to log in: {@code postgresql://[user[:password]@]host[:port]/database[?options]}.
  * The password comes from the address, else from a password file, else from {@code PGPASSWORD}.
  * It is never printed: {@link #toString()} and every message show the address without it.
+ * Characters a URL reserves ({@code @ / : ? #}) are written percent-encoded in the user and the
+ * password ({@code %40 %2F %3A %3F %23}); an address where they stand raw is refused, unshown.
  */
 public record PostgresAddress(String jdbcUrl, String user, String password, String shown) {
+
+    /** The environment variables an address takes its user and password from, when it does not say them. */
+    static final Set<String> ENVIRONMENT = Set.of("PGUSER", "PGPASSWORD");
+    private static final String ENCODING_HINT = " (a user's or password's @, /, :, ? and # are written %40, %2F, %3A, %3F and %23)";
 
     /** Whether the text names a PostgreSQL store rather than a database kind. */
     public static boolean isAddress(String text) {
@@ -31,11 +38,16 @@ public record PostgresAddress(String jdbcUrl, String user, String password, Stri
         try {
             uri = new URI(text.startsWith("postgres://") ? "postgresql://" + text.substring("postgres://".length()) : text);
         } catch (URISyntaxException e) {
-            throw SwarmException.badInput("bad PostgreSQL address (expected postgresql://user@host:port/database): " + redact(text));
+            throw SwarmException.badInput("bad PostgreSQL address (expected postgresql://user@host:port/database): " + redact(text)
+                    + ENCODING_HINT);
         }
         if (uri.getHost() == null || uri.getPath() == null || uri.getPath().length() < 2) {
             throw SwarmException.badInput("the PostgreSQL address names no host or no database (expected postgresql://user@host:port/database): "
-                    + redact(text));
+                    + redact(text) + ENCODING_HINT);
+        }
+        if (uri.getRawPath().substring(1).matches(".*[/@].*")) {
+            // a raw @ or / of a password ends the user information early: the rest of the password would pass for the database
+            throw SwarmException.badInput("the PostgreSQL address's database name holds a raw / or @: " + redact(text) + ENCODING_HINT);
         }
         String user = null;
         String password = null;
@@ -63,13 +75,25 @@ public record PostgresAddress(String jdbcUrl, String user, String password, Stri
         return new PostgresAddress(jdbcUrl, user, password, "postgresql://" + user + "@" + hostPort + uri.getRawPath() + redact(query));
     }
 
+    /** Percent-decoding as URLs have it: a + stays a + (URLDecoder, made for forms, would make it a space). */
     private static String decode(String part) {
-        return URLDecoder.decode(part, StandardCharsets.UTF_8);
+        return URLDecoder.decode(part.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
-    /** The text with its passwords (between {@code //user:} and {@code @}, or an option password=) replaced. */
+    /**
+     * The text with its passwords replaced: from the first {@code :} after {@code //} to the last
+     * {@code @} (a password's raw {@code @ / : ? #} included), and an option {@code password=} to
+     * the end. When an option holds an {@code @} this hides more than the password, never less.
+     */
     static String redact(String text) {
-        return text.replaceAll("(//[^/:@]*):[^@/]*@", "$1:***@").replaceAll("(?i)(password=)[^&]*", "$1***");
+        String redacted = text;
+        int authority = text.indexOf("//");
+        int userInfoEnd = text.lastIndexOf('@');
+        int passwordStart = authority < 0 ? -1 : text.indexOf(':', authority + 2);
+        if (passwordStart >= 0 && passwordStart < userInfoEnd) {
+            redacted = text.substring(0, passwordStart + 1) + "***" + text.substring(userInfoEnd);
+        }
+        return redacted.replaceAll("(?is)(password=).*", "$1***");
     }
 
     @Override

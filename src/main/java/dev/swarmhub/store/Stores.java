@@ -10,6 +10,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.InstantSource;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -27,16 +28,16 @@ public final class Stores {
 
     /**
      * Which database holds the project's state: {@link #SQLITE} or a PostgreSQL address; the file
-     * holding its password (or null); and the store clock (tests inject one; the system clock
-     * means the database's own, for PostgreSQL).
+     * holding its password (or null); the store clock (tests inject one; the system clock means
+     * the database's own, for PostgreSQL); and the environment's {@code PGUSER} and {@code PGPASSWORD}.
      */
-    public record Config(String database, Path passwordFile, InstantSource clock) {
+    public record Config(String database, Path passwordFile, InstantSource clock, Map<String, String> environment) {
 
         public static final String SQLITE = "sqlite";
 
         /** The embedded SQLite store on this machine's clock. */
         public static Config defaults() {
-            return new Config(SQLITE, null, InstantSource.system());
+            return new Config(SQLITE, null, InstantSource.system(), Map.of());
         }
 
         /**
@@ -51,12 +52,20 @@ public final class Stores {
                 database = file.getProperty("store", SQLITE).strip();
                 passwordFile = passwordFile != null ? passwordFile : file.getProperty("store.password-file");
             }
+            Map<String, String> credentials = new HashMap<>(environment);
+            credentials.keySet().retainAll(PostgresAddress.ENVIRONMENT);
             return new Config(database, passwordFile == null || passwordFile.isBlank() ? null : Path.of(passwordFile.strip()),
-                    InstantSource.system());
+                    InstantSource.system(), Map.copyOf(credentials));
         }
 
         public Config withClock(InstantSource clock) {
-            return new Config(database, passwordFile, clock);
+            return new Config(database, passwordFile, clock, environment);
+        }
+
+        /** Without the passwords: the address's, and the environment's. */
+        @Override
+        public String toString() {
+            return "Config[database=" + PostgresAddress.redact(String.valueOf(database)) + ", passwordFile=" + passwordFile + ", clock=" + clock + "]";
         }
     }
 
@@ -97,10 +106,14 @@ public final class Stores {
         try {
             PrivateFiles.directory(directory);
             Path draft = Files.createTempFile(directory, "config", ".draft"); // 0600
-            try (Writer writer = Files.newBufferedWriter(draft, StandardCharsets.UTF_8)) {
-                properties.store(writer, "Swarmhub: this project's local settings");
+            try {
+                try (Writer writer = Files.newBufferedWriter(draft, StandardCharsets.UTF_8)) {
+                    properties.store(writer, "Swarmhub: this project's local settings");
+                }
+                Files.move(draft, directory.resolve(CONFIG_FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(draft); // left only by a failure: the configuration stays as it was
             }
-            Files.move(draft, directory.resolve(CONFIG_FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new StoreException("cannot write " + directory.resolve(CONFIG_FILE), e);
         }
@@ -110,7 +123,7 @@ public final class Stores {
     public static dev.swarmhub.kernel.Store open(Path root, Config config) {
         String database = config.database() == null ? Config.SQLITE : config.database();
         if (PostgresAddress.isAddress(database)) {
-            PostgresAddress address = PostgresAddress.parse(database, config.passwordFile(), System.getenv());
+            PostgresAddress address = PostgresAddress.parse(database, config.passwordFile(), config.environment());
             return PostgresStore.open(address, config.clock() == InstantSource.system() ? null : config.clock());
         }
         if (database.toLowerCase(Locale.ROOT).equals(Config.SQLITE)) {

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A real full disk: the project lives on a 4 MB tmpfs (tests run as root; skipped where mounting
  * is not permitted). A write that finds no space fails alone and says so; once space is freed,
- * this store and other processes write again, and nothing acknowledged before is lost.
+ * this store and other processes write again, and nothing acknowledged before is lost. Choosing a
+ * store there fails and leaves the configuration as it was.
  */
 class FullDiskTest {
 
@@ -81,6 +83,20 @@ class FullDiskTest {
             assertThat(setting(reopened, "after")).contains("space freed");
             Optional<Agent> registeredMeanwhile = reopened.read(tx -> AgentStore.in(tx).agent("other"));
             assertThat(registeredMeanwhile).isPresent();
+        }
+    }
+
+    @Test
+    void choosingAStoreOnAFullDiskChangesNothing() throws Exception {
+        Stores.choose(project, "sqlite", null);
+        Path swarm = project.resolve(".swarm");
+        String chosen = Files.readString(swarm.resolve(Stores.CONFIG_FILE));
+        fillTheDisk(project.resolve("filler"));
+        assertThatThrownBy(() -> Stores.choose(project, "postgresql://swarm@db.example/swarm", null)).isInstanceOf(StoreException.class)
+                .hasMessageContaining("cannot write");
+        assertThat(Files.readString(swarm.resolve(Stores.CONFIG_FILE))).isEqualTo(chosen);
+        try (Stream<Path> files = Files.list(swarm)) {
+            assertThat(files.map(file -> file.getFileName().toString())).as("no draft left behind").containsExactly(Stores.CONFIG_FILE);
         }
     }
 

@@ -1,0 +1,55 @@
+package dev.swarmhub.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A password is never shown, whatever its characters: written percent-encoded it is read back
+ * whole; written raw where a URL reserves the character, the address is refused and the message
+ * shows none of the password. Each password's pieces are distinctive, so a piece that leaked shows.
+ */
+class PostgresAddressTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Pq7w@Zx9k/Wm3j:Rt5v", "Pq7w?Zx9k#Wm3j", "Pq7w+Zx9k Wm3j%Rt5v", "Pq7w@Zx9k@Wm3j", "Pq7w:Zx9k"})
+    void aPasswordIsReadWholeWhenEncodedAndNeverShown(String password) {
+        String encoded = URLEncoder.encode(password, StandardCharsets.UTF_8).replace("+", "%20");
+        PostgresAddress address = PostgresAddress.parse("postgresql://swarm:" + encoded + "@db.example:5432/swarm?sslmode=disable", null, Map.of());
+        assertThat(address.password()).isEqualTo(password);
+        assertThat(address.toString()).isEqualTo("postgresql://swarm@db.example:5432/swarm?sslmode=disable");
+        assertThat(PostgresAddress.redact("postgresql://swarm:" + encoded + "@db.example:5432/swarm")).isEqualTo("postgresql://swarm:***@db.example:5432/swarm");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Pq7w@Zx9k/Wm3j:Rt5v", "Pq7w/Zx9k", "5432/Zx9k", "Pq7w?Zx9k@Wm3j", "Pq7w#Zx9k", "Pq7w@Zx9k@Wm3j"})
+    void aRawPasswordTheAddressCannotHoldIsRefusedUnshown(String password) {
+        String text = "postgresql://swarm:" + password + "@db.example:6543/swarm";
+        assertThatThrownBy(() -> PostgresAddress.parse(text, null, Map.of())).hasMessageContaining("postgresql://swarm:***@db.example:6543/swarm")
+                .hasMessageContaining("%40").satisfies(refused -> {
+                    for (String piece : password.split("[@/:?#]")) {
+                        assertThat(refused.getMessage()).doesNotContain(piece);
+                    }
+                });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Pq7w&Zx9k", "Pq7w@Zx9k/Wm3j"})
+    void aPasswordOptionIsHiddenToTheEnd(String password) {
+        assertThat(PostgresAddress.redact("postgresql://db.example/swarm?sslmode=disable&password=" + password))
+                .isEqualTo("postgresql://db.example/swarm?sslmode=disable&password=***");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Pq7w+Zx9k", "Pq7w:Zx9k", "Pq7w Zx9k"})
+    void aPasswordWithCharactersAUserInfoMayHoldRawIsReadAsWritten(String password) {
+        PostgresAddress address = PostgresAddress.parse("postgresql://swarm:" + password.replace(" ", "%20") + "@db.example/swarm", null, Map.of());
+        assertThat(address.password()).isEqualTo(password);
+        assertThat(address.toString()).doesNotContain("Pq7w", "Zx9k");
+    }
+}
