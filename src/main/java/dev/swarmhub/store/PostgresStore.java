@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.flywaydb.core.Flyway;
@@ -32,7 +33,10 @@ import org.slf4j.LoggerFactory;
  * lock, as SQLite's {@code BEGIN IMMEDIATE} does: writes are serialised across every hub, so a
  * check and the write it decides (the overlap check and the grant) can never be overtaken, event
  * ids and fencing tokens grow in commit order, and no write is ever retried for a serialisation
- * failure. It runs at READ COMMITTED on purpose: each statement after the lock sees every write
+ * failure. Within one store object, writers first queue on a fair lock of their own and only
+ * the one at its head borrows a connection to wait for the advisory lock: waiting in the database
+ * would hold a pooled connection per writer, and a burst of writers would leave none for readers.
+ * It runs at READ COMMITTED on purpose: each statement after the lock sees every write
  * committed before the lock was granted (at REPEATABLE READ the snapshot would date from the lock
  * statement itself, before the wait). The store clock is the database's, read after the lock
  * ({@code clock_timestamp()}), so transaction time follows commit order whichever hub writes.
@@ -41,7 +45,10 @@ import org.slf4j.LoggerFactory;
  * <p>Signals cross hubs with LISTEN/NOTIFY: a write that raised signals notifies them in its
  * transaction (delivered at commit, to every hub); one thread per store listens, and after it lost
  * its connection (notifications sent meanwhile are lost) it raises every signal once, so waiters
- * look again. Waiters also look again after their timeouts: a lost wake-up delays, never loses.
+ * look again. A connection the server left without a word (a half-open TCP connection) delivers
+ * nothing and fails nothing, so the listener asks it a question whenever it has been quiet for a
+ * while, and takes no answer for a lost connection. Waiters also look again after their timeouts:
+ * a lost wake-up delays, never loses.
  */
 public final class PostgresStore implements Store {
 
@@ -53,6 +60,9 @@ public final class PostgresStore implements Store {
     private static final String CHANNEL = "swarm_signals";
     private static final int POOL_SIZE = 8;
     private static final long LISTEN_POLL_MS = 500;
+    /** After this long without a notification the listener checks its connection, allowing {@link #CHECK_TIMEOUT_S} for the answer. */
+    private static final long CHECK_AFTER_QUIET_MS = 5_000;
+    private static final int CHECK_TIMEOUT_S = 5;
     private static final long RECONNECT_MS = 1_000;
 
     private final PostgresAddress address;
@@ -60,12 +70,17 @@ public final class PostgresStore implements Store {
     /** Null: the database's clock; tests give one of their own. */
     private final InstantSource clock;
     private final ThreadLocal<JdbcTx> currentWrite = new ThreadLocal<>();
+    /** The writers of this store, in arrival order: only the one holding it borrows a connection to wait for the write lock. */
+    private final ReentrantLock writers = new ReentrantLock(true);
     private final Signals signals = new Signals();
     /** Names this store in its notifications, which it then ignores: it raised them at its commits. */
     private final String instance = UUID.randomUUID().toString();
+    /** Held while the listener starts: callers asking about signals wait for its LISTEN; {@link #close} does not. */
+    private final Object listenerStart = new Object();
     /** Null until someone asks about signals ({@link #listenFromNow}). */
     private volatile Thread listener;
-    private volatile Connection listening;
+    /** The listener's connection (guarded by this): {@link #close} closes it, and one opened after that is closed at once ({@link #adopted}). */
+    private Connection listening;
     private volatile boolean closed;
 
     private PostgresStore(PostgresAddress address, HikariDataSource pool, InstantSource clock) {
@@ -79,15 +94,20 @@ public final class PostgresStore implements Store {
      * caller looks, so no commit after its look goes unnoticed. A short-lived command that never
      * waits opens no second connection.
      */
-    private synchronized void listenFromNow() {
-        if (listener != null || closed) {
-            return;
-        }
-        try {
-            Connection first = listeningConnection();
-            listener = Thread.ofPlatform().daemon().name("store notifications").start(() -> listen(first));
-        } catch (SQLException unreachable) {
-            throw new StoreException(SwarmException.Kind.UNAVAILABLE, "cannot listen to the store " + address, unreachable);
+    private void listenFromNow() {
+        synchronized (listenerStart) {
+            if (listener != null || closed) {
+                return;
+            }
+            Connection first;
+            try {
+                first = listeningConnection();
+            } catch (SQLException unreachable) {
+                throw new StoreException(SwarmException.Kind.UNAVAILABLE, "cannot listen to the store " + address, unreachable);
+            }
+            if (adopted(first)) {
+                listener = Thread.ofPlatform().daemon().name("store notifications").start(() -> listen(first));
+            }
         }
     }
 
@@ -106,6 +126,7 @@ public final class PostgresStore implements Store {
         config.setMinimumIdle(1);
         config.setPoolName("swarm-store");
         config.addDataSourceProperty("ApplicationName", "swarmhub");
+        config.addDataSourceProperty("tcpKeepAlive", "true");
         HikariDataSource pool;
         try {
             pool = new HikariDataSource(config);
@@ -154,7 +175,15 @@ public final class PostgresStore implements Store {
     @Override
     public <T> T write(Function<Tx, T> work) {
         JdbcTx outer = currentWrite.get();
-        return outer != null ? work.apply(outer) : inTransaction(true, work);
+        if (outer != null) {
+            return work.apply(outer);
+        }
+        writers.lock();
+        try {
+            return inTransaction(true, work);
+        } finally {
+            writers.unlock();
+        }
     }
 
     @Override
@@ -293,39 +322,76 @@ public final class PostgresStore implements Store {
      * lost connection it listens again and raises every signal: what was notified meanwhile is lost.
      */
     private void listen(Connection first) {
-        Connection connection = first;
-        while (!closed) {
+        for (Connection connection = first; connection != null; connection = reconnected()) {
             try (Connection open = connection) {
-                listening = open;
-                PGConnection notifications = open.unwrap(PGConnection.class);
-                while (!closed) {
-                    PGNotification[] received = notifications.getNotifications((int) LISTEN_POLL_MS);
-                    for (PGNotification notification : received == null ? new PGNotification[0] : received) {
-                        raiseNotified(notification.getParameter());
-                    }
-                }
+                receive(open);
+                return; // closed
             } catch (SQLException | RuntimeException lost) {
                 if (closed) {
                     return;
                 }
                 LOG.warn("store notifications: {} (listening again in {} ms; waiters poll meanwhile)", lost.getMessage(), RECONNECT_MS);
-            } finally {
-                listening = null;
             }
-            connection = null;
-            while (connection == null && !closed) {
-                try {
-                    Thread.sleep(RECONNECT_MS); // a pause before reconnecting, not a synchronisation
-                    connection = listeningConnection();
-                    for (Store.Signal signal : Store.Signal.values()) {
-                        signals.raise(signal);
-                    }
-                } catch (InterruptedException stop) {
-                    return;
-                } catch (SQLException stillLost) {
-                    LOG.warn("store notifications: {}", stillLost.getMessage());
+        }
+    }
+
+    /** Raises the notified signals until the store closes; throws when the connection is lost or answers no check. */
+    private void receive(Connection connection) throws SQLException {
+        PGConnection notifications = connection.unwrap(PGConnection.class);
+        long quietSince = System.nanoTime();
+        while (!closed) {
+            PGNotification[] received = notifications.getNotifications((int) LISTEN_POLL_MS);
+            if (received != null && received.length > 0) {
+                for (PGNotification notification : received) {
+                    raiseNotified(notification.getParameter());
                 }
+                quietSince = System.nanoTime();
+            } else if (System.nanoTime() - quietSince > CHECK_AFTER_QUIET_MS * 1_000_000) {
+                if (!connection.isValid(CHECK_TIMEOUT_S) && !closed) {
+                    throw new SQLException("the store answered no check within " + CHECK_TIMEOUT_S + " s");
+                }
+                quietSince = System.nanoTime();
             }
+        }
+    }
+
+    /** A new listening connection after a pause, every signal raised (its waiters look again); null once the store is closed. */
+    private Connection reconnected() {
+        while (!closed) {
+            try {
+                Thread.sleep(RECONNECT_MS); // a pause before reconnecting, not a synchronisation
+                Connection connection = listeningConnection();
+                if (!adopted(connection)) {
+                    return null;
+                }
+                for (Store.Signal signal : Store.Signal.values()) {
+                    signals.raise(signal);
+                }
+                return connection;
+            } catch (InterruptedException closing) {
+                return null; // only close() interrupts the listener
+            } catch (SQLException stillLost) {
+                LOG.warn("store notifications: {}", stillLost.getMessage());
+            }
+        }
+        return null;
+    }
+
+    /** Makes the connection the listener's; once the store is closed, closes it instead and answers false. */
+    private synchronized boolean adopted(Connection connection) {
+        if (closed) {
+            closeQuietly(connection);
+            return false;
+        }
+        listening = connection;
+        return true;
+    }
+
+    private static void closeQuietly(Connection connection) {
+        try {
+            connection.close();
+        } catch (SQLException ignored) {
+            // closing anyway: the server ends the session with the socket
         }
     }
 
@@ -353,6 +419,7 @@ public final class PostgresStore implements Store {
             properties.setProperty("password", address.password());
         }
         properties.setProperty("ApplicationName", "swarmhub listener");
+        properties.setProperty("tcpKeepAlive", "true");
         Connection connection = DriverManager.getConnection(address.jdbcUrl(), properties);
         try (Statement statement = connection.createStatement()) {
             statement.execute("LISTEN " + CHANNEL);
@@ -364,21 +431,22 @@ public final class PostgresStore implements Store {
     }
 
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        Connection open = listening;
-        if (open != null) {
-            try {
-                open.close(); // ends the listener's wait
-            } catch (SQLException ignored) {
-                // closing anyway
+    public void close() {
+        Connection open;
+        synchronized (this) {
+            if (closed) {
+                return;
             }
+            closed = true;
+            open = listening;
+            listening = null;
         }
-        if (listener != null) {
-            listener.interrupt();
+        if (open != null) {
+            closeQuietly(open); // ends the listener's wait
+        }
+        Thread thread = listener;
+        if (thread != null) {
+            thread.interrupt(); // ends its pause before reconnecting
         }
         pool.close();
     }

@@ -5,27 +5,43 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.kernel.Tx;
 import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.PostgresServer;
+import java.net.URI;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
  * What only the PostgreSQL store does: two stores on one database (two hubs) wake each other by
- * LISTEN/NOTIFY, also after the listening connection was lost; the store clock is the database's;
- * the password never shows in messages.
+ * LISTEN/NOTIFY, also after the listening connection was lost or went silent; closing ends the
+ * listener whatever it is doing; writers queued behind a write leave the pool to readers; the
+ * store clock is the database's; the password never shows in messages.
  */
 class PostgresStoreTest {
 
+    private static final String LISTENERS = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'swarmhub listener'"
+            + " AND datname = current_database()";
+    private static final String END_LISTENERS = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            + " WHERE application_name = 'swarmhub listener' AND datname = current_database()";
+
     @Test
     void aCommitOnOneStoreWakesTheOtherAndAfterALostListenerTheOtherLooksAgain() throws Exception {
-        String database = PostgresServer.shared().newDatabase();
-        PostgresAddress address = PostgresAddress.parse(database, null, Map.of());
-        try (Store a = PostgresStore.open(address, null); Store b = PostgresStore.open(address, null)) {
+        PostgresAddress address = PostgresServer.shared().newAddress();
+        try (Store a = PostgresStore.open(address, null); Store b = PostgresStore.open(address, null); Connection admin = connect(address)) {
             long seen = b.signalCount(Store.Signal.FREED);
             long mailSeen = b.signalCount(Store.Signal.MAIL);
             a.write(tx -> {
@@ -36,18 +52,176 @@ class PostgresStoreTest {
             assertThat(b.signalCount(Store.Signal.FREED)).as("woken by the other store's commit").isGreaterThan(seen);
             assertThat(b.signalCount(Store.Signal.MAIL)).as("only the signals the commit raised").isEqualTo(mailSeen);
 
-            long beforeLoss = b.signalCount(Store.Signal.MAIL);
-            try (Connection admin = DriverManager.getConnection(address.jdbcUrl(), address.user(), address.password());
-                    Statement statement = admin.createStatement()) {
-                statement.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'swarmhub listener'");
+            Thread waiter = waiting(b, Store.Signal.MAIL);
+            number(admin, END_LISTENERS);
+            Await.until("the waiter woken once listening again (every signal raised)", () -> !waiter.isAlive());
+            notifiedAgain(a, b);
+        }
+    }
+
+    @Test
+    void aListenerWhoseConnectionWentSilentListensAgain() throws Exception {
+        String database = PostgresServer.shared().newDatabase();
+        try (TcpRelay relay = new TcpRelay(URI.create(database).getPort());
+                Store a = PostgresStore.open(PostgresAddress.parse(database, null, Map.of()), null);
+                Store b = PostgresStore.open(relayed(database, relay), null)) {
+            Thread waiter = waiting(b, Store.Signal.FREED);
+            relay.freeze(); // the server's machine gone without a word: nothing arrives, nothing fails
+            Await.until("the waiter woken once the listener found its connection silent and listened again", () -> !waiter.isAlive());
+            notifiedAgain(a, b);
+        }
+    }
+
+    /** A thread waiting for the signal on the store (listening before it starts): it ends when woken. */
+    private static Thread waiting(Store store, Store.Signal signal) {
+        long seen = store.signalCount(signal);
+        return Thread.ofPlatform().start(() -> {
+            try {
+                store.awaitSignal(signal, seen, Duration.ofHours(1).toMillis());
+            } catch (InterruptedException stop) {
+                Thread.currentThread().interrupt();
             }
-            Await.until("every signal raised once listening again", () -> b.signalCount(Store.Signal.MAIL) > beforeLoss);
-            long again = b.signalCount(Store.Signal.FREED);
-            a.write(tx -> {
-                tx.appendEvent("lease.expired", "A", "a.py", Map.of());
+        });
+    }
+
+    private static void notifiedAgain(Store a, Store b) {
+        long again = b.signalCount(Store.Signal.FREED);
+        a.write(tx -> {
+            tx.appendEvent("lease.expired", "A", "a.py", Map.of());
+            return null;
+        });
+        Await.until("woken by the other store's commits again", () -> b.signalCount(Store.Signal.FREED) > again);
+    }
+
+    @Test
+    void closingAStoreEndsItsListenerWhileItStartsOrReconnects() throws Exception {
+        String database = PostgresServer.shared().newDatabase();
+        PostgresAddress address = PostgresAddress.parse(database, null, Map.of());
+        try (Connection admin = connect(address)) {
+            closeAsTheListenerStarts(address, admin);
+            closeAsTheListenerReconnects(database, admin);
+        }
+    }
+
+    private static void closeAsTheListenerStarts(PostgresAddress address, Connection admin) throws InterruptedException {
+        Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        for (int cycle = 0; cycle < 20; cycle++) {
+            PostgresStore store = PostgresStore.open(address, null);
+            CountDownLatch asking = new CountDownLatch(3);
+            List<Thread> askers = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                askers.add(Thread.ofPlatform().start(recording(failures, () -> {
+                    asking.countDown();
+                    store.signalCount(Store.Signal.LOGGED); // starts the listener, racing the close
+                })));
+            }
+            asking.await();
+            store.close();
+            for (Thread asker : askers) {
+                asker.join();
+            }
+        }
+        assertThat(failures).isEmpty();
+        Await.until("no listener connection left by 20 stores closed as they started listening", () -> number(admin, LISTENERS) == 0);
+    }
+
+    /** The relay holds the listener's new connection until the store is closed. */
+    private static void closeAsTheListenerReconnects(String database, Connection admin) throws Exception {
+        try (TcpRelay relay = new TcpRelay(URI.create(database).getPort())) {
+            PostgresStore store = PostgresStore.open(relayed(database, relay), null);
+            store.signalCount(Store.Signal.LOGGED);
+            relay.hold();
+            number(admin, END_LISTENERS);
+            Await.until("the listener connecting again, held", () -> relay.held() > 0);
+            store.close();
+            relay.release();
+            // its connection closed once open (the driver would close one nobody holds when collected: this waiting makes no garbage)
+            Await.until("no connection left open by the store closed as it reconnected", () -> relay.connections() == 0);
+            Await.until("no listener connection left by the store closed as it reconnected", () -> number(admin, LISTENERS) == 0);
+        }
+    }
+
+    /** The address of the database through the relay. */
+    private static PostgresAddress relayed(String database, TcpRelay relay) {
+        int port = URI.create(database).getPort();
+        return PostgresAddress.parse(database.replace(":" + port + "/", ":" + relay.port() + "/"), null, Map.of());
+    }
+
+    @Test
+    void writersQueuedBehindAWriteLeaveThePoolToReaders() throws Exception {
+        PostgresAddress address = PostgresServer.shared().newAddress();
+        String waitingForTheWriteLock = "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'advisory' AND datname = current_database()";
+        int writers = 24; // three times the pool
+        int readers = 16;
+        int readsEach = 20;
+        try (PostgresStore store = PostgresStore.open(address, null); Connection admin = connect(address)) {
+            CountDownLatch holding = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
+            Thread first = Thread.ofPlatform().start(recording(failures, () -> store.write(tx -> {
+                tx.appendEvent("test.first", "A", null, Map.of());
+                holding.countDown();
+                awaitQuietly(release);
                 return null;
-            });
-            Await.until("woken after the listener came back", () -> b.signalCount(Store.Signal.FREED) > again);
+            })));
+            holding.await();
+            List<Thread> queued = new ArrayList<>();
+            for (int i = 0; i < writers; i++) {
+                queued.add(Thread.ofPlatform().start(recording(failures, () -> store.write(tx -> {
+                    tx.appendEvent("test.queued", "A", null, Map.of());
+                    return null;
+                }))));
+            }
+            // every writer waits: parked in this JVM (in the store's queue, or for a pooled connection), or in the database
+            Await.until("every writer waiting", () -> queued.stream().filter(t -> t.getState() == Thread.State.WAITING
+                    || t.getState() == Thread.State.TIMED_WAITING).count() + number(admin, waitingForTheWriteLock) >= writers);
+            long inTheDatabase = number(admin, waitingForTheWriteLock);
+
+            AtomicInteger reads = new AtomicInteger();
+            List<Thread> reading = new ArrayList<>();
+            for (int i = 0; i < readers; i++) {
+                reading.add(Thread.ofPlatform().start(recording(failures, () -> {
+                    for (int n = 0; n < readsEach; n++) {
+                        store.read(Tx::now);
+                        reads.incrementAndGet();
+                    }
+                })));
+            }
+            for (Thread reader : reading) {
+                reader.join(); // a reader given no connection fails at the pool's timeout: recorded
+            }
+            System.out.printf("%d writers queued behind a write: %d connections waited for the write lock in the database;"
+                    + " %d of %d reads done%n", writers, inTheDatabase, reads.get(), readers * readsEach);
+            assertThat(failures).as("no read failed for want of a connection").isEmpty();
+            assertThat(reads).hasValue(readers * readsEach);
+            assertThat(inTheDatabase).as("at most one connection of a store waits for the write lock").isLessThanOrEqualTo(1);
+
+            release.countDown();
+            first.join();
+            for (Thread writer : queued) {
+                writer.join();
+            }
+            assertThat(failures).as("no write failed").isEmpty();
+            int written = store.read(tx -> tx.events(0, null, null, 1_000).size());
+            assertThat(written).isEqualTo(writers + 1);
+        }
+    }
+
+    private static Runnable recording(Queue<Throwable> failures, Runnable work) {
+        return () -> {
+            try {
+                work.run();
+            } catch (RuntimeException | Error failed) {
+                failures.add(failed);
+            }
+        };
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -62,6 +236,24 @@ class PostgresStoreTest {
             long first = store.write(tx -> tx.now());
             long second = store.write(tx -> tx.now());
             assertThat(second).as("write times follow commit order").isGreaterThanOrEqualTo(first);
+        }
+    }
+
+    private static Connection connect(PostgresAddress address) throws SQLException {
+        return DriverManager.getConnection(address.jdbcUrl(), address.user(), address.password());
+    }
+
+    /** Runs the statement: the number in its first row, if any (0 otherwise). */
+    private static long number(Connection connection, String sql) {
+        try (Statement statement = connection.createStatement()) {
+            if (!statement.execute(sql)) {
+                return 0;
+            }
+            try (ResultSet answer = statement.getResultSet()) {
+                return answer.next() ? answer.getLong(1) : 0;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 
