@@ -226,15 +226,25 @@ class PostgresStoreTest {
     }
 
     @Test
-    void theStoreClockIsTheDatabases() {
-        try (Store store = PostgresStore.open(PostgresServer.shared().newAddress(), null)) {
-            long before = System.currentTimeMillis();
-            long now = store.read(tx -> tx.now());
-            long after = System.currentTimeMillis();
-            // the same machine here: the database's clock lies between two readings of this one's (a loose bound, not a timing)
-            assertThat(now).isBetween(before - 1_000, after + 1_000);
-            long first = store.write(tx -> tx.now());
-            long second = store.write(tx -> tx.now());
+    void theStoreClockIsTheDatabases() throws Exception {
+        PostgresAddress address = PostgresServer.shared().newAddress();
+        PostgresStore.open(address, null).close(); // its schema made
+        // a database whose clock runs a day ahead of this machine's: its sessions find clock_timestamp() in public first
+        try (Connection admin = connect(address)) {
+            number(admin, "CREATE FUNCTION public.clock_timestamp() RETURNS timestamptz LANGUAGE sql"
+                    + " AS $$ SELECT pg_catalog.clock_timestamp() + interval '1 day' $$");
+            number(admin, "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = public, pg_catalog', current_database()); END $$");
+        }
+        String databaseNow = "SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
+        try (Store store = PostgresStore.open(address, null); Connection observer = connect(address)) {
+            long before = number(observer, databaseNow);
+            long now = store.read(Tx::now);
+            long after = number(observer, databaseNow);
+            assertThat(now).as("between two readings of the database's clock").isBetween(before, after);
+            assertThat(now - System.currentTimeMillis()).as("a day ahead of this machine's clock, as the database's is")
+                    .isGreaterThan(Duration.ofHours(23).toMillis());
+            long first = store.write(Tx::now);
+            long second = store.write(Tx::now);
             assertThat(second).as("write times follow commit order").isGreaterThanOrEqualTo(first);
         }
     }
