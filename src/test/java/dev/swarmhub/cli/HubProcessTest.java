@@ -203,7 +203,6 @@ class HubProcessTest {
             double afterReturn = (granted.arrived() - returned) / 1e6;
             latencies.add(String.format(Locale.ROOT, "%s->%s %.1f ms after the release returned (%.1f ms after it was sent)",
                     holder, next, afterReturn, (granted.arrived() - sent) / 1e6));
-            assertThat(afterReturn).as("ms from %s's release returning to %s's grant arriving", holder, next).isLessThan(1_000);
             holder = next;
         }
         assertThat(send(agents.get(holder), "lock", "release", "x.py", "--json").exitCode()).isZero();
