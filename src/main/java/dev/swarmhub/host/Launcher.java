@@ -119,6 +119,11 @@ public final class Launcher {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        signal(processes, signal);
+    }
+
+    /** Sends {@code signal} (TERM or KILL) to each of {@code processes} still alive. */
+    public static void signal(Set<ProcessHandle> processes, String signal) {
         for (ProcessHandle process : processes) {
             if (process.isAlive()) {
                 if (signal.equals("KILL")) {

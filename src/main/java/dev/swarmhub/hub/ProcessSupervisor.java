@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -106,7 +107,10 @@ final class ProcessSupervisor implements ProcessControl {
         double credit = Double.POSITIVE_INFINITY; // full until the first look
         /** The stop request acted on last: a later one (that hastens the end) is acted on too. */
         volatile Run.StopRequest stopping;
-        /** What a stop signalled (its process group and descendants then): the run ends when they are all gone. */
+        /**
+         * What a stop signalled (its process group and descendants then) and what its group still held
+         * when the run's process ended: the run ends when they are all gone.
+         */
         final Set<ProcessHandle> stopped = ConcurrentHashMap.newKeySet();
 
         Watched(Run run, ProcessHandle process, Path output) {
@@ -304,17 +308,28 @@ final class ProcessSupervisor implements ProcessControl {
     }
 
     /**
-     * Done when every process a stop signalled has exited (a KILL is delivered at once, but a
-     * process ends when it is next scheduled): "killed" then means gone, the whole tree. Bounded,
-     * so that a process stuck in the kernel never keeps a run from ending.
+     * Done when every process a stop signalled, and every one left in the run's group, has exited:
+     * "killed" then means gone, the whole tree. A process forked after the stop looked (by a TERM
+     * handler) is in the group, and the grace's KILL reaches it; a KILL is delivered at once, but a
+     * process ends when it is next scheduled. Bounded, so that a process stuck in the kernel never
+     * keeps a run from ending.
      */
     private static CompletableFuture<Void> stoppedTreeGone(Watched entry) {
         Run.StopRequest request = entry.stopping;
-        if (request == null || entry.stopped.isEmpty()) {
+        if (request == null) {
             return CompletableFuture.completedFuture(null);
         }
-        return CompletableFuture.allOf(entry.stopped.stream().map(ProcessHandle::onExit).toArray(CompletableFuture[]::new))
-                .completeOnTimeout(null, request.graceMs() + STOPPED_TREE_WAIT_MS, TimeUnit.MILLISECONDS);
+        return treeGone(entry).completeOnTimeout(null, request.graceMs() + STOPPED_TREE_WAIT_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Records what the run's group holds now and waits for every recorded process; looks again once they are gone (they may have forked). */
+    private static CompletableFuture<Void> treeGone(Watched entry) {
+        if (groupIsTheRuns(entry)) {
+            entry.stopped.addAll(Launcher.tree(entry.run.pid()));
+        }
+        CompletableFuture<?>[] exits = entry.stopped.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::onExit)
+                .toArray(CompletableFuture[]::new);
+        return exits.length == 0 ? CompletableFuture.completedFuture(null) : CompletableFuture.allOf(exits).thenCompose(gone -> treeGone(entry));
     }
 
     /**
@@ -347,27 +362,58 @@ final class ProcessSupervisor implements ProcessControl {
     }
 
     /**
-     * TERM (or KILL) to the process group and what it started, KILL to what is left after the grace,
-     * counted from the request by the store's clock (a hub started again meanwhile waits only the rest).
+     * TERM (or KILL) to the process group and what it started, KILL to what is left after the grace
+     * (counted from the request by the store's clock: a hub started again meanwhile waits only the
+     * rest): what the stop signalled, what those started, and the group, whose members may have been
+     * forked since, even after its leader ended.
      */
     private void stop(Watched entry, Run.StopRequest request, long now) {
-        entry.stopping = request;
         entry.signalled = true;
-        long group = entry.run.pid();
-        Set<ProcessHandle> tree = Launcher.tree(group);
-        entry.stopped.addAll(tree);
-        Launcher.signal(group, tree, request.signal());
+        entry.stopping = request; // before the signal: from now on the run's end waits for its tree
+        signal(entry, Set.of(), request.signal());
         if (!request.signal().equals("KILL")) {
             timers.schedule(() -> {
-                if (tree.stream().anyMatch(ProcessHandle::isAlive)) {
-                    Set<ProcessHandle> left = Launcher.tree(group);
-                    tree.stream().filter(ProcessHandle::isAlive).forEach(process -> process.descendants().forEach(left::add));
-                    left.addAll(tree);
-                    entry.stopped.addAll(left);
-                    Launcher.signal(group, left, "KILL");
-                }
+                Set<ProcessHandle> left = new LinkedHashSet<>();
+                entry.stopped.stream().filter(ProcessHandle::isAlive).forEach(process -> {
+                    left.add(process);
+                    process.descendants().forEach(left::add);
+                });
+                signal(entry, left, "KILL");
             }, Math.max(0, request.at() + request.graceMs() - now), TimeUnit.MILLISECONDS);
         }
+    }
+
+    /**
+     * Signals {@code processes} and, while the run's pid still names its group, the group and what
+     * its leader started, each recorded as stopped before the signal, and the group's members again
+     * after it (forked meanwhile, the group's signal reached them): the run's end waits for them all.
+     */
+    private static void signal(Watched entry, Set<ProcessHandle> processes, String signal) {
+        long group = entry.run.pid();
+        boolean groupIsTheRuns = groupIsTheRuns(entry);
+        Set<ProcessHandle> targets = new LinkedHashSet<>(processes);
+        if (groupIsTheRuns) {
+            targets.addAll(Launcher.tree(group));
+        }
+        if (targets.isEmpty()) {
+            return; // nothing left
+        }
+        entry.stopped.addAll(targets);
+        if (groupIsTheRuns) {
+            Launcher.signal(group, targets, signal);
+            entry.stopped.addAll(Launcher.tree(group));
+        } else {
+            Launcher.signal(targets, signal);
+        }
+    }
+
+    /**
+     * Whether the run's pid still names its process group: its leader runs, or no process has that
+     * pid (a group outlives its leader, and its number is not given to another process while it
+     * has members). Once another process has it, the run's group is gone and that pid is not the run's.
+     */
+    private static boolean groupIsTheRuns(Watched entry) {
+        return ProcessHandle.of(entry.run.pid()).map(entry.process::equals).orElse(true);
     }
 
     /**

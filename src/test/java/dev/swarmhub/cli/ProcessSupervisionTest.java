@@ -30,8 +30,9 @@ import tools.jackson.databind.JsonNode;
  * in for agents: runs killed from several CLI processes while others exit end once each and the
  * counts stay exact; a hub killed with SIGKILL loses no run and kills none, and adopts them when
  * it starts again; a process ignoring TERM is killed after the grace, and a tree is stopped
- * whole, checked in /proc; recorded Claude and Codex output gives tokens and cost, and a run over
- * its budget is stopped; spawns beyond processes.max wait in FIFO order.
+ * whole, checked in /proc, also a child a TERM handler forked; recorded Claude and Codex output
+ * gives tokens and cost, and a run over its budget is stopped; spawns beyond processes.max wait
+ * in FIFO order.
  */
 class ProcessSupervisionTest extends SupervisedProjectTest {
 
@@ -45,6 +46,10 @@ class ProcessSupervisionTest extends SupervisedProjectTest {
                 "while [ ! -e \"$1\" ]; do sleep 0.01; done", "exit 3");
         script("stubborn.sh", "# ignores TERM, with a child in its group and one that left for its own session; says their pids",
                 "trap '' TERM", "sleep 600 &", "a=$!", "setsid sleep 600 &", "echo \"pids $$ $a $!\"", "while true; do sleep 1; done");
+        script("forker.sh", "# waits with no child (on a FIFO it holds open); on TERM forks a child that ignores TERM, writes its pid to $1 and",
+                "# exits: all the hub saw at the TERM is gone then, the new child is in its group", "pids=$1",
+                "child() { trap '' TERM; exec sleep 600; }", "leave() { child & echo \"$!\" > \"$pids\"; exit 0; }", "trap leave TERM",
+                "mkfifo \"$pids.fifo\"", "exec 3<>\"$pids.fifo\"", "echo ready", "read line <&3");
     }
 
     @AfterEach
@@ -198,6 +203,20 @@ class ProcessSupervisionTest extends SupervisedProjectTest {
         JsonNode log = events().stream().filter(event -> event.path("kind").asString().equals("agent.gone")
                 && event.path("agent").asString().equals("child")).findFirst().orElseThrow();
         assertThat(log.path("details").path("reason").asString()).isEqualTo("its process was stopped by operator: tree test");
+    }
+
+    @Test
+    void aChildForkedAfterTheTermIsKilledByTheGracesKillAndGoneWhenTheKillAnswers() throws Exception {
+        Path childPid = project.resolve("child.pid");
+        spawn(operator, "--name", "forker", "--", "sh", script("forker.sh"), childPid.toString());
+        Await.until("the trap set", () -> read(output("forker")).contains("ready"));
+
+        JsonNode killed = swarm(operator, "kill", "forker", "--grace", "1s").path("processes").get(0);
+        long child = Long.parseLong(read(childPid).strip()); // written before the script exited, so before the run ended
+        notePid(child);
+        assertThat(killed.path("state").asString()).isEqualTo("killed");
+        assertThat(running(child)).as("the child its TERM handler forked, in its group: killed after the grace, gone when the kill answers")
+                .isFalse();
     }
 
     @Test
