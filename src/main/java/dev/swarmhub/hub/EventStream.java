@@ -48,12 +48,16 @@ import java.util.stream.Stream;
  * more is refused with 429. A stream lives as long as its credential: after an event that may
  * end one (a dashboard logout or expiry, an agent gone or given a new token) every stream's
  * credential is checked again, off the follower, and a stream whose credential ended is closed.
+ * A check the store could not answer (the database briefly unavailable) closes nothing: that
+ * stream's credential is checked again every {@value #RECHECK_MS} ms until a check answers.
  */
 final class EventStream {
 
     /** How many streams one token may hold open at once. */
     static final Setting<Integer> STREAMS_PER_TOKEN = Setting.count("events.streams-per-token", 64, 10_000, "streams");
     private static final long POLL_MS = 50;
+    /** How often the credentials that could not be checked are checked again. */
+    private static final long RECHECK_MS = 1_000;
     private static final long KEEPALIVE_MS = 15_000;
     private static final int BATCH = 500;
     /** Rendered events held for the streams to read (shared by all): beyond it, a stream that fell behind reads the log. */
@@ -70,6 +74,8 @@ final class EventStream {
     private final Store store;
     private final Settings settings;
     private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
+    /** The open streams whose last credential check failed (the store did not answer): checked again. */
+    private final Set<Subscriber> unchecked = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> openByCaller = new ConcurrentHashMap<>();
     /** Replaced when streams open after none was open: it held nothing the new ones need that the log has not. */
     private volatile RecentEvents recent;
@@ -80,6 +86,8 @@ final class EventStream {
     private boolean idle;
     /** When the follower last looked for quiet streams ({@link System#nanoTime()}); only the follower thread touches it. */
     private long keepalivesCheckedAt = System.nanoTime();
+    /** When the follower last had the unchecked credentials checked again ({@link System#nanoTime()}); only the follower thread touches it. */
+    private long recheckedAt = System.nanoTime();
     private volatile boolean stopping;
 
     EventStream(EventLog log, Store store, Settings settings) {
@@ -110,7 +118,7 @@ final class EventStream {
             recent = new RecentEvents(followed, RECENT_BYTES); // a stream that needs earlier events reads them from the log
             subscribers.forEach(Subscriber::follow); // one that opened meanwhile may have missed events in between: it catches up
             // and a credential may have ended among the events skipped here, after that stream's opening check
-            Thread.ofVirtual().name("event stream credentials").start(this::closeStreamsWhoseCredentialEnded);
+            checkCredentials(subscribers);
         }
         List<Event> events = log.after(followed, null, null, BATCH);
         if (!events.isEmpty()) {
@@ -118,10 +126,14 @@ final class EventStream {
             recent.add(RecentEvents.Batch.of(events));
             subscribers.forEach(Subscriber::follow);
             if (events.stream().anyMatch(event -> CREDENTIAL_ENDING_EVENTS.contains(event.kind()))) {
-                Thread.ofVirtual().name("event stream credentials").start(this::closeStreamsWhoseCredentialEnded);
+                checkCredentials(subscribers);
             }
         }
         long now = System.nanoTime();
+        if (!unchecked.isEmpty() && now - recheckedAt > RECHECK_MS * 1_000_000) {
+            recheckedAt = now;
+            checkCredentials(unchecked);
+        }
         if (now - keepalivesCheckedAt > KEEPALIVE_MS * 1_000_000 / 2) {
             keepalivesCheckedAt = now;
             subscribers.forEach(subscriber -> subscriber.keepAliveIfQuietSince(now - KEEPALIVE_MS * 1_000_000));
@@ -131,8 +143,10 @@ final class EventStream {
         }
     }
 
-    private void closeStreamsWhoseCredentialEnded() {
-        subscribers.forEach(Subscriber::closeUnlessCredentialHolds);
+    /** Checks the streams' credentials again, off the follower (each check reads the store). */
+    private void checkCredentials(Set<Subscriber> streams) {
+        List<Subscriber> checked = List.copyOf(streams);
+        Thread.ofVirtual().name("event stream credentials").start(() -> checked.forEach(Subscriber::checkCredential));
     }
 
     /**
@@ -305,24 +319,33 @@ final class EventStream {
             after = Math.max(after, batch.lastId());
         }
 
-        void closeUnlessCredentialHolds() {
-            if (!credentialHolds()) {
-                close();
-            }
-        }
-
-        /** Whether the stream's credential still holds; not when it cannot be checked (the client opens the stream again, checked anew). */
-        boolean credentialHolds() {
+        /**
+         * Closes the stream when its credential ended. One that could not be checked (the store
+         * failed) may still hold: the stream stays open and is checked again, so that a store
+         * hiccup does not end every viewer's stream.
+         */
+        void checkCredential() {
+            boolean holds;
             try {
-                return credentialHolds.getAsBoolean();
-            } catch (RuntimeException unchecked) {
-                return false;
+                holds = credentialHolds.getAsBoolean();
+            } catch (RuntimeException storeFailed) {
+                unchecked.add(this);
+                if (closed.get()) {
+                    unchecked.remove(this); // closed meanwhile: nothing to check again
+                }
+                return;
+            }
+            if (holds) {
+                unchecked.remove(this);
+            } else {
+                close();
             }
         }
 
         void close() {
             if (closed.compareAndSet(false, true)) {
                 subscribers.remove(this);
+                unchecked.remove(this);
                 countClosed(who);
                 try {
                     async.complete();
@@ -354,8 +377,12 @@ final class EventStream {
         ServletOutputStream out = response.getOutputStream();
         Subscriber subscriber = new Subscriber(async, out, who, credentialHolds, after, kind, agent);
         subscribers.add(subscriber); // before its catch-up reads the log: every later event is offered to it
-        if (stopping || !subscriber.credentialHolds()) { // a logout logged since the caller was authenticated may have been followed before the add
+        if (stopping) {
             subscriber.close();
+            return;
+        }
+        subscriber.checkCredential(); // a logout logged since the caller was authenticated may have been followed before the add
+        if (subscriber.closed.get()) {
             return;
         }
         out.setWriteListener(subscriber); // the container calls onWritePossible: the start line, then the catch-up

@@ -6,13 +6,19 @@ import static org.assertj.core.api.Assertions.fail;
 import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.hub.ApiTest.HubApi;
 import dev.swarmhub.hub.ApiTest.Reply;
+import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.kernel.Event;
+import dev.swarmhub.kernel.Store;
+import dev.swarmhub.kernel.Tx;
+import dev.swarmhub.store.StoreException;
 import dev.swarmhub.testing.Await;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -27,6 +33,9 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -36,8 +45,9 @@ import tools.jackson.databind.JsonNode;
 /**
  * GET /api/v1/events over real HTTP/1.1: server-sent events of the event log, each with
  * {@code id: N}, {@code event: kind} and {@code data: {json}}; live delivery, resuming with
- * Last-Event-ID without a gap or a repeat, ?after=0 replay, kind and agent filters, and the end
- * of every open stream when the hub closes.
+ * Last-Event-ID without a gap or a repeat, ?after=0 replay, kind and agent filters, the end of a
+ * stream with its credential (not on a check the store could not answer), and the end of every
+ * open stream when the hub closes.
  */
 class EventStreamTest {
 
@@ -323,6 +333,122 @@ class EventStreamTest {
         try (dev.swarmhub.kernel.Store store = dev.swarmhub.testing.TestStores.open(project)) {
             List<Event> logouts = store.read(tx -> tx.events(0, null, "dashboard.logout", 100));
             assertThat(logouts.getLast().details()).containsEntry("reason", "the hub stopped").containsEntry("sessions", 1);
+        }
+    }
+
+    /**
+     * A store that cannot answer a credential check (the database briefly unavailable) closes no
+     * stream, not even one whose credential ended meanwhile: each is checked again until a check
+     * answers; then those whose credential ended (a logout, a replaced token) are closed and the
+     * others go on.
+     */
+    @Test
+    void aCredentialCheckTheStoreCannotAnswerClosesNoStreamAndIsMadeAgainUntilOneAnswers() {
+        hub.close(); // this test's server runs over a store whose reads can be made to fail
+        hub = null;
+        api.close();
+        DomainReadsFailing store = new DomainReadsFailing(dev.swarmhub.testing.TestStores.open(project));
+        try (Services flaky = new Services(project, store); HttpServer http = new HttpServer(flaky, "127.0.0.1", 0)) {
+            api = new HubApi(http.port());
+            String alice = api.register(operator, "alice");
+            String bob = api.register(operator, "bob");
+            String session = flaky.logins.exchange(flaky.logins.newLink(Caller.ofOperator()).value()).orElseThrow().value();
+            List<Sse> open = List.of(open(alice, "", null), open(bob, "", null), open(operator, "", null), openWithSession(session));
+
+            store.failing = true;
+            flaky.logins.end(session);
+            flaky.agents.issueToken(Caller.ofOperator(), "alice");
+            // alice's, bob's and the session's checks read the store (the operator's token is no row): 3 a pass
+            Await.until("two passes of credential checks, each failed", () -> store.failed.get() >= 6);
+            marker(store);
+            for (Sse stream : open) {
+                assertThat(kindsUntil(stream, "test.marker")).as("open while its credential could not be checked")
+                        .contains("dashboard.logout", "agent.token-issued");
+            }
+
+            int answeredBefore = store.answered.get();
+            store.failing = false;
+            Await.until("the three credentials checked with answers", () -> store.answered.get() - answeredBefore >= 3);
+            awaitEnd(open.get(0), "alice's token was replaced");
+            awaitEnd(open.get(3), "the session logged out");
+            marker(store);
+            for (Sse stream : open.subList(1, 3)) {
+                assertThat(kindsUntil(stream, "test.marker")).as("bob's and the operator's credentials hold").containsExactly("test.marker");
+            }
+        }
+    }
+
+    private static void marker(Store store) {
+        store.write(tx -> {
+            tx.appendEvent("test.marker", null, null, Map.of());
+            return null;
+        });
+    }
+
+    /**
+     * The project's store, whose reads of domain rows (what a credential check reads: agents,
+     * dashboard sessions) fail with a {@link StoreException} while {@link #failing}; the event log is
+     * read as ever. Counts the domain reads that failed and that answered.
+     */
+    private static final class DomainReadsFailing implements Store {
+        private final Store store;
+        volatile boolean failing;
+        final AtomicInteger failed = new AtomicInteger();
+        final AtomicInteger answered = new AtomicInteger();
+
+        DomainReadsFailing(Store store) {
+            this.store = store;
+        }
+
+        @Override
+        public <T> T read(Function<Tx, T> work) {
+            AtomicBoolean domain = new AtomicBoolean();
+            T result = store.read(tx -> work.apply((Tx) Proxy.newProxyInstance(Tx.class.getClassLoader(), new Class<?>[] {Tx.class},
+                    (proxy, method, args) -> {
+                        if (method.getName().equals("part") && domain.compareAndSet(false, true) && failing) {
+                            failed.incrementAndGet();
+                            throw new StoreException("the database is unavailable (in this test)", null);
+                        }
+                        try {
+                            return method.invoke(tx, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    })));
+            if (domain.get()) {
+                answered.incrementAndGet();
+            }
+            return result;
+        }
+
+        @Override
+        public <T> T write(Function<Tx, T> work) {
+            return store.write(work);
+        }
+
+        @Override
+        public long signalCount(Signal signal) {
+            return store.signalCount(signal);
+        }
+
+        @Override
+        public void awaitSignal(Signal signal, long seen, long timeoutMillis) throws InterruptedException {
+            store.awaitSignal(signal, seen, timeoutMillis);
+        }
+
+        @Override
+        public boolean signalsCrossProcesses() {
+            return store.signalsCrossProcesses();
+        }
+
+        @Override
+        public String location() {
+            return store.location();
+        }
+
+        @Override
+        public void close() {
+            store.close();
         }
     }
 
