@@ -10,6 +10,7 @@ import dev.swarmhub.kernel.Settings;
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.logins.Logins;
+import dev.swarmhub.store.StoreException;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
@@ -328,7 +329,7 @@ final class EventStream {
             boolean holds;
             try {
                 holds = credentialHolds.getAsBoolean();
-            } catch (RuntimeException storeFailed) {
+            } catch (StoreException storeFailed) { // anything else is a defect: it ends the follower's pass and is logged there
                 unchecked.add(this);
                 if (closed.get()) {
                     unchecked.remove(this); // closed meanwhile: nothing to check again
