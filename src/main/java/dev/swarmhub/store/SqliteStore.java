@@ -5,8 +5,6 @@ import dev.swarmhub.kernel.Tx;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -406,7 +404,6 @@ public final class SqliteStore implements Store {
         try {
             PrivateFiles.directory(directory);
             PrivateFiles.file(database); // before SQLite creates it 0644; its -wal and -shm take its mode
-            ignoreContents(directory);
             if (schemaIsCurrent()) {
                 return;
             }
@@ -444,15 +441,6 @@ public final class SqliteStore implements Store {
             }
         } catch (SQLException e) {
             return false; // no schema history yet
-        }
-    }
-
-    private static void ignoreContents(Path directory) throws IOException {
-        try {
-            Files.writeString(PrivateFiles.newFile(directory.resolve(".gitignore")), "# Swarmhub's local state: never commit it\n*\n",
-                    StandardCharsets.UTF_8);
-        } catch (FileAlreadyExistsException alreadyThere) {
-            // another process created it first: same content
         }
     }
 }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.Reader;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -104,7 +105,7 @@ public final class Stores {
         }
         Path directory = root.resolve(".swarm");
         try {
-            PrivateFiles.directory(directory);
+            stateDirectory(root);
             Path draft = Files.createTempFile(directory, "config", ".draft"); // 0600
             try {
                 try (Writer writer = Files.newBufferedWriter(draft, StandardCharsets.UTF_8)) {
@@ -121,6 +122,11 @@ public final class Stores {
 
     /** Opens (creating and migrating on first use) the store of the project at {@code root}. */
     public static dev.swarmhub.kernel.Store open(Path root, Config config) {
+        try {
+            stateDirectory(root); // whichever the store: hub.json, tokens and logs live there
+        } catch (IOException e) {
+            throw new StoreException("cannot create " + root.resolve(".swarm"), e);
+        }
         String database = config.database() == null ? Config.SQLITE : config.database();
         if (PostgresAddress.isAddress(database)) {
             PostgresAddress address = PostgresAddress.parse(database, config.passwordFile(), config.environment());
@@ -131,5 +137,16 @@ public final class Stores {
         }
         throw SwarmException.badInput("unknown store '" + PostgresAddress.redact(database)
                 + "' (known: sqlite, or postgresql://user@host:port/database)");
+    }
+
+    /** The project's .swarm directory (0700), with a .gitignore made on first use that keeps all of it out of git. */
+    private static void stateDirectory(Path root) throws IOException {
+        Path directory = PrivateFiles.directory(root.resolve(".swarm"));
+        try {
+            Files.writeString(PrivateFiles.newFile(directory.resolve(".gitignore")), "# Swarmhub's local state: never commit it\n*\n",
+                    StandardCharsets.UTF_8);
+        } catch (FileAlreadyExistsException alreadyThere) {
+            // made before, or by another process just now: the same content
+        }
     }
 }

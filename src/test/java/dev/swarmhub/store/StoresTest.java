@@ -24,5 +24,7 @@ class StoresTest {
         try (Store store = Stores.open(project, config)) {
             assertThat(store.read(Tx::now)).isPositive();
         }
+        assertThat(project.resolve(".swarm/.gitignore")).as("the project's state is kept out of git whichever the store")
+                .content().contains("*");
     }
 }
