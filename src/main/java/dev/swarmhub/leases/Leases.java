@@ -149,12 +149,21 @@ public final class Leases {
             queued.ended(); // its row, if left behind by a failure here, is judged by its silence again
             if (!granted && waiterId != 0) {
                 long abandoned = waiterId;
-                store.write(tx -> {
-                    LeaseStore.in(tx).deleteWaiter(abandoned);
-                    tx.appendEvent("lease.wait-abandoned", request.agent(), request.resources().get(0).text(),
-                            OrderedMap.of("waiter", abandoned, "resources", texts(request.resources())));
-                    return null;
-                });
+                // an interrupted thread's write fails where the store waits for a connection (PostgreSQL's pool):
+                // the dequeue is written with the interrupt set aside, then the interrupt is kept
+                boolean interrupted = Thread.interrupted();
+                try {
+                    store.write(tx -> {
+                        LeaseStore.in(tx).deleteWaiter(abandoned);
+                        tx.appendEvent("lease.wait-abandoned", request.agent(), request.resources().get(0).text(),
+                                OrderedMap.of("waiter", abandoned, "resources", texts(request.resources())));
+                        return null;
+                    });
+                } finally {
+                    if (interrupted) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
             }
         }
     }

@@ -401,10 +401,34 @@ class LeaseScenariosTest {
         }
     }
 
-    /** The test's store, telling whether signals cross processes as asked, recording how long lease waiters wait for one. */
-    private record NapRecordingStore(Store store, boolean crossing, List<Long> naps) implements Store {
+    /** A wait interrupted (its client left, the hub stops) is dequeued and recorded as abandoned, also where an interrupted thread cannot borrow a connection. */
+    @Test
+    void anInterruptedWaitIsDequeuedEvenWhereAnInterruptedThreadCannotWrite() throws Exception {
+        Leases waiting = new Leases(new NapRecordingStore(store, true, new CopyOnWriteArrayList<>(), true), TestGate.OPEN, new LocalProcesses());
+        acquire("A", Mode.EXCLUSIVE, TTL_LONG, "", "x.py");
+        long mark = lastEventId();
+        Future<List<Lease>> bWaits = waiters.submit(() -> waiting.acquire(request("B", Mode.EXCLUSIVE, TTL_LONG, "", "x.py"), WAIT_10S));
+        awaitEvent(mark, "B", "lease.queued");
+        bWaits.cancel(true);
+        awaitEvent(mark, "B", "lease.wait-abandoned");
+        assertThat(queuedOn("x.py")).as("the queue after the interrupted wait").isEmpty();
+    }
+
+    /**
+     * The test's store, telling whether signals cross processes as asked, recording how long lease
+     * waiters wait for one; {@code poolLike}: a write by an interrupted thread fails, as where the
+     * store waits for a pooled connection (PostgreSQL's).
+     */
+    private record NapRecordingStore(Store store, boolean crossing, List<Long> naps, boolean poolLike) implements Store {
+        NapRecordingStore(Store store, boolean crossing, List<Long> naps) {
+            this(store, crossing, naps, false);
+        }
+
         @Override
         public <T> T write(java.util.function.Function<dev.swarmhub.kernel.Tx, T> work) {
+            if (poolLike && Thread.currentThread().isInterrupted()) {
+                throw new SwarmException(SwarmException.Kind.UNAVAILABLE, "interrupted while waiting for a connection");
+            }
             return store.write(work);
         }
 
