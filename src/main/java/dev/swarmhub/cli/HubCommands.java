@@ -95,7 +95,15 @@ final class HubCommands {
         public Integer call() throws Exception {
             Path root = swarm.projectRoot();
             if (store != null) {
-                Stores.choose(root, store, storePasswordFile == null ? null : swarm.fileNamed(storePasswordFile));
+                Path passwordFile = storePasswordFile == null ? null : swarm.fileNamed(storePasswordFile);
+                Optional<Hub.Running> serving = Hub.running(root);
+                if (serving.isPresent() && !Stores.chosen(root, store, passwordFile)) {
+                    // the running hub keeps the store it opened: a new choice would split the project, the hub and
+                    // its commands on one store, --no-hub and status on the other
+                    throw SwarmException.denied("a hub runs for " + root + " (pid " + serving.get().pid() + ") on the store chosen before:"
+                            + " stop it (swarm down) before choosing another store");
+                }
+                Stores.choose(root, store, passwordFile);
             }
             if (bind.equalsIgnoreCase("localhost")) {
                 // the address itself: "localhost" may name ::1 too, where another process could listen on the same port and get

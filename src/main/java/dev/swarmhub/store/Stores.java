@@ -14,6 +14,7 @@ import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 
 /**
@@ -83,6 +84,13 @@ public final class Stores {
             throw new StoreException("cannot read " + root.resolve(".swarm").resolve(CONFIG_FILE), e);
         }
         return properties;
+    }
+
+    /** Whether {@code .swarm/config} already holds this choice of store and password file: choosing it again changes nothing. */
+    public static boolean chosen(Path root, String database, Path passwordFile) {
+        Properties properties = readConfig(root);
+        return properties.getProperty("store", Config.SQLITE).strip().equals(database.strip())
+                && Objects.equals(properties.getProperty("store.password-file"), passwordFile == null ? null : passwordFile.toAbsolutePath().toString());
     }
 
     /**

@@ -10,6 +10,7 @@ import dev.swarmhub.hub.HubFiles;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.EventLog;
 import dev.swarmhub.kernel.Store;
+import dev.swarmhub.store.Stores;
 import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.HubProcess;
 import dev.swarmhub.testing.TestStores;
@@ -291,6 +292,26 @@ class HubLifecycleTest {
         assertThat(down.json().get("stopped").asBoolean()).as(down.out()).isTrue();
         assertThat(hub.awaitExit()).isZero();
         assertThat(HubFiles.info(project)).as("hub.json after down").doesNotExist();
+    }
+
+    @Test
+    void upRefusesAnotherStoreWhileTheHubRunsOnTheOneChosenBefore() throws Exception {
+        HubProcess hub = startHub();
+        CliRunner cli = new CliRunner(project);
+        Path config = project.resolve(".swarm").resolve("config");
+        byte[] before = Files.exists(config) ? Files.readAllBytes(config) : null;
+
+        CliRunner.Result other = cli.run("up", "-d", "--store", "postgresql://swarm@db.example:5432/elsewhere");
+        assertThat(other.exitCode()).as(other.out() + other.err()).isEqualTo(3);
+        assertThat(other.err()).contains("a hub runs for").contains("pid " + hub.pid()).contains("swarm down");
+        assertThat(Files.exists(config) ? Files.readAllBytes(config) : null).as("the choice kept as it was").isEqualTo(before);
+        assertThat(cli.run("up", "--store", "postgresql://swarm@db.example:5432/elsewhere").exitCode()).as("in the foreground too").isEqualTo(3);
+        assertThat(Files.exists(config) ? Files.readAllBytes(config) : null).isEqualTo(before);
+
+        String chosen = before == null ? "sqlite" : Stores.Config.of(project, Map.of()).database();
+        CliRunner.Result same = cli.run("up", "-d", "--store", chosen);
+        assertThat(same.exitCode()).as("the store chosen before, chosen again: " + same.err()).isZero();
+        assertThat(same.out()).contains("a hub already runs");
     }
 
     @Test
