@@ -6,6 +6,7 @@ import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.messages.Messages;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.StandardProtocolFamily;
@@ -102,6 +103,9 @@ public final class SwarmClient {
                 return CliFrames.readResponse(new DataInputStream(Channels.newInputStream(channel)), watch::heard);
             } catch (AsynchronousCloseException closedByTheWatch) {
                 throw new HubSilentException();
+            } catch (EOFException ended) {
+                throw new IOException("the hub closed the connection before answering: it stopped or was killed"
+                        + " (whether the command was done is unknown: look before repeating it)", ended);
             }
         }
     }

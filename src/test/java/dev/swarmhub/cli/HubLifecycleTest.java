@@ -248,6 +248,22 @@ class HubLifecycleTest {
     }
 
     @Test
+    void aHubEndingBeforeItAnswersIsNamedAsSuch() throws Exception {
+        Path socket = HubFiles.socket(project);
+        Files.createDirectories(socket.getParent());
+        try (ServerSocketChannel dyingHub = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            dyingHub.bind(UnixDomainSocketAddress.of(socket));
+            Future<CliFrames.Response> waited = clients.submit(() -> SwarmClient.exchange(socket, new String[] {"lock", "acquire", "x.py",
+                    "--wait", "60s"}, Map.of("SWARM_ROOT", project.toString()), project));
+            try (SocketChannel client = dyingHub.accept()) {
+                CliFrames.readRequest(new DataInputStream(Channels.newInputStream(client)));
+            } // closed without an answer, as by a hub killed meanwhile
+            assertThatThrownBy(() -> waited.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(IOException.class)
+                    .cause().hasMessageContaining("the hub closed the connection before answering").hasMessageContaining("unknown");
+        }
+    }
+
+    @Test
     void aHubOfAnOlderJarThatSendsNoMarksIsNotCutOff() throws Exception {
         Path socket = HubFiles.socket(project);
         Files.createDirectories(socket.getParent());
