@@ -11,6 +11,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.Map;
@@ -57,6 +58,13 @@ public final class PostgresStore implements Store {
     static final String SCHEMA_VERSION = "3";
     /** The advisory lock every write takes first ("Swarmhub" in ASCII). */
     private static final long WRITE_LOCK = 0x537761726d687562L;
+    /**
+     * How long a write transaction may sit idle, holding the write lock, before the database
+     * ends its session: a hub paused (SIGSTOP, a suspended laptop) or cut off mid-write would
+     * otherwise stop every hub's writes until TCP gives up, hours later. Generous: a write may
+     * run git (a spawn's checks) between its statements.
+     */
+    static final Duration WRITE_IDLE_LIMIT = Duration.ofSeconds(60);
     private static final String CHANNEL = "swarm_signals";
     private static final int POOL_SIZE = 8;
     private static final long LISTEN_POLL_MS = 500;
@@ -69,6 +77,7 @@ public final class PostgresStore implements Store {
     private final HikariDataSource pool;
     /** Null: the database's clock; tests give one of their own. */
     private final InstantSource clock;
+    private final Duration writeIdleLimit;
     private final ThreadLocal<JdbcTx> currentWrite = new ThreadLocal<>();
     /** The writers of this store, in arrival order: only the one holding it borrows a connection to wait for the write lock. */
     private final ReentrantLock writers = new ReentrantLock(true);
@@ -83,10 +92,11 @@ public final class PostgresStore implements Store {
     private Connection listening;
     private volatile boolean closed;
 
-    private PostgresStore(PostgresAddress address, HikariDataSource pool, InstantSource clock) {
+    private PostgresStore(PostgresAddress address, HikariDataSource pool, InstantSource clock, Duration writeIdleLimit) {
         this.address = address;
         this.pool = pool;
         this.clock = clock;
+        this.writeIdleLimit = writeIdleLimit;
     }
 
     /**
@@ -116,6 +126,11 @@ public final class PostgresStore implements Store {
      * clock, or on {@code clock} when one is given (tests).
      */
     public static PostgresStore open(PostgresAddress address, InstantSource clock) {
+        return open(address, clock, WRITE_IDLE_LIMIT);
+    }
+
+    /** As {@link #open(PostgresAddress, InstantSource)}, with the write transactions' idle limit (tests shorten it). */
+    static PostgresStore open(PostgresAddress address, InstantSource clock, Duration writeIdleLimit) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(address.jdbcUrl());
         config.setUsername(address.user());
@@ -135,7 +150,7 @@ public final class PostgresStore implements Store {
         }
         try {
             migrate(address, pool);
-            return new PostgresStore(address, pool, clock);
+            return new PostgresStore(address, pool, clock, writeIdleLimit);
         } catch (RuntimeException failed) {
             pool.close();
             throw failed;
@@ -195,7 +210,8 @@ public final class PostgresStore implements Store {
     private <T> T inTransaction(boolean writes, Function<Tx, T> work) {
         try (Connection connection = connect(); TransactionStatements statements = new TransactionStatements(connection, address)) {
             try {
-                statements.run(writes ? "SELECT pg_advisory_xact_lock(" + WRITE_LOCK + ")" : "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+                statements.run(writes ? "SELECT set_config('idle_in_transaction_session_timeout', '" + writeIdleLimit.toMillis() + "', true), "
+                        + "pg_advisory_xact_lock(" + WRITE_LOCK + ")" : "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
                 JdbcTx tx = new JdbcTx(statements, PostgresDialect.INSTANCE, clock != null ? clock.millis() : databaseTime(statements));
                 if (writes) {
                     currentWrite.set(tx);

@@ -38,6 +38,45 @@ class PostgresStoreTest {
     private static final String END_LISTENERS = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
             + " WHERE application_name = 'swarmhub listener' AND datname = current_database()";
 
+    /**
+     * A hub that stops mid-write (paused, cut off) holds the write lock only until the database
+     * ends its idle transaction: the other hubs' writes go on, and the stopped write fails, stored
+     * nothing, instead of committing later.
+     */
+    @Test
+    void aWriteLeftIdleLosesTheWriteLockAfterItsLimitAndStoresNothing() throws Exception {
+        PostgresAddress address = PostgresServer.shared().newAddress();
+        try (Store paused = PostgresStore.open(address, null, Duration.ofSeconds(1)); Store other = PostgresStore.open(address, null);
+             java.util.concurrent.ExecutorService hubs = java.util.concurrent.Executors.newCachedThreadPool()) {
+            CountDownLatch holding = new CountDownLatch(1);
+            CountDownLatch resume = new CountDownLatch(1);
+            java.util.concurrent.CompletableFuture<Object> stopped = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return paused.write(tx -> {
+                        tx.putSetting("written-by", "the paused hub");
+                        holding.countDown();
+                        try {
+                            resume.await(); // the hub stops here, inside its write
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        return "committed";
+                    });
+                } catch (RuntimeException failed) {
+                    return failed;
+                }
+            }, hubs);
+            holding.await();
+            java.util.concurrent.CompletableFuture.runAsync(() -> other.write(tx -> { // blocks until the database ends the idle write
+                tx.putSetting("written-by", "another hub");
+                return null;
+            }), hubs).get(60, java.util.concurrent.TimeUnit.SECONDS); // without the limit it blocks for as long as the paused write is held
+            resume.countDown();
+            assertThat(stopped.get()).as("the idle write's outcome").isInstanceOf(SwarmException.class);
+            assertThat(other.read(tx -> tx.setting("written-by")).orElseThrow()).isEqualTo("another hub");
+        }
+    }
+
     @Test
     void aCommitOnOneStoreWakesTheOtherAndAfterALostListenerTheOtherLooksAgain() throws Exception {
         PostgresAddress address = PostgresServer.shared().newAddress();
