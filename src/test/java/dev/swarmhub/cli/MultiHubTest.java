@@ -10,7 +10,6 @@ import dev.swarmhub.testing.JavaProcess;
 import dev.swarmhub.testing.PostgresServer;
 import dev.swarmhub.testing.TestStores;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -48,10 +47,7 @@ class MultiHubTest {
     void startHubs() throws IOException {
         String database = PostgresServer.shared().newDatabase();
         for (int hub = 0; hub < HUBS; hub++) {
-            Path checkout = Files.createDirectories(work.resolve("machine-" + hub).resolve("repo"));
-            Files.createDirectories(checkout.resolve(".git"));
-            Files.createDirectories(checkout.resolve(".swarm"));
-            Files.writeString(checkout.resolve(".swarm/config"), "store = " + database + "\n");
+            Path checkout = TestStores.checkoutOn(work.resolve("machine-" + hub), database);
             checkouts.add(checkout);
             hubs.add(HubProcess.start(checkout));
         }

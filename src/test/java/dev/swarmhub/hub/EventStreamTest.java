@@ -11,6 +11,7 @@ import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.Tx;
 import dev.swarmhub.store.StoreException;
+import dev.swarmhub.testing.ForwardingStore;
 import dev.swarmhub.testing.Await;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -390,14 +391,13 @@ class EventStreamTest {
      * dashboard sessions) fail with a {@link StoreException} while {@link #failing}; the event log is
      * read as ever. Counts the domain reads that failed and that answered.
      */
-    private static final class DomainReadsFailing implements Store {
-        private final Store store;
+    private static final class DomainReadsFailing extends ForwardingStore {
         volatile boolean failing;
         final AtomicInteger failed = new AtomicInteger();
         final AtomicInteger answered = new AtomicInteger();
 
         DomainReadsFailing(Store store) {
-            this.store = store;
+            super(store);
         }
 
         @Override
@@ -419,36 +419,6 @@ class EventStreamTest {
                 answered.incrementAndGet();
             }
             return result;
-        }
-
-        @Override
-        public <T> T write(Function<Tx, T> work) {
-            return store.write(work);
-        }
-
-        @Override
-        public long signalCount(Signal signal) {
-            return store.signalCount(signal);
-        }
-
-        @Override
-        public void awaitSignal(Signal signal, long seen, long timeoutMillis) throws InterruptedException {
-            store.awaitSignal(signal, seen, timeoutMillis);
-        }
-
-        @Override
-        public boolean signalsCrossProcesses() {
-            return store.signalsCrossProcesses();
-        }
-
-        @Override
-        public String location() {
-            return store.location();
-        }
-
-        @Override
-        public void close() {
-            store.close();
         }
     }
 

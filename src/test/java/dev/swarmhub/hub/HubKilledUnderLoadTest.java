@@ -81,10 +81,7 @@ class HubKilledUnderLoadTest {
         ExecutorService clients = Executors.newFixedThreadPool(HUBS * CLIENTS_PER_HUB);
         try {
             for (int hub = 0; hub < HUBS; hub++) {
-                Path checkout = Files.createDirectories(work.resolve("machine-" + hub).resolve("repo"));
-                Files.createDirectories(checkout.resolve(".git"));
-                Files.createDirectories(checkout.resolve(".swarm"));
-                Files.writeString(checkout.resolve(".swarm/config"), "store = " + database + "\n");
+                Path checkout = TestStores.checkoutOn(work.resolve("machine-" + hub), database);
                 checkouts.add(checkout);
                 hubs.add(HubProcess.start(checkout));
             }

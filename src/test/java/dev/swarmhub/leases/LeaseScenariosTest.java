@@ -13,6 +13,7 @@ import dev.swarmhub.kernel.EventLog;
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.testing.Await;
+import dev.swarmhub.testing.ForwardingStore;
 import dev.swarmhub.testing.MutableClock;
 import dev.swarmhub.testing.TestGate;
 import dev.swarmhub.testing.TestStores;
@@ -419,7 +420,18 @@ class LeaseScenariosTest {
      * waiters wait for one; {@code poolLike}: a write by an interrupted thread fails, as where the
      * store waits for a pooled connection (PostgreSQL's).
      */
-    private record NapRecordingStore(Store store, boolean crossing, List<Long> naps, boolean poolLike) implements Store {
+    private static final class NapRecordingStore extends ForwardingStore {
+        private final boolean crossing;
+        private final List<Long> naps;
+        private final boolean poolLike;
+
+        NapRecordingStore(Store store, boolean crossing, List<Long> naps, boolean poolLike) {
+            super(store);
+            this.crossing = crossing;
+            this.naps = naps;
+            this.poolLike = poolLike;
+        }
+
         NapRecordingStore(Store store, boolean crossing, List<Long> naps) {
             this(store, crossing, naps, false);
         }
@@ -433,16 +445,6 @@ class LeaseScenariosTest {
         }
 
         @Override
-        public <T> T read(java.util.function.Function<dev.swarmhub.kernel.Tx, T> work) {
-            return store.read(work);
-        }
-
-        @Override
-        public long signalCount(Signal signal) {
-            return store.signalCount(signal);
-        }
-
-        @Override
         public void awaitSignal(Signal signal, long seen, long timeoutMillis) throws InterruptedException {
             if (signal == Signal.FREED) {
                 naps.add(timeoutMillis);
@@ -453,16 +455,6 @@ class LeaseScenariosTest {
         @Override
         public boolean signalsCrossProcesses() {
             return crossing;
-        }
-
-        @Override
-        public String location() {
-            return store.location();
-        }
-
-        @Override
-        public void close() {
-            // the test closes the store it wraps
         }
     }
 

@@ -66,4 +66,13 @@ public final class TestStores {
     public static SqliteStore sqlite(Path root) {
         return sqlite(root, InstantSource.system());
     }
+
+    /** A checkout of its own (as on another machine: {@code machine}/repo) whose store is {@code database}. */
+    public static Path checkoutOn(Path machine, String database) throws IOException {
+        Path checkout = Files.createDirectories(machine.resolve("repo"));
+        Files.createDirectories(checkout.resolve(".git"));
+        PrivateFiles.directory(checkout.resolve(".swarm"));
+        Files.writeString(PrivateFiles.file(checkout.resolve(".swarm").resolve(Stores.CONFIG_FILE)), "store = " + database + "\n");
+        return checkout;
+    }
 }
