@@ -8,7 +8,7 @@ import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.testing.HubProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import dev.swarmhub.testing.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -119,13 +119,17 @@ abstract class SupervisedProjectTest {
 
     /** The environment of a spawned agent's own process (its token is only there, never on its command line), to act as it. */
     Map<String, String> actingAs(JsonNode run) throws IOException {
-        String environ = Files.readString(Path.of("/proc", run.path("pid").asString(), "environ"), StandardCharsets.UTF_8);
         Map<String, String> acting = new HashMap<>();
-        for (String entry : environ.split("\0")) {
-            if (entry.startsWith("SWARM_")) {
-                acting.put(entry.substring(0, entry.indexOf('=')), entry.substring(entry.indexOf('=') + 1));
+        // the run's pid is setsid's until it executes the agent's program: a read across that exec finds no environment
+        Await.until("the environment of " + run, () -> {
+            acting.clear();
+            for (String entry : read(Path.of("/proc", run.path("pid").asString(), "environ")).split("\0")) {
+                if (entry.startsWith("SWARM_")) {
+                    acting.put(entry.substring(0, entry.indexOf('=')), entry.substring(entry.indexOf('=') + 1));
+                }
             }
-        }
+            return !acting.isEmpty() || !running(run.path("pid").asLong());
+        });
         assertThat(acting).containsKeys("SWARM_AGENT", "SWARM_TOKEN", "SWARM_ROOT");
         assertThat(Files.readString(Path.of("/proc", run.path("pid").asString(), "cmdline"))).doesNotContain(acting.get("SWARM_TOKEN"));
         return acting;
