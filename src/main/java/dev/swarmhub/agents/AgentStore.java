@@ -50,6 +50,9 @@ public interface AgentStore {
 
     void setAgentToken(String id, String tokenHash);
 
+    /** The agent's process is on {@code host}. */
+    void setAgentHost(String id, String host);
+
     /** Records activity: last seen now. */
     void touchAgent(String id);
 

@@ -626,6 +626,32 @@ public final class Agents implements Gate {
     }
 
     /**
+     * Agents recorded under this machine's host name alone (before hosts carried their machine):
+     * those whose registered process runs here are this host's; the others are left to be judged
+     * by their silence, as another host's (a machine of the same name may run them).
+     */
+    public void adoptRecordedUnderHostName() {
+        if (probe.hostName().equals(probe.host())) {
+            return;
+        }
+        if (store.read(this::recordedUnderHostName).isEmpty()) {
+            return; // the usual case: no write
+        }
+        store.write(tx -> {
+            for (Agent agent : recordedUnderHostName(tx)) {
+                if (agent.pid() != null && agent.pidStartedAt() != null && probe.runs(new ProcessIdentity(agent.host(), agent.pid(), agent.pidStartedAt()))) {
+                    AgentStore.in(tx).setAgentHost(agent.id(), probe.host());
+                }
+            }
+            return null;
+        });
+    }
+
+    private List<Agent> recordedUnderHostName(Tx tx) {
+        return AgentStore.in(tx).sweepCandidates(Long.MIN_VALUE, probe.hostName(), Long.MIN_VALUE);
+    }
+
+    /**
      * What a hub does every second: it vouches for its host's agents, whose processes it checks
      * (scope: its host and checkout). While it is seen, processes on other hosts leave them to it.
      */

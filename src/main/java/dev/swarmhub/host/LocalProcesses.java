@@ -3,14 +3,26 @@ package dev.swarmhub.host;
 import dev.swarmhub.kernel.ProcessProbe;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Optional;
 import java.util.OptionalLong;
 
-/** Processes of this machine, through the JDK's process API. */
+/**
+ * Processes of this machine, through the JDK's process API. The host is named by its host name
+ * and a digest of its machine id and pid namespace: two machines, or two containers, can share a
+ * host name, and a pid of one means nothing in the other.
+ */
 public final class LocalProcesses implements ProcessProbe {
 
-    private final String host = readHostName();
+    private static final int DIGEST_HEX_DIGITS = 8;
+
+    private final String hostName = readHostName();
+    private final String host = hostName + processSpaceDigest().map(digest -> "/" + digest).orElse("");
 
     @Override
     public String host() {
@@ -18,9 +30,48 @@ public final class LocalProcesses implements ProcessProbe {
     }
 
     @Override
+    public String hostName() {
+        return hostName;
+    }
+
+    @Override
     public OptionalLong startedAt(long pid) {
         return ProcessHandle.of(pid).flatMap(process -> process.info().startInstant())
                 .map(start -> OptionalLong.of(start.toEpochMilli())).orElse(OptionalLong.empty());
+    }
+
+    /** A digest of what tells this process space from another's with the same host name; empty where neither is readable (not Linux). */
+    private static Optional<String> processSpaceDigest() {
+        String machine = firstReadable(Path.of("/etc/machine-id"), Path.of("/var/lib/dbus/machine-id"));
+        String pidNamespace;
+        try {
+            pidNamespace = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();
+        } catch (IOException | UnsupportedOperationException notLinux) {
+            pidNamespace = "";
+        }
+        if (machine.isEmpty() && pidNamespace.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest((machine + "\n" + pidNamespace).getBytes(StandardCharsets.UTF_8));
+            return Optional.of(HexFormat.of().formatHex(digest).substring(0, DIGEST_HEX_DIGITS));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    private static String firstReadable(Path... files) {
+        for (Path file : files) {
+            try {
+                String content = Files.readString(file).strip();
+                if (!content.isEmpty()) {
+                    return content;
+                }
+            } catch (IOException absent) {
+                // the next one
+            }
+        }
+        return "";
     }
 
     /** The kernel's host name without a DNS lookup (which may hang on a closed network). */

@@ -92,6 +92,8 @@ public final class Hub implements AutoCloseable {
         }
         this.openedFiles = Map.copyOf(opened);
         services.logins.endAllSessions(Caller.ofOperator(), "a hub started"); // before serving: no page's cookie outlives the hub that opened its session
+        services.agents.adoptRecordedUnderHostName(); // rows an older version recorded under the host name alone
+        services.processes.adoptRecordedUnderHostName();
         this.supervisor = new ProcessSupervisor(root, services, timers);
         supervisor.adopt(); // before serving: a command answered right after the start sees the runs adopted, and a spawn has its supervisor
         this.http = new HttpServer(services, address.bind(), address.port());

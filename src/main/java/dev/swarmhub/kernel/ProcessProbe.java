@@ -9,8 +9,16 @@ public interface ProcessProbe {
     /** Process start times from one host may differ by the clock-tick rounding of the probe. */
     long START_TIME_TOLERANCE_MS = 1_000;
 
-    /** This machine's name, as recorded with agents registered here. */
+    /** This host's identity, as recorded with agents and runs of this host: its name and what tells it from others of that name. */
     String host();
+
+    /**
+     * This machine's host name alone: how hosts were recorded before they carried more (a row
+     * recorded so is this host's only when its process is found here).
+     */
+    default String hostName() {
+        return host();
+    }
 
     /** Start time (epoch ms) of the process, or empty when no such process exists. */
     OptionalLong startedAt(long pid);
@@ -28,11 +36,11 @@ public interface ProcessProbe {
     }
 
     /**
-     * Whether that process still runs: on this host, with its pid not taken over by another
-     * process. A process of another host is never known to run.
+     * Whether that process still runs: on this host (or recorded under its host name alone),
+     * with its pid not taken over by another process. A process of another host is never known to run.
      */
     default boolean runs(ProcessIdentity process) {
-        if (!process.host().equals(host())) {
+        if (!process.host().equals(host()) && !process.host().equals(hostName())) {
             return false;
         }
         OptionalLong started = startedAt(process.pid());

@@ -16,6 +16,9 @@ public interface ProcessStore {
         return tx.part(ProcessStore.class);
     }
 
+    /** Runs not finished that were recorded on host {@code from} are on host {@code to}. */
+    void moveUnfinished(String from, String to);
+
     void insertRun(Run run);
 
     Optional<Run> run(String id);

@@ -341,6 +341,20 @@ public final class Processes {
         });
     }
 
+    /**
+     * Runs not finished that were recorded under this machine's host name alone (before hosts
+     * carried their machine) are this host's, as they were for the hub that recorded them: its
+     * start reconciles them.
+     */
+    public void adoptRecordedUnderHostName() {
+        if (!probe.hostName().equals(probe.host())) {
+            store.write(tx -> {
+                ProcessStore.in(tx).moveUnfinished(probe.hostName(), probe.host());
+                return null;
+            });
+        }
+    }
+
     /** This host's runs being started when the last hub stopped, with no process recorded yet. */
     public List<Run> startingWithoutProcess(String host) {
         return store.read(tx -> ProcessStore.in(tx).runs(new ProcessStore.Filter(null, null, host, false), Integer.MAX_VALUE).stream()

@@ -93,6 +93,11 @@ final class AgentSql implements AgentStore {
     }
 
     @Override
+    public void setAgentHost(String id, String host) {
+        tx.update("UPDATE agents SET host = ? WHERE id = ?", host, id);
+    }
+
+    @Override
     public void touchAgent(String id) {
         tx.update("UPDATE agents SET last_seen = ? WHERE id = ?", tx.now(), id);
     }

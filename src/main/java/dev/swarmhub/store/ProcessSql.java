@@ -62,6 +62,11 @@ final class ProcessSql implements ProcessStore {
     }
 
     @Override
+    public void moveUnfinished(String from, String to) {
+        tx.update("UPDATE processes SET host = ? WHERE host = ? AND state IN ('queued', 'starting', 'running')", to, from);
+    }
+
+    @Override
     public List<Run> runs(Filter filter, int limit) {
         List<Object> args = new ArrayList<>();
         StringBuilder where = new StringBuilder("WHERE 1 = 1");

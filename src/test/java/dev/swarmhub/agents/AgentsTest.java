@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.EventLog;
+import dev.swarmhub.kernel.ProcessIdentity;
 import dev.swarmhub.kernel.Settings;
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.SwarmException;
@@ -429,6 +430,51 @@ class AgentsTest {
         agents.sweep();
         assertThat(status("late")).as("hub B stopped: judged here at once").isEqualTo(Agent.Status.STALE);
         assertThat(back.agent().host()).isEqualTo("host-b");
+    }
+
+    @Test
+    void agentsRecordedUnderTheHostNameAloneAreAdoptedOnlyWhenTheirProcessRunsHere() {
+        FakeProcesses olderVersion = new FakeProcesses("box"); // recorded the host name alone, which a same-named machine shares
+        Agents recordedByOlder = new Agents(store, olderVersion);
+        long started = clock.millis() - 1_000;
+        for (long pid : List.of(7001L, 7002L, 7003L)) {
+            olderVersion.start(pid, started);
+            recordedByOlder.register(new Agents.Registration("agent-" + pid, "claude", null, pid, null));
+        }
+        FakeProcesses otherMachine = new FakeProcesses("other");
+        otherMachine.start(7001, started);
+        new Agents(store, otherMachine).register(new Agents.Registration("elsewhere", "claude", null, 7001L, null));
+        FakeProcesses upgraded = new FakeProcesses("box/1a2b3c4d", "box");
+        upgraded.start(7001, started);
+        upgraded.start(7003, started + 5_000); // pid 7003 here is another process
+        Agents here = new Agents(store, upgraded);
+
+        here.adoptRecordedUnderHostName();
+        here.adoptRecordedUnderHostName(); // a second hub start changes nothing
+
+        assertThat(hostOf("agent-7001")).as("its process runs here").isEqualTo("box/1a2b3c4d");
+        assertThat(hostOf("agent-7002")).as("no such process here: maybe the same-named machine's").isEqualTo("box");
+        assertThat(hostOf("agent-7003")).as("its pid is another process's here").isEqualTo("box");
+        assertThat(hostOf("elsewhere")).isEqualTo("other");
+        clock.advance(Duration.ofSeconds(30));
+        here.sweep();
+        assertThat(List.of("agent-7001", "agent-7002", "agent-7003", "elsewhere")).as("none judged by a pid this host does not have")
+                .allSatisfy(id -> assertThat(status(id)).isEqualTo(Agent.Status.ACTIVE));
+        upgraded.end(7001);
+        clock.advance(Duration.ofSeconds(1));
+        here.sweep();
+        assertThat(status("agent-7001")).as("adopted: judged by its process here").isEqualTo(Agent.Status.GONE);
+    }
+
+    @Test
+    void aProcessRecordedUnderThisHostsNameAloneRunsWhenItsPidAndStartMatch() {
+        FakeProcesses upgraded = new FakeProcesses("box/1a2b3c4d", "box");
+        upgraded.start(7001, 50_000);
+        assertThat(upgraded.runs(new ProcessIdentity("box/1a2b3c4d", 7001, 50_000))).isTrue();
+        assertThat(upgraded.runs(new ProcessIdentity("box", 7001, 50_000))).as("recorded by an older version here").isTrue();
+        assertThat(upgraded.runs(new ProcessIdentity("box", 7001, 90_000))).as("its pid taken by another process").isFalse();
+        assertThat(upgraded.runs(new ProcessIdentity("box/99999999", 7001, 50_000))).as("the same-named machine's").isFalse();
+        assertThat(upgraded.runs(new ProcessIdentity("other", 7001, 50_000))).isFalse();
     }
 
     @Test
@@ -1366,6 +1412,10 @@ class AgentsTest {
 
     private static Caller as(Agents.Registered registered) {
         return Caller.ofAgent(registered.agent().id(), registered.token());
+    }
+
+    private String hostOf(String id) {
+        return agents.find(id).orElseThrow(() -> new AssertionError("no agent " + id)).host();
     }
 
     private Agent.Status status(String id) {

@@ -654,6 +654,33 @@ class ProcessesTest extends ProcessFixture {
         assertThat(kindsOf(exited).stream().filter(FINAL::contains)).as("lost once").hasSize(1);
     }
 
+    @Test
+    void unfinishedRunsRecordedUnderTheHostNameAloneAreAdoptedByThatHostsUpgradedHub() {
+        maxProcesses(2);
+        Run running = spawn(operator, "running");
+        Run done = spawn(operator, "done");
+        hub.exit(done, 0);
+        Run notHere = spawn(operator, "not-here");
+        Run queued = spawn(operator, "queued");
+        assertThat(state(queued)).isEqualTo(Run.State.QUEUED);
+        Processes elsewhere = new Processes(store, agents, tasks, new FakeProcesses("elsewhere"));
+        new FakeHub("elsewhere", machine, clock).supervising(elsewhere);
+        Run away = elsewhere.spawn(operator, command("away", null)).run();
+
+        FakeProcesses upgraded = new FakeProcesses(FakeProcesses.HOST + "/1a2b3c4d", FakeProcesses.HOST);
+        upgraded.start(running.pid(), running.pidStartedAt());
+        Processes upgradedHub = new Processes(store, agents, tasks, upgraded);
+        upgradedHub.adoptRecordedUnderHostName();
+
+        for (Run unfinished : List.of(running, notHere, queued)) {
+            assertThat(run(unfinished).host()).as(unfinished.agent()).isEqualTo(FakeProcesses.HOST + "/1a2b3c4d");
+        }
+        assertThat(run(done).host()).as("a finished run keeps its record").isEqualTo(FakeProcesses.HOST);
+        assertThat(run(away).host()).isEqualTo("elsewhere");
+        assertThat(upgradedHub.reconcile(upgraded.host())).extracting(Run::agent).containsExactly("running");
+        assertThat(run(notHere).state()).as("its process is not found here").isEqualTo(Run.State.LOST);
+    }
+
     // --------------------------------------------------------------------------------- output
 
     @Test

@@ -16,6 +16,7 @@ public final class FakeProcesses implements ProcessProbe {
 
     private final Map<Long, Long> startedAt = new ConcurrentHashMap<>();
     private final String host;
+    private final String hostName;
 
     public FakeProcesses() {
         this(HOST);
@@ -23,12 +24,23 @@ public final class FakeProcesses implements ProcessProbe {
 
     /** The process table of another machine. */
     public FakeProcesses(String host) {
+        this(host, host);
+    }
+
+    /** The process table of a machine whose identity {@code host} is more than its {@code hostName}. */
+    public FakeProcesses(String host, String hostName) {
         this.host = host;
+        this.hostName = hostName;
     }
 
     @Override
     public String host() {
         return host;
+    }
+
+    @Override
+    public String hostName() {
+        return hostName;
     }
 
     @Override
