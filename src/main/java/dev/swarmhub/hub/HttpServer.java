@@ -22,6 +22,8 @@ final class HttpServer implements AutoCloseable {
 
     private static final long IDLE_TIMEOUT_MS = 30_000;
     private static final long ANSWER_ON_STOP_MS = 3_000;
+    /** How long a stop waits for open exchanges to end by themselves before it cuts them. */
+    static final long GRACEFUL_STOP_MS = 5_000;
 
     private final Server server;
     private final Api api;
@@ -60,7 +62,7 @@ final class HttpServer implements AutoCloseable {
         context.addServlet(mcpServlet, McpService.PATH);
         context.addServlet(new ServletHolder("dashboard", new Dashboard(guard, services.logins)), "/");
         server.setHandler(context);
-        server.setStopTimeout(5_000);
+        server.setStopTimeout(GRACEFUL_STOP_MS);
         try {
             server.start();
         } catch (Exception e) {

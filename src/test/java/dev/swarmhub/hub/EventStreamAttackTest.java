@@ -219,7 +219,8 @@ class EventStreamAttackTest {
         for (EventStreamTest.RawStream s : stalled) {
             assertThat(s.drainToEnd(Duration.ofSeconds(10))).as("a stalled stream ends after hub.close").isTrue();
         }
-        assertThat(closed).as("ms for hub.close with stalled streams").isLessThan(3_000);
+        // a stalled stream left to the server's stop would hold it for its whole graceful wait
+        assertThat(closed).as("ms for hub.close with stalled streams: the streams were ended, not waited for").isLessThan(HttpServer.GRACEFUL_STOP_MS);
     }
 
     /** A client that resets its connection frees its place at the next event. */
