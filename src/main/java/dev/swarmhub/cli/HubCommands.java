@@ -37,6 +37,10 @@ import sun.misc.Signal;
 final class HubCommands {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(20);
+    /** However busy the machine, a hub that has not answered after this is not starting. */
+    private static final Duration START_LIMIT = Duration.ofMinutes(3);
+    /** How long after our child exited with no hub named in the lock file the start counts as failed (the winner names itself first). */
+    private static final Duration NO_HUB_AFTER_EXIT = Duration.ofSeconds(5);
     /** Longer than a hub's own shutdown (waiting commands and HTTP requests answer first). */
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
@@ -184,24 +188,39 @@ final class HubCommands {
         }
         Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()))
                 .redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        // The hub that will serve is our child, or, when another starter's won the lock, the one the
+        // lock file names (at once). It is waited for while it gets CPU time: a loaded machine makes a
+        // start slow, not failed; START_TIMEOUT without any is a hung or paused hub.
+        ProcessHandle starting = process.toHandle();
+        Duration cpuSeen = Duration.ZERO;
+        long progressAt = System.nanoTime();
+        long limit = progressAt + START_LIMIT.toNanos();
         long childGaveUp = 0;
-        while (System.nanoTime() < deadline) {
+        while (System.nanoTime() - progressAt < START_TIMEOUT.toNanos() && System.nanoTime() < limit) {
             Optional<Long> pid = runningHubPid(root);
             if (pid.isPresent() && SwarmClient.accepts(HubFiles.socket(root))) {
                 return pid.get();
             }
-            // Our child exits at once when another starter's hub won the lock; that hub needs a
-            // moment to serve. With no hub a few seconds after our child gave up, starting failed.
-            if (!process.isAlive() && childGaveUp == 0) {
-                childGaveUp = System.nanoTime();
+            if (!starting.isAlive()) {
+                Optional<ProcessHandle> named = pid.flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive);
+                if (named.isPresent()) {
+                    starting = named.get();
+                    cpuSeen = Duration.ZERO;
+                } else if (childGaveUp == 0) {
+                    childGaveUp = System.nanoTime();
+                } else if (System.nanoTime() - childGaveUp > NO_HUB_AFTER_EXIT.toNanos()) {
+                    throw new SwarmException(SwarmException.Kind.INTERNAL, "the hub did not start; see " + output + " and " + HubFiles.log(root));
+                }
             }
-            if (childGaveUp != 0 && System.nanoTime() - childGaveUp > Duration.ofSeconds(5).toNanos()) {
-                throw new SwarmException(SwarmException.Kind.INTERNAL, "the hub did not start; see " + output + " and " + HubFiles.log(root));
+            Duration cpu = starting.info().totalCpuDuration().orElse(Duration.ZERO);
+            if (cpu.compareTo(cpuSeen) > 0) {
+                cpuSeen = cpu;
+                progressAt = System.nanoTime();
             }
             Thread.sleep(20); // polling for the new process's socket
         }
-        throw new SwarmException(SwarmException.Kind.INTERNAL, "the hub did not answer within " + START_TIMEOUT.toSeconds() + " s; see "
+        throw new SwarmException(SwarmException.Kind.INTERNAL, "the hub did not answer: " + (System.nanoTime() < limit ? "no CPU time for "
+                + START_TIMEOUT.toSeconds() + " s (paused or hung)" : "still starting after " + START_LIMIT.toMinutes() + " min") + "; see "
                 + HubFiles.log(root) + " and " + output);
     }
 

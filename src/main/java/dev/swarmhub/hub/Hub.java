@@ -68,7 +68,7 @@ public final class Hub implements AutoCloseable {
     private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(2,
             Thread.ofPlatform().name("swarm-timers-", 0).daemon().factory());
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private final Instant started = Instant.now();
+    private final Instant started;
     private final Map<Path, Object> openedFiles;
     private final RepeatedFailures sweepFailures = new RepeatedFailures(Log.LOG);
     private Object infoFileKey;
@@ -79,9 +79,10 @@ public final class Hub implements AutoCloseable {
         static final Logger LOG = LoggerFactory.getLogger(Hub.class);
     }
 
-    private Hub(Path root, FileChannel lockChannel, FileLock lock, CommandRunnerFactory commands, Address address)
+    private Hub(Path root, FileChannel lockChannel, FileLock lock, CommandRunnerFactory commands, Address address, Instant started)
             throws IOException {
         this.root = root;
+        this.started = started;
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.services = Services.open(root);
@@ -103,7 +104,6 @@ public final class Hub implements AutoCloseable {
         this.paneTypist = new PaneTypist(services.paneTypings, services.store, PaneTyper.forUser(), PROCESSES.host(),
                 typing -> paneWatcher.stillQuiet(typing.recipient(), typing.binding()));
         services.typeWith(paneTypist);
-        writeLockOwner();
         writeInfo();
         supervisor.start();
         this.planFile = new PlanFile(root, services).start();
@@ -147,9 +147,12 @@ public final class Hub implements AutoCloseable {
                 throw SwarmException.denied("a hub already runs for " + root
                         + running(root).map(hub -> " (pid " + hub.pid() + ")").orElse(""));
             }
+            Instant started = Instant.now();
+            // named at once: a starter whose own hub lost the lock race waits on this one while it opens the store
+            writeLockOwner(channel, started);
             onceLocked.run();
             try {
-                Hub hub = new Hub(root, channel, lock, commands, address);
+                Hub hub = new Hub(root, channel, lock, commands, address, started);
                 IN_THIS_PROCESS.put(root, hub);
                 return hub;
             } catch (IOException | RuntimeException failed) {
@@ -198,7 +201,7 @@ public final class Hub implements AutoCloseable {
     }
 
     /** Names this process in the lock file, through the locked channel (any other descriptor's close would drop the lock). */
-    private void writeLockOwner() throws IOException {
+    private static void writeLockOwner(FileChannel lockChannel, Instant started) throws IOException {
         long pid = ProcessHandle.current().pid();
         Map<String, Object> owner = OrderedMap.of("host", PROCESSES.host(), "pid", pid,
                 "processStart", PROCESSES.startedAt(pid).stream().boxed().findFirst().orElse(null), "started", started.toString());
