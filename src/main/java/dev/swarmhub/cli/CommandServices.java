@@ -90,7 +90,7 @@ final class CommandServices implements AutoCloseable {
         this.messages = null;
         this.tasks = null;
         this.logins = null;
-        this.leaseEndpoints = new LeaseEndpoints(new LeaseOperations(null, null));
+        this.leaseEndpoints = new LeaseEndpoints(new LeaseOperations(null, null, null));
         this.messageEndpoints = new MessageEndpoints(new MessageOperations(null), null);
         this.agentEndpoints = new AgentEndpoints(new AgentOperations(null));
         this.logEndpoints = new LogEndpoints(new LogOperations(null));

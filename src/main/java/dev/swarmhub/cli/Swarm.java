@@ -35,7 +35,7 @@ import picocli.CommandLine;
 @Command(name = "swarm", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, versionProvider = Swarm.Version.class,
         description = "Coordination for AI coding agents sharing one repository: leases on files, globs and named resources, "
                 + "messages between agents, a shared task queue, and agent processes the hub supervises.",
-        subcommands = {LockCommand.class, AgentCommand.class, AgentsCommand.class, WhoamiCommand.class,
+        subcommands = {LockCommand.class, FenceCommands.Group.class, FenceCommands.Write.class, AgentCommand.class, AgentsCommand.class, WhoamiCommand.class,
                 MessageCommands.Send.class, MessageCommands.Broadcast.class, MessageCommands.Reply.class, MessageCommands.Inbox.class,
                 MessageCommands.Read.class, MessageCommands.Ack.class, MessageCommands.Thread.class, MessageCommands.Search.class,
                 GuardCommand.class, LogCommand.class, ConfigCommand.class, HubCommands.Up.class, HubCommands.Down.class,

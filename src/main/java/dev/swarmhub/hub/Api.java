@@ -114,7 +114,8 @@ final class Api extends HttpServlet {
         this.doc = services.planEndpoints;
         this.postedOperations = Map.ofEntries(Map.entry("POST /locks", lease.acquire), Map.entry("POST /locks/renew", lease.renew),
                 Map.entry("POST /locks/release", lease.release), Map.entry("POST /locks/cleanup", lease.cleanup),
-                Map.entry("POST /locks/release-agent", lease.releaseAgent), Map.entry("POST /messages", message.send),
+                Map.entry("POST /locks/release-agent", lease.releaseAgent), Map.entry("POST /locks/write", lease.fencedWrite),
+                Map.entry("POST /messages", message.send),
                 Map.entry("POST /messages/broadcast", message.broadcast), Map.entry("POST /agents/heartbeat", agent.heartbeat),
                 Map.entry("POST /agents/leave", agent.leave), Map.entry("POST /agents/activity", agent.report),
                 Map.entry("POST /tasks", task.create), Map.entry("POST /tasks/claim", task.claim), Map.entry("POST /processes", process.spawn),
@@ -122,6 +123,7 @@ final class Api extends HttpServlet {
                 Map.entry("POST /doc/remove-line", doc.removeLine), Map.entry("POST /doc/sections", doc.addSection),
                 Map.entry("POST /doc/rename-section", doc.renameSection), Map.entry("POST /doc/remove-section", doc.removeSection));
         this.queriedOperations = Map.ofEntries(Map.entry("GET /agents", agent.list), Map.entry("GET /locks/waiters", lease.waiters),
+                Map.entry("GET /locks/fence", lease.fenceCheck),
                 Map.entry("GET /messages/recent", message.recent), Map.entry("GET /log", log.read),
                 Map.entry("GET /messages", message.inbox), Map.entry("GET /tasks", task.list), Map.entry("GET /tasks/stats", task.stats),
                 Map.entry("GET /processes", process.list), Map.entry("GET /processes/stats", process.stats), Map.entry("GET /doc", doc.show),

@@ -80,6 +80,13 @@ public final class JsonViews {
     public record LeasesView(List<LeaseView> leases) {
     }
 
+    public record FencedView(@Field("true: the token is that of this live lease covering the resource") boolean valid, LeaseView lease) {
+    }
+
+    public record FencedWriteView(@Field("the file written, relative to the project root") String path,
+            @Field("the lease whose fencing token allowed it") LeaseView lease) {
+    }
+
     public record AgentReleasedView(String agent, List<LeaseView> released) {
     }
 
@@ -117,6 +124,14 @@ public final class JsonViews {
 
     public static HoldingView holding(Resource resource, List<Lease> leases) {
         return new HoldingView(resource.text(), leases(leases));
+    }
+
+    public static FencedView fenced(Lease lease) {
+        return new FencedView(true, lease(lease));
+    }
+
+    public static FencedWriteView fencedWrite(String path, Lease lease) {
+        return new FencedWriteView(path, lease(lease));
     }
 
     public static LeasesView leaseList(List<Lease> leases) {

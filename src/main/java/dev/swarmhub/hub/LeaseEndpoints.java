@@ -31,6 +31,8 @@ public final class LeaseEndpoints {
     public final Exposed<ReleaseAgent, List<Lease>> releaseAgent;
     public final Exposed<Cleanup, Leases.SweepReport> cleanup;
     public final Exposed<LeaseOperations.Queues, List<Waiter>> waiters;
+    public final Exposed<LeaseOperations.FenceCheck, Lease> fenceCheck;
+    public final Exposed<LeaseOperations.FencedWrite, Lease> fencedWrite;
 
     public LeaseEndpoints(LeaseOperations operations) {
         acquire = Exposed.waiting(operations.acquire, GrantedView.class, (a, granted) -> JsonViews.granted(granted), a -> a.waitFor() != null);
@@ -41,5 +43,7 @@ public final class LeaseEndpoints {
         releaseAgent = Exposed.of(operations.releaseAgent, AgentReleasedView.class, (a, released) -> JsonViews.agentReleased(a.agent(), released));
         cleanup = Exposed.of(operations.cleanup, CleanupView.class, (a, report) -> JsonViews.cleanup(report.expired(), report.deadWaiters()));
         waiters = Exposed.of(operations.waiters, JsonViews.WaitersView.class, (a, queued) -> JsonViews.waiters(queued));
+        fenceCheck = Exposed.of(operations.fenceCheck, JsonViews.FencedView.class, (a, lease) -> JsonViews.fenced(lease));
+        fencedWrite = Exposed.of(operations.fencedWrite, JsonViews.FencedWriteView.class, (a, lease) -> JsonViews.fencedWrite(a.path(), lease));
     }
 }

@@ -259,6 +259,8 @@ final class McpService implements AutoCloseable {
         tools.add(tool("release_locks", lease.release));
         tools.add(tool("who_has_lock", lease.who));
         tools.add(tool("list_locks", lease.holders));
+        tools.add(tool("check_fence", lease.fenceCheck));
+        tools.add(tool("write_file_fenced", lease.fencedWrite));
         messageTools(tools);
         TaskEndpoints task = services.taskEndpoints;
         tools.add(tool("create_task", task.create));

@@ -2,6 +2,7 @@ package dev.swarmhub.hub;
 
 import dev.swarmhub.agents.AgentOperations;
 import dev.swarmhub.agents.Agents;
+import dev.swarmhub.host.FencedFiles;
 import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.host.MessageSecret;
 import dev.swarmhub.host.OperatorToken;
@@ -11,6 +12,7 @@ import dev.swarmhub.kernel.Setting;
 import dev.swarmhub.kernel.Settings;
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.Sweep;
+import dev.swarmhub.leases.Fencing;
 import dev.swarmhub.leases.LeaseOperations;
 import dev.swarmhub.leases.Leases;
 import dev.swarmhub.leases.ResourceParser;
@@ -85,7 +87,7 @@ public final class Services implements AutoCloseable {
         this.agents = new Agents(store, thisHost);
         this.agentOperations = new AgentOperations(agents);
         this.leases = new Leases(store, agents, thisHost);
-        this.leaseOperations = new LeaseOperations(leases, new ResourceParser(root));
+        this.leaseOperations = new LeaseOperations(leases, new Fencing(store, agents, new FencedFiles(root)), new ResourceParser(root));
         this.log = new EventLog(store);
         this.logOperations = new LogOperations(log);
         this.settings = new Settings(store, agents, Stream.<List<Setting<?>>>of(Agents.SETTINGS, Messages.SETTINGS, Tasks.SETTINGS, Processes.SETTINGS, Plan.SETTINGS, Logins.SETTINGS,

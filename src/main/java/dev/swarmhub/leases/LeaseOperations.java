@@ -71,6 +71,30 @@ public final class LeaseOperations {
     public record Cleanup() {
     }
 
+    public record FenceCheck(
+            @Doc(value = "A path, name:NAME, or a glob exactly as leased", required = true) String resource,
+            @Doc(value = "The fencing token to check", required = true) Long token) {
+        public FenceCheck {
+            if (token == null) {
+                throw SwarmException.badInput("'token' is missing: give the fencing token to check");
+            }
+        }
+    }
+
+    public record FencedWrite(
+            @Doc(value = "The file to write (relative to the project root)", required = true) String path,
+            @Doc(value = "The fencing token of your lease covering the file", required = true) Long token,
+            @Doc(value = "The file's whole new content (UTF-8 text)", required = true) String content) {
+        public FencedWrite {
+            if (token == null) {
+                throw SwarmException.badInput("'token' is missing: give the fencing token of your lease covering the file");
+            }
+            if (content == null) {
+                throw SwarmException.badInput("'content' is missing: give the file's new content");
+            }
+        }
+    }
+
     public record Queues() {
     }
 
@@ -82,8 +106,10 @@ public final class LeaseOperations {
     public final Operation<ReleaseAgent, List<Lease>> releaseAgent;
     public final Operation<Cleanup, Leases.SweepReport> cleanup;
     public final Operation<Queues, List<Waiter>> waiters;
+    public final Operation<FenceCheck, Lease> fenceCheck;
+    public final Operation<FencedWrite, Lease> fencedWrite;
 
-    public LeaseOperations(Leases leases, ResourceParser parser) {
+    public LeaseOperations(Leases leases, Fencing fencing, ResourceParser parser) {
         acquire = new Operation<>("lease.acquire", "Lease files, globs or name:X resources, all or none; re-acquiring renews.",
                 Acquire.class, true, (caller, a) -> leases.acquire(new Leases.Request(caller, parser.parseAll(a.resources()), a.mode(),
                         a.ttl(), a.reason()), a.waitFor()));
@@ -103,6 +129,10 @@ public final class LeaseOperations {
                         a.resource() == null ? null : parser.parse(a.resource()), a.reason()));
         waiters = new Operation<>("lease.waiters", "Agents waiting for leases: per resource, in the order they will be served.",
                 Queues.class, false, (caller, a) -> leases.waiters());
+        fenceCheck = new Operation<>("lease.fence-check", "Whether a fencing token is that of a live lease covering a resource (denied when not).",
+                FenceCheck.class, false, (caller, a) -> fencing.check(parser.parse(a.resource()), a.token()));
+        fencedWrite = new Operation<>("lease.write", "Write a file only if your lease covering it still has this fencing token, "
+                + "checked in the transaction that puts the write in place.", FencedWrite.class, true, (caller, a) -> fencing.write(caller, parser.parse(a.path()), a.token(), a.content()));
         cleanup = new Operation<>("lease.cleanup", "Remove expired leases and dead waiters now (the hub does it every second).",
                 Cleanup.class, false, (caller, a) -> leases.sweep());
     }

@@ -122,6 +122,9 @@ public final class SqliteStore implements Store {
         T result;
         Throwable failure;
         volatile boolean done;
+        /** Its transaction time, taken at its first run: run again in an isolated batch, it is the same transaction, at the same time. */
+        private long now;
+        private boolean timed;
 
         Pending(Function<Tx, T> work) {
             this.work = work;
@@ -129,6 +132,14 @@ public final class SqliteStore implements Store {
 
         void apply(JdbcTx tx) {
             result = work.apply(tx);
+        }
+
+        long now(InstantSource clock) {
+            if (!timed) {
+                now = clock.millis();
+                timed = true;
+            }
+            return now;
         }
 
         T outcome() {
@@ -217,7 +228,7 @@ public final class SqliteStore implements Store {
 
     /** Runs one queued write as part of the transaction; false (its failure recorded) when it failed. */
     private boolean applyDirectly(StatementCache connection, Pending<?> item, Set<Store.Signal> raised) {
-        JdbcTx tx = new JdbcTx(connection, SqliteDialect.INSTANCE, clock.millis());
+        JdbcTx tx = new JdbcTx(connection, SqliteDialect.INSTANCE, item.now(clock));
         currentWrite.set(tx);
         try {
             item.apply(tx);
@@ -234,7 +245,7 @@ public final class SqliteStore implements Store {
     /** Runs one queued write in a savepoint; returns the signals it raised. */
     private Set<Store.Signal> applyInSavepoint(StatementCache connection, Pending<?> item) {
         run(connection, "SAVEPOINT write");
-        JdbcTx tx = new JdbcTx(connection, SqliteDialect.INSTANCE, clock.millis());
+        JdbcTx tx = new JdbcTx(connection, SqliteDialect.INSTANCE, item.now(clock));
         currentWrite.set(tx);
         try {
             item.apply(tx);

@@ -76,7 +76,14 @@ class ResponseSchemaTest {
         String alice = check("POST /agents", 201, api.post(operator, "/agents", "{\"id\":\"alice\",\"label\":\"the first\"}"))
                 .json().path("token").asString();
         String bob = api.register(operator, "bob");
-        check("POST /locks", 200, api.post(alice, "/locks", "{\"resources\":[\"a.txt\",\"src/**\"],\"reason\":\"edit\"}"));
+        long srcToken = check("POST /locks", 200, api.post(alice, "/locks", "{\"resources\":[\"a.txt\",\"src/**\"],\"reason\":\"edit\"}"))
+                .json().path("leases").get(1).path("token").asLong();
+        check("GET /locks/fence", 200, api.get(bob, "/locks/fence?resource=src/app.py&token=" + srcToken));
+        check("GET /locks/fence", 409, api.get(bob, "/locks/fence?resource=src/app.py&token=" + (srcToken + 1)));
+        java.nio.file.Files.createDirectories(project.resolve("src"));
+        check("POST /locks/write", 200, api.post(alice, "/locks/write", "{\"path\":\"src/app.py\",\"token\":" + srcToken + ",\"content\":\"v1\\n\"}"));
+        check("POST /locks/write", 409, api.post(bob, "/locks/write", "{\"path\":\"src/app.py\",\"token\":" + srcToken + ",\"content\":\"bob\"}"));
+        assertThat(java.nio.file.Files.readString(project.resolve("src/app.py"))).isEqualTo("v1\n");
         Reply denied = check("POST /locks", 409, api.post(bob, "/locks", "{\"resources\":[\"a.txt\"],\"mode\":\"shared\"}"));
         assertThat(denied.json().path("conflicts")).as("a denied acquire names what is in the way").isNotEmpty();
         check("GET /locks", 200, api.get(operator, "/locks"));

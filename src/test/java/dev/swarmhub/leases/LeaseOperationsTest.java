@@ -36,7 +36,7 @@ class LeaseOperationsTest {
     void openStore() {
         clock = MutableClock.startingAt2030();
         store = TestStores.open(project, clock);
-        operations = new LeaseOperations(new Leases(store, TestGate.OPEN, new FakeProcesses()), new ResourceParser(project));
+        operations = new LeaseOperations(new Leases(store, TestGate.OPEN, new FakeProcesses()), null, new ResourceParser(project));
     }
 
     @AfterEach
