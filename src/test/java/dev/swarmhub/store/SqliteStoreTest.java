@@ -22,6 +22,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
@@ -147,12 +148,20 @@ class SqliteStoreTest {
         }
     }
 
+    /**
+     * Concurrent writes share commits; a failing one rolls back alone, the others of its batch
+     * running again, isolated, at the transaction time of their first run (a clock that ticks at
+     * every read tells a second reading apart): what a write decided by time decides the same.
+     */
     @Test
-    void concurrentWritesShareCommitsButAFailingOneRollsBackAlone() throws Exception {
+    void concurrentWritesShareCommitsButAFailingOneRollsBackAloneTheOthersRunAgainAtTheSameTime() throws Exception {
         int threads = 16;
         int writesEach = 200;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try (SqliteStore store = TestStores.sqlite(project)) {
+        java.util.concurrent.atomic.AtomicLong ticks = new java.util.concurrent.atomic.AtomicLong(1_900_000_000_000L);
+        java.time.InstantSource ticking = () -> java.time.Instant.ofEpochMilli(ticks.incrementAndGet());
+        Map<String, List<Long>> timesSeen = new java.util.concurrent.ConcurrentHashMap<>();
+        try (SqliteStore store = TestStores.sqlite(project, ticking)) {
             CyclicBarrier start = new CyclicBarrier(threads);
             List<Future<Integer>> results = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
@@ -166,6 +175,7 @@ class SqliteStoreTest {
                         Resource file = Resource.ofCanonical("t" + thread + "/f" + i + ".py");
                         try {
                             store.write(tx -> {
+                                timesSeen.computeIfAbsent(file.text(), run -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(tx.now());
                                 LeaseStore.in(tx).insertLease(file, Mode.EXCLUSIVE, "A" + thread, LeaseStore.in(tx).nextFencingToken(), "", tx.now() + 60_000);
                                 if (fail) {
                                     throw new IllegalStateException("write " + i + " of " + thread + " fails after its insert");
@@ -190,6 +200,10 @@ class SqliteStoreTest {
             assertThat(kept).hasSize(threads * writesEach - failed);
             assertThat(kept).noneMatch(lease -> Integer.parseInt(lease.resource().text().replaceAll(".*/f(\\d+)\\.py", "$1")) % 7 == 3);
             assertThat(kept.stream().map(dev.swarmhub.leases.Lease::token).distinct().count()).isEqualTo(kept.size());
+            List<List<Long>> ranAgain = timesSeen.values().stream().filter(times -> times.size() > 1).toList();
+            System.out.println("SqliteStoreTest: " + ranAgain.size() + " writes ran again in an isolated batch");
+            assertThat(ranAgain).as("writes run again after another of their batch failed").isNotEmpty()
+                    .allSatisfy(times -> assertThat(times).as("its transaction time at each run").containsOnly(times.getFirst()));
         } finally {
             pool.shutdownNow();
         }
