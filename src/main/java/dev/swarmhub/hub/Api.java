@@ -332,13 +332,17 @@ final class Api extends HttpServlet {
         };
     }
 
-    /** A run's last lines of output ({@code lines}: how many, default 50), read from its file on this host. */
+    /** A run's last lines of output ({@code lines}: how many, default 50), read from its file in this hub's checkout. */
     private Answer output(Caller caller, String id, String lines) {
         int count = lines == null ? 50 : Limits.digits(lines, 4) ? Integer.parseInt(lines) : -1;
         if (count < 0 || count > MOST_OUTPUT_LINES) {
             throw SwarmException.badInput("bad parameter 'lines' '" + lines + "': use a number from 0 to " + MOST_OUTPUT_LINES);
         }
         Run run = process.show.callCommitted(caller, new ProcessOperations.One(id));
+        if (run.hubScope() != null && !run.hubScope().equals(services.hubScope)) {
+            throw SwarmException.badInput("the output of " + run.agent() + " is in the checkout of the hub it was spawned through ("
+                    + run.hubScope() + "), under .swarm/runs: ask that hub");
+        }
         Path file = HubFiles.runOutput(services.root, run.agent());
         try {
             return new Answer(200, new JsonViews.OutputView(run.agent(), Files.exists(file) ? LogFileReader.last(file, count) : List.of()));

@@ -296,7 +296,10 @@ public final class JsonViews {
     public record ProcessView(@Field("the run's id (a unique prefix of 6+ names it); its agent's id names its latest run") String id,
             String agent, @Field(valuesOf = Run.Kind.class) String kind, @Field(nullable = true) String task,
             @Field(value = "the agent that spawned it", nullable = true) String parent, @Field("1 + its parent's depth") int depth,
-            @Field(valuesOf = Run.State.class) String state, String host, @Field("program and arguments") List<String> command, String cwd,
+            @Field(valuesOf = Run.State.class) String state, String host,
+            @Field(value = "the hub that starts, watches and stops it: the scope (host and checkout) of the hub it was spawned through; "
+                    + "null: any hub of its host (a run from before)", nullable = true) String hub,
+            @Field("program and arguments") List<String> command, String cwd,
             @Field(nullable = true) Long pid, @Field(value = "its tmux pane (spawned with --tmux)", nullable = true) String pane,
             Instant queuedAt, @Field(nullable = true) Instant startedAt,
             @Field(nullable = true) Instant endedAt, @Field(value = "from start to end, or to now", nullable = true) Long uptimeMs,
@@ -336,7 +339,7 @@ public final class JsonViews {
         Run.StopRequest stop = run.stop();
         Long until = run.startedAt() == null ? null : run.endedAt() != null ? run.endedAt() : Long.valueOf(System.currentTimeMillis());
         return new ProcessView(run.id(), run.agent(), run.spec().kind().label(), run.spec().task(), run.parent(), run.depth(), run.state().label(),
-                run.host(), run.spec().command(), run.spec().cwd(), run.pid(), run.pane(), Instant.ofEpochMilli(run.queuedAt()), instantOrNull(run.startedAt()),
+                run.host(), run.hubScope(), run.spec().command(), run.spec().cwd(), run.pid(), run.pane(), Instant.ofEpochMilli(run.queuedAt()), instantOrNull(run.startedAt()),
                 instantOrNull(run.endedAt()), until == null ? null : until - run.startedAt(), cpuSeconds(run), run.exitCode(), run.endReason(),
                 stop == null ? null : new StopView(Instant.ofEpochMilli(stop.at()), stop.signal(), stop.graceMs(), stop.by(), stop.reason()),
                 run.outputBytes(), instantOrNull(run.outputAt()), run.usage().inputTokens(), run.usage().outputTokens(), run.usage().costUsd(),

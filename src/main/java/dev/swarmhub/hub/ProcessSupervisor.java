@@ -38,11 +38,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The hub's side of the processes domain on this host: starts the runs the rows say are due,
- * signals those asked to stop (TERM to the process group, KILL after the grace), records each
- * process's end, and follows its output file (size, last output, and for Claude Code and Codex
- * the tokens and cost their JSON events report). On the hub's start it adopts the processes
- * still running from before (same pid and start time) and the rows of the others say lost.
+ * The hub's side of the processes domain for its checkout: of the runs spawned through it (another
+ * checkout's hub on this host has its own), starts those the rows say are due, in its checkout
+ * (SWARM_ROOT, the output file), signals those asked to stop (TERM to the process group, KILL
+ * after the grace), records each process's end, and follows its output file (size, last output,
+ * and for Claude Code and Codex the tokens and cost their JSON events report). On the hub's start
+ * it adopts its processes still running from before (same pid and start time) and the rows of the
+ * others say lost.
  */
 final class ProcessSupervisor implements ProcessControl {
 
@@ -143,11 +145,11 @@ final class ProcessSupervisor implements ProcessControl {
      * before it serves, so that no answer shows a run as the last hub left it.
      */
     void adopt() {
-        for (Run run : processes.startingWithoutProcess(host())) { // the last hub died between starting it and recording its pid
+        for (Run run : processes.startingWithoutProcess(this)) { // the last hub died between starting it and recording its pid
             Launcher.startedFor(run.agent(), root, run.queuedAt()).ifPresent(process -> probe.startedAt(process.pid()).ifPresent(startedAt ->
                     processes.started(run.id(), new ProcessIdentity(host(), process.pid(), startedAt), run.spec().cwd(), null))); // gone meanwhile: lost below
         }
-        for (Run run : processes.reconcile(host())) {
+        for (Run run : processes.reconcile(this)) {
             ProcessHandle.of(run.pid()).ifPresentOrElse(process -> watch(new Watched(run, process, outputOf(run.agent())), null),
                     () -> processes.ended(run.id(), null, false, "process " + run.pid() + " ended while the hub started"));
         }
@@ -168,6 +170,11 @@ final class ProcessSupervisor implements ProcessControl {
     @Override
     public String host() {
         return probe.host();
+    }
+
+    @Override
+    public String hubScope() {
+        return services.hubScope;
     }
 
     @Override
@@ -200,10 +207,10 @@ final class ProcessSupervisor implements ProcessControl {
         tickQueued.set(false);
         try {
             readOutputLimit();
-            for (var starting = processes.startNext(host()); starting.isPresent(); starting = processes.startNext(host())) {
+            for (var starting = processes.startNext(this); starting.isPresent(); starting = processes.startNext(this)) {
                 launch(starting.get());
             }
-            List<Run> toStop = processes.toStop(host());
+            List<Run> toStop = processes.toStop(this);
             long now = toStop.isEmpty() ? 0 : services.store.read(Tx::now);
             for (Run run : toStop) {
                 Watched process = watched.get(run.id());

@@ -32,20 +32,33 @@ public interface ProcessStore {
     /** The agent's latest run queued at or before {@code queuedAt} (an id is taken again once its agent is gone). */
     Optional<Run> latestRunOf(String agent, long queuedAt);
 
-    /** Runs, newest first: of a task, of a parent, on a host (null: any); finished ones only with {@code finishedToo}. */
+    /**
+     * Runs, newest first: of a task, of a parent, of a hub (null: any); finished ones only with
+     * {@code finishedToo}.
+     */
     List<Run> runs(Filter filter, int limit);
 
-    record Filter(String task, String parent, String host, boolean finishedToo) {
+    record Filter(String task, String parent, Supervisor supervisor, boolean finishedToo) {
         public static final Filter LIVE = new Filter(null, null, null, false);
+    }
+
+    /**
+     * A hub as the rows know it: its host and its scope. Its runs are those spawned through it and
+     * those from before any run had a hub ({@code hub_scope} null) on its host.
+     */
+    record Supervisor(String host, String hubScope) {
+        public static Supervisor of(ProcessControl hub) {
+            return new Supervisor(hub.host(), hub.hubScope());
+        }
     }
 
     /** Unfinished runs spawned by any of these agents. */
     List<Run> unfinishedChildrenOf(Collection<String> parents);
 
-    /** The host's oldest queued run (FIFO: queue time, then insertion order). */
-    Optional<Run> oldestQueued(String host);
+    /** The hub's oldest queued run (FIFO: queue time, then insertion order). */
+    Optional<Run> oldestQueued(Supervisor supervisor);
 
-    /** How many runs are queued before this one, on its host. */
+    /** How many runs its hub starts before this one. */
     long queuedBefore(Run run);
 
     /** Runs starting or running: what {@code processes.max} limits. */
@@ -53,6 +66,9 @@ public interface ProcessStore {
 
     /** Queued → starting; whether it moved. */
     boolean markStarting(String id);
+
+    /** A run from before (of no hub yet) becomes this hub's, which alone supervises it from now on. */
+    void takeFromBefore(String id, String hubScope);
 
     /** Starting → running, with its process, working directory and pane; whether it moved. */
     boolean markRunning(String id, long pid, long pidStartedAt, String cwd, String pane, long at);

@@ -28,7 +28,8 @@ import java.util.regex.Pattern;
 
 /**
  * The processes the hub supervises. Every change is one store transaction over the run rows, and
- * the hub of the run's host does what the rows ask ({@link ProcessControl}): a spawn queues a run,
+ * the hub the run was spawned through (its host and checkout, among the hubs sharing the store)
+ * does what the rows ask ({@link ProcessControl}): a spawn queues a run,
  * the hub starts it when fewer than {@code processes.max} run (FIFO) and records its process; a
  * kill records a stop request, the hub signals and records the end. A run ends once (the
  * conditional update that moves it out of starting or running), and the counts are read from the
@@ -53,8 +54,8 @@ public final class Processes {
     private static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
     private static final List<Run.State> LIVE = List.of(Run.State.STARTING, Run.State.RUNNING);
     /** The caller's run when its latest ended: it matches no run (the caller registered again since). */
-    private static final Run STALE_CALLER = new Run("", "", null, null, 0, Run.State.LOST, "", null, null, null, 0, null, null, null, null,
-            null, 0, null, Run.Usage.NONE);
+    private static final Run STALE_CALLER = new Run("", "", null, null, 0, Run.State.LOST, "", null, null, null, null, 0, null, null, null,
+            null, null, 0, null, Run.Usage.NONE);
 
     private final Store store;
     private final Agents agents;
@@ -74,7 +75,7 @@ public final class Processes {
         agents.leaveDeathsTo((tx, agent) -> ProcessStore.in(tx).latestRunOf(agent).filter(run -> run.state().live()).isPresent());
     }
 
-    /** The hub that starts and stops this host's processes; until one is attached, spawning is refused. */
+    /** The hub that starts and stops the processes spawned through it; until one is attached, spawning is refused. */
     public void superviseWith(ProcessControl control) {
         this.control = Objects.requireNonNull(control);
     }
@@ -204,7 +205,7 @@ public final class Processes {
             Agents.Registered agent = agents.register(new Agents.Registration(spec.name(), spec.kind().agentKind(), null, null,
                     spec.name() == null ? spec.kind().label() : ""));
             Run run = new Run(Ids.next(tx.now()), agent.agent().id(), withTask(spec, task), parent, depth, Run.State.QUEUED, here.host(),
-                    null, null, null, tx.now(), null, null, null, null, null, 0, null, Run.Usage.NONE);
+                    here.hubScope(), null, null, null, tx.now(), null, null, null, null, null, 0, null, Run.Usage.NONE);
             ProcessStore.in(tx).insertRun(run);
             record(tx, run, "process.queued", "command", run.spec().command(), "cwd", run.spec().cwd(), "depth", depth,
                     "worktree", spec.worktree(), "tmux", spec.tmux(), "maxCostUsd", spec.maxCostUsd());
@@ -229,15 +230,16 @@ public final class Processes {
     }
 
     /**
-     * The host's next queued run, if fewer than {@code processes.max} run: now starting, its
-     * agent active with a fresh token, and its task claimed when ready. A run whose agent id was
-     * taken by another agent meanwhile ends as lost.
+     * The hub's next queued run (one spawned through it, or from before, of its host), if fewer
+     * than {@code processes.max} run: now starting, its agent active with a fresh token, and its
+     * task claimed when ready. A run whose agent id was taken by another agent meanwhile ends as lost.
      */
-    public Optional<Starting> startNext(String host) {
+    public Optional<Starting> startNext(ProcessControl hub) {
+        ProcessStore.Supervisor supervisor = ProcessStore.Supervisor.of(hub);
         return store.write(tx -> {
             ProcessStore rows = ProcessStore.in(tx);
             while (rows.countLive() < MAX.in(tx)) {
-                Optional<Run> next = rows.oldestQueued(host);
+                Optional<Run> next = rows.oldestQueued(supervisor);
                 if (next.isEmpty()) {
                     return Optional.empty();
                 }
@@ -248,6 +250,9 @@ public final class Processes {
                     continue;
                 }
                 rows.markStarting(run.id());
+                if (run.hubScope() == null) {
+                    rows.takeFromBefore(run.id(), supervisor.hubScope());
+                }
                 Run starting = rows.run(run.id()).orElseThrow();
                 record(tx, starting, "process.starting");
                 if (run.spec().task() != null) {
@@ -318,18 +323,23 @@ public final class Processes {
     }
 
     /**
-     * On the hub's start: this host's runs that were starting or running while no hub watched.
-     * Those whose process still runs (same pid and start time) are returned to be watched again;
-     * the others are lost, their exit unknown, their agents gone.
+     * On the hub's start: its runs that were starting or running while it did not watch them
+     * (those of the other hubs of its host are theirs). Those whose process still runs (same pid
+     * and start time) are returned to be watched again; the others are lost, their exit unknown,
+     * their agents gone.
      */
-    public List<Run> reconcile(String host) {
+    public List<Run> reconcile(ProcessControl hub) {
+        ProcessStore.Supervisor supervisor = ProcessStore.Supervisor.of(hub);
         return store.write(tx -> {
             List<Run> adopted = new ArrayList<>();
-            for (Run run : ProcessStore.in(tx).runs(new ProcessStore.Filter(null, null, host, false), Integer.MAX_VALUE)) {
+            for (Run run : ProcessStore.in(tx).runs(new ProcessStore.Filter(null, null, supervisor, false), Integer.MAX_VALUE)) {
                 if (!run.state().live()) {
                     continue;
                 }
                 if (run.process() != null && probe.runs(run.process())) {
+                    if (run.hubScope() == null) {
+                        ProcessStore.in(tx).takeFromBefore(run.id(), supervisor.hubScope()); // watched by one hub only
+                    }
                     adopted.add(run);
                     record(tx, run, "process.adopted", "pid", run.pid());
                 } else {
@@ -355,9 +365,10 @@ public final class Processes {
         }
     }
 
-    /** This host's runs being started when the last hub stopped, with no process recorded yet. */
-    public List<Run> startingWithoutProcess(String host) {
-        return store.read(tx -> ProcessStore.in(tx).runs(new ProcessStore.Filter(null, null, host, false), Integer.MAX_VALUE).stream()
+    /** The hub's runs being started when it stopped last, with no process recorded yet. */
+    public List<Run> startingWithoutProcess(ProcessControl hub) {
+        return store.read(tx -> ProcessStore.in(tx).runs(new ProcessStore.Filter(null, null, ProcessStore.Supervisor.of(hub), false),
+                Integer.MAX_VALUE).stream()
                 .filter(run -> run.state() == Run.State.STARTING && run.pid() == null).toList());
     }
 
@@ -489,9 +500,10 @@ public final class Processes {
         return found;
     }
 
-    /** This host's live runs asked to stop: the hub signals them. */
-    public List<Run> toStop(String host) {
-        return store.read(tx -> ProcessStore.in(tx).runs(new ProcessStore.Filter(null, null, host, false), Integer.MAX_VALUE).stream()
+    /** The hub's live runs asked to stop: it signals them. */
+    public List<Run> toStop(ProcessControl hub) {
+        return store.read(tx -> ProcessStore.in(tx).runs(new ProcessStore.Filter(null, null, ProcessStore.Supervisor.of(hub), false),
+                Integer.MAX_VALUE).stream()
                 .filter(run -> run.state().live() && run.stop() != null).toList());
     }
 

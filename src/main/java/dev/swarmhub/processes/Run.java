@@ -10,11 +10,13 @@ import java.util.Map;
 /**
  * One supervised process: what was asked ({@link Spec}), who asked ({@code parent}: the spawning
  * agent, null for the operator; {@code depth}: 1 + the parent's run's depth), where it runs
- * ({@code host}; {@code pid} started at {@code pidStartedAt}), its state, how it ended, what it
- * was asked to stop by ({@link StopRequest}), and what its output told ({@link Usage}). Times are
- * store times (epoch ms).
+ * ({@code host}; {@code pid} started at {@code pidStartedAt}), which hub supervises it
+ * ({@code hubScope}: the scope, host and checkout, of the hub it was spawned through, which alone
+ * starts, watches and stops it; null for a run from before, of any hub of its host until one takes
+ * it), its state, how it ended, what it was asked to stop by ({@link StopRequest}), and what its
+ * output told ({@link Usage}). Times are store times (epoch ms).
  */
-public record Run(String id, String agent, Spec spec, String parent, int depth, State state, String host, Long pid, Long pidStartedAt,
+public record Run(String id, String agent, Spec spec, String parent, int depth, State state, String host, String hubScope, Long pid, Long pidStartedAt,
                   String pane, long queuedAt, Long startedAt, Long endedAt, Integer exitCode, String endReason, StopRequest stop,
                   long outputBytes, Long outputAt, Usage usage) {
 

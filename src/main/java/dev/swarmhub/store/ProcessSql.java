@@ -16,7 +16,7 @@ final class ProcessSql implements ProcessStore {
 
     private static final String COLUMNS = "id, agent, name, kind, task, parent, depth, state, host, command, environment, cwd, worktree, tmux, "
             + "max_cost_usd, pid, pid_started_at, pane, queued_at, started_at, ended_at, exit_code, end_reason, stop_at, stop_signal, "
-            + "stop_grace_ms, stop_by, stop_reason, output_bytes, output_at, input_tokens, output_tokens, cost_usd, outcome, last_step";
+            + "stop_grace_ms, stop_by, stop_reason, output_bytes, output_at, input_tokens, output_tokens, cost_usd, outcome, last_step, hub_scope";
     private static final String LIVE = "state IN ('starting', 'running')";
     private static final TypeReference<List<String>> COMMAND = new TypeReference<>() {
     };
@@ -32,10 +32,10 @@ final class ProcessSql implements ProcessStore {
     @Override
     public void insertRun(Run run) {
         Run.Spec spec = run.spec();
-        tx.update("INSERT INTO processes (id, agent, name, kind, task, parent, depth, state, host, command, environment, cwd, worktree, tmux, "
-                + "max_cost_usd, queued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", run.id(), run.agent(),
+        tx.update("INSERT INTO processes (id, agent, name, kind, task, parent, depth, state, host, hub_scope, command, environment, cwd, worktree, "
+                + "tmux, max_cost_usd, queued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", run.id(), run.agent(),
                 spec.name() == null ? "" : spec.name(), spec.kind().label(), spec.task(), run.parent(), run.depth(), run.state().label(), run.host(),
-                JdbcTx.JSON.writeValueAsString(spec.command()), JdbcTx.JSON.writeValueAsString(spec.environment()), spec.cwd(),
+                run.hubScope(), JdbcTx.JSON.writeValueAsString(spec.command()), JdbcTx.JSON.writeValueAsString(spec.environment()), spec.cwd(),
                 spec.worktree() ? 1 : 0, spec.tmux() ? 1 : 0, spec.maxCostUsd(), run.queuedAt());
     }
 
@@ -73,12 +73,16 @@ final class ProcessSql implements ProcessStore {
         if (!filter.finishedToo()) {
             where.append(" AND state IN ('queued', 'starting', 'running')");
         }
-        for (Map.Entry<String, String> column : List.of(Map.entry("task", nullable(filter.task())), Map.entry("parent", nullable(filter.parent())),
-                Map.entry("host", nullable(filter.host())))) {
+        for (Map.Entry<String, String> column : List.of(Map.entry("task", nullable(filter.task())), Map.entry("parent", nullable(filter.parent())))) {
             if (!column.getValue().isEmpty()) {
                 where.append(" AND ").append(column.getKey()).append(" = ?");
                 args.add(column.getValue());
             }
+        }
+        if (filter.supervisor() != null) {
+            where.append(" AND ").append(ofHub("processes"));
+            args.add(filter.supervisor().host());
+            args.add(filter.supervisor().hubScope());
         }
         args.add(limit);
         return query(where + " ORDER BY queued_at DESC, " + tx.dialect().insertionOrder("processes") + " DESC LIMIT ?", args.toArray());
@@ -98,17 +102,22 @@ final class ProcessSql implements ProcessStore {
     }
 
     @Override
-    public Optional<Run> oldestQueued(String host) {
-        return query("WHERE state = 'queued' AND host = ? ORDER BY queued_at, " + tx.dialect().insertionOrder("processes") + " LIMIT 1", host)
-                .stream().findFirst();
+    public Optional<Run> oldestQueued(Supervisor supervisor) {
+        return query("WHERE state = 'queued' AND " + ofHub("processes") + " ORDER BY queued_at, " + tx.dialect().insertionOrder("processes")
+                + " LIMIT 1", supervisor.host(), supervisor.hubScope()).stream().findFirst();
     }
 
     @Override
     public long queuedBefore(Run run) {
         // the order oldestQueued starts them in: queue time, then insertion order (ids of one millisecond are in random order)
-        return tx.queryLong("SELECT count(*) FROM processes q WHERE q.state = 'queued' AND q.host = ? AND (q.queued_at < ? OR q.queued_at = ? AND "
-                + tx.dialect().insertionOrder("q") + " < (SELECT " + tx.dialect().insertionOrder("p") + " FROM processes p WHERE p.id = ?))",
-                run.host(), run.queuedAt(), run.queuedAt(), run.id());
+        return tx.queryLong("SELECT count(*) FROM processes q WHERE q.state = 'queued' AND " + ofHub("q") + " AND (q.queued_at < ? OR "
+                + "q.queued_at = ? AND " + tx.dialect().insertionOrder("q") + " < (SELECT " + tx.dialect().insertionOrder("p")
+                + " FROM processes p WHERE p.id = ?))", run.host(), run.hubScope(), run.queuedAt(), run.queuedAt(), run.id());
+    }
+
+    /** A hub's runs in the table (its host, its scope): those spawned through it, and those from before runs had a hub. */
+    private static String ofHub(String table) {
+        return table + ".host = ? AND (" + table + ".hub_scope = ? OR " + table + ".hub_scope IS NULL)";
     }
 
     @Override
@@ -124,6 +133,11 @@ final class ProcessSql implements ProcessStore {
     @Override
     public boolean markStarting(String id) {
         return tx.update("UPDATE processes SET state = 'starting' WHERE id = ? AND state = 'queued'", id) == 1;
+    }
+
+    @Override
+    public void takeFromBefore(String id, String hubScope) {
+        tx.update("UPDATE processes SET hub_scope = ? WHERE id = ? AND hub_scope IS NULL", hubScope, id);
     }
 
     @Override
@@ -194,7 +208,7 @@ final class ProcessSql implements ProcessStore {
                 row.getString(28));
         Integer exit = JdbcTx.nullableLong(row, 22) == null ? null : row.getInt(22);
         return new Run(row.getString(1), row.getString(2), spec, row.getString(6), row.getInt(7), Run.State.parse(row.getString(8)),
-                row.getString(9), JdbcTx.nullableLong(row, 16), JdbcTx.nullableLong(row, 17), row.getString(18), row.getLong(19),
+                row.getString(9), row.getString(36), JdbcTx.nullableLong(row, 16), JdbcTx.nullableLong(row, 17), row.getString(18), row.getLong(19),
                 JdbcTx.nullableLong(row, 20), JdbcTx.nullableLong(row, 21), exit, row.getString(23), stop, row.getLong(29),
                 JdbcTx.nullableLong(row, 30), new Run.Usage(JdbcTx.nullableLong(row, 31), JdbcTx.nullableLong(row, 32), nullableDouble(row, 33),
                 row.getString(34), row.getString(35)));

@@ -21,10 +21,15 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class FakeHub implements ProcessControl {
 
-    /** Where a spec without a working directory runs: the project root, as the real hub resolves it. */
+    /** The fixture's checkout: where a spec without a working directory runs, as the real hub resolves it. */
     static final String ROOT = "/work/project";
 
     private final String host;
+    /**
+     * The checkout it serves (a spec without a working directory runs there); null: a hub from
+     * before runs recorded theirs, whose runs are as the rows from then (no hub scope).
+     */
+    private final String checkout;
     private final FakeProcesses machine;
     private final MutableClock clock;
     private Processes processes;
@@ -35,7 +40,8 @@ final class FakeHub implements ProcessControl {
     final Map<String, String> tokens = new ConcurrentHashMap<>();
     /** The stop requests it carried out, in order. */
     final List<Run.StopRequest> signalled = new CopyOnWriteArrayList<>();
-    private final AtomicLong pids = new AtomicLong(4_000);
+    /** Shared: the hubs of one host give their processes different pids. */
+    private static final AtomicLong PIDS = new AtomicLong(4_000);
     /** On a wake, start what is due (the supervisor's tick). */
     volatile boolean starts = true;
     /** On a wake, signal the runs asked to stop: each process ends at once. */
@@ -45,8 +51,9 @@ final class FakeHub implements ProcessControl {
     /** Non-null: prepare refuses the spec with this. */
     volatile RuntimeException refuses;
 
-    FakeHub(String host, FakeProcesses machine, MutableClock clock) {
+    FakeHub(String host, String checkout, FakeProcesses machine, MutableClock clock) {
         this.host = host;
+        this.checkout = checkout;
         this.machine = machine;
         this.clock = clock;
     }
@@ -62,13 +69,19 @@ final class FakeHub implements ProcessControl {
         return host;
     }
 
+    /** As the real hub's: its host and checkout. */
+    @Override
+    public String hubScope() {
+        return checkout == null ? null : host + ":" + checkout;
+    }
+
     @Override
     public Run.Spec prepare(Run.Spec spec) {
         prepared.add(spec);
         if (refuses != null) {
             throw refuses;
         }
-        return new Run.Spec(spec.name(), spec.kind(), spec.task(), spec.command(), spec.environment(), spec.cwd() == null ? ROOT : spec.cwd(),
+        return new Run.Spec(spec.name(), spec.kind(), spec.task(), spec.command(), spec.environment(), spec.cwd() == null ? java.util.Objects.requireNonNullElse(checkout, ROOT) : spec.cwd(),
                 spec.worktree(), spec.tmux(), spec.maxCostUsd());
     }
 
@@ -86,7 +99,7 @@ final class FakeHub implements ProcessControl {
     /** Starts every run that is due, as the supervisor's tick does; the runs as started. */
     List<Run> startDue() {
         List<Run> started = new ArrayList<>();
-        for (var starting = processes.startNext(host); starting.isPresent(); starting = processes.startNext(host)) {
+        for (var starting = processes.startNext(this); starting.isPresent(); starting = processes.startNext(this)) {
             started.add(launch(starting.get()));
         }
         return started;
@@ -100,7 +113,7 @@ final class FakeHub implements ProcessControl {
             processes.ended(run.id(), null, false, "cannot start: " + cannotStart);
             return run;
         }
-        long pid = pids.incrementAndGet();
+        long pid = PIDS.incrementAndGet();
         long now = clock.millis();
         if (local()) {
             machine.start(pid, now);
@@ -111,7 +124,7 @@ final class FakeHub implements ProcessControl {
 
     /** Signals every live run asked to stop; its process ends at once, killed by the signal. */
     void stopAsked() {
-        for (Run run : processes.toStop(host)) {
+        for (Run run : processes.toStop(this)) {
             signalled.add(run.stop());
             endProcess(run);
             processes.ended(run.id(), run.stop().signal().equals("KILL") ? 137 : 143, true, null);

@@ -173,7 +173,7 @@ class ProcessConcurrencyTest extends ProcessFixture {
         for (int t = 0; t < 6; t++) { // hub threads: start what is due, run it briefly, end it
             calls.add(() -> {
                 while (finished.get() < queued.size()) {
-                    var starting = processes.startNext(FakeProcesses.HOST);
+                    var starting = processes.startNext(hub);
                     if (starting.isEmpty()) {
                         Thread.onSpinWait();
                         continue;

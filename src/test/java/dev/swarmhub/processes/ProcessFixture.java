@@ -61,7 +61,7 @@ abstract class ProcessFixture {
         tasks = new Tasks(store, agents);
         settings = new Settings(store, agents, Stream.of(Processes.SETTINGS, Agents.SETTINGS).flatMap(List::stream).toList());
         processes = new Processes(store, agents, tasks, machine);
-        hub = new FakeHub(FakeProcesses.HOST, machine, clock).supervising(processes);
+        hub = new FakeHub(FakeProcesses.HOST, FakeHub.ROOT, machine, clock).supervising(processes);
         log = new EventLog(store);
     }
 

@@ -74,7 +74,7 @@ class ProcessStoppingTest extends ProcessFixture {
                 .containsEntry("by", "operator").containsEntry("reason", "enough").containsEntry("tree", false).containsEntry("state", "running");
         assertThat(lastEvent(run, "process.killed").details()).containsEntry("durationMs", 4000).containsEntry("exitCode", 143);
         assertThat(agent("w1").status()).isEqualTo(Agent.Status.GONE);
-        assertThat(processes.toStop(FakeProcesses.HOST)).isEmpty();
+        assertThat(processes.toStop(hub)).isEmpty();
 
         List<Run> again = processes.kill(operator, "w1", false, "KILL", null, "again");
         assertThat(again).singleElement().isEqualTo(answer.getFirst());

@@ -305,7 +305,7 @@ class ProcessesTest extends ProcessFixture {
     @Test
     void theQueueAndItsPlacesArePerHostWhileTheMaximumCountsEveryHost() {
         maxProcesses(2);
-        FakeHub elsewhere = new FakeHub("elsewhere", machine, clock);
+        FakeHub elsewhere = new FakeHub("elsewhere", FakeHub.ROOT, machine, clock);
         Processes there = new Processes(store, agents, tasks, machine);
         elsewhere.supervising(there);
 
@@ -325,6 +325,82 @@ class ProcessesTest extends ProcessFixture {
         assertThat(hub.startDue()).as("two run, on any host").isEmpty();
         elsewhere.exit(run(away), 0);
         assertThat(hub.startDue()).extracting(Run::agent).containsExactly("here2");
+    }
+
+    /**
+     * Two checkouts of one host sharing the store, each with its hub: each hub starts, stops and
+     * adopts only the runs spawned through it (they run in its checkout), whoever asks and whatever
+     * the other hub does meanwhile.
+     */
+    @Test
+    void eachCheckoutsHubStartsStopsAndAdoptsOnlyTheRunsSpawnedThroughIt() throws Exception {
+        FakeHub otherHub = new FakeHub(FakeProcesses.HOST, "/work/other", machine, clock);
+        Processes other = new Processes(store, agents, tasks, machine);
+        otherHub.supervising(other);
+        maxProcesses(1);
+        Run first = spawn(operator, "first");
+        hub.starts = false;
+        otherHub.starts = false;
+        List<Processes.Spawned> ours = new ArrayList<>();
+        List<Processes.Spawned> theirs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            ours.add(processes.spawn(operator, command("e" + i, null)));
+            theirs.add(other.spawn(operator, command("b" + i, null)));
+        }
+        assertThat(ours).extracting(Processes.Spawned::queuedBefore).as("the other checkout's queue is not ahead").containsExactly(0L, 1L, 2L);
+        assertThat(theirs).extracting(spawned -> spawned.run().hubScope()).containsOnly(otherHub.hubScope());
+        hub.exit(first, 0);
+        maxProcesses(10);
+
+        assertThat(otherHub.startDue()).as("its hub starts only the runs spawned through it, in its checkout")
+                .extracting(Run::agent, run -> run.spec().cwd()).containsExactly(tuple("b0", "/work/other"), tuple("b1", "/work/other"),
+                        tuple("b2", "/work/other"));
+        assertThat(hub.startDue()).extracting(Run::agent, Run::hubScope).containsExactly(tuple("e0", hub.hubScope()), tuple("e1", hub.hubScope()),
+                tuple("e2", hub.hubScope()));
+
+        otherHub.stops = false;
+        var killed = java.util.concurrent.CompletableFuture.supplyAsync(() -> other.kill(operator, "e0", false, "TERM", Duration.ZERO, "through B"));
+        dev.swarmhub.testing.Await.until("the stop request", () -> !processes.toStop(hub).isEmpty());
+        otherHub.stopAsked();
+        assertThat(otherHub.signalled).as("a stop asked through the other checkout's hub is not its to carry out").isEmpty();
+        assertThat(state(ours.getFirst().run())).isEqualTo(Run.State.RUNNING);
+        hub.stopAsked();
+        assertThat(killed.get(1, java.util.concurrent.TimeUnit.MINUTES)).singleElement().extracting(Run::state).isEqualTo(Run.State.KILLED);
+
+        maxProcesses(5); // 5 run: e3 waits
+        Run e3 = processes.spawn(operator, command("e3", null)).run();
+        maxProcesses(6);
+        processes.startNext(hub).orElseThrow(); // e3 starting, no process recorded: as when its hub died starting it
+        assertThat(other.startingWithoutProcess(otherHub)).isEmpty();
+        assertThat(other.reconcile(otherHub)).as("the other hub, started again, adopts its own").extracting(Run::agent)
+                .containsExactlyInAnyOrder("b0", "b1", "b2");
+        assertThat(state(e3)).as("not lost by the other checkout's hub").isEqualTo(Run.State.STARTING);
+        assertThat(processes.startingWithoutProcess(hub)).extracting(Run::agent).containsExactly("e3");
+        assertThat(processes.reconcile(hub)).extracting(Run::agent).containsExactlyInAnyOrder("e1", "e2");
+        assertThat(state(e3)).isEqualTo(Run.State.LOST);
+    }
+
+    @Test
+    void aRunFromBeforeRunsHadAHubIsTakenByTheFirstHubOfItsHostThatStartsOrAdoptsIt() {
+        FakeHub before = new FakeHub(FakeProcesses.HOST, null, machine, clock);
+        Processes old = new Processes(store, agents, tasks, machine);
+        before.supervising(old);
+        FakeHub otherHub = new FakeHub(FakeProcesses.HOST, "/work/other", machine, clock);
+        Processes other = new Processes(store, agents, tasks, machine);
+        otherHub.supervising(other);
+        maxProcesses(1);
+        Run running = old.spawn(operator, command("running", null)).run();
+        Run queued = old.spawn(operator, command("queued", null)).run();
+        assertThat(List.of(running, queued)).extracting(Run::hubScope).containsOnlyNulls();
+
+        assertThat(other.reconcile(otherHub)).extracting(Run::agent).containsExactly("running");
+        assertThat(processes.reconcile(hub)).as("adopted by one hub only").isEmpty();
+        assertThat(run(running).hubScope()).isEqualTo(otherHub.hubScope());
+        otherHub.exit(running, 0);
+        maxProcesses(2);
+        assertThat(hub.startDue()).extracting(Run::agent, Run::hubScope).containsExactly(tuple("queued", hub.hubScope()));
+        assertThat(other.reconcile(otherHub)).as("started by this checkout's hub: the other adopts it no more").isEmpty();
+        assertThat(state(queued)).isEqualTo(Run.State.RUNNING);
     }
 
     // -------------------------------------------------------------------------------- the depth
@@ -480,11 +556,11 @@ class ProcessesTest extends ProcessFixture {
         hub.starts = false;
         hub.exit(first, 0);
 
-        Processes.Starting starting = processes.startNext(FakeProcesses.HOST).orElseThrow();
+        Processes.Starting starting = processes.startNext(hub).orElseThrow();
         assertThat(starting.run().id()).isEqualTo(w1.id());
         assertThat(starting.run().state()).isEqualTo(Run.State.STARTING);
-        assertThat(processes.startNext(FakeProcesses.HOST)).as("the maximum counts a starting run").isEmpty();
-        assertThat(processes.startNext("elsewhere")).isEmpty();
+        assertThat(processes.startNext(hub)).as("the maximum counts a starting run").isEmpty();
+        assertThat(processes.startNext(new FakeHub("elsewhere", FakeHub.ROOT, machine, clock))).isEmpty();
         assertThat(agents.heartbeat(Caller.ofAgent("w1", starting.token())).id()).isEqualTo("w1");
 
         clock.advance(Duration.ofSeconds(2));
@@ -522,8 +598,8 @@ class ProcessesTest extends ProcessFixture {
         Run w1 = spawn(operator, "w1");
         hub.starts = false;
         hub.exit(first, 0);
-        processes.startNext(FakeProcesses.HOST).orElseThrow();
-        assertThat(processes.reconcile(FakeProcesses.HOST)).isEmpty();
+        processes.startNext(hub).orElseThrow();
+        assertThat(processes.reconcile(hub)).isEmpty();
 
         Run late = processes.started(w1.id(), new ProcessIdentity(FakeProcesses.HOST, 90, clock.millis()), "/x", null);
         assertThat(late.state()).isEqualTo(Run.State.LOST);
@@ -611,7 +687,7 @@ class ProcessesTest extends ProcessFixture {
         Run ticked = spawn(operator, "ticked");
         Run done = spawn(operator, "done");
         hub.exit(done, 0);
-        FakeHub elsewhere = new FakeHub("elsewhere", machine, clock);
+        FakeHub elsewhere = new FakeHub("elsewhere", FakeHub.ROOT, machine, clock);
         Processes there = new Processes(store, agents, tasks, machine);
         elsewhere.supervising(there);
         Run away = there.spawn(operator, command("away", null)).run();
@@ -619,14 +695,14 @@ class ProcessesTest extends ProcessFixture {
         Run starting = spawn(operator, "starting");
         Run queued = spawn(operator, "queued");
         maxProcesses(6);
-        assertThat(processes.startNext(FakeProcesses.HOST)).get().extracting(s -> s.run().id()).isEqualTo(starting.id());
+        assertThat(processes.startNext(hub)).get().extracting(s -> s.run().id()).isEqualTo(starting.id());
 
         machine.end(exited.pid());
         machine.replace(replaced.pid(), replaced.pidStartedAt() + 5_000); // the pid now names another process
         machine.replace(ticked.pid(), ticked.pidStartedAt() + 900); // the same process, read with the probe's rounding
         clock.advance(Duration.ofSeconds(30));
 
-        List<Run> adopted = processes.reconcile(FakeProcesses.HOST);
+        List<Run> adopted = processes.reconcile(hub);
 
         assertThat(adopted).extracting(Run::agent).containsExactlyInAnyOrder("alive", "ticked");
         assertThat(adopted).extracting(Run::state).containsOnly(Run.State.RUNNING);
@@ -650,26 +726,31 @@ class ProcessesTest extends ProcessFixture {
         assertThat(kindsOf(done).stream().filter(FINAL::contains)).containsExactly("process.exited");
         assertThat(kindsOf(done)).doesNotContain("process.adopted");
 
-        assertThat(processes.reconcile(FakeProcesses.HOST)).extracting(Run::agent).containsExactlyInAnyOrder("alive", "ticked");
+        assertThat(processes.reconcile(hub)).extracting(Run::agent).containsExactlyInAnyOrder("alive", "ticked");
         assertThat(kindsOf(exited).stream().filter(FINAL::contains)).as("lost once").hasSize(1);
     }
 
     @Test
     void unfinishedRunsRecordedUnderTheHostNameAloneAreAdoptedByThatHostsUpgradedHub() {
+        FakeHub before = new FakeHub(FakeProcesses.HOST, null, machine, clock); // recorded the host name alone, and no checkout
+        Processes old = new Processes(store, agents, tasks, machine);
+        before.supervising(old);
         maxProcesses(2);
-        Run running = spawn(operator, "running");
-        Run done = spawn(operator, "done");
-        hub.exit(done, 0);
-        Run notHere = spawn(operator, "not-here");
-        Run queued = spawn(operator, "queued");
+        Run running = old.spawn(operator, command("running", null)).run();
+        Run done = old.spawn(operator, command("done", null)).run();
+        before.exit(done, 0);
+        Run notHere = old.spawn(operator, command("not-here", null)).run();
+        Run queued = old.spawn(operator, command("queued", null)).run();
         assertThat(state(queued)).isEqualTo(Run.State.QUEUED);
         Processes elsewhere = new Processes(store, agents, tasks, new FakeProcesses("elsewhere"));
-        new FakeHub("elsewhere", machine, clock).supervising(elsewhere);
+        new FakeHub("elsewhere", FakeHub.ROOT, machine, clock).supervising(elsewhere);
         Run away = elsewhere.spawn(operator, command("away", null)).run();
 
         FakeProcesses upgraded = new FakeProcesses(FakeProcesses.HOST + "/1a2b3c4d", FakeProcesses.HOST);
         upgraded.start(running.pid(), running.pidStartedAt());
         Processes upgradedHub = new Processes(store, agents, tasks, upgraded);
+        FakeHub upgradedControl = new FakeHub(upgraded.host(), FakeHub.ROOT, upgraded, clock);
+        upgradedControl.supervising(upgradedHub);
         upgradedHub.adoptRecordedUnderHostName();
 
         for (Run unfinished : List.of(running, notHere, queued)) {
@@ -677,7 +758,7 @@ class ProcessesTest extends ProcessFixture {
         }
         assertThat(run(done).host()).as("a finished run keeps its record").isEqualTo(FakeProcesses.HOST);
         assertThat(run(away).host()).isEqualTo("elsewhere");
-        assertThat(upgradedHub.reconcile(upgraded.host())).extracting(Run::agent).containsExactly("running");
+        assertThat(upgradedHub.reconcile(upgradedControl)).extracting(Run::agent).containsExactly("running");
         assertThat(run(notHere).state()).as("its process is not found here").isEqualTo(Run.State.LOST);
     }
 
@@ -736,7 +817,7 @@ class ProcessesTest extends ProcessFixture {
         assertThat(lastEvent(run, "process.over-budget").details()).containsEntry("costUsd", 1.5).containsEntry("maxCostUsd", 1.0)
                 .containsEntry("reason", why);
         assertThat(hub.wakes).as("the hub is woken to stop it").hasValue(2);
-        assertThat(processes.toStop(FakeProcesses.HOST)).extracting(Run::id).containsExactly(run.id());
+        assertThat(processes.toStop(hub)).extracting(Run::id).containsExactly(run.id());
 
         clock.advance(Duration.ofSeconds(1));
         processes.output(run.id(), 30, new Run.Usage(1L, 1L, 2.0, null, null));
@@ -859,7 +940,7 @@ class ProcessesTest extends ProcessFixture {
         statsMatchEvents(stats);
 
         maxProcesses(5);
-        Run starting = processes.startNext(FakeProcesses.HOST).orElseThrow().run();
+        Run starting = processes.startNext(hub).orElseThrow().run();
         assertThat(starting.id()).isEqualTo(q1.id());
         stats = processes.stats(a);
         assertThat(stats.live()).as("a starting run counts").isEqualTo(5);
@@ -932,9 +1013,9 @@ class ProcessesTest extends ProcessFixture {
         }
 
         Run.Spec spec = command("w1", null);
-        Run noPid = new Run("R", "w1", spec, null, 1, Run.State.STARTING, "h", null, 5L, null, 0, null, null, null, null, null, 0, null, Run.Usage.NONE);
-        Run noStart = new Run("R", "w1", spec, null, 1, Run.State.RUNNING, "h", 9L, null, null, 0, null, null, null, null, null, 0, null, Run.Usage.NONE);
-        Run both = new Run("R", "w1", spec, null, 1, Run.State.RUNNING, "h", 9L, 5L, null, 0, null, null, null, null, null, 0, null, Run.Usage.NONE);
+        Run noPid = new Run("R", "w1", spec, null, 1, Run.State.STARTING, "h", null, null, 5L, null, 0, null, null, null, null, null, 0, null, Run.Usage.NONE);
+        Run noStart = new Run("R", "w1", spec, null, 1, Run.State.RUNNING, "h", null, 9L, null, null, 0, null, null, null, null, null, 0, null, Run.Usage.NONE);
+        Run both = new Run("R", "w1", spec, null, 1, Run.State.RUNNING, "h", null, 9L, 5L, null, 0, null, null, null, null, null, 0, null, Run.Usage.NONE);
         assertThat(noPid.process()).isNull();
         assertThat(noStart.process()).isNull();
         assertThat(both.process()).isEqualTo(new ProcessIdentity("h", 9, 5));
