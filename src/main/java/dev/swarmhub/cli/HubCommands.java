@@ -12,7 +12,10 @@ import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.store.PrivateFiles;
 import dev.swarmhub.store.Stores;
 import java.io.IOException;
+import java.nio.channels.Channels;
 import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -174,6 +177,7 @@ final class HubCommands {
         Path output = HubFiles.output(root);
         PrivateFiles.directory(output.getParent());
         PrivateFiles.file(output); // the redirect would create it 0644
+        long outputBefore = Files.size(output);
         List<String> command = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             command.add("/usr/bin/setsid"); // its own session: the hub outlives the terminal that started it
@@ -209,7 +213,8 @@ final class HubCommands {
                 } else if (childGaveUp == 0) {
                     childGaveUp = System.nanoTime();
                 } else if (System.nanoTime() - childGaveUp > NO_HUB_AFTER_EXIT.toNanos()) {
-                    throw new SwarmException(SwarmException.Kind.INTERNAL, "the hub did not start; see " + output + " and " + HubFiles.log(root));
+                    throw new SwarmException(SwarmException.Kind.INTERNAL, "the hub did not start" + childsError(output, outputBefore) + "; see "
+                            + output + " and " + HubFiles.log(root));
                 }
             }
             Duration cpu = starting.info().totalCpuDuration().orElse(Duration.ZERO);
@@ -222,6 +227,15 @@ final class HubCommands {
         throw new SwarmException(SwarmException.Kind.INTERNAL, "the hub did not answer: " + (System.nanoTime() < limit ? "no CPU time for "
                 + START_TIMEOUT.toSeconds() + " s (paused or hung)" : "still starting after " + START_LIMIT.toMinutes() + " min") + "; see "
                 + HubFiles.log(root) + " and " + output);
+    }
+
+    /** ": why" when the hub started in the background printed why it did not start (its last error line in hub.out after {@code from}). */
+    private static String childsError(Path output, long from) throws IOException {
+        try (SeekableByteChannel file = Files.newByteChannel(output)) {
+            String written = new String(Channels.newInputStream(file.position(from)).readNBytes(64 * 1024), StandardCharsets.UTF_8);
+            return written.lines().filter(line -> line.startsWith("swarm: ")).reduce((first, last) -> last)
+                    .map(line -> ": " + line.substring("swarm: ".length())).orElse("");
+        }
     }
 
     /** The pid of the project's running hub (named in its lock file). */

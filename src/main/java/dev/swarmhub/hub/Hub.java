@@ -155,6 +155,13 @@ public final class Hub implements AutoCloseable {
                 Hub hub = new Hub(root, channel, lock, commands, address, started);
                 IN_THIS_PROCESS.put(root, hub);
                 return hub;
+            } catch (SwarmException refused) {
+                if (refused.kind() == SwarmException.Kind.INTERNAL) {
+                    Log.LOG.error("the hub for {} did not start", root, refused);
+                } else { // a refusal that says what is wrong (the store's schema, address, rights): its stack says nothing more
+                    Log.LOG.error("the hub for {} did not start: {}", root, refused.getMessage());
+                }
+                throw refused;
             } catch (IOException | RuntimeException failed) {
                 Log.LOG.error("the hub for {} did not start", root, failed);
                 throw failed;

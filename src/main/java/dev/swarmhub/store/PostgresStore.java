@@ -166,24 +166,31 @@ public final class PostgresStore implements Store {
     }
 
     private static void migrate(PostgresAddress address, HikariDataSource pool) {
-        try (Connection connection = pool.getConnection(); Statement statement = connection.createStatement()) {
-            try (ResultSet applied = statement.executeQuery("SELECT count(*) FROM flyway_schema_history WHERE version = '" + SCHEMA_VERSION
-                    + "' AND success")) {
-                if (applied.next() && applied.getInt(1) == 1) {
-                    connection.commit();
-                    return;
-                }
-            } catch (SQLException noHistoryYet) {
-                connection.rollback();
-            }
-        } catch (SQLException e) {
-            throw new StoreException(SwarmException.Kind.UNAVAILABLE, "cannot reach the store " + address, e);
+        if (schemaIsCurrent(address, pool)) {
+            return;
         }
         try {
             // Flyway holds its own advisory lock while it migrates: hubs starting at once migrate once
             Flyway.configure(PostgresStore.class.getClassLoader()).dataSource(pool).locations("classpath:db/migration/postgresql").load().migrate();
         } catch (RuntimeException e) {
             throw new StoreException("cannot prepare the store " + address, rootCause(e));
+        }
+        schemaIsCurrent(address, pool); // a newer version may have migrated it meanwhile (Flyway leaves its migrations be): refused too
+    }
+
+    /** Whether the database has this code's schema; refuses one a newer version migrated. */
+    private static boolean schemaIsCurrent(PostgresAddress address, HikariDataSource pool) {
+        try (Connection connection = pool.getConnection()) {
+            try {
+                boolean current = SchemaVersion.isCurrent(SchemaVersion.newestApplied(connection), SCHEMA_VERSION, address.toString());
+                connection.commit();
+                return current;
+            } catch (SQLException noHistoryYet) {
+                connection.rollback();
+                return false;
+            }
+        } catch (SQLException e) {
+            throw new StoreException(SwarmException.Kind.UNAVAILABLE, "cannot reach the store " + address, e);
         }
     }
 

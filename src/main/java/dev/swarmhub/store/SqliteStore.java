@@ -433,22 +433,20 @@ public final class SqliteStore implements Store {
                         .load()
                         .migrate();
             }
+        } catch (StoreException refused) {
+            throw refused;
         } catch (IOException | SQLException | RuntimeException e) {
             throw new StoreException("cannot prepare the store " + database, e);
         }
     }
 
+    /** Whether the database is in WAL mode with this code's schema; refuses one a newer version migrated. */
     private boolean schemaIsCurrent() {
         try (Connection connection = DriverManager.getConnection(url); Statement statement = connection.createStatement()) {
             statement.execute("PRAGMA busy_timeout = " + BUSY_TIMEOUT_MS);
+            boolean current = SchemaVersion.isCurrent(SchemaVersion.newestApplied(connection), SCHEMA_VERSION, database.toString());
             try (ResultSet mode = statement.executeQuery("PRAGMA journal_mode")) {
-                if (!mode.next() || !mode.getString(1).equalsIgnoreCase("wal")) {
-                    return false;
-                }
-            }
-            try (ResultSet applied = statement.executeQuery(
-                    "SELECT count(*) FROM flyway_schema_history WHERE version = '" + SCHEMA_VERSION + "' AND success = 1")) {
-                return applied.next() && applied.getInt(1) == 1;
+                return current && mode.next() && mode.getString(1).equalsIgnoreCase("wal");
             }
         } catch (SQLException e) {
             return false; // no schema history yet

@@ -8,6 +8,7 @@ import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.kernel.Tx;
 import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.PostgresServer;
+import dev.swarmhub.testing.TestStores;
 import java.net.URI;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -262,6 +263,17 @@ class PostgresStoreTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** An older swarm (this code) refuses a database a newer one migrated, rather than run on a schema it does not know. */
+    @Test
+    void aDatabaseANewerVersionMigratedIsRefusedNamingBothVersions() {
+        PostgresAddress address = PostgresServer.shared().newAddress();
+        PostgresStore.open(address, null).close();
+        String newer = TestStores.migrateAhead(address.jdbcUrl(), address.user(), address.password());
+        assertThatThrownBy(() -> PostgresStore.open(address, null)).isInstanceOfSatisfying(SwarmException.class,
+                refused -> assertThat(refused.getMessage()).isEqualTo("the database at " + address + " has schema version " + newer
+                        + ", newer than this swarm's " + PostgresStore.SCHEMA_VERSION + ": upgrade swarm"));
     }
 
     @Test

@@ -76,6 +76,17 @@ class SqliteStoreTest {
         }
     }
 
+    /** An older swarm (this code) refuses a database a newer one migrated, rather than run on a schema it does not know. */
+    @Test
+    void aDatabaseANewerVersionMigratedIsRefusedNamingBothVersions() {
+        TestStores.sqlite(project).close();
+        Path database = project.resolve(".swarm/swarm.db").toAbsolutePath();
+        String newer = TestStores.migrateAhead("jdbc:sqlite:" + database, null, null);
+        assertThatThrownBy(() -> TestStores.sqlite(project)).isInstanceOfSatisfying(dev.swarmhub.kernel.SwarmException.class,
+                refused -> assertThat(refused.getMessage()).isEqualTo("the database at " + database + " has schema version " + newer
+                        + ", newer than this swarm's " + SqliteStore.SCHEMA_VERSION + ": upgrade swarm"));
+    }
+
     @Test
     void aFailingWriteLeavesNothingBehind() {
         Resource file = Resource.ofCanonical("a.py");

@@ -1,6 +1,7 @@
 package dev.swarmhub.testing;
 
 import dev.swarmhub.kernel.Store;
+import dev.swarmhub.store.PostgresAddress;
 import dev.swarmhub.store.PrivateFiles;
 import dev.swarmhub.store.SqliteStore;
 import dev.swarmhub.store.Stores;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
 import java.util.Map;
+import org.flywaydb.core.Flyway;
 
 /**
  * The one way tests open a project's store: through the production factory ({@link Stores}). The
@@ -65,6 +67,39 @@ public final class TestStores {
 
     public static SqliteStore sqlite(Path root) {
         return sqlite(root, InstantSource.system());
+    }
+
+    /** Migrates the project's store (made on first use) as a newer version of Swarmhub would: see {@link #migrateAhead(String, String, String)}. */
+    public static String migrateAhead(Path root) {
+        open(root).close();
+        if (!onPostgres()) {
+            return migrateAhead("jdbc:sqlite:" + root.resolve(".swarm").resolve("swarm.db"), null, null);
+        }
+        PostgresAddress address = PostgresAddress.parse(Stores.Config.of(root, Map.of()).database(), null, Map.of());
+        return migrateAhead(address.jdbcUrl(), address.user(), address.password());
+    }
+
+    /**
+     * Applies to the database, migrated to this code's schema, one migration more, as a newer
+     * version of Swarmhub would (a table of its own); returns that migration's version.
+     */
+    public static String migrateAhead(String jdbcUrl, String user, String password) {
+        String location = "classpath:db/migration/" + (jdbcUrl.startsWith("jdbc:sqlite:") ? "sqlite" : "postgresql");
+        Flyway current = Flyway.configure().dataSource(jdbcUrl, user, password).locations(location).load();
+        String newer = Integer.toString(Integer.parseInt(current.info().current().getVersion().getVersion()) + 1);
+        try {
+            Path migrations = Files.createTempDirectory("swarm-newer-schema");
+            Path migration = Files.writeString(migrations.resolve("V" + newer + "__newer.sql"), "CREATE TABLE from_a_newer_version (id INTEGER PRIMARY KEY);\n");
+            try {
+                Flyway.configure().dataSource(jdbcUrl, user, password).locations(location, "filesystem:" + migrations).load().migrate();
+            } finally {
+                Files.delete(migration);
+                Files.delete(migrations);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return newer;
     }
 
     /** A checkout of its own (as on another machine: {@code machine}/repo) whose store is {@code database}. */
