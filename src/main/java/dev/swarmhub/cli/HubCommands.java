@@ -306,6 +306,10 @@ final class HubCommands {
             Path root = swarm.projectRoot();
             Optional<Hub.Running> hub = Hub.running(root);
             Optional<Long> pid = hub.map(Hub.Running::pid);
+            Map<String, Object> document = Output.document("running", pid.isPresent(), "pid", pid.orElse(null),
+                    "started", hub.map(running -> running.started().toString()).orElse(null), "socket", HubFiles.socket(root).toString());
+            String uptime = hub.map(running -> Duration.between(running.started(), Instant.now()).toSeconds() + " s").orElse("-");
+            String hubLine = pid.isPresent() ? "hub running, pid " + pid.get() + ", up " + uptime : "no hub running";
             try (CommandServices services = swarm.services()) {
                 List<Agents.Listed> agents = services.agents.list();
                 Map<String, Object> byStatus = OrderedMap.of();
@@ -314,15 +318,13 @@ final class HubCommands {
                 }
                 int leases = services.leases.list(null, false).size();
                 long awaitingAck = services.messages.awaitingAck();
-                Map<String, Object> document = Output.document("running", pid.isPresent(), "pid", pid.orElse(null),
-                        "started", hub.map(running -> running.started().toString()).orElse(null), "socket", HubFiles.socket(root).toString(),
-                        "store", services.storeLocation(), "agents", agents.size(), "agentsByStatus", byStatus,
-                        "liveLeases", leases, "awaitingAck", awaitingAck);
-                String uptime = hub.map(running -> Duration.between(running.started(), Instant.now()).toSeconds() + " s").orElse("-");
-                return swarm.output.result(document, (pid.isPresent() ? "hub running, pid " + pid.get() + ", up " + uptime : "no hub running")
-                        + "\nstore " + document.get("store") + "\n" + agents.size() + " agent(s) (" + byStatus.entrySet().stream()
-                        .map(entry -> entry.getValue() + " " + entry.getKey()).collect(Collectors.joining(", ")) + "), " + leases
-                        + " live lease(s), " + awaitingAck + " ACK(s) awaited");
+                document.putAll(Output.document("store", services.storeLocation(), "agents", agents.size(), "agentsByStatus", byStatus,
+                        "liveLeases", leases, "awaitingAck", awaitingAck));
+                return swarm.output.result(document, hubLine + "\nstore " + document.get("store") + "\n" + agents.size() + " agent(s) ("
+                        + byStatus.entrySet().stream().map(entry -> entry.getValue() + " " + entry.getKey()).collect(Collectors.joining(", "))
+                        + "), " + leases + " live lease(s), " + awaitingAck + " ACK(s) awaited");
+            } catch (SwarmException storeUnreadable) {
+                return swarm.output.failureAfter(document, hubLine, storeUnreadable); // what is known without the store, then why
             }
         }
 

@@ -67,11 +67,33 @@ final class Output {
 
     /** Reports a failure on stderr (and stdout with --json); returns its exit code. */
     int failure(Exception failure, CommandLine usageOf) {
-        SwarmException known = failure instanceof SwarmException swarmException ? hinted(swarmException)
-                : new SwarmException(SwarmException.Kind.INTERNAL, String.valueOf(failure.getMessage()), failure);
+        SwarmException known = known(failure);
         if (swarm.json) {
             out.println(JsonViews.json(JsonViews.error(known)));
         }
+        return report(known, usageOf);
+    }
+
+    /**
+     * Reports a failure after what the command knew without what failed: {@code document} (its
+     * {@code error} added, the one JSON document) or {@code human} on stdout, the failure on
+     * stderr; returns its exit code.
+     */
+    int failureAfter(Map<String, Object> document, String human, Exception failure) {
+        SwarmException known = known(failure);
+        if (swarm.json) {
+            document.put("error", JsonViews.error(known).error());
+        }
+        result(document, human);
+        return report(known, null);
+    }
+
+    private static SwarmException known(Exception failure) {
+        return failure instanceof SwarmException swarmException ? hinted(swarmException)
+                : new SwarmException(SwarmException.Kind.INTERNAL, String.valueOf(failure.getMessage()), failure);
+    }
+
+    private int report(SwarmException known, CommandLine usageOf) {
         err.println("swarm: " + (known.kind() == SwarmException.Kind.DENIED ? "denied: " : "") + known.getMessage());
         if (usageOf != null && !swarm.json) {
             err.println("Try '" + usageOf.getCommandSpec().qualifiedName() + " --help' for usage.");

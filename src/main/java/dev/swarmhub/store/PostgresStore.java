@@ -269,7 +269,8 @@ public final class PostgresStore implements Store {
         try {
             return pool.getConnection();
         } catch (SQLException e) {
-            throw new StoreException(SwarmException.Kind.UNAVAILABLE, "cannot reach the store " + address, e);
+            // after its timeout the pool says only that no connection came: the last attempt's failure says why (refused, refused login)
+            throw new StoreException(SwarmException.Kind.UNAVAILABLE, "cannot reach the store " + address, rootCause(e));
         }
     }
 

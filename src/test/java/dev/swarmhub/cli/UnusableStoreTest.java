@@ -2,9 +2,16 @@ package dev.swarmhub.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.swarmhub.store.PostgresAddress;
+import dev.swarmhub.store.Stores;
 import dev.swarmhub.testing.HubProcess;
+import dev.swarmhub.testing.PostgresServer;
 import dev.swarmhub.testing.TestStores;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,6 +20,40 @@ class UnusableStoreTest {
 
     @TempDir
     Path project;
+
+    /**
+     * The project's store cannot be reached (nothing listens at its address) while a hub runs (on
+     * the database itself, named by its SWARM_STORE): status still says what it knows of the hub,
+     * then why the store is unreadable, without its password.
+     */
+    @Test
+    void statusSaysWhatItKnowsOfTheHubWhenTheStoreCannotBeReached() throws Exception {
+        String database = PostgresServer.shared().newDatabase();
+        int nothingListens;
+        try (ServerSocket closedAgain = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            nothingListens = closedAgain.getLocalPort();
+        }
+        String unreachable = database.replace(":" + URI.create(database).getPort() + "/", ":" + nothingListens + "/");
+        Stores.choose(project, unreachable, null);
+        String password = PostgresAddress.parse(database, null, Map.of()).password();
+        try (HubProcess hub = HubProcess.start(project, Map.of("SWARM_STORE", database))) {
+            CliRunner cli = new CliRunner(project);
+            String why = "swarm: cannot reach the store " + PostgresAddress.parse(unreachable, null, Map.of()) + ": Connection refused\n";
+
+            CliRunner.Result status = cli.run("status");
+            assertThat(status.exitCode()).isEqualTo(1);
+            assertThat(status.out()).startsWith("hub running, pid " + hub.pid() + ", up ");
+            assertThat(status.err()).isEqualTo(why);
+
+            CliRunner.Result json = cli.run("status", "--json");
+            assertThat(json.exitCode()).isEqualTo(1);
+            assertThat(json.json().get("running").asBoolean()).isTrue();
+            assertThat(json.json().get("pid").asLong()).isEqualTo(hub.pid());
+            assertThat(json.json().at("/error/code").asString()).isEqualTo("unavailable");
+            assertThat("swarm: " + json.json().at("/error/message").asString() + "\n").isEqualTo(why).isEqualTo(json.err());
+            assertThat(status.out() + status.err() + json.out()).doesNotContain(password);
+        }
+    }
 
     @Test
     void aStoreANewerVersionMigratedIsRefusedByCommandsAndByUp() {

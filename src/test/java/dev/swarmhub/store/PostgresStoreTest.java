@@ -112,6 +112,31 @@ class PostgresStoreTest {
         }
     }
 
+    /**
+     * Once the database is gone (nothing listens at its port), an operation fails naming why no
+     * connection came, not only that the pool's wait for one ran out. Connections the pool still
+     * held may each fail one operation first, as lost.
+     */
+    @Test
+    void anOperationOnADatabaseGoneNamesWhyItCannotBeReached() throws Exception {
+        String database = PostgresServer.shared().newDatabase();
+        TcpRelay relay = new TcpRelay(URI.create(database).getPort());
+        PostgresAddress address = relayed(database, relay);
+        try (Store store = PostgresStore.open(address, null)) {
+            store.read(Tx::now);
+            relay.close(); // every connection ends, and new ones are refused
+            List<String> failures = new ArrayList<>();
+            while (failures.size() <= 8 && failures.stream().noneMatch(message -> message.startsWith("cannot reach"))) {
+                assertThatThrownBy(() -> store.read(Tx::now)).isInstanceOfSatisfying(SwarmException.class, failed -> {
+                    assertThat(failed.kind()).isEqualTo(SwarmException.Kind.UNAVAILABLE);
+                    failures.add(failed.getMessage());
+                });
+            }
+            assertThat(failures.getLast()).as("after each connection the pool held failed as lost (%s)", failures)
+                    .isEqualTo("cannot reach the store " + address + ": Connection refused");
+        }
+    }
+
     /** A thread waiting for the signal on the store (listening before it starts): it ends when woken. */
     private static Thread waiting(Store store, Store.Signal signal) {
         long seen = store.signalCount(signal);
