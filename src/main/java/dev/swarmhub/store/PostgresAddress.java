@@ -49,6 +49,9 @@ public record PostgresAddress(String jdbcUrl, String user, String password, Stri
             // a raw @ or / of a password ends the user information early: the rest of the password would pass for the database
             throw SwarmException.badInput("the PostgreSQL address's database name holds a raw / or @: " + redact(text) + ENCODING_HINT);
         }
+        if (uri.getPort() == 0 || uri.getPort() > 65535) {
+            throw SwarmException.badInput("the PostgreSQL address's port " + uri.getPort() + " is not a port number (1 to 65535): " + redact(text));
+        }
         String user = null;
         String password = null;
         if (uri.getRawUserInfo() != null) {

@@ -24,6 +24,7 @@ import java.util.stream.Collectors;
 import org.flywaydb.core.Flyway;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
+import org.postgresql.util.PSQLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,6 +67,8 @@ public final class PostgresStore implements Store {
      */
     static final Duration WRITE_IDLE_LIMIT = Duration.ofSeconds(60);
     private static final String CHANNEL = "swarm_signals";
+    /** The SQLSTATE of a statement the user has no right to run. */
+    private static final String INSUFFICIENT_PRIVILEGE = "42501";
     private static final int POOL_SIZE = 8;
     private static final long LISTEN_POLL_MS = 500;
     /** After this long without a notification the listener checks its connection, allowing {@link #CHECK_TIMEOUT_S} for the answer. */
@@ -157,6 +160,14 @@ public final class PostgresStore implements Store {
         }
     }
 
+    /** The store's user may not do what the store needs (a read-only user, one that may not create tables): which right it lacks. */
+    private static StoreException lacksRights(PostgresAddress address, SQLException refused) {
+        String lacking = refused instanceof PSQLException server && server.getServerErrorMessage() != null
+                ? server.getServerErrorMessage().getMessage() : refused.getMessage();
+        return new StoreException(SwarmException.Kind.DENIED, "the store " + address + " needs a user that may create tables in the database"
+                + " and read and write them; user " + address.user() + " may not: " + lacking, null);
+    }
+
     private static Throwable rootCause(Throwable failure) {
         Throwable cause = failure;
         while (cause.getCause() != null && cause.getCause() != cause) {
@@ -173,6 +184,9 @@ public final class PostgresStore implements Store {
             // Flyway holds its own advisory lock while it migrates: hubs starting at once migrate once
             Flyway.configure(PostgresStore.class.getClassLoader()).dataSource(pool).locations("classpath:db/migration/postgresql").load().migrate();
         } catch (RuntimeException e) {
+            if (rootCause(e) instanceof SQLException refused && INSUFFICIENT_PRIVILEGE.equals(refused.getSQLState())) {
+                throw lacksRights(address, refused);
+            }
             throw new StoreException("cannot prepare the store " + address, rootCause(e));
         }
         schemaIsCurrent(address, pool); // a newer version may have migrated it meanwhile (Flyway leaves its migrations be): refused too
@@ -187,6 +201,9 @@ public final class PostgresStore implements Store {
                 return current;
             } catch (SQLException noHistoryYet) {
                 connection.rollback();
+                if (INSUFFICIENT_PRIVILEGE.equals(noHistoryYet.getSQLState())) {
+                    throw lacksRights(address, noHistoryYet);
+                }
                 return false;
             }
         } catch (SQLException e) {
@@ -300,6 +317,9 @@ public final class PostgresStore implements Store {
             if (state.equals("53100")) {
                 return new StoreException("the disk holding the store " + address + " is full, so nothing of this operation was stored;"
                         + " free space and retry", cause);
+            }
+            if (state.equals(INSUFFICIENT_PRIVILEGE)) {
+                return lacksRights(address, cause);
             }
             if (state.startsWith("08") || state.startsWith("57P")) {
                 return new StoreException(SwarmException.Kind.UNAVAILABLE, "lost the connection to the store " + address

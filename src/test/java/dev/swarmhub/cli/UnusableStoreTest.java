@@ -56,6 +56,39 @@ class UnusableStoreTest {
     }
 
     @Test
+    void anAddressWithAPortOutOfRangeIsRefusedAsSuchAndNotKept() {
+        CliRunner.Result up = new CliRunner(project).run("up", "--store", "postgresql://127.0.0.1:99999/x");
+        assertThat(up.exitCode()).isEqualTo(2);
+        assertThat(up.err()).isEqualTo("swarm: the PostgreSQL address's port 99999 is not a port number (1 to 65535): postgresql://127.0.0.1:99999/x\n");
+        assertThat(project.resolve(".swarm/config")).as("the store chosen before is kept").satisfiesAnyOf(
+                config -> assertThat(config).doesNotExist(), config -> assertThat(config).content().doesNotContain("99999"));
+    }
+
+    /** A user that may only read the store's tables: commands that write, and the hub (which writes as it starts), are denied, saying why. */
+    @Test
+    void aReadOnlyUserIsDeniedWithOneLineNamingTheStoreAndTheRightItLacks() {
+        String database = PostgresServer.shared().newDatabase();
+        String reader = PostgresServer.shared().newUser(database);
+        Stores.choose(project, database, null);
+        CliRunner cli = new CliRunner(project);
+        assertThat(cli.run("status").exitCode()).as("the owner makes the schema").isZero();
+        PostgresAddress asReader = PostgresAddress.parse(reader, null, Map.of());
+        PostgresServer.shared().asOwner(database, "GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + asReader.user());
+        Stores.choose(project, reader, null);
+        String denied = "the store " + asReader + " needs a user that may create tables in the database and read and write them; user "
+                + asReader.user() + " may not: permission denied for table ";
+
+        assertThat(cli.run("status").exitCode()).as("reads pass").isZero();
+        CliRunner.Result register = cli.run("agent", "register", "--id", "a1");
+        assertThat(register.exitCode()).isEqualTo(3);
+        assertThat(register.err()).startsWith("swarm: denied: " + denied).doesNotContain("\tat ").hasLineCount(1);
+        try (HubProcess up = HubProcess.launch(project)) {
+            assertThat(up.awaitExit()).isEqualTo(3);
+            assertThat(up.log()).contains("swarm: denied: " + denied).doesNotContain("\tat ").doesNotContain(asReader.password());
+        }
+    }
+
+    @Test
     void aStoreANewerVersionMigratedIsRefusedByCommandsAndByUp() {
         CliRunner cli = new CliRunner(project);
         String newer = TestStores.migrateAhead(project);

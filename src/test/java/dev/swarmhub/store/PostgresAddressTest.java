@@ -46,6 +46,17 @@ class PostgresAddressTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"0", "65536", "99999"})
+    void aPortOutOfRangeIsRefusedAsSuch(String port) {
+        assertThatThrownBy(() -> PostgresAddress.parse("postgresql://swarm:s3cret@127.0.0.1:" + port + "/swarm", null, Map.of()))
+                .isInstanceOfSatisfying(dev.swarmhub.kernel.SwarmException.class, refused -> assertThat(refused.kind())
+                        .isEqualTo(dev.swarmhub.kernel.SwarmException.Kind.BAD_INPUT))
+                .hasMessage("the PostgreSQL address's port " + port + " is not a port number (1 to 65535): postgresql://swarm:***@127.0.0.1:"
+                        + port + "/swarm");
+        assertThat(PostgresAddress.parse("postgresql://swarm@127.0.0.1:65535/swarm", null, Map.of()).jdbcUrl()).contains(":65535/");
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"Pq7w+Zx9k", "Pq7w:Zx9k", "Pq7w Zx9k"})
     void aPasswordWithCharactersAUserInfoMayHoldRawIsReadAsWritten(String password) {
         PostgresAddress address = PostgresAddress.parse("postgresql://swarm:" + password.replace(" ", "%20") + "@db.example/swarm", null, Map.of());

@@ -301,6 +301,40 @@ class PostgresStoreTest {
                         + ", newer than this swarm's " + PostgresStore.SCHEMA_VERSION + ": upgrade swarm"));
     }
 
+    /**
+     * A user without the rights the store needs (to create its tables on first use, to read and
+     * write them) is refused with one line naming the store and the right it lacks, whenever the
+     * database refuses: creating the schema, reading its history, writing.
+     */
+    @Test
+    void aUserWithoutTheRightsTheStoreNeedsIsToldWhichItLacks() {
+        String database = PostgresServer.shared().newDatabase();
+        PostgresAddress reader = PostgresAddress.parse(PostgresServer.shared().newUser(database), null, Map.of());
+        String lacks = "the store " + reader + " needs a user that may create tables in the database and read and write them; user "
+                + reader.user() + " may not: permission denied for ";
+        deniedAs(() -> PostgresStore.open(reader, null), lacks + "schema public");
+
+        PostgresStore.open(PostgresAddress.parse(database, null, Map.of()), null).close(); // its schema made by its owner
+        deniedAs(() -> PostgresStore.open(reader, null), lacks + "table flyway_schema_history");
+
+        PostgresServer.shared().asOwner(database, "GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + reader.user());
+        try (Store readOnly = PostgresStore.open(reader, null)) {
+            java.util.Optional<String> read = readOnly.read(tx -> tx.setting("written-by"));
+            assertThat(read).isEmpty();
+            deniedAs(() -> readOnly.write(tx -> {
+                tx.putSetting("written-by", "a reader");
+                return null;
+            }), lacks + "table settings");
+        }
+    }
+
+    private static void deniedAs(org.assertj.core.api.ThrowableAssert.ThrowingCallable call, String message) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(SwarmException.class, refused -> {
+            assertThat(refused.getMessage()).isEqualTo(message);
+            assertThat(refused.kind()).isEqualTo(SwarmException.Kind.DENIED);
+        });
+    }
+
     @Test
     void theStoreClockIsTheDatabases() throws Exception {
         PostgresAddress address = PostgresServer.shared().newAddress();

@@ -35,6 +35,7 @@ public final class PostgresServer {
     private final int port;
     private final String password = "swarm-" + UUID.randomUUID();
     private final AtomicInteger databases = new AtomicInteger();
+    private final AtomicInteger users = new AtomicInteger();
 
     private PostgresServer(Path bin, Path directory, int port) {
         this.bin = bin;
@@ -144,6 +145,28 @@ public final class PostgresServer {
             throw new IllegalStateException("cannot create a test database", e);
         }
         return "postgresql://swarm:" + password + "@127.0.0.1:" + port + "/" + name;
+    }
+
+    /**
+     * A new user that may log in to {@code database} (an address {@link #newDatabase} gave) and do
+     * nothing else there, not even create tables; the address of the database as that user.
+     */
+    public String newUser(String database) {
+        String user = "user_" + ProcessHandle.current().pid() + "_" + users.incrementAndGet();
+        asOwner(database, "CREATE ROLE " + user + " LOGIN PASSWORD '" + password + "'");
+        asOwner(database, "REVOKE CREATE ON SCHEMA public FROM PUBLIC"); // PostgreSQL 15's default; older ones granted it
+        return database.replace("postgresql://swarm:", "postgresql://" + user + ":");
+    }
+
+    /** Runs the statement in {@code database} (an address {@link #newDatabase} gave) as its owner. */
+    public void asOwner(String database, String sql) {
+        PostgresAddress owner = PostgresAddress.parse(database, null, Map.of());
+        try (Connection connection = DriverManager.getConnection(owner.jdbcUrl(), owner.user(), owner.password());
+                Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot run " + sql, e);
+        }
     }
 
     /** The address of a new database, parsed. */
