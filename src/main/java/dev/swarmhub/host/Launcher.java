@@ -29,13 +29,17 @@ public final class Launcher {
     private Launcher() {
     }
 
-    /** Starts the command in {@code cwd} with the hub's environment plus {@code environment}, its output appended to {@code output}. */
+    /**
+     * Starts the command in {@code cwd} with exactly {@code environment} (none of the hub's own
+     * unless given: it may hold what the process must not have), its output appended to {@code output}.
+     */
     public static Process start(List<String> command, Path cwd, Map<String, String> environment, Path output) throws IOException {
         List<String> line = new ArrayList<>(List.of(SETSID));
         line.addAll(command);
         ProcessBuilder builder = new ProcessBuilder(line).directory(cwd.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        builder.environment().clear();
         builder.environment().putAll(environment);
         return builder.start();
     }

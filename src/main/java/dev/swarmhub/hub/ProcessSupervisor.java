@@ -14,6 +14,7 @@ import dev.swarmhub.processes.ProcessControl;
 import dev.swarmhub.processes.Processes;
 import dev.swarmhub.processes.Run;
 import dev.swarmhub.store.PrivateFiles;
+import dev.swarmhub.store.Stores;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -72,6 +73,8 @@ final class ProcessSupervisor implements ProcessControl {
     private static final String PANE_START = "i=0; while [ ! -e \"$0\" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; "
             + ". \"$0\" && rm -f -- \"$0\" && exec \"$@\"";
     private static final int READ_CHUNK = 1 << 20;
+    /** The hub's environment as the processes it starts get it: without the store's credentials. */
+    private static final Map<String, String> INHERITED = Stores.withoutCredentials(System.getenv());
 
     private final Path root;
     private final Services services;
@@ -249,7 +252,9 @@ final class ProcessSupervisor implements ProcessControl {
                 launchInPane(run, cwd, environment, output);
                 return;
             }
-            Process process = Launcher.start(run.spec().command(), cwd, environment, output);
+            Map<String, String> inherited = new HashMap<>(INHERITED);
+            inherited.putAll(environment);
+            Process process = Launcher.start(run.spec().command(), cwd, inherited, output);
             long startedAt = process.info().startInstant().map(java.time.Instant::toEpochMilli).orElseGet(System::currentTimeMillis);
             Run running = processes.started(run.id(), new ProcessIdentity(host(), process.pid(), startedAt), cwd.toString(), null);
             watch(new Watched(running, process.toHandle(), output), process);

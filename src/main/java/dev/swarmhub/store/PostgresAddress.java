@@ -89,14 +89,27 @@ public record PostgresAddress(String jdbcUrl, String user, String password, Stri
      * the end. When an option holds an {@code @} this hides more than the password, never less.
      */
     static String redact(String text) {
-        String redacted = text;
+        return withUserInfoPassword(text, ":***").replaceAll("(?is)(password=).*", "$1***");
+    }
+
+    /**
+     * The text without its passwords, for a process that must not log in with them: the user
+     * information's, and from the first option naming a password ({@code password=},
+     * {@code sslpassword=}) to the end, as {@link #redact} hides them.
+     */
+    static String withoutPassword(String text) {
+        return withUserInfoPassword(text, "").replaceAll("(?is)[?&][^?&]*password=.*", "");
+    }
+
+    /** The text with the user information's password (from the first {@code :} after {@code //} to the last {@code @}) replaced. */
+    private static String withUserInfoPassword(String text, String replacement) {
         int authority = text.indexOf("//");
         int userInfoEnd = text.lastIndexOf('@');
         int passwordStart = authority < 0 ? -1 : text.indexOf(':', authority + 2);
         if (passwordStart >= 0 && passwordStart < userInfoEnd) {
-            redacted = text.substring(0, passwordStart + 1) + "***" + text.substring(userInfoEnd);
+            return text.substring(0, passwordStart) + replacement + text.substring(userInfoEnd);
         }
-        return redacted.replaceAll("(?is)(password=).*", "$1***");
+        return text;
     }
 
     @Override

@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
 
 /**
  * The one place a project's store is chosen: SQLite (the embedded store at
@@ -71,7 +72,25 @@ public final class Stores {
         }
     }
 
+    /**
+     * Where the store's password may come from besides an address: {@code PGPASSWORD}, the files
+     * named by {@code SWARM_STORE_PASSWORD_FILE} and by {@code PGPASSFILE} (read by the driver).
+     */
+    private static final Set<String> PASSWORD_VARIABLES = Set.of("PGPASSWORD", "SWARM_STORE_PASSWORD_FILE", "PGPASSFILE");
+
     private Stores() {
+    }
+
+    /**
+     * The environment as the processes the hub starts get it: without the store's passwords.
+     * {@code SWARM_STORE} stays, without its password: a command of theirs that opens the store
+     * itself then fails to log in, rather than open another store (the project's SQLite one).
+     */
+    public static Map<String, String> withoutCredentials(Map<String, String> environment) {
+        Map<String, String> without = new HashMap<>(environment);
+        without.keySet().removeAll(PASSWORD_VARIABLES);
+        without.computeIfPresent("SWARM_STORE", (name, database) -> PostgresAddress.withoutPassword(database));
+        return without;
     }
 
     static Properties readConfig(Path root) {

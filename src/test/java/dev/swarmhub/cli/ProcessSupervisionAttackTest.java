@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.swarmhub.hub.CliFrames;
 import dev.swarmhub.hub.HubFiles;
 import dev.swarmhub.testing.Await;
+import dev.swarmhub.store.PostgresAddress;
 import dev.swarmhub.testing.HubProcess;
+import dev.swarmhub.testing.PostgresServer;
 import dev.swarmhub.testing.TmuxServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,6 +40,27 @@ class ProcessSupervisionAttackTest extends SupervisedProjectTest {
     }
 
 
+
+    /**
+     * A hub given the store's credentials (the password in SWARM_STORE, PGPASSWORD, the password
+     * files' names) passes none of them to what it spawns: SWARM_STORE stays without its password
+     * (a command of the process that opens the store itself fails to log in, rather than open
+     * another store); the rest of the hub's environment and the run's own variables stay.
+     */
+    @Test
+    void aSpawnedProcessGetsNoneOfTheStoresCredentials() throws Exception {
+        String database = PostgresServer.shared().newDatabase();
+        String password = PostgresAddress.parse(database, null, Map.of()).password();
+        hub.close();
+        hub = HubProcess.start(project, Map.of("SWARM_STORE", database, "PGPASSWORD", password, "PGPASSFILE", "/nowhere/pgpass",
+                "SWARM_STORE_PASSWORD_FILE", "/nowhere/password", "UNRELATED", "kept"));
+        JsonNode run = spawn(operator, "--name", "envy", "--env", "OWN=given", "--", "sleep", "600");
+        Map<String, String> environment = environmentOf(run);
+        assertThat(environment).containsKeys("SWARM_AGENT", "SWARM_TOKEN", "SWARM_ROOT").containsEntry("UNRELATED", "kept")
+                .containsEntry("OWN", "given").doesNotContainKeys("PGPASSWORD", "PGPASSFILE", "SWARM_STORE_PASSWORD_FILE")
+                .containsEntry("SWARM_STORE", database.replace(":" + password + "@", "@"));
+        assertThat(environment.values()).noneMatch(value -> value.contains(password));
+    }
 
     @Test
     void aWorkingDirectoryWithANulIsBadInputNamingItOverTheCliAndHttp() throws Exception {

@@ -119,20 +119,27 @@ abstract class SupervisedProjectTest {
 
     /** The environment of a spawned agent's own process (its token is only there, never on its command line), to act as it. */
     Map<String, String> actingAs(JsonNode run) throws IOException {
-        Map<String, String> acting = new HashMap<>();
-        // the run's pid is setsid's until it executes the agent's program: a read across that exec finds no environment
-        Await.until("the environment of " + run, () -> {
-            acting.clear();
-            for (String entry : read(Path.of("/proc", run.path("pid").asString(), "environ")).split("\0")) {
-                if (entry.startsWith("SWARM_")) {
-                    acting.put(entry.substring(0, entry.indexOf('=')), entry.substring(entry.indexOf('=') + 1));
-                }
-            }
-            return !acting.isEmpty() || !running(run.path("pid").asLong());
-        });
+        Map<String, String> acting = new HashMap<>(environmentOf(run));
+        acting.keySet().removeIf(name -> !name.startsWith("SWARM_"));
         assertThat(acting).containsKeys("SWARM_AGENT", "SWARM_TOKEN", "SWARM_ROOT");
         assertThat(Files.readString(Path.of("/proc", run.path("pid").asString(), "cmdline"))).doesNotContain(acting.get("SWARM_TOKEN"));
         return acting;
+    }
+
+    /** The environment the run's program was given, from /proc (empty once it is gone). */
+    Map<String, String> environmentOf(JsonNode run) {
+        Map<String, String> environment = new HashMap<>();
+        // the run's pid is setsid's until it executes the agent's program: a read across that exec finds no environment
+        Await.until("the environment of " + run, () -> {
+            environment.clear();
+            for (String entry : read(Path.of("/proc", run.path("pid").asString(), "environ")).split("\0")) {
+                if (entry.contains("=")) {
+                    environment.put(entry.substring(0, entry.indexOf('=')), entry.substring(entry.indexOf('=') + 1));
+                }
+            }
+            return !environment.isEmpty() || !running(run.path("pid").asLong());
+        });
+        return environment;
     }
 
     /** Writes a shell script into the project; its path. */

@@ -45,6 +45,14 @@ class PostgresAddressTest {
                 .isEqualTo("postgresql://db.example/swarm?sslmode=disable&password=***");
     }
 
+    @org.junit.jupiter.api.Test
+    void withoutItsPasswordsAnAddressKeepsTheRest() {
+        assertThat(PostgresAddress.withoutPassword("postgresql://swarm:Pq7w%40Zx9k@db.example:5432/swarm?sslmode=require&password=Wm3j"))
+                .isEqualTo("postgresql://swarm@db.example:5432/swarm?sslmode=require");
+        assertThat(PostgresAddress.withoutPassword("postgresql://db.example/swarm?sslpassword=Wm3j&sslmode=require")).isEqualTo("postgresql://db.example/swarm");
+        assertThat(PostgresAddress.withoutPassword("sqlite")).isEqualTo("sqlite");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"0", "65536", "99999"})
     void aPortOutOfRangeIsRefusedAsSuch(String port) {
