@@ -279,8 +279,13 @@ final class ProcessSupervisor implements ProcessControl {
         Tmux.Pane pane = tmux.newWindow(TMUX_SESSION_PREFIX + root.getFileName().toString().replaceAll("[^A-Za-z0-9_-]", "-"), cwd, command);
         try {
             tmux.copyOutput(pane.id(), output);
-            StringBuilder exports = new StringBuilder();
-            environment.forEach((name, value) -> exports.append("export ").append(name).append("='").append(value.replace("'", "'\\''"))
+            // the pane starts with the tmux server's environment, which may be the hub's (when the hub started that server)
+            StringBuilder exports = new StringBuilder("unset " + String.join(" ", new java.util.TreeSet<>(Stores.PASSWORD_VARIABLES)) + "\n");
+            Map<String, String> given = new HashMap<>(environment);
+            if (INHERITED.containsKey("SWARM_STORE")) {
+                given.putIfAbsent("SWARM_STORE", INHERITED.get("SWARM_STORE"));
+            }
+            given.forEach((name, value) -> exports.append("export ").append(name).append("='").append(value.replace("'", "'\\''"))
                     .append("'\n"));
             Path draft = PrivateFiles.newFile(output.resolveSibling(variables.getFileName() + ".draft"));
             Files.writeString(draft, exports);

@@ -76,7 +76,8 @@ public final class Stores {
      * Where the store's password may come from besides an address: {@code PGPASSWORD}, the files
      * named by {@code SWARM_STORE_PASSWORD_FILE} and by {@code PGPASSFILE} (read by the driver).
      */
-    private static final Set<String> PASSWORD_VARIABLES = Set.of("PGPASSWORD", "SWARM_STORE_PASSWORD_FILE", "PGPASSFILE");
+    /** The variables that give the store's password (or where to read it): no process the hub starts gets them. */
+    public static final Set<String> PASSWORD_VARIABLES = Set.of("PGPASSWORD", "SWARM_STORE_PASSWORD_FILE", "PGPASSFILE");
 
     private Stores() {
     }

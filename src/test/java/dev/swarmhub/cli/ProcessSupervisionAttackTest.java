@@ -62,6 +62,31 @@ class ProcessSupervisionAttackTest extends SupervisedProjectTest {
         assertThat(environment.values()).noneMatch(value -> value.contains(password));
     }
 
+    /** The same for a run in a tmux pane, which starts with the tmux server's environment: here one holding the credentials too. */
+    @Test
+    void aRunInATmuxPaneGetsNoneOfTheStoresCredentialsThoughItsServerHasThem() throws Exception {
+        String database = PostgresServer.shared().newDatabase();
+        String password = PostgresAddress.parse(database, null, Map.of()).password();
+        try (TmuxServer tmux = TmuxServer.start(Files.createDirectories(project.resolve("tmux")), project, "claude")) { // a pane that stays
+            Map<String, String> credentials = Map.of("SWARM_STORE", database, "PGPASSWORD", password, "PGPASSFILE", "/nowhere/pgpass",
+                    "SWARM_STORE_PASSWORD_FILE", "/nowhere/password");
+            credentials.forEach((name, value) -> tmux.tmux("set-environment", "-g", name, value)); // as a server the hub started would have them
+            hub.close();
+            Map<String, String> hubEnvironment = new java.util.HashMap<>(credentials);
+            hubEnvironment.putAll(Map.of("SWARM_TMUX_SOCKET", tmux.socket(), "TMUX", ""));
+            hub = HubProcess.start(project, hubEnvironment);
+            JsonNode run = spawn(operator, "--tmux", "--name", "paned", "--", "sh", "-c", "env | sort; echo env-done; exec cat");
+            Path output = project.resolve(".swarm/runs/paned.log");
+            Await.until("the pane's environment printed", () -> read(output).contains("env-done"));
+            List<String> lines = read(output).lines().map(String::strip).toList();
+            assertThat(lines).anyMatch(line -> line.startsWith("SWARM_AGENT=paned"))
+                    .noneMatch(line -> line.startsWith("PGPASSWORD=") || line.startsWith("PGPASSFILE=") || line.startsWith("SWARM_STORE_PASSWORD_FILE="))
+                    .contains("SWARM_STORE=" + database.replace(":" + password + "@", "@"))
+                    .noneMatch(line -> line.contains(password));
+            swarm(operator, "kill", run.path("agent").asString(), "--signal", "KILL");
+        }
+    }
+
     @Test
     void aWorkingDirectoryWithANulIsBadInputNamingItOverTheCliAndHttp() throws Exception {
         CliFrames.Response cli = hubCli(operator, "spawn", "--cwd", "a\0b", "--", "true");
