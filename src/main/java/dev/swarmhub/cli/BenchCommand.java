@@ -79,7 +79,7 @@ final class BenchCommand implements Callable<Integer> {
             throw SwarmException.badInput("unknown --via '" + via + "': use http or socket");
         }
         long millis = LockCommand.duration(duration).toMillis();
-        if (HubCommands.runningHubPid(root).isEmpty()) {
+        if (HubCommands.servingPid(root).isEmpty()) {
             HubCommands.startInBackground(root);
         }
         Map<String, Object> hub = Hub.readInfo(root);

@@ -46,7 +46,7 @@ final class DashboardCommand implements Callable<Integer> {
             }
         }
         Path root = swarm.projectRoot();
-        if (HubCommands.runningHubPid(root).isEmpty()) {
+        if (HubCommands.servingPid(root).isEmpty()) {
             HubCommands.startInBackground(root);
         }
         Object page = Hub.readInfo(root).get("dashboard");

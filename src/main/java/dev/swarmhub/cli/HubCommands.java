@@ -127,6 +127,9 @@ final class HubCommands {
             if (detach) {
                 Optional<Hub.Running> running = Hub.running(root);
                 if (running.isPresent()) {
+                    if (!SwarmClient.accepts(HubFiles.socket(root))) {
+                        startInBackground(root); // it is starting: our child loses the lock to it, and we wait until it serves
+                    }
                     return swarm.output.result(Output.document("pid", running.get().pid(), "socket", HubFiles.socket(root).toString(),
                             "alreadyRunning", true), "a hub already runs for " + root + " (pid " + running.get().pid() + ")");
                 }
@@ -201,10 +204,11 @@ final class HubCommands {
         long limit = progressAt + START_LIMIT.toNanos();
         long childGaveUp = 0;
         while (System.nanoTime() - progressAt < START_TIMEOUT.toNanos() && System.nanoTime() < limit) {
-            Optional<Long> pid = runningHubPid(root);
-            if (pid.isPresent() && SwarmClient.accepts(HubFiles.socket(root))) {
-                return pid.get();
+            Optional<Long> serving = servingPid(root);
+            if (serving.isPresent()) {
+                return serving.get();
             }
+            Optional<Long> pid = runningHubPid(root);
             if (!starting.isAlive()) {
                 Optional<ProcessHandle> named = pid.flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive);
                 if (named.isPresent()) {
@@ -238,9 +242,15 @@ final class HubCommands {
         }
     }
 
-    /** The pid of the project's running hub (named in its lock file). */
+    /** The pid of the project's running hub (named in its lock file as soon as it holds it: it may be starting still). */
     static Optional<Long> runningHubPid(Path root) {
         return Hub.running(root).map(Hub.Running::pid);
+    }
+
+    /** The pid of the project's hub once it serves: its socket accepts and it wrote hub.json (its address), the last step of its start. */
+    static Optional<Long> servingPid(Path root) {
+        return runningHubPid(root).filter(pid -> SwarmClient.accepts(HubFiles.socket(root))
+                && Hub.readInfo(root).get("pid") instanceof Number named && named.longValue() == pid);
     }
 
     @ClientSide.RunsInClient

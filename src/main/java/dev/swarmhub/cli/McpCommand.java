@@ -55,7 +55,7 @@ final class McpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path root = swarm.projectRoot();
-        if (HubCommands.runningHubPid(root).isEmpty()) {
+        if (HubCommands.servingPid(root).isEmpty()) {
             HubCommands.startInBackground(root);
         }
         endpoint = mcpEndpoint(root);
