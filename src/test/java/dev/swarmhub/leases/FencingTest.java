@@ -107,6 +107,29 @@ class FencingTest {
         assertThat(files.staged).isEqualTo(4);
     }
 
+    /** With the registry as the gate: a forged token writes nothing, and a dead holder's lease fences nothing once swept. */
+    @Test
+    void theCallerMustProveWhoItIsAndADeadHoldersTokenIsValidNoMore() {
+        FakeProcesses machine = new FakeProcesses();
+        dev.swarmhub.agents.Agents agents = new dev.swarmhub.agents.Agents(store, machine);
+        Fencing gated = new Fencing(store, agents, files);
+        machine.start(4242, clock.millis() - 1_000);
+        String secret = agents.register(new dev.swarmhub.agents.Agents.Registration("alice", "claude", null, 4242L, null)).token();
+        dev.swarmhub.kernel.Caller alice = dev.swarmhub.kernel.Caller.ofAgent("alice", secret);
+        long token = new Leases(store, agents, machine).acquire(new Leases.Request(alice, List.of(FILE), Mode.EXCLUSIVE, Duration.ofMinutes(10), null))
+                .getFirst().token();
+
+        SwarmException forged = catchThrowableOfType(SwarmException.class,
+                () -> gated.write(dev.swarmhub.kernel.Caller.ofAgent("alice", "not-her-token"), FILE, token, "forged"));
+        assertThat(forged.kind()).isEqualTo(SwarmException.Kind.UNAUTHENTICATED);
+        assertThat(files.inPlace).isEmpty();
+        assertThat(gated.write(alice, FILE, token, "hers").agent()).isEqualTo("alice");
+
+        machine.end(4242);
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(denied(() -> gated.check(FILE, token))).as("her process ended: swept before the check").endsWith(": none covers it now");
+    }
+
     @Test
     void aFencedWriteNamesOneFile() {
         for (String named : List.of("src/**", "name:db")) {
