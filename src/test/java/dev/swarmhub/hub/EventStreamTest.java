@@ -73,6 +73,8 @@ class EventStreamTest {
         }, Hub.Address.LOOPBACK);
         api = new HubApi(hub.port());
         operator = OperatorToken.readOrCreate(project);
+        // the hub's own first write, the plan document's, comes when its thread gets to it (on a loaded machine, amid a test's events)
+        dev.swarmhub.testing.Await.until("the plan document started", () -> !api.events(operator, "?after=0&kind=doc.started").isEmpty());
     }
 
     @AfterEach
