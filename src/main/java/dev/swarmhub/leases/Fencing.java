@@ -82,6 +82,10 @@ public final class Fencing {
                     throw SwarmException.denied("fencing token " + token + " is " + lease.agent() + "'s lease on " + lease.resource()
                             + ", not yours (" + holder + ")");
                 }
+                if (holder != null && lease.mode() != Mode.EXCLUSIVE) {
+                    throw SwarmException.denied("fencing token " + token + " is a " + lease.mode().label() + " lease on " + lease.resource()
+                            + ": a fenced write needs an exclusive one (others may hold the file too)");
+                }
                 return lease;
             }
         }

@@ -92,6 +92,20 @@ public final class LeaseOperations {
             if (content == null) {
                 throw SwarmException.badInput("'content' is missing: give the file's new content");
             }
+            if (path != null) {
+                java.nio.file.Path named;
+                try {
+                    named = java.nio.file.Path.of(path).normalize();
+                } catch (java.nio.file.InvalidPathException e) {
+                    throw SwarmException.badInput("'path' is not a file name: " + e.getReason());
+                }
+                for (java.nio.file.Path segment : named) {
+                    if (segment.toString().equals(".swarm") || segment.toString().equals(".git")) {
+                        // the hub's own state, git's (hooks and config run commands), and agents' worktrees (not written here yet)
+                        throw SwarmException.badInput("'path' " + path + " is under " + segment + "/: a fenced write names a file of the main tree");
+                    }
+                }
+            }
         }
     }
 

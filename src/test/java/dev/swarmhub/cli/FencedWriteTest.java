@@ -103,6 +103,13 @@ class FencedWriteTest {
         try (var listed = Files.list(outside)) {
             assertThat(listed.toList()).as("nothing written outside the project").isEmpty();
         }
+        for (String forbidden : List.of(".git/hooks/pre-commit", ".git/config", ".swarm/operator.token", ".swarm/worktrees/w1/bin/run.sh",
+                "bin/../.git/config")) {
+            CliRunner.Result refused = write(cli, alice, forbidden, token, "new.txt");
+            assertThat(refused.exitCode()).as(forbidden + ": " + refused.err()).isEqualTo(2);
+            assertThat(refused.err()).contains("a fenced write names a file of the main tree");
+        }
+        assertThat(project.resolve(".git/hooks/pre-commit")).doesNotExist();
         CliRunner.Result missingToken = cli.run(alice, "write", "bin/run.sh", "--from", "new.txt");
         assertThat(missingToken.exitCode()).isEqualTo(2);
         assertThat(missingToken.err()).contains("--fencing-token");

@@ -131,6 +131,15 @@ class FencingTest {
     }
 
     @Test
+    void aSharedLeasesTokenWritesNothing() {
+        long token = leases.acquire(new Leases.Request(as("reader"), List.of(FILE), Mode.SHARED, Duration.ofMinutes(1), null)).getFirst().token();
+        assertThat(fencing.check(FILE, token).mode()).isEqualTo(Mode.SHARED);
+        assertThat(denied(() -> fencing.write(as("reader"), FILE, token, "x")))
+                .isEqualTo("fencing token " + token + " is a shared lease on src/app.py: a fenced write needs an exclusive one (others may hold the file too)");
+        assertThat(files.inPlace).isEmpty();
+    }
+
+    @Test
     void aFencedWriteNamesOneFile() {
         for (String named : List.of("src/**", "name:db")) {
             SwarmException refused = catchThrowableOfType(SwarmException.class,
