@@ -63,7 +63,7 @@ public final class FencedFiles implements Fencing.Stager {
                 Files.deleteIfExists(draft);
                 throw e;
             }
-            return new Staged(draft, target);
+            return new Staged(draft, target, Files.size(draft));
         } catch (IOException e) {
             throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot write " + path + ": " + e.getMessage(), e);
         }
@@ -73,11 +73,18 @@ public final class FencedFiles implements Fencing.Stager {
     private static final class Staged implements Fencing.StagedWrite {
         private final Path draft;
         private final Path target;
+        private final long size;
         private boolean inPlace;
 
-        Staged(Path draft, Path target) {
+        Staged(Path draft, Path target, long size) {
             this.draft = draft;
             this.target = target;
+            this.size = size;
+        }
+
+        @Override
+        public long size() {
+            return size;
         }
 
         @Override

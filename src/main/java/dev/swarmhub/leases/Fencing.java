@@ -41,6 +41,9 @@ public final class Fencing {
         /** Puts the content in place, atomically. */
         void putInPlace();
 
+        /** The content's size in bytes, as written. */
+        long size();
+
         @Override
         void close();
     }
@@ -67,7 +70,7 @@ public final class Fencing {
                 Lease lease = leaseWithToken(tx, path, token, caller.agentId());
                 staged.putInPlace();
                 tx.appendEvent("lease.fenced-write", caller.agentId(), path.text(), OrderedMap.of("lease", lease.id(), "token", token,
-                        "bytes", content.getBytes(java.nio.charset.StandardCharsets.UTF_8).length));
+                        "bytes", staged.size()));
                 return lease;
             });
         }

@@ -238,6 +238,11 @@ class FencingTest {
                 }
 
                 @Override
+                public long size() {
+                    return content.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+                }
+
+                @Override
                 public void close() {
                     open.remove(id);
                 }
