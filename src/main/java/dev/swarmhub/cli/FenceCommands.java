@@ -18,9 +18,6 @@ import picocli.CommandLine.ParentCommand;
 /** Fencing tokens where the write happens: {@code swarm fence check} for scripts, {@code swarm write} for files. */
 final class FenceCommands {
 
-    /** The largest content a fenced write takes: a source file, not a data set. */
-    static final int LARGEST_WRITE_BYTES = 16 * 1024 * 1024;
-
     private FenceCommands() {
     }
 
@@ -68,7 +65,8 @@ final class FenceCommands {
                 description = "Your lease's fencing token (lock acquire prints it).")
         long token;
 
-        @Option(names = "--from", paramLabel = "FILE", description = "Take the content from FILE, or - for standard input (the default).")
+        // required: a command run with nothing on its standard input would otherwise empty the file
+        @Option(names = "--from", required = true, paramLabel = "FILE", description = "Take the content from FILE, or - for standard input.")
         String from;
 
         @Override
@@ -80,11 +78,11 @@ final class FenceCommands {
         }
 
         private String content() {
-            boolean stdin = from == null || from.equals("-");
+            boolean stdin = from.equals("-");
             try (InputStream in = stdin ? System.in : Files.newInputStream(swarm.fileNamed(from))) {
-                byte[] bytes = in.readNBytes(LARGEST_WRITE_BYTES + 1);
-                if (bytes.length > LARGEST_WRITE_BYTES) {
-                    throw SwarmException.badInput("the content is over " + LARGEST_WRITE_BYTES / (1024 * 1024) + " MiB: a fenced write takes at most that");
+                byte[] bytes = in.readNBytes(LeaseOperations.FencedWrite.LARGEST_CONTENT_BYTES + 1);
+                if (bytes.length > LeaseOperations.FencedWrite.LARGEST_CONTENT_BYTES) {
+                    throw SwarmException.badInput("the content from " + from + " is over 1 MiB: a fenced write takes at most that");
                 }
                 return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                         .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();

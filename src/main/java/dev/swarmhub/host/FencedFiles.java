@@ -1,31 +1,48 @@
 package dev.swarmhub.host;
 
 import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.kernel.Tx;
 import dev.swarmhub.leases.Fencing;
 import dev.swarmhub.leases.Resource;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HexFormat;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The file system's part of a fenced write in a project checkout: the content goes to a
- * temporary file beside the target and is flushed to disk before the store is asked; putting it
- * in place is a rename (atomic: a reader sees the old file or the new, never a mix) and a flush
- * of the directory, so a crash after the answer loses nothing.
+ * The file system's part of a fenced write in a project checkout. The content goes to a draft
+ * beside the target and is flushed to disk before the store is asked; putting it in place is a
+ * rename (atomic: a reader sees the old file or the new, never a mix) and a flush of the
+ * directory, so a crash after the answer loses nothing. The old file is kept (a hard link) until
+ * the store's transaction ends: a transaction that does not commit puts it back.
+ *
+ * <p>Every step works in the directory as opened once, component by component without following
+ * links, so a link put in the path meanwhile cannot send the write outside the project.
  */
 public final class FencedFiles implements Fencing.Stager {
 
-    private static final Set<PosixFilePermission> NEW_FILE = PosixFilePermissions.fromString("rw-r--r--");
+    private static final String DRAFT = ".swarm-write";
+    private static final String PREVIOUS = ".swarm-previous";
+    /** What a new file is created with; the process's umask takes its part, as for any file the user's tools make. */
+    private static final Set<PosixFilePermission> NEW_FILE = PosixFilePermissions.fromString("rw-rw-rw-");
 
     private final Path root;
 
@@ -39,47 +56,150 @@ public final class FencedFiles implements Fencing.Stager {
         if (!target.startsWith(root) || target.equals(root)) {
             throw SwarmException.badInput("not a file of the project: " + path);
         }
-        if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-            throw SwarmException.badInput(path + " is a directory");
-        }
-        Path directory = target.getParent();
-        if (!Files.isDirectory(directory)) {
-            throw SwarmException.badInput("no directory " + root.relativize(directory) + " for " + path);
-        }
+        Path relative = root.relativize(target);
+        SecureDirectoryStream<Path> directory = openDirectory(path, relative);
         try {
-            if (!directory.toRealPath().startsWith(root.toRealPath())) {
-                throw SwarmException.badInput(path + " is outside the project (through a link)");
+            Path name = relative.getFileName();
+            Optional<PosixFileAttributes> existing = attributes(directory, name);
+            if (existing.isPresent() && existing.get().isDirectory()) {
+                throw SwarmException.badInput(path + " is a directory");
             }
-            Path draft = Files.createTempFile(directory, "." + target.getFileName() + ".", ".swarm-write");
-            try (FileChannel out = FileChannel.open(draft, StandardOpenOption.WRITE)) {
-                // the file keeps its mode (an executable stays one); a new file gets the usual rw-r--r--
-                Files.setPosixFilePermissions(draft, Files.exists(target) ? Files.getPosixFilePermissions(target) : NEW_FILE);
+            if (existing.isPresent() && !existing.get().isRegularFile()) {
+                throw SwarmException.badInput(path + " is not a regular file (a link?): a fenced write replaces files only");
+            }
+            removeLeftovers(directory);
+            Path draft = sibling(name, DRAFT);
+            try (SeekableByteChannel out = directory.newByteChannel(draft, Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW),
+                    PosixFilePermissions.asFileAttribute(NEW_FILE))) {
+                if (existing.isPresent()) { // the file keeps its mode: an executable stays one
+                    directory.getFileAttributeView(draft, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                            .setPermissions(existing.get().permissions());
+                }
                 ByteBuffer bytes = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
                 while (bytes.hasRemaining()) {
                     out.write(bytes);
                 }
-                out.force(true);
+                ((FileChannel) out).force(true);
+                return new Staged(directory, target, name, draft, out.size(), existing.isPresent());
             } catch (IOException | RuntimeException e) {
-                Files.deleteIfExists(draft);
+                deleteQuietly(directory, draft);
                 throw e;
             }
-            return new Staged(draft, target, Files.size(draft));
         } catch (IOException e) {
+            closeDirectory(directory);
             throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot write " + path + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeDirectory(directory);
+            throw e;
         }
     }
 
-    /** The draft, until it is renamed over the target. */
-    private static final class Staged implements Fencing.StagedWrite {
-        private final Path draft;
-        private final Path target;
-        private final long size;
-        private boolean inPlace;
+    /** The target's directory, opened from the root one component at a time, refusing links. */
+    private SecureDirectoryStream<Path> openDirectory(Resource path, Path relative) {
+        SecureDirectoryStream<Path> directory;
+        try {
+            DirectoryStream<Path> opened = Files.newDirectoryStream(root);
+            if (!(opened instanceof SecureDirectoryStream<Path> secure)) {
+                opened.close();
+                throw new SwarmException(SwarmException.Kind.INTERNAL, "this file system cannot open directories safely: no fenced writes here");
+            }
+            directory = secure;
+        } catch (IOException e) {
+            throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot open the project " + root + ": " + e.getMessage(), e);
+        }
+        Path walked = Path.of("");
+        for (int i = 0; i < relative.getNameCount() - 1; i++) {
+            Path component = relative.getName(i);
+            walked = walked.resolve(component);
+            try (SecureDirectoryStream<Path> parent = directory) {
+                directory = parent.newDirectoryStream(component, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException | NotDirectoryException e) {
+                throw SwarmException.badInput("no directory " + walked + " for " + path);
+            } catch (FileSystemException e) { // ELOOP: the component is a link
+                throw SwarmException.badInput(path + " is outside the project or goes through a link (" + walked + ")");
+            } catch (IOException e) {
+                throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot open " + walked + ": " + e.getMessage(), e);
+            }
+        }
+        return directory;
+    }
 
-        Staged(Path draft, Path target, long size) {
-            this.draft = draft;
+    private static Optional<PosixFileAttributes> attributes(SecureDirectoryStream<Path> directory, Path name) throws IOException {
+        try {
+            return Optional.of(directory.getFileAttributeView(name, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes());
+        } catch (NoSuchFileException absent) {
+            return Optional.empty();
+        }
+    }
+
+    /** A name beside {@code name}, hidden, naming this process (so leftovers of a dead one can be told apart). */
+    private static Path sibling(Path name, String suffix) {
+        return Path.of("." + name + "." + ProcessHandle.current().pid() + "." + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt())
+                + suffix);
+    }
+
+    /** Drafts and kept old files that a process killed mid-write left in this directory. */
+    private static void removeLeftovers(SecureDirectoryStream<Path> directory) {
+        for (Path entry : directory) {
+            String name = entry.getFileName().toString();
+            String suffix = name.endsWith(DRAFT) ? DRAFT : name.endsWith(PREVIOUS) ? PREVIOUS : null;
+            if (name.startsWith(".") && suffix != null && writerGone(name.substring(0, name.length() - suffix.length()))) {
+                deleteQuietly(directory, entry.getFileName());
+            }
+        }
+    }
+
+    /** Whether the writer the name (".NAME.PID.RANDOM" without its suffix) names has ended. */
+    private static boolean writerGone(String name) {
+        String[] parts = name.split("\\.");
+        if (parts.length < 4) {
+            return false;
+        }
+        try {
+            return ProcessHandle.of(Long.parseLong(parts[parts.length - 2])).isEmpty();
+        } catch (NumberFormatException notOurs) {
+            return false;
+        }
+    }
+
+    private static void deleteQuietly(SecureDirectoryStream<Path> directory, Path name) {
+        try {
+            directory.deleteFile(name);
+        } catch (IOException alreadyGone) {
+            // a leftover another writer removed first, or one a later write removes
+        }
+    }
+
+    private static void closeDirectory(SecureDirectoryStream<Path> directory) {
+        try {
+            directory.close();
+        } catch (IOException ignored) {
+            // a directory handle: nothing was written through it
+        }
+    }
+
+    /**
+     * The draft, until it is renamed over the target; then the target, with its old file kept
+     * until the transaction that put it in place ends.
+     */
+    private static final class Staged implements Fencing.StagedWrite, Tx.OutsideEffect {
+        private final SecureDirectoryStream<Path> directory;
+        private final Path target;
+        private final Path name;
+        private final Path draft;
+        private final long size;
+        private final boolean replaces;
+        private Path previous;
+        private boolean inPlace;
+        private boolean closed;
+
+        Staged(SecureDirectoryStream<Path> directory, Path target, Path name, Path draft, long size, boolean replaces) {
+            this.directory = directory;
             this.target = target;
+            this.name = name;
+            this.draft = draft;
             this.size = size;
+            this.replaces = replaces;
         }
 
         @Override
@@ -88,29 +208,87 @@ public final class FencedFiles implements Fencing.Stager {
         }
 
         @Override
-        public void putInPlace() {
+        public void putInPlace(Tx tx) {
             if (inPlace) {
-                return; // the store ran the transaction again: the check passed again, the content is there
+                return; // joined a transaction that put it in place already
             }
             try {
-                Files.move(draft, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                inPlace = true;
-                try (FileChannel directory = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
-                    directory.force(true); // the rename itself reaches the disk
+                if (replaces) {
+                    previous = sibling(name, PREVIOUS);
+                    keepPrevious();
                 }
+                directory.move(draft, directory, name);
+                inPlace = true;
+                flushDirectory();
             } catch (IOException e) {
                 throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot put " + target + " in place: " + e.getMessage(), e);
+            }
+            tx.enlist(this);
+        }
+
+        /** A hard link to the old file, checked to be that file (the link is made by path, the one step not done in the opened directory). */
+        private void keepPrevious() throws IOException {
+            Path directoryPath = target.getParent();
+            Files.createLink(directoryPath.resolve(previous), directoryPath.resolve(name));
+            Object kept = directory.getFileAttributeView(previous, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes().fileKey();
+            Object old = directory.getFileAttributeView(name, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes().fileKey();
+            if (!kept.equals(old)) {
+                throw new IOException("the directory changed during the write");
+            }
+        }
+
+        @Override
+        public void settle(boolean committed) {
+            if (!inPlace) {
+                return;
+            }
+            inPlace = false;
+            try {
+                if (!committed) {
+                    takeBack();
+                }
+            } catch (IOException e) {
+                throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot take back the write of " + target + ": " + e.getMessage(), e);
+            } finally {
+                if (previous != null) {
+                    deleteQuietly(directory, previous);
+                    previous = null;
+                }
+                if (closed) {
+                    closeDirectory(directory);
+                }
+            }
+        }
+
+        /**
+         * Puts the old file back in one rename (or removes the new one); the new content stays as
+         * the draft (a link), for the store's retry of the transaction, unless the write is over.
+         */
+        private void takeBack() throws IOException {
+            if (!closed) {
+                Files.createLink(target.resolveSibling(draft), target);
+            }
+            if (previous != null) {
+                directory.move(previous, directory, name);
+                previous = null;
+            } else {
+                directory.deleteFile(name);
+            }
+            flushDirectory();
+        }
+
+        private void flushDirectory() throws IOException {
+            try (FileChannel channel = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
+                channel.force(true); // the rename itself reaches the disk
             }
         }
 
         @Override
         public void close() {
+            closed = true;
             if (!inPlace) {
-                try {
-                    Files.deleteIfExists(draft);
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot remove the draft " + draft, e);
-                }
+                deleteQuietly(directory, draft);
+                closeDirectory(directory);
             }
         }
     }

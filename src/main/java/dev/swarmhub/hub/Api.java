@@ -9,6 +9,7 @@ import dev.swarmhub.kernel.Durations;
 import dev.swarmhub.kernel.Limits;
 import dev.swarmhub.kernel.RateLimitedException;
 import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.leases.LeaseOperations;
 import dev.swarmhub.leases.ResourceParser;
 import dev.swarmhub.processes.ProcessOperations;
 import dev.swarmhub.processes.Run;
@@ -54,6 +55,9 @@ import tools.jackson.databind.type.LogicalType;
 final class Api extends HttpServlet {
 
     static final int MAX_BODY = 64 * 1024;
+    /** A fenced write's body: its content at its largest, with room for JSON's escapes. */
+    static final int MAX_WRITE_BODY = 2 * LeaseOperations.FencedWrite.LARGEST_CONTENT_BYTES + MAX_BODY;
+    private static final String FENCED_WRITE = "POST /locks/write";
     private static final int DISCARD_LIMIT = 1024 * 1024;
     private static final TypeReference<Map<String, Object>> DOCUMENT = new TypeReference<>() {
     };
@@ -184,7 +188,7 @@ final class Api extends HttpServlet {
                 events.stream(caller, guard.credentialCheck(request), request, response);
                 return;
             }
-            String body = request.getMethod().equals("POST") ? readBody(request) : "";
+            String body = request.getMethod().equals("POST") ? readBody(request, route.equals(FENCED_WRITE) ? MAX_WRITE_BODY : MAX_BODY) : "";
             String key = request.getHeader("Idempotency-Key");
             Answer answer = key == null || !request.getMethod().equals("POST") || isWaiting(route, body)
                     ? route(route, caller, request, response, body)
@@ -224,9 +228,10 @@ final class Api extends HttpServlet {
         }
     }
 
-    static String readBody(HttpServletRequest request) throws IOException {
-        if (request.getContentLengthLong() > MAX_BODY) {
-            throw new BodyTooLarge();
+    /** The request's JSON body, refused (413) when over {@code limit} bytes. */
+    static String readBody(HttpServletRequest request, int limit) throws IOException {
+        if (request.getContentLengthLong() > limit) {
+            throw new BodyTooLarge(limit);
         }
         String type = request.getHeader("Content-Type"); // the header itself: the container's parse fails on a charset it does not know
         if (type != null && !type.split(";", 2)[0].strip().equalsIgnoreCase("application/json")) {
@@ -239,9 +244,9 @@ final class Api extends HttpServlet {
             }
         }
         try (InputStream in = request.getInputStream()) {
-            byte[] bytes = in.readNBytes(MAX_BODY + 1);
-            if (bytes.length > MAX_BODY) {
-                throw new BodyTooLarge();
+            byte[] bytes = in.readNBytes(limit + 1);
+            if (bytes.length > limit) {
+                throw new BodyTooLarge(limit);
             }
             return new String(bytes, StandardCharsets.UTF_8);
         }
@@ -249,8 +254,8 @@ final class Api extends HttpServlet {
 
     /** A body over the limit; mapped to 413. */
     private static final class BodyTooLarge extends SwarmException {
-        BodyTooLarge() {
-            super(Kind.BAD_INPUT, "request body larger than " + MAX_BODY + " bytes");
+        BodyTooLarge(int limit) {
+            super(Kind.BAD_INPUT, "request body larger than " + limit + " bytes");
         }
     }
 

@@ -113,7 +113,7 @@ final class McpService implements AutoCloseable {
 
     /**
      * Runs the hub's request checks before the transport sees a request; refusals are the API's
-     * JSON errors. A POST's body is read here (at most the API's limit, as strictly as the API's:
+     * JSON errors. A POST's body is read here (at most the API's limit for a fenced write, as strictly as the API's:
      * a repeated key is refused), so that a tool call that waits can be dequeued when its client
      * leaves, as over the API, and a subscription to another agent's inbox is refused.
      */
@@ -131,7 +131,7 @@ final class McpService implements AutoCloseable {
                             + " header that initialize answered");
                 }
                 if (http.getMethod().equals("POST")) {
-                    byte[] body = Api.readBody(http).getBytes(StandardCharsets.UTF_8);
+                    byte[] body = Api.readBody(http, Api.MAX_WRITE_BODY).getBytes(StandardCharsets.UTF_8); // any tool call may be a fenced write
                     JsonNode message = Api.tree(body);
                     String refusal = othersInboxSubscription(message, caller, http.getHeader(SESSION_HEADER));
                     if (refusal != null) {

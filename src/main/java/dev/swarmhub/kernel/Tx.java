@@ -52,6 +52,20 @@ public interface Tx {
     /** Deletes the answers stored at or before the time; returns how many. */
     int forgetAnswersStoredBefore(long time);
 
+    /**
+     * Enlists an effect this write made outside the store (a file put in place), to be kept if the
+     * transaction commits and taken back if it does not: the store settles it before it lets go of
+     * its write lock, so no other write comes between. A write may run again after a rollback
+     * (the store retries a batch): then the effect is made, and enlisted, again.
+     */
+    void enlist(OutsideEffect effect);
+
+    /** An effect outside the store that a write keeps or takes back with its transaction. */
+    interface OutsideEffect {
+        /** The transaction committed ({@code committed}) or was rolled back; called once per enlistment. */
+        void settle(boolean committed);
+    }
+
     /** An answer kept for an Idempotency-Key: the request fingerprint, HTTP status and JSON body. */
     record StoredAnswer(String request, int status, String body) {
     }

@@ -35,11 +35,15 @@ public final class Fencing {
 
     /**
      * A write made ready outside the store (durably, but not visible) that a fenced write puts in
-     * place while the store checks the token; closing it drops it unless it was put in place.
+     * place while the store checks the token; closing it drops it unless it was put in place (and
+     * its transaction may still take it back).
      */
     public interface StagedWrite extends AutoCloseable {
-        /** Puts the content in place, atomically. */
-        void putInPlace();
+        /**
+         * Puts the content in place, atomically, as part of {@code tx}: enlisted there, it is
+         * taken back if the transaction does not commit.
+         */
+        void putInPlace(Tx tx);
 
         /** The content's size in bytes, as written. */
         long size();
@@ -68,7 +72,7 @@ public final class Fencing {
             return store.write(tx -> {
                 gate.admit(tx, caller);
                 Lease lease = leaseWithToken(tx, path, token, caller.agentId());
-                staged.putInPlace();
+                staged.putInPlace(tx);
                 tx.appendEvent("lease.fenced-write", caller.agentId(), path.text(), OrderedMap.of("lease", lease.id(), "token", token,
                         "bytes", staged.size()));
                 return lease;

@@ -84,13 +84,20 @@ public final class LeaseOperations {
     public record FencedWrite(
             @Doc(value = "The file to write (relative to the project root)", required = true) String path,
             @Doc(value = "The fencing token of your lease covering the file", required = true) Long token,
-            @Doc(value = "The file's whole new content (UTF-8 text)", required = true) String content) {
+            @Doc(value = "The file's whole new content (UTF-8 text, at most 1 MiB)", required = true) String content) {
+
+        /** The largest content a fenced write takes, from every adapter: a source file, not a data set. */
+        public static final int LARGEST_CONTENT_BYTES = 1024 * 1024;
+
         public FencedWrite {
             if (token == null) {
                 throw SwarmException.badInput("'token' is missing: give the fencing token of your lease covering the file");
             }
             if (content == null) {
                 throw SwarmException.badInput("'content' is missing: give the file's new content");
+            }
+            if (content.length() > LARGEST_CONTENT_BYTES / 3 && content.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > LARGEST_CONTENT_BYTES) {
+                throw SwarmException.badInput("'content' is over 1 MiB: a fenced write takes at most that");
             }
             if (path != null) {
                 java.nio.file.Path named;

@@ -43,6 +43,7 @@ final class JdbcTx implements Tx {
     private final long now;
     /** What this transaction did that waiters should look at again after commit: from its events ({@link Signals#raisedBy}). */
     private final EnumSet<Store.Signal> raised = EnumSet.noneOf(Store.Signal.class);
+    private final List<OutsideEffect> outsideEffects = new ArrayList<>();
 
     /** Each domain's part of a transaction: the domain's interface and the SQL for it. */
     private static final Map<Class<?>, Function<JdbcTx, ?>> PARTS = Map.of(LeaseStore.class, LeaseSql::new,
@@ -77,6 +78,28 @@ final class JdbcTx implements Tx {
 
     Set<Store.Signal> raised() {
         return raised;
+    }
+
+    @Override
+    public void enlist(OutsideEffect effect) {
+        outsideEffects.add(effect);
+    }
+
+    /**
+     * Keeps ({@code committed}) or takes back the effects outside the store, the latest first; a
+     * failure to take one back is added to {@code failure}, the transaction's own.
+     */
+    void settle(boolean committed, Throwable failure) {
+        for (int i = outsideEffects.size() - 1; i >= 0; i--) {
+            try {
+                outsideEffects.get(i).settle(committed);
+            } catch (RuntimeException notSettled) {
+                if (failure != null) {
+                    failure.addSuppressed(notSettled);
+                }
+            }
+        }
+        outsideEffects.clear();
     }
 
     @Override

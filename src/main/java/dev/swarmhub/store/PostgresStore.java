@@ -233,10 +233,11 @@ public final class PostgresStore implements Store {
 
     private <T> T inTransaction(boolean writes, Function<Tx, T> work) {
         try (Connection connection = connect(); TransactionStatements statements = new TransactionStatements(connection, address)) {
+            JdbcTx tx = null;
             try {
                 statements.run(writes ? "SELECT set_config('idle_in_transaction_session_timeout', '" + writeIdleLimit.toMillis() + "', true), "
                         + "pg_advisory_xact_lock(" + WRITE_LOCK + ")" : "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-                JdbcTx tx = new JdbcTx(statements, PostgresDialect.INSTANCE, clock != null ? clock.millis() : databaseTime(statements));
+                tx = new JdbcTx(statements, PostgresDialect.INSTANCE, clock != null ? clock.millis() : databaseTime(statements));
                 if (writes) {
                     currentWrite.set(tx);
                 }
@@ -248,20 +249,34 @@ public final class PostgresStore implements Store {
                     notify.execute();
                 }
                 connection.commit();
+                tx.settle(true, null);
                 raised.forEach(signals::raise); // at once here; the other hubs by the notification
                 return result;
             } catch (SQLException e) {
-                rollback(connection);
-                throw statements.failure("", "store transaction failed", e);
-            } catch (RuntimeException | Error failure) {
-                rollback(connection);
-                throw failure;
+                throw rolledBack(connection, tx, statements.failure("", "store transaction failed", e));
+            } catch (RuntimeException failure) {
+                throw rolledBack(connection, tx, failure);
+            } catch (Error failure) {
+                throw rolledBack(connection, tx, failure);
             } finally {
                 currentWrite.remove();
             }
         } catch (SQLException closing) {
             throw new StoreException("store connection failed", closing);
         }
+    }
+
+    /**
+     * Rolls the transaction back and takes back its effects outside the store; returns the
+     * failure. A commit whose answer was lost counts as rolled back: a file taken back although
+     * its write was recorded does less harm than a file written under a lease that may be lost.
+     */
+    private static <F extends Throwable> F rolledBack(Connection connection, JdbcTx tx, F failure) {
+        rollback(connection);
+        if (tx != null) {
+            tx.settle(false, failure);
+        }
+        return failure;
     }
 
     private static long databaseTime(TransactionStatements statements) throws SQLException {

@@ -176,17 +176,20 @@ public final class SqliteStore implements Store {
      * One transaction over the batch; returns the signals its commit raised. Without savepoints
      * ({@code isolated} false), a failing work of a larger batch rolls everything back and the
      * answer is null: run the batch again, isolated. A lone work's failure is its own answer.
+     * Effects outside the store are settled with the transaction that made them, under the lock.
      */
     private Set<Store.Signal> runBatch(List<Pending<?>> batch, boolean isolated) {
         EnumSet<Store.Signal> raised = EnumSet.noneOf(Store.Signal.class);
+        List<JdbcTx> ran = new ArrayList<>();
         StatementCache connection = writer();
         try {
             run(connection, "BEGIN IMMEDIATE");
             for (Pending<?> item : batch) {
                 if (isolated) {
-                    raised.addAll(applyInSavepoint(connection, item));
-                } else if (!applyDirectly(connection, item, raised)) {
+                    raised.addAll(applyInSavepoint(connection, item, ran));
+                } else if (!applyDirectly(connection, item, ran, raised)) {
                     rollback(connection);
+                    ran.forEach(tx -> tx.settle(false, item.failure));
                     if (batch.size() == 1) {
                         return Set.of();
                     }
@@ -196,9 +199,11 @@ public final class SqliteStore implements Store {
             }
             refuseIfFileReplaced();
             run(connection, "COMMIT");
+            ran.forEach(tx -> tx.settle(true, null));
             return raised;
         } catch (RuntimeException | Error storeFailed) {
             rollback(connection);
+            ran.forEach(tx -> tx.settle(false, storeFailed));
             for (Pending<?> item : batch) {
                 if (item.failure == null) {
                     item.failure = storeFailed; // its work ran, but nothing of it was committed
@@ -226,9 +231,10 @@ public final class SqliteStore implements Store {
         }
     }
 
-    /** Runs one queued write as part of the transaction; false (its failure recorded) when it failed. */
-    private boolean applyDirectly(StatementCache connection, Pending<?> item, Set<Store.Signal> raised) {
+    /** Runs one queued write as part of the transaction (its tx added to {@code ran}); false (its failure recorded) when it failed. */
+    private boolean applyDirectly(StatementCache connection, Pending<?> item, List<JdbcTx> ran, Set<Store.Signal> raised) {
         JdbcTx tx = new JdbcTx(connection, SqliteDialect.INSTANCE, item.now(clock));
+        ran.add(tx);
         currentWrite.set(tx);
         try {
             item.apply(tx);
@@ -242,19 +248,21 @@ public final class SqliteStore implements Store {
         }
     }
 
-    /** Runs one queued write in a savepoint; returns the signals it raised. */
-    private Set<Store.Signal> applyInSavepoint(StatementCache connection, Pending<?> item) {
+    /** Runs one queued write in a savepoint (its tx added to {@code ran} if it stays in the transaction); returns the signals it raised. */
+    private Set<Store.Signal> applyInSavepoint(StatementCache connection, Pending<?> item, List<JdbcTx> ran) {
         run(connection, "SAVEPOINT write");
         JdbcTx tx = new JdbcTx(connection, SqliteDialect.INSTANCE, item.now(clock));
         currentWrite.set(tx);
         try {
             item.apply(tx);
             run(connection, "RELEASE write");
+            ran.add(tx);
             return tx.raised();
         } catch (RuntimeException | Error failure) {
             item.failure = failure;
             run(connection, "ROLLBACK TO write");
             run(connection, "RELEASE write");
+            tx.settle(false, failure);
             return Set.of();
         } finally {
             currentWrite.remove();

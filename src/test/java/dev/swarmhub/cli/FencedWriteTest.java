@@ -113,6 +113,10 @@ class FencedWriteTest {
         CliRunner.Result missingToken = cli.run(alice, "write", "bin/run.sh", "--from", "new.txt");
         assertThat(missingToken.exitCode()).isEqualTo(2);
         assertThat(missingToken.err()).contains("--fencing-token");
+        CliRunner.Result noContent = cli.run(alice, "write", "bin/run.sh", "--fencing-token", Long.toString(token));
+        assertThat(noContent.exitCode()).as("no --from: nothing read from an empty standard input").isEqualTo(2);
+        assertThat(noContent.err()).contains("--from");
+        assertThat(Files.readString(script)).isEqualTo("#!/bin/sh\necho new\n");
         assertThat(drafts()).isEmpty();
     }
 

@@ -22,6 +22,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -450,6 +451,20 @@ class McpTest {
             assertThat(outcome).as("the waiting call gets an answer, not a dropped connection").isInstanceOf(JsonNode.class);
             assertThat(((JsonNode) outcome).path("error").path("message").asString()).contains("interrupted");
         }
+    }
+
+    @Test
+    void aFencedWriteTakesASourceFileLargerThanOtherRequestsUpToOneMebibyte() throws Exception {
+        McpSyncClient writer = http(operatorToken);
+        call(writer, "register_agent", Map.of("id", "writer"));
+        long token = call(writer, "acquire_locks", Map.of("resources", List.of("big.txt"))).get("leases").get(0).get("token").asLong();
+        String source = "line of a generated source file\n".repeat(10_000); // 320 KB: over the 64 KB other requests take
+        call(writer, "write_file_fenced", Map.of("path", "big.txt", "token", token, "content", source));
+        assertThat(Files.readString(project.resolve("big.txt"))).isEqualTo(source);
+
+        JsonNode refused = error(writer, "write_file_fenced", Map.of("path", "big.txt", "token", token, "content", "y".repeat(1024 * 1024 + 1)));
+        assertThat(refused.get("message").asString()).contains("'content' is over 1 MiB");
+        assertThat(Files.readString(project.resolve("big.txt"))).as("unchanged").isEqualTo(source);
     }
 
     @Test

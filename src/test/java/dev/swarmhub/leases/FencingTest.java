@@ -8,6 +8,7 @@ import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.EventLog;
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.kernel.Tx;
 import dev.swarmhub.testing.FakeProcesses;
 import dev.swarmhub.testing.MutableClock;
 import dev.swarmhub.testing.TestGate;
@@ -230,10 +231,16 @@ class FencingTest {
                 private boolean done;
 
                 @Override
-                public void putInPlace() {
-                    if (!done) { // as the real one: the store may run a transaction again (a batch isolated after a failure)
+                public void putInPlace(Tx tx) {
+                    if (!done) { // as the real one: taken back if the transaction does not commit, put in place again if it runs again
                         inPlace.add(path.text() + "=" + content);
                         done = true;
+                        tx.enlist(committed -> {
+                            if (!committed) {
+                                inPlace.remove(path.text() + "=" + content);
+                                done = false;
+                            }
+                        });
                     }
                 }
 

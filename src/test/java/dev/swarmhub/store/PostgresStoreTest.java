@@ -42,7 +42,7 @@ class PostgresStoreTest {
     /**
      * A hub that stops mid-write (paused, cut off) holds the write lock only until the database
      * ends its idle transaction: the other hubs' writes go on, and the stopped write fails, stored
-     * nothing, instead of committing later.
+     * nothing, instead of committing later; what it did outside the store is taken back.
      */
     @Test
     void aWriteLeftIdleLosesTheWriteLockAfterItsLimitAndStoresNothing() throws Exception {
@@ -51,10 +51,12 @@ class PostgresStoreTest {
              java.util.concurrent.ExecutorService hubs = java.util.concurrent.Executors.newCachedThreadPool()) {
             CountDownLatch holding = new CountDownLatch(1);
             CountDownLatch resume = new CountDownLatch(1);
+            List<Boolean> settled = new java.util.concurrent.CopyOnWriteArrayList<>();
             java.util.concurrent.CompletableFuture<Object> stopped = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                 try {
                     return paused.write(tx -> {
                         tx.putSetting("written-by", "the paused hub");
+                        tx.enlist(settled::add); // as a fenced write's file put in place
                         holding.countDown();
                         try {
                             resume.await(); // the hub stops here, inside its write
@@ -74,6 +76,7 @@ class PostgresStoreTest {
             }), hubs).get(60, java.util.concurrent.TimeUnit.SECONDS); // without the limit it blocks for as long as the paused write is held
             resume.countDown();
             assertThat(stopped.get()).as("the idle write's outcome").isInstanceOf(SwarmException.class);
+            assertThat(settled).as("its effect outside the store, taken back").containsExactly(false);
             assertThat(other.read(tx -> tx.setting("written-by")).orElseThrow()).isEqualTo("another hub");
         }
     }

@@ -152,6 +152,101 @@ public abstract class StoreContractTest {
     }
 
     @Test
+    void anEffectOutsideTheStoreIsKeptWithItsCommitAndTakenBackWithItsRollback() {
+        List<String> settled = new ArrayList<>();
+        inWrite(tx -> tx.enlist(committed -> settled.add("committed " + committed)));
+        assertThat(settled).containsExactly("committed true");
+
+        settled.clear();
+        IllegalStateException failure = new IllegalStateException("fails after its effect");
+        assertThatThrownBy(() -> inWrite(tx -> {
+            tx.enlist(committed -> settled.add("first " + committed));
+            tx.enlist(committed -> settled.add("second " + committed));
+            throw failure;
+        })).isSameAs(failure);
+        assertThat(settled).as("taken back, the latest first").containsExactly("second false", "first false");
+
+        settled.clear();
+        assertThatThrownBy(() -> inWrite(outer -> {
+            inWrite(inner -> inner.enlist(committed -> settled.add("joined " + committed)));
+            assertThat(settled).as("not settled when the joined write returns").isEmpty();
+            throw failure;
+        })).isSameAs(failure);
+        assertThat(settled).containsExactly("joined false");
+
+        settled.clear();
+        RuntimeException notTakenBack = new IllegalStateException("cannot take it back");
+        assertThatThrownBy(() -> inWrite(tx -> {
+            tx.enlist(committed -> {
+                throw notTakenBack;
+            });
+            tx.enlist(committed -> settled.add("other " + committed));
+            throw failure;
+        })).isSameAs(failure).satisfies(thrown -> assertThat(thrown.getSuppressed()).contains(notTakenBack));
+        assertThat(settled).as("one that fails does not stop the others").containsExactly("other false");
+    }
+
+    /**
+     * Concurrent writes (which a store may commit in batches, and run again after one fails): each
+     * write's effects end settled as its caller was answered, kept only with a commit, taken back
+     * before any retry, never kept twice.
+     */
+    @Test
+    void concurrentWritesSettleTheirEffectsAsTheirCallersAreAnswered() throws Exception {
+        int threads = 8;
+        int writesEach = 40;
+        Map<String, List<Boolean>> settled = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, Boolean> answered = new java.util.concurrent.ConcurrentHashMap<>();
+        Map<String, Integer> enlisted = new java.util.concurrent.ConcurrentHashMap<>();
+        CountDownLatch start = new CountDownLatch(1);
+        List<CompletableFuture<Void>> writers = new ArrayList<>();
+        try (java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads)) {
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                writers.add(CompletableFuture.runAsync(() -> {
+                    awaitQuietly(start);
+                    for (int i = 0; i < writesEach; i++) {
+                        String write = thread + "-" + i;
+                        boolean fails = (thread + i) % 3 == 0;
+                        try {
+                            inWrite(tx -> {
+                                tx.putSetting("write-" + write, "done");
+                                enlisted.merge(write, 1, Integer::sum);
+                                tx.enlist(committed -> settled.computeIfAbsent(write, w -> new java.util.concurrent.CopyOnWriteArrayList<>())
+                                        .add(committed));
+                                if (fails) {
+                                    throw new IllegalStateException("write " + write + " fails");
+                                }
+                            });
+                            answered.put(write, true);
+                        } catch (IllegalStateException expected) {
+                            answered.put(write, false);
+                        }
+                    }
+                }, pool));
+            }
+            start.countDown();
+            CompletableFuture.allOf(writers.toArray(CompletableFuture[]::new)).get(2, TimeUnit.MINUTES);
+        }
+        assertThat(answered).hasSize(threads * writesEach);
+        answered.forEach((write, committed) -> {
+            List<Boolean> outcomes = settled.get(write);
+            assertThat(outcomes).as(write + ": settled once per time its effect was made").hasSize(enlisted.get(write));
+            assertThat(outcomes.subList(0, outcomes.size() - 1)).as(write + ": only take-backs before the last").doesNotContain(true);
+            assertThat(outcomes.getLast()).as(write + ": settled as answered").isEqualTo(committed);
+            assertThat(readOptional(tx -> tx.setting("write-" + write)).isPresent()).as(write + " stored").isEqualTo(committed);
+        });
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
     void aReadSeesTheSnapshotItStartedOn() throws Exception {
         inWrite(tx -> tx.putSetting("x", "1"));
         CountDownLatch readLooked = new CountDownLatch(1);

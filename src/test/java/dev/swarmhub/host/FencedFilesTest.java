@@ -1,0 +1,134 @@
+package dev.swarmhub.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.swarmhub.kernel.Store;
+import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.leases.Fencing;
+import dev.swarmhub.leases.Resource;
+import dev.swarmhub.testing.TestStores;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A fenced write's file goes with the store's transaction: put in place when it commits, the old
+ * file back when it does not (a failed commit, a hub cut off from the database mid-write), again
+ * when the store runs it again; and nothing left beside the file, not even by a writer killed
+ * mid-write.
+ */
+class FencedFilesTest {
+
+    private static final Resource FILE = Resource.ofCanonical("src/app.py");
+
+    @TempDir
+    Path project;
+
+    private Store store;
+    private FencedFiles files;
+
+    @BeforeEach
+    void openStore() throws IOException {
+        Files.createDirectories(project.resolve("src"));
+        Files.writeString(project.resolve("src/app.py"), "old\n");
+        store = TestStores.open(project);
+        files = new FencedFiles(project);
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+    }
+
+    @Test
+    void aWriteWhoseTransactionRollsBackLeavesTheOldFileAndRunsAgainWhenTheStoreRetriesIt() throws IOException {
+        try (Fencing.StagedWrite staged = files.stage(FILE, "new\n")) {
+            assertThatThrownBy(() -> store.write(tx -> {
+                staged.putInPlace(tx);
+                assertThat(read()).as("in place inside the transaction").isEqualTo("new\n");
+                throw new IllegalStateException("the commit failed");
+            })).hasMessage("the commit failed");
+            assertThat(read()).as("the old file, back").isEqualTo("old\n");
+
+            store.write(tx -> { // the store runs the same write again
+                staged.putInPlace(tx);
+                return null;
+            });
+            assertThat(read()).isEqualTo("new\n");
+        }
+        assertThat(beside()).as("no draft, no old file kept").containsExactly("app.py");
+    }
+
+    @Test
+    void aWriteJoiningATransactionThatFailsAfterItReturnedIsTakenBack() throws IOException {
+        Files.writeString(project.resolve("src/other.py"), "other\n");
+        assertThatThrownBy(() -> store.write(outer -> {
+            try (Fencing.StagedWrite staged = files.stage(FILE, "new\n"); Fencing.StagedWrite created = files.stage(Resource.ofCanonical(
+                    "src/created.py"), "created\n")) {
+                staged.putInPlace(outer);
+                created.putInPlace(outer);
+            }
+            throw new IllegalStateException("the answer could not be stored");
+        })).hasMessage("the answer could not be stored");
+        assertThat(read()).isEqualTo("old\n");
+        assertThat(beside()).as("the created file removed, nothing else left").containsExactly("app.py", "other.py");
+    }
+
+    @Test
+    void draftsAndOldFilesOfAWriterThatDiedAreRemovedByTheNextWriteThere() throws IOException {
+        long noSuchProcess = Long.MAX_VALUE;
+        long alive = ProcessHandle.current().pid();
+        Path src = project.resolve("src");
+        Files.writeString(src.resolve(".app.py." + noSuchProcess + ".1f2e3d4c.swarm-write"), "a dead writer's draft");
+        Files.writeString(src.resolve(".app.py." + noSuchProcess + ".5a6b7c8d.swarm-previous"), "a dead writer's old file");
+        Files.writeString(src.resolve(".app.py." + alive + ".0a0b0c0d.swarm-write"), "a live writer's draft");
+        Files.writeString(src.resolve(".notes.swarm-write"), "not named by a writer");
+
+        try (Fencing.StagedWrite staged = files.stage(FILE, "new\n")) {
+            store.write(tx -> {
+                staged.putInPlace(tx);
+                return null;
+            });
+        }
+        assertThat(read()).isEqualTo("new\n");
+        assertThat(beside()).containsExactly(".app.py." + alive + ".0a0b0c0d.swarm-write", ".notes.swarm-write", "app.py");
+    }
+
+    @Test
+    void aLinkIsNeitherWrittenThroughNorReplaced() throws IOException {
+        Path elsewhere = Files.createTempDirectory(project.getParent(), "elsewhere");
+        Files.writeString(elsewhere.resolve("target.py"), "outside\n");
+        Files.createSymbolicLink(project.resolve("src/link.py"), elsewhere.resolve("target.py"));
+        Files.createSymbolicLink(project.resolve("linked"), elsewhere);
+
+        assertThatThrownBy(() -> files.stage(Resource.ofCanonical("src/link.py"), "new\n")).isInstanceOf(SwarmException.class)
+                .hasMessageContaining("src/link.py is not a regular file");
+        assertThatThrownBy(() -> files.stage(Resource.ofCanonical("linked/target.py"), "new\n")).isInstanceOf(SwarmException.class)
+                .hasMessageContaining("goes through a link (linked)");
+        assertThat(Files.readString(elsewhere.resolve("target.py"))).isEqualTo("outside\n");
+        try (Stream<Path> listed = Files.list(elsewhere)) {
+            assertThat(listed.map(file -> file.getFileName().toString()).toList()).containsExactly("target.py");
+        }
+    }
+
+    private String read() {
+        try {
+            return Files.readString(project.resolve("src/app.py"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private List<String> beside() throws IOException {
+        try (Stream<Path> listed = Files.list(project.resolve("src"))) {
+            return listed.map(file -> file.getFileName().toString()).sorted().toList();
+        }
+    }
+}
