@@ -8,6 +8,7 @@ import dev.swarmhub.leases.LeaseConflictException;
 import dev.swarmhub.leases.Mode;
 import dev.swarmhub.leases.Resource;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -65,7 +66,8 @@ final class GuardCommand {
         }
     }
 
-    @Command(name = "check", description = "What the hook runs: refuse if a staged file is under another agent's exclusive lease.")
+    @Command(name = "check", description = "What the hook runs: refuse if a staged file is under another agent's exclusive lease, "
+            + "or the committing agent lost its lease on it (expired, force-released) and has not taken it again.")
     static final class Check implements Callable<Integer> {
         @ParentCommand
         GuardCommand guard;
@@ -76,6 +78,7 @@ final class GuardCommand {
             boolean advisory = "warn".equals(swarm.environment("SWARM_GUARD"));
             String committer = null;
             List<LeaseConflictException.Conflict> blocking = new ArrayList<>();
+            List<String> lostLeases = new ArrayList<>();
             try (CommandServices services = swarm.services()) {
                 committer = committer(swarm, services);
                 var parser = swarm.resourceParser();
@@ -91,6 +94,10 @@ final class GuardCommand {
                             blocking.add(new LeaseConflictException.Conflict(resource, lease));
                         }
                     }
+                    if (committer != null) {
+                        services.leases.lostLease(committer, resource).ifPresent(lost -> lostLeases.add(resource + ": your lease on "
+                                + lost.resource() + " (token " + lost.token() + ") " + lost.how() + " at " + Instant.ofEpochMilli(lost.at())));
+                    }
                 }
             } catch (SwarmException unreachable) {
                 if (unreachable.kind() != SwarmException.Kind.INTERNAL && unreachable.kind() != SwarmException.Kind.UNAVAILABLE) {
@@ -99,17 +106,25 @@ final class GuardCommand {
                 throw new SwarmException(unreachable.kind(), "swarm guard cannot read the lease store, so it refuses the commit"
                         + " (SWARM_GUARD=warn commits anyway): " + unreachable.getMessage(), unreachable);
             }
-            if (blocking.isEmpty()) {
+            if (blocking.isEmpty() && lostLeases.isEmpty()) {
                 return swarm.output.result(Output.document("allowed", true), "");
             }
-            LeaseConflictException refused = new LeaseConflictException(blocking, List.of(), false);
-            if (advisory) {
-                swarm.output.warning("swarm guard (advisory): " + refused.getMessage());
-                return swarm.output.result(Output.document("allowed", true, "warnings", refused.getMessage()), "");
+            List<String> reasons = new ArrayList<>();
+            if (!blocking.isEmpty()) {
+                reasons.add(new LeaseConflictException(blocking, List.of(), false).getMessage() + (committer != null ? ""
+                        : swarm.agentOrNull() == null ? " (no SWARM_AGENT set: every exclusive lease counts)"
+                        : " (SWARM_AGENT=" + swarm.agentOrNull() + " without its valid SWARM_TOKEN: every exclusive lease counts)"));
             }
-            throw SwarmException.denied("commit refused by swarm guard: " + refused.getMessage() + (committer != null ? ""
-                    : swarm.agentOrNull() == null ? " (no SWARM_AGENT set: every exclusive lease counts)"
-                    : " (SWARM_AGENT=" + swarm.agentOrNull() + " without its valid SWARM_TOKEN: every exclusive lease counts)"));
+            if (!lostLeases.isEmpty()) { // another agent may have changed the file since: committing the edit made under the lease may undo that
+                reasons.add("you lost the lease your edit was made under: " + String.join("; ", lostLeases)
+                        + " (take the lease again, check the file, then commit)");
+            }
+            String refusal = String.join("; and ", reasons);
+            if (advisory) {
+                swarm.output.warning("swarm guard (advisory): " + refusal);
+                return swarm.output.result(Output.document("allowed", true, "warnings", refusal), "");
+            }
+            throw SwarmException.denied("commit refused by swarm guard: " + refusal);
         }
 
         /**

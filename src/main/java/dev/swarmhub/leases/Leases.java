@@ -1,5 +1,6 @@
 package dev.swarmhub.leases;
 
+import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.kernel.Gate;
 import dev.swarmhub.kernel.Limits;
@@ -469,6 +470,55 @@ public final class Leases {
     public List<Lease> who(Resource resource) {
         gate.sweepBeforeRead();
         return store.read(tx -> liveLeasesOverlapping(tx, resource));
+    }
+
+    /** A lease its holder did not let go of while it was live: it expired, or another released it (the operator, the sweep of a dead agent). */
+    public record LostLease(Resource resource, long token, String how, long at) {
+    }
+
+    /** How many of an agent's latest lease endings of each kind {@link #lostLease} looks through. */
+    static final int ENDINGS_LOOKED_AT = 500;
+
+    /**
+     * The agent's latest lease overlapping {@code path} when it was lost rather than let go, and
+     * the agent holds no live lease there now: a commit of the path by that agent may undo the
+     * work of whoever held it since. Empty when its latest one is live or was released in time.
+     */
+    public Optional<LostLease> lostLease(String agent, Resource path) {
+        gate.sweepBeforeRead();
+        return store.read(tx -> {
+            List<Lease> rows = LeaseStore.in(tx).leasesIn(path.scope()).stream()
+                    .filter(lease -> lease.agent().equals(agent) && lease.resource().overlaps(path)).toList();
+            if (rows.stream().anyMatch(lease -> lease.liveAt(tx.now()))) {
+                return Optional.empty();
+            }
+            long latestAt = Long.MIN_VALUE;
+            Optional<LostLease> latest = Optional.empty();
+            for (Lease expired : rows) { // expired, not yet cleaned up
+                if (expired.expiresAt() > latestAt) {
+                    latestAt = expired.expiresAt();
+                    latest = Optional.of(new LostLease(expired.resource(), expired.token(), "expired", expired.expiresAt()));
+                }
+            }
+            for (String kind : List.of("lease.released", "lease.force-released", "lease.expired")) {
+                for (Event ended : tx.latestEvents(agent, kind, ENDINGS_LOOKED_AT)) {
+                    Resource resource = Resource.ofCanonical(ended.resource());
+                    if (ended.at() <= latestAt || !resource.overlaps(path)) {
+                        continue;
+                    }
+                    latestAt = ended.at();
+                    long token = ((Number) ended.details().get("token")).longValue();
+                    long expiredAt = ((Number) ended.details().get("expiresAt")).longValue();
+                    latest = switch (kind) {
+                        case "lease.released" -> Boolean.TRUE.equals(ended.details().get("wasExpired"))
+                                ? Optional.of(new LostLease(resource, token, "expired before it was released", expiredAt)) : Optional.empty();
+                        case "lease.force-released" -> Optional.of(new LostLease(resource, token, "was force-released", ended.at()));
+                        default -> Optional.of(new LostLease(resource, token, "expired", expiredAt));
+                    };
+                }
+            }
+            return latest;
+        });
     }
 
     /** Live waiters, per resource in arrival order (the order they are served in); no dead agent's. */

@@ -3,6 +3,7 @@ package dev.swarmhub.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.swarmhub.host.Worktrees;
+import dev.swarmhub.testing.Await;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -119,6 +120,31 @@ class GuardTest {
         Result warned = commit(Map.of("SWARM_AGENT", "B", "SWARM_GUARD", "warn"), "src/c.py");
         assertThat(warned.exitCode()).isZero();
         assertThat(warned.err()).contains("advisory", "held by A");
+    }
+
+    @Test
+    void aCommitOfFilesWhoseLeaseTheCommitterLostIsRefusedUntilItTakesTheLeaseAgain() throws Exception {
+        Map<String, String> a = Map.of("SWARM_AGENT", "A", "SWARM_TOKEN", tokenOfA);
+        Result forced = swarm(Map.of("SWARM_TOKEN", dev.swarmhub.host.OperatorToken.readOrCreate(repo)), "lock", "release-agent", "A",
+                "--resource", "src/*.py", "--reason", "stuck");
+        assertThat(forced.exitCode()).as(forced.err()).isZero();
+        Result refused = commit(a, "src/a.py");
+        assertThat(refused.exitCode()).isNotZero();
+        assertThat(refused.err()).contains("you lost the lease your edit was made under: src/a.py: your lease on src/*.py (token ",
+                ") was force-released at ", "take the lease again");
+        Result warned = commit(Map.of("SWARM_AGENT", "A", "SWARM_TOKEN", tokenOfA, "SWARM_GUARD", "warn"), "src/a.py");
+        assertThat(warned.exitCode()).isZero();
+        assertThat(warned.err()).contains("advisory", "you lost the lease");
+
+        // a lease that expired by the store's clock: the same, until taken again
+        assertThat(swarm(a, "lock", "acquire", "lib/x.py", "--ttl", "1s").exitCode()).isZero();
+        Await.until("A's lease on lib/x.py to expire", () -> swarm(a, "lock", "list", "--mine").out().lines().noneMatch(line -> line.contains("lib/x.py")));
+        Result expired = commit(a, "lib/x.py");
+        assertThat(expired.exitCode()).isNotZero();
+        assertThat(expired.err()).contains("lib/x.py: your lease on lib/x.py (token ", ") expired at ");
+        assertThat(swarm(a, "lock", "acquire", "lib/x.py").exitCode()).isZero();
+        assertThat(commit(a, "lib/x.py").exitCode()).as("held again").isZero();
+        assertThat(commit(Map.of("SWARM_AGENT", "B"), "src/b.py").exitCode()).as("another agent's commit: not A's loss").isZero();
     }
 
     @Test
