@@ -94,10 +94,23 @@ public final class Leases {
         }
     }
 
+    /**
+     * The test switch that breaks acquires on purpose, for the fault runner's own test (never set
+     * in use): conflicts are looked for in a read before the write, as tools without one write
+     * lock did, so two agents can both be granted one file. The fault checker must catch it.
+     */
+    public static final String CHECK_BEFORE_THE_WRITE = "swarm.test.checkLeasesBeforeTheWrite";
+
+    /** With {@link #CHECK_BEFORE_THE_WRITE} set: the conflicts a read sees now; else null (they are looked for in the write). */
+    private List<LeaseConflictException.Conflict> checkedBeforeTheWrite(Request request) {
+        return Boolean.getBoolean(CHECK_BEFORE_THE_WRITE) ? store.read(tx -> conflicts(tx, request, new HashMap<>())) : null;
+    }
+
     /** Grants all resources or none; throws {@link LeaseConflictException} when something is in the way. */
     public List<Lease> acquire(Request request) {
         refuseTaskClaims(request);
-        Attempt attempt = store.write(tx -> attempt(tx, request, 0, 0, null));
+        List<LeaseConflictException.Conflict> checked = checkedBeforeTheWrite(request);
+        Attempt attempt = store.write(tx -> attempt(tx, request, 0, 0, null, checked));
         if (attempt.granted() != null) {
             return attempt.granted();
         }
@@ -126,7 +139,8 @@ public final class Leases {
                 long queuedId = waiterId;
                 long remainingMs = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
                 long freedBefore = store.signalCount(Store.Signal.FREED);
-                Attempt attempt = store.write(tx -> attempt(tx, request, queuedId, tx.now() + remainingMs, queued));
+                List<LeaseConflictException.Conflict> checked = checkedBeforeTheWrite(request);
+                Attempt attempt = store.write(tx -> attempt(tx, request, queuedId, tx.now() + remainingMs, queued, checked));
                 if (attempt.granted() != null) {
                     granted = true;
                     return attempt.granted();
@@ -212,11 +226,14 @@ public final class Leases {
     /**
      * One try inside one transaction; {@code waitDeadline > 0} queues the request when blocked,
      * as {@code queued} (a row queued here counts as live in this process from its transaction on).
+     * {@code checked}: conflicts found before the transaction, with the test switch only.
      */
-    private Attempt attempt(Tx tx, Request request, long waiterId, long waitDeadline, QueuedWait queued) {
+    private Attempt attempt(Tx tx, Request request, long waiterId, long waitDeadline, QueuedWait queued,
+                            List<LeaseConflictException.Conflict> checked) {
         gate.admit(tx, request.caller());
         Map<Resource, Lease> own = new HashMap<>();
-        List<LeaseConflictException.Conflict> conflicts = conflicts(tx, request, own);
+        List<LeaseConflictException.Conflict> found = conflicts(tx, request, own);
+        List<LeaseConflictException.Conflict> conflicts = checked != null ? checked : found;
         List<Waiter> ahead = conflicts.isEmpty() ? waitersAhead(tx, request, waiterId, own) : List.of();
         if (conflicts.isEmpty() && ahead.isEmpty()) {
             if (waiterId != 0) {

@@ -69,6 +69,41 @@ class LeaseRulesTest {
         store.close();
     }
 
+    /** The switch the fault runner's own test breaks acquires with: it does break them (and only while set). */
+    @Test
+    void theTestSwitchThatChecksBeforeTheWriteLetsTwoAgentsHoldOneFile() throws Exception {
+        System.setProperty(Leases.CHECK_BEFORE_THE_WRITE, "true");
+        try {
+            java.util.concurrent.CountDownLatch bothChecked = new java.util.concurrent.CountDownLatch(2);
+            Store racing = new dev.swarmhub.testing.ForwardingStore(store) { // both look before either writes, as two hub threads may
+                @Override
+                public <T> T write(java.util.function.Function<Tx, T> work) {
+                    bothChecked.countDown();
+                    try {
+                        bothChecked.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return store.write(work);
+                }
+            };
+            Leases broken = new Leases(racing, TestGate.OPEN, processes);
+            List<Future<List<Lease>>> grants = new ArrayList<>();
+            for (String agent : List.of("agent-a", "agent-b")) {
+                grants.add(threads.submit(() -> broken.acquire(new Leases.Request(as(agent), List.of(parser.parse("src/a.py")), Mode.EXCLUSIVE,
+                        HOUR, null))));
+            }
+            for (Future<List<Lease>> grant : grants) {
+                assertThat(grant.get(30, TimeUnit.SECONDS)).hasSize(1);
+            }
+            assertThat(leases.who(parser.parse("src/a.py"))).extracting(Lease::agent).containsExactlyInAnyOrder("agent-a", "agent-b");
+        } finally {
+            System.clearProperty(Leases.CHECK_BEFORE_THE_WRITE);
+        }
+        assertThat(catchThrowableOfType(LeaseConflictException.class, () -> acquire("agent-c", HOUR, "src/a.py"))).as("unset: checked in the write")
+                .isNotNull();
+    }
+
     @Test
     void aLeaseIsHeldUntilTheMillisecondItExpiresAndNotAtIt() {
         Lease held = acquire("agent-a", Duration.ofSeconds(1), "src/a.py").get(0);
