@@ -80,7 +80,7 @@ public final class FencedFiles implements Fencing.Stager {
                     out.write(bytes);
                 }
                 ((FileChannel) out).force(true);
-                return new Staged(directory, target, name, draft, out.size(), existing.isPresent());
+                return new Staged(directory, target, name, draft, out.size());
             } catch (IOException | RuntimeException e) {
                 deleteQuietly(directory, draft);
                 throw e;
@@ -188,18 +188,16 @@ public final class FencedFiles implements Fencing.Stager {
         private final Path name;
         private final Path draft;
         private final long size;
-        private final boolean replaces;
         private Path previous;
         private boolean inPlace;
         private boolean closed;
 
-        Staged(SecureDirectoryStream<Path> directory, Path target, Path name, Path draft, long size, boolean replaces) {
+        Staged(SecureDirectoryStream<Path> directory, Path target, Path name, Path draft, long size) {
             this.directory = directory;
             this.target = target;
             this.name = name;
             this.draft = draft;
             this.size = size;
-            this.replaces = replaces;
         }
 
         @Override
@@ -213,7 +211,7 @@ public final class FencedFiles implements Fencing.Stager {
                 return; // joined a transaction that put it in place already
             }
             try {
-                if (replaces) {
+                if (attributes(directory, name).isPresent()) { // now, under the store's lock: another write may have made it since staging
                     previous = sibling(name, PREVIOUS);
                     keepPrevious();
                 }

@@ -82,6 +82,23 @@ class FencedFilesTest {
     }
 
     @Test
+    void aWriteStagedBeforeAnotherCreatedTheFileKeepsThatFileWhenItIsTakenBack() throws IOException {
+        Resource created = Resource.ofCanonical("src/created.py");
+        try (Fencing.StagedWrite first = files.stage(created, "first\n"); Fencing.StagedWrite second = files.stage(created, "second\n")) {
+            store.write(tx -> {
+                second.putInPlace(tx);
+                return null;
+            });
+            assertThatThrownBy(() -> store.write(tx -> {
+                first.putInPlace(tx);
+                throw new IllegalStateException("the commit failed");
+            })).hasMessage("the commit failed");
+        }
+        assertThat(Files.readString(project.resolve("src/created.py"))).as("the committed write, kept").isEqualTo("second\n");
+        assertThat(beside()).containsExactly("app.py", "created.py");
+    }
+
+    @Test
     void draftsAndOldFilesOfAWriterThatDiedAreRemovedByTheNextWriteThere() throws IOException {
         long noSuchProcess = Long.MAX_VALUE;
         long alive = ProcessHandle.current().pid();
