@@ -308,8 +308,18 @@ class EventStreamAttackTest {
             });
         }
         long firstOfTenth = logged(start, null, null).get(9 * 500);
-        for (EventStreamTest.RawStream s : slow) {
-            s.readUntil(firstOfTenth);
+        // all at once: a stream left unread while others are read may pass the hub's idle limit on a loaded machine
+        try (java.util.concurrent.ExecutorService readers = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<Object>> read = new ArrayList<>();
+            for (EventStreamTest.RawStream s : slow) {
+                read.add(readers.submit(() -> {
+                    s.readUntil(firstOfTenth);
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<Object> each : read) {
+                each.get();
+            }
         }
         long after = heapAfterGc();
         double grownMb = (after - before) / 1e6;
