@@ -106,12 +106,15 @@ class MultiHubTest {
     }
 
     /**
-     * One agent sending from every worker on every hub at once (the limit is 10 a minute): the
+     * One agent sending from every worker on every hub at once (the limit is 10 an hour here): the
      * store counts them in its write transaction, so exactly ten are accepted across the hubs
      * and the rest are refused as rate-limited; the inbox holds exactly the accepted ones.
      */
     @Test
     void theRateLimitHoldsAcrossHubs() {
+        // an hour's window: at load 45 the 24 sends took more than a minute, and a minute's window let an 11th in
+        CliRunner cli = new CliRunner(checkouts.getFirst());
+        assertThat(cli.run("config", "messages.rate-limit", "10/1h", "--token", cli.operatorToken()).exitCode()).isZero();
         String sender = identities.get(agentOf(0));
         for (int i = 0; i < workers.size(); i++) {
             workers.get(i).send(sender + "\tsend\t" + agentOf(1) + "\tinfo\tfrom worker " + i + "\t--json");
