@@ -1,0 +1,237 @@
+package dev.swarmhub.faults;
+
+import dev.swarmhub.faults.History.Operation;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The lease register of one resource, as the linearizability search steps it: who holds it (an
+ * exclusive holder, or shared holders), each lease's token and expiry, the highest token granted,
+ * and the store time so far.
+ *
+ * <p>What it abstracts, so that it admits every behaviour of a correct hub:
+ * <ul>
+ * <li>Store time never goes back along the order of operations. Answers that give it fix it: an
+ * acquire or renew took effect at its new expiry minus its ttl. Others (a release, a fenced write,
+ * anything of unknown outcome) took effect at some time not before the last one fixed.</li>
+ * <li>A lease's expiry is an interval [lo, hi]: an operation of unknown outcome extended it by its
+ * ttl from a time between the last fixed time and the next one ({@code pending} until then).</li>
+ * <li>Renew and release act on the caller's lease on the resource, whatever its id (as the hub does);
+ * an acquire of unknown outcome may have renewed the caller's lease, or granted it a new one whose
+ * id and token stay unknown until an answer names it (a renew, a re-acquire answered with it).</li>
+ * <li>Tokens only have to increase per resource (the hub's counter is shared by all resources);
+ * refusals (fail) are left out: they did not happen, and whether they were justified is not judged.</li>
+ * </ul>
+ */
+final class LeaseModel {
+
+    /** No upper bound on an expiry yet. */
+    private static final long OPEN = Long.MAX_VALUE;
+    private static final long NO_TOKEN = Long.MIN_VALUE;
+
+    /** A lease in the model; {@code lease} and {@code token} are null and {@link #NO_TOKEN} while unknown. */
+    record Held(String holder, String lease, boolean exclusive, long token, long ttl, long expiresLo, long expiresHi, boolean pending) {
+
+        boolean maybeLiveAt(long time) {
+            return expiresHi > time;
+        }
+
+        boolean maybeDeadAt(long time) {
+            return expiresLo <= time;
+        }
+
+        boolean conflicts(String otherHolder, boolean otherExclusive) {
+            return !holder.equals(otherHolder) && (exclusive || otherExclusive);
+        }
+    }
+
+    /** The register: leases sorted by holder (one per holder), the highest token, the store time so far. */
+    record State(List<Held> leases, long maxToken, long now) {
+
+        static final State EMPTY = new State(List.of(), NO_TOKEN, Long.MIN_VALUE);
+
+        Held of(String holder) {
+            return leases.stream().filter(held -> held.holder().equals(holder)).findFirst().orElse(null);
+        }
+
+        /** The state at store time {@code time} (not before now): pending expiries bounded, certainly expired leases gone. */
+        State at(long time) {
+            if (time < now) {
+                return null;
+            }
+            List<Held> live = new ArrayList<>();
+            for (Held held : leases) {
+                Held bounded = held.pending() ? new Held(held.holder(), held.lease(), held.exclusive(), held.token(), held.ttl(),
+                        held.expiresLo(), Math.min(held.expiresHi(), time + held.ttl()), false) : held;
+                if (bounded.maybeLiveAt(time)) {
+                    live.add(bounded);
+                }
+            }
+            return new State(List.copyOf(live), maxToken, time);
+        }
+
+        State without(String holder) {
+            return new State(leases.stream().filter(held -> !held.holder().equals(holder)).toList(), maxToken, now);
+        }
+
+        State with(Held added, long token) {
+            List<Held> next = new ArrayList<>(without(added.holder()).leases());
+            next.add(added);
+            next.sort(Comparator.comparing(Held::holder));
+            return new State(List.copyOf(next), token, now);
+        }
+
+        /**
+         * The earliest time, not before now, at which every lease conflicting with a grant to
+         * {@code holder} (and the holder's own, when {@code ownToo}) may have expired; they are gone then.
+         */
+        State clearedFor(String holder, boolean exclusive, boolean ownToo) {
+            long time = now;
+            for (Held held : leases) {
+                if (held.conflicts(holder, exclusive) || ownToo && held.holder().equals(holder)) {
+                    time = Math.max(time, held.expiresLo());
+                }
+            }
+            State then = at(time);
+            State cleared = then;
+            for (Held held : then.leases()) {
+                if (held.conflicts(holder, exclusive) || ownToo && held.holder().equals(holder)) {
+                    cleared = cleared.without(held.holder());
+                }
+            }
+            return cleared;
+        }
+
+        /** Whether a grant to the holder at {@code time} finds no conflicting lease that must still be live. */
+        boolean grantableAt(String holder, boolean exclusive, long time) {
+            return leases.stream().noneMatch(held -> held.conflicts(holder, exclusive) && !held.maybeDeadAt(time));
+        }
+
+        State withoutConflicts(String holder, boolean exclusive) {
+            State cleared = this;
+            for (Held held : leases) {
+                if (held.conflicts(holder, exclusive)) {
+                    cleared = cleared.without(held.holder());
+                }
+            }
+            return cleared;
+        }
+    }
+
+    private LeaseModel() {
+    }
+
+    /** The states the operation may lead to from {@code state}; none when it cannot happen there. */
+    static List<State> step(State state, Operation op) {
+        return switch (op.f()) {
+            case "acquire" -> op.ok() ? acquired(state, op) : maybeAcquired(state, op);
+            case "renew" -> op.ok() ? renewed(state, op) : maybeRenewed(state, op);
+            case "release" -> released(state, op);
+            case "write" -> written(state, op);
+            default -> throw new IllegalArgumentException("not a lease operation: " + op);
+        };
+    }
+
+    private static List<State> acquired(State state, Operation op) {
+        String holder = op.process();
+        boolean exclusive = op.input("mode").equals("exclusive");
+        long ttl = op.inputNumber("ttl_ms");
+        long expiresAt = op.outputNumber("expires_at");
+        long time = expiresAt - ttl;
+        String lease = op.output("lease");
+        long token = op.outputNumber("token");
+        State then = state.at(time);
+        if (then == null || !then.grantableAt(holder, exclusive, time)) {
+            return List.of();
+        }
+        then = then.withoutConflicts(holder, exclusive);
+        Held own = then.of(holder);
+        Held granted = new Held(holder, lease, exclusive, token, ttl, expiresAt, expiresAt, false);
+        List<State> next = new ArrayList<>(2);
+        if (own != null && (own.lease() == null || own.lease().equals(lease) && own.token() == token)) {
+            next.add(then.with(granted, Math.max(then.maxToken(), token))); // renewed, or the lease an unknown acquire granted, named now
+        }
+        boolean fresh = op.outputNumber("acquired_at") == time && token > then.maxToken();
+        if (fresh && (own == null || own.maybeDeadAt(time) && !lease.equals(own.lease()))) {
+            next.add(then.with(granted, token));
+        }
+        return next;
+    }
+
+    private static List<State> maybeAcquired(State state, Operation op) {
+        String holder = op.process();
+        boolean exclusive = op.input("mode").equals("exclusive");
+        long ttl = op.inputNumber("ttl_ms");
+        List<State> next = new ArrayList<>(3);
+        next.add(state); // it did not happen
+        Held own = state.of(holder);
+        if (own != null && own.maybeLiveAt(state.now())) {
+            State then = state.clearedFor(holder, exclusive, false);
+            Held extended = then.of(holder);
+            if (extended != null) {
+                next.add(then.with(new Held(holder, own.lease(), exclusive, own.token(), ttl, Math.max(own.expiresLo(), then.now() + ttl), OPEN,
+                        true), then.maxToken()));
+            }
+        }
+        State cleared = state.clearedFor(holder, exclusive, true);
+        long unknownToken = cleared.maxToken() == NO_TOKEN ? NO_TOKEN : cleared.maxToken() + 1;
+        next.add(cleared.with(new Held(holder, null, exclusive, NO_TOKEN, ttl, cleared.now() + ttl, OPEN, true), unknownToken));
+        return next;
+    }
+
+    private static List<State> renewed(State state, Operation op) {
+        Held own = state.of(op.process());
+        if (own == null) {
+            return List.of();
+        }
+        long ttl = op.input().hasNonNull("ttl_ms") ? op.inputNumber("ttl_ms") : own.ttl();
+        long expiresAt = op.outputNumber("expires_at");
+        State then = state.at(expiresAt - ttl);
+        Held live = then == null ? null : then.of(op.process());
+        if (live == null) {
+            return List.of();
+        }
+        return List.of(then.with(new Held(live.holder(), live.lease(), live.exclusive(), live.token(), live.ttl(), expiresAt, expiresAt, false),
+                then.maxToken()));
+    }
+
+    private static List<State> maybeRenewed(State state, Operation op) {
+        Held own = state.of(op.process());
+        if (own == null || !own.maybeLiveAt(state.now())) {
+            return List.of(state);
+        }
+        long ttl = op.input().hasNonNull("ttl_ms") ? op.inputNumber("ttl_ms") : own.ttl();
+        return List.of(state, state.with(new Held(own.holder(), own.lease(), own.exclusive(), own.token(), own.ttl(),
+                Math.max(own.expiresLo(), state.now() + ttl), OPEN, true), state.maxToken()));
+    }
+
+    /** A release ends the caller's lease: live then when it says {@code had_expired: false}, expired when it says true. */
+    private static List<State> released(State state, Operation op) {
+        Held own = state.of(op.process());
+        JsonNode hadExpired = op.output().path("had_expired");
+        if (!op.ok()) { // it may not have happened, or ended whatever the caller held
+            return own == null ? List.of(state) : List.of(state, state.without(op.process()));
+        }
+        if (!hadExpired.isBoolean()) { // the answer does not say: it ended whatever the caller held
+            return List.of(own == null ? state : state.without(op.process()));
+        }
+        if (!hadExpired.asBoolean()) {
+            return own != null && own.maybeLiveAt(state.now()) ? List.of(state.without(op.process())) : List.of();
+        }
+        // expired when released (the model may have dropped it already as certainly expired)
+        return List.of(own == null ? state : state.at(Math.max(state.now(), own.expiresLo())).without(op.process()));
+    }
+
+    /** A fenced write accepted: the writer's exclusive lease with that token was live at some time from now on. */
+    private static List<State> written(State state, Operation op) {
+        Held own = state.of(op.process());
+        long token = op.inputNumber("token");
+        if (own == null || own.token() != token || !own.exclusive() || !own.maybeLiveAt(state.now())) {
+            return List.of();
+        }
+        return List.of(state.with(new Held(own.holder(), own.lease(), true, token, own.ttl(), Math.max(own.expiresLo(), state.now() + 1),
+                own.expiresHi(), own.pending()), state.maxToken()));
+    }
+}
