@@ -35,7 +35,14 @@ final class HistoryBuilder {
     static ObjectNode json(Object... keysAndValues) {
         ObjectNode node = JsonNodeFactory.instance.objectNode();
         for (int i = 0; i < keysAndValues.length; i += 2) {
-            node.set((String) keysAndValues[i], HistoryReader.JSON.valueToTree(keysAndValues[i + 1]));
+            String key = (String) keysAndValues[i];
+            switch (keysAndValues[i + 1]) {
+                case String text -> node.put(key, text);
+                case Long number -> node.put(key, number);
+                case Integer number -> node.put(key, number);
+                case Boolean flag -> node.put(key, flag);
+                case Object other -> node.set(key, HistoryReader.JSON.valueToTree(other));
+            }
         }
         return node;
     }

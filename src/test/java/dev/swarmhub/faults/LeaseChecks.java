@@ -9,7 +9,9 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import tools.jackson.databind.JsonNode;
 
@@ -24,7 +26,8 @@ import tools.jackson.databind.JsonNode;
  * moments it is known live;</li>
  * <li>nothing else ends a lease early: the agent sweep releases only agents silent for
  * {@code agents.gone-after} (5 min), whose leases had expired when their ttl is shorter;</li>
- * <li>a renew extends by the lease's ttl unless its invoke gives {@code ttl_ms}.</li>
+ * <li>a renew's store time is known only when its invoke gives {@code ttl_ms}; a lease's ttl stays the same
+ * across its acquires and renews, so a later renewal never shortens it.</li>
  * </ul>
  */
 final class LeaseChecks {
@@ -32,11 +35,15 @@ final class LeaseChecks {
     private final History history;
     private final LeaseFacts facts;
     private final Findings findings;
+    /** Releases that may have happened, by holder and resource. */
+    private final Map<String, List<Operation>> releases;
 
     private LeaseChecks(History history, Findings findings) {
         this.history = history;
         this.facts = LeaseFacts.of(history);
         this.findings = findings;
+        this.releases = history.operations("release").stream().filter(release -> !release.failed())
+                .collect(Collectors.groupingBy(release -> release.process() + "\u0000" + release.input("resource")));
     }
 
     static void check(History history, Findings findings) {
@@ -82,12 +89,32 @@ final class LeaseChecks {
         }
     }
 
+    /** An acquire or renew answered with a lease: when it was answered, its store time, the expiry it set. */
+    private record Extension(Operation op, Long storeTime, long expiresAt) {
+    }
+
+    /** What the pairwise rules read of a lease, computed once. */
+    private record Span(Lease lease, long earliestWitnessEnd, long latestWitnessStart, Operation latestWitness, long firstStore, long lastStore,
+            List<Extension> extensions) {
+
+        static Span of(Lease lease) {
+            List<Extension> extensions = lease.extensions().stream().map(op -> new Extension(op, LeaseFacts.storeTime(op),
+                    op.outputNumber("expires_at"))).toList();
+            Operation latest = lease.witnesses().stream().max(Comparator.comparingLong(Operation::invokedAt)).orElseThrow();
+            return new Span(lease, lease.witnesses().stream().mapToLong(Operation::completedAt).min().orElseThrow(), latest.invokedAt(), latest,
+                    lease.acquiredAt(), Math.max(lease.acquiredAt(), extensions.stream().map(Extension::storeTime).filter(Objects::nonNull)
+                            .mapToLong(Long::longValue).max().orElse(lease.acquiredAt())),
+                    extensions);
+        }
+    }
+
     private void overlaps(List<Lease> leases) {
-        for (int i = 0; i < leases.size(); i++) {
-            for (int j = i + 1; j < leases.size(); j++) {
-                Lease a = leases.get(i);
-                Lease b = leases.get(j);
-                if (a.exclusive() || b.exclusive()) {
+        List<Span> spans = leases.stream().map(Span::of).toList();
+        for (int i = 0; i < spans.size(); i++) {
+            for (int j = i + 1; j < spans.size(); j++) {
+                Span a = spans.get(i);
+                Span b = spans.get(j);
+                if (a.lease().exclusive() || b.lease().exclusive()) {
                     overlap(a, b).or(() -> liveAtGrant(a, b)).or(() -> liveAtGrant(b, a)).ifPresent(findings::violation);
                 }
             }
@@ -99,19 +126,17 @@ final class LeaseChecks {
      * witness starts after the other's earliest witness ended, both spans hold a common moment.
      * The same by store time: grants and renewals give exact moments.
      */
-    private static Optional<Violation> overlap(Lease a, Lease b) {
+    private static Optional<Violation> overlap(Span a, Span b) {
         if (a.latestWitnessStart() > b.earliestWitnessEnd() && b.latestWitnessStart() > a.earliestWitnessEnd()) {
-            return Optional.of(new Violation(Kind.LEASE_OVERLAP, List.of(a.firstOk().ref(), b.firstOk().ref(), latestWitness(a).ref(),
-                    latestWitness(b).ref()), leaseText(a) + " and " + leaseText(b) + " were live at once: each was still live (" + latestWitness(a)
-                    + ", " + latestWitness(b) + ") after the other had been granted"));
+            return Optional.of(new Violation(Kind.LEASE_OVERLAP, List.of(a.lease().firstOk().ref(), b.lease().firstOk().ref(),
+                    a.latestWitness().ref(), b.latestWitness().ref()), leaseText(a.lease()) + " and " + leaseText(b.lease())
+                    + " were live at once: each was still live (" + a.latestWitness() + ", " + b.latestWitness()
+                    + ") after the other had been granted"));
         }
-        long aFirst = a.acquiredAt();
-        long bFirst = b.acquiredAt();
-        long aLast = a.extensions().stream().mapToLong(op -> LeaseFacts.storeTime(a, op)).max().orElse(aFirst);
-        long bLast = b.extensions().stream().mapToLong(op -> LeaseFacts.storeTime(b, op)).max().orElse(bFirst);
-        if (aFirst < bLast && bFirst < aLast) {
-            return Optional.of(new Violation(Kind.LEASE_OVERLAP, List.of(a.firstOk().ref(), b.firstOk().ref()), leaseText(a)
-                    + " was live from store time " + aFirst + " to " + aLast + " and " + leaseText(b) + " from " + bFirst + " to " + bLast));
+        if (a.firstStore() < b.lastStore() && b.firstStore() < a.lastStore()) {
+            return Optional.of(new Violation(Kind.LEASE_OVERLAP, List.of(a.lease().firstOk().ref(), b.lease().firstOk().ref()),
+                    leaseText(a.lease()) + " was live from store time " + a.firstStore() + " to " + a.lastStore() + " and " + leaseText(b.lease())
+                            + " from " + b.firstStore() + " to " + b.lastStore()));
         }
         return Optional.empty();
     }
@@ -121,28 +146,27 @@ final class LeaseChecks {
      * released before its grant answered, and its expiry as answered before that grant later than
      * the grant's store time.
      */
-    private Optional<Violation> liveAtGrant(Lease held, Lease granted) {
+    private Optional<Violation> liveAtGrant(Span heldSpan, Span grantedSpan) {
+        Lease held = heldSpan.lease();
+        Lease granted = grantedSpan.lease();
         long grantTime = granted.acquiredAt();
-        List<Operation> before = held.extensions().stream().filter(extension -> extension.completedAt() < granted.grantInvokedAt()
-                || LeaseFacts.storeTime(held, extension) < grantTime).toList();
+        List<Extension> before = heldSpan.extensions().stream().filter(extension -> extension.op().completedAt() < granted.grantInvokedAt()
+                || extension.storeTime() != null && extension.storeTime() < grantTime).toList();
         if (before.isEmpty()) {
             return Optional.empty();
         }
-        long expiresAt = before.stream().mapToLong(extension -> extension.outputNumber("expires_at")).max().orElseThrow();
-        boolean maybeReleased = history.operations("release").stream().anyMatch(release -> !release.failed()
-                && release.process().equals(held.holder()) && release.input("resource").equals(held.resource())
-                && release.invokedAt() < granted.firstOk().completedAt() && release.effectBy() >= held.grantInvokedAt());
-        if (expiresAt <= grantTime || maybeReleased) {
+        long expiresAt = before.stream().mapToLong(Extension::expiresAt).max().orElseThrow();
+        if (expiresAt <= grantTime) {
             return Optional.empty();
         }
-        Operation lastBefore = before.getLast();
-        return Optional.of(new Violation(Kind.LEASE_OVERLAP, List.of(held.firstOk().ref(), lastBefore.ref(), granted.firstOk().ref()),
+        boolean maybeReleased = releases.getOrDefault(held.holder() + "\u0000" + held.resource(), List.of()).stream()
+                .anyMatch(release -> release.invokedAt() < granted.firstOk().completedAt() && release.effectBy() >= held.grantInvokedAt());
+        if (maybeReleased) {
+            return Optional.empty();
+        }
+        return Optional.of(new Violation(Kind.LEASE_OVERLAP, List.of(held.firstOk().ref(), before.getLast().op().ref(), granted.firstOk().ref()),
                 leaseText(granted) + " was granted at store time " + grantTime + " while " + leaseText(held) + " was live: granted before, "
                         + "not released, expiring at " + expiresAt));
-    }
-
-    private static Operation latestWitness(Lease lease) {
-        return lease.witnesses().stream().max(Comparator.comparingLong(Operation::invokedAt)).orElseThrow();
     }
 
     private static String leaseText(Lease lease) {
@@ -164,11 +188,8 @@ final class LeaseChecks {
                         + " was accepted with token " + token + ", which is " + own.get().holder() + "'s lease");
                 continue;
             }
-            if (own.isPresent() && own.get().extensions().stream().allMatch(acquire -> !acquire.f().equals("acquire")
-                    || acquire.input("mode").equals("shared"))) {
-                report(Kind.STALE_WRITE, List.of(own.get().firstOk().ref(), write.ref()), write.process() + "'s write to " + path
-                        + " was accepted with token " + token + " of a shared lease");
-                continue;
+            if (own.isEmpty() || !own.get().exclusive()) {
+                continue; // a lease shared at times may have let a newer one be granted beside it
             }
             facts.byResource().getOrDefault(path, List.of()).stream()
                     .filter(newer -> newer.token() > token && newer.firstOk().completedAt() < write.invokedAt())

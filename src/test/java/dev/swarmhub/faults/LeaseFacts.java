@@ -61,11 +61,12 @@ final class LeaseFacts {
         Map<String, Lease> byId = new LinkedHashMap<>();
         grants.forEach((id, answered) -> {
             Operation first = answered.getFirst();
+            List<Operation> holderAcquires = acquires.get(holderKey(first.process(), first.input("resource")));
+            long grantInvokedAt = grantInvokedAt(holderAcquires, first);
             byId.put(id, new Lease(id, first.input("resource"), first.process(), first.outputNumber("token"),
                     first.outputNumber("acquired_at"), first.inputNumber("ttl_ms"),
-                    answered.stream().allMatch(acquire -> acquire.input("mode").equals("exclusive")), first,
-                    grantInvokedAt(acquires.get(holderKey(first.process(), first.input("resource"))), first), new ArrayList<>(answered),
-                    new ArrayList<>(answered)));
+                    alwaysExclusive(holderAcquires, grantInvokedAt, nextLeaseAnswered(holderAcquires, first)), first, grantInvokedAt,
+                    new ArrayList<>(answered), new ArrayList<>(answered)));
         });
         LeaseFacts facts = new LeaseFacts(acquires, byId);
         for (Operation renew : history.operations("renew")) {
@@ -108,6 +109,21 @@ final class LeaseFacts {
         return earliest;
     }
 
+    /**
+     * Whether the lease was exclusive all its life: a re-acquire changes a lease's mode, so every
+     * acquire of its holder there that may have taken effect while it lived asked for exclusive.
+     */
+    private static boolean alwaysExclusive(List<Operation> holderAcquires, long grantInvokedAt, long endedBy) {
+        return holderAcquires.stream().filter(acquire -> !acquire.failed() && acquire.invokedAt() <= endedBy
+                && acquire.effectBy() >= grantInvokedAt).allMatch(acquire -> acquire.input("mode").equals("exclusive"));
+    }
+
+    /** When the holder's next lease on the resource was answered (this one had ended by then), or never. */
+    private static long nextLeaseAnswered(List<Operation> holderAcquires, Operation first) {
+        return holderAcquires.stream().filter(acquire -> acquire.ok() && acquire.completedAt() > first.completedAt()
+                && !acquire.output("lease").equals(first.output("lease"))).mapToLong(Operation::completedAt).min().orElse(History.NEVER);
+    }
+
     private static String holderKey(String process, String resource) {
         return process + "\u0000" + resource;
     }
@@ -138,9 +154,11 @@ final class LeaseFacts {
         return maybeAnother ? Optional.empty() : Optional.of(named);
     }
 
-    /** The store time an acquire or renew answered with this lease took effect: its new expiry minus its ttl. */
-    static long storeTime(Lease lease, Operation extension) {
-        long ttl = extension.input().hasNonNull("ttl_ms") ? extension.inputNumber("ttl_ms") : lease.ttlMs();
-        return extension.outputNumber("expires_at") - ttl;
+    /**
+     * The store time an acquire or renew answered with a lease took effect: its new expiry minus its
+     * ttl; null for a renew whose invoke does not give {@code ttl_ms} (the hub's default applied).
+     */
+    static Long storeTime(Operation extension) {
+        return extension.input().hasNonNull("ttl_ms") ? extension.outputNumber("expires_at") - extension.inputNumber("ttl_ms") : null;
     }
 }

@@ -14,7 +14,7 @@ import tools.jackson.databind.JsonNode;
  * <p>What it abstracts, so that it admits every behaviour of a correct hub:
  * <ul>
  * <li>Store time never goes back along the order of operations. Answers that give it fix it: an
- * acquire or renew took effect at its new expiry minus its ttl. Others (a release, a fenced write,
+ * acquire, or a renew whose invoke gives its ttl, took effect at its new expiry minus its ttl. Others (a release, a fenced write,
  * anything of unknown outcome) took effect at some time not before the last one fixed.</li>
  * <li>A lease's expiry is an interval [lo, hi]: an operation of unknown outcome extended it by its
  * ttl from a time between the last fixed time and the next one ({@code pending} until then).</li>
@@ -181,30 +181,32 @@ final class LeaseModel {
         return next;
     }
 
+    /** A renew answered: the caller's lease was live then, and expires at the answered time (its store time known with its ttl). */
     private static List<State> renewed(State state, Operation op) {
-        Held own = state.of(op.process());
-        if (own == null) {
-            return List.of();
-        }
-        long ttl = op.input().hasNonNull("ttl_ms") ? op.inputNumber("ttl_ms") : own.ttl();
         long expiresAt = op.outputNumber("expires_at");
-        State then = state.at(expiresAt - ttl);
+        Long time = LeaseFacts.storeTime(op);
+        State then = time == null ? state : state.at(time);
         Held live = then == null ? null : then.of(op.process());
-        if (live == null) {
+        if (live == null || !live.maybeLiveAt(then.now())) {
             return List.of();
         }
         return List.of(then.with(new Held(live.holder(), live.lease(), live.exclusive(), live.token(), live.ttl(), expiresAt, expiresAt, false),
                 then.maxToken()));
     }
 
+    /** A renew of unknown outcome may have extended the caller's lease from a time between now and the next fixed one. */
     private static List<State> maybeRenewed(State state, Operation op) {
         Held own = state.of(op.process());
         if (own == null || !own.maybeLiveAt(state.now())) {
             return List.of(state);
         }
-        long ttl = op.input().hasNonNull("ttl_ms") ? op.inputNumber("ttl_ms") : own.ttl();
-        return List.of(state, state.with(new Held(own.holder(), own.lease(), own.exclusive(), own.token(), own.ttl(),
-                Math.max(own.expiresLo(), state.now() + ttl), OPEN, true), state.maxToken()));
+        Held extended = op.input().hasNonNull("ttl_ms")
+                ? new Held(own.holder(), own.lease(), own.exclusive(), own.token(), own.ttl(),
+                        Math.max(own.expiresLo(), state.now() + op.inputNumber("ttl_ms")), OPEN, true)
+                // the hub's default ttl, unknown here: any expiry from now on
+                : new Held(own.holder(), own.lease(), own.exclusive(), own.token(), own.ttl(), Math.min(own.expiresLo(), state.now() + 1), OPEN,
+                        false);
+        return List.of(state, state.with(extended, state.maxToken()));
     }
 
     /** A release ends the caller's lease: live then when it says {@code had_expired: false}, expired when it says true. */

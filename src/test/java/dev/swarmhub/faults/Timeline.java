@@ -130,8 +130,8 @@ final class Timeline {
             }
         }
         Operation last = lease.extensions().getLast();
-        long storeTime = LeaseFacts.storeTime(lease, last);
-        return last.completedAt() + (last.outputNumber("expires_at") - storeTime) * 1_000_000;
+        Long storeTime = LeaseFacts.storeTime(last);
+        return last.completedAt() + (storeTime == null ? lease.ttlMs() : last.outputNumber("expires_at") - storeTime) * 1_000_000;
     }
 
     private static int x(long time, long end) {
