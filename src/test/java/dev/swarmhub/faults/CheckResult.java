@@ -21,8 +21,4 @@ record CheckResult(List<Violation> violations, List<Linearizability.Result> line
         linearizability = List.copyOf(linearizability);
         notes = List.copyOf(notes);
     }
-
-    boolean has(Violation.Kind kind) {
-        return violations.stream().anyMatch(violation -> violation.kind() == kind);
-    }
 }

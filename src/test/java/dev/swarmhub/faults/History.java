@@ -123,7 +123,7 @@ record History(RunInfo run, List<Event> events, List<Operation> operations, List
     }
 
     /** c12 → 12, so lanes sort c1, c2, …, c10. */
-    static int clientNumber(String process) {
+    private static int clientNumber(String process) {
         String digits = process.replaceAll("\\D", "");
         return digits.isEmpty() || digits.length() > 9 ? Integer.MAX_VALUE : Integer.parseInt(digits);
     }

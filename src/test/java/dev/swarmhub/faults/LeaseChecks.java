@@ -95,7 +95,7 @@ final class LeaseChecks {
 
     /** What the pairwise rules read of a lease, computed once. */
     private record Span(Lease lease, long earliestWitnessEnd, long latestWitnessStart, Operation latestWitness, long firstStore, long lastStore,
-            List<Extension> extensions) {
+            long latestExpiry, List<Extension> extensions) {
 
         static Span of(Lease lease) {
             List<Extension> extensions = lease.extensions().stream().map(op -> new Extension(op, LeaseFacts.storeTime(op),
@@ -104,7 +104,7 @@ final class LeaseChecks {
             return new Span(lease, lease.witnesses().stream().mapToLong(Operation::completedAt).min().orElseThrow(), latest.invokedAt(), latest,
                     lease.acquiredAt(), Math.max(lease.acquiredAt(), extensions.stream().map(Extension::storeTime).filter(Objects::nonNull)
                             .mapToLong(Long::longValue).max().orElse(lease.acquiredAt())),
-                    extensions);
+                    extensions.stream().mapToLong(Extension::expiresAt).max().orElseThrow(), extensions);
         }
     }
 
@@ -150,6 +150,9 @@ final class LeaseChecks {
         Lease held = heldSpan.lease();
         Lease granted = grantedSpan.lease();
         long grantTime = granted.acquiredAt();
+        if (grantTime >= heldSpan.latestExpiry()) {
+            return Optional.empty(); // expired by then, whatever came before
+        }
         List<Extension> before = heldSpan.extensions().stream().filter(extension -> extension.op().completedAt() < granted.grantInvokedAt()
                 || extension.storeTime() != null && extension.storeTime() < grantTime).toList();
         if (before.isEmpty()) {

@@ -22,23 +22,12 @@ import java.util.stream.Collectors;
  */
 final class LeaseFacts {
 
-    /** One lease. {@code grantInvokedAt}: the earliest invoke of an acquire that may have granted it (an unknown one may have). */
+    /**
+     * One lease. {@code exclusive}: every acquire that may have set its mode asked for exclusive;
+     * {@code grantInvokedAt}: the earliest invoke of an acquire that may have granted it (an unknown one may have).
+     */
     record Lease(String id, String resource, String holder, long token, long acquiredAt, long ttlMs, boolean exclusive,
             Operation firstOk, long grantInvokedAt, List<Operation> extensions, List<Operation> witnesses) {
-
-        /** The end of the earliest witness: the lease was live at some moment up to then. */
-        long earliestWitnessEnd() {
-            return witnesses.stream().mapToLong(Operation::completedAt).min().orElseThrow();
-        }
-
-        /** The start of the latest witness: the lease was live at some moment from then on. */
-        long latestWitnessStart() {
-            return witnesses.stream().mapToLong(Operation::invokedAt).max().orElseThrow();
-        }
-
-        long latestExpiry() {
-            return extensions.stream().mapToLong(extension -> extension.outputNumber("expires_at")).max().orElseThrow();
-        }
     }
 
     private final Map<String, Lease> byId;
