@@ -24,8 +24,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * One client of a fault run, in a JVM of its own (so the nemesis can pause it): a seeded random
  * workload over the HTTP API as its own agent, one operation at a time, each recorded as invoke
- * and then ok (done), fail (certainly not done: a 4xx refusal) or info (unknown: a timeout, a
- * dropped connection, a 5xx). Every request has a time limit, so a paused hub or a stalled
+ * and then ok (done), fail (certainly not done: a 4xx refusal, or the proxy's word that the hub
+ * was down) or info (unknown: a timeout, a dropped connection, a 5xx). Every request has a time limit, so a paused hub or a stalled
  * connection yields info instead of a hang. The kinds of operation, their resources, peers and
  * pauses come from the seed alone; which lease, message or task an operation names follows from
  * the answers so far (a renew names the lease this client believes it holds).
@@ -178,9 +178,9 @@ public final class FaultClient {
         String resource = resources.get(draw.resource());
         switch (draw.kind()) {
             case ACQUIRE -> acquire(resource, draw.choice());
-            case RENEW -> renew(resource);
-            case RELEASE -> release(resource);
-            case WRITE -> write(resource);
+            case RENEW -> renew(mostlyHeld(draw));
+            case RELEASE -> release(mostlyHeld(draw));
+            case WRITE -> write(mostlyHeld(draw));
             case SEND -> send(peers.get(draw.peer()));
             case READ -> read();
             case ACK -> {
@@ -199,6 +199,15 @@ public final class FaultClient {
                 }
             }
         }
+    }
+
+    /** Four times in five a resource this client believes it holds (if any), else the drawn one: most renews, releases and writes then act on a lease. */
+    private String mostlyHeld(Draw draw) {
+        if (held.isEmpty() || draw.choice() % 5 == 0) {
+            return resources.get(draw.resource());
+        }
+        List<String> mine = held.keySet().stream().sorted().toList();
+        return mine.get(draw.resource() % mine.size());
     }
 
     private void acquire(String resource, int choice) {
@@ -346,6 +355,9 @@ public final class FaultClient {
         JsonNode error = reply.json().path("error");
         Map<String, Object> value = ordered("error", error.path("code").asString(""), "status", reply.status(), "message",
                 error.path("message").asString(""));
+        if (reply.status() == 502 && FaultProxy.UNREACHABLE.equals(value.get("error"))) {
+            return new Completion(FaultRecorder.Type.FAIL, value); // the proxy could not reach the hub: nothing was sent
+        }
         if (reply.status() >= 500 || reply.status() < 400) {
             return new Completion(FaultRecorder.Type.INFO, value);
         }

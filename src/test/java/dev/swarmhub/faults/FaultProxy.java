@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -15,14 +16,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * A loopback TCP proxy between one client and its hub, which the nemesis turns faulty: DROP resets
  * every open connection and each new one at once; STALL holds every byte (as a partition where TCP
  * keeps retransmitting) and delivers it when healed, so a request the client gave up on may still
- * reach the hub; DELAY holds each chunk for a while in both directions. One virtual thread per
- * direction of each connection.
+ * reach the hub; DELAY holds each chunk for a while in both directions. While the hub is down
+ * it answers 502 itself (see {@link #unreachable}). One virtual thread per direction of each
+ * connection.
  */
 final class FaultProxy implements AutoCloseable {
 
     enum Mode {
         PASS, DROP, STALL, DELAY
     }
+
+    /** The error code of the proxy's own answer when the hub is down. */
+    static final String UNREACHABLE = "unreachable";
+    private static final int DRAIN_MS = 5_000;
 
     private final ServerSocket server;
     private final int targetPort;
@@ -82,10 +88,34 @@ final class FaultProxy implements AutoCloseable {
     private void connect(Socket client, Socket hub) {
         try {
             hub.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort));
-            Thread.ofVirtual().start(() -> pump(hub, client));
-            pump(client, hub);
-        } catch (IOException refused) { // the hub is down: the client sees its connection closed
+        } catch (IOException refused) {
+            unreachable(client);
             close(client, hub);
+            return;
+        }
+        Thread.ofVirtual().start(() -> pump(hub, client));
+        pump(client, hub);
+    }
+
+    /**
+     * The hub is down (killed, not restarted yet) and nothing of the request reached it: the client
+     * is told so ({@value #UNREACHABLE}, 502), so it records a certain failure, not an unknown. The
+     * request is read to its end, so closing sends no reset ahead of the answer.
+     */
+    private static void unreachable(Socket client) {
+        byte[] body = ("{\"error\":{\"code\":\"" + UNREACHABLE + "\",\"message\":\"fault proxy: the hub refused the connection, "
+                + "nothing was sent to it\"}}").getBytes(StandardCharsets.UTF_8);
+        try {
+            OutputStream out = client.getOutputStream();
+            out.write(("HTTP/1.1 502 Bad Gateway\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            client.shutdownOutput();
+            client.setSoTimeout(DRAIN_MS);
+            client.getInputStream().transferTo(OutputStream.nullOutputStream()); // until the client closes its side
+        } catch (IOException gone) {
+            // the client left first: nothing more to tell it
         }
     }
 

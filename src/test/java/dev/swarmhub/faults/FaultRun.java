@@ -98,7 +98,7 @@ public final class FaultRun {
 
     /** What a run did: where its files are, its outcome counts, the faults it injected, and what the hubs logged amiss. */
     record Result(Path out, Map<String, Long> outcomes, Map<String, Long> faults, Map<String, String> skipped, List<String> hubProblems,
-            Map<String, Integer> hubExits) {
+            Map<String, Integer> hubExits, List<Nemesis.Planned> schedule) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -254,7 +254,7 @@ public final class FaultRun {
         }
         writeRunJson(out, options, enabled, skipped, startedAt);
         merge(out);
-        Result result = new Result(out, count(out, false), count(out, true), skipped, hubProblems(out), hubExits);
+        Result result = new Result(out, count(out, false), count(out, true), skipped, hubProblems(out), hubExits, schedule);
         report(result, say);
         if (failed != null) {
             throw failed;
@@ -412,18 +412,24 @@ public final class FaultRun {
         return counts;
     }
 
-    /** The hubs' own log lines at WARN or ERROR, for the report. */
+    /** The hubs' own log lines at WARN or ERROR, for the report; slow requests (the machine's load, and the faults' aim) only counted. */
     private static List<String> hubProblems(Path out) throws IOException {
         List<String> problems = new ArrayList<>();
+        long slow = 0;
         try (Stream<Path> files = Files.walk(out.resolve("hubs"))) {
             for (Path log : files.filter(path -> path.getFileName().toString().startsWith("hub.log") && path.toString().contains("/kept/"))
                     .sorted().toList()) {
                 for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
-                    if (line.contains(" WARN ") || line.contains(" ERROR ")) {
+                    if (line.contains("RequestLog: slow request")) {
+                        slow++;
+                    } else if (line.contains(" WARN ") || line.contains(" ERROR ")) {
                         problems.add(out.relativize(log) + ": " + line);
                     }
                 }
             }
+        }
+        if (slow > 0) {
+            problems.add(slow + " slow requests (RequestLog)");
         }
         return problems;
     }

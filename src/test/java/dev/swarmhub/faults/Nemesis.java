@@ -22,13 +22,23 @@ final class Nemesis {
 
     /** The kinds of fault, by the names --nemesis takes. */
     enum Fault {
-        KILL_HUB("kill-hub"), PAUSE_HUB("pause-hub"), PAUSE_CLIENT("pause-client"), DISK_FULL("disk-full"), SLOW_DISK("slow-disk"),
-        CLOCK_STEP("clock-step"), DROP_CONNECTIONS("drop-connections"), DELAY_CONNECTIONS("delay-connections");
+        KILL_HUB("kill-hub", "kill-hub", "restart-hub", true), PAUSE_HUB("pause-hub", "pause-hub", "resume-hub", true),
+        PAUSE_CLIENT("pause-client", "pause-client", "resume-client", false), DISK_FULL("disk-full", "disk-full", "disk-freed", true),
+        SLOW_DISK("slow-disk", "slow-disk-on", "slow-disk-off", true), CLOCK_STEP("clock-step", "clock-step", "clock-step", false),
+        DROP_CONNECTIONS("drop-connections", "drop-connections", "heal-connections", false),
+        DELAY_CONNECTIONS("delay-connections", "drop-connections", "heal-connections", false);
 
         final String option;
+        /** The f of the events recording its start and its end. */
+        final String start;
+        final String end;
+        final boolean onHub;
 
-        Fault(String option) {
+        Fault(String option, String start, String end, boolean onHub) {
             this.option = option;
+            this.start = start;
+            this.end = end;
+            this.onHub = onHub;
         }
 
         static Fault named(String name) {
@@ -82,8 +92,7 @@ final class Nemesis {
         while (total < durationMs) {
             Fault fault = enabled.get(random.nextInt(enabled.size()));
             long gap = 500 + random.nextInt(2_500);
-            boolean onHub = fault == Fault.KILL_HUB || fault == Fault.PAUSE_HUB || fault == Fault.DISK_FULL || fault == Fault.SLOW_DISK;
-            int drawn = onHub ? random.nextInt(hubs) : random.nextInt(4) == 0 && fault != Fault.PAUSE_CLIENT ? ALL_CLIENTS : random.nextInt(clients);
+            int drawn = fault.onHub ? random.nextInt(hubs) : random.nextInt(4) == 0 && fault != Fault.PAUSE_CLIENT ? ALL_CLIENTS : random.nextInt(clients);
             int target = fault == Fault.CLOCK_STEP ? FaultRun.CLOCK_STEPPED : drawn;
             long pastTtl = ttlMs * 3 / 2 + (long) (random.nextDouble() * ttlMs); // 1.5 to 2.5 TTLs
             Planned next = switch (fault) {
@@ -134,37 +143,37 @@ final class Nemesis {
                 FaultHubs.Hub hub = targets.hubs().get(planned.target());
                 long pid = hub.process.pid();
                 targets.hubs().kill(hub);
-                record("kill-hub", op, ordered("target", target, "pid", pid));
+                record(planned.fault().start, op, ordered("target", target, "pid", pid));
             }
             case PAUSE_HUB -> {
                 FaultHubs.Hub hub = targets.hubs().get(planned.target());
                 targets.hubs().pause(hub);
-                record("pause-hub", op, ordered("target", target, "pid", hub.process.pid(), "ms", planned.lengthMs()));
+                record(planned.fault().start, op, ordered("target", target, "pid", hub.process.pid(), "ms", planned.lengthMs()));
             }
             case PAUSE_CLIENT -> {
                 signal(targets.clients().get(planned.target()), "STOP");
-                record("pause-client", op, ordered("target", target, "ms", planned.lengthMs()));
+                record(planned.fault().start, op, ordered("target", target, "ms", planned.lengthMs()));
             }
             case DISK_FULL -> {
                 long filler = targets.hubs().fill(targets.hubs().get(planned.target()));
-                record("disk-full", op, ordered("target", target, "filler_bytes", filler));
+                record(planned.fault().start, op, ordered("target", target, "filler_bytes", filler));
             }
             case SLOW_DISK -> {
                 targets.hubs().slowDisk(targets.hubs().get(planned.target()), planned.parameter());
-                record("slow-disk-on", op, ordered("target", target, "fsync_delay_ms", planned.parameter()));
+                record(planned.fault().start, op, ordered("target", target, "fsync_delay_ms", planned.parameter()));
             }
             case CLOCK_STEP -> {
                 stepClocks(planned.target(), planned.parameter());
-                record("clock-step", op, ordered("target", target, "offset_s", planned.parameter()));
+                record(planned.fault().start, op, ordered("target", target, "offset_s", planned.parameter()));
             }
             case DROP_CONNECTIONS -> {
                 FaultProxy.Mode mode = planned.parameter() == 0 ? FaultProxy.Mode.DROP : FaultProxy.Mode.STALL;
                 proxies(planned.target()).forEach(proxy -> proxy.set(mode, 0));
-                record("drop-connections", op, ordered("target", target, "mode", mode.name().toLowerCase(), "ms", planned.lengthMs()));
+                record(planned.fault().start, op, ordered("target", target, "mode", mode.name().toLowerCase(), "ms", planned.lengthMs()));
             }
             case DELAY_CONNECTIONS -> {
                 proxies(planned.target()).forEach(proxy -> proxy.set(FaultProxy.Mode.DELAY, planned.parameter()));
-                record("drop-connections", op, ordered("target", target, "mode", "delay", "delay_ms", planned.parameter(), "ms", planned.lengthMs()));
+                record(planned.fault().start, op, ordered("target", target, "mode", "delay", "delay_ms", planned.parameter(), "ms", planned.lengthMs()));
             }
         }
     }
@@ -178,35 +187,35 @@ final class Nemesis {
                 try {
                     targets.hubs().start(hub);
                 } catch (RuntimeException | AssertionError failed) { // the hub did not come back: a finding; the final heal tries again
-                    record("restart-hub", op, ordered("target", target, "error", String.valueOf(failed.getMessage())));
+                    record(planned.fault().end, op, ordered("target", target, "error", String.valueOf(failed.getMessage())));
                     throw failed;
                 }
-                record("restart-hub", op, ordered("target", target, "pid", hub.process.pid(),
+                record(planned.fault().end, op, ordered("target", target, "pid", hub.process.pid(),
                         "start_ms", Duration.ofNanos(System.nanoTime() - down).toMillis()));
             }
             case PAUSE_HUB -> {
                 targets.hubs().resume(targets.hubs().get(planned.target()));
-                record("resume-hub", op, ordered("target", target));
+                record(planned.fault().end, op, ordered("target", target));
             }
             case PAUSE_CLIENT -> {
                 signal(targets.clients().get(planned.target()), "CONT");
-                record("resume-client", op, ordered("target", target));
+                record(planned.fault().end, op, ordered("target", target));
             }
             case DISK_FULL -> {
                 targets.hubs().free(targets.hubs().get(planned.target()));
-                record("disk-freed", op, ordered("target", target));
+                record(planned.fault().end, op, ordered("target", target));
             }
             case SLOW_DISK -> {
                 targets.hubs().slowDisk(targets.hubs().get(planned.target()), 0);
-                record("slow-disk-off", op, ordered("target", target));
+                record(planned.fault().end, op, ordered("target", target));
             }
             case CLOCK_STEP -> {
                 stepClocks(planned.target(), 0);
-                record("clock-step", op, ordered("target", target, "offset_s", 0));
+                record(planned.fault().end, op, ordered("target", target, "offset_s", 0));
             }
             case DROP_CONNECTIONS, DELAY_CONNECTIONS -> {
                 proxies(planned.target()).forEach(proxy -> proxy.set(FaultProxy.Mode.PASS, 0));
-                record("heal-connections", op, ordered("target", target));
+                record(planned.fault().end, op, ordered("target", target));
             }
         }
     }
@@ -215,12 +224,9 @@ final class Nemesis {
         recorder.record(FaultRecorder.Type.INFO, f, op, value);
     }
 
-    private String targetName(Planned planned) {
-        boolean onHub = switch (planned.fault()) {
-            case KILL_HUB, PAUSE_HUB, DISK_FULL, SLOW_DISK -> true;
-            default -> false;
-        };
-        return onHub ? targets.hubs().get(planned.target()).name : planned.target() == ALL_CLIENTS ? "clients" : "c" + (planned.target() + 1);
+    /** The target as the events name it: a hub h1.., a client c1.., or "clients". */
+    static String targetName(Planned planned) {
+        return planned.fault().onHub ? "h" + (planned.target() + 1) : planned.target() == ALL_CLIENTS ? "clients" : "c" + (planned.target() + 1);
     }
 
     private List<FaultProxy> proxies(int target) {
