@@ -94,6 +94,7 @@ public final class FaultClient {
     /** What the runner answers, followed by the end of the workload (System.nanoTime()). */
     static final String GO = "go ";
     private static final int WARM_UP_CALLS = 5;
+    private static final long HUB_DOWN_PAUSE_MS = 250;
 
     private final String process;
     private final String api;
@@ -110,6 +111,8 @@ public final class FaultClient {
     private final Map<String, Long> lastToken = new HashMap<>();
     private final List<String> unacked = new ArrayList<>();
     private final List<Claimed> claimed = new ArrayList<>();
+    /** Whether the last operation found the hub down (the proxy's 502). */
+    private boolean hubDown;
     private int written;
     private int sent;
 
@@ -169,12 +172,15 @@ public final class FaultClient {
     private void run(Random random, long end) throws InterruptedException {
         while (System.nanoTime() - end < 0) {
             Draw draw = Draw.next(random, resources.size(), peers.size());
-            step(draw);
-            Thread.sleep(draw.pauseMs()); // the workload's pace, not synchronisation
+            boolean hubDown = step(draw);
+            // the workload's pace, not synchronisation; slower while the hub is down, so a restart is not starved of CPU by clients
+            Thread.sleep(hubDown ? HUB_DOWN_PAUSE_MS : draw.pauseMs());
         }
     }
 
-    private void step(Draw draw) {
+    /** Runs the drawn operation; true when the proxy said the hub was down. */
+    private boolean step(Draw draw) {
+        hubDown = false;
         String resource = resources.get(draw.resource());
         switch (draw.kind()) {
             case ACQUIRE -> acquire(resource, draw.choice());
@@ -199,6 +205,7 @@ public final class FaultClient {
                 }
             }
         }
+        return hubDown;
     }
 
     /** Four times in five a resource this client believes it holds (if any), else the drawn one: most renews, releases and writes then act on a lease. */
@@ -348,7 +355,7 @@ public final class FaultClient {
         recorder.record(completion.type(), f, op, completion.value());
     }
 
-    private static Completion complete(Reply reply, Function<JsonNode, Map<String, Object>> done, Function<JsonNode, Map<String, Object>> refused) {
+    private Completion complete(Reply reply, Function<JsonNode, Map<String, Object>> done, Function<JsonNode, Map<String, Object>> refused) {
         if (reply.status() >= 200 && reply.status() < 300) {
             return new Completion(FaultRecorder.Type.OK, done.apply(reply.json()));
         }
@@ -356,6 +363,7 @@ public final class FaultClient {
         Map<String, Object> value = ordered("error", error.path("code").asString(""), "status", reply.status(), "message",
                 error.path("message").asString(""));
         if (reply.status() == 502 && FaultProxy.UNREACHABLE.equals(value.get("error"))) {
+            hubDown = true;
             return new Completion(FaultRecorder.Type.FAIL, value); // the proxy could not reach the hub: nothing was sent
         }
         if (reply.status() >= 500 || reply.status() < 400) {

@@ -1,6 +1,5 @@
 package dev.swarmhub.faults;
 
-import dev.swarmhub.hub.HubFiles;
 import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.testing.HubProcess;
 import dev.swarmhub.testing.PostgresServer;
@@ -127,7 +126,7 @@ final class FaultHubs implements AutoCloseable {
         if (env.containsKey("LD_PRELOAD")) {
             env.put("SLOW_FSYNC_CONTROL", hub.slowDiskControl.toString());
         }
-        hub.process = HubProcess.start(hub.checkout, env, List.of("-Xmx512m"), List.of("--port", Integer.toString(hub.port)));
+        hub.process = HubProcess.start(hub.checkout, env, List.of("-Xmx512m", "-XX:TieredStopAtLevel=1"), List.of("--port", Integer.toString(hub.port)));
         hub.paused = false;
     }
 
@@ -261,10 +260,5 @@ final class FaultHubs implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** The hub's own log (hub.log) as it is now, for the report. */
-    static Path log(Hub hub) {
-        return HubFiles.log(hub.checkout);
     }
 }

@@ -56,7 +56,7 @@ public final class FaultRun {
 
     /** What a run is asked to do. */
     record Options(long seed, Duration duration, int clients, Duration ttl, Duration requestTimeout, String store, int hubs,
-            List<Nemesis.Fault> nemeses, boolean nemesesGiven, Path out, Path cSource) {
+            List<Nemesis.Fault> nemeses, Path out, Path cSource) {
 
         static Options parse(String[] args) {
             Map<String, String> given = new LinkedHashMap<>();
@@ -66,24 +66,23 @@ public final class FaultRun {
                 }
                 given.put(args[i].substring(2), args[++i]);
             }
-            long seed = given.containsKey("seed") ? Long.parseLong(given.remove("seed")) : new Random().nextLong() & Long.MAX_VALUE;
-            Duration duration = Durations.parse(given.getOrDefault("duration", "2m"));
-            int clients = Integer.parseInt(given.getOrDefault("clients", "5"));
-            Duration ttl = Durations.parse(given.getOrDefault("ttl", "3s"));
-            Duration timeout = Durations.parse(given.getOrDefault("request-timeout", "5s"));
+            long seed = given.containsKey("seed") ? number(given, "seed", "0") : new Random().nextLong() & Long.MAX_VALUE;
+            Duration duration = duration(given, "duration", "2m");
+            int clients = (int) number(given, "clients", "5");
+            Duration ttl = duration(given, "ttl", "3s");
+            Duration timeout = duration(given, "request-timeout", "5s");
             String store = given.getOrDefault("store", "sqlite");
             if (!store.equals("sqlite") && !store.equals("postgresql")) {
                 throw new IllegalArgumentException("--store must be sqlite or postgresql, not '" + store + "'");
             }
-            int hubs = Integer.parseInt(given.getOrDefault("hubs", store.equals("sqlite") ? "1" : "2"));
+            int hubs = (int) number(given, "hubs", store.equals("sqlite") ? "1" : "2");
             if (hubs < 1 || store.equals("sqlite") && hubs != 1) {
                 throw new IllegalArgumentException("--hubs " + hubs + ": SQLite runs one hub; PostgreSQL 1 or more");
             }
             if (clients < 1) {
                 throw new IllegalArgumentException("--clients must be at least 1, not " + clients);
             }
-            boolean nemesesGiven = given.containsKey("nemesis");
-            List<Nemesis.Fault> nemeses = !nemesesGiven ? List.of(Nemesis.Fault.values())
+            List<Nemesis.Fault> nemeses = !given.containsKey("nemesis") ? List.of(Nemesis.Fault.values())
                     : given.get("nemesis").isBlank() || given.get("nemesis").equals("none") ? List.of()
                     : Stream.of(given.get("nemesis").split(",")).map(String::strip).map(Nemesis.Fault::named).toList();
             Path out = Path.of(given.getOrDefault("out", "target/fault-runs/" + Instant.now().toString().replace(':', '-') + "-" + seed));
@@ -92,7 +91,25 @@ public final class FaultRun {
             given.keySet().stream().filter(option -> !known.contains(option)).findFirst().ifPresent(option -> {
                 throw new IllegalArgumentException("unknown option --" + option + " (known: --" + String.join(", --", known) + ")");
             });
-            return new Options(seed, duration, clients, ttl, timeout, store, hubs, nemeses, nemesesGiven, out, cSource);
+            return new Options(seed, duration, clients, ttl, timeout, store, hubs, nemeses, out, cSource);
+        }
+
+        private static long number(Map<String, String> given, String option, String otherwise) {
+            String text = given.getOrDefault(option, otherwise);
+            try {
+                return Long.parseLong(text);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--" + option + " must be a whole number, not '" + text + "'");
+            }
+        }
+
+        private static Duration duration(Map<String, String> given, String option, String otherwise) {
+            String text = given.getOrDefault(option, otherwise);
+            try {
+                return Durations.parse(text);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("--" + option + ": " + e.getMessage());
+            }
         }
     }
 
@@ -132,35 +149,38 @@ public final class FaultRun {
         void line(String text);
     }
 
+    /** The faults this machine can run, the shims they need, and why the others were skipped. */
+    private record Faults(List<Nemesis.Fault> enabled, Map<String, String> skipped, Path fsyncShim, Path libfaketime) {
+
+        static Faults supported(Options options, Path out, Say say) {
+            List<Nemesis.Fault> enabled = new ArrayList<>();
+            Map<String, String> skipped = new TreeMap<>();
+            Path shim = out.resolve("slow_fsync.so");
+            Path faketime = libfaketime();
+            for (Nemesis.Fault fault : options.nemeses()) {
+                String unsupported = switch (fault) {
+                    case DISK_FULL -> FaultHubs.tmpfsUnsupported(out);
+                    case SLOW_DISK -> compile(options.cSource(), shim);
+                    case CLOCK_STEP -> faketime == null ? "libfaketime is not installed (apt-get install -y libfaketime)" : null;
+                    default -> null;
+                };
+                if (unsupported == null) {
+                    enabled.add(fault);
+                } else {
+                    skipped.put(fault.option, unsupported);
+                    say.line("fault-run: nemesis " + fault.option + " skipped: " + unsupported);
+                }
+            }
+            return new Faults(enabled, skipped, enabled.contains(Nemesis.Fault.SLOW_DISK) ? shim : null,
+                    enabled.contains(Nemesis.Fault.CLOCK_STEP) ? faketime : null);
+        }
+    }
+
     static Result run(Options options, Say say) throws IOException, InterruptedException, RunFailed {
         Path out = Files.createDirectories(options.out().toAbsolutePath());
-        Map<String, String> skipped = new TreeMap<>();
-        List<Nemesis.Fault> enabled = new ArrayList<>();
-        Path shim = null;
-        Path faketime = null;
-        for (Nemesis.Fault fault : options.nemeses()) {
-            String unsupported = switch (fault) {
-                case DISK_FULL -> FaultHubs.tmpfsUnsupported(out);
-                case SLOW_DISK -> {
-                    shim = out.resolve("slow_fsync.so");
-                    yield compile(options.cSource(), shim);
-                }
-                case CLOCK_STEP -> {
-                    faketime = libfaketime();
-                    yield faketime == null ? "libfaketime is not installed (apt-get install -y libfaketime)" : null;
-                }
-                default -> null;
-            };
-            if (unsupported == null) {
-                enabled.add(fault);
-            } else {
-                skipped.put(fault.option, unsupported);
-                say.line("fault-run: nemesis " + fault.option + " skipped: " + unsupported);
-            }
-        }
-        if (!enabled.contains(Nemesis.Fault.SLOW_DISK)) {
-            shim = null;
-        }
+        Faults faults = Faults.supported(options, out, say);
+        List<Nemesis.Fault> enabled = faults.enabled();
+        Map<String, String> skipped = faults.skipped();
         say.line("fault-run: " + options.store() + ", " + options.hubs() + " hub(s), " + options.clients() + " clients, ttl "
                 + options.ttl().toMillis() + " ms, " + options.duration().toSeconds() + " s; nemesis: "
                 + enabled.stream().map(fault -> fault.option).collect(Collectors.joining(", ")) + "; out " + out);
@@ -173,7 +193,7 @@ public final class FaultRun {
         Map<String, Integer> hubExits = Map.of();
         long base;
         long startedAt;
-        try (FaultHubs hubs = new FaultHubs(out, options.hubs(), database, enabled.contains(Nemesis.Fault.DISK_FULL), shim)) {
+        try (FaultHubs hubs = new FaultHubs(out, options.hubs(), database, enabled.contains(Nemesis.Fault.DISK_FULL), faults.fsyncShim())) {
             hubs.all().forEach(hubs::start);
             configure(hubs.get(0));
             List<String> agents = IntStream.rangeClosed(1, options.clients()).mapToObj(i -> "c" + i).toList();
@@ -194,7 +214,7 @@ public final class FaultRun {
                 Path clock = out.resolve("clock-" + agents.get(i));
                 Nemesis.writeClock(clock, 0);
                 clocks.add(clock);
-                clients.add(startClient(options, out, agents, i, tokens.get(i), proxy, base, faketime, clock));
+                clients.add(startClient(options, out, agents, i, tokens.get(i), proxy, base, faults.libfaketime(), clock));
             }
             awaitReady(clients);
             long end = System.nanoTime() + options.duration().toNanos();
