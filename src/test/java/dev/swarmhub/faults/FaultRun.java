@@ -156,7 +156,7 @@ public final class FaultRun {
             List<Nemesis.Fault> enabled = new ArrayList<>();
             Map<String, String> skipped = new TreeMap<>();
             Path shim = out.resolve("slow_fsync.so");
-            Path faketime = libfaketime();
+            Path faketime = installedLibfaketime();
             for (Nemesis.Fault fault : options.nemeses()) {
                 String unsupported = switch (fault) {
                     case DISK_FULL -> FaultHubs.tmpfsUnsupported(out);
@@ -371,7 +371,7 @@ public final class FaultRun {
         }
     }
 
-    private static Path libfaketime() {
+    private static Path installedLibfaketime() {
         try (Stream<Path> libraries = Files.list(Path.of("/usr/lib"))) {
             return libraries.map(directory -> directory.resolve(LIBFAKETIME)).filter(Files::isRegularFile).findFirst().orElse(null);
         } catch (IOException e) {
