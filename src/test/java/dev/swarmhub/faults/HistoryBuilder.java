@@ -37,6 +37,7 @@ final class HistoryBuilder {
         for (int i = 0; i < keysAndValues.length; i += 2) {
             String key = (String) keysAndValues[i];
             switch (keysAndValues[i + 1]) {
+                case null -> node.putNull(key);
                 case String text -> node.put(key, text);
                 case Long number -> node.put(key, number);
                 case Integer number -> node.put(key, number);

@@ -45,9 +45,19 @@ class HistoryCheckerTest {
         assertThat(result.verdict()).isEqualTo(Verdict.INVALID);
     }
 
+    @Test
+    void anAckRefusedOnceTheClientIsNoLongerAdmittedIsNoConflict() {
+        HistoryBuilder h = new HistoryBuilder();
+        h.ok(h.call("c1", "send", 0, "to", "c2", "body", "b1"), 10, "id", "m1");
+        h.ok(h.call("c2", "ack", 20, "id", "m1"), 30);
+        h.fail(h.call("c2", "ack", 40, "id", "m1"), 50, "unauthenticated"); // gone after a long pause: its token refused
+
+        assertThat(HistoryChecker.check(h.history()).violations()).isEmpty();
+    }
+
     /**
      * c1 holds f1.txt (token 1), writes, renews and releases it; c2 then takes it (token 2), writes
-     * and releases; c1 sends c2 a message, c2 reads and acks it; c1 claims, works on and finishes
+     * and releases; c1 sends c2 a message, c2 reads and acks it and answers; c1 claims, works on and finishes
      * T1, c3 claims T2. {@code plant} changes one thing.
      */
     private static History history(Kind plant) {
@@ -79,8 +89,9 @@ class HistoryCheckerTest {
         h.ok(read, 430, "messages", inbox);
         h.ok(h.call("c2", "ack", 440, "id", "m1"), 450);
         if (plant == Kind.ACK_CONFLICT) {
-            h.fail(h.call("c2", "ack", 460, "id", "m1"), 470, "not_found");
+            h.fail(h.call("c2", "ack", 460, "id", "m1"), 470, "denied");
         }
+        h.ok(h.call("c2", "send", 480, "to", "c1", "body", "hello-2"), 490, "id", "m2"); // c2 is still admitted after any refusal
 
         h.ok(h.call("c1", "claim", 500), 510, "task", "T1");
         h.ok(h.call("c1", "progress", 520, "task", "T1"), 530);
@@ -96,13 +107,13 @@ class HistoryCheckerTest {
             h.ok(h.call("c2", "renew", 600, "resource", "f1.txt", "lease", "L2", "token", 2), 610, "expires_at", STORE + 605 + HistoryBuilder.TTL);
         }
 
-        var finalMessages = json("c1", List.of(), "c2", plant == Kind.LOST_MESSAGE ? List.of()
+        var finalMessages = json("c1", List.of(Map.of("id", "m2", "from", "c2", "body", "hello-2", "acked", false)), "c2", plant == Kind.LOST_MESSAGE ? List.of()
                 : List.of(Map.of("id", "m1", "from", "c1", "body", "hello-1", "acked", true)));
         var tasks = json("T1", Map.of("status", plant == Kind.LOST_DONE ? "open" : "done", "claimed_by", "c1"),
                 "T2", Map.of("status", "in_progress", "claimed_by", "c3"));
         h.finalRead(2000, json("files", Map.of("f1.txt", plant == Kind.LOST_WRITE ? "c1-a" : plant == Kind.STALE_WRITE ? "c1-late" : "c2-a"),
                 "messages", finalMessages, "tasks", tasks, "leases", List.of(), "events", 40,
-                "counts", Map.of("messages", plant == Kind.COUNT_MISMATCH ? 2 : 1, "tasks_done", plant == Kind.LOST_DONE ? 0 : 1)));
+                "counts", Map.of("messages", plant == Kind.COUNT_MISMATCH ? 3 : 2, "tasks_done", plant == Kind.LOST_DONE ? 0 : 1)));
         return h.history();
     }
 

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
+import tools.jackson.databind.JsonNode;
 
 /**
  * What the history says about each lease (by id): who got it on which resource, its token, when it
@@ -67,7 +68,7 @@ final class LeaseFacts {
             }
         }
         for (Operation release : history.operations("release")) {
-            if (release.ok() && release.output().path("had_expired").isBoolean() && !release.output().path("had_expired").asBoolean()) {
+            if (release.ok() && Boolean.TRUE.equals(releasedLive(release))) {
                 facts.leaseOf(release).ifPresent(lease -> lease.witnesses().add(release));
             }
         }
@@ -134,6 +135,9 @@ final class LeaseFacts {
         if (renewOrRelease.output().hasNonNull("lease")) {
             return Optional.ofNullable(byId.get(renewOrRelease.output("lease")));
         }
+        if (!renewOrRelease.input().hasNonNull("lease")) {
+            return Optional.empty();
+        }
         Lease named = byId.get(renewOrRelease.input("lease"));
         if (named == null || !named.holder().equals(renewOrRelease.process()) || !named.resource().equals(renewOrRelease.input("resource"))) {
             return Optional.empty();
@@ -141,6 +145,18 @@ final class LeaseFacts {
         boolean maybeAnother = acquires.get(holderKey(named.holder(), named.resource())).stream().anyMatch(acquire -> acquire.unknown()
                 && acquire.invokedAt() >= named.firstOk().invokedAt() && acquire.invokedAt() <= renewOrRelease.completedAt());
         return maybeAnother ? Optional.empty() : Optional.of(named);
+    }
+
+    /**
+     * What a release answered ok says of the lease it ended: true live, false expired; null when it
+     * ended none ({@code "released": 0} or {@code "lease": null}: the caller held nothing there) or does not say.
+     */
+    static Boolean releasedLive(Operation release) {
+        JsonNode answer = release.output();
+        if (!answer.path("had_expired").isBoolean() || answer.path("released").asLong(1) == 0 || answer.has("lease") && answer.get("lease").isNull()) {
+            return null;
+        }
+        return !answer.get("had_expired").asBoolean();
     }
 
     /**

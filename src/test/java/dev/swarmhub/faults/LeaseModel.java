@@ -4,7 +4,6 @@ import dev.swarmhub.faults.History.Operation;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import tools.jackson.databind.JsonNode;
 
 /**
  * The lease register of one resource, as the linearizability search steps it: who holds it (an
@@ -209,17 +208,17 @@ final class LeaseModel {
         return List.of(state, state.with(extended, state.maxToken()));
     }
 
-    /** A release ends the caller's lease: live then when it says {@code had_expired: false}, expired when it says true. */
+    /** A release ends the caller's lease: live then when it says so, expired when it says that. */
     private static List<State> released(State state, Operation op) {
         Held own = state.of(op.process());
-        JsonNode hadExpired = op.output().path("had_expired");
         if (!op.ok()) { // it may not have happened, or ended whatever the caller held
             return own == null ? List.of(state) : List.of(state, state.without(op.process()));
         }
-        if (!hadExpired.isBoolean()) { // the answer does not say: it ended whatever the caller held
+        Boolean wasLive = LeaseFacts.releasedLive(op);
+        if (wasLive == null) { // it ended none, or does not say: the caller's lease, if any, is gone
             return List.of(own == null ? state : state.without(op.process()));
         }
-        if (!hadExpired.asBoolean()) {
+        if (wasLive) {
             return own != null && own.maybeLiveAt(state.now()) ? List.of(state.without(op.process())) : List.of();
         }
         // expired when released (the model may have dropped it already as certainly expired)

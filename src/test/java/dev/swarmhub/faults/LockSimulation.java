@@ -224,10 +224,10 @@ final class LockSimulation {
         long now = STORE + currentTime;
         Lease own = leases.get(resource).remove(client);
         answer = () -> {
-            if (own == null) {
-                history.ok(call, currentTime);
+            if (own == null) { // as the runner records a release that ended nothing
+                history.ok(call, currentTime, "had_expired", false, "released", 0, "lease", null);
             } else {
-                history.ok(call, currentTime, "had_expired", !own.liveAt(now));
+                history.ok(call, currentTime, "had_expired", !own.liveAt(now), "released", 1, "lease", own.id());
             }
             answered(client, resource, null);
         };

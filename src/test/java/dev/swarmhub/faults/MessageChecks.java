@@ -22,7 +22,7 @@ final class MessageChecks {
     private final History history;
     private final Findings findings;
     private final Set<String> clients;
-    /** Sends by body; bodies are unique per run. */
+    /** Sends by body; bodies are unique per run (a resent body keeps its answered send). */
     private final Map<String, Operation> sends = new HashMap<>();
     private final Map<String, Set<String>> addressed = new HashMap<>();
 
@@ -30,7 +30,7 @@ final class MessageChecks {
         this.history = history;
         this.findings = findings;
         this.clients = new HashSet<>(history.clients());
-        history.operations("send").forEach(send -> sends.put(send.input("body"), send));
+        history.operations("send").forEach(send -> sends.merge(send.input("body"), send, (kept, other) -> other.ok() ? other : kept));
     }
 
     static void check(History history, Findings findings) {
@@ -108,15 +108,24 @@ final class MessageChecks {
         }
     }
 
-    /** An ack answered ok and a later ack of the same message by the same client refused: acks are idempotent. */
+    /**
+     * An ack answered ok, then a later ack of the same message by the same client refused, while
+     * the client was still admitted (a write of its answered ok after that): acks are idempotent.
+     */
     private void acks() {
         Map<String, List<Operation>> byMessage = new HashMap<>();
         history.operations("ack").forEach(ack -> byMessage.computeIfAbsent(ack.process() + "\u0000" + ack.input("id"), key -> new ArrayList<>())
                 .add(ack));
         byMessage.values().forEach(acks -> acks.stream().filter(Operation::ok).findFirst().ifPresent(acked -> acks.stream()
-                .filter(later -> later.failed() && acked.precedes(later)).findFirst()
+                .filter(later -> later.failed() && acked.precedes(later) && stillAdmitted(later)).findFirst()
                 .ifPresent(refused -> findings.violation(Kind.ACK_CONFLICT, List.of(acked.ref(), refused.ref()), acked.process() + "'s ack of "
                         + acked.input("id") + " was answered ok, then refused (" + refused.output().path("error").asString("") + ")"))));
+    }
+
+    /** Whether the client had a write answered ok after this refusal: its refusal was not about the client (gone, its token). */
+    private boolean stillAdmitted(Operation refused) {
+        return history.operations(op -> op.process().equals(refused.process()) && op.ok() && !op.f().equals("read")
+                && op.invokedAt() > refused.completedAt()).stream().findAny().isPresent();
     }
 
     /** The ids addressed to an agent: answered sends to it, and what its reads and its final messages list. */
