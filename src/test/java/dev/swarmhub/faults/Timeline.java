@@ -67,12 +67,15 @@ final class Timeline {
             long to = Math.min(end, leaseEnd(history, facts, lease));
             int x = x(from, end);
             int y = TOP + lane * LANE + 4;
-            svg.append("<rect x='").append(x).append("' y='").append(y).append("' width='").append(Math.max(2, x(to, end) - x))
+            int width = Math.max(2, x(to, end) - x);
+            svg.append("<rect x='").append(x).append("' y='").append(y).append("' width='").append(width)
                     .append("' height='12' fill='").append(colour).append("' opacity='0.55'><title>").append(escape(lease.holder() + " "
                             + lease.resource() + " lease " + lease.id() + " token " + lease.token() + " from " + seconds(from) + " to " + seconds(to)))
                     .append("</title></rect>\n");
-            svg.append("<text x='").append(x + 2).append("' y='").append(y + 10).append("' font-size='9' fill='white'>").append(lease.token())
-                    .append("</text>\n");
+            if (width >= 6 * String.valueOf(lease.token()).length() + 4) { // the token where it fits; always in the bar's tooltip
+                svg.append("<text x='").append(x + 2).append("' y='").append(y + 10).append("' font-size='9' fill='white'>").append(lease.token())
+                        .append("</text>\n");
+            }
         }
         boolean titled = history.operations().size() <= MANY_OPERATIONS;
         for (Operation op : history.operations()) {
