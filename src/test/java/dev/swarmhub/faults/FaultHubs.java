@@ -90,6 +90,14 @@ final class FaultHubs implements AutoCloseable {
         if (slowFsyncShim != null) {
             environment.put("LD_PRELOAD", slowFsyncShim.toString());
         }
+        Runtime.getRuntime().addShutdownHook(new Thread(this::abandon, "fault-run: kill the hubs, unmount")); // an interrupted run (^C)
+    }
+
+    /** What an interrupted run must not leave behind: hub processes and tmpfs mounts. Nothing once {@link #close} ran. */
+    private synchronized void abandon() {
+        hubs.stream().filter(Hub::running).forEach(hub -> hub.process.process().destroyForcibly());
+        mounts.forEach(mount -> run(List.of("umount", "-l", mount.toString())));
+        mounts.clear();
     }
 
     /** Whether this machine lets us mount a tmpfs (root, and mount allowed): null if so, else why not. */
@@ -201,7 +209,7 @@ final class FaultHubs implements AutoCloseable {
 
     /** Kills what still runs (a run that failed half-way), keeps the files, unmounts; idempotent. */
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
         for (Hub hub : hubs) {
             if (hub.process != null) {
                 if (hub.paused) {

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -187,7 +188,8 @@ public final class FaultRun {
         String database = options.store().equals("postgresql") ? FaultHubs.newPostgresDatabase() : null;
         List<Nemesis.Planned> schedule = Nemesis.schedule(options.seed(), enabled, options.hubs(), options.clients(), options.ttl().toMillis(),
                 options.duration().toMillis());
-        List<Process> clients = new ArrayList<>();
+        List<Process> clients = new CopyOnWriteArrayList<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> clients.forEach(Process::destroyForcibly), "fault-run: kill the clients"));
         List<FaultProxy> proxies = new ArrayList<>();
         RunFailed failed = null;
         Map<String, Integer> hubExits = Map.of();
@@ -416,7 +418,7 @@ public final class FaultRun {
             String process = event.get("process").asString();
             String f = event.get("f").asString();
             String type = event.get("type").asString();
-            if (faults != process.equals("nemesis")) {
+            if (process.equals("final") || faults != process.equals("nemesis")) {
                 continue;
             }
             if (faults) {
