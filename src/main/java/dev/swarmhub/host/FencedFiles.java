@@ -87,7 +87,7 @@ public final class FencedFiles implements Fencing.Stager {
             }
         } catch (IOException e) {
             closeDirectory(directory);
-            throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot write " + path + ": " + e.getMessage(), e);
+            throw failure("write " + path, e);
         } catch (RuntimeException e) {
             closeDirectory(directory);
             throw e;
@@ -179,8 +179,9 @@ public final class FencedFiles implements Fencing.Stager {
     }
 
     /**
-     * The draft, until it is renamed over the target; then the target, with its old file kept
-     * until the transaction that put it in place ends.
+     * The draft, until it is renamed over the target; then the target, with its old file and a
+     * second name of the new content kept until the transaction that put it in place ends, so
+     * that taking it back is renames only (it needs no space: the disk may be full).
      */
     private static final class Staged implements Fencing.StagedWrite, Tx.OutsideEffect {
         private final SecureDirectoryStream<Path> directory;
@@ -189,6 +190,8 @@ public final class FencedFiles implements Fencing.Stager {
         private final Path draft;
         private final long size;
         private Path previous;
+        private Path spare;
+        private boolean enlisted;
         private boolean inPlace;
         private boolean closed;
 
@@ -207,21 +210,25 @@ public final class FencedFiles implements Fencing.Stager {
 
         @Override
         public void putInPlace(Tx tx) {
-            if (inPlace) {
+            if (enlisted) {
                 return; // joined a transaction that put it in place already
             }
+            tx.enlist(this);
+            enlisted = true;
             try {
                 if (attributes(directory, name).isPresent()) { // now, under the store's lock: another write may have made it since staging
                     previous = sibling(name, PREVIOUS);
                     keepPrevious();
                 }
+                forget(spare); // a second name left by a try that failed before its rename
+                spare = sibling(name, DRAFT);
+                Files.createLink(target.resolveSibling(spare), target.resolveSibling(draft));
                 directory.move(draft, directory, name);
                 inPlace = true;
                 flushDirectory();
             } catch (IOException e) {
-                throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot put " + target + " in place: " + e.getMessage(), e);
+                throw failure("put " + target + " in place", e);
             }
-            tx.enlist(this);
         }
 
         /** A hard link to the old file, checked to be that file (the link is made by path, the one step not done in the opened directory). */
@@ -237,20 +244,20 @@ public final class FencedFiles implements Fencing.Stager {
 
         @Override
         public void settle(boolean committed) {
-            if (!inPlace) {
-                return;
-            }
-            inPlace = false;
+            enlisted = false;
             try {
-                if (!committed) {
+                if (inPlace && !committed) {
                     takeBack();
                 }
             } catch (IOException e) {
-                throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot take back the write of " + target + ": " + e.getMessage(), e);
+                throw failure("take back the write of " + target, e);
             } finally {
-                if (previous != null) {
-                    deleteQuietly(directory, previous);
-                    previous = null;
+                inPlace = false;
+                forget(previous);
+                previous = null;
+                if (spare != null && (committed || closed)) {
+                    forget(spare);
+                    spare = null;
                 }
                 if (closed) {
                     closeDirectory(directory);
@@ -258,21 +265,25 @@ public final class FencedFiles implements Fencing.Stager {
             }
         }
 
-        /**
-         * Puts the old file back in one rename (or removes the new one); the new content stays as
-         * the draft (a link), for the store's retry of the transaction, unless the write is over.
-         */
+        /** Puts the old file back in one rename (or removes the new one); the new content becomes the draft again, for a rerun. */
         private void takeBack() throws IOException {
-            if (!closed) {
-                Files.createLink(target.resolveSibling(draft), target);
-            }
             if (previous != null) {
                 directory.move(previous, directory, name);
                 previous = null;
             } else {
                 directory.deleteFile(name);
             }
+            if (!closed) {
+                directory.move(spare, directory, draft);
+                spare = null;
+            }
             flushDirectory();
+        }
+
+        private void forget(Path kept) {
+            if (kept != null) {
+                deleteQuietly(directory, kept);
+            }
         }
 
         private void flushDirectory() throws IOException {
@@ -284,10 +295,21 @@ public final class FencedFiles implements Fencing.Stager {
         @Override
         public void close() {
             closed = true;
-            if (!inPlace) {
+            if (!enlisted) {
                 deleteQuietly(directory, draft);
+                forget(spare);
                 closeDirectory(directory);
             }
         }
+    }
+
+    /** What a failed step of a fenced write says: a full disk in plain words. */
+    private static SwarmException failure(String step, IOException e) {
+        String reason = e instanceof FileSystemException named && named.getReason() != null ? named.getReason() : e.getMessage();
+        if (reason != null && reason.contains("No space left on device")) {
+            return new SwarmException(SwarmException.Kind.INTERNAL, "cannot " + step + ": the disk is full; the file was left as it was. "
+                    + "Free space and retry", e);
+        }
+        return new SwarmException(SwarmException.Kind.INTERNAL, "cannot " + step + ": " + reason, e);
     }
 }

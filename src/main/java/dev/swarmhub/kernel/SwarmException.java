@@ -12,7 +12,7 @@ public class SwarmException extends RuntimeException {
         UNAUTHENTICATED("unauthenticated", 4),
         /** The store or the machine failed. */
         INTERNAL("internal", 1),
-        /** A resource is held by someone else for longer than the wait (the database's write lock): retry later. */
+        /** Not now: the database's write lock held longer than the wait, a wait cut short by the hub stopping or the client leaving. Retry later. */
         UNAVAILABLE("unavailable", 1);
 
         public final String code;

@@ -158,7 +158,7 @@ public final class Leases {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SwarmException(SwarmException.Kind.INTERNAL, "the wait for " + texts(request.resources())
+            throw new SwarmException(SwarmException.Kind.UNAVAILABLE, "the wait for " + texts(request.resources())
                     + " was interrupted (the hub is stopping, or the client left); nothing was granted: retry");
         } finally {
             queued.ended(); // its row, if left behind by a failure here, is judged by its silence again

@@ -195,7 +195,7 @@ public final class Messages {
                 store.awaitSignal(Store.Signal.MAIL, seen, Math.max(1, Math.min(pause, left))); // a send in this process wakes it at once
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new SwarmException(SwarmException.Kind.INTERNAL, "the inbox wait was interrupted (the hub is stopping, or the client left)");
+                throw new SwarmException(SwarmException.Kind.UNAVAILABLE, "the inbox wait was interrupted (the hub is stopping, or the client left)");
             }
             pause = Math.min(MAX_POLL_MS, pause * 2);
         }

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.swarmhub.agents.Agent;
 import dev.swarmhub.agents.AgentStore;
 import dev.swarmhub.cli.CliWorker;
+import dev.swarmhub.host.FencedFiles;
+import dev.swarmhub.leases.Fencing;
+import dev.swarmhub.leases.Resource;
 import dev.swarmhub.testing.JavaProcess;
 import dev.swarmhub.testing.TestStores;
 import java.io.IOException;
@@ -97,6 +100,32 @@ class FullDiskTest {
         assertThat(Files.readString(swarm.resolve(Stores.CONFIG_FILE))).isEqualTo(chosen);
         try (Stream<Path> files = Files.list(swarm)) {
             assertThat(files.map(file -> file.getFileName().toString())).as("no draft left behind").containsExactlyInAnyOrder(Stores.CONFIG_FILE, ".gitignore");
+        }
+    }
+
+    /**
+     * The disk fills between a fenced write's staging and its transaction: the file is renamed in
+     * place, then the store cannot record it. The old file is back when the caller hears "nothing
+     * stored" (the fault runner saw the new file with no record), and nothing is left beside it.
+     */
+    @Test
+    void aFencedWriteTheStoreCannotRecordOnAFullDiskLeavesTheFileAsItWas() throws Exception {
+        Files.writeString(project.resolve("app.py"), "old\n");
+        try (SqliteStore store = TestStores.sqlite(project)) {
+            put(store, "before", "the store's files exist");
+            try (Fencing.StagedWrite staged = new FencedFiles(project).stage(Resource.ofCanonical("app.py"), "new\n")) {
+                fillTheDisk(project.resolve("filler"));
+                assertThatThrownBy(() -> store.write(tx -> {
+                    staged.putInPlace(tx);
+                    tx.putSetting("record", "x".repeat(1 << 20)); // as the write's event, on a disk with no room for it
+                    return null;
+                })).isInstanceOf(StoreException.class).hasMessageContaining("is full, so nothing of this operation was stored");
+            }
+            assertThat(Files.readString(project.resolve("app.py"))).isEqualTo("old\n");
+            try (Stream<Path> files = Files.list(project)) {
+                assertThat(files.map(file -> file.getFileName().toString())).as("no draft, no old file left")
+                        .containsExactlyInAnyOrder("app.py", "filler", ".swarm");
+            }
         }
     }
 
