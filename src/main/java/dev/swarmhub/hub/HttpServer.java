@@ -62,6 +62,7 @@ final class HttpServer implements AutoCloseable {
         context.addServlet(mcpServlet, McpService.PATH);
         context.addServlet(new ServletHolder("dashboard", new Dashboard(guard, services.logins)), "/");
         server.setHandler(context);
+        server.setErrorHandler(new JsonErrors());
         server.setStopTimeout(GRACEFUL_STOP_MS);
         try {
             server.start();
