@@ -16,6 +16,12 @@ import org.eclipse.jetty.util.Callback;
  */
 final class JsonErrors extends ErrorHandler {
 
+    /** Jetty writes an error document only for GET, POST and HEAD; the API answers every method with one. */
+    @Override
+    public boolean errorPageForMethod(String method) {
+        return true;
+    }
+
     @Override
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause, Callback callback) {
         String why = message == null || message.isBlank() ? HttpStatus.getMessage(code) : message;

@@ -179,6 +179,7 @@ class ApiTest {
                 new Bad("empty body", "alice", "POST", "/locks", json, "", 400, "body"),
                 // refused by the HTTP server before the API sees it: still the API's error document (found by ApiFuzzTest)
                 new Bad("an empty path segment", "alice", "POST", "/locks//renew", json, "{\"all\":true}", 400, "empty segment"),
+                new Bad("an empty path segment with another method", "alice", "PUT", "/locks//renew", json, "{}", 400, "empty segment"),
                 new Bad("blank body", "alice", "POST", "/locks/release", json, "   ", 400, "body"),
                 new Bad("empty body for register", "operator", "POST", "/agents", json, "", 400, "body"),
                 new Bad("duplicate key in acquire", "alice", "POST", "/locks", json,
