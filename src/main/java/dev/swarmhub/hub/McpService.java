@@ -133,7 +133,10 @@ final class McpService implements AutoCloseable {
                 if (http.getMethod().equals("POST")) {
                     byte[] body = Api.readBody(http, Api.MAX_WRITE_BODY).getBytes(StandardCharsets.UTF_8); // any tool call may be a fenced write
                     JsonNode message = Api.tree(body);
-                    String refusal = othersInboxSubscription(message, caller, http.getHeader(SESSION_HEADER));
+                    String refusal = malformedToolCall(message);
+                    if (refusal == null) {
+                        refusal = othersInboxSubscription(message, caller, http.getHeader(SESSION_HEADER));
+                    }
                     if (refusal != null) {
                         refuseRequest((HttpServletResponse) response, message, refusal);
                         return;
@@ -150,6 +153,18 @@ final class McpService implements AutoCloseable {
                 chain.doFilter(passed, response);
             }
         };
+    }
+
+    /**
+     * Why a tools/call is malformed, or null: arguments that are no JSON object, which the SDK cannot
+     * read and then answers with nothing at all (its client would wait for an answer forever).
+     */
+    private static String malformedToolCall(JsonNode message) {
+        JsonNode arguments = message.path("params").path("arguments");
+        if (!"tools/call".equals(message.path("method").asString(null)) || arguments.isMissingNode() || arguments.isNull() || arguments.isObject()) {
+            return null;
+        }
+        return "the arguments of a tools/call must be a JSON object, not " + (arguments.isArray() ? "an array" : "a single value");
     }
 
     /** A tools/call whose arguments ask to wait (acquire_locks, fetch_inbox). */
