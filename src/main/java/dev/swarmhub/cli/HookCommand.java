@@ -17,6 +17,8 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
 
 /**
  * {@code swarm hook CLIENT}: what a client's hooks run (see {@code swarm hooks install}); the
@@ -53,7 +55,7 @@ final class HookCommand implements Callable<Integer> {
             checkProjectDirectory();
             String output;
             try (CommandServices services = swarm.services()) {
-                output = new ClientHooks(swarm, services, client).handle(JsonViews.JSON.readTree(payload));
+                output = new ClientHooks(swarm, services, client).handle(event(payload));
             }
             if (!output.isEmpty()) {
                 swarm.output.line(output);
@@ -78,6 +80,15 @@ final class HookCommand implements Callable<Integer> {
         if (!directory.toRealPath().startsWith(swarm.projectRoot())) {
             throw SwarmException.badInput("this hook is for project " + swarm.projectRoot() + ", but Claude Code runs in " + directory
                     + " (settings copied or committed with another checkout's path): run swarm hooks install --client claude there");
+        }
+    }
+
+    /** The event's JSON; malformed JSON is bad input, noted as such. */
+    private static JsonNode event(String payload) {
+        try {
+            return JsonViews.JSON.readTree(payload);
+        } catch (JacksonException malformed) {
+            throw SwarmException.badInput("the hook's input is not JSON: " + malformed.getOriginalMessage());
         }
     }
 
