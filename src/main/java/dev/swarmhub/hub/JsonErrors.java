@@ -25,7 +25,9 @@ final class JsonErrors extends ErrorHandler {
     @Override
     protected void generateResponse(Request request, Response response, int code, String message, Throwable cause, Callback callback) {
         String why = message == null || message.isBlank() ? HttpStatus.getMessage(code) : message;
-        byte[] json = JsonViews.JSON.writeValueAsBytes(JsonViews.error(new SwarmException(kind(code), "refused by the HTTP server: " + why)));
+        SwarmException.Kind kind = kind(code);
+        String by = kind == SwarmException.Kind.INTERNAL ? "internal error in the HTTP server: " : "refused by the HTTP server: ";
+        byte[] json = JsonViews.JSON.writeValueAsBytes(JsonViews.error(new SwarmException(kind, by + why)));
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
         response.write(true, ByteBuffer.wrap(json), callback);
