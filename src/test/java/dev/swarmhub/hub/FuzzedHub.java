@@ -36,10 +36,11 @@ final class FuzzedHub implements AutoCloseable {
     /** What a refusal may be: the API's documented error codes; never "internal" or "unavailable". */
     static final Set<String> REFUSAL_CODES = Set.of("bad_input", "denied", "unauthenticated", "rate_limited", "version_conflict");
     /**
-     * Requests left out: those that wait (a lease or the inbox, up to a day), spawn a process (the
-     * fuzzer's command line), or bind a tmux pane (running tmux). Other tests drive those.
+     * Requests left out: those that wait (a lease or the inbox, up to a day) or stream (the event
+     * stream: its answer never ends), spawn a process (the fuzzer's command line), or bind a tmux
+     * pane (running tmux). Other tests drive those.
      */
-    private static final Pattern LEFT_OUT = Pattern.compile("wait|spawn|/processes|pane|tmux");
+    private static final Pattern LEFT_OUT = Pattern.compile("wait|events|spawn|/processes|pane|tmux");
 
     final Services services;
     private final HttpServer http;
