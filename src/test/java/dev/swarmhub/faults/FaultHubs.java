@@ -1,5 +1,6 @@
 package dev.swarmhub.faults;
 
+import dev.swarmhub.leases.Leases;
 import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.testing.HubProcess;
 import dev.swarmhub.testing.PostgresServer;
@@ -26,6 +27,9 @@ import java.util.stream.Stream;
  * (its control file sets the delay).
  */
 final class FaultHubs implements AutoCloseable {
+
+    /** The hubs' JVM options: with the test switch that breaks acquires when the run is asked to. */
+    private final List<String> hubOptions;
 
     /** Room on a checkout's tmpfs: the store, its WAL and the hub's logs of a few minutes fit many times over. */
     static final String TMPFS_SIZE = "96m";
@@ -69,8 +73,10 @@ final class FaultHubs implements AutoCloseable {
      * Makes the checkouts under {@code out/hubs} (on their own tmpfs when {@code tmpfs}) and the
      * store: {@code database} null for SQLite, else a PostgreSQL address every checkout shares.
      */
-    FaultHubs(Path out, int count, String database, boolean tmpfs, Path slowFsyncShim) throws IOException {
+    FaultHubs(Path out, int count, String database, boolean tmpfs, Path slowFsyncShim, boolean brokenLeases) throws IOException {
         this.out = out;
+        this.hubOptions = brokenLeases ? List.of("-Xmx512m", "-XX:TieredStopAtLevel=1", "-D" + Leases.CHECK_BEFORE_THE_WRITE + "=true")
+                : List.of("-Xmx512m", "-XX:TieredStopAtLevel=1");
         for (int i = 1; i <= count; i++) {
             String name = "h" + i;
             Path machine = out.resolve("hubs").resolve(name);
@@ -134,7 +140,7 @@ final class FaultHubs implements AutoCloseable {
         if (env.containsKey("LD_PRELOAD")) {
             env.put("SLOW_FSYNC_CONTROL", hub.slowDiskControl.toString());
         }
-        hub.process = HubProcess.start(hub.checkout, env, List.of("-Xmx512m", "-XX:TieredStopAtLevel=1"), List.of("--port", Integer.toString(hub.port)));
+        hub.process = HubProcess.start(hub.checkout, env, hubOptions, List.of("--port", Integer.toString(hub.port)));
         hub.paused = false;
     }
 

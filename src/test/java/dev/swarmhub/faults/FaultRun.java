@@ -57,7 +57,7 @@ public final class FaultRun {
 
     /** What a run is asked to do. */
     record Options(long seed, Duration duration, int clients, Duration ttl, Duration requestTimeout, String store, int hubs,
-            List<Nemesis.Fault> nemeses, Path out, Path cSource) {
+            List<Nemesis.Fault> nemeses, Path out, Path cSource, boolean brokenLeases) {
 
         static Options parse(String[] args) {
             Map<String, String> given = new LinkedHashMap<>();
@@ -88,11 +88,17 @@ public final class FaultRun {
                     : Stream.of(given.get("nemesis").split(",")).map(String::strip).map(Nemesis.Fault::named).toList();
             Path out = Path.of(given.getOrDefault("out", "target/fault-runs/" + Instant.now().toString().replace(':', '-') + "-" + seed));
             Path cSource = Path.of(given.getOrDefault("c-source", "src/test/c/slow_fsync.c"));
-            List<String> known = List.of("seed", "duration", "clients", "ttl", "request-timeout", "store", "hubs", "nemesis", "out", "c-source");
+            // --broken leases: the hubs run with the test switch that checks leases before the write (the checker must catch it)
+            String broken = given.getOrDefault("broken", "nothing");
+            if (!broken.equals("nothing") && !broken.equals("leases")) {
+                throw new IllegalArgumentException("--broken must be leases (or nothing), not '" + broken + "'");
+            }
+            List<String> known = List.of("seed", "duration", "clients", "ttl", "request-timeout", "store", "hubs", "nemesis", "out", "c-source",
+                    "broken");
             given.keySet().stream().filter(option -> !known.contains(option)).findFirst().ifPresent(option -> {
                 throw new IllegalArgumentException("unknown option --" + option + " (known: --" + String.join(", --", known) + ")");
             });
-            return new Options(seed, duration, clients, ttl, timeout, store, hubs, nemeses, out, cSource);
+            return new Options(seed, duration, clients, ttl, timeout, store, hubs, nemeses, out, cSource, broken.equals("leases"));
         }
 
         private static long number(Map<String, String> given, String option, String otherwise) {
@@ -195,7 +201,8 @@ public final class FaultRun {
         Map<String, Integer> hubExits = Map.of();
         long base;
         long startedAt;
-        try (FaultHubs hubs = new FaultHubs(out, options.hubs(), database, enabled.contains(Nemesis.Fault.DISK_FULL), faults.fsyncShim())) {
+        try (FaultHubs hubs = new FaultHubs(out, options.hubs(), database, enabled.contains(Nemesis.Fault.DISK_FULL), faults.fsyncShim(),
+                options.brokenLeases())) {
             hubs.all().forEach(hubs::start);
             configure(hubs.get(0));
             List<String> agents = IntStream.rangeClosed(1, options.clients()).mapToObj(i -> "c" + i).toList();
@@ -386,7 +393,7 @@ public final class FaultRun {
         Map<String, Object> run = ordered("seed", options.seed(), "store", options.store(), "hubs", options.hubs(), "clients", options.clients(),
                 "ttl_ms", options.ttl().toMillis(), "duration_ms", options.duration().toMillis(), "resources", RESOURCES,
                 "nemeses", enabled.stream().map(fault -> fault.option).toList(), "started_at_ms", startedAt,
-                "request_timeout_ms", options.requestTimeout().toMillis(), "skipped_nemeses", skipped,
+                "request_timeout_ms", options.requestTimeout().toMillis(), "broken_leases", options.brokenLeases(), "skipped_nemeses", skipped,
                 "connections", "each client through its own loopback TCP proxy in the runner (drop: reset; stall: held until healed; delay)");
         Files.writeString(out.resolve("run.json"), JsonViews.json(run) + "\n");
     }
