@@ -21,7 +21,13 @@ public final class HubCliWorker {
         PrintWriter answers = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         answers.println("ready");
         for (String line = commands.readLine(); line != null; line = commands.readLine()) {
-            CliFrames.Response response = SwarmClient.exchange(HubFiles.socket(root), line.split("\t"), System.getenv(), root);
+            CliFrames.Response response;
+            try {
+                response = SwarmClient.exchange(HubFiles.socket(root), line.split("\t"), System.getenv(), root);
+            } catch (IOException | RuntimeException failed) { // answered, so that the test's failure names the cause (it died with exit 1 unexplained)
+                answers.println("exchange failed\t" + failed);
+                continue;
+            }
             if (!response.err().isEmpty()) {
                 System.err.print(response.err());
             }
