@@ -42,8 +42,11 @@ class SessionPaneTest {
         }
     }
 
-    private static String client(Path project, String mode, Path log, String last) {
-        return JavaProcess.javaBinary() + " -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp " + System.getProperty("java.class.path") + " "
+    /** The fake client's command line; the class path goes in an argument file (two of them in one line passed tmux's command length limit). */
+    private static String client(Path project, String mode, Path log, String last) throws IOException {
+        Path classPath = log.resolveSibling("classpath.args");
+        Files.writeString(classPath, "-cp \"" + System.getProperty("java.class.path") + "\"\n");
+        return JavaProcess.javaBinary() + " -XX:+UseSerialGC -XX:TieredStopAtLevel=1 @" + classPath + " "
                 + FakeClient.class.getName() + " " + mode + " " + project + " " + log + " " + last;
     }
 
