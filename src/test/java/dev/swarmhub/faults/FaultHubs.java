@@ -75,8 +75,11 @@ final class FaultHubs implements AutoCloseable {
      */
     FaultHubs(Path out, int count, String database, boolean tmpfs, Path slowFsyncShim, boolean brokenLeases) throws IOException {
         this.out = out;
-        this.hubOptions = brokenLeases ? List.of("-Xmx512m", "-XX:TieredStopAtLevel=1", "-D" + Leases.CHECK_BEFORE_THE_WRITE + "=true")
-                : List.of("-Xmx512m", "-XX:TieredStopAtLevel=1");
+        List<String> options = new java.util.ArrayList<>(List.of("-Xmx512m", "-XX:TieredStopAtLevel=1"));
+        if (brokenLeases) {
+            options.add("-D" + Leases.CHECK_BEFORE_THE_WRITE + "=true");
+        }
+        this.hubOptions = List.copyOf(options);
         for (int i = 1; i <= count; i++) {
             String name = "h" + i;
             Path machine = out.resolve("hubs").resolve(name);
