@@ -1,5 +1,6 @@
 package dev.swarmhub.store;
 
+import dev.swarmhub.kernel.SwarmException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -75,7 +76,7 @@ final class StatementCache implements Statements, AutoCloseable {
             return new StoreBusyException(database, cause);
         }
         if ((cause.getErrorCode() & 0xFF) == SQLITE_FULL) {
-            return new StoreException("the disk holding the store " + database + " is full, so nothing of this operation was stored;"
+            return new StoreException(SwarmException.Kind.UNAVAILABLE, "the disk holding the store " + database + " is full, so nothing of this operation was stored;"
                     + " free space and retry", cause);
         }
         return new StoreException(what, cause);

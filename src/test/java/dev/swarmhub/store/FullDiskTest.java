@@ -8,6 +8,7 @@ import dev.swarmhub.agents.Agent;
 import dev.swarmhub.agents.AgentStore;
 import dev.swarmhub.cli.CliWorker;
 import dev.swarmhub.host.FencedFiles;
+import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.leases.Fencing;
 import dev.swarmhub.leases.Resource;
 import dev.swarmhub.testing.JavaProcess;
@@ -65,7 +66,9 @@ class FullDiskTest {
             String larger = "x".repeat(1 << 20);
             for (int attempt = 0; attempt < 2; attempt++) {
                 assertThatThrownBy(() -> put(store, "larger", larger)).isInstanceOf(StoreException.class)
-                        .hasMessageContaining("the disk holding the store").hasMessageContaining("is full");
+                        .hasMessageContaining("the disk holding the store").hasMessageContaining("is full")
+                        .extracting(failure -> ((SwarmException) failure).kind()).as("a condition to retry after, not a fault of the hub")
+                        .isEqualTo(SwarmException.Kind.UNAVAILABLE);
             }
 
             Files.delete(filler);
@@ -126,6 +129,19 @@ class FullDiskTest {
                 assertThat(files.map(file -> file.getFileName().toString())).as("no draft, no old file left")
                         .containsExactlyInAnyOrder("app.py", "filler", ".swarm");
             }
+        }
+    }
+
+    @Test
+    void aFencedWriteThatFindsNoRoomToStageSaysSoAndLeavesTheFile() throws Exception {
+        Files.writeString(project.resolve("app.py"), "old\n");
+        fillTheDisk(project.resolve("filler"));
+        assertThatThrownBy(() -> new FencedFiles(project).stage(Resource.ofCanonical("app.py"), "new\n".repeat(1 << 16)).close())
+                .isInstanceOf(SwarmException.class).hasMessageContaining("the disk is full; the file was left as it was")
+                .extracting(failure -> ((SwarmException) failure).kind()).isEqualTo(SwarmException.Kind.UNAVAILABLE);
+        assertThat(Files.readString(project.resolve("app.py"))).isEqualTo("old\n");
+        try (Stream<Path> files = Files.list(project)) {
+            assertThat(files.map(file -> file.getFileName().toString())).as("no draft left").containsExactlyInAnyOrder("app.py", "filler");
         }
     }
 
