@@ -242,10 +242,10 @@ final class BenchCommand implements Callable<Integer> {
     private void cycle(boolean socket, Path root, String agent, String token, String resource) throws IOException, InterruptedException {
         if (socket) {
             Map<String, String> identity = Map.of("SWARM_AGENT", agent, "SWARM_TOKEN", token, "SWARM_ROOT", root.toString());
-            int code = SwarmClient.exchange(HubFiles.socket(root), new String[] {"lock", "acquire", resource, "--ttl", "60s"}, identity, root)
+            int code = SwarmClient.exchange(root, new String[] {"lock", "acquire", resource, "--ttl", "60s"}, identity, root)
                     .exitCode();
             if (code == 0) {
-                SwarmClient.exchange(HubFiles.socket(root), new String[] {"lock", "release", resource}, identity, root);
+                SwarmClient.exchange(root, new String[] {"lock", "release", resource}, identity, root);
             } else if (code != 3) {
                 throw new IOException("acquire exited " + code);
             }

@@ -127,7 +127,7 @@ final class HubCommands {
             if (detach) {
                 Optional<Hub.Running> running = Hub.running(root);
                 if (running.isPresent()) {
-                    if (!SwarmClient.accepts(HubFiles.socket(root))) {
+                    if (!SwarmClient.accepts(root)) {
                         startInBackground(root); // it is starting: our child loses the lock to it, and we wait until it serves
                     }
                     return swarm.output.result(Output.document("pid", running.get().pid(), "socket", HubFiles.socket(root).toString(),
@@ -249,7 +249,7 @@ final class HubCommands {
 
     /** The pid of the project's hub once it serves: its socket accepts and it wrote hub.json (its address), the last step of its start. */
     static Optional<Long> servingPid(Path root) {
-        return runningHubPid(root).filter(pid -> SwarmClient.accepts(HubFiles.socket(root))
+        return runningHubPid(root).filter(pid -> SwarmClient.accepts(root)
                 && Hub.readInfo(root).get("pid") instanceof Number named && named.longValue() == pid);
     }
 

@@ -61,14 +61,13 @@ public final class SwarmClient {
             return;
         }
         try {
-            Path socket = HubFiles.socket(root);
-            if (!accepts(socket)) {
+            if (!accepts(root)) {
                 HubCommands.startInBackground(root);
             }
             readTextFromStdin(clientSide, arguments);
             Map<String, String> sent = new HashMap<>(environment);
             sent.put(CLIENT_PID, Long.toString(ProcessHandle.current().pid()));
-            CliFrames.Response response = exchange(socket, arguments.toArray(String[]::new), sent, workingDirectory);
+            CliFrames.Response response = exchange(root, arguments.toArray(String[]::new), sent, workingDirectory);
             print(System.out, response.out());
             print(System.err, response.err());
             System.exit(response.exitCode());
@@ -83,8 +82,8 @@ public final class SwarmClient {
         }
     }
 
-    static CliFrames.Response exchange(Path socket, String[] args, Map<String, String> environment, Path workingDirectory) throws IOException {
-        return exchange(socket, args, environment, workingDirectory, HUB_SILENCE_LIMIT);
+    static CliFrames.Response exchange(Path root, String[] args, Map<String, String> environment, Path workingDirectory) throws IOException {
+        return exchange(root, args, environment, workingDirectory, HUB_SILENCE_LIMIT);
     }
 
     /**
@@ -93,12 +92,12 @@ public final class SwarmClient {
      * its hub.json, or by a mark heard): a hub of an older jar sends none, and its long waits must
      * not be cut.
      */
-    static CliFrames.Response exchange(Path socket, String[] args, Map<String, String> environment, Path workingDirectory,
+    static CliFrames.Response exchange(Path root, String[] args, Map<String, String> environment, Path workingDirectory,
                                        Duration silenceLimit) throws IOException {
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-             SilenceWatch watch = new SilenceWatch(channel, silenceLimit, HubFiles.announcesKeepAlive(socket))) {
+             SilenceWatch watch = new SilenceWatch(channel, silenceLimit, HubFiles.announcesKeepAlive(root))) {
             try {
-                channel.connect(UnixDomainSocketAddress.of(socket));
+                channel.connect(UnixDomainSocketAddress.of(HubFiles.checkedSocket(root)));
                 CliFrames.writeRequest(new DataOutputStream(Channels.newOutputStream(channel)), args, environment, workingDirectory.toString());
                 return CliFrames.readResponse(new DataInputStream(Channels.newInputStream(channel)), watch::heard);
             } catch (AsynchronousCloseException closedByTheWatch) {
@@ -167,10 +166,10 @@ public final class SwarmClient {
         }
     }
 
-    /** True when a hub answers on the socket. */
-    static boolean accepts(Path socket) {
+    /** True when the project's hub answers on its socket. */
+    static boolean accepts(Path root) {
         try (SocketChannel ignored = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ignored.connect(UnixDomainSocketAddress.of(socket));
+            ignored.connect(UnixDomainSocketAddress.of(HubFiles.checkedSocket(root)));
             return true;
         } catch (IOException e) {
             return false;
@@ -188,11 +187,10 @@ public final class SwarmClient {
             if (arguments.size() - arguments.indexOf(HookCommand.NAME) == 2) { // CLIENT only: the event comes on stdin (Codex's notify passes it)
                 arguments.add(HookCommand.readEvent(System.in));
             }
-            Path socket = HubFiles.socket(root);
-            if (accepts(socket)) {
+            if (accepts(root)) {
                 Map<String, String> sent = new HashMap<>(environment);
                 sent.put(CLIENT_PID, Long.toString(ProcessHandle.current().pid()));
-                print(System.out, exchange(socket, arguments.toArray(String[]::new), sent, workingDirectory).out());
+                print(System.out, exchange(root, arguments.toArray(String[]::new), sent, workingDirectory).out());
                 System.exit(0);
             }
         } catch (IOException | RuntimeException unreachable) {

@@ -44,8 +44,8 @@ final class CliChannel implements AutoCloseable {
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final Set<Future<?>> running = ConcurrentHashMap.newKeySet();
 
-    CliChannel(Path socketFile, CommandRunner runner) throws IOException {
-        this.socketFile = socketFile;
+    CliChannel(Path root, CommandRunner runner) throws IOException {
+        this.socketFile = HubFiles.checkedSocket(root, true);
         this.runner = runner;
         Files.deleteIfExists(socketFile); // left by a hub that was killed; the hub lock says we are the only hub
         this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);

@@ -99,7 +99,7 @@ public final class Hub implements AutoCloseable {
         supervisor.adopt(); // before serving: a command answered right after the start sees the runs adopted, and a spawn has its supervisor
         this.http = new HttpServer(services, address.bind(), address.port());
         this.urlHost = address.bind().equals("0.0.0.0") ? "127.0.0.1" : address.bind();
-        this.cli = new CliChannel(HubFiles.socket(root), commands.forServices(services));
+        this.cli = new CliChannel(root, commands.forServices(services));
         this.paneWatcher = new PaneWatcher(services.agents);
         this.paneTypist = new PaneTypist(services.paneTypings, services.store, PaneTyper.forUser(), PROCESSES.host(),
                 typing -> paneWatcher.stillQuiet(typing.recipient(), typing.binding()));

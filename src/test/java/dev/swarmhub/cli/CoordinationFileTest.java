@@ -273,7 +273,7 @@ class CoordinationFileTest {
                     String text = "- agent-" + worker + " line " + line;
                     CliFrames.Response answer;
                     try {
-                        answer = SwarmClient.exchange(HubFiles.socket(project), new String[] {"doc", "append", WORK, text}, agent, project);
+                        answer = SwarmClient.exchange(project, new String[] {"doc", "append", WORK, text}, agent, project);
                     } catch (IOException hubGone) {
                         return; // unanswered: it may or may not be stored
                     }

@@ -23,7 +23,7 @@ public final class HubCliWorker {
         for (String line = commands.readLine(); line != null; line = commands.readLine()) {
             CliFrames.Response response;
             try {
-                response = SwarmClient.exchange(HubFiles.socket(root), line.split("\t"), System.getenv(), root);
+                response = SwarmClient.exchange(root, line.split("\t"), System.getenv(), root);
             } catch (IOException | RuntimeException failed) { // answered, so that the test's failure names the cause (it died with exit 1 unexplained)
                 answers.println("exchange failed\t" + failed);
                 continue;

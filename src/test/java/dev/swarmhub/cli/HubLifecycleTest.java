@@ -222,7 +222,7 @@ class HubLifecycleTest {
     void clientGivesUpOnAPausedHubAndDownStopsIt() throws Exception {
         HubProcess hub = startHub();
         hub.pause();
-        Future<CliFrames.Response> command = clients.submit(() -> SwarmClient.exchange(HubFiles.socket(project),
+        Future<CliFrames.Response> command = clients.submit(() -> SwarmClient.exchange(project,
                 new String[] {"lock", "list", "--json"}, Map.of("SWARM_ROOT", project.toString()), project, Duration.ofSeconds(2)));
         assertThatThrownBy(() -> command.get(30, TimeUnit.SECONDS)).as("a command sent to the paused hub")
                 .hasCauseInstanceOf(SwarmClient.HubSilentException.class);
@@ -242,7 +242,7 @@ class HubLifecycleTest {
         assertThat(send(holder, "lock", "acquire", "x.py", "--json").exitCode()).isZero();
         Map<String, String> environment = new HashMap<>(waiter);
         environment.put("SWARM_ROOT", project.toString());
-        CliFrames.Response timedOut = SwarmClient.exchange(HubFiles.socket(project), new String[] {"lock", "acquire", "x.py", "--wait", "6s",
+        CliFrames.Response timedOut = SwarmClient.exchange(project, new String[] {"lock", "acquire", "x.py", "--wait", "6s",
                 "--json"}, environment, project, Duration.ofSeconds(3));
         assertThat(timedOut.exitCode()).as("a 6 s wait under a 3 s silence limit: %s", timedOut).isEqualTo(3);
     }
@@ -253,7 +253,7 @@ class HubLifecycleTest {
         Files.createDirectories(socket.getParent());
         try (ServerSocketChannel dyingHub = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             dyingHub.bind(UnixDomainSocketAddress.of(socket));
-            Future<CliFrames.Response> waited = clients.submit(() -> SwarmClient.exchange(socket, new String[] {"lock", "acquire", "x.py",
+            Future<CliFrames.Response> waited = clients.submit(() -> SwarmClient.exchange(project, new String[] {"lock", "acquire", "x.py",
                     "--wait", "60s"}, Map.of("SWARM_ROOT", project.toString()), project));
             try (SocketChannel client = dyingHub.accept()) {
                 CliFrames.readRequest(new DataInputStream(Channels.newInputStream(client)));
@@ -271,7 +271,7 @@ class HubLifecycleTest {
         Duration silenceLimit = Duration.ofSeconds(1);
         try (ServerSocketChannel olderHub = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             olderHub.bind(UnixDomainSocketAddress.of(socket));
-            Future<CliFrames.Response> waited = clients.submit(() -> SwarmClient.exchange(socket, new String[] {"lock", "acquire", "x.py",
+            Future<CliFrames.Response> waited = clients.submit(() -> SwarmClient.exchange(project, new String[] {"lock", "acquire", "x.py",
                     "--wait", "60s"}, Map.of("SWARM_ROOT", project.toString()), project, silenceLimit));
             try (SocketChannel client = olderHub.accept()) {
                 CliFrames.readRequest(new DataInputStream(Channels.newInputStream(client)));
@@ -352,11 +352,31 @@ class HubLifecycleTest {
     void rootThroughASymlinkIsTheSameProject(@TempDir Path elsewhere) throws Exception {
         Path link = Files.createSymbolicLink(elsewhere.resolve("link"), project);
         startHub();
-        CliFrames.Response listed = SwarmClient.exchange(HubFiles.socket(project), new String[] {"--root", link.toString(), "lock", "list",
+        CliFrames.Response listed = SwarmClient.exchange(project, new String[] {"--root", link.toString(), "lock", "list",
                 "--json"}, Map.of("SWARM_ROOT", link.toString()), link);
         assertThat(listed.exitCode()).as(listed.toString()).isZero();
         CliRunner.Result status = new CliRunner(project).run(Map.of("SWARM_ROOT", link.toString()), "status", "--json");
         assertThat(status.json().get("running").asBoolean()).as(status.out()).isTrue();
+    }
+
+    @Test
+    void aProjectTooDeepForASocketInItsSwarmDirectoryIsServed() throws Exception {
+        Path deep = Files.createDirectories(project.resolve("a-directory-name-long-enough".repeat(3)).resolve("and-one-more-to-pass-the-limit"));
+        Path socket = HubFiles.socket(deep);
+        assertThat(socket.getParent()).as("the socket of a project whose .swarm/hub.sock path passes 107 bytes").isNotEqualTo(deep.resolve(".swarm"));
+        HubProcess hub = HubProcess.start(deep);
+        hubs.add(hub);
+
+        CliFrames.Response registered = SwarmClient.exchange(deep, new String[] {"agent", "register", "--id", "deep", "--json"},
+                Map.of("SWARM_ROOT", deep.toString()), deep);
+        assertThat(registered.exitCode()).as(registered.toString()).isZero();
+        assertThat(Files.getPosixFilePermissions(socket.getParent())).as("the user's directory of sockets")
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        CliRunner cli = new CliRunner(deep);
+        assertThat(cli.run("status", "--json").json().get("socket").asString()).isEqualTo(socket.toString());
+        assertThat(cli.run("down").exitCode()).isZero();
+        assertThat(hub.awaitExit()).as("the hub's exit code after down; its output:\n%s", hub.log()).isZero();
+        assertThat(socket).as("the socket after the hub stopped").doesNotExist();
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -378,7 +398,7 @@ class HubLifecycleTest {
     private CliFrames.Response send(Map<String, String> identity, String... args) throws IOException {
         Map<String, String> environment = new HashMap<>(identity);
         environment.put("SWARM_ROOT", project.toString());
-        return SwarmClient.exchange(HubFiles.socket(project), args, environment, project);
+        return SwarmClient.exchange(project, args, environment, project);
     }
 
     private static JsonNode json(CliFrames.Response response) {

@@ -97,7 +97,7 @@ class HubLogProcessTest {
             // the hub reads the setting at most once a second: ask until it applies it
             Await.until("a slow request in the hub's log", () -> get("/agents", operatorToken).statusCode() == 200
                     && log().contains("slow request: GET /api/v1/agents took "));
-            CliFrames.Response agents = SwarmClient.exchange(HubFiles.socket(project), new String[] {"agents", "--json"},
+            CliFrames.Response agents = SwarmClient.exchange(project, new String[] {"agents", "--json"},
                     Map.of("SWARM_ROOT", project.toString()), project);
             assertThat(agents.exitCode()).as(agents.err()).isZero();
             Await.until("a slow command in the hub's log", () -> log().contains("slow command: swarm agents took "));

@@ -632,7 +632,7 @@ class HubProcessTest {
 
     /** One command line through the hub's socket, as the CLI client sends it. */
     private CliFrames.Response send(Map<String, String> identity, String... args) throws IOException {
-        return SwarmClient.exchange(HubFiles.socket(project), args, environment(identity), project);
+        return SwarmClient.exchange(project, args, environment(identity), project);
     }
 
     private CliFrames.Response sendQuietly(Map<String, String> identity, String... args) {

@@ -69,7 +69,7 @@ abstract class SupervisedProjectTest {
 
     /** A command through the hub's socket, as the swarm client sends it. */
     CliFrames.Response hubCli(Map<String, String> environment, String... args) throws IOException {
-        return SwarmClient.exchange(HubFiles.socket(project), args, environment, project);
+        return SwarmClient.exchange(project, args, environment, project);
     }
 
     /** A command through the hub that must succeed; its JSON answer. */
