@@ -66,7 +66,7 @@ final class AgentsCommand implements Callable<Integer> {
         public Integer call() throws InterruptedException {
             Swarm swarm = agents.swarm;
             Path root = swarm.projectRoot();
-            Duration pause = LockCommand.duration(interval);
+            Duration pause = LockCommand.duration("--interval", interval);
             AgentFinder finder = new AgentFinder(AgentFinder.patternsFor(root), root);
             Tmux tmux = new Tmux(swarm.tmuxSocket(socket));
             try (CommandServices services = swarm.services()) {

@@ -78,7 +78,7 @@ final class BenchCommand implements Callable<Integer> {
         if (!via.equals("http") && !via.equals("socket")) {
             throw SwarmException.badInput("unknown --via '" + via + "': use http or socket");
         }
-        long millis = LockCommand.duration(duration).toMillis();
+        long millis = LockCommand.duration("--duration", duration).toMillis();
         if (HubCommands.servingPid(root).isEmpty()) {
             HubCommands.startInBackground(root);
         }

@@ -41,7 +41,7 @@ final class FenceCommands {
         @Override
         public Integer call() {
             return fence.swarm.run(services -> services.leaseEndpoints.fenceCheck, fence.swarm.agentCaller(),
-                    new LeaseOperations.FenceCheck(resource, token),
+                    new LeaseOperations.FenceCheck(fence.swarm.resourceTyped(resource), token),
                     lease -> "valid: token " + lease.token() + " is " + lease.agent() + "'s lease on " + lease.resource());
         }
     }
@@ -73,7 +73,7 @@ final class FenceCommands {
         public Integer call() {
             String content = content();
             return swarm.run(services -> services.leaseEndpoints.fencedWrite, swarm.actingAgent(),
-                    new LeaseOperations.FencedWrite(path, token, content),
+                    new LeaseOperations.FencedWrite(swarm.resourceTyped(path), token, content),
                     lease -> "wrote " + path + " (token " + lease.token() + " of " + lease.agent() + "'s lease on " + lease.resource() + ")");
         }
 

@@ -31,8 +31,13 @@ final class LockCommand {
         }
     }
 
-    static Duration duration(String text) {
-        return text == null ? null : Durations.parse(text);
+    /** The duration given to {@code option}, null when none was; a bad one is refused naming the option, as derived commands do. */
+    static Duration duration(String option, String text) {
+        try {
+            return text == null ? null : Durations.parse(text);
+        } catch (SwarmException refused) {
+            throw new SwarmException(refused.kind(), "option '" + option + "': " + refused.getMessage(), refused);
+        }
     }
 
     @Command(name = "acquire", description = "Take leases on all the resources or none; re-acquiring renews.")
@@ -40,7 +45,7 @@ final class LockCommand {
         @ParentCommand
         LockCommand lock;
 
-        @Parameters(arity = "1..*", paramLabel = "RESOURCE", description = "Paths, globs or name:NAME (paths relative to the project root).")
+        @Parameters(arity = "1..*", paramLabel = "RESOURCE", description = "Paths, globs or name:NAME (paths relative to the working directory).")
         List<String> resources;
 
         @Option(names = "--shared", description = "Shared lease: coexists with other shared leases (--mode shared).")
@@ -68,7 +73,7 @@ final class LockCommand {
         @Override
         public Integer call() {
             return lock.swarm.run(services -> services.leaseEndpoints.acquire, lock.swarm.actingAgent(), new LeaseOperations.Acquire(
-                    resources, mode(), duration(ttl), reason, duration(wait)),
+                    lock.swarm.resourcesTyped(resources), mode(), duration("--ttl", ttl), reason, duration("--wait", wait)),
                     granted -> "granted\n" + Output.leaseLines(granted, ""));
         }
     }
@@ -87,7 +92,7 @@ final class LockCommand {
         @Override
         public Integer call() {
             return lock.swarm.run(services -> services.leaseEndpoints.release, lock.swarm.actingAgent(),
-                    new LeaseOperations.Release(named(resources), all ? true : null), Release::text);
+                    new LeaseOperations.Release(lock.swarm.resourcesTyped(named(resources)), all ? true : null), Release::text);
         }
 
         private static String text(List<Leases.Released> released) {
@@ -117,7 +122,7 @@ final class LockCommand {
         @Override
         public Integer call() {
             return lock.swarm.run(services -> services.leaseEndpoints.renew, lock.swarm.actingAgent(),
-                    new LeaseOperations.Renew(named(resources), all ? true : null, duration(ttl)),
+                    new LeaseOperations.Renew(lock.swarm.resourcesTyped(named(resources)), all ? true : null, duration("--ttl", ttl)),
                     renewed -> "renewed\n" + Output.leaseLines(renewed, "(no leases held)\n"));
         }
     }
@@ -137,7 +142,7 @@ final class LockCommand {
 
         @Override
         public Integer call() {
-            return lock.swarm.run(services -> services.leaseEndpoints.who, lock.swarm.agentCaller(), new LeaseOperations.Who(resource),
+            return lock.swarm.run(services -> services.leaseEndpoints.who, lock.swarm.agentCaller(), new LeaseOperations.Who(lock.swarm.resourceTyped(resource)),
                     holding -> Output.leaseLines(holding.leases(), holding.resource() + " is free\n"));
         }
     }
@@ -194,7 +199,7 @@ final class LockCommand {
         @Override
         public Integer call() {
             return lock.swarm.run(services -> services.leaseEndpoints.releaseAgent, lock.swarm.operatorCaller(),
-                    new LeaseOperations.ReleaseAgent(agent, resource, reason),
+                    new LeaseOperations.ReleaseAgent(agent, lock.swarm.resourceTyped(resource), reason),
                     released -> "released " + released.size() + " lease(s) of " + agent + "\n" + Output.leaseLines(released, ""));
         }
     }

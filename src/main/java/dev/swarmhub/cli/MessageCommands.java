@@ -167,7 +167,7 @@ final class MessageCommands {
 
         @Override
         public Integer call() {
-            return read(swarm, endpoints -> endpoints.inbox, new MessageOperations.Inbox(unread ? true : null, LockCommand.duration(wait)),
+            return read(swarm, endpoints -> endpoints.inbox, new MessageOperations.Inbox(unread ? true : null, LockCommand.duration("--wait", wait)),
                     views -> lines(views, "no messages"));
         }
     }

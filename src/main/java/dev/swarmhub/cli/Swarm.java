@@ -9,6 +9,7 @@ import dev.swarmhub.hub.Services;
 import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.kernel.Limits;
 import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.leases.Resource;
 import dev.swarmhub.leases.ResourceParser;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,7 +40,7 @@ import picocli.CommandLine;
                 MessageCommands.Send.class, MessageCommands.Broadcast.class, MessageCommands.Reply.class, MessageCommands.Inbox.class,
                 MessageCommands.Read.class, MessageCommands.Ack.class, MessageCommands.Thread.class, MessageCommands.Search.class,
                 GuardCommand.class, LogCommand.class, ConfigCommand.class, HubCommands.Up.class, HubCommands.Down.class,
-                HubCommands.Status.class, BenchCommand.class, McpCommand.class, DashboardCommand.class, TopCommand.class, DemoCommand.class, HooksCommand.class, HookCommand.class,
+                HubCommands.Status.class, CompletionCommand.class, BenchCommand.class, McpCommand.class, DashboardCommand.class, TopCommand.class, DemoCommand.class, HooksCommand.class, HookCommand.class,
                 PrimeCommand.class, TaskCommand.class, DocCommand.class, ProcessCommands.Group.class, ProcessCommands.Logs.class, WorktreeCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
@@ -63,6 +64,11 @@ public final class Swarm implements Runnable {
     @Option(names = "--json", scope = ScopeType.INHERIT,
             description = "Print exactly one JSON document on stdout.")
     boolean json;
+
+    // Read by the client (SwarmClient), which runs the command here when given it; declared for help and completion.
+    @Option(names = "--no-hub", scope = ScopeType.INHERIT,
+            description = "Work on the store directly, without the project's hub (and without starting one).")
+    boolean noHub;
 
     // What one invocation runs with; set before each run of a reused command line.
     private Map<String, String> environment;
@@ -193,8 +199,44 @@ public final class Swarm implements Runnable {
                 .setExecutionExceptionHandler((failure, cmd, parsed) -> swarm.output.failure(failure))
                 .setParameterExceptionHandler((failure, failedArgs) -> {
                     swarm.json |= Arrays.asList(failedArgs).contains("--json");
-                    return swarm.output.failure(SwarmException.badInput(failure.getMessage()), failure.getCommandLine());
+                    return swarm.output.failure(SwarmException.badInput(failure.getMessage() + suggestions(failure)), failure.getCommandLine());
                 });
+    }
+
+    /**
+     * Guesses at a misspelled command or option, as a question: the names of the command where it
+     * was typed within two edits of it (picocli's own guesses miss transpositions such as --tll).
+     */
+    static String suggestions(CommandLine.ParameterException failure) {
+        if (!(failure instanceof CommandLine.UnmatchedArgumentException unmatched) || unmatched.getUnmatched().isEmpty()) {
+            return "";
+        }
+        String typed = unmatched.getUnmatched().get(0).split("=", 2)[0];
+        CommandLine.Model.CommandSpec where = failure.getCommandLine().getCommandSpec();
+        List<String> names = typed.startsWith("-")
+                ? where.options().stream().flatMap(option -> Arrays.stream(option.names())).toList()
+                : List.copyOf(where.subcommands().keySet());
+        List<String> close = names.stream().filter(name -> editDistance(typed, name) <= Math.min(2, Math.max(1, typed.length() / 3))).sorted().toList();
+        return close.isEmpty() ? "" : "; did you mean " + String.join(" or ", close) + "?";
+    }
+
+    /** Edits (insert, delete, replace, swap two neighbours) from one word to the other. */
+    static int editDistance(String from, String to) {
+        int[][] distance = new int[from.length() + 1][to.length() + 1];
+        for (int i = 0; i <= from.length(); i++) {
+            for (int j = 0; j <= to.length(); j++) {
+                if (i == 0 || j == 0) {
+                    distance[i][j] = i + j;
+                    continue;
+                }
+                int replace = distance[i - 1][j - 1] + (from.charAt(i - 1) == to.charAt(j - 1) ? 0 : 1);
+                distance[i][j] = Math.min(replace, Math.min(distance[i - 1][j], distance[i][j - 1]) + 1);
+                if (i > 1 && j > 1 && from.charAt(i - 1) == to.charAt(j - 2) && from.charAt(i - 2) == to.charAt(j - 1)) {
+                    distance[i][j] = Math.min(distance[i][j], distance[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return distance[from.length()][to.length()];
     }
 
     @Override
@@ -247,6 +289,26 @@ public final class Swarm implements Runnable {
     /** A file the user names, relative to the command's working directory. */
     Path fileNamed(String given) {
         return workingDirectory.resolve(given).toAbsolutePath().normalize();
+    }
+
+    /**
+     * Resources as the user typed them, for the domain, which reads paths relative to the project
+     * root: typed inside the project, a relative path is relative to the working directory (as git
+     * reads it: {@code cd src/auth && swarm lock acquire jwt.py} leases src/auth/jwt.py). Names,
+     * tasks, absolute paths and paths typed outside the project pass as they are.
+     */
+    List<String> resourcesTyped(List<String> typed) {
+        return typed == null ? null : typed.stream().map(this::resourceTyped).toList();
+    }
+
+    /** One resource as {@link #resourcesTyped} reads it. */
+    String resourceTyped(String typed) {
+        if (typed == null || typed.isEmpty() || typed.startsWith("/") || typed.startsWith(Resource.NAME_PREFIX) || typed.startsWith(Resource.TASK_PREFIX)) {
+            return typed;
+        }
+        Path root = projectRoot();
+        Path here = workingDirectory.toAbsolutePath().normalize();
+        return here.startsWith(root) && !here.equals(root) ? root.relativize(here) + "/" + typed : typed;
     }
 
     /** Parsers keep the root's real path, which costs file-system calls to find: one per root. */

@@ -54,7 +54,7 @@ final class TopCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        Duration pause = LockCommand.duration(interval);
+        Duration pause = LockCommand.duration("--interval", interval);
         Caller caller = swarm.localOperator().orElseGet(swarm::agentCaller); // an agent sees what agents see
         boolean operator = caller.operator();
         try (CommandServices services = swarm.services()) {

@@ -4,7 +4,11 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations as people type them: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1m30s}; a bare number is seconds. */
+/**
+ * Durations as people type them: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1m30s}.
+ * A unit is required: {@code --ttl 10} could mean seconds or minutes, and {@code --ttl=10 min}
+ * would otherwise lease a file named {@code min}. Only {@code 0} needs none.
+ */
 public final class Durations {
 
     private static final Pattern PART = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
@@ -18,7 +22,11 @@ public final class Durations {
         }
         String trimmed = text.trim();
         if (Limits.digits(trimmed, 9)) {
-            return Duration.ofSeconds(Long.parseLong(trimmed));
+            if (Long.parseLong(trimmed) == 0) {
+                return Duration.ZERO;
+            }
+            throw SwarmException.badInput("duration '" + text + "' needs a unit: " + trimmed + "s, " + trimmed + "m or " + trimmed
+                    + "h (a bare number is ambiguous)");
         }
         Matcher part = PART.matcher(trimmed);
         Duration total = Duration.ZERO;

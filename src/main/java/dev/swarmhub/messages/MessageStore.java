@@ -37,8 +37,8 @@ public interface MessageStore {
      */
     List<Message> searchMessages(SearchWords words, String visibleTo, int limit);
 
-    /** Creation times and recipient counts of the sender's messages created after {@code since}, oldest first. */
-    List<long[]> sentAfter(String sender, long since);
+    /** Creation times of the sender's messages created after {@code since}, oldest first. */
+    List<Long> sentAfter(String sender, long since);
 
     /** Sets the recipient's delivered (and read, acked) time where not set yet; false when no such row. */
     boolean markReceived(String messageId, String recipient, boolean read, boolean acked);

@@ -135,7 +135,7 @@ public final class Messages {
     Message post(Tx tx, String sender, List<String> recipients, Draft draft, String replyTo) {
         String text = MessageText.clean(draft.text(), MAX_TEXT_BYTES.in(tx));
         if (!sender.equals(Caller.HUB_ID)) {
-            RATE_LIMIT.in(tx).check(tx, sender, recipients.size(), RATE_LIMIT.name());
+            RATE_LIMIT.in(tx).check(tx, sender, RATE_LIMIT.name());
         }
         String id = Ids.next(tx.now());
         String thread = draft.thread() == null ? id : resolveThread(tx, draft.thread());

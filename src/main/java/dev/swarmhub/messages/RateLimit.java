@@ -10,8 +10,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * At most {@code count} recipients per {@code window}, per sender (a broadcast to N counts N),
- * counted in the sending transaction, so it holds across processes and hubs.
+ * At most {@code count} messages per {@code window}, per sender, counted in the sending
+ * transaction, so it holds across processes and hubs. A message counts once however many hear
+ * it: the limit restrains how often an agent speaks (a runaway loop), and a broadcast to a swarm
+ * of 30 must pass; how far one message reaches is bounded by {@link Messages#MAX_RECIPIENTS}.
  */
 public record RateLimit(int count, Duration window) {
 
@@ -34,28 +36,17 @@ public record RateLimit(int count, Duration window) {
         return count + "/" + Durations.format(window);
     }
 
-    /** Refuses (with the wait until a slot frees) a message to {@code recipients} that would exceed the limit; {@code setting}: its name, for the error. */
-    void check(Tx tx, String sender, int recipients, String setting) {
+    /** Refuses (with the wait until a slot frees) a message that would exceed the limit; {@code setting}: its name, for the error. */
+    void check(Tx tx, String sender, String setting) {
         long windowMs = window.toMillis();
-        if (recipients > count) {
-            throw new RateLimitedException("a message to " + recipients + " recipients exceeds the limit of " + text()
-                    + " per sender (setting " + setting + ")", windowMs);
-        }
-        List<long[]> sent = MessageStore.in(tx).sentAfter(sender, tx.now() - windowMs);
-        long used = sent.stream().mapToLong(entry -> entry[1]).sum();
-        long excess = used + recipients - count;
-        if (excess <= 0) {
+        List<Long> sent = MessageStore.in(tx).sentAfter(sender, tx.now() - windowMs);
+        if (sent.size() < count) {
             return;
         }
-        long freed = 0;
-        for (long[] entry : sent) {
-            freed += entry[1];
-            if (freed >= excess) {
-                long waitMs = Math.max(1, entry[0] + windowMs - tx.now());
-                throw new RateLimitedException(sender + " sent to " + used + " recipients in the last " + Durations.format(window)
-                        + " (limit " + text() + "); a slot frees in " + Durations.format(Duration.ofSeconds((waitMs + 999) / 1000)), waitMs);
-            }
-        }
-        throw new IllegalStateException("rate limit arithmetic");
+        // the oldest message whose leaving the window makes room for this one
+        long waitMs = Math.max(1, sent.get(sent.size() - count) + windowMs - tx.now());
+        throw new RateLimitedException(sender + " sent " + sent.size() + " messages in the last " + Durations.format(window)
+                + " (limit " + text() + ", setting " + setting + "); a slot frees in "
+                + Durations.format(Duration.ofSeconds((waitMs + 999) / 1000)), waitMs);
     }
 }

@@ -95,9 +95,8 @@ final class MessageSql implements MessageStore {
     }
 
     @Override
-    public List<long[]> sentAfter(String sender, long since) {
-        return tx.query("SELECT m.created_at, (SELECT count(*) FROM message_recipients r WHERE r.message_id = m.id) FROM messages m "
-                + "WHERE m.sender = ? AND m.created_at > ? ORDER BY m.created_at", row -> new long[] {row.getLong(1), row.getLong(2)},
+    public List<Long> sentAfter(String sender, long since) {
+        return tx.query("SELECT created_at FROM messages WHERE sender = ? AND created_at > ? ORDER BY created_at", row -> row.getLong(1),
                 sender, since);
     }
 

@@ -20,10 +20,21 @@ final class CliRunner {
     }
 
     private final Path project;
+    private final Path workingDirectory;
 
     CliRunner(Path project) {
-        this.project = project;
+        this(project, project);
         dev.swarmhub.testing.TestStores.prepare(project);
+    }
+
+    private CliRunner(Path project, Path workingDirectory) {
+        this.project = project;
+        this.workingDirectory = workingDirectory;
+    }
+
+    /** The same project, with commands run from {@code directory}. */
+    CliRunner from(Path directory) {
+        return new CliRunner(project, directory);
     }
 
     Result run(Map<String, String> environment, String... args) {
@@ -31,7 +42,7 @@ final class CliRunner {
         withRoot.putIfAbsent("SWARM_ROOT", project.toString());
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Swarm.run(args, withRoot, project, new PrintWriter(out), new PrintWriter(err));
+        int code = Swarm.run(args, withRoot, workingDirectory, new PrintWriter(out), new PrintWriter(err));
         return new Result(code, out.toString(), err.toString());
     }
 

@@ -30,9 +30,11 @@ class DurationsTest {
     }
 
     @Test
-    void bareNumberIsSeconds() {
-        assertThat(Durations.parse("45")).isEqualTo(Duration.ofSeconds(45));
+    void aBareNumberNeedsAUnitExceptZero() {
+        assertThat(catchThrowableOfType(SwarmException.class, () -> Durations.parse("45")))
+                .hasMessage("duration '45' needs a unit: 45s, 45m or 45h (a bare number is ambiguous)");
         assertThat(Durations.parse("0")).isEqualTo(Duration.ZERO);
+        assertThat(Durations.parse("000")).isEqualTo(Duration.ZERO);
     }
 
     @Test

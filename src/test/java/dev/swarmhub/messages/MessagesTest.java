@@ -207,13 +207,16 @@ class MessagesTest {
     }
 
     @Test
-    void aBroadcastToThreeAgentsUsesThreeSlots() {
-        register("D");
-        messages.broadcast(a, draft(MessageType.INFO, "to B, C and D"), false);
-        for (int i = 0; i < 7; i++) {
+    void aBroadcastToThirtyAgentsUsesOneSlot() {
+        for (int i = 0; i < 30; i++) {
+            register("S" + i);
+        }
+        assertThat(messages.broadcast(a, draft(MessageType.INFO, "to the whole swarm"), false).recipientNames()).hasSize(32);
+        for (int i = 0; i < 9; i++) {
             send(a, "B", "direct " + i);
         }
-        assertThat(catchThrowableOfType(RateLimitedException.class, () -> send(a, "C", "the 11th recipient"))).isNotNull();
+        RateLimitedException eleventh = catchThrowableOfType(RateLimitedException.class, () -> send(a, "C", "the 11th message"));
+        assertThat(eleventh.getMessage()).startsWith("A sent 10 messages in the last 1m (limit 10/1m, setting messages.rate-limit)");
     }
 
     @Test
@@ -611,16 +614,20 @@ class MessagesTest {
     }
 
     @Test
-    void aMessageToMoreRecipientsThanTheLimitIsRefusedAtOnceAndOneToExactlyTheLimitPasses() {
-        new Settings(store, agents, Messages.SETTINGS).set(Caller.ofOperator(), Messages.RATE_LIMIT.name(), "3/60s");
+    void aMessageToMoreRecipientsThanTheLimitCountsOnceAndTheNextWaitsForTheOldestToLeaveTheWindow() {
+        new Settings(store, agents, Messages.SETTINGS).set(Caller.ofOperator(), Messages.RATE_LIMIT.name(), "2/60s");
         register("D");
         register("E");
-        assertThat(messages.send(a, List.of("B", "C", "D"), draft(MessageType.INFO, "three")).recipientNames()).hasSize(3);
-        clock.advance(Duration.ofSeconds(61));
-        RateLimitedException tooMany = catchThrowableOfType(RateLimitedException.class,
-                () -> messages.send(a, List.of("B", "C", "D", "E"), draft(MessageType.INFO, "four")));
-        assertThat(tooMany.getMessage()).isEqualTo("a message to 4 recipients exceeds the limit of 3/1m per sender (setting messages.rate-limit)");
-        assertThat(tooMany.retryAfterMillis()).isEqualTo(60_000);
+        assertThat(messages.send(a, List.of("B", "C", "D", "E"), draft(MessageType.INFO, "four")).recipientNames()).hasSize(4);
+        clock.advance(Duration.ofSeconds(10));
+        send(a, "B", "second");
+        clock.advance(Duration.ofSeconds(5));
+        RateLimitedException third = catchThrowableOfType(RateLimitedException.class, () -> send(a, "B", "third"));
+        assertThat(third.retryAfterMillis()).as("the first message leaves the window 60 s after it").isEqualTo(45_000);
+        clock.advance(Duration.ofMillis(45_001));
+        send(a, "B", "third, once the first left");
+        assertThat(catchThrowableOfType(RateLimitedException.class, () -> send(a, "B", "fourth")).retryAfterMillis())
+                .as("now the second (sent at 10 s; it is 60.001 s) is the oldest in the window").isEqualTo(9_999);
     }
 
     @Test
