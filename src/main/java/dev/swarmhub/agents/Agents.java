@@ -459,6 +459,11 @@ public final class Agents implements Gate {
     }
 
     /** Every agent with its live leases, after a sweep. */
+    /** Whether any agent is active (not stale, not gone), as the last sweep left them. */
+    public boolean anyActive() {
+        return store.read(tx -> AgentStore.in(tx).agents().stream().anyMatch(agent -> agent.status() == Agent.Status.ACTIVE));
+    }
+
     public List<Listed> list() {
         sweep();
         return store.read(tx -> {

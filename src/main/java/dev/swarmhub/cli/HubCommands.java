@@ -91,6 +91,10 @@ final class HubCommands {
         @Option(names = "--allow-remote", description = "Allow a non-loopback --bind (every call still needs a token).")
         boolean allowRemote;
 
+        @Option(names = "--exit-when-idle", description = "Exit once nothing has needed the hub for the setting hub.idle-exit (default 30m):"
+                + " how a hub started by another command runs; one started by hand stays until swarm down.")
+        boolean exitWhenIdle;
+
         @Option(names = "--store", paramLabel = "STORE", description = {"Where the project's state lives, kept in .swarm/config for every later command:",
                 "sqlite (the default: .swarm/swarm.db) or postgresql://user@host:port/database, shared by a hub on each machine."})
         String store;
@@ -154,6 +158,9 @@ final class HubCommands {
             Hub hub = Hub.start(root, services -> (args, environment, cwd, out, err) ->
                     Swarm.run(args, environment, cwd, out, err, services), new Hub.Address(bind, port), () -> HubLog.toFile(root, !detached));
             running.set(hub);
+            if (exitWhenIdle) {
+                hub.exitWhenIdle();
+            }
             if (stopAsked.get()) {
                 hub.close(); // asked while it started (close is idempotent, so a handler closing it too is harmless)
             }
@@ -173,10 +180,10 @@ final class HubCommands {
      * this one gets "a hub already runs" from its child and simply waits for the socket too.
      */
     static long startInBackground(Path root) throws IOException, InterruptedException {
-        return startInBackground(root, List.of(), false);
+        return startInBackground(root, List.of("--exit-when-idle"), false);
     }
 
-    static long startInBackground(Path root, List<String> httpOptions, boolean allowRemote) throws IOException, InterruptedException {
+    static long startInBackground(Path root, List<String> upOptions, boolean allowRemote) throws IOException, InterruptedException {
         Path output = HubFiles.output(root);
         PrivateFiles.directory(output.getParent());
         PrivateFiles.file(output); // the redirect would create it 0644
@@ -189,7 +196,7 @@ final class HubCommands {
                 "--enable-native-access=ALL-UNNAMED", "-D" + HubLog.DETACHED_PROPERTY + "=true", "-cp", System.getProperty("java.class.path"),
                 Swarm.class.getName(),
                 "up", "--root", root.toString()));
-        command.addAll(httpOptions);
+        command.addAll(upOptions);
         if (allowRemote) {
             command.add("--allow-remote");
         }

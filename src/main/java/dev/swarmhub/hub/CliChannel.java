@@ -43,6 +43,8 @@ final class CliChannel implements AutoCloseable {
     private final CommandRunner runner;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final Set<Future<?>> running = ConcurrentHashMap.newKeySet();
+    /** When a command last started or ended (nanoTime): a hub that exits when idle counts from it. */
+    private volatile long lastCommandNanos = System.nanoTime();
 
     CliChannel(Path root, CommandRunner runner) throws IOException {
         this.socketFile = HubFiles.checkedSocket(root, true);
@@ -87,6 +89,7 @@ final class CliChannel implements AutoCloseable {
                 }
             });
             running.add(command);
+            lastCommandNanos = System.nanoTime();
             // A cancelled command still answers; it never writes itself (an interrupted writer would close the channel).
             Future<?> answering = threads.submit(() -> answer(client, answer));
             try {
@@ -97,10 +100,19 @@ final class CliChannel implements AutoCloseable {
             } finally {
                 command.cancel(true); // interrupts a command still running for a client that left
                 running.remove(command);
+                lastCommandNanos = System.nanoTime();
             }
         } catch (IOException e) {
             // the client went away before sending a whole command line: nothing to do
         }
+    }
+
+    int commandsRunning() {
+        return running.size();
+    }
+
+    long lastCommandNanos() {
+        return lastCommandNanos;
     }
 
     /** Marks the command as still running every second until its answer is ready, then writes the answer. */

@@ -78,6 +78,11 @@ final class HttpServer implements AutoCloseable {
         return port;
     }
 
+    /** Connections open now: event streams, MCP sessions, and keep-alive connections (closed after 30 s idle). */
+    int openConnections() {
+        return connector.getConnectedEndPoints().size();
+    }
+
     /**
      * Stops taking connections, tells waiting requests (their waits end and they answer, for up
      * to {@value #ANSWER_ON_STOP_MS} ms), ends event streams, then stops the server.

@@ -4,8 +4,10 @@ import dev.swarmhub.agents.Agents;
 import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.host.PaneTyper;
 import dev.swarmhub.kernel.Caller;
+import dev.swarmhub.kernel.Durations;
 import dev.swarmhub.kernel.OrderedMap;
 import dev.swarmhub.kernel.ProcessIdentity;
+import dev.swarmhub.kernel.Setting;
 import dev.swarmhub.kernel.Sweep;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.store.FileIdentity;
@@ -20,8 +22,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -46,6 +50,11 @@ public final class Hub implements AutoCloseable {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final long TIMER_PERIOD_MS = 1_000;
+    /**
+     * How long a hub started by a command (not by hand with swarm up) stays once nothing needs it
+     * ({@link #needs}); 0 keeps it until swarm down.
+     */
+    public static final Setting<Duration> IDLE_EXIT = Setting.duration("hub.idle-exit", Duration.ofMinutes(30));
     private static final long WATCH_PERIOD_MS = 250;
     /** Hubs running in this process, by root: this process must never open their lock files (closing any descriptor of a file drops the process's locks on it). */
     private static final Map<Path, Hub> IN_THIS_PROCESS = new ConcurrentHashMap<>();
@@ -73,6 +82,8 @@ public final class Hub implements AutoCloseable {
     private final RepeatedFailures sweepFailures = new RepeatedFailures(Log.LOG);
     private Object infoFileKey;
     private volatile String stopReason;
+    /** Since when (nanoTime) nothing has needed this hub, for {@link #exitWhenIdle}. */
+    private volatile long idleSince = System.nanoTime();
 
     /** The hub's logger, created only when a hub runs: the lean client reads {@link #running} without loading Logback. */
     private static final class Log {
@@ -243,6 +254,65 @@ public final class Hub implements AutoCloseable {
             writeInfo();
         } catch (IOException e) {
             Log.LOG.warn("cannot write {}: {}", HubFiles.info(root), e.toString());
+        }
+    }
+
+    /** Makes this hub exit by itself once nothing has needed it for {@link #IDLE_EXIT}: how a hub a command started runs. */
+    public void exitWhenIdle() {
+        timers.scheduleWithFixedDelay(() -> exitIfIdle(System.nanoTime()), TIMER_PERIOD_MS, TIMER_PERIOD_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * What needs this hub now: an active agent, a lease waiter, a message retry ahead, a supervised
+     * process, a command running or an open HTTP connection (an event stream, an MCP session).
+     * Empty when nothing does.
+     */
+    List<String> needs() {
+        List<String> needs = new ArrayList<>();
+        if (cli.commandsRunning() > 0) {
+            needs.add(cli.commandsRunning() + " command(s) running");
+        }
+        if (http.openConnections() > 0) {
+            needs.add(http.openConnections() + " HTTP connection(s) open");
+        }
+        if (supervisor.supervising() > 0) {
+            needs.add(supervisor.supervising() + " supervised process(es)");
+        }
+        if (services.agents.anyActive()) {
+            needs.add("an active agent");
+        }
+        if (!services.leases.waiters().isEmpty()) {
+            needs.add("a lease waiter");
+        }
+        if (services.messageRetries.anyPending()) {
+            needs.add("a message retry ahead");
+        }
+        return needs;
+    }
+
+    /**
+     * Stops the hub when nothing has needed it, nor any command come, for {@link #IDLE_EXIT} up to
+     * {@code now} (nanoTime); returns whether it stops.
+     */
+    boolean exitIfIdle(long now) {
+        try {
+            if (!needs().isEmpty()) {
+                idleSince = now;
+                return false;
+            }
+            Duration limit = services.settings.value(IDLE_EXIT);
+            long idleFor = now - Math.max(idleSince, cli.lastCommandNanos());
+            if (!limit.isZero() && idleFor >= limit.toNanos()) {
+                Log.LOG.info("nothing has needed the hub for {} (no active agent, waiter, message retry, supervised process, command or"
+                        + " connection): it exits, as a hub started by a command does (setting {}; the next command starts one)",
+                        Durations.format(limit), IDLE_EXIT.name());
+                Thread.ofPlatform().name("swarm-hub-stop").start(this::close);
+                return true;
+            }
+            return false;
+        } catch (RuntimeException storeFailed) { // needed or not is unknown: stay
+            idleSince = now;
+            return false;
         }
     }
 

@@ -170,6 +170,11 @@ final class ProcessSupervisor implements ProcessControl {
         guard.shutdownNow();
     }
 
+    /** How many processes this hub watches now. */
+    int supervising() {
+        return watched.size();
+    }
+
     @Override
     public String host() {
         return probe.host();

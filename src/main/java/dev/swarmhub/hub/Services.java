@@ -91,7 +91,7 @@ public final class Services implements AutoCloseable {
         this.log = new EventLog(store);
         this.logOperations = new LogOperations(log);
         this.settings = new Settings(store, agents, Stream.<List<Setting<?>>>of(Agents.SETTINGS, Messages.SETTINGS, Tasks.SETTINGS, Processes.SETTINGS, Plan.SETTINGS, Logins.SETTINGS,
-                        List.of(EventStream.STREAMS_PER_TOKEN, RequestLog.SLOW_REQUEST, ProcessSupervisor.LOG_MAX_MB, ProcessSupervisor.OUTPUT_RATE))
+                        List.of(EventStream.STREAMS_PER_TOKEN, RequestLog.SLOW_REQUEST, Hub.IDLE_EXIT, ProcessSupervisor.LOG_MAX_MB, ProcessSupervisor.OUTPUT_RATE))
                 .flatMap(List::stream).toList());
         MessageSignature signature = new MessageSignature(signingSecret(store, root));
         this.messages = new Messages(store, agents, signature);

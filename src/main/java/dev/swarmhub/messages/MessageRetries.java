@@ -39,6 +39,11 @@ public final class MessageRetries {
         this.messages = messages;
     }
 
+    /** Whether any unacked message still has a retry (or its escalation) ahead. */
+    public boolean anyPending() {
+        return !store.read(tx -> MessageStore.in(tx).retriesDue(Long.MAX_VALUE, null)).isEmpty();
+    }
+
     /**
      * Redelivers every unacked message whose retry time has come (same id, attempt counted, unread
      * again, its pane typing queued again), and escalates one that stayed unacked after its third retry:

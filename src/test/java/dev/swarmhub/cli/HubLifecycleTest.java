@@ -379,6 +379,26 @@ class HubLifecycleTest {
         assertThat(socket).as("the socket after the hub stopped").doesNotExist();
     }
 
+    @Test
+    void aHubStartedByACommandExitsByItselfOnceNothingNeedsIt() throws Exception {
+        CliRunner cli = new CliRunner(project);
+        assertThat(cli.run(Map.of("SWARM_TOKEN", cli.operatorToken()), "config", "hub.idle-exit", "1s").exitCode()).isZero();
+        Process client = new ProcessBuilder(dev.swarmhub.testing.JavaProcess.javaBinary(), "-XX:+UseSerialGC",
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                SwarmClient.class.getName(), "--root", project.toString(), "lock", "list", "--json")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(client.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(client.waitFor()).as(out).isZero();
+        long hubPid = Hub.running(project).orElseThrow().pid();
+        try {
+            Await.until("the hub the command started to exit by itself", () -> ProcessHandle.of(hubPid).map(p -> !p.isAlive()).orElse(true));
+            assertThat(Files.readString(HubFiles.log(project))).contains("it exits, as a hub started by a command does");
+            assertThat(HubFiles.info(project)).doesNotExist();
+        } finally {
+            ProcessHandle.of(hubPid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------
     // helpers
 

@@ -1,0 +1,88 @@
+package dev.swarmhub.hub;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.swarmhub.agents.Agents;
+import dev.swarmhub.kernel.Caller;
+import dev.swarmhub.leases.Leases;
+import dev.swarmhub.leases.Mode;
+import dev.swarmhub.leases.Resource;
+import dev.swarmhub.messages.MessageType;
+import dev.swarmhub.messages.Messages;
+import dev.swarmhub.testing.Await;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A hub started by a command exits once nothing needs it for hub.idle-exit: each need keeps it,
+ * and the check is driven with the hub's own clock given, so no test waits half an hour.
+ */
+class IdleExitTest {
+
+    private static final long LATER = Duration.ofMinutes(31).toNanos();
+
+    @TempDir
+    Path project;
+
+    private Hub hub;
+
+    @AfterEach
+    void stop() {
+        if (hub != null) {
+            hub.close();
+        }
+    }
+
+    @Test
+    void eachNeedKeepsTheHubAndOnceNothingNeedsItForTheSettingItExits() throws Exception {
+        hub = ApiTest.startHub(project);
+        Services services = hub.services();
+        assertThat(hub.needs()).as("a fresh hub with no agent").isEmpty();
+
+        Agents.Registered a = services.agents.register(new Agents.Registration("A", "other", null, null, null));
+        Agents.Registered b = services.agents.register(new Agents.Registration("B", "other", null, null, null));
+        Caller callerA = Caller.ofAgent("A", a.token());
+        Caller callerB = Caller.ofAgent("B", b.token());
+        assertThat(hub.needs()).containsExactly("an active agent");
+        long clock = System.nanoTime() + LATER; // the hub's clock as the test moves it: forward only
+        assertThat(hub.exitIfIdle(clock)).as("an active agent keeps the hub").isFalse();
+
+        List<Resource> file = List.of(Resource.ofCanonical("a.py"));
+        services.leases.acquire(new Leases.Request(callerA, file, Mode.EXCLUSIVE, Duration.ofMinutes(5), null));
+        CompletableFuture<?> waiting = CompletableFuture.runAsync(() ->
+                services.leases.acquire(new Leases.Request(callerB, file, Mode.EXCLUSIVE, Duration.ofMinutes(5), null), Duration.ofMinutes(2)));
+        Await.until("B to wait for a.py", () -> hub.needs().contains("a lease waiter"));
+        services.leases.release(callerA, file);
+        waiting.get();
+        assertThat(hub.needs()).doesNotContain("a lease waiter");
+
+        services.messages.send(callerA, List.of("B"), new Messages.Draft(MessageType.BLOCKED, "needs an ACK", null, true, null));
+        assertThat(hub.needs()).contains("a message retry ahead");
+        services.messages.ack(callerB, services.messages.inbox(callerB, true, Duration.ZERO).getFirst().message().id());
+        assertThat(hub.needs()).doesNotContain("a message retry ahead");
+
+        services.agents.leave(callerA);
+        services.agents.leave(callerB);
+        assertThat(hub.needs()).as("both agents left").isEmpty();
+
+        try (Socket connection = new Socket(InetAddress.getLoopbackAddress(), hub.port())) {
+            Await.until("the hub to count the open connection", () -> hub.needs().contains("1 HTTP connection(s) open"));
+            clock += LATER;
+            assertThat(hub.exitIfIdle(clock)).as("an open connection (an event stream, an MCP session) keeps it").isFalse();
+        }
+        Await.until("the closed connection to be gone", () -> hub.needs().isEmpty());
+
+        assertThat(hub.exitIfIdle(clock + Duration.ofMinutes(29).toNanos())).as("idle, but not for the setting's 30 minutes").isFalse();
+        assertThat(hub.exitIfIdle(clock + LATER)).as("idle for 31 minutes").isTrue();
+        hub.awaitStop();
+        assertThat(HubFiles.socket(project)).as("its socket, after it exited").doesNotExist();
+        assertThat(HubFiles.info(project)).as("its hub.json, after it exited").doesNotExist();
+    }
+}
