@@ -179,6 +179,23 @@ final class HubCommands {
      * own, so that rotating hub.log never fights a redirected descriptor. A second starter racing
      * this one gets "a hub already runs" from its child and simply waits for the socket too.
      */
+    /**
+     * The background hub's JVM, sized for a process that mostly waits (idle RSS 221 MB before, 90
+     * MB after; docs/PERFORMANCE.md): a heap that starts small and gives memory back (the default
+     * took 1/64 of the machine's memory at once), C1 only (the hub waits on the store and the
+     * network; C2's compiler memory stayed resident), and the C heap trimmed (JDK 22+).
+     */
+    static final List<String> HUB_JVM_OPTIONS = hubJvmOptions();
+
+    private static List<String> hubJvmOptions() {
+        List<String> options = new ArrayList<>(List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx512m", "-XX:MinHeapFreeRatio=5",
+                "-XX:MaxHeapFreeRatio=20", "-XX:TieredStopAtLevel=1"));
+        if (Runtime.version().feature() >= 22) {
+            options.add("-XX:TrimNativeHeapInterval=2000");
+        }
+        return List.copyOf(options);
+    }
+
     static long startInBackground(Path root) throws IOException, InterruptedException {
         return startInBackground(root, List.of("--exit-when-idle"), false);
     }
@@ -192,10 +209,10 @@ final class HubCommands {
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             command.add("/usr/bin/setsid"); // its own session: the hub outlives the terminal that started it
         }
-        command.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-XX:+UseSerialGC", "-Xlog:all=warning:stderr",
-                "--enable-native-access=ALL-UNNAMED", "-D" + HubLog.DETACHED_PROPERTY + "=true", "-cp", System.getProperty("java.class.path"),
-                Swarm.class.getName(),
-                "up", "--root", root.toString()));
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.addAll(HUB_JVM_OPTIONS);
+        command.addAll(List.of("-Xlog:all=warning:stderr", "--enable-native-access=ALL-UNNAMED", "-D" + HubLog.DETACHED_PROPERTY + "=true",
+                "-cp", System.getProperty("java.class.path"), Swarm.class.getName(), "up", "--root", root.toString()));
         command.addAll(upOptions);
         if (allowRemote) {
             command.add("--allow-remote");

@@ -4,6 +4,12 @@ import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.kernel.Tokens;
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServlet;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.concurrent.Executors;
@@ -27,7 +33,11 @@ final class HttpServer implements AutoCloseable {
 
     private final Server server;
     private final Api api;
-    private final McpService mcp;
+    private final Services services;
+    private final RequestGuard guard;
+    /** Built on the first MCP request ({@link #mcp}): its SDK, Reactor and JSON-schema validator are some 650 classes a hub no MCP client uses does without. */
+    private McpService mcp;
+    private boolean closed;
     private final WaitingRequests waits = new WaitingRequests();
     private final ServerConnector connector;
     private final int port;
@@ -35,6 +45,7 @@ final class HttpServer implements AutoCloseable {
     HttpServer(Services services, String bind, int requestedPort) {
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("swarm-http");
+        threads.setMinThreads(2); // the selector and acceptor; requests run on virtual threads
         threads.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor()); // blocking waits cost no platform thread
         server = new Server(threads);
         HttpConfiguration config = new HttpConfiguration();
@@ -46,9 +57,9 @@ final class HttpServer implements AutoCloseable {
         connector.setIdleTimeout(IDLE_TIMEOUT_MS);
         server.addConnector(connector);
         ServedHosts servedHosts = new ServedHosts(bind);
-        RequestGuard guard = new RequestGuard(Tokens.hash(OperatorToken.readOrCreate(services.root)), services.agents, services.logins, servedHosts);
+        this.services = services;
+        this.guard = new RequestGuard(Tokens.hash(OperatorToken.readOrCreate(services.root)), services.agents, services.logins, servedHosts);
         api = new Api(services, guard, waits);
-        mcp = new McpService(services, guard, waits);
         ServletContextHandler context = new ServletContextHandler();
         FilterHolder requestLog = new FilterHolder(new RequestLog(services::slowRequestThreshold));
         requestLog.setAsyncSupported(true); // the API's event streams and MCP's answers are asynchronous
@@ -56,8 +67,15 @@ final class HttpServer implements AutoCloseable {
         ServletHolder apiServlet = new ServletHolder("api", api);
         apiServlet.setAsyncSupported(true); // event streams are written without a thread each
         context.addServlet(apiServlet, "/api/v1/*");
-        context.addFilter(new FilterHolder(mcp.guard()), McpService.PATH, EnumSet.of(DispatcherType.REQUEST));
-        ServletHolder mcpServlet = new ServletHolder("mcp", mcp.servlet());
+        FilterHolder mcpGuard = new FilterHolder((Filter) (request, response, chain) -> mcp().guard().doFilter(request, response, chain));
+        mcpGuard.setAsyncSupported(true);
+        context.addFilter(mcpGuard, McpService.PATH, EnumSet.of(DispatcherType.REQUEST));
+        ServletHolder mcpServlet = new ServletHolder("mcp", new HttpServlet() {
+            @Override
+            public void service(ServletRequest request, ServletResponse response) throws ServletException, IOException {
+                mcp().servlet().service(request, response);
+            }
+        });
         mcpServlet.setAsyncSupported(true); // the transport answers with event streams
         context.addServlet(mcpServlet, McpService.PATH);
         context.addServlet(new ServletHolder("dashboard", new Dashboard(guard, services.logins)), "/");
@@ -78,6 +96,16 @@ final class HttpServer implements AutoCloseable {
         return port;
     }
 
+    private synchronized McpService mcp() {
+        if (closed) {
+            throw new IllegalStateException("the hub is stopping"); // no SDK started for a request that came in as it stopped
+        }
+        if (mcp == null) {
+            mcp = new McpService(services, guard, waits);
+        }
+        return mcp;
+    }
+
     /** Connections open now: event streams, MCP sessions, and keep-alive connections (closed after 30 s idle). */
     int openConnections() {
         return connector.getConnectedEndPoints().size();
@@ -92,7 +120,12 @@ final class HttpServer implements AutoCloseable {
         connector.setAccepting(false);
         waits.answerAll(Duration.ofMillis(ANSWER_ON_STOP_MS));
         api.stopStreams();
-        mcp.close();
+        synchronized (this) {
+            closed = true;
+            if (mcp != null) {
+                mcp.close();
+            }
+        }
         try {
             server.stop();
         } catch (Exception e) {
