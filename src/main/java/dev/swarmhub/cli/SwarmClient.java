@@ -67,7 +67,10 @@ public final class SwarmClient {
             readTextFromStdin(clientSide, arguments);
             Map<String, String> sent = new HashMap<>(environment);
             sent.put(CLIENT_PID, Long.toString(ProcessHandle.current().pid()));
-            CliFrames.Response response = exchange(root, arguments.toArray(String[]::new), sent, workingDirectory);
+            CliFrames.Response response;
+            try (WaitNotice ignored = WaitNotice.start(root, arguments, clientSide.command(arguments), sent, workingDirectory)) {
+                response = exchange(root, arguments.toArray(String[]::new), sent, workingDirectory);
+            }
             print(System.out, response.out());
             print(System.err, response.err());
             System.exit(response.exitCode());
@@ -212,7 +215,7 @@ public final class SwarmClient {
         return new String(System.in.readNBytes(Messages.LARGEST_TEXT_BYTES + 1), StandardCharsets.UTF_8);
     }
 
-    private static String optionValue(List<String> arguments, String option) {
+    static String optionValue(List<String> arguments, String option) {
         for (int i = 0; i < arguments.size(); i++) {
             if (arguments.get(i).equals(option) && i + 1 < arguments.size()) {
                 return arguments.get(i + 1);

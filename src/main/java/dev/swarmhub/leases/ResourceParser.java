@@ -12,9 +12,9 @@ import java.util.regex.Pattern;
 /**
  * Turns user input into canonical {@link Resource}s. Paths are normalised lexically and made
  * relative to the project root, so {@code src/a.py}, {@code ./src/a.py}, {@code src/../src/a.py}
- * and the absolute path are one resource. Relative paths are relative to the project root (not
- * to the caller's working directory), because every client (CLI, HTTP, MCP) must name a file the
- * same way. A path inside an agent's git worktree ({@link #WORKTREES}) is the same resource as in
+ * and the absolute path are one resource. Relative paths are relative to the project root: the
+ * CLI turns a path typed inside the project into one (relative to its working directory, as git
+ * reads it) before it calls the domain. A path inside an agent's git worktree ({@link #WORKTREES}) is the same resource as in
  * the main tree.
  */
 public final class ResourceParser {

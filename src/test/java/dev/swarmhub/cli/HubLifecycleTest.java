@@ -399,6 +399,25 @@ class HubLifecycleTest {
         }
     }
 
+    @Test
+    void aWaitingCommandIsToldWhatItWaitsForAndBehindWhom() throws Exception {
+        startHub();
+        Map<String, String> a = identity(json(send(Map.of(), "agent", "register", "--id", "A", "--json")));
+        Map<String, String> b = identity(json(send(Map.of(), "agent", "register", "--id", "B", "--json")));
+        assertThat(send(a, "lock", "acquire", "src/x.py", "--reason", "refactoring").exitCode()).isZero();
+        Map<String, String> environment = new HashMap<>(b);
+        environment.put("SWARM_ROOT", project.toString());
+
+        List<String> acquire = List.of("--json", "lock", "acquire", "--ttl", "1m", "src/x.py", "name:free", "--wait=30s");
+        assertThat(WaitNotice.waits(acquire, "lock acquire")).isTrue();
+        assertThat(WaitNotice.waits(List.of("lock", "acquire", "src/x.py"), "lock acquire")).as("no --wait").isFalse();
+        String notice = WaitNotice.describe(project, acquire, "lock acquire", environment, project);
+        assertThat(notice).startsWith("swarm: waiting up to 30s for src/x.py, held now by:\n  src/x.py exclusive A token ")
+                .contains("\"refactoring\"").contains("swarm: waiting up to 30s for name:free, held now by:\n  name:free is free");
+        assertThat(WaitNotice.describe(project, List.of("inbox", "--wait", "5m"), "inbox", environment, project))
+                .isEqualTo("swarm: waiting up to 5m for a message (Ctrl-C stops)\n");
+    }
+
     // ---------------------------------------------------------------------------------------------
     // helpers
 
