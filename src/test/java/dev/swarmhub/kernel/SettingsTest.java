@@ -62,7 +62,7 @@ class SettingsTest {
         assertThat(settings.all()).containsExactly(Map.entry("test.ruled", "1m"), Map.entry("test.size", "10"), Map.entry("test.wait", "30s"));
         assertThat(settings.value(WAIT)).isEqualTo(Duration.ofSeconds(30));
 
-        settings.set(Caller.ofOperator(), "test.wait", " 120 ");
+        settings.set(Caller.ofOperator(), "test.wait", " 120s ");
         settings.set(Caller.ofOperator(), "test.size", "007");
 
         assertThat(settings.all()).containsExactly(Map.entry("test.ruled", "1m"), Map.entry("test.size", "7"), Map.entry("test.wait", "2m"));
