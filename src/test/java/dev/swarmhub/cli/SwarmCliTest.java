@@ -208,4 +208,12 @@ class SwarmCliTest {
         assertThat(events.get(0).get("details").get("reason").asString()).isEqualTo("crashed");
         assertThat(swarm("lock", "cleanup", "--json").json().get("expired")).isEmpty();
     }
+
+    @Test
+    void theLauncherRunsAHubStartedByHandAsTheBackgroundHubRuns() throws Exception {
+        String launcher = Files.readString(Path.of("swarm"));
+        for (String option : HubCommands.HUB_JVM_OPTIONS) {
+            assertThat(launcher).as("the launcher's options for up").contains(option);
+        }
+    }
 }
