@@ -169,31 +169,79 @@ final class McpCommand implements Callable<Integer> {
         }
     }
 
-    /** {@code swarm mcp config --client C}: how to add Swarmhub to an MCP client. */
-    @Command(name = "config", description = "Print the configuration that adds Swarmhub to an MCP client (claude, codex or cursor).")
+    /**
+     * {@code swarm mcp config --client C [--write]}: the configuration that adds Swarmhub to an MCP
+     * client, as that client's file holds it. Only the document goes to stdout (so that it can be
+     * redirected into the file); where it goes, on stderr. {@code --write} merges it into the file,
+     * keeping the other servers and settings. The stdio server holds no secret: {@code swarm mcp}
+     * reads the operator's token from .swarm/ itself.
+     */
+    @Command(name = "config", description = "Print (or --write) the configuration that adds Swarmhub to an MCP client: "
+            + "${COMPLETION-CANDIDATES}.")
     static final class Config implements Callable<Integer> {
 
         @ParentCommand
         McpCommand mcp;
 
-        @Option(names = "--client", required = true, description = "claude, codex or cursor.")
+        @Option(names = "--client", required = true, paramLabel = "CLIENT", completionCandidates = Clients.class,
+                description = "One of ${COMPLETION-CANDIDATES}.")
         String client;
 
+        @Option(names = "--write", description = "Merge it into the client's file (keeping its other servers) instead of printing it.")
+        boolean write;
+
+        /** A client whose configuration is a JSON file: where it is, and under which key it lists servers. */
+        private record JsonClient(String name, String file, boolean inProject, String serversKey, boolean typed) {
+            Path path(Path root) {
+                return inProject ? root.resolve(file) : Path.of(System.getProperty("user.home")).resolve(file);
+            }
+        }
+
+        /** The JSON clients, from their documentation (VS Code names its list "servers" and each server's type). */
+        private static final List<JsonClient> JSON_CLIENTS = List.of(
+                new JsonClient("claude", ".mcp.json", true, "mcpServers", false),
+                new JsonClient("claude-desktop", ".config/Claude/claude_desktop_config.json", false, "mcpServers", false),
+                new JsonClient("cursor", ".cursor/mcp.json", true, "mcpServers", false),
+                new JsonClient("vscode", ".vscode/mcp.json", true, "servers", true),
+                new JsonClient("windsurf", ".codeium/windsurf/mcp_config.json", false, "mcpServers", false),
+                new JsonClient("gemini", ".gemini/settings.json", true, "mcpServers", false));
+        private static final String CODEX = "codex";
+
+        static final class Clients implements Iterable<String> {
+            @Override
+            public java.util.Iterator<String> iterator() {
+                return java.util.stream.Stream.concat(JSON_CLIENTS.stream().map(JsonClient::name), java.util.stream.Stream.of(CODEX)).iterator();
+            }
+        }
+
         @Override
-        public Integer call() {
+        public Integer call() throws IOException {
             Swarm swarm = mcp.swarm;
             String launcher = swarm.environment("SWARM_LAUNCHER") != null ? swarm.environment("SWARM_LAUNCHER") : "swarm";
-            String root = swarm.projectRoot().toString();
-            String arguments = JsonViews.json(List.of("mcp", "--root", root));
-            String text = switch (client.toLowerCase(Locale.ROOT)) {
-                case "claude" -> "claude mcp add swarmhub -- " + Swarm.shellQuote(launcher) + " mcp --root " + Swarm.shellQuote(root);
-                case "codex" -> "# ~/.codex/config.toml\n[mcp_servers.swarmhub]\ncommand = " + JsonViews.json(launcher)
-                        + "\nargs = " + arguments;
-                case "cursor" -> "// .cursor/mcp.json\n" + JsonViews.json(Map.of("mcpServers", Map.of("swarmhub",
-                        OrderedMap.of("command", launcher, "args", List.of("mcp", "--root", root)))));
-                default -> throw SwarmException.badInput("unknown --client '" + client + "': use claude, codex or cursor");
-            };
-            return swarm.output.result(Output.document("client", client.toLowerCase(Locale.ROOT), "config", text), text);
+            Path root = swarm.projectRoot();
+            List<String> arguments = List.of("mcp", "--root", root.toString());
+            String name = client.toLowerCase(Locale.ROOT);
+            if (name.equals(CODEX)) {
+                if (write) {
+                    throw SwarmException.badInput("--write does not edit Codex's TOML: add what swarm mcp config --client codex prints to ~/.codex/config.toml");
+                }
+                swarm.output.warning("swarm: add this to ~/.codex/config.toml");
+                String toml = "[mcp_servers.swarmhub]\ncommand = " + JsonViews.json(launcher) + "\nargs = " + JsonViews.json(arguments) + "\n";
+                return swarm.output.result(Output.document("client", name, "file", "~/.codex/config.toml", "config", toml), toml);
+            }
+            JsonClient format = JSON_CLIENTS.stream().filter(known -> known.name().equals(name)).findFirst().orElseThrow(() ->
+                    SwarmException.badInput("unknown --client '" + client + "': use one of " + String.join(", ", new Clients())));
+            Map<String, Object> server = format.typed() ? OrderedMap.of("type", "stdio", "command", launcher, "args", arguments)
+                    : OrderedMap.of("command", launcher, "args", arguments);
+            Path file = format.path(root);
+            if (!write) {
+                swarm.output.warning("swarm: this goes in " + file + " (swarm mcp config --client " + name + " --write merges it there)");
+                Map<String, Object> document = Map.of(format.serversKey(), Map.of("swarmhub", server));
+                return swarm.output.result(document, JsonViews.json(document));
+            }
+            ClientConfigFile.merge(file, format.serversKey(), "swarmhub", server);
+            return swarm.output.result(Output.document("client", name, "file", file.toString(), "written", true),
+                    "added swarmhub to " + file);
         }
     }
 }
