@@ -200,7 +200,9 @@ final class McpCommand implements Callable<Integer> {
         /** The JSON clients, from their documentation (VS Code names its list "servers" and each server's type). */
         private static final List<JsonClient> JSON_CLIENTS = List.of(
                 new JsonClient("claude", ".mcp.json", true, "mcpServers", false),
-                new JsonClient("claude-desktop", ".config/Claude/claude_desktop_config.json", false, "mcpServers", false),
+                new JsonClient("claude-desktop", System.getProperty("os.name").startsWith("Mac")
+                        ? "Library/Application Support/Claude/claude_desktop_config.json" : ".config/Claude/claude_desktop_config.json",
+                        false, "mcpServers", false),
                 new JsonClient("cursor", ".cursor/mcp.json", true, "mcpServers", false),
                 new JsonClient("vscode", ".vscode/mcp.json", true, "servers", true),
                 new JsonClient("windsurf", ".codeium/windsurf/mcp_config.json", false, "mcpServers", false),
