@@ -17,6 +17,7 @@ import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTranspor
 import io.modelcontextprotocol.client.transport.ServerParameters;
 import io.modelcontextprotocol.client.transport.StdioClientTransport;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
+import io.modelcontextprotocol.spec.McpClientTransport;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -81,7 +82,7 @@ class McpTest {
                 .endpoint(McpService.PATH)
                 .httpRequestCustomizer((request, method, uri, body, context) -> request.header("Authorization", "Bearer " + token))
                 .build();
-        return started(McpClient.sync(transport).requestTimeout(Duration.ofSeconds(60)).resourcesUpdateConsumer(updates).build());
+        return started(transport, updates);
     }
 
     private McpSyncClient stdio() {
@@ -94,10 +95,16 @@ class McpTest {
                         "mcp", "--root", project.toString())
                 .build();
         StdioClientTransport transport = new StdioClientTransport(swarmMcp, new JacksonMcpJsonMapper(JsonViews.JSON));
-        return started(McpClient.sync(transport).requestTimeout(Duration.ofSeconds(60)).resourcesUpdateConsumer(updates).build());
+        return started(transport, updates);
     }
 
-    private McpSyncClient started(McpSyncClient client) {
+    /**
+     * A client that initializes its session; its waits only bound a failing test's time (a loaded
+     * machine starts the stdio server's JVM and the hub's MCP SDK slowly; the SDK's default gives up after 20 s).
+     */
+    private McpSyncClient started(McpClientTransport transport, java.util.function.Consumer<List<McpSchema.ResourceContents>> updates) {
+        McpSyncClient client = McpClient.sync(transport).requestTimeout(Duration.ofSeconds(60)).initializationTimeout(Duration.ofSeconds(120))
+                .resourcesUpdateConsumer(updates).build();
         clients.add(client);
         client.initialize();
         return client;
