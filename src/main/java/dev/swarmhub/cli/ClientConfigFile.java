@@ -21,10 +21,13 @@ final class ClientConfigFile {
 
     /**
      * Sets {@code serversKey.name} to {@code server} in the file (made when missing), keeping its
-     * other servers and settings. The new file replaces the old in one rename, with its mode; a
-     * file that is not a JSON object is refused (exit 2) and left as it was.
+     * other servers and settings. The new file replaces the old in one rename, with its mode (behind
+     * a link, the file the link names); a file that is not a JSON object is refused (exit 2) and left
+     * as it was.
      */
-    static void merge(Path file, String serversKey, String name, Map<String, Object> server) throws IOException {
+    static void merge(Path named, String serversKey, String name, Map<String, Object> server) throws IOException {
+        // a file kept elsewhere behind a link (dotfiles) is written where it is: the rename must not replace the link
+        Path file = Files.exists(named) ? named.toRealPath() : named;
         ObjectNode document = read(file);
         JsonNode servers = document.get(serversKey);
         if (servers != null && !servers.isObject()) {

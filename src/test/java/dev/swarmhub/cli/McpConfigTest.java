@@ -77,6 +77,17 @@ class McpConfigTest {
     }
 
     @Test
+    void aFileBehindALinkIsMergedWhereItIsAndTheLinkStays(@TempDir Path dotfiles) throws Exception {
+        Path kept = Files.writeString(dotfiles.resolve("gemini.json"), "{\"theme\":\"dark\"}");
+        Path link = Files.createSymbolicLink(Files.createDirectories(project.resolve(".gemini")).resolve("settings.json"), kept);
+        assertThat(config("--client", "gemini", "--write").exitCode()).isZero();
+        assertThat(Files.isSymbolicLink(link)).as("the link, not replaced by a file").isTrue();
+        JsonNode merged = JSON.readTree(Files.readString(kept));
+        assertThat(merged.get("theme").asString()).isEqualTo("dark");
+        assertThat(merged.get("mcpServers").has("swarmhub")).isTrue();
+    }
+
+    @Test
     void aFileThatIsNotAJsonObjectIsRefusedAndLeftAsItWas() throws Exception {
         Path file = Files.createDirectories(project.resolve(".cursor")).resolve("mcp.json");
         String broken = "// my servers\n{\"mcpServers\": {\"other\": {}}}";
