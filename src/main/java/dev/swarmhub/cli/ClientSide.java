@@ -50,7 +50,7 @@ final class ClientSide {
     /** Help and version print in the client. */
     private static final Set<String> HELP_FLAGS = Set.of("-h", "--help", "-V", "--version");
     /** The global options that take a value (their value is no command word). */
-    private static final Set<String> OPTIONS_WITH_VALUES = Set.of("--root", "--agent", "--token");
+    static final Set<String> OPTIONS_WITH_VALUES = Set.of("--root", "--agent", "--token");
 
     /** Per command path ("lock acquire"): "client", "stdin", or the options that make it run in the client; "" for none. */
     private final Map<String, String> commands;

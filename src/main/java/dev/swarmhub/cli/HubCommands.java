@@ -173,13 +173,6 @@ final class HubCommands {
     }
 
     /**
-     * Starts {@code swarm up} for the root as a detached process and waits until its CLI socket
-     * accepts; returns its pid. The hub logs to .swarm/hub.log (rotated by Logback); its stdout and
-     * stderr go to .swarm/hub.out (what bypasses the log: a JVM's crash report), a file of their
-     * own, so that rotating hub.log never fights a redirected descriptor. A second starter racing
-     * this one gets "a hub already runs" from its child and simply waits for the socket too.
-     */
-    /**
      * The background hub's JVM, sized for a process that mostly waits (idle RSS 221 MB before, 90
      * MB after; docs/PERFORMANCE.md): a heap that starts small and gives memory back (the default
      * took 1/64 of the machine's memory at once), C1 only (the hub waits on the store and the
@@ -196,6 +189,13 @@ final class HubCommands {
         return List.copyOf(options);
     }
 
+    /**
+     * Starts {@code swarm up} for the root as a detached process and waits until its CLI socket
+     * accepts; returns its pid. The hub logs to .swarm/hub.log (rotated by Logback); its stdout and
+     * stderr go to .swarm/hub.out (what bypasses the log: a JVM's crash report), a file of their
+     * own, so that rotating hub.log never fights a redirected descriptor. A second starter racing
+     * this one gets "a hub already runs" from its child and simply waits for the socket too.
+     */
     static long startInBackground(Path root) throws IOException, InterruptedException {
         return startInBackground(root, List.of("--exit-when-idle"), false);
     }

@@ -18,8 +18,8 @@ final class WaitNotice implements AutoCloseable {
 
     /** A wait shorter than this needs no notice. */
     private static final long QUIET_MS = 1_000;
-    /** Options of lock acquire and the global ones that take a value (their value is no resource). */
-    private static final Set<String> WITH_VALUES = Set.of("--ttl", "--wait", "--reason", "--mode", "--root", "--agent", "--token");
+    /** Options of lock acquire that take a value (their value is no resource; the global ones: ClientSide's). */
+    private static final Set<String> ACQUIRE_WITH_VALUES = Set.of("--ttl", "--wait", "--reason", "--mode");
 
     private final Thread thread;
 
@@ -73,7 +73,7 @@ final class WaitNotice implements AutoCloseable {
         boolean afterAcquire = false;
         for (int i = 0; i < arguments.size(); i++) {
             String argument = arguments.get(i);
-            if (WITH_VALUES.contains(argument)) {
+            if (ACQUIRE_WITH_VALUES.contains(argument) || ClientSide.OPTIONS_WITH_VALUES.contains(argument)) {
                 i++;
             } else if (argument.equals("acquire") && !afterAcquire) {
                 afterAcquire = true;
