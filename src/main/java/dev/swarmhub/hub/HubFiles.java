@@ -26,8 +26,11 @@ public final class HubFiles {
     private HubFiles() {
     }
 
-    /** The longest Unix socket path Linux binds (sun_path holds 108 bytes with the closing NUL). */
-    static final int SOCKET_PATH_LIMIT = 107;
+    /**
+     * The longest Unix socket path the JDK binds: sun_path holds 108 bytes, but the JDK keeps two
+     * for itself (a path of 107 bytes fails with "Unix domain path too long").
+     */
+    static final int SOCKET_PATH_LIMIT = 106;
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
 
     /**

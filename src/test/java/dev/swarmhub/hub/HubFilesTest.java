@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -34,6 +37,24 @@ class HubFilesTest {
         assertThat(socket.getParent()).isEqualTo(HubFiles.socketDirectory());
         assertThat(HubFiles.socket(Path.of(deep.toString()))).isEqualTo(socket);
         assertThat(HubFiles.socket(other)).isNotEqualTo(socket);
+    }
+
+    @Test
+    void everyProjectAroundTheLimitGetsASocketTheJdkBinds() throws IOException {
+        Path base = temporary.resolve("p");
+        int suffix = "/.swarm/hub.sock".length();
+        for (int length = HubFiles.SOCKET_PATH_LIMIT - 2; length <= HubFiles.SOCKET_PATH_LIMIT + 3; length++) {
+            Path root = Path.of(base + "x".repeat(length - suffix - base.toString().length()));
+            assertThat(root.resolve(".swarm/hub.sock").toString()).hasSize(length);
+            Path socket = HubFiles.checkedSocket(root, true);
+            Files.createDirectories(root.resolve(".swarm"));
+            try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+                server.bind(UnixDomainSocketAddress.of(socket));
+            } finally {
+                Files.deleteIfExists(socket);
+            }
+            assertThat(socket.startsWith(root)).as("length %d", length).isEqualTo(length <= HubFiles.SOCKET_PATH_LIMIT);
+        }
     }
 
     @Test
