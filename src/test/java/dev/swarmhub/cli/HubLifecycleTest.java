@@ -363,7 +363,7 @@ class HubLifecycleTest {
     void aProjectTooDeepForASocketInItsSwarmDirectoryIsServed() throws Exception {
         Path deep = Files.createDirectories(project.resolve("a-directory-name-long-enough".repeat(3)).resolve("and-one-more-to-pass-the-limit"));
         Path socket = HubFiles.socket(deep);
-        assertThat(socket.getParent()).as("the socket of a project whose .swarm/hub.sock path passes 107 bytes").isNotEqualTo(deep.resolve(".swarm"));
+        assertThat(socket.getParent()).as("the socket of a project whose .swarm/hub.sock path passes 106 bytes").isNotEqualTo(deep.resolve(".swarm"));
         HubProcess hub = HubProcess.start(deep);
         hubs.add(hub);
 
