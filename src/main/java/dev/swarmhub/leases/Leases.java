@@ -401,8 +401,9 @@ public final class Leases {
                 if (own.isEmpty()) {
                     String holders = heldBy(tx, agent, resource);
                     if (!holders.isEmpty()) {
-                        throw SwarmException.denied("cannot release " + resource + ": you (" + agent
-                                + ") do not hold it" + holders);
+                        Lease expired = sweptAfterExpiry(tx, agent, resource).orElseThrow(() -> SwarmException.denied("cannot release "
+                                + resource + ": you (" + agent + ") do not hold it" + holders));
+                        released.add(released(tx, expired));
                     }
                     continue;
                 }
@@ -421,6 +422,35 @@ public final class Leases {
             held.forEach(lease -> releaseLease(tx, lease, "lease.released", null));
             return held.stream().map(lease -> released(tx, lease)).toList();
         });
+    }
+
+    /**
+     * The agent's own lease on exactly this resource, when the agent's latest event on it is that
+     * lease's expiry: the sweep removed the row. Its release then gets the same answer as before the
+     * sweep ran (it had expired, held now by …), whenever the hub's timer happened to sweep.
+     */
+    private static Optional<Lease> sweptAfterExpiry(Tx tx, String agent, Resource resource) {
+        List<Event> latest = tx.latestEvents(agent, null, ENDINGS_LOOKED_AT);
+        for (int i = latest.size() - 1; i >= 0; i--) {
+            Event ended = latest.get(i);
+            if (!resource.text().equals(ended.resource())) {
+                continue;
+            }
+            if (!ended.kind().equals("lease.expired")) {
+                return Optional.empty();
+            }
+            long id = ((Number) ended.details().get("lease")).longValue();
+            for (int j = i - 1; j >= 0; j--) {
+                Event acquired = latest.get(j);
+                if (acquired.kind().equals("lease.acquired") && ((Number) acquired.details().get("lease")).longValue() == id) {
+                    return Optional.of(new Lease(id, resource, Mode.parse((String) ended.details().get("mode")), agent,
+                            ((Number) ended.details().get("token")).longValue(), (String) ended.details().get("reason"), acquired.at(),
+                            ((Number) ended.details().get("expiresAt")).longValue()));
+                }
+            }
+            return Optional.empty();
+        }
+        return Optional.empty();
     }
 
     private static Released released(Tx tx, Lease lease) {

@@ -216,6 +216,24 @@ class LeaseScenariosTest {
                 .containsExactly(tuple(true, List.of()));
     }
 
+    @Test
+    void scenario05c_theAnswerIsTheSameWhenTheSweepRemovedTheExpiredLeaseFirst() {
+        Lease a = acquire("A", Mode.EXCLUSIVE, TTL_1S, "", "test.py").get(0);
+        clock.advance(Duration.ofSeconds(2));
+        Lease b = acquire("B", Mode.EXCLUSIVE, TTL_LONG, "", "test.py").get(0);
+        assertThat(leases.sweep().expired()).containsExactly(a);
+
+        assertThat(leases.release(as("A"), List.of(resource("test.py")))).containsExactly(new Leases.Released(a, true, List.of("B")));
+        assertThat(leases.who(resource("test.py"))).containsExactly(b);
+
+        acquire("A", Mode.SHARED, TTL_LONG, "", "mine.py");
+        leases.release(as("A"), List.of(resource("mine.py")));
+        assertThat(leases.release(as("A"), List.of(resource("test.py")))).as("A's latest event on test.py is still that expiry")
+                .containsExactly(new Leases.Released(a, true, List.of("B")));
+        assertThat(catchThrowableOfType(SwarmException.class, () -> leases.release(as("C"), List.of(resource("test.py")))))
+                .as("an agent that never held it is refused as before").hasMessageContaining("do not hold it");
+    }
+
     // ---------------------------------------------------------------- 6. globs
 
     @Test
