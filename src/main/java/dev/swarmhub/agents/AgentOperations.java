@@ -22,7 +22,8 @@ public final class AgentOperations {
     public final Operation<None, List<Lease>> leave;
     public final Operation<Report, Agent> report;
 
-    public record Listing(@Doc("true: only those needing a human") Boolean problems) {
+    public record Listing(@Doc("true: only those needing a human") Boolean problems,
+            @Doc("true: gone agents too (listed only while pruning keeps them)") Boolean all) {
     }
 
     public record Report(@Doc(value = "What it does now", required = true) Agent.Activity activity) {
@@ -30,8 +31,10 @@ public final class AgentOperations {
 
     public AgentOperations(Agents agents) {
         list = new Operation<>("agent.list", "Agents with status, activity, leases.", Listing.class, false,
-                (caller, a) -> Boolean.TRUE.equals(a.problems()) ? agents.list().stream().filter(one -> one.agent().needsHuman()).toList()
-                        : agents.list());
+                (caller, a) -> {
+                    List<Agents.Listed> listed = agents.list(Boolean.TRUE.equals(a.all()));
+                    return Boolean.TRUE.equals(a.problems()) ? listed.stream().filter(one -> one.agent().needsHuman()).toList() : listed;
+                });
         whoami = new Operation<>("agent.whoami", "The calling agent.", None.class, false, (caller, a) -> agents.find(caller.agentId())
                 .orElseThrow(() -> SwarmException.unauthenticated("agent " + caller.agentId() + " is not registered")));
         heartbeat = new Operation<>("agent.heartbeat", "Mark this agent active.", None.class, true, (caller, a) -> agents.heartbeat(caller));

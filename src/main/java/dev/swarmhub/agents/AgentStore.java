@@ -22,8 +22,8 @@ public interface AgentStore {
     /** The agent bound to this pane of the tmux server at {@code socket} on {@code host} most lately: the live one, else the last gone. */
     Optional<Agent> lastAgentOnPane(String host, String socket, String pane);
 
-    /** Every agent, gone ones included, by id. */
-    List<Agent> agents();
+    /** The agents by id: those not gone, or ({@code includeGone}) every one. */
+    List<Agent> agents(boolean includeGone);
 
     /**
      * Agents not gone that are on {@code host}, or were last seen at or before {@code seenBefore}

@@ -277,7 +277,7 @@ public final class Agents implements Gate {
 
     private static String nextFreeId(Tx tx) {
         long highest = 0;
-        for (Agent agent : AgentStore.in(tx).agents()) {
+        for (Agent agent : AgentStore.in(tx).agents(true)) {
             Matcher numbered = NUMBERED.matcher(agent.id());
             if (numbered.matches()) {
                 highest = Math.max(highest, Long.parseLong(numbered.group(1)));
@@ -458,20 +458,23 @@ public final class Agents implements Gate {
         }
     }
 
-    /** Every agent with its live leases, after a sweep. */
     /** Whether any agent is active (not stale, not gone), as the last sweep left them. */
     public boolean anyActive() {
-        return store.read(tx -> AgentStore.in(tx).agents().stream().anyMatch(agent -> agent.status() == Agent.Status.ACTIVE));
+        return store.read(tx -> AgentStore.in(tx).agents(false).stream().anyMatch(agent -> agent.status() == Agent.Status.ACTIVE));
     }
 
-    public List<Listed> list() {
+    /**
+     * The agents not gone, or ({@code includeGone}) every one, with their live leases, after a
+     * sweep. Gone agents are most of a long-lived registry, and few readers want them.
+     */
+    public List<Listed> list(boolean includeGone) {
         sweep();
         return store.read(tx -> {
             Map<String, List<String>> held = new LinkedHashMap<>();
             for (Lease lease : LeaseStore.in(tx).leases(null, false)) {
                 held.computeIfAbsent(lease.agent(), a -> new ArrayList<>()).add(lease.resource().text());
             }
-            return AgentStore.in(tx).agents().stream().map(agent -> new Listed(agent, held.getOrDefault(agent.id(), List.of()))).toList();
+            return AgentStore.in(tx).agents(includeGone).stream().map(agent -> new Listed(agent, held.getOrDefault(agent.id(), List.of()))).toList();
         });
     }
 

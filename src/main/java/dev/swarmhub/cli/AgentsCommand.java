@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code swarm agents}: the registry, and discovery of agents running in tmux panes. */
-@Command(name = "agents", description = "List agents (active, stale, gone) with the leases they hold.",
+@Command(name = "agents", description = "List the agents here (active, stale; gone ones with --all) with the leases they hold.",
         subcommands = AgentsCommand.Discover.class)
 final class AgentsCommand implements Callable<Integer> {
 
@@ -28,9 +28,12 @@ final class AgentsCommand implements Callable<Integer> {
     @Option(names = "--problems", description = "Only the agents that need a human: waiting for input, stalled, or stale.")
     boolean problems;
 
+    @Option(names = "--all", description = "Gone agents too (by default only active and stale ones).")
+    boolean all;
+
     @Override
     public Integer call() {
-        return swarm.run(services -> services.agentEndpoints.list, Caller.ofAgent(null, null), new AgentOperations.Listing(problems),
+        return swarm.run(services -> services.agentEndpoints.list, Caller.ofAgent(null, null), new AgentOperations.Listing(problems, all),
                 listed -> listed.isEmpty() && problems ? "no agent needs a human\n" : text(listed));
     }
 

@@ -345,7 +345,7 @@ final class HubCommands {
             String uptime = hub.map(running -> Duration.between(running.started(), Instant.now()).toSeconds() + " s").orElse("-");
             String hubLine = pid.isPresent() ? "hub running, pid " + pid.get() + ", up " + uptime : "no hub running";
             try (CommandServices services = swarm.services()) {
-                List<Agents.Listed> agents = services.agents.list();
+                List<Agents.Listed> agents = services.agents.list(true);
                 Map<String, Object> byStatus = OrderedMap.of();
                 for (Agent.Status status : Agent.Status.values()) {
                     byStatus.put(status.label(), agents.stream().filter(listed -> listed.agent().status() == status).count());

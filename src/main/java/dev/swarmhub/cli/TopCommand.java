@@ -87,7 +87,7 @@ final class TopCommand implements Callable<Integer> {
         List<Message> messages = operator ? services.messageEndpoints.recent.callCommitted(caller, new MessageOperations.Recent(null, 200))
                 .stream().map(Messages.View::message).toList() : null;
         return new TopScreen.Snapshot(System.currentTimeMillis(), lastEvent,
-                services.agentEndpoints.list.callCommitted(caller, new AgentOperations.Listing(false)),
+                services.agentEndpoints.list.callCommitted(caller, new AgentOperations.Listing(false, false)),
                 services.leaseEndpoints.holders.callCommitted(caller, new LeaseOperations.Holders(null, false)),
                 services.leaseEndpoints.waiters.callCommitted(caller, new LeaseOperations.Queues()), messages, services.messages.awaitingAck(),
                 services.taskEndpoints.list.callCommitted(caller, new TaskOperations.Listing(null, null, null, null, null, null, 500)),

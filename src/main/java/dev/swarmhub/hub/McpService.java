@@ -400,7 +400,7 @@ final class McpService implements AutoCloseable {
     private List<SyncResourceSpecification> resources() {
         return List.of(
                 resource("swarm://agents", "agents", "Registered agents and their locks", services.agentEndpoints.list,
-                        new AgentOperations.Listing(null)),
+                        new AgentOperations.Listing(null, null)),
                 resource("swarm://locks", "locks", "Live locks", services.leaseEndpoints.holders,
                         new LeaseOperations.Holders(null, null)),
                 resource("swarm://log", "log", "The newest 50 events", services.logEndpoints.read,

@@ -44,7 +44,7 @@ public final class Primer {
     /** The primer for {@code agent}; {@code unread}: its unread messages (handed over, or only shown). */
     public static String text(Agents agents, Caller agent, boolean resumed, List<Messages.View> unread, Via via) {
         String me = agent.agentId();
-        List<Agents.Listed> listed = agents.list();
+        List<Agents.Listed> listed = agents.list(false);
         StringBuilder text = new StringBuilder("# Swarm: you are agent ").append(me).append(resumed ? " (resumed: same id and inbox as before)" : "")
                 .append("\n\n");
         List<Agents.Listed> others = listed.stream().filter(one -> !one.agent().id().equals(me) && one.agent().status() != Agent.Status.GONE).toList();

@@ -92,7 +92,7 @@ public final class MessageRetries {
 
     private void escalate(Tx tx, Message message, String recipient, int retries) {
         gate.sweep(tx); // statuses as of now: silent agents are stale, not active
-        Set<String> everyone = new LinkedHashSet<>(AgentStore.in(tx).agents().stream().filter(agent -> agent.status() == Agent.Status.ACTIVE)
+        Set<String> everyone = new LinkedHashSet<>(AgentStore.in(tx).agents(false).stream().filter(agent -> agent.status() == Agent.Status.ACTIVE)
                 .map(Agent::id).limit(Messages.MAX_RECIPIENTS - 1).toList());
         everyone.add(Caller.OPERATOR_ID);
         String text = "No ACK from " + recipient + " for " + message.type().label() + " " + message.id() + " from " + message.sender()

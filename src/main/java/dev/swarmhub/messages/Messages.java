@@ -103,8 +103,7 @@ public final class Messages {
         String sender = sender(from);
         return store.write(tx -> {
             gate.admit(tx, from);
-            List<String> everyone = AgentStore.in(tx).agents().stream().filter(agent -> agent.status() != Agent.Status.GONE)
-                    .map(Agent::id).filter(id -> includeSelf || !id.equals(sender)).limit(MAX_RECIPIENTS).toList();
+            List<String> everyone = AgentStore.in(tx).agents(false).stream().map(Agent::id).filter(id -> includeSelf || !id.equals(sender)).limit(MAX_RECIPIENTS).toList();
             if (everyone.isEmpty()) {
                 throw SwarmException.badInput("nobody to broadcast to: no other agent is registered and not gone");
             }

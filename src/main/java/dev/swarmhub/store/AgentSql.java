@@ -43,8 +43,8 @@ final class AgentSql implements AgentStore {
     }
 
     @Override
-    public List<Agent> agents() {
-        return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents ORDER BY id");
+    public List<Agent> agents(boolean includeGone) {
+        return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents " + (includeGone ? "" : "WHERE status IN ('active', 'stale') ") + "ORDER BY id");
     }
 
     @Override

@@ -518,7 +518,7 @@ class AgentsTest {
             assertThat(refused.kind()).as(reserved).isEqualTo(SwarmException.Kind.BAD_INPUT);
             assertThat(refused.getMessage()).contains("'" + reserved + "' is reserved");
         }
-        assertThat(agents.list()).isEmpty();
+        assertThat(agents.list(true)).isEmpty();
         assertThat(register("operators").agent().id()).as("only the ids themselves").isEqualTo("operators");
     }
 
@@ -542,7 +542,7 @@ class AgentsTest {
             assertThat(refused.kind()).as(label).isEqualTo(SwarmException.Kind.BAD_INPUT);
             assertThat(refused.getMessage()).startsWith("label contains U+");
         }
-        assertThat(agents.list()).isEmpty();
+        assertThat(agents.list(true)).isEmpty();
     }
 
     @Test
@@ -718,7 +718,7 @@ class AgentsTest {
         assertThat(second.registered()).isEmpty();
         assertThat(second.seenAgain()).extracting(Agent::id).containsExactly("claude-pane3");
         assertThat(second.gone()).isEmpty();
-        assertThat(agents.list()).hasSize(1);
+        assertThat(agents.list(true)).hasSize(1);
         assertThat(agents.find("claude-pane3").orElseThrow().lastSeen()).as("seen again counts as activity").isEqualTo(clock.millis());
         assertThat(events("agent.discovered")).hasSize(1);
 
@@ -735,7 +735,7 @@ class AgentsTest {
         assertThat(events("agent.gone")).singleElement()
                 .satisfies(event -> assertThat(String.valueOf(event.details().get("reason"))).contains("1003"));
         assertThat(agents.onPane(SERVER, "%3")).get().extracting(Agent::pid).isEqualTo(2003L);
-        assertThat(agents.list()).filteredOn(listed -> listed.agent().status() != Agent.Status.GONE).hasSize(1);
+        assertThat(agents.list(true)).filteredOn(listed -> listed.agent().status() != Agent.Status.GONE).hasSize(1);
         String replacement = third.registered().get(0).id();
 
         Agents.Discovery fourth = agents.reconcile(SERVER, List.of(), Set.of());
@@ -759,7 +759,7 @@ class AgentsTest {
         assertThat(claimed.agent().claimed()).isTrue();
         assertThat(agents.find("claude-pane5").orElseThrow().claimed()).isTrue();
         assertThat(agents.heartbeat(as(claimed)).id()).isEqualTo("claude-pane5");
-        assertThat(agents.list()).hasSize(1);
+        assertThat(agents.list(true)).hasSize(1);
 
         SwarmException second = denied(() -> agents.register(new Agents.Registration(null, "codex", "%5", null, null, binding(SERVER, "%5", 1005, started))));
         assertThat(second.getMessage()).contains("%5").contains("claude-pane5");
@@ -768,7 +768,7 @@ class AgentsTest {
         SwarmException sameId = denied(() -> agents.register(new Agents.Registration("claude-pane5", "claude", "%5", null, null, binding(SERVER, "%5", 1005, started))));
         assertThat(sameId.getMessage()).contains("claude-pane5");
         assertThat(agents.heartbeat(as(claimed)).id()).as("the claimer's token still works").isEqualTo("claude-pane5");
-        assertThat(agents.list()).extracting(listed -> listed.agent().id()).containsExactly("claude-pane5");
+        assertThat(agents.list(true)).extracting(listed -> listed.agent().id()).containsExactly("claude-pane5");
     }
 
     @Test
@@ -836,7 +836,7 @@ class AgentsTest {
 
         assertThat(ids).doesNotHaveDuplicates()
                 .containsExactlyInAnyOrderElementsOf(IntStream.rangeClosed(1, count).mapToObj(n -> "agent-" + n).toList());
-        assertThat(agents.list()).hasSize(count);
+        assertThat(agents.list(true)).hasSize(count);
         assertThat(events("agent.registered")).hasSize(count);
     }
 
@@ -982,11 +982,11 @@ class AgentsTest {
         clock.advance(Duration.ofSeconds(2));
         agents.heartbeat(as(b));
 
-        assertThat(agents.list()).extracting(listed -> listed.agent().id() + " " + listed.leases())
+        assertThat(agents.list(true)).extracting(listed -> listed.agent().id() + " " + listed.leases())
                 .containsExactly("agent-a [name:one, name:two]", "agent-b []");
 
         clock.advance(Duration.ofSeconds(299)); // agent-a silent 301 s; no call since
-        assertThat(agents.list()).extracting(listed -> listed.agent().id() + " " + listed.agent().status() + " " + listed.leases())
+        assertThat(agents.list(true)).extracting(listed -> listed.agent().id() + " " + listed.agent().status() + " " + listed.leases())
                 .containsExactly("agent-a GONE []", "agent-b STALE []");
     }
 
@@ -1012,7 +1012,7 @@ class AgentsTest {
             processes.start(3000 + i, started);
             agents.reconcile(servers.get(i), List.of(sighting(servers.get(i), "%3", 3000 + i, started)), Set.of("%3"));
         }
-        assertThat(agents.list()).extracting(listed -> listed.agent().id() + "@" + listed.agent().tmuxSocket())
+        assertThat(agents.list(true)).extracting(listed -> listed.agent().id() + "@" + listed.agent().tmuxSocket())
                 .containsExactly("claude-pane3@" + SERVER, "claude-pane3-2@" + OTHER_SERVER, "claude-pane3-3@/run/tmux-test/third");
 
         agents.reconcile(SERVER, List.of(), Set.of()); // claude-pane3's pane vanished: gone
@@ -1054,7 +1054,7 @@ class AgentsTest {
         assertThat(new Agents.Registration("a", null, null, null, null).label()).isEmpty();
         assertThat(refused(() -> new PaneBinding(" ", "%3", 1, 0, 1, 0), SwarmException.Kind.BAD_INPUT).getMessage())
                 .isEqualTo("a pane binding needs its tmux server's socket");
-        assertThat(agents.list()).isEmpty();
+        assertThat(agents.list(true)).isEmpty();
     }
 
     @Test
@@ -1170,7 +1170,7 @@ class AgentsTest {
             assertThatThrownBy(() -> registerSession(bad, "claude", 1, null)).as(bad).isInstanceOf(SwarmException.class)
                     .hasMessageContaining("CLIENT:ID").hasMessageNotContaining("\n");
         }
-        assertThat(agents.list()).isEmpty();
+        assertThat(agents.list(true)).isEmpty();
     }
 
     @Test
@@ -1286,7 +1286,7 @@ class AgentsTest {
         clock.advance(Duration.ofSeconds(61));
         agents.sweep();
         assertThat(operations.heartbeat.run(as(a), new AgentOperations.None()).status()).isEqualTo(Agent.Status.ACTIVE);
-        assertThat(operations.list.run(Caller.ofOperator(), new AgentOperations.Listing(null))).extracting(Agents.Listed::leases)
+        assertThat(operations.list.run(Caller.ofOperator(), new AgentOperations.Listing(null, null))).extracting(Agents.Listed::leases)
                 .containsExactly(List.of("name:build"));
         assertThat(operations.leave.run(as(a), new AgentOperations.None())).extracting(lease -> lease.resource().text()).containsExactly("name:build");
         assertThat(status("agent-a")).isEqualTo(Agent.Status.GONE);
@@ -1315,10 +1315,15 @@ class AgentsTest {
         settings.set(Caller.ofOperator(), Agents.STALLED_AFTER.name(), "1m");
         clock.advance(Duration.ofSeconds(1)); // silent: 60 s without a call; stalled: 60 s working without progress
 
-        assertThat(operations.list.run(Caller.ofOperator(), new AgentOperations.Listing(true))).extracting(one -> one.agent().id())
+        assertThat(operations.list.run(Caller.ofOperator(), new AgentOperations.Listing(true, null))).extracting(one -> one.agent().id())
                 .containsExactlyInAnyOrder("waiting", "stalled", "silent");
-        assertThat(operations.list.run(Caller.ofOperator(), new AgentOperations.Listing(false))).hasSize(6);
-        assertThat(operations.list.run(Caller.ofOperator(), new AgentOperations.Listing(null))).hasSize(6);
+        assertThat(operations.list.run(Caller.ofOperator(), new AgentOperations.Listing(true, true))).extracting(one -> one.agent().id())
+                .as("a gone agent needs nobody").containsExactlyInAnyOrder("waiting", "stalled", "silent");
+        assertThat(operations.list.run(Caller.ofOperator(), new AgentOperations.Listing(false, null))).extracting(one -> one.agent().id())
+                .as("live by default").containsExactly("idle", "silent", "stalled", "waiting", "working");
+        assertThat(operations.list.run(Caller.ofOperator(), new AgentOperations.Listing(null, false))).hasSize(5);
+        assertThat(operations.list.run(Caller.ofOperator(), new AgentOperations.Listing(null, true))).extracting(one -> one.agent().id())
+                .containsExactly("idle", "left", "silent", "stalled", "waiting", "working");
         assertThat(silent.agent().needsHuman()).as("as registered: active, nothing told").isFalse();
         assertThat(operations.report.run(as(idle), new AgentOperations.Report(Agent.Activity.WORKING)).activity()).isEqualTo(Agent.Activity.WORKING);
     }
@@ -1394,7 +1399,7 @@ class AgentsTest {
     }
 
     private State state() {
-        return store.read(tx -> new State(AgentStore.in(tx).agents(), LeaseStore.in(tx).leases(null, true),
+        return store.read(tx -> new State(AgentStore.in(tx).agents(true), LeaseStore.in(tx).leases(null, true),
                 tx.latestEvents(null, null, 1).stream().mapToLong(Event::id).max().orElse(0)));
     }
 

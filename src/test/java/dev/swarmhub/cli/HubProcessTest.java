@@ -383,7 +383,7 @@ class HubProcessTest {
         }
 
         Set<String> listedAgents = new HashSet<>();
-        json(send(Map.of(), "agents", "--json")).get("agents").forEach(agent -> listedAgents.add(agent.get("id").asString()));
+        json(send(Map.of(), "agents", "--all", "--json")).get("agents").forEach(agent -> listedAgents.add(agent.get("id").asString()));
         for (Registrar registrar : registrations) {
             assertThat(listedAgents).as("agents answered as registered by %s", registrar.prefix).containsAll(registrar.registered.keySet());
             if (!registrar.registered.isEmpty()) {
@@ -610,7 +610,7 @@ class HubProcessTest {
         assertThat(cli.run("bench", "--scenario", "tasks", "--clients", "2", "--duration", "200ms", "--stock", "5").err())
                 .contains("needs a queue with no open or claimed task");
         assertThat(cli.run("lock", "list", "--all", "--json").json().get("leases")).as("leases left by the bench").isEmpty();
-        for (JsonNode agent : cli.run("agents", "--json").json().get("agents")) {
+        for (JsonNode agent : cli.run("agents", "--all", "--json").json().get("agents")) {
             assertThat(agent.get("status").asString()).as(agent.get("id").asString()).isEqualTo("gone");
         }
     }

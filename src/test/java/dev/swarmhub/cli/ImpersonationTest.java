@@ -231,7 +231,7 @@ class ImpersonationTest {
     }
 
     private JsonNode agentsJson() {
-        return ok(cli.run("agents", "--json")).json().get("agents");
+        return ok(cli.run("agents", "--all", "--json")).json().get("agents");
     }
 
     private String agentStatus(String id) {

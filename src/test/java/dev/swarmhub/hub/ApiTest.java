@@ -501,6 +501,8 @@ class ApiTest {
         assertThat(left.status()).as(left.body()).isEqualTo(200);
         assertThat(left.json().path("released")).extracting(l -> l.path("resource").asString()).containsExactly("src/**");
         assertThat(api.agents(operator).get("bob").path("status").asString()).isEqualTo("gone");
+        assertThat(api.ok(api.get(operator, "/agents")).json().path("agents")).as("gone agents only with all=true")
+                .extracting(agent -> agent.path("id").asString()).contains("alice").doesNotContain("bob");
         assertThat(api.agents(operator).get("alice").path("leases")).extracting(JsonNode::asString).containsExactly("src/b.py");
         Reply afterLeaving = api.post(bob, "/agents/heartbeat", "");
         assertThat(afterLeaving.status()).as("a gone agent's token: " + afterLeaving.body()).isEqualTo(401);
@@ -1041,7 +1043,7 @@ class ApiTest {
         }
 
         Map<String, JsonNode> agents(String token) {
-            Reply reply = get(token, "/agents");
+            Reply reply = get(token, "/agents?all=true");
             assertThat(reply.status()).as(reply.body()).isEqualTo(200);
             Map<String, JsonNode> agents = new LinkedHashMap<>();
             reply.json().path("agents").forEach(agent -> agents.put(agent.path("id").asString(), agent));

@@ -423,7 +423,7 @@ public abstract class StoreContractTest {
         });
         assertThat(readOptional(tx -> AgentStore.in(tx).agent("bob"))).contains(bob);
         assertThat(readOptional(tx -> AgentStore.in(tx).agent("BOB"))).as("ids are case-sensitive").isEmpty();
-        assertThat(readList(tx -> AgentStore.in(tx).agents())).as("by id, binary order").containsExactly(unclaimed, bob);
+        assertThat(readList(tx -> AgentStore.in(tx).agents(true))).as("by id, binary order").containsExactly(unclaimed, bob);
         assertThat(readOptional(tx -> AgentStore.in(tx).claimedAgent("bob"))).contains(new AgentStore.Claimed(bob, "hash-of-bob"));
         assertThat(readOptional(tx -> AgentStore.in(tx).claimedAgent("Ann"))).isEmpty();
         assertThat(readOptional(tx -> AgentStore.in(tx).agentWithTokenHash("hash-of-bob"))).contains("bob");
@@ -443,6 +443,8 @@ public abstract class StoreContractTest {
         Agent gone = store.read(tx -> AgentStore.in(tx).agent("bob")).orElseThrow();
         assertThat(gone.status()).isEqualTo(Agent.Status.GONE);
         assertThat(gone.statusSince()).isEqualTo(now);
+        assertThat(readList(tx -> AgentStore.in(tx).agents(false))).as("not gone").containsExactly(ann);
+        assertThat(readList(tx -> AgentStore.in(tx).agents(true))).containsExactly(ann, gone);
         assertThat(readOptional(tx -> AgentStore.in(tx).liveAgentOnPane("host-1", "/tmp/tmux-1/default", "%1"))).as("gone").isEmpty();
         assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now - 1, "host-9", Long.MIN_VALUE))).as("not gone, silent since").isEmpty();
         assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now - 1, "host-2", now))).as("or live on the host").containsExactly(ann);
@@ -459,7 +461,9 @@ public abstract class StoreContractTest {
         assertThat(readOptional(tx -> AgentStore.in(tx).agent("bob"))).contains(new Agent("bob", "claude", Agent.Status.ACTIVE,
                 "label of bob", null, null, null, null, 200L, 6L, "host-3", now, now, now, false, null, null, 0, 0));
         inWrite(tx -> AgentStore.in(tx).deleteAgent("bob"));
-        assertThat(readList(tx -> AgentStore.in(tx).agents())).extracting(Agent::id).containsExactly("Ann");
+        assertThat(readList(tx -> AgentStore.in(tx).agents(true))).extracting(Agent::id).containsExactly("Ann");
+        inWrite(tx -> AgentStore.in(tx).saveAgent(agent("carol", Agent.Status.STALE, null, "host-1"), null));
+        assertThat(readList(tx -> AgentStore.in(tx).agents(false))).as("stale is not gone").extracting(Agent::id).containsExactly("Ann", "carol");
     }
 
     // ------------------------------------------------------------------ messages
