@@ -60,6 +60,9 @@ public interface AgentStore {
 
     void deleteAgent(String id);
 
+    /** The agents gone since before the time, longest gone first, at most {@code limit}. */
+    List<Agent> goneBefore(long time, int limit);
+
     /** Records what the agent is doing, since when, and its latest sign of progress. */
     void setActivity(String id, Agent.Activity activity, long since, long progressAt);
 

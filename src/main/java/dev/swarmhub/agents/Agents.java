@@ -7,6 +7,7 @@ import dev.swarmhub.kernel.Limits;
 import dev.swarmhub.kernel.OrderedMap;
 import dev.swarmhub.kernel.ProcessIdentity;
 import dev.swarmhub.kernel.ProcessProbe;
+import dev.swarmhub.kernel.Retention;
 import dev.swarmhub.kernel.Setting;
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.SwarmException;
@@ -457,6 +458,10 @@ public final class Agents implements Gate {
             throw SwarmException.unauthenticated("only the operator may " + what + " (token in .swarm/operator.token)");
         }
     }
+
+    /** Gone agents, once gone longer than the retention: a session gone that long is not resumed. */
+    public static final Retention.Part PRUNING = Retention.Part.of("agents", (tx, before, limit) -> AgentStore.in(tx).goneBefore(before, limit),
+            (tx, gone) -> gone.forEach(agent -> AgentStore.in(tx).deleteAgent(agent.id())));
 
     /** Whether any agent is active (not stale, not gone), as the last sweep left them. */
     public boolean anyActive() {

@@ -15,6 +15,7 @@ import dev.swarmhub.kernel.LogOperations;
 import dev.swarmhub.kernel.Settings;
 import dev.swarmhub.leases.LeaseOperations;
 import dev.swarmhub.leases.Leases;
+import dev.swarmhub.kernel.Retention;
 import dev.swarmhub.logins.Logins;
 import dev.swarmhub.messages.MessageOperations;
 import dev.swarmhub.messages.Messages;
@@ -48,6 +49,7 @@ final class CommandServices implements AutoCloseable {
     final Messages messages;
     final Tasks tasks;
     final Logins logins;
+    final Retention retention;
     final LeaseEndpoints leaseEndpoints;
     final MessageEndpoints messageEndpoints;
     final AgentEndpoints agentEndpoints;
@@ -71,6 +73,7 @@ final class CommandServices implements AutoCloseable {
         this.messages = services.messages;
         this.tasks = services.tasks;
         this.logins = services.logins;
+        this.retention = services.retention;
         this.leaseEndpoints = services.leaseEndpoints;
         this.messageEndpoints = services.messageEndpoints;
         this.agentEndpoints = services.agentEndpoints;
@@ -90,6 +93,7 @@ final class CommandServices implements AutoCloseable {
         this.messages = null;
         this.tasks = null;
         this.logins = null;
+        this.retention = null;
         this.leaseEndpoints = new LeaseEndpoints(new LeaseOperations(null, null, null));
         this.messageEndpoints = new MessageEndpoints(new MessageOperations(null), null);
         this.agentEndpoints = new AgentEndpoints(new AgentOperations(null));

@@ -39,7 +39,7 @@ import picocli.CommandLine;
         subcommands = {LockCommand.class, FenceCommands.Group.class, FenceCommands.Write.class, AgentCommand.class, AgentsCommand.class, WhoamiCommand.class,
                 MessageCommands.Send.class, MessageCommands.Broadcast.class, MessageCommands.Reply.class, MessageCommands.Inbox.class,
                 MessageCommands.Read.class, MessageCommands.Ack.class, MessageCommands.Thread.class, MessageCommands.Search.class,
-                GuardCommand.class, LogCommand.class, ConfigCommand.class, HubCommands.Up.class, HubCommands.Down.class,
+                GuardCommand.class, LogCommand.class, ConfigCommand.class, PruneCommand.class, HubCommands.Up.class, HubCommands.Down.class,
                 HubCommands.Status.class, CompletionCommand.class, BenchCommand.class, McpCommand.class, DashboardCommand.class, TopCommand.class, DemoCommand.class, HooksCommand.class, HookCommand.class,
                 PrimeCommand.class, TaskCommand.class, DocCommand.class, ProcessCommands.Group.class, ProcessCommands.Logs.class, WorktreeCommand.class,
                 CommandLine.HelpCommand.class},

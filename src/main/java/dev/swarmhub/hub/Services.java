@@ -8,6 +8,7 @@ import dev.swarmhub.host.MessageSecret;
 import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.kernel.EventLog;
 import dev.swarmhub.kernel.LogOperations;
+import dev.swarmhub.kernel.Retention;
 import dev.swarmhub.kernel.Setting;
 import dev.swarmhub.kernel.Settings;
 import dev.swarmhub.kernel.Store;
@@ -60,6 +61,7 @@ public final class Services implements AutoCloseable {
     public final Processes processes;
     public final Plan plan;
     public final Logins logins;
+    public final Retention retention;
     /** The hub of this checkout among those sharing the store: its host and the checkout's real path. */
     public final String hubScope;
     /** What the hub's timer runs every second, as each domain declares it. */
@@ -90,7 +92,7 @@ public final class Services implements AutoCloseable {
         this.leaseOperations = new LeaseOperations(leases, new Fencing(store, agents, new FencedFiles(root)), new ResourceParser(root));
         this.log = new EventLog(store);
         this.logOperations = new LogOperations(log);
-        this.settings = new Settings(store, agents, Stream.<List<Setting<?>>>of(Agents.SETTINGS, Messages.SETTINGS, Tasks.SETTINGS, Processes.SETTINGS, Plan.SETTINGS, Logins.SETTINGS,
+        this.settings = new Settings(store, agents, Stream.<List<Setting<?>>>of(Agents.SETTINGS, Messages.SETTINGS, Tasks.SETTINGS, Processes.SETTINGS, Plan.SETTINGS, Logins.SETTINGS, Retention.SETTINGS,
                         List.of(EventStream.STREAMS_PER_TOKEN, RequestLog.SLOW_REQUEST, Hub.IDLE_EXIT, ProcessSupervisor.LOG_MAX_MB, ProcessSupervisor.OUTPUT_RATE))
                 .flatMap(List::stream).toList());
         MessageSignature signature = new MessageSignature(signingSecret(store, root));
@@ -103,8 +105,9 @@ public final class Services implements AutoCloseable {
         this.plan = new Plan(store, agents);
         this.hubScope = thisHost.host() + ":" + realPath(root); // this checkout's hub, however its path is written
         this.logins = new Logins(store, hubScope);
+        this.retention = new Retention(store, List.of(Messages.PRUNING, Agents.PRUNING, Retention.EVENTS));
         this.sweeps = List.of(agents.presence(hubScope), leases.housekeeping, messageRetries.housekeeping, tasks.housekeeping, this.processes.housekeeping,
-                IdempotentAnswers.housekeeping(store), logins.housekeeping);
+                IdempotentAnswers.housekeeping(store), logins.housekeeping, retention.sweep(() -> PruneArchive.appendingTo(PruneArchive.ofHub(root))));
         this.leaseEndpoints = new LeaseEndpoints(leaseOperations);
         this.messageEndpoints = new MessageEndpoints(messageOperations, this);
         this.agentEndpoints = new AgentEndpoints(agentOperations);

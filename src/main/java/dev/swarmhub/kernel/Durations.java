@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  */
 public final class Durations {
 
-    private static final Pattern PART = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+    private static final Pattern PART = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)");
 
     private Durations() {
     }
@@ -37,7 +37,8 @@ public final class Durations {
                 case "ms" -> Duration.ofMillis(amount);
                 case "s" -> Duration.ofSeconds(amount);
                 case "m" -> Duration.ofMinutes(amount);
-                default -> Duration.ofHours(amount);
+                case "h" -> Duration.ofHours(amount);
+                default -> Duration.ofDays(amount);
             });
             end = part.end();
         }
@@ -53,6 +54,9 @@ public final class Durations {
             return ms + "ms";
         }
         long s = ms / 1000;
+        if (s % 86_400 == 0 && s > 0) {
+            return s / 86_400 + "d";
+        }
         if (s % 3600 == 0 && s > 0) {
             return s / 3600 + "h";
         }

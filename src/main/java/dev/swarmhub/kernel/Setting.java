@@ -20,6 +20,15 @@ public record Setting<T>(String name, T defaultValue, Function<String, T> parse,
         return new Setting<>(name, defaultValue, Durations::parse, Durations::format, (tx, value) -> { });
     }
 
+    /** On or off (also true/false, yes/no). */
+    public static Setting<Boolean> flag(String name, boolean defaultValue) {
+        return new Setting<>(name, defaultValue, text -> switch (text.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "on", "true", "yes" -> true;
+            case "off", "false", "no" -> false;
+            default -> throw SwarmException.badInput("bad " + name + " '" + text + "': use on or off");
+        }, value -> value ? "on" : "off", (tx, value) -> { });
+    }
+
     /** A whole number from 1 to {@code largest}, of {@code unit} (named in the error). */
     public static Setting<Integer> count(String name, int defaultValue, int largest, String unit) {
         return new Setting<>(name, defaultValue, text -> {

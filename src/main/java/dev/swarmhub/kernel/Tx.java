@@ -36,6 +36,11 @@ public interface Tx {
     /** The newest {@code limit} events with id less than {@code beforeId} matching the filters, oldest first: a page back in the log. */
     List<Event> eventsBefore(long beforeId, String agent, String kind, int limit);
 
+    /** The oldest events recorded before the time, at most {@code limit}. */
+    List<Event> eventsRecordedBefore(long time, int limit);
+
+    void deleteEvents(List<Long> ids);
+
     Optional<String> setting(String name);
 
     void putSetting(String name, String value);

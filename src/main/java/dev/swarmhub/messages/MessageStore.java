@@ -14,6 +14,15 @@ public interface MessageStore {
     /** Stores a message with its recipients (each stored now, first attempt, its pane receipt as given) and indexes its text for search. */
     void insertMessage(Message message);
 
+    /**
+     * The oldest messages created before the time that no agent here waits on: each recipient has
+     * acked it, or read it when no ACK was asked, or is gone (or no longer registered); at most {@code limit}.
+     */
+    List<Message> settledBefore(long time, int limit);
+
+    /** Deletes the messages with their recipients' rows and their text's index. */
+    void deleteMessages(List<String> ids);
+
     Optional<Message> message(String id);
 
     /** Ids starting with the prefix, at most {@code limit}. */

@@ -7,6 +7,7 @@ import dev.swarmhub.kernel.Gate;
 import dev.swarmhub.kernel.Ids;
 import dev.swarmhub.kernel.Limits;
 import dev.swarmhub.kernel.OrderedMap;
+import dev.swarmhub.kernel.Retention;
 import dev.swarmhub.kernel.Setting;
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.SwarmException;
@@ -34,6 +35,10 @@ public final class Messages {
     /** The longest message text, in UTF-8 bytes. */
     public static final Setting<Integer> MAX_TEXT_BYTES = Setting.count("messages.max-text-bytes", MessageText.DEFAULT_MAX_BYTES,
             LARGEST_TEXT_BYTES, "bytes");
+    /** Messages no agent waits on any more (acked, read, or to agents gone), once older than the retention. */
+    public static final Retention.Part PRUNING = Retention.Part.of("messages", (tx, before, limit) -> MessageStore.in(tx).settledBefore(before, limit),
+            (tx, settled) -> MessageStore.in(tx).deleteMessages(settled.stream().map(Message::id).toList()));
+
     public static final List<Setting<?>> SETTINGS = List.of(RATE_LIMIT, MAX_TEXT_BYTES);
     public static final int MAX_RECIPIENTS = 100;
     private static final int MAX_LISTED = 500;

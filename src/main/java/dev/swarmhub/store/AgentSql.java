@@ -48,6 +48,12 @@ final class AgentSql implements AgentStore {
     }
 
     @Override
+    public List<Agent> goneBefore(long time, int limit) {
+        return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents WHERE status = 'gone' AND status_since < ? ORDER BY status_since, id LIMIT ?",
+                time, limit);
+    }
+
+    @Override
     public List<Agent> sweepCandidates(long seenBefore, String host, long hubsSeenSince) {
         return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents WHERE status <> 'gone' AND (host = ? OR last_seen <= ? "
                 + "AND NOT EXISTS (SELECT 1 FROM hubs WHERE hubs.host = agents.host AND hubs.seen_at >= ?)) ORDER BY id",

@@ -14,6 +14,9 @@ interface Dialect {
      */
     String indexMessageText();
 
+    /** The statement that removes indexed texts, to be followed by " IN (ids)"; null when the database's index follows the table. */
+    String unindexMessageTexts();
+
     /**
      * The search for messages whose text holds the words: what to select from (the messages as
      * {@code m}), the condition with one parameter, that parameter, and the order best match first.

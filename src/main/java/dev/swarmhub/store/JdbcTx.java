@@ -131,6 +131,18 @@ final class JdbcTx implements Tx {
     }
 
     @Override
+    public List<Event> eventsRecordedBefore(long time, int limit) {
+        return queryEvents("SELECT id, at, kind, agent, resource, details FROM events WHERE at < ? ORDER BY id LIMIT ?", time, limit);
+    }
+
+    @Override
+    public void deleteEvents(List<Long> ids) {
+        if (!ids.isEmpty()) {
+            update("DELETE FROM events WHERE id IN (" + placeholders(ids.size()) + ")", ids.toArray());
+        }
+    }
+
+    @Override
     public Optional<String> setting(String name) {
         return query("SELECT value FROM settings WHERE name = ?", row -> row.getString(1), name).stream().findFirst();
     }

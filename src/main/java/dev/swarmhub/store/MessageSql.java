@@ -37,6 +37,28 @@ final class MessageSql implements MessageStore {
     }
 
     @Override
+    public List<Message> settledBefore(long time, int limit) {
+        return queryMessages("SELECT " + MESSAGE_COLUMNS + " FROM messages m WHERE created_at < ? AND NOT EXISTS ("
+                + "SELECT 1 FROM message_recipients r JOIN agents a ON a.id = r.recipient WHERE r.message_id = m.id AND a.status <> 'gone' "
+                + "AND r.acked_at IS NULL AND (m.ack_required <> 0 OR r.read_at IS NULL)) ORDER BY created_at, "
+                + tx.dialect().insertionOrder("m") + " LIMIT ?", time, limit);
+    }
+
+    @Override
+    public void deleteMessages(List<String> ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        String in = " IN (" + JdbcTx.placeholders(ids.size()) + ")";
+        String unindex = tx.dialect().unindexMessageTexts();
+        if (unindex != null) {
+            tx.update(unindex + in, ids.toArray());
+        }
+        tx.update("DELETE FROM message_recipients WHERE message_id" + in, ids.toArray());
+        tx.update("DELETE FROM messages WHERE id" + in, ids.toArray());
+    }
+
+    @Override
     public Optional<Message> message(String id) {
         return queryMessages("SELECT " + MESSAGE_COLUMNS + " FROM messages WHERE id = ?", id).stream().findFirst();
     }

@@ -21,6 +21,11 @@ final class PostgresDialect implements Dialect {
     }
 
     @Override
+    public String unindexMessageTexts() {
+        return null;
+    }
+
+    @Override
     public TextSearch textSearch(SearchWords words) {
         String query = tsQuery(words);
         return new TextSearch("messages m CROSS JOIN to_tsquery('simple', ?) q", query == null ? "FALSE" : "m.text_search @@ q",

@@ -18,6 +18,11 @@ final class SqliteDialect implements Dialect {
     }
 
     @Override
+    public String unindexMessageTexts() {
+        return "DELETE FROM messages_fts WHERE id";
+    }
+
+    @Override
     public TextSearch textSearch(SearchWords words) {
         return new TextSearch("messages_fts f JOIN messages m ON m.id = f.id", "messages_fts MATCH ?", ftsQuery(words), "f.rank");
     }

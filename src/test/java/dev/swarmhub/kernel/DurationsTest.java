@@ -74,7 +74,10 @@ class DurationsTest {
         assertThat(Durations.format(Duration.ofMinutes(5))).isEqualTo("5m");
         assertThat(Durations.format(Duration.ofMinutes(90))).isEqualTo("90m");
         assertThat(Durations.format(Duration.ofHours(1))).isEqualTo("1h");
-        assertThat(Durations.format(Duration.ofHours(24))).isEqualTo("24h");
+        assertThat(Durations.format(Duration.ofHours(24))).isEqualTo("1d");
+        assertThat(Durations.format(Duration.ofHours(36))).isEqualTo("36h");
+        assertThat(Durations.parse("30d")).isEqualTo(Duration.ofDays(30));
+        assertThat(Durations.parse("1d12h")).isEqualTo(Duration.ofHours(36));
         assertThat(Durations.format(Duration.ZERO)).isEqualTo("0s");
     }
 

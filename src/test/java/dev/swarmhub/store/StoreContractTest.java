@@ -549,6 +549,43 @@ public abstract class StoreContractTest {
     }
 
     @Test
+    void prunableRowsAreTheOldAndSettledOnesAndGoWithTheirIndexes() {
+        inWrite(tx -> {
+            AgentStore.in(tx).saveAgent(agent("B", Agent.Status.ACTIVE, null, "host-1"), "hash-b");
+            AgentStore.in(tx).saveAgent(agent("G", Agent.Status.GONE, null, "host-1"), null);
+            tx.appendEvent("test.old", null, null, Map.of());
+        });
+        long then = clock.millis();
+        Message unread = message("01P1PPPPPPPPPPPPPPPPPPPPPP", "A", null, "unread prune words", then, "B");
+        Message toGone = message("01P2PPPPPPPPPPPPPPPPPPPPPP", "A", null, "to the gone prune words", then, "G");
+        Message read = message("01P3PPPPPPPPPPPPPPPPPPPPPP", "A", null, "read prune words", then, "B");
+        Message toNobody = message("01P4PPPPPPPPPPPPPPPPPPPPPP", "A", null, "to an unregistered id", then, "X");
+        insert(unread, toGone, read, toNobody);
+        inWrite(tx -> MessageStore.in(tx).markReceived(read.id(), "B", true, false));
+        clock.advance(Duration.ofSeconds(10));
+        long now = clock.millis();
+        Message recent = message("01P5PPPPPPPPPPPPPPPPPPPPPP", "A", null, "recent prune words", now, "G");
+        insert(recent);
+        inWrite(tx -> tx.appendEvent("test.recent", null, null, Map.of()));
+
+        assertThat(readList(tx -> MessageStore.in(tx).settledBefore(now, 10))).extracting(Message::id)
+                .as("read without an ACK asked, to a gone agent, to no agent; by time").containsExactlyInAnyOrder(toGone.id(), read.id(), toNobody.id());
+        assertThat(readList(tx -> MessageStore.in(tx).settledBefore(now, 2))).hasSize(2);
+        inWrite(tx -> MessageStore.in(tx).deleteMessages(List.of(toGone.id(), read.id())));
+        assertThat(readOptional(tx -> MessageStore.in(tx).message(read.id()))).isEmpty();
+        assertThat(inbox("B", false)).containsExactly(unread.id());
+        assertThat(search("prune", null)).as("the text index follows").containsExactly("recent prune words", "unread prune words");
+
+        assertThat(readList(tx -> tx.eventsRecordedBefore(now, 10))).extracting(Event::kind).containsExactly("test.old");
+        List<Long> old = store.read(tx -> tx.eventsRecordedBefore(now, 10)).stream().map(Event::id).toList();
+        inWrite(tx -> tx.deleteEvents(old));
+        assertThat(readList(tx -> tx.events(0, null, null, 10))).extracting(Event::kind).containsExactly("test.recent");
+
+        assertThat(readList(tx -> AgentStore.in(tx).goneBefore(now, 10))).extracting(Agent::id).containsExactly("G");
+        assertThat(readList(tx -> AgentStore.in(tx).goneBefore(then, 10))).as("gone since then, not before").isEmpty();
+    }
+
+    @Test
     void aRetryDeliversAgainAndQueuesTypingForALivePaneOnItsHost() {
         inWrite(tx -> AgentStore.in(tx).saveAgent(agent("B", Agent.Status.ACTIVE, "%1", "host-1"), "hash"));
         long now = clock.millis();
