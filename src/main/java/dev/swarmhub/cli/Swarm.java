@@ -42,6 +42,7 @@ import picocli.CommandLine;
                 GuardCommand.class, LogCommand.class, ConfigCommand.class, PruneCommand.class, HubCommands.Up.class, HubCommands.Down.class,
                 HubCommands.Status.class, CompletionCommand.class, BenchCommand.class, McpCommand.class, DashboardCommand.class, TopCommand.class, DemoCommand.class, HooksCommand.class, HookCommand.class,
                 PrimeCommand.class, TaskCommand.class, DocCommand.class, ProcessCommands.Group.class, ProcessCommands.Logs.class, WorktreeCommand.class,
+                DoctorCommand.class, StoreFileCommands.Backup.class, StoreFileCommands.Restore.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:anything else failed", "2:bad usage or bad input",

@@ -83,14 +83,13 @@ public final class ClientHookFiles {
         return file;
     }
 
-    /** Whether the file holds this project's hooks for every event the client needs. */
-    public static boolean installed(Path projectRoot, Client client) {
-        Path file = projectRoot.resolve(client.file());
-        if (!Files.exists(file)) {
-            return false;
-        }
-        JsonNode hooks = read(file).path("hooks");
-        return client.events().stream().allMatch(event -> hooks.path(event).valueStream().anyMatch(ClientHookFiles::isOurs));
+    /**
+     * The events of the client that have none of this project's hooks in its file (all of them
+     * when there is no file); refused, as install refuses, when the file is not the JSON it should be.
+     */
+    public static List<String> missingEvents(Path projectRoot, Client client) {
+        JsonNode hooks = read(projectRoot.resolve(client.file())).path("hooks");
+        return client.events().stream().filter(event -> hooks.path(event).valueStream().noneMatch(ClientHookFiles::isOurs)).toList();
     }
 
     /** Takes this project's hooks out of the entries, and an entry that held nothing else (a user's hook beside ours stays). */

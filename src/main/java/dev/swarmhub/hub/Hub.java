@@ -218,6 +218,41 @@ public final class Hub implements AutoCloseable {
         }
     }
 
+    /** Held by {@link #keepHubsOut}: closing it lets hubs start again. */
+    public interface HubsKeptOut extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Holds the hub lock without being a hub, so that no hub starts for the project until closed
+     * (swarm restore replaces the store under it); refused while a hub runs or is starting. The
+     * lock file's content, which names a hub, is left as it is: the process it names is gone.
+     */
+    public static HubsKeptOut keepHubsOut(Path root, String why) {
+        running(root).ifPresent(hub -> {
+            throw SwarmException.denied("a hub serves " + root + " (pid " + hub.pid() + "): stop it first (swarm down), then " + why);
+        });
+        Path swarm = root.resolve(".swarm");
+        FileChannel channel = null;
+        try {
+            PrivateFiles.directory(swarm);
+            channel = PrivateFiles.openForWriting(swarm.resolve("hub.lock"));
+            FileLock lock = channel.tryLock();
+            if (lock == null) {
+                throw SwarmException.denied("a hub is starting for " + root + ": stop it (swarm down), then " + why);
+            }
+            FileChannel locked = channel;
+            return () -> closeQuietly(locked); // closing the channel releases its lock
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot lock " + swarm.resolve("hub.lock") + ": " + e.getMessage(), e);
+        } catch (RuntimeException refused) {
+            closeQuietly(channel);
+            throw refused;
+        }
+    }
+
     /** Names this process in the lock file, through the locked channel (any other descriptor's close would drop the lock). */
     private static void writeLockOwner(FileChannel lockChannel, Instant started) throws IOException {
         long pid = ProcessHandle.current().pid();
@@ -402,6 +437,9 @@ public final class Hub implements AutoCloseable {
             if (infoFileKey != null && infoFileKey.equals(FileIdentity.of(HubFiles.info(root)))) {
                 Files.deleteIfExists(HubFiles.info(root));
             }
+            // the lock file names a hub only while one holds it: this process may live on (a test, a command that ran a hub)
+            // and would otherwise go on being taken for this project's hub, refusing swarm restore
+            lockChannel.truncate(0);
             lock.release();
         } catch (IOException ignored) {
             // the OS releases the lock when the process ends anyway

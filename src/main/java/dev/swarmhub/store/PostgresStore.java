@@ -14,7 +14,9 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
@@ -22,6 +24,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationVersion;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.postgresql.util.PSQLException;
@@ -157,6 +160,39 @@ public final class PostgresStore implements Store {
         } catch (RuntimeException failed) {
             pool.close();
             throw failed;
+        }
+    }
+
+    /** Seconds a look at the store ({@link #inspect}) waits for the server before calling it unreachable. */
+    private static final String INSPECT_TIMEOUT_SECONDS = "5";
+    /** PostgreSQL's SQLSTATE for a missing table: no schema history. */
+    private static final String UNDEFINED_TABLE = "42P01";
+
+    /** Reachable, and its schema version, on one read-only connection of its own: nothing is created or migrated. */
+    static StoreInspection inspect(PostgresAddress address) {
+        Properties properties = new Properties();
+        properties.setProperty("user", address.user());
+        if (address.password() != null) {
+            properties.setProperty("password", address.password());
+        }
+        properties.setProperty("ApplicationName", "swarmhub doctor");
+        properties.setProperty("connectTimeout", INSPECT_TIMEOUT_SECONDS);
+        properties.setProperty("loginTimeout", INSPECT_TIMEOUT_SECONDS);
+        properties.setProperty("readOnly", "true");
+        try (Connection connection = DriverManager.getConnection(address.jdbcUrl(), properties)) {
+            Optional<MigrationVersion> applied;
+            try {
+                applied = SchemaVersion.newestApplied(connection);
+            } catch (SQLException noHistory) {
+                if (!UNDEFINED_TABLE.equals(noHistory.getSQLState())) {
+                    throw noHistory;
+                }
+                applied = Optional.empty();
+            }
+            return new StoreInspection(address.toString(), List.of(), applied.map(MigrationVersion::getVersion), SCHEMA_VERSION,
+                    StoreInspection.compare(applied, SCHEMA_VERSION), 0);
+        } catch (SQLException e) {
+            throw new StoreException(SwarmException.Kind.UNAVAILABLE, "cannot reach the store " + address, e);
         }
     }
 

@@ -13,6 +13,10 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -25,6 +29,9 @@ public final class PrivateFiles {
 
     private static final Set<PosixFilePermission> DIRECTORY = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
+    /** What nobody but the owner may have. */
+    private static final Set<PosixFilePermission> OTHERS = EnumSet.complementOf(EnumSet.of(PosixFilePermission.OWNER_READ,
+            PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE));
 
     private PrivateFiles() {
     }
@@ -60,6 +67,66 @@ public final class PrivateFiles {
     /** Opens the file for writing, creating it 0600 when missing. */
     public static FileChannel openForWriting(Path file) throws IOException {
         return FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(FILE));
+    }
+
+    /**
+     * What under (and including) {@code directory} others than its owner may use: a directory or
+     * file with any group or other permission. Links are not followed; what is inside
+     * {@code notInside} (agents' git worktrees: the project's files, with the project's modes) is
+     * not looked at. Only looks; {@link #makePrivate} changes one.
+     */
+    public static List<Path> notPrivate(Path directory, Path notInside) throws IOException {
+        List<Path> loose = new ArrayList<>();
+        Files.walkFileTree(directory, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) throws IOException {
+                if (isShared(dir)) {
+                    loose.add(dir);
+                }
+                return dir.equals(notInside) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
+                if (!attributes.isSymbolicLink() && isShared(file)) {
+                    loose.add(file);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException failure) throws IOException {
+                if (failure instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE; // removed between the listing and the look
+                }
+                throw failure;
+            }
+        });
+        return loose;
+    }
+
+    private static boolean isShared(Path path) throws IOException {
+        try {
+            return Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS).stream().anyMatch(OTHERS::contains);
+        } catch (NoSuchFileException removedMeanwhile) {
+            return false;
+        }
+    }
+
+    /** Makes one path private: a directory 0700, anything else 0600 (a link is left alone). */
+    public static void makePrivate(Path path) throws IOException {
+        if (!Files.isSymbolicLink(path)) {
+            Files.setPosixFilePermissions(path, Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS) ? DIRECTORY : FILE);
+        }
+    }
+
+    /** The mode as chmod writes it (0644). */
+    public static String mode(Path path) throws IOException {
+        int mode = 0;
+        for (PosixFilePermission permission : Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS)) {
+            mode |= 0400 >> permission.ordinal(); // the enum lists owner, group, others, each read, write, execute
+        }
+        return String.format(Locale.ROOT, "%04o", mode);
     }
 
     /**

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 
@@ -160,11 +161,28 @@ public final class Stores {
             PostgresAddress address = PostgresAddress.parse(database, config.passwordFile(), config.environment());
             return PostgresStore.open(address, config.clock() == InstantSource.system() ? null : config.clock());
         }
+        return SqliteStore.open(sqliteFile(root, config).orElseThrow(), config.clock());
+    }
+
+    /** The project's SQLite database file; empty when its store is PostgreSQL (refused when it names neither). */
+    public static Optional<Path> sqliteFile(Path root, Config config) {
+        String database = config.database() == null ? Config.SQLITE : config.database();
+        if (PostgresAddress.isAddress(database)) {
+            return Optional.empty();
+        }
         if (database.toLowerCase(Locale.ROOT).equals(Config.SQLITE)) {
-            return SqliteStore.open(root.resolve(".swarm").resolve("swarm.db"), config.clock());
+            return Optional.of(SqliteFiles.database(root));
         }
         throw SwarmException.badInput("unknown store '" + PostgresAddress.redact(database)
                 + "' (known: sqlite, or postgresql://user@host:port/database)");
+    }
+
+    /**
+     * A look at a PostgreSQL store that changes nothing (neither migrating nor creating anything):
+     * reachable within a few seconds, and its schema version. For SQLite: {@link SqliteFiles#inspect}.
+     */
+    public static StoreInspection inspectPostgres(Config config) {
+        return PostgresStore.inspect(PostgresAddress.parse(config.database(), config.passwordFile(), config.environment()));
     }
 
     /** The project's .swarm directory (0700), with a .gitignore made on first use that keeps all of it out of git. */
