@@ -306,7 +306,7 @@ final class McpService implements AutoCloseable {
     /** register_agent's arguments: an MCP session registers, or binds itself to an agent by token. */
     record Registration(
             @Doc("Agent id (default: next agent-N)") String id,
-            @Doc("claude, codex, aider, cursor or other") String kind,
+            @Doc("Its client (default other)") Agent.Kind kind,
             @Doc("Short description") String label,
             @Doc("Act as the agent owning this token instead") String token) {
     }
@@ -333,7 +333,7 @@ final class McpService implements AutoCloseable {
                 throw actsAsAnother(already, args.id()); // before registering: a refused call creates nothing
             }
         } else {
-            Agents.Registered registered = services.agents.register(new Agents.Registration(args.id(), args.kind(),
+            Agents.Registered registered = services.agents.register(new Agents.Registration(args.id(), args.kind() == null ? null : args.kind().label(),
                     null, null, args.label()));
             token = registered.token();
             wanted = Caller.ofAgent(registered.agent().id(), token);
@@ -370,9 +370,11 @@ final class McpService implements AutoCloseable {
 
     /** A tool for a domain operation: its summary, its arguments' schema, its view. */
     private <A extends Record> SyncToolSpecification tool(String name, Exposed<A, ?> exposed) {
-        McpSchema.Tool tool = McpSchema.Tool.builder().name(name).description(exposed.operation().summary()).inputSchema(exposed.schema(OperationArguments.Wording.TOOL)).build();
-        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> answer(() -> committedView(exposed, acting(exchange),
-                exposed.arguments(request.arguments() == null ? Map.of() : request.arguments(), OperationArguments.Wording.TOOL)))).build();
+        McpSchema.Tool tool = McpSchema.Tool.builder().name(name).description(exposed.operation().summary())
+                .inputSchema(exposed.schema(OperationArguments.Wording.TOOL)).build();
+        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> answer(() -> committedView(exposed,
+                acting(exchange), exposed.arguments(request.arguments() == null ? Map.of() : request.arguments(),
+                        OperationArguments.Wording.TOOL)))).build();
     }
 
     private static <A extends Record, R> Object committedView(Exposed<A, R> exposed, Caller caller, A arguments) {

@@ -59,7 +59,7 @@ public final class ProcessOperations {
     public record Kill(
             @Doc(value = "Agent or run id", required = true) String process,
             @Doc("Its child agents too") Boolean tree,
-            @Doc("TERM (default) or KILL") String signal,
+            @Doc("Default TERM") StopSignal signal,
             @Doc(value = "KILL after (default 10s)", example = "5s") Duration grace,
             @Doc("Why") String reason) {
     }
@@ -82,7 +82,7 @@ public final class ProcessOperations {
                         : processes.list(caller, a.task(), Boolean.TRUE.equals(a.all()), a.limit()));
         show = new Operation<>("process.show", "One supervised process.", One.class, true, (caller, a) -> processes.show(caller, a.process()));
         kill = new Operation<>("process.kill", "Stop a process and release what it held.", Kill.class, true,
-                (caller, a) -> processes.kill(caller, a.process(), Boolean.TRUE.equals(a.tree()), a.signal(), a.grace(), a.reason()));
+                (caller, a) -> processes.kill(caller, a.process(), Boolean.TRUE.equals(a.tree()), a.signal() == null ? null : a.signal().name(), a.grace(), a.reason()));
         stats = new Operation<>("process.stats", "Processes running and queued: in all, per task, per parent.", None.class, true,
                 (caller, a) -> processes.stats(caller));
     }

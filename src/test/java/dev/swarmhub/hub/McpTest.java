@@ -152,6 +152,41 @@ class McpTest {
         }
     }
 
+    /** An argument that takes one of a few values lists them, so that an agent picks one instead of guessing. */
+    @Test
+    void everyArgumentWithFixedValuesListsThemInItsSchema() {
+        McpSyncClient client = http(operatorToken);
+        Map<String, JsonNode> schemas = new java.util.HashMap<>();
+        client.listTools().tools().forEach(tool -> schemas.put(tool.name(), JSON.valueToTree(tool.inputSchema()).get("properties")));
+        Map<String, List<String>> fixed = Map.ofEntries(
+                Map.entry("register_agent.kind", List.of("claude", "codex", "aider", "gemini", "cursor", "human", "other")),
+                Map.entry("acquire_locks.mode", List.of("exclusive", "shared")),
+                Map.entry("send_message.type", dev.swarmhub.messages.MessageType.names()),
+                Map.entry("send_message.priority", List.of("normal", "urgent")),
+                Map.entry("broadcast_message.priority", List.of("normal", "urgent")),
+                Map.entry("reply_message.priority", List.of("normal", "urgent")),
+                Map.entry("reply_message.type", dev.swarmhub.messages.MessageType.names()),
+                Map.entry("list_tasks.status", dev.swarmhub.tasks.Task.Status.names()),
+                Map.entry("report_task.outcome", List.of("progress", "done", "failed", "released")),
+                Map.entry("spawn_agent.kind", dev.swarmhub.processes.Run.Kind.names()),
+                Map.entry("stop_process.signal", List.of("TERM", "KILL")),
+                Map.entry("update_doc.action", List.of("append", "set")));
+        fixed.forEach((argument, values) -> {
+            String[] toolAndName = argument.split("\\.");
+            JsonNode property = schemas.get(toolAndName[0]).get(toolAndName[1]);
+            assertThat(property).as(argument).isNotNull();
+            assertThat(property.get("enum")).as(argument + " lists its values").isNotNull();
+            assertThat(property.get("enum")).extracting(JsonNode::asString).as(argument).containsExactlyElementsOf(values);
+        });
+        call(client, "register_agent", Map.of("id", "picky", "kind", "CODEX"));
+        assertThat(error(client, "send_message", Map.of("to", List.of("picky"), "type", "info", "text", "x", "priority", "asap"))
+                .get("message").asString()).isEqualTo("argument 'priority': unknown priority 'asap': use normal or urgent");
+        assertThat(call(client, "send_message", Map.of("to", List.of("picky"), "type", "info", "text", "x", "priority", "urgent"))
+                .get("priority").asString()).isEqualTo("urgent");
+        assertThat(error(client, "stop_process", Map.of("process", "picky", "signal", "HUP")).get("message").asString())
+                .isEqualTo("argument 'signal': unknown signal 'HUP': use TERM or KILL");
+    }
+
     /** The four task tools: one creates, one finds and claims work, one reports on it, one reads; a second claimant is refused. */
     @Test
     void agentsShareWorkThroughTheTaskTools() {
