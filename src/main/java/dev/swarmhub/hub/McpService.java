@@ -5,6 +5,7 @@ import dev.swarmhub.agents.AgentOperations;
 import dev.swarmhub.agents.Agents;
 import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.kernel.Doc;
+import dev.swarmhub.kernel.Effect;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.EventLog;
 import dev.swarmhub.kernel.LogOperations;
@@ -314,7 +315,8 @@ final class McpService implements AutoCloseable {
     private SyncToolSpecification registerTool() {
         McpSchema.Tool tool = McpSchema.Tool.builder().name("register_agent")
                 .description("Register this session's agent (or bind it to an agent by token). Call first.")
-                .inputSchema(OperationArguments.schema(Registration.class, OperationArguments.Wording.TOOL)).build();
+                .inputSchema(OperationArguments.schema(Registration.class, OperationArguments.Wording.TOOL))
+                .annotations(hints(Effect.ADD)).build(); // each call without a token or id registers another agent
         return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> answer(() -> register(exchange,
                 OperationArguments.bind(Registration.class, request.arguments() == null ? Map.of() : request.arguments(),
                         OperationArguments.Wording.TOOL)))).build();
@@ -368,13 +370,23 @@ final class McpService implements AutoCloseable {
         return !bearer.operator() ? bearer : sessionId == null ? null : boundSessions.get(sessionId);
     }
 
-    /** A tool for a domain operation: its summary, its arguments' schema, its view. */
+    /** A tool for a domain operation: its summary, its arguments' schema, its effect's hints, its view. */
     private <A extends Record> SyncToolSpecification tool(String name, Exposed<A, ?> exposed) {
         McpSchema.Tool tool = McpSchema.Tool.builder().name(name).description(exposed.operation().summary())
-                .inputSchema(exposed.schema(OperationArguments.Wording.TOOL)).build();
+                .inputSchema(exposed.schema(OperationArguments.Wording.TOOL)).annotations(hints(exposed.operation().effect())).build();
         return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> answer(() -> committedView(exposed,
                 acting(exchange), exposed.arguments(request.arguments() == null ? Map.of() : request.arguments(),
                         OperationArguments.Wording.TOOL)))).build();
+    }
+
+    /**
+     * The tool annotations for an operation's effect. A read-only tool says only that: the spec
+     * gives destructiveHint and idempotentHint meaning only for tools that change something (and
+     * the tool list stays shorter).
+     */
+    static McpSchema.ToolAnnotations hints(Effect effect) {
+        return effect.readOnly ? new McpSchema.ToolAnnotations(null, true, null, null, effect.openWorld, null)
+                : new McpSchema.ToolAnnotations(null, false, effect.destructive, effect.idempotent, effect.openWorld, null);
     }
 
     private static <A extends Record, R> Object committedView(Exposed<A, R> exposed, Caller caller, A arguments) {

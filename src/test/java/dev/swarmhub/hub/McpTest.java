@@ -131,7 +131,7 @@ class McpTest {
             assertThat(tools.tools()).extracting(McpSchema.Tool::name).containsExactlyInAnyOrderElementsOf(TOOLS);
             int size = JsonViews.json(tools).length();
             System.out.println("McpTest: tools/list is " + size + " characters for " + tools.tools().size() + " tools");
-            assertThat(size).as("tools/list size in characters").isLessThan(11_000); // 27 tools, ~400 characters each
+            assertThat(size).as("tools/list size in characters").isLessThan(14_000); // 27 tools with annotations, ~500 characters each
 
             assertThat(error(client, "acquire_locks", Map.of("resources", List.of("a.py"))).get("code").asString())
                     .isEqualTo("unauthenticated");
@@ -150,6 +150,35 @@ class McpTest {
                     .contains("'resources'", "'all'");
             assertThat(call(client, "release_locks", Map.of("all", true)).get("released")).hasSize(1);
         }
+    }
+
+    /**
+     * The hints a client may act on before calling (approve reads without asking, warn before a
+     * destructive call), per tool, written out here so that a change to an operation's effect is
+     * a change to this table too.
+     */
+    @Test
+    void eachToolsAnnotationsSayWhatItDoes() {
+        List<String> readOnly = List.of("whoami", "list_agents", "who_has_lock", "list_locks", "check_fence", "fetch_inbox",
+                "search_messages", "list_tasks", "list_processes", "read_doc");
+        List<String> destructive = List.of("release_locks", "write_file_fenced", "report_task", "stop_process", "update_doc");
+        List<String> repeatable = List.of("heartbeat", "acquire_locks", "renew_locks", "release_locks", "write_file_fenced", "read_message",
+                "ack_message", "stop_process");
+        Map<String, McpSchema.ToolAnnotations> hints = new java.util.TreeMap<>();
+        http(operatorToken).listTools().tools().forEach(tool -> hints.put(tool.name(), tool.annotations()));
+
+        assertThat(hints.keySet()).containsExactlyInAnyOrderElementsOf(TOOLS);
+        hints.forEach((tool, hint) -> {
+            assertThat(hint.readOnlyHint()).as(tool + " read-only").isEqualTo(readOnly.contains(tool));
+            if (readOnly.contains(tool)) {
+                assertThat(hint.destructiveHint()).as(tool + ": only a change is destructive").isNull();
+                assertThat(hint.idempotentHint()).as(tool + ": only a change is idempotent").isNull();
+            } else {
+                assertThat(hint.destructiveHint()).as(tool + " destructive").isEqualTo(destructive.contains(tool));
+                assertThat(hint.idempotentHint()).as(tool + " idempotent").isEqualTo(repeatable.contains(tool));
+            }
+            assertThat(hint.openWorldHint()).as(tool + " reaches beyond the hub").isEqualTo(tool.equals("spawn_agent"));
+        });
     }
 
     /** An argument that takes one of a few values lists them, so that an agent picks one instead of guessing. */
