@@ -26,6 +26,8 @@ import java.util.concurrent.Executors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
 
 /**
  * {@code swarm mcp}: the hub's MCP server for clients that only launch stdio servers. It relays
@@ -50,6 +52,8 @@ final class McpCommand implements Callable<Integer> {
     private URI endpoint;
     private String token;
     private volatile String session;
+    /** The protocol version initialize settled on, sent with every later request as the spec asks of HTTP clients. */
+    private volatile String protocolVersion;
     private final Object stdout = new Object();
 
     @Override
@@ -128,8 +132,22 @@ final class McpCommand implements Callable<Integer> {
     private HttpRequest.Builder request() {
         HttpRequest.Builder request = HttpRequest.newBuilder(endpoint).header("Authorization", "Bearer " + token)
                 .header("Accept", JSON_AND_EVENTS);
+        String version = protocolVersion;
+        if (version != null) {
+            request.header("MCP-Protocol-Version", version);
+        }
         String id = session;
         return id == null ? request : request.header("Mcp-Session-Id", id);
+    }
+
+    /** The protocol version an initialize answer settled on, or null for any other message. */
+    private static String negotiatedVersion(String message) {
+        try {
+            JsonNode version = JsonViews.JSON.readTree(message).path("result").path("protocolVersion");
+            return version.isString() ? version.asString() : null;
+        } catch (JacksonException notJson) {
+            return null;
+        }
     }
 
     /** Writes the data of each server-sent event as one line. */
@@ -150,6 +168,9 @@ final class McpCommand implements Callable<Integer> {
     }
 
     private void write(String message) {
+        if (protocolVersion == null) { // the first answer is initialize's
+            protocolVersion = negotiatedVersion(message);
+        }
         synchronized (stdout) {
             PrintStream out = System.out;
             out.print(message.replace("\n", " "));

@@ -124,6 +124,75 @@ class McpTest {
         return document.get("error");
     }
 
+    /** A session opened by hand, as a client of this protocol version opens it; its id. */
+    private String rawSession(String token, String protocolVersion) throws Exception {
+        HttpResponse<String> initialized = rawPost(token, null, null, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"
+                + "{\"protocolVersion\":\"" + protocolVersion + "\",\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        assertThat(rawAnswer(initialized).path("result").path("protocolVersion").asString()).as("negotiated").isEqualTo(protocolVersion);
+        return initialized.headers().firstValue("Mcp-Session-Id").orElseThrow(() -> new AssertionError(initialized.body()));
+    }
+
+    /** A JSON-RPC message POSTed by hand; the MCP-Protocol-Version header only when {@code protocolVersion} is given. */
+    private HttpResponse<String> rawPost(String token, String session, String protocolVersion, String message) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(endpoint() + McpService.PATH))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .header("Accept", "application/json, text/event-stream").POST(HttpRequest.BodyPublishers.ofString(message));
+        if (session != null) {
+            request.header("Mcp-Session-Id", session);
+        }
+        if (protocolVersion != null) {
+            request.header(McpService.PROTOCOL_HEADER, protocolVersion);
+        }
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The one JSON-RPC message of an answer, sent as JSON or as an event stream's event. */
+    private static JsonNode rawAnswer(HttpResponse<String> response) {
+        String body = response.body().strip();
+        if (body.startsWith("{")) {
+            return JSON.readTree(body);
+        }
+        return JSON.readTree(body.lines().filter(line -> line.startsWith("data:")).map(line -> line.substring(5)).reduce("", String::concat));
+    }
+
+    private static String toolCall(String tool, String arguments) {
+        return "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"" + tool + "\",\"arguments\":" + arguments + "}}";
+    }
+
+    /**
+     * Structured content once: the same JSON as text as well only for a client older than
+     * structured content (2025-06-18; such a client sends no protocol header), and with every error,
+     * which clients show from the text.
+     */
+    @Test
+    void aResultCarriesItsJsonAsTextOnlyForClientsOlderThanStructuredContentAndWithErrors() throws Exception {
+        for (McpSyncClient current : List.of(http(operatorToken), stdio())) {
+            McpSchema.CallToolResult registered = current.callTool(new McpSchema.CallToolRequest("register_agent", Map.of()));
+            assertThat(registered.isError()).as(String.valueOf(registered)).isFalse();
+            assertThat(registered.structuredContent()).isNotNull();
+            assertThat(registered.content()).as("a current client's answer, over HTTP and through swarm mcp's relay").isEmpty();
+            McpSchema.CallToolResult refused = current.callTool(new McpSchema.CallToolRequest("who_has_lock", Map.of()));
+            assertThat(refused.isError()).isTrue();
+            assertThat(((McpSchema.TextContent) refused.content().get(0)).text()).as("the error as text too")
+                    .contains("missing argument 'resource'");
+        }
+
+        String older = rawSession(operatorToken, "2025-03-26");
+        JsonNode answered = rawAnswer(rawPost(operatorToken, older, null, toolCall("register_agent", "{\"id\":\"older\"}"))).get("result");
+        assertThat(answered.get("structuredContent").get("id").asString()).isEqualTo("older");
+        assertThat(answered.get("content")).hasSize(1);
+        assertThat(JSON.readTree(answered.get("content").get(0).get("text").asString())).as("the same JSON, as text")
+                .isEqualTo(answered.get("structuredContent"));
+        String current = rawSession(operatorToken, "2025-06-18");
+        rawPost(operatorToken, current, "2025-06-18", toolCall("register_agent", "{}"));
+        assertThat(rawAnswer(rawPost(operatorToken, current, "2025-06-18", toolCall("whoami", "{}"))).get("result").path("content"))
+                .as("a 2025-06-18 client's answer").isEmpty();
+
+        HttpResponse<String> unsupported = rawPost(operatorToken, current, "2099-01-01", toolCall("whoami", "{}"));
+        assertThat(unsupported.statusCode()).as(unsupported.body()).isEqualTo(400);
+        assertThat(JSON.readTree(unsupported.body()).get("error").get("message").asString()).contains("2099-01-01", "2025-06-18");
+    }
+
     @Test
     void bothTransportsListTheToolsCompactlyAndActAsTheRegisteredAgent() {
         for (McpSyncClient client : List.of(http(operatorToken), stdio())) {
@@ -465,16 +534,8 @@ class McpTest {
         call(holder, "acquire_locks", Map.of("resources", List.of("y.py")));
 
         // gone's own session, opened by hand so that its waiting call runs on a socket the test can close
-        HttpClient raw = HttpClient.newHttpClient();
-        HttpResponse<String> initialized = raw.send(HttpRequest.newBuilder(URI.create(endpoint() + McpService.PATH))
-                .header("Authorization", "Bearer " + goneToken).header("Content-Type", "application/json")
-                .header("Accept", "application/json, text/event-stream")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":"
-                        + "{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
-        String session = initialized.headers().firstValue("Mcp-Session-Id").orElseThrow(() -> new AssertionError(initialized.body()));
-        String call = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"acquire_locks\","
-                + "\"arguments\":{\"resources\":[\"y.py\"],\"wait\":\"60s\"}}}";
+        String session = rawSession(goneToken, "2025-06-18");
+        String call = toolCall("acquire_locks", "{\"resources\":[\"y.py\"],\"wait\":\"60s\"}");
         int port = ((Number) Hub.readInfo(project).get("port")).intValue();
         try (Store store = TestStores.open(project)) {
             EventLog log = new EventLog(store);
