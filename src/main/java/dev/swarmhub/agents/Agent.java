@@ -95,5 +95,24 @@ public record Agent(String id, String kind, Status status, String label, String 
         }
     }
 
-    public static final List<String> KINDS = List.of("claude", "codex", "aider", "gemini", "cursor", "human", "other");
+    /** The agent's client, as registered. */
+    public enum Kind {
+        CLAUDE, CODEX, AIDER, GEMINI, CURSOR, HUMAN, OTHER;
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        public static List<String> names() {
+            return Arrays.stream(values()).map(Kind::label).toList();
+        }
+
+        public static Kind parse(String label) {
+            String wanted = label == null ? "" : label.strip();
+            return Arrays.stream(values()).filter(kind -> kind.label().equalsIgnoreCase(wanted)).findFirst().orElseThrow(() ->
+                    SwarmException.badInput("unknown agent kind '" + label + "': use one of " + String.join(", ", names())));
+        }
+    }
+
+    public static final List<String> KINDS = Kind.names();
 }

@@ -1,6 +1,7 @@
 package dev.swarmhub.agents;
 
 import dev.swarmhub.kernel.Doc;
+import dev.swarmhub.kernel.Effect;
 import dev.swarmhub.kernel.Operation;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.leases.Lease;
@@ -30,17 +31,17 @@ public final class AgentOperations {
     }
 
     public AgentOperations(Agents agents) {
-        list = new Operation<>("agent.list", "Agents with status, activity, leases.", Listing.class, false,
+        list = new Operation<>("agent.list", "Agents with status, activity, leases.", Listing.class, false, Effect.READ,
                 (caller, a) -> {
                     List<Agents.Listed> listed = agents.list(Boolean.TRUE.equals(a.all()));
                     return Boolean.TRUE.equals(a.problems()) ? listed.stream().filter(one -> one.agent().needsHuman()).toList() : listed;
                 });
-        whoami = new Operation<>("agent.whoami", "The calling agent.", None.class, false, (caller, a) -> agents.find(caller.agentId())
+        whoami = new Operation<>("agent.whoami", "The calling agent.", None.class, false, Effect.READ, (caller, a) -> agents.find(caller.agentId())
                 .orElseThrow(() -> SwarmException.unauthenticated("agent " + caller.agentId() + " is not registered")));
-        heartbeat = new Operation<>("agent.heartbeat", "Mark this agent active.", None.class, true, (caller, a) -> agents.heartbeat(caller));
-        leave = new Operation<>("agent.leave", "Leave: this agent is gone, its leases released.", None.class, true,
+        heartbeat = new Operation<>("agent.heartbeat", "Mark this agent active.", None.class, true, Effect.SET, (caller, a) -> agents.heartbeat(caller));
+        leave = new Operation<>("agent.leave", "Leave: this agent is gone, its leases released.", None.class, true, Effect.REMOVE,
                 (caller, a) -> agents.leave(caller));
-        report = new Operation<>("agent.report", "Tell what this agent does now.", Report.class, true,
+        report = new Operation<>("agent.report", "Tell what this agent does now.", Report.class, true, Effect.SET,
                 (caller, a) -> agents.report(caller, a.activity()));
     }
 }

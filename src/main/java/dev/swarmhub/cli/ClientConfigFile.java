@@ -16,6 +16,8 @@ import tools.jackson.databind.node.ObjectNode;
 /** An MCP client's JSON configuration file, into which one server is merged without touching anything else in it. */
 final class ClientConfigFile {
 
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+
     private ClientConfigFile() {
     }
 
@@ -23,9 +25,9 @@ final class ClientConfigFile {
      * Sets {@code serversKey.name} to {@code server} in the file (made when missing), keeping its
      * other servers and settings. The new file replaces the old in one rename, with its mode (behind
      * a link, the file the link names); a file that is not a JSON object is refused (exit 2) and left
-     * as it was.
+     * as it was. A {@code secret} server (one holding a token) leaves the file readable by its owner only.
      */
-    static void merge(Path named, String serversKey, String name, Map<String, Object> server) throws IOException {
+    static void merge(Path named, String serversKey, String name, Map<String, Object> server, boolean secret) throws IOException {
         // a file kept elsewhere behind a link (dotfiles) is written where it is: the rename must not replace the link
         Path file = Files.exists(named) ? named.toRealPath() : named;
         ObjectNode document = read(file);
@@ -39,7 +41,9 @@ final class ClientConfigFile {
         Path draft = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".swarm-draft");
         try {
             Files.writeString(draft, JsonViews.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(document) + "\n", StandardCharsets.UTF_8);
-            if (Files.exists(file)) {
+            if (secret) { // the draft is made 0600 already: kept so, whatever the file's mode was
+                Files.setPosixFilePermissions(draft, OWNER_ONLY);
+            } else if (Files.exists(file)) {
                 Files.setPosixFilePermissions(draft, Files.getPosixFilePermissions(file));
             } else { // as the client would make it (a temporary file is 0600)
                 Files.setPosixFilePermissions(draft, PosixFilePermissions.fromString("rw-r--r--"));

@@ -26,6 +26,8 @@ import java.util.concurrent.Executors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
 
 /**
  * {@code swarm mcp}: the hub's MCP server for clients that only launch stdio servers. It relays
@@ -50,6 +52,8 @@ final class McpCommand implements Callable<Integer> {
     private URI endpoint;
     private String token;
     private volatile String session;
+    /** The protocol version initialize settled on, sent with every later request as the spec asks of HTTP clients. */
+    private volatile String protocolVersion;
     private final Object stdout = new Object();
 
     @Override
@@ -128,8 +132,22 @@ final class McpCommand implements Callable<Integer> {
     private HttpRequest.Builder request() {
         HttpRequest.Builder request = HttpRequest.newBuilder(endpoint).header("Authorization", "Bearer " + token)
                 .header("Accept", JSON_AND_EVENTS);
+        String version = protocolVersion;
+        if (version != null) {
+            request.header("MCP-Protocol-Version", version);
+        }
         String id = session;
         return id == null ? request : request.header("Mcp-Session-Id", id);
+    }
+
+    /** The protocol version an initialize answer settled on, or null for any other message. */
+    private static String negotiatedVersion(String message) {
+        try {
+            JsonNode version = JsonViews.JSON.readTree(message).path("result").path("protocolVersion");
+            return version.isString() ? version.asString() : null;
+        } catch (JacksonException notJson) {
+            return null;
+        }
     }
 
     /** Writes the data of each server-sent event as one line. */
@@ -150,6 +168,9 @@ final class McpCommand implements Callable<Integer> {
     }
 
     private void write(String message) {
+        if (protocolVersion == null) { // the first answer is initialize's
+            protocolVersion = negotiatedVersion(message);
+        }
         synchronized (stdout) {
             PrintStream out = System.out;
             out.print(message.replace("\n", " "));
@@ -170,15 +191,20 @@ final class McpCommand implements Callable<Integer> {
     }
 
     /**
-     * {@code swarm mcp config --client C [--write]}: the configuration that adds Swarmhub to an MCP
-     * client, as that client's file holds it. Only the document goes to stdout (so that it can be
-     * redirected into the file); where it goes, on stderr. {@code --write} merges it into the file,
-     * keeping the other servers and settings. The stdio server holds no secret: {@code swarm mcp}
-     * reads the operator's token from .swarm/ itself.
+     * {@code swarm mcp config --client C [--transport http] [--write]}: the configuration that adds
+     * Swarmhub to an MCP client, as that client's file holds it. Only the document goes to stdout (so
+     * that it can be redirected into the file); where it goes, on stderr. {@code --write} merges it
+     * into the file, keeping the other servers and settings. The stdio server holds no secret:
+     * {@code swarm mcp} reads the operator's token from .swarm/ itself. The HTTP server entry is the
+     * hub's MCP URL with a bearer token in it (SWARM_TOKEN's agent, else the operator's): a secret
+     * on disk, so a written file is made readable by its owner only, and stderr says so.
      */
     @Command(name = "config", description = "Print (or --write) the configuration that adds Swarmhub to an MCP client: "
             + "${COMPLETION-CANDIDATES}.")
     static final class Config implements Callable<Integer> {
+
+        private static final String STDIO = "stdio";
+        private static final String HTTP = "http";
 
         @ParentCommand
         McpCommand mcp;
@@ -187,27 +213,43 @@ final class McpCommand implements Callable<Integer> {
                 description = "One of ${COMPLETION-CANDIDATES}.")
         String client;
 
+        @Option(names = "--transport", paramLabel = "TRANSPORT", defaultValue = STDIO, completionCandidates = Transports.class,
+                description = "stdio (default: the client starts swarm mcp) or http (the client connects to the running hub's URL "
+                        + "with a bearer token).")
+        String transport;
+
         @Option(names = "--write", description = "Merge it into the client's file (keeping its other servers) instead of printing it.")
         boolean write;
 
-        /** A client whose configuration is a JSON file: where it is, and under which key it lists servers. */
-        private record JsonClient(String name, String file, boolean inProject, String serversKey, boolean typed) {
+        /**
+         * A client whose configuration is a JSON file: where it is, under which key it lists servers,
+         * the "type" its stdio and HTTP entries carry (null: none), and the key of an HTTP entry's URL
+         * (null: the file takes no remote server).
+         */
+        private record JsonClient(String name, String file, boolean inProject, String serversKey, String stdioType, String urlKey,
+                String httpType) {
             Path path(Path root) {
                 return inProject ? root.resolve(file) : Path.of(System.getProperty("user.home")).resolve(file);
             }
         }
 
-        /** The JSON clients, from their documentation (VS Code names its list "servers" and each server's type). */
+        /**
+         * The JSON clients, from their documentation: VS Code names its list "servers" and each
+         * server's type; Claude Code types only an HTTP server; Windsurf's URL is "serverUrl" and
+         * Gemini CLI's streamable-HTTP one "httpUrl" (its "url" is the old SSE transport); Claude
+         * Desktop's file takes local servers only (remote ones are its Connectors, reached from Anthropic's side).
+         */
         private static final List<JsonClient> JSON_CLIENTS = List.of(
-                new JsonClient("claude", ".mcp.json", true, "mcpServers", false),
+                new JsonClient("claude", ".mcp.json", true, "mcpServers", null, "url", HTTP),
                 new JsonClient("claude-desktop", System.getProperty("os.name").startsWith("Mac")
                         ? "Library/Application Support/Claude/claude_desktop_config.json" : ".config/Claude/claude_desktop_config.json",
-                        false, "mcpServers", false),
-                new JsonClient("cursor", ".cursor/mcp.json", true, "mcpServers", false),
-                new JsonClient("vscode", ".vscode/mcp.json", true, "servers", true),
-                new JsonClient("windsurf", ".codeium/windsurf/mcp_config.json", false, "mcpServers", false),
-                new JsonClient("gemini", ".gemini/settings.json", true, "mcpServers", false));
+                        false, "mcpServers", null, null, null),
+                new JsonClient("cursor", ".cursor/mcp.json", true, "mcpServers", null, "url", null),
+                new JsonClient("vscode", ".vscode/mcp.json", true, "servers", STDIO, "url", HTTP),
+                new JsonClient("windsurf", ".codeium/windsurf/mcp_config.json", false, "mcpServers", null, "serverUrl", null),
+                new JsonClient("gemini", ".gemini/settings.json", true, "mcpServers", null, "httpUrl", null));
         private static final String CODEX = "codex";
+        private static final String CODEX_FILE = "~/.codex/config.toml";
 
         static final class Clients implements Iterable<String> {
             @Override
@@ -216,34 +258,94 @@ final class McpCommand implements Callable<Integer> {
             }
         }
 
+        static final class Transports implements Iterable<String> {
+            @Override
+            public java.util.Iterator<String> iterator() {
+                return List.of(STDIO, HTTP).iterator();
+            }
+        }
+
+        /** Where the client finds the server: the command that starts swarm mcp, or the hub's URL and the header that authenticates. */
+        private record Server(String command, List<String> arguments, String url, String authorization) {
+            boolean http() {
+                return url != null;
+            }
+        }
+
         @Override
         public Integer call() throws IOException {
             Swarm swarm = mcp.swarm;
-            String launcher = swarm.environment("SWARM_LAUNCHER") != null ? swarm.environment("SWARM_LAUNCHER") : "swarm";
-            Path root = swarm.projectRoot();
-            List<String> arguments = List.of("mcp", "--root", root.toString());
             String name = client.toLowerCase(Locale.ROOT);
-            if (name.equals(CODEX)) {
-                if (write) {
-                    throw SwarmException.badInput("--write does not edit Codex's TOML: add what swarm mcp config --client codex prints to ~/.codex/config.toml");
-                }
-                swarm.output.warning("swarm: add this to ~/.codex/config.toml");
-                String toml = "[mcp_servers.swarmhub]\ncommand = " + JsonViews.json(launcher) + "\nargs = " + JsonViews.json(arguments) + "\n";
-                return swarm.output.result(Output.document("client", name, "file", "~/.codex/config.toml", "config", toml), toml);
+            String via = transport.toLowerCase(Locale.ROOT);
+            if (!via.equals(STDIO) && !via.equals(HTTP)) {
+                throw SwarmException.badInput("unknown --transport '" + transport + "': use stdio or http");
             }
-            JsonClient format = JSON_CLIENTS.stream().filter(known -> known.name().equals(name)).findFirst().orElseThrow(() ->
-                    SwarmException.badInput("unknown --client '" + client + "': use one of " + String.join(", ", new Clients())));
-            Map<String, Object> server = format.typed() ? OrderedMap.of("type", "stdio", "command", launcher, "args", arguments)
-                    : OrderedMap.of("command", launcher, "args", arguments);
-            Path file = format.path(root);
+            JsonClient format = name.equals(CODEX) ? null : JSON_CLIENTS.stream().filter(known -> known.name().equals(name)).findFirst()
+                    .orElseThrow(() -> SwarmException.badInput("unknown --client '" + client + "': use one of " + String.join(", ", new Clients())));
+            if (via.equals(HTTP) && format != null && format.urlKey() == null) {
+                throw SwarmException.badInput(name + " takes no HTTP server in its file (remote servers are added in its settings, as "
+                        + "Connectors, which connect from outside this machine): use --transport stdio");
+            }
+            Server server = via.equals(HTTP) ? httpServer(swarm) : stdioServer(swarm);
+            if (server.http()) {
+                swarm.output.warning("swarm: this entry holds " + (swarm.tokenOrNull() != null ? "SWARM_TOKEN's agent's" : "the operator's")
+                        + " token: the file holding it is a secret (keep it out of version control); the URL has the port of the hub"
+                        + " now serving, which a hub started again changes unless it is started with --port");
+            }
+            return format == null ? codex(swarm, server) : json(swarm, format, server);
+        }
+
+        private Server stdioServer(Swarm swarm) {
+            String launcher = swarm.environment("SWARM_LAUNCHER") != null ? swarm.environment("SWARM_LAUNCHER") : "swarm";
+            return new Server(launcher, List.of("mcp", "--root", swarm.projectRoot().toString()), null, null);
+        }
+
+        /** The hub's MCP URL as the hub published it, and the token swarm mcp would act with. */
+        private Server httpServer(Swarm swarm) {
+            Path root = swarm.projectRoot();
+            if (Hub.readInfo(root).get("port") == null) {
+                throw SwarmException.badInput("no hub serves " + root + ", so its URL is unknown: start it first (swarm hub start --port PORT "
+                        + "keeps the URL the same across restarts)");
+            }
+            String token = swarm.tokenOrNull() != null ? swarm.tokenOrNull() : OperatorToken.readOrCreate(root);
+            return new Server(null, null, mcpEndpoint(root).toString(), "Bearer " + token);
+        }
+
+        private int codex(Swarm swarm, Server server) {
+            if (write) {
+                throw SwarmException.badInput("--write does not edit Codex's TOML: add what swarm mcp config --client codex prints to "
+                        + CODEX_FILE);
+            }
+            swarm.output.warning("swarm: add this to " + CODEX_FILE);
+            String toml = "[mcp_servers.swarmhub]\n" + (server.http()
+                    ? "url = " + JsonViews.json(server.url()) + "\nhttp_headers = { \"Authorization\" = " + JsonViews.json(server.authorization()) + " }\n"
+                    : "command = " + JsonViews.json(server.command()) + "\nargs = " + JsonViews.json(server.arguments()) + "\n");
+            return swarm.output.result(Output.document("client", CODEX, "file", CODEX_FILE, "config", toml), toml);
+        }
+
+        private int json(Swarm swarm, JsonClient format, Server server) throws IOException {
+            Map<String, Object> entry = OrderedMap.of();
+            String type = server.http() ? format.httpType() : format.stdioType();
+            if (type != null) {
+                entry.put("type", type);
+            }
+            if (server.http()) {
+                entry.put(format.urlKey(), server.url());
+                entry.put("headers", OrderedMap.of("Authorization", server.authorization()));
+            } else {
+                entry.put("command", server.command());
+                entry.put("args", server.arguments());
+            }
+            Path file = format.path(swarm.projectRoot());
             if (!write) {
-                swarm.output.warning("swarm: this goes in " + file + " (swarm mcp config --client " + name + " --write merges it there)");
-                Map<String, Object> document = Map.of(format.serversKey(), Map.of("swarmhub", server));
+                swarm.output.warning("swarm: this goes in " + file + " (swarm mcp config --client " + format.name()
+                        + (server.http() ? " --transport http" : "") + " --write merges it there)");
+                Map<String, Object> document = Map.of(format.serversKey(), Map.of("swarmhub", entry));
                 return swarm.output.result(document, JsonViews.json(document));
             }
-            ClientConfigFile.merge(file, format.serversKey(), "swarmhub", server);
-            return swarm.output.result(Output.document("client", name, "file", file.toString(), "written", true),
-                    "added swarmhub to " + file);
+            ClientConfigFile.merge(file, format.serversKey(), "swarmhub", entry, server.http());
+            return swarm.output.result(Output.document("client", format.name(), "file", file.toString(), "written", true),
+                    "added swarmhub to " + file + (server.http() ? " (readable by its owner only: it holds a token)" : ""));
         }
     }
 }

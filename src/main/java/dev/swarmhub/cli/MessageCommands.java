@@ -5,6 +5,7 @@ import dev.swarmhub.hub.MessageEndpoints;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.messages.Message;
 import dev.swarmhub.messages.MessageOperations;
+import dev.swarmhub.messages.MessagePriority;
 import dev.swarmhub.messages.MessageType;
 import dev.swarmhub.messages.Messages;
 import java.io.IOException;
@@ -45,6 +46,10 @@ final class MessageCommands {
 
         @Option(names = "--priority", paramLabel = "LEVEL", description = "normal (default) or urgent.")
         String priority;
+
+        MessagePriority priority() {
+            return priority == null ? null : MessagePriority.parse(priority);
+        }
 
         @Option(names = "--thread", paramLabel = "MSG", description = "Join the thread of this message.")
         String thread;
@@ -100,7 +105,7 @@ final class MessageCommands {
                 throw SwarmException.badInput("no recipients given");
             }
             return sent(swarm, endpoints -> endpoints.send, new MessageOperations.Send(recipients, MessageType.parse(type), readText(text),
-                    options.priority, options.ack, options.thread));
+                    options.priority(), options.ack, options.thread));
         }
     }
 
@@ -125,7 +130,7 @@ final class MessageCommands {
         @Override
         public Integer call() {
             return sent(swarm, endpoints -> endpoints.broadcast, new MessageOperations.Broadcast(MessageType.parse(type), readText(text),
-                    options.priority, options.ack, includeSelf ? true : null));
+                    options.priority(), options.ack, includeSelf ? true : null));
         }
     }
 
@@ -150,7 +155,7 @@ final class MessageCommands {
         @Override
         public Integer call() {
             return sent(swarm, endpoints -> endpoints.reply, new MessageOperations.Reply(message, readText(text), MessageType.parse(type),
-                    options.priority, options.ack));
+                    options.priority(), options.ack));
         }
     }
 

@@ -5,6 +5,7 @@ import dev.swarmhub.agents.AgentOperations;
 import dev.swarmhub.agents.Agents;
 import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.kernel.Doc;
+import dev.swarmhub.kernel.Effect;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.EventLog;
 import dev.swarmhub.kernel.LogOperations;
@@ -24,6 +25,7 @@ import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.server.McpSyncServerExchange;
 import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
 import io.modelcontextprotocol.spec.McpSchema;
+import io.modelcontextprotocol.spec.ProtocolVersions;
 import jakarta.servlet.Filter;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
@@ -41,6 +43,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.slf4j.LoggerFactory;
@@ -59,6 +62,11 @@ final class McpService implements AutoCloseable {
     static final String INBOX = "swarm://inbox/";
     private static final String CALLER = "swarm.caller";
     private static final String SESSION_HEADER = "Mcp-Session-Id";
+    /** The header naming the session's negotiated protocol version, which HTTP clients send from 2025-06-18 on. */
+    static final String PROTOCOL_HEADER = "MCP-Protocol-Version";
+    private static final String PROTOCOL = "swarm.protocol";
+    /** The version the spec says to assume of a request without the header (its clients predate it). */
+    private static final String PROTOCOL_WITHOUT_HEADER = ProtocolVersions.MCP_2025_03_26;
     private static final int MAX_SESSIONS = 10_000;
 
     private final Services services;
@@ -87,7 +95,8 @@ final class McpService implements AutoCloseable {
         transport = HttpServletStreamableServerTransportProvider.builder()
                 .jsonMapper(json)
                 .mcpEndpoint(PATH)
-                .contextExtractor(request -> McpTransportContext.create(Map.of(CALLER, request.getAttribute(CALLER))))
+                .contextExtractor(request -> McpTransportContext.create(Map.of(CALLER, request.getAttribute(CALLER),
+                        PROTOCOL, Objects.requireNonNullElse(request.getHeader(PROTOCOL_HEADER), PROTOCOL_WITHOUT_HEADER))))
                 .build();
         server = McpServer.sync(transport)
                 .serverInfo("swarmhub", "0.1.0")
@@ -125,6 +134,11 @@ final class McpService implements AutoCloseable {
             try {
                 Caller caller = guard.authenticate(http, false);
                 guard.checkHost(http);
+                String version = http.getHeader(PROTOCOL_HEADER);
+                if (version != null && !transport.protocolVersions().contains(version)) { // the spec: 400
+                    throw SwarmException.badInput("unsupported " + PROTOCOL_HEADER + " '" + version + "': this hub speaks "
+                            + String.join(", ", transport.protocolVersions()));
+                }
                 request.setAttribute(CALLER, caller);
                 if (http.getMethod().equals("GET") && http.getHeader(SESSION_HEADER) == null) { // the SDK would answer with a Java exception's text
                     throw SwarmException.badInput("GET " + PATH + " opens a session's event stream: send the " + SESSION_HEADER
@@ -306,7 +320,7 @@ final class McpService implements AutoCloseable {
     /** register_agent's arguments: an MCP session registers, or binds itself to an agent by token. */
     record Registration(
             @Doc("Agent id (default: next agent-N)") String id,
-            @Doc("claude, codex, aider, cursor or other") String kind,
+            @Doc("Its client (default other)") Agent.Kind kind,
             @Doc("Short description") String label,
             @Doc("Act as the agent owning this token instead") String token) {
     }
@@ -314,8 +328,9 @@ final class McpService implements AutoCloseable {
     private SyncToolSpecification registerTool() {
         McpSchema.Tool tool = McpSchema.Tool.builder().name("register_agent")
                 .description("Register this session's agent (or bind it to an agent by token). Call first.")
-                .inputSchema(OperationArguments.schema(Registration.class, OperationArguments.Wording.TOOL)).build();
-        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> answer(() -> register(exchange,
+                .inputSchema(OperationArguments.schema(Registration.class, OperationArguments.Wording.TOOL))
+                .annotations(hints(Effect.ADD)).build(); // each call without a token or id registers another agent
+        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> answer(exchange, () -> register(exchange,
                 OperationArguments.bind(Registration.class, request.arguments() == null ? Map.of() : request.arguments(),
                         OperationArguments.Wording.TOOL)))).build();
     }
@@ -333,7 +348,7 @@ final class McpService implements AutoCloseable {
                 throw actsAsAnother(already, args.id()); // before registering: a refused call creates nothing
             }
         } else {
-            Agents.Registered registered = services.agents.register(new Agents.Registration(args.id(), args.kind(),
+            Agents.Registered registered = services.agents.register(new Agents.Registration(args.id(), args.kind() == null ? null : args.kind().label(),
                     null, null, args.label()));
             token = registered.token();
             wanted = Caller.ofAgent(registered.agent().id(), token);
@@ -348,6 +363,10 @@ final class McpService implements AutoCloseable {
 
     private static SwarmException actsAsAnother(Caller already, String other) {
         return SwarmException.denied("this MCP session acts as agent " + already.agent() + "; it cannot act as " + other);
+    }
+
+    private static String protocolVersion(McpSyncServerExchange exchange) {
+        return (String) exchange.transportContext().get(PROTOCOL);
     }
 
     private static Caller bearer(McpSyncServerExchange exchange) {
@@ -368,18 +387,35 @@ final class McpService implements AutoCloseable {
         return !bearer.operator() ? bearer : sessionId == null ? null : boundSessions.get(sessionId);
     }
 
-    /** A tool for a domain operation: its summary, its arguments' schema, its view. */
+    /** A tool for a domain operation: its summary, its arguments' schema, its effect's hints, its view. */
     private <A extends Record> SyncToolSpecification tool(String name, Exposed<A, ?> exposed) {
-        McpSchema.Tool tool = McpSchema.Tool.builder().name(name).description(exposed.operation().summary()).inputSchema(exposed.schema(OperationArguments.Wording.TOOL)).build();
-        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> answer(() -> committedView(exposed, acting(exchange),
-                exposed.arguments(request.arguments() == null ? Map.of() : request.arguments(), OperationArguments.Wording.TOOL)))).build();
+        McpSchema.Tool tool = McpSchema.Tool.builder().name(name).description(exposed.operation().summary())
+                .inputSchema(exposed.schema(OperationArguments.Wording.TOOL)).annotations(hints(exposed.operation().effect())).build();
+        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> answer(exchange, () -> committedView(exposed,
+                acting(exchange), exposed.arguments(request.arguments() == null ? Map.of() : request.arguments(),
+                        OperationArguments.Wording.TOOL)))).build();
+    }
+
+    /**
+     * The tool annotations for an operation's effect. A read-only tool says only that: the spec
+     * gives destructiveHint and idempotentHint meaning only for tools that change something (and
+     * the tool list stays shorter).
+     */
+    static McpSchema.ToolAnnotations hints(Effect effect) {
+        return effect.readOnly ? new McpSchema.ToolAnnotations(null, true, null, null, effect.openWorld, null)
+                : new McpSchema.ToolAnnotations(null, false, effect.destructive, effect.idempotent, effect.openWorld, null);
     }
 
     private static <A extends Record, R> Object committedView(Exposed<A, R> exposed, Caller caller, A arguments) {
         return exposed.render(arguments, exposed.callCommitted(caller, arguments));
     }
 
-    private static McpSchema.CallToolResult answer(Supplier<Object> call) {
+    /**
+     * A tool's answer: the JSON document as structured content. The same JSON as text goes only to
+     * a session whose protocol predates structured content (2025-06-18), and with every error:
+     * the spec reports a tool's failure as content with isError, which clients show to the model.
+     */
+    private static McpSchema.CallToolResult answer(McpSyncServerExchange exchange, Supplier<Object> call) {
         Object document;
         boolean failed = false;
         try {
@@ -391,7 +427,16 @@ final class McpService implements AutoCloseable {
             document = JsonViews.error(RequestGuard.hinted(refused));
             failed = true;
         }
-        return McpSchema.CallToolResult.builder().structuredContent(document).addTextContent(JsonViews.json(document)).isError(failed).build();
+        McpSchema.CallToolResult.Builder result = McpSchema.CallToolResult.builder().structuredContent(document).isError(failed);
+        if (failed || !knowsStructuredContent(protocolVersion(exchange))) {
+            result.addTextContent(JsonViews.json(document));
+        }
+        return result.build();
+    }
+
+    /** Whether a protocol version has structured content: 2025-06-18 and later (versions are dates, so they sort as text). */
+    static boolean knowsStructuredContent(String protocolVersion) {
+        return protocolVersion.compareTo(ProtocolVersions.MCP_2025_06_18) >= 0;
     }
 
     // --------------------------------------------------------------------------------- resources

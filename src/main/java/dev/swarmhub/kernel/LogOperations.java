@@ -24,7 +24,7 @@ public final class LogOperations {
     public final Operation<Read, List<Event>> read;
 
     public LogOperations(EventLog log) {
-        read = new Operation<>("log.read", "The event log: the newest events, or those after an id; oldest first.", Read.class, false,
+        read = new Operation<>("log.read", "The event log: the newest events, or those after an id; oldest first.", Read.class, false, Effect.READ,
                 (caller, a) -> a.after() != null ? log.after(a.after(), a.agent(), a.kind(), a.limit())
                         : a.before() != null ? log.before(a.before(), a.agent(), a.kind(), a.limit()) : log.latest(a.agent(), a.kind(), a.limit()));
     }

@@ -1,6 +1,7 @@
 package dev.swarmhub.leases;
 
 import dev.swarmhub.kernel.Doc;
+import dev.swarmhub.kernel.Effect;
 import dev.swarmhub.kernel.Limits;
 import dev.swarmhub.kernel.Operation;
 import dev.swarmhub.kernel.SwarmException;
@@ -132,30 +133,30 @@ public final class LeaseOperations {
 
     public LeaseOperations(Leases leases, Fencing fencing, ResourceParser parser) {
         acquire = new Operation<>("lease.acquire", "Lease files, globs or name:X resources, all or none; re-acquiring renews.",
-                Acquire.class, true, (caller, a) -> leases.acquire(new Leases.Request(caller, parser.parseAll(a.resources()), a.mode(),
+                Acquire.class, true, Effect.SET, (caller, a) -> leases.acquire(new Leases.Request(caller, parser.parseAll(a.resources()), a.mode(),
                         a.ttl(), a.reason()), a.waitFor()));
-        renew = new Operation<>("lease.renew", "Extend this agent's leases (same fencing token).", Renew.class, true,
+        renew = new Operation<>("lease.renew", "Extend this agent's leases (same fencing token).", Renew.class, true, Effect.SET,
                 (caller, a) -> a.resources() == null ? leases.renewAll(caller, a.ttl()) : leases.renew(caller, parser.parseAll(a.resources()), a.ttl()));
-        release = new Operation<>("lease.release", "Release this agent's leases.", Release.class, true,
+        release = new Operation<>("lease.release", "Release this agent's leases.", Release.class, true, Effect.REMOVE,
                 (caller, a) -> a.resources() == null ? leases.releaseAll(caller) : leases.release(caller, parser.parseAll(a.resources())));
-        who = new Operation<>("lease.who", "Who holds leases overlapping a resource.", Who.class, false,
+        who = new Operation<>("lease.who", "Who holds leases overlapping a resource.", Who.class, false, Effect.READ,
                 (caller, a) -> {
                     Resource resource = parser.parse(a.resource());
                     return new Holding(resource, leases.who(resource));
                 });
-        holders = new Operation<>("lease.list", "Live leases, optionally of one holder.", Holders.class, false,
+        holders = new Operation<>("lease.list", "Live leases, optionally of one holder.", Holders.class, false, Effect.READ,
                 (caller, a) -> leases.list(a.holder(), Boolean.TRUE.equals(a.all())));
         releaseAgent = new Operation<>("lease.release-agent", "Operator: force-release an agent's leases (or its one lease on a resource), recording why.",
-                ReleaseAgent.class, false, (caller, a) -> leases.releaseAgent(caller, a.agent(),
+                ReleaseAgent.class, false, Effect.REMOVE, (caller, a) -> leases.releaseAgent(caller, a.agent(),
                         a.resource() == null ? null : parser.parse(a.resource()), a.reason()));
         waiters = new Operation<>("lease.waiters", "Agents waiting for leases: per resource, in the order they will be served.",
-                Queues.class, false, (caller, a) -> leases.waiters());
+                Queues.class, false, Effect.READ, (caller, a) -> leases.waiters());
         fenceCheck = new Operation<>("lease.fence-check", "Whether a fencing token is that of a live lease covering a resource (denied when not).",
-                FenceCheck.class, false, (caller, a) -> fencing.check(parser.parse(a.resource()), a.token()));
+                FenceCheck.class, false, Effect.READ, (caller, a) -> fencing.check(parser.parse(a.resource()), a.token()));
         fencedWrite = new Operation<>("lease.write", "Write a file only if your lease covering it still has this fencing token, "
-                + "checked in the transaction that puts the write in place.", FencedWrite.class, true, (caller, a) -> fencing.write(caller, parser.parse(a.path()), a.token(), a.content()));
+                + "checked in the transaction that puts the write in place.", FencedWrite.class, true, Effect.REMOVE, (caller, a) -> fencing.write(caller, parser.parse(a.path()), a.token(), a.content()));
         cleanup = new Operation<>("lease.cleanup", "Remove expired leases and dead waiters now (the hub does it every second).",
-                Cleanup.class, false, (caller, a) -> leases.sweep());
+                Cleanup.class, false, Effect.REMOVE, (caller, a) -> leases.sweep());
     }
 
     private static List<String> named(List<String> resources) {

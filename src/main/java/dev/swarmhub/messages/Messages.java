@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Messages between agents: direct, broadcast and replies, kept in the store before a send
@@ -61,10 +60,7 @@ public final class Messages {
             if (type == null) {
                 throw SwarmException.badInput("no message type given");
             }
-            priority = priority == null ? "normal" : priority.strip().toLowerCase(Locale.ROOT);
-            if (!priority.equals("normal") && !priority.equals("urgent")) {
-                throw SwarmException.badInput("unknown priority '" + priority + "': use normal or urgent");
-            }
+            priority = priority == null ? MessagePriority.NORMAL.label() : MessagePriority.parse(priority).label();
         }
     }
 

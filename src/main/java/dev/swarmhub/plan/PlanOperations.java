@@ -1,6 +1,7 @@
 package dev.swarmhub.plan;
 
 import dev.swarmhub.kernel.Doc;
+import dev.swarmhub.kernel.Effect;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.Operation;
 import dev.swarmhub.kernel.SwarmException;
@@ -101,25 +102,25 @@ public final class PlanOperations {
     public final Operation<Update, Plan.Changed> update;
 
     public PlanOperations(Plan plan) {
-        show = new Operation<>("doc.show", "The coordination document, or one section, with versions.", Show.class, true,
+        show = new Operation<>("doc.show", "The coordination document, or one section, with versions.", Show.class, true, Effect.READ,
                 (caller, a) -> a.section() == null ? plan.show(caller) : plan.showSection(caller, a.section()));
-        sections = new Operation<>("doc.sections", "The document's sections: name, version, lines, last change.", None.class, true,
+        sections = new Operation<>("doc.sections", "The document's sections: name, version, lines, last change.", None.class, true, Effect.READ,
                 (caller, a) -> plan.show(caller));
-        set = new Operation<>("doc.set", "Replace a section's text; with if_version, only if nobody changed it since.", SetText.class, true,
+        set = new Operation<>("doc.set", "Replace a section's text; with if_version, only if nobody changed it since.", SetText.class, true, Effect.REMOVE,
                 (caller, a) -> plan.set(caller, a.section(), a.text(), a.ifVersion()));
-        append = new Operation<>("doc.append", "Add lines at the end of a section (never conflicts).", AppendText.class, true,
+        append = new Operation<>("doc.append", "Add lines at the end of a section (never conflicts).", AppendText.class, true, Effect.ADD,
                 (caller, a) -> plan.append(caller, a.section(), a.text()));
-        removeLine = new Operation<>("doc.remove-line", "Remove a section's lines that read as the one given.", RemoveLine.class, true,
+        removeLine = new Operation<>("doc.remove-line", "Remove a section's lines that read as the one given.", RemoveLine.class, true, Effect.REMOVE,
                 (caller, a) -> plan.removeLine(caller, a.section(), a.line()));
-        addSection = new Operation<>("doc.add-section", "Add an empty section.", AddSection.class, true,
+        addSection = new Operation<>("doc.add-section", "Add an empty section.", AddSection.class, true, Effect.SET,
                 (caller, a) -> plan.addSection(caller, a.name(), a.after()));
-        renameSection = new Operation<>("doc.rename-section", "Rename a section.", RenameSection.class, true,
+        renameSection = new Operation<>("doc.rename-section", "Rename a section.", RenameSection.class, true, Effect.REMOVE,
                 (caller, a) -> plan.renameSection(caller, a.section(), a.name()));
-        removeSection = new Operation<>("doc.remove-section", "Remove a section (its text stays in the history).", OneSection.class, true,
+        removeSection = new Operation<>("doc.remove-section", "Remove a section (its text stays in the history).", OneSection.class, true, Effect.REMOVE,
                 (caller, a) -> plan.removeSection(caller, a.section()));
         history = new Operation<>("doc.history", "Changes to the document or a section, with their authors, oldest first.", History.class,
-                true, (caller, a) -> plan.history(caller, a.section(), a.limit()));
-        update = new Operation<>("doc.update", "Append to a section of the coordination document, or set its text.", Update.class, true,
+                true, Effect.READ, (caller, a) -> plan.history(caller, a.section(), a.limit()));
+        update = new Operation<>("doc.update", "Append to a section of the coordination document, or set its text.", Update.class, true, Effect.MIXED,
                 (caller, a) -> a.action() == Action.APPEND ? plan.append(caller, a.section(), a.text())
                         : plan.set(caller, a.section(), a.text(), a.expectedVersion()));
     }

@@ -1,6 +1,7 @@
 package dev.swarmhub.processes;
 
 import dev.swarmhub.kernel.Doc;
+import dev.swarmhub.kernel.Effect;
 import dev.swarmhub.kernel.Operation;
 import dev.swarmhub.kernel.SwarmException;
 import java.time.Duration;
@@ -59,7 +60,7 @@ public final class ProcessOperations {
     public record Kill(
             @Doc(value = "Agent or run id", required = true) String process,
             @Doc("Its child agents too") Boolean tree,
-            @Doc("TERM (default) or KILL") String signal,
+            @Doc("Default TERM") StopSignal signal,
             @Doc(value = "KILL after (default 10s)", example = "5s") Duration grace,
             @Doc("Why") String reason) {
     }
@@ -75,15 +76,15 @@ public final class ProcessOperations {
     public final Operation<None, Processes.Stats> stats;
 
     public ProcessOperations(Processes processes) {
-        spawn = new Operation<>("process.spawn", "Start an agent process.", Spawn.class, true,
+        spawn = new Operation<>("process.spawn", "Start an agent process.", Spawn.class, true, Effect.LAUNCH,
                 (caller, a) -> processes.spawn(caller, a.spec()));
-        list = new Operation<>("process.list", "Agent processes, newest first.", Listing.class, true,
+        list = new Operation<>("process.list", "Agent processes, newest first.", Listing.class, true, Effect.READ,
                 (caller, a) -> a.process() != null ? List.of(processes.show(caller, a.process()))
                         : processes.list(caller, a.task(), Boolean.TRUE.equals(a.all()), a.limit()));
-        show = new Operation<>("process.show", "One supervised process.", One.class, true, (caller, a) -> processes.show(caller, a.process()));
-        kill = new Operation<>("process.kill", "Stop a process and release what it held.", Kill.class, true,
-                (caller, a) -> processes.kill(caller, a.process(), Boolean.TRUE.equals(a.tree()), a.signal(), a.grace(), a.reason()));
-        stats = new Operation<>("process.stats", "Processes running and queued: in all, per task, per parent.", None.class, true,
+        show = new Operation<>("process.show", "One supervised process.", One.class, true, Effect.READ, (caller, a) -> processes.show(caller, a.process()));
+        kill = new Operation<>("process.kill", "Stop a process and release what it held.", Kill.class, true, Effect.REMOVE,
+                (caller, a) -> processes.kill(caller, a.process(), Boolean.TRUE.equals(a.tree()), a.signal() == null ? null : a.signal().name(), a.grace(), a.reason()));
+        stats = new Operation<>("process.stats", "Processes running and queued: in all, per task, per parent.", None.class, true, Effect.READ,
                 (caller, a) -> processes.stats(caller));
     }
 }

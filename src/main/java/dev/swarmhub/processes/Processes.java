@@ -42,7 +42,6 @@ public final class Processes {
     public static final List<Setting<?>> SETTINGS = List.of(MAX, MAX_DEPTH);
     public static final Duration DEFAULT_GRACE = Duration.ofSeconds(10);
     public static final Duration MAX_GRACE = Duration.ofMinutes(10);
-    public static final List<String> SIGNALS = List.of("TERM", "KILL");
     public static final int MAX_ARGUMENTS = 256;
     public static final int MAX_ARGUMENT = 8_192;
     public static final int MAX_ENVIRONMENT = 64;
@@ -411,10 +410,7 @@ public final class Processes {
      * ended, or after the grace and a margin with their state then.
      */
     public List<Run> kill(Caller caller, String ref, boolean tree, String signal, Duration grace, String reason) {
-        String chosen = signal == null ? "TERM" : signal.strip().toUpperCase(java.util.Locale.ROOT).replaceFirst("^SIG", "");
-        if (!SIGNALS.contains(chosen)) {
-            throw SwarmException.badInput("unknown signal '" + signal + "': use " + String.join(" or ", SIGNALS));
-        }
+        String chosen = signal == null ? StopSignal.TERM.name() : StopSignal.parse(signal).name();
         Duration wait = grace == null ? DEFAULT_GRACE : grace;
         if (wait.isNegative() || wait.compareTo(MAX_GRACE) > 0) {
             throw SwarmException.badInput("bad grace " + Durations.format(wait) + ": from 0s to " + Durations.format(MAX_GRACE));

@@ -1,6 +1,7 @@
 package dev.swarmhub.tasks;
 
 import dev.swarmhub.kernel.Doc;
+import dev.swarmhub.kernel.Effect;
 import dev.swarmhub.kernel.Operation;
 import dev.swarmhub.kernel.SwarmException;
 import java.time.Duration;
@@ -97,26 +98,26 @@ public final class TaskOperations {
     public final Operation<None, Tasks.Stats> stats;
 
     public TaskOperations(Tasks tasks) {
-        create = new Operation<>("task.create", "Add a task to the shared queue.", Create.class, true,
+        create = new Operation<>("task.create", "Add a task to the shared queue.", Create.class, true, Effect.ADD,
                 (caller, a) -> tasks.create(caller, a.draft()));
-        list = new Operation<>("task.list", "Tasks by priority, then age.", Listing.class, true,
+        list = new Operation<>("task.list", "Tasks by priority, then age.", Listing.class, true, Effect.READ,
                 (caller, a) -> tasks.list(caller, Boolean.TRUE.equals(a.ready()) ? Task.Status.OPEN : a.status(), a.label(),
                         Boolean.TRUE.equals(a.mine()), a.parent(), Boolean.TRUE.equals(a.all()), a.limit()));
-        show = new Operation<>("task.show", "A task with its links and history.", One.class, true, (caller, a) -> tasks.show(caller, a.task()));
-        tree = new Operation<>("task.tree", "A task and its sub-tasks.", One.class, true, (caller, a) -> tasks.tree(caller, a.task()));
-        claim = new Operation<>("task.claim", "Claim a task, or the next ready one (a lease).", Claim.class, true,
+        show = new Operation<>("task.show", "A task with its links and history.", One.class, true, Effect.READ, (caller, a) -> tasks.show(caller, a.task()));
+        tree = new Operation<>("task.tree", "A task and its sub-tasks.", One.class, true, Effect.READ, (caller, a) -> tasks.tree(caller, a.task()));
+        claim = new Operation<>("task.claim", "Claim a task, or the next ready one (a lease).", Claim.class, true, Effect.ADD,
                 (caller, a) -> tasks.claim(caller, a.task(), a.label(), a.ttl()));
-        report = new Operation<>("task.report", "Report on your claimed task.", Report.class, true,
+        report = new Operation<>("task.report", "Report on your claimed task.", Report.class, true, Effect.MIXED,
                 (caller, a) -> tasks.report(caller, a.task(), a.outcome(), a.percent(), a.note(), a.fencing()));
-        cancel = new Operation<>("task.cancel", "Cancel a task that is not done.", Change.class, true,
+        cancel = new Operation<>("task.cancel", "Cancel a task that is not done.", Change.class, true, Effect.REMOVE,
                 (caller, a) -> tasks.cancel(caller, a.task(), a.reason()));
-        reopen = new Operation<>("task.reopen", "Open a closed task again.", Change.class, true,
+        reopen = new Operation<>("task.reopen", "Open a closed task again.", Change.class, true, Effect.SET,
                 (caller, a) -> tasks.reopen(caller, a.task(), a.reason()));
-        link = new Operation<>("task.link", "Link tasks: this one blocks another, or is related to it.", Link.class, true,
+        link = new Operation<>("task.link", "Link tasks: this one blocks another, or is related to it.", Link.class, true, Effect.SET,
                 (caller, a) -> tasks.link(caller, a.task(), a.other(), a.kind()));
-        unlink = new Operation<>("task.unlink", "Remove a link between tasks.", Link.class, true,
+        unlink = new Operation<>("task.unlink", "Remove a link between tasks.", Link.class, true, Effect.REMOVE,
                 (caller, a) -> tasks.unlink(caller, a.task(), a.other(), a.kind()));
-        stats = new Operation<>("task.stats", "Counts by status, assignee, parent; agents per task.", None.class, true,
+        stats = new Operation<>("task.stats", "Counts by status, assignee, parent; agents per task.", None.class, true, Effect.READ,
                 (caller, a) -> tasks.stats(caller));
     }
 }

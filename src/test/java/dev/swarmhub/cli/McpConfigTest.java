@@ -21,9 +21,83 @@ class McpConfigTest {
     Path project;
 
     private CliRunner.Result config(String... args) {
+        return configWith(Map.of(), args);
+    }
+
+    private CliRunner.Result configWith(Map<String, String> environment, String... args) {
         List<String> line = new java.util.ArrayList<>(List.of("mcp", "config"));
         line.addAll(List.of(args));
-        return new CliRunner(project).run(Map.of("SWARM_LAUNCHER", "/opt/swarm"), line.toArray(String[]::new));
+        Map<String, String> withLauncher = new java.util.HashMap<>(environment);
+        withLauncher.put("SWARM_LAUNCHER", "/opt/swarm");
+        return new CliRunner(project).run(withLauncher, line.toArray(String[]::new));
+    }
+
+    /** The port a hub serving the project publishes, as the hub writes it. */
+    private void hubServesOnPort(int port) throws java.io.IOException {
+        Files.writeString(Files.createDirectories(project.resolve(".swarm")).resolve("hub.json"), "{\"port\":" + port + "}");
+    }
+
+    private static final String URL = "http://127.0.0.1:43210/mcp";
+    private static final Map<String, String> AGENT = Map.of("SWARM_TOKEN", "swt_agenttoken");
+
+    @Test
+    void anHttpEntryIsEachClientsOwnRemoteFormWithTheHubsUrlAndABearerToken() throws Exception {
+        hubServesOnPort(43210);
+        Map<String, String> expected = Map.of(
+                "claude", "{\"mcpServers\":{\"swarmhub\":{\"type\":\"http\",\"url\":\"" + URL + "\",\"headers\":{\"Authorization\":\"Bearer swt_agenttoken\"}}}}",
+                "cursor", "{\"mcpServers\":{\"swarmhub\":{\"url\":\"" + URL + "\",\"headers\":{\"Authorization\":\"Bearer swt_agenttoken\"}}}}",
+                "vscode", "{\"servers\":{\"swarmhub\":{\"type\":\"http\",\"url\":\"" + URL + "\",\"headers\":{\"Authorization\":\"Bearer swt_agenttoken\"}}}}",
+                "windsurf", "{\"mcpServers\":{\"swarmhub\":{\"serverUrl\":\"" + URL + "\",\"headers\":{\"Authorization\":\"Bearer swt_agenttoken\"}}}}",
+                "gemini", "{\"mcpServers\":{\"swarmhub\":{\"httpUrl\":\"" + URL + "\",\"headers\":{\"Authorization\":\"Bearer swt_agenttoken\"}}}}");
+        expected.forEach((client, document) -> {
+            CliRunner.Result printed = configWith(AGENT, "--client", client, "--transport", "http");
+            assertThat(printed.exitCode()).as(client + ": " + printed.err()).isZero();
+            assertThat(JSON.readTree(printed.out())).as(client).isEqualTo(JSON.readTree(document));
+            assertThat(printed.err()).as(client).contains("SWARM_TOKEN's agent's token", "secret", "--port");
+        });
+        CliRunner.Result codex = configWith(AGENT, "--client", "codex", "--transport", "http");
+        assertThat(codex.out()).isEqualTo("[mcp_servers.swarmhub]\nurl = \"" + URL + "\"\nhttp_headers = { \"Authorization\" = \"Bearer swt_agenttoken\" }\n");
+
+        CliRunner.Result desktop = configWith(AGENT, "--client", "claude-desktop", "--transport", "http");
+        assertThat(desktop.exitCode()).isEqualTo(2);
+        assertThat(desktop.err()).contains("claude-desktop takes no HTTP server", "--transport stdio");
+        assertThat(desktop.out()).isEmpty();
+        CliRunner.Result unknown = config("--client", "cursor", "--transport", "sse");
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("unknown --transport 'sse'");
+    }
+
+    @Test
+    void withoutSwarmTokenTheHttpEntryHoldsTheOperatorsTokenAndWithoutAHubThereIsNoUrlToGive() throws Exception {
+        CliRunner.Result noHub = config("--client", "cursor", "--transport", "http");
+        assertThat(noHub.exitCode()).isEqualTo(2);
+        assertThat(noHub.err()).contains("no hub serves", "swarm hub start --port");
+
+        hubServesOnPort(43210);
+        CliRunner.Result operator = config("--client", "cursor", "--transport", "http");
+        assertThat(JSON.readTree(operator.out()).at("/mcpServers/swarmhub/headers/Authorization").asString())
+                .isEqualTo("Bearer " + dev.swarmhub.host.OperatorToken.readOrCreate(project));
+        assertThat(operator.err()).contains("the operator's token");
+    }
+
+    @Test
+    void writingAnHttpEntryLeavesTheFileReadableByItsOwnerOnly() throws Exception {
+        hubServesOnPort(43210);
+        Path file = Files.createDirectories(project.resolve(".cursor")).resolve("mcp.json");
+        Files.writeString(file, "{\"mcpServers\":{\"other\":{\"command\":\"x\"}}}");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+
+        CliRunner.Result written = configWith(AGENT, "--client", "cursor", "--transport", "http", "--write");
+        assertThat(written.exitCode()).as(written.err()).isZero();
+        assertThat(written.out()).contains("readable by its owner only");
+        assertThat(Files.getPosixFilePermissions(file)).as("a file holding a token").isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        JsonNode merged = JSON.readTree(Files.readString(file));
+        assertThat(merged.at("/mcpServers/swarmhub/url").asString()).isEqualTo(URL);
+        assertThat(merged.at("/mcpServers/other/command").asString()).as("the other server kept").isEqualTo("x");
+
+        Path fresh = project.resolve(".gemini/settings.json");
+        assertThat(configWith(AGENT, "--client", "gemini", "--transport", "http", "--write").exitCode()).isZero();
+        assertThat(Files.getPosixFilePermissions(fresh)).as("a file made for a token").isEqualTo(PosixFilePermissions.fromString("rw-------"));
     }
 
     private String realProject() {

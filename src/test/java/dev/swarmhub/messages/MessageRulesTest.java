@@ -77,7 +77,7 @@ class MessageRulesTest {
     void operationArgumentsApplyTheirDefaults() {
         assertThat(badInput(() -> new MessageOperations.Send(List.of(), MessageType.INFO, "x", null, null, null)))
                 .isEqualTo("'to' is empty: name the recipient agents");
-        Messages.Draft draft = new MessageOperations.Send(List.of("b"), MessageType.QUESTION, "why?", "urgent", true, "01THREAD").draft();
+        Messages.Draft draft = new MessageOperations.Send(List.of("b"), MessageType.QUESTION, "why?", MessagePriority.URGENT, true, "01THREAD").draft();
         assertThat(draft).isEqualTo(new Messages.Draft(MessageType.QUESTION, "why?", "urgent", true, "01THREAD"));
         assertThat(new MessageOperations.Reply("01ID", "ok", null, null, null).type()).isEqualTo(MessageType.INFO);
         assertThat(new MessageOperations.Reply("01ID", "ok", MessageType.ACK, null, null).type()).isEqualTo(MessageType.ACK);

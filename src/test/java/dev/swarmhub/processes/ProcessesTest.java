@@ -1058,7 +1058,7 @@ class ProcessesTest extends ProcessFixture {
         assertThat(hub.signalled).extracting(Run.StopRequest::signal, Run.StopRequest::graceMs).containsExactly(
                 tuple("TERM", 10_000L));
         assertThat(lastEvent(killed.getFirst(), "process.stopping").details()).containsEntry("tree", false);
-        List<Run> tree = operations.kill.run(operator, new ProcessOperations.Kill("w2", true, "KILL", Duration.ZERO, "why"));
+        List<Run> tree = operations.kill.run(operator, new ProcessOperations.Kill("w2", true, StopSignal.KILL, Duration.ZERO, "why"));
         assertThat(lastEvent(tree.getFirst(), "process.stopping").details()).containsEntry("tree", true).containsEntry("graceMs", 0)
                 .containsEntry("reason", "why");
     }
