@@ -49,7 +49,8 @@ final class BenchCommand implements Callable<Integer> {
     String duration;
 
     @Option(names = "--scenario", defaultValue = "disjoint",
-            description = "disjoint, overlapping, registry, wait, inbox or tasks (default disjoint).")
+            description = "disjoint, overlapping, registry (GET /agents), log (GET /log: the newest 50 events), wait, inbox or tasks "
+                    + "(default disjoint).")
     String scenario;
 
     @Option(names = "--stock", defaultValue = "5000", description = "Tasks put in the queue before a tasks run (default 5000).")
@@ -69,8 +70,8 @@ final class BenchCommand implements Callable<Integer> {
         if (clients < 1 || clients > 512) {
             throw SwarmException.badInput("--clients must be 1 to 512");
         }
-        if (!List.of("disjoint", "overlapping", "registry", "wait", "inbox", "tasks").contains(scenario)) {
-            throw SwarmException.badInput("unknown scenario '" + scenario + "': use disjoint, overlapping, registry, wait, inbox or tasks");
+        if (!List.of("disjoint", "overlapping", "registry", "log", "wait", "inbox", "tasks").contains(scenario)) {
+            throw SwarmException.badInput("unknown scenario '" + scenario + "': use disjoint, overlapping, registry, log, wait, inbox or tasks");
         }
         if (stock < 1 || stock > TaskTransfer.MAX_IMPORTED * 10) {
             throw SwarmException.badInput("--stock must be 1 to " + TaskTransfer.MAX_IMPORTED * 10);
@@ -110,6 +111,7 @@ final class BenchCommand implements Callable<Integer> {
                 case "disjoint" -> run(millis, i -> cycle(socket, root, ids.get(i), tokens.get(i), "bench/" + runId + "/" + i + ".py"));
                 case "overlapping" -> run(millis, i -> cycle(socket, root, ids.get(i), tokens.get(i), "bench/" + runId + "/shared.py"));
                 case "registry" -> run(millis, i -> call(tokens.get(i), "GET", "/agents", null));
+                case "log" -> run(millis, i -> call(tokens.get(i), "GET", "/log", null));
                 case "inbox" -> inboxWakes(ids.get(0), tokens.get(0), tokens.subList(1, tokens.size()), (int) Math.max(1, millis / 50));
                 case "tasks" -> run(millis, i -> claimAndFinish(tokens.get(i), label));
                 default -> waitGrants(tokens.get(0), tokens.get(1), "bench/" + runId + "/baton.py", (int) Math.max(1, millis / 50));

@@ -327,7 +327,8 @@ class HubProcessTest {
         }
         Await.until("400 answered commands under load", () -> answered.get() >= 400
                 || leasers.stream().anyMatch(Future::isDone) || registering.stream().anyMatch(Future::isDone));
-        assertThat(leasers).as("no client stopped before the kill").noneMatch(Future::isDone);
+        assertThat(leasers).as(() -> "no client stopped before the kill: " + leasers.stream().filter(Future::isDone)
+                .map(done -> done.resultNow().unexpected + " " + done.resultNow().lost).toList()).noneMatch(Future::isDone);
         hub.kill();
         double loadSeconds = (System.nanoTime() - loadStarted) / 1e9;
 

@@ -51,6 +51,11 @@ class MultiHubTest {
             checkouts.add(checkout);
             hubs.add(HubProcess.start(checkout));
         }
+        CliRunner first = new CliRunner(checkouts.getFirst());
+        // liveness is not under test here: 24 worker JVMs may take minutes to start on a busy machine
+        for (String[] setting : List.of(new String[] {"agents.gone-after", "4h"}, new String[] {"agents.stale-after", "2h"})) {
+            assertThat(first.run("config", setting[0], setting[1], "--token", first.operatorToken()).exitCode()).isZero();
+        }
         for (int hub = 0; hub < HUBS; hub++) {
             CliRunner cli = new CliRunner(checkouts.get(hub));
             for (int i = 0; i < WORKERS_PER_HUB; i++) {
