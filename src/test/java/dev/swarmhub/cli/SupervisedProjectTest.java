@@ -6,6 +6,7 @@ import dev.swarmhub.hub.CliFrames;
 import dev.swarmhub.hub.HubFiles;
 import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.testing.HubProcess;
+import dev.swarmhub.testing.NotedProcesses;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import dev.swarmhub.testing.Await;
@@ -16,8 +17,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,7 +37,7 @@ abstract class SupervisedProjectTest {
 
     HubProcess hub;
     Map<String, String> operator;
-    private final Set<Long> seenPids = ConcurrentHashMap.newKeySet();
+    private final NotedProcesses seen = new NotedProcesses();
 
     @BeforeEach
     void startHub() throws Exception {
@@ -54,12 +53,7 @@ abstract class SupervisedProjectTest {
     @AfterEach
     void stopEverything() throws Exception {
         hub.close();
-        for (long pid : seenPids) {
-            ProcessHandle.of(pid).ifPresent(process -> {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
-            });
-        }
+        seen.killAll();
         releaseProject();
     }
 
@@ -94,7 +88,7 @@ abstract class SupervisedProjectTest {
 
     /** A process to kill after the test if it is still there. */
     void notePid(long pid) {
-        seenPids.add(pid);
+        seen.note(pid);
     }
 
     /** The agent's latest run. */

@@ -2,6 +2,7 @@ package dev.swarmhub.hub;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.swarmhub.host.LocalProcesses;
 import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.processes.Processes;
 import dev.swarmhub.processes.Run;
@@ -97,7 +98,8 @@ class CheckoutsOfOneHostTest {
             hub.stop();
         }
         for (Run run : e.services.processes.list(operator, null, false, Processes.MAX_LISTED)) { // a failed test's: ended here
-            if (run.pid() != null) {
+            if (run.pid() != null && run.pidStartedAt() != null
+                    && new LocalProcesses().startedAt(run.pid()).equals(java.util.OptionalLong.of(run.pidStartedAt()))) { // not a reused pid
                 ProcessHandle.of(run.pid()).ifPresent(ProcessHandle::destroyForcibly);
             }
         }
