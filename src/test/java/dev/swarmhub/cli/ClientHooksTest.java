@@ -62,7 +62,7 @@ class ClientHooksTest {
     }
 
     private JsonNode agent(String id) {
-        for (JsonNode agent : cli.run("agents", "--json").json().path("agents")) {
+        for (JsonNode agent : cli.run("agents", "--all", "--json").json().path("agents")) {
             if (agent.path("id").asString().equals(id)) {
                 return agent;
             }
@@ -206,7 +206,7 @@ class ClientHooksTest {
 
         hook(Map.of(), "codex", "codex-notify-agent-turn-complete", Map.of("thread-id", "0199a213-81c0-7800-8aa1-bbab2a035a53"));
         assertThat(agent("agent-1").path("activity").asString()).isEqualTo("idle");
-        assertThat(cli.run("agents", "--json").json().path("agents")).as("one agent for the session").hasSize(1);
+        assertThat(cli.run("agents", "--all", "--json").json().path("agents")).as("one agent for the session").hasSize(1);
     }
 
     @Test
@@ -229,7 +229,7 @@ class ClientHooksTest {
         assertThat(noted).anySatisfy(line -> assertThat(line).contains("session_id"));
         assertThat(noted).anySatisfy(line -> assertThat(line).contains("gemini"));
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(hooksLog()))).isEqualTo("rw-------");
-        assertThat(cli.run("agents", "--json").json().path("agents")).as("nothing registered by bad input").isEmpty();
+        assertThat(cli.run("agents", "--all", "--json").json().path("agents")).as("nothing registered by bad input").isEmpty();
         assertThat(hook(Map.of(), "claude", "claude-PreCompact", Map.of()).out()).as("an event not installed does nothing").isEmpty();
     }
 

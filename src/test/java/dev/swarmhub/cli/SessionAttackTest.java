@@ -65,7 +65,7 @@ class SessionAttackTest {
     }
 
     private JsonNode agent(String id) {
-        for (JsonNode agent : cli.run("agents", "--json").json().path("agents")) {
+        for (JsonNode agent : cli.run("agents", "--all", "--json").json().path("agents")) {
             if (agent.path("id").asString().equals(id)) {
                 return agent;
             }
@@ -75,11 +75,7 @@ class SessionAttackTest {
 
     private List<JsonNode> liveAgents() {
         List<JsonNode> live = new ArrayList<>();
-        cli.run("agents", "--json").json().path("agents").forEach(agent -> {
-            if (!agent.path("status").asString().equals("gone")) {
-                live.add(agent);
-            }
-        });
+        cli.run("agents", "--json").json().path("agents").forEach(live::add); // the listing's default: gone agents left out
         return live;
     }
 
@@ -222,7 +218,7 @@ class SessionAttackTest {
         assertThat(started.exitCode()).isZero();
         assertThat(started.out()).isEmpty();
         assertThat(started.err()).isEmpty();
-        assertThat(cli.run("agents", "--json").json().path("agents")).as("an agent of another checkout registered here").isEmpty();
+        assertThat(cli.run("agents", "--all", "--json").json().path("agents")).as("an agent of another checkout registered here").isEmpty();
         assertThat(java.nio.file.Files.readString(project.resolve(".swarm/hooks.log"))).contains(otherCheckout.toString());
 
         claude.put("CLAUDE_PROJECT_DIR", project.resolve(".").toString());
@@ -245,7 +241,7 @@ class SessionAttackTest {
             assertThat(result.out()).isEmpty();
             assertThat(result.err()).isEmpty();
         }
-        assertThat(cli.run("agents", "--json").json().path("agents")).isEmpty();
+        assertThat(cli.run("agents", "--all", "--json").json().path("agents")).isEmpty();
         assertThat(java.nio.file.Files.readString(project.resolve(".swarm/hooks.log"))).as("no control character reaches the log")
                 .doesNotContain("\u001b").doesNotContain("\u0000").doesNotContain("\u0007");
     }
