@@ -387,8 +387,9 @@ public final class Leases {
 
     /**
      * Releases the agent's leases on these resources. A resource the agent does not hold is
-     * skipped quietly, unless another agent holds exactly it: then nothing is released and the
-     * holder is named.
+     * skipped quietly, unless its own lease there expired and was swept (answered as released,
+     * having expired) or another agent holds exactly it: then nothing is released and the holder
+     * is named.
      */
 
     public List<Released> release(Caller caller, List<Resource> resources) {
@@ -399,11 +400,14 @@ public final class Leases {
             for (Resource resource : resources) {
                 Optional<Lease> own = LeaseStore.in(tx).deleteLeaseOf(agent, resource);
                 if (own.isEmpty()) {
+                    Optional<Lease> expired = sweptAfterExpiry(tx, agent, resource);
+                    if (expired.isPresent()) {
+                        released.add(released(tx, expired.get()));
+                        continue;
+                    }
                     String holders = heldBy(tx, agent, resource);
                     if (!holders.isEmpty()) {
-                        Lease expired = sweptAfterExpiry(tx, agent, resource).orElseThrow(() -> SwarmException.denied("cannot release "
-                                + resource + ": you (" + agent + ") do not hold it" + holders));
-                        released.add(released(tx, expired));
+                        throw SwarmException.denied("cannot release " + resource + ": you (" + agent + ") do not hold it" + holders);
                     }
                     continue;
                 }

@@ -232,6 +232,15 @@ class LeaseScenariosTest {
                 .containsExactly(new Leases.Released(a, true, List.of("B")));
         assertThat(catchThrowableOfType(SwarmException.class, () -> leases.release(as("C"), List.of(resource("test.py")))))
                 .as("an agent that never held it is refused as before").hasMessageContaining("do not hold it");
+
+        Lease alone = acquire("A", Mode.EXCLUSIVE, TTL_1S, "", "alone.py").get(0);
+        Lease covered = acquire("A", Mode.EXCLUSIVE, TTL_1S, "", "lib/covered.py").get(0);
+        clock.advance(Duration.ofSeconds(2));
+        acquire("B", Mode.EXCLUSIVE, TTL_LONG, "", "lib/**");
+        leases.sweep();
+        assertThat(leases.release(as("A"), List.of(resource("alone.py")))).as("nobody holds it since").containsExactly(new Leases.Released(alone, true, List.of()));
+        assertThat(leases.release(as("A"), List.of(resource("lib/covered.py")))).as("a glob covers it since")
+                .containsExactly(new Leases.Released(covered, true, List.of("B")));
     }
 
     // ---------------------------------------------------------------- 6. globs
