@@ -15,7 +15,6 @@ import dev.swarmhub.store.PrivateFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,7 +63,6 @@ public final class Hub implements AutoCloseable {
 
     private final Path root;
     private final FileChannel lockChannel;
-    private final FileLock lock;
     private final Services services;
     private final CliChannel cli;
     private final HttpServer http;
@@ -90,12 +88,11 @@ public final class Hub implements AutoCloseable {
         static final Logger LOG = LoggerFactory.getLogger(Hub.class);
     }
 
-    private Hub(Path root, FileChannel lockChannel, FileLock lock, CommandRunnerFactory commands, Address address, Instant started)
+    private Hub(Path root, FileChannel lockChannel, CommandRunnerFactory commands, Address address, Instant started)
             throws IOException {
         this.root = root;
         this.started = started;
         this.lockChannel = lockChannel;
-        this.lock = lock;
         this.services = Services.open(root);
         Path swarm = root.resolve(".swarm");
         Map<Path, Object> opened = new HashMap<>(Map.of(swarm, FileIdentity.of(swarm), swarm.resolve("hub.lock"), FileIdentity.of(swarm.resolve("hub.lock"))));
@@ -147,14 +144,10 @@ public final class Hub implements AutoCloseable {
      * .swarm/hub.log there: only the hub that won the lock writes and rotates it).
      */
     public static Hub start(Path root, CommandRunnerFactory commands, Address address, Runnable onceLocked) {
-        Path swarm = root.resolve(".swarm");
         FileChannel channel = null;
         try {
-            PrivateFiles.directory(swarm);
-            channel = PrivateFiles.openForWriting(swarm.resolve("hub.lock"));
-            FileLock lock = channel.tryLock();
-            if (lock == null) {
-                channel.close();
+            channel = lockedHubFile(root);
+            if (channel == null) {
                 throw SwarmException.denied("a hub already runs for " + root
                         + running(root).map(hub -> " (pid " + hub.pid() + ")").orElse(""));
             }
@@ -163,7 +156,7 @@ public final class Hub implements AutoCloseable {
             writeLockOwner(channel, started);
             onceLocked.run();
             try {
-                Hub hub = new Hub(root, channel, lock, commands, address, started);
+                Hub hub = new Hub(root, channel, commands, address, started);
                 IN_THIS_PROCESS.put(root, hub);
                 return hub;
             } catch (SwarmException refused) {
@@ -233,24 +226,32 @@ public final class Hub implements AutoCloseable {
         running(root).ifPresent(hub -> {
             throw SwarmException.denied("a hub serves " + root + " (pid " + hub.pid() + "): stop it first (swarm down), then " + why);
         });
-        Path swarm = root.resolve(".swarm");
-        FileChannel channel = null;
+        FileChannel locked;
         try {
-            PrivateFiles.directory(swarm);
-            channel = PrivateFiles.openForWriting(swarm.resolve("hub.lock"));
-            FileLock lock = channel.tryLock();
-            if (lock == null) {
-                throw SwarmException.denied("a hub is starting for " + root + ": stop it (swarm down), then " + why);
-            }
-            FileChannel locked = channel;
-            return () -> closeQuietly(locked); // closing the channel releases its lock
+            locked = lockedHubFile(root);
         } catch (IOException e) {
-            closeQuietly(channel);
-            throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot lock " + swarm.resolve("hub.lock") + ": " + e.getMessage(), e);
-        } catch (RuntimeException refused) {
-            closeQuietly(channel);
-            throw refused;
+            throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot lock " + root.resolve(".swarm").resolve("hub.lock") + ": " + e.getMessage(), e);
         }
+        if (locked == null) {
+            throw SwarmException.denied("a hub is starting for " + root + ": stop it (swarm down), then " + why);
+        }
+        return () -> closeQuietly(locked); // closing the channel releases its lock
+    }
+
+    /** The project's hub.lock opened and locked by this process, or null (and nothing left open) when another process holds it. */
+    private static FileChannel lockedHubFile(Path root) throws IOException {
+        Path swarm = PrivateFiles.directory(root.resolve(".swarm"));
+        FileChannel channel = PrivateFiles.openForWriting(swarm.resolve("hub.lock"));
+        try {
+            if (channel.tryLock() != null) {
+                return channel;
+            }
+        } catch (IOException | RuntimeException failed) {
+            closeQuietly(channel);
+            throw failed;
+        }
+        channel.close();
+        return null;
     }
 
     /** Names this process in the lock file, through the locked channel (any other descriptor's close would drop the lock). */
@@ -440,11 +441,10 @@ public final class Hub implements AutoCloseable {
             // the lock file names a hub only while one holds it: this process may live on (a test, a command that ran a hub)
             // and would otherwise go on being taken for this project's hub, refusing swarm restore
             lockChannel.truncate(0);
-            lock.release();
         } catch (IOException ignored) {
             // the OS releases the lock when the process ends anyway
         }
-        closeQuietly(lockChannel);
+        closeQuietly(lockChannel); // releases the lock
         Log.LOG.info("hub stopped (pid {}, served {} s)", ProcessHandle.current().pid(), Duration.between(started, Instant.now()).toSeconds());
         stopped.countDown();
     }

@@ -77,7 +77,7 @@ public final class PrivateFiles {
      */
     public static List<Path> notPrivate(Path directory, Path notInside) throws IOException {
         List<Path> loose = new ArrayList<>();
-        Files.walkFileTree(directory, new SimpleFileVisitor<>() {
+        Files.walkFileTree(directory, new WalkPastRemoved() {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) throws IOException {
                 if (isShared(dir)) {
@@ -92,14 +92,6 @@ public final class PrivateFiles {
                     loose.add(file);
                 }
                 return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException failure) throws IOException {
-                if (failure instanceof NoSuchFileException) {
-                    return FileVisitResult.CONTINUE; // removed between the listing and the look
-                }
-                throw failure;
             }
         });
         return loose;
@@ -134,7 +126,7 @@ public final class PrivateFiles {
      * becomes 0700, every other entry 0600. Symbolic links are not followed.
      */
     static void tighten(Path directory) throws IOException {
-        Files.walkFileTree(directory, new SimpleFileVisitor<>() {
+        Files.walkFileTree(directory, new WalkPastRemoved() {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attributes) throws IOException {
                 Files.setPosixFilePermissions(dir, DIRECTORY);
@@ -152,14 +144,17 @@ public final class PrivateFiles {
                 }
                 return FileVisitResult.CONTINUE;
             }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException failure) throws IOException {
-                if (failure instanceof NoSuchFileException) {
-                    return FileVisitResult.CONTINUE; // removed between the listing and the look
-                }
-                throw failure;
-            }
         });
+    }
+
+    /** A walk over a directory other processes change (the hub, SQLite): an entry removed between the listing and the look is passed over. */
+    private abstract static class WalkPastRemoved extends SimpleFileVisitor<Path> {
+        @Override
+        public FileVisitResult visitFileFailed(Path file, IOException failure) throws IOException {
+            if (failure instanceof NoSuchFileException) {
+                return FileVisitResult.CONTINUE;
+            }
+            throw failure;
+        }
     }
 }

@@ -76,6 +76,7 @@ class SessionAttackTest {
     private List<JsonNode> liveAgents() {
         List<JsonNode> live = new ArrayList<>();
         cli.run("agents", "--json").json().path("agents").forEach(live::add); // the listing's default: gone agents left out
+        assertThat(live).as("the default listing").allSatisfy(agent -> assertThat(agent.path("status").asString()).isIn("active", "stale"));
         return live;
     }
 
