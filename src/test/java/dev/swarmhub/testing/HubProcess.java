@@ -9,7 +9,9 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -175,9 +177,34 @@ public final class HubProcess implements AutoCloseable {
         awaitExit();
     }
 
-    /** SIGSTOP: the process is frozen (it neither runs nor exits) until {@link #resume()}. */
+    /**
+     * SIGSTOP: the process is frozen (it neither runs nor exits) until {@link #resume()}. Returns
+     * once every thread of it is stopped: the signal is delivered asynchronously, and a thread
+     * still running could take the store's write lock after the caller looked.
+     */
     public void pause() {
         signal("STOP");
+        Await.until("every thread of the hub (pid " + pid() + ") stopped", this::everyThreadStopped);
+    }
+
+    private boolean everyThreadStopped() {
+        try (DirectoryStream<Path> threads = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid()), "task"))) {
+            for (Path thread : threads) {
+                String stat;
+                try {
+                    stat = Files.readString(thread.resolve("stat"));
+                } catch (NoSuchFileException ended) {
+                    continue;
+                }
+                char state = stat.charAt(stat.lastIndexOf(')') + 2); // the field after the command's name, which may hold spaces and ')'
+                if ("Tt".indexOf(state) < 0 && "ZX".indexOf(state) < 0) { // stopped, or a thread that had ended
+                    return false;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return true;
     }
 
     /** SIGCONT after {@link #pause()}. */
