@@ -2,6 +2,7 @@ package dev.swarmhub.cli;
 
 import dev.swarmhub.agents.Agent;
 import dev.swarmhub.agents.Agents;
+import dev.swarmhub.hub.CliFrames;
 import dev.swarmhub.hub.Hub;
 import dev.swarmhub.hub.HubFiles;
 import dev.swarmhub.hub.HubLog;
@@ -155,8 +156,8 @@ final class HubCommands {
             // the hub's log: .swarm/hub.log once this process holds the hub lock; a hub in the background
             // (stderr redirected to .swarm/hub.out) writes its warnings there only
             boolean detached = Boolean.getBoolean(HubLog.DETACHED_PROPERTY);
-            Hub hub = Hub.start(root, services -> (args, environment, cwd, out, err) ->
-                    Swarm.run(args, environment, cwd, out, err, services), new Hub.Address(bind, port), () -> HubLog.toFile(root, !detached));
+            Hub hub = Hub.start(root, services -> (args, environment, cwd, out, err) -> SwarmClient.belongsToTheClient(args, environment)
+                    ? CliFrames.RUN_IN_CLIENT : Swarm.run(args, environment, cwd, out, err, services), new Hub.Address(bind, port), () -> HubLog.toFile(root, !detached));
             running.set(hub);
             if (exitWhenIdle) {
                 hub.exitWhenIdle();

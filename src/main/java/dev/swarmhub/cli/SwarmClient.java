@@ -75,15 +75,50 @@ public final class SwarmClient {
             print(System.err, response.err());
             System.exit(response.exitCode());
         } catch (HubSilentException silent) {
-            String pid = HubCommands.runningHubPid(root).map(Object::toString).orElse("?");
-            System.err.println("swarm: the hub of " + root + " (pid " + pid + ") has not answered for " + HUB_SILENCE_LIMIT.toSeconds()
-                    + " s: it is paused (kill -CONT " + pid + " resumes it) or hung (swarm down stops it); --no-hub works on the store directly");
+            System.err.println(silentHub(root, HubCommands.runningHubPid(root).map(Object::toString).orElse("?")));
             System.exit(1);
         } catch (IOException | InterruptedException | SwarmException e) {
-            System.err.println("swarm: cannot reach the hub of " + root + ": " + e.getMessage() + " (--no-hub works on the store directly)");
+            System.err.println(unreachableHub(root, e.getMessage()));
             System.exit(1);
         }
     }
+
+    /**
+     * For a command line the native relay sent: whether this client must run it instead (the
+     * hub answers {@link CliFrames#RUN_IN_CLIENT} and the relay hands the command over): what
+     * this client runs itself, a hook (its event on stdin), a text to read from stdin, or a wait
+     * that deserves a notice at a terminal.
+     */
+    static boolean belongsToTheClient(String[] args, Map<String, String> environment) {
+        String relay = environment.get(CliFrames.RELAY_VARIABLE);
+        if (relay == null) {
+            return false; // the JVM client sorted the command line out before sending it
+        }
+        List<String> arguments = List.of(args);
+        ClientSide clientSide = RelayedCommands.CLIENT_SIDE;
+        String command = clientSide.command(arguments);
+        return arguments.contains("--no-hub") || clientSide.runsInClient(arguments) || HookCommand.NAME.equals(command)
+                || arguments.contains("-") && clientSide.readsTextFromStdin(arguments)
+                || relay.equals(CliFrames.RELAY_AT_TERMINAL) && WaitNotice.waits(arguments, command);
+    }
+
+    /** The table, read once in the hub. */
+    private static final class RelayedCommands {
+        static final ClientSide CLIENT_SIDE = ClientSide.load();
+    }
+
+    static String silentHub(Object root, Object pid) {
+        return "swarm: the hub of " + root + " (pid " + pid + ") has not answered for " + HUB_SILENCE_LIMIT.toSeconds()
+                + " s: it is paused (kill -CONT " + pid + " resumes it) or hung (swarm down stops it); --no-hub works on the store directly";
+    }
+
+    static String unreachableHub(Object root, Object why) {
+        return "swarm: cannot reach the hub of " + root + ": " + why + " (--no-hub works on the store directly)";
+    }
+
+    /** Why a command's outcome is unknown: the hub went away while it ran. */
+    static final String HUB_CLOSED = "the hub closed the connection before answering: it stopped or was killed"
+            + " (whether the command was done is unknown: look before repeating it)";
 
     static CliFrames.Response exchange(Path root, String[] args, Map<String, String> environment, Path workingDirectory) throws IOException {
         return exchange(root, args, environment, workingDirectory, HUB_SILENCE_LIMIT);
@@ -106,8 +141,7 @@ public final class SwarmClient {
             } catch (AsynchronousCloseException closedByTheWatch) {
                 throw new HubSilentException();
             } catch (EOFException ended) {
-                throw new IOException("the hub closed the connection before answering: it stopped or was killed"
-                        + " (whether the command was done is unknown: look before repeating it)", ended);
+                throw new IOException(HUB_CLOSED, ended);
             }
         }
     }

@@ -25,7 +25,19 @@ public final class CliFrames {
     /** Sent in place of an exit code (which is never negative) while the command still runs. */
     public static final int STILL_RUNNING = -1;
     public static final long KEEPALIVE_MS = 1_000;
-    private static final int MAX_STRING = 1 << 24;
+    /**
+     * Sent in place of an exit code to the native relay (src/main/c/swarm-relay.c) for a command
+     * the JVM client must run (it manages the hub, reads standard input, prints help...): the relay
+     * hands the command line over to it, and nothing has been done.
+     */
+    public static final int RUN_IN_CLIENT = -2;
+    /**
+     * The variable by which the native relay's request names itself; its value says whether the
+     * relay's stderr is a terminal ({@link #RELAY_AT_TERMINAL}). The JVM client never sends it.
+     */
+    public static final String RELAY_VARIABLE = "SWARM_RELAY";
+    public static final String RELAY_AT_TERMINAL = "terminal";
+    public static final int MAX_STRING = 1 << 24;
     private static final int MAX_ITEMS = 10_000;
 
     private CliFrames() {

@@ -361,7 +361,8 @@ public final class Hub implements AutoCloseable {
         Map<String, Object> info = OrderedMap.of("pid", ProcessHandle.current().pid(), "socket", HubFiles.socket(root).toString(),
                 "port", http.port(), "url", "http://" + urlHost + ":" + http.port() + "/api/v1",
                 "dashboard", "http://" + urlHost + ":" + http.port() + "/",
-                "started", started.toString(), "root", root.toString(), HubFiles.KEEPALIVE_FIELD, CliFrames.KEEPALIVE_MS);
+                "started", started.toString(), "root", root.toString(), HubFiles.KEEPALIVE_FIELD, CliFrames.KEEPALIVE_MS,
+                HubFiles.RELAY_FIELD, HubFiles.RELAY_VERSION);
         Path draft = Files.createTempFile(root.resolve(".swarm"), "hub", ".json");
         Files.writeString(draft, JSON.writeValueAsString(info), StandardCharsets.UTF_8);
         Files.move(draft, HubFiles.info(root), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -21,6 +21,9 @@ public final class HubFiles {
     private static final String INFO = "hub.json";
     /** The hub.json field by which a hub announces that it marks running commands (older hubs did not). */
     static final String KEEPALIVE_FIELD = "keepAliveMs";
+    /** The hub.json field by which a hub announces that it answers the native relay's requests ({@link CliFrames#RUN_IN_CLIENT}). */
+    public static final String RELAY_FIELD = "nativeRelay";
+    public static final int RELAY_VERSION = 1;
     private static final Pattern KEEPALIVE_ANNOUNCED = Pattern.compile("\"" + KEEPALIVE_FIELD + "\"\\s*:\\s*\\d+");
 
     private HubFiles() {
@@ -30,7 +33,7 @@ public final class HubFiles {
      * The longest Unix socket path the JDK binds: sun_path holds 108 bytes, but the JDK keeps two
      * for itself (a path of 107 bytes fails with "Unix domain path too long").
      */
-    static final int SOCKET_PATH_LIMIT = 106;
+    public static final int SOCKET_PATH_LIMIT = 106;
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
 
     /**

@@ -2,7 +2,9 @@ package dev.swarmhub.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.swarmhub.hub.CliFrames;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -44,6 +46,29 @@ class ClientSideTest {
     @ValueSource(strings = {"lock acquire -", "inbox", "config messages.max-text-bytes -", "nonsense -"})
     void leavesADashAlone(String line) {
         assertThat(CLIENT_SIDE.readsTextFromStdin(words(line))).as(line).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"status", "--help", "lock list --no-hub", "up", "hook claude", "hook codex {}", "send bob INFO -",
+        "terminal: lock acquire a.py --wait 5s", "terminal: inbox --wait 30s", ""})
+    void theHubHandsTheNativeRelaysCommandLineBackToTheJvmClient(String line) {
+        assertThat(SwarmClient.belongsToTheClient(relayed(line), relayEnvironment(line))).as(line).isTrue();
+        assertThat(SwarmClient.belongsToTheClient(relayed(line), Map.of())).as("from the JVM client: %s", line).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"lock acquire a.py", "lock acquire a.py --wait 5s", "inbox --wait 30s", "send bob INFO hello",
+        "terminal: lock list", "terminal: lock acquire -", "nonsense"})
+    void theHubRunsTheNativeRelaysCommandLine(String line) {
+        assertThat(SwarmClient.belongsToTheClient(relayed(line), relayEnvironment(line))).as(line).isFalse();
+    }
+
+    private static String[] relayed(String line) {
+        return words(line.replace("terminal: ", "")).toArray(String[]::new);
+    }
+
+    private static Map<String, String> relayEnvironment(String line) {
+        return Map.of(CliFrames.RELAY_VARIABLE, line.startsWith("terminal: ") ? CliFrames.RELAY_AT_TERMINAL : "other");
     }
 
     private static List<String> words(String line) {
