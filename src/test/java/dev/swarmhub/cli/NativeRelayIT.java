@@ -184,5 +184,7 @@ class NativeRelayIT {
         assertThat(waiter.waitFor()).isEqualTo(1);
         assertThat(new String(waiter.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
                 .isEqualTo(SwarmClient.unreachableHub(project.toRealPath(), SwarmClient.HUB_CLOSED) + "\n");
+        assertThat(relayWithFakeLauncher(alice, "lock", "list")).as("the killed hub's hub.json and socket left behind: nobody listens")
+                .isEqualTo(new Run(42, "handed over (1):lock list\n", ""));
     }
 }

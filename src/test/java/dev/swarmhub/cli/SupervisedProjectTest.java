@@ -7,6 +7,7 @@ import dev.swarmhub.hub.HubFiles;
 import dev.swarmhub.host.OperatorToken;
 import dev.swarmhub.testing.HubProcess;
 import dev.swarmhub.testing.NotedProcesses;
+import dev.swarmhub.testing.ProcStat;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import dev.swarmhub.testing.Await;
@@ -163,11 +164,6 @@ abstract class SupervisedProjectTest {
 
     /** Whether the process is in /proc and not a zombie (one that exited and waits for its parent to read its status). */
     static boolean running(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
-        } catch (IOException gone) {
-            return false;
-        }
+        return ProcStat.state(Path.of("/proc", Long.toString(pid), "stat")).filter(state -> state != 'Z').isPresent();
     }
 }

@@ -11,7 +11,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -190,14 +189,8 @@ public final class HubProcess implements AutoCloseable {
     private boolean everyThreadStopped() {
         try (DirectoryStream<Path> threads = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid()), "task"))) {
             for (Path thread : threads) {
-                String stat;
-                try {
-                    stat = Files.readString(thread.resolve("stat"));
-                } catch (NoSuchFileException ended) {
-                    continue;
-                }
-                char state = stat.charAt(stat.lastIndexOf(')') + 2); // the field after the command's name, which may hold spaces and ')'
-                if ("Tt".indexOf(state) < 0 && "ZX".indexOf(state) < 0) { // stopped, or a thread that had ended
+                char state = ProcStat.state(thread.resolve("stat")).orElse('X'); // a thread ended since the listing
+                if ("TtZX".indexOf(state) < 0) { // stopped, or a thread that had ended
                     return false;
                 }
             }
