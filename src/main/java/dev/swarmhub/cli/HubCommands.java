@@ -93,7 +93,8 @@ final class HubCommands {
         boolean allowRemote;
 
         @Option(names = "--exit-when-idle", description = "Exit once nothing has needed the hub for the setting hub.idle-exit (default 30m):"
-                + " how a hub started by another command runs; one started by hand stays until swarm down.")
+                + " how a hub started by another command runs; one started by hand stays until swarm down. Idle time counts from the"
+                + " first command, or from the exit of the process that started the hub if it never sends one.")
         boolean exitWhenIdle;
 
         @Option(names = "--store", paramLabel = "STORE", description = {"Where the project's state lives, kept in .swarm/config for every later command:",

@@ -45,6 +45,7 @@ final class CliChannel implements AutoCloseable {
     private final Set<Future<?>> running = ConcurrentHashMap.newKeySet();
     /** When a command last started or ended (nanoTime): a hub that exits when idle counts from it. */
     private volatile long lastCommandNanos = System.nanoTime();
+    private volatile boolean anyCommandCame;
 
     CliChannel(Path root, CommandRunner runner) throws IOException {
         this.socketFile = HubFiles.checkedSocket(root, true);
@@ -90,6 +91,7 @@ final class CliChannel implements AutoCloseable {
             });
             running.add(command);
             lastCommandNanos = System.nanoTime();
+            anyCommandCame = true;
             // A cancelled command still answers; it never writes itself (an interrupted writer would close the channel).
             Future<?> answering = threads.submit(() -> answer(client, answer));
             try {
@@ -109,6 +111,11 @@ final class CliChannel implements AutoCloseable {
 
     int commandsRunning() {
         return running.size();
+    }
+
+    /** Whether any whole command line has come since the hub started. */
+    boolean anyCommandCame() {
+        return anyCommandCame;
     }
 
     long lastCommandNanos() {

@@ -82,6 +82,8 @@ public final class Hub implements AutoCloseable {
     private volatile String stopReason;
     /** Since when (nanoTime) nothing has needed this hub, for {@link #exitWhenIdle}. */
     private volatile long idleSince = System.nanoTime();
+    /** The process that started this hub for a command, until that command comes: see {@link #awaitFirstCommandFrom}. */
+    private volatile ProcessHandle starter;
 
     /** The hub's logger, created only when a hub runs: the lean client reads {@link #running} without loading Logback. */
     private static final class Log {
@@ -295,16 +297,30 @@ public final class Hub implements AutoCloseable {
 
     /** Makes this hub exit by itself once nothing has needed it for {@link #IDLE_EXIT}: how a hub a command started runs. */
     public void exitWhenIdle() {
+        ProcessHandle.current().parent().ifPresent(this::awaitFirstCommandFrom);
         timers.scheduleWithFixedDelay(() -> exitIfIdle(System.nanoTime()), TIMER_PERIOD_MS, TIMER_PERIOD_MS, TimeUnit.MILLISECONDS);
     }
 
     /**
-     * What needs this hub now: an active agent, a lease waiter, a message retry ahead, a supervised
+     * Counts idle time only once the command of the process that started this hub has come, or that
+     * process has ended without sending it: a loaded machine may take longer than hub.idle-exit
+     * between the hub's socket accepting and the command arriving.
+     */
+    void awaitFirstCommandFrom(ProcessHandle starter) {
+        this.starter = starter;
+    }
+
+    /**
+     * What needs this hub now: the command that started it, not yet come; an active agent, a lease waiter, a message retry ahead, a supervised
      * process, a command running or an open HTTP connection (an event stream, an MCP session).
      * Empty when nothing does.
      */
     List<String> needs() {
         List<String> needs = new ArrayList<>();
+        ProcessHandle awaited = starter;
+        if (awaited != null && !cli.anyCommandCame() && awaited.isAlive()) {
+            needs.add("the command of process " + awaited.pid() + ", which started the hub");
+        }
         if (cli.commandsRunning() > 0) {
             needs.add(cli.commandsRunning() + " command(s) running");
         }

@@ -11,10 +11,16 @@ import dev.swarmhub.messages.MessageType;
 import dev.swarmhub.messages.Messages;
 import dev.swarmhub.testing.Await;
 import java.net.InetAddress;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.net.Socket;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -84,5 +90,36 @@ class IdleExitTest {
         hub.awaitStop();
         assertThat(HubFiles.socket(project)).as("its socket, after it exited").doesNotExist();
         assertThat(HubFiles.info(project)).as("its hub.json, after it exited").doesNotExist();
+    }
+
+    @Test
+    void aHubStartedForACommandCountsIdleTimeOnlyOnceThatCommandCameOrItsStarterEnded() throws Exception {
+        hub = ApiTest.startHub(project);
+        Process starter = new ProcessBuilder("cat").start(); // lives until its stdin closes
+        hub.awaitFirstCommandFrom(starter.toHandle());
+        String awaited = "the command of process " + starter.pid() + ", which started the hub";
+        assertThat(hub.needs()).containsExactly(awaited);
+        assertThat(hub.exitIfIdle(System.nanoTime() + LATER)).as("the command not yet come, however long").isFalse();
+
+        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(HubFiles.socket(project)))) {
+            CliFrames.writeRequest(new DataOutputStream(Channels.newOutputStream(channel)), new String[] {"whoami", "--json"}, Map.of(),
+                    project.toString());
+            CliFrames.readResponse(new DataInputStream(Channels.newInputStream(channel)), () -> { });
+        }
+        assertThat(hub.needs()).as("the command came, its starter still alive").doesNotContain(awaited);
+        Await.until("the answered command to be done", () -> hub.needs().isEmpty());
+        starter.getOutputStream().close();
+        starter.waitFor();
+
+        hub.close();
+        hub = ApiTest.startHub(project);
+        Process silent = new ProcessBuilder("cat").start();
+        hub.awaitFirstCommandFrom(silent.toHandle());
+        assertThat(hub.needs()).containsExactly("the command of process " + silent.pid() + ", which started the hub");
+        silent.getOutputStream().close();
+        silent.waitFor();
+        assertThat(hub.needs()).as("its starter ended without sending one").isEmpty();
+        assertThat(hub.exitIfIdle(System.nanoTime() + LATER)).isTrue();
+        hub.awaitStop();
     }
 }
