@@ -303,13 +303,7 @@ public final class FencedFiles implements Fencing.Stager {
         }
     }
 
-    /** What a failed step of a fenced write says: a full disk in plain words, as a condition to retry after, not a fault of the hub. */
     private static SwarmException failure(String step, IOException e) {
-        String reason = e instanceof FileSystemException named && named.getReason() != null ? named.getReason() : e.getMessage();
-        if (reason != null && reason.contains("No space left on device")) {
-            return new SwarmException(SwarmException.Kind.UNAVAILABLE, "cannot " + step + ": the disk is full; the file was left as it was. "
-                    + "Free space and retry", e);
-        }
-        return new SwarmException(SwarmException.Kind.INTERNAL, "cannot " + step + ": " + reason, e);
+        return SwarmException.ofFileFailure(step, "the file was left as it was", e);
     }
 }

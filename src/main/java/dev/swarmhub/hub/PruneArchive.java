@@ -15,7 +15,7 @@ import java.nio.file.Path;
  * Pruned rows as JSON Lines ({@code {"kind": "events", "row": {...}}}), appended to a 0600 file:
  * each line is written when a row is kept, and the file is forced to disk on {@link #sync()},
  * before the batch's rows are deleted. A failed write fails the prune's transaction, so nothing
- * is deleted that the archive does not hold.
+ * is deleted that the archive does not hold, and takes back what it wrote of its line.
  */
 public final class PruneArchive implements Retention.Archive {
 
@@ -46,13 +46,24 @@ public final class PruneArchive implements Retention.Archive {
     @Override
     public void keep(String kind, Object row) {
         byte[] line = (JsonViews.json(OrderedMap.of("kind", kind, "row", row)) + "\n").getBytes(StandardCharsets.UTF_8);
+        long lineStart = -1;
         try {
+            lineStart = channel.position();
             ByteBuffer buffer = ByteBuffer.wrap(line);
             while (buffer.hasRemaining()) {
                 channel.write(buffer);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the archive " + file, e);
+            SwarmException failed = SwarmException.ofFileFailure("write the archive " + file, "nothing of the batch being archived was removed", e);
+            if (lineStart >= 0) {
+                try { // a full disk leaves part of the line: cut it, so the next prune appends after whole lines
+                    channel.truncate(lineStart);
+                    channel.position(lineStart);
+                } catch (IOException cutFailed) {
+                    failed.addSuppressed(cutFailed);
+                }
+            }
+            throw failed;
         }
     }
 
@@ -61,7 +72,7 @@ public final class PruneArchive implements Retention.Archive {
         try {
             channel.force(false);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot sync the archive " + file, e);
+            throw SwarmException.ofFileFailure("sync the archive " + file, "nothing of the batch being archived was removed", e);
         }
     }
 

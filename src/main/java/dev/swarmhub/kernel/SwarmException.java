@@ -1,5 +1,8 @@
 package dev.swarmhub.kernel;
 
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+
 /** A failure the caller can act on; {@link Kind} decides the CLI exit code and later the HTTP status. */
 public class SwarmException extends RuntimeException {
 
@@ -73,6 +76,18 @@ public class SwarmException extends RuntimeException {
     /** The error's code in JSON answers: its kind's, unless a subclass is more precise. */
     public String code() {
         return kind.code;
+    }
+
+    /**
+     * A failed file operation ("cannot {@code step}: ..."): a full disk in plain words, as a condition
+     * to retry after (saying what {@code leftAsItWas}), not a fault of the hub.
+     */
+    public static SwarmException ofFileFailure(String step, String leftAsItWas, IOException e) {
+        String reason = e instanceof FileSystemException named && named.getReason() != null ? named.getReason() : e.getMessage();
+        if (reason != null && reason.contains("No space left on device")) {
+            return new SwarmException(Kind.UNAVAILABLE, "cannot " + step + ": the disk is full; " + leftAsItWas + ". Free space and retry", e);
+        }
+        return new SwarmException(Kind.INTERNAL, "cannot " + step + ": " + reason, e);
     }
 
     public static SwarmException badInput(String message) {

@@ -1,13 +1,19 @@
 package dev.swarmhub.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.swarmhub.kernel.Retention;
+import dev.swarmhub.kernel.Store;
 import dev.swarmhub.testing.Await;
+import dev.swarmhub.testing.TestStores;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,5 +76,85 @@ class PruneCommandTest {
         assertThat(agent.exitCode()).as(agent.err()).isEqualTo(4);
         assertThat(agent.err()).contains("operator token");
         assertThat(cli.run("log", "--json").json().get("events")).hasSize((int) events);
+    }
+
+    /**
+     * The archive's disk (a real 1 MB tmpfs) fills in the middle of a prune: the prune fails naming
+     * the archive, every line already in it is whole, every event still in the store is not yet
+     * archived or was archived at least once, and, the disk given room, a second prune finishes.
+     */
+    @Test
+    void anArchiveWhoseDiskFillsStopsThePruneWithEveryRemovedRowArchivedAndNoHalfLine() throws Exception {
+        Path disk = Files.createDirectories(scratch.resolve("disk"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", disk.toString()).redirectErrorStream(true).start();
+        String said = new String(mount.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assumeTrue(mount.waitFor() == 0, "mounting a tmpfs needs root (as in CI): " + said);
+        try {
+            CliRunner cli = new CliRunner(project);
+            cli.register("alice");
+            try (Store store = TestStores.open(project)) {
+                for (int i = 0; i < 10; i++) {
+                    store.write(tx -> {
+                        for (int e = 0; e < Retention.BATCH; e++) {
+                            tx.appendEvent("test.filler", "alice", null, Map.of("text", "x".repeat(300)));
+                        }
+                        return null;
+                    });
+                }
+            }
+            Set<Long> before = eventIds(cli);
+            long lastId = before.stream().mapToLong(Long::longValue).max().orElseThrow();
+            Await.until("the store's clock to pass the last event", () -> System.currentTimeMillis() > eventAt(cli, lastId) + 1);
+            Path archive = disk.resolve("old.jsonl");
+
+            CliRunner.Result full = cli.run("prune", "--older-than", "1ms", "--archive", archive.toString(), "--token", cli.operatorToken());
+            assertThat(full.exitCode()).as(full.err()).isEqualTo(1);
+            assertThat(full.err()).startsWith("swarm: cannot write the archive " + archive + ": the disk is full; nothing of the batch being"
+                    + " archived was removed. Free space and retry");
+            Set<Long> archived = archivedEventIds(archive);
+            Set<Long> left = eventIds(cli);
+            assertThat(left).as("some were pruned before the disk filled, some not").isNotEmpty().hasSizeLessThan(before.size());
+            Set<Long> removed = new HashSet<>(before);
+            removed.removeAll(left);
+            assertThat(archived).as("every removed event is in the archive").containsAll(removed);
+
+            assertThat(new ProcessBuilder("mount", "-o", "remount,size=16m", disk.toString()).inheritIO().start().waitFor()).isZero();
+            CliRunner.Result done = cli.run("prune", "--older-than", "1ms", "--archive", archive.toString(), "--token", cli.operatorToken());
+            assertThat(done.exitCode()).as(done.err()).isZero();
+            assertThat(archivedEventIds(archive)).as("every event, some twice (at least once)").containsAll(before);
+            assertThat(eventIds(cli)).as("only the prune's own record").hasSize(1);
+        } finally {
+            new ProcessBuilder("umount", "-l", disk.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    @TempDir
+    Path scratch;
+
+    private static Set<Long> eventIds(CliRunner cli) {
+        Set<Long> ids = new HashSet<>();
+        cli.run("log", "--limit", "10000", "--json").json().get("events").forEach(event -> ids.add(event.get("id").asLong()));
+        return ids;
+    }
+
+    private static long eventAt(CliRunner cli, long id) {
+        for (JsonNode event : cli.run("log", "--limit", "10000", "--json").json().get("events")) {
+            if (event.get("id").asLong() == id) {
+                return Instant.parse(event.get("at").asString()).toEpochMilli();
+            }
+        }
+        throw new AssertionError("no event " + id);
+    }
+
+    /** The ids of the events in the archive; parsing fails on a line that is not whole. */
+    private static Set<Long> archivedEventIds(Path archive) throws java.io.IOException {
+        Set<Long> ids = new HashSet<>();
+        for (String line : Files.readAllLines(archive)) {
+            JsonNode kept = JsonMapper.shared().readTree(line);
+            if (kept.get("kind").asString().equals("events")) {
+                ids.add(kept.get("row").get("id").asLong());
+            }
+        }
+        return ids;
     }
 }
