@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import dev.swarmhub.agents.Agent;
 import dev.swarmhub.agents.AgentStore;
+import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.ProcessIdentity;
+import dev.swarmhub.kernel.Retention;
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.Tx;
 import dev.swarmhub.leases.Lease;
@@ -32,11 +34,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -583,6 +588,49 @@ public abstract class StoreContractTest {
 
         assertThat(readList(tx -> AgentStore.in(tx).goneBefore(now, 10))).extracting(Agent::id).containsExactly("G");
         assertThat(readList(tx -> AgentStore.in(tx).goneBefore(then, 10))).as("gone since then, not before").isEmpty();
+    }
+
+    /** Prunes racing each other (the hub's sweep and an operator's, or two hubs'): each old event removed once, and archived first. */
+    @Test
+    void prunesRacingEachOtherRemoveEachOldEventOnceAndArchiveItBefore() throws Exception {
+        int events = 3 * Retention.BATCH + 7;
+        inWrite(tx -> {
+            for (int i = 0; i < events; i++) {
+                tx.appendEvent("test.old", null, null, Map.of());
+            }
+        });
+        Set<Long> old = store.read(tx -> tx.eventsRecordedBefore(clock.millis() + 1, events)).stream().map(Event::id).collect(Collectors.toSet());
+        clock.advance(Duration.ofDays(2));
+        Retention retention = new Retention(store, List.of(Retention.EVENTS));
+        int pruners = 4;
+        Set<Long> archived = ConcurrentHashMap.newKeySet();
+        CountDownLatch start = new CountDownLatch(1);
+        List<CompletableFuture<Long>> removed = new ArrayList<>();
+        try (java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(pruners)) {
+            for (int p = 0; p < pruners; p++) {
+                removed.add(CompletableFuture.supplyAsync(() -> {
+                    awaitQuietly(start);
+                    List<Long> kept = new ArrayList<>();
+                    return retention.prune(Caller.ofOperator(), Duration.ofDays(1), new Retention.Archive() {
+                        @Override
+                        public void keep(String kind, Object row) {
+                            kept.add(((Event) row).id());
+                        }
+
+                        @Override
+                        public void sync() {
+                            archived.addAll(kept); // what the batch's deletes may now remove
+                            kept.clear();
+                        }
+                    }).total();
+                }, pool));
+            }
+            start.countDown();
+        }
+        assertThat(removed.stream().mapToLong(CompletableFuture::join).sum()).as("removed once each, across the pruners").isEqualTo(events);
+        assertThat(archived).as("every removed event archived before its delete").containsAll(old);
+        assertThat(readList(tx -> tx.eventsRecordedBefore(clock.millis() + 1, events))).extracting(Event::kind)
+                .as("only the pruners' own records").containsOnly("retention.pruned").hasSize(pruners);
     }
 
     @Test
