@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.swarmhub.testing.Await;
 import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.EventLog;
@@ -614,7 +615,7 @@ class AgentsTest {
             }));
         }
         Future<Integer> heartbeats = threads.submit(() -> {
-            assertThat(everySweeperRan.await(10, TimeUnit.SECONDS)).isTrue();
+            Await.open(everySweeperRan);
             int beats = 0;
             for (; beats < 200; beats++) {
                 agents.heartbeat(as(busy));
@@ -623,12 +624,12 @@ class AgentsTest {
             return beats;
         });
         try {
-            assertThat(heartbeats.get(15, TimeUnit.SECONDS)).isEqualTo(200);
+            assertThat(Await.done(heartbeats)).isEqualTo(200);
         } finally {
             stop.set(true);
         }
         for (Future<?> sweep : running) {
-            sweep.get(10, TimeUnit.SECONDS);
+            Await.done(sweep);
         }
 
         assertThat(sweeps.get()).as("sweeps that ran while the agent heartbeated").isPositive();
@@ -825,13 +826,13 @@ class AgentsTest {
         List<Future<Agents.Registered>> registrations = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             registrations.add(threads.submit((Callable<Agents.Registered>) () -> {
-                start.await(10, TimeUnit.SECONDS);
+                start.await(); // a thread that never comes fails the test in Await.done
                 return register(null);
             }));
         }
         List<String> ids = new ArrayList<>();
         for (Future<Agents.Registered> registration : registrations) {
-            ids.add(registration.get(15, TimeUnit.SECONDS).agent().id());
+            ids.add(Await.done(registration).agent().id());
         }
 
         assertThat(ids).doesNotHaveDuplicates()

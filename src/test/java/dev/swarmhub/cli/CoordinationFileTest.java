@@ -288,7 +288,7 @@ class CoordinationFileTest {
         assertThat(someAnswered.await(120, TimeUnit.SECONDS)).as("appends answered before the kill").isTrue();
         hub.kill();
         for (Future<?> appender : appenders) {
-            appender.get(60, TimeUnit.SECONDS);
+            Await.done(appender);
         }
         appending.shutdown();
         assertThat(answered).hasSizeGreaterThanOrEqualTo(40);

@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,7 +91,7 @@ class DocCommandTest {
         Await.until("the editor open", () -> Files.exists(editing));
         ok(cli.register("bob"), "doc", "append", "Decisions", "bob: use SQLite, decided");
         Files.createFile(go);
-        CliRunner.Result refused = edit.get(60, TimeUnit.SECONDS);
+        CliRunner.Result refused = Await.done(edit);
 
         assertThat(refused.exitCode()).isEqualTo(3);
         assertThat(refused.err()).contains("changed while you edited it (version 2 -> 3, by bob): nothing was overwritten")

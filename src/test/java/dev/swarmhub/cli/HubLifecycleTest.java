@@ -41,7 +41,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -146,7 +145,7 @@ class HubLifecycleTest {
 
         for (int i = 0; i < waiters.size(); i++) {
             String next = waiters.get(i);
-            CliFrames.Response granted = waiting.get(next).get(30, TimeUnit.SECONDS);
+            CliFrames.Response granted = Await.done(waiting.get(next));
             assertThat(granted.exitCode()).as("%s's wait: %s", next, granted).isZero();
             for (String later : waiters.subList(i + 1, waiters.size())) {
                 assertThat(waiting.get(later)).as("%s still waits while %s holds x.py", later, next).isNotDone();
@@ -183,7 +182,7 @@ class HubLifecycleTest {
         assertThat(jumped.json().get("queuedAhead").get(0).get("agent").asString()).as(jumped.out()).isEqualTo("W");
         hub.resume();
 
-        CliFrames.Response granted = waiting.get(30, TimeUnit.SECONDS);
+        CliFrames.Response granted = Await.done(waiting);
         assertThat(granted.exitCode()).as("W's wait: %s", granted).isZero();
     }
 
@@ -224,7 +223,7 @@ class HubLifecycleTest {
         hub.pause();
         Future<CliFrames.Response> command = clients.submit(() -> SwarmClient.exchange(project,
                 new String[] {"lock", "list", "--json"}, Map.of("SWARM_ROOT", project.toString()), project, Duration.ofSeconds(2)));
-        assertThatThrownBy(() -> command.get(30, TimeUnit.SECONDS)).as("a command sent to the paused hub")
+        assertThatThrownBy(() -> Await.done(command)).as("a command sent to the paused hub")
                 .hasCauseInstanceOf(SwarmClient.HubSilentException.class);
 
         CliRunner.Result down = new CliRunner(project).run("down", "--json");
@@ -258,7 +257,7 @@ class HubLifecycleTest {
             try (SocketChannel client = dyingHub.accept()) {
                 CliFrames.readRequest(new DataInputStream(Channels.newInputStream(client)));
             } // closed without an answer, as by a hub killed meanwhile
-            assertThatThrownBy(() -> waited.get(30, TimeUnit.SECONDS)).hasCauseInstanceOf(IOException.class)
+            assertThatThrownBy(() -> Await.done(waited)).hasCauseInstanceOf(IOException.class)
                     .cause().hasMessageContaining("the hub closed the connection before answering").hasMessageContaining("unknown");
         }
     }
@@ -281,7 +280,7 @@ class HubLifecycleTest {
                 assertThat(waited).as("the client's exchange during the older hub's silence").isNotDone();
                 CliFrames.writeResponse(new DataOutputStream(Channels.newOutputStream(client)), new CliFrames.Response(0, "granted\n", ""));
             }
-            assertThat(waited.get(30, TimeUnit.SECONDS)).isEqualTo(new CliFrames.Response(0, "granted\n", ""));
+            assertThat(Await.done(waited)).isEqualTo(new CliFrames.Response(0, "granted\n", ""));
         }
     }
 

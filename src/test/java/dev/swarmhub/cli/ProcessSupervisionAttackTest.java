@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -131,7 +130,7 @@ class ProcessSupervisionAttackTest extends SupervisedProjectTest {
         JsonNode killed = swarm(operator, "kill", "stubborn", "--signal", "KILL").path("processes").get(0);
         assertThat(killed.path("state").asString()).as("KILL asked after a TERM with a long grace").isEqualTo("killed");
         assertThat(running(run.path("pid").asLong())).isFalse();
-        assertThat(gentle.get(60, TimeUnit.SECONDS).exitCode()).isZero();
+        assertThat(Await.done(gentle).exitCode()).isZero();
     }
 
     @Test

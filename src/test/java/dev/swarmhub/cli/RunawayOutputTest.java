@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -63,7 +62,7 @@ class RunawayOutputTest extends SupervisedProjectTest {
         spawn(operator, "--name", "loud", "--", "sh", "-c", "while true; do yes; done");
         Await.until("the loud run to end", () -> stateOf("loud").equals("killed"));
         flooding.set(false);
-        writer.get(60, TimeUnit.SECONDS);
+        Await.done(writer);
         for (int i = 0; i < 10; i++) {
             CliFrames.Response created = cli("task", "create", "written after the flood " + i, "--json");
             assertThat(created.exitCode()).as("a write after the flood: " + created.err()).isZero();

@@ -27,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -571,7 +570,7 @@ class ApiTest {
         api.get(carol, "/messages"); // nothing unread for carol now
         CompletableFuture<Reply> waiting = api.getAsync(carol, "/messages?unread=true&wait=10s");
         Reply toCarol = api.ok(api.post(bob, "/messages", "{\"to\":[\"carol\"],\"type\":\"info\",\"text\":\"green again\"}"));
-        Reply woken = waiting.get(15, TimeUnit.SECONDS);
+        Reply woken = Await.done(waiting);
         assertThat(woken.status()).as(woken.body()).isEqualTo(200);
         assertThat(woken.json().path("messages")).extracting(m -> m.path("id").asString()).contains(toCarol.json().path("id").asString());
 
@@ -863,7 +862,7 @@ class ApiTest {
         long releasing = System.nanoTime();
         api.ok(api.post(holder, "/locks/release", "{\"resources\":[\"src/fifo.py\"]}"));
         long released = System.nanoTime();
-        Reply granted = firstWait.get(30, TimeUnit.SECONDS); // a wait that timed out would answer 409: the status is the verdict
+        Reply granted = Await.done(firstWait); // a wait that timed out would answer 409: the status is the verdict
         long answered = System.nanoTime();
         assertThat(granted.status()).as(granted.body()).isEqualTo(200);
         assertThat(granted.json().path("leases").get(0).path("agent").asString()).isEqualTo("first");
@@ -874,7 +873,7 @@ class ApiTest {
 
         long releasing2 = System.nanoTime();
         api.ok(api.post(first, "/locks/release", "{\"resources\":[\"src/fifo.py\"]}"));
-        Reply grantedSecond = secondWait.get(30, TimeUnit.SECONDS);
+        Reply grantedSecond = Await.done(secondWait);
         System.out.printf("ApiTest: second waiter answered %.1f ms after the first released%n", (System.nanoTime() - releasing2) / 1e6);
         assertThat(grantedSecond.status()).as(grantedSecond.body()).isEqualTo(200);
         assertThat(grantedSecond.json().path("leases").get(0).path("agent").asString()).isEqualTo("second");

@@ -512,7 +512,7 @@ class McpTest {
         Future<JsonNode> fetched = waiting.submit(() -> call(alice, "fetch_inbox", Map.of("unread", true, "wait", "30s")));
         waiting.shutdown();
         String late = call(bob, "send_message", Map.of("to", List.of("alice"), "type", "info", "text", "one more")).get("id").asString();
-        assertThat(fetched.get(30, TimeUnit.SECONDS).get("messages")).extracting(message -> message.get("id").asString()).contains(late);
+        assertThat(Await.done(fetched).get("messages")).extracting(message -> message.get("id").asString()).contains(late);
 
         assertThat(error(bob, "send_message", Map.of("to", List.of("nobody"), "type", "info", "text", "x")).get("message").asString())
                 .contains("nobody");
@@ -587,7 +587,7 @@ class McpTest {
             EventLog log = new EventLog(store);
             Await.until("the waiter's acquire to queue", () -> !log.latest("waiter", "lease.queued", 1).isEmpty());
             hub.process().destroy(); // SIGTERM, as swarm down sends
-            Object outcome = answer.get(30, TimeUnit.SECONDS); // a hang fails here
+            Object outcome = Await.done(answer); // a hang fails here
             hub.awaitExit();
             System.out.println("McpTest: the waiting tool call after SIGTERM: " + outcome);
             assertThat(log.latest("waiter", "lease.acquired", 10)).as("grants to the waiter").isEmpty();
@@ -632,7 +632,7 @@ class McpTest {
                     .as("while second waits").isEqualTo("first");
 
             call(first, "release_locks", Map.of("resources", List.of("shared.py")));
-            JsonNode granted = waited.get(30, TimeUnit.SECONDS);
+            JsonNode granted = Await.done(waited);
             assertThat(granted.get("leases").get(0).get("agent").asString()).isEqualTo("second");
             List<Event> grants = log.latest(null, "lease.acquired", 10);
             assertThat(grants).extracting(Event::agent).containsExactly("first", "second");

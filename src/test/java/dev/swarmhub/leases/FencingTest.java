@@ -4,6 +4,7 @@ import static dev.swarmhub.testing.TestGate.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.swarmhub.testing.Await;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.EventLog;
 import dev.swarmhub.kernel.Store;
@@ -181,7 +182,7 @@ class FencingTest {
             clock.advance(Duration.ofSeconds(1));
             long taken = acquire(next, "src/app.py", Duration.ofMinutes(1)).token();
             for (Future<?> writer : writers) {
-                writer.get(30, TimeUnit.SECONDS);
+                Await.done(writer);
             }
             assertThat(taken).isGreaterThan(old);
             EventLog log = new EventLog(store);

@@ -317,9 +317,9 @@ class LeaseConcurrencyTest {
             }
         }));
 
-        assertThat(renewer.get(30, TimeUnit.SECONDS)).as("A's renewals").isPositive();
-        assertThat(acquirer.get(30, TimeUnit.SECONDS)).as("B's attempts").isPositive();
-        assertThat(cleaner.get(30, TimeUnit.SECONDS)).as("C's cleanups").isPositive();
+        assertThat(Await.done(renewer)).as("A's renewals").isPositive();
+        assertThat(Await.done(acquirer)).as("B's attempts").isPositive();
+        assertThat(Await.done(cleaner)).as("C's cleanups").isPositive();
         assertThat(unexpected).as("unexpected exceptions").isEmpty();
         assertThat(violations).as("violations").isEmpty();
         for (Lease b : grantedToB) {
@@ -391,7 +391,7 @@ class LeaseConcurrencyTest {
 
         List<Long> tokens = new ArrayList<>();
         for (Future<Long> waiter : waiting) {
-            tokens.add(waiter.get(30, TimeUnit.SECONDS));
+            tokens.add(Await.done(waiter));
         }
         assertThat(tokens).as("tokens in queue order").isSorted().doesNotHaveDuplicates();
         assertThat(events.after(mark, null, "lease.acquired", 100)).extracting(Event::agent).containsExactlyElementsOf(order);
@@ -418,14 +418,14 @@ class LeaseConcurrencyTest {
         }
 
         leases.release(as("A"), List.of(file));
-        Lease w1 = waiters.get("W1").get(30, TimeUnit.SECONDS).get(0);
+        Lease w1 = Await.done(waiters.get("W1")).get(0);
         awaitRefusedPollAfterNow(store, clock, file, "W2", "W3", "W4");
         assertThat(List.of("W2", "W3", "W4")).allSatisfy(name -> assertThat(waiters.get(name)).as(name).isNotDone());
 
         leases.release(as("W1"), List.of(file));
         // the two shared waiters come next, together
-        Lease w2 = waiters.get("W2").get(30, TimeUnit.SECONDS).get(0);
-        Lease w3 = waiters.get("W3").get(30, TimeUnit.SECONDS).get(0);
+        Lease w2 = Await.done(waiters.get("W2")).get(0);
+        Lease w3 = Await.done(waiters.get("W3")).get(0);
         assertThat(List.of(w2, w3)).extracting(Lease::mode).containsOnly(Mode.SHARED);
         awaitRefusedPollAfterNow(store, clock, file, "W4");
         assertThat(waiters.get("W4")).isNotDone();
@@ -440,7 +440,7 @@ class LeaseConcurrencyTest {
         assertThat(waiters.get("W4")).as("W4 while W3 still holds").isNotDone();
 
         leases.release(as("W3"), List.of(file));
-        Lease w4 = waiters.get("W4").get(30, TimeUnit.SECONDS).get(0);
+        Lease w4 = Await.done(waiters.get("W4")).get(0);
 
         assertThat(w1.token()).isLessThan(Math.min(w2.token(), w3.token()));
         assertThat(w4.token()).isGreaterThan(Math.max(w2.token(), w3.token()));

@@ -94,7 +94,7 @@ class LeaseRulesTest {
                         HOUR, null))));
             }
             for (Future<List<Lease>> grant : grants) {
-                assertThat(grant.get(30, TimeUnit.SECONDS)).hasSize(1);
+                assertThat(Await.done(grant)).hasSize(1);
             }
             assertThat(leases.who(parser.parse("src/a.py"))).extracting(Lease::agent).containsExactlyInAnyOrder("agent-a", "agent-b");
         } finally {
@@ -146,7 +146,7 @@ class LeaseRulesTest {
         assertThat(queued.details()).containsEntry("resources", List.of("src/a.py", "src/b.py")).containsEntry("mode", "exclusive");
 
         leases.release(as("agent-a"), List.of(parser.parse("src/a.py")));
-        assertThat(waiting.get(30, TimeUnit.SECONDS)).extracting(lease -> lease.resource().text()).containsExactly("src/a.py", "src/b.py");
+        assertThat(Await.done(waiting)).extracting(lease -> lease.resource().text()).containsExactly("src/a.py", "src/b.py");
         assertThat(log.latest("agent-b", "lease.wait-abandoned", 10)).isEmpty();
     }
 
@@ -177,7 +177,7 @@ class LeaseRulesTest {
 
         assertThat(leases.sweep().deadWaiters()).as("a wait running in this process is live").isZero();
         leases.release(as("agent-a"), List.of(parser.parse("src/a.py")));
-        assertThat(waiting.get(30, TimeUnit.SECONDS)).extracting(Lease::agent).containsExactly("agent-b");
+        assertThat(Await.done(waiting)).extracting(Lease::agent).containsExactly("agent-b");
     }
 
     @Test

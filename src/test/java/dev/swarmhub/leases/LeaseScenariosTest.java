@@ -41,7 +41,8 @@ class LeaseScenariosTest {
 
     private static final Duration TTL_1S = Duration.ofSeconds(1);
     private static final Duration TTL_LONG = Duration.ofMinutes(5);
-    private static final Duration WAIT_10S = Duration.ofSeconds(10);
+    /** The wait of an acquire a release the test makes will grant: long, so that a loaded machine never times it out. */
+    private static final Duration WAIT_FOR_RELEASE = Duration.ofMinutes(2);
 
     @TempDir
     Path project;
@@ -365,18 +366,18 @@ class LeaseScenariosTest {
         Lease a = acquire("A", Mode.EXCLUSIVE, TTL_LONG, "", "x.py").get(0);
         long mark = lastEventId();
 
-        Future<List<Lease>> bWaits = waiters.submit(() -> leases.acquire(request("B", Mode.EXCLUSIVE, TTL_LONG, "", "x.py"), WAIT_10S));
+        Future<List<Lease>> bWaits = waiters.submit(() -> leases.acquire(request("B", Mode.EXCLUSIVE, TTL_LONG, "", "x.py"), WAIT_FOR_RELEASE));
         long bQueued = awaitEvent(mark, "B", "lease.queued").id();
-        Future<List<Lease>> cWaits = waiters.submit(() -> leases.acquire(request("C", Mode.EXCLUSIVE, TTL_LONG, "", "x.py"), WAIT_10S));
+        Future<List<Lease>> cWaits = waiters.submit(() -> leases.acquire(request("C", Mode.EXCLUSIVE, TTL_LONG, "", "x.py"), WAIT_FOR_RELEASE));
         long cQueued = awaitEvent(mark, "C", "lease.queued").id();
         assertThat(cQueued).isGreaterThan(bQueued);
         acquire("F", Mode.SHARED, TTL_LONG, "", "name:db");
-        Future<List<Lease>> gWaits = waiters.submit(() -> leases.acquire(request("G", Mode.EXCLUSIVE, TTL_LONG, "", "name:db"), WAIT_10S));
+        Future<List<Lease>> gWaits = waiters.submit(() -> leases.acquire(request("G", Mode.EXCLUSIVE, TTL_LONG, "", "name:db"), WAIT_FOR_RELEASE));
         awaitEvent(mark, "G", "lease.queued");
         assertThat(leases.waiters()).as("the queues: per resource, in arrival order").extracting(w -> w.resource().text(), Waiter::agent)
                 .containsExactly(tuple("name:db", "G"), tuple("x.py", "B"), tuple("x.py", "C"));
         leases.release(as("F"), List.of(resource("name:db")));
-        assertThat(gWaits.get(10, TimeUnit.SECONDS)).extracting(Lease::agent).containsExactly("G");
+        assertThat(Await.done(gWaits)).extracting(Lease::agent).containsExactly("G");
         assertThat(bWaits).isNotDone();
         assertThat(cWaits).isNotDone();
 
@@ -387,7 +388,7 @@ class LeaseScenariosTest {
                 : newcomer.conflicts().stream().map(c -> c.held().agent()).toList())
                 .as("what keeps the newcomer out: the queue, or B once granted").contains("B");
 
-        Lease b = bWaits.get(10, TimeUnit.SECONDS).get(0);
+        Lease b = Await.done(bWaits).get(0);
         assertThat(b.agent()).isEqualTo("B");
         assertThat(b.token()).isGreaterThan(a.token());
         awaitRefusedPollAfterNow("C", "x.py");
@@ -395,7 +396,7 @@ class LeaseScenariosTest {
 
         leases.release(as("B"), List.of(resource("x.py")));
 
-        Lease c = cWaits.get(10, TimeUnit.SECONDS).get(0);
+        Lease c = Await.done(cWaits).get(0);
         assertThat(c.agent()).isEqualTo("C");
         assertThat(c.token()).isGreaterThan(b.token());
         assertThat(events.after(mark, null, "lease.acquired", 100)).filteredOn(e -> e.resource().equals("x.py")).extracting(Event::agent)
@@ -416,11 +417,11 @@ class LeaseScenariosTest {
             Leases waiting = new Leases(new NapRecordingStore(store, crossing, naps), TestGate.OPEN, new LocalProcesses());
             acquire("A", Mode.EXCLUSIVE, TTL_LONG, "", resource);
             long mark = lastEventId();
-            Future<List<Lease>> bWaits = waiters.submit(() -> waiting.acquire(request("B", Mode.EXCLUSIVE, TTL_LONG, "", resource), WAIT_10S));
+            Future<List<Lease>> bWaits = waiters.submit(() -> waiting.acquire(request("B", Mode.EXCLUSIVE, TTL_LONG, "", resource), WAIT_FOR_RELEASE));
             awaitEvent(mark, "B", "lease.queued");
             Await.until("the waiter's first nap", () -> !naps.isEmpty());
             leases.release(as("A"), List.of(resource(resource)));
-            assertThat(bWaits.get(10, TimeUnit.SECONDS)).extracting(Lease::agent).containsExactly("B");
+            assertThat(Await.done(bWaits)).extracting(Lease::agent).containsExactly("B");
             if (crossing) {
                 assertThat(naps).as("naps of a waiter woken by every release").containsOnly(Leases.NOTIFIED_POLL_MS);
             } else {
@@ -435,7 +436,7 @@ class LeaseScenariosTest {
         Leases waiting = new Leases(new NapRecordingStore(store, true, new CopyOnWriteArrayList<>(), true), TestGate.OPEN, new LocalProcesses());
         acquire("A", Mode.EXCLUSIVE, TTL_LONG, "", "x.py");
         long mark = lastEventId();
-        Future<List<Lease>> bWaits = waiters.submit(() -> waiting.acquire(request("B", Mode.EXCLUSIVE, TTL_LONG, "", "x.py"), WAIT_10S));
+        Future<List<Lease>> bWaits = waiters.submit(() -> waiting.acquire(request("B", Mode.EXCLUSIVE, TTL_LONG, "", "x.py"), WAIT_FOR_RELEASE));
         awaitEvent(mark, "B", "lease.queued");
         bWaits.cancel(true);
         awaitEvent(mark, "B", "lease.wait-abandoned");
@@ -537,7 +538,7 @@ class LeaseScenariosTest {
     void holderCanRenewByReacquiringWhileAnotherAgentWaitsForTheSamePath() throws Exception {
         Lease a = acquire("A", Mode.EXCLUSIVE, TTL_LONG, "", "x.py").get(0);
         long mark = lastEventId();
-        Future<List<Lease>> bWaits = waiters.submit(() -> leases.acquire(request("B", Mode.EXCLUSIVE, TTL_LONG, "", "x.py"), WAIT_10S));
+        Future<List<Lease>> bWaits = waiters.submit(() -> leases.acquire(request("B", Mode.EXCLUSIVE, TTL_LONG, "", "x.py"), WAIT_FOR_RELEASE));
         awaitEvent(mark, "B", "lease.queued");
         clock.advance(Duration.ofSeconds(1));
 
@@ -554,7 +555,7 @@ class LeaseScenariosTest {
         assertThat(bWaits).isNotDone();
 
         leases.release(as("A"), List.of(resource("x.py")));
-        assertThat(bWaits.get(10, TimeUnit.SECONDS)).extracting(Lease::agent).containsExactly("B");
+        assertThat(Await.done(bWaits)).extracting(Lease::agent).containsExactly("B");
     }
 
     // ---------------------------------------------------------------- 11. cleanup, release-agent, list

@@ -3,6 +3,7 @@ package dev.swarmhub.messages;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.swarmhub.testing.Await;
 import dev.swarmhub.agents.Agent;
 import dev.swarmhub.agents.AgentStore;
 import dev.swarmhub.agents.Agents;
@@ -238,7 +239,7 @@ class MessagesTest {
         }
         long accepted = 0;
         for (Future<Boolean> outcome : outcomes) {
-            accepted += outcome.get(30, TimeUnit.SECONDS) ? 1 : 0;
+            accepted += Await.done(outcome) ? 1 : 0;
         }
         assertThat(accepted).isEqualTo(10);
         assertThat(messages.inbox(b, false, null)).hasSize(10);
@@ -361,7 +362,7 @@ class MessagesTest {
                 }));
             }
             for (Future<Integer> timer : timers) {
-                total += timer.get(30, TimeUnit.SECONDS);
+                total += Await.done(timer);
             }
         }
         assertThat(total).as("3 retries and 1 escalation per recipient").isEqualTo(8);
@@ -545,7 +546,7 @@ class MessagesTest {
             }));
         }
         for (Future<Messages.View> reader : readers) {
-            reader.get(30, TimeUnit.SECONDS);
+            Await.done(reader);
         }
         Message.Recipient state = messages.read(a, blocked.id()).message().recipient("B");
         assertThat(state.ackedAt()).isNotNull();
@@ -561,7 +562,7 @@ class MessagesTest {
         send(a, "B", "not for C");
         long sent = System.nanoTime();
         send(b, "C", "for C");
-        List<Messages.View> got = inbox.get(30, TimeUnit.SECONDS);
+        List<Messages.View> got = Await.done(inbox);
         long tookMs = (System.nanoTime() - sent) / 1_000_000;
         assertThat(got).extracting(view -> view.message().text()).containsExactly("for C");
         assertThat(got.get(0).mine().deliveredAt()).isNotNull();
@@ -802,7 +803,7 @@ class MessagesTest {
         List<PaneTypings.Typing> pending = typings.pending(FakeProcesses.HOST, 10, id -> "swarm read " + id);
         assertThat(pending).extracting(PaneTypings.Typing::messageId).containsExactly(toD.id());
         typings.typed(pending.get(0), true, null);
-        Message.Recipient typed = waiting.get(30, TimeUnit.SECONDS).recipient("D");
+        Message.Recipient typed = Await.done(waiting).recipient("D");
         assertThat(typed.delivery()).isEqualTo("typed");
         assertThat(typed.deliveredAt()).isEqualTo(clock.millis());
         assertThat(log.latest("D", "message.pane-typed", 10)).extracting(Event::details)

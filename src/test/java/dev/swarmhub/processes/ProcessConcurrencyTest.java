@@ -2,6 +2,7 @@ package dev.swarmhub.processes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.swarmhub.testing.Await;
 import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.ProcessIdentity;
@@ -59,7 +60,7 @@ class ProcessConcurrencyTest extends ProcessFixture {
         go.countDown();
         List<T> results = new ArrayList<>();
         for (Future<T> future : futures) {
-            results.add(future.get(60, TimeUnit.SECONDS));
+            results.add(Await.done(future));
         }
         return results;
     }
@@ -197,7 +198,7 @@ class ProcessConcurrencyTest extends ProcessFixture {
         });
         allAtOnce(calls);
         done.set(true);
-        watcher.get(60, TimeUnit.SECONDS);
+        Await.done(watcher);
 
         assertThat(liveSeen).isNotEmpty().allSatisfy(live -> assertThat(live).isBetween(1L, 3L));
         assertThat(snapshots).allSatisfy(stats -> assertThat(stats.live()).isLessThanOrEqualTo(3));

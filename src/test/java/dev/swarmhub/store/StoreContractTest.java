@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.swarmhub.testing.Await;
 import dev.swarmhub.agents.Agent;
 import dev.swarmhub.agents.AgentStore;
 import dev.swarmhub.kernel.Caller;
@@ -262,17 +263,17 @@ public abstract class StoreContractTest {
             await(writeCommitted);
             return List.of(first, tx.setting("x"));
         }));
-        assertThat(readLooked.await(30, TimeUnit.SECONDS)).isTrue();
+        Await.open(readLooked);
         inWrite(tx -> tx.putSetting("x", "2"));
         writeCommitted.countDown();
-        assertThat(reading.get(30, TimeUnit.SECONDS)).as("before and after a write committed meanwhile")
+        assertThat(Await.done(reading)).as("before and after a write committed meanwhile")
                 .containsExactly(Optional.of("1"), Optional.of("1"));
         assertThat(readOptional(tx -> tx.setting("x"))).as("a later read").contains("2");
     }
 
     private static void await(CountDownLatch latch) {
         try {
-            assertThat(latch.await(30, TimeUnit.SECONDS)).isTrue();
+            Await.open(latch);
         } catch (InterruptedException e) {
             throw new IllegalStateException(e);
         }
@@ -968,7 +969,7 @@ public abstract class StoreContractTest {
             return (System.nanoTime() - start) / 1_000_000;
         });
         inWrite(tx -> tx.appendEvent("message.sent", "A", null, Map.of())); // before or after the wait began: either way it returns
-        assertThat(waited.get(30, TimeUnit.SECONDS)).as("ms waited").isLessThan(timeout);
+        assertThat(Await.done(waited)).as("ms waited").isLessThan(timeout);
         assertThat(store.signalCount(Store.Signal.MAIL)).isGreaterThan(seen);
 
         long freed = store.signalCount(Store.Signal.FREED);

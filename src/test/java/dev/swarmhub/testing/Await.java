@@ -3,6 +3,11 @@ package dev.swarmhub.testing;
 import static org.assertj.core.api.Assertions.fail;
 
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
@@ -45,6 +50,25 @@ public final class Await {
                 fail("gave up after " + TIMEOUT.toSeconds() + " s waiting for " + what);
             }
             pause(what);
+        }
+    }
+
+    /**
+     * The result of work another thread does (its failure as {@link ExecutionException}); fails
+     * after the timeout: a bound against a hang, never a verdict on speed.
+     */
+    public static <T> T done(Future<T> work) throws ExecutionException, InterruptedException {
+        try {
+            return work.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (TimeoutException hung) {
+            return fail("gave up after " + TIMEOUT.toSeconds() + " s waiting for a result");
+        }
+    }
+
+    /** Waits until the latch is open; fails after the timeout. */
+    public static void open(CountDownLatch latch) throws InterruptedException {
+        if (!latch.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+            fail("gave up after " + TIMEOUT.toSeconds() + " s waiting for a latch to open (" + latch.getCount() + " count(s) left)");
         }
     }
 
