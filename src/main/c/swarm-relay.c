@@ -12,6 +12,7 @@
 #include "swarm-relay.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -229,11 +230,28 @@ static void pass_on(int channel, int fd) {
     free(text);
 }
 
+static int never_relayed(const char *argument) {
+    for (size_t i = 0; i < sizeof SWARM_NEVER_RELAYED / sizeof SWARM_NEVER_RELAYED[0]; i++) {
+        if (strcmp(argument, SWARM_NEVER_RELAYED[i]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     arguments = argv;
+    for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+        if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY) != fd) {
+            exit(1); /* a closed 0-2 would become the socket, and the answer would go back to the hub */
+        }
+    }
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--root") == 0 || strncmp(argv[i], "--root=", 7) == 0) {
             hand_over(); /* another project's hub: the JVM client finds it */
+        }
+        if (never_relayed(argv[i])) {
+            hand_over(); /* works without the hub, or with one that does not answer */
         }
     }
     if (argc < 2 || !find_root() || !hub_answers_relay()) {

@@ -28,6 +28,7 @@ final class RelayHeader {
 
     static String text() {
         String forwarded = Arrays.stream(CliFrames.FORWARDED_VARIABLES).map(RelayHeader::literal).collect(Collectors.joining(", "));
+        String neverRelayed = SwarmClient.NEVER_RELAYED.stream().map(RelayHeader::literal).collect(Collectors.joining(", "));
         return "/* Written by dev.swarmhub.cli.RelayHeader from the Java client's constants: do not edit. */\n"
                 + define("SWARM_STILL_RUNNING", "(" + CliFrames.STILL_RUNNING + ")")
                 + define("SWARM_RUN_IN_CLIENT", "(" + CliFrames.RUN_IN_CLIENT + ")")
@@ -44,7 +45,8 @@ final class RelayHeader {
                 + define("SWARM_SILENT_HUB", literal(SwarmClient.silentHub("%1$s", "%2$s")))
                 + define("SWARM_UNREACHABLE_HUB", literal(SwarmClient.unreachableHub("%1$s", "%2$s")))
                 + define("SWARM_HUB_CLOSED", literal(SwarmClient.HUB_CLOSED))
-                + "static const char *const SWARM_FORWARDED_VARIABLES[] = {" + forwarded + "};\n";
+                + "static const char *const SWARM_FORWARDED_VARIABLES[] = {" + forwarded + "};\n"
+                + "static const char *const SWARM_NEVER_RELAYED[] = {" + neverRelayed + "};\n";
     }
 
     private static String define(String name, String value) {

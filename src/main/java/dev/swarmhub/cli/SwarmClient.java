@@ -102,6 +102,14 @@ public final class SwarmClient {
                 || relay.equals(CliFrames.RELAY_AT_TERMINAL) && WaitNotice.waits(arguments, command);
     }
 
+    /**
+     * Words that make the native relay hand a command line over without asking the hub: the ways
+     * out of a paused or hung hub (--no-hub, down), what needs no hub (help, version, up, status)
+     * and hooks, which must answer at once. An argument equal to one hands over wherever it stands
+     * (a file named "down" too): the JVM client then does as always, only slower.
+     */
+    static final List<String> NEVER_RELAYED = List.of("--no-hub", "down", "up", "status", HookCommand.NAME, "-h", "--help", "-V", "--version");
+
     /** The table, read once in the hub. */
     private static final class RelayedCommands {
         static final ClientSide CLIENT_SIDE = ClientSide.load();

@@ -152,7 +152,7 @@ class NativeRelayIT {
         startHub();
         assertThat(relayWithFakeLauncher(alice, "lock", "list").out()).isEqualTo("no leases\n");
         for (List<String> commandLine : List.of(List.of("status"), List.of("--help"), List.of("lock", "list", "--no-hub"),
-                List.of("up"), List.of("hook", "claude"), List.of("send", "bob", "info", "-"),
+                List.of("up"), List.of("down"), List.of("--version"), List.of("hook", "claude"), List.of("send", "bob", "info", "-"),
                 List.of("lock", "list", "--root", project.toString()), List.of("lock", "list", "--root=" + project))) {
             assertThat(relayWithFakeLauncher(alice, commandLine.toArray(String[]::new))).as("%s", commandLine)
                     .isEqualTo(new Run(42, "handed over (1):" + String.join(" ", commandLine) + "\n", ""));
@@ -166,6 +166,10 @@ class NativeRelayIT {
         Path auth = project.resolve("src/auth");
         hub.pause();
         Run silent = launch(alice, Map.of(), auth, "lock", "list");
+        for (String[] wayOut : List.of(new String[] {"down"}, new String[] {"--no-hub", "lock", "list"}, new String[] {"hook", "claude"})) {
+            assertThat(relayWithFakeLauncher(alice, wayOut)).as("the ways out of a paused hub, and hooks, never wait for it")
+                    .isEqualTo(new Run(42, "handed over (1):" + String.join(" ", wayOut) + "\n", ""));
+        }
         hub.resume();
         assertThat(silent.exitCode()).isEqualTo(1);
         assertThat(silent.err()).isEqualTo(SwarmClient.silentHub(project.toRealPath(), hub.pid()) + "\n");
