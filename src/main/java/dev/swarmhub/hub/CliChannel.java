@@ -76,7 +76,15 @@ final class CliChannel implements AutoCloseable {
     private void serve(SocketChannel client) {
         try (client) {
             DataInputStream in = new DataInputStream(Channels.newInputStream(client));
-            CliFrames.Request request = CliFrames.readRequest(in);
+            CliFrames.Request request;
+            try {
+                request = CliFrames.readRequest(in);
+            } catch (RuntimeException unreadable) { // a working directory this hub's JVM cannot name (its locale is not UTF-8)
+                LoggerFactory.getLogger(CliChannel.class).warn("a command line the hub cannot read: {}", unreadable.toString());
+                CliFrames.writeResponse(new DataOutputStream(Channels.newOutputStream(client)), new CliFrames.Response(2, "",
+                        "swarm: the hub cannot read this command line: " + unreadable.getMessage() + "\n"));
+                return;
+            }
             CompletableFuture<CliFrames.Response> answer = new CompletableFuture<>();
             Future<?> command = threads.submit(() -> {
                 StringWriter out = new StringWriter();

@@ -2,6 +2,7 @@ package dev.swarmhub.hub;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -124,6 +125,10 @@ public final class CliFrames {
         if (length < 0 || length > MAX_STRING) {
             throw new IOException("bad frame: string of " + length + " bytes");
         }
-        return new String(in.readNBytes(length), StandardCharsets.UTF_8);
+        byte[] text = in.readNBytes(length);
+        if (text.length < length) { // the other side went away within the string: a cut answer is no answer
+            throw new EOFException("frame cut after " + text.length + " of " + length + " bytes");
+        }
+        return new String(text, StandardCharsets.UTF_8);
     }
 }

@@ -259,7 +259,34 @@ class HubLifecycleTest {
             } // closed without an answer, as by a hub killed meanwhile
             assertThatThrownBy(() -> Await.done(waited)).hasCauseInstanceOf(IOException.class)
                     .cause().hasMessageContaining("the hub closed the connection before answering").hasMessageContaining("unknown");
+
+            Future<CliFrames.Response> cut = clients.submit(() -> SwarmClient.exchange(project, new String[] {"lock", "list"},
+                    Map.of("SWARM_ROOT", project.toString()), project));
+            try (SocketChannel client = dyingHub.accept()) {
+                CliFrames.readRequest(new DataInputStream(Channels.newInputStream(client)));
+                DataOutputStream answer = new DataOutputStream(Channels.newOutputStream(client));
+                answer.writeInt(0);
+                answer.writeInt(0); // stdout: empty
+                answer.writeInt(100); // stderr of 100 bytes, of which 10 come before the hub dies
+                answer.write(new byte[10]);
+                answer.flush();
+            }
+            assertThatThrownBy(() -> Await.done(cut)).as("an answer cut within a string").hasCauseInstanceOf(IOException.class)
+                    .cause().hasMessageContaining("the hub closed the connection before answering");
         }
+    }
+
+    @Test
+    void aCommandLineTheHubCannotReadIsAnsweredAsSuchAndTheHubServesOn() throws Exception {
+        startHub();
+        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(HubFiles.socket(project)))) {
+            CliFrames.writeRequest(new DataOutputStream(Channels.newOutputStream(channel)), new String[] {"lock", "list"},
+                    Map.of("SWARM_ROOT", project.toString()), project + "/nul\0here"); // no path: as a name a non-UTF-8 hub cannot decode
+            CliFrames.Response answer = CliFrames.readResponse(new DataInputStream(Channels.newInputStream(channel)), () -> { });
+            assertThat(answer.exitCode()).isEqualTo(2);
+            assertThat(answer.err()).startsWith("swarm: the hub cannot read this command line: ").contains("Nul character");
+        }
+        assertThat(send(Map.of(), "lock", "list", "--json").exitCode()).as("the hub serves on").isZero();
     }
 
     @Test
