@@ -132,6 +132,16 @@ class NativeRelayIT {
         assertThat(launch(bob, Map.of(), auth, "lock", "list").out()).as("jwt.py named from src/auth").contains("src/auth/jwt.py");
     }
 
+    @Test
+    void aNonUtf8LocaleNamesTheSameFileThroughEitherClient() throws Exception {
+        startHub();
+        Path accented = Files.createDirectories(project.resolve("sübdir"));
+        Run byTheJvm = launch(alice, Map.of("SWARM_NO_RELAY", "1", "LC_ALL", "C"), accented, "lock", "acquire", "jwt.py", "--json");
+        assertThat(byTheJvm.out()).as(byTheJvm.err()).contains("\"resource\":\"sübdir/jwt.py\"").contains("\"kind\":\"path\"");
+        Run relayed = launch(bob, Map.of("LC_ALL", "C"), accented, "lock", "who", "jwt.py");
+        assertThat(relayed.out()).as(relayed.err()).contains("sübdir/jwt.py").contains("alice");
+    }
+
     /** The relay run directly, with a launcher that only says what it was handed. */
     private Run relayWithFakeLauncher(Map<String, String> agent, String... args) throws Exception {
         Path launcher = scratch.resolve("launcher");
