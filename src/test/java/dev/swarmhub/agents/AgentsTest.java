@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.swarmhub.testing.Await;
 import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.EventLog;
@@ -20,6 +19,7 @@ import dev.swarmhub.leases.Leases;
 import dev.swarmhub.leases.Mode;
 import dev.swarmhub.leases.Resource;
 import dev.swarmhub.leases.ResourceParser;
+import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.FakeProcesses;
 import dev.swarmhub.testing.MutableClock;
 import dev.swarmhub.testing.TestStores;

@@ -2,8 +2,8 @@ package dev.swarmhub.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.swarmhub.testing.Await;
 import dev.swarmhub.host.OperatorToken;
+import dev.swarmhub.testing.Await;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

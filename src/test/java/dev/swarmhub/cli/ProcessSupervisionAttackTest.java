@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.swarmhub.hub.CliFrames;
 import dev.swarmhub.hub.HubFiles;
-import dev.swarmhub.testing.Await;
 import dev.swarmhub.store.PostgresAddress;
+import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.HubProcess;
 import dev.swarmhub.testing.PostgresServer;
 import dev.swarmhub.testing.TmuxServer;

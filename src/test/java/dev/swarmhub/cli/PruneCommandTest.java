@@ -6,15 +6,19 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.swarmhub.kernel.Retention;
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.testing.Await;
+import dev.swarmhub.testing.JavaProcess;
 import dev.swarmhub.testing.TestStores;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -25,6 +29,8 @@ class PruneCommandTest {
 
     @TempDir
     Path project;
+    @TempDir
+    Path scratch;
 
     @Test
     void prunedRowsAreExactlyTheArchivedOnesInAPrivateFile() throws Exception {
@@ -87,31 +93,18 @@ class PruneCommandTest {
     void anArchiveWhoseDiskFillsStopsThePruneWithEveryRemovedRowArchivedAndNoHalfLine() throws Exception {
         Path disk = Files.createDirectories(scratch.resolve("disk"));
         Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", disk.toString()).redirectErrorStream(true).start();
-        String said = new String(mount.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String said = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assumeTrue(mount.waitFor() == 0, "mounting a tmpfs needs root (as in CI): " + said);
         try {
             CliRunner cli = new CliRunner(project);
-            cli.register("alice");
-            try (Store store = TestStores.open(project)) {
-                for (int i = 0; i < 10; i++) {
-                    store.write(tx -> {
-                        for (int e = 0; e < Retention.BATCH; e++) {
-                            tx.appendEvent("test.filler", "alice", null, Map.of("text", "x".repeat(300)));
-                        }
-                        return null;
-                    });
-                }
-            }
-            Set<Long> before = eventIds(cli);
-            long lastId = before.stream().mapToLong(Long::longValue).max().orElseThrow();
-            Await.until("the store's clock to pass the last event", () -> System.currentTimeMillis() > eventAt(cli, lastId) + 1);
+            Set<Long> before = oldEvents(cli, 10 * Retention.BATCH);
             Path archive = disk.resolve("old.jsonl");
 
             CliRunner.Result full = cli.run("prune", "--older-than", "1ms", "--archive", archive.toString(), "--token", cli.operatorToken());
             assertThat(full.exitCode()).as(full.err()).isEqualTo(1);
             assertThat(full.err()).startsWith("swarm: cannot write the archive " + archive + ": the disk is full; nothing of the batch being"
                     + " archived was removed. Free space and retry");
-            Set<Long> archived = archivedEventIds(archive);
+            List<Long> archived = archivedEventIds(archive);
             Set<Long> left = eventIds(cli);
             assertThat(left).as("some were pruned before the disk filled, some not").isNotEmpty().hasSizeLessThan(before.size());
             Set<Long> removed = new HashSet<>(before);
@@ -128,8 +121,66 @@ class PruneCommandTest {
         }
     }
 
-    @TempDir
-    Path scratch;
+    /**
+     * Prunes in three processes at once, each through the real CLI entry point on the same store:
+     * each old event is removed by one of them (their counts sum to the events) and is in the
+     * archive of the one that removed it.
+     */
+    @Test
+    void prunesInSeveralProcessesAtOnceRemoveEachOldEventOnce() throws Exception {
+        CliRunner cli = new CliRunner(project);
+        Set<Long> before = oldEvents(cli, 3 * Retention.BATCH);
+        List<JavaProcess> pruners = new ArrayList<>();
+        try {
+            for (int p = 0; p < 3; p++) {
+                JavaProcess pruner = JavaProcess.start(CliWorker.class, Map.of("SWARM_ROOT", project.toString()), scratch.resolve(p + ".err"));
+                assertThat(pruner.receive()).isEqualTo("ready");
+                pruners.add(pruner);
+            }
+            for (int p = 0; p < pruners.size(); p++) { // warm JVMs: the three prunes overlap
+                pruners.get(p).send(String.join("\t", "prune", "--older-than", "1ms", "--archive", scratch.resolve(p + ".jsonl").toString(),
+                        "--json", "--token", cli.operatorToken()));
+            }
+            long removed = 0;
+            List<Long> archived = new ArrayList<>();
+            for (int p = 0; p < pruners.size(); p++) {
+                String[] answer = pruners.get(p).receive().split("\t", 2);
+                assertThat(answer[0]).as("pruner %d: %s", p, answer[1]).isEqualTo("0");
+                removed += JsonMapper.shared().readTree(answer[1]).get("removed").get("events").asLong();
+                archived.addAll(archivedEventIds(scratch.resolve(p + ".jsonl")));
+            }
+            assertThat(archived).as("each removed event archived once, across the processes").doesNotHaveDuplicates().containsAll(before);
+            assertThat(removed).as("the removed counts sum to the archived events").isEqualTo(archived.size());
+            // a prune finishing first may be pruned by another: its record is then archived, not left
+            Set<Long> records = new HashSet<>(eventIds(cli));
+            archived.stream().filter(id -> !before.contains(id)).forEach(records::add);
+            assertThat(records).as("the prunes' own records, left or archived").hasSize(pruners.size());
+        } finally {
+            for (JavaProcess pruner : pruners) {
+                pruner.close();
+            }
+        }
+    }
+
+    /** Appends {@code count} events of 300 characters, and waits until the store's clock has passed them; returns every event id. */
+    private Set<Long> oldEvents(CliRunner cli, int count) {
+        cli.register("alice");
+        try (Store store = TestStores.open(project)) {
+            for (int written = 0; written < count; written += Retention.BATCH) {
+                int batch = Math.min(Retention.BATCH, count - written);
+                store.write(tx -> {
+                    for (int e = 0; e < batch; e++) {
+                        tx.appendEvent("test.filler", "alice", null, Map.of("text", "x".repeat(300)));
+                    }
+                    return null;
+                });
+            }
+        }
+        Set<Long> ids = eventIds(cli);
+        long lastAt = eventAt(cli, ids.stream().mapToLong(Long::longValue).max().orElseThrow());
+        Await.until("the store's clock to pass the last event", () -> System.currentTimeMillis() > lastAt + 1); // SQLite's clock is this machine's
+        return ids;
+    }
 
     private static Set<Long> eventIds(CliRunner cli) {
         Set<Long> ids = new HashSet<>();
@@ -147,8 +198,8 @@ class PruneCommandTest {
     }
 
     /** The ids of the events in the archive; parsing fails on a line that is not whole. */
-    private static Set<Long> archivedEventIds(Path archive) throws java.io.IOException {
-        Set<Long> ids = new HashSet<>();
+    private static List<Long> archivedEventIds(Path archive) throws IOException {
+        List<Long> ids = new ArrayList<>();
         for (String line : Files.readAllLines(archive)) {
             JsonNode kept = JsonMapper.shared().readTree(line);
             if (kept.get("kind").asString().equals("events")) {

@@ -4,12 +4,12 @@ import static dev.swarmhub.testing.TestGate.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.swarmhub.testing.Await;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.EventLog;
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.kernel.Tx;
+import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.FakeProcesses;
 import dev.swarmhub.testing.MutableClock;
 import dev.swarmhub.testing.TestGate;

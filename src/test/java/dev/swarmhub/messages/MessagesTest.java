@@ -3,7 +3,6 @@ package dev.swarmhub.messages;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.swarmhub.testing.Await;
 import dev.swarmhub.agents.Agent;
 import dev.swarmhub.agents.AgentStore;
 import dev.swarmhub.agents.Agents;
@@ -18,6 +17,7 @@ import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.kernel.Tokens;
 import dev.swarmhub.kernel.Tx;
+import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.FakeProcesses;
 import dev.swarmhub.testing.MutableClock;
 import dev.swarmhub.testing.TestStores;

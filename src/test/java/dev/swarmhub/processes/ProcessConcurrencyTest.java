@@ -2,11 +2,11 @@ package dev.swarmhub.processes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.swarmhub.testing.Await;
 import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.kernel.Event;
 import dev.swarmhub.kernel.ProcessIdentity;
 import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.FakeProcesses;
 import java.time.Duration;
 import java.util.ArrayList;
