@@ -111,7 +111,7 @@ public final class Hub implements AutoCloseable {
         this.urlHost = address.bind().equals("0.0.0.0") ? "127.0.0.1" : address.bind();
         this.cli = new CliChannel(root, commands.forServices(services));
         this.paneWatcher = new PaneWatcher(services.agents);
-        this.paneTypist = new PaneTypist(services.paneTypings, services.store, PaneTyper.forUser(), PROCESSES.host(),
+        this.paneTypist = new PaneTypist(services.paneTypings, services.store, PaneTyper.forUser()::type, PROCESSES.host(),
                 typing -> paneWatcher.stillQuiet(typing.recipient(), typing.binding()));
         services.typeWith(paneTypist);
         writeInfo();
@@ -311,9 +311,9 @@ public final class Hub implements AutoCloseable {
     }
 
     /**
-     * What needs this hub now: the command that started it, not yet come; an active agent, a lease waiter, a message retry ahead, a supervised
-     * process, a command running or an open HTTP connection (an event stream, an MCP session).
-     * Empty when nothing does.
+     * What needs this hub now: the command that started it, not yet come; an active agent, a lease
+     * waiter, a message retry ahead, a supervised process, a command running or an open HTTP
+     * connection (an event stream, an MCP session). Empty when nothing does.
      */
     List<String> needs() {
         List<String> needs = new ArrayList<>();

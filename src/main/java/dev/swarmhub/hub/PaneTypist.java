@@ -1,5 +1,6 @@
 package dev.swarmhub.hub;
 
+import dev.swarmhub.agents.PaneBinding;
 import dev.swarmhub.host.PaneTyper;
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.messages.Message;
@@ -8,6 +9,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,13 +30,17 @@ final class PaneTypist implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PaneTypist.class);
 
     private final PaneTypings typings;
-    private final PaneTyper typer;
+    private final BiFunction<PaneBinding, String, PaneTyper.Outcome> typer;
     private final String host;
     private final Predicate<PaneTypings.Typing> stillIdle;
     private final Thread worker;
 
-    /** Starts typing; {@code stillIdle} looks at a pane again right before the first line typed into it in a round. */
-    PaneTypist(PaneTypings typings, Store store, PaneTyper typer, String host, Predicate<PaneTypings.Typing> stillIdle) {
+    /**
+     * Starts typing with {@code typer} ({@link PaneTyper#type}); {@code stillIdle} looks at a pane
+     * again right before the first line typed into it in a round.
+     */
+    PaneTypist(PaneTypings typings, Store store, BiFunction<PaneBinding, String, PaneTyper.Outcome> typer, String host,
+            Predicate<PaneTypings.Typing> stillIdle) {
         this.typings = typings;
         this.typer = typer;
         this.host = host;
@@ -57,8 +63,13 @@ final class PaneTypist implements AutoCloseable {
         List<PaneTypings.Typing> pending = typings.pending(host, BATCH, id -> "swarm read " + id); // agents in panes have the CLI
         int handled = 0;
         Set<String> typedInto = new HashSet<>(); // a pane typed into this round changed because of it: its next lines follow
+        Set<String> deferred = new HashSet<>(); // a pane whose oldest line waits takes none of its later ones this round: lines keep their order
         for (PaneTypings.Typing typing : pending) {
+            if (deferred.contains(typing.recipient())) {
+                continue;
+            }
             if (!typing.idle()) {
+                deferred.add(typing.recipient());
                 continue; // typed once its agent is idle (the pane watcher tells), never mid-output
             }
             if (typing.tampered()) {
@@ -67,7 +78,7 @@ final class PaneTypist implements AutoCloseable {
                 failed(typing, "not typed: pane " + typing.pane() + " was registered without its tmux server and "
                         + "processes; register the agent again from its pane");
             } else if (typedInto.contains(typing.recipient()) || stillIdle.test(typing)) {
-                PaneTyper.Outcome outcome = typer.type(typing.binding(), typing.line());
+                PaneTyper.Outcome outcome = typer.apply(typing.binding(), typing.line());
                 if (outcome.typed()) {
                     typings.typed(typing, true, null);
                 } else {
@@ -75,6 +86,7 @@ final class PaneTypist implements AutoCloseable {
                 }
                 typedInto.add(typing.recipient());
             } else {
+                deferred.add(typing.recipient());
                 continue; // output started since the watcher's last look: typed once it is quiet again
             }
             handled++;
