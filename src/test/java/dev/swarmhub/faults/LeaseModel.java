@@ -180,17 +180,30 @@ final class LeaseModel {
         return next;
     }
 
-    /** A renew answered: the caller's lease was live then, and expires at the answered time (its store time known with its ttl). */
+    /**
+     * A renew answered: the caller's lease was live then, and expires at the answered time (its
+     * store time known with its ttl). An answer naming the lease (and its token) makes one an acquire
+     * of unknown outcome granted known from then on; a known one must be the same.
+     */
     private static List<State> renewed(State state, Operation op) {
         long expiresAt = op.outputNumber("expires_at");
+        String lease = op.output().hasNonNull("lease") ? op.output("lease") : null; // optional in the format, as the token
+        long token = op.output().hasNonNull("token") ? op.outputNumber("token") : NO_TOKEN;
         Long time = LeaseFacts.storeTime(op);
         State then = time == null ? state : state.at(time);
         Held live = then == null ? null : then.of(op.process());
-        if (live == null || !live.maybeLiveAt(then.now())) {
+        if (live == null || !live.maybeLiveAt(then.now()) || differs(live.lease(), lease) || live.token() != NO_TOKEN && token != NO_TOKEN
+                && live.token() != token) {
             return List.of();
         }
-        return List.of(then.with(new Held(live.holder(), live.lease(), live.exclusive(), live.token(), live.ttl(), expiresAt, expiresAt, false),
-                then.maxToken()));
+        long known = token != NO_TOKEN ? token : live.token();
+        return List.of(then.with(new Held(live.holder(), lease != null ? lease : live.lease(), live.exclusive(), known, live.ttl(), expiresAt,
+                expiresAt, false), Math.max(then.maxToken(), known)));
+    }
+
+    /** Whether two lease ids, each possibly unknown (null), certainly name different leases. */
+    private static boolean differs(String held, String answered) {
+        return held != null && answered != null && !held.equals(answered);
     }
 
     /** A renew of unknown outcome may have extended the caller's lease from a time between now and the next fixed one. */

@@ -97,6 +97,30 @@ class LinearizabilityTest {
     }
 
     @Test
+    void aRenewNamesTheLeaseAnAcquireOfUnknownOutcomeGrantedAndAWriteWithItsTokenFollows() {
+        HistoryBuilder valid = new HistoryBuilder();
+        valid.info(acquire(valid, "c1", 0), 10); // granted by the hub, the answer lost
+        renewNaming(valid, "L1", 7);
+        valid.written("c1", 130, 140, "f1.txt", 7, "with the token the renew named");
+        HistoryBuilder otherToken = new HistoryBuilder();
+        otherToken.info(acquire(otherToken, "c1", 0), 10);
+        renewNaming(otherToken, "L1", 7);
+        otherToken.written("c1", 130, 140, "f1.txt", 6, "with a token no answer named");
+        HistoryBuilder otherLease = new HistoryBuilder();
+        otherLease.acquired("c1", 0, 10, "f1.txt", "L1", 1, STORE + 5, STORE + 5);
+        renewNaming(otherLease, "L2", 2); // c1's only lease is L1
+
+        assertValid(valid);
+        assertThat(verdict(otherToken)).isEqualTo(Verdict.NOT_LINEARIZABLE);
+        assertThat(verdict(otherLease)).isEqualTo(Verdict.NOT_LINEARIZABLE);
+    }
+
+    private static void renewNaming(HistoryBuilder h, String lease, long token) {
+        h.ok(h.call("c1", "renew", 100, "resource", "f1.txt", "lease", null, "token", null, "ttl_ms", HistoryBuilder.TTL), 110,
+                "lease", lease, "token", token, "expires_at", STORE + 105 + HistoryBuilder.TTL);
+    }
+
+    @Test
     void aWriteAcceptedWithTheTokenOfAnExpiredLeaseIsNotLinearizable() {
         HistoryBuilder h = new HistoryBuilder();
         h.acquired("c1", 0, 10, "f1.txt", "L1", 1, STORE + 5, STORE + 5);
@@ -132,7 +156,7 @@ class LinearizabilityTest {
 
     private static void renewAt(HistoryBuilder h, long atMs, long storeMs) {
         h.ok(h.call("c1", "renew", atMs, "resource", "f1.txt", "lease", "L1", "token", 1, "ttl_ms", HistoryBuilder.TTL), atMs + 10,
-                "expires_at", storeMs + HistoryBuilder.TTL);
+                "lease", "L1", "token", 1, "expires_at", storeMs + HistoryBuilder.TTL);
     }
 
     private static Verdict verdict(HistoryBuilder h) {

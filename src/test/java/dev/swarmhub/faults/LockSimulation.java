@@ -209,10 +209,10 @@ final class LockSimulation {
         }
         Lease renewed = new Lease(own.id(), client, own.exclusive(), own.token(), own.acquiredAt(), now + TTL);
         leases.get(resource).put(client, renewed);
-        boolean namesLease = random.nextBoolean(); // the format's optional "lease" in the answer, or not
+        boolean namesLease = random.nextBoolean(); // the format's optional "lease" and "token" in the answer, or not
         answer = () -> {
             if (namesLease) {
-                history.ok(call, currentTime, "expires_at", renewed.expiresAt(), "lease", renewed.id());
+                history.ok(call, currentTime, "expires_at", renewed.expiresAt(), "lease", renewed.id(), "token", renewed.token());
             } else {
                 history.ok(call, currentTime, "expires_at", renewed.expiresAt());
             }
