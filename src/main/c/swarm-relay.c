@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -145,6 +146,16 @@ static void append_string(const char *text) {
     append(text, length);
 }
 
+/* The hub took the connection or the request but said nothing for the limit: paused or hung. */
+static void silent(void) {
+    fprintf(stderr, SWARM_SILENT_HUB "\n", root, hub_pid);
+    exit(1);
+}
+
+/*
+ * The hub's socket, or -1 when none accepts (the JVM client starts a hub). The send timeout also
+ * bounds connect (a paused hub's full backlog) and the request's writes (its full buffer).
+ */
 static int connected(void) {
     char socket_path[PATH_MAX + 32];
     int length = snprintf(socket_path, sizeof socket_path, "%s/%s", root, SWARM_SOCKET);
@@ -157,7 +168,12 @@ static int connected(void) {
     if (channel < 0) {
         return -1;
     }
+    struct timeval limit = {.tv_sec = SWARM_SILENCE_LIMIT_MS / 1000, .tv_usec = SWARM_SILENCE_LIMIT_MS % 1000 * 1000};
+    setsockopt(channel, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
     if (connect(channel, (struct sockaddr *) &address, sizeof address) != 0) {
+        if (errno == EAGAIN) {
+            silent();
+        }
         close(channel);
         return -1;
     }
@@ -176,8 +192,7 @@ static void receive(int channel, void *into, size_t length) {
         struct pollfd ready = {.fd = channel, .events = POLLIN};
         int polled = poll(&ready, 1, SWARM_SILENCE_LIMIT_MS);
         if (polled == 0) {
-            fprintf(stderr, SWARM_SILENT_HUB "\n", root, hub_pid);
-            exit(1);
+            silent();
         }
         if (polled < 0) {
             if (errno == EINTR) {
@@ -295,6 +310,9 @@ int main(int argc, char **argv) {
         ssize_t done = write(channel, request + sent, request_length - sent);
         if (done < 0 && errno == EINTR) {
             continue;
+        }
+        if (done < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            silent();
         }
         if (done < 0) {
             fail(strerror(errno));

@@ -61,8 +61,10 @@ public final class SwarmClient {
             return;
         }
         try {
-            if (!accepts(root)) {
-                HubCommands.startInBackground(root);
+            switch (reach(root, HUB_SILENCE_LIMIT)) {
+                case REFUSED -> HubCommands.startInBackground(root);
+                case SILENT -> throw new HubSilentException();
+                case ACCEPTED -> { }
             }
             readTextFromStdin(clientSide, arguments);
             Map<String, String> sent = new HashMap<>(environment);
@@ -211,13 +213,24 @@ public final class SwarmClient {
         }
     }
 
-    /** True when the project's hub answers on its socket. */
+    /** True when the project's hub takes a connection on its socket within the silence limit. */
     static boolean accepts(Path root) {
-        try (SocketChannel ignored = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ignored.connect(UnixDomainSocketAddress.of(HubFiles.checkedSocket(root)));
-            return true;
+        return reach(root, HUB_SILENCE_LIMIT) == Reach.ACCEPTED;
+    }
+
+    /** How a connection to the hub's socket went: taken, refused (no hub listens), or not taken within the limit. */
+    enum Reach { ACCEPTED, REFUSED, SILENT }
+
+    /** A connection to the hub's socket, cut after {@code limit}: a paused hub's full backlog would block it for good. */
+    static Reach reach(Path root, Duration limit) {
+        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+             SilenceWatch ignored = new SilenceWatch(channel, limit, true)) {
+            channel.connect(UnixDomainSocketAddress.of(HubFiles.checkedSocket(root)));
+            return Reach.ACCEPTED;
+        } catch (AsynchronousCloseException cutByTheWatch) {
+            return Reach.SILENT;
         } catch (IOException e) {
-            return false;
+            return Reach.REFUSED;
         }
     }
 

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -175,7 +176,19 @@ class NativeRelayIT {
         HubProcess hub = startHub();
         Path auth = project.resolve("src/auth");
         hub.pause();
+        List<String> bigRequest = new ArrayList<>(List.of(System.getProperty("swarm.launcher"), "lock", "acquire"));
+        for (int i = 0; i < 4; i++) {
+            bigRequest.add("f" + i + "x".repeat(100_000)); // more than the socket takes while nobody reads: the write blocks
+        }
+        ProcessBuilder big = new ProcessBuilder(bigRequest).directory(auth.toFile());
+        big.environment().keySet().removeIf(name -> name.startsWith("SWARM_"));
+        big.environment().putAll(alice);
+        Process blockedWrite = big.redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         Run silent = launch(alice, Map.of(), auth, "lock", "list");
+        assertThat(blockedWrite.waitFor(2, TimeUnit.MINUTES)).as("a request the paused hub does not read ends by the silence limit").isTrue();
+        assertThat(blockedWrite.exitValue()).isEqualTo(1);
+        assertThat(new String(blockedWrite.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+                .isEqualTo(SwarmClient.silentHub(project.toRealPath(), hub.pid()) + "\n");
         for (String[] wayOut : List.of(new String[] {"down"}, new String[] {"--no-hub", "lock", "list"}, new String[] {"hook", "claude"})) {
             assertThat(relayWithFakeLauncher(alice, wayOut)).as("the ways out of a paused hub, and hooks, never wait for it")
                     .isEqualTo(new Run(42, "handed over (1):" + String.join(" ", wayOut) + "\n", ""));
