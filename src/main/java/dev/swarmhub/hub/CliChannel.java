@@ -91,15 +91,17 @@ final class CliChannel implements AutoCloseable {
                 StringWriter err = new StringWriter();
                 try {
                     int code = runner.run(request.args(), request.environment(), request.workingDirectory(), new PrintWriter(out), new PrintWriter(err));
+                    if (code != CliFrames.RUN_IN_CLIENT) {
+                        commandCame(); // before the answer: a client that has it finds the command counted
+                    }
                     answer.complete(new CliFrames.Response(code, out.toString(), err.toString()));
                 } catch (RuntimeException | Error failure) {
+                    commandCame();
                     LoggerFactory.getLogger(CliChannel.class).error("a command through the hub failed", failure);
                     answer.complete(new CliFrames.Response(1, out.toString(), err + "swarm: the hub failed: " + failure + "\n"));
                 }
             });
             running.add(command);
-            lastCommandNanos = System.nanoTime();
-            anyCommandCame = true;
             // A cancelled command still answers; it never writes itself (an interrupted writer would close the channel).
             Future<?> answering = threads.submit(() -> answer(client, answer));
             try {
@@ -110,11 +112,23 @@ final class CliChannel implements AutoCloseable {
             } finally {
                 command.cancel(true); // interrupts a command still running for a client that left
                 running.remove(command);
-                lastCommandNanos = System.nanoTime();
+                CliFrames.Response answered = answer.getNow(null);
+                if (answered == null || answered.exitCode() != CliFrames.RUN_IN_CLIENT) {
+                    lastCommandNanos = System.nanoTime(); // idle time counts from a command's end
+                }
             }
         } catch (IOException e) {
             // the client went away before sending a whole command line: nothing to do
         }
+    }
+
+    /**
+     * A command came (one the relay's client runs itself, answered {@link CliFrames#RUN_IN_CLIENT},
+     * does not: it never needed this hub).
+     */
+    private void commandCame() {
+        lastCommandNanos = System.nanoTime();
+        anyCommandCame = true;
     }
 
     int commandsRunning() {

@@ -10,6 +10,7 @@ import dev.swarmhub.leases.Resource;
 import dev.swarmhub.messages.MessageType;
 import dev.swarmhub.messages.Messages;
 import dev.swarmhub.testing.Await;
+import dev.swarmhub.testing.TestStores;
 import java.net.InetAddress;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -121,5 +122,33 @@ class IdleExitTest {
         assertThat(hub.needs()).as("its starter ended without sending one").isEmpty();
         assertThat(hub.exitIfIdle(System.nanoTime() + LATER)).isTrue();
         hub.awaitStop();
+    }
+
+    @Test
+    void aCommandLineHandedBackToTheRelaysClientIsNoCommandForTheIdleClock() throws Exception {
+        TestStores.prepare(project);
+        hub = Hub.start(project, services -> (args, env, cwd, out, err) -> args[0].equals("handed-back") ? CliFrames.RUN_IN_CLIENT : 0,
+                Hub.Address.LOOPBACK);
+        Process starter = new ProcessBuilder("cat").start(); // lives until its stdin closes
+        hub.awaitFirstCommandFrom(starter.toHandle());
+        String awaited = "the command of process " + starter.pid() + ", which started the hub";
+        long before = System.nanoTime();
+        assertThat(hub.exitIfIdle(before)).isFalse(); // idle from here at the latest
+
+        assertThat(command("handed-back").exitCode()).isEqualTo(CliFrames.RUN_IN_CLIENT);
+        Await.until("the handed-back command line to be done", () -> hub.needs().stream().noneMatch(need -> need.contains("running")));
+        assertThat(hub.needs()).as("the starter's own command is still awaited").containsExactly(awaited);
+        starter.getOutputStream().close();
+        starter.waitFor();
+
+        assertThat(hub.exitIfIdle(before + Hub.IDLE_EXIT.defaultValue().toNanos())).as("idle since before the handed-back command line").isTrue();
+        hub.awaitStop();
+    }
+
+    private CliFrames.Response command(String... args) throws Exception {
+        try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(HubFiles.socket(project)))) {
+            CliFrames.writeRequest(new DataOutputStream(Channels.newOutputStream(channel)), args, Map.of(), project.toString());
+            return CliFrames.readResponse(new DataInputStream(Channels.newInputStream(channel)), () -> { });
+        }
     }
 }
