@@ -30,8 +30,17 @@ final class LeaseModel {
     private static final long OPEN = Long.MAX_VALUE;
     private static final long NO_TOKEN = Long.MIN_VALUE;
 
-    /** A lease in the model; {@code lease} and {@code token} are null and {@link #NO_TOKEN} while unknown. */
-    record Held(String holder, String lease, boolean exclusive, long token, long ttl, long expiresLo, long expiresHi, boolean pending) {
+    /**
+     * A lease in the model; {@code lease} and {@code token} are null and {@link #NO_TOKEN} while
+     * unknown. {@code tokenFloor}: the least token it may have (above every token granted before it).
+     */
+    record Held(String holder, String lease, boolean exclusive, long token, long tokenFloor, long ttl, long expiresLo, long expiresHi,
+            boolean pending) {
+
+        /** Whether an answer naming this lease id and token may be naming this lease (an unknown id or token: any the grant could have had). */
+        boolean mayBe(String namedLease, long namedToken) {
+            return !differs(lease, namedLease) && (token == NO_TOKEN ? namedToken >= tokenFloor : token == namedToken);
+        }
 
         boolean maybeLiveAt(long time) {
             return expiresHi > time;
@@ -62,7 +71,7 @@ final class LeaseModel {
             }
             List<Held> live = new ArrayList<>();
             for (Held held : leases) {
-                Held bounded = held.pending() ? new Held(held.holder(), held.lease(), held.exclusive(), held.token(), held.ttl(),
+                Held bounded = held.pending() ? new Held(held.holder(), held.lease(), held.exclusive(), held.token(), held.tokenFloor(), held.ttl(),
                         held.expiresLo(), Math.min(held.expiresHi(), time + held.ttl()), false) : held;
                 if (bounded.maybeLiveAt(time)) {
                     live.add(bounded);
@@ -147,9 +156,9 @@ final class LeaseModel {
         }
         then = then.withoutConflicts(holder, exclusive);
         Held own = then.of(holder);
-        Held granted = new Held(holder, lease, exclusive, token, ttl, expiresAt, expiresAt, false);
+        Held granted = new Held(holder, lease, exclusive, token, token, ttl, expiresAt, expiresAt, false);
         List<State> next = new ArrayList<>(2);
-        if (own != null && (own.lease() == null || own.lease().equals(lease) && own.token() == token)) {
+        if (own != null && own.mayBe(lease, token)) {
             next.add(then.with(granted, Math.max(then.maxToken(), token))); // renewed, or the lease an unknown acquire granted, named now
         }
         boolean fresh = op.outputNumber("acquired_at") == time && token > then.maxToken();
@@ -170,13 +179,13 @@ final class LeaseModel {
             State then = state.clearedFor(holder, exclusive, false);
             Held extended = then.of(holder);
             if (extended != null) {
-                next.add(then.with(new Held(holder, own.lease(), exclusive, own.token(), ttl, Math.max(own.expiresLo(), then.now() + ttl), OPEN,
-                        true), then.maxToken()));
+                next.add(then.with(new Held(holder, own.lease(), exclusive, own.token(), own.tokenFloor(), ttl,
+                        Math.max(own.expiresLo(), then.now() + ttl), OPEN, true), then.maxToken()));
             }
         }
         State cleared = state.clearedFor(holder, exclusive, true);
         long unknownToken = cleared.maxToken() == NO_TOKEN ? NO_TOKEN : cleared.maxToken() + 1;
-        next.add(cleared.with(new Held(holder, null, exclusive, NO_TOKEN, ttl, cleared.now() + ttl, OPEN, true), unknownToken));
+        next.add(cleared.with(new Held(holder, null, exclusive, NO_TOKEN, unknownToken, ttl, cleared.now() + ttl, OPEN, true), unknownToken));
         return next;
     }
 
@@ -192,13 +201,13 @@ final class LeaseModel {
         Long time = LeaseFacts.storeTime(op);
         State then = time == null ? state : state.at(time);
         Held live = then == null ? null : then.of(op.process());
-        if (live == null || !live.maybeLiveAt(then.now()) || differs(live.lease(), lease) || live.token() != NO_TOKEN && token != NO_TOKEN
-                && live.token() != token) {
+        boolean another = token == NO_TOKEN ? differs(live == null ? null : live.lease(), lease) : live != null && !live.mayBe(lease, token);
+        if (live == null || !live.maybeLiveAt(then.now()) || another) {
             return List.of();
         }
         long known = token != NO_TOKEN ? token : live.token();
-        return List.of(then.with(new Held(live.holder(), lease != null ? lease : live.lease(), live.exclusive(), known, live.ttl(), expiresAt,
-                expiresAt, false), Math.max(then.maxToken(), known)));
+        return List.of(then.with(new Held(live.holder(), lease != null ? lease : live.lease(), live.exclusive(), known,
+                known != NO_TOKEN ? known : live.tokenFloor(), live.ttl(), expiresAt, expiresAt, false), Math.max(then.maxToken(), known)));
     }
 
     /** Whether two lease ids, each possibly unknown (null), certainly name different leases. */
@@ -213,10 +222,10 @@ final class LeaseModel {
             return List.of(state);
         }
         Held extended = op.input().hasNonNull("ttl_ms")
-                ? new Held(own.holder(), own.lease(), own.exclusive(), own.token(), own.ttl(),
+                ? new Held(own.holder(), own.lease(), own.exclusive(), own.token(), own.tokenFloor(), own.ttl(),
                         Math.max(own.expiresLo(), state.now() + op.inputNumber("ttl_ms")), OPEN, true)
                 // the hub's default ttl, unknown here: any expiry from now on
-                : new Held(own.holder(), own.lease(), own.exclusive(), own.token(), own.ttl(), Math.min(own.expiresLo(), state.now() + 1), OPEN,
+                : new Held(own.holder(), own.lease(), own.exclusive(), own.token(), own.tokenFloor(), own.ttl(), Math.min(own.expiresLo(), state.now() + 1), OPEN,
                         false);
         return List.of(state, state.with(extended, state.maxToken()));
     }
@@ -245,7 +254,7 @@ final class LeaseModel {
         if (own == null || own.token() != token || !own.exclusive() || !own.maybeLiveAt(state.now())) {
             return List.of();
         }
-        return List.of(state.with(new Held(own.holder(), own.lease(), true, token, own.ttl(), Math.max(own.expiresLo(), state.now() + 1),
+        return List.of(state.with(new Held(own.holder(), own.lease(), true, token, token, own.ttl(), Math.max(own.expiresLo(), state.now() + 1),
                 own.expiresHi(), own.pending()), state.maxToken()));
     }
 }

@@ -146,6 +146,7 @@ final class Linearizability {
             h = mix(h ^ (held.lease() == null ? 1 : text(held.lease(), seed)));
             h = mix(h ^ (held.exclusive() ? 3 : 5) ^ (held.pending() ? 7 : 11));
             h = mix(h ^ held.token());
+            h = mix(h ^ held.tokenFloor());
             h = mix(h ^ held.ttl());
             h = mix(h ^ held.expiresLo());
             h = mix(h ^ held.expiresHi());

@@ -108,11 +108,17 @@ class LinearizabilityTest {
         otherToken.written("c1", 130, 140, "f1.txt", 6, "with a token no answer named");
         HistoryBuilder otherLease = new HistoryBuilder();
         otherLease.acquired("c1", 0, 10, "f1.txt", "L1", 1, STORE + 5, STORE + 5);
-        renewNaming(otherLease, "L2", 2); // c1's only lease is L1
+        renewNaming(otherLease, "L2", 1); // c1's only lease is L1
+        HistoryBuilder oldToken = new HistoryBuilder();
+        oldToken.acquired("c2", 0, 10, "f1.txt", "L0", 5, STORE + 5, STORE + 5);
+        oldToken.released("c2", 20, 30, "f1.txt", "L0", 5, false);
+        oldToken.info(acquire(oldToken, "c1", 40), 50);
+        renewNaming(oldToken, "L1", 3); // the unknown grant came after token 5: its token is above it
 
         assertValid(valid);
         assertThat(verdict(otherToken)).isEqualTo(Verdict.NOT_LINEARIZABLE);
         assertThat(verdict(otherLease)).isEqualTo(Verdict.NOT_LINEARIZABLE);
+        assertThat(verdict(oldToken)).isEqualTo(Verdict.NOT_LINEARIZABLE);
     }
 
     private static void renewNaming(HistoryBuilder h, String lease, long token) {

@@ -209,12 +209,12 @@ final class LockSimulation {
         }
         Lease renewed = new Lease(own.id(), client, own.exclusive(), own.token(), own.acquiredAt(), now + TTL);
         leases.get(resource).put(client, renewed);
-        boolean namesLease = random.nextBoolean(); // the format's optional "lease" and "token" in the answer, or not
+        int names = random.nextInt(3); // the format's optional "lease" and "token" in the answer: both, the lease alone, or neither
         answer = () -> {
-            if (namesLease) {
-                history.ok(call, currentTime, "expires_at", renewed.expiresAt(), "lease", renewed.id(), "token", renewed.token());
-            } else {
-                history.ok(call, currentTime, "expires_at", renewed.expiresAt());
+            switch (names) {
+                case 0 -> history.ok(call, currentTime, "expires_at", renewed.expiresAt(), "lease", renewed.id(), "token", renewed.token());
+                case 1 -> history.ok(call, currentTime, "expires_at", renewed.expiresAt(), "lease", renewed.id());
+                default -> history.ok(call, currentTime, "expires_at", renewed.expiresAt());
             }
             answered(client, resource, new Belief(renewed.id(), renewed.token()));
         };
