@@ -153,8 +153,8 @@ static void silent(void) {
 }
 
 /*
- * The hub's socket, or -1 when none accepts (the JVM client starts a hub). The send timeout also
- * bounds connect (a paused hub's full backlog) and the request's writes (its full buffer).
+ * The hub's socket, or -1 when none accepts (the JVM client starts a hub). The send timeout bounds
+ * connect: a paused hub's full backlog would hold it for good.
  */
 static int connected(void) {
     char socket_path[PATH_MAX + 32];
@@ -170,7 +170,10 @@ static int connected(void) {
     }
     struct timeval limit = {.tv_sec = SWARM_SILENCE_LIMIT_MS / 1000, .tv_usec = SWARM_SILENCE_LIMIT_MS % 1000 * 1000};
     setsockopt(channel, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
-    if (connect(channel, (struct sockaddr *) &address, sizeof address) != 0) {
+    while (connect(channel, (struct sockaddr *) &address, sizeof address) != 0) {
+        if (errno == EINTR) {
+            continue; /* stopped and continued (Ctrl-Z, fg) while waiting for room in the backlog */
+        }
         if (errno == EAGAIN) {
             silent();
         }
@@ -306,13 +309,22 @@ int main(int argc, char **argv) {
         hand_over();
     }
     append_string(cwd);
+    /* Writes what the socket takes, then waits for room: a hub that reads nothing for the limit is silent. */
     for (size_t sent = 0; sent < request_length;) {
-        ssize_t done = write(channel, request + sent, request_length - sent);
+        ssize_t done = send(channel, request + sent, request_length - sent, MSG_DONTWAIT);
         if (done < 0 && errno == EINTR) {
             continue;
         }
         if (done < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            silent();
+            struct pollfd room = {.fd = channel, .events = POLLOUT};
+            int polled = poll(&room, 1, SWARM_SILENCE_LIMIT_MS);
+            if (polled == 0) {
+                silent();
+            }
+            if (polled < 0 && errno != EINTR) {
+                fail(strerror(errno));
+            }
+            continue;
         }
         if (done < 0) {
             fail(strerror(errno));

@@ -11,8 +11,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.Channels;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -32,6 +32,8 @@ public final class SwarmClient {
 
     /** A hub marks a running command every second; this long without a word from it, it is paused or hung. */
     static final Duration HUB_SILENCE_LIMIT = Duration.ofSeconds(10);
+    /** How long a hook waits for the hub to take its connection (a paused hub's full backlog) before it runs on the store itself. */
+    private static final Duration HOOK_CONNECT_LIMIT = Duration.ofSeconds(2);
 
     /** Sent with the environment: this client's pid, so the hub can tell the command's own process from an agent's. */
     static final String CLIENT_PID = "SWARM_CLIENT_PID";
@@ -148,7 +150,7 @@ public final class SwarmClient {
                 channel.connect(UnixDomainSocketAddress.of(HubFiles.checkedSocket(root)));
                 CliFrames.writeRequest(new DataOutputStream(Channels.newOutputStream(channel)), args, environment, workingDirectory.toString());
                 return CliFrames.readResponse(new DataInputStream(Channels.newInputStream(channel)), watch::heard);
-            } catch (AsynchronousCloseException closedByTheWatch) {
+            } catch (ClosedChannelException closedByTheWatch) {
                 throw new HubSilentException();
             } catch (EOFException ended) {
                 throw new IOException(HUB_CLOSED, ended);
@@ -227,7 +229,7 @@ public final class SwarmClient {
              SilenceWatch ignored = new SilenceWatch(channel, limit, true)) {
             channel.connect(UnixDomainSocketAddress.of(HubFiles.checkedSocket(root)));
             return Reach.ACCEPTED;
-        } catch (AsynchronousCloseException cutByTheWatch) {
+        } catch (ClosedChannelException cutByTheWatch) { // also before connect began, when this thread got no CPU for the limit
             return Reach.SILENT;
         } catch (IOException e) {
             return Reach.REFUSED;
@@ -245,7 +247,7 @@ public final class SwarmClient {
             if (arguments.size() - arguments.indexOf(HookCommand.NAME) == 2) { // CLIENT only: the event comes on stdin (Codex's notify passes it)
                 arguments.add(HookCommand.readEvent(System.in));
             }
-            if (accepts(root)) {
+            if (reach(root, HOOK_CONNECT_LIMIT) == Reach.ACCEPTED) {
                 Map<String, String> sent = new HashMap<>(environment);
                 sent.put(CLIENT_PID, Long.toString(ProcessHandle.current().pid()));
                 print(System.out, exchange(root, arguments.toArray(String[]::new), sent, workingDirectory).out());

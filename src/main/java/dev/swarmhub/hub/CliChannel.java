@@ -43,9 +43,9 @@ final class CliChannel implements AutoCloseable {
     private final CommandRunner runner;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final Set<Future<?>> running = ConcurrentHashMap.newKeySet();
-    /** When a command last started or ended (nanoTime): a hub that exits when idle counts from it. */
+    /** When a command last was served or ended (nanoTime; from the start until then): a hub that exits when idle counts from it. */
     private volatile long lastCommandNanos = System.nanoTime();
-    private volatile boolean anyCommandCame;
+    private volatile boolean anyCommandServed;
 
     CliChannel(Path root, CommandRunner runner) throws IOException {
         this.socketFile = HubFiles.checkedSocket(root, true);
@@ -92,11 +92,11 @@ final class CliChannel implements AutoCloseable {
                 try {
                     int code = runner.run(request.args(), request.environment(), request.workingDirectory(), new PrintWriter(out), new PrintWriter(err));
                     if (code != CliFrames.RUN_IN_CLIENT) {
-                        commandCame(); // before the answer: a client that has it finds the command counted
+                        commandServed(); // before the answer: a client that has it finds the command counted
                     }
                     answer.complete(new CliFrames.Response(code, out.toString(), err.toString()));
                 } catch (RuntimeException | Error failure) {
-                    commandCame();
+                    commandServed();
                     LoggerFactory.getLogger(CliChannel.class).error("a command through the hub failed", failure);
                     answer.complete(new CliFrames.Response(1, out.toString(), err + "swarm: the hub failed: " + failure + "\n"));
                 }
@@ -123,21 +123,21 @@ final class CliChannel implements AutoCloseable {
     }
 
     /**
-     * A command came (one the relay's client runs itself, answered {@link CliFrames#RUN_IN_CLIENT},
-     * does not: it never needed this hub).
+     * A command was served here (one the relay's client runs itself, answered {@link CliFrames#RUN_IN_CLIENT},
+     * was not: it never needed this hub). While it runs, {@link #commandsRunning} counts it.
      */
-    private void commandCame() {
+    private void commandServed() {
         lastCommandNanos = System.nanoTime();
-        anyCommandCame = true;
+        anyCommandServed = true;
     }
 
     int commandsRunning() {
         return running.size();
     }
 
-    /** Whether any whole command line has come since the hub started. */
-    boolean anyCommandCame() {
-        return anyCommandCame;
+    /** Whether any command has been served since the hub started (its answer ready, or it failed). */
+    boolean anyCommandServed() {
+        return anyCommandServed;
     }
 
     long lastCommandNanos() {

@@ -318,7 +318,7 @@ public final class Hub implements AutoCloseable {
     List<String> needs() {
         List<String> needs = new ArrayList<>();
         ProcessHandle awaited = starter;
-        if (awaited != null && !cli.anyCommandCame() && awaited.isAlive()) {
+        if (awaited != null && !cli.anyCommandServed() && awaited.isAlive()) {
             needs.add("the command of process " + awaited.pid() + ", which started the hub");
         }
         if (cli.commandsRunning() > 0) {

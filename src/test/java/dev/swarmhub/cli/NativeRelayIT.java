@@ -3,9 +3,11 @@ package dev.swarmhub.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.swarmhub.hub.HubFiles;
 import dev.swarmhub.kernel.EventLog;
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.testing.Await;
+import dev.swarmhub.testing.FullBacklog;
 import dev.swarmhub.testing.HubProcess;
 import dev.swarmhub.testing.TestStores;
 import java.io.IOException;
@@ -184,11 +186,20 @@ class NativeRelayIT {
         big.environment().keySet().removeIf(name -> name.startsWith("SWARM_"));
         big.environment().putAll(alice);
         Process blockedWrite = big.redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        Run silent = launch(alice, Map.of(), auth, "lock", "list");
-        assertThat(blockedWrite.waitFor(2, TimeUnit.MINUTES)).as("a request the paused hub does not read ends by the silence limit").isTrue();
-        assertThat(blockedWrite.exitValue()).isEqualTo(1);
-        assertThat(new String(blockedWrite.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
-                .isEqualTo(SwarmClient.silentHub(project.toRealPath(), hub.pid()) + "\n");
+        Run silent;
+        try {
+            silent = launch(alice, Map.of(), auth, "lock", "list");
+            assertThat(blockedWrite.waitFor(2, TimeUnit.MINUTES)).as("a request the paused hub does not read ends by the silence limit").isTrue();
+            assertThat(blockedWrite.exitValue()).isEqualTo(1);
+            assertThat(new String(blockedWrite.getErrorStream().readAllBytes(), StandardCharsets.UTF_8))
+                    .isEqualTo(SwarmClient.silentHub(project.toRealPath(), hub.pid()) + "\n");
+        } finally {
+            blockedWrite.destroyForcibly();
+        }
+        try (FullBacklog ignored = FullBacklog.of(HubFiles.socket(project))) {
+            assertThat(relayWithFakeLauncher(alice, "lock", "list")).as("a connect the paused hub's full backlog holds: no second hub started")
+                    .isEqualTo(new Run(1, "", SwarmClient.silentHub(project.toRealPath(), hub.pid()) + "\n"));
+        }
         for (String[] wayOut : List.of(new String[] {"down"}, new String[] {"--no-hub", "lock", "list"}, new String[] {"hook", "claude"})) {
             assertThat(relayWithFakeLauncher(alice, wayOut)).as("the ways out of a paused hub, and hooks, never wait for it")
                     .isEqualTo(new Run(42, "handed over (1):" + String.join(" ", wayOut) + "\n", ""));

@@ -129,7 +129,7 @@ class PruneCommandTest {
     @Test
     void prunesInSeveralProcessesAtOnceRemoveEachOldEventOnce() throws Exception {
         CliRunner cli = new CliRunner(project);
-        Set<Long> before = oldEvents(cli, 3 * Retention.BATCH);
+        Set<Long> before = oldEvents(cli, 12 * Retention.BATCH); // twelve batches: the three prunes overlap here, though nothing forces it
         List<JavaProcess> pruners = new ArrayList<>();
         try {
             for (int p = 0; p < 3; p++) {
@@ -137,7 +137,7 @@ class PruneCommandTest {
                 assertThat(pruner.receive()).isEqualTo("ready");
                 pruners.add(pruner);
             }
-            for (int p = 0; p < pruners.size(); p++) { // warm JVMs: the three prunes overlap
+            for (int p = 0; p < pruners.size(); p++) { // warm JVMs, started at once
                 pruners.get(p).send(String.join("\t", "prune", "--older-than", "1ms", "--archive", scratch.resolve(p + ".jsonl").toString(),
                         "--json", "--token", cli.operatorToken()));
             }

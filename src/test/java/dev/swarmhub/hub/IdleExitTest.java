@@ -130,16 +130,20 @@ class IdleExitTest {
         hub = Hub.start(project, services -> (args, env, cwd, out, err) -> args[0].equals("handed-back") ? CliFrames.RUN_IN_CLIENT : 0,
                 Hub.Address.LOOPBACK);
         Process starter = new ProcessBuilder("cat").start(); // lives until its stdin closes
-        hub.awaitFirstCommandFrom(starter.toHandle());
-        String awaited = "the command of process " + starter.pid() + ", which started the hub";
         long before = System.nanoTime();
-        assertThat(hub.exitIfIdle(before)).isFalse(); // idle from here at the latest
+        try {
+            hub.awaitFirstCommandFrom(starter.toHandle());
+            String awaited = "the command of process " + starter.pid() + ", which started the hub";
+            assertThat(hub.exitIfIdle(before)).isFalse(); // idle from here at the latest
 
-        assertThat(command("handed-back").exitCode()).isEqualTo(CliFrames.RUN_IN_CLIENT);
-        Await.until("the handed-back command line to be done", () -> hub.needs().stream().noneMatch(need -> need.contains("running")));
-        assertThat(hub.needs()).as("the starter's own command is still awaited").containsExactly(awaited);
-        starter.getOutputStream().close();
-        starter.waitFor();
+            assertThat(command("handed-back").exitCode()).isEqualTo(CliFrames.RUN_IN_CLIENT);
+            Await.until("the handed-back command line to be done", () -> hub.needs().stream().noneMatch(need -> need.contains("running")));
+            assertThat(hub.needs()).as("the starter's own command is still awaited").containsExactly(awaited);
+            starter.getOutputStream().close();
+            starter.waitFor();
+        } finally {
+            starter.destroy();
+        }
 
         assertThat(hub.exitIfIdle(before + Hub.IDLE_EXIT.defaultValue().toNanos())).as("idle since before the handed-back command line").isTrue();
         hub.awaitStop();
