@@ -21,6 +21,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -32,7 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.NoSuchElementException;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -146,9 +150,8 @@ class DashboardBrowserTest {
             liveMillis.add((System.nanoTime() - answered) / 1_000_000);
         }
         assertThat(((JavascriptExecutor) browser).executeScript("return window.sameDocument")).as("the page was not reloaded").isEqualTo("kept");
-        WebElement row = browser.findElement(By.cssSelector("#view-leases tr[data-resource='src/live-4.py']"));
         String token = cli.run(alice, "lock", "who", "src/live-4.py", "--json").json().get("leases").get(0).get("token").asString();
-        assertThat(row.getText()).contains("alice", "exclusive", token, "live 4");
+        assertThat(text(By.cssSelector("#view-leases tr[data-resource='src/live-4.py']"))).contains("alice", "exclusive", token, "live 4");
     }
 
     @Test
@@ -162,7 +165,7 @@ class DashboardBrowserTest {
         String id = ok(alice, "send", "bob", "review-request", "please review src/queue.py", "--json").json().get("id").asString();
         show("messages");
         Await.until("the message on the page", () -> present("#view-messages article[data-message='" + id + "']"));
-        assertThat(browser.findElement(By.cssSelector("#view-messages article[data-message='" + id + "']")).getText())
+        assertThat(text(By.cssSelector("#view-messages article[data-message='" + id + "']")))
                 .contains("alice", "bob", "please review src/queue.py");
 
         ok(alice, "lock", "release", "src/queue.py");
@@ -179,7 +182,7 @@ class DashboardBrowserTest {
         Await.until("the lease on the page", () -> present("#view-leases tr[data-resource='src/stuck.py']"));
         browser.findElement(release).click();
         Await.until("the confirmation", () -> browser.findElement(By.id("confirm")).isDisplayed());
-        assertThat(browser.findElement(By.id("confirm-text")).getText()).contains("alice", "src/stuck.py");
+        assertThat(text(By.id("confirm-text"))).contains("alice", "src/stuck.py");
         browser.findElement(By.id("confirm-ok")).click();
         Await.until("the lease released", () -> cli.run("lock", "who", "src/stuck.py", "--json").json().get("leases").isEmpty());
         Await.until("the row gone from the page", () -> !present("#view-leases tr[data-resource='src/stuck.py']"));
@@ -250,21 +253,36 @@ class DashboardBrowserTest {
 
     /** Clicks the element once it is there, again if a live update replaced it meanwhile. */
     private void click(By element) {
-        Await.until("a click on " + element, () -> {
+        onceThere("a click on " + element, element, found -> {
+            found.click();
+            return true;
+        });
+    }
+
+    /** The element's text once it is there, read again if a live update replaced it meanwhile. */
+    private String text(By element) {
+        return onceThere("the text of " + element, element, WebElement::getText);
+    }
+
+    /** What {@code use} makes of the element once it is there, done again on the new one if a live update replaced it meanwhile. */
+    private <T> T onceThere(String what, By element, Function<WebElement, T> use) {
+        AtomicReference<T> result = new AtomicReference<>();
+        Await.until(what, () -> {
             try {
-                browser.findElement(element).click();
+                result.set(use.apply(browser.findElement(element)));
                 return true;
-            } catch (org.openqa.selenium.StaleElementReferenceException | org.openqa.selenium.NoSuchElementException replaced) {
+            } catch (StaleElementReferenceException | NoSuchElementException replaced) {
                 return false;
             }
         });
+        return result.get();
     }
 
     /** Clicks the action's button, checks the confirmation names what it does, confirms. */
     private void confirmAction(By button, String... named) {
         click(button);
         Await.until("the confirmation", () -> browser.findElement(By.id("confirm")).isDisplayed());
-        assertThat(browser.findElement(By.id("confirm-text")).getText()).contains(named);
+        assertThat(text(By.id("confirm-text"))).contains(named);
         browser.findElement(By.id("confirm-ok")).click();
     }
 
@@ -311,8 +329,7 @@ class DashboardBrowserTest {
         show("processes");
         Await.until("the run on the page", () -> present("#view-processes tr[data-agent='" + spawned + "']"));
         browser.findElement(By.cssSelector("#view-processes tr[data-agent='" + spawned + "'] button[data-action=output]")).click();
-        Await.until("its output on the page", () -> present("#process-output") && browser.findElement(By.id("process-output")).getText()
-                .contains("started-work"));
+        Await.until("its output on the page", () -> present("#process-output") && text(By.id("process-output")).contains("started-work"));
         confirmAction(By.cssSelector("#view-processes tr[data-agent='" + spawned + "'] button[data-action=kill]"), "Stop", spawned);
         Await.until("the process stopped", () -> processState(spawned).equals("killed"));
         assertThat(ok(Map.of(), "log", "--kind", "process.stopping", "--json").out()).contains("stopped from the dashboard");
