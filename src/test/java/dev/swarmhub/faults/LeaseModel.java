@@ -37,9 +37,14 @@ final class LeaseModel {
     record Held(String holder, String lease, boolean exclusive, long token, long tokenFloor, long ttl, long expiresLo, long expiresHi,
             boolean pending) {
 
-        /** Whether an answer naming this lease id and token may be naming this lease (an unknown id or token: any the grant could have had). */
+        /**
+         * Whether an answer naming this lease id and token (each {@code null} / {@link #NO_TOKEN}
+         * when the answer leaves it out) may be naming this lease: an unknown id or token here is any
+         * the grant could have had.
+         */
         boolean mayBe(String namedLease, long namedToken) {
-            return !differs(lease, namedLease) && (token == NO_TOKEN ? namedToken >= tokenFloor : token == namedToken);
+            return !differs(lease, namedLease)
+                    && (namedToken == NO_TOKEN || (token == NO_TOKEN ? namedToken >= tokenFloor : token == namedToken));
         }
 
         boolean maybeLiveAt(long time) {
@@ -201,8 +206,7 @@ final class LeaseModel {
         Long time = LeaseFacts.storeTime(op);
         State then = time == null ? state : state.at(time);
         Held live = then == null ? null : then.of(op.process());
-        boolean another = token == NO_TOKEN ? differs(live == null ? null : live.lease(), lease) : live != null && !live.mayBe(lease, token);
-        if (live == null || !live.maybeLiveAt(then.now()) || another) {
+        if (live == null || !live.maybeLiveAt(then.now()) || !live.mayBe(lease, token)) {
             return List.of();
         }
         long known = token != NO_TOKEN ? token : live.token();
