@@ -58,7 +58,7 @@ final class PaneTypist implements AutoCloseable {
         return typings.awaitOutcomes(sent, host, TYPING_WAIT);
     }
 
-    /** Types what is waiting for idle agents; returns how many typings it handled (those of busy agents wait). */
+    /** Types what is waiting for idle agents; returns how many typings it handled. */
     private int typePending() {
         List<PaneTypings.Typing> pending = typings.pending(host, BATCH, id -> "swarm read " + id); // agents in panes have the CLI
         int handled = 0;
@@ -67,10 +67,6 @@ final class PaneTypist implements AutoCloseable {
         for (PaneTypings.Typing typing : pending) {
             if (deferred.contains(typing.recipient())) {
                 continue;
-            }
-            if (!typing.idle()) {
-                deferred.add(typing.recipient());
-                continue; // typed once its agent is idle (the pane watcher tells), never mid-output
             }
             if (typing.tampered()) {
                 failed(typing, "not typed: its signature does not match (changed in the store)");

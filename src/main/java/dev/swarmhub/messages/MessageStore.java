@@ -69,7 +69,7 @@ public interface MessageStore {
 
     /**
      * Recipient rows queued for typing whose agent has a live pane ({@code Agent.hasLivePane}) on
-     * this host, oldest first: message id, recipient, pane.
+     * this host and is idle ({@code Agent.idle}), oldest first: message id, recipient, pane.
      */
     List<PendingTyping> pendingTypings(String host, int limit);
 

@@ -8,7 +8,6 @@ import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.Tx;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /**
@@ -33,24 +32,23 @@ public final class PaneTypings {
     /**
      * A message to type into a recipient's tmux pane; a tampered one (its signature fails) has no
      * line and must not be typed, nor one whose recipient has no complete pane binding (null:
-     * registered before bindings named their server and processes). {@code idle}: its agent is
-     * idle (nothing is typed into a pane mid-output).
+     * registered before bindings named their server and processes).
      */
-    public record Typing(String messageId, String recipient, String pane, PaneBinding binding, String line, boolean tampered, boolean idle) {
+    public record Typing(String messageId, String recipient, String pane, PaneBinding binding, String line, boolean tampered) {
     }
 
     /**
-     * Messages waiting to be typed into panes of live agents on this host, oldest first; a cut
+     * Messages waiting to be typed into panes of live, idle agents on this host (nothing is typed
+     * into a pane mid-output; a busy agent's lines wait for it), oldest first; a cut
      * line ends with {@code readAll} of the message's id (see {@link MessageText#paneLine}).
      */
     public List<Typing> pending(String host, int limit, UnaryOperator<String> readAll) {
         return store.read(tx -> MessageStore.in(tx).pendingTypings(host, limit).stream().map(pending -> {
             Message message = MessageStore.in(tx).message(pending.messageId()).orElseThrow();
-            Optional<Agent> agent = AgentStore.in(tx).agent(pending.recipient());
-            PaneBinding binding = agent.map(Agent::paneBinding).orElse(null);
+            PaneBinding binding = AgentStore.in(tx).agent(pending.recipient()).map(Agent::paneBinding).orElse(null);
             boolean tampered = !signature.verify(message);
             return new Typing(message.id(), pending.recipient(), pending.pane(), binding, tampered ? null : MessageText.paneLine(message, readAll),
-                    tampered, agent.map(Agent::idle).orElse(false));
+                    tampered);
         }).toList());
     }
 

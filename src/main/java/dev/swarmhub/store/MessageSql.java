@@ -155,6 +155,7 @@ final class MessageSql implements MessageStore {
     public List<PendingTyping> pendingTypings(String host, int limit) {
         return tx.query("SELECT r.message_id, r.recipient, a.pane FROM message_recipients r JOIN agents a ON a.id = r.recipient "
                 + "WHERE r.pane = 'pending' AND a.pane IS NOT NULL AND a.status <> 'gone' AND a.session IS NULL AND a.host = ? " // Agent.hasLivePane
+                + "AND a.activity = 'idle' " // Agent.idle: a busy agent's queue never fills the batch that idle panes wait behind
                 + "ORDER BY r.stored_at, "
                 + tx.dialect().insertionOrder("r") + " LIMIT ?",
                 row -> new PendingTyping(row.getString(1), row.getString(2), row.getString(3)), host, limit);

@@ -468,6 +468,7 @@ class MessagesTest {
         processes.start(1005, 0);
         agents.register(new Agents.Registration("D", "other", "%5", null, null,
                 new PaneBinding("/run/tmux-test/default", "%5", 1005, 0, 1005, 0))); // an agent with a pane on this host
+        agents.paneSeen("D", false); // quiet: idle, so its lines are taken for typing
         Message genuine = messages.send(a, List.of("B", "D"), draft(MessageType.INFO, "deploy at 5"));
         Message forPane = send(a, "D", "untouched");
         try (Connection connection = DriverManager.getConnection("jdbc:sqlite:" + project.resolve(".swarm/swarm.db"));
@@ -793,8 +794,9 @@ class MessagesTest {
         Message toD = send(a, "D", "type me");
         assertThat(typings.awaitOutcomes(toD, FakeProcesses.HOST, Duration.ofSeconds(30))).as("not idle: typed later, not waited for")
                 .isSameAs(toD);
-        assertThat(typings.pending(FakeProcesses.HOST, 10, id -> id)).singleElement().satisfies(typing -> assertThat(typing.idle()).isFalse());
+        assertThat(typings.pending(FakeProcesses.HOST, 10, id -> id)).as("not idle: not taken for typing").isEmpty();
         agents.paneSeen("D", false); // its pane was quiet: idle
+        assertThat(typings.pending(FakeProcesses.HOST, 10, id -> id)).extracting(PaneTypings.Typing::messageId).containsExactly(toD.id());
         assertThat(typings.awaitOutcomes(toD, "another-host", Duration.ofSeconds(30))).as("not this host's pane").isSameAs(toD);
         assertThat(typings.awaitOutcomes(toD, FakeProcesses.HOST, Duration.ofMillis(20)).recipient("D").delivery())
                 .as("not typed within the wait").isEqualTo("queued");

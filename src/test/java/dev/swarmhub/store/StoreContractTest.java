@@ -653,6 +653,8 @@ public abstract class StoreContractTest {
         Message.Recipient again = store.read(tx -> MessageStore.in(tx).message(asked.id())).orElseThrow().recipients().get(0);
         assertThat(again).isEqualTo(new Message.Recipient("B", now, later, null, null, 2, later + 60_000, false, Message.Recipient.PANE_PENDING));
         assertThat(inbox("B", true)).as("unread again").containsExactly(asked.id());
+        assertThat(readList(tx -> MessageStore.in(tx).pendingTypings("host-1", 10))).as("not idle").isEmpty();
+        inWrite(tx -> AgentStore.in(tx).setActivity("B", Agent.Activity.IDLE, later, later));
         assertThat(readList(tx -> MessageStore.in(tx).pendingTypings("host-1", 10)))
                 .containsExactly(new MessageStore.PendingTyping(asked.id(), "B", "%1"));
         assertThat(readList(tx -> MessageStore.in(tx).pendingTypings("host-2", 10))).as("another host").isEmpty();
