@@ -425,7 +425,7 @@ public final class Agents implements Gate {
 
     /** Operator action: releases the agent's leases and deletes it from the registry. */
     public List<Lease> remove(Caller operator, String id, String reason) {
-        requireOperator(operator, "remove an agent");
+        operator.requireOperator("remove an agent");
         Limits.agentId(id);
         String why = Limits.reason(reason).isEmpty() ? "removed by operator" : reason;
         return store.write(tx -> {
@@ -439,7 +439,7 @@ public final class Agents implements Gate {
 
     /** Operator action: a fresh token for the agent (the old one stops working); for the CLI's agent env. */
     public String issueToken(Caller operator, String id) {
-        requireOperator(operator, "issue an agent's token");
+        operator.requireOperator("issue an agent's token");
         Limits.agentId(id);
         return store.write(tx -> {
             Agent agent = AgentStore.in(tx).agent(id).orElseThrow(() -> SwarmException.badInput("no agent " + id));
@@ -451,12 +451,6 @@ public final class Agents implements Gate {
             tx.appendEvent("agent.token-issued", id, null, OrderedMap.of());
             return token;
         });
-    }
-
-    private static void requireOperator(Caller caller, String what) {
-        if (!caller.operator()) {
-            throw SwarmException.unauthenticated("only the operator may " + what + " (token in .swarm/operator.token)");
-        }
     }
 
     /** Gone agents, once gone longer than the retention: a session gone that long is not resumed. */

@@ -20,7 +20,7 @@ import picocli.CommandLine.ParentCommand;
  * {@code swarm dashboard}: a one-time login link to the hub's dashboard (starting the hub when
  * none runs), opened in the desktop's browser when there is one. It runs in the client: the
  * browser is the user's, not the hub's. The link's code is in the URL's fragment, which browsers
- * never send: the page posts it once and gets an HttpOnly session cookie.
+ * never send: the page posts it once and gets a session token for its tab (no cookie: see RequestGuard).
  */
 @ClientSide.RunsInClient
 @Command(name = "dashboard", description = {"Open the live dashboard: prints a one-time login URL (valid once, for dashboard.link-ttl, 2m by default)",

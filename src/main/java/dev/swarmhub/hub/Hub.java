@@ -102,7 +102,7 @@ public final class Hub implements AutoCloseable {
             opened.put(swarm.resolve("swarm.db"), FileIdentity.of(swarm.resolve("swarm.db")));
         }
         this.openedFiles = Map.copyOf(opened);
-        services.logins.endAllSessions(Caller.ofOperator(), "a hub started"); // before serving: no page's cookie outlives the hub that opened its session
+        services.logins.endAllSessions(Caller.ofOperator(), "a hub started"); // before serving: no page's session outlives the hub that opened it
         services.agents.adoptRecordedUnderHostName(); // rows an older version recorded under the host name alone
         services.processes.adoptRecordedUnderHostName();
         this.supervisor = new ProcessSupervisor(root, services, timers);

@@ -30,6 +30,13 @@ public record Caller(String agent, String token, boolean operator) {
         return Limits.agentId(agent);
     }
 
+    /** Refuses all but the operator, naming what only it may do (e.g. "prune"); checked before any argument, so others learn nothing of them. */
+    public void requireOperator(String what) {
+        if (!operator) {
+            throw SwarmException.unauthenticated("only the operator may " + what + " (token in .swarm/operator.token)");
+        }
+    }
+
     @Override
     public String toString() { // never print the token
         return operator ? "operator" : "agent " + agent;

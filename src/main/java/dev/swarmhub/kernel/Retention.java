@@ -108,9 +108,7 @@ public final class Retention {
 
     /** Operator action: removes every prunable row older than {@code olderThan} (store time), in batches. */
     public Pruned prune(Caller caller, Duration olderThan, Archive archive) {
-        if (!caller.operator()) {
-            throw SwarmException.unauthenticated("only the operator may prune (token in .swarm/operator.token)");
-        }
+        caller.requireOperator("prune");
         if (olderThan == null || olderThan.isNegative() || olderThan.isZero()) {
             throw SwarmException.badInput("--older-than must be a positive duration, like 30d");
         }

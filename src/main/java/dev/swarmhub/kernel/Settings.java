@@ -37,14 +37,12 @@ public final class Settings {
 
     /** Operator action: changes a setting, recorded in the log. */
     public void set(Caller operator, String name, String value) {
+        operator.requireOperator("change settings");
         Setting<?> setting = known.get(name);
         if (setting == null) {
             throw SwarmException.badInput("unknown setting '" + name + "': known are " + String.join(", ", known.keySet()));
         }
         String canonical = setting.canonical(value);
-        if (!operator.operator()) {
-            throw SwarmException.unauthenticated("only the operator may change settings (token in .swarm/operator.token)");
-        }
         store.write(tx -> {
             gate.admit(tx, operator);
             setting.check(tx, canonical);

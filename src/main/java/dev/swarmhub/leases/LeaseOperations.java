@@ -147,8 +147,10 @@ public final class LeaseOperations {
         holders = new Operation<>("lease.list", "Live leases, optionally of one holder.", Holders.class, false, Effect.READ,
                 (caller, a) -> leases.list(a.holder(), Boolean.TRUE.equals(a.all())));
         releaseAgent = new Operation<>("lease.release-agent", "Operator: force-release an agent's leases (or its one lease on a resource), recording why.",
-                ReleaseAgent.class, false, Effect.REMOVE, (caller, a) -> leases.releaseAgent(caller, a.agent(),
-                        a.resource() == null ? null : parser.parse(a.resource()), a.reason()));
+                ReleaseAgent.class, false, Effect.REMOVE, (caller, a) -> {
+                    caller.requireOperator(Leases.RELEASE_OTHERS); // before the resource is parsed: an agent learns nothing from its errors
+                    return leases.releaseAgent(caller, a.agent(), a.resource() == null ? null : parser.parse(a.resource()), a.reason());
+                });
         waiters = new Operation<>("lease.waiters", "Agents waiting for leases: per resource, in the order they will be served.",
                 Queues.class, false, Effect.READ, (caller, a) -> leases.waiters());
         fenceCheck = new Operation<>("lease.fence-check", "Whether a fencing token is that of a live lease covering a resource (denied when not).",

@@ -41,6 +41,8 @@ public final class Leases {
      * it only guards against a lost notification, and spares a shared store writes.
      */
     public static final long NOTIFIED_POLL_MS = 1_000;
+    /** What {@link #releaseAgent} does, in the refusal to anyone but the operator. */
+    public static final String RELEASE_OTHERS = "release another agent's leases";
 
     private final Store store;
     private final Gate gate;
@@ -470,9 +472,7 @@ public final class Leases {
 
     /** Operator action: removes every lease of the agent, or its lease on one resource (non-null), recording why. */
     public List<Lease> releaseAgent(Caller operator, String agent, Resource resource, String reason) {
-        if (!operator.operator()) {
-            throw SwarmException.unauthenticated("only the operator may release another agent's leases (token in .swarm/operator.token)");
-        }
+        operator.requireOperator(RELEASE_OTHERS);
         Limits.agentId(agent);
         String why = Limits.reason(reason);
         return store.write(tx -> {

@@ -278,11 +278,20 @@ class DashboardBrowserTest {
         return result.get();
     }
 
-    /** Clicks the action's button, checks the confirmation names what it does, confirms. */
-    private void confirmAction(By button, String... named) {
+    /**
+     * Clicks the action's button, checks the confirmation names what it does in the page's own
+     * words and quotes apart what an agent wrote (or nothing), confirms.
+     */
+    private void confirmAction(By button, String agentWritten, String... named) {
         click(button);
         Await.until("the confirmation", () -> browser.findElement(By.id("confirm")).isDisplayed());
         assertThat(text(By.id("confirm-text"))).contains(named);
+        if (agentWritten == null) {
+            assertThat(browser.findElement(By.id("confirm-quoted")).isDisplayed()).as("no quote").isFalse();
+        } else {
+            assertThat(text(By.id("confirm-text"))).as("the agent's words are not the question's").doesNotContain(agentWritten);
+            assertThat(text(By.id("confirm-quote"))).isEqualTo(agentWritten);
+        }
         browser.findElement(By.id("confirm-ok")).click();
     }
 
@@ -303,9 +312,9 @@ class DashboardBrowserTest {
         String reassigned = ok(alice, "task", "create", "Port the lexer", "--json").json().get("id").asString();
         ok(bob, "task", "claim", reassigned);
         show("tasks");
-        confirmAction(By.cssSelector("#view-tasks li[data-task='" + cancelled + "'] button.danger"), "Cancel", "Drop the old parser");
+        confirmAction(By.cssSelector("#view-tasks li[data-task='" + cancelled + "'] button.danger"), "Drop the old parser", "Cancel task " + cancelled.substring(0, 8));
         Await.until("the task cancelled", () -> cli.run(alice, "task", "show", cancelled, "--json").json().get("status").asString().equals("cancelled"));
-        confirmAction(By.xpath("//li[@data-task='" + reassigned + "']//button[text()='Reassign']"), "Port the lexer", "bob");
+        confirmAction(By.xpath("//li[@data-task='" + reassigned + "']//button[text()='Reassign']"), "Port the lexer", "bob", reassigned.substring(0, 8));
         Await.until("the task ready again", () -> cli.run(alice, "task", "show", reassigned, "--json").json().get("status").asString().equals("open"));
 
         ok(alice, "doc", "append", "Blocked", "- @alice waits for #" + reassigned.substring(0, 8));
@@ -315,7 +324,7 @@ class DashboardBrowserTest {
         WebElement editor = blocked.findElement(By.tagName("textarea"));
         editor.clear();
         editor.sendKeys("- nothing blocks now");
-        confirmAction(By.cssSelector("#view-plan section[data-section='Blocked'] details button"), "Blocked");
+        confirmAction(By.cssSelector("#view-plan section[data-section='Blocked'] details button"), "Blocked", "Save this section");
         Await.until("the section saved", () -> cli.run(alice, "doc", "show", "Blocked").out().strip().equals("- nothing blocks now"));
         ok(alice, "doc", "append", "Current Work", "- @bob ports #" + reassigned.substring(0, 8));
         click(By.cssSelector("#view-plan section[data-section='Current Work'] a.mention[href='#agents']"));
@@ -330,7 +339,7 @@ class DashboardBrowserTest {
         Await.until("the run on the page", () -> present("#view-processes tr[data-agent='" + spawned + "']"));
         browser.findElement(By.cssSelector("#view-processes tr[data-agent='" + spawned + "'] button[data-action=output]")).click();
         Await.until("its output on the page", () -> present("#process-output") && text(By.id("process-output")).contains("started-work"));
-        confirmAction(By.cssSelector("#view-processes tr[data-agent='" + spawned + "'] button[data-action=kill]"), "Stop", spawned);
+        confirmAction(By.cssSelector("#view-processes tr[data-agent='" + spawned + "'] button[data-action=kill]"), null, "Stop", spawned);
         Await.until("the process stopped", () -> processState(spawned).equals("killed"));
         assertThat(ok(Map.of(), "log", "--kind", "process.stopping", "--json").out()).contains("stopped from the dashboard");
     }

@@ -47,6 +47,28 @@ class SwarmCliTest {
     }
 
     @Test
+    void configTakesSetAndGetVerbsAndRefusesOtherShapesNamingTheUsage() {
+        Map<String, String> operator = Map.of("SWARM_ROOT", project.toString(), "SWARM_TOKEN", new CliRunner(project).operatorToken());
+        Run set = swarm(operator, project, "config", "set", "agents.stale-after", "45s");
+        assertThat(set.exitCode()).as(set.err()).isZero();
+        assertThat(swarm("config", "get", "agents.stale-after").out().strip()).isEqualTo("agents.stale-after = 45s");
+        assertThat(swarm("config", "agents.stale-after").out().strip()).isEqualTo("agents.stale-after = 45s");
+        Run byName = swarm(operator, project, "config", "agents.stale-after", "50s");
+        assertThat(byName.exitCode()).as(byName.err()).isZero();
+        for (List<String> wrong : List.of(List.of("set", "agents.stale-after"), List.of("get", "agents.stale-after", "60s"), List.of("set"),
+                List.of("agents.stale-after", "60s", "70s"))) {
+            Run refused = swarm(operator, project, concat("config", wrong));
+            assertThat(refused.exitCode()).as(wrong.toString()).isEqualTo(2);
+            assertThat(refused.err()).as(wrong.toString()).contains("usage: swarm config");
+        }
+        assertThat(swarm("config", "get", "agents.stale-after").out().strip()).as("unchanged by the refusals").isEqualTo("agents.stale-after = 50s");
+    }
+
+    private static String[] concat(String first, List<String> rest) {
+        return java.util.stream.Stream.concat(java.util.stream.Stream.of(first), rest.stream()).toArray(String[]::new);
+    }
+
+    @Test
     void globalOptionsWorkBeforeAndAfterTheSubcommand() {
         Run before = swarm(Map.of(), Path.of("/"), "--root", project.toString(), "--agent", "A", "--token", token("A"), "--json", "lock", "acquire", "a.py");
         Run after = swarm(Map.of(), Path.of("/"), "lock", "acquire", "b.py", "--root", project.toString(), "--agent", "A", "--token", token("A"), "--json");

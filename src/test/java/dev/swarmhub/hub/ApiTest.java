@@ -463,6 +463,11 @@ class ApiTest {
         Reply forcedByAgent = api.post(bob, "/locks/release-agent", "{\"agent\":\"alice\"}");
         assertThat(forcedByAgent.status()).as(forcedByAgent.body()).isEqualTo(401);
         assertThat(forcedByAgent.json().path("error").path("code").asString()).isEqualTo("unauthenticated");
+        for (String resource : List.of("/etc/passwd", "../../x", "name:")) { // refused as an agent before the resource is looked at
+            Reply probe = api.post(bob, "/locks/release-agent", "{\"agent\":\"alice\",\"resource\":\"" + resource + "\"}");
+            assertThat(probe.status()).as(resource + ": " + probe.body()).isEqualTo(401);
+            assertThat(probe.json().path("error").path("message").asString()).as(resource).startsWith("only the operator may");
+        }
         assertThat(api.leases(operator, "")).hasSize(1);
         Reply forced = api.post(operator, "/locks/release-agent", "{\"agent\":\"alice\",\"reason\":\"stuck\"}");
         assertThat(forced.status()).as(forced.body()).isEqualTo(200);

@@ -86,10 +86,16 @@ function badge(text, kind) {
   return h('span', {class: 'badge ' + (kind || text || '').replace(/[^a-z-]/g, '')}, text);
 }
 
-/** Asks before an operator action; resolves true when confirmed. */
-function confirmed(question) {
+/**
+ * Asks before an operator action; resolves true when confirmed. The question is the page's own
+ * words; text an agent wrote (a task's title, a section's name) is shown apart as a quote, so it
+ * cannot be worded to change what the question asks.
+ */
+function confirmed(question, agentWritten) {
   const dialog = document.getElementById('confirm');
   document.getElementById('confirm-text').textContent = question;
+  document.getElementById('confirm-quoted').hidden = agentWritten === undefined;
+  document.getElementById('confirm-quote').textContent = agentWritten ?? '';
   return new Promise(resolve => {
     const done = answer => () => { dialog.close(); resolve(answer); };
     document.getElementById('confirm-ok').onclick = done(true);
@@ -101,8 +107,8 @@ function confirmed(question) {
 }
 
 /** Runs an operator action after confirmation; shows what came of it. */
-async function act(question, path, body, where) {
-  if (!await confirmed(question)) return;
+async function act(question, path, body, where, agentWritten) {
+  if (!await confirmed(question, agentWritten)) return;
   const note = where.querySelector('.outcome') || where.appendChild(h('p', {class: 'outcome', role: 'status'}));
   try {
     await api(path, body);
@@ -297,11 +303,12 @@ async function tasksView(section) {
     task.waitingFor.length ? h('div', {}, 'waits for ' + task.waitingFor.map(id => id.slice(0, 8)).join(', ')) : null,
     task.note ? h('div', {class: 'note'}, task.note) : null,
     ['open', 'blocked', 'in-progress'].includes(task.status) ? h('div', {class: 'actions'},
-      task.status === 'in-progress' ? h('button', {type: 'button', onclick: () => act('Take "' + task.title + '" from ' + task.assignee
-        + ' and put it back in the ready queue?', '/tasks/' + task.id + '/report', {outcome: 'released', note: 'reassigned from the dashboard'}, section)},
+      task.status === 'in-progress' ? h('button', {type: 'button', onclick: () => act('Take task ' + task.id.slice(0, 8) + ' from ' + task.assignee
+        + ' and put it back in the ready queue?', '/tasks/' + task.id + '/report', {outcome: 'released', note: 'reassigned from the dashboard'}, section,
+        task.title)},
         'Reassign') : null,
-      h('button', {type: 'button', class: 'danger', onclick: () => act('Cancel "' + task.title + '"?', '/tasks/' + task.id + '/cancel',
-        {reason: 'cancelled from the dashboard'}, section)}, 'Cancel')) : null);
+      h('button', {type: 'button', class: 'danger', onclick: () => act('Cancel task ' + task.id.slice(0, 8) + '?', '/tasks/' + task.id + '/cancel',
+        {reason: 'cancelled from the dashboard'}, section, task.title)}, 'Cancel')) : null);
   const links = tasks.flatMap(task => task.blocks.map(other => h('li', {}, task.title + ' → ' + (tasks.find(t => t.id === other)?.title ?? other))));
   const counts = stats.byStatus;
   return [h('h2', {}, 'Tasks'),
@@ -418,8 +425,8 @@ async function planView(section) {
       h('h3', {}, part.name, h('small', {}, ' version ' + part.version + ', ' + part.changedBy + ', ' + ago(part.changedAt))),
       h('pre', {}, part.text ? linked(part.text) : '(empty)'),
       h('details', {}, h('summary', {}, 'Edit'), editor,
-        h('button', {type: 'button', onclick: () => act('Save section "' + part.name + '" (only if still at version ' + part.version + ')?',
-          '/doc/set', {section: part.name, text: editor.value, ifVersion: part.version}, section)}, 'Save')));
+        h('button', {type: 'button', onclick: () => act('Save this section (only if still at version ' + part.version + ')?',
+          '/doc/set', {section: part.name, text: editor.value, ifVersion: part.version}, section, part.name)}, 'Save')));
   });
   const history = events.slice().reverse().map(event => h('li', {}, ago(event.at) + ' ' + event.kind + ' by ' + (event.agent || 'operator')
     + (event.details && event.details.section ? ' (' + event.details.section + ')' : '')));
