@@ -60,6 +60,7 @@ final class TaskCommand implements Runnable {
         task.addSubcommand(report(tasks, "release", Tasks.Outcome.RELEASED, "Give your task back: it is ready again for others.", "task"));
         task.addSubcommand(OperationCommand.of(s -> tasks.apply(s).cancel, "cancel", TaskCommand::line, "task"));
         task.addSubcommand(OperationCommand.of(s -> tasks.apply(s).reopen, "reopen", TaskCommand::line, "task"));
+        task.addSubcommand(OperationCommand.of(s -> tasks.apply(s).assign, "assign", TaskCommand::claimed, "task", "agent"));
         task.addSubcommand(OperationCommand.of(s -> tasks.apply(s).link, "link", TaskCommand::line, "task"));
         task.addSubcommand(OperationCommand.of(s -> tasks.apply(s).unlink, "unlink", TaskCommand::line, "task"));
         task.addSubcommand(OperationCommand.of(s -> tasks.apply(s).stats, "stats", TaskCommand::stats));

@@ -137,6 +137,7 @@ final class Api extends HttpServlet {
                 Map.entry("POST /messages/{id}/reply", message.reply), Map.entry("GET /tasks/{id}", task.show),
                 Map.entry("GET /tasks/{id}/tree", task.tree), Map.entry("POST /tasks/{id}/report", task.report),
                 Map.entry("POST /tasks/{id}/cancel", task.cancel), Map.entry("POST /tasks/{id}/reopen", task.reopen),
+                Map.entry("POST /tasks/{id}/assign", task.assign),
                 Map.entry("POST /tasks/{id}/link", task.link), Map.entry("POST /tasks/{id}/unlink", task.unlink),
                 Map.entry("GET /processes/{id}", process.show), Map.entry("POST /processes/{id}/kill", process.kill));
         Map<String, Exposed<?, ?>> operations = new LinkedHashMap<>(postedOperations);

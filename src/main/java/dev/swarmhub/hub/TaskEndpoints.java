@@ -7,6 +7,7 @@ import dev.swarmhub.hub.JsonViews.TaskTreeView;
 import dev.swarmhub.hub.JsonViews.TaskView;
 import dev.swarmhub.hub.JsonViews.TasksView;
 import dev.swarmhub.tasks.TaskOperations;
+import dev.swarmhub.tasks.TaskOperations.Assign;
 import dev.swarmhub.tasks.TaskOperations.Change;
 import dev.swarmhub.tasks.TaskOperations.Claim;
 import dev.swarmhub.tasks.TaskOperations.Create;
@@ -29,6 +30,7 @@ public final class TaskEndpoints {
     public final Exposed<Report, Tasks.View> report;
     public final Exposed<Change, Tasks.View> cancel;
     public final Exposed<Change, Tasks.View> reopen;
+    public final Exposed<Assign, Tasks.Claimed> assign;
     public final Exposed<Link, Tasks.View> link;
     public final Exposed<Link, Tasks.View> unlink;
     public final Exposed<None, Tasks.Stats> stats;
@@ -41,6 +43,7 @@ public final class TaskEndpoints {
         claim = Exposed.of(operations.claim, ClaimedTaskView.class, (a, claimed) -> JsonViews.claimed(claimed));
         report = Exposed.of(operations.report, TaskView.class, (a, view) -> JsonViews.task(view));
         cancel = Exposed.of(operations.cancel, TaskView.class, (a, view) -> JsonViews.task(view));
+        assign = Exposed.of(operations.assign, ClaimedTaskView.class, (a, claimed) -> JsonViews.claimed(claimed));
         reopen = Exposed.of(operations.reopen, TaskView.class, (a, view) -> JsonViews.task(view));
         link = Exposed.of(operations.link, TaskView.class, (a, view) -> JsonViews.task(view));
         unlink = Exposed.of(operations.unlink, TaskView.class, (a, view) -> JsonViews.task(view));

@@ -62,6 +62,12 @@ public final class TaskOperations {
             @Doc("Why") String reason) {
     }
 
+    public record Assign(
+            @Doc(value = "Task id or unique prefix", required = true) String task,
+            @Doc(value = "The agent to give it to", required = true) String agent,
+            @Doc("Why") String reason) {
+    }
+
     public record Link(
             @Doc(value = "Task id or unique prefix", required = true) String task,
             @Doc("The task that waits for this one") String blocks,
@@ -93,6 +99,7 @@ public final class TaskOperations {
     public final Operation<Report, Tasks.View> report;
     public final Operation<Change, Tasks.View> cancel;
     public final Operation<Change, Tasks.View> reopen;
+    public final Operation<Assign, Tasks.Claimed> assign;
     public final Operation<Link, Tasks.View> link;
     public final Operation<Link, Tasks.View> unlink;
     public final Operation<None, Tasks.Stats> stats;
@@ -111,6 +118,8 @@ public final class TaskOperations {
                 (caller, a) -> tasks.report(caller, a.task(), a.outcome(), a.percent(), a.note(), a.fencing()));
         cancel = new Operation<>("task.cancel", "Cancel a task that is not done.", Change.class, true, Effect.REMOVE,
                 (caller, a) -> tasks.cancel(caller, a.task(), a.reason()));
+        assign = new Operation<>("task.assign", "Operator: give a ready or claimed task to an active agent (its claim, as if it had claimed it).",
+                Assign.class, true, Effect.SET, (caller, a) -> tasks.assign(caller, a.task(), a.agent(), a.reason()));
         reopen = new Operation<>("task.reopen", "Open a closed task again.", Change.class, true, Effect.SET,
                 (caller, a) -> tasks.reopen(caller, a.task(), a.reason()));
         link = new Operation<>("task.link", "Link tasks: this one blocks another, or is related to it.", Link.class, true, Effect.SET,

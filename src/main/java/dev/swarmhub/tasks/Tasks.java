@@ -1,5 +1,7 @@
 package dev.swarmhub.tasks;
 
+import dev.swarmhub.agents.Agent;
+import dev.swarmhub.agents.AgentStore;
 import dev.swarmhub.kernel.Caller;
 import dev.swarmhub.kernel.Durations;
 import dev.swarmhub.kernel.Event;
@@ -420,6 +422,39 @@ public final class Tasks {
         if (task.assignee() != null && task.status() == Task.Status.IN_PROGRESS) {
             Leases.releaseIn(tx, task.assignee(), Resource.ofTask(task.id()), "task " + why);
         }
+    }
+
+    /**
+     * Operator: gives a ready or claimed task to an active agent, in one transaction: a current claim
+     * ends, and the agent's claim (its lease on task:ID, with a new fencing token) is kept while it
+     * is active, as if it had claimed the task itself.
+     */
+    public Claimed assign(Caller operator, String ref, String agent, String reason) {
+        operator.requireOperator("assign tasks");
+        Limits.agentId(agent);
+        String why = Limits.reason(reason).strip();
+        return store.write(tx -> {
+            actor(tx, operator);
+            Task task = resolve(tx, ref);
+            Task.Status shown = shown(tx, task);
+            if (shown != Task.Status.OPEN && shown != Task.Status.IN_PROGRESS) {
+                throw SwarmException.denied("cannot assign task " + task.id() + ": " + notReady(tx, task, shown));
+            }
+            if (AgentStore.in(tx).agent(agent).filter(found -> found.status() == Agent.Status.ACTIVE).isEmpty()) {
+                throw SwarmException.denied("cannot assign task " + task.id() + " to " + agent + ": no active agent of that id");
+            }
+            if (agent.equals(task.assignee())) {
+                throw SwarmException.denied("task " + task.id() + " is already claimed by " + agent);
+            }
+            endClaim(tx, task, "reassigned");
+            Duration kept = CLAIM_TTL.in(tx);
+            Lease lease = Leases.claim(tx, request(Caller.ofAgent(agent, null), task, kept), kept);
+            Task assigned = task.with(Task.Status.IN_PROGRESS, agent, lease.token(), task.progress(), why.isEmpty() ? task.note() : why,
+                    tx.now(), null);
+            TaskStore.in(tx).updateTask(assigned);
+            record(tx, operator, assigned, "task.assigned", "to", agent, "was", task.assignee(), "token", lease.token(), "reason", why);
+            return new Claimed(view(tx, assigned), lease);
+        });
     }
 
     /** Cancels a task that is not done; a claimed one only by its holder or the operator. */

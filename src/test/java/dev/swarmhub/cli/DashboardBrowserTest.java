@@ -40,6 +40,7 @@ import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.Select;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -316,6 +317,14 @@ class DashboardBrowserTest {
         Await.until("the task cancelled", () -> cli.run(alice, "task", "show", cancelled, "--json").json().get("status").asString().equals("cancelled"));
         confirmAction(By.xpath("//li[@data-task='" + reassigned + "']//button[text()='Reassign']"), "Port the lexer", "bob", reassigned.substring(0, 8));
         Await.until("the task ready again", () -> cli.run(alice, "task", "show", reassigned, "--json").json().get("status").asString().equals("open"));
+        By assignTo = By.cssSelector("#view-tasks li[data-task='" + reassigned + "'] select.assign-to");
+        By assign = By.xpath("//li[@data-task='" + reassigned + "']//button[text()='Assign']");
+        Await.until("the ready task on the page", () -> !browser.findElements(assign).isEmpty());
+        new Select(browser.findElement(assignTo)).selectByValue("alice"); // a focused field is not redrawn under the operator
+        confirmAction(assign, "Port the lexer", "Give task "
+                + reassigned.substring(0, 8) + " to alice");
+        Await.until("the task alice's", () -> cli.run(alice, "task", "show", reassigned, "--json").json().path("assignee").asString().equals("alice"));
+        assertThat(ok(alice, "task", "show", reassigned, "--json").json().get("status").asString()).isEqualTo("in-progress");
 
         ok(alice, "doc", "append", "Blocked", "- @alice waits for #" + reassigned.substring(0, 8));
         show("plan");

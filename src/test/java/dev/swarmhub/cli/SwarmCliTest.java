@@ -64,6 +64,21 @@ class SwarmCliTest {
         assertThat(swarm("config", "get", "agents.stale-after").out().strip()).as("unchanged by the refusals").isEqualTo("agents.stale-after = 50s");
     }
 
+    @Test
+    void theOperatorAssignsATaskFromTheCommandLineAndAnAgentMayNot() {
+        Map<String, String> operator = Map.of("SWARM_ROOT", project.toString(), "SWARM_TOKEN", new CliRunner(project).operatorToken());
+        String task = swarm(Map.of("SWARM_ROOT", project.toString(), "SWARM_AGENT", "A", "SWARM_TOKEN", token("A")), project,
+                "task", "create", "port the lexer", "--json").json().get("id").asString();
+        token("B");
+        Run byAgent = swarm(Map.of("SWARM_ROOT", project.toString(), "SWARM_AGENT", "A", "SWARM_TOKEN", token("A")), project, "task", "assign", task, "B");
+        assertThat(byAgent.exitCode()).as(byAgent.err()).isEqualTo(4);
+        assertThat(byAgent.err()).contains("only the operator may assign tasks");
+        Run assigned = swarm(operator, project, "task", "assign", task, "B", "--reason", "B knows it", "--json");
+        assertThat(assigned.exitCode()).as(assigned.err()).isZero();
+        assertThat(assigned.json().get("task").get("assignee").asString()).isEqualTo("B");
+        assertThat(assigned.json().get("lease").get("agent").asString()).isEqualTo("B");
+    }
+
     private static String[] concat(String first, List<String> rest) {
         return java.util.stream.Stream.concat(java.util.stream.Stream.of(first), rest.stream()).toArray(String[]::new);
     }

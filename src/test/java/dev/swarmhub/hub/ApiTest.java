@@ -905,7 +905,7 @@ class ApiTest {
                 "/locks/release-agent", "/locks/waiters", "/messages/recent", "/agents", "/agents/heartbeat", "/agents/leave", "/agents/activity", "/log", "/events", "/openapi.json",
                 "/messages", "/messages/broadcast", "/messages/search", "/messages/{id}", "/messages/{id}/read", "/messages/{id}/ack",
                 "/messages/{id}/reply", "/messages/{id}/thread", "/tasks", "/tasks/claim", "/tasks/stats", "/tasks/{id}", "/tasks/{id}/tree",
-                "/tasks/{id}/report", "/tasks/{id}/cancel", "/tasks/{id}/reopen", "/tasks/{id}/link", "/tasks/{id}/unlink",
+                "/tasks/{id}/report", "/tasks/{id}/cancel", "/tasks/{id}/reopen", "/tasks/{id}/assign", "/tasks/{id}/link", "/tasks/{id}/unlink",
                 "/processes", "/processes/stats", "/processes/{id}", "/processes/{id}/kill", "/processes/{id}/output", "/doc", "/doc/sections", "/doc/history",
                 "/doc/set", "/doc/append", "/doc/remove-line", "/doc/rename-section", "/doc/remove-section");
         assertThat(document.path("paths").path("/doc").propertyNames()).containsExactlyInAnyOrder("get", "post");

@@ -150,6 +150,7 @@ class ResponseSchemaTest {
         check("POST /tasks/{id}/unlink", 200, api.post(alice, "/tasks/" + second + "/unlink", "{\"related\":\"" + first + "\"}"));
         check("POST /tasks/{id}/cancel", 200, api.post(alice, "/tasks/" + second + "/cancel", "{\"reason\":\"schema\"}"));
         check("POST /tasks/{id}/reopen", 200, api.post(alice, "/tasks/" + second + "/reopen", ""));
+        check("POST /tasks/{id}/assign", 200, api.post(operator, "/tasks/" + second + "/assign", "{\"agent\":\"bob\"}"));
 
         // processes: spawned (by an agent: its child), listed, shown, counted, stopped
         JsonNode spawned = check("POST /processes", 201, api.post(alice, "/processes", "{\"command\":[\"sleep\",\"60\"],\"task\":\""

@@ -219,6 +219,42 @@ class TasksTest {
     // ------------------------------------------------------------------------------- reporting
 
     @Test
+    void theOperatorGivesAReadyOrClaimedTaskToAnActiveAgentWithANewClaim() {
+        String id = create("port the lexer");
+        String later = create("after it", id);
+        assertThatThrownBy(() -> tasks.assign(a, id, "B", null)).isInstanceOf(SwarmException.class).hasMessageContaining("only the operator may assign")
+                .extracting(e -> ((SwarmException) e).kind()).isEqualTo(SwarmException.Kind.UNAUTHENTICATED);
+        denied(() -> tasks.assign(operator, later, "B", null), "cannot assign task " + later + ": it waits for " + id + " (open)");
+        denied(() -> tasks.assign(operator, id, "Z", null), "to Z: no active agent of that id");
+        badInput(() -> tasks.assign(operator, id, "a b", null), "a b");
+
+        Tasks.Claimed toA = tasks.assign(operator, id, "A", "A knows the lexer");
+        assertThat(toA.view().status()).isEqualTo(Task.Status.IN_PROGRESS);
+        assertThat(toA.view().task().assignee()).isEqualTo("A");
+        assertThat(toA.view().task().claimToken()).isEqualTo(toA.lease().token());
+        assertThat(toA.lease().agent()).isEqualTo("A");
+        assertThat(tasks.report(a, id, Tasks.Outcome.PROGRESS, 20L, null, toA.lease().token()).task().progress()).as("A acts as its holder").isEqualTo(20);
+        denied(() -> tasks.assign(operator, id, "A", null), "already claimed by A");
+
+        Tasks.Claimed toB = tasks.assign(operator, id, "B", null);
+        assertThat(toB.lease().token()).as("a new claim, a later token").isGreaterThan(toA.lease().token());
+        assertThat(view(id).task().assignee()).isEqualTo("B");
+        denied(() -> tasks.report(a, id, Tasks.Outcome.DONE, null, null, null), "it is claimed by B, not by A");
+        denied(() -> tasks.report(b, id, Tasks.Outcome.DONE, null, null, toA.lease().token()), "is stale");
+        assertThat(history(id).get(history(id).size() - 1)).satisfies(event -> {
+            assertThat(event.kind()).isEqualTo("task.assigned");
+            assertThat(event.details()).containsEntry("to", "B").containsEntry("was", "A").containsEntry("token", toB.lease().token());
+        });
+        assertThat(leases.list(null, false)).as("A's claim ended").extracting(Lease::agent).containsExactly("B");
+
+        agents.leave(b);
+        assertThat(view(id).status()).as("B's claim lapsed as it left").isEqualTo(Task.Status.OPEN);
+        denied(() -> tasks.assign(operator, id, "B", null), "to B: no active agent of that id");
+        tasks.report(operator, id, Tasks.Outcome.DONE, null, null, null);
+        denied(() -> tasks.assign(operator, id, "A", null), "cannot assign task " + id);
+    }
+
+    @Test
     void onlyTheHolderOrTheOperatorReportsAndAStaleFencingTokenIsRefused() {
         String id = create("work");
         assertThatThrownBy(() -> tasks.report(a, id, Tasks.Outcome.PROGRESS, 10L, null, null))

@@ -294,8 +294,27 @@ async function messagesView(section) {
 
 const COLUMNS = ['open', 'blocked', 'in-progress', 'done', 'failed', 'cancelled'];
 
+/** Give a task to a chosen active agent, or (a claimed one) back to the ready queue. */
+function assignment(task, active, section) {
+  const claimed = task.status === 'in-progress';
+  const to = h('select', {class: 'assign-to', 'aria-label': 'give task ' + task.id.slice(0, 8) + ' to'},
+    claimed ? h('option', {value: ''}, 'the ready queue') : null,
+    active.filter(agent => agent !== task.assignee).map(agent => h('option', {value: agent}, agent)));
+  const give = () => {
+    const id = task.id.slice(0, 8);
+    if (!to.value) {
+      return act('Take task ' + id + ' from ' + task.assignee + ' and put it back in the ready queue?', '/tasks/' + task.id + '/report',
+        {outcome: 'released', note: 'reassigned from the dashboard'}, section, task.title);
+    }
+    return act((claimed ? 'Take task ' + id + ' from ' + task.assignee + ' and give it to ' : 'Give task ' + id + ' to ') + to.value + '?',
+      '/tasks/' + task.id + '/assign', {agent: to.value, reason: 'assigned from the dashboard'}, section, task.title);
+  };
+  return [to, h('button', {type: 'button', onclick: give}, claimed ? 'Reassign' : 'Assign')];
+}
+
 async function tasksView(section) {
-  const [{tasks}, stats] = await Promise.all([api('/tasks?all=true&limit=1000'), api('/tasks/stats')]);
+  const [{tasks}, stats, {agents}] = await Promise.all([api('/tasks?all=true&limit=1000'), api('/tasks/stats'), api('/agents')]);
+  const active = agents.filter(agent => agent.status === 'active').map(agent => agent.id);
   const card = task => h('li', {class: 'card', 'data-task': task.id},
     h('strong', {}, task.title), ' ', h('small', {}, task.id.slice(0, 8) + ' · P' + task.priority),
     task.assignee ? h('div', {}, '@' + task.assignee) : null,
@@ -303,10 +322,7 @@ async function tasksView(section) {
     task.waitingFor.length ? h('div', {}, 'waits for ' + task.waitingFor.map(id => id.slice(0, 8)).join(', ')) : null,
     task.note ? h('div', {class: 'note'}, task.note) : null,
     ['open', 'blocked', 'in-progress'].includes(task.status) ? h('div', {class: 'actions'},
-      task.status === 'in-progress' ? h('button', {type: 'button', onclick: () => act('Take task ' + task.id.slice(0, 8) + ' from ' + task.assignee
-        + ' and put it back in the ready queue?', '/tasks/' + task.id + '/report', {outcome: 'released', note: 'reassigned from the dashboard'}, section,
-        task.title)},
-        'Reassign') : null,
+      task.status === 'blocked' ? null : assignment(task, active, section),
       h('button', {type: 'button', class: 'danger', onclick: () => act('Cancel task ' + task.id.slice(0, 8) + '?', '/tasks/' + task.id + '/cancel',
         {reason: 'cancelled from the dashboard'}, section, task.title)}, 'Cancel')) : null);
   const links = tasks.flatMap(task => task.blocks.map(other => h('li', {}, task.title + ' → ' + (tasks.find(t => t.id === other)?.title ?? other))));
