@@ -189,7 +189,7 @@ public final class SqliteStore implements Store {
                     raised.addAll(applyInSavepoint(connection, item, ran));
                 } else if (!applyDirectly(connection, item, ran, raised)) {
                     rollback(connection);
-                    ran.forEach(tx -> tx.settle(false, item.failure));
+                    settle(ran, false, item.failure);
                     if (batch.size() == 1) {
                         return Set.of();
                     }
@@ -199,11 +199,11 @@ public final class SqliteStore implements Store {
             }
             refuseIfFileReplaced();
             run(connection, "COMMIT");
-            ran.forEach(tx -> tx.settle(true, null));
+            settle(ran, true, null);
             return raised;
         } catch (RuntimeException | Error storeFailed) {
             rollback(connection);
-            ran.forEach(tx -> tx.settle(false, storeFailed));
+            settle(ran, false, storeFailed);
             for (Pending<?> item : batch) {
                 if (item.failure == null) {
                     item.failure = storeFailed; // its work ran, but nothing of it was committed
@@ -216,6 +216,14 @@ public final class SqliteStore implements Store {
                 retire(connection);
             }
         }
+    }
+
+    /**
+     * Settles the batch's works the latest first, as a transaction settles its own effects: two
+     * writes of one file taken back oldest first would leave the first one's file in place.
+     */
+    private static void settle(List<JdbcTx> ran, boolean committed, Throwable failure) {
+        ran.reversed().forEach(tx -> tx.settle(committed, failure));
     }
 
     /**

@@ -7,11 +7,14 @@ import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.leases.Fencing;
 import dev.swarmhub.leases.Resource;
+import dev.swarmhub.store.SqliteStore;
+import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.TestStores;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -116,6 +119,74 @@ class FencedFilesTest {
         }
         assertThat(read()).isEqualTo("new\n");
         assertThat(beside()).containsExactly(".app.py." + alive + ".0a0b0c0d.swarm-write", ".notes.swarm-write", "app.py");
+    }
+
+    /**
+     * Two writes of one file share a batch (queued behind a third that holds the write lock) whose
+     * commit fails: both are taken back, the latest first, so the file is the one before either.
+     */
+    @Test
+    void twoWritesOfOneFileInABatchThatFailsToCommitLeaveTheFileAsBeforeBoth() throws Exception {
+        store.close();
+        Path database = project.resolve(".swarm/swarm.db");
+        try (SqliteStore sqlite = TestStores.sqlite(project); Fencing.StagedWrite first = files.stage(FILE, "first\n");
+             Fencing.StagedWrite second = files.stage(FILE, "second\n")) {
+            CountDownLatch holderInside = new CountDownLatch(1);
+            CountDownLatch releaseHolder = new CountDownLatch(1);
+            Thread holder = Thread.ofPlatform().start(() -> sqlite.write(tx -> {
+                holderInside.countDown();
+                awaitUninterruptibly(releaseHolder); // holds the write lock while the two queue behind it
+                return null;
+            }));
+            holderInside.await();
+            List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread firstWriter = queueWrite(sqlite, tx -> first.putInPlace(tx), failures);
+            Thread secondWriter = queueWrite(sqlite, tx -> {
+                second.putInPlace(tx);
+                replace(database); // the store's file replaced under it: the batch's commit is refused
+            }, failures);
+            releaseHolder.countDown();
+            holder.join();
+            firstWriter.join();
+            secondWriter.join();
+            assertThat(failures).as("both writes refused, in one batch").hasSize(2)
+                    .allSatisfy(failure -> assertThat(failure).hasMessageContaining("deleted or replaced"));
+        }
+        assertThat(read()).as("the file before both writes").isEqualTo("old\n");
+        store = TestStores.open(project);
+    }
+
+    private static Thread queueWrite(SqliteStore sqlite, java.util.function.Consumer<dev.swarmhub.kernel.Tx> work, List<Throwable> failures) {
+        Thread writer = Thread.ofPlatform().start(() -> {
+            try {
+                sqlite.write(tx -> {
+                    work.accept(tx);
+                    return null;
+                });
+            } catch (RuntimeException refused) {
+                failures.add(refused);
+            }
+        });
+        Await.until("a writer to wait for the write lock", () -> writer.getState() == Thread.State.WAITING);
+        return writer;
+    }
+
+    private static void replace(Path file) {
+        try {
+            Path moved = file.resolveSibling(file.getFileName() + ".moved");
+            Files.move(file, moved);
+            Files.copy(moved, file);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
