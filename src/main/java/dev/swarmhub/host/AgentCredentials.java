@@ -10,14 +10,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.EnumSet;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
@@ -35,8 +29,6 @@ public final class AgentCredentials {
     private AgentCredentials() {
     }
 
-    /** Threads of this process registering for a project; the file lock orders processes. */
-    private static final Map<Path, ReentrantLock> REGISTERING = new ConcurrentHashMap<>();
 
     /**
      * Runs {@code work} (a registration that mints a token, and the saving of that token) while no
@@ -44,24 +36,9 @@ public final class AgentCredentials {
      * order they were minted, so the kept one is the agent's current one.
      */
     public static <T> T whileRegistering(Path projectRoot, Supplier<T> work) {
-        Path directory = projectRoot.resolve(".swarm").resolve("agents");
-        Path lockFile = directory.resolve(".registering.lock");
-        ReentrantLock threads = REGISTERING.computeIfAbsent(lockFile.toAbsolutePath().normalize(), path -> new ReentrantLock());
-        threads.lock();
-        try {
-            if (threads.getHoldCount() > 1) {
-                return work.get(); // this thread holds the file lock already
-            }
-            Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            try (FileChannel channel = FileChannel.open(lockFile, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                 FileLock processes = channel.lock()) {
-                return work.get();
-            }
-        } catch (IOException e) {
-            throw new SwarmException(SwarmException.Kind.INTERNAL, "cannot lock " + lockFile + ": " + e.getMessage(), e);
-        } finally {
-            threads.unlock();
+        Path lockFile = projectRoot.resolve(".swarm").resolve("agents").resolve(".registering.lock");
+        try (HostLock.Held registering = HostLock.hold(lockFile, null).orElseThrow()) {
+            return work.get();
         }
     }
 

@@ -22,6 +22,7 @@ import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.Set;
@@ -36,6 +37,12 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>Every step works in the directory as opened once, component by component without following
  * links, so a link put in the path meanwhile cannot send the write outside the project.
+ *
+ * <p>A write holds its file against the other writers of this host from staging until its
+ * transaction has settled (a {@link HostLock} on one of {@link #TURNS} files in
+ * {@code .swarm/fenced-writes/}, shared by the paths that hash alike). The store's lock is not
+ * enough: a writer paused mid-write loses it (PostgreSQL ends an idle session) while its file is
+ * in place, and its take-back would then undo the next holder's acknowledged write.
  */
 public final class FencedFiles implements Fencing.Stager {
 
@@ -44,20 +51,38 @@ public final class FencedFiles implements Fencing.Stager {
     /** What a new file is created with; the process's umask takes its part, as for any file the user's tools make. */
     private static final Set<PosixFilePermission> NEW_FILE = PosixFilePermissions.fromString("rw-rw-rw-");
 
+    /** Lock files that writes of different paths share: enough that unrelated writes rarely wait for each other. */
+    static final int TURNS = 64;
+    /** As long as a writer waits for the store's lock: the writer ahead may be waiting for it. */
+    static final Duration WRITER_WAIT = Duration.ofSeconds(30);
+
     private final Path root;
+    private final Duration writerWait;
 
     public FencedFiles(Path root) {
+        this(root, WRITER_WAIT);
+    }
+
+    FencedFiles(Path root, Duration writerWait) {
         this.root = root.toAbsolutePath().normalize();
+        this.writerWait = writerWait;
     }
 
     @Override
-    public Fencing.StagedWrite stage(Resource path, String content) {
+    public Fencing.StagedWrite stage(Resource path, String content, boolean waitForWriters) {
         Path target = root.resolve(path.text()).normalize();
         if (!target.startsWith(root) || target.equals(root)) {
             throw SwarmException.badInput("not a file of the project: " + path);
         }
         Path relative = root.relativize(target);
-        SecureDirectoryStream<Path> directory = openDirectory(path, relative);
+        HostLock.Held turn = takeTurn(path, relative, waitForWriters);
+        SecureDirectoryStream<Path> directory;
+        try {
+            directory = openDirectory(path, relative);
+        } catch (RuntimeException e) {
+            turn.close();
+            throw e;
+        }
         try {
             Path name = relative.getFileName();
             Optional<PosixFileAttributes> existing = attributes(directory, name);
@@ -80,18 +105,29 @@ public final class FencedFiles implements Fencing.Stager {
                     out.write(bytes);
                 }
                 ((FileChannel) out).force(true);
-                return new Staged(directory, target, name, draft, out.size());
+                return new Staged(directory, turn, target, name, draft, out.size());
             } catch (IOException | RuntimeException e) {
                 deleteQuietly(directory, draft);
                 throw e;
             }
         } catch (IOException e) {
             closeDirectory(directory);
+            turn.close();
             throw failure("write " + path, e);
         } catch (RuntimeException e) {
             closeDirectory(directory);
+            turn.close();
             throw e;
         }
+    }
+
+    /** Holds the file against the other writers of this host; refused when one holds it longer than the wait (none: {@code waitForWriters} false). */
+    private HostLock.Held takeTurn(Resource path, Path relative, boolean waitForWriters) {
+        Path lockFile = root.resolve(".swarm").resolve("fenced-writes").resolve(Math.floorMod(relative.toString().hashCode(), TURNS) + ".lock");
+        Duration wait = waitForWriters ? writerWait : Duration.ZERO;
+        return HostLock.hold(lockFile, wait).orElseThrow(() -> new SwarmException(SwarmException.Kind.UNAVAILABLE, "another write of "
+                + path + " (or of a file sharing its lock) is in progress" + (wait.isZero() ? "" : " after " + wait.toSeconds() + " s")
+                + ": its writer may be paused or waiting for the store; retry"));
     }
 
     /** The target's directory, opened from the root one component at a time, refusing links. */
@@ -185,6 +221,7 @@ public final class FencedFiles implements Fencing.Stager {
      */
     private static final class Staged implements Fencing.StagedWrite, Tx.OutsideEffect {
         private final SecureDirectoryStream<Path> directory;
+        private final HostLock.Held turn;
         private final Path target;
         private final Path name;
         private final Path draft;
@@ -195,8 +232,9 @@ public final class FencedFiles implements Fencing.Stager {
         private boolean inPlace;
         private boolean closed;
 
-        Staged(SecureDirectoryStream<Path> directory, Path target, Path name, Path draft, long size) {
+        Staged(SecureDirectoryStream<Path> directory, HostLock.Held turn, Path target, Path name, Path draft, long size) {
             this.directory = directory;
+            this.turn = turn;
             this.target = target;
             this.name = name;
             this.draft = draft;
@@ -260,7 +298,7 @@ public final class FencedFiles implements Fencing.Stager {
                     spare = null;
                 }
                 if (closed) {
-                    closeDirectory(directory);
+                    end();
                 }
             }
         }
@@ -298,8 +336,14 @@ public final class FencedFiles implements Fencing.Stager {
             if (!enlisted) {
                 deleteQuietly(directory, draft);
                 forget(spare);
-                closeDirectory(directory);
+                end();
             }
+        }
+
+        /** Done with the file: its directory closed, the file left to the next writer. */
+        private void end() {
+            closeDirectory(directory);
+            turn.close();
         }
     }
 

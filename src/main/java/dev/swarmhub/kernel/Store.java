@@ -34,6 +34,9 @@ public interface Store extends AutoCloseable {
     /** A consistent read-only snapshot; the work must not change anything. Inside a write, joins it. */
     <T> T read(Function<Tx, T> work);
 
+    /** Whether this thread is inside a write's work (holding the write lock: a write from here joins it). */
+    boolean writing();
+
     /**
      * What a committed write can tell waiters in this process, so that they look again at once.
      * The store derives them from the events the write appended ({@link Tx#appendEvent}), so a

@@ -29,8 +29,13 @@ public final class Fencing {
 
     /** Makes writes ready outside the store: the file system's part of a fenced write. */
     public interface Stager {
-        /** The content written durably beside the file {@code path} names, not yet in its place. */
-        StagedWrite stage(Resource path, String content);
+        /**
+         * The content written durably beside the file {@code path} names, not yet in its place;
+         * it holds the file against other writers until closed. {@code waitForWriters}: wait for
+         * a write of the file in progress to end (false when the caller holds the store's write
+         * lock, which that writer may be waiting for: it is refused at once instead).
+         */
+        StagedWrite stage(Resource path, String content, boolean waitForWriters);
     }
 
     /**
@@ -68,7 +73,7 @@ public final class Fencing {
         if (path.kind() != Resource.Kind.PATH) {
             throw SwarmException.badInput("a fenced write names one file, not " + path);
         }
-        try (StagedWrite staged = stager.stage(path, content)) {
+        try (StagedWrite staged = stager.stage(path, content, !store.writing())) {
             return store.write(tx -> {
                 gate.admit(tx, caller);
                 Lease lease = leaseWithToken(tx, path, token, caller.agentId());

@@ -262,6 +262,11 @@ public final class PostgresStore implements Store {
     }
 
     @Override
+    public boolean writing() {
+        return currentWrite.get() != null;
+    }
+
+    @Override
     public <T> T read(Function<Tx, T> work) {
         JdbcTx outer = currentWrite.get();
         return outer != null ? work.apply(outer) : inTransaction(false, work);

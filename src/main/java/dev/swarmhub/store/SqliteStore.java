@@ -298,6 +298,11 @@ public final class SqliteStore implements Store {
     }
 
     @Override
+    public boolean writing() {
+        return currentWrite.get() != null;
+    }
+
+    @Override
     public <T> T read(Function<Tx, T> work) {
         JdbcTx outer = currentWrite.get();
         if (outer != null) {

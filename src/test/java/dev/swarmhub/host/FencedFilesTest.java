@@ -9,11 +9,13 @@ import dev.swarmhub.leases.Fencing;
 import dev.swarmhub.leases.Resource;
 import dev.swarmhub.store.SqliteStore;
 import dev.swarmhub.testing.Await;
+import dev.swarmhub.testing.JavaProcess;
 import dev.swarmhub.testing.TestStores;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -52,7 +54,7 @@ class FencedFilesTest {
 
     @Test
     void aWriteWhoseTransactionRollsBackLeavesTheOldFileAndRunsAgainWhenTheStoreRetriesIt() throws IOException {
-        try (Fencing.StagedWrite staged = files.stage(FILE, "new\n")) {
+        try (Fencing.StagedWrite staged = files.stage(FILE, "new\n", true)) {
             assertThatThrownBy(() -> store.write(tx -> {
                 staged.putInPlace(tx);
                 assertThat(read()).as("in place inside the transaction").isEqualTo("new\n");
@@ -73,8 +75,8 @@ class FencedFilesTest {
     void aWriteJoiningATransactionThatFailsAfterItReturnedIsTakenBack() throws IOException {
         Files.writeString(project.resolve("src/other.py"), "other\n");
         assertThatThrownBy(() -> store.write(outer -> {
-            try (Fencing.StagedWrite staged = files.stage(FILE, "new\n"); Fencing.StagedWrite created = files.stage(Resource.ofCanonical(
-                    "src/created.py"), "created\n")) {
+            try (Fencing.StagedWrite staged = files.stage(FILE, "new\n", true); Fencing.StagedWrite created = files.stage(Resource.ofCanonical(
+                    "src/created.py"), "created\n", true)) {
                 staged.putInPlace(outer);
                 created.putInPlace(outer);
             }
@@ -87,7 +89,7 @@ class FencedFilesTest {
     @Test
     void aWriteStagedBeforeAnotherCreatedTheFileKeepsThatFileWhenItIsTakenBack() throws IOException {
         Resource created = Resource.ofCanonical("src/created.py");
-        try (Fencing.StagedWrite first = files.stage(created, "first\n"); Fencing.StagedWrite second = files.stage(created, "second\n")) {
+        try (Fencing.StagedWrite first = files.stage(created, "first\n", true); Fencing.StagedWrite second = files.stage(created, "second\n", true)) {
             store.write(tx -> {
                 second.putInPlace(tx);
                 return null;
@@ -111,7 +113,7 @@ class FencedFilesTest {
         Files.writeString(src.resolve(".app.py." + alive + ".0a0b0c0d.swarm-write"), "a live writer's draft");
         Files.writeString(src.resolve(".notes.swarm-write"), "not named by a writer");
 
-        try (Fencing.StagedWrite staged = files.stage(FILE, "new\n")) {
+        try (Fencing.StagedWrite staged = files.stage(FILE, "new\n", true)) {
             store.write(tx -> {
                 staged.putInPlace(tx);
                 return null;
@@ -129,8 +131,8 @@ class FencedFilesTest {
     void twoWritesOfOneFileInABatchThatFailsToCommitLeaveTheFileAsBeforeBoth() throws Exception {
         store.close();
         Path database = project.resolve(".swarm/swarm.db");
-        try (SqliteStore sqlite = TestStores.sqlite(project); Fencing.StagedWrite first = files.stage(FILE, "first\n");
-             Fencing.StagedWrite second = files.stage(FILE, "second\n")) {
+        try (SqliteStore sqlite = TestStores.sqlite(project); Fencing.StagedWrite first = files.stage(FILE, "first\n", true);
+             Fencing.StagedWrite second = files.stage(FILE, "second\n", true)) {
             CountDownLatch holderInside = new CountDownLatch(1);
             CountDownLatch releaseHolder = new CountDownLatch(1);
             Thread holder = Thread.ofPlatform().start(() -> sqlite.write(tx -> {
@@ -189,6 +191,30 @@ class FencedFilesTest {
         }
     }
 
+    /**
+     * Another process mid-write holds the file (its write may be taken back, and must not undo a
+     * later one): a write that may not wait is refused at once, naming the file; the holder killed,
+     * its hold goes with it and the next write goes ahead.
+     */
+    @Test
+    void aWriterInAnotherProcessHoldsTheFileUntilItEnds() throws Exception {
+        try (JavaProcess holder = JavaProcess.start(StagedWriteHolder.class, Map.of(), project.resolve("holder.err"), project.toString(), FILE.text())) {
+            assertThat(holder.receive()).isEqualTo("staged");
+            assertThatThrownBy(() -> files.stage(FILE, "refused\n", false)).isInstanceOfSatisfying(SwarmException.class,
+                    refused -> assertThat(refused.kind()).isEqualTo(SwarmException.Kind.UNAVAILABLE))
+                    .hasMessageContaining("another write of src/app.py").hasMessageContaining("is in progress");
+            assertThat(read()).isEqualTo("old\n");
+            holder.kill();
+        }
+        try (Fencing.StagedWrite staged = files.stage(FILE, "new\n", false)) {
+            store.write(tx -> {
+                staged.putInPlace(tx);
+                return null;
+            });
+        }
+        assertThat(read()).isEqualTo("new\n");
+    }
+
     @Test
     void aLinkIsNeitherWrittenThroughNorReplaced() throws IOException {
         Path elsewhere = Files.createTempDirectory(project.getParent(), "elsewhere");
@@ -196,9 +222,9 @@ class FencedFilesTest {
         Files.createSymbolicLink(project.resolve("src/link.py"), elsewhere.resolve("target.py"));
         Files.createSymbolicLink(project.resolve("linked"), elsewhere);
 
-        assertThatThrownBy(() -> files.stage(Resource.ofCanonical("src/link.py"), "new\n")).isInstanceOf(SwarmException.class)
+        assertThatThrownBy(() -> files.stage(Resource.ofCanonical("src/link.py"), "new\n", true)).isInstanceOf(SwarmException.class)
                 .hasMessageContaining("src/link.py is not a regular file");
-        assertThatThrownBy(() -> files.stage(Resource.ofCanonical("linked/target.py"), "new\n")).isInstanceOf(SwarmException.class)
+        assertThatThrownBy(() -> files.stage(Resource.ofCanonical("linked/target.py"), "new\n", true)).isInstanceOf(SwarmException.class)
                 .hasMessageContaining("goes through a link (linked)");
         assertThat(Files.readString(elsewhere.resolve("target.py"))).isEqualTo("outside\n");
         try (Stream<Path> listed = Files.list(elsewhere)) {

@@ -207,6 +207,19 @@ class FencingTest {
         throw new AssertionError("no " + kind + " of " + agent);
     }
 
+    /**
+     * A write run inside a store write (an HTTP request's Idempotency-Key joins it to the stored
+     * answer) holds the store's lock that the file's current writer may be waiting for: it must
+     * not wait for that writer. A write on its own may.
+     */
+    @Test
+    void aWriteInsideAStoreWriteDoesNotWaitForTheFilesOtherWriters() {
+        long token = acquire("alice", "src/app.py", Duration.ofSeconds(10)).token();
+        fencing.write(as("alice"), FILE, token, "alone");
+        store.write(tx -> fencing.write(as("alice"), FILE, token, "joined"));
+        assertThat(files.waited).containsExactly(true, false);
+    }
+
     private Lease acquire(String agent, String resource, Duration ttl) {
         return leases.acquire(new Leases.Request(as(agent), List.of(Resource.ofCanonical(resource)), Mode.EXCLUSIVE, ttl, null)).getFirst();
     }
@@ -222,10 +235,13 @@ class FencingTest {
     private static final class StagedFiles implements Fencing.Stager {
         final List<String> inPlace = Collections.synchronizedList(new ArrayList<>());
         final Map<Integer, String> open = new ConcurrentHashMap<>();
+        /** Each staging's waitForWriters, in order. */
+        final List<Boolean> waited = Collections.synchronizedList(new ArrayList<>());
         volatile int staged;
 
         @Override
-        public synchronized Fencing.StagedWrite stage(Resource path, String content) {
+        public synchronized Fencing.StagedWrite stage(Resource path, String content, boolean waitForWriters) {
+            waited.add(waitForWriters);
             int id = staged++;
             open.put(id, path.text());
             return new Fencing.StagedWrite() {

@@ -428,27 +428,13 @@ class MessagesTest {
         processes.start(1005, 0);
         agents.register(new Agents.Registration("D", "other", "%5", null, null,
                 new PaneBinding("/run/tmux-test/default", "%5", 1005, 0, 1005, 0))); // an agent with a pane on this host
-        Store neverWaits = new Store() { // a wait in the send would run in the caller's transaction (the HTTP idempotent path) or for nobody (--no-hub)
-            public <T> T write(java.util.function.Function<Tx, T> work) {
-                return store.write(work);
-            }
-
-            public <T> T read(java.util.function.Function<Tx, T> work) {
-                return store.read(work);
-            }
-
-            public long signalCount(Signal signal) {
-                return store.signalCount(signal);
-            }
-
+        Store neverWaits = new dev.swarmhub.testing.ForwardingStore(store) { // a wait in the send would run in the caller's transaction (the HTTP idempotent path) or for nobody (--no-hub)
+            @Override
             public void awaitSignal(Signal signal, long seen, long timeoutMillis) {
                 throw new AssertionError("the send waited for " + signal);
             }
 
-            public String location() {
-                return store.location();
-            }
-
+            @Override
             public void close() {
             }
         };

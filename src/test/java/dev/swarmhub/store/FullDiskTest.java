@@ -116,7 +116,7 @@ class FullDiskTest {
         Files.writeString(project.resolve("app.py"), "old\n");
         try (SqliteStore store = TestStores.sqlite(project)) {
             put(store, "before", "the store's files exist");
-            try (Fencing.StagedWrite staged = new FencedFiles(project).stage(Resource.ofCanonical("app.py"), "new\n")) {
+            try (Fencing.StagedWrite staged = new FencedFiles(project).stage(Resource.ofCanonical("app.py"), "new\n", true)) {
                 fillTheDisk(project.resolve("filler"));
                 assertThatThrownBy(() -> store.write(tx -> {
                     staged.putInPlace(tx);
@@ -136,12 +136,13 @@ class FullDiskTest {
     void aFencedWriteThatFindsNoRoomToStageSaysSoAndLeavesTheFile() throws Exception {
         Files.writeString(project.resolve("app.py"), "old\n");
         fillTheDisk(project.resolve("filler"));
-        assertThatThrownBy(() -> new FencedFiles(project).stage(Resource.ofCanonical("app.py"), "new\n".repeat(1 << 16)).close())
+        assertThatThrownBy(() -> new FencedFiles(project).stage(Resource.ofCanonical("app.py"), "new\n".repeat(1 << 16), true).close())
                 .isInstanceOf(SwarmException.class).hasMessageContaining("the disk is full; the file was left as it was")
                 .extracting(failure -> ((SwarmException) failure).kind()).isEqualTo(SwarmException.Kind.UNAVAILABLE);
         assertThat(Files.readString(project.resolve("app.py"))).isEqualTo("old\n");
         try (Stream<Path> files = Files.list(project)) {
-            assertThat(files.map(file -> file.getFileName().toString())).as("no draft left").containsExactlyInAnyOrder("app.py", "filler");
+            assertThat(files.map(file -> file.getFileName().toString())).as("no draft left (.swarm: the writers' lock files)")
+                    .containsExactlyInAnyOrder("app.py", "filler", ".swarm");
         }
     }
 

@@ -3,13 +3,17 @@ package dev.swarmhub.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.swarmhub.host.FencedFiles;
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.kernel.Tx;
+import dev.swarmhub.leases.Fencing;
+import dev.swarmhub.leases.Resource;
 import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.PostgresServer;
 import dev.swarmhub.testing.TestStores;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -25,6 +29,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What only the PostgreSQL store does: two stores on one database (two hubs) wake each other by
@@ -78,6 +83,57 @@ class PostgresStoreTest {
             assertThat(stopped.get()).as("the idle write's outcome").isInstanceOf(SwarmException.class);
             assertThat(settled).as("its effect outside the store, taken back").containsExactly(false);
             assertThat(other.read(tx -> tx.setting("written-by")).orElseThrow()).isEqualTo("another hub");
+        }
+    }
+
+    /**
+     * A fenced write paused after putting its file in place, past the idle limit: the database
+     * ends its session, so the store's lock no longer keeps the next writer out. The file's own
+     * hold does, until the paused write has taken its file back: the next writer's write is not
+     * undone by that take-back (it was: the kept old file renamed over an acknowledged write).
+     */
+    @Test
+    void aFencedWritePausedPastTheIdleLimitHoldsItsFileUntilTakenBackSoTheNextWriteStays(@TempDir Path project) throws Exception {
+        Files.writeString(project.resolve("app.py"), "old\n");
+        Resource file = Resource.ofCanonical("app.py");
+        PostgresAddress address = PostgresServer.shared().newAddress();
+        try (Store paused = PostgresStore.open(address, null, Duration.ofSeconds(1)); Store other = PostgresStore.open(address, null);
+             java.util.concurrent.ExecutorService hubs = java.util.concurrent.Executors.newCachedThreadPool()) {
+            CountDownLatch inPlace = new CountDownLatch(1);
+            CountDownLatch resume = new CountDownLatch(1);
+            java.util.concurrent.Future<Object> first = hubs.submit(() -> {
+                try (Fencing.StagedWrite staged = new FencedFiles(project).stage(file, "first\n", true)) {
+                    return paused.write(tx -> {
+                        staged.putInPlace(tx);
+                        inPlace.countDown();
+                        awaitQuietly(resume); // the writer stops here, its file in place
+                        return "committed";
+                    });
+                } catch (RuntimeException failed) {
+                    return failed;
+                }
+            });
+            inPlace.await();
+            other.write(tx -> { // blocks until the database ends the paused write's session
+                tx.putSetting("written-by", "another hub");
+                return null;
+            });
+            FencedFiles otherHub = new FencedFiles(project);
+            assertThatThrownBy(() -> otherHub.stage(file, "second\n", false)).as("the file still held by the paused writer")
+                    .isInstanceOf(SwarmException.class).hasMessageContaining("another write of app.py");
+
+            java.util.concurrent.Future<Object> second = hubs.submit(() -> {
+                try (Fencing.StagedWrite staged = otherHub.stage(file, "second\n", true)) { // waits for the paused writer
+                    return other.write(tx -> {
+                        staged.putInPlace(tx);
+                        return "committed";
+                    });
+                }
+            });
+            resume.countDown();
+            assertThat(first.get()).as("the paused write's outcome").isInstanceOf(SwarmException.class);
+            assertThat(second.get()).isEqualTo("committed");
+            assertThat(Files.readString(project.resolve("app.py"))).as("the acknowledged write, kept").isEqualTo("second\n");
         }
     }
 

@@ -24,6 +24,11 @@ public abstract class ForwardingStore implements Store {
     }
 
     @Override
+    public boolean writing() {
+        return store.writing();
+    }
+
+    @Override
     public long signalCount(Signal signal) {
         return store.signalCount(signal);
     }

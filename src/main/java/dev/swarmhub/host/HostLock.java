@@ -1,0 +1,141 @@
+package dev.swarmhub.host;
+
+import dev.swarmhub.kernel.SwarmException;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * An exclusive lock shared by the threads and processes of this host: this JVM's turn, then a
+ * POSIX lock on a private file (a process's file locks do not exclude its own threads, and two
+ * channels of one process on the file must not meet, so only the turn's holder opens it).
+ * Reentrant for the thread that took it; released by whichever thread closes the last hold (a
+ * store may settle a transaction on another thread). A killed process's lock goes with it; a
+ * paused one's stays until it resumes or ends.
+ */
+final class HostLock {
+
+    /** Polls between tries while another process holds the file: POSIX has no lock wait with a limit. */
+    private static final long RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    private static final Map<Path, HostLock> LOCKS = new ConcurrentHashMap<>();
+
+    private final Path lockFile;
+    private Thread owner;
+    private int holds;
+    private FileChannel channel;
+
+    private HostLock(Path lockFile) {
+        this.lockFile = lockFile;
+    }
+
+    /** A hold of the lock, until closed. */
+    interface Held extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Takes the lock of {@code lockFile} (created 0600 in a 0700 directory), waiting up to
+     * {@code wait} (null: no limit); empty when another thread or process held it all that time.
+     */
+    static Optional<Held> hold(Path lockFile, Duration wait) {
+        Path key = lockFile.toAbsolutePath().normalize();
+        return LOCKS.computeIfAbsent(key, HostLock::new).take(wait == null ? Long.MAX_VALUE : System.nanoTime() + wait.toNanos());
+    }
+
+    private Optional<Held> take(long deadline) {
+        synchronized (this) {
+            while (holds > 0 && owner != Thread.currentThread()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return Optional.empty();
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, deadline == Long.MAX_VALUE ? Long.MAX_VALUE : left);
+                } catch (InterruptedException e) {
+                    throw interrupted();
+                }
+            }
+            holds++;
+            if (holds > 1) {
+                return Optional.of(this::release); // this thread holds the file's lock already
+            }
+            owner = Thread.currentThread();
+        }
+        FileChannel opened = null;
+        try {
+            opened = open();
+            if (waitForFile(opened, deadline) != null) {
+                synchronized (this) {
+                    channel = opened;
+                }
+                return Optional.of(this::release);
+            }
+            opened.close();
+            release();
+            return Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(opened);
+            release();
+            throw e instanceof SwarmException refused ? refused
+                    : new SwarmException(SwarmException.Kind.INTERNAL, "cannot lock " + lockFile + ": " + e.getMessage(), e);
+        }
+    }
+
+    private synchronized void release() {
+        if (--holds == 0) {
+            closeQuietly(channel); // releases the file's lock
+            channel = null;
+            owner = null;
+            notifyAll();
+        }
+    }
+
+    private FileChannel open() throws IOException {
+        Files.createDirectories(lockFile.getParent(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        return FileChannel.open(lockFile, EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    }
+
+    private FileLock waitForFile(FileChannel opened, long deadline) throws IOException {
+        if (deadline == Long.MAX_VALUE) {
+            return opened.lock();
+        }
+        for (FileLock lock = opened.tryLock(); ; lock = opened.tryLock()) {
+            long left = deadline - System.nanoTime();
+            if (lock != null || left <= 0) {
+                return lock;
+            }
+            LockSupport.parkNanos(Math.min(RETRY_NANOS, left));
+            if (Thread.interrupted()) {
+                throw interrupted();
+            }
+        }
+    }
+
+    private static void closeQuietly(FileChannel opened) {
+        if (opened != null) {
+            try {
+                opened.close();
+            } catch (IOException ignored) {
+                // closing a descriptor ends its locks whatever close reports
+            }
+        }
+    }
+
+    private SwarmException interrupted() {
+        Thread.currentThread().interrupt();
+        return new SwarmException(SwarmException.Kind.UNAVAILABLE, "interrupted while waiting for the lock " + lockFile);
+    }
+}
