@@ -55,8 +55,12 @@ import tools.jackson.databind.type.LogicalType;
 final class Api extends HttpServlet {
 
     static final int MAX_BODY = 64 * 1024;
-    /** A fenced write's body: its content at its largest, with room for JSON's escapes. */
-    static final int MAX_WRITE_BODY = 2 * LeaseOperations.FencedWrite.LARGEST_CONTENT_BYTES + MAX_BODY;
+    /**
+     * A fenced write's body: its content at its largest with every byte escaped (JSON may write a
+     * byte as the six characters of a \\u escape), so that the content's own limit is the one that
+     * speaks, as over the CLI.
+     */
+    static final int MAX_WRITE_BODY = 6 * LeaseOperations.FencedWrite.LARGEST_CONTENT_BYTES + MAX_BODY;
     private static final String FENCED_WRITE = "POST /locks/write";
     private static final int DISCARD_LIMIT = 1024 * 1024;
     private static final TypeReference<Map<String, Object>> DOCUMENT = new TypeReference<>() {

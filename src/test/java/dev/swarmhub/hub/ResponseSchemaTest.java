@@ -84,6 +84,14 @@ class ResponseSchemaTest {
         check("POST /locks/write", 200, api.post(alice, "/locks/write", "{\"path\":\"src/app.py\",\"token\":" + srcToken + ",\"content\":\"v1\\n\"}"));
         check("POST /locks/write", 409, api.post(bob, "/locks/write", "{\"path\":\"src/app.py\",\"token\":" + srcToken + ",\"content\":\"bob\"}"));
         assertThat(java.nio.file.Files.readString(project.resolve("src/app.py"))).isEqualTo("v1\n");
+        int largest = dev.swarmhub.leases.LeaseOperations.FencedWrite.LARGEST_CONTENT_BYTES;
+        String escaped = "\\u0001".repeat(largest); // the largest content with every byte escaped, as JSON may: six times its size
+        check("POST /locks/write", 200, api.post(alice, "/locks/write", "{\"path\":\"src/large.bin\",\"token\":" + srcToken + ",\"content\":\""
+                + escaped + "\"}"));
+        assertThat(java.nio.file.Files.size(project.resolve("src/large.bin"))).isEqualTo(largest);
+        assertThat(check("POST /locks/write", 400, api.post(alice, "/locks/write", "{\"path\":\"src/large.bin\",\"token\":" + srcToken
+                + ",\"content\":\"" + escaped + "\\u0001\"}")).json().path("error").path("message").asString()).as("one byte more: the content's own limit speaks")
+                .contains("'content' is over 1 MiB");
         Reply denied = check("POST /locks", 409, api.post(bob, "/locks", "{\"resources\":[\"a.txt\"],\"mode\":\"shared\"}"));
         assertThat(denied.json().path("conflicts")).as("a denied acquire names what is in the way").isNotEmpty();
         check("GET /locks", 200, api.get(operator, "/locks"));
