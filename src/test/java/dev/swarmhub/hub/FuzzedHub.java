@@ -14,13 +14,19 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -43,6 +49,7 @@ final class FuzzedHub implements AutoCloseable {
     private static final Pattern LEFT_OUT = Pattern.compile("wait|events|spawn|/processes|pane|tmux");
 
     final Services services;
+    private final Path project;
     private final HttpServer http;
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     final String operator;
@@ -50,6 +57,7 @@ final class FuzzedHub implements AutoCloseable {
     private int agents;
 
     private FuzzedHub(Path project) {
+        this.project = project;
         services = new Services(project, TestStores.open(project, MutableClock.startingAt2030()));
         http = new HttpServer(services, "127.0.0.1", 0);
         operator = OperatorToken.readOrCreate(project);
@@ -120,14 +128,37 @@ final class FuzzedHub implements AutoCloseable {
         assertThat(error.path("message").asString()).as(what).isNotBlank();
     }
 
-    /** What a request could change: the event log's newest entry and every lease (each write logs an event; leases, to be sure). */
-    record State(long newestEvent, List<Lease> leases) {
+    /** What a request could change: the event log's newest entry, every lease (each write logs an event; leases, to be sure) and the project's files. */
+    record State(long newestEvent, List<Lease> leases, Map<String, String> projectFiles) {
     }
 
     State state() {
         List<Lease> leases = services.leases.list(null, true);
         long newest = services.log.latest(null, null, 1).stream().mapToLong(Event::id).max().orElse(0);
-        return new State(newest, leases);
+        return new State(newest, leases, projectFiles());
+    }
+
+    /** The project's files outside .swarm, each with a digest of its content: a refused fenced write leaves no draft and changes no file. */
+    private Map<String, String> projectFiles() {
+        Path swarm = project.resolve(".swarm");
+        try (Stream<Path> walked = Files.walk(project)) {
+            Map<String, String> files = new TreeMap<>();
+            walked.filter(path -> !path.startsWith(swarm) && Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS))
+                    .forEach(path -> files.put(project.relativize(path).toString(), digest(path)));
+            return files;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String digest(Path file) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The events logged since {@code before} (for a failure's message). */
