@@ -256,11 +256,11 @@ public final class FencedFiles implements Fencing.Stager {
             try {
                 if (attributes(directory, name).isPresent()) { // now, under the store's lock: another write may have made it since staging
                     previous = sibling(name, PREVIOUS);
-                    keepPrevious();
+                    link(name, previous);
                 }
                 forget(spare); // a second name left by a try that failed before its rename
                 spare = sibling(name, DRAFT);
-                Files.createLink(target.resolveSibling(spare), target.resolveSibling(draft));
+                link(draft, spare);
                 directory.move(draft, directory, name);
                 inPlace = true;
                 flushDirectory();
@@ -269,15 +269,28 @@ public final class FencedFiles implements Fencing.Stager {
             }
         }
 
-        /** A hard link to the old file, checked to be that file (the link is made by path, the one step not done in the opened directory). */
-        private void keepPrevious() throws IOException {
-            Path directoryPath = target.getParent();
-            Files.createLink(directoryPath.resolve(previous), directoryPath.resolve(name));
-            Object kept = directory.getFileAttributeView(previous, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes().fileKey();
-            Object old = directory.getFileAttributeView(name, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes().fileKey();
-            if (!kept.equals(old)) {
-                throw new IOException("the directory changed during the write");
+        /**
+         * A second name for a file of the directory, checked in the opened directory to be that
+         * file: the link is made by path (Java has no link in an opened directory), so a
+         * directory swapped for another meanwhile fails the write instead of keeping a stranger.
+         */
+        private void link(Path existing, Path secondName) throws IOException {
+            Path linked = target.getParent().resolve(secondName);
+            Files.createLink(linked, target.getParent().resolve(existing));
+            boolean same;
+            try {
+                same = fileKey(secondName).equals(fileKey(existing));
+            } catch (NoSuchFileException elsewhere) {
+                same = false;
             }
+            if (!same) {
+                Files.deleteIfExists(linked); // the name this write just made, wherever the path led
+                throw new IOException("the directory " + target.getParent() + " was replaced during the write");
+            }
+        }
+
+        private Object fileKey(Path entry) throws IOException {
+            return directory.getFileAttributeView(entry, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes().fileKey();
         }
 
         @Override

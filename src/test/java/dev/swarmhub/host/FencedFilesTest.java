@@ -215,6 +215,29 @@ class FencedFilesTest {
         assertThat(read()).isEqualTo("new\n");
     }
 
+    /** The file's directory swapped for a link elsewhere between staging and the write: the write fails, nothing changes there or here. */
+    @Test
+    void aDirectorySwappedForALinkDuringTheWriteFailsItAndLeavesBothPlacesAsTheyWere() throws IOException {
+        Path elsewhere = Files.createTempDirectory(project.getParent(), "elsewhere");
+        Files.writeString(elsewhere.resolve("app.py"), "outside\n");
+        try (Fencing.StagedWrite staged = files.stage(FILE, "new\n", true)) {
+            Files.move(project.resolve("src"), project.resolve("src-moved"));
+            Files.createSymbolicLink(project.resolve("src"), elsewhere);
+            assertThatThrownBy(() -> store.write(tx -> {
+                staged.putInPlace(tx);
+                return null;
+            })).isInstanceOf(SwarmException.class).hasMessageContaining("was replaced during the write");
+        }
+        assertThat(Files.readString(elsewhere.resolve("app.py"))).isEqualTo("outside\n");
+        assertThat(Files.readString(project.resolve("src-moved/app.py"))).isEqualTo("old\n");
+        try (Stream<Path> listed = Files.list(elsewhere)) {
+            assertThat(listed.map(file -> file.getFileName().toString()).toList()).as("no link left elsewhere").containsExactly("app.py");
+        }
+        try (Stream<Path> listed = Files.list(project.resolve("src-moved"))) {
+            assertThat(listed.map(file -> file.getFileName().toString()).toList()).as("no draft left").containsExactly("app.py");
+        }
+    }
+
     @Test
     void aLinkIsNeitherWrittenThroughNorReplaced() throws IOException {
         Path elsewhere = Files.createTempDirectory(project.getParent(), "elsewhere");
