@@ -52,7 +52,7 @@ public final class FencedFiles implements Fencing.Stager {
     private static final Set<PosixFilePermission> NEW_FILE = PosixFilePermissions.fromString("rw-rw-rw-");
 
     /** Lock files that writes of different paths share: enough that unrelated writes rarely wait for each other. */
-    static final int TURNS = 64;
+    static final int TURNS = 256;
     /** As long as a writer waits for the store's lock: the writer ahead may be waiting for it. */
     static final Duration WRITER_WAIT = Duration.ofSeconds(30);
 
