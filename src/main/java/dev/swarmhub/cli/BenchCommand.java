@@ -33,7 +33,9 @@ import picocli.CommandLine.ParentCommand;
  * on its own file), overlapping (all clients on one file; denials count), registry (agent list
  * reads), wait (one holder releases, one waiter is granted: release-to-grant latency), inbox
  * (a reader waits on its inbox, another agent sends: send-answered to reader-answered latency),
- * tasks (each client claims the next ready task and reports it done, on a stocked queue).
+ * tasks (each client claims the next ready task and reports it done, on a stocked queue),
+ * messages (each client sends to the next, fetches its unread messages and marks each read; over
+ * the API, or {@code --via mcp} each client in its own MCP session; percentiles per call).
  */
 @ClientSide.RunsInClient
 @Command(name = "bench", description = "Measure the hub: throughput and latency percentiles of concurrent clients.")
@@ -49,14 +51,16 @@ final class BenchCommand implements Callable<Integer> {
     String duration;
 
     @Option(names = "--scenario", defaultValue = "disjoint",
-            description = "disjoint, overlapping, registry (GET /agents), log (GET /log: the newest 50 events), wait, inbox or tasks "
+            description = "disjoint, overlapping, registry (GET /agents), log (GET /log: the newest 50 events), wait, inbox, tasks "
+                    + "or messages (send, fetch unread, mark read; raises messages.rate-limit for the run) "
                     + "(default disjoint).")
     String scenario;
 
     @Option(names = "--stock", defaultValue = "5000", description = "Tasks put in the queue before a tasks run (default 5000).")
     int stock;
 
-    @Option(names = "--via", defaultValue = "http", description = "http (the API) or socket (the CLI's Unix socket; disjoint and overlapping).")
+    @Option(names = "--via", defaultValue = "http", description = "http (the API), socket (the CLI's Unix socket; disjoint and overlapping) "
+            + "or mcp (an MCP session per client; messages).")
     String via;
 
     private String url;
@@ -70,14 +74,14 @@ final class BenchCommand implements Callable<Integer> {
         if (clients < 1 || clients > 512) {
             throw SwarmException.badInput("--clients must be 1 to 512");
         }
-        if (!List.of("disjoint", "overlapping", "registry", "log", "wait", "inbox", "tasks").contains(scenario)) {
-            throw SwarmException.badInput("unknown scenario '" + scenario + "': use disjoint, overlapping, registry, log, wait, inbox or tasks");
+        if (!List.of("disjoint", "overlapping", "registry", "log", "wait", "inbox", "tasks", "messages").contains(scenario)) {
+            throw SwarmException.badInput("unknown scenario '" + scenario + "': use disjoint, overlapping, registry, log, wait, inbox, tasks or messages");
         }
         if (stock < 1 || stock > TaskTransfer.MAX_IMPORTED * 10) {
             throw SwarmException.badInput("--stock must be 1 to " + TaskTransfer.MAX_IMPORTED * 10);
         }
-        if (!via.equals("http") && !via.equals("socket")) {
-            throw SwarmException.badInput("unknown --via '" + via + "': use http or socket");
+        if (!List.of("http", "socket", "mcp").contains(via)) {
+            throw SwarmException.badInput("unknown --via '" + via + "': use http, socket or mcp");
         }
         long millis = LockCommand.duration("--duration", duration).toMillis();
         if (HubCommands.servingPid(root).isEmpty()) {
@@ -93,6 +97,7 @@ final class BenchCommand implements Callable<Integer> {
         long runId = System.currentTimeMillis() % 100_000;
         List<String> ids = new ArrayList<>();
         List<String> tokens = new ArrayList<>();
+        String rateLimitBefore = null;
         try {
             for (int i = 0; i < Math.max(clients, 2); i++) {
                 ids.add("bench-" + runId + "-" + i);
@@ -106,6 +111,7 @@ final class BenchCommand implements Callable<Integer> {
                 doneBefore = doneCount(operator);
                 stockQueue(tokens, label);
             }
+            rateLimitBefore = scenario.equals("messages") ? setRateLimit(RUN_RATE_LIMIT) : null;
             Duration hubCpuBefore = cpu(hubProcess);
             Result result = switch (scenario) {
                 case "disjoint" -> run(millis, i -> cycle(socket, root, ids.get(i), tokens.get(i), "bench/" + runId + "/" + i + ".py"));
@@ -114,6 +120,7 @@ final class BenchCommand implements Callable<Integer> {
                 case "log" -> run(millis, i -> call(tokens.get(i), "GET", "/log", null));
                 case "inbox" -> inboxWakes(ids.get(0), tokens.get(0), tokens.subList(1, tokens.size()), (int) Math.max(1, millis / 50));
                 case "tasks" -> run(millis, i -> claimAndFinish(tokens.get(i), label));
+                case "messages" -> runKinds(millis, new MessageRounds(ids, tokens, via.equals("mcp"))::next);
                 default -> waitGrants(tokens.get(0), tokens.get(1), "bench/" + runId + "/baton.py", (int) Math.max(1, millis / 50));
             };
             result = result.withHubCpu(cpu(hubProcess).minus(hubCpuBefore));
@@ -122,12 +129,123 @@ final class BenchCommand implements Callable<Integer> {
             }
             return swarm.output.result(result.document(scenario, clients), result.text(scenario, clients));
         } finally {
+            if (rateLimitBefore != null) {
+                setRateLimit(rateLimitBefore);
+            }
             for (String token : tokens) {
                 call(token, "POST", "/agents/leave", Map.of()); // releases what an interrupted run still holds
             }
             for (BenchConnection open : connections) {
                 open.close();
             }
+        }
+    }
+
+    /** The messages scenario's senders send far faster than an agent may by default. */
+    private static final String RUN_RATE_LIMIT = "999999/1s";
+
+    /** Sets the project's messages.rate-limit; returns the one before. */
+    private String setRateLimit(String limit) {
+        try (CommandServices services = swarm.services()) {
+            String before = services.settings.all().get(Messages.RATE_LIMIT.name());
+            services.settings.set(swarm.operatorCaller(), Messages.RATE_LIMIT.name(), limit);
+            System.err.println(Messages.RATE_LIMIT.name() + " set to " + limit + (limit.equals(RUN_RATE_LIMIT) ? " for the run" : " again"));
+            return before;
+        }
+    }
+
+    /**
+     * Each client's round of messages: send to the next client, fetch its unread messages, mark
+     * each one fetched read; one call per operation, over the API or in the client's MCP session
+     * (streamable HTTP, opened before the run: the run measures tool calls only).
+     */
+    private final class MessageRounds {
+        private static final String PROTOCOL = "2025-06-18";
+        private final List<String> ids;
+        private final List<String> tokens;
+        private final boolean mcp;
+        private final String[] sessions;
+        private final boolean[] sentLast;
+        private final List<java.util.ArrayDeque<String>> toRead = new ArrayList<>();
+
+        MessageRounds(List<String> ids, List<String> tokens, boolean mcp) throws IOException {
+            this.ids = ids;
+            this.tokens = tokens;
+            this.mcp = mcp;
+            sessions = new String[clients];
+            sentLast = new boolean[clients];
+            for (int i = 0; i < clients; i++) {
+                toRead.add(new java.util.ArrayDeque<>());
+                if (mcp) {
+                    sessions[i] = open(i); // a session belongs to its id, whichever connection carries it
+                }
+            }
+        }
+
+        /** Runs the client's next call; returns its kind, named as the MCP tool. */
+        String next(int client) throws IOException {
+            String token = tokens.get(client);
+            String unread = toRead.get(client).poll();
+            if (unread != null) {
+                if (mcp) {
+                    tool(client, "read_message", Map.of("message", unread));
+                } else {
+                    call(token, "POST", "/messages/" + unread + "/read", Map.of());
+                }
+                return "read_message";
+            }
+            if (sentLast[client]) {
+                sentLast[client] = false;
+                if (mcp) {
+                    for (tools.jackson.databind.JsonNode message : tool(client, "fetch_inbox", Map.of("unread", true)).path("messages")) {
+                        toRead.get(client).add(message.path("id").asString());
+                    }
+                } else {
+                    for (Object message : (List<?>) call(token, "GET", "/messages?unread=true", null).get("messages")) {
+                        toRead.get(client).add((String) ((Map<?, ?>) message).get("id"));
+                    }
+                }
+                return "fetch_inbox";
+            }
+            sentLast[client] = true;
+            Map<String, Object> message = Map.of("to", List.of(ids.get((client + 1) % ids.size())), "type", "info", "text", "bench");
+            if (mcp) {
+                tool(client, "send_message", message);
+            } else {
+                call(token, "POST", "/messages", message);
+            }
+            return "send_message";
+        }
+
+        /** Opens the client's session: initialize, then the initialized notification; returns the session id. */
+        private String open(int client) throws IOException {
+            BenchConnection.Response initialized = post(client, null, Map.of("jsonrpc", "2.0", "id", 0, "method", "initialize", "params",
+                    Map.of("protocolVersion", PROTOCOL, "capabilities", Map.of(), "clientInfo", Map.of("name", "swarm bench", "version", "1"))));
+            if (initialized.status() != 200 || initialized.mcpSession() == null) {
+                throw new IOException("MCP initialize answered " + initialized.status() + ": " + initialized.body());
+            }
+            post(client, initialized.mcpSession(), Map.of("jsonrpc", "2.0", "method", "notifications/initialized"));
+            return initialized.mcpSession();
+        }
+
+        /** Calls a tool in the client's session; returns its structured result, or fails naming the error. */
+        private tools.jackson.databind.JsonNode tool(int client, String name, Map<String, Object> arguments) throws IOException {
+            BenchConnection.Response answer = post(client, sessions[client], Map.of("jsonrpc", "2.0", "id", 1, "method", "tools/call",
+                    "params", Map.of("name", name, "arguments", arguments)));
+            String body = answer.body();
+            int data = body.indexOf("data: "); // an event stream of one message, or the JSON itself
+            tools.jackson.databind.JsonNode message = JsonViews.JSON.readTree(data < 0 ? body : body.substring(data + 6, body.indexOf('\n', data)));
+            tools.jackson.databind.JsonNode result = message.path("result");
+            if (answer.status() != 200 || result.isMissingNode() || result.path("isError").asBoolean(false)) {
+                throw new IOException(name + " answered " + answer.status() + ": " + body);
+            }
+            return result.path("structuredContent");
+        }
+
+        private BenchConnection.Response post(int client, String session, Map<String, Object> message) throws IOException {
+            Map<String, String> headers = session == null ? Map.of("Accept", "application/json, text/event-stream")
+                    : Map.of("Accept", "application/json, text/event-stream", "Mcp-Session-Id", session, "MCP-Protocol-Version", PROTOCOL);
+            return connection().exchange(tokens.get(client), "POST", "/mcp", headers, JsonViews.json(message));
         }
     }
 
@@ -142,17 +260,18 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** {@code checks}: what the run verified afterwards, or "" (tasks: the queue's counts). */
-    private record Result(long operations, long failures, double seconds, long[] latenciesNanos, Duration hubCpu, long starved, String checks) {
+    private record Result(long operations, long failures, double seconds, long[] latenciesNanos, Map<String, long[]> byKind, Duration hubCpu,
+                          long starved, String checks) {
         Result(long operations, long failures, double seconds, long[] latenciesNanos, Duration hubCpu) {
-            this(operations, failures, seconds, latenciesNanos, hubCpu, 0, "");
+            this(operations, failures, seconds, latenciesNanos, Map.of(), hubCpu, 0, "");
         }
 
         Result withHubCpu(Duration spent) {
-            return new Result(operations, failures, seconds, latenciesNanos, spent, starved, checks);
+            return new Result(operations, failures, seconds, latenciesNanos, byKind, spent, starved, checks);
         }
 
         Result checked(Checked queue) {
-            return new Result(operations, failures, seconds, latenciesNanos, hubCpu, queue.starved(), queue.text());
+            return new Result(operations, failures, seconds, latenciesNanos, byKind, hubCpu, queue.starved(), queue.text());
         }
 
         /** The hub's CPU time per operation: what bounds throughput once the machine's cores are busy. */
@@ -161,53 +280,76 @@ final class BenchCommand implements Callable<Integer> {
         }
 
         long percentile(double p) {
-            return latenciesNanos.length == 0 ? 0 : latenciesNanos[(int) Math.min(latenciesNanos.length - 1, Math.ceil(p * latenciesNanos.length) - 1)];
+            return percentile(latenciesNanos, p);
+        }
+
+        static long percentile(long[] sorted, double p) {
+            return sorted.length == 0 ? 0 : sorted[(int) Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
         }
 
         Map<String, Object> document(String scenario, int clients) {
+            Map<String, Object> kinds = new java.util.TreeMap<>();
+            byKind.forEach((kind, sorted) -> kinds.put(kind, Output.document("operations", sorted.length, "p50Ms", percentile(sorted, 0.50) / 1e6,
+                    "p95Ms", percentile(sorted, 0.95) / 1e6, "p99Ms", percentile(sorted, 0.99) / 1e6, "maxMs", percentile(sorted, 1.0) / 1e6)));
             return Output.document("scenario", scenario, "clients", clients, "operations", operations, "failures", failures,
                     "seconds", seconds, "perSecond", operations / seconds, "p50Ms", percentile(0.50) / 1e6, "p95Ms", percentile(0.95) / 1e6,
-                    "p99Ms", percentile(0.99) / 1e6, "maxMs", percentile(1.0) / 1e6, "hubCpuMicrosPerOperation", hubCpuMicrosPerOperation(),
-                    "starved", starved, "checks", checks);
+                    "p99Ms", percentile(0.99) / 1e6, "maxMs", percentile(1.0) / 1e6, "byKind", kinds,
+                    "hubCpuMicrosPerOperation", hubCpuMicrosPerOperation(), "starved", starved, "checks", checks);
         }
 
         String text(String scenario, int clients) {
+            StringBuilder kinds = new StringBuilder();
+            new java.util.TreeMap<>(byKind).forEach((kind, sorted) -> kinds.append(String.format(Locale.ROOT,
+                    "%n  %-14s %7d ops  p50 %.2f  p95 %.2f  p99 %.2f  max %.2f", kind, sorted.length, percentile(sorted, 0.50) / 1e6,
+                    percentile(sorted, 0.95) / 1e6, percentile(sorted, 0.99) / 1e6, percentile(sorted, 1.0) / 1e6)));
             return String.format(Locale.ROOT, "%s, %d client(s): %d operations in %.1f s = %.0f/s, %d failed%n"
-                    + "latency ms: p50 %.2f  p95 %.2f  p99 %.2f  max %.2f%n"
+                    + "latency ms: p50 %.2f  p95 %.2f  p99 %.2f  max %.2f%s%n"
                     + "hub CPU: %.0f µs per operation%s", scenario, clients, operations, seconds,
                     operations / seconds, failures, percentile(0.50) / 1e6, percentile(0.95) / 1e6, percentile(0.99) / 1e6, percentile(1.0) / 1e6,
-                    hubCpuMicrosPerOperation(), checks.isEmpty() ? "" : String.format(Locale.ROOT, "%n%d claim(s) found no ready task; %s", starved, checks));
+                    kinds, hubCpuMicrosPerOperation(), checks.isEmpty() ? "" : String.format(Locale.ROOT, "%n%d claim(s) found no ready task; %s", starved, checks));
         }
+    }
+
+    /** An operation of several kinds: runs one, returns its kind (the percentiles are also given per kind). */
+    @FunctionalInterface
+    private interface KindedOperation {
+        String run(int client) throws IOException, InterruptedException;
     }
 
     /** Runs the operation in a loop on every client for the duration, with a progress bar on stderr. */
     private Result run(long millis, Operation operation) throws Exception {
+        Result result = runKinds(millis, client -> {
+            operation.run(client);
+            return scenario;
+        });
+        return new Result(result.operations(), result.failures(), result.seconds(), result.latenciesNanos(), Duration.ZERO);
+    }
+
+    /** Runs the operation in a loop on every client for the duration, with a progress bar on stderr; latencies also by kind. */
+    private Result runKinds(long millis, KindedOperation operation) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         CyclicBarrier start = new CyclicBarrier(clients + 1);
         AtomicLong done = new AtomicLong();
         AtomicLong failed = new AtomicLong();
         long[] deadline = new long[1];
-        List<Future<long[]>> futures = new ArrayList<>();
+        List<Future<Map<String, Latencies>>> futures = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
             int client = i;
             futures.add(pool.submit(() -> {
-                long[] latencies = new long[1024];
-                int count = 0;
+                Map<String, Latencies> latencies = new java.util.HashMap<>();
                 start.await();
                 while (System.nanoTime() < deadline[0]) {
                     long begin = System.nanoTime();
+                    String kind = "failed";
                     try {
-                        operation.run(client);
+                        kind = operation.run(client);
                     } catch (IOException | SwarmException e) {
                         failed.incrementAndGet();
                     }
-                    if (count == latencies.length) {
-                        latencies = Arrays.copyOf(latencies, count * 2);
-                    }
-                    latencies[count++] = System.nanoTime() - begin;
+                    latencies.computeIfAbsent(kind, k -> new Latencies()).add(System.nanoTime() - begin);
                     done.incrementAndGet();
                 }
-                return Arrays.copyOf(latencies, count);
+                return latencies;
             }));
         }
         long began = System.nanoTime();
@@ -219,17 +361,44 @@ final class BenchCommand implements Callable<Integer> {
         }
         double seconds = (System.nanoTime() - began) / 1e9;
         pool.shutdown();
-        long[] all = new long[0];
-        for (Future<long[]> future : futures) {
-            long[] part = future.get();
-            long[] merged = Arrays.copyOf(all, all.length + part.length);
-            System.arraycopy(part, 0, merged, all.length, part.length);
-            all = merged;
+        Map<String, Latencies> byKind = new java.util.TreeMap<>();
+        Latencies all = new Latencies();
+        for (Future<Map<String, Latencies>> future : futures) {
+            future.get().forEach((kind, part) -> {
+                byKind.computeIfAbsent(kind, k -> new Latencies()).addAll(part);
+                all.addAll(part);
+            });
         }
-        Arrays.sort(all);
         progress(1, done.get(), seconds);
         System.err.println();
-        return new Result(done.get(), failed.get(), seconds, all, Duration.ZERO);
+        Map<String, long[]> sortedByKind = new java.util.TreeMap<>();
+        byKind.forEach((kind, latencies) -> sortedByKind.put(kind, latencies.sorted()));
+        return new Result(done.get(), failed.get(), seconds, all.sorted(), sortedByKind, Duration.ZERO, 0, "");
+    }
+
+    /** A growing list of latencies in nanoseconds. */
+    private static final class Latencies {
+        private long[] values = new long[1024];
+        private int count;
+
+        void add(long nanos) {
+            if (count == values.length) {
+                values = Arrays.copyOf(values, count * 2);
+            }
+            values[count++] = nanos;
+        }
+
+        void addAll(Latencies other) {
+            for (int i = 0; i < other.count; i++) {
+                add(other.values[i]);
+            }
+        }
+
+        long[] sorted() {
+            long[] sorted = Arrays.copyOf(values, count);
+            Arrays.sort(sorted);
+            return sorted;
+        }
     }
 
     private static void progress(double fraction, long operations, double seconds) {
@@ -419,12 +588,17 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private BenchConnection.Response exchange(String token, String method, String path, String body) throws IOException {
+        return connection().exchange(token, method, path, body);
+    }
+
+    /** This thread's connection: each client runs on its own thread. */
+    private BenchConnection connection() {
         BenchConnection open = connection.get();
         if (open == null) {
             open = new BenchConnection(url);
             connection.set(open);
             connections.add(open);
         }
-        return open.exchange(token, method, path, body);
+        return open;
     }
 }

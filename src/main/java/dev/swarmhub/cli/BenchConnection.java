@@ -9,6 +9,7 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * One persistent HTTP/1.1 connection of a bench client to the hub. A load generator sharing the
@@ -18,8 +19,8 @@ import java.util.Locale;
  */
 final class BenchConnection implements AutoCloseable {
 
-    /** A response: status and JSON body. */
-    record Response(int status, String body) {
+    /** A response: status, body (JSON, or an MCP answer's event stream) and its MCP session header (or null). */
+    record Response(int status, String body, String mcpSession) {
     }
 
     private final InetSocketAddress address;
@@ -41,6 +42,11 @@ final class BenchConnection implements AutoCloseable {
         basePath = uri.getPath();
     }
 
+    /** The API's path of this connection's URL (/api/v1). */
+    String apiPath() {
+        return basePath;
+    }
+
     /** Connects when there is no open connection: at first, and after the hub answered with Connection: close. */
     private void connect() throws IOException {
         socket = new Socket();
@@ -51,8 +57,13 @@ final class BenchConnection implements AutoCloseable {
         in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
     }
 
-    /** Sends one request (body null: none) and reads its whole response. */
+    /** Sends one API request (body null: none) and reads its whole response. */
     Response exchange(String token, String method, String path, String body) throws IOException {
+        return exchange(token, method, basePath + path, Map.of(), body);
+    }
+
+    /** Sends one request to {@code absolutePath} with extra headers (an MCP session's) and reads its whole response. */
+    Response exchange(String token, String method, String absolutePath, Map<String, String> headers, String body) throws IOException {
         if (socket != null && System.nanoTime() - lastUsed > IDLE_NANOS) {
             close();
         }
@@ -60,8 +71,9 @@ final class BenchConnection implements AutoCloseable {
             connect();
         }
         byte[] payload = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
-        StringBuilder head = new StringBuilder(256).append(method).append(' ').append(basePath).append(path).append(" HTTP/1.1\r\n")
+        StringBuilder head = new StringBuilder(256).append(method).append(' ').append(absolutePath).append(" HTTP/1.1\r\n")
                 .append("Host: ").append(host).append("\r\nAuthorization: Bearer ").append(token).append("\r\n");
+        headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
         if (body != null) {
             head.append("Content-Type: application/json\r\nContent-Length: ").append(payload.length).append("\r\n");
         }
@@ -81,6 +93,8 @@ final class BenchConnection implements AutoCloseable {
         }
         int status = Integer.parseInt(statusLine.substring(9, 12));
         int length = -1;
+        boolean chunked = false;
+        String session = null;
         boolean lastOnThisConnection = false;
         for (String header = readLine(); !header.isEmpty(); header = readLine()) {
             int colon = header.indexOf(':');
@@ -90,18 +104,35 @@ final class BenchConnection implements AutoCloseable {
             } else if (name.equals("connection")) {
                 lastOnThisConnection = header.substring(colon + 1).strip().equalsIgnoreCase("close");
             } else if (name.equals("transfer-encoding")) {
-                throw new IOException("the bench reads Content-Length framed answers only, got " + header);
+                chunked = header.substring(colon + 1).strip().equalsIgnoreCase("chunked");
+            } else if (name.equals("mcp-session-id")) {
+                session = header.substring(colon + 1).strip();
             }
         }
-        if (length < 0) {
-            throw new IOException("answer without Content-Length (status " + status + ")");
+        if (length < 0 && !chunked) {
+            throw new IOException("answer without Content-Length or chunks (status " + status + ")");
         }
-        Response response = new Response(status, new String(in.readNBytes(length), StandardCharsets.UTF_8));
+        byte[] body = chunked ? readChunks() : in.readNBytes(length);
+        Response response = new Response(status, new String(body, StandardCharsets.UTF_8), session);
         lastUsed = System.nanoTime();
         if (lastOnThisConnection) {
             close();
         }
         return response;
+    }
+
+    /** A chunked body (the MCP transport's event streams), to its last chunk. */
+    private byte[] readChunks() throws IOException {
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        for (int size = Integer.parseInt(readLine().split(";", 2)[0].strip(), 16); size > 0;
+                size = Integer.parseInt(readLine().split(";", 2)[0].strip(), 16)) {
+            body.write(in.readNBytes(size));
+            readLine(); // the chunk's closing CRLF
+        }
+        for (String trailer = readLine(); !trailer.isEmpty(); trailer = readLine()) {
+            // trailers: none expected, skipped
+        }
+        return body.toByteArray();
     }
 
     private String readLine() throws IOException {

@@ -582,8 +582,13 @@ class HubProcessTest {
         CliRunner cli = new CliRunner(project);
         for (String[] run : List.of(new String[] {"disjoint", "http"}, new String[] {"disjoint", "socket"},
                 new String[] {"overlapping", "http"}, new String[] {"registry", "http"}, new String[] {"wait", "http"},
-                new String[] {"inbox", "http"})) {
-            CliRunner.Result bench = cli.run("bench", "--scenario", run[0], "--via", run[1], "--clients", "3", "--duration", "500ms", "--json");
+                new String[] {"inbox", "http"}, new String[] {"messages", "http"}, new String[] {"messages", "mcp"})) {
+            List<String> command = new java.util.ArrayList<>(List.of("bench", "--scenario", run[0], "--via", run[1], "--clients", "3",
+                    "--duration", "500ms", "--json"));
+            if (run[0].equals("messages")) {
+                command.addAll(List.of("--token", cli.operatorToken())); // it raises the project's rate limit for the run: the operator's
+            }
+            CliRunner.Result bench = cli.run(command.toArray(String[]::new));
             assertThat(bench.exitCode()).as(String.join(" ", run) + ": " + bench.err()).isZero();
             JsonNode result = bench.json();
             assertThat(result.get("operations").asLong()).as(run[0] + " operations").isPositive();
@@ -591,7 +596,19 @@ class HubProcessTest {
             assertThat(result.get("p50Ms").asDouble()).isLessThanOrEqualTo(result.get("p95Ms").asDouble());
             assertThat(result.get("p95Ms").asDouble()).isLessThanOrEqualTo(result.get("p99Ms").asDouble());
             assertThat(result.get("p99Ms").asDouble()).isLessThanOrEqualTo(result.get("maxMs").asDouble());
+            if (run[0].equals("messages")) { // a client's round: send to the next, fetch its unread, read each fetched
+                JsonNode kinds = result.path("byKind");
+                assertThat(kinds.propertyNames()).as(String.join(" ", run)).isSubsetOf("send_message", "fetch_inbox", "read_message");
+                long sent = kinds.path("send_message").path("operations").asLong();
+                assertThat(sent).as("each client's first call sends").isPositive();
+                assertThat(kinds.path("fetch_inbox").path("operations").asLong()).as("a fetch follows a send").isLessThanOrEqualTo(sent);
+                assertThat(kinds.path("read_message").path("operations").asLong()).as("only what was sent is read").isLessThanOrEqualTo(sent);
+                assertThat(result.get("operations").asLong()).isEqualTo(kinds.properties().stream()
+                        .mapToLong(kind -> kind.getValue().path("operations").asLong()).sum());
+            }
         }
+        assertThat(cli.run("config", "messages.rate-limit", "--json").json().path("settings").path("messages.rate-limit").asString())
+                .as("the rate limit the messages runs raised, back as it was").isEqualTo("10/1m");
         for (String stock : List.of("40", "2000")) { // 40: the clients may drain the queue and starve
             CliRunner.Result tasks = cli.run("bench", "--scenario", "tasks", "--clients", "3", "--duration", "500ms", "--stock", stock, "--json");
             assertThat(tasks.exitCode()).as(tasks.err()).isZero();
