@@ -183,7 +183,8 @@ public final class PaneTyper {
     static Path privateDirectory(Path directory) {
         try {
             if (!Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
-                Files.createDirectories(directory.getParent());
+                // private too: in the temporary directory it is the one the hub keeps deep projects' sockets in, refused unless 0700
+                Files.createDirectories(directory.getParent(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
                 try {
                     Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
                 } catch (FileAlreadyExistsException raced) {
