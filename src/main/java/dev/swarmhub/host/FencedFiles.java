@@ -92,7 +92,7 @@ public final class FencedFiles implements Fencing.Stager {
             if (existing.isPresent() && !existing.get().isRegularFile()) {
                 throw SwarmException.badInput(path + " is not a regular file (a link?): a fenced write replaces files only");
             }
-            removeLeftovers(directory);
+            recoverLeftovers(directory, relative.getParent());
             Path draft = sibling(name, DRAFT);
             try (SeekableByteChannel out = directory.newByteChannel(draft, Set.of(StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW),
                     PosixFilePermissions.asFileAttribute(NEW_FILE))) {
@@ -123,11 +123,15 @@ public final class FencedFiles implements Fencing.Stager {
 
     /** Holds the file against the other writers of this host; refused when one holds it longer than the wait (none: {@code waitForWriters} false). */
     private HostLock.Held takeTurn(Resource path, Path relative, boolean waitForWriters) {
-        Path lockFile = root.resolve(".swarm").resolve("fenced-writes").resolve(Math.floorMod(relative.toString().hashCode(), TURNS) + ".lock");
         Duration wait = waitForWriters ? writerWait : Duration.ZERO;
-        return HostLock.hold(lockFile, wait).orElseThrow(() -> new SwarmException(SwarmException.Kind.UNAVAILABLE, "another write of "
+        return HostLock.hold(lockFile(relative), wait).orElseThrow(() -> new SwarmException(SwarmException.Kind.UNAVAILABLE, "another write of "
                 + path + " (or of a file sharing its lock) is in progress" + (wait.isZero() ? "" : " after " + wait.toSeconds() + " s")
                 + ": its writer may be paused or waiting for the store; retry"));
+    }
+
+    /** The file of the lock that holds the project's file {@code relative} (shared with the paths that hash alike). */
+    private Path lockFile(Path relative) {
+        return root.resolve(".swarm").resolve("fenced-writes").resolve(Math.floorMod(relative.toString().hashCode(), TURNS) + ".lock");
     }
 
     /** The target's directory, opened from the root one component at a time, refusing links. */
@@ -174,14 +178,49 @@ public final class FencedFiles implements Fencing.Stager {
                 + suffix);
     }
 
-    /** Drafts and kept old files that a process killed mid-write left in this directory. */
-    private static void removeLeftovers(SecureDirectoryStream<Path> directory) {
+    /**
+     * What writers killed mid-write left in this directory: their drafts are removed; a kept old
+     * file means its writer died before its transaction ended (its client was never answered),
+     * perhaps with its content already in place: the old file is put back, holding that file
+     * (without waiting: a writer holding it puts it back itself), unless it is still the file.
+     */
+    private void recoverLeftovers(SecureDirectoryStream<Path> directory, Path relativeDirectory) {
         for (Path entry : directory) {
             String name = entry.getFileName().toString();
             String suffix = name.endsWith(DRAFT) ? DRAFT : name.endsWith(PREVIOUS) ? PREVIOUS : null;
-            if (name.startsWith(".") && suffix != null && writerGone(name.substring(0, name.length() - suffix.length()))) {
-                deleteQuietly(directory, entry.getFileName());
+            String writer = suffix == null || !name.startsWith(".") ? null : name.substring(0, name.length() - suffix.length());
+            if (writer == null || !writerGone(writer)) {
+                continue;
             }
+            if (suffix.equals(DRAFT)) {
+                deleteQuietly(directory, entry.getFileName());
+                continue;
+            }
+            Path file = Path.of(writer.substring(1, writer.lastIndexOf('.', writer.lastIndexOf('.') - 1)));
+            Path relativeFile = relativeDirectory == null ? file : relativeDirectory.resolve(file);
+            HostLock.hold(lockFile(relativeFile), Duration.ZERO).ifPresent(held -> {
+                try (held) {
+                    putBack(directory, entry.getFileName(), file);
+                }
+            });
+        }
+    }
+
+    /** Renames the kept old file over {@code file} unless it is that file still (its writer died before its rename). */
+    private void putBack(SecureDirectoryStream<Path> directory, Path kept, Path file) {
+        try {
+            Optional<PosixFileAttributes> current = attributes(directory, file);
+            Optional<PosixFileAttributes> old = attributes(directory, kept);
+            if (old.isEmpty()) {
+                return; // another writer put it back or removed it meanwhile
+            }
+            if (current.isPresent() && current.get().fileKey().equals(old.get().fileKey())) {
+                directory.deleteFile(kept);
+            } else {
+                directory.move(kept, directory, file);
+            }
+        } catch (IOException leftForTheNextWriter) {
+            // the next write in this directory tries again
         }
     }
 

@@ -238,6 +238,32 @@ class FencedFilesTest {
         }
     }
 
+    /**
+     * A writer killed after putting its content in place, before its transaction ended (its client
+     * never answered): the next write in the directory, of any file, puts the kept old file back,
+     * the last one a write was acknowledged for; a kept file that is still the file (killed before
+     * its rename) is only removed.
+     */
+    @Test
+    void theOldFileKeptByAWriterKilledMidWriteIsPutBackByTheNextWriteThere() throws IOException {
+        long noSuchProcess = Long.MAX_VALUE;
+        Path src = project.resolve("src");
+        Files.writeString(src.resolve(".app.py." + noSuchProcess + ".5a6b7c8d.swarm-previous"), "acknowledged\n");
+        Files.writeString(src.resolve("app.py"), "never committed\n");
+        Files.writeString(src.resolve("kept.py"), "kept\n");
+        Files.createLink(src.resolve(".kept.py." + noSuchProcess + ".0f0e0d0c.swarm-previous"), src.resolve("kept.py"));
+
+        try (Fencing.StagedWrite staged = files.stage(Resource.ofCanonical("src/other.py"), "other\n", true)) {
+            store.write(tx -> {
+                staged.putInPlace(tx);
+                return null;
+            });
+        }
+        assertThat(read()).isEqualTo("acknowledged\n");
+        assertThat(Files.readString(src.resolve("kept.py"))).isEqualTo("kept\n");
+        assertThat(beside()).containsExactly("app.py", "kept.py", "other.py");
+    }
+
     @Test
     void aLinkIsNeitherWrittenThroughNorReplaced() throws IOException {
         Path elsewhere = Files.createTempDirectory(project.getParent(), "elsewhere");
