@@ -69,13 +69,15 @@ public final class FencedFiles implements Fencing.Stager {
     }
 
     @Override
-    public Fencing.StagedWrite stage(Resource path, String content, boolean waitForWriters) {
-        Path target = root.resolve(path.text()).normalize();
-        if (!target.startsWith(root) || target.equals(root)) {
-            throw SwarmException.badInput("not a file of the project: " + path);
-        }
-        Path relative = root.relativize(target);
-        HostLock.Held turn = takeTurn(path, relative, waitForWriters);
+    public Fencing.FileHold hold(Resource path) {
+        return takeTurn(path, relative(path), true)::close;
+    }
+
+    @Override
+    public Fencing.StagedWrite stage(Resource path, String content, Fencing.Turn turnTaken) {
+        Path relative = relative(path);
+        Path target = root.resolve(relative);
+        HostLock.Held turn = turnTaken == Fencing.Turn.HELD ? () -> { } : takeTurn(path, relative, turnTaken == Fencing.Turn.WAIT);
         SecureDirectoryStream<Path> directory;
         try {
             directory = openDirectory(path, relative);
@@ -127,6 +129,15 @@ public final class FencedFiles implements Fencing.Stager {
         return HostLock.hold(lockFile(relative), wait).orElseThrow(() -> new SwarmException(SwarmException.Kind.UNAVAILABLE, "another write of "
                 + path + " (or of a file sharing its lock) is in progress" + (wait.isZero() ? "" : " after " + wait.toSeconds() + " s")
                 + ": its writer may be paused or waiting for the store; retry"));
+    }
+
+    /** The path of the project's file, relative to the root; refused outside it. */
+    private Path relative(Resource path) {
+        Path target = root.resolve(path.text()).normalize();
+        if (!target.startsWith(root) || target.equals(root)) {
+            throw SwarmException.badInput("not a file of the project: " + path);
+        }
+        return root.relativize(target);
     }
 
     /** The file of the lock that holds the project's file {@code relative} (shared with the paths that hash alike). */

@@ -9,6 +9,7 @@ import dev.swarmhub.kernel.Durations;
 import dev.swarmhub.kernel.Limits;
 import dev.swarmhub.kernel.RateLimitedException;
 import dev.swarmhub.kernel.SwarmException;
+import dev.swarmhub.leases.Fencing;
 import dev.swarmhub.leases.LeaseOperations;
 import dev.swarmhub.leases.ResourceParser;
 import dev.swarmhub.processes.ProcessOperations;
@@ -195,10 +196,16 @@ final class Api extends HttpServlet {
             }
             String body = request.getMethod().equals("POST") ? readBody(request, route.equals(FENCED_WRITE) ? MAX_WRITE_BODY : MAX_BODY) : "";
             String key = request.getHeader("Idempotency-Key");
-            Answer answer = key == null || !request.getMethod().equals("POST") || isWaiting(route, body)
-                    ? route(route, caller, request, response, body)
-                    : answers.answer(key, caller, RequestGuard.credential(request), route, body,
-                            () -> route(route, caller, request, response, body));
+            Answer answer;
+            if (key == null || !request.getMethod().equals("POST") || isWaiting(route, body)) {
+                answer = route(route, caller, request, response, body);
+            } else {
+                Caller thisRequest = new Caller(caller.agent(), caller.token(), caller.operator()); // its own: a file hold is the request's
+                try (Fencing.FileHold held = route.equals(FENCED_WRITE) ? holdWrittenFile(thisRequest, body) : null) {
+                    answer = answers.answer(key, thisRequest, RequestGuard.credential(request), route, body,
+                            () -> route(route, thisRequest, request, response, body));
+                }
+            }
             send(request, response, answer.committed() == null ? answer : new Answer(answer.status(), answer.committed().get())); // the typist can see it now
         } catch (SwarmException failure) {
             discardBody(request);
@@ -434,6 +441,21 @@ final class Api extends HttpServlet {
     }
 
     /** A request body as a JSON tree, read as strictly as the API's bodies (a duplicate key is refused). */
+    /**
+     * The file a fenced write's body names, held (waiting for a write of it in progress) before the
+     * Idempotency-Key's store write that the write joins; null when the body names none (the
+     * write refuses it).
+     */
+    private Fencing.FileHold holdWrittenFile(Caller caller, String body) {
+        JsonNode path;
+        try {
+            path = tree(body.getBytes(StandardCharsets.UTF_8)).path("path");
+        } catch (SwarmException malformed) {
+            return null;
+        }
+        return path.isString() ? services.fencing.holdFile(caller, parser.parse(path.asString())) : null;
+    }
+
     static JsonNode tree(byte[] body) {
         try {
             return STRICT.readTree(body);

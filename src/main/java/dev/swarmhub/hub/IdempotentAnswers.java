@@ -74,7 +74,7 @@ final class IdempotentAnswers {
             throw SwarmException.badInput("bad Idempotency-Key: use 1-128 letters, digits and _ . : -");
         }
         String who = caller.operator() ? "operator" : caller.agent();
-        String fingerprint = route + " " + body;
+        String fingerprint = route + " " + digest(body); // kept for a day: a fenced write's body may be megabytes
         return services.store.write(tx -> {
             services.agents.admit(tx, caller); // a remembered token must still be valid before an earlier answer is given
             Optional<Tx.StoredAnswer> earlier = tx.storedAnswer(who, key, tx.now() - KEPT.toMillis());
@@ -92,6 +92,16 @@ final class IdempotentAnswers {
             tx.storeAnswer(who, key, new Tx.StoredAnswer(fingerprint, answer.status(), JsonViews.json(stored)));
             return answer;
         });
+    }
+
+    /** The body's SHA-256, in hex. */
+    private static String digest(String body) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(body.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 
     private Api.Answer replay(Tx tx, String key, String bearer, String route, Tx.StoredAnswer earlier) {

@@ -49,6 +49,8 @@ public final class Services implements AutoCloseable {
     public final Agents agents;
     public final AgentOperations agentOperations;
     public final Leases leases;
+    /** Fenced writes; the API holds a file here before an Idempotency-Key's write of it. */
+    final Fencing fencing;
     public final LeaseOperations leaseOperations;
     public final EventLog log;
     public final LogOperations logOperations;
@@ -89,7 +91,8 @@ public final class Services implements AutoCloseable {
         this.agents = new Agents(store, thisHost);
         this.agentOperations = new AgentOperations(agents);
         this.leases = new Leases(store, agents, thisHost);
-        this.leaseOperations = new LeaseOperations(leases, new Fencing(store, agents, new FencedFiles(root)), new ResourceParser(root));
+        this.fencing = new Fencing(store, agents, new FencedFiles(root));
+        this.leaseOperations = new LeaseOperations(leases, fencing, new ResourceParser(root));
         this.log = new EventLog(store);
         this.logOperations = new LogOperations(log);
         this.settings = new Settings(store, agents, Stream.<List<Setting<?>>>of(Agents.SETTINGS, Messages.SETTINGS, Tasks.SETTINGS, Processes.SETTINGS, Plan.SETTINGS, Logins.SETTINGS, Retention.SETTINGS,

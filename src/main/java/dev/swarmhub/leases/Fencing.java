@@ -20,6 +20,8 @@ public final class Fencing {
     private final Store store;
     private final Gate gate;
     private final Stager stager;
+    /** The files held by {@link #holdFile}, and for which request: its caller, by identity (the API makes one for the request). */
+    private final java.util.concurrent.ConcurrentHashMap<Resource, Caller> heldFor = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Fencing(Store store, Gate gate, Stager stager) {
         this.store = store;
@@ -31,11 +33,46 @@ public final class Fencing {
     public interface Stager {
         /**
          * The content written durably beside the file {@code path} names, not yet in its place;
-         * it holds the file against other writers until closed. {@code waitForWriters}: wait for
-         * a write of the file in progress to end (false when the caller holds the store's write
-         * lock, which that writer may be waiting for: it is refused at once instead).
+         * it holds the file against other writers until closed, as {@code turn} says.
          */
-        StagedWrite stage(Resource path, String content, boolean waitForWriters);
+        StagedWrite stage(Resource path, String content, Turn turn);
+
+        /** Holds the file {@code path} names against other writers until closed, waiting for a write of it in progress. */
+        FileHold hold(Resource path);
+    }
+
+    /** How a write takes its file from the other writers. */
+    public enum Turn {
+        /** Wait for a write of the file in progress to end. */
+        WAIT,
+        /** Refused at once if another write holds it: the caller holds the store's write lock, which that writer may be waiting for. */
+        NO_WAIT,
+        /** The caller's request holds it already ({@link #holdFile}). */
+        HELD
+    }
+
+    /** A file held against other writers (see {@link #holdFile}). */
+    public interface FileHold extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Holds the file against other writers until closed: taken before a store write inside which
+     * the caller will write it (an Idempotency-Key's), since a write inside a store write does not
+     * wait for the file (its holder may be waiting for that store write). The write, whatever
+     * thread the store runs it on, goes ahead in the hold of its caller's request.
+     */
+    public FileHold holdFile(Caller caller, Resource path) {
+        if (path.kind() != Resource.Kind.PATH) {
+            throw SwarmException.badInput("a fenced write names one file, not " + path);
+        }
+        FileHold held = stager.hold(path);
+        heldFor.put(path, caller);
+        return () -> {
+            heldFor.remove(path, caller);
+            held.close();
+        };
     }
 
     /**
@@ -73,7 +110,8 @@ public final class Fencing {
         if (path.kind() != Resource.Kind.PATH) {
             throw SwarmException.badInput("a fenced write names one file, not " + path);
         }
-        try (StagedWrite staged = stager.stage(path, content, !store.writing())) {
+        Turn turn = heldFor.get(path) == caller ? Turn.HELD : store.writing() ? Turn.NO_WAIT : Turn.WAIT;
+        try (StagedWrite staged = stager.stage(path, content, turn)) {
             return store.write(tx -> {
                 gate.admit(tx, caller);
                 Lease lease = leaseWithToken(tx, path, token, caller.agentId());

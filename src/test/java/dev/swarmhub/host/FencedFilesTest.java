@@ -54,7 +54,7 @@ class FencedFilesTest {
 
     @Test
     void aWriteWhoseTransactionRollsBackLeavesTheOldFileAndRunsAgainWhenTheStoreRetriesIt() throws IOException {
-        try (Fencing.StagedWrite staged = files.stage(FILE, "new\n", true)) {
+        try (Fencing.StagedWrite staged = files.stage(FILE, "new\n", Fencing.Turn.WAIT)) {
             assertThatThrownBy(() -> store.write(tx -> {
                 staged.putInPlace(tx);
                 assertThat(read()).as("in place inside the transaction").isEqualTo("new\n");
@@ -75,8 +75,8 @@ class FencedFilesTest {
     void aWriteJoiningATransactionThatFailsAfterItReturnedIsTakenBack() throws IOException {
         Files.writeString(project.resolve("src/other.py"), "other\n");
         assertThatThrownBy(() -> store.write(outer -> {
-            try (Fencing.StagedWrite staged = files.stage(FILE, "new\n", true); Fencing.StagedWrite created = files.stage(Resource.ofCanonical(
-                    "src/created.py"), "created\n", true)) {
+            try (Fencing.StagedWrite staged = files.stage(FILE, "new\n", Fencing.Turn.WAIT); Fencing.StagedWrite created = files.stage(Resource.ofCanonical(
+                    "src/created.py"), "created\n", Fencing.Turn.WAIT)) {
                 staged.putInPlace(outer);
                 created.putInPlace(outer);
             }
@@ -89,7 +89,7 @@ class FencedFilesTest {
     @Test
     void aWriteStagedBeforeAnotherCreatedTheFileKeepsThatFileWhenItIsTakenBack() throws IOException {
         Resource created = Resource.ofCanonical("src/created.py");
-        try (Fencing.StagedWrite first = files.stage(created, "first\n", true); Fencing.StagedWrite second = files.stage(created, "second\n", true)) {
+        try (Fencing.StagedWrite first = files.stage(created, "first\n", Fencing.Turn.WAIT); Fencing.StagedWrite second = files.stage(created, "second\n", Fencing.Turn.WAIT)) {
             store.write(tx -> {
                 second.putInPlace(tx);
                 return null;
@@ -113,7 +113,7 @@ class FencedFilesTest {
         Files.writeString(src.resolve(".app.py." + alive + ".0a0b0c0d.swarm-write"), "a live writer's draft");
         Files.writeString(src.resolve(".notes.swarm-write"), "not named by a writer");
 
-        try (Fencing.StagedWrite staged = files.stage(FILE, "new\n", true)) {
+        try (Fencing.StagedWrite staged = files.stage(FILE, "new\n", Fencing.Turn.WAIT)) {
             store.write(tx -> {
                 staged.putInPlace(tx);
                 return null;
@@ -131,8 +131,8 @@ class FencedFilesTest {
     void twoWritesOfOneFileInABatchThatFailsToCommitLeaveTheFileAsBeforeBoth() throws Exception {
         store.close();
         Path database = project.resolve(".swarm/swarm.db");
-        try (SqliteStore sqlite = TestStores.sqlite(project); Fencing.StagedWrite first = files.stage(FILE, "first\n", true);
-             Fencing.StagedWrite second = files.stage(FILE, "second\n", true)) {
+        try (SqliteStore sqlite = TestStores.sqlite(project); Fencing.StagedWrite first = files.stage(FILE, "first\n", Fencing.Turn.WAIT);
+             Fencing.StagedWrite second = files.stage(FILE, "second\n", Fencing.Turn.WAIT)) {
             CountDownLatch holderInside = new CountDownLatch(1);
             CountDownLatch releaseHolder = new CountDownLatch(1);
             Thread holder = Thread.ofPlatform().start(() -> sqlite.write(tx -> {
@@ -200,13 +200,13 @@ class FencedFilesTest {
     void aWriterInAnotherProcessHoldsTheFileUntilItEnds() throws Exception {
         try (JavaProcess holder = JavaProcess.start(StagedWriteHolder.class, Map.of(), project.resolve("holder.err"), project.toString(), FILE.text())) {
             assertThat(holder.receive()).isEqualTo("staged");
-            assertThatThrownBy(() -> files.stage(FILE, "refused\n", false)).isInstanceOfSatisfying(SwarmException.class,
+            assertThatThrownBy(() -> files.stage(FILE, "refused\n", Fencing.Turn.NO_WAIT)).isInstanceOfSatisfying(SwarmException.class,
                     refused -> assertThat(refused.kind()).isEqualTo(SwarmException.Kind.UNAVAILABLE))
                     .hasMessageContaining("another write of src/app.py").hasMessageContaining("is in progress");
             assertThat(read()).isEqualTo("old\n");
             holder.kill();
         }
-        try (Fencing.StagedWrite staged = files.stage(FILE, "new\n", false)) {
+        try (Fencing.StagedWrite staged = files.stage(FILE, "new\n", Fencing.Turn.NO_WAIT)) {
             store.write(tx -> {
                 staged.putInPlace(tx);
                 return null;
@@ -220,7 +220,7 @@ class FencedFilesTest {
     void aDirectorySwappedForALinkDuringTheWriteFailsItAndLeavesBothPlacesAsTheyWere() throws IOException {
         Path elsewhere = Files.createTempDirectory(project.getParent(), "elsewhere");
         Files.writeString(elsewhere.resolve("app.py"), "outside\n");
-        try (Fencing.StagedWrite staged = files.stage(FILE, "new\n", true)) {
+        try (Fencing.StagedWrite staged = files.stage(FILE, "new\n", Fencing.Turn.WAIT)) {
             Files.move(project.resolve("src"), project.resolve("src-moved"));
             Files.createSymbolicLink(project.resolve("src"), elsewhere);
             assertThatThrownBy(() -> store.write(tx -> {
@@ -253,7 +253,7 @@ class FencedFilesTest {
         Files.writeString(src.resolve("kept.py"), "kept\n");
         Files.createLink(src.resolve(".kept.py." + noSuchProcess + ".0f0e0d0c.swarm-previous"), src.resolve("kept.py"));
 
-        try (Fencing.StagedWrite staged = files.stage(Resource.ofCanonical("src/other.py"), "other\n", true)) {
+        try (Fencing.StagedWrite staged = files.stage(Resource.ofCanonical("src/other.py"), "other\n", Fencing.Turn.WAIT)) {
             store.write(tx -> {
                 staged.putInPlace(tx);
                 return null;
@@ -271,9 +271,9 @@ class FencedFilesTest {
         Files.createSymbolicLink(project.resolve("src/link.py"), elsewhere.resolve("target.py"));
         Files.createSymbolicLink(project.resolve("linked"), elsewhere);
 
-        assertThatThrownBy(() -> files.stage(Resource.ofCanonical("src/link.py"), "new\n", true)).isInstanceOf(SwarmException.class)
+        assertThatThrownBy(() -> files.stage(Resource.ofCanonical("src/link.py"), "new\n", Fencing.Turn.WAIT)).isInstanceOf(SwarmException.class)
                 .hasMessageContaining("src/link.py is not a regular file");
-        assertThatThrownBy(() -> files.stage(Resource.ofCanonical("linked/target.py"), "new\n", true)).isInstanceOf(SwarmException.class)
+        assertThatThrownBy(() -> files.stage(Resource.ofCanonical("linked/target.py"), "new\n", Fencing.Turn.WAIT)).isInstanceOf(SwarmException.class)
                 .hasMessageContaining("goes through a link (linked)");
         assertThat(Files.readString(elsewhere.resolve("target.py"))).isEqualTo("outside\n");
         try (Stream<Path> listed = Files.list(elsewhere)) {

@@ -17,7 +17,7 @@ public final class StagedWriteHolder {
     }
 
     public static void main(String[] args) throws Exception {
-        try (Fencing.StagedWrite staged = new FencedFiles(Path.of(args[0])).stage(Resource.ofCanonical(args[1]), "the holder's\n", true)) {
+        try (Fencing.StagedWrite staged = new FencedFiles(Path.of(args[0])).stage(Resource.ofCanonical(args[1]), "the holder's\n", Fencing.Turn.WAIT)) {
             System.out.println("staged");
             System.out.flush();
             new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();

@@ -600,6 +600,54 @@ class ApiTest {
 
     // ---------------------------------------------------------------- 4. Idempotency-Key
 
+    /**
+     * A fenced write with an Idempotency-Key runs inside the key's store write, where it must not
+     * wait for its file: the API holds the file first, so a write of it in progress in another
+     * process makes the keyed write wait, not fail (it was refused at once, 503, under load).
+     * The request is kept once, as a digest, not as its body.
+     */
+    @Test
+    void aKeyedFencedWriteWaitsForTheFilesWriterInAnotherProcessAndIsKeptOnce() throws Exception {
+        String alice = api.register(operator, "alice");
+        long token = api.ok(api.post(alice, "/locks", "{\"resources\":[\"app.py\"]}")).json().path("leases").get(0).path("token").asLong();
+        String write = "{\"path\":\"app.py\",\"token\":" + token + ",\"content\":\"" + "keyed ".repeat(1000) + "\"}";
+        Map<String, String> key = Map.of("Idempotency-Key", "write-1");
+        try (dev.swarmhub.testing.JavaProcess holder = dev.swarmhub.testing.JavaProcess.start(dev.swarmhub.host.StagedWriteHolder.class,
+                Map.of(), project.resolve("holder.err"), project.toString(), "app.py")) {
+            assertThat(holder.receive()).isEqualTo("staged");
+            java.util.concurrent.CompletableFuture<Reply> keyed = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> api.post(alice, "/locks/write", write, key));
+            dev.swarmhub.testing.Await.until("the keyed write answered, or waiting for the file", () -> keyed.isDone()
+                    || threadDump().contains("HostLock.waitForFile"));
+            holder.send(""); // the other writer ends its write without writing
+            Reply written = keyed.get();
+            assertThat(written.status()).as(written.body()).isEqualTo(200);
+        }
+        Reply again = api.post(alice, "/locks/write", write, key);
+        assertThat(again.json().path("replayed").asBoolean()).as(again.body()).isTrue();
+        assertThat(java.nio.file.Files.readString(project.resolve("app.py"))).isEqualTo("keyed ".repeat(1000));
+        assertThat(api.events(operator, "?kind=lease.fenced-write")).hasSize(1);
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + project.resolve(".swarm/swarm.db"));
+             java.sql.ResultSet kept = db.createStatement().executeQuery("SELECT max(length(request)) FROM idempotency")) {
+            assertThat(kept.next()).isTrue();
+            assertThat(kept.getInt(1)).as("the request kept as a digest").isLessThan(200);
+        }
+    }
+
+    /** Every thread's stack, virtual ones too (the hub's requests run on virtual threads). */
+    private String threadDump() {
+        Path dump = project.resolve("threads-" + System.nanoTime() + ".txt");
+        try {
+            java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
+                    .dumpThreads(dump.toString(), com.sun.management.HotSpotDiagnosticMXBean.ThreadDumpFormat.TEXT_PLAIN);
+            return java.nio.file.Files.readString(dump);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            dump.toFile().delete();
+        }
+    }
+
     @Test
     void idempotencyKeysReturnTheFirstAnswerAndApplyOnce() {
         Map<String, String> key = Map.of("Idempotency-Key", "register-1");

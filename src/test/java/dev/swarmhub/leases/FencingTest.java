@@ -217,7 +217,19 @@ class FencingTest {
         long token = acquire("alice", "src/app.py", Duration.ofSeconds(10)).token();
         fencing.write(as("alice"), FILE, token, "alone");
         store.write(tx -> fencing.write(as("alice"), FILE, token, "joined"));
-        assertThat(files.waited).containsExactly(true, false);
+        assertThat(files.waited).containsExactly(Fencing.Turn.WAIT, Fencing.Turn.NO_WAIT);
+
+        dev.swarmhub.kernel.Caller alice = as("alice");
+        try (Fencing.FileHold hold = fencing.holdFile(alice, FILE)) { // what the API takes before such a store write
+            assertThat(files.held).containsExactly("src/app.py");
+            store.write(tx -> fencing.write(alice, FILE, token, "in the hold")); // on whatever thread the store runs it
+            store.write(tx -> fencing.write(as("alice"), FILE, token, "another request's"));
+        }
+        assertThat(files.waited).containsExactly(Fencing.Turn.WAIT, Fencing.Turn.NO_WAIT, Fencing.Turn.HELD, Fencing.Turn.NO_WAIT);
+        assertThat(files.held).isEmpty();
+        SwarmException glob = catchThrowableOfType(SwarmException.class, () -> fencing.holdFile(alice, Resource.ofCanonical("src/**")));
+        assertThat(glob.kind()).isEqualTo(SwarmException.Kind.BAD_INPUT);
+        assertThat(glob).hasMessageContaining("one file");
     }
 
     private Lease acquire(String agent, String resource, Duration ttl) {
@@ -235,13 +247,20 @@ class FencingTest {
     private static final class StagedFiles implements Fencing.Stager {
         final List<String> inPlace = Collections.synchronizedList(new ArrayList<>());
         final Map<Integer, String> open = new ConcurrentHashMap<>();
-        /** Each staging's waitForWriters, in order. */
-        final List<Boolean> waited = Collections.synchronizedList(new ArrayList<>());
+        final List<String> held = Collections.synchronizedList(new ArrayList<>());
+        /** Each staging's turn, in order. */
+        final List<Fencing.Turn> waited = Collections.synchronizedList(new ArrayList<>());
         volatile int staged;
 
         @Override
-        public synchronized Fencing.StagedWrite stage(Resource path, String content, boolean waitForWriters) {
-            waited.add(waitForWriters);
+        public Fencing.FileHold hold(Resource path) {
+            held.add(path.text());
+            return () -> held.remove(path.text());
+        }
+
+        @Override
+        public synchronized Fencing.StagedWrite stage(Resource path, String content, Fencing.Turn turn) {
+            waited.add(turn);
             int id = staged++;
             open.put(id, path.text());
             return new Fencing.StagedWrite() {

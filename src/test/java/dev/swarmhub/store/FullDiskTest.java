@@ -116,7 +116,7 @@ class FullDiskTest {
         Files.writeString(project.resolve("app.py"), "old\n");
         try (SqliteStore store = TestStores.sqlite(project)) {
             put(store, "before", "the store's files exist");
-            try (Fencing.StagedWrite staged = new FencedFiles(project).stage(Resource.ofCanonical("app.py"), "new\n", true)) {
+            try (Fencing.StagedWrite staged = new FencedFiles(project).stage(Resource.ofCanonical("app.py"), "new\n", Fencing.Turn.WAIT)) {
                 fillTheDisk(project.resolve("filler"));
                 assertThatThrownBy(() -> store.write(tx -> {
                     staged.putInPlace(tx);
@@ -136,7 +136,7 @@ class FullDiskTest {
     void aFencedWriteThatFindsNoRoomToStageSaysSoAndLeavesTheFile() throws Exception {
         Files.writeString(project.resolve("app.py"), "old\n");
         fillTheDisk(project.resolve("filler"));
-        assertThatThrownBy(() -> new FencedFiles(project).stage(Resource.ofCanonical("app.py"), "new\n".repeat(1 << 16), true).close())
+        assertThatThrownBy(() -> new FencedFiles(project).stage(Resource.ofCanonical("app.py"), "new\n".repeat(1 << 16), Fencing.Turn.WAIT).close())
                 .isInstanceOf(SwarmException.class).hasMessageContaining("the disk is full; the file was left as it was")
                 .extracting(failure -> ((SwarmException) failure).kind()).isEqualTo(SwarmException.Kind.UNAVAILABLE);
         assertThat(Files.readString(project.resolve("app.py"))).isEqualTo("old\n");

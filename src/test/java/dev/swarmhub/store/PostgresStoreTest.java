@@ -102,7 +102,7 @@ class PostgresStoreTest {
             CountDownLatch inPlace = new CountDownLatch(1);
             CountDownLatch resume = new CountDownLatch(1);
             java.util.concurrent.Future<Object> first = hubs.submit(() -> {
-                try (Fencing.StagedWrite staged = new FencedFiles(project).stage(file, "first\n", true)) {
+                try (Fencing.StagedWrite staged = new FencedFiles(project).stage(file, "first\n", Fencing.Turn.WAIT)) {
                     return paused.write(tx -> {
                         staged.putInPlace(tx);
                         inPlace.countDown();
@@ -119,11 +119,11 @@ class PostgresStoreTest {
                 return null;
             });
             FencedFiles otherHub = new FencedFiles(project);
-            assertThatThrownBy(() -> otherHub.stage(file, "second\n", false)).as("the file still held by the paused writer")
+            assertThatThrownBy(() -> otherHub.stage(file, "second\n", Fencing.Turn.NO_WAIT)).as("the file still held by the paused writer")
                     .isInstanceOf(SwarmException.class).hasMessageContaining("another write of app.py");
 
             java.util.concurrent.Future<Object> second = hubs.submit(() -> {
-                try (Fencing.StagedWrite staged = otherHub.stage(file, "second\n", true)) { // waits for the paused writer
+                try (Fencing.StagedWrite staged = otherHub.stage(file, "second\n", Fencing.Turn.WAIT)) { // waits for the paused writer
                     return other.write(tx -> {
                         staged.putInPlace(tx);
                         return "committed";
