@@ -30,14 +30,20 @@ public final class AgentCredentials {
     }
 
 
+    /** As long as a store write may wait: a registration is one, and its token's file. */
+    private static final java.time.Duration REGISTERING_WAIT = java.time.Duration.ofSeconds(30);
+
     /**
      * Runs {@code work} (a registration that mints a token, and the saving of that token) while no
      * other thread or process of this host does the same for the project (reentrant): tokens are saved in the
-     * order they were minted, so the kept one is the agent's current one.
+     * order they were minted, so the kept one is the agent's current one. A registration held up
+     * longer than {@link #REGISTERING_WAIT} by another (paused) is refused: unavailable, retry.
      */
     public static <T> T whileRegistering(Path projectRoot, Supplier<T> work) {
         Path lockFile = projectRoot.resolve(".swarm").resolve("agents").resolve(".registering.lock");
-        try (HostLock.Held registering = HostLock.hold(lockFile, null).orElseThrow()) {
+        HostLock.Held registering = HostLock.hold(lockFile, REGISTERING_WAIT).orElseThrow(() -> new SwarmException(SwarmException.Kind.UNAVAILABLE,
+                "another registration here has not finished after " + REGISTERING_WAIT.toSeconds() + " s (its process may be paused): retry"));
+        try (registering) {
             return work.get();
         }
     }

@@ -2,8 +2,10 @@ package dev.swarmhub.host;
 
 import dev.swarmhub.kernel.SwarmException;
 import java.io.IOException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.FileLockInterruptionException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -88,6 +90,9 @@ final class HostLock {
         } catch (IOException | RuntimeException e) {
             closeQuietly(opened);
             release();
+            if (e instanceof FileLockInterruptionException || e instanceof ClosedByInterruptException) {
+                throw interrupted(); // the waiting request ended (its client left, the hub stops)
+            }
             throw e instanceof SwarmException refused ? refused
                     : new SwarmException(SwarmException.Kind.INTERNAL, "cannot lock " + lockFile + ": " + e.getMessage(), e);
         }

@@ -268,9 +268,9 @@ public final class SqliteStore implements Store {
             return tx.raised();
         } catch (RuntimeException | Error failure) {
             item.failure = failure;
+            tx.settle(false, failure); // first: a rollback that fails (the disk full) must not leave a file in place, or its hold kept
             run(connection, "ROLLBACK TO write");
             run(connection, "RELEASE write");
-            tx.settle(false, failure);
             return Set.of();
         } finally {
             currentWrite.remove();
