@@ -16,7 +16,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * An exclusive lock shared by the threads and processes of this host: this JVM's turn, then a
@@ -33,6 +35,9 @@ final class HostLock {
     private static final Map<Path, HostLock> LOCKS = new ConcurrentHashMap<>();
 
     private final Path lockFile;
+    /** Guards the turn; not a monitor: a virtual thread waiting on one would pin its carrier on JDK 21. */
+    private final ReentrantLock guard = new ReentrantLock();
+    private final Condition released = guard.newCondition();
     private Thread owner;
     private int holds;
     private FileChannel channel;
@@ -49,22 +54,23 @@ final class HostLock {
 
     /**
      * Takes the lock of {@code lockFile} (created 0600 in a 0700 directory), waiting up to
-     * {@code wait} (null: no limit); empty when another thread or process held it all that time.
+     * {@code wait}; empty when another thread or process held it all that time.
      */
     static Optional<Held> hold(Path lockFile, Duration wait) {
         Path key = lockFile.toAbsolutePath().normalize();
-        return LOCKS.computeIfAbsent(key, HostLock::new).take(wait == null ? Long.MAX_VALUE : System.nanoTime() + wait.toNanos());
+        return LOCKS.computeIfAbsent(key, HostLock::new).take(System.nanoTime() + wait.toNanos());
     }
 
     private Optional<Held> take(long deadline) {
-        synchronized (this) {
+        guard.lock();
+        try {
             while (holds > 0 && owner != Thread.currentThread()) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return Optional.empty();
                 }
                 try {
-                    TimeUnit.NANOSECONDS.timedWait(this, deadline == Long.MAX_VALUE ? Long.MAX_VALUE : left);
+                    released.awaitNanos(left);
                 } catch (InterruptedException e) {
                     throw interrupted();
                 }
@@ -74,13 +80,18 @@ final class HostLock {
                 return Optional.of(this::release); // this thread holds the file's lock already
             }
             owner = Thread.currentThread();
+        } finally {
+            guard.unlock();
         }
         FileChannel opened = null;
         try {
             opened = open();
             if (waitForFile(opened, deadline) != null) {
-                synchronized (this) {
+                guard.lock();
+                try {
                     channel = opened;
+                } finally {
+                    guard.unlock();
                 }
                 return Optional.of(this::release);
             }
@@ -98,12 +109,17 @@ final class HostLock {
         }
     }
 
-    private synchronized void release() {
-        if (--holds == 0) {
-            closeQuietly(channel); // releases the file's lock
-            channel = null;
-            owner = null;
-            notifyAll();
+    private void release() {
+        guard.lock();
+        try {
+            if (--holds == 0) {
+                closeQuietly(channel); // releases the file's lock
+                channel = null;
+                owner = null;
+                released.signalAll();
+            }
+        } finally {
+            guard.unlock();
         }
     }
 
@@ -114,9 +130,6 @@ final class HostLock {
     }
 
     private FileLock waitForFile(FileChannel opened, long deadline) throws IOException {
-        if (deadline == Long.MAX_VALUE) {
-            return opened.lock();
-        }
         for (FileLock lock = opened.tryLock(); ; lock = opened.tryLock()) {
             long left = deadline - System.nanoTime();
             if (lock != null || left <= 0) {

@@ -31,7 +31,7 @@ class HostLockTest {
             HostLock.Held again = HostLock.hold(lockFile, Duration.ZERO).orElseThrow(); // the same thread: reentrant
             assertThat(threads.submit(() -> HostLock.hold(lockFile, Duration.ZERO)).get()).as("another thread, while held").isEmpty();
 
-            CompletableFuture<Optional<HostLock.Held>> waiter = CompletableFuture.supplyAsync(() -> HostLock.hold(lockFile, null), threads);
+            CompletableFuture<Optional<HostLock.Held>> waiter = CompletableFuture.supplyAsync(() -> HostLock.hold(lockFile, Duration.ofMinutes(5)), threads);
             again.close();
             assertThat(threads.submit(() -> HostLock.hold(lockFile, Duration.ZERO)).get()).as("one hold left").isEmpty();
             threads.submit(first::close).get(); // closed on another thread, as a batch's settling does
