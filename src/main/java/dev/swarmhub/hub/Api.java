@@ -232,6 +232,9 @@ final class Api extends HttpServlet {
      * uploading it gets the error answer instead of a broken connection.
      */
     private static void discardBody(HttpServletRequest request) {
+        if ("100-continue".equalsIgnoreCase(request.getHeader("Expect"))) {
+            return; // the client waits for a go-ahead it does not get: it sent no body (reading would ask for it)
+        }
         try (InputStream in = request.getInputStream()) {
             in.skipNBytes(Math.min(Math.max(0, request.getContentLengthLong()), DISCARD_LIMIT));
             in.readNBytes(DISCARD_LIMIT); // a chunked body has no announced length

@@ -201,7 +201,7 @@ class ResponseSchemaTest {
         check("POST /locks", 400, api.post(alice, "/locks", "{\"resources\":\"a.txt\"}"));
         check("GET /messages/{id}", 400, api.get(alice, "/messages/01ZZZZZZZZZZ"));
         check("POST /locks", 413, api.post(alice, "/locks", "{\"reason\":\"" + "x".repeat(Api.MAX_BODY) + "\"}"));
-        check("POST /locks/write", 413, api.post(alice, "/locks/write", "{\"content\":\"" + "x".repeat(Api.MAX_WRITE_BODY) + "\"}"));
+        check("POST /locks/write", 413, api.postLarge(alice, "/locks/write", "{\"content\":\"" + "x".repeat(Api.MAX_WRITE_BODY) + "\"}"));
         Reply unknown = api.get(alice, "/no/such/route");
         assertThat(unknown.status()).isEqualTo(404);
         validate("GET /locks", 404, "application/json", unknown.json()); // any route's 4XX
