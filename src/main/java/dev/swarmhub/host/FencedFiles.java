@@ -57,15 +57,9 @@ public final class FencedFiles implements Fencing.Stager {
     static final Duration WRITER_WAIT = Duration.ofSeconds(30);
 
     private final Path root;
-    private final Duration writerWait;
 
     public FencedFiles(Path root) {
-        this(root, WRITER_WAIT);
-    }
-
-    FencedFiles(Path root, Duration writerWait) {
         this.root = root.toAbsolutePath().normalize();
-        this.writerWait = writerWait;
     }
 
     @Override
@@ -125,7 +119,7 @@ public final class FencedFiles implements Fencing.Stager {
 
     /** Holds the file against the other writers of this host; refused when one holds it longer than the wait (none: {@code waitForWriters} false). */
     private HostLock.Held takeTurn(Resource path, Path relative, boolean waitForWriters) {
-        Duration wait = waitForWriters ? writerWait : Duration.ZERO;
+        Duration wait = waitForWriters ? WRITER_WAIT : Duration.ZERO;
         return HostLock.hold(lockFile(relative), wait).orElseThrow(() -> new SwarmException(SwarmException.Kind.UNAVAILABLE, "another write of "
                 + path + " (or of a file sharing its lock) is in progress" + (wait.isZero() ? "" : " after " + wait.toSeconds() + " s")
                 + ": its writer may be paused or waiting for the store; retry"));

@@ -137,7 +137,7 @@ class FencedFilesTest {
             CountDownLatch releaseHolder = new CountDownLatch(1);
             Thread holder = Thread.ofPlatform().start(() -> sqlite.write(tx -> {
                 holderInside.countDown();
-                awaitUninterruptibly(releaseHolder); // holds the write lock while the two queue behind it
+                Await.openUnchecked(releaseHolder); // holds the write lock while the two queue behind it
                 return null;
             }));
             holderInside.await();
@@ -180,14 +180,6 @@ class FencedFilesTest {
             Files.copy(moved, file);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
-        }
-    }
-
-    private static void awaitUninterruptibly(CountDownLatch latch) {
-        try {
-            latch.await();
-        } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
         }
     }
 

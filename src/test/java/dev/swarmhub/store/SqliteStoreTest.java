@@ -229,7 +229,7 @@ class SqliteStoreTest {
             CountDownLatch releaseLeader = new CountDownLatch(1);
             Thread leader = Thread.ofPlatform().start(() -> store.write(tx -> {
                 leaderInside.countDown();
-                awaitUninterruptibly(releaseLeader); // holds the write lock while the others queue
+                Await.openUnchecked(releaseLeader); // holds the write lock while the others queue
                 return LeaseStore.in(tx).nextFencingToken();
             }));
             leaderInside.await();
@@ -263,14 +263,6 @@ class SqliteStoreTest {
             for (int i = 0; i < writers; i++) {
                 assertThat(interruptKept[i]).as("writer " + i + " keeps its interrupt").isEqualTo(i % 2 == 0);
             }
-        }
-    }
-
-    private static void awaitUninterruptibly(CountDownLatch latch) {
-        try {
-            latch.await();
-        } catch (InterruptedException e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -72,6 +72,16 @@ public final class Await {
         }
     }
 
+    /** {@link #open} for work that may not throw checked exceptions (a store write's): an interrupt fails it too. */
+    public static void openUnchecked(CountDownLatch latch) {
+        try {
+            open(latch);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fail("interrupted while waiting for a latch to open");
+        }
+    }
+
     private static void pause(String what) {
         try {
             Thread.sleep(2); // polling pause, not synchronisation: the condition decides
