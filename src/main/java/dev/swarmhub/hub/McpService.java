@@ -39,13 +39,15 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
-import java.util.function.Supplier;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
 
@@ -68,6 +70,13 @@ final class McpService implements AutoCloseable {
     /** The version the spec says to assume of a request without the header (its clients predate it). */
     private static final String PROTOCOL_WITHOUT_HEADER = ProtocolVersions.MCP_2025_03_26;
     private static final int MAX_SESSIONS = 10_000;
+    /**
+     * How recently the transport must have answered a session for this service to answer its tool
+     * calls itself. The transport forgets a session that no request reached during a whole sweep
+     * interval (30 minutes), so one it answered within 10 minutes is still there, or was deleted
+     * by a DELETE, which passes through here.
+     */
+    private static final long TRANSPORT_SAW_WITHIN_NANOS = Duration.ofMinutes(10).toNanos();
 
     private final Services services;
     private final RequestGuard guard;
@@ -76,6 +85,10 @@ final class McpService implements AutoCloseable {
     private final HttpServletStreamableServerTransportProvider transport;
     private final McpSyncServer server;
     private final Thread arrivals;
+    /** Each tool's call, answered by the transport's handler or by {@link #toolCallHere}. */
+    private final Map<String, ToolCall> toolCalls = new HashMap<>();
+    /** When the transport last answered a request of each session it holds (System.nanoTime). */
+    private final Map<String, Long> transportSaw = new ConcurrentHashMap<>();
     /** The newest message.sent event whose recipients were notified (only the arrivals thread touches it). */
     private long lastNoticed;
     /** The agent each operator-opened session acts as, once bound; oldest forgotten first past the cap. */
@@ -96,7 +109,7 @@ final class McpService implements AutoCloseable {
                 .jsonMapper(json)
                 .mcpEndpoint(PATH)
                 .contextExtractor(request -> McpTransportContext.create(Map.of(CALLER, request.getAttribute(CALLER),
-                        PROTOCOL, Objects.requireNonNullElse(request.getHeader(PROTOCOL_HEADER), PROTOCOL_WITHOUT_HEADER))))
+                        PROTOCOL, protocolVersion(request))))
                 .build();
         server = McpServer.sync(transport)
                 .serverInfo("swarmhub", "0.1.0")
@@ -131,6 +144,7 @@ final class McpService implements AutoCloseable {
             HttpServletRequest http = (HttpServletRequest) request;
             HttpServletRequest passed = http;
             boolean waiting = false;
+            ToolCallRequest toolCall = null;
             try {
                 Caller caller = guard.authenticate(http, false);
                 guard.checkHost(http);
@@ -152,21 +166,84 @@ final class McpService implements AutoCloseable {
                         refusal = othersInboxSubscription(message, caller, http.getHeader(SESSION_HEADER));
                     }
                     if (refusal != null) {
-                        refuseRequest((HttpServletResponse) response, message, refusal);
+                        refuseRequest(http, (HttpServletResponse) response, message, refusal);
                         return;
                     }
                     waiting = isWaitingToolCall(message);
                     passed = new ReadBody(http, body);
+                    toolCall = toolCallHere(http, message);
                 }
             } catch (SwarmException refused) {
                 Api.send(http, (HttpServletResponse) response, new Api.Answer(Api.status(refused), JsonViews.error(RequestGuard.hinted(refused))));
                 return;
             }
-            // the transport writes the answer inside the chain: the watch ends after it, before the request completes
+            // the answer is written inside: the watch ends after it, before the request completes
             try (WaitingRequests.Watch watch = waiting ? waits.watch(http, (HttpServletResponse) response) : null) {
+                if (toolCall != null) {
+                    Api.send(http, (HttpServletResponse) response, new Api.Answer(200, answer(toolCall)));
+                    return;
+                }
                 chain.doFilter(passed, response);
             }
+            noteTransportAnswer(http, (HttpServletResponse) response);
         };
+    }
+
+    /**
+     * A tools/call this service answers itself, as one JSON document (which the streamable HTTP
+     * transport allows in place of an event stream), or null for the transport to answer. It
+     * takes a request to a session the transport answered lately; the transport's own handling
+     * of the call (a second read of the body, an event stream per call) was half of the call's
+     * hub CPU (docs/PERFORMANCE.md).
+     */
+    private ToolCallRequest toolCallHere(HttpServletRequest http, JsonNode message) {
+        String sessionId = http.getHeader(SESSION_HEADER);
+        String accept = Objects.requireNonNullElse(http.getHeader("Accept"), "");
+        JsonNode id = message.get("id");
+        ToolCall call = toolCalls.get(message.path("params").path("name").asString(""));
+        Long saw = sessionId == null ? null : transportSaw.get(sessionId);
+        if (call == null || saw == null || System.nanoTime() - saw > TRANSPORT_SAW_WITHIN_NANOS || id == null
+                || !(id.isString() || id.isIntegralNumber()) // what a JSON-RPC request's id may be
+                || !"tools/call".equals(message.path("method").asString(null)) || !accept.contains("application/json")
+                || !accept.contains("text/event-stream")) { // what the transport requires of every request
+            return null;
+        }
+        JsonNode arguments = message.path("params").path("arguments");
+        Session session = new Session((Caller) http.getAttribute(CALLER), sessionId, protocolVersion(http));
+        return new ToolCallRequest(id.isString() ? id.asString() : id.numberValue(), call, session,
+                arguments.isObject() ? JsonViews.JSON.treeToValue(arguments, Map.class) : Map.of());
+    }
+
+    /** A tools/call taken from the transport: its JSON-RPC id, the tool's call, the session and the arguments. */
+    private record ToolCallRequest(Object id, ToolCall call, Session session, Map<String, Object> arguments) {
+    }
+
+    /** The JSON-RPC answer to a tools/call taken from the transport, as the transport's handler answers it. */
+    private static Object answer(ToolCallRequest request) {
+        try {
+            return McpSchema.JSONRPCResponse.result(request.id(), answer(request.session(), request.call(), request.arguments()));
+        } catch (RuntimeException failure) { // as the transport answers a handler's failure
+            LoggerFactory.getLogger(McpService.class).error("internal error in an MCP tool call", failure);
+            return new RpcError("2.0", request.id(), new RpcError.Detail(McpSchema.ErrorCodes.INTERNAL_ERROR, "internal error: " + failure));
+        }
+    }
+
+    /**
+     * Keeps {@link #transportSaw} true to the transport's sessions, from its answers (a tool call
+     * answered here is not one: after 10 minutes of those, the next goes to the transport).
+     * Sessions their clients left without a DELETE are forgotten once past the cap.
+     */
+    private void noteTransportAnswer(HttpServletRequest http, HttpServletResponse response) {
+        String sessionId = Objects.requireNonNullElse(http.getHeader(SESSION_HEADER), Objects.requireNonNullElse(response.getHeader(SESSION_HEADER), ""));
+        if (sessionId.isEmpty()) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (http.getMethod().equals("DELETE") || response.getStatus() == 404) { // deleted, or no longer the transport's
+            transportSaw.remove(sessionId);
+        } else if (response.getStatus() < 300 && transportSaw.put(sessionId, now) == null && transportSaw.size() > MAX_SESSIONS) {
+            transportSaw.values().removeIf(saw -> now - saw > TRANSPORT_SAW_WITHIN_NANOS);
+        }
     }
 
     /**
@@ -205,20 +282,14 @@ final class McpService implements AutoCloseable {
     }
 
     /** A JSON-RPC error answer. */
-    private record RpcError(String jsonrpc, JsonNode id, Detail error) {
+    private record RpcError(String jsonrpc, Object id, Detail error) {
         private record Detail(int code, String message) {
         }
     }
 
     /** Answers a JSON-RPC request with an error (invalid params), as the SDK answers a refused request. */
-    private static void refuseRequest(HttpServletResponse response, JsonNode request, String why) throws IOException {
-        byte[] json = JsonViews.JSON.writeValueAsBytes(new RpcError("2.0", request.get("id"),
-                new RpcError.Detail(McpSchema.ErrorCodes.INVALID_PARAMS, why)));
-        response.setStatus(200);
-        response.setContentType("application/json");
-        response.setCharacterEncoding("UTF-8");
-        response.setContentLength(json.length);
-        response.getOutputStream().write(json);
+    private static void refuseRequest(HttpServletRequest http, HttpServletResponse response, JsonNode request, String why) throws IOException {
+        Api.send(http, response, new Api.Answer(200, new RpcError("2.0", request.get("id"), new RpcError.Detail(McpSchema.ErrorCodes.INVALID_PARAMS, why))));
     }
 
     /** The request with its body already read, served again to the transport. */
@@ -330,14 +401,13 @@ final class McpService implements AutoCloseable {
                 .description("Register this session's agent (or bind it to an agent by token). Call first.")
                 .inputSchema(OperationArguments.schema(Registration.class, OperationArguments.Wording.TOOL))
                 .annotations(hints(Effect.ADD)).build(); // each call without a token or id registers another agent
-        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> answer(exchange, () -> register(exchange,
-                OperationArguments.bind(Registration.class, request.arguments() == null ? Map.of() : request.arguments(),
-                        OperationArguments.Wording.TOOL)))).build();
+        return specification(tool, (session, arguments) -> register(session, OperationArguments.bind(Registration.class, arguments,
+                OperationArguments.Wording.TOOL)));
     }
 
-    private JsonViews.RegisteredAgentView register(McpSyncServerExchange exchange, Registration args) {
-        Caller bearer = bearer(exchange);
-        Caller already = bearer.operator() ? boundSessions.get(exchange.sessionId()) : bearer;
+    private JsonViews.RegisteredAgentView register(Session session, Registration args) {
+        Caller bearer = session.bearer();
+        Caller already = bearer.operator() ? boundSessions.get(session.id()) : bearer;
         Caller wanted;
         String token = null;
         if (args.token() != null) {
@@ -356,7 +426,7 @@ final class McpService implements AutoCloseable {
         if (already != null && !already.agent().equals(wanted.agent())) {
             throw actsAsAnother(already, wanted.agent());
         }
-        boundSessions.put(exchange.sessionId(), wanted);
+        boundSessions.put(session.id(), wanted);
         // with a new agent, its own token, for its CLI calls (SWARM_TOKEN)
         return JsonViews.registered(services.agents.find(wanted.agent()).orElseThrow(), token);
     }
@@ -365,17 +435,34 @@ final class McpService implements AutoCloseable {
         return SwarmException.denied("this MCP session acts as agent " + already.agent() + "; it cannot act as " + other);
     }
 
-    private static String protocolVersion(McpSyncServerExchange exchange) {
-        return (String) exchange.transportContext().get(PROTOCOL);
+    /** A request's session: who sent it (its bearer), the session's id, and its protocol version. */
+    private record Session(Caller bearer, String id, String protocolVersion) {
+        static Session of(McpSyncServerExchange exchange) {
+            McpTransportContext context = exchange.transportContext();
+            return new Session((Caller) context.get(CALLER), exchange.sessionId(), (String) context.get(PROTOCOL));
+        }
     }
 
-    private static Caller bearer(McpSyncServerExchange exchange) {
-        return (Caller) exchange.transportContext().get(CALLER);
+    /** The protocol version a request is in: its header's, or what the spec says to assume without one. */
+    private static String protocolVersion(HttpServletRequest request) {
+        return Objects.requireNonNullElse(request.getHeader(PROTOCOL_HEADER), PROTOCOL_WITHOUT_HEADER);
+    }
+
+    /** A tool's work: its answer's document for a session's call with these arguments. */
+    private interface ToolCall {
+        Object call(Session session, Map<String, Object> arguments);
+    }
+
+    /** A tool as the transport lists and calls it; the same call answers the tools/call this service takes itself. */
+    private SyncToolSpecification specification(McpSchema.Tool tool, ToolCall call) {
+        toolCalls.put(tool.name(), call);
+        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> answer(Session.of(exchange), call,
+                request.arguments() == null ? Map.of() : request.arguments())).build();
     }
 
     /** The agent this session acts as. */
-    private Caller acting(McpSyncServerExchange exchange) {
-        Caller acting = actingOrNull(bearer(exchange), exchange.sessionId());
+    private Caller acting(Session session) {
+        Caller acting = actingOrNull(session.bearer(), session.id());
         if (acting == null) {
             throw SwarmException.unauthenticated("this MCP session acts for no agent yet: call register_agent first");
         }
@@ -391,9 +478,8 @@ final class McpService implements AutoCloseable {
     private <A extends Record> SyncToolSpecification tool(String name, Exposed<A, ?> exposed) {
         McpSchema.Tool tool = McpSchema.Tool.builder().name(name).description(exposed.operation().summary())
                 .inputSchema(exposed.schema(OperationArguments.Wording.TOOL)).annotations(hints(exposed.operation().effect())).build();
-        return SyncToolSpecification.builder().tool(tool).callHandler((exchange, request) -> answer(exchange, () -> committedView(exposed,
-                acting(exchange), exposed.arguments(request.arguments() == null ? Map.of() : request.arguments(),
-                        OperationArguments.Wording.TOOL)))).build();
+        return specification(tool, (session, arguments) -> committedView(exposed, acting(session),
+                exposed.arguments(arguments, OperationArguments.Wording.TOOL)));
     }
 
     /**
@@ -415,11 +501,11 @@ final class McpService implements AutoCloseable {
      * a session whose protocol predates structured content (2025-06-18), and with every error:
      * the spec reports a tool's failure as content with isError, which clients show to the model.
      */
-    private static McpSchema.CallToolResult answer(McpSyncServerExchange exchange, Supplier<Object> call) {
+    private static McpSchema.CallToolResult answer(Session session, ToolCall call, Map<String, Object> arguments) {
         Object document;
         boolean failed = false;
         try {
-            document = call.get();
+            document = call.call(session, arguments);
         } catch (SwarmException refused) {
             if (refused.kind() == SwarmException.Kind.INTERNAL) {
                 LoggerFactory.getLogger(McpService.class).error("internal error in an MCP tool call", refused);
@@ -428,7 +514,7 @@ final class McpService implements AutoCloseable {
             failed = true;
         }
         McpSchema.CallToolResult.Builder result = McpSchema.CallToolResult.builder().structuredContent(document).isError(failed);
-        if (failed || !knowsStructuredContent(protocolVersion(exchange))) {
+        if (failed || !knowsStructuredContent(session.protocolVersion())) {
             result.addTextContent(JsonViews.json(document));
         }
         return result.build();
@@ -460,7 +546,7 @@ final class McpService implements AutoCloseable {
         McpSchema.Prompt prompt = new McpSchema.Prompt("prime", "How to work in this swarm now: who is here, what you hold, your unread "
                 + "messages", List.of());
         return new SyncPromptSpecification(prompt, (exchange, request) -> {
-            Caller me = acting(exchange);
+            Caller me = acting(Session.of(exchange));
             services.agents.heartbeat(me); // checks the token before anything is read
             String text = Primer.text(services.agents, me, false, services.messages.handOver(me, Primer.Batch.PRIMER.messages, "prime"),
                     Primer.Via.MCP);
@@ -474,7 +560,7 @@ final class McpService implements AutoCloseable {
         McpSchema.ResourceTemplate template = McpSchema.ResourceTemplate.builder().uriTemplate(INBOX + "{agent}").name("inbox")
                 .description("This agent's messages; subscribe to be notified when one arrives").mimeType("application/json").build();
         return new SyncResourceTemplateSpecification(template, (exchange, request) -> {
-            Caller me = acting(exchange);
+            Caller me = acting(Session.of(exchange));
             String agent = request.uri().substring(INBOX.length());
             if (!agent.equals(me.agent())) {
                 throw SwarmException.denied("this MCP session acts as " + me.agent() + "; it cannot read the inbox of " + agent);
@@ -510,7 +596,7 @@ final class McpService implements AutoCloseable {
                 .mimeType("application/json").build();
         BiFunction<McpSyncServerExchange, McpSchema.ReadResourceRequest, McpSchema.ReadResourceResult> reader = (exchange, request) ->
                 new McpSchema.ReadResourceResult(List.of(new McpSchema.TextResourceContents(uri, "application/json",
-                        JsonViews.json(committedView(exposed, bearer(exchange), arguments)))));
+                        JsonViews.json(committedView(exposed, Session.of(exchange).bearer(), arguments)))));
         return new SyncResourceSpecification(resource, reader);
     }
 }

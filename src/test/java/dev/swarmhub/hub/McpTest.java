@@ -160,6 +160,40 @@ class McpTest {
     }
 
     /**
+     * A tools/call of a session the transport holds is answered as one JSON document, echoing its
+     * id (a string or a number) and acting as the session's agent; once the session is deleted,
+     * or for an id the transport never gave, the transport answers (404) and no tool runs.
+     */
+    @Test
+    void aSessionsToolCallIsAnsweredAsOneJsonDocumentUntilTheSessionIsDeleted() throws Exception {
+        String session = rawSession(operatorToken, "2025-06-18");
+        HttpResponse<String> registered = rawPost(operatorToken, session, "2025-06-18", toolCall("register_agent", "{\"id\":\"plain\"}"));
+        assertThat(registered.headers().firstValue("Content-Type").orElse("")).as(registered.body()).startsWith("application/json");
+        JsonNode answer = JSON.readTree(registered.body());
+        assertThat(answer.get("id").isIntegralNumber()).as("the id as sent: " + answer).isTrue();
+        assertThat(answer.get("id").asInt()).isEqualTo(2);
+        assertThat(answer.path("result").path("structuredContent").path("id").asString()).isEqualTo("plain");
+
+        HttpResponse<String> named = rawPost(operatorToken, session, "2025-06-18",
+                "{\"jsonrpc\":\"2.0\",\"id\":\"call-7\",\"method\":\"tools/call\",\"params\":{\"name\":\"whoami\",\"arguments\":{}}}");
+        JsonNode whoami = JSON.readTree(named.body());
+        assertThat(whoami.get("id").asString()).as(named.body()).isEqualTo("call-7");
+        assertThat(whoami.path("result").path("structuredContent").path("id").asString()).as(named.body()).isEqualTo("plain");
+
+        HttpResponse<String> deleted = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(endpoint() + McpService.PATH))
+                .header("Authorization", "Bearer " + operatorToken).header("Mcp-Session-Id", session).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+        String registerAnother = toolCall("register_agent", "{\"id\":\"after-delete\"}");
+        assertThat(rawPost(operatorToken, session, "2025-06-18", registerAnother).statusCode()).as("a deleted session's call").isEqualTo(404);
+        assertThat(rawPost(operatorToken, "never-given", "2025-06-18", registerAnother).statusCode()).as("an unknown session's call")
+                .isEqualTo(404);
+        try (Store store = TestStores.open(project)) {
+            assertThat(new EventLog(store).latest("after-delete", null, 10)).as("what the refused calls did").isEmpty();
+        }
+    }
+
+    /**
      * Structured content once: the same JSON as text as well only for a client older than
      * structured content (2025-06-18; such a client sends no protocol header), and with every error,
      * which clients show from the text.
