@@ -104,6 +104,27 @@ class SqliteStoreTest {
         }
     }
 
+    /**
+     * Commits leave copying the WAL into the database file to a thread of their own. The file
+     * changes only by checkpoints, and here it grows after fewer pages than SQLite's own automatic
+     * checkpoint (1,000 pages, in the commit that crosses it) would wait for.
+     */
+    @Test
+    void checkpointsCopyCommitsIntoTheDatabaseFileBesideTheWriters() throws Exception {
+        try (SqliteStore store = TestStores.sqlite(project)) {
+            Path database = Path.of(store.location());
+            long before = Files.size(database);
+            for (int i = 0; i < 100; i++) {
+                Resource file = Resource.ofCanonical("f" + i + ".py");
+                store.write(tx -> LeaseStore.in(tx).insertLease(file, Mode.EXCLUSIVE, "A", LeaseStore.in(tx).nextFencingToken(), "",
+                        tx.now() + 60_000));
+            }
+            Await.until("a checkpoint to copy the commits into " + database, () -> database.toFile().length() > before);
+            List<dev.swarmhub.leases.Lease> written = store.read(tx -> LeaseStore.in(tx).leases(null, true));
+            assertThat(written).hasSize(100);
+        }
+    }
+
     @Test
     void aStatementSQLiteRefusesFailsAloneAndRunsAgainAfterwards() {
         try (SqliteStore store = TestStores.sqlite(project)) {
