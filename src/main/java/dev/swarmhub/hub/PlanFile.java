@@ -83,12 +83,15 @@ final class PlanFile {
         this.store = services.store;
     }
 
-    /** The hub's loop: a round at each logged change, and every second (another process's change, a hand edit). */
+    /**
+     * The hub's loop: a round at each change of the document or a setting, and every second
+     * (another process's change, a hand edit). Waking at every event cost two reads per commit.
+     */
     Thread start() {
         return BackgroundLoop.start("swarm-doc", () -> {
-            long seen = store.signalCount(Store.Signal.LOGGED);
+            long seen = store.signalCount(Store.Signal.PLANNED);
             sync();
-            store.awaitSignal(Store.Signal.LOGGED, seen, WAKE_AT_LEAST_EVERY_MS);
+            store.awaitSignal(Store.Signal.PLANNED, seen, WAKE_AT_LEAST_EVERY_MS);
         });
     }
 

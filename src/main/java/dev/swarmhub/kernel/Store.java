@@ -48,7 +48,9 @@ public interface Store extends AutoCloseable {
         /** A message was stored (sent), or delivered again (retried): inbox waiters, the typist and MCP subscribers look. */
         MAIL,
         /** An event was appended to the log: event streams look. */
-        LOGGED
+        LOGGED,
+        /** The coordination document or a setting changed: the hub's document file looks (not at every event). */
+        PLANNED
     }
 
     /**

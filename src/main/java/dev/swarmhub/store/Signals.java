@@ -27,7 +27,8 @@ final class Signals {
      * or inbox waiters, the typist and MCP subscribers (a message stored, or delivered again).
      * A grant wakes lease waiters too: the waiter it dequeued stood ahead in the queue, and a
      * shared waiter behind a shared one may go now. A waiter removed by cleanup frees nothing (it
-     * had stopped counting: silent or past its deadline).
+     * had stopped counting: silent or past its deadline). The document's events and setting
+     * changes (the document's file name is one) wake the document file's writer.
      */
     private static final Map<String, Store.Signal> WAKING_EVENTS = Map.of(
             "lease.released", Store.Signal.FREED,
@@ -40,7 +41,8 @@ final class Signals {
 
     /** The signals that committing an event of this kind raises. */
     static Set<Store.Signal> raisedBy(String eventKind) {
-        Store.Signal also = WAKING_EVENTS.get(eventKind);
+        Store.Signal also = eventKind.startsWith("doc.") || eventKind.equals("setting.changed") ? Store.Signal.PLANNED
+                : WAKING_EVENTS.get(eventKind);
         return also == null ? EnumSet.of(Store.Signal.LOGGED) : EnumSet.of(Store.Signal.LOGGED, also);
     }
 

@@ -32,6 +32,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -922,10 +923,10 @@ public abstract class StoreContractTest {
     // ------------------------------------------------------------------ signals
 
     private long[] signalCounts() {
-        return new long[] {store.signalCount(Store.Signal.FREED), store.signalCount(Store.Signal.MAIL), store.signalCount(Store.Signal.LOGGED)};
+        return Arrays.stream(Store.Signal.values()).mapToLong(store::signalCount).toArray();
     }
 
-    /** Which of FREED, MAIL, LOGGED a committed write that appends events of these kinds raises. */
+    /** Which signals a committed write that appends events of these kinds raises. */
     private List<Store.Signal> raisedBy(String... eventKinds) {
         long[] before = signalCounts();
         inWrite(tx -> {
@@ -946,15 +947,18 @@ public abstract class StoreContractTest {
     @Test
     void signalsFollowTheKindsOfTheCommittedEvents() {
         assertThat(raisedBy()).as("no event").isEmpty();
-        assertThat(raisedBy("lease.renewed", "lease.queued", "agent.gone", "setting.changed", "message.read"))
+        assertThat(raisedBy("lease.renewed", "lease.queued", "agent.gone", "message.read", "task.claimed", "documented"))
                 .containsExactly(Store.Signal.LOGGED);
+        for (String planned : List.of("doc.set", "doc.appended", "doc.hand-edit", "setting.changed")) {
+            assertThat(raisedBy(planned)).as(planned).containsExactly(Store.Signal.LOGGED, Store.Signal.PLANNED);
+        }
         for (String freeing : List.of("lease.released", "lease.force-released", "lease.expired", "lease.wait-abandoned", "lease.acquired")) {
             assertThat(raisedBy(freeing)).as(freeing).containsExactly(Store.Signal.FREED, Store.Signal.LOGGED);
         }
         for (String mail : List.of("message.sent", "message.retried")) {
             assertThat(raisedBy(mail)).as(mail).containsExactly(Store.Signal.MAIL, Store.Signal.LOGGED);
         }
-        assertThat(raisedBy("message.sent", "lease.released")).containsExactly(Store.Signal.values());
+        assertThat(raisedBy("message.sent", "lease.released", "doc.set")).containsExactly(Store.Signal.values());
     }
 
     @Test
