@@ -84,7 +84,8 @@ final class McpService implements AutoCloseable {
     private final ResourceParser parser;
     private final HttpServletStreamableServerTransportProvider transport;
     private final McpSyncServer server;
-    private final Thread arrivals;
+    /** Started by the first inbox subscription: until one, no session waits to be notified, and each send's read is saved. */
+    private Thread arrivals;
     /** Each tool's call, answered by the transport's handler or by {@link #toolCallHere}. */
     private final Map<String, ToolCall> toolCalls = new HashMap<>();
     /** When the transport last answered a request of each session it holds (System.nanoTime). */
@@ -124,8 +125,6 @@ final class McpService implements AutoCloseable {
                 .prompts(prime())
                 .resourceTemplates(inbox())
                 .build();
-        lastNoticed = services.log.latest(null, null, 1).stream().mapToLong(Event::id).findFirst().orElse(0);
-        arrivals = BackgroundLoop.start("inbox notifications", this::noticeArrivals);
     }
 
     /** The MCP endpoint's servlet: the SDK's transport (async, for its event streams). */
@@ -168,6 +167,9 @@ final class McpService implements AutoCloseable {
                     if (refusal != null) {
                         refuseRequest(http, (HttpServletResponse) response, message, refusal);
                         return;
+                    }
+                    if (isInboxSubscription(message)) {
+                        noticeArrivalsFromNow(); // before the transport takes the subscription: no arrival after it is missed
                     }
                     waiting = isWaitingToolCall(message);
                     passed = new ReadBody(http, body);
@@ -269,16 +271,28 @@ final class McpService implements AutoCloseable {
      * that agent receives. Reading such an inbox is refused by the inbox resource itself.
      */
     private String othersInboxSubscription(JsonNode message, Caller bearer, String sessionId) {
-        String uri = message.path("params").path("uri").asString("");
-        if (!"resources/subscribe".equals(message.path("method").asString(null)) || !uri.startsWith(INBOX)) {
+        if (!isInboxSubscription(message)) {
             return null;
         }
+        String uri = message.path("params").path("uri").asString("");
         Caller me = actingOrNull(bearer, sessionId);
         String agent = uri.substring(INBOX.length());
         if (me == null) {
             return "this MCP session acts for no agent yet: call register_agent before subscribing to " + uri;
         }
         return agent.equals(me.agent()) ? null : "this MCP session acts as " + me.agent() + "; it cannot subscribe to the inbox of " + agent;
+    }
+
+    private static boolean isInboxSubscription(JsonNode message) {
+        return "resources/subscribe".equals(message.path("method").asString(null)) && message.path("params").path("uri").asString("").startsWith(INBOX);
+    }
+
+    /** Starts following sent messages for subscribed sessions, from the newest event on, unless that runs already. */
+    private synchronized void noticeArrivalsFromNow() {
+        if (arrivals == null) {
+            lastNoticed = services.log.latest(null, null, 1).stream().mapToLong(Event::id).findFirst().orElse(0);
+            arrivals = BackgroundLoop.start("inbox notifications", this::noticeArrivals);
+        }
     }
 
     /** A JSON-RPC error answer. */
@@ -340,7 +354,11 @@ final class McpService implements AutoCloseable {
 
     @Override
     public void close() {
-        arrivals.interrupt();
+        synchronized (this) {
+            if (arrivals != null) {
+                arrivals.interrupt();
+            }
+        }
         server.close();
     }
 
