@@ -35,7 +35,9 @@ import picocli.CommandLine.ParentCommand;
  * (a reader waits on its inbox, another agent sends: send-answered to reader-answered latency),
  * tasks (each client claims the next ready task and reports it done, on a stocked queue),
  * messages (each client sends to the next, fetches its unread messages and marks each read; over
- * the API, or {@code --via mcp} each client in its own MCP session; percentiles per call).
+ * the API, or {@code --via mcp} each client in its own MCP session; percentiles per call), swarm
+ * (a mixed load of simulated agents at an agent's pace: {@link SwarmBench}). A run with failed
+ * operations exits 1, naming the first.
  */
 @ClientSide.RunsInClient
 @Command(name = "bench", description = "Measure the hub: throughput and latency percentiles of concurrent clients.")
@@ -52,9 +54,18 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--scenario", defaultValue = "disjoint",
             description = "disjoint, overlapping, registry (GET /agents), log (GET /log: the newest 50 events), wait, inbox, tasks "
-                    + "or messages (send, fetch unread, mark read; raises messages.rate-limit for the run) "
-                    + "(default disjoint).")
+                    + "messages (send, fetch unread, mark read; raises messages.rate-limit for the run) "
+                    + "or swarm (" + SwarmBench.MODEL + ") (default disjoint).")
     String scenario;
+
+    @Option(names = "--agents", defaultValue = "100", description = "Simulated agents of a swarm run (default 100).")
+    int agents;
+
+    @Option(names = "--turn", defaultValue = "10s", description = "A swarm run's mean time between an agent's turns (tool calls; default 10s).")
+    String turn;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seeds a swarm run's random gaps and choices (default 1).")
+    long seed;
 
     @Option(names = "--stock", defaultValue = "5000", description = "Tasks put in the queue before a tasks run (default 5000).")
     int stock;
@@ -74,8 +85,16 @@ final class BenchCommand implements Callable<Integer> {
         if (clients < 1 || clients > 512) {
             throw SwarmException.badInput("--clients must be 1 to 512");
         }
-        if (!List.of("disjoint", "overlapping", "registry", "log", "wait", "inbox", "tasks", "messages").contains(scenario)) {
-            throw SwarmException.badInput("unknown scenario '" + scenario + "': use disjoint, overlapping, registry, log, wait, inbox, tasks or messages");
+        if (!List.of("disjoint", "overlapping", "registry", "log", "wait", "inbox", "tasks", "messages", "swarm").contains(scenario)) {
+            throw SwarmException.badInput("unknown scenario '" + scenario
+                    + "': use disjoint, overlapping, registry, log, wait, inbox, tasks, messages or swarm");
+        }
+        if (agents < 2 || agents > SwarmBench.MOST_AGENTS) {
+            throw SwarmException.badInput("--agents must be 2 to " + SwarmBench.MOST_AGENTS);
+        }
+        Duration turnMean = LockCommand.duration("--turn", turn);
+        if (turnMean.toMillis() < 10 || turnMean.toHours() >= 1) {
+            throw SwarmException.badInput("--turn must be 10ms to 1h");
         }
         if (stock < 1 || stock > TaskTransfer.MAX_IMPORTED * 10) {
             throw SwarmException.badInput("--stock must be 1 to " + TaskTransfer.MAX_IMPORTED * 10);
@@ -99,7 +118,8 @@ final class BenchCommand implements Callable<Integer> {
         List<String> tokens = new ArrayList<>();
         String rateLimitBefore = null;
         try {
-            for (int i = 0; i < Math.max(clients, 2); i++) {
+            int benchAgents = scenario.equals("swarm") ? 0 : Math.max(clients, 2); // a swarm run's agents register as their hooks do
+            for (int i = 0; i < benchAgents; i++) {
                 ids.add("bench-" + runId + "-" + i);
                 tokens.add((String) call(operator, "POST", "/agents", Map.of("id", ids.get(i), "kind", "other")).get("token"));
             }
@@ -109,9 +129,13 @@ final class BenchCommand implements Callable<Integer> {
             if (scenario.equals("tasks")) {
                 refuseBusyQueue(operator);
                 doneBefore = doneCount(operator);
-                stockQueue(tokens, label);
+                stockQueue(tokens.subList(0, clients), label, stock);
             }
-            rateLimitBefore = scenario.equals("messages") ? setRateLimit(RUN_RATE_LIMIT) : null;
+            rateLimitBefore = scenario.equals("messages") || scenario.equals("swarm") ? setRateLimit(RUN_RATE_LIMIT) : null;
+            if (scenario.equals("swarm")) {
+                SwarmBench.Report swarmRun = new SwarmBench(this, root, url, operator, hubProcess, label).run(agents, turnMean, seed, millis);
+                return report(swarmRun.result(), swarmRun.document(), swarmRun.text());
+            }
             Duration hubCpuBefore = cpu(hubProcess);
             Result result = switch (scenario) {
                 case "disjoint" -> run(millis, i -> cycle(socket, root, ids.get(i), tokens.get(i), "bench/" + runId + "/" + i + ".py"));
@@ -127,7 +151,7 @@ final class BenchCommand implements Callable<Integer> {
             if (scenario.equals("tasks")) {
                 result = result.checked(checkQueue(operator, result.operations() - starved.get(), doneBefore, label));
             }
-            return swarm.output.result(result.document(scenario, clients), result.text(scenario, clients));
+            return report(result, result.document(scenario, clients), result.text(scenario, clients));
         } finally {
             if (rateLimitBefore != null) {
                 setRateLimit(rateLimitBefore);
@@ -141,7 +165,17 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** The messages scenario's senders send far faster than an agent may by default. */
+    /** Prints the run's document; a run with failed operations exits 1, naming the first. */
+    private int report(Result result, Map<String, Object> document, String text) {
+        swarm.output.result(document, text);
+        if (result.failures() == 0) {
+            return 0;
+        }
+        swarm.output.warning("swarm bench: " + result.failures() + " operation(s) failed; the first: " + result.firstFailure());
+        return 1;
+    }
+
+    /** The messages and swarm scenarios' senders send faster than an agent may by default. */
     private static final String RUN_RATE_LIMIT = "999999/1s";
 
     /** Sets the project's messages.rate-limit; returns the one before. */
@@ -160,7 +194,6 @@ final class BenchCommand implements Callable<Integer> {
      * (streamable HTTP, opened before the run: the run measures tool calls only).
      */
     private final class MessageRounds {
-        private static final String PROTOCOL = "2025-06-18";
         private final List<String> ids;
         private final List<String> tokens;
         private final boolean mcp;
@@ -177,7 +210,7 @@ final class BenchCommand implements Callable<Integer> {
             for (int i = 0; i < clients; i++) {
                 toRead.add(new java.util.ArrayDeque<>());
                 if (mcp) {
-                    sessions[i] = open(i); // a session belongs to its id, whichever connection carries it
+                    sessions[i] = connection().openMcpSession(tokens.get(i)); // a session belongs to its id, whichever connection carries it
                 }
             }
         }
@@ -217,40 +250,18 @@ final class BenchCommand implements Callable<Integer> {
             return "send_message";
         }
 
-        /** Opens the client's session: initialize, then the initialized notification; returns the session id. */
-        private String open(int client) throws IOException {
-            BenchConnection.Response initialized = post(client, null, Map.of("jsonrpc", "2.0", "id", 0, "method", "initialize", "params",
-                    Map.of("protocolVersion", PROTOCOL, "capabilities", Map.of(), "clientInfo", Map.of("name", "swarm bench", "version", "1"))));
-            if (initialized.status() != 200 || initialized.mcpSession() == null) {
-                throw new IOException("MCP initialize answered " + initialized.status() + ": " + initialized.body());
-            }
-            post(client, initialized.mcpSession(), Map.of("jsonrpc", "2.0", "method", "notifications/initialized"));
-            return initialized.mcpSession();
-        }
-
         /** Calls a tool in the client's session; returns its structured result, or fails naming the error. */
         private tools.jackson.databind.JsonNode tool(int client, String name, Map<String, Object> arguments) throws IOException {
-            BenchConnection.Response answer = post(client, sessions[client], Map.of("jsonrpc", "2.0", "id", 1, "method", "tools/call",
-                    "params", Map.of("name", name, "arguments", arguments)));
-            String body = answer.body();
-            int data = body.indexOf("data: "); // an event stream of one message, or the JSON itself
-            tools.jackson.databind.JsonNode message = JsonViews.JSON.readTree(data < 0 ? body : body.substring(data + 6, body.indexOf('\n', data)));
-            tools.jackson.databind.JsonNode result = message.path("result");
-            if (answer.status() != 200 || result.isMissingNode() || result.path("isError").asBoolean(false)) {
-                throw new IOException(name + " answered " + answer.status() + ": " + body);
+            BenchConnection.ToolAnswer answer = connection().callTool(tokens.get(client), sessions[client], name, arguments);
+            if (answer.failed()) {
+                throw new IOException(name + " failed: " + answer.content());
             }
-            return result.path("structuredContent");
-        }
-
-        private BenchConnection.Response post(int client, String session, Map<String, Object> message) throws IOException {
-            Map<String, String> headers = session == null ? Map.of("Accept", "application/json, text/event-stream")
-                    : Map.of("Accept", "application/json, text/event-stream", "Mcp-Session-Id", session, "MCP-Protocol-Version", PROTOCOL);
-            return connection().exchange(tokens.get(client), "POST", "/mcp", headers, JsonViews.json(message));
+            return answer.content();
         }
     }
 
     /** The hub's CPU time so far (user + system, all threads), or zero where the OS does not tell. */
-    private static Duration cpu(Optional<ProcessHandle> process) {
+    static Duration cpu(Optional<ProcessHandle> process) {
         return process.flatMap(p -> p.info().totalCpuDuration()).orElse(Duration.ZERO);
     }
 
@@ -259,19 +270,29 @@ final class BenchCommand implements Callable<Integer> {
         void run(int client) throws IOException, InterruptedException;
     }
 
-    /** {@code checks}: what the run verified afterwards, or "" (tasks: the queue's counts). */
-    private record Result(long operations, long failures, double seconds, long[] latenciesNanos, Map<String, long[]> byKind, Duration hubCpu,
-                          long starved, String checks) {
-        Result(long operations, long failures, double seconds, long[] latenciesNanos, Duration hubCpu) {
-            this(operations, failures, seconds, latenciesNanos, Map.of(), hubCpu, 0, "");
+    /**
+     * A run's outcome. Failed operations have no latency: they are counted by kind, and the first
+     * one's message kept ({@code firstFailure}, null when none failed). {@code checks}: what the
+     * run verified afterwards, or "" (tasks: the queue's counts).
+     */
+    record Result(long operations, long failures, double seconds, long[] latenciesNanos, Map<String, long[]> byKind,
+                  Map<String, Long> failuresByKind, String firstFailure, Duration hubCpu, long starved, String checks) {
+        /** A run of one kind of operation that stops at its first failure (wait, inbox). */
+        Result(long operations, double seconds, long[] latenciesNanos) {
+            this(operations, 0, seconds, latenciesNanos, Map.of(), Map.of(), null, Duration.ZERO, 0, "");
         }
 
         Result withHubCpu(Duration spent) {
-            return new Result(operations, failures, seconds, latenciesNanos, byKind, spent, starved, checks);
+            return new Result(operations, failures, seconds, latenciesNanos, byKind, failuresByKind, firstFailure, spent, starved, checks);
         }
 
-        Result checked(Checked queue) {
-            return new Result(operations, failures, seconds, latenciesNanos, byKind, hubCpu, queue.starved(), queue.text());
+        Result checked(Checked run) {
+            return new Result(operations, failures, seconds, latenciesNanos, byKind, failuresByKind, firstFailure, hubCpu, run.starved(), run.text());
+        }
+
+        /** The same run without its split by kind (a scenario of one kind). */
+        Result withoutKinds() {
+            return new Result(operations, failures, seconds, latenciesNanos, Map.of(), Map.of(), firstFailure, hubCpu, starved, checks);
         }
 
         /** The hub's CPU time per operation: what bounds throughput once the machine's cores are busy. */
@@ -288,25 +309,45 @@ final class BenchCommand implements Callable<Integer> {
         }
 
         Map<String, Object> document(String scenario, int clients) {
-            Map<String, Object> kinds = new java.util.TreeMap<>();
-            byKind.forEach((kind, sorted) -> kinds.put(kind, Output.document("operations", sorted.length, "p50Ms", percentile(sorted, 0.50) / 1e6,
-                    "p95Ms", percentile(sorted, 0.95) / 1e6, "p99Ms", percentile(sorted, 0.99) / 1e6, "maxMs", percentile(sorted, 1.0) / 1e6)));
             return Output.document("scenario", scenario, "clients", clients, "operations", operations, "failures", failures,
                     "seconds", seconds, "perSecond", operations / seconds, "p50Ms", percentile(0.50) / 1e6, "p95Ms", percentile(0.95) / 1e6,
-                    "p99Ms", percentile(0.99) / 1e6, "maxMs", percentile(1.0) / 1e6, "byKind", kinds,
-                    "hubCpuMicrosPerOperation", hubCpuMicrosPerOperation(), "starved", starved, "checks", checks);
+                    "p99Ms", percentile(0.99) / 1e6, "maxMs", percentile(1.0) / 1e6, "byKind", kindDocuments(byKind, failuresByKind),
+                    "hubCpuMicrosPerOperation", hubCpuMicrosPerOperation(), "starved", starved, "checks", checks, "firstFailure", firstFailure);
+        }
+
+        /** Each kind's count, failures and percentiles; a kind whose every operation failed is listed too. */
+        static Map<String, Object> kindDocuments(Map<String, long[]> byKind, Map<String, Long> failuresByKind) {
+            Map<String, Object> kinds = new java.util.TreeMap<>();
+            kinds(byKind, failuresByKind).forEach((kind, sorted) -> kinds.put(kind, Output.document("operations", sorted.length,
+                    "failures", failuresByKind.getOrDefault(kind, 0L), "p50Ms", percentile(sorted, 0.50) / 1e6,
+                    "p95Ms", percentile(sorted, 0.95) / 1e6, "p99Ms", percentile(sorted, 0.99) / 1e6, "maxMs", percentile(sorted, 1.0) / 1e6)));
+            return kinds;
+        }
+
+        /** One line per kind, as {@link #text} shows them. */
+        static String kindLines(Map<String, long[]> byKind, Map<String, Long> failuresByKind) {
+            StringBuilder lines = new StringBuilder();
+            kinds(byKind, failuresByKind).forEach((kind, sorted) -> lines.append(String.format(Locale.ROOT,
+                    "%n  %-18s %7d ops  p50 %.2f  p95 %.2f  p99 %.2f  max %.2f%s", kind, sorted.length, percentile(sorted, 0.50) / 1e6,
+                    percentile(sorted, 0.95) / 1e6, percentile(sorted, 0.99) / 1e6, percentile(sorted, 1.0) / 1e6,
+                    failuresByKind.containsKey(kind) ? "  " + failuresByKind.get(kind) + " FAILED" : "")));
+            return lines.toString();
+        }
+
+        private static Map<String, long[]> kinds(Map<String, long[]> byKind, Map<String, Long> failuresByKind) {
+            Map<String, long[]> kinds = new java.util.TreeMap<>(byKind);
+            failuresByKind.keySet().forEach(kind -> kinds.putIfAbsent(kind, new long[0]));
+            return kinds;
         }
 
         String text(String scenario, int clients) {
-            StringBuilder kinds = new StringBuilder();
-            new java.util.TreeMap<>(byKind).forEach((kind, sorted) -> kinds.append(String.format(Locale.ROOT,
-                    "%n  %-14s %7d ops  p50 %.2f  p95 %.2f  p99 %.2f  max %.2f", kind, sorted.length, percentile(sorted, 0.50) / 1e6,
-                    percentile(sorted, 0.95) / 1e6, percentile(sorted, 0.99) / 1e6, percentile(sorted, 1.0) / 1e6)));
             return String.format(Locale.ROOT, "%s, %d client(s): %d operations in %.1f s = %.0f/s, %d failed%n"
                     + "latency ms: p50 %.2f  p95 %.2f  p99 %.2f  max %.2f%s%n"
-                    + "hub CPU: %.0f µs per operation%s", scenario, clients, operations, seconds,
+                    + "hub CPU: %.0f µs per operation%s%s", scenario, clients, operations, seconds,
                     operations / seconds, failures, percentile(0.50) / 1e6, percentile(0.95) / 1e6, percentile(0.99) / 1e6, percentile(1.0) / 1e6,
-                    kinds, hubCpuMicrosPerOperation(), checks.isEmpty() ? "" : String.format(Locale.ROOT, "%n%d claim(s) found no ready task; %s", starved, checks));
+                    kindLines(byKind, failuresByKind), hubCpuMicrosPerOperation(),
+                    checks.isEmpty() ? "" : String.format(Locale.ROOT, "%n%d claim(s) found no ready task; %s", starved, checks),
+                    firstFailure == null ? "" : "\nfirst failure: " + firstFailure);
         }
     }
 
@@ -318,11 +359,10 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Runs the operation in a loop on every client for the duration, with a progress bar on stderr. */
     private Result run(long millis, Operation operation) throws Exception {
-        Result result = runKinds(millis, client -> {
+        return runKinds(millis, client -> {
             operation.run(client);
             return scenario;
-        });
-        return new Result(result.operations(), result.failures(), result.seconds(), result.latenciesNanos(), Duration.ZERO);
+        }).withoutKinds();
     }
 
     /** Runs the operation in a loop on every client for the duration, with a progress bar on stderr; latencies also by kind. */
@@ -330,50 +370,94 @@ final class BenchCommand implements Callable<Integer> {
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         CyclicBarrier start = new CyclicBarrier(clients + 1);
         AtomicLong done = new AtomicLong();
-        AtomicLong failed = new AtomicLong();
         long[] deadline = new long[1];
-        List<Future<Map<String, Latencies>>> futures = new ArrayList<>();
+        List<Future<Tally>> futures = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
             int client = i;
             futures.add(pool.submit(() -> {
-                Map<String, Latencies> latencies = new java.util.HashMap<>();
+                Tally tally = new Tally();
                 start.await();
                 while (System.nanoTime() < deadline[0]) {
                     long begin = System.nanoTime();
-                    String kind = "failed";
                     try {
-                        kind = operation.run(client);
+                        tally.add(operation.run(client), System.nanoTime() - begin);
                     } catch (IOException | SwarmException e) {
-                        failed.incrementAndGet();
+                        tally.fail("failed", e); // the kind is what the operation returns: a failed one has none
                     }
-                    latencies.computeIfAbsent(kind, k -> new Latencies()).add(System.nanoTime() - begin);
                     done.incrementAndGet();
                 }
-                return latencies;
+                return tally;
             }));
         }
         long began = System.nanoTime();
         deadline[0] = began + millis * 1_000_000;
         start.await();
-        while (futures.stream().anyMatch(f -> !f.isDone())) {
+        double seconds = awaitRun(futures, began, millis, done);
+        pool.shutdown();
+        Tally all = new Tally();
+        for (Future<Tally> future : futures) {
+            all.addAll(future.get());
+        }
+        return all.result(seconds);
+    }
+
+    /** Waits for a run's threads, with a progress bar on stderr meanwhile; returns the run's seconds. */
+    static double awaitRun(List<? extends Future<?>> threads, long began, long millis, AtomicLong done) throws InterruptedException {
+        while (threads.stream().anyMatch(f -> !f.isDone())) {
             progress((System.nanoTime() - began) / 1e6 / millis, done.get(), (System.nanoTime() - began) / 1e9);
             Thread.sleep(200); // the progress bar's refresh rate
         }
         double seconds = (System.nanoTime() - began) / 1e9;
-        pool.shutdown();
-        Map<String, Latencies> byKind = new java.util.TreeMap<>();
-        Latencies all = new Latencies();
-        for (Future<Map<String, Latencies>> future : futures) {
-            future.get().forEach((kind, part) -> {
-                byKind.computeIfAbsent(kind, k -> new Latencies()).addAll(part);
-                all.addAll(part);
-            });
-        }
         progress(1, done.get(), seconds);
         System.err.println();
-        Map<String, long[]> sortedByKind = new java.util.TreeMap<>();
-        byKind.forEach((kind, latencies) -> sortedByKind.put(kind, latencies.sorted()));
-        return new Result(done.get(), failed.get(), seconds, all.sorted(), sortedByKind, Duration.ZERO, 0, "");
+        return seconds;
+    }
+
+    /** What one thread of a run measured: latencies and failures by kind, and the first failure; merged after the run. */
+    static final class Tally {
+        private final Map<String, Latencies> byKind = new java.util.HashMap<>();
+        private final Map<String, Long> failuresByKind = new java.util.HashMap<>();
+        private String firstFailure;
+        private long firstFailureNanos;
+
+        void add(String kind, long nanos) {
+            byKind.computeIfAbsent(kind, k -> new Latencies()).add(nanos);
+        }
+
+        void fail(String kind, Exception failure) {
+            failuresByKind.merge(kind, 1L, Long::sum);
+            if (firstFailure == null) {
+                firstFailure = kind + ": " + failure.getMessage();
+                firstFailureNanos = System.nanoTime();
+            }
+        }
+
+        void addAll(Tally other) {
+            other.byKind.forEach((kind, part) -> byKind.computeIfAbsent(kind, k -> new Latencies()).addAll(part));
+            other.failuresByKind.forEach((kind, count) -> failuresByKind.merge(kind, count, Long::sum));
+            if (other.firstFailure != null && (firstFailure == null || other.firstFailureNanos - firstFailureNanos < 0)) {
+                firstFailure = other.firstFailure;
+                firstFailureNanos = other.firstFailureNanos;
+            }
+        }
+
+        Map<String, long[]> sortedByKind() {
+            Map<String, long[]> sorted = new java.util.TreeMap<>();
+            byKind.forEach((kind, latencies) -> sorted.put(kind, latencies.sorted()));
+            return sorted;
+        }
+
+        Map<String, Long> failuresByKind() {
+            return new java.util.TreeMap<>(failuresByKind);
+        }
+
+        Result result(double seconds) {
+            Latencies all = new Latencies();
+            byKind.values().forEach(all::addAll);
+            long failures = failuresByKind.values().stream().mapToLong(Long::longValue).sum();
+            return new Result(all.count + failures, failures, seconds, all.sorted(), sortedByKind(), failuresByKind(), firstFailure,
+                    Duration.ZERO, 0, "");
+        }
     }
 
     /** A growing list of latencies in nanoseconds. */
@@ -401,7 +485,7 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    private static void progress(double fraction, long operations, double seconds) {
+    static void progress(double fraction, long operations, double seconds) {
         int width = 30;
         int filled = (int) Math.min(width, Math.round(fraction * width));
         System.err.printf(Locale.ROOT, "\r[%s%s] %3.0f%%  %d ops  %.0f/s ", "#".repeat(filled), ".".repeat(width - filled),
@@ -445,12 +529,12 @@ final class BenchCommand implements Callable<Integer> {
         return ((Number) ((Map<?, ?>) call(operator, "GET", "/tasks/stats", null).get("byStatus")).get("done")).longValue();
     }
 
-    /** Puts {@code stock} tasks with the run's label in the queue, the clients creating them in parallel. */
-    private void stockQueue(List<String> tokens, String label) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(clients);
+    /** Puts {@code count} tasks with the run's label in the queue, created in parallel by the agents of {@code tokens}, one thread each. */
+    void stockQueue(List<String> tokens, String label, int count) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(tokens.size());
         List<Future<Object>> created = new ArrayList<>();
-        for (int i = 0; i < stock; i++) {
-            String token = tokens.get(i % clients);
+        for (int i = 0; i < count; i++) {
+            String token = tokens.get(i % tokens.size());
             int number = i;
             created.add(pool.submit(() -> call(token, "POST", "/tasks", Map.of("title", "bench task " + number, "label", List.of(label)))));
         }
@@ -470,13 +554,19 @@ final class BenchCommand implements Callable<Integer> {
         if (claimed.status() != 200) {
             throw new IOException("claim answered " + claimed.status() + ": " + claimed.body());
         }
-        Map<?, ?> answer = JsonViews.JSON.readValue(claimed.body(), Map.class);
-        String id = (String) ((Map<?, ?>) answer.get("task")).get("id");
-        Object fencing = ((Map<?, ?>) answer.get("lease")).get("token");
-        call(token, "POST", "/tasks/" + id + "/report", Map.of("outcome", "done", "fencing", fencing));
+        ClaimedTask task = ClaimedTask.of(JsonViews.JSON.readTree(claimed.body()));
+        call(token, "POST", "/tasks/" + task.id() + "/report", Map.of("outcome", "done", "fencing", task.fencing()));
     }
 
-    private record Checked(long starved, String text) {
+    /** A claimed task: its id and its claim's fencing token, from a claim's answer (the API's, an MCP tool's or the CLI's JSON). */
+    record ClaimedTask(String id, long fencing) {
+        static ClaimedTask of(tools.jackson.databind.JsonNode claimed) {
+            return new ClaimedTask(claimed.path("task").path("id").asString(), claimed.path("lease").path("token").asLong());
+        }
+    }
+
+    /** What a run verified afterwards: claims that found no ready task, and the checks' account. */
+    record Checked(long starved, String text) {
     }
 
     /**
@@ -493,14 +583,25 @@ final class BenchCommand implements Callable<Integer> {
             throw new SwarmException(SwarmException.Kind.INTERNAL, "the task queue disagrees with the run: " + cycles + " claim+done cycles, but "
                     + done + " done, " + inProgress + " in progress, " + open + " open of " + stock);
         }
-        for (List<?> left = (List<?>) call(operator, "GET", "/tasks?status=open&label=" + label + "&limit=1000", null).get("tasks");
-                !left.isEmpty(); left = (List<?>) call(operator, "GET", "/tasks?status=open&label=" + label + "&limit=1000", null).get("tasks")) {
-            for (Object task : left) {
-                call(operator, "POST", "/tasks/" + ((Map<?, ?>) task).get("id") + "/cancel", Map.of("reason", "left by swarm bench"));
-            }
-        }
+        cancelOpen(operator, label);
         return new Checked(starved.get(), "queue checked: " + done + " done (one per cycle), 0 in progress, " + open
                 + " left open (cancelled)");
+    }
+
+    /** Cancels the open tasks of the run's label, so the queue holds no open work of the bench; returns how many. */
+    long cancelOpen(String operator, String label) throws IOException {
+        long cancelled = 0;
+        for (List<?> left = openTasks(operator, label); !left.isEmpty(); left = openTasks(operator, label)) {
+            for (Object task : left) {
+                call(operator, "POST", "/tasks/" + ((Map<?, ?>) task).get("id") + "/cancel", Map.of("reason", "left by swarm bench"));
+                cancelled++;
+            }
+        }
+        return cancelled;
+    }
+
+    private List<?> openTasks(String operator, String label) throws IOException {
+        return (List<?>) call(operator, "GET", "/tasks?status=open&label=" + label + "&limit=1000", null).get("tasks");
     }
 
     /** Holder and waiter pass a lease back and forth; measures release-answered to grant-answered. */
@@ -524,7 +625,7 @@ final class BenchCommand implements Callable<Integer> {
         pool.shutdown();
         System.err.println();
         Arrays.sort(latencies);
-        return new Result(rounds, 0, (System.nanoTime() - began) / 1e9, latencies, Duration.ZERO);
+        return new Result(rounds, (System.nanoTime() - began) / 1e9, latencies);
     }
 
     /**
@@ -552,7 +653,7 @@ final class BenchCommand implements Callable<Integer> {
         pool.shutdown();
         System.err.println();
         Arrays.sort(latencies);
-        return new Result(rounds, 0, (System.nanoTime() - began) / 1e9, latencies, Duration.ZERO);
+        return new Result(rounds, (System.nanoTime() - began) / 1e9, latencies);
     }
 
     private final AtomicLong lastQueuedEvent = new AtomicLong();
@@ -574,13 +675,9 @@ final class BenchCommand implements Callable<Integer> {
         return exchange(token, method, path, body).status();
     }
 
-    @SuppressWarnings("unchecked")
-    private Map<String, Object> call(String token, String method, String path, Object body) throws IOException {
-        BenchConnection.Response response = exchange(token, method, path, body);
-        if (response.status() >= 300) {
-            throw new SwarmException(SwarmException.Kind.INTERNAL, method + " " + path + " answered " + response.status() + ": " + response.body());
-        }
-        return JsonViews.JSON.readValue(response.body(), Map.class);
+    /** One API call on this thread's connection, its JSON answer; fails on any status but success. */
+    Map<String, Object> call(String token, String method, String path, Object body) throws IOException {
+        return connection().call(token, method, path, body);
     }
 
     private BenchConnection.Response exchange(String token, String method, String path, Object body) throws IOException {

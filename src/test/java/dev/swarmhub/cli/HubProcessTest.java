@@ -607,8 +607,35 @@ class HubProcessTest {
                         .mapToLong(kind -> kind.getValue().path("operations").asLong()).sum());
             }
         }
+        CliRunner.Result swarmRun = cli.run("bench", "--scenario", "swarm", "--agents", "20", "--turn", "50ms", "--duration", "3s", "--json",
+                "--token", cli.operatorToken());
+        assertThat(swarmRun.exitCode()).as(swarmRun.err()).isZero();
+        JsonNode swarmResult = swarmRun.json();
+        assertThat(swarmResult.get("failures").asLong()).as(swarmResult.path("firstFailure").asString()).isZero();
+        JsonNode swarmKinds = swarmResult.path("byKind");
+        assertThat(swarmKinds.propertyNames()).as("every kind of the simulated agents' calls: " + swarmResult).containsExactlyInAnyOrder("hook", "acquire_locks",
+                "acquire_locks hot", "release_locks", "send_message", "claim_task", "report_task");
+        swarmKinds.properties().forEach(kind -> assertThat(kind.getValue().path("operations").asLong()).as(kind.getKey()).isPositive());
+        assertThat(swarmResult.path("byVia").propertyNames()).containsExactlyInAnyOrder("hook (socket)", "http", "mcp", "cli (socket)");
+        assertThat(swarmKinds.path("hook").path("operations").asLong()).as("a hook on every turn; every agent's first turn is within the first 50 ms")
+                .isGreaterThanOrEqualTo(20);
+        assertThat(swarmResult.path("events").path("received").asLong()).as("events on the followed stream").isPositive();
+        long handedOver = swarmResult.path("messages").path("handedOverByHooks").asLong();
+        assertThat(handedOver).as("messages handed over by the recipients' hooks").isPositive()
+                .isLessThanOrEqualTo(swarmResult.path("messages").path("sent").asLong());
+        assertThat(swarmResult.path("checks").asString()).startsWith("checked: every agent of the run gone");
+        List<JsonNode> swarmAgents = new ArrayList<>();
+        cli.run("agents", "--all", "--json").json().get("agents").forEach(agent -> {
+            if (agent.path("session").asString("").startsWith("claude:bench-")) {
+                swarmAgents.add(agent);
+            }
+        });
+        assertThat(swarmAgents).as("the run's agents, registered by their SessionStart hooks").hasSize(20)
+                .allSatisfy(agent -> assertThat(agent.path("status").asString()).isEqualTo("gone"));
+        assertThat(cli.run("task", "list", "--token", cli.operatorToken(), "--json").json().get("tasks")).as("open tasks left by the swarm run")
+                .isEmpty();
         assertThat(cli.run("config", "messages.rate-limit", "--json").json().path("settings").path("messages.rate-limit").asString())
-                .as("the rate limit the messages runs raised, back as it was").isEqualTo("10/1m");
+                .as("the rate limit the messages and swarm runs raised, back as it was").isEqualTo("10/1m");
         for (String stock : List.of("40", "2000")) { // 40: the clients may drain the queue and starve
             CliRunner.Result tasks = cli.run("bench", "--scenario", "tasks", "--clients", "3", "--duration", "500ms", "--stock", stock, "--json");
             assertThat(tasks.exitCode()).as(tasks.err()).isZero();
