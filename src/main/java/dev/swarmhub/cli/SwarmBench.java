@@ -76,7 +76,8 @@ final class SwarmBench {
         long hooksLogBefore = Files.exists(hooksLog) ? Files.size(hooksLog) : 0;
         AtomicLong operations = new AtomicLong();
         List<SwarmBenchAgent> agents = new ArrayList<>();
-        SwarmBenchAgent.Run run = new SwarmBenchAgent.Run(root, label, agents, turn.toNanos(), operations);
+        ExecutorService socketThreads = Executors.newCachedThreadPool();
+        SwarmBenchAgent.Run run = new SwarmBenchAgent.Run(root, label, agents, turn.toNanos(), operations, socketThreads);
         SplittableRandom seeds = new SplittableRandom(seed);
         BenchCommand.Tally byKind = new BenchCommand.Tally();
         BenchCommand.Tally byVia = new BenchCommand.Tally();
@@ -88,7 +89,7 @@ final class SwarmBench {
         long rssAtStart;
         long rssAtEnd;
         long eventsReceived;
-        try (StandIns standIns = StandIns.start(count)) {
+        try (socketThreads; StandIns standIns = StandIns.start(count)) {
             for (int i = 0; i < count; i++) {
                 agents.add(new SwarmBenchAgent(run, i, standIns.pids().get(i), i % 2 == 0, seeds.split(), url));
                 if (i % FOLLOWER_EVERY == 0) {

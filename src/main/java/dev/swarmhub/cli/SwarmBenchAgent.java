@@ -5,11 +5,14 @@ import dev.swarmhub.hub.CliFrames;
 import dev.swarmhub.hub.JsonViews;
 import dev.swarmhub.kernel.SwarmException;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -34,8 +37,11 @@ final class SwarmBenchAgent {
         }
     }
 
-    /** What the agents of a run share: where they work, their ids (for a message's recipient), the pace, the operation counter. */
-    record Run(Path root, String label, List<SwarmBenchAgent> agents, long turnNanos, AtomicLong operations) {
+    /**
+     * What the agents of a run share: where they work, their ids (for a message's recipient), the
+     * pace, the operation counter, and the platform threads their Unix-socket exchanges run on.
+     */
+    record Run(Path root, String label, List<SwarmBenchAgent> agents, long turnNanos, AtomicLong operations, ExecutorService socketThreads) {
     }
 
     /*
@@ -265,24 +271,48 @@ final class SwarmBenchAgent {
 
     /** One Claude Code hook as its command relays it: a connection to see that the hub takes one, then the command with the event; returns what it printed. */
     private String hook(Map<String, Object> event) throws IOException {
-        if (SwarmClient.reach(run.root(), HOOK_CONNECT_LIMIT) != SwarmClient.Reach.ACCEPTED) {
-            throw new IOException("the hub did not take the hook's connection within " + HOOK_CONNECT_LIMIT.toSeconds() + " s");
-        }
-        CliFrames.Response answer = SwarmClient.exchange(run.root(), new String[] {HookCommand.NAME, "claude", JsonViews.json(event)},
-                hookEnvironment, run.root());
+        CliFrames.Response answer = overSocket(() -> {
+            if (SwarmClient.reach(run.root(), HOOK_CONNECT_LIMIT) != SwarmClient.Reach.ACCEPTED) {
+                throw new IOException("the hub did not take the hook's connection within " + HOOK_CONNECT_LIMIT.toSeconds() + " s");
+            }
+            return SwarmClient.exchange(run.root(), new String[] {HookCommand.NAME, "claude", JsonViews.json(event)}, hookEnvironment, run.root());
+        });
         if (answer.exitCode() != 0) {
             throw new IOException("the hook exited " + answer.exitCode() + ": " + answer.err());
         }
         return answer.out();
     }
 
-    /** A CLI command as the agent's shell runs it: exits 0, or {@code refusedCode} (returned), else fails. */
-    private int cli(int refusedCode, String... args) throws IOException {
-        CliFrames.Response answer = SwarmClient.exchange(run.root(), args, cliEnvironment, run.root());
+    /** A CLI command as the agent's shell runs it (the native relay: one exchange); returns its answer when it exited 0 or {@code refusedCode}, else fails. */
+    private CliFrames.Response cli(int refusedCode, String... args) throws IOException {
+        CliFrames.Response answer = overSocket(() -> SwarmClient.exchange(run.root(), args, cliEnvironment, run.root()));
         if (answer.exitCode() != 0 && answer.exitCode() != refusedCode) {
             throw new IOException("swarm " + String.join(" ", args) + " exited " + answer.exitCode() + ": " + answer.err().strip());
         }
-        return answer.exitCode();
+        return answer;
+    }
+
+    /**
+     * Runs a Unix-socket exchange on a platform thread, as the CLI's own process does: there a
+     * connect waits while the hub's accept queue is full. On a virtual thread the JDK connects
+     * without blocking, and a full queue fails the connect at once (EAGAIN), which no client sees.
+     */
+    private <T> T overSocket(Call<T> exchange) throws IOException {
+        try {
+            return run.socketThreads().submit(exchange::run).get();
+        } catch (ExecutionException failed) {
+            Throwable cause = failed.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException unchecked) {
+                throw unchecked;
+            }
+            throw new IOException(cause);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while the hub answered");
+        }
     }
 
     /** A tool call in the agent's session; a failure with one of the {@code refusals} codes is returned, any other fails. */
@@ -310,7 +340,7 @@ final class SwarmBenchAgent {
     private boolean acquire(Via via, String resource) throws IOException {
         return switch (via) {
             case MCP -> !tool("acquire_locks", Map.of("resources", List.of(resource), "wait", EDIT_WAIT), "conflict", "timeout").failed();
-            case CLI -> cli(SwarmException.Kind.DENIED.exitCode, "lock", "acquire", resource, "--wait", EDIT_WAIT) == 0;
+            case CLI -> cli(SwarmException.Kind.DENIED.exitCode, "lock", "acquire", resource, "--wait", EDIT_WAIT).exitCode() == 0;
             default -> api("/locks", Map.of("resources", List.of(resource), "wait", EDIT_WAIT), 409) != null;
         };
     }
@@ -342,11 +372,7 @@ final class SwarmBenchAgent {
                 yield answer.failed() ? null : BenchCommand.ClaimedTask.of(answer.content());
             }
             case CLI -> {
-                CliFrames.Response answer = SwarmClient.exchange(run.root(), new String[] {"task", "next", "--label", run.label(), "--json"},
-                        cliEnvironment, run.root());
-                if (answer.exitCode() != 0 && answer.exitCode() != SwarmException.Kind.DENIED.exitCode) {
-                    throw new IOException("swarm task next exited " + answer.exitCode() + ": " + answer.err().strip());
-                }
+                CliFrames.Response answer = cli(SwarmException.Kind.DENIED.exitCode, "task", "next", "--label", run.label(), "--json");
                 yield answer.exitCode() == 0 ? BenchCommand.ClaimedTask.of(JsonViews.JSON.readTree(answer.out())) : null;
             }
             default -> {
