@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
@@ -188,7 +189,11 @@ final class SwarmBench {
         void run(SwarmBenchAgent agent) throws IOException;
     }
 
-    /** Runs the step for every agent, {@link #SETUP_THREADS} at a time; returns the failures. */
+    /**
+     * Runs the step for every agent, {@link #SETUP_THREADS} at a time; returns the failures. Steps
+     * not done within a minute and a tenth of a second per agent (a hub that stopped answering
+     * fails each only after its client's timeout) are interrupted and fail, so the bench ends.
+     */
     private static List<Exception> onEach(List<SwarmBenchAgent> agents, AgentStep step) throws InterruptedException {
         ExecutorService threads = Executors.newFixedThreadPool(SETUP_THREADS);
         List<Future<Void>> steps = new ArrayList<>();
@@ -198,15 +203,19 @@ final class SwarmBench {
                 return null;
             }));
         }
+        Duration limit = Duration.ofSeconds(60).plusMillis(100L * agents.size());
+        long deadline = System.nanoTime() + limit.toNanos();
         List<Exception> failures = new ArrayList<>();
         for (Future<Void> done : steps) {
             try {
-                done.get();
+                done.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (ExecutionException failed) {
                 failures.add(failed.getCause() instanceof Exception cause ? cause : failed);
+            } catch (TimeoutException late) {
+                failures.add(new IOException("not done within " + limit.toSeconds() + " s for " + agents.size() + " agents: the hub answers too slowly"));
             }
         }
-        threads.shutdown();
+        threads.shutdownNow(); // interrupts the late ones
         return failures;
     }
 
