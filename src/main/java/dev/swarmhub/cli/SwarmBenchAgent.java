@@ -144,18 +144,27 @@ final class SwarmBenchAgent {
         }
     }
 
-    /** Takes turns from a random offset within the first turn until {@code deadline}, each the model's random gap after the last ended. */
+    /**
+     * Takes turns from a random offset within the first turn until {@code deadline}, each the
+     * model's random gap after the last ended; stays until the deadline (the run lasts as long
+     * whatever the pace).
+     */
     void run(long began, long deadline) throws InterruptedException {
-        long next = began + (long) (random.nextDouble() * run.turnNanos());
-        while (next < deadline) {
-            Thread.sleep(Duration.ofNanos(Math.max(0, next - System.nanoTime()))); // the agent at work between tool calls: the model's gap
+        for (long next = began + (long) (random.nextDouble() * run.turnNanos()); next < deadline;
+                next = System.nanoTime() + (long) (-Math.log(1 - random.nextDouble()) * run.turnNanos())) {
+            pauseUntil(next);
             try {
                 turn();
             } catch (TurnFailed counted) {
                 // counted in byKind; the next turn starts afresh
             }
-            next = System.nanoTime() + (long) (-Math.log(1 - random.nextDouble()) * run.turnNanos());
         }
+        pauseUntil(deadline);
+    }
+
+    /** The agent at work between tool calls: the model's gap, not a synchronisation. */
+    private static void pauseUntil(long nanoTime) throws InterruptedException {
+        Thread.sleep(Duration.ofNanos(Math.max(0, nanoTime - System.nanoTime())));
     }
 
     private void turn() throws TurnFailed {
