@@ -154,7 +154,7 @@ final class BenchCommand implements Callable<Integer> {
             return report(result, result.document(scenario, clients), result.text(scenario, clients));
         } finally {
             if (rateLimitBefore != null) {
-                setRateLimit(rateLimitBefore);
+                restoreRateLimit(rateLimitBefore);
             }
             for (String token : tokens) {
                 call(token, "POST", "/agents/leave", Map.of()); // releases what an interrupted run still holds
@@ -177,6 +177,16 @@ final class BenchCommand implements Callable<Integer> {
 
     /** The messages and swarm scenarios' senders send faster than an agent may by default. */
     private static final String RUN_RATE_LIMIT = "999999/1s";
+
+    /** Puts the rate limit back; a store that refuses (a hub stuck in a write) is told, not thrown over the run's own outcome. */
+    private void restoreRateLimit(String before) {
+        try {
+            setRateLimit(before);
+        } catch (SwarmException refused) {
+            swarm.output.warning("swarm bench: could not put " + Messages.RATE_LIMIT.name() + " back to " + before + " (" + refused.getMessage()
+                    + "): swarm config " + Messages.RATE_LIMIT.name() + " " + before);
+        }
+    }
 
     /** Sets the project's messages.rate-limit; returns the one before. */
     private String setRateLimit(String limit) {
