@@ -100,7 +100,7 @@ final class SwarmBench {
                 }
             }
             try {
-                List<Exception> setup = onEach(agents, agent -> {
+                List<Exception> setup = onEach(agents, 1, agent -> { // one agent that cannot join fails the run
                     agent.register();
                     agent.join();
                 });
@@ -133,7 +133,7 @@ final class SwarmBench {
                     eventsReceived = events.stop(byKind);
                 }
             } finally {
-                for (Exception failure : onEach(agents.stream().filter(agent -> agent.id() != null).toList(), SwarmBenchAgent::leave)) {
+                for (Exception failure : onEach(agents.stream().filter(agent -> agent.id() != null).toList(), SETUP_THREADS, SwarmBenchAgent::leave)) {
                     byKind.fail("leave", failure);
                 }
             }
@@ -198,11 +198,12 @@ final class SwarmBench {
     }
 
     /**
-     * Runs the step for every agent, {@link #SETUP_THREADS} at a time; returns the failures. When no
-     * step ends for {@link #STALL} (a hub that stopped answering fails each only after its client's
-     * timeout), the rest are given up as one failure, so the bench ends.
+     * Runs the step for every agent, {@link #SETUP_THREADS} at a time; returns the failures. After
+     * {@code failuresInARow} failures in a row, or when no step ends for {@link #STALL}, the hub is
+     * not answering (each failed only after its client's timeout): the rest are given up as one
+     * failure, so the bench ends.
      */
-    private static List<Exception> onEach(List<SwarmBenchAgent> agents, AgentStep step) throws InterruptedException {
+    private static List<Exception> onEach(List<SwarmBenchAgent> agents, int failuresInARow, AgentStep step) throws InterruptedException {
         ExecutorService threads = Executors.newFixedThreadPool(SETUP_THREADS);
         List<Future<Void>> steps = new ArrayList<>();
         for (SwarmBenchAgent agent : agents) {
@@ -212,18 +213,24 @@ final class SwarmBench {
             }));
         }
         List<Exception> failures = new ArrayList<>();
-        for (int i = 0; i < steps.size(); i++) {
+        int givenUpFrom = steps.size();
+        int inARow = 0;
+        for (int i = 0; i < givenUpFrom; i++) {
             try {
                 steps.get(i).get(STALL.toSeconds(), TimeUnit.SECONDS);
+                inARow = 0;
             } catch (ExecutionException failed) {
                 failures.add(failed.getCause() instanceof Exception cause ? cause : failed);
+                givenUpFrom = ++inARow == failuresInARow ? i + 1 : givenUpFrom;
             } catch (TimeoutException stalled) {
-                List<Future<Void>> rest = steps.subList(i, steps.size());
-                rest.forEach(late -> late.cancel(true));
-                failures.add(new IOException(rest.size() + " of " + steps.size() + " agents given up: none was done in " + STALL.toSeconds()
-                        + " s (the hub stopped answering)"));
-                break;
+                givenUpFrom = i;
             }
+        }
+        List<Future<Void>> rest = steps.subList(givenUpFrom, steps.size());
+        if (!rest.isEmpty()) {
+            rest.forEach(late -> late.cancel(true));
+            failures.add(new IOException(rest.size() + " of " + steps.size() + " agents given up: the hub does not answer ("
+                    + failuresInARow + " failed in a row, or none done in " + STALL.toSeconds() + " s)"));
         }
         threads.shutdownNow();
         return failures;

@@ -21,8 +21,8 @@ import java.util.regex.Pattern;
  * One simulated agent of a swarm run ({@link SwarmBench}): a Claude Code session whose hooks
  * relay to the hub over its Unix socket, and whose tools reach it over MCP or the API (with a
  * tenth of an API agent's calls made by the CLI over the socket instead). Each turn is one tool
- * call of the agent: see {@link SwarmBench#MODEL} for what a turn does. Not thread-safe: its own
- * thread runs it, one after the other: {@link #register}, {@link #join}, {@link #run}, {@link #leave}.
+ * call of the agent: see {@link SwarmBench#MODEL} for what a turn does. Not thread-safe: one
+ * thread at a time runs its steps, in order: {@link #register}, {@link #join}, {@link #run}, {@link #leave}.
  */
 final class SwarmBenchAgent {
 
