@@ -137,7 +137,7 @@ final class SwarmBenchAgent {
         }
     }
 
-    /** A failed operation ends the agent's turn; the run goes on and reports it. */
+    /** A failed operation (but a hook's) ends the agent's turn; the run goes on and reports it. */
     private static final class TurnFailed extends Exception {
         TurnFailed() {
             super(null, null, false, false);
@@ -179,9 +179,13 @@ final class SwarmBenchAgent {
             recipient = run.agents().get(run.agents().size() - 1); // the last stands in for this one
         }
         String toolName = edit ? "Edit" : "Bash";
-        String handed = timed("hook", Via.HOOK, () -> hook(Map.of("hook_event_name", "PostToolUse", "session_id", session,
-                "tool_name", toolName, "tool_input", Map.of("command", "git status"), "tool_response", Map.of("stdout", "nothing to commit"))));
-        messagesHandedOver += handed.split(MESSAGE_MARK, -1).length - 1;
+        try {
+            String handed = timed("hook", Via.HOOK, () -> hook(Map.of("hook_event_name", "PostToolUse", "session_id", session,
+                    "tool_name", toolName, "tool_input", Map.of("command", "git status"), "tool_response", Map.of("stdout", "nothing to commit"))));
+            messagesHandedOver += handed.split(MESSAGE_MARK, -1).length - 1;
+        } catch (TurnFailed counted) {
+            // a hook never stops its client: the agent goes on with its turn
+        }
         if (held != null) {
             String resource = held;
             held = null;
