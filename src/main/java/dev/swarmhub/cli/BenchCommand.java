@@ -53,7 +53,7 @@ final class BenchCommand implements Callable<Integer> {
     String duration;
 
     @Option(names = "--scenario", defaultValue = "disjoint",
-            description = "disjoint, overlapping, registry (GET /agents), log (GET /log: the newest 50 events), wait, inbox, tasks "
+            description = "disjoint, overlapping, registry (GET /agents), log (GET /log: the newest 50 events), wait, inbox, tasks, "
                     + "messages (send, fetch unread, mark read; raises messages.rate-limit for the run) "
                     + "or swarm (" + SwarmBench.MODEL + ") (default disjoint).")
     String scenario;
