@@ -212,7 +212,7 @@ public final class SqliteStore implements Store {
             refuseIfFileReplaced();
             run(connection, "COMMIT");
             settle(ran, true, null);
-            checkpointInBackgroundEvery(COMMITS_PER_CHECKPOINT);
+            checkpointInBackgroundWhenDue();
             return raised;
         } catch (RuntimeException | Error storeFailed) {
             rollback(connection);
@@ -291,8 +291,8 @@ public final class SqliteStore implements Store {
     }
 
     /** Under the write lock, after a commit: starts a checkpoint once enough commits passed and none runs. */
-    private void checkpointInBackgroundEvery(int commits) {
-        if (++commitsSinceCheckpoint >= commits && checkpointing.compareAndSet(false, true)) {
+    private void checkpointInBackgroundWhenDue() {
+        if (++commitsSinceCheckpoint >= COMMITS_PER_CHECKPOINT && checkpointing.compareAndSet(false, true)) {
             commitsSinceCheckpoint = 0;
             Thread.ofPlatform().daemon().name("swarm-checkpoint").start(this::checkpoint);
         }
