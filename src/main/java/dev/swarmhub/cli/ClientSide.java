@@ -81,12 +81,12 @@ final class ClientSide {
     /** Reads the annotations of every command reachable from {@link Swarm}. */
     static ClientSide fromAnnotations() {
         Map<String, String> commands = new TreeMap<>();
-        collect(Swarm.class, "", false, commands);
+        collect(Stream.concat(Swarm.COMMANDS.stream(), Stream.of(CommandLine.HelpCommand.class)).toList(), "", false, commands);
         return new ClientSide(commands);
     }
 
-    private static void collect(Class<?> parent, String prefix, boolean parentInClient, Map<String, String> commands) {
-        for (Class<?> sub : parent.getAnnotation(Command.class).subcommands()) {
+    private static void collect(List<Class<?>> subcommands, String prefix, boolean parentInClient, Map<String, String> commands) {
+        for (Class<?> sub : subcommands) {
             Command declared = sub.getAnnotation(Command.class);
             boolean inClient = parentInClient || sub.isAnnotationPresent(RunsInClient.class) || sub == CommandLine.HelpCommand.class;
             String options = Arrays.stream(sub.getDeclaredFields()).filter(field -> field.isAnnotationPresent(RunsInClient.class))
@@ -95,7 +95,7 @@ final class ClientSide {
             String what = inClient ? IN_CLIENT : sub.isAnnotationPresent(ReadsTextFromStdin.class) ? STDIN : options;
             for (String name : names(declared)) {
                 commands.put(prefix + name, what);
-                collect(sub, prefix + name + " ", inClient, commands);
+                collect(List.of(declared.subcommands()), prefix + name + " ", inClient, commands);
             }
         }
     }

@@ -31,11 +31,9 @@ final class ProcessCommands {
     private ProcessCommands() {
     }
 
-    static void addDerived(CommandLine root) {
-        root.addSubcommand(OperationCommand.of(s -> s.processEndpoints.spawn, "spawn", ProcessCommands::spawned, "command"));
-        root.addSubcommand(OperationCommand.of(s -> s.processEndpoints.list, "ps", ProcessCommands::table, "process"));
-        root.addSubcommand(OperationCommand.of(s -> s.processEndpoints.kill, "kill", ProcessCommands::table, "process"));
-        root.getSubcommands().get("process").addSubcommand(OperationCommand.of(s -> s.processEndpoints.stats, "stats", ProcessCommands::stats));
+    /** Adds the subcommands derived from the process operations (spawn, ps and kill are top-level: see {@link Swarm}). */
+    static void addDerived(CommandLine process) {
+        process.addSubcommand(OperationCommand.of(s -> s.processEndpoints.stats, "stats", ProcessCommands::stats));
     }
 
     static String spawned(Processes.Spawned spawned) {

@@ -18,14 +18,20 @@ import java.io.Writer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Queue;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,14 +42,6 @@ import picocli.CommandLine;
 @Command(name = "swarm", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, versionProvider = Swarm.Version.class,
         description = "Coordination for AI coding agents sharing one repository: leases on files, globs and named resources, "
                 + "messages between agents, a shared task queue, and agent processes the hub supervises.",
-        subcommands = {LockCommand.class, FenceCommands.Group.class, FenceCommands.Write.class, AgentCommand.class, AgentsCommand.class, WhoamiCommand.class,
-                MessageCommands.Send.class, MessageCommands.Broadcast.class, MessageCommands.Reply.class, MessageCommands.Inbox.class,
-                MessageCommands.Read.class, MessageCommands.Ack.class, MessageCommands.Thread.class, MessageCommands.Search.class,
-                GuardCommand.class, LogCommand.class, ConfigCommand.class, PruneCommand.class, HubCommands.Up.class, HubCommands.Down.class,
-                HubCommands.Status.class, CompletionCommand.class, BenchCommand.class, McpCommand.class, DashboardCommand.class, TopCommand.class, DemoCommand.class, HooksCommand.class, HookCommand.class,
-                PrimeCommand.class, TaskCommand.class, DocCommand.class, ProcessCommands.Group.class, ProcessCommands.Logs.class, WorktreeCommand.class,
-                DoctorCommand.class, StoreFileCommands.Backup.class, StoreFileCommands.Restore.class,
-                CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:done", "1:anything else failed", "2:bad usage or bad input",
                 "3:denied (conflict, not the holder, timed out waiting)",
@@ -80,11 +78,55 @@ public final class Swarm implements Runnable {
     private Path foundRoot;
     private static final Map<Path, ResourceParser> PARSERS = new ConcurrentHashMap<>();
 
+    /** The top-level commands declared by their classes, in the order help lists them. */
+    static final List<Class<?>> COMMANDS = List.of(LockCommand.class, FenceCommands.Group.class, FenceCommands.Write.class, AgentCommand.class,
+            AgentsCommand.class, WhoamiCommand.class, MessageCommands.Send.class, MessageCommands.Broadcast.class, MessageCommands.Reply.class,
+            MessageCommands.Inbox.class, MessageCommands.Read.class, MessageCommands.Ack.class, MessageCommands.Thread.class,
+            MessageCommands.Search.class, GuardCommand.class, LogCommand.class, ConfigCommand.class, PruneCommand.class, HubCommands.Up.class,
+            HubCommands.Down.class, HubCommands.Status.class, CompletionCommand.class, BenchCommand.class, McpCommand.class,
+            DashboardCommand.class, TopCommand.class, DemoCommand.class, HooksCommand.class, HookCommand.class, PrimeCommand.class,
+            TaskCommand.class, DocCommand.class, ProcessCommands.Group.class, ProcessCommands.Logs.class, WorktreeCommand.class,
+            DoctorCommand.class, StoreFileCommands.Backup.class, StoreFileCommands.Restore.class);
+
+    /** Subcommands derived from domain operations, added to the command of that class (one line each where they are written). */
+    private static final Map<Class<?>, Consumer<CommandLine>> DERIVED_UNDER = Map.of(
+            AgentCommand.class, agent -> agent.addSubcommand(OperationCommand.of(services -> services.agentEndpoints.report, "activity",
+                    agentNow -> agentNow.id() + " is " + agentNow.activity().label(), "activity")),
+            TaskCommand.class, TaskCommand::addDerived,
+            DocCommand.class, DocCommand::addDerived,
+            ProcessCommands.Group.class, ProcessCommands::addDerived);
+
+    /** Top-level commands derived from domain operations, listed after the declared ones. */
+    private static final Map<String, Supplier<CommandLine.Model.CommandSpec>> DERIVED = derivedCommands();
+
+    private static Map<String, Supplier<CommandLine.Model.CommandSpec>> derivedCommands() {
+        Map<String, Supplier<CommandLine.Model.CommandSpec>> derived = new LinkedHashMap<>();
+        derived.put("show", () -> OperationCommand.of(services -> services.messageEndpoints.show, "show", MessageCommands::full, "message"));
+        derived.put("spawn", () -> OperationCommand.of(s -> s.processEndpoints.spawn, "spawn", ProcessCommands::spawned, "command"));
+        derived.put("ps", () -> OperationCommand.of(s -> s.processEndpoints.list, "ps", ProcessCommands::table, "process"));
+        derived.put("kill", () -> OperationCommand.of(s -> s.processEndpoints.kill, "kill", ProcessCommands::table, "process"));
+        return Collections.unmodifiableMap(derived);
+    }
+
+    /** Each top-level command by its names (and aliases). */
+    private static final Map<String, Class<?>> NAMED = COMMANDS.stream().flatMap(command -> {
+        Command declared = command.getAnnotation(Command.class);
+        return Stream.concat(Stream.of(declared.name()), Arrays.stream(declared.aliases())).map(name -> Map.entry(name, command));
+    }).collect(Collectors.toUnmodifiableMap(Map.Entry::getKey, Map.Entry::getValue));
+
+    /** The root's own options, to find the command word after them. */
+    private static final CommandLine.Model.CommandSpec ROOT_OPTIONS = new CommandLine(new Swarm()).getCommandSpec();
+
     /**
-     * Command lines ready for reuse: building picocli's model costs about 2 ms, running a
-     * command through the hub about 30 µs. Picocli resets every option before each parse.
+     * Command lines ready for reuse, by the command word they were built for ("" for every
+     * command). A model of every command costs about 12 ms and 1.4 MB to build (picocli has no
+     * lazy subcommands); one of a single command about 0.1 ms, so each concurrent command builds
+     * only its own and at most {@link #IDLE_PER_COMMAND} of each are kept after a burst.
+     * Picocli resets every option before each parse.
      */
-    private static final Queue<CommandLine> IDLE = new ConcurrentLinkedQueue<>();
+    private static final Map<String, BlockingQueue<CommandLine>> IDLE = new ConcurrentHashMap<>();
+    private static final int IDLE_PER_COMMAND = 32;
+    static final String EVERY_COMMAND = "";
 
     /**
      * Where picocli prints help, version and usage errors: set once per command line (setting
@@ -129,9 +171,11 @@ public final class Swarm implements Runnable {
     /** Runs one command line inside the hub, on its shared services; returns the exit code. */
     public static int run(String[] args, Map<String, String> environment, Path workingDirectory, PrintWriter out, PrintWriter err,
                           Services hubServices) {
-        CommandLine commandLine = IDLE.poll();
+        String word = commandWord(args);
+        BlockingQueue<CommandLine> idle = IDLE.computeIfAbsent(word, any -> new ArrayBlockingQueue<>(IDLE_PER_COMMAND));
+        CommandLine commandLine = idle.poll();
         if (commandLine == null) {
-            commandLine = newCommandLine();
+            commandLine = newCommandLine(word);
         }
         Swarm swarm = commandLine.getCommand();
         swarm.environment = environment;
@@ -153,7 +197,7 @@ public final class Swarm implements Runnable {
             swarm.output = null;
             swarm.hubServices = null;
             swarm.foundRoot = null;
-            IDLE.offer(commandLine);
+            idle.offer(commandLine); // dropped when enough are kept
         }
     }
 
@@ -181,18 +225,50 @@ public final class Swarm implements Runnable {
         return hubServices != null;
     }
 
-    private static CommandLine newCommandLine() {
+    /**
+     * The top-level command a command line runs, when its model alone can run it: {@link #EVERY_COMMAND}
+     * for help, no command, a word that names no command (whose error suggests names) and a root
+     * option this cannot read.
+     */
+    static String commandWord(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("-")) {
+                return NAMED.containsKey(arg) || DERIVED.containsKey(arg) ? arg : EVERY_COMMAND;
+            }
+            int equals = arg.indexOf('=');
+            CommandLine.Model.OptionSpec option = ROOT_OPTIONS.findOption(equals < 0 ? arg : arg.substring(0, equals));
+            if (option == null || option.usageHelp() || option.versionHelp()) {
+                return EVERY_COMMAND;
+            }
+            if (equals < 0 && option.arity().max() > 0) {
+                i++; // the option's value
+            }
+        }
+        return EVERY_COMMAND;
+    }
+
+    /** A command line of the one top-level command {@code word}, or of every command ({@link #EVERY_COMMAND}). */
+    static CommandLine newCommandLine(String word) {
         Swarm swarm = new Swarm();
         CommandLine commandLine = new CommandLine(swarm);
-        // commands derived from a domain operation, one line each (before the settings below, which reach every subcommand)
-        commandLine.addSubcommand(OperationCommand.of(services -> services.messageEndpoints.show, "show", MessageCommands::full, "message"));
-        commandLine.getSubcommands().get("agent").addSubcommand(OperationCommand.of(services -> services.agentEndpoints.report, "activity",
-                agent -> agent.id() + " is " + agent.activity().label(), "activity"));
-        TaskCommand.addDerived(commandLine.getSubcommands().get("task"));
-        DocCommand.addDerived(commandLine.getSubcommands().get("doc"));
-        ProcessCommands.addDerived(commandLine);
-        commandLine.getCommandSpec().removeSubcommand("help");
-        commandLine.addSubcommand(new CommandLine.HelpCommand()); // listed last, after the derived commands
+        boolean every = word.equals(EVERY_COMMAND);
+        for (Class<?> command : COMMANDS) {
+            if (every || NAMED.get(word) == command) {
+                commandLine.addSubcommand(command);
+                String name = command.getAnnotation(Command.class).name();
+                DERIVED_UNDER.getOrDefault(command, added -> { }).accept(commandLine.getSubcommands().get(name));
+            }
+        }
+        DERIVED.forEach((name, spec) -> {
+            if (every || name.equals(word)) {
+                commandLine.addSubcommand(spec.get());
+            }
+        });
+        if (every) {
+            commandLine.addSubcommand(new CommandLine.HelpCommand()); // listed last, after the derived commands
+        }
+        // the settings below reach every subcommand added before them
         return commandLine
                 .setOut(new PrintWriter(swarm.helpOut, true))
                 .setErr(new PrintWriter(swarm.helpErr, true))

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -228,6 +229,45 @@ class SwarmCliTest {
         Run version = swarm("--version");
         assertThat(version.exitCode()).isZero();
         assertThat(version.out()).matches("(?s)swarm \\d+\\.\\d+.*");
+    }
+
+    /** A command line runs on a model of its command alone; that model must be the whole model's part for it, to the last derived subcommand. */
+    @Test
+    void eachCommandHelpsAndRunsTheSameOnItsOwnModelAsOnTheWholeOne() {
+        CommandLine every = Swarm.newCommandLine(Swarm.EVERY_COMMAND);
+        assertThat(every.getSubcommands().keySet()).contains("show", "spawn", "ps", "kill", "help");
+        for (String word : every.getSubcommands().keySet()) {
+            if (word.equals("help")) {
+                continue;
+            }
+            assertThat(Swarm.commandWord(new String[] {"--json", "--agent", "A", "--root=" + project, word, "--help"})).isEqualTo(word);
+            CommandLine own = Swarm.newCommandLine(word);
+            assertThat(own.getSubcommands().keySet()).as(word).containsExactly(word);
+            assertThat(usageTree(own.getSubcommands().get(word))).as(word).isEqualTo(usageTree(every.getSubcommands().get(word)));
+        }
+        Run byWhole = swarm("help", "task");
+        Run byOwn = swarm("task", "--help");
+        assertThat(byOwn.out()).isEqualTo(byWhole.out()).contains("claim", "ready", "progress");
+    }
+
+    @Test
+    void whatNeedsEveryCommandIsRunOnTheWholeModel() {
+        for (String[] args : List.<String[]>of(new String[0], new String[] {"--help"}, new String[] {"-h", "lock"}, new String[] {"help", "lock"},
+                new String[] {"--json"}, new String[] {"--agent", "lock"}, new String[] {"lokc", "acquire"}, new String[] {"--nonsense", "lock"})) {
+            assertThat(Swarm.commandWord(args)).as(String.join(" ", args)).isEqualTo(Swarm.EVERY_COMMAND);
+        }
+        Run misspelled = swarm("lokc", "acquire", "x");
+        assertThat(misspelled.exitCode()).isEqualTo(2);
+        assertThat(misspelled.err()).contains("did you mean lock?");
+        assertThat(swarm("--help").out()).contains("hook", "spawn", "kill", "help");
+        assertThat(swarm("completion", "bash").out()).contains("hook", "spawn", "release-agent");
+    }
+
+    /** A command's help with every subcommand's, depth first. */
+    private static String usageTree(CommandLine command) {
+        StringBuilder text = new StringBuilder(command.getUsageMessage(CommandLine.Help.Ansi.OFF));
+        command.getSubcommands().values().forEach(sub -> text.append(usageTree(sub)));
+        return text.toString();
     }
 
     @Test
