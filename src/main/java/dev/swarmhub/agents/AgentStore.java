@@ -19,6 +19,9 @@ public interface AgentStore {
     /** The agent that ran as this client session most lately, gone or not. */
     Optional<Agent> lastAgentOfSession(String session);
 
+    /** The agents not gone on {@code host} that run as this client session, by id. */
+    List<Agent> liveAgentsOfSession(String host, String session);
+
     /** The agent bound to this pane of the tmux server at {@code socket} on {@code host} most lately: the live one, else the last gone. */
     Optional<Agent> lastAgentOnPane(String host, String socket, String pane);
 

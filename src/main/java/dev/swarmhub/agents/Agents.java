@@ -609,7 +609,7 @@ public final class Agents implements Gate {
 
     /** The live agent of this host that runs as client session {@code session} in process {@code pid} (alive, not a reused pid). */
     public Optional<Agent> ofSessionProcess(String session, long pid) {
-        return store.read(this::liveHere).stream().filter(agent -> session.equals(agent.session()) && runsAs(agent, pid)).findFirst();
+        return store.read(tx -> AgentStore.in(tx).liveAgentsOfSession(probe.host(), session)).stream().filter(agent -> runsAs(agent, pid)).findFirst();
     }
 
     /** The agents of this host that are not gone. */

@@ -37,6 +37,11 @@ final class AgentSql implements AgentStore {
     }
 
     @Override
+    public List<Agent> liveAgentsOfSession(String host, String session) {
+        return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents WHERE session = ? AND host = ? AND status <> 'gone' ORDER BY id", session, host);
+    }
+
+    @Override
     public Optional<Agent> lastAgentOnPane(String host, String socket, String pane) {
         return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents WHERE host = ? AND tmux_socket = ? AND pane = ? "
                 + "ORDER BY status <> 'gone' DESC, status_since DESC, id LIMIT 1", host, socket, pane).stream().findFirst();
