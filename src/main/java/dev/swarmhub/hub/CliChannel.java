@@ -37,6 +37,9 @@ import org.slf4j.LoggerFactory;
  */
 final class CliChannel implements AutoCloseable {
 
+    /** Connections the kernel queues before the hub accepts them (capped by net.core.somaxconn): a swarm's hooks come at once. */
+    private static final int ACCEPT_BACKLOG = 1024;
+
     private final Path socketFile;
     private final Object socketFileKey;
     private final ServerSocketChannel server;
@@ -52,7 +55,7 @@ final class CliChannel implements AutoCloseable {
         this.runner = runner;
         Files.deleteIfExists(socketFile); // left by a hub that was killed; the hub lock says we are the only hub
         this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(socketFile));
+        server.bind(UnixDomainSocketAddress.of(socketFile), ACCEPT_BACKLOG);
         Files.setPosixFilePermissions(socketFile, PosixFilePermissions.fromString("rw-------"));
         socketFileKey = FileIdentity.of(socketFile);
         threads.submit(this::accept);
