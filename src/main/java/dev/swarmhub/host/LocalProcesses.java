@@ -9,8 +9,10 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Processes of this machine, through the JDK's process API. The host is named by its host name
@@ -34,10 +36,34 @@ public final class LocalProcesses implements ProcessProbe {
         return hostName;
     }
 
+    /**
+     * Processes seen, with their start times. The JDK's process info reads several files of /proc
+     * (its command line, its user); a handle's {@link ProcessHandle#isAlive} reads one and is false
+     * once its pid belongs to another process (it compares start times), so a process seen before
+     * costs one read. A hub checks every agent's process at each sweep and each call.
+     */
+    private final Map<Long, Seen> seen = new ConcurrentHashMap<>();
+    private static final int SEEN_LIMIT = 16_384;
+
+    private record Seen(ProcessHandle handle, long startedAt) {
+    }
+
     @Override
     public OptionalLong startedAt(long pid) {
-        return ProcessHandle.of(pid).flatMap(process -> process.info().startInstant())
-                .map(start -> OptionalLong.of(start.toEpochMilli())).orElse(OptionalLong.empty());
+        Seen known = seen.get(pid);
+        if (known != null && known.handle().isAlive()) {
+            return OptionalLong.of(known.startedAt());
+        }
+        Optional<Seen> now = ProcessHandle.of(pid).flatMap(process -> process.info().startInstant().map(start -> new Seen(process, start.toEpochMilli())));
+        if (now.isEmpty()) {
+            seen.remove(pid);
+            return OptionalLong.empty();
+        }
+        if (seen.size() >= SEEN_LIMIT) {
+            seen.clear(); // pids never asked about again; the next call of each reads its info once more
+        }
+        seen.put(pid, now.get());
+        return OptionalLong.of(now.get().startedAt());
     }
 
     /** A digest of what tells this process space from another's with the same host name; empty where neither is readable (not Linux). */
