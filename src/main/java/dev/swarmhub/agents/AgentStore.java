@@ -31,9 +31,9 @@ public interface AgentStore {
     /**
      * Agents not gone that are on {@code host}, or were last seen at or before {@code seenBefore}
      * on a host whose hubs have all been silent since {@code hubsSeenSince} (a hub seen since
-     * judges its host's agents by their processes).
+     * judges its host's agents by their processes): the first {@code limit} by id after {@code afterId}.
      */
-    List<Agent> sweepCandidates(long seenBefore, String host, long hubsSeenSince);
+    List<Agent> sweepCandidates(long seenBefore, String host, long hubsSeenSince, String afterId, int limit);
 
     /** The hub of this scope (host and checkout) on {@code host} is running: seen now. */
     void hubSeen(String scope, String host);

@@ -28,6 +28,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -73,6 +74,15 @@ public final class Agents implements Gate {
     private final Store store;
     private final ProcessProbe probe;
     private final AtomicLong lastSweep = new AtomicLong(Long.MIN_VALUE / 2);
+    /**
+     * Agents whose processes one sweep checks at most, in turn by id: a sweep runs inside a write
+     * (every {@value #SWEEP_INTERVAL_MS} ms) and a process check reads /proc, so with a thousand
+     * agents each is checked every few sweeps instead of every write waiting for a thousand checks.
+     * A decision about one agent (registering its id or pane, its own call) checks it at once.
+     */
+    static final int SWEEP_BATCH = 128;
+    /** The id the last sweep's batch ended at; empty: the next starts from the first. */
+    private final AtomicReference<String> sweptThrough = new AtomicReference<>("");
     /** Agent ids by the hashes of tokens {@link #bearer} accepted lately. */
     private final Map<String, String> recentBearers = new ConcurrentHashMap<>();
     private static final int MAX_RECENT_BEARERS = 10_000;
@@ -178,7 +188,7 @@ public final class Agents implements Gate {
             Optional<Agent> resumed = registration.id() != null ? Optional.empty() : resumable(tx, registration);
             String id = registration.id() != null ? registration.id() : resumed.map(Agent::id)
                     .or(() -> claimablePaneAgent(tx, registration)).orElseGet(() -> nextFreeId(tx));
-            Optional<Agent> existing = AgentStore.in(tx).agent(id);
+            Optional<Agent> existing = swept(tx, AgentStore.in(tx).agent(id));
             if (existing.isPresent() && existing.get().status() != Agent.Status.GONE && !claimable(existing.get(), registration)
                     && resumed.isEmpty()) {
                 throw SwarmException.denied("agent id " + id + " is " + existing.get().status().label() + " (last seen "
@@ -186,7 +196,8 @@ public final class Agents implements Gate {
             }
             PaneBinding binding = registration.binding();
             if (binding != null) {
-                AgentStore.in(tx).liveAgentOnPane(probe.host(), binding.socket(), binding.pane()).filter(owner -> !owner.id().equals(id)).ifPresent(owner -> {
+                swept(tx, AgentStore.in(tx).liveAgentOnPane(probe.host(), binding.socket(), binding.pane())).filter(owner -> owner.status() != Agent.Status.GONE)
+                        .filter(owner -> !owner.id().equals(id)).ifPresent(owner -> {
                     throw SwarmException.denied("tmux pane " + binding.pane() + " belongs to agent " + owner.id());
                 });
             }
@@ -614,7 +625,7 @@ public final class Agents implements Gate {
 
     /** The agents of this host that are not gone. */
     private List<Agent> liveHere(Tx tx) {
-        return AgentStore.in(tx).sweepCandidates(Long.MIN_VALUE, probe.host(), Long.MIN_VALUE);
+        return AgentStore.in(tx).sweepCandidates(Long.MIN_VALUE, probe.host(), Long.MIN_VALUE, "", Integer.MAX_VALUE);
     }
 
     /** Whether the agent's registered process is {@code pid} and still runs (not a reused pid). */
@@ -655,7 +666,7 @@ public final class Agents implements Gate {
     }
 
     private List<Agent> recordedUnderHostName(Tx tx) {
-        return AgentStore.in(tx).sweepCandidates(Long.MIN_VALUE, probe.hostName(), Long.MIN_VALUE);
+        return AgentStore.in(tx).sweepCandidates(Long.MIN_VALUE, probe.hostName(), Long.MIN_VALUE, "", Integer.MAX_VALUE);
     }
 
     /**
@@ -702,19 +713,36 @@ public final class Agents implements Gate {
         long now = tx.now();
         long staleAfter = STALE_AFTER.in(tx).toMillis();
         long goneAfter = GONE_AFTER.in(tx).toMillis();
-        for (Agent agent : AgentStore.in(tx).sweepCandidates(now - staleAfter, probe.host(), now - HUB_SILENCE.toMillis())) {
-            ProcessCheck process = processCheck(tx, agent);
-            String goneBecause = deathOf(tx, agent, process, goneAfter);
-            if (goneBecause != null) {
-                markGone(tx, agent, goneBecause);
-            } else if (!process.alive() && agent.status() == Agent.Status.ACTIVE && agent.lastSeen() <= now - staleAfter) {
-                AgentStore.in(tx).setAgentStatus(agent.id(), Agent.Status.STALE);
-                tx.appendEvent("agent.stale", agent.id(), null, OrderedMap.of("lastSeen", agent.lastSeen()));
-            }
+        String after = sweptThrough.get();
+        List<Agent> batch = AgentStore.in(tx).sweepCandidates(now - staleAfter, probe.host(), now - HUB_SILENCE.toMillis(), after, SWEEP_BATCH);
+        sweptThrough.set(batch.size() < SWEEP_BATCH ? "" : batch.get(batch.size() - 1).id()); // through the end: from the start next time
+        for (Agent agent : batch) {
+            sweep(tx, agent, staleAfter, goneAfter);
         }
         for (Agent agent : AgentStore.in(tx).workingWithoutProgressSince(now - STALLED_AFTER.in(tx).toMillis())) {
             recordActivity(tx, agent, Agent.Activity.STALLED, agent.progressAt());
         }
+    }
+
+    /** Moves one agent along: gone when its process ended or it was silent too long, else stale when silent without a live process. */
+    private void sweep(Tx tx, Agent agent, long staleAfter, long goneAfter) {
+        ProcessCheck process = processCheck(tx, agent);
+        String goneBecause = deathOf(tx, agent, process, goneAfter);
+        if (goneBecause != null) {
+            markGone(tx, agent, goneBecause);
+        } else if (!process.alive() && agent.status() == Agent.Status.ACTIVE && agent.lastSeen() <= tx.now() - staleAfter) {
+            AgentStore.in(tx).setAgentStatus(agent.id(), Agent.Status.STALE);
+            tx.appendEvent("agent.stale", agent.id(), null, OrderedMap.of("lastSeen", agent.lastSeen()));
+        }
+    }
+
+    /** The agent after a sweep of it alone (empty if there is none), for a decision that must not wait for its turn in the sweep. */
+    private Optional<Agent> swept(Tx tx, Optional<Agent> agent) {
+        if (agent.isEmpty() || agent.get().status() == Agent.Status.GONE) {
+            return agent;
+        }
+        sweep(tx, agent.get(), STALE_AFTER.in(tx).toMillis(), GONE_AFTER.in(tx).toMillis());
+        return AgentStore.in(tx).agent(agent.get().id());
     }
 
     private String deathOf(Tx tx, Agent agent) {

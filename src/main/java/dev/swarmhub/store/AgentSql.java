@@ -59,10 +59,10 @@ final class AgentSql implements AgentStore {
     }
 
     @Override
-    public List<Agent> sweepCandidates(long seenBefore, String host, long hubsSeenSince) {
-        return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents WHERE status <> 'gone' AND (host = ? OR last_seen <= ? "
-                + "AND NOT EXISTS (SELECT 1 FROM hubs WHERE hubs.host = agents.host AND hubs.seen_at >= ?)) ORDER BY id",
-                host, seenBefore, hubsSeenSince);
+    public List<Agent> sweepCandidates(long seenBefore, String host, long hubsSeenSince, String afterId, int limit) {
+        return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents WHERE status <> 'gone' AND id > ? AND (host = ? OR last_seen <= ? "
+                + "AND NOT EXISTS (SELECT 1 FROM hubs WHERE hubs.host = agents.host AND hubs.seen_at >= ?)) ORDER BY id LIMIT ?",
+                afterId, host, seenBefore, hubsSeenSince, limit);
     }
 
     @Override

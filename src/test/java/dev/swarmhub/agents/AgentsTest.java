@@ -353,6 +353,41 @@ class AgentsTest {
     }
 
     @Test
+    void aSweepChecksABatchOfProcessesGoingOnWhereTheLastStoppedAndARegistrationChecksTheAgentItTakesOver() {
+        int count = 3 * Agents.SWEEP_BATCH + 10;
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            ids.add(String.format("agent-%04d", i));
+            processes.start(10_000 + i, clock.millis() - 5_000);
+            registerWithPid(ids.get(i), 10_000 + i);
+        }
+        ids.forEach(id -> processes.end(10_000 + ids.indexOf(id)));
+
+        agents.sweep();
+        List<String> firstGone = goneIds();
+        assertThat(firstGone).as("one batch, of consecutive ids").isNotEmpty().hasSizeLessThanOrEqualTo(Agents.SWEEP_BATCH)
+                .isEqualTo(ids.subList(ids.indexOf(firstGone.get(0)), ids.indexOf(firstGone.get(0)) + firstGone.size()));
+
+        // just before the batch (or the last of all when it began at the first): no sweep reaches it next
+        int before = ids.indexOf(firstGone.get(0)) - 1;
+        String notReached = ids.get(before < 0 ? count - 1 : before);
+        processes.start(99_999, clock.millis());
+        assertThat(registerWithPid(notReached, 99_999).agent().status()).as("its dead agent found gone at once").isEqualTo(Agent.Status.ACTIVE);
+        assertThat(events("agent.gone", notReached)).singleElement();
+
+        for (int sweeps = 0; sweeps < 4 && goneIds().size() < count - 1; sweeps++) {
+            int goneBefore = goneIds().size();
+            agents.sweep();
+            assertThat(goneIds().size() - goneBefore).as("at most a batch a sweep").isBetween(1, Agents.SWEEP_BATCH);
+        }
+        assertThat(goneIds()).as("every dead agent within a round of batches").hasSize(count - 1).doesNotContain(notReached);
+    }
+
+    private List<String> goneIds() {
+        return store.read(tx -> AgentStore.in(tx).agents(true)).stream().filter(agent -> agent.status() == Agent.Status.GONE).map(Agent::id).toList();
+    }
+
+    @Test
     void aPidReusedByAProcessWithAnotherStartTimeCountsAsEnded() {
         long started = clock.millis() - 60_000;
         processes.start(4343, started);

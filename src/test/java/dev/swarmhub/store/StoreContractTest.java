@@ -453,20 +453,27 @@ public abstract class StoreContractTest {
         assertThat(readList(tx -> AgentStore.in(tx).agents(false))).as("not gone").containsExactly(ann);
         assertThat(readList(tx -> AgentStore.in(tx).agents(true))).containsExactly(ann, gone);
         assertThat(readOptional(tx -> AgentStore.in(tx).liveAgentOnPane("host-1", "/tmp/tmux-1/default", "%1"))).as("gone").isEmpty();
-        assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now - 1, "host-9", Long.MIN_VALUE))).as("not gone, silent since").isEmpty();
-        assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now - 1, "host-2", now))).as("or live on the host").containsExactly(ann);
-        assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now, "host-9", now))).as("no hub on its host").containsExactly(ann);
+        assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now - 1, "host-9", Long.MIN_VALUE, "", Integer.MAX_VALUE))).as("not gone, silent since").isEmpty();
+        assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now - 1, "host-2", now, "", Integer.MAX_VALUE))).as("or live on the host").containsExactly(ann);
+        assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now, "host-9", now, "", Integer.MAX_VALUE))).as("no hub on its host").containsExactly(ann);
         inWrite(tx -> AgentStore.in(tx).hubSeen("host-2:/repo", "host-2"));
         inWrite(tx -> AgentStore.in(tx).hubSeen("host-9:/repo", "host-9"));
-        assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now, "host-9", now))).as("its host's hub was seen since").isEmpty();
-        assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now, "host-9", now + 1))).as("its host's hub silent since").containsExactly(ann);
+        assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now, "host-9", now, "", Integer.MAX_VALUE))).as("its host's hub was seen since").isEmpty();
+        assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now, "host-9", now + 1, "", Integer.MAX_VALUE))).as("its host's hub silent since").containsExactly(ann);
         inWrite(tx -> AgentStore.in(tx).hubStopped("host-2:/repo"));
-        assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now, "host-9", now))).as("its host's hub stopped").containsExactly(ann);
+        assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now, "host-9", now, "", Integer.MAX_VALUE))).as("its host's hub stopped").containsExactly(ann);
 
         Agent replaced = agent("bob", Agent.Status.ACTIVE, null, "host-3");
         inWrite(tx -> AgentStore.in(tx).saveAgent(replaced, null));
         assertThat(readOptional(tx -> AgentStore.in(tx).agent("bob"))).contains(new Agent("bob", "claude", Agent.Status.ACTIVE,
                 "label of bob", null, null, null, null, 200L, 6L, "host-3", now, now, now, false, null, null, 0, 0));
+        Agent carl = agent("carl", Agent.Status.ACTIVE, null, "host-3");
+        inWrite(tx -> AgentStore.in(tx).saveAgent(carl, null));
+        assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now, "host-3", now, "", 2)).stream().map(Agent::id)).as("the first by id")
+                .containsExactly("Ann", "bob");
+        assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now, "host-3", now, "bob", 5)).stream().map(Agent::id)).as("after bob")
+                .containsExactly("carl");
+        inWrite(tx -> AgentStore.in(tx).deleteAgent("carl"));
         inWrite(tx -> AgentStore.in(tx).deleteAgent("bob"));
         assertThat(readList(tx -> AgentStore.in(tx).agents(true))).extracting(Agent::id).containsExactly("Ann");
         inWrite(tx -> AgentStore.in(tx).saveAgent(agent("carol", Agent.Status.STALE, null, "host-1"), null));
