@@ -586,7 +586,12 @@ public final class Agents implements Gate {
 
     /** Whether the token is still an agent's that is not gone; a look only, no activity of the agent. */
     public boolean holdsToken(String token) {
-        return token != null && !token.isEmpty() && store.read(tx -> holderOf(tx, Tokens.hash(token)).isPresent());
+        return agentHolding(token).isPresent();
+    }
+
+    /** The agent not gone whose token this is; a look only, no activity of the agent (for a caller whose next write admits it). */
+    public Optional<String> agentHolding(String token) {
+        return token == null || token.isEmpty() ? Optional.empty() : store.read(tx -> holderOf(tx, Tokens.hash(token)).map(Agent::id));
     }
 
     private static Optional<Agent> holderOf(Tx tx, String tokenHash) {

@@ -141,19 +141,15 @@ final class ClientHooks {
         }));
     }
 
-    /** The live agent of {@code session} whose process is {@code pid}, when its kept token still works. */
+    /**
+     * The live agent of {@code session} whose process is {@code pid}, when its kept token still works
+     * (else a token was minted since: a save that failed, or lost a race; registered again). A look
+     * only: what the hook does next as the agent (report, leave) admits it and records its activity.
+     */
     private Optional<Caller> ownAgent(String session, long pid) {
         return services.agents.ofSessionProcess(session, pid).flatMap(agent -> AgentCredentials.read(swarm.projectRoot(), agent.id())
-                .filter(token -> {
-                    try {
-                        return services.agents.bearer(token).agentId().equals(agent.id());
-                    } catch (SwarmException refused) {
-                        if (refused.kind() != SwarmException.Kind.UNAUTHENTICATED) {
-                            throw refused;
-                        }
-                        return false; // a token minted since (a save that failed, or lost a race): registered again
-                    }
-                }).map(token -> Caller.ofAgent(agent.id(), token)));
+                .filter(token -> services.agents.agentHolding(token).filter(agent.id()::equals).isPresent())
+                .map(token -> Caller.ofAgent(agent.id(), token)));
     }
 
     private void report(Caller agent, Agent.Activity activity) {
