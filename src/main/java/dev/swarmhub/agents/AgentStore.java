@@ -25,6 +25,12 @@ public interface AgentStore {
     /** The agent bound to this pane of the tmux server at {@code socket} on {@code host} most lately: the live one, else the last gone. */
     Optional<Agent> lastAgentOnPane(String host, String socket, String pane);
 
+    /** The agents not gone on {@code host} that are in a tmux pane (a pane and its server recorded), by id. */
+    List<Agent> liveAgentsInPanes(String host);
+
+    /** Whether any agent is active (not stale, not gone). */
+    boolean anyActive();
+
     /** The agents by id: those not gone, or ({@code includeGone}) every one. */
     List<Agent> agents(boolean includeGone);
 

@@ -470,7 +470,7 @@ public final class Agents implements Gate {
 
     /** Whether any agent is active (not stale, not gone), as the last sweep left them. */
     public boolean anyActive() {
-        return store.read(tx -> AgentStore.in(tx).agents(false).stream().anyMatch(agent -> agent.status() == Agent.Status.ACTIVE));
+        return store.read(tx -> AgentStore.in(tx).anyActive());
     }
 
     /**
@@ -620,7 +620,7 @@ public final class Agents implements Gate {
 
     /** The live agents of this host bound to a tmux pane (a read: no sweep first). */
     public List<Agent> inPanesHere() {
-        return store.read(this::liveHere).stream().filter(agent -> agent.paneBinding() != null).toList();
+        return store.read(tx -> AgentStore.in(tx).liveAgentsInPanes(probe.host())).stream().filter(agent -> agent.paneBinding() != null).toList();
     }
 
     /** The live agent of this host that runs as client session {@code session} in process {@code pid} (alive, not a reused pid). */

@@ -48,6 +48,17 @@ final class AgentSql implements AgentStore {
     }
 
     @Override
+    public List<Agent> liveAgentsInPanes(String host) {
+        return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents WHERE host = ? AND status <> 'gone' AND pane IS NOT NULL "
+                + "AND tmux_socket IS NOT NULL ORDER BY id", host);
+    }
+
+    @Override
+    public boolean anyActive() {
+        return !tx.query("SELECT 1 FROM agents WHERE status = 'active' LIMIT 1", row -> true).isEmpty();
+    }
+
+    @Override
     public List<Agent> agents(boolean includeGone) {
         return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents " + (includeGone ? "" : "WHERE status IN ('active', 'stale') ") + "ORDER BY id");
     }

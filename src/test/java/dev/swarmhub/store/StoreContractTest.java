@@ -436,6 +436,8 @@ public abstract class StoreContractTest {
         assertThat(readOptional(tx -> AgentStore.in(tx).agentWithTokenHash("hash-of-bob"))).contains("bob");
         assertThat(readOptional(tx -> AgentStore.in(tx).liveAgentOnPane("host-1", "/tmp/tmux-1/default", "%1"))).contains(bob);
         assertThat(readOptional(tx -> AgentStore.in(tx).liveAgentOnPane("host-2", "/tmp/tmux-1/default", "%1"))).isEmpty();
+        assertThat(readList(tx -> AgentStore.in(tx).liveAgentsInPanes("host-1"))).as("in a pane on host-1").containsExactly(bob);
+        assertThat(readList(tx -> AgentStore.in(tx).liveAgentsInPanes("host-2"))).as("Ann is in no pane").isEmpty();
 
         clock.advance(Duration.ofSeconds(10));
         long now = clock.millis();
@@ -451,6 +453,8 @@ public abstract class StoreContractTest {
         assertThat(gone.status()).isEqualTo(Agent.Status.GONE);
         assertThat(gone.statusSince()).isEqualTo(now);
         assertThat(readList(tx -> AgentStore.in(tx).agents(false))).as("not gone").containsExactly(ann);
+        assertThat((boolean) store.read(tx -> AgentStore.in(tx).anyActive())).as("Ann").isTrue();
+        assertThat(readList(tx -> AgentStore.in(tx).liveAgentsInPanes("host-1"))).as("Ann is in no pane, bob is gone").isEmpty();
         assertThat(readList(tx -> AgentStore.in(tx).agents(true))).containsExactly(ann, gone);
         assertThat(readOptional(tx -> AgentStore.in(tx).liveAgentOnPane("host-1", "/tmp/tmux-1/default", "%1"))).as("gone").isEmpty();
         assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now - 1, "host-9", Long.MIN_VALUE, "", Integer.MAX_VALUE))).as("not gone, silent since").isEmpty();
