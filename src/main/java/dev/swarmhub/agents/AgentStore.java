@@ -28,6 +28,12 @@ public interface AgentStore {
     /** The agents not gone on {@code host} that are in a tmux pane (a pane and its server recorded), by id. */
     List<Agent> liveAgentsInPanes(String host);
 
+    /** The agents not gone on {@code host} whose registered process is {@code pid}, by id. */
+    List<Agent> liveAgentsOfProcess(String host, long pid);
+
+    /** The ids of every agent, gone or not, that start with {@code prefix}. */
+    List<String> idsStartingWith(String prefix);
+
     /** Whether any agent is active (not stale, not gone). */
     boolean anyActive();
 

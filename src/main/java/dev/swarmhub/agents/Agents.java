@@ -184,7 +184,7 @@ public final class Agents implements Gate {
 
     public Registered register(Registration registration) {
         return store.write(tx -> {
-            sweep(tx);
+            sweepWhenDue(tx); // the agents this registration may take over are checked themselves (swept)
             Optional<Agent> resumed = registration.id() != null ? Optional.empty() : resumable(tx, registration);
             String id = registration.id() != null ? registration.id() : resumed.map(Agent::id)
                     .or(() -> claimablePaneAgent(tx, registration)).orElseGet(() -> nextFreeId(tx));
@@ -257,7 +257,7 @@ public final class Agents implements Gate {
             return Optional.empty();
         }
         // a client whose session changed while it runs on (Claude Code's /clear starts a new session): its own live agent
-        return liveHere(tx).stream().filter(agent -> agent.claimed() && agent.session() != null && runsAs(agent, pid)
+        return AgentStore.in(tx).liveAgentsOfProcess(probe.host(), pid).stream().filter(agent -> agent.claimed() && agent.session() != null && runsAs(agent, pid)
                 && (registration.kind() == null || registration.kind().equals(agent.kind()))).findFirst();
     }
 
@@ -289,8 +289,8 @@ public final class Agents implements Gate {
 
     private static String nextFreeId(Tx tx) {
         long highest = 0;
-        for (Agent agent : AgentStore.in(tx).agents(true)) {
-            Matcher numbered = NUMBERED.matcher(agent.id());
+        for (String id : AgentStore.in(tx).idsStartingWith("agent-")) {
+            Matcher numbered = NUMBERED.matcher(id);
             if (numbered.matches()) {
                 highest = Math.max(highest, Long.parseLong(numbered.group(1)));
             }
@@ -306,12 +306,7 @@ public final class Agents implements Gate {
      */
     @Override
     public void admit(Tx tx, Caller caller) {
-        long now = tx.now();
-        long last = lastSweep.get();
-        if (now - last >= SWEEP_INTERVAL_MS || now < last) {
-            sweep(tx);
-            lastSweep.set(now);
-        }
+        sweepWhenDue(tx);
         if (caller.operator()) {
             return;
         }
@@ -334,6 +329,16 @@ public final class Agents implements Gate {
         if (agent.status() == Agent.Status.STALE) {
             AgentStore.in(tx).setAgentStatus(agent.id(), Agent.Status.ACTIVE);
             tx.appendEvent("agent.active", agent.id(), null, OrderedMap.of("was", "stale"));
+        }
+    }
+
+    /** The sweep, unless one ran less than {@value #SWEEP_INTERVAL_MS} ms of store time ago. */
+    private void sweepWhenDue(Tx tx) {
+        long now = tx.now();
+        long last = lastSweep.get();
+        if (now - last >= SWEEP_INTERVAL_MS || now < last) {
+            sweep(tx);
+            lastSweep.set(now);
         }
     }
 

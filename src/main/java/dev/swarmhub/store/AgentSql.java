@@ -54,6 +54,18 @@ final class AgentSql implements AgentStore {
     }
 
     @Override
+    public List<Agent> liveAgentsOfProcess(String host, long pid) {
+        return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents WHERE pid = ? AND host = ? AND status <> 'gone' ORDER BY id", pid, host);
+    }
+
+    @Override
+    public List<String> idsStartingWith(String prefix) {
+        // a range of the primary key: ids sort by their bytes (binary in SQLite, collation "C" in PostgreSQL)
+        String after = prefix.substring(0, prefix.length() - 1) + (char) (prefix.charAt(prefix.length() - 1) + 1);
+        return tx.query("SELECT id FROM agents WHERE id >= ? AND id < ? ORDER BY id", row -> row.getString(1), prefix, after);
+    }
+
+    @Override
     public boolean anyActive() {
         return !tx.query("SELECT 1 FROM agents WHERE status = 'active' LIMIT 1", row -> true).isEmpty();
     }

@@ -438,6 +438,13 @@ public abstract class StoreContractTest {
         assertThat(readOptional(tx -> AgentStore.in(tx).liveAgentOnPane("host-2", "/tmp/tmux-1/default", "%1"))).isEmpty();
         assertThat(readList(tx -> AgentStore.in(tx).liveAgentsInPanes("host-1"))).as("in a pane on host-1").containsExactly(bob);
         assertThat(readList(tx -> AgentStore.in(tx).liveAgentsInPanes("host-2"))).as("Ann is in no pane").isEmpty();
+        assertThat(readList(tx -> AgentStore.in(tx).liveAgentsOfProcess("host-1", 200))).as("bob's process").containsExactly(bob);
+        assertThat(readList(tx -> AgentStore.in(tx).liveAgentsOfProcess("host-2", 200))).as("another host").isEmpty();
+        assertThat(readList(tx -> AgentStore.in(tx).liveAgentsOfProcess("host-1", 201))).as("another pid").isEmpty();
+        assertThat(readList(tx -> AgentStore.in(tx).idsStartingWith("b"))).containsExactly("bob");
+        assertThat(readList(tx -> AgentStore.in(tx).idsStartingWith("A"))).as("binary order: A-Z before a-z").containsExactly("Ann");
+        assertThat(readList(tx -> AgentStore.in(tx).idsStartingWith("bo"))).containsExactly("bob");
+        assertThat(readList(tx -> AgentStore.in(tx).idsStartingWith("c"))).isEmpty();
 
         clock.advance(Duration.ofSeconds(10));
         long now = clock.millis();
