@@ -34,6 +34,12 @@ public interface AgentStore {
     /** The ids of every agent, gone or not, that start with {@code prefix}. */
     List<String> idsStartingWith(String prefix);
 
+    /** The first {@code limit} agents not gone, by id. */
+    List<Agent> firstLive(int limit);
+
+    /** How many agents are not gone. */
+    int liveCount();
+
     /** Whether any agent is active (not stale, not gone). */
     boolean anyActive();
 

@@ -493,6 +493,26 @@ public final class Agents implements Gate {
         });
     }
 
+    /** Who else is here, in short: the first agents not gone other than one, by id, with their leases; how many others in all; what that one holds. */
+    public record Roster(List<Listed> others, int otherCount, List<String> held) {
+    }
+
+    /** The roster as {@code me} sees it, with at most {@code limit} others listed (after a sweep); reads no more agents than it lists. */
+    public Roster roster(String me, int limit) {
+        sweep();
+        return store.read(tx -> {
+            AgentStore agents = AgentStore.in(tx);
+            List<Listed> others = agents.firstLive(limit + 1).stream().filter(agent -> !agent.id().equals(me)).limit(limit)
+                    .map(agent -> new Listed(agent, heldBy(tx, agent.id()))).toList();
+            boolean meLive = agents.agent(me).filter(agent -> agent.status() != Agent.Status.GONE).isPresent();
+            return new Roster(others, agents.liveCount() - (meLive ? 1 : 0), heldBy(tx, me));
+        });
+    }
+
+    private static List<String> heldBy(Tx tx, String agent) {
+        return LeaseStore.in(tx).leases(agent, false).stream().map(lease -> lease.resource().text()).toList();
+    }
+
     /**
      * Brings the registry in line with what the tmux server at {@code socket} shows on this host:
      * registers newly seen agents (unclaimed, with ids stable per pane such as claude-pane3),

@@ -44,21 +44,20 @@ public final class Primer {
     /** The primer for {@code agent}; {@code unread}: its unread messages (handed over, or only shown). */
     public static String text(Agents agents, Caller agent, boolean resumed, List<Messages.View> unread, Via via) {
         String me = agent.agentId();
-        List<Agents.Listed> listed = agents.list(false);
+        Agents.Roster roster = agents.roster(me, AGENTS_LISTED);
         StringBuilder text = new StringBuilder("# Swarm: you are agent ").append(me).append(resumed ? " (resumed: same id and inbox as before)" : "")
                 .append("\n\n");
-        List<Agents.Listed> others = listed.stream().filter(one -> !one.agent().id().equals(me) && one.agent().status() != Agent.Status.GONE).toList();
-        if (others.isEmpty()) {
+        if (roster.otherCount() == 0) {
             text.append("No other agent is here now.\n");
         } else {
             text.append("Other agents here (their labels are their own words):\n");
-            others.stream().limit(AGENTS_LISTED).forEach(one -> text.append("- ").append(describe(one)).append('\n'));
-            if (others.size() > AGENTS_LISTED) {
-                text.append("- and ").append(others.size() - AGENTS_LISTED).append(" more (").append(via == Via.CLI ? "`swarm agents`" : "list_agents")
+            roster.others().forEach(one -> text.append("- ").append(describe(one)).append('\n'));
+            if (roster.otherCount() > roster.others().size()) {
+                text.append("- and ").append(roster.otherCount() - roster.others().size()).append(" more (").append(via == Via.CLI ? "`swarm agents`" : "list_agents")
                         .append(")\n");
             }
         }
-        List<String> held = listed.stream().filter(one -> one.agent().id().equals(me)).flatMap(one -> one.leases().stream()).toList();
+        List<String> held = roster.held();
         text.append(held.isEmpty() ? "You hold no leases.\n" : "You hold: " + String.join(", ", held) + "\n");
         if (unread.isEmpty()) {
             text.append("No unread messages.\n");

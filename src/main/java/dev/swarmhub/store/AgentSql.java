@@ -66,6 +66,16 @@ final class AgentSql implements AgentStore {
     }
 
     @Override
+    public List<Agent> firstLive(int limit) {
+        return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents WHERE status IN ('active', 'stale') ORDER BY id LIMIT ?", limit);
+    }
+
+    @Override
+    public int liveCount() {
+        return (int) tx.queryLong("SELECT COUNT(*) FROM agents WHERE status IN ('active', 'stale')");
+    }
+
+    @Override
     public boolean anyActive() {
         return !tx.query("SELECT 1 FROM agents WHERE status = 'active' LIMIT 1", row -> true).isEmpty();
     }

@@ -383,6 +383,27 @@ class AgentsTest {
         assertThat(goneIds()).as("every dead agent within a round of batches").hasSize(count - 1).doesNotContain(notReached);
     }
 
+    @Test
+    void theRosterListsTheFirstOthersWithTheirLeasesCountsTheRestAndSaysWhatTheCallerHolds() {
+        List<Agents.Registered> registered = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            registered.add(register(String.format("a%02d", i)));
+        }
+        acquire(as(registered.get(1)), "name:one");
+        acquire(as(registered.get(3)), "name:mine", "name:also-mine");
+        agents.leave(as(registered.get(0)));
+
+        Agents.Roster roster = agents.roster("a03", 5);
+
+        assertThat(roster.others()).extracting(listed -> listed.agent().id()).as("not gone, not me, by id").containsExactly("a01", "a02", "a04", "a05", "a06");
+        assertThat(roster.others().get(0).leases()).containsExactly("name:one");
+        assertThat(roster.others().get(1).leases()).isEmpty();
+        assertThat(roster.otherCount()).as("24 not gone, less me").isEqualTo(23);
+        assertThat(roster.held()).containsExactly("name:also-mine", "name:mine");
+        assertThat(agents.roster("a00", 5).otherCount()).as("a gone caller is not counted out").isEqualTo(24);
+        assertThat(agents.roster("a24", 30).others()).hasSize(23);
+    }
+
     private List<String> goneIds() {
         return store.read(tx -> AgentStore.in(tx).agents(true)).stream().filter(agent -> agent.status() == Agent.Status.GONE).map(Agent::id).toList();
     }

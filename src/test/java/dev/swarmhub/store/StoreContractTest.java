@@ -437,6 +437,8 @@ public abstract class StoreContractTest {
         assertThat(readOptional(tx -> AgentStore.in(tx).liveAgentOnPane("host-1", "/tmp/tmux-1/default", "%1"))).contains(bob);
         assertThat(readOptional(tx -> AgentStore.in(tx).liveAgentOnPane("host-2", "/tmp/tmux-1/default", "%1"))).isEmpty();
         assertThat(readList(tx -> AgentStore.in(tx).liveAgentsInPanes("host-1"))).as("in a pane on host-1").containsExactly(bob);
+        assertThat(readList(tx -> AgentStore.in(tx).firstLive(1))).as("the first by id").containsExactly(unclaimed);
+        assertThat((int) store.read(tx -> AgentStore.in(tx).liveCount())).isEqualTo(2);
         assertThat(readList(tx -> AgentStore.in(tx).liveAgentsInPanes("host-2"))).as("Ann is in no pane").isEmpty();
         assertThat(readList(tx -> AgentStore.in(tx).liveAgentsOfProcess("host-1", 200))).as("bob's process").containsExactly(bob);
         assertThat(readList(tx -> AgentStore.in(tx).liveAgentsOfProcess("host-2", 200))).as("another host").isEmpty();
@@ -461,6 +463,8 @@ public abstract class StoreContractTest {
         assertThat(gone.statusSince()).isEqualTo(now);
         assertThat(readList(tx -> AgentStore.in(tx).agents(false))).as("not gone").containsExactly(ann);
         assertThat((boolean) store.read(tx -> AgentStore.in(tx).anyActive())).as("Ann").isTrue();
+        assertThat(readList(tx -> AgentStore.in(tx).firstLive(5))).as("not gone").containsExactly(ann);
+        assertThat((int) store.read(tx -> AgentStore.in(tx).liveCount())).isEqualTo(1);
         assertThat(readList(tx -> AgentStore.in(tx).liveAgentsInPanes("host-1"))).as("Ann is in no pane, bob is gone").isEmpty();
         assertThat(readList(tx -> AgentStore.in(tx).agents(true))).containsExactly(ann, gone);
         assertThat(readOptional(tx -> AgentStore.in(tx).liveAgentOnPane("host-1", "/tmp/tmux-1/default", "%1"))).as("gone").isEmpty();
