@@ -53,6 +53,11 @@ public interface AgentStore {
      */
     List<Agent> sweepCandidates(long seenBefore, String host, long hubsSeenSince, String afterId, int limit);
 
+    /** The id the liveness sweep's last batch ended at; empty: the next batch starts from the first. */
+    String sweptThrough();
+
+    void sweptThrough(String id);
+
     /** The hub of this scope (host and checkout) on {@code host} is running: seen now. */
     void hubSeen(String scope, String host);
 

@@ -28,7 +28,6 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -78,11 +77,10 @@ public final class Agents implements Gate {
      * Agents whose processes one sweep checks at most, in turn by id: a sweep runs inside a write
      * (every {@value #SWEEP_INTERVAL_MS} ms) and a process check reads /proc, so with a thousand
      * agents each is checked every few sweeps instead of every write waiting for a thousand checks.
-     * A decision about one agent (registering its id or pane, its own call) checks it at once.
+     * A decision about one agent (registering its id or pane, its own call, holding a lease another
+     * wants) checks it at once. Where the batches go on is kept in the store ({@link AgentStore#sweptThrough}).
      */
     static final int SWEEP_BATCH = 128;
-    /** The id the last sweep's batch ended at; empty: the next starts from the first. */
-    private final AtomicReference<String> sweptThrough = new AtomicReference<>("");
     /** Agent ids by the hashes of tokens {@link #bearer} accepted lately. */
     private final Map<String, String> recentBearers = new ConcurrentHashMap<>();
     private static final int MAX_RECENT_BEARERS = 10_000;
@@ -188,7 +186,7 @@ public final class Agents implements Gate {
             Optional<Agent> resumed = registration.id() != null ? Optional.empty() : resumable(tx, registration);
             String id = registration.id() != null ? registration.id() : resumed.map(Agent::id)
                     .or(() -> claimablePaneAgent(tx, registration)).orElseGet(() -> nextFreeId(tx));
-            Optional<Agent> existing = swept(tx, AgentStore.in(tx).agent(id));
+            Optional<Agent> existing = AgentStore.in(tx).agent(id).map(agent -> checkedNow(tx, agent));
             if (existing.isPresent() && existing.get().status() != Agent.Status.GONE && !claimable(existing.get(), registration)
                     && resumed.isEmpty()) {
                 throw SwarmException.denied("agent id " + id + " is " + existing.get().status().label() + " (last seen "
@@ -196,7 +194,8 @@ public final class Agents implements Gate {
             }
             PaneBinding binding = registration.binding();
             if (binding != null) {
-                swept(tx, AgentStore.in(tx).liveAgentOnPane(probe.host(), binding.socket(), binding.pane())).filter(owner -> owner.status() != Agent.Status.GONE)
+                AgentStore.in(tx).liveAgentOnPane(probe.host(), binding.socket(), binding.pane()).map(owner -> checkedNow(tx, owner))
+                        .filter(owner -> owner.status() != Agent.Status.GONE)
                         .filter(owner -> !owner.id().equals(id)).ifPresent(owner -> {
                     throw SwarmException.denied("tmux pane " + binding.pane() + " belongs to agent " + owner.id());
                 });
@@ -284,6 +283,7 @@ public final class Agents implements Gate {
             return Optional.empty();
         }
         return AgentStore.in(tx).liveAgentOnPane(probe.host(), registration.binding().socket(), registration.pane())
+                .map(agent -> checkedNow(tx, agent)).filter(agent -> agent.status() != Agent.Status.GONE)
                 .filter(a -> claimable(a, registration)).map(Agent::id);
     }
 
@@ -743,9 +743,13 @@ public final class Agents implements Gate {
         long now = tx.now();
         long staleAfter = STALE_AFTER.in(tx).toMillis();
         long goneAfter = GONE_AFTER.in(tx).toMillis();
-        String after = sweptThrough.get();
-        List<Agent> batch = AgentStore.in(tx).sweepCandidates(now - staleAfter, probe.host(), now - HUB_SILENCE.toMillis(), after, SWEEP_BATCH);
-        sweptThrough.set(batch.size() < SWEEP_BATCH ? "" : batch.get(batch.size() - 1).id()); // through the end: from the start next time
+        AgentStore agents = AgentStore.in(tx);
+        String after = agents.sweptThrough();
+        List<Agent> batch = agents.sweepCandidates(now - staleAfter, probe.host(), now - HUB_SILENCE.toMillis(), after, SWEEP_BATCH);
+        String through = batch.size() < SWEEP_BATCH ? "" : batch.get(batch.size() - 1).id(); // through the end: from the first next time
+        if (!through.equals(after)) {
+            agents.sweptThrough(through); // only then: a sweep that changes nothing writes nothing (a read-only user's reads sweep too)
+        }
         for (Agent agent : batch) {
             sweep(tx, agent, staleAfter, goneAfter);
         }
@@ -766,13 +770,27 @@ public final class Agents implements Gate {
         }
     }
 
-    /** The agent after a sweep of it alone (empty if there is none), for a decision that must not wait for its turn in the sweep. */
-    private Optional<Agent> swept(Tx tx, Optional<Agent> agent) {
-        if (agent.isEmpty() || agent.get().status() == Agent.Status.GONE) {
+    /**
+     * The agent after a sweep of it alone, for a decision that must not wait for its turn in the
+     * sweep. Only an agent of this host, whose process can be seen here: another host's is judged
+     * by the sweep, which leaves it to its host's hub while that hub is seen.
+     */
+    private Agent checkedNow(Tx tx, Agent agent) {
+        if (agent.status() == Agent.Status.GONE || !agent.host().equals(probe.host())) {
             return agent;
         }
-        sweep(tx, agent.get(), STALE_AFTER.in(tx).toMillis(), GONE_AFTER.in(tx).toMillis());
-        return AgentStore.in(tx).agent(agent.get().id());
+        sweep(tx, agent, STALE_AFTER.in(tx).toMillis(), GONE_AFTER.in(tx).toMillis());
+        return AgentStore.in(tx).agent(agent.id()).orElseThrow();
+    }
+
+    @Override
+    public boolean checkNow(Tx tx, Set<String> agentIds) {
+        boolean anyGone = false;
+        for (String id : agentIds) {
+            Optional<Agent> agent = AgentStore.in(tx).agent(id).filter(one -> one.status() != Agent.Status.GONE);
+            anyGone |= agent.isPresent() && checkedNow(tx, agent.get()).status() == Agent.Status.GONE;
+        }
+        return anyGone;
     }
 
     private String deathOf(Tx tx, Agent agent) {

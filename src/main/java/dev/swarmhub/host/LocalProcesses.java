@@ -40,7 +40,7 @@ public final class LocalProcesses implements ProcessProbe {
      * Processes seen, with their start times. The JDK's process info reads several files of /proc
      * (its command line, its user); a handle's {@link ProcessHandle#isAlive} reads one and is false
      * once its pid belongs to another process (it compares start times), so a process seen before
-     * costs one read. A hub checks every agent's process at each sweep and each call.
+     * costs one read. A hub checks agents' processes at each sweep (a batch of them) and each call.
      */
     private final Map<Long, Seen> seen = new ConcurrentHashMap<>();
     private static final int SEEN_LIMIT = 16_384;

@@ -235,6 +235,10 @@ public final class Leases {
         gate.admit(tx, request.caller());
         Map<Resource, Lease> own = new HashMap<>();
         List<LeaseConflictException.Conflict> found = conflicts(tx, request, own);
+        if (!found.isEmpty() && gate.checkNow(tx, found.stream().map(conflict -> conflict.held().agent()).collect(Collectors.toSet()))) {
+            own.clear();
+            found = conflicts(tx, request, own); // a holder was found gone here: its leases are released
+        }
         List<LeaseConflictException.Conflict> conflicts = checked != null ? checked : found;
         List<Waiter> ahead = conflicts.isEmpty() ? waitersAhead(tx, request, waiterId, own) : List.of();
         if (conflicts.isEmpty() && ahead.isEmpty()) {

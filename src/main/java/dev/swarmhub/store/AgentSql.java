@@ -60,9 +60,7 @@ final class AgentSql implements AgentStore {
 
     @Override
     public List<String> idsStartingWith(String prefix) {
-        // a range of the primary key: ids sort by their bytes (binary in SQLite, collation "C" in PostgreSQL)
-        String after = prefix.substring(0, prefix.length() - 1) + (char) (prefix.charAt(prefix.length() - 1) + 1);
-        return tx.query("SELECT id FROM agents WHERE id >= ? AND id < ? ORDER BY id", row -> row.getString(1), prefix, after);
+        return tx.idsStartingWith("agents", prefix, Integer.MAX_VALUE);
     }
 
     @Override
@@ -96,6 +94,16 @@ final class AgentSql implements AgentStore {
         return queryAgents("SELECT " + AGENT_COLUMNS + " FROM agents WHERE status <> 'gone' AND id > ? AND (host = ? OR last_seen <= ? "
                 + "AND NOT EXISTS (SELECT 1 FROM hubs WHERE hubs.host = agents.host AND hubs.seen_at >= ?)) ORDER BY id LIMIT ?",
                 afterId, host, seenBefore, hubsSeenSince, limit);
+    }
+
+    @Override
+    public String sweptThrough() {
+        return tx.query("SELECT after_id FROM agent_sweep", row -> row.getString(1)).get(0);
+    }
+
+    @Override
+    public void sweptThrough(String id) {
+        tx.update("UPDATE agent_sweep SET after_id = ?", id);
     }
 
     @Override

@@ -52,7 +52,7 @@ import org.sqlite.SQLiteConfig;
 public final class SqliteStore implements Store {
 
     /** The newest migration under db/migration/sqlite; opening skips Flyway when it is applied. */
-    static final String SCHEMA_VERSION = "16";
+    static final String SCHEMA_VERSION = "17";
     static final int BUSY_TIMEOUT_MS = 30_000;
     private static final int READERS = 4;
     private static final int MAX_BATCH = 64;

@@ -352,35 +352,78 @@ class AgentsTest {
         unauthenticated(() -> agents.heartbeat(as(a)));
     }
 
-    @Test
-    void aSweepChecksABatchOfProcessesGoingOnWhereTheLastStoppedAndARegistrationChecksTheAgentItTakesOver() {
-        int count = 3 * Agents.SWEEP_BATCH + 10;
-        List<String> ids = new ArrayList<>();
+    /** Registers {@code count} agents, agent-0000 on, each with a live process of its own (pid 10,000 + its number). */
+    private List<Agents.Registered> registerNumbered(int count) {
+        List<Agents.Registered> registered = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            ids.add(String.format("agent-%04d", i));
             processes.start(10_000 + i, clock.millis() - 5_000);
-            registerWithPid(ids.get(i), 10_000 + i);
+            registered.add(registerWithPid(String.format("agent-%04d", i), 10_000 + i));
         }
-        ids.forEach(id -> processes.end(10_000 + ids.indexOf(id)));
+        return registered;
+    }
+
+    @Test
+    void aSweepChecksABatchOfProcessesGoingOnFromWhereTheLastOneStoppedAndFromTheFirstAfterTheLast() {
+        int count = 2 * Agents.SWEEP_BATCH + 10;
+        registerNumbered(count);
+        for (int i = Agents.SWEEP_BATCH; i < count; i++) {
+            processes.end(10_000 + i); // all but the first batch's
+        }
 
         agents.sweep();
-        List<String> firstGone = goneIds();
-        assertThat(firstGone).as("one batch, of consecutive ids").isNotEmpty().hasSizeLessThanOrEqualTo(Agents.SWEEP_BATCH)
-                .isEqualTo(ids.subList(ids.indexOf(firstGone.get(0)), ids.indexOf(firstGone.get(0)) + firstGone.size()));
+        assertThat(goneIds()).as("the first batch: all alive").isEmpty();
+        agents.sweep();
+        assertThat(goneIds()).as("the second batch").hasSize(Agents.SWEEP_BATCH).first().isEqualTo(String.format("agent-%04d", Agents.SWEEP_BATCH));
+        agents.sweep();
+        assertThat(goneIds()).as("the rest, to the last").hasSize(count - Agents.SWEEP_BATCH);
 
-        // just before the batch (or the last of all when it began at the first): no sweep reaches it next
-        int before = ids.indexOf(firstGone.get(0)) - 1;
-        String notReached = ids.get(before < 0 ? count - 1 : before);
+        processes.end(10_000);
+        agents.sweep();
+        assertThat(goneIds()).as("from the first again").contains("agent-0000").hasSize(count - Agents.SWEEP_BATCH + 1);
+    }
+
+    @Test
+    void registeringTheIdOfADeadAgentNoSweepReachedYetTakesItOver() {
+        int count = Agents.SWEEP_BATCH + 10;
+        registerNumbered(count);
+        String last = String.format("agent-%04d", count - 1);
+        processes.end(10_000 + count - 1);
+        agents.sweep(); // the first batch: it is not in it
+
         processes.start(99_999, clock.millis());
-        assertThat(registerWithPid(notReached, 99_999).agent().status()).as("its dead agent found gone at once").isEqualTo(Agent.Status.ACTIVE);
-        assertThat(events("agent.gone", notReached)).singleElement();
+        assertThat(registerWithPid(last, 99_999).agent().pid()).as("registered as the new process").isEqualTo(99_999L);
+        assertThat(events("agent.gone", last)).as("the dead one was marked gone first").singleElement();
+        assertThat(goneIds()).as("no other agent was").isEmpty();
+    }
 
-        for (int sweeps = 0; sweeps < 4 && goneIds().size() < count - 1; sweeps++) {
-            int goneBefore = goneIds().size();
-            agents.sweep();
-            assertThat(goneIds().size() - goneBefore).as("at most a batch a sweep").isBetween(1, Agents.SWEEP_BATCH);
-        }
-        assertThat(goneIds()).as("every dead agent within a round of batches").hasSize(count - 1).doesNotContain(notReached);
+    @Test
+    void aDeadHolderNoSweepReachedYetDoesNotBlockAnAcquire() {
+        int count = Agents.SWEEP_BATCH + 10;
+        List<Agents.Registered> registered = registerNumbered(count);
+        acquire(as(registered.get(count - 1)), "name:build");
+        processes.end(10_000 + count - 1);
+        agents.sweep(); // the first batch: the holder is not in it
+
+        assertThat(acquire(as(registered.get(0)), "name:build")).singleElement().satisfies(lease -> assertThat(lease.agent()).isEqualTo("agent-0000"));
+        assertThat(goneIds()).containsExactly(String.format("agent-%04d", count - 1));
+    }
+
+    @Test
+    void registeringTheIdOfAnotherHostsSilentAgentIsDeniedWhileThatHostsHubIsSeen() {
+        FakeProcesses hostB = new FakeProcesses("host-b");
+        Agents onHostB = new Agents(store, hostB);
+        Sweep presenceOfHubB = onHostB.presence("host-b:/repo");
+        hostB.start(5151, clock.millis() - 1_000);
+        onHostB.register(new Agents.Registration("thinker", "claude", null, 5151L, null));
+        clock.advance(Duration.ofHours(1)); // silent, thinking
+        presenceOfHubB.work().run();
+
+        denied(() -> register("thinker"));
+        assertThat(status("thinker")).isEqualTo(Agent.Status.ACTIVE);
+    }
+
+    private List<String> goneIds() {
+        return store.read(tx -> AgentStore.in(tx).agents(true)).stream().filter(agent -> agent.status() == Agent.Status.GONE).map(Agent::id).toList();
     }
 
     @Test
@@ -402,10 +445,6 @@ class AgentsTest {
         assertThat(roster.held()).containsExactly("name:also-mine", "name:mine");
         assertThat(agents.roster("a00", 5).otherCount()).as("a gone caller is not counted out").isEqualTo(24);
         assertThat(agents.roster("a24", 30).others()).hasSize(23);
-    }
-
-    private List<String> goneIds() {
-        return store.read(tx -> AgentStore.in(tx).agents(true)).stream().filter(agent -> agent.status() == Agent.Status.GONE).map(Agent::id).toList();
     }
 
     @Test

@@ -447,6 +447,10 @@ public abstract class StoreContractTest {
         assertThat(readList(tx -> AgentStore.in(tx).idsStartingWith("A"))).as("binary order: A-Z before a-z").containsExactly("Ann");
         assertThat(readList(tx -> AgentStore.in(tx).idsStartingWith("bo"))).containsExactly("bob");
         assertThat(readList(tx -> AgentStore.in(tx).idsStartingWith("c"))).isEmpty();
+        assertThat((String) store.read(tx -> AgentStore.in(tx).sweptThrough())).as("a new store: from the first").isEmpty();
+        inWrite(tx -> AgentStore.in(tx).sweptThrough("bob"));
+        assertThat((String) store.read(tx -> AgentStore.in(tx).sweptThrough())).isEqualTo("bob");
+        inWrite(tx -> AgentStore.in(tx).sweptThrough(""));
 
         clock.advance(Duration.ofSeconds(10));
         long now = clock.millis();
@@ -488,6 +492,15 @@ public abstract class StoreContractTest {
                 .containsExactly("Ann", "bob");
         assertThat(readList(tx -> AgentStore.in(tx).sweepCandidates(now, "host-3", now, "bob", 5)).stream().map(Agent::id)).as("after bob")
                 .containsExactly("carl");
+        Agent ofSession = new Agent("dan", "claude", Agent.Status.ACTIVE, "", null, null, null, null, 300L, 7L, "host-3", now, now, now, false,
+                "claude:s-1", null, 0, 0);
+        inWrite(tx -> AgentStore.in(tx).saveAgent(ofSession, null));
+        assertThat(readList(tx -> AgentStore.in(tx).liveAgentsOfSession("host-3", "claude:s-1"))).containsExactly(ofSession);
+        assertThat(readList(tx -> AgentStore.in(tx).liveAgentsOfSession("host-2", "claude:s-1"))).as("another host").isEmpty();
+        assertThat(readList(tx -> AgentStore.in(tx).liveAgentsOfSession("host-3", "claude:s-2"))).as("another session").isEmpty();
+        inWrite(tx -> AgentStore.in(tx).setAgentStatus("dan", Agent.Status.GONE));
+        assertThat(readList(tx -> AgentStore.in(tx).liveAgentsOfSession("host-3", "claude:s-1"))).as("gone").isEmpty();
+        inWrite(tx -> AgentStore.in(tx).deleteAgent("dan"));
         inWrite(tx -> AgentStore.in(tx).deleteAgent("carl"));
         inWrite(tx -> AgentStore.in(tx).deleteAgent("bob"));
         assertThat(readList(tx -> AgentStore.in(tx).agents(true))).extracting(Agent::id).containsExactly("Ann");
