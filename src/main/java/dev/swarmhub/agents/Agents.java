@@ -28,6 +28,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -611,12 +612,7 @@ public final class Agents implements Gate {
 
     /** Whether the token is still an agent's that is not gone; a look only, no activity of the agent. */
     public boolean holdsToken(String token) {
-        return agentHolding(token).isPresent();
-    }
-
-    /** The agent not gone whose token this is; a look only, no activity of the agent (for a caller whose next write admits it). */
-    public Optional<String> agentHolding(String token) {
-        return token == null || token.isEmpty() ? Optional.empty() : store.read(tx -> holderOf(tx, Tokens.hash(token)).map(Agent::id));
+        return token != null && !token.isEmpty() && store.read(tx -> holderOf(tx, Tokens.hash(token)).isPresent());
     }
 
     private static Optional<Agent> holderOf(Tx tx, String tokenHash) {
@@ -648,9 +644,17 @@ public final class Agents implements Gate {
         return store.read(tx -> AgentStore.in(tx).liveAgentsInPanes(probe.host())).stream().filter(agent -> agent.paneBinding() != null).toList();
     }
 
-    /** The live agent of this host that runs as client session {@code session} in process {@code pid} (alive, not a reused pid). */
-    public Optional<Agent> ofSessionProcess(String session, long pid) {
-        return store.read(tx -> AgentStore.in(tx).liveAgentsOfSession(probe.host(), session)).stream().filter(agent -> runsAs(agent, pid)).findFirst();
+    /**
+     * The live agent of this host that runs as client session {@code session} in process {@code pid}
+     * (alive, not a reused pid), as the caller of the token kept for it ({@code keptToken}, by agent
+     * id) while that token is still the agent's; in one read. A look only, no activity of the agent
+     * (for a caller whose next write admits it).
+     */
+    public Optional<Caller> ofSessionProcess(String session, long pid, Function<String, Optional<String>> keptToken) {
+        return store.read(tx -> AgentStore.in(tx).liveAgentsOfSession(probe.host(), session).stream().filter(agent -> runsAs(agent, pid)).findFirst()
+                .flatMap(agent -> keptToken.apply(agent.id())
+                        .filter(token -> AgentStore.in(tx).agentWithTokenHash(Tokens.hash(token)).filter(agent.id()::equals).isPresent())
+                        .map(token -> Caller.ofAgent(agent.id(), token))));
     }
 
     /** The agents of this host that are not gone. */

@@ -57,8 +57,10 @@ final class ClientHooks {
             case "SessionStart" -> sessionStart(event);
             case "UserPromptSubmit", "PostToolUse" -> {
                 Caller agent = agentOf(session(event, "session_id"));
-                report(agent, Agent.Activity.WORKING);
-                yield context(name, messages(agent, Primer.Batch.CONTEXT));
+                yield context(name, services.inOneWrite(() -> { // a hook on every tool call of every agent: one write, not two
+                    report(agent, Agent.Activity.WORKING);
+                    return messages(agent, Primer.Batch.CONTEXT);
+                }));
             }
             case "Stop" -> {
                 report(agentOf(session(event, "session_id")), Agent.Activity.IDLE);
@@ -147,9 +149,7 @@ final class ClientHooks {
      * only: what the hook does next as the agent (report, leave) admits it and records its activity.
      */
     private Optional<Caller> ownAgent(String session, long pid) {
-        return services.agents.ofSessionProcess(session, pid).flatMap(agent -> AgentCredentials.read(swarm.projectRoot(), agent.id())
-                .filter(token -> services.agents.agentHolding(token).filter(agent.id()::equals).isPresent())
-                .map(token -> Caller.ofAgent(agent.id(), token)));
+        return services.agents.ofSessionProcess(session, pid, id -> AgentCredentials.read(swarm.projectRoot(), id));
     }
 
     private void report(Caller agent, Agent.Activity activity) {

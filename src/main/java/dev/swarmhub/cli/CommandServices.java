@@ -23,6 +23,7 @@ import dev.swarmhub.plan.PlanOperations;
 import dev.swarmhub.processes.ProcessOperations;
 import dev.swarmhub.tasks.TaskOperations;
 import dev.swarmhub.tasks.Tasks;
+import java.util.function.Supplier;
 
 /**
  * The services one command uses: the hub's shared ones when the command runs inside the hub
@@ -61,6 +62,11 @@ final class CommandServices implements AutoCloseable {
     /** Where the project's store is (its file, or its database's address without the password). */
     String storeLocation() {
         return services.store.location();
+    }
+
+    /** Runs the work as one write: the domain's writes in it join it (one commit, one turn at the store's write lock). */
+    <T> T inOneWrite(Supplier<T> work) {
+        return services.store.write(tx -> work.get());
     }
 
     CommandServices(Services services, boolean owned) {

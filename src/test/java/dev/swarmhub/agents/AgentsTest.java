@@ -33,6 +33,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -44,6 +45,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
@@ -1459,18 +1461,22 @@ class AgentsTest {
         processes.start(4400, started);
         processes.start(4401, started);
         Agents.Registered claude = registerSession("claude:c-1", "claude", 4400, null);
-        assertThat(agents.ofSessionProcess("claude:c-1", 4400)).map(Agent::id).contains(claude.agent().id());
-        assertThat(agents.ofSessionProcess("claude:c-1", 4401)).as("another process").isEmpty();
-        assertThat(agents.ofSessionProcess("claude:c-2", 4400)).as("another session").isEmpty();
+        Function<String, Optional<String>> kept = id -> Optional.of(claude.token());
+        assertThat(agents.ofSessionProcess("claude:c-1", 4400, kept)).contains(as(claude));
+        assertThat(agents.ofSessionProcess("claude:c-1", 4401, kept)).as("another process").isEmpty();
+        assertThat(agents.ofSessionProcess("claude:c-2", 4400, kept)).as("another session").isEmpty();
+        assertThat(agents.ofSessionProcess("claude:c-1", 4400, id -> Optional.empty())).as("no token kept").isEmpty();
 
         Agents.Registered cleared = registerSession("claude:c-2", "claude", 4400, null); // /clear outside tmux: a new session, the same process
         assertThat(cleared.agent().id()).isEqualTo(claude.agent().id());
         assertThat(cleared.agent().session()).isEqualTo("claude:c-2");
+        assertThat(agents.ofSessionProcess("claude:c-2", 4400, kept)).as("the token kept before the new one was minted").isEmpty();
+        assertThat(agents.ofSessionProcess("claude:c-2", 4400, id -> Optional.of(cleared.token()))).contains(as(cleared));
         assertThat(registerSession("codex:c-3", "codex", 4400, null).agent().id()).as("another kind in that process").isNotEqualTo(claude.agent().id());
         assertThat(registerSession("claude:c-4", "claude", 4401, null).agent().id()).as("another process").isNotEqualTo(claude.agent().id());
 
         processes.replace(4400, started + 5_000);
-        assertThat(agents.ofSessionProcess("claude:c-2", 4400)).as("a reused pid is another process").isEmpty();
+        assertThat(agents.ofSessionProcess("claude:c-2", 4400, id -> Optional.of(cleared.token()))).as("a reused pid is another process").isEmpty();
     }
 
     // ------------------------------------------------------------------ helpers
