@@ -648,7 +648,8 @@ public final class Agents implements Gate {
      * The live agent of this host that runs as client session {@code session} in process {@code pid}
      * (alive, not a reused pid), as the caller of the token kept for it ({@code keptToken}, by agent
      * id) while that token is still the agent's; in one read. A look only, no activity of the agent
-     * (for a caller whose next write admits it).
+     * (for a caller whose next write admits it). {@code keptToken} runs inside that read and must not
+     * use the store (a second read would wait for another pooled reader).
      */
     public Optional<Caller> ofSessionProcess(String session, long pid, Function<String, Optional<String>> keptToken) {
         return store.read(tx -> AgentStore.in(tx).liveAgentsOfSession(probe.host(), session).stream().filter(agent -> runsAs(agent, pid)).findFirst()
