@@ -1,5 +1,7 @@
 package dev.swarmhub.kernel;
 
+import java.util.Set;
+
 /** Admits callers inside write transactions and keeps the registry current (the agent sweep). */
 public interface Gate {
 
@@ -18,7 +20,7 @@ public interface Gate {
     }
 
     /** Checks these agents now rather than at their turn in the sweep; true when one of them turned out gone (its leases released). */
-    default boolean checkNow(Tx tx, java.util.Set<String> agentIds) {
+    default boolean checkNow(Tx tx, Set<String> agentIds) {
         return false;
     }
 }
