@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * The hub's typist: types each message waiting for a recipient's tmux pane on this host into that
  * pane, oldest first, and records the outcome (typed: delivered; failed: the message stays in the
  * inbox, the reason in its receipt). A message whose signature fails is never typed, nor one
- * whose pane is no longer bound to its agent (see PaneGuard). It wakes when this process stores a message, and every
+ * whose pane is no longer bound to its agent (see PaneGuard). It wakes when this process queues a message for a pane, and every
  * second for messages stored elsewhere and for retries.
  */
 final class PaneTypist implements AutoCloseable {
@@ -46,9 +46,9 @@ final class PaneTypist implements AutoCloseable {
         this.host = host;
         this.stillIdle = stillIdle;
         this.worker = BackgroundLoop.start("pane typist", () -> {
-            long seen = store.signalCount(Store.Signal.MAIL);
+            long seen = store.signalCount(Store.Signal.TYPING);
             if (typePending() < BATCH) {
-                store.awaitSignal(Store.Signal.MAIL, seen, IDLE_MS);
+                store.awaitSignal(Store.Signal.TYPING, seen, IDLE_MS);
             }
         });
     }

@@ -37,6 +37,9 @@ public interface Store extends AutoCloseable {
     /** Whether this thread is inside a write's work (holding the write lock: a write from here joins it). */
     boolean writing();
 
+    /** The detail of a {@code message.sent} or {@code message.retried} event listing the recipients queued for typing into panes. */
+    String QUEUED_FOR_PANE = "panes";
+
     /**
      * What a committed write can tell waiters in this process, so that they look again at once.
      * The store derives them from the events the write appended ({@link Tx#appendEvent}), so a
@@ -45,8 +48,13 @@ public interface Store extends AutoCloseable {
     enum Signal {
         /** A lease was removed (released, force-released, expired) or a waiter gave up: lease waiters may be granted now. */
         FREED,
-        /** A message was stored (sent), or delivered again (retried): inbox waiters, the typist and MCP subscribers look. */
+        /** A message was stored (sent), or delivered again (retried): inbox waiters and MCP subscribers look. */
         MAIL,
+        /**
+         * Of those, one queued for typing into a recipient's tmux pane (its event's
+         * {@link #QUEUED_FOR_PANE} detail names the recipients): the typist looks, not at every message.
+         */
+        TYPING,
         /** An event was appended to the log: event streams look. */
         LOGGED,
         /** The coordination document or a setting changed: the hub's document file looks (not at every event). */

@@ -11,6 +11,7 @@ import dev.swarmhub.kernel.Tx;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -79,10 +80,14 @@ public final class MessageRetries {
         }
         Message message = MessageStore.in(tx).message(listed.messageId()).orElseThrow();
         if (listed.attempts() < RETRY_DELAYS_MS.length) {
+            boolean paneQueued = PaneTypings.queuesFor(tx, listed.recipient());
             MessageStore.in(tx).redeliver(listed.messageId(), listed.recipient(), listed.attempts() + 1, tx.now() + RETRY_DELAYS_MS[listed.attempts()],
-                    PaneTypings.queuesFor(tx, listed.recipient()));
-            tx.appendEvent("message.retried", null, null, OrderedMap.of("id", listed.messageId(), "to", listed.recipient(),
-                    "attempt", listed.attempts() + 1));
+                    paneQueued);
+            Map<String, Object> details = OrderedMap.of("id", listed.messageId(), "to", listed.recipient(), "attempt", listed.attempts() + 1);
+            if (paneQueued) {
+                details.put(Store.QUEUED_FOR_PANE, List.of(listed.recipient()));
+            }
+            tx.appendEvent("message.retried", null, null, details);
         } else {
             MessageStore.in(tx).markEscalated(listed.messageId(), listed.recipient());
             escalate(tx, message, listed.recipient(), listed.attempts() - 1);
@@ -92,14 +97,15 @@ public final class MessageRetries {
 
     private void escalate(Tx tx, Message message, String recipient, int retries) {
         gate.sweep(tx); // statuses as of now: silent agents are stale, not active
-        Set<String> everyone = new LinkedHashSet<>(AgentStore.in(tx).agents(false).stream().filter(agent -> agent.status() == Agent.Status.ACTIVE)
-                .map(Agent::id).limit(Messages.MAX_RECIPIENTS - 1).toList());
+        List<Agent> active = AgentStore.in(tx).agents(false).stream().filter(agent -> agent.status() == Agent.Status.ACTIVE)
+                .limit(Messages.MAX_RECIPIENTS - 1).toList();
+        Set<String> everyone = new LinkedHashSet<>(active.stream().map(Agent::id).toList());
         everyone.add(Caller.OPERATOR_ID);
         String text = "No ACK from " + recipient + " for " + message.type().label() + " " + message.id() + " from " + message.sender()
                 + " after " + retries + " retries. " + (signature.verify(message) ? "Original text: " + message.text()
                 : "Its stored text fails its signature (changed in the store) and is withheld.");
         int maxBytes = Messages.MAX_TEXT_BYTES.in(tx);
-        Message escalation = messages.post(tx, Caller.HUB_ID, List.copyOf(everyone), new Messages.Draft(MessageType.ESCALATION, shorten(text, maxBytes), "urgent", false,
+        Message escalation = messages.post(tx, Caller.HUB_ID, List.copyOf(everyone), PaneTypings.withLivePanes(active), new Messages.Draft(MessageType.ESCALATION, shorten(text, maxBytes), "urgent", false,
                 message.id()), message.id());
         tx.appendEvent("message.escalated", null, null, OrderedMap.of("id", message.id(), "to", recipient, "sender", message.sender(),
                 "escalation", escalation.id()));

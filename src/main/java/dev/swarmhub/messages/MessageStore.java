@@ -46,8 +46,8 @@ public interface MessageStore {
      */
     List<Message> searchMessages(SearchWords words, String visibleTo, int limit);
 
-    /** Creation times of the sender's messages created after {@code since}, oldest first. */
-    List<Long> sentAfter(String sender, long since);
+    /** The creation time of the sender's {@code nth} newest message created after {@code since} (1: the newest), if it sent that many. */
+    Optional<Long> nthNewestSentAfter(String sender, long since, int nth);
 
     /** Sets the recipient's delivered (and read, acked) time where not set yet; false when no such row. */
     boolean markReceived(String messageId, String recipient, boolean read, boolean acked);

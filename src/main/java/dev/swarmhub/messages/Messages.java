@@ -16,6 +16,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Messages between agents: direct, broadcast and replies, kept in the store before a send
@@ -90,13 +92,16 @@ public final class Messages {
         String sender = sender(from);
         return store.write(tx -> {
             gate.admit(tx, from);
-            List<String> unknown = recipients.stream().filter(name -> AgentStore.in(tx).agent(name).map(a -> a.status() == Agent.Status.GONE)
-                    .orElse(true)).toList();
+            List<Agent> found = new ArrayList<>();
+            List<String> unknown = new ArrayList<>();
+            for (String name : recipients) {
+                AgentStore.in(tx).agent(name).filter(agent -> agent.status() != Agent.Status.GONE).ifPresentOrElse(found::add, () -> unknown.add(name));
+            }
             if (!unknown.isEmpty()) {
                 throw SwarmException.badInput("unknown or gone recipient" + (unknown.size() == 1 ? "" : "s") + ": "
                         + String.join(", ", unknown));
             }
-            return post(tx, sender, recipients, draft, null);
+            return post(tx, sender, recipients, PaneTypings.withLivePanes(found), draft, null);
         });
     }
 
@@ -104,11 +109,12 @@ public final class Messages {
         String sender = sender(from);
         return store.write(tx -> {
             gate.admit(tx, from);
-            List<String> everyone = AgentStore.in(tx).agents(false).stream().map(Agent::id).filter(id -> includeSelf || !id.equals(sender)).limit(MAX_RECIPIENTS).toList();
+            List<Agent> everyone = AgentStore.in(tx).agents(false).stream().filter(agent -> includeSelf || !agent.id().equals(sender))
+                    .limit(MAX_RECIPIENTS).toList();
             if (everyone.isEmpty()) {
                 throw SwarmException.badInput("nobody to broadcast to: no other agent is registered and not gone");
             }
-            return post(tx, sender, everyone, draft, null);
+            return post(tx, sender, everyone.stream().map(Agent::id).toList(), PaneTypings.withLivePanes(everyone), draft, null);
         });
     }
 
@@ -122,7 +128,8 @@ public final class Messages {
                 throw SwarmException.badInput("message " + original.id() + " is from the hub itself: reply to its sender instead");
             }
             Draft inThread = new Draft(draft.type(), draft.text(), draft.priority(), draft.ack(), original.thread());
-            return post(tx, sender, List.of(original.sender()), inThread, original.id());
+            String to = original.sender();
+            return post(tx, sender, List.of(to), PaneTypings.queuesFor(tx, to) ? Set.of(to) : Set.of(), inThread, original.id());
         });
     }
 
@@ -131,8 +138,11 @@ public final class Messages {
         return from.operator() ? Caller.OPERATOR_ID : from.agentId();
     }
 
-    /** Stores a message from {@code sender} (the hub itself for escalations, which no rate limit holds back). */
-    Message post(Tx tx, String sender, List<String> recipients, Draft draft, String replyTo) {
+    /**
+     * Stores a message from {@code sender} (the hub itself for escalations, which no rate limit
+     * holds back); deliveries to {@code paneQueued} wait for their panes' typist.
+     */
+    Message post(Tx tx, String sender, List<String> recipients, Set<String> paneQueued, Draft draft, String replyTo) {
         String text = MessageText.clean(draft.text(), MAX_TEXT_BYTES.in(tx));
         if (!sender.equals(Caller.HUB_ID)) {
             RATE_LIMIT.in(tx).check(tx, sender, RATE_LIMIT.name());
@@ -143,12 +153,16 @@ public final class Messages {
         List<String> sorted = recipients.stream().sorted().toList();
         Long firstRetry = ack ? tx.now() + MessageRetries.RETRY_DELAYS_MS[0] : null;
         List<Message.Recipient> rows = sorted.stream().map(name -> new Message.Recipient(name, tx.now(), null, null, null, 1, firstRetry,
-                false, PaneTypings.queuesFor(tx, name) ? Message.Recipient.PANE_PENDING : null)).toList();
+                false, paneQueued.contains(name) ? Message.Recipient.PANE_PENDING : null)).toList();
         Message unsigned = new Message(id, sender, draft.type(), draft.priority(), thread, replyTo, text, ack, tx.now(), null, rows);
         Message message = unsigned.signed(signature.sign(unsigned));
         MessageStore.in(tx).insertMessage(message);
-        tx.appendEvent("message.sent", sender.equals(Caller.HUB_ID) ? null : sender, null, OrderedMap.of("id", id, "type", draft.type().label(),
-                "to", sorted, "thread", thread, "ack", ack, "priority", draft.priority()));
+        Map<String, Object> details = OrderedMap.of("id", id, "type", draft.type().label(), "to", sorted, "thread", thread, "ack", ack,
+                "priority", draft.priority());
+        if (!paneQueued.isEmpty()) {
+            details.put(Store.QUEUED_FOR_PANE, sorted.stream().filter(paneQueued::contains).toList());
+        }
+        tx.appendEvent("message.sent", sender.equals(Caller.HUB_ID) ? null : sender, null, details);
         return message;
     }
 

@@ -7,8 +7,11 @@ import dev.swarmhub.kernel.OrderedMap;
 import dev.swarmhub.kernel.Store;
 import dev.swarmhub.kernel.Tx;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 
 /**
  * Messages waiting to be typed into their recipients' tmux panes: which, the outcome of each
@@ -27,6 +30,11 @@ public final class PaneTypings {
     /** Whether a delivery to the agent is queued for typing into its pane: {@link Agent#hasLivePane}. */
     static boolean queuesFor(Tx tx, String agent) {
         return AgentStore.in(tx).agent(agent).filter(Agent::hasLivePane).isPresent();
+    }
+
+    /** The ids of those agents to whom a delivery is queued for typing: {@link #queuesFor}, from rows already read. */
+    static Set<String> withLivePanes(Collection<Agent> agents) {
+        return agents.stream().filter(Agent::hasLivePane).map(Agent::id).collect(Collectors.toSet());
     }
 
     /**
@@ -73,9 +81,13 @@ public final class PaneTypings {
      * pane is on another host, and those not idle (typed once they are) are not waited for.
      */
     public Message awaitOutcomes(Message sent, String host, Duration wait) {
-        List<String> local = store.read(tx -> sent.recipients().stream().filter(r -> Message.Recipient.PANE_PENDING.equals(r.pane()))
-                .map(Message.Recipient::agent).filter(name -> AgentStore.in(tx).agent(name).map(agent -> host.equals(agent.host()) && agent.idle())
-                        .orElse(false)).toList());
+        List<String> queued = sent.recipients().stream().filter(r -> Message.Recipient.PANE_PENDING.equals(r.pane())).map(Message.Recipient::agent)
+                .toList();
+        if (queued.isEmpty()) {
+            return sent; // most sends: no pane to wait for, and no read to find that out
+        }
+        List<String> local = store.read(tx -> queued.stream().filter(name -> AgentStore.in(tx).agent(name)
+                .map(agent -> host.equals(agent.host()) && agent.idle()).orElse(false)).toList());
         if (local.isEmpty()) {
             return sent;
         }

@@ -5,7 +5,7 @@ import dev.swarmhub.kernel.RateLimitedException;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.kernel.Tx;
 import java.time.Duration;
-import java.util.List;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -39,13 +39,13 @@ public record RateLimit(int count, Duration window) {
     /** Refuses (with the wait until a slot frees) a message that would exceed the limit; {@code setting}: its name, for the error. */
     void check(Tx tx, String sender, String setting) {
         long windowMs = window.toMillis();
-        List<Long> sent = MessageStore.in(tx).sentAfter(sender, tx.now() - windowMs);
-        if (sent.size() < count) {
+        // the oldest message whose leaving the window makes room for this one: none when there is room now
+        Optional<Long> blocking = MessageStore.in(tx).nthNewestSentAfter(sender, tx.now() - windowMs, count);
+        if (blocking.isEmpty()) {
             return;
         }
-        // the oldest message whose leaving the window makes room for this one
-        long waitMs = Math.max(1, sent.get(sent.size() - count) + windowMs - tx.now());
-        throw new RateLimitedException(sender + " sent " + sent.size() + " messages in the last " + Durations.format(window)
+        long waitMs = Math.max(1, blocking.get() + windowMs - tx.now());
+        throw new RateLimitedException(sender + " sent " + count + " messages in the last " + Durations.format(window)
                 + " (limit " + text() + ", setting " + setting + "); a slot frees in "
                 + Durations.format(Duration.ofSeconds((waitMs + 999) / 1000)), waitMs);
     }

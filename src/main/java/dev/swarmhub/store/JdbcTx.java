@@ -50,6 +50,8 @@ final class JdbcTx implements Tx {
             AgentStore.class, AgentSql::new, MessageStore.class, MessageSql::new, TaskStore.class, TaskSql::new,
             ProcessStore.class, ProcessSql::new, PlanStore.class, PlanSql::new, LoginStore.class, LoginSql::new);
     private final Map<Class<?>, Object> parts = new HashMap<>();
+    /** Every stored setting, read once at this transaction's first look: an acquire reads four of them. */
+    private Map<String, String> settings;
 
     JdbcTx(Statements statements, Dialect dialect, long now) {
         this.statements = statements;
@@ -106,7 +108,7 @@ final class JdbcTx implements Tx {
     public void appendEvent(String kind, String agent, String resource, Map<String, Object> details) {
         update("INSERT INTO events (at, kind, agent, resource, details) VALUES (?, ?, ?, ?, ?)", now, kind, agent, resource,
                 JSON.writeValueAsString(details));
-        raised.addAll(Signals.raisedBy(kind));
+        raised.addAll(Signals.raisedBy(kind, details));
     }
 
     @Override
@@ -144,12 +146,21 @@ final class JdbcTx implements Tx {
 
     @Override
     public Optional<String> setting(String name) {
-        return query("SELECT value FROM settings WHERE name = ?", row -> row.getString(1), name).stream().findFirst();
+        if (settings == null) {
+            Map<String, String> stored = new HashMap<>();
+            query("SELECT name, value FROM settings", row -> Map.entry(row.getString(1), row.getString(2)))
+                    .forEach(entry -> stored.put(entry.getKey(), entry.getValue()));
+            settings = stored;
+        }
+        return Optional.ofNullable(settings.get(name));
     }
 
     @Override
     public void putSetting(String name, String value) {
         update("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", name, value);
+        if (settings != null) {
+            settings.put(name, value);
+        }
     }
 
     @Override

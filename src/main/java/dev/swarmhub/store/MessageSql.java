@@ -117,9 +117,9 @@ final class MessageSql implements MessageStore {
     }
 
     @Override
-    public List<Long> sentAfter(String sender, long since) {
-        return tx.query("SELECT created_at FROM messages WHERE sender = ? AND created_at > ? ORDER BY created_at", row -> row.getLong(1),
-                sender, since);
+    public Optional<Long> nthNewestSentAfter(String sender, long since, int nth) {
+        return tx.query("SELECT created_at FROM messages WHERE sender = ? AND created_at > ? ORDER BY created_at DESC LIMIT 1 OFFSET ?",
+                row -> row.getLong(1), sender, since, nth - 1).stream().findFirst();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.swarmhub.store;
 
 import dev.swarmhub.kernel.Store;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
@@ -24,7 +25,8 @@ final class Signals {
     /**
      * Which committed events wake whom: the one table of it. Every event wakes event streams
      * (LOGGED); these kinds also wake lease waiters (a lease removed, or a waiter ahead gave up)
-     * or inbox waiters, the typist and MCP subscribers (a message stored, or delivered again).
+     * or inbox waiters and MCP subscribers (a message stored, or delivered again), and the typist
+     * when the event names a delivery queued for a pane ({@link Store#QUEUED_FOR_PANE}).
      * A grant wakes lease waiters too: the waiter it dequeued stood ahead in the queue, and a
      * shared waiter behind a shared one may go now. A waiter removed by cleanup frees nothing (it
      * had stopped counting: silent or past its deadline). The document's events and setting
@@ -39,11 +41,15 @@ final class Signals {
             "message.sent", Store.Signal.MAIL,
             "message.retried", Store.Signal.MAIL);
 
-    /** The signals that committing an event of this kind raises. */
-    static Set<Store.Signal> raisedBy(String eventKind) {
+    /** The signals that committing an event of this kind, with these details, raises. */
+    static Set<Store.Signal> raisedBy(String eventKind, Map<String, Object> details) {
         Store.Signal also = eventKind.startsWith("doc.") || eventKind.equals("setting.changed") ? Store.Signal.PLANNED
                 : WAKING_EVENTS.get(eventKind);
-        return also == null ? EnumSet.of(Store.Signal.LOGGED) : EnumSet.of(Store.Signal.LOGGED, also);
+        EnumSet<Store.Signal> raised = also == null ? EnumSet.of(Store.Signal.LOGGED) : EnumSet.of(Store.Signal.LOGGED, also);
+        if (also == Store.Signal.MAIL && details.get(Store.QUEUED_FOR_PANE) instanceof Collection<?> panes && !panes.isEmpty()) {
+            raised.add(Store.Signal.TYPING);
+        }
+        return raised;
     }
 
     private final AtomicLong[] counts = new AtomicLong[Store.Signal.values().length];

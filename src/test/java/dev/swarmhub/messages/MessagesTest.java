@@ -440,6 +440,7 @@ class MessagesTest {
         };
         Messages sending = new Messages(neverWaits, agents, new MessageSignature(SECRET));
 
+        long typingSignals = store.signalCount(Store.Signal.TYPING);
         Message sent = sending.send(a, List.of("B", "D"), draft(MessageType.INFO, "typed later"));
         Message broadcast = sending.broadcast(a, draft(MessageType.INFO, "to all"), false);
         Message reply = sending.reply(b, broadcast.id(), draft(MessageType.INFO, "no pane here"));
@@ -447,6 +448,10 @@ class MessagesTest {
         assertThat(sent.recipients()).extracting(Message.Recipient::delivery).containsExactly("inbox", "queued");
         assertThat(broadcast.recipient("D").delivery()).isEqualTo("queued");
         assertThat(reply.recipient("A").delivery()).isEqualTo("inbox");
+        assertThat(log.latest(null, "message.sent", 3)).extracting(event -> event.details().get(Store.QUEUED_FOR_PANE))
+                .as("the sends queued for D's pane name it; the reply to A's inbox names none").containsExactly(List.of("D"), List.of("D"), null);
+        assertThat(store.signalCount(Store.Signal.TYPING)).as("the typist is woken by the two sends queued for a pane only")
+                .isEqualTo(typingSignals + 2);
     }
 
     @Test
@@ -599,6 +604,17 @@ class MessagesTest {
         assertThat(messages.broadcast(a, draft(MessageType.INFO, "to those here"), false).recipientNames()).as("not the gone C").containsExactly("B");
         assertThat(messages.broadcast(a, draft(MessageType.INFO, "with me"), true).recipientNames()).containsExactly("A", "B");
         assertThat(log.latest("A", "message.sent", 10)).as("an agent's send is logged as its own").hasSize(2);
+    }
+
+    @Test
+    void aLimitLoweredBelowWhatWasSentWaitsForAllButTheNewestFewToLeave() {
+        for (int i = 0; i < 10; i++) {
+            send(a, "B", "message " + i);
+            clock.advance(Duration.ofSeconds(1));
+        }
+        new Settings(store, agents, Messages.SETTINGS).set(Caller.ofOperator(), Messages.RATE_LIMIT.name(), "3/60s");
+        RateLimitedException denied = catchThrowableOfType(RateLimitedException.class, () -> send(a, "B", "over the lowered limit"));
+        assertThat(denied.retryAfterMillis()).as("a slot frees when the third newest (sent at 7 s; it is 10 s) leaves").isEqualTo(57_000);
     }
 
     @Test

@@ -118,6 +118,7 @@ public abstract class StoreContractTest {
     void aWriteInsideAWriteJoinsIt() {
         long[] times = new long[2];
         inWrite(outer -> {
+            assertThat(outer.setting("outer")).as("read before it is written, in the same transaction").isEmpty();
             outer.putSetting("outer", "1");
             inWrite(inner -> {
                 assertThat(inner.setting("outer")).as("the inner write sees the outer one's row").contains("1");
@@ -126,10 +127,12 @@ public abstract class StoreContractTest {
             });
             Optional<String> innerRow = store.read(read -> read.setting("inner"));
             assertThat(innerRow).as("a read inside the write joins it too").contains("2");
+            outer.putSetting("inner", "3");
+            assertThat(outer.setting("inner")).as("written again, read again").contains("3");
             times[0] = outer.now();
         });
         assertThat(times[1]).as("one transaction, one time").isEqualTo(times[0]);
-        assertThat(readList(tx -> List.of(tx.setting("outer"), tx.setting("inner")))).containsExactly(Optional.of("1"), Optional.of("2"));
+        assertThat(readList(tx -> List.of(tx.setting("outer"), tx.setting("inner")))).containsExactly(Optional.of("1"), Optional.of("3"));
 
         IllegalStateException failure = new IllegalStateException("outer fails after the inner write returned");
         assertThatThrownBy(() -> inWrite(outer -> {
@@ -963,10 +966,15 @@ public abstract class StoreContractTest {
 
     /** Which signals a committed write that appends events of these kinds raises. */
     private List<Store.Signal> raisedBy(String... eventKinds) {
+        return raisedBy(Map.of(), eventKinds);
+    }
+
+    /** Which signals a committed write that appends events of these kinds, each with these details, raises. */
+    private List<Store.Signal> raisedBy(Map<String, Object> details, String... eventKinds) {
         long[] before = signalCounts();
         inWrite(tx -> {
             for (String kind : eventKinds) {
-                tx.appendEvent(kind, "A", null, Map.of());
+                tx.appendEvent(kind, "A", null, details);
             }
         });
         long[] after = signalCounts();
@@ -992,8 +1000,15 @@ public abstract class StoreContractTest {
         }
         for (String mail : List.of("message.sent", "message.retried")) {
             assertThat(raisedBy(mail)).as(mail).containsExactly(Store.Signal.MAIL, Store.Signal.LOGGED);
+            assertThat(raisedBy(Map.of(Store.QUEUED_FOR_PANE, List.of()), mail)).as(mail + ", no pane").containsExactly(Store.Signal.MAIL,
+                    Store.Signal.LOGGED);
+            assertThat(raisedBy(Map.of(Store.QUEUED_FOR_PANE, List.of("B")), mail)).as(mail + " queued for B's pane")
+                    .containsExactly(Store.Signal.MAIL, Store.Signal.TYPING, Store.Signal.LOGGED);
         }
-        assertThat(raisedBy("message.sent", "lease.released", "doc.set")).containsExactly(Store.Signal.values());
+        assertThat(raisedBy(Map.of(Store.QUEUED_FOR_PANE, List.of("B")), "message.read")).as("only a stored message is typed")
+                .containsExactly(Store.Signal.LOGGED);
+        assertThat(raisedBy(Map.of(Store.QUEUED_FOR_PANE, List.of("B")), "message.sent", "lease.released", "doc.set"))
+                .containsExactly(Store.Signal.values());
     }
 
     @Test
