@@ -42,10 +42,12 @@ import java.util.ArrayList;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
 import org.slf4j.LoggerFactory;
@@ -88,6 +90,7 @@ final class McpService implements AutoCloseable {
     private Thread arrivals;
     /** Each tool's call, answered by the transport's handler or by {@link #toolCallHere}. */
     private final Map<String, ToolCall> toolCalls = new HashMap<>();
+    private final Set<String> admittingTools = new HashSet<>();
     /** When the transport last answered a request of each session it holds (System.nanoTime). */
     private final Map<String, Long> transportSaw = new ConcurrentHashMap<>();
     /** The newest message.sent event whose recipients were notified (only the arrivals thread touches it). */
@@ -145,7 +148,8 @@ final class McpService implements AutoCloseable {
             boolean waiting = false;
             ToolCallRequest toolCall = null;
             try {
-                Caller caller = guard.authenticate(http, false);
+                boolean post = http.getMethod().equals("POST");
+                Caller caller = guard.authenticate(http, post); // a POST's token verified lately stands only for an admitting tool call (below)
                 guard.checkHost(http);
                 String version = http.getHeader(PROTOCOL_HEADER);
                 if (version != null && !transport.protocolVersions().contains(version)) { // the spec: 400
@@ -157,9 +161,13 @@ final class McpService implements AutoCloseable {
                     throw SwarmException.badInput("GET " + PATH + " opens a session's event stream: send the " + SESSION_HEADER
                             + " header that initialize answered");
                 }
-                if (http.getMethod().equals("POST")) {
+                if (post) {
                     byte[] body = Api.readBody(http, Api.MAX_WRITE_BODY).getBytes(StandardCharsets.UTF_8); // any tool call may be a fenced write
                     JsonNode message = Api.tree(body);
+                    if (!caller.operator() && !isAdmittingToolCall(message)) {
+                        caller = guard.authenticate(http, false); // no transaction of its operation checks the token again: checked here
+                        request.setAttribute(CALLER, caller);
+                    }
                     String refusal = malformedToolCall(message);
                     if (refusal == null) {
                         refusal = othersInboxSubscription(message, caller, http.getHeader(SESSION_HEADER));
@@ -261,6 +269,11 @@ final class McpService implements AutoCloseable {
     }
 
     /** A tools/call whose arguments ask to wait (acquire_locks, fetch_inbox). */
+    /** A tools/call of an operation whose write transaction checks the caller's token again ({@link dev.swarmhub.kernel.Operation#admitting}). */
+    private boolean isAdmittingToolCall(JsonNode message) {
+        return "tools/call".equals(message.path("method").asString(null)) && admittingTools.contains(message.path("params").path("name").asString(""));
+    }
+
     private static boolean isWaitingToolCall(JsonNode message) {
         return "tools/call".equals(message.path("method").asString(null)) && message.path("params").path("arguments").hasNonNull("wait");
     }
@@ -494,6 +507,9 @@ final class McpService implements AutoCloseable {
 
     /** A tool for a domain operation: its summary, its arguments' schema, its effect's hints, its view. */
     private <A extends Record> SyncToolSpecification tool(String name, Exposed<A, ?> exposed) {
+        if (exposed.operation().admitting()) {
+            admittingTools.add(name);
+        }
         McpSchema.Tool tool = McpSchema.Tool.builder().name(name).description(exposed.operation().summary())
                 .inputSchema(exposed.schema(OperationArguments.Wording.TOOL)).annotations(hints(exposed.operation().effect())).build();
         return specification(tool, (session, arguments) -> committedView(exposed, acting(session),

@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
 /**
@@ -48,8 +49,11 @@ public final class OperationArguments {
             return new Wording(naming, name -> noun + " '" + name + "'", textOnly, detailed);
         }
 
+        /** Argument names (the records' own, a few dozen) as snake case: every tool call binds its arguments by them. */
+        private static final Map<String, String> SNAKE_CASE = new ConcurrentHashMap<>();
+
         static String snakeCase(String name) {
-            return name.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);
+            return SNAKE_CASE.computeIfAbsent(name, camel -> camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT));
         }
     }
 

@@ -503,6 +503,21 @@ class McpTest {
         assertThat(streamOfNoSession.statusCode()).as(streamOfNoSession.body()).isEqualTo(400);
         assertThat(JSON.readTree(streamOfNoSession.body()).get("error").get("message").asString()).contains("Mcp-Session-Id")
                 .doesNotContain("Exception");
+
+        // alice's token replaced by another process (out of the hub's sight) after the hub verified it: a tool whose
+        // transaction checks no token (whoami, first: a refusal makes the hub forget the token) and one whose does both refuse it
+        String session = rawSession(aliceToken, "2025-06-18");
+        assertThat(rawAnswer(rawPost(aliceToken, session, "2025-06-18", toolCall("acquire_locks", "{\"resources\":[\"b.py\"]}")))
+                .path("result").path("isError").asBoolean()).as("granted while the token is alice's").isFalse();
+        int replaced = dev.swarmhub.cli.Swarm.run(new String[] {"--no-hub", "agent", "env", "alice"}, Map.of("SWARM_ROOT", project.toString(),
+                "SWARM_TOKEN", operatorToken), project, new java.io.PrintWriter(java.io.Writer.nullWriter()), new java.io.PrintWriter(System.err));
+        assertThat(replaced).isZero();
+        for (String call : List.of(toolCall("whoami", "{}"), toolCall("acquire_locks", "{\"resources\":[\"c.py\"]}"))) {
+            HttpResponse<String> refused = rawPost(aliceToken, session, "2025-06-18", call);
+            String code = refused.statusCode() == 401 ? JSON.readTree(refused.body()).path("error").path("code").asString()
+                    : rawAnswer(refused).path("result").path("structuredContent").path("error").path("code").asString();
+            assertThat(code).as(call + " with the replaced token: " + refused.statusCode() + " " + refused.body()).isEqualTo("unauthenticated");
+        }
     }
 
     @Test
