@@ -578,8 +578,10 @@ public final class Agents implements Gate {
             throw SwarmException.unauthenticated("no token", SwarmException.Missing.TOKEN);
         }
         String hash = Tokens.hash(token);
-        Seen seen = store.read(tx -> holderOf(tx, hash).map(agent -> new Seen(agent, tx.now())))
-                .orElseThrow(() -> SwarmException.unauthenticated("unknown token, or its agent is gone"));
+        Seen seen = store.read(tx -> holderOf(tx, hash).map(agent -> new Seen(agent, tx.now()))).orElseThrow(() -> {
+            recentBearers.remove(hash); // nor does it stand for an admitting operation any more
+            return SwarmException.unauthenticated("unknown token, or its agent is gone");
+        });
         Caller caller = Caller.ofAgent(seen.agent().id(), token);
         if (seen.agent().status() == Agent.Status.STALE || seen.at() - seen.agent().lastSeen() >= ACTIVITY_RESOLUTION_MS) {
             store.write(tx -> { // a read is activity too; written at most once a second, like admit's own

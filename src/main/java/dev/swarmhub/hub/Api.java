@@ -184,11 +184,8 @@ final class Api extends HttpServlet {
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
         try {
             String route = request.getMethod() + " " + (request.getPathInfo() == null ? "/" : request.getPathInfo());
-            Exposed<?, ?> posted = postedOperations.get(route);
-            boolean admitting = posted != null && posted.operation().admitting();
-            Caller caller = guard.authenticate(request, admitting || route.startsWith("GET /messages") || route.startsWith("POST /messages")
-                    || route.startsWith("GET /tasks") || route.startsWith("POST /tasks") || route.startsWith("GET /processes")
-                    || route.startsWith("POST /processes") || route.startsWith("GET /doc") || route.startsWith("POST /doc"));
+            Exposed<?, ?> operation = operationOf(route);
+            Caller caller = guard.authenticate(request, operation != null && operation.operation().admitting());
             guard.checkHost(request);
             if (route.equals("GET /events")) {
                 events.stream(caller, guard.credentialCheck(request), request, response);
@@ -373,16 +370,33 @@ final class Api extends HttpServlet {
 
     private Answer onOne(String route, Caller caller, String body, HttpServletRequest request, HttpServletResponse response) {
         Matcher matcher = ON_ONE.matcher(route);
-        if (!matcher.matches()) {
-            return noSuchOperation(route);
-        }
-        String template = matcher.group(1) + " /" + matcher.group(2) + "/{id}" + (matcher.group(4) == null ? "" : "/" + matcher.group(4));
-        Exposed<?, ?> exposed = onOne.get(template);
+        Exposed<?, ?> exposed = matcher.matches() ? onOne.get(onOneTemplate(matcher)) : null;
         if (exposed == null) {
             return noSuchOperation(route);
         }
         Map<String, Object> fields = matcher.group(1).equals("POST") && !body.isBlank() ? fields(body, exposed) : Map.of(); // the path may say it all
         return onOne(exposed, caller, NAMED_IN_PATH.get(matcher.group(2)), matcher.group(3), fields, request, response);
+    }
+
+    /** The route's template in {@link #onOne} ("POST /tasks/{id}/report"), from a matched {@link #ON_ONE}. */
+    private static String onOneTemplate(Matcher matched) {
+        return matched.group(1) + " /" + matched.group(2) + "/{id}" + (matched.group(4) == null ? "" : "/" + matched.group(4));
+    }
+
+    /**
+     * The operation a route runs, or null for a route of its own (registration, the event stream,
+     * a run's output, the OpenAPI document) or for two (GET /locks: who, or holders).
+     */
+    private Exposed<?, ?> operationOf(String route) {
+        Exposed<?, ?> named = postedOperations.containsKey(route) ? postedOperations.get(route) : queriedOperations.get(route);
+        if (named != null) {
+            return named;
+        }
+        if (route.equals("GET /messages/search")) {
+            return message.search;
+        }
+        Matcher matcher = ON_ONE.matcher(route);
+        return matcher.matches() ? onOne.get(onOneTemplate(matcher)) : null;
     }
 
     /** The argument a route's path names ("/tasks/{id}/report": task), or null. */

@@ -268,12 +268,12 @@ final class McpService implements AutoCloseable {
         return "the arguments of a tools/call must be a JSON object, not " + (arguments.isArray() ? "an array" : "a single value");
     }
 
-    /** A tools/call whose arguments ask to wait (acquire_locks, fetch_inbox). */
     /** A tools/call of an operation whose write transaction checks the caller's token again ({@link dev.swarmhub.kernel.Operation#admitting}). */
     private boolean isAdmittingToolCall(JsonNode message) {
         return "tools/call".equals(message.path("method").asString(null)) && admittingTools.contains(message.path("params").path("name").asString(""));
     }
 
+    /** A tools/call whose arguments ask to wait (acquire_locks, fetch_inbox). */
     private static boolean isWaitingToolCall(JsonNode message) {
         return "tools/call".equals(message.path("method").asString(null)) && message.path("params").path("arguments").hasNonNull("wait");
     }

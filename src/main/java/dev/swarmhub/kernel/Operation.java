@@ -8,6 +8,7 @@ package dev.swarmhub.kernel;
  * arguments, call {@link #run}, and render the answer with one shared view.
  *
  * @param admitting whether the operation's write transaction checks the caller's token again (through the {@link Gate})
+ *     before the operation does or tells anything: then an adapter may let a token it verified lately stand until then
  * @param effect what a call does to the swarm's state (read only, destructive, idempotent), for clients deciding whether to ask first
  */
 public record Operation<A extends Record, R>(String name, String summary, Class<A> arguments, boolean admitting, Effect effect,

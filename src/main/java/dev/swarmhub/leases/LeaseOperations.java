@@ -155,8 +155,9 @@ public final class LeaseOperations {
                 Queues.class, false, Effect.READ, (caller, a) -> leases.waiters());
         fenceCheck = new Operation<>("lease.fence-check", "Whether a fencing token is that of a live lease covering a resource (denied when not).",
                 FenceCheck.class, false, Effect.READ, (caller, a) -> fencing.check(parser.parse(a.resource()), a.token()));
+        // not admitting: the content is staged beside its file (a per-file lock taken) before the transaction
         fencedWrite = new Operation<>("lease.write", "Write a file only if your lease covering it still has this fencing token, "
-                + "checked in the transaction that puts the write in place.", FencedWrite.class, true, Effect.REMOVE, (caller, a) -> fencing.write(caller, parser.parse(a.path()), a.token(), a.content()));
+                + "checked in the transaction that puts the write in place.", FencedWrite.class, false, Effect.REMOVE, (caller, a) -> fencing.write(caller, parser.parse(a.path()), a.token(), a.content()));
         cleanup = new Operation<>("lease.cleanup", "Remove expired leases and dead waiters now (the hub does it every second).",
                 Cleanup.class, false, Effect.REMOVE, (caller, a) -> leases.sweep());
     }

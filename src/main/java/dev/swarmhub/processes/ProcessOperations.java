@@ -76,7 +76,8 @@ public final class ProcessOperations {
     public final Operation<None, Processes.Stats> stats;
 
     public ProcessOperations(Processes processes) {
-        spawn = new Operation<>("process.spawn", "Start an agent process.", Spawn.class, true, Effect.LAUNCH,
+        // not admitting: the run is prepared (its directory and program looked up on this host) before the transaction
+        spawn = new Operation<>("process.spawn", "Start an agent process.", Spawn.class, false, Effect.LAUNCH,
                 (caller, a) -> processes.spawn(caller, a.spec()));
         list = new Operation<>("process.list", "Agent processes, newest first.", Listing.class, true, Effect.READ,
                 (caller, a) -> a.process() != null ? List.of(processes.show(caller, a.process()))

@@ -883,7 +883,9 @@ class ApiTest {
 
         SoftAssertions soft = new SoftAssertions();
         for (Map.Entry<String, String> stale : Map.of("replaced token of carol", replaced, "token of dave, gone", dave).entrySet()) {
-            for (String route : List.of("POST /locks", "GET /locks", "GET /agents", "GET /log", "GET /openapi.json", "GET /events?after=x",
+            // first, while the hub still remembers the token as verified: operations that do or tell something before
+            // their transaction checks the token (a spawn looks up its program, a fenced write stages its file)
+            for (String route : List.of("POST /processes", "POST /locks/write", "POST /locks", "GET /locks", "GET /agents", "GET /log", "GET /openapi.json", "GET /events?after=x",
                     "POST /agents/heartbeat", "POST /locks/renew", "POST /locks/release")) {
                 String[] parts = route.split(" ");
                 Reply reply = parts[0].equals("GET") ? api.get(stale.getValue(), parts[1])
