@@ -455,6 +455,41 @@ class MessagesTest {
     }
 
     @Test
+    void aRetryOrAReplyToAnAgentWithAPaneIsQueuedForItsPaneAndWakesTheTypist() {
+        processes.start(1005, 0);
+        Caller d = Caller.ofAgent("D", agents.register(new Agents.Registration("D", "other", "%5", null, null,
+                new PaneBinding("/run/tmux-test/default", "%5", 1005, 0, 1005, 0))).token());
+        Message blocked = messages.send(a, List.of("D"), draft(MessageType.BLOCKED, "stuck on D's file"));
+        clock.advance(Duration.ofSeconds(30));
+        long typingSignals = store.signalCount(Store.Signal.TYPING);
+        assertThat(retries.retryDue()).isEqualTo(1);
+        assertThat(messages.show(a, blocked.id()).message().recipient("D").delivery()).as("delivered again, into the pane").isEqualTo("queued");
+        assertThat(log.latest(null, "message.retried", 1)).singleElement().extracting(event -> event.details().get(Store.QUEUED_FOR_PANE))
+                .isEqualTo(List.of("D"));
+        assertThat(store.signalCount(Store.Signal.TYPING)).isEqualTo(typingSignals + 1);
+
+        Message fromD = messages.send(d, List.of("A"), draft(MessageType.QUESTION, "asked from D's pane"));
+        assertThat(messages.reply(a, fromD.id(), draft(MessageType.INFO, "answered")).recipient("D").delivery()).isEqualTo("queued");
+    }
+
+    @Test
+    void waitingForTypingsReadsNothingWhenNoRecipientHasAPane() {
+        Store neverRead = new dev.swarmhub.testing.ForwardingStore(store) {
+            @Override
+            public <T> T read(java.util.function.Function<dev.swarmhub.kernel.Tx, T> work) {
+                throw new AssertionError("read for a send without panes");
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Message sent = send(a, "B", "to B's inbox");
+        assertThat(new PaneTypings(neverRead, new MessageSignature(SECRET)).awaitOutcomes(sent, FakeProcesses.HOST, Duration.ofSeconds(2)))
+                .isSameAs(sent);
+    }
+
+    @Test
     void aMessageChangedInTheStoreIsReportedAsTamperedAndNeverTypedIntoAPane() throws Exception {
         processes.start(1005, 0);
         agents.register(new Agents.Registration("D", "other", "%5", null, null,
