@@ -388,7 +388,7 @@ final class Api extends HttpServlet {
      * a run's output, the OpenAPI document) or for two (GET /locks: who, or holders).
      */
     private Exposed<?, ?> operationOf(String route) {
-        Exposed<?, ?> named = postedOperations.containsKey(route) ? postedOperations.get(route) : queriedOperations.get(route);
+        Exposed<?, ?> named = postedOperations.getOrDefault(route, queriedOperations.get(route));
         if (named != null) {
             return named;
         }

@@ -94,6 +94,14 @@ class MessagesTest {
         return Caller.ofAgent(id, registered.token());
     }
 
+    /** Registers D with a pane on this host (tmux server and processes alive): deliveries to D are queued for its pane. */
+    private Caller registerWithPane() {
+        processes.start(1005, 0);
+        Agents.Registered registered = agents.register(new Agents.Registration("D", "other", "%5", null, null,
+                new PaneBinding("/run/tmux-test/default", "%5", 1005, 0, 1005, 0)));
+        return Caller.ofAgent("D", registered.token());
+    }
+
     private static Messages.Draft draft(MessageType type, String text) {
         return new Messages.Draft(type, text, null, null, null);
     }
@@ -425,9 +433,7 @@ class MessagesTest {
 
     @Test
     void aSendToAnAgentWithAPaneReturnsAtOnceWithItsTypingQueuedAndNeverWaitsForATypist() {
-        processes.start(1005, 0);
-        agents.register(new Agents.Registration("D", "other", "%5", null, null,
-                new PaneBinding("/run/tmux-test/default", "%5", 1005, 0, 1005, 0))); // an agent with a pane on this host
+        registerWithPane();
         Store neverWaits = new dev.swarmhub.testing.ForwardingStore(store) { // a wait in the send would run in the caller's transaction (the HTTP idempotent path) or for nobody (--no-hub)
             @Override
             public void awaitSignal(Signal signal, long seen, long timeoutMillis) {
@@ -456,9 +462,7 @@ class MessagesTest {
 
     @Test
     void aRetryOrAReplyToAnAgentWithAPaneIsQueuedForItsPaneAndWakesTheTypist() {
-        processes.start(1005, 0);
-        Caller d = Caller.ofAgent("D", agents.register(new Agents.Registration("D", "other", "%5", null, null,
-                new PaneBinding("/run/tmux-test/default", "%5", 1005, 0, 1005, 0))).token());
+        Caller d = registerWithPane();
         Message blocked = messages.send(a, List.of("D"), draft(MessageType.BLOCKED, "stuck on D's file"));
         clock.advance(Duration.ofSeconds(30));
         long typingSignals = store.signalCount(Store.Signal.TYPING);
@@ -491,9 +495,7 @@ class MessagesTest {
 
     @Test
     void aMessageChangedInTheStoreIsReportedAsTamperedAndNeverTypedIntoAPane() throws Exception {
-        processes.start(1005, 0);
-        agents.register(new Agents.Registration("D", "other", "%5", null, null,
-                new PaneBinding("/run/tmux-test/default", "%5", 1005, 0, 1005, 0))); // an agent with a pane on this host
+        registerWithPane();
         agents.paneSeen("D", false); // quiet: idle, so its lines are taken for typing
         Message genuine = messages.send(a, List.of("B", "D"), draft(MessageType.INFO, "deploy at 5"));
         Message forPane = send(a, "D", "untouched");
@@ -822,9 +824,7 @@ class MessagesTest {
 
     @Test
     void aTypingsOutcomeIsRecordedAndAWaitForItEndsWhenTheTypistIsDone() throws Exception {
-        processes.start(1005, 0);
-        agents.register(new Agents.Registration("D", "other", "%5", null, null,
-                new PaneBinding("/run/tmux-test/default", "%5", 1005, 0, 1005, 0)));
+        registerWithPane();
         PaneTypings typings = new PaneTypings(store, new MessageSignature(SECRET));
         Message toB = send(a, "B", "no pane");
         assertThat(typings.awaitOutcomes(toB, FakeProcesses.HOST, Duration.ofSeconds(30))).as("nothing to wait for").isSameAs(toB);
