@@ -61,8 +61,6 @@ final class SwarmBenchAgent {
     /** Found in the text of every message the agents send, so a hook's output shows how many it handed over. */
     private static final String MESSAGE_MARK = "swarm bench message";
     private static final Pattern PRIMED_AGENT = Pattern.compile("you are agent (\\S+)");
-    /** How long a hook waits for the hub to take its connection, as the CLI's hook does. */
-    private static final Duration HOOK_CONNECT_LIMIT = Duration.ofSeconds(2);
 
     private final Run run;
     private final int index;
@@ -282,14 +280,10 @@ final class SwarmBenchAgent {
         }
     }
 
-    /** One Claude Code hook as its command relays it: a connection to see that the hub takes one, then the command with the event; returns what it printed. */
+    /** One Claude Code hook as its command relays it (one connection, which the hub must take within the hook's limit); returns what it printed. */
     private String hook(Map<String, Object> event) throws IOException {
-        CliFrames.Response answer = overSocket(() -> {
-            if (SwarmClient.reach(run.root(), HOOK_CONNECT_LIMIT) != SwarmClient.Reach.ACCEPTED) {
-                throw new IOException("the hub did not take the hook's connection within " + HOOK_CONNECT_LIMIT.toSeconds() + " s");
-            }
-            return SwarmClient.exchange(run.root(), new String[] {HookCommand.NAME, "claude", JsonViews.json(event)}, hookEnvironment, run.root());
-        });
+        CliFrames.Response answer = overSocket(() -> SwarmClient.relayHook(run.root(), new String[] {HookCommand.NAME, "claude", JsonViews.json(event)},
+                hookEnvironment, run.root()));
         if (answer.exitCode() != 0) {
             throw new IOException("the hook exited " + answer.exitCode() + ": " + answer.err());
         }

@@ -4,14 +4,11 @@ import dev.swarmhub.hub.CliFrames;
 import dev.swarmhub.hub.HubFiles;
 import dev.swarmhub.kernel.SwarmException;
 import dev.swarmhub.messages.Messages;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -144,12 +141,29 @@ public final class SwarmClient {
      */
     static CliFrames.Response exchange(Path root, String[] args, Map<String, String> environment, Path workingDirectory,
                                        Duration silenceLimit) throws IOException {
+        return exchange(root, args, environment, workingDirectory, silenceLimit, null);
+    }
+
+    /**
+     * A hook's command through the hub in one connection (a hook comes with every tool call):
+     * as {@link #exchange}, but the hub must take the connection within {@link #HOOK_CONNECT_LIMIT}
+     * whatever hub it is, since a paused hub's full backlog would hold the connect for good.
+     */
+    static CliFrames.Response relayHook(Path root, String[] args, Map<String, String> environment, Path workingDirectory) throws IOException {
+        return exchange(root, args, environment, workingDirectory, HUB_SILENCE_LIMIT, HOOK_CONNECT_LIMIT);
+    }
+
+    /** {@code connectLimit}: how long the connect may take, whether or not the hub sends marks; null: as the silence limit. */
+    private static CliFrames.Response exchange(Path root, String[] args, Map<String, String> environment, Path workingDirectory,
+                                               Duration silenceLimit, Duration connectLimit) throws IOException {
+        boolean marks = HubFiles.announcesKeepAlive(root);
         try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-             SilenceWatch watch = new SilenceWatch(channel, silenceLimit, HubFiles.announcesKeepAlive(root))) {
+             SilenceWatch watch = new SilenceWatch(channel, connectLimit == null ? silenceLimit : connectLimit, connectLimit != null || marks)) {
             try {
                 channel.connect(UnixDomainSocketAddress.of(HubFiles.checkedSocket(root)));
-                CliFrames.writeRequest(new DataOutputStream(Channels.newOutputStream(channel)), args, environment, workingDirectory.toString());
-                return CliFrames.readResponse(new DataInputStream(Channels.newInputStream(channel)), watch::heard);
+                watch.connected(silenceLimit, marks);
+                CliFrames.writeRequest(CliFrames.output(channel), args, environment, workingDirectory.toString());
+                return CliFrames.readResponse(CliFrames.input(channel), watch::heard);
             } catch (ClosedChannelException closedByTheWatch) {
                 throw new HubSilentException();
             } catch (EOFException ended) {
@@ -173,7 +187,7 @@ public final class SwarmClient {
      */
     private static final class SilenceWatch implements AutoCloseable {
         private final SocketChannel channel;
-        private final long limitNanos;
+        private long limitNanos;
         private long lastHeard = System.nanoTime();
         private boolean armed;
         private boolean done;
@@ -182,7 +196,15 @@ public final class SwarmClient {
             this.channel = channel;
             this.limitNanos = limit.toNanos();
             this.armed = armed;
-            Thread.ofPlatform().daemon().name("swarm-hub-silence").start(this::watch);
+            Thread.ofVirtual().name("swarm-hub-silence").start(this::watch); // a virtual thread: a hook's exchange starts one, and a platform thread costs more than the hook
+        }
+
+        /** The hub took the connection: from now on it may be silent for {@code limit}, counted only when {@code armed}. */
+        synchronized void connected(Duration limit, boolean armed) {
+            limitNanos = limit.toNanos();
+            lastHeard = System.nanoTime();
+            this.armed = armed;
+            notifyAll();
         }
 
         synchronized void heard() {
@@ -247,12 +269,10 @@ public final class SwarmClient {
             if (arguments.size() - arguments.indexOf(HookCommand.NAME) == 2) { // CLIENT only: the event comes on stdin (Codex's notify passes it)
                 arguments.add(HookCommand.readEvent(System.in));
             }
-            if (reach(root, HOOK_CONNECT_LIMIT) == Reach.ACCEPTED) {
-                Map<String, String> sent = new HashMap<>(environment);
-                sent.put(CLIENT_PID, Long.toString(ProcessHandle.current().pid()));
-                print(System.out, exchange(root, arguments.toArray(String[]::new), sent, workingDirectory).out());
-                System.exit(0);
-            }
+            Map<String, String> sent = new HashMap<>(environment);
+            sent.put(CLIENT_PID, Long.toString(ProcessHandle.current().pid()));
+            print(System.out, relayHook(root, arguments.toArray(String[]::new), sent, workingDirectory).out());
+            System.exit(0);
         } catch (IOException | RuntimeException unreachable) {
             // run here instead; a bad event is noted there
         }

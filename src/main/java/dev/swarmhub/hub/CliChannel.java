@@ -9,7 +9,6 @@ import java.io.StringWriter;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -78,13 +77,13 @@ final class CliChannel implements AutoCloseable {
 
     private void serve(SocketChannel client) {
         try (client) {
-            DataInputStream in = new DataInputStream(Channels.newInputStream(client));
+            DataInputStream in = CliFrames.input(client);
             CliFrames.Request request;
             try {
                 request = CliFrames.readRequest(in);
             } catch (RuntimeException unreadable) { // a working directory this hub's JVM cannot name (its locale is not UTF-8)
                 LoggerFactory.getLogger(CliChannel.class).warn("a command line the hub cannot read: {}", unreadable.toString());
-                CliFrames.writeResponse(new DataOutputStream(Channels.newOutputStream(client)), new CliFrames.Response(2, "",
+                CliFrames.writeResponse(CliFrames.output(client), new CliFrames.Response(2, "",
                         "swarm: the hub cannot read this command line: " + unreadable.getMessage() + "\n"));
                 return;
             }
@@ -149,7 +148,7 @@ final class CliChannel implements AutoCloseable {
 
     /** Marks the command as still running every second until its answer is ready, then writes the answer. */
     private static Void answer(SocketChannel client, CompletableFuture<CliFrames.Response> answer) throws IOException, InterruptedException {
-        DataOutputStream out = new DataOutputStream(Channels.newOutputStream(client));
+        DataOutputStream out = CliFrames.output(client);
         while (true) {
             try {
                 CliFrames.writeResponse(out, answer.get(CliFrames.KEEPALIVE_MS, TimeUnit.MILLISECONDS));

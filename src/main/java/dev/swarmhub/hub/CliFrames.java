@@ -1,9 +1,13 @@
 package dev.swarmhub.hub;
 
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.Channels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -14,7 +18,9 @@ import java.util.Map;
  * few classes. Request: args, environment (the variables the CLI reads), working directory.
  * Response: while the command runs, a {@link #STILL_RUNNING} mark every {@link #KEEPALIVE_MS} ms
  * (the client's evidence that the hub is alive), then exit code, stdout, stderr. Strings are
- * length-prefixed UTF-8 (writeUTF is limited to 64 KB, so bytes are written explicitly).
+ * length-prefixed UTF-8 (writeUTF is limited to 64 KB, so bytes are written explicitly). Both
+ * sides read and write through {@link #input} and {@link #output}: buffered, so that a frame is
+ * one write and one read, not a system call per field (a hook's request has some thirty).
  */
 public final class CliFrames {
 
@@ -42,6 +48,16 @@ public final class CliFrames {
     private static final int MAX_ITEMS = 10_000;
 
     private CliFrames() {
+    }
+
+    /** The frames a channel brings, read a buffer at a time. */
+    public static DataInputStream input(ByteChannel channel) {
+        return new DataInputStream(new BufferedInputStream(Channels.newInputStream(channel)));
+    }
+
+    /** Frames for a channel, each sent in one write when its writer flushes it. */
+    public static DataOutputStream output(ByteChannel channel) {
+        return new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(channel)));
     }
 
     public record Request(String[] args, Map<String, String> environment, Path workingDirectory) {

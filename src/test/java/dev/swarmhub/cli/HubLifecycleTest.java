@@ -14,7 +14,6 @@ import dev.swarmhub.store.Stores;
 import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.HubProcess;
 import dev.swarmhub.testing.TestStores;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -23,7 +22,6 @@ import java.net.UnixDomainSocketAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -255,7 +253,7 @@ class HubLifecycleTest {
             Future<CliFrames.Response> waited = clients.submit(() -> SwarmClient.exchange(project, new String[] {"lock", "acquire", "x.py",
                     "--wait", "60s"}, Map.of("SWARM_ROOT", project.toString()), project));
             try (SocketChannel client = dyingHub.accept()) {
-                CliFrames.readRequest(new DataInputStream(Channels.newInputStream(client)));
+                CliFrames.readRequest(CliFrames.input(client));
             } // closed without an answer, as by a hub killed meanwhile
             assertThatThrownBy(() -> Await.done(waited)).hasCauseInstanceOf(IOException.class)
                     .cause().hasMessageContaining("the hub closed the connection before answering").hasMessageContaining("unknown");
@@ -263,8 +261,8 @@ class HubLifecycleTest {
             Future<CliFrames.Response> cut = clients.submit(() -> SwarmClient.exchange(project, new String[] {"lock", "list"},
                     Map.of("SWARM_ROOT", project.toString()), project));
             try (SocketChannel client = dyingHub.accept()) {
-                CliFrames.readRequest(new DataInputStream(Channels.newInputStream(client)));
-                DataOutputStream answer = new DataOutputStream(Channels.newOutputStream(client));
+                CliFrames.readRequest(CliFrames.input(client));
+                DataOutputStream answer = CliFrames.output(client);
                 answer.writeInt(0);
                 answer.writeInt(0); // stdout: empty
                 answer.writeInt(100); // stderr of 100 bytes, of which 10 come before the hub dies
@@ -280,9 +278,9 @@ class HubLifecycleTest {
     void aCommandLineTheHubCannotReadIsAnsweredAsSuchAndTheHubServesOn() throws Exception {
         startHub();
         try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(HubFiles.socket(project)))) {
-            CliFrames.writeRequest(new DataOutputStream(Channels.newOutputStream(channel)), new String[] {"lock", "list"},
+            CliFrames.writeRequest(CliFrames.output(channel), new String[] {"lock", "list"},
                     Map.of("SWARM_ROOT", project.toString()), project + "/nul\0here"); // no path: as a name a non-UTF-8 hub cannot decode
-            CliFrames.Response answer = CliFrames.readResponse(new DataInputStream(Channels.newInputStream(channel)), () -> { });
+            CliFrames.Response answer = CliFrames.readResponse(CliFrames.input(channel), () -> { });
             assertThat(answer.exitCode()).isEqualTo(2);
             assertThat(answer.err()).startsWith("swarm: the hub cannot read this command line: ").contains("Nul character");
         }
@@ -300,12 +298,12 @@ class HubLifecycleTest {
             Future<CliFrames.Response> waited = clients.submit(() -> SwarmClient.exchange(project, new String[] {"lock", "acquire", "x.py",
                     "--wait", "60s"}, Map.of("SWARM_ROOT", project.toString()), project, silenceLimit));
             try (SocketChannel client = olderHub.accept()) {
-                CliFrames.readRequest(new DataInputStream(Channels.newInputStream(client)));
+                CliFrames.readRequest(CliFrames.input(client));
                 long silentSince = System.nanoTime();
                 // a long wait, answered without a mark: the client must not have given up meanwhile
                 Await.until("three silence limits to pass", () -> System.nanoTime() - silentSince > 3 * silenceLimit.toNanos());
                 assertThat(waited).as("the client's exchange during the older hub's silence").isNotDone();
-                CliFrames.writeResponse(new DataOutputStream(Channels.newOutputStream(client)), new CliFrames.Response(0, "granted\n", ""));
+                CliFrames.writeResponse(CliFrames.output(client), new CliFrames.Response(0, "granted\n", ""));
             }
             assertThat(Await.done(waited)).isEqualTo(new CliFrames.Response(0, "granted\n", ""));
         }

@@ -12,11 +12,9 @@ import dev.swarmhub.kernel.Store;
 import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.HubProcess;
 import dev.swarmhub.testing.TestStores;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -248,7 +246,7 @@ class HubProcessTest {
     void waiterWhoseSocketClientDisconnectsIsDroppedAndNeverGranted() throws Exception {
         abandonedWaiterIsDroppedAndNeverGranted(gone -> {
             SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(HubFiles.socket(project)));
-            CliFrames.writeRequest(new DataOutputStream(Channels.newOutputStream(channel)),
+            CliFrames.writeRequest(CliFrames.output(channel),
                     new String[] {"lock", "acquire", "y.py", "--wait", "60s", "--json"}, environment(gone), project.toString());
             return channel;
         });

@@ -12,11 +12,8 @@ import dev.swarmhub.messages.Messages;
 import dev.swarmhub.testing.Await;
 import dev.swarmhub.testing.TestStores;
 import java.net.InetAddress;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.net.Socket;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -103,9 +100,9 @@ class IdleExitTest {
         assertThat(hub.exitIfIdle(System.nanoTime() + LATER)).as("the command not yet come, however long").isFalse();
 
         try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(HubFiles.socket(project)))) {
-            CliFrames.writeRequest(new DataOutputStream(Channels.newOutputStream(channel)), new String[] {"whoami", "--json"}, Map.of(),
+            CliFrames.writeRequest(CliFrames.output(channel), new String[] {"whoami", "--json"}, Map.of(),
                     project.toString());
-            CliFrames.readResponse(new DataInputStream(Channels.newInputStream(channel)), () -> { });
+            CliFrames.readResponse(CliFrames.input(channel), () -> { });
         }
         assertThat(hub.needs()).as("the command came, its starter still alive").doesNotContain(awaited);
         Await.until("the answered command to be done", () -> hub.needs().isEmpty());
@@ -151,8 +148,8 @@ class IdleExitTest {
 
     private CliFrames.Response command(String... args) throws Exception {
         try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(HubFiles.socket(project)))) {
-            CliFrames.writeRequest(new DataOutputStream(Channels.newOutputStream(channel)), args, Map.of(), project.toString());
-            return CliFrames.readResponse(new DataInputStream(Channels.newInputStream(channel)), () -> { });
+            CliFrames.writeRequest(CliFrames.output(channel), args, Map.of(), project.toString());
+            return CliFrames.readResponse(CliFrames.input(channel), () -> { });
         }
     }
 }
