@@ -4,6 +4,8 @@ import dev.swarmhub.kernel.SwarmException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,6 +94,7 @@ final class SwarmBench {
         long rssAtStart;
         long rssAtEnd;
         long eventsReceived;
+        long ownPausesMs;
         try (socketThreads; StandIns standIns = StandIns.start(count)) {
             for (int i = 0; i < count; i++) {
                 agents.add(new SwarmBenchAgent(run, i, standIns.pids().get(i), i % 2 == 0, seeds.split(), url));
@@ -113,6 +116,7 @@ final class SwarmBench {
                 try (EventFollowers events = new EventFollowers(followers, url)) {
                     rssAtStart = hubRssKb();
                     Duration hubCpuBefore = BenchCommand.cpu(hub);
+                    long pausedBefore = ownCollectorPausesMs();
                     long start = System.nanoTime();
                     long deadline = start + millis * 1_000_000;
                     try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -129,6 +133,7 @@ final class SwarmBench {
                         }
                     }
                     hubCpu = BenchCommand.cpu(hub).minus(hubCpuBefore);
+                    ownPausesMs = ownCollectorPausesMs() - pausedBefore;
                     rssAtEnd = hubRssKb();
                     eventsReceived = events.stop(byKind);
                 }
@@ -160,11 +165,22 @@ final class SwarmBench {
         BenchCommand.Result result = byKind.result(seconds).withHubCpu(hubCpu).checked(new BenchCommand.Checked(starved, (left.isEmpty()
                 ? "checked: every agent of the run gone, no lease of theirs left, no task of the run claimed"
                 : "left behind: " + left.size() + " thing(s) (failures of kind 'left behind')") + "; " + cancelled + " open task(s) of the run cancelled"));
-        return report(result, byVia, agents, followers.size(), eventsReceived, stock, turn, seed, rssAtStart, rssAtEnd);
+        return report(result, byVia, agents, followers.size(), eventsReceived, stock, turn, seed, rssAtStart, rssAtEnd, ownPausesMs);
+    }
+
+    /**
+     * How long this process's garbage collector has stopped it, in ms (its concurrent work is no
+     * pause): the agents are simulated here, so an operation in flight during a pause counts it
+     * in its latency although the hub had no part in it.
+     */
+    private static long ownCollectorPausesMs() {
+        return ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .filter(collector -> !collector.getName().contains("Concurrent") && !collector.getName().contains("Cycles"))
+                .mapToLong(GarbageCollectorMXBean::getCollectionTime).sum();
     }
 
     private Report report(BenchCommand.Result result, BenchCommand.Tally byVia, List<SwarmBenchAgent> agents, int followers, long eventsReceived,
-            int stock, Duration turn, long seed, long rssAtStart, long rssAtEnd) {
+            int stock, Duration turn, long seed, long rssAtStart, long rssAtEnd, long ownPausesMs) {
         int count = agents.size();
         int overMcp = (count + 1) / 2;
         long sent = agents.stream().mapToLong(agent -> agent.messagesSent).sum();
@@ -179,16 +195,18 @@ final class SwarmBench {
                 "hooks", "every agent's, PostToolUse over the CLI socket", "eventFollowers", followers));
         document.put("byVia", BenchCommand.Result.kindDocuments(byVia.sortedByKind(), Map.of()));
         document.put("hubRssKb", Output.document("start", rssAtStart, "end", rssAtEnd));
+        document.put("benchGcPausesMs", ownPausesMs);
         document.put("events", Output.document("streams", followers, "received", eventsReceived));
         document.put("messages", Output.document("sent", sent, "handedOverByHooks", handedOver));
         document.put("edits", Output.document("hotRefusedAfterWait", hotRefused));
         document.put("tasks", Output.document("stocked", stock, "done", tasksDone));
         String text = result.text("swarm", count) + String.format(Locale.ROOT,
                 "%nagents: %d (%d over MCP, %d over the API with 1 call in 10 by the CLI; every hook over the CLI socket), %d following events;"
-                        + " turn %d ms, seed %d%nby transport:%s%nhub RSS: %d MB at the start, %d MB at the end%n"
+                        + " turn %d ms, seed %d%nby transport:%s%nhub RSS: %d MB at the start, %d MB at the end;"
+                        + " this process's garbage collector paused the simulated agents for %d ms in all%n"
                         + "events received: %d; messages sent %d, handed over by hooks %d; hot edits refused after the wait: %d; tasks done: %d",
                 count, overMcp, count - overMcp, followers, turn.toMillis(), seed, BenchCommand.Result.kindLines(byVia.sortedByKind(), Map.of()),
-                rssAtStart / 1024, rssAtEnd / 1024, eventsReceived, sent, handedOver, hotRefused, tasksDone);
+                rssAtStart / 1024, rssAtEnd / 1024, ownPausesMs, eventsReceived, sent, handedOver, hotRefused, tasksDone);
         return new Report(result, document, text);
     }
 

@@ -618,6 +618,7 @@ class HubProcessTest {
         assertThat(swarmKinds.path("hook").path("operations").asLong()).as("a hook on every turn; every agent's first turn is within the first 50 ms")
                 .isGreaterThanOrEqualTo(20);
         assertThat(swarmResult.path("events").path("received").asLong()).as("events on the followed stream").isPositive();
+        assertThat(swarmResult.path("benchGcPausesMs").isIntegralNumber()).as("the pauses of the bench's own collector, reported: " + swarmResult).isTrue();
         long handedOver = swarmResult.path("messages").path("handedOverByHooks").asLong();
         assertThat(handedOver).as("messages handed over by the recipients' hooks").isPositive()
                 .isLessThanOrEqualTo(swarmResult.path("messages").path("sent").asLong());
