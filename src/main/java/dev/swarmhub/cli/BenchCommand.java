@@ -64,6 +64,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--turn", defaultValue = "10s", description = "A swarm run's mean time between an agent's turns (tool calls; default 10s).")
     String turn;
 
+    @Option(names = "--warm-up", paramLabel = "DURATION", description = "A swarm run's time before --duration in which the agents take their turns"
+            + " uncounted (their failures count): the hub and the agents compile and reach every path once (default: one --turn).")
+    String warmUp;
+
     @Option(names = "--seed", defaultValue = "1", description = "Seeds a swarm run's random gaps and choices (default 1).")
     long seed;
 
@@ -95,6 +99,10 @@ final class BenchCommand implements Callable<Integer> {
         Duration turnMean = LockCommand.duration("--turn", turn);
         if (turnMean.toMillis() < 10 || turnMean.toHours() >= 1) {
             throw SwarmException.badInput("--turn must be 10ms to 1h");
+        }
+        Duration warmUpTime = warmUp == null ? turnMean : LockCommand.duration("--warm-up", warmUp);
+        if (warmUpTime.isNegative() || warmUpTime.toHours() >= 1) {
+            throw SwarmException.badInput("--warm-up must be 0s to 1h");
         }
         if (stock < 1 || stock > TaskTransfer.MAX_IMPORTED * 10) {
             throw SwarmException.badInput("--stock must be 1 to " + TaskTransfer.MAX_IMPORTED * 10);
@@ -133,7 +141,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             rateLimitBefore = scenario.equals("messages") || scenario.equals("swarm") ? setRateLimit(RUN_RATE_LIMIT) : null;
             if (scenario.equals("swarm")) {
-                SwarmBench.Report swarmRun = new SwarmBench(this, root, url, operator, hubProcess, label).run(agents, turnMean, seed, millis);
+                SwarmBench.Report swarmRun = new SwarmBench(this, root, url, operator, hubProcess, label).run(agents, turnMean, seed, warmUpTime, millis);
                 return report(swarmRun.result(), swarmRun.document(), swarmRun.text());
             }
             Duration hubCpuBefore = cpu(hubProcess);

@@ -76,7 +76,7 @@ final class SwarmBench {
         this.label = label;
     }
 
-    Report run(int count, Duration turn, long seed, long millis) throws Exception {
+    Report run(int count, Duration turn, long seed, Duration warmUp, long millis) throws Exception {
         Path hooksLog = root.resolve(".swarm").resolve("hooks.log");
         long hooksLogBefore = Files.exists(hooksLog) ? Files.size(hooksLog) : 0;
         AtomicLong operations = new AtomicLong();
@@ -87,7 +87,7 @@ final class SwarmBench {
         BenchCommand.Tally byKind = new BenchCommand.Tally();
         BenchCommand.Tally byVia = new BenchCommand.Tally();
         long began = System.nanoTime();
-        int stock = (int) Math.ceil(2.0 * count * millis / turn.toMillis() / SwarmBenchAgent.TASK_EVERY) + count; // twice the claims expected, and the first turns' claims
+        int stock = (int) Math.ceil(2.0 * count * (millis + warmUp.toMillis()) / turn.toMillis() / SwarmBenchAgent.TASK_EVERY) + count; // twice the claims expected, and the first turns' claims
         List<SwarmBenchAgent> followers = new ArrayList<>();
         double seconds;
         Duration hubCpu;
@@ -95,6 +95,8 @@ final class SwarmBench {
         long rssAtEnd;
         long eventsReceived;
         long ownPausesMs;
+        Duration hubCpuBefore;
+        long pausedBefore;
         try (socketThreads; StandIns standIns = StandIns.start(count)) {
             for (int i = 0; i < count; i++) {
                 agents.add(new SwarmBenchAgent(run, i, standIns.pids().get(i), i % 2 == 0, seeds.split(), url));
@@ -114,19 +116,25 @@ final class SwarmBench {
                 bench.stockQueue(agents.stream().limit(STOCKING_AGENTS).map(SwarmBenchAgent::token).toList(), label, stock);
                 System.err.printf(Locale.ROOT, "%d agents joined, %d tasks stocked in %.1f s%n", count, stock, (System.nanoTime() - began) / 1e9);
                 try (EventFollowers events = new EventFollowers(followers, url)) {
-                    rssAtStart = hubRssKb();
-                    Duration hubCpuBefore = BenchCommand.cpu(hub);
-                    long pausedBefore = ownCollectorPausesMs();
-                    long start = System.nanoTime();
+                    long turnsBegin = System.nanoTime();
+                    long start = turnsBegin + warmUp.toNanos();
                     long deadline = start + millis * 1_000_000;
                     try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
                         List<Future<Void>> running = new ArrayList<>();
                         for (SwarmBenchAgent agent : agents) {
                             running.add(threads.submit(() -> {
-                                agent.run(start, deadline);
+                                agent.run(turnsBegin, start, deadline);
                                 return null;
                             }));
                         }
+                        if (!warmUp.isZero()) {
+                            System.err.printf(Locale.ROOT, "warming up for %d s%n", warmUp.toSeconds());
+                            Thread.sleep(warmUp); // the run's pace: the agents take turns meanwhile, uncounted
+                        }
+                        rssAtStart = hubRssKb();
+                        hubCpuBefore = BenchCommand.cpu(hub);
+                        pausedBefore = ownCollectorPausesMs();
+                        operations.set(0);
                         seconds = BenchCommand.awaitRun(running, start, millis, operations);
                         for (Future<Void> agent : running) {
                             agent.get();
@@ -165,7 +173,7 @@ final class SwarmBench {
         BenchCommand.Result result = byKind.result(seconds).withHubCpu(hubCpu).checked(new BenchCommand.Checked(starved, (left.isEmpty()
                 ? "checked: every agent of the run gone, no lease of theirs left, no task of the run claimed"
                 : "left behind: " + left.size() + " thing(s) (failures of kind 'left behind')") + "; " + cancelled + " open task(s) of the run cancelled"));
-        return report(result, byVia, agents, followers.size(), eventsReceived, stock, turn, seed, rssAtStart, rssAtEnd, ownPausesMs);
+        return report(result, byVia, agents, followers.size(), eventsReceived, stock, turn, warmUp, seed, rssAtStart, rssAtEnd, ownPausesMs);
     }
 
     /**
@@ -180,7 +188,7 @@ final class SwarmBench {
     }
 
     private Report report(BenchCommand.Result result, BenchCommand.Tally byVia, List<SwarmBenchAgent> agents, int followers, long eventsReceived,
-            int stock, Duration turn, long seed, long rssAtStart, long rssAtEnd, long ownPausesMs) {
+            int stock, Duration turn, Duration warmUp, long seed, long rssAtStart, long rssAtEnd, long ownPausesMs) {
         int count = agents.size();
         int overMcp = (count + 1) / 2;
         long sent = agents.stream().mapToLong(agent -> agent.messagesSent).sum();
@@ -190,6 +198,7 @@ final class SwarmBench {
         Map<String, Object> document = result.document("swarm", count);
         document.put("agents", count);
         document.put("turnMs", turn.toMillis());
+        document.put("warmUpMs", warmUp.toMillis());
         document.put("seed", seed);
         document.put("mix", Output.document("mcpAgents", overMcp, "apiAgents", count - overMcp, "cliShareOfApiAgentCalls", 1.0 / SwarmBenchAgent.CLI_CALL_EVERY,
                 "hooks", "every agent's, PostToolUse over the CLI socket", "eventFollowers", followers));
@@ -202,10 +211,10 @@ final class SwarmBench {
         document.put("tasks", Output.document("stocked", stock, "done", tasksDone));
         String text = result.text("swarm", count) + String.format(Locale.ROOT,
                 "%nagents: %d (%d over MCP, %d over the API with 1 call in 10 by the CLI; every hook over the CLI socket), %d following events;"
-                        + " turn %d ms, seed %d%nby transport:%s%nhub RSS: %d MB at the start, %d MB at the end;"
+                        + " turn %d ms, warm-up %d ms (uncounted), seed %d%nby transport:%s%nhub RSS: %d MB at the start, %d MB at the end;"
                         + " this process's garbage collector paused the simulated agents for %d ms in all%n"
                         + "events received: %d; messages sent %d, handed over by hooks %d; hot edits refused after the wait: %d; tasks done: %d",
-                count, overMcp, count - overMcp, followers, turn.toMillis(), seed, BenchCommand.Result.kindLines(byVia.sortedByKind(), Map.of()),
+                count, overMcp, count - overMcp, followers, turn.toMillis(), warmUp.toMillis(), seed, BenchCommand.Result.kindLines(byVia.sortedByKind(), Map.of()),
                 rssAtStart / 1024, rssAtEnd / 1024, ownPausesMs, eventsReceived, sent, handedOver, hotRefused, tasksDone);
         return new Report(result, document, text);
     }

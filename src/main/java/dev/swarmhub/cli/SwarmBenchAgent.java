@@ -80,6 +80,8 @@ final class SwarmBenchAgent {
     private long turnsTaken;
     private long editsMade;
     private long apiCallsMade;
+    /** When latencies start to count ({@link System#nanoTime()}): operations begun before it are the warm-up. */
+    private long countedFrom;
 
     /** Latencies and failures by operation, and by how it reached the hub. */
     final BenchCommand.Tally byKind = new BenchCommand.Tally();
@@ -145,9 +147,11 @@ final class SwarmBenchAgent {
     /**
      * Takes turns from a random offset within the first turn until {@code deadline}, each the
      * model's random gap after the last ended; stays until the deadline (the run lasts as long
-     * whatever the pace).
+     * whatever the pace). Latencies count from {@code countFrom} on (a warm-up before it); failures
+     * count all along.
      */
-    void run(long began, long deadline) throws InterruptedException {
+    void run(long began, long countFrom, long deadline) throws InterruptedException {
+        countedFrom = countFrom;
         for (long next = began + (long) (random.nextDouble() * run.turnNanos()); next < deadline;
                 next = System.nanoTime() + (long) (-Math.log(1 - random.nextDouble()) * run.turnNanos())) {
             pauseUntil(next);
@@ -269,8 +273,10 @@ final class SwarmBenchAgent {
         try {
             T result = call.run();
             long nanos = System.nanoTime() - begin;
-            byKind.add(kind, nanos);
-            byVia.add(via.label, nanos);
+            if (begin >= countedFrom) {
+                byKind.add(kind, nanos);
+                byVia.add(via.label, nanos);
+            }
             return result;
         } catch (IOException | RuntimeException failure) {
             byKind.fail(kind, failure);

@@ -605,8 +605,11 @@ class HubProcessTest {
                         .mapToLong(kind -> kind.getValue().path("operations").asLong()).sum());
             }
         }
-        CliRunner.Result swarmRun = cli.run("bench", "--scenario", "swarm", "--agents", "20", "--turn", "50ms", "--duration", "3s", "--json",
-                "--token", cli.operatorToken());
+        CliRunner.Result badWarmUp = cli.run("bench", "--scenario", "swarm", "--warm-up", "2h", "--json");
+        assertThat(badWarmUp.exitCode()).as(badWarmUp.err()).isEqualTo(2);
+        assertThat(badWarmUp.json().path("error").path("message").asString()).contains("--warm-up must be 0s to 1h");
+        CliRunner.Result swarmRun = cli.run("bench", "--scenario", "swarm", "--agents", "20", "--turn", "50ms", "--warm-up", "0s", "--duration", "3s",
+                "--json", "--token", cli.operatorToken());
         assertThat(swarmRun.exitCode()).as(swarmRun.err()).isZero();
         JsonNode swarmResult = swarmRun.json();
         assertThat(swarmResult.get("failures").asLong()).as(swarmResult.path("firstFailure").asString()).isZero();
@@ -618,6 +621,7 @@ class HubProcessTest {
         assertThat(swarmKinds.path("hook").path("operations").asLong()).as("a hook on every turn; every agent's first turn is within the first 50 ms")
                 .isGreaterThanOrEqualTo(20);
         assertThat(swarmResult.path("events").path("received").asLong()).as("events on the followed stream").isPositive();
+        assertThat(swarmResult.path("warmUpMs").asLong()).as("every turn counted, the first ones too").isZero();
         assertThat(swarmResult.path("benchGcPausesMs").isIntegralNumber()).as("the pauses of the bench's own collector, reported: " + swarmResult).isTrue();
         long handedOver = swarmResult.path("messages").path("handedOverByHooks").asLong();
         assertThat(handedOver).as("messages handed over by the recipients' hooks").isPositive()
