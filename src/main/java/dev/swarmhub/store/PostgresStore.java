@@ -276,9 +276,7 @@ public final class PostgresStore implements Store {
         try (Connection connection = connect(); TransactionStatements statements = new TransactionStatements(connection, address)) {
             JdbcTx tx = null;
             try {
-                statements.run(writes ? "SELECT set_config('idle_in_transaction_session_timeout', '" + writeIdleLimit.toMillis() + "', true), "
-                        + "pg_advisory_xact_lock(" + WRITE_LOCK + ")" : "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-                tx = new JdbcTx(statements, PostgresDialect.INSTANCE, clock != null ? clock.millis() : databaseTime(statements));
+                tx = new JdbcTx(statements, PostgresDialect.INSTANCE, open(statements, writes));
                 if (writes) {
                     currentWrite.set(tx);
                 }
@@ -320,8 +318,24 @@ public final class PostgresStore implements Store {
         return failure;
     }
 
-    private static long databaseTime(TransactionStatements statements) throws SQLException {
-        try (ResultSet now = statements.prepared("SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint").executeQuery()) {
+    /**
+     * Opens the transaction (a write takes the write lock) and returns its time. The database's
+     * clock is read by a second statement sent with the first, in one round trip: the server runs
+     * them in order, so the time is read after the write lock was granted.
+     */
+    private long open(TransactionStatements statements, boolean writes) throws SQLException {
+        String opening = writes ? "SELECT set_config('idle_in_transaction_session_timeout', '" + writeIdleLimit.toMillis() + "', true), "
+                + "pg_advisory_xact_lock(" + WRITE_LOCK + ")" : "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+        if (clock != null) {
+            statements.prepared(opening).execute();
+            return clock.millis();
+        }
+        PreparedStatement openingThenClock = statements.prepared(opening + "; SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint");
+        openingThenClock.execute();
+        if (!openingThenClock.getMoreResults()) {
+            throw new SQLException("the store's clock gave no answer");
+        }
+        try (ResultSet now = openingThenClock.getResultSet()) {
             now.next();
             return now.getLong(1);
         }
@@ -361,10 +375,6 @@ public final class PostgresStore implements Store {
         @Override
         public PreparedStatement prepared(String sql) throws SQLException {
             return Statements.kept(statements, connection, sql);
-        }
-
-        void run(String sql) throws SQLException {
-            prepared(sql).execute();
         }
 
         @Override

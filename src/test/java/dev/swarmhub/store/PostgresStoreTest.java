@@ -418,6 +418,33 @@ class PostgresStoreTest {
         }
     }
 
+    /**
+     * A write's time is read after the write lock was granted, not when the write began to wait
+     * for it: the time of a write queued behind another hub's is no earlier than that write's end.
+     */
+    @Test
+    void aWriteQueuedBehindAnotherHubsTakesItsTimeAfterTheWriteLockIsGranted() throws Exception {
+        PostgresAddress address = PostgresServer.shared().newAddress();
+        try (Store holder = PostgresStore.open(address, null); Store queued = PostgresStore.open(address, null);
+             Connection observer = connect(address); java.util.concurrent.ExecutorService hubs = java.util.concurrent.Executors.newCachedThreadPool()) {
+            CountDownLatch holding = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            java.util.concurrent.Future<Long> held = hubs.submit(() -> holder.write(tx -> {
+                holding.countDown();
+                Await.openUnchecked(release);
+                return tx.now();
+            }));
+            Await.open(holding);
+            java.util.concurrent.Future<Long> waiting = hubs.submit(() -> queued.write(Tx::now));
+            Await.until("the second hub's write waits for the write lock", () -> number(observer,
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") == 1);
+            long whileWaiting = number(observer, "SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint");
+            release.countDown();
+            assertThat(Await.done(held)).isLessThanOrEqualTo(whileWaiting);
+            assertThat(Await.done(waiting)).as("the queued write's time, read after the lock's grant").isGreaterThanOrEqualTo(whileWaiting);
+        }
+    }
+
     private static Connection connect(PostgresAddress address) throws SQLException {
         return DriverManager.getConnection(address.jdbcUrl(), address.user(), address.password());
     }
