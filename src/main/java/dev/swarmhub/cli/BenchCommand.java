@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CyclicBarrier;
@@ -121,7 +122,8 @@ final class BenchCommand implements Callable<Integer> {
         connections = new ConcurrentLinkedQueue<>();
         starved.set(0);
         String operator = OperatorToken.readOrCreate(root);
-        long runId = System.currentTimeMillis() % 100_000;
+        // random, not from the clock: benches on several hubs of one database start at once (scripts/bench-hubs)
+        String runId = UUID.randomUUID().toString().substring(0, 8);
         List<String> ids = new ArrayList<>();
         List<String> tokens = new ArrayList<>();
         String rateLimitBefore = null;

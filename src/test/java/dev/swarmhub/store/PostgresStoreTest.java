@@ -434,14 +434,21 @@ class PostgresStoreTest {
                 Await.openUnchecked(release);
                 return tx.now();
             }));
-            Await.open(holding);
-            java.util.concurrent.Future<Long> waiting = hubs.submit(() -> queued.write(Tx::now));
-            Await.until("the second hub's write waits for the write lock", () -> number(observer,
-                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") == 1);
-            long whileWaiting = number(observer, "SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint");
-            release.countDown();
+            long whileWaiting;
+            java.util.concurrent.Future<Long> waiting;
+            try {
+                Await.open(holding);
+                waiting = hubs.submit(() -> queued.write(Tx::now));
+                Await.until("the second hub's write waits for the write lock", () -> number(observer, "SELECT count(*) FROM pg_locks"
+                        + " WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())") == 1);
+                String databaseNow = "SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
+                whileWaiting = number(observer, databaseNow);
+                Await.until("the database's clock has passed that reading", () -> number(observer, databaseNow) > whileWaiting); // no tie to hide a clock read early
+            } finally {
+                release.countDown();
+            }
             assertThat(Await.done(held)).isLessThanOrEqualTo(whileWaiting);
-            assertThat(Await.done(waiting)).as("the queued write's time, read after the lock's grant").isGreaterThanOrEqualTo(whileWaiting);
+            assertThat(Await.done(waiting)).as("the queued write's time, read after the lock's grant").isGreaterThan(whileWaiting);
         }
     }
 
