@@ -8,6 +8,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 
@@ -74,6 +75,11 @@ public record PostgresAddress(String jdbcUrl, String user, String password, Stri
         }
         String hostPort = uri.getHost() + (uri.getPort() > 0 ? ":" + uri.getPort() : "");
         String query = uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery();
+        if (uri.getRawQuery() != null && Arrays.stream(uri.getRawQuery().split("&"))
+                .anyMatch(option -> option.startsWith("splitStatements=") && !option.equalsIgnoreCase("splitStatements=true"))) {
+            // the store sends a transaction's opening and its clock as two statements in one round trip
+            throw SwarmException.badInput("the PostgreSQL address turns off splitStatements, which the store needs: drop that option: " + redact(text));
+        }
         String jdbcUrl = "jdbc:postgresql://" + hostPort + uri.getRawPath() + query;
         return new PostgresAddress(jdbcUrl, user, password, "postgresql://" + user + "@" + hostPort + uri.getRawPath() + redact(query));
     }

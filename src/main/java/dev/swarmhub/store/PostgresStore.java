@@ -69,6 +69,8 @@ public final class PostgresStore implements Store {
      * run git (a spawn's checks) between its statements.
      */
     static final Duration WRITE_IDLE_LIMIT = Duration.ofSeconds(60);
+    /** The store clock: the database's, in ms since the epoch. */
+    static final String CLOCK = "SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
     private static final String CHANNEL = "swarm_signals";
     /** The SQLSTATE of a statement the user has no right to run. */
     private static final String INSUFFICIENT_PRIVILEGE = "42501";
@@ -330,7 +332,7 @@ public final class PostgresStore implements Store {
             statements.prepared(opening).execute();
             return clock.millis();
         }
-        PreparedStatement openingThenClock = statements.prepared(opening + "; SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint");
+        PreparedStatement openingThenClock = statements.prepared(opening + "; " + CLOCK);
         openingThenClock.execute();
         if (!openingThenClock.getMoreResults()) {
             throw new SQLException("the store's clock gave no answer");

@@ -54,6 +54,16 @@ class PostgresAddressTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"?splitStatements=false", "?sslmode=disable&splitStatements=off", "?splitStatements="})
+    void anAddressTurningOffSplitStatementsIsRefused(String options) {
+        // the store sends a transaction's opening and its clock as two statements in one round trip
+        assertThatThrownBy(() -> PostgresAddress.parse("postgresql://swarm@db.example/swarm" + options, null, Map.of()))
+                .hasMessageContaining("splitStatements");
+        assertThat(PostgresAddress.parse("postgresql://swarm@db.example/swarm?splitStatements=true&sslmode=disable", null, Map.of()).jdbcUrl())
+                .endsWith("?splitStatements=true&sslmode=disable");
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"0", "65536", "99999"})
     void aPortOutOfRangeIsRefusedAsSuch(String port) {
         assertThatThrownBy(() -> PostgresAddress.parse("postgresql://swarm:s3cret@127.0.0.1:" + port + "/swarm", null, Map.of()))

@@ -25,8 +25,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,11 +59,11 @@ class PostgresStoreTest {
     void aWriteLeftIdleLosesTheWriteLockAfterItsLimitAndStoresNothing() throws Exception {
         PostgresAddress address = PostgresServer.shared().newAddress();
         try (Store paused = PostgresStore.open(address, null, Duration.ofSeconds(1)); Store other = PostgresStore.open(address, null);
-             java.util.concurrent.ExecutorService hubs = java.util.concurrent.Executors.newCachedThreadPool()) {
+             ExecutorService hubs = Executors.newCachedThreadPool()) {
             CountDownLatch holding = new CountDownLatch(1);
             CountDownLatch resume = new CountDownLatch(1);
-            List<Boolean> settled = new java.util.concurrent.CopyOnWriteArrayList<>();
-            java.util.concurrent.CompletableFuture<Object> stopped = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            List<Boolean> settled = new CopyOnWriteArrayList<>();
+            CompletableFuture<Object> stopped = CompletableFuture.supplyAsync(() -> {
                 try {
                     return paused.write(tx -> {
                         tx.putSetting("written-by", "the paused hub");
@@ -75,10 +81,10 @@ class PostgresStoreTest {
                 }
             }, hubs);
             holding.await();
-            java.util.concurrent.CompletableFuture.runAsync(() -> other.write(tx -> { // blocks until the database ends the idle write
+            CompletableFuture.runAsync(() -> other.write(tx -> { // blocks until the database ends the idle write
                 tx.putSetting("written-by", "another hub");
                 return null;
-            }), hubs).get(60, java.util.concurrent.TimeUnit.SECONDS); // without the limit it blocks for as long as the paused write is held
+            }), hubs).get(60, TimeUnit.SECONDS); // without the limit it blocks for as long as the paused write is held
             resume.countDown();
             assertThat(stopped.get()).as("the idle write's outcome").isInstanceOf(SwarmException.class);
             assertThat(settled).as("its effect outside the store, taken back").containsExactly(false);
@@ -98,10 +104,10 @@ class PostgresStoreTest {
         Resource file = Resource.ofCanonical("app.py");
         PostgresAddress address = PostgresServer.shared().newAddress();
         try (Store paused = PostgresStore.open(address, null, Duration.ofSeconds(1)); Store other = PostgresStore.open(address, null);
-             java.util.concurrent.ExecutorService hubs = java.util.concurrent.Executors.newCachedThreadPool()) {
+             ExecutorService hubs = Executors.newCachedThreadPool()) {
             CountDownLatch inPlace = new CountDownLatch(1);
             CountDownLatch resume = new CountDownLatch(1);
-            java.util.concurrent.Future<Object> first = hubs.submit(() -> {
+            Future<Object> first = hubs.submit(() -> {
                 try (Fencing.StagedWrite staged = new FencedFiles(project).stage(file, "first\n", Fencing.Turn.WAIT)) {
                     return paused.write(tx -> {
                         staged.putInPlace(tx);
@@ -122,7 +128,7 @@ class PostgresStoreTest {
             assertThatThrownBy(() -> otherHub.stage(file, "second\n", Fencing.Turn.NO_WAIT)).as("the file still held by the paused writer")
                     .isInstanceOf(SwarmException.class).hasMessageContaining("another write of app.py");
 
-            java.util.concurrent.Future<Object> second = hubs.submit(() -> {
+            Future<Object> second = hubs.submit(() -> {
                 try (Fencing.StagedWrite staged = otherHub.stage(file, "second\n", Fencing.Turn.WAIT)) { // waits for the paused writer
                     return other.write(tx -> {
                         staged.putInPlace(tx);
@@ -404,11 +410,10 @@ class PostgresStoreTest {
                     + " AS $$ SELECT pg_catalog.clock_timestamp() + interval '1 day' $$");
             number(admin, "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = public, pg_catalog', current_database()); END $$");
         }
-        String databaseNow = "SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
         try (Store store = PostgresStore.open(address, null); Connection observer = connect(address)) {
-            long before = number(observer, databaseNow);
+            long before = number(observer, PostgresStore.CLOCK);
             long now = store.read(Tx::now);
-            long after = number(observer, databaseNow);
+            long after = number(observer, PostgresStore.CLOCK);
             assertThat(now).as("between two readings of the database's clock").isBetween(before, after);
             assertThat(now - System.currentTimeMillis()).as("a day ahead of this machine's clock, as the database's is")
                     .isGreaterThan(Duration.ofHours(23).toMillis());
@@ -420,30 +425,29 @@ class PostgresStoreTest {
 
     /**
      * A write's time is read after the write lock was granted, not when the write began to wait
-     * for it: the time of a write queued behind another hub's is no earlier than that write's end.
+     * for it: the time of a write queued behind another hub's is later than any moment of its wait.
      */
     @Test
     void aWriteQueuedBehindAnotherHubsTakesItsTimeAfterTheWriteLockIsGranted() throws Exception {
         PostgresAddress address = PostgresServer.shared().newAddress();
         try (Store holder = PostgresStore.open(address, null); Store queued = PostgresStore.open(address, null);
-             Connection observer = connect(address); java.util.concurrent.ExecutorService hubs = java.util.concurrent.Executors.newCachedThreadPool()) {
+             Connection observer = connect(address); ExecutorService hubs = Executors.newCachedThreadPool()) {
             CountDownLatch holding = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
-            java.util.concurrent.Future<Long> held = hubs.submit(() -> holder.write(tx -> {
+            Future<Long> held = hubs.submit(() -> holder.write(tx -> {
                 holding.countDown();
                 Await.openUnchecked(release);
                 return tx.now();
             }));
             long whileWaiting;
-            java.util.concurrent.Future<Long> waiting;
+            Future<Long> waiting;
             try {
                 Await.open(holding);
                 waiting = hubs.submit(() -> queued.write(Tx::now));
                 Await.until("the second hub's write waits for the write lock", () -> number(observer, "SELECT count(*) FROM pg_locks"
                         + " WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())") == 1);
-                String databaseNow = "SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
-                whileWaiting = number(observer, databaseNow);
-                Await.until("the database's clock has passed that reading", () -> number(observer, databaseNow) > whileWaiting); // no tie to hide a clock read early
+                whileWaiting = number(observer, PostgresStore.CLOCK);
+                Await.until("the database's clock has passed that reading", () -> number(observer, PostgresStore.CLOCK) > whileWaiting); // no tie to hide a clock read early
             } finally {
                 release.countDown();
             }
